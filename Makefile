@@ -1,0 +1,47 @@
+# fidelite: the README's two commands (demo, test) and the developer targets.
+# Everything installs into a local virtualenv ($(VENV)); a fresh machine needs only
+# Python 3.11+, pip and a Rust toolchain.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip -q --disable-pip-version-check
+PLUGINS := $(wildcard plugins/*/pyproject.toml)
+RUST_SOURCES := $(shell find rust -name '*.rs' -o -name Cargo.toml) pyproject.toml
+
+.PHONY: demo test build build-test bench lint fmt clean
+
+demo: build
+	$(VENV)/bin/fidelite demo
+
+test: build-test
+	cd rust && cargo test -q -p fidelite-kernels
+	$(PY) -m pytest -q
+
+bench: build-test
+	$(PY) tests/benchmarks/bench.py $(BENCH_ARGS)
+
+$(PY):
+	python3 -m venv $(VENV)
+	$(PIP) install --upgrade pip "maturin>=1.9,<2"
+
+# release build of the extension, installed in editable mode with the runtime extras
+build: $(VENV)/.built
+$(VENV)/.built: $(RUST_SOURCES) | $(PY)
+	$(VENV)/bin/maturin develop --release -q --extras all
+	touch $@
+
+# the same build plus the test extras and the example plugins
+build-test: $(VENV)/.built-test
+$(VENV)/.built-test: $(VENV)/.built $(PLUGINS)
+	$(VENV)/bin/maturin develop --release -q --extras all,test
+	$(if $(PLUGINS),$(PIP) install --no-deps $(foreach p,$(PLUGINS),-e $(dir $(p))))
+	touch $@
+
+lint: build-test
+	cd rust && cargo clippy -q --all-targets -- -D warnings
+	$(PY) -m mypy.stubtest fidelite._core
+
+fmt:
+	cd rust && cargo fmt
+
+clean:
+	rm -rf $(VENV) rust/target python/fidelite/*.so

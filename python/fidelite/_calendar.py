@@ -1,0 +1,116 @@
+"""Calendar parameters shared by every metric: period, week start, window, as-of."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import _core
+from ._ingest import US_PER_DAY
+from .exceptions import ParameterError
+
+PERIODS = ("day", "week", "month", "quarter", "year")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+#: Rolling window lengths (``window="rolling"``): 24 h, 7 d, 30 d.
+ROLLING_US = {"day": US_PER_DAY, "week": 7 * US_PER_DAY, "month": 30 * US_PER_DAY}
+
+
+def week_start_index(week_start: str | int) -> int:
+    """0 = Monday .. 6 = Sunday, from a name (``"sunday"``, ``"sun"``) or that number."""
+    if isinstance(week_start, (int, np.integer)) and not isinstance(week_start, bool) and 0 <= week_start <= 6:
+        return int(week_start)
+    if isinstance(week_start, str):
+        key = week_start.strip().lower()
+        for i, day in enumerate(WEEKDAYS):
+            if key in (day, day[:3]):
+                return i
+    raise ParameterError(f"week_start must be a weekday name such as 'monday' or 'sunday', got {week_start!r}")
+
+
+def check_period(period: str) -> str:
+    if period not in PERIODS:
+        raise ParameterError(f"unknown period {period!r}: use one of {', '.join(PERIODS)}")
+    return period
+
+
+def to_instant(value: Any, tz: str, *, end_of_day: bool = True) -> int:
+    """An instant in µs since the epoch from a date, datetime or ISO string.
+
+    A date (no time of day) means the *end* of that day in ``tz`` when ``end_of_day``
+    (as_of="2024-06-30" includes the whole of June 30th), else its start. Naive
+    datetimes are UTC, like naive timestamps in the data.
+    """
+    pd = None
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if len(text) == 10:
+                value = dt.date.fromisoformat(text)
+            else:
+                value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ParameterError(f"cannot read {value!r} as a date or datetime; use ISO 8601, e.g. '2024-06-30'") from None
+    if isinstance(value, np.datetime64):
+        unit = np.datetime_data(value.dtype)[0]
+        if unit == "D":
+            value = value.astype(dt.date)
+        else:
+            return int(value.astype("datetime64[us]").view(np.int64))
+    try:
+        import pandas as pd  # only to recognise Timestamps the user already has
+    except ImportError:
+        pass
+    if pd is not None and isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        delta = value - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+        return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    if isinstance(value, dt.date):
+        day = (value - dt.date(1970, 1, 1)).days
+        _, starts = _core.period_bounds(day, 1, tz=tz, period="day", week_start=0)
+        return int(starts[1]) - 1 if end_of_day else int(starts[0])
+    raise ParameterError(f"cannot read {value!r} as a date or datetime")
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """The calendar of one query."""
+
+    period: str
+    tz: str
+    week_start: int
+
+    @classmethod
+    def make(cls, period: str, tz: str, week_start: str | int) -> Calendar:
+        return cls(check_period(period), tz, week_start_index(week_start))
+
+    def kw(self) -> dict[str, Any]:
+        """Keyword arguments of the kernels' calendar."""
+        return {"tz": self.tz, "period": self.period, "week_start": self.week_start}
+
+    def axis(self, first: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """(local start dates as datetime64[D], UTC start instants in µs) of ``count + 1``
+        consecutive periods from ``first`` (the last one bounds the previous)."""
+        days, starts = _core.period_bounds(first, count, **self.kw())
+        return days.astype("datetime64[D]"), starts
+
+    def periods_of(self, instants: np.ndarray) -> np.ndarray:
+        return _core.periods_of(np.ascontiguousarray(instants, np.int64), **self.kw())
+
+    def label(self, day: np.datetime64) -> str:
+        d = day.astype(dt.date)
+        if self.period == "month":
+            return f"{d.year}-{d.month:02d}"
+        if self.period == "quarter":
+            return f"{d.year}-Q{(d.month - 1) // 3 + 1}"
+        if self.period == "year":
+            return str(d.year)
+        return d.isoformat()
+
+    def labels(self, days: np.ndarray) -> list[str]:
+        return [self.label(d) for d in days]

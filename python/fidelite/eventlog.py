@@ -1,0 +1,296 @@
+"""EventLog: a validated, normalised event table grouped by customer.
+
+Built once from any supported input, it accounts for every row (used or rejected, with
+the reason), factorises customer ids into dense codes (ascending id order) and holds the
+events grouped by customer and sorted by time (a CSR layout), which is what the Rust
+kernels read. Every metric accepts an EventLog or anything EventLog accepts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import _core, _ingest
+from .exceptions import EmptyInputError, ParameterError, RejectedRowsError
+
+#: The canonical column names of an event log, by role.
+CANONICAL = {
+    "customer": "customer_id",
+    "time": "timestamp",
+    "amount": "amount",
+    "event": "event",
+    "product": "product",
+    "duration": "duration",
+    "channel": "channel",
+}
+_LABEL_ROLES = ("event", "product", "channel")
+
+# Rejection reasons, in the order rows are checked: a row is counted under the first.
+NULL_ID = "null customer id"
+NULL_TIME = "null timestamp"
+BAD_TIME = "unparseable timestamp (expected ISO 8601)"
+TIME_RANGE = "timestamp outside years 1..9999"
+BAD_AMOUNT = "infinite amount"
+NULL_EVENT = "null event type"
+BAD_DURATION = "negative or infinite duration"
+
+
+@dataclass
+class RowReport:
+    """What became of every input row: ``read == used + sum(rejected.values())``.
+
+    ``notes`` counts rows that were used but deserve a mention (refunds, missing amounts).
+    """
+
+    read: int
+    used: int
+    rejected: dict[str, int] = field(default_factory=dict)
+    notes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def n_rejected(self) -> int:
+        return sum(self.rejected.values())
+
+    def __str__(self) -> str:
+        lines = [f"{self.read:,} rows read, {self.used:,} used, {self.n_rejected:,} rejected"]
+        lines += [f"  rejected: {n:,} {why}" for why, n in self.rejected.items()]
+        lines += [f"  note: {n:,} {what}" for what, n in self.notes.items()]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        rows = "".join(f"<tr><td>rejected: {why}</td><td>{n:,}</td></tr>" for why, n in self.rejected.items())
+        rows += "".join(f"<tr><td>note: {what}</td><td>{n:,}</td></tr>" for what, n in self.notes.items())
+        return (
+            "<table class='fidelite-report'><tr><td>rows read</td><td>"
+            f"{self.read:,}</td></tr><tr><td>used</td><td>{self.used:,}</td></tr>{rows}</table>"
+        )
+
+
+class EventLog:
+    """A transaction or activity log, validated and grouped by customer.
+
+    Parameters
+    ----------
+    data:
+        pandas / polars / pyarrow table, record-batch reader, anything with
+        ``__arrow_c_stream__`` (a DuckDB result), a dict of arrays, or a path to a
+        ``.csv`` / ``.parquet`` file.
+    customer, time:
+        Column names of the customer id (int or string) and of the event instant
+        (datetime of any unit, naive = UTC, or tz-aware; dates are local midnight in
+        ``tz``; ISO 8601 strings are parsed).
+    amount, event, product, duration, channel:
+        Optional columns. ``None`` uses the canonical name (``"amount"``, ...) when the
+        table has it; ``False`` ignores the column.
+    tz:
+        IANA zone in which metrics cut calendar periods (default for every query).
+    strict:
+        Raise :class:`~fidelite.exceptions.RejectedRowsError` instead of dropping a row.
+
+    Rows are rejected, with a counted reason, for a null customer id, a null,
+    unparseable or out-of-range timestamp, an infinite amount, a null event type (when
+    an event column is used) or a negative duration. Missing amounts count as 0 and
+    negative amounts are refunds (both noted in :attr:`report`).
+
+    >>> import numpy as np, fidelite
+    >>> log = fidelite.EventLog({"customer_id": [7, 3, 7],
+    ...     "timestamp": np.array(["2024-01-05", "2024-02-01", None], "datetime64[us]")})
+    >>> log.report.used, log.report.rejected
+    (2, {'null timestamp': 1})
+    >>> log.n_customers
+    2
+    """
+
+    def __init__(
+        self,
+        data: Any,
+        *,
+        customer: str = "customer_id",
+        time: str = "timestamp",
+        amount: str | bool | None = None,
+        event: str | bool | None = None,
+        product: str | bool | None = None,
+        duration: str | bool | None = None,
+        channel: str | bool | None = None,
+        tz: str = "UTC",
+        strict: bool = False,
+    ) -> None:
+        _core.period_bounds(0, 0, tz=tz, period="day", week_start=0)  # validates tz early
+        self.tz = tz
+        table = _ingest.read_table(data)
+        n = table.n_rows
+        if n == 0:
+            raise EmptyInputError(f"the {table.source} has no rows; pass a log with at least one event")
+        self.source = table.source
+        names = {"customer": customer, "time": time}
+        for role, given in (("amount", amount), ("event", event), ("product", product),
+                            ("duration", duration), ("channel", channel)):
+            if given is None:
+                given = CANONICAL[role] if CANONICAL[role] in table.columns else False
+            if given is not False:
+                names[role] = str(given)
+        self.columns = dict(names)  # role -> source column name
+
+        reasons: list[tuple[str, np.ndarray]] = []
+        ids, null_id = _ingest.id_nulls(table.get(customer, "customer"))
+        reasons.append((NULL_ID, null_id))
+        ts, null_t, bad_t = _ingest.times_us(table.get(time, "time"), tz)
+        reasons += [(NULL_TIME, null_t), (BAD_TIME, bad_t)]
+        reasons.append((TIME_RANGE, ~(null_t | bad_t) & ((ts < _ingest.MIN_US) | (ts > _ingest.MAX_US))))
+        notes: dict[str, int] = {}
+        cols: dict[str, np.ndarray] = {}
+        self._labels: dict[str, tuple[str, ...]] = {}
+        if "amount" in names:
+            amt, null_amt = _ingest.floats(table.get(names["amount"], "amount"), "amount")
+            reasons.append((BAD_AMOUNT, np.isinf(amt)))
+            notes["missing amounts counted as 0"] = int(null_amt.sum())
+            amt = np.where(null_amt, 0.0, amt)
+            notes["refunds (negative amounts)"] = int((amt < 0).sum())
+            cols["amount"] = amt
+        if "duration" in names:
+            dur, null_dur = _ingest.floats(table.get(names["duration"], "duration"), "duration")
+            reasons.append((BAD_DURATION, ~null_dur & ((dur < 0) | np.isinf(dur))))
+            notes["missing durations counted as 0"] = int(null_dur.sum())
+            cols["duration"] = np.where(null_dur, 0.0, dur)
+        for role in _LABEL_ROLES:
+            if role in names:
+                codes, labs, null = _ingest.labels(table.get(names[role], role), role)
+                if role == "event":
+                    reasons.append((NULL_EVENT, null))
+                cols[role] = codes
+                self._labels[role] = labs
+
+        rejected_any = np.zeros(n, bool)
+        rejected: dict[str, int] = {}
+        for why, mask in reasons:
+            fresh = mask & ~rejected_any
+            count = int(fresh.sum())
+            if count:
+                rejected[why] = count
+                rejected_any |= fresh
+        used = n - int(rejected_any.sum())
+        self.report = RowReport(read=n, used=used, rejected=rejected, notes={k: v for k, v in notes.items() if v})
+        if strict and rejected:
+            first = int(np.flatnonzero(rejected_any)[0])
+            raise RejectedRowsError(
+                f"{n - used:,} of {n:,} rows were rejected ({'; '.join(f'{v:,} {k}' for k, v in rejected.items())}); "
+                f"the first is row {first}. Fix or drop them, or pass strict=False to skip them.",
+                self.report,
+            )
+        if used == 0:
+            raise EmptyInputError(f"all {n:,} rows of the {table.source} were rejected: {self.report}")
+        keep = None if used == n else ~rejected_any
+        if keep is not None:
+            ts = ts[keep]
+            cols = {k: v[keep] for k, v in cols.items()}
+        f = _ingest.factorize_ids(ids, keep)
+        self._ids = f.labels
+        indptr, perm, self._ts = _core.group_by_customer(f.codes, np.ascontiguousarray(ts, np.int64), len(f.labels))
+        self._indptr = indptr
+        self._cols = {k: v[perm] for k, v in cols.items()}
+        self.t_min = int(ts.min())
+        self.t_max = int(ts.max())
+
+    # ----------------------------------------------------------------- accessors
+    @classmethod
+    def of(cls, data: Any, tz: str | None = None, **columns: Any) -> EventLog:
+        """``data`` itself when it already is an EventLog, else ``EventLog(data, **columns)``."""
+        if isinstance(data, EventLog):
+            if columns:
+                raise ParameterError(
+                    f"column keywords ({', '.join(columns)}) apply when building a log; "
+                    "this is already an EventLog: pass the raw table instead"
+                )
+            return data
+        if tz is not None:
+            columns["tz"] = tz
+        return cls(data, **columns)
+
+    @property
+    def n_events(self) -> int:
+        return len(self._ts)
+
+    @property
+    def n_customers(self) -> int:
+        return len(self._ids)
+
+    @property
+    def customer_ids(self) -> np.ndarray:
+        """Distinct customer ids in ascending order; code ``i`` stands for ``customer_ids[i]``."""
+        return self._ids
+
+    def has(self, role: str) -> bool:
+        """Whether the optional column ``role`` (amount, event, ...) is present."""
+        return role in self._cols
+
+    def labels(self, role: str) -> tuple[str, ...]:
+        """Sorted distinct values of a label column (event, product, channel)."""
+        return self._labels[role]
+
+    def event_mask(self, names: str | list[str] | tuple[str, ...] | None) -> np.ndarray | None:
+        """Boolean mask (grouped order) of events whose type is in ``names``; None = all."""
+        if names is None:
+            return None
+        wanted = [names] if isinstance(names, str) else list(names)
+        if "event" not in self._cols:
+            raise ParameterError(
+                f"event types {wanted} were requested but the log has no event column; pass event=<column name>"
+            )
+        known = self._labels["event"]
+        missing = [w for w in wanted if w not in known]
+        if missing:
+            raise ParameterError(f"unknown event type(s) {missing}; the log has {list(known)}")
+        codes = [known.index(w) for w in wanted]
+        return np.isin(self._cols["event"], codes)
+
+    def customer_of_event(self) -> np.ndarray:
+        """Customer code of every event (grouped order)."""
+        return np.repeat(np.arange(self.n_customers, dtype=np.int64), np.diff(self._indptr))
+
+    def __len__(self) -> int:
+        return self.n_events
+
+    def __repr__(self) -> str:
+        extra = ", ".join(self._cols) or "no optional columns"
+        return (
+            f"<EventLog {self.n_events:,} events, {self.n_customers:,} customers, tz={self.tz!r}, "
+            f"{extra}; {self.report.n_rejected:,} rows rejected>"
+        )
+
+    # ----------------------------------------------------------------- export
+    def _export(self) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {
+            "customer_id": self._ids[self.customer_of_event()],
+            "timestamp": self._ts.view("datetime64[us]"),
+        }
+        for role in ("amount", "event", "product", "duration", "channel"):
+            if role not in self._cols:
+                continue
+            v = self._cols[role]
+            if role in self._labels:
+                labs = np.array(self._labels[role] + (None,), dtype=object)
+                v = labs[np.where(v < 0, len(labs) - 1, v)]
+            out[CANONICAL[role]] = v
+        return out
+
+    def to_pandas(self) -> Any:
+        """The used rows under canonical column names, sorted by customer then time
+        (timestamps as tz-aware UTC)."""
+        from ._deps import import_optional
+
+        pd = import_optional("pandas", "export to pandas")
+        df = pd.DataFrame(self._export())
+        df["timestamp"] = df["timestamp"].dt.tz_localize("UTC")
+        return df
+
+    def to_polars(self) -> Any:
+        """The used rows under canonical column names (see :meth:`to_pandas`)."""
+        from ._deps import import_optional
+
+        pl = import_optional("polars", "export to polars")
+        cols = self._export()
+        df = pl.DataFrame({k: (v.tolist() if v.dtype == object else v) for k, v in cols.items()})
+        return df.with_columns(pl.col("timestamp").dt.replace_time_zone("UTC"))

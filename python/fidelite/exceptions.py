@@ -1,0 +1,83 @@
+"""The exceptions fidelite raises.
+
+Every class subclasses the builtin an embedding tool would catch (``ValueError`` for bad
+input or parameters, ``TypeError`` for wrong dtypes, ``ImportError`` for a missing extra),
+plus :class:`FideliteError` to catch them all. The Rust kernels raise the same classes.
+
+>>> import fidelite
+>>> try:
+...     fidelite.EventLog({"customer_id": [], "timestamp": []})
+... except ValueError as e:
+...     print(type(e).__name__)
+EmptyInputError
+"""
+
+from __future__ import annotations
+
+
+class FideliteError(Exception):
+    """Base class of every fidelite error."""
+
+
+class InputError(FideliteError, ValueError):
+    """The input data cannot be used as given (the message says how to fix it)."""
+
+
+class ColumnNotFoundError(InputError):
+    """A named column is not in the table."""
+
+
+class EmptyInputError(InputError):
+    """The input holds no usable rows."""
+
+
+class LengthMismatchError(InputError):
+    """Columns that should align have different lengths."""
+
+
+class RejectedRowsError(InputError):
+    """``strict=True`` and some rows were rejected; ``.report`` holds the accounting."""
+
+    def __init__(self, message: str, report: object = None) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+class DTypeError(FideliteError, TypeError):
+    """A column has a type fidelite cannot interpret (e.g. booleans as customer ids)."""
+
+
+class TimeZoneError(FideliteError, ValueError):
+    """An unknown IANA time-zone name."""
+
+
+class ParameterError(FideliteError, ValueError):
+    """A metric parameter outside its allowed values."""
+
+
+class MissingTableError(FideliteError, ValueError):
+    """A metric needs an optional table (customers, surveys, contacts, subscriptions)."""
+
+
+class PluginError(FideliteError, RuntimeError):
+    """A plugin failed to load, register or compute; the message names the plugin."""
+
+
+class MissingDependencyError(FideliteError, ImportError):
+    """An optional dependency is not installed; the message names the extra to install."""
+
+
+__all__ = [
+    "ColumnNotFoundError",
+    "DTypeError",
+    "EmptyInputError",
+    "FideliteError",
+    "InputError",
+    "LengthMismatchError",
+    "MissingDependencyError",
+    "MissingTableError",
+    "ParameterError",
+    "PluginError",
+    "RejectedRowsError",
+    "TimeZoneError",
+]

@@ -1,0 +1,162 @@
+"""Result objects: numpy arrays plus labels, exported to pandas / polars, rendered as HTML.
+
+Two generic shapes serve most metrics: :class:`TableResult` (named columns of equal
+length) and :class:`ValueResult` (one headline number, with its parts). The retention
+matrix and lifecycle have their own classes.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any, Iterator, Mapping
+
+import numpy as np
+
+from ._deps import import_optional
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, (float, np.floating)):
+        if math.isnan(v):
+            return "–"
+        return f"{v:,.2f}" if abs(v) < 1e15 else f"{v:.3g}"
+    if isinstance(v, (np.datetime64,)):
+        return str(v)
+    if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
+        return f"{v:,}"
+    return str(v)
+
+
+def html_table(columns: Mapping[str, np.ndarray], *, title: str = "", max_rows: int = 60, css: str = "fidelite-table") -> str:
+    """A plain HTML table of equal-length columns (first and last rows when long)."""
+    names = list(columns)
+    n = len(next(iter(columns.values()))) if columns else 0
+    idx = list(range(n)) if n <= max_rows else list(range(max_rows // 2)) + [-1] + list(range(n - max_rows // 2, n))
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in names)
+    body = []
+    for i in idx:
+        if i < 0:
+            body.append(f"<tr><td colspan='{len(names)}'>… {n - max_rows} more rows …</td></tr>")
+            continue
+        body.append("<tr>" + "".join(f"<td>{html.escape(_fmt(columns[c][i]))}</td>" for c in names) + "</tr>")
+    cap = f"<caption>{html.escape(title)}</caption>" if title else ""
+    return f"<table class='{css}'>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def text_table(columns: Mapping[str, np.ndarray], *, max_rows: int = 40) -> str:
+    names = list(columns)
+    n = len(next(iter(columns.values()))) if columns else 0
+    rows = [[_fmt(columns[c][i]) for c in names] for i in range(min(n, max_rows))]
+    widths = [max([len(c)] + [len(r[j]) for r in rows]) for j, c in enumerate(names)]
+    lines = ["  ".join(c.rjust(w) for c, w in zip(names, widths))]
+    lines += ["  ".join(v.rjust(w) for v, w in zip(r, widths)) for r in rows]
+    if n > max_rows:
+        lines.append(f"… {n - max_rows} more rows")
+    return "\n".join(lines)
+
+
+class Result:
+    """Base class: subclasses provide :meth:`_frame` (ordered columns of equal length)."""
+
+    title: str = ""
+
+    def _frame(self) -> dict[str, np.ndarray]:
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def to_pandas(self) -> Any:
+        """The result as a pandas DataFrame."""
+        pd = import_optional("pandas", "export results to pandas")
+        return pd.DataFrame(self._frame())
+
+    def to_polars(self) -> Any:
+        """The result as a polars DataFrame."""
+        pl = import_optional("polars", "export results to polars")
+        return pl.DataFrame({k: (v.tolist() if v.dtype == object else v) for k, v in self._frame().items()})
+
+    def _repr_html_(self) -> str:
+        return html_table(self._frame(), title=self.title)
+
+    def __repr__(self) -> str:
+        return f"{self.title}\n{text_table(self._frame())}" if self.title else text_table(self._frame())
+
+
+class TableResult(Result):
+    """Named columns of equal length, with optional headline ``value``.
+
+    >>> t = TableResult({"channel": np.array(["email", "sms"]), "rate": np.array([20.0, 5.0])}, title="reactivity")
+    >>> t["rate"].tolist(), len(t)
+    ([20.0, 5.0], 2)
+    """
+
+    def __init__(self, columns: Mapping[str, Any], *, title: str = "", value: float | None = None,
+                 reason: str | None = None, meta: Mapping[str, Any] | None = None) -> None:
+        self.columns = {k: np.asarray(v) for k, v in columns.items()}
+        lengths = {len(v) for v in self.columns.values()}
+        if len(lengths) > 1:
+            raise ValueError(f"columns of unequal length: { {k: len(v) for k, v in self.columns.items()} }")
+        self.title = title
+        self.value = value
+        self.reason = reason
+        self.meta = dict(meta or {})
+
+    def _frame(self) -> dict[str, np.ndarray]:
+        return self.columns
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.columns[name]
+
+    def __len__(self) -> int:
+        return len(next(iter(self.columns.values()))) if self.columns else 0
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.columns)
+
+    def __float__(self) -> float:
+        if self.value is None:
+            raise TypeError(f"{self.title or 'this table'} has no single headline value")
+        return float(self.value)
+
+
+class ValueResult(Result):
+    """One headline number (``.value``, ``float(result)``) and the parts it came from.
+
+    When the base of a rate is empty the value is NaN and ``reason`` says why.
+
+    >>> r = ValueResult(20.0, title="net reactivity rate", unit="%", parts={"converted": 2000, "contacted": 10000})
+    >>> float(r), r.parts["converted"]
+    (20.0, 2000)
+    """
+
+    def __init__(self, value: float, *, title: str, unit: str = "", parts: Mapping[str, Any] | None = None,
+                 reason: str | None = None) -> None:
+        self.value = float(value)
+        self.title = title
+        self.unit = unit
+        self.parts = dict(parts or {})
+        self.reason = reason
+
+    def __float__(self) -> float:
+        return self.value
+
+    def _frame(self) -> dict[str, np.ndarray]:
+        cols = {"metric": np.array([self.title], dtype=object), "value": np.array([self.value])}
+        for k, v in self.parts.items():
+            cols[k] = np.array([v])
+        return cols
+
+    def __repr__(self) -> str:
+        shown = "NaN" if math.isnan(self.value) else f"{self.value:,.4g}{self.unit and ' ' + self.unit}"
+        parts = ", ".join(f"{k}={_fmt(v)}" for k, v in self.parts.items())
+        why = f" ({self.reason})" if self.reason else ""
+        return f"{self.title}: {shown}{why}" + (f" [{parts}]" if parts else "")
+
+    def _repr_html_(self) -> str:
+        return f"<div class='fidelite-value'><b>{html.escape(repr(self))}</b></div>"
+
+
+def safe_ratio(num: Any, den: Any, scale: float = 1.0) -> tuple[float, str | None]:
+    """``num / den * scale``, or NaN with a reason when the base is empty."""
+    if den == 0:
+        return math.nan, "empty base: nothing to divide by"
+    return float(num) / float(den) * scale, None

@@ -1,0 +1,290 @@
+//! Calendar periods cut in local wall time of an IANA zone, DST-correct.
+//!
+//! An instant's offset from UTC comes from a per-UTC-day table built once per query
+//! (offset before, instant of the transition inside that day if any, offset after), so the
+//! hot loop does one table read per event. Local days map to periods by integer
+//! arithmetic on the proleptic Gregorian calendar.
+use chrono::{DateTime, NaiveDateTime, Offset, TimeZone};
+use chrono_tz::Tz;
+
+use crate::{KernelError, Result, US_PER_DAY, US_PER_SEC};
+
+/// The unit a calendar is cut into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    Day,
+    /// Weeks starting on the given weekday (0 = Monday .. 6 = Sunday).
+    Week(u8),
+    Month,
+    Quarter,
+    Year,
+}
+
+impl Period {
+    /// Parses `day | week | month | quarter | year`; `week_start` is 0 = Monday .. 6 = Sunday.
+    pub fn parse(name: &str, week_start: u8) -> Result<Self> {
+        if week_start > 6 {
+            return Err(KernelError::InvalidParameter(format!(
+                "week_start must be 0 (Monday) .. 6 (Sunday), got {week_start}"
+            )));
+        }
+        Ok(match name {
+            "day" => Period::Day,
+            "week" => Period::Week(week_start),
+            "month" => Period::Month,
+            "quarter" => Period::Quarter,
+            "year" => Period::Year,
+            other => {
+                return Err(KernelError::InvalidParameter(format!(
+                    "unknown period {other:?}: use one of day, week, month, quarter, year"
+                )))
+            }
+        })
+    }
+
+    /// Index of the period holding local day `day` (days since 1970-01-01).
+    #[inline]
+    pub fn of_day(self, day: i64) -> i64 {
+        match self {
+            Period::Day => day,
+            // 1970-01-01 was a Thursday (weekday 3 when Monday = 0).
+            Period::Week(ws) => (day + 3 - ws as i64).div_euclid(7),
+            Period::Month => {
+                let (y, m, _) = civil_from_days(day);
+                y * 12 + m as i64 - 1
+            }
+            Period::Quarter => {
+                let (y, m, _) = civil_from_days(day);
+                y * 4 + (m as i64 - 1) / 3
+            }
+            Period::Year => civil_from_days(day).0,
+        }
+    }
+
+    /// First local day of period `p` (inverse of [`Period::of_day`]).
+    pub fn start_day(self, p: i64) -> i64 {
+        match self {
+            Period::Day => p,
+            Period::Week(ws) => p * 7 - 3 + ws as i64,
+            Period::Month => days_from_civil(p.div_euclid(12), (p.rem_euclid(12) + 1) as u32, 1),
+            Period::Quarter => days_from_civil(p.div_euclid(4), (p.rem_euclid(4) * 3 + 1) as u32, 1),
+            Period::Year => days_from_civil(p, 1, 1),
+        }
+    }
+}
+
+/// (year, month 1-12, day 1-31) of a day count since 1970-01-01 (H. Hinnant's algorithm).
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + (m <= 2) as i64, m, d)
+}
+
+/// Day count since 1970-01-01 of a civil date.
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = m as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Limit of the per-day offset table; instants outside it take the slow exact path.
+const MAX_TABLE_DAYS: i64 = 200_000;
+/// Instants the kernels accept: years 1 .. 9999.
+pub const MIN_US: i64 = -62_135_596_800 * US_PER_SEC;
+pub const MAX_US: i64 = 253_402_300_799 * US_PER_SEC;
+
+/// A time zone plus a period unit: maps instants to local days and periods.
+#[derive(Debug, Clone)]
+pub struct Calendar {
+    tz: Option<Tz>, // None = UTC (no offset lookups at all)
+    pub period: Period,
+    day0: i64,
+    off_before: Vec<i32>,
+    transition: Vec<i64>,
+    off_after: Vec<i32>,
+}
+
+fn parse_tz(name: &str) -> Result<Option<Tz>> {
+    if name == "UTC" || name == "Etc/UTC" || name == "utc" {
+        return Ok(None);
+    }
+    name.parse::<Tz>().map(Some).map_err(|_| KernelError::UnknownTimeZone(name.to_string()))
+}
+
+fn offset_secs(tz: &Tz, secs: i64) -> i32 {
+    let ndt: NaiveDateTime = DateTime::from_timestamp(secs, 0).expect("instant in range").naive_utc();
+    tz.offset_from_utc_datetime(&ndt).fix().local_minus_utc()
+}
+
+impl Calendar {
+    /// A calendar able to place instants in `[t_min, t_max]` (microseconds, UTC) quickly;
+    /// instants outside still work, more slowly.
+    pub fn new(tz: &str, period: Period, t_min: i64, t_max: i64) -> Result<Self> {
+        let tz = parse_tz(tz)?;
+        let mut cal = Calendar { tz, period, day0: 0, off_before: vec![], transition: vec![], off_after: vec![] };
+        if let Some(z) = &cal.tz {
+            let (lo, hi) = (t_min.clamp(MIN_US, MAX_US), t_max.clamp(MIN_US, MAX_US));
+            if lo <= hi {
+                let d0 = lo.div_euclid(US_PER_DAY) - 1;
+                let d1 = (hi.div_euclid(US_PER_DAY) + 1).min(d0 + MAX_TABLE_DAYS);
+                cal.day0 = d0;
+                for d in d0..=d1 {
+                    let s0 = d * 86_400;
+                    let (a, b) = (offset_secs(z, s0), offset_secs(z, s0 + 86_399));
+                    let mut trans = i64::MAX;
+                    if a != b {
+                        // first second of the day carrying the new offset
+                        let (mut lo_s, mut hi_s) = (s0, s0 + 86_399);
+                        while hi_s - lo_s > 1 {
+                            let mid = (lo_s + hi_s) / 2;
+                            if offset_secs(z, mid) == a {
+                                lo_s = mid
+                            } else {
+                                hi_s = mid
+                            }
+                        }
+                        trans = hi_s * US_PER_SEC;
+                    }
+                    cal.off_before.push(a);
+                    cal.transition.push(trans);
+                    cal.off_after.push(b);
+                }
+            }
+        }
+        Ok(cal)
+    }
+
+    /// Local wall-clock microseconds of instant `t`.
+    #[inline]
+    pub fn local_us(&self, t: i64) -> i64 {
+        let Some(z) = &self.tz else { return t };
+        let d = t.div_euclid(US_PER_DAY) - self.day0;
+        let off = if d >= 0 && (d as usize) < self.off_before.len() {
+            let d = d as usize;
+            if t < self.transition[d] {
+                self.off_before[d]
+            } else {
+                self.off_after[d]
+            }
+        } else {
+            offset_secs(z, t.clamp(MIN_US, MAX_US).div_euclid(US_PER_SEC))
+        };
+        t + off as i64 * US_PER_SEC
+    }
+
+    /// Local day (days since 1970-01-01 in local wall time) of instant `t`.
+    #[inline]
+    pub fn local_day(&self, t: i64) -> i64 {
+        self.local_us(t).div_euclid(US_PER_DAY)
+    }
+
+    /// Period index of instant `t`.
+    #[inline]
+    pub fn period_of(&self, t: i64) -> i64 {
+        self.period.of_day(self.local_day(t))
+    }
+
+    /// UTC instant at which local day `day` begins (the first instant at or after local
+    /// midnight when midnight falls in a DST gap).
+    pub fn day_start_instant(&self, day: i64) -> i64 {
+        let Some(z) = &self.tz else { return day * US_PER_DAY };
+        let base = DateTime::from_timestamp(day * 86_400, 0).expect("day in range").naive_utc();
+        for minute in 0..=1440 {
+            let ndt = base + chrono::Duration::minutes(minute);
+            if let Some(dt) = z.from_local_datetime(&ndt).earliest() {
+                return dt.timestamp() * US_PER_SEC;
+            }
+        }
+        unreachable!("a local day always has a valid instant")
+    }
+
+    /// UTC instant at which period `p` begins.
+    pub fn period_start_instant(&self, p: i64) -> i64 {
+        self.day_start_instant(self.period.start_day(p))
+    }
+}
+
+/// How return offsets are measured: calendar periods, or fixed-length windows from each
+/// customer's start instant (`window="rolling"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Window {
+    Calendar,
+    /// Window length in microseconds (24 h, 7 d or 30 d).
+    Rolling(i64),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_round_trip() {
+        for z in -800_000..800_000 {
+            let (y, m, d) = civil_from_days(z);
+            assert_eq!(days_from_civil(y, m, d), z);
+        }
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
+    }
+
+    #[test]
+    fn period_start_day_inverts_of_day() {
+        for p in [Period::Day, Period::Week(0), Period::Week(6), Period::Month, Period::Quarter, Period::Year] {
+            for day in -1000..1000 {
+                let k = p.of_day(day);
+                assert!(p.start_day(k) <= day && day < p.start_day(k + 1), "{p:?} {day}");
+            }
+        }
+    }
+
+    #[test]
+    fn week_start() {
+        // 1970-01-04 was a Sunday, 1970-01-05 a Monday.
+        assert_ne!(Period::Week(0).of_day(3), Period::Week(0).of_day(4));
+        assert_eq!(Period::Week(6).of_day(3), Period::Week(6).of_day(4));
+        assert_eq!(Period::Week(6).start_day(Period::Week(6).of_day(5)), 3);
+    }
+
+    #[test]
+    fn paris_dst() {
+        // 2024-03-31 01:00 UTC: Paris jumps from +1 to +2.
+        let t = 1_711_846_800 * US_PER_SEC;
+        let cal = Calendar::new("Europe/Paris", Period::Day, t - US_PER_DAY, t + US_PER_DAY).unwrap();
+        assert_eq!(cal.local_us(t - 1) - (t - 1), 3600 * US_PER_SEC);
+        assert_eq!(cal.local_us(t) - t, 7200 * US_PER_SEC);
+        // 2024-03-31 22:30 UTC is already April 1st in Paris.
+        let late = t + (21 * 3600 + 1800) * US_PER_SEC;
+        let m = Calendar::new("Europe/Paris", Period::Month, t, late).unwrap();
+        assert_eq!(m.period_of(late), 2024 * 12 + 3);
+        assert_eq!(m.period_start_instant(2024 * 12 + 3), late - 1800 * US_PER_SEC);
+    }
+
+    #[test]
+    fn table_and_slow_path_agree() {
+        let cal = Calendar::new("America/New_York", Period::Month, 0, 400 * US_PER_DAY).unwrap();
+        let z: Tz = "America/New_York".parse().unwrap();
+        for h in (-5000..20000).step_by(7) {
+            let t = h * 3_600 * US_PER_SEC + 1234;
+            let want = t + offset_secs(&z, t.div_euclid(US_PER_SEC)) as i64 * US_PER_SEC;
+            assert_eq!(cal.local_us(t), want);
+        }
+    }
+
+    #[test]
+    fn unknown_zone_and_period() {
+        assert!(matches!(Calendar::new("Mars/Olympus", Period::Day, 0, 0), Err(KernelError::UnknownTimeZone(_))));
+        assert!(Period::parse("fortnight", 0).is_err());
+        assert!(Period::parse("week", 7).is_err());
+    }
+}

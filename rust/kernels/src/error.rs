@@ -1,0 +1,33 @@
+//! The one error type of the kernels; the bindings map each variant to its own Python
+//! exception class.
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KernelError {
+    /// An IANA time-zone name that the compiled tz database does not know.
+    UnknownTimeZone(String),
+    /// A parameter outside its allowed values.
+    InvalidParameter(String),
+    /// Columns that should align do not.
+    LengthMismatch(String),
+    /// Input the kernels cannot represent (too many customers, instants out of range).
+    OutOfRange(String),
+}
+
+pub type Result<T> = std::result::Result<T, KernelError>;
+
+impl fmt::Display for KernelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KernelError::UnknownTimeZone(tz) => write!(
+                f,
+                "unknown time zone {tz:?}: pass an IANA name such as \"Europe/Paris\" or \"UTC\""
+            ),
+            KernelError::InvalidParameter(m)
+            | KernelError::LengthMismatch(m)
+            | KernelError::OutOfRange(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for KernelError {}

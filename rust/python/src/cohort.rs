@@ -1,0 +1,115 @@
+use fidelite_kernels::calendar::Window;
+use fidelite_kernels::cohort::{self, CohortMode, CohortSpec, Criterion, Measure, Offset0};
+use fidelite_kernels::{lifecycle as lc, Grouped, KernelError};
+use numpy::{IntoPyArray, PyArrayMethods, PyReadonlyArray1};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::calendar::calendar;
+use crate::gil::Detach;
+
+fn choice<T: Copy>(name: &str, value: &str, options: &[(&str, T)]) -> Result<T, KernelError> {
+    options.iter().find(|(n, _)| *n == value).map(|(_, v)| *v).ok_or_else(|| {
+        let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
+        KernelError::InvalidParameter(format!("unknown {name} {value:?}: use one of {}", names.join(", ")))
+    })
+}
+
+fn opt_slice<'a, T: numpy::Element>(a: &'a Option<PyReadonlyArray1<'_, T>>) -> PyResult<Option<&'a [T]>> {
+    Ok(match a {
+        Some(a) => Some(a.as_slice()?),
+        None => None,
+    })
+}
+
+/// The cohort retention matrix over grouped events (see `fidelite_kernels::cohort`).
+/// Returns a dict: `first_period`, `counts` or `values` (segments x cohorts x buckets),
+/// `sizes` (segments x cohorts), `complete` (cohorts x buckets).
+#[pyfunction]
+#[pyo3(signature = (indptr, ts, *, t_range, tz, period, week_start, as_of, window_us=0, mode="first",
+    criterion="on", offset0="cohort", measure="customers", brackets=None, start_mask=None,
+    return_mask=None, amount=None, signup=None, segment=None, n_segments=1))]
+#[allow(clippy::too_many_arguments)]
+pub fn cohort_matrix<'py>(
+    py: Python<'py>,
+    indptr: PyReadonlyArray1<'py, i64>,
+    ts: PyReadonlyArray1<'py, i64>,
+    t_range: (i64, i64),
+    tz: &str,
+    period: &str,
+    week_start: u8,
+    as_of: i64,
+    window_us: i64,
+    mode: &str,
+    criterion: &str,
+    offset0: &str,
+    measure: &str,
+    brackets: Option<Vec<i64>>,
+    start_mask: Option<PyReadonlyArray1<'py, bool>>,
+    return_mask: Option<PyReadonlyArray1<'py, bool>>,
+    amount: Option<PyReadonlyArray1<'py, f64>>,
+    signup: Option<PyReadonlyArray1<'py, i64>>,
+    segment: Option<PyReadonlyArray1<'py, u32>>,
+    n_segments: usize,
+) -> PyResult<Bound<'py, PyDict>> {
+    let err = |e| crate::errors::to_pyerr(py, e);
+    let spec = CohortSpec {
+        mode: choice("cohort", mode, &[("first", CohortMode::First), ("recurring", CohortMode::Recurring), ("signup", CohortMode::Signup)]).map_err(err)?,
+        window: if window_us > 0 { Window::Rolling(window_us) } else { Window::Calendar },
+        criterion: choice("criterion", criterion, &[("on", Criterion::On), ("on_or_after", Criterion::OnOrAfter), ("streak", Criterion::Streak)]).map_err(err)?,
+        offset0: choice("offset0", offset0, &[("cohort", Offset0::Cohort), ("return", Offset0::Return)]).map_err(err)?,
+        measure: choice("measure", measure, &[("customers", Measure::Customers), ("revenue", Measure::Revenue), ("cumulative_revenue", Measure::CumulativeRevenue)]).map_err(err)?,
+        brackets: brackets.as_deref(),
+        start_mask: opt_slice(&start_mask)?,
+        return_mask: opt_slice(&return_mask)?,
+        amount: opt_slice(&amount)?,
+        signup: opt_slice(&signup)?,
+        segment: opt_slice(&segment)?.map(|s| (s, n_segments)),
+        as_of,
+    };
+    let (indptr, ts) = (indptr.as_slice()?, ts.as_slice()?);
+    let cal = calendar(py, tz, period, week_start, t_range.0.min(as_of), t_range.1.max(as_of))?;
+    let m = py.run_kernel(|| cohort::cohort_matrix(&Grouped::new(indptr, ts)?, &cal, &spec))?;
+    let out = PyDict::new(py);
+    let (ns, nk, nb) = (m.n_segments, m.n_cohorts, m.n_buckets);
+    out.set_item("first_period", m.first_period)?;
+    // only the grid of the requested measure is filled
+    let (name, grid) = if spec.measure == Measure::Customers {
+        ("counts", m.counts.into_pyarray(py).reshape([ns, nk, nb])?.into_any())
+    } else {
+        ("values", m.values.into_pyarray(py).reshape([ns, nk, nb])?.into_any())
+    };
+    out.set_item(name, grid)?;
+    out.set_item("sizes", m.sizes.into_pyarray(py).reshape([ns, nk])?)?;
+    out.set_item("complete", m.complete.into_pyarray(py).reshape([nk, nb])?)?;
+    Ok(out)
+}
+
+/// Lifecycle counts per period: dict of `first_period`, `new`, `returning`,
+/// `resurrected`, `dormant`.
+#[pyfunction]
+#[pyo3(signature = (indptr, ts, *, t_range, tz, period, week_start, as_of, mask=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn lifecycle<'py>(
+    py: Python<'py>,
+    indptr: PyReadonlyArray1<'py, i64>,
+    ts: PyReadonlyArray1<'py, i64>,
+    t_range: (i64, i64),
+    tz: &str,
+    period: &str,
+    week_start: u8,
+    as_of: i64,
+    mask: Option<PyReadonlyArray1<'py, bool>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let (indptr, ts, mask) = (indptr.as_slice()?, ts.as_slice()?, opt_slice(&mask)?);
+    let cal = calendar(py, tz, period, week_start, t_range.0.min(as_of), t_range.1.max(as_of))?;
+    let l = py.run_kernel(|| lc::lifecycle(&Grouped::new(indptr, ts)?, &cal, mask, as_of))?;
+    let out = PyDict::new(py);
+    out.set_item("first_period", l.first_period)?;
+    let cols: [(&str, Vec<i64>); 4] = [("new", l.new), ("returning", l.returning), ("resurrected", l.resurrected), ("dormant", l.dormant)];
+    for (name, col) in cols {
+        out.set_item(name, col.into_pyarray(py))?;
+    }
+    Ok(out)
+}
+

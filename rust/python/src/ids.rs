@@ -1,0 +1,41 @@
+use fidelite_kernels::{group, ids};
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use pyo3::prelude::*;
+
+use crate::gil::Detach;
+
+type Arr<'py, T> = Bound<'py, PyArray1<T>>;
+
+/// Factorises int64 ids into codes numbered in ascending id order: `(codes, uniques)`.
+#[pyfunction]
+pub fn factorize_i64<'py>(py: Python<'py>, ids: PyReadonlyArray1<'py, i64>) -> PyResult<(Arr<'py, u32>, Arr<'py, i64>)> {
+    let ids = ids.as_slice()?;
+    let f = py.run_kernel(|| ids::factorize_i64(ids))?;
+    Ok((f.codes.into_pyarray(py), f.uniques.into_pyarray(py)))
+}
+
+/// Factorises Arrow-layout strings: `(codes, first_rows)`, codes in byte-wise string order,
+/// `first_rows[code]` a row holding that string.
+#[pyfunction]
+pub fn factorize_bytes<'py>(
+    py: Python<'py>,
+    offsets: PyReadonlyArray1<'py, i64>,
+    data: PyReadonlyArray1<'py, u8>,
+) -> PyResult<(Arr<'py, u32>, Arr<'py, u32>)> {
+    let (offsets, data) = (offsets.as_slice()?, data.as_slice()?);
+    let f = py.run_kernel(|| ids::factorize_bytes(offsets, data))?;
+    Ok((f.codes.into_pyarray(py), f.uniques.into_pyarray(py)))
+}
+
+/// Groups rows by customer code, time-sorted within a customer: `(indptr, perm, ts)`.
+#[pyfunction]
+pub fn group_by_customer<'py>(
+    py: Python<'py>,
+    codes: PyReadonlyArray1<'py, u32>,
+    ts: PyReadonlyArray1<'py, i64>,
+    n_customers: usize,
+) -> PyResult<(Arr<'py, i64>, Arr<'py, u32>, Arr<'py, i64>)> {
+    let (codes, ts) = (codes.as_slice()?, ts.as_slice()?);
+    let l = py.run_kernel(|| group::group_by_customer(codes, ts, n_customers))?;
+    Ok((l.indptr.into_pyarray(py), l.perm.into_pyarray(py), l.ts.into_pyarray(py)))
+}

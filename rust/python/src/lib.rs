@@ -1,0 +1,26 @@
+//! `fidelite._core`: the PyO3 bindings of the fidelite kernels, and nothing else.
+//!
+//! Every function converts numpy arrays to slices while holding the GIL, runs one kernel
+//! with the GIL released ([`gil::Detach::run`]) and hands owned buffers back to numpy
+//! without copying. Inputs must not be mutated by another thread during a call.
+use pyo3::prelude::*;
+
+mod calendar;
+mod cohort;
+mod errors;
+mod gil;
+mod ids;
+
+#[pymodule(gil_used = false)]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("build_profile", if cfg!(debug_assertions) { "debug" } else { "release" })?;
+    m.add_function(wrap_pyfunction!(ids::factorize_i64, m)?)?;
+    m.add_function(wrap_pyfunction!(ids::factorize_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(ids::group_by_customer, m)?)?;
+    m.add_function(wrap_pyfunction!(calendar::periods_of, m)?)?;
+    m.add_function(wrap_pyfunction!(calendar::period_bounds, m)?)?;
+    m.add_function(wrap_pyfunction!(cohort::cohort_matrix, m)?)?;
+    m.add_function(wrap_pyfunction!(cohort::lifecycle, m)?)?;
+    Ok(())
+}
