@@ -29,7 +29,13 @@ def _check(name: str, value: Any, allowed: Sequence[str]) -> None:
 
 
 def wilson(k: np.ndarray, n: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval of the proportions ``k / n`` (NaN where ``n == 0``)."""
+    """Wilson score interval of the proportions ``k / n``: NaN where ``n == 0`` and where
+    ``k > n`` (not a proportion: ``reference="previous"`` with ``criterion="on"`` allows it).
+
+    >>> lo, hi = wilson(np.array([5.0]), np.array([10.0]), 0.95)
+    >>> round(float(lo[0]), 4), round(float(hi[0]), 4)
+    (0.2366, 0.7634)
+    """
     if not 0 < level < 1:
         raise ParameterError(f"ci is a confidence level between 0 and 1, e.g. 0.95; got {level!r}")
     z = statistics.NormalDist().inv_cdf(0.5 + level / 2)
@@ -39,7 +45,8 @@ def wilson(k: np.ndarray, n: np.ndarray, level: float) -> tuple[np.ndarray, np.n
         denom = 1 + z * z / n
         centre = (p + z * z / (2 * n)) / denom
         half = z / denom * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-        return np.where(n > 0, centre - half, np.nan), np.where(n > 0, centre + half, np.nan)
+        valid = (n > 0) & (k <= n)
+        return np.where(valid, centre - half, np.nan), np.where(valid, centre + half, np.nan)
 
 
 class RetentionMatrix(Result):
@@ -52,6 +59,7 @@ class RetentionMatrix(Result):
     sizes : (cohorts,) int64 cohort sizes.
     rates : counts / sizes (or / the previous offset with ``reference="previous"``).
     complete : bool, the cell had fully elapsed at ``as_of``.
+    observed : bool, the cell had begun at ``as_of`` (rates are NaN where it had not).
     cohorts : datetime64[D] local start date of each cohort period, ascending, with
         every period between the first and the last cohort.
     offsets : int64 first offset of each column (brackets span several).
@@ -60,7 +68,7 @@ class RetentionMatrix(Result):
         denominators, or the simple mean with ``average="simple"``).
     """
 
-    def __init__(self, *, counts: np.ndarray, sizes: np.ndarray, complete: np.ndarray, cohorts: np.ndarray,
+    def __init__(self, *, counts: np.ndarray, sizes: np.ndarray, complete: np.ndarray, observed: np.ndarray, cohorts: np.ndarray,
                  offsets: np.ndarray, offset_labels: list[str], cohort_labels: list[str], params: dict[str, Any],
                  as_of: int, ci: float | None, average: str, segment: Any = None) -> None:
         self.counts = counts
@@ -76,13 +84,14 @@ class RetentionMatrix(Result):
         self.measure = params["measure"]
         den = self._denominators()
         with np.errstate(divide="ignore", invalid="ignore"):
-            self.rates = np.where(den > 0, counts / np.maximum(den, 1), np.nan)
+            self.rates = np.where((den > 0) & observed, counts / np.maximum(den, 1), np.nan)
+        self.observed = observed
         self.ci_level = ci
         self.ci_low = self.ci_high = None
         if ci is not None:
             if self.measure != "customers":
                 raise ParameterError("ci= applies to customer rates; it has no meaning for revenue measures")
-            self.ci_low, self.ci_high = wilson(counts.astype(float), den, ci)
+            self.ci_low, self.ci_high = wilson(counts.astype(float), np.where(observed, den, 0), ci)
         self.average_kind = average
         ok = complete & (den > 0)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -433,10 +442,18 @@ def retention(
     else:
         offsets = np.concatenate([[0], np.cumsum(brackets)[:-1]]).astype(np.int64)
         offset_labels = [str(o) if w == 1 else f"{o}-{o + w - 1}" for o, w in zip(offsets, brackets)]
+    # cells that had not even begun at as_of show no rate (they are incomplete, too)
+    max_off = int(offsets[-1]) if n_buckets else 0
+    _, starts = cal.axis(out["first_period"], n_cohorts + max_off + 1)
+    if window == "rolling":
+        cell_start = starts[:n_cohorts, None] + offsets[None, :] * ROLLING_US[period]
+    else:
+        cell_start = starts[np.arange(n_cohorts)[:, None] + offsets[None, :]]
+    observed = cell_start <= as_of_us
     params = dict(period=period, week_start=cal.week_start, tz=tz, window=window, criterion=criterion, brackets=brackets,
                   offset0=offset0, cohort=cohort, start_event=start_event, return_event=return_event, measure=measure,
                   reference=reference, segment=segment)
-    common = dict(complete=out["complete"], cohorts=cohorts, offsets=offsets, offset_labels=offset_labels,
+    common = dict(complete=out["complete"], observed=observed, cohorts=cohorts, offsets=offsets, offset_labels=offset_labels,
                   cohort_labels=cal.labels(cohorts), params=params, as_of=as_of_us, ci=ci, average=average)
     mats = {v: RetentionMatrix(counts=grid[s], sizes=out["sizes"][s], segment=v, **common) for s, v in enumerate(seg_values)}
     if segment is None:

@@ -268,8 +268,10 @@ pub fn cohort_matrix(g: &Grouped, cal: &Calendar, spec: &CohortSpec) -> Result<C
                 acc.reached.clear();
                 // events are time-sorted: skip those before t0
                 let from = events.start + g.ts[events.clone()].partition_point(|&t| t < t0);
-                for i in from..events.end {
-                    let t = g.ts[i];
+                let mut cursor = cal.cursor();
+                // rolling windows: offset j holds instants [t0 + j l, t0 + (j + 1) l)
+                let (mut j_roll, mut roll_end) = (0i64, i64::MIN);
+                for (i, &t) in (from..events.end).zip(&g.ts[from..events.end]) {
                     if t > spec.as_of {
                         break;
                     }
@@ -277,8 +279,14 @@ pub fn cohort_matrix(g: &Grouped, cal: &Calendar, spec: &CohortSpec) -> Result<C
                         continue;
                     }
                     let j = match spec.window {
-                        Window::Calendar => cal.period_of(t) - p0,
-                        Window::Rolling(l) => (t - t0) / l,
+                        Window::Calendar => cursor.period(t) - p0,
+                        Window::Rolling(l) => {
+                            if t >= roll_end {
+                                j_roll = (t - t0) / l;
+                                roll_end = t0 + (j_roll + 1) * l;
+                            }
+                            j_roll
+                        }
                     };
                     if j == 0 && spec.offset0 == Offset0::Return && t <= t0 {
                         continue;

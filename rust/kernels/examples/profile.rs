@@ -1,0 +1,68 @@
+//! Times the kernels on a synthetic log: `cargo run --release --example profile [customers]`.
+use fidelite_kernels::calendar::{Calendar, Period, Window};
+use fidelite_kernels::cohort::{cohort_matrix, CohortMode, CohortSpec, Criterion, Measure, Offset0};
+use fidelite_kernels::{group, ids, lifecycle, Grouped, US_PER_DAY};
+use std::time::Instant;
+
+fn main() {
+    let n: usize = std::env::args().nth(1).map_or(1_000_000, |s| s.parse().unwrap());
+    let mut state = 42u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut cust, mut ts) = (Vec::new(), Vec::new());
+    let t0 = 19_358 * US_PER_DAY;
+    let span = 3 * 365 * US_PER_DAY;
+    let mut id = 100_000i64;
+    for _ in 0..n {
+        id += 1 + (next() % 5) as i64;
+        let first = (next() % span as u64) as i64;
+        for _ in 0..(1 + next() % 22) {
+            cust.push(id);
+            ts.push(t0 + (first + (next() % (span as u64 / 3)) as i64).min(span - 1));
+        }
+    }
+    // shuffle
+    for i in (1..cust.len()).rev() {
+        let j = (next() % (i as u64 + 1)) as usize;
+        cust.swap(i, j);
+        ts.swap(i, j);
+    }
+    println!("{} events", cust.len());
+    let t = Instant::now();
+    let f = ids::factorize_i64(&cust).unwrap();
+    println!("factorize {:?}", t.elapsed());
+    let t = Instant::now();
+    let l = group::group_by_customer(&f.codes, &ts, f.uniques.len()).unwrap();
+    println!("group {:?}", t.elapsed());
+    let g = Grouped::new(&l.indptr, &l.ts).unwrap();
+    let (lo, hi) = (t0, t0 + span);
+    for tz in ["UTC", "Europe/Paris"] {
+        let cal = Calendar::new(tz, Period::Month, lo, hi).unwrap();
+        let spec = CohortSpec {
+            mode: CohortMode::First,
+            window: Window::Calendar,
+            criterion: Criterion::On,
+            offset0: Offset0::Cohort,
+            measure: Measure::Customers,
+            brackets: None,
+            start_mask: None,
+            return_mask: None,
+            amount: None,
+            signup: None,
+            segment: None,
+            as_of: hi,
+        };
+        for _ in 0..3 {
+            let t = Instant::now();
+            let m = cohort_matrix(&g, &cal, &spec).unwrap();
+            let a = t.elapsed();
+            let t = Instant::now();
+            let lc = lifecycle::lifecycle(&g, &cal, None, hi).unwrap();
+            println!("{tz}: cohort {a:?} lifecycle {:?} ({} {})", t.elapsed(), m.sizes.len(), lc.new.len());
+        }
+    }
+}

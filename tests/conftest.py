@@ -1,0 +1,133 @@
+"""Shared fixtures: demo data, and a real Chromium driven by Playwright.
+
+Browser tests are skipped with a clear message when Debian's Chromium or Playwright is
+missing, unless FIDELITE_REQUIRE_BROWSER=1 (set by .ci/run), which turns that skip into a
+failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("FIDELITE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def shop():
+    """A small demo shop (2,000 customers), shared by the session: treat as read-only."""
+    from fidelite.datasets import demo_shop
+
+    return demo_shop(2_000, seed=7)
+
+
+def _browser_missing() -> str | None:
+    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        return f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (pip install playwright)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """A headless Chromium (Debian's binary; Playwright never downloads one)."""
+    missing = _browser_missing()
+    if missing:
+        if os.environ.get("FIDELITE_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"browser tests are required here but {missing}")
+        pytest.skip(f"browser test skipped: {missing}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page whose requests may only reach 127.0.0.1 (and file:// / data: URLs)."""
+    context = browser.new_context()
+
+    def guard(route):
+        url = route.request.url
+        if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "file://", "data:", "blob:")):
+            route.continue_()
+        else:
+            route.abort()
+
+    context.route("**/*", guard)
+    pg = context.new_page()
+    try:
+        yield pg
+    finally:
+        context.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+@pytest.fixture
+def voila(tmp_path):
+    """Start Voila on a notebook: ``url = voila(path)``; stopped by PID afterwards."""
+    procs: list[subprocess.Popen] = []
+
+    def start(notebook: Path, timeout: float = 60.0) -> str:
+        port = free_port()
+        log = open(tmp_path / f"voila-{port}.log", "w")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
+             "--Voila.ip=127.0.0.1"],
+            stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent, cwd=notebook.parent,
+        )
+        procs.append(proc)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:  # wait for the port, not a fixed sleep
+            if proc.poll() is not None:
+                raise RuntimeError(f"voila exited early: {(tmp_path / f'voila-{port}.log').read_text()}")
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    return f"http://127.0.0.1:{port}/"
+            time.sleep(0.1)
+        raise RuntimeError(f"voila did not listen on port {port} within {timeout} s")
+
+    try:
+        yield start
+    finally:
+        for proc in procs:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
