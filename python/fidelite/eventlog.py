@@ -8,6 +8,7 @@ kernels read. Every metric accepts an EventLog or anything EventLog accepts.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -139,7 +140,8 @@ class EventLog:
         reasons.append((NULL_ID, null_id))
         ts, null_t, bad_t = _ingest.times_us(table.get(time, "time"), tz)
         reasons += [(NULL_TIME, null_t), (BAD_TIME, bad_t)]
-        reasons.append((TIME_RANGE, ~(null_t | bad_t) & ((ts < _ingest.MIN_US) | (ts > _ingest.MAX_US))))
+        if ts.min() < _ingest.MIN_US or ts.max() > _ingest.MAX_US:
+            reasons.append((TIME_RANGE, ~(null_t | bad_t) & ((ts < _ingest.MIN_US) | (ts > _ingest.MAX_US))))
         notes: dict[str, int] = {}
         cols: dict[str, np.ndarray] = {}
         self._labels: dict[str, tuple[str, ...]] = {}
@@ -166,6 +168,8 @@ class EventLog:
         rejected_any = np.zeros(n, bool)
         rejected: dict[str, int] = {}
         for why, mask in reasons:
+            if not mask.any():
+                continue
             fresh = mask & ~rejected_any
             count = int(fresh.sum())
             if count:
@@ -188,11 +192,53 @@ class EventLog:
             cols = {k: v[keep] for k, v in cols.items()}
         f = _ingest.factorize_ids(ids, keep)
         self._ids = f.labels
-        indptr, perm, self._ts = _core.group_by_customer(f.codes, np.ascontiguousarray(ts, np.int64), len(f.labels))
-        self._indptr = indptr
-        self._cols = {k: v[perm] for k, v in cols.items()}
+        ts = np.ascontiguousarray(ts, np.int64)
+        # rows stay in input order until a kernel needs them grouped by customer
+        self._rows: tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]] | None = (f.codes, ts, cols)
+        self._layout: tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]] | None = None
+        self._lock = threading.Lock()
         self.t_min = int(ts.min())
         self.t_max = int(ts.max())
+
+    # ----------------------------------------------------------------- layout
+    def _grouped(self) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """(indptr, ts, columns) grouped by customer, time-sorted; built once, on first use."""
+        with self._lock:
+            if self._layout is None:
+                assert self._rows is not None
+                codes, ts, cols = self._rows
+                indptr, perm, gts = _core.group_by_customer(codes, ts, len(self._ids))
+                self._layout = (indptr, gts, {k: v[perm] for k, v in cols.items()})
+                self._rows = None
+            return self._layout
+
+    @property
+    def is_grouped(self) -> bool:
+        """Whether the grouped layout exists yet (see :meth:`prepare`)."""
+        return self._layout is not None
+
+    def prepare(self) -> EventLog:
+        """Build the grouped layout now (queries build it on demand otherwise). Returns self."""
+        self._grouped()
+        return self
+
+    def rows(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(customer codes, timestamps) in input order while the log is not grouped, else None."""
+        rows = self._rows
+        return None if rows is None else (rows[0], rows[1])
+
+    @property
+    def _indptr(self) -> np.ndarray:
+        return self._grouped()[0]
+
+    @property
+    def _ts(self) -> np.ndarray:
+        return self._grouped()[1]
+
+    @property
+    def _cols(self) -> dict[str, np.ndarray]:
+        rows = self._rows
+        return rows[2] if rows is not None and not rows[2] else self._grouped()[2]
 
     # ----------------------------------------------------------------- accessors
     @classmethod
@@ -211,7 +257,8 @@ class EventLog:
 
     @property
     def n_events(self) -> int:
-        return len(self._ts)
+        rows = self._rows
+        return len(rows[1]) if rows is not None else len(self._grouped()[1])
 
     @property
     def n_customers(self) -> int:
@@ -224,14 +271,17 @@ class EventLog:
 
     def has(self, role: str) -> bool:
         """Whether the optional column ``role`` (amount, event, ...) is present."""
-        return role in self._cols
+        rows = self._rows
+        return role in (rows[2] if rows is not None else self._grouped()[2])
 
     def labels(self, role: str) -> tuple[str, ...]:
         """Sorted distinct values of a label column (event, product, channel)."""
         return self._labels[role]
 
-    def event_mask(self, names: str | list[str] | tuple[str, ...] | None) -> np.ndarray | None:
-        """Boolean mask (grouped order) of events whose type is in ``names``; None = all."""
+    def event_mask(self, names: str | list[str] | tuple[str, ...] | None, *, rows: bool = False) -> np.ndarray | None:
+        """Boolean mask of events whose type is in ``names`` (None = all events), in
+        grouped order, or in input order with ``rows=True`` (only while :meth:`rows` is
+        not None)."""
         if names is None:
             return None
         wanted = [names] if isinstance(names, str) else list(names)
@@ -244,7 +294,8 @@ class EventLog:
         if missing:
             raise ParameterError(f"unknown event type(s) {missing}; the log has {list(known)}")
         codes = [known.index(w) for w in wanted]
-        return np.isin(self._cols["event"], codes)
+        column = self._rows[2]["event"] if rows and self._rows is not None else self._cols["event"]
+        return np.isin(column, codes)
 
     def customer_of_event(self) -> np.ndarray:
         """Customer code of every event (grouped order)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import math
+import os
 import statistics
 from typing import Any, Iterator, Sequence
 
@@ -327,6 +328,8 @@ def _customer_attribute(log: EventLog, table: Any, customer_col: str, column: st
 
 
 def _match_id_type(log: EventLog, ids: np.ndarray) -> np.ndarray:
+    if len(ids) == 0:  # an empty (or all-null) id column has no type of its own
+        return ids.astype(log.customer_ids.dtype)
     if log.customer_ids.dtype == object and ids.dtype != object:
         raise ParameterError("the customers table has integer ids but the event log has string ids; use one id type")
     if log.customer_ids.dtype != object and ids.dtype == object:
@@ -412,7 +415,7 @@ def retention(
         if not brackets or min(brackets) < 1:
             raise ParameterError(f"brackets must be a non-empty list of positive widths, got {brackets!r}")
 
-    indptr, extra_ids, signup_us = log._indptr, np.zeros(0, log.customer_ids.dtype), None
+    indptr, extra_ids, signup_us = None, np.zeros(0, log.customer_ids.dtype), None
     ctable = _ingest.read_table(customers, what="customers table") if customers is not None else None
     if cohort == "signup":
         if ctable is None:
@@ -423,15 +426,19 @@ def retention(
     if segment is not None:
         seg_codes, seg_values = _segment_codes(log, segment, ctable, customer_col, extra_ids)
 
-    n_events = log.n_events
-    out = _core.cohort_matrix(
-        indptr, log._ts, t_range=(log.t_min, log.t_max), as_of=as_of_us,
-        window_us=ROLLING_US[period] if window == "rolling" else 0, mode=cohort, criterion=criterion,
-        offset0=offset0, measure=measure, brackets=brackets,
-        start_mask=log.event_mask(start_event), return_mask=log.event_mask(return_event),
-        amount=_amount(log, measure, n_events), signup=signup_us, segment=seg_codes,
-        n_segments=len(seg_values), **cal.kw(),
-    )
+    common_kw = dict(t_range=(log.t_min, log.t_max), as_of=as_of_us, mode=cohort, criterion=criterion,
+                     brackets=brackets, segment=seg_codes, n_segments=len(seg_values), **cal.kw())
+    if _bitmap_path(window, measure, offset0, cohort, log, cal, as_of_us):
+        out = _core.cohort_matrix_bitmaps(
+            n_customers=log.n_customers, start_mask=_mask(log, start_event), return_mask=_mask(log, return_event),
+            **_events_kw(log), **common_kw,
+        )
+    else:
+        out = _core.cohort_matrix(
+            log._indptr if indptr is None else indptr, log._ts, window_us=ROLLING_US[period] if window == "rolling" else 0, offset0=offset0,
+            measure=measure, start_mask=log.event_mask(start_event), return_mask=log.event_mask(return_event),
+            amount=_amount(log, measure, log.n_events), signup=signup_us, **common_kw,
+        )
     grid = out["counts"] if measure == "customers" else out["values"]
     n_cohorts, n_buckets = out["complete"].shape
     days, _ = cal.axis(out["first_period"], n_cohorts)
@@ -459,6 +466,33 @@ def retention(
     if segment is None:
         return mats[None]
     return SegmentedRetention(segment, mats)
+
+
+#: Largest customer x period bitmaps (all threads) the bitmap kernels may allocate.
+BITMAP_BYTES = 1 << 30
+
+
+def _bitmap_path(window: str, measure: str, offset0: str, cohort: str, log: EventLog, cal: Calendar, as_of_us: int) -> bool:
+    """Whether the query only needs *whether* customers were active per calendar period:
+    then active-period bitmaps answer it in one pass, without grouping the events."""
+    if window != "calendar" or measure != "customers" or offset0 != "cohort" or cohort == "signup":
+        return False
+    first, last = cal.periods_of(np.array([log.t_min, max(as_of_us, log.t_min)]))
+    n_periods = int(last - first) + 1
+    threads = 1 if log.is_grouped else (os.cpu_count() or 1)
+    return log.n_customers * 8 * -(-n_periods // 64) * threads <= BITMAP_BYTES
+
+
+def _events_kw(log: EventLog) -> dict[str, np.ndarray]:
+    """The events as rows (input order) while the log is not grouped, else grouped."""
+    rows = log.rows()
+    if rows is not None:
+        return {"codes": rows[0], "ts": rows[1]}
+    return {"indptr": log._indptr, "ts": log._ts}
+
+
+def _mask(log: EventLog, names: Any) -> np.ndarray | None:
+    return log.event_mask(names, rows=log.rows() is not None)
 
 
 def _amount(log: EventLog, measure: str, n: int) -> np.ndarray | None:
@@ -576,8 +610,11 @@ def lifecycle(
     tz = tz or log.tz
     cal = Calendar.make(period, tz, week_start)
     as_of_us = log.t_max if as_of is None else to_instant(as_of, tz)
-    out = _core.lifecycle(log._indptr, log._ts, t_range=(log.t_min, log.t_max), as_of=as_of_us,
-                          mask=log.event_mask(active_event), **cal.kw())
+    kw = dict(t_range=(log.t_min, log.t_max), as_of=as_of_us, **cal.kw())
+    if _bitmap_path("calendar", "customers", "cohort", "first", log, cal, as_of_us):
+        out = _core.lifecycle_bitmaps(n_customers=log.n_customers, mask=_mask(log, active_event), **_events_kw(log), **kw)
+    else:
+        out = _core.lifecycle(log._indptr, log._ts, mask=log.event_mask(active_event), **kw)
     n = len(out["new"])
     days, starts = cal.axis(out["first_period"], n)
     complete = starts[1:] <= as_of_us + 1

@@ -6,6 +6,7 @@
 //! as_of` lands at an offset (calendar periods or rolling windows from `t0`), offsets map
 //! to buckets (identity, or brackets), and the criterion turns the set of buckets an entry
 //! reached into the cells it counts in.
+use crate::bitmap::{for_each_bit, lowest_bit, Bitmaps};
 use crate::calendar::{Calendar, Window};
 use crate::{check_len, par_customer_chunks, Grouped, KernelError, Result};
 
@@ -196,7 +197,118 @@ fn axes(g: &Grouped, cal: &Calendar, spec: &CohortSpec) -> Option<Axes> {
         Window::Calendar => (cal.period_of(spec.as_of) - p_lo + 1) as usize,
         Window::Rolling(l) => ((spec.as_of - t_min) / l + 1) as usize,
     };
-    let (bucket_of, n_buckets) = match spec.brackets {
+    let (bucket_of, n_buckets) = buckets(spec.brackets, n_offsets);
+    Some(Axes { p_lo, n_cohorts: (p_max - p_lo + 1) as usize, bucket_of, n_buckets })
+}
+
+/// Per-thread accumulator.
+struct Acc {
+    counts: Vec<i64>,
+    values: Vec<f64>,
+    sizes: Vec<i64>,
+    // per-entry scratch: stamp[b] == entry when bucket b was reached
+    stamp: Vec<u32>,
+    reached: Vec<usize>,
+    entry: u32,
+}
+
+impl Acc {
+    fn new(revenue: bool, cells: usize, rows: usize, nb: usize) -> Self {
+        Acc {
+            counts: if revenue { vec![] } else { vec![0; cells] },
+            values: if revenue { vec![0.0; cells] } else { vec![] },
+            sizes: vec![0; rows],
+            stamp: vec![u32::MAX; nb],
+            reached: Vec::with_capacity(16),
+            entry: 0,
+        }
+    }
+
+    /// Starts a cohort entry in size slot `size_at`.
+    #[inline]
+    fn begin(&mut self, size_at: usize) {
+        self.entry = self.entry.wrapping_add(1);
+        if self.entry == u32::MAX {
+            self.stamp.fill(u32::MAX);
+            self.entry = 0;
+        }
+        self.sizes[size_at] += 1;
+        self.reached.clear();
+    }
+
+    /// The entry returned in bucket `b`.
+    #[inline(always)]
+    fn reach(&mut self, b: usize) {
+        if self.stamp[b] != self.entry {
+            self.stamp[b] = self.entry;
+            self.reached.push(b);
+        }
+    }
+
+    /// Counts the entry in the cells of matrix row `row` that its criterion gives.
+    fn tally(&mut self, row: usize, criterion: Criterion, cohort0: bool, nb: usize) {
+        if cohort0 {
+            self.counts[row] += 1;
+        }
+        match criterion {
+            Criterion::On => {
+                for &b in &self.reached {
+                    if !(cohort0 && b == 0) {
+                        self.counts[row + b] += 1;
+                    }
+                }
+            }
+            Criterion::OnOrAfter => {
+                if let Some(&m) = self.reached.iter().max() {
+                    for b in (cohort0 as usize)..=m {
+                        self.counts[row + b] += 1;
+                    }
+                }
+            }
+            Criterion::Streak => {
+                if !cohort0 && self.stamp[0] == self.entry {
+                    self.counts[row] += 1;
+                }
+                let mut b = 1;
+                while b < nb && self.stamp[b] == self.entry {
+                    self.counts[row + b] += 1;
+                    b += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Sums per-chunk accumulators in chunk order (deterministic).
+fn reduce(parts: Vec<Acc>, revenue: bool, cells: usize, rows: usize) -> (Vec<i64>, Vec<f64>, Vec<i64>) {
+    let mut counts = if revenue { vec![] } else { vec![0i64; cells] };
+    let mut values = if revenue { vec![0f64; cells] } else { vec![] };
+    let mut sizes = vec![0i64; rows];
+    for a in parts {
+        counts.iter_mut().zip(&a.counts).for_each(|(x, y)| *x += y);
+        values.iter_mut().zip(&a.values).for_each(|(x, y)| *x += y);
+        sizes.iter_mut().zip(&a.sizes).for_each(|(x, y)| *x += y);
+    }
+    (counts, values, sizes)
+}
+
+/// No cohort entry at all: zero rows, and still one column per bracket.
+fn empty(first_period: i64, spec: &CohortSpec) -> CohortMatrix {
+    CohortMatrix {
+        first_period,
+        n_segments: spec.segment.map_or(1, |s| s.1),
+        n_cohorts: 0,
+        n_buckets: spec.brackets.map_or(0, |b| b.len()),
+        counts: vec![],
+        values: vec![],
+        sizes: vec![],
+        complete: vec![],
+    }
+}
+
+/// offset -> bucket map (identity, or brackets) for `n_offsets` offsets.
+fn buckets(brackets: Option<&[i64]>, n_offsets: usize) -> (Vec<i32>, usize) {
+    match brackets {
         None => ((0..n_offsets as i32).collect(), n_offsets),
         Some(widths) => {
             let mut map = vec![-1i32; n_offsets];
@@ -209,18 +321,7 @@ fn axes(g: &Grouped, cal: &Calendar, spec: &CohortSpec) -> Option<Axes> {
             }
             (map, widths.len())
         }
-    };
-    Some(Axes { p_lo, n_cohorts: (p_max - p_lo + 1) as usize, bucket_of, n_buckets })
-}
-
-/// Per-thread accumulator.
-struct Acc {
-    counts: Vec<i64>,
-    values: Vec<f64>,
-    sizes: Vec<i64>,
-    // per-customer scratch: stamp[b] == entry id when bucket b was reached
-    stamp: Vec<u32>,
-    reached: Vec<usize>,
+    }
 }
 
 /// Computes the cohort matrix. See the module docs for the semantics.
@@ -228,44 +329,23 @@ pub fn cohort_matrix(g: &Grouped, cal: &Calendar, spec: &CohortSpec) -> Result<C
     validate(g, spec)?;
     let n_seg = spec.segment.map_or(1, |s| s.1);
     let Some(ax) = axes(g, cal, spec) else {
-        return Ok(CohortMatrix {
-            first_period: cal.period_of(spec.as_of),
-            n_segments: n_seg,
-            n_cohorts: 0,
-            n_buckets: 0,
-            counts: vec![],
-            values: vec![],
-            sizes: vec![],
-            complete: vec![],
-        });
+        return Ok(empty(cal.period_of(spec.as_of), spec));
     };
     let (nk, nb) = (ax.n_cohorts, ax.n_buckets);
     let revenue = spec.measure != Measure::Customers;
-    let cell_count = n_seg * nk * nb;
+    let cohort0 = spec.offset0 == Offset0::Cohort;
+    let cells = n_seg * nk * nb;
 
     let parts = par_customer_chunks(g.n_customers(), |r| {
-        let mut acc = Acc {
-            counts: if revenue { vec![] } else { vec![0; cell_count] },
-            values: if revenue { vec![0.0; cell_count] } else { vec![] },
-            sizes: vec![0; n_seg * nk],
-            stamp: vec![u32::MAX; nb],
-            reached: Vec::with_capacity(16),
-        };
-        let mut entry_id = 0u32;
+        let mut acc = Acc::new(revenue, cells, n_seg * nk, nb);
         for c in r {
             let seg = spec.segment.map_or(0, |(s, _)| s[c] as usize);
             let events = g.range(c);
             for_each_entry(g, cal, spec, c, |t0| {
-                entry_id = entry_id.wrapping_add(1);
-                if entry_id == u32::MAX {
-                    acc.stamp.fill(u32::MAX);
-                    entry_id = 0;
-                }
                 let p0 = cal.period_of(t0);
                 let k = (p0 - ax.p_lo) as usize;
                 let row = (seg * nk + k) * nb;
-                acc.sizes[seg * nk + k] += 1;
-                acc.reached.clear();
+                acc.begin(seg * nk + k);
                 // events are time-sorted: skip those before t0
                 let from = events.start + g.ts[events.clone()].partition_point(|&t| t < t0);
                 let mut cursor = cal.cursor();
@@ -288,7 +368,7 @@ pub fn cohort_matrix(g: &Grouped, cal: &Calendar, spec: &CohortSpec) -> Result<C
                             j_roll
                         }
                     };
-                    if j == 0 && spec.offset0 == Offset0::Return && t <= t0 {
+                    if j == 0 && !cohort0 && t <= t0 {
                         continue;
                     }
                     // (a local clock turned back at a DST change can make j < 0)
@@ -298,57 +378,18 @@ pub fn cohort_matrix(g: &Grouped, cal: &Calendar, spec: &CohortSpec) -> Result<C
                     };
                     if revenue {
                         acc.values[row + b] += spec.amount.unwrap()[i];
-                    } else if acc.stamp[b] != entry_id {
-                        acc.stamp[b] = entry_id;
-                        acc.reached.push(b);
+                    } else {
+                        acc.reach(b);
                     }
                 }
-                if revenue {
-                    return;
-                }
-                let cohort0 = spec.offset0 == Offset0::Cohort;
-                if cohort0 {
-                    acc.counts[row] += 1;
-                }
-                match spec.criterion {
-                    Criterion::On => {
-                        for &b in &acc.reached {
-                            if !(cohort0 && b == 0) {
-                                acc.counts[row + b] += 1;
-                            }
-                        }
-                    }
-                    Criterion::OnOrAfter => {
-                        if let Some(&m) = acc.reached.iter().max() {
-                            for b in (cohort0 as usize)..=m {
-                                acc.counts[row + b] += 1;
-                            }
-                        }
-                    }
-                    Criterion::Streak => {
-                        if !cohort0 && acc.stamp[0] == entry_id {
-                            acc.counts[row] += 1;
-                        }
-                        let mut b = 1;
-                        while b < nb && acc.stamp[b] == entry_id {
-                            acc.counts[row + b] += 1;
-                            b += 1;
-                        }
-                    }
+                if !revenue {
+                    acc.tally(row, spec.criterion, cohort0, nb);
                 }
             });
         }
-        (acc.counts, acc.values, acc.sizes)
+        acc
     });
-
-    let mut counts = if revenue { vec![] } else { vec![0i64; cell_count] };
-    let mut values = if revenue { vec![0f64; cell_count] } else { vec![] };
-    let mut sizes = vec![0i64; n_seg * nk];
-    for (c, v, s) in parts {
-        counts.iter_mut().zip(&c).for_each(|(a, b)| *a += b);
-        values.iter_mut().zip(&v).for_each(|(a, b)| *a += b);
-        sizes.iter_mut().zip(&s).for_each(|(a, b)| *a += b);
-    }
+    let (counts, mut values, sizes) = reduce(parts, revenue, cells, n_seg * nk);
     if spec.measure == Measure::CumulativeRevenue {
         for row in values.chunks_mut(nb) {
             for b in 1..nb {
@@ -358,6 +399,86 @@ pub fn cohort_matrix(g: &Grouped, cal: &Calendar, spec: &CohortSpec) -> Result<C
     }
     let complete = completeness(cal, spec, &ax);
     Ok(CohortMatrix { first_period: ax.p_lo, n_segments: n_seg, n_cohorts: nk, n_buckets: nb, counts, values, sizes, complete })
+}
+
+/// The cohort matrix from active-period bitmaps of start and return events: the same
+/// result as [`cohort_matrix`] for calendar windows, the customers measure, offset 0 =
+/// cohort size and first or recurring cohorts (the masks are already in the bitmaps;
+/// `spec.start_mask` / `return_mask` are ignored).
+pub fn cohort_matrix_bitmaps(start: &Bitmaps, ret: &Bitmaps, cal: &Calendar, spec: &CohortSpec) -> Result<CohortMatrix> {
+    if spec.window != Window::Calendar
+        || spec.measure != Measure::Customers
+        || spec.offset0 != Offset0::Cohort
+        || spec.mode == CohortMode::Signup
+    {
+        return Err(KernelError::InvalidParameter(
+            "bitmaps serve calendar windows, the customers measure, offset0=cohort and first/recurring cohorts".into(),
+        ));
+    }
+    if (start.p_lo, start.n_periods, start.bits.len()) != (ret.p_lo, ret.n_periods, ret.bits.len()) {
+        return Err(KernelError::LengthMismatch("start and return bitmaps cover different periods or customers".into()));
+    }
+    let n = start.n_customers();
+    let n_seg = spec.segment.map_or(1, |s| s.1);
+    if let Some((seg, _)) = spec.segment {
+        if seg.len() != n {
+            return Err(KernelError::LengthMismatch(format!("{} segment codes for {n} customers", seg.len())));
+        }
+    }
+    let recurring = spec.mode == CohortMode::Recurring;
+    // cohort range: lowest and highest entry bit over all customers
+    let range = par_customer_chunks(n, |r| {
+        let (mut lo, mut hi) = (usize::MAX, 0usize);
+        for c in r {
+            if let Some(k) = lowest_bit(start.row(c)) {
+                lo = lo.min(k);
+                hi = hi.max(if recurring { highest_bit(start.row(c)) } else { k });
+            }
+        }
+        (lo, hi)
+    })
+    .into_iter()
+    .fold((usize::MAX, 0), |a, b| (a.0.min(b.0), a.1.max(b.1)));
+    if range.0 == usize::MAX {
+        return Ok(empty(cal.period_of(spec.as_of), spec));
+    }
+    let (k_lo, k_hi) = range;
+    let n_offsets = start.n_periods - k_lo;
+    let (bucket_of, nb) = buckets(spec.brackets, n_offsets);
+    let nk = k_hi - k_lo + 1;
+    let cells = n_seg * nk * nb;
+    let parts = par_customer_chunks(n, |r| {
+        let mut acc = Acc::new(false, cells, n_seg * nk, nb);
+        for c in r {
+            let seg = spec.segment.map_or(0, |(s, _)| s[c] as usize);
+            let (srow, rrow) = (start.row(c), ret.row(c));
+            let mut entry = |k: usize| {
+                let row = (seg * nk + k - k_lo) * nb;
+                acc.begin(seg * nk + k - k_lo);
+                for_each_bit(rrow, k + 1, |pos| {
+                    let b = bucket_of[pos - k];
+                    if b > 0 {
+                        acc.reach(b as usize);
+                    }
+                });
+                acc.tally(row, spec.criterion, true, nb);
+            };
+            if recurring {
+                for_each_bit(srow, 0, &mut entry);
+            } else if let Some(k) = lowest_bit(srow) {
+                entry(k);
+            }
+        }
+        acc
+    });
+    let (counts, _, sizes) = reduce(parts, false, cells, n_seg * nk);
+    let ax = Axes { p_lo: start.p_lo + k_lo as i64, n_cohorts: nk, bucket_of, n_buckets: nb };
+    let complete = completeness(cal, spec, &ax);
+    Ok(CohortMatrix { first_period: ax.p_lo, n_segments: n_seg, n_cohorts: nk, n_buckets: nb, counts, values: vec![], sizes, complete })
+}
+
+fn highest_bit(row: &[u64]) -> usize {
+    row.iter().rposition(|&w| w != 0).map_or(0, |i| i * 64 + 63 - row[i].leading_zeros() as usize)
 }
 
 fn completeness(cal: &Calendar, spec: &CohortSpec, ax: &Axes) -> Vec<bool> {
@@ -449,6 +570,49 @@ mod tests {
         assert_eq!(m.n_buckets, 4);
         // cohort day 0: offsets 0..3 complete; cohort day 1: offsets 0..2 complete, 3 not
         assert_eq!(m.complete, vec![true, true, true, true, true, true, true, false]);
+    }
+
+    #[test]
+    fn bitmap_path_matches_grouped_path() {
+        use crate::bitmap::{active_bitmaps, Events};
+        let d = US_PER_DAY;
+        let mut state = 99u64;
+        let mut rnd = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let (n, per) = (300usize, 9usize);
+        let mut indptr = vec![0i64];
+        let mut ts = vec![];
+        for _ in 0..n {
+            let mut run: Vec<i64> = (0..(rnd() % per as u64)).map(|_| (rnd() % 400) as i64 * d / 3 - 20 * d).collect();
+            run.sort();
+            ts.extend(run);
+            indptr.push(ts.len() as i64);
+        }
+        let mask: Vec<bool> = ts.iter().map(|_| rnd() % 3 != 0).collect();
+        let g = Grouped::new(&indptr, &ts).unwrap();
+        let seg: Vec<u32> = (0..n).map(|c| (c % 3) as u32).collect();
+        let widths = [1i64, 2, 5];
+        for period in [Period::Day, Period::Week(6), Period::Month] {
+            let cal = Calendar::new("Europe/Paris", period, -30 * d, 200 * d).unwrap();
+            let as_of = 120 * d;
+            let p_lo = cal.period_of(*ts.iter().min().unwrap());
+            let start = active_bitmaps(Events::Grouped(g), n, Some(&mask), &cal, p_lo, as_of).unwrap();
+            let all = active_bitmaps(Events::Grouped(g), n, None, &cal, p_lo, as_of).unwrap();
+            for mode in [CohortMode::First, CohortMode::Recurring] {
+                for criterion in [Criterion::On, Criterion::OnOrAfter, Criterion::Streak] {
+                    for brackets in [None, Some(&widths[..])] {
+                        let s = CohortSpec { mode, criterion, brackets, start_mask: Some(&mask), segment: Some((&seg, 3)), as_of, ..spec() };
+                        let want = cohort_matrix(&g, &cal, &s).unwrap();
+                        let got = cohort_matrix_bitmaps(&start, &all, &cal, &s).unwrap();
+                        assert_eq!(got, want, "{period:?} {mode:?} {criterion:?} {brackets:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

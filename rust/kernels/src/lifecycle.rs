@@ -1,4 +1,5 @@
 //! Lifecycle per period: new, returning, resurrected and dormant customers.
+use crate::bitmap::{for_each_bit, Bitmaps};
 use crate::calendar::Calendar;
 use crate::{check_len, par_customer_chunks, Grouped, Result};
 
@@ -76,6 +77,48 @@ pub fn lifecycle(g: &Grouped, cal: &Calendar, mask: Option<&[bool]>, as_of: i64)
     Ok(Lifecycle { first_period: p_lo, new, returning, resurrected, dormant })
 }
 
+/// The same lifecycle from active-period bitmaps (one bit per period up to `as_of`).
+pub fn lifecycle_bitmaps(b: &Bitmaps) -> Lifecycle {
+    let n = b.n_periods;
+    let parts = par_customer_chunks(b.n_customers(), |r| {
+        let mut out = [vec![0i64; n], vec![0i64; n], vec![0i64; n], vec![0i64; n]];
+        let [new, returning, resurrected, dormant] = &mut out;
+        for c in r {
+            let mut prev: Option<usize> = None;
+            for_each_bit(b.row(c), 0, |p| {
+                match prev {
+                    None => new[p] += 1,
+                    Some(q) if p == q + 1 => returning[p] += 1,
+                    Some(q) => {
+                        resurrected[p] += 1;
+                        dormant[q + 1] += 1;
+                    }
+                }
+                prev = Some(p);
+            });
+            if let Some(q) = prev {
+                if q + 1 < n {
+                    dormant[q + 1] += 1;
+                }
+            }
+        }
+        out
+    });
+    let mut total = [vec![0i64; n], vec![0i64; n], vec![0i64; n], vec![0i64; n]];
+    for part in parts {
+        for (t, p) in total.iter_mut().zip(part) {
+            t.iter_mut().zip(p).for_each(|(a, b)| *a += b);
+        }
+    }
+    // periods start at the first one anybody was active in
+    let Some(skip) = total[0].iter().position(|&x| x > 0) else {
+        let empty = Vec::new;
+        return Lifecycle { first_period: b.p_lo + n as i64 - 1, new: empty(), returning: empty(), resurrected: empty(), dormant: empty() };
+    };
+    let [new, returning, resurrected, dormant] = total.map(|v| v[skip..].to_vec());
+    Lifecycle { first_period: b.p_lo + skip as i64, new, returning, resurrected, dormant }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,5 +139,7 @@ mod tests {
         assert_eq!(l.returning, vec![0, 1, 0, 0, 0]);
         assert_eq!(l.resurrected, vec![0, 0, 0, 1, 0]);
         assert_eq!(l.dormant, vec![0, 0, 2, 0, 1]);
+        let b = crate::bitmap::active_bitmaps(crate::bitmap::Events::Grouped(g), 2, None, &cal, -3, 4 * d).unwrap();
+        assert_eq!(lifecycle_bitmaps(&b), l);
     }
 }

@@ -1,5 +1,7 @@
 use fidelite_kernels::calendar::Window;
 use fidelite_kernels::cohort::{self, CohortMode, CohortSpec, Criterion, Measure, Offset0};
+use fidelite_kernels::bitmap::{active_bitmaps, Bitmaps, Events};
+use fidelite_kernels::calendar::Calendar;
 use fidelite_kernels::{lifecycle as lc, Grouped, KernelError};
 use numpy::{IntoPyArray, PyArrayMethods, PyReadonlyArray1};
 use pyo3::prelude::*;
@@ -104,6 +106,113 @@ pub fn lifecycle<'py>(
     let (indptr, ts, mask) = (indptr.as_slice()?, ts.as_slice()?, opt_slice(&mask)?);
     let cal = calendar(py, tz, period, week_start, t_range.0.min(as_of), t_range.1.max(as_of))?;
     let l = py.run_kernel(|| lc::lifecycle(&Grouped::new(indptr, ts)?, &cal, mask, as_of))?;
+    lifecycle_dict(py, l)
+}
+
+
+/// Events given as rows (`codes`, any order) or grouped (`indptr`).
+fn events<'a>(ts: &'a [i64], codes: Option<&'a [u32]>, indptr: Option<&'a [i64]>) -> Result<Events<'a>, KernelError> {
+    match (codes, indptr) {
+        (Some(codes), None) => Ok(Events::Rows { codes, ts }),
+        (None, Some(indptr)) => Ok(Events::Grouped(Grouped::new(indptr, ts)?)),
+        _ => Err(KernelError::InvalidParameter("pass exactly one of codes= (rows) or indptr= (grouped)".into())),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn bitmaps(ev: Events, n_customers: usize, mask: Option<&[bool]>, cal: &Calendar, t_min: i64, as_of: i64) -> Result<Bitmaps, KernelError> {
+    active_bitmaps(ev, n_customers, mask, cal, cal.period_of(t_min), as_of)
+}
+
+/// The cohort matrix through active-period bitmaps (calendar windows, customers measure,
+/// offset 0 = cohort, first or recurring cohorts), from rows or the grouped layout.
+/// Same dict as `cohort_matrix`.
+#[pyfunction]
+#[pyo3(signature = (ts, *, n_customers, t_range, tz, period, week_start, as_of, codes=None, indptr=None,
+    mode="first", criterion="on", brackets=None, start_mask=None, return_mask=None, segment=None, n_segments=1))]
+#[allow(clippy::too_many_arguments)]
+pub fn cohort_matrix_bitmaps<'py>(
+    py: Python<'py>,
+    ts: PyReadonlyArray1<'py, i64>,
+    n_customers: usize,
+    t_range: (i64, i64),
+    tz: &str,
+    period: &str,
+    week_start: u8,
+    as_of: i64,
+    codes: Option<PyReadonlyArray1<'py, u32>>,
+    indptr: Option<PyReadonlyArray1<'py, i64>>,
+    mode: &str,
+    criterion: &str,
+    brackets: Option<Vec<i64>>,
+    start_mask: Option<PyReadonlyArray1<'py, bool>>,
+    return_mask: Option<PyReadonlyArray1<'py, bool>>,
+    segment: Option<PyReadonlyArray1<'py, u32>>,
+    n_segments: usize,
+) -> PyResult<Bound<'py, PyDict>> {
+    let err = |e| crate::errors::to_pyerr(py, e);
+    let spec = CohortSpec {
+        mode: choice("cohort", mode, &[("first", CohortMode::First), ("recurring", CohortMode::Recurring)]).map_err(err)?,
+        window: Window::Calendar,
+        criterion: choice("criterion", criterion, &[("on", Criterion::On), ("on_or_after", Criterion::OnOrAfter), ("streak", Criterion::Streak)]).map_err(err)?,
+        offset0: Offset0::Cohort,
+        measure: Measure::Customers,
+        brackets: brackets.as_deref(),
+        start_mask: None,
+        return_mask: None,
+        amount: None,
+        signup: None,
+        segment: opt_slice(&segment)?.map(|s| (s, n_segments)),
+        as_of,
+    };
+    let (ts, codes, indptr) = (ts.as_slice()?, opt_slice(&codes)?, opt_slice(&indptr)?);
+    let (start_mask, return_mask) = (opt_slice(&start_mask)?, opt_slice(&return_mask)?);
+    let cal = calendar(py, tz, period, week_start, t_range.0.min(as_of), t_range.1.max(as_of))?;
+    let m = py.run_kernel(|| {
+        let ev = events(ts, codes, indptr)?;
+        let start = bitmaps(ev, n_customers, start_mask, &cal, t_range.0, as_of)?;
+        let m = if start_mask.is_none() && return_mask.is_none() {
+            cohort::cohort_matrix_bitmaps(&start, &start, &cal, &spec)
+        } else {
+            let ret = bitmaps(ev, n_customers, return_mask, &cal, t_range.0, as_of)?;
+            cohort::cohort_matrix_bitmaps(&start, &ret, &cal, &spec)
+        };
+        m
+    })?;
+    let out = PyDict::new(py);
+    let (ns, nk, nb) = (m.n_segments, m.n_cohorts, m.n_buckets);
+    out.set_item("first_period", m.first_period)?;
+    out.set_item("counts", m.counts.into_pyarray(py).reshape([ns, nk, nb])?)?;
+    out.set_item("sizes", m.sizes.into_pyarray(py).reshape([ns, nk])?)?;
+    out.set_item("complete", m.complete.into_pyarray(py).reshape([nk, nb])?)?;
+    Ok(out)
+}
+
+/// Lifecycle through active-period bitmaps, from rows or the grouped layout. Same dict as
+/// `lifecycle`.
+#[pyfunction]
+#[pyo3(signature = (ts, *, n_customers, t_range, tz, period, week_start, as_of, codes=None, indptr=None, mask=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn lifecycle_bitmaps<'py>(
+    py: Python<'py>,
+    ts: PyReadonlyArray1<'py, i64>,
+    n_customers: usize,
+    t_range: (i64, i64),
+    tz: &str,
+    period: &str,
+    week_start: u8,
+    as_of: i64,
+    codes: Option<PyReadonlyArray1<'py, u32>>,
+    indptr: Option<PyReadonlyArray1<'py, i64>>,
+    mask: Option<PyReadonlyArray1<'py, bool>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let (ts, codes, indptr, mask) = (ts.as_slice()?, opt_slice(&codes)?, opt_slice(&indptr)?, opt_slice(&mask)?);
+    let cal = calendar(py, tz, period, week_start, t_range.0.min(as_of), t_range.1.max(as_of))?;
+    let l = py.run_kernel(|| Ok(lc::lifecycle_bitmaps(&bitmaps(events(ts, codes, indptr)?, n_customers, mask, &cal, t_range.0, as_of)?)))?;
+    lifecycle_dict(py, l)
+}
+
+fn lifecycle_dict(py: Python<'_>, l: lc::Lifecycle) -> PyResult<Bound<'_, PyDict>> {
     let out = PyDict::new(py);
     out.set_item("first_period", l.first_period)?;
     let cols: [(&str, Vec<i64>); 4] = [("new", l.new), ("returning", l.returning), ("resurrected", l.resurrected), ("dormant", l.dormant)];
@@ -112,4 +221,3 @@ pub fn lifecycle<'py>(
     }
     Ok(out)
 }
-
