@@ -111,6 +111,7 @@ def voila(tmp_path):
              "--Voila.ip=127.0.0.1"],
             stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent, cwd=notebook.parent,
         )
+        log.close()  # the child writes through its own copy of the descriptor
         procs.append(proc)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:  # wait for the port, not a fixed sleep

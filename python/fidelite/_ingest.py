@@ -10,6 +10,7 @@ every row. Optional libraries are only imported when the input is of their type.
 from __future__ import annotations
 
 import difflib
+import numbers
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -104,7 +105,8 @@ def _read_path(path: str, what: str) -> Table:
     if lower.endswith((".csv", ".csv.gz", ".tsv")):
         csv = import_optional("pyarrow.csv", "read CSV files")
         parse = csv.ParseOptions(delimiter="\t" if lower.endswith(".tsv") else ",")
-        table = csv.read_csv(path, parse_options=parse)
+        # an empty cell is a null (not the id "" or an unparseable timestamp "")
+        table = csv.read_csv(path, parse_options=parse, convert_options=csv.ConvertOptions(strings_can_be_null=True))
     elif lower.endswith((".parquet", ".pq")):
         table = import_optional("pyarrow.parquet", "read Parquet files").read_table(path)
     else:
@@ -117,8 +119,12 @@ def _read_path(path: str, what: str) -> Table:
 # --------------------------------------------------------------------------- columns
 
 
-def _to_arrow(col: Any) -> Any | None:
-    """An Arrow array for pandas / polars / Arrow columns; None for plain arrays."""
+def _to_arrow(col: Any, null_as: str | None = None) -> Any | None:
+    """An Arrow array for pandas / polars / Arrow columns; None for plain arrays.
+
+    A column holding only nulls has Arrow type ``null`` (e.g. an all-None object
+    column); ``null_as`` (an Arrow type alias such as ``"int64"``) gives it a type.
+    """
     pa = loaded("pyarrow")
     if pa is not None and isinstance(col, (pa.Array, pa.ChunkedArray)):
         arr = col
@@ -126,7 +132,10 @@ def _to_arrow(col: Any) -> Any | None:
         pd, pl = loaded("pandas"), loaded("polars")
         if pd is not None and isinstance(col, (pd.Series, pd.Index)):
             pa = import_optional("pyarrow", "read pandas columns")
-            arr = pa.array(col, from_pandas=True)
+            try:
+                arr = pa.array(col, from_pandas=True)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                return None  # mixed Python objects: read element by element like a numpy object array
         elif pl is not None and isinstance(col, pl.Series):
             arr = col.to_arrow()
         else:
@@ -135,6 +144,8 @@ def _to_arrow(col: Any) -> Any | None:
         arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
     if pa.types.is_dictionary(arr.type):
         arr = arr.dictionary_decode()
+    if null_as is not None and pa.types.is_null(arr.type):
+        arr = arr.cast(pa.type_for_alias(null_as))
     return arr
 
 
@@ -163,7 +174,7 @@ class Ids:
 
 def id_nulls(col: Any) -> tuple[Any, np.ndarray]:
     """Prepare an id column: returns (prepared column, null mask)."""
-    arr = _to_arrow(col)
+    arr = _to_arrow(col, null_as="int64")
     if arr is not None:
         pa = loaded("pyarrow")
         t = arr.type
@@ -228,7 +239,8 @@ def factorize_ids(prepared: Any, keep: np.ndarray | None) -> Ids:
         labels = np.array(arr.take(pa.array(rows)).to_pylist(), dtype=object)
         return Ids(codes, labels)
     values = prepared if keep is None else prepared[keep]
-    uniques, inverse = np.unique(values.astype(str) if values.dtype.kind != "U" else values, return_inverse=True)
+    # str objects sort as they are: numpy "U" strings would drop trailing NULs ("a\0" == "a")
+    uniques, inverse = np.unique(values if values.dtype.kind in "OU" else values.astype(str), return_inverse=True)
     return Ids(inverse.astype(np.uint32), uniques.astype(object))
 
 
@@ -238,7 +250,10 @@ def times_us(col: Any, tz: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     Naive datetimes are UTC; tz-aware ones are converted; dates are local midnight in
     ``tz``; strings are parsed as ISO 8601 (unparseable ones are flagged, not guessed).
     """
-    arr = _to_arrow(col)
+    pd = loaded("pandas")
+    if pd is not None and isinstance(col, (pd.Series, pd.Index)) and col.dtype == object:
+        col = col.to_numpy()  # Python objects one by one: Arrow would cut datetimes mixed with dates to dates
+    arr = _to_arrow(col, null_as="timestamp[us]")
     if arr is not None:
         pa = loaded("pyarrow")
         t = arr.type
@@ -250,7 +265,7 @@ def times_us(col: Any, tz: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             return _local_midnights(days.astype(np.int64), tz), null, np.zeros(len(days), bool)
         if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
             null = arr.is_null().to_numpy(zero_copy_only=False)
-            return _parse_strings(arr.to_pandas(), null)
+            return _parse_strings(arr.to_pandas(), null, tz)
         raise DTypeError(_time_type_message(str(t)))
     values = _as_numpy(col)
     kind = values.dtype.kind
@@ -267,9 +282,10 @@ def times_us(col: Any, tz: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         null = raw == np.iinfo(np.int64).min
         return _scale(np.where(null, 0, raw), unit), null, np.zeros(len(raw), bool)
     if kind in "OUS":
-        null = np.array([v is None or (isinstance(v, float) and v != v) for v in values], bool) if kind == "O" else np.zeros(len(values), bool)
         pd = import_optional("pandas", "parse text or object timestamps")
-        return _parse_strings(pd.Series(values, dtype=object), null)
+        series = pd.Series(values, dtype=object)
+        null = series.isna().to_numpy(dtype=bool) if kind == "O" else np.zeros(len(values), bool)
+        return _parse_strings(series, null, tz)
     raise DTypeError(_time_type_message(str(values.dtype)))
 
 
@@ -303,18 +319,30 @@ def _local_midnights(days: np.ndarray, tz: str) -> np.ndarray:
     return starts[uniq - lo][inv]
 
 
-def _parse_strings(series: Any, null: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _parse_strings(series: Any, null: np.ndarray, tz: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     pd = import_optional("pandas", "parse text timestamps")
+    inferred = pd.api.types.infer_dtype(series, skipna=True)
+    if inferred in ("integer", "floating", "mixed-integer-float", "decimal"):
+        raise DTypeError(_time_type_message(f"{inferred} objects"))
+    if inferred not in ("string", "datetime", "date", "empty"):
+        # mixed objects: a number is not an instant (never guessed as an epoch): unparseable
+        number = series.map(lambda v: isinstance(v, numbers.Number) and not isinstance(v, bool)).to_numpy(dtype=bool)
+        series = series.mask(number & ~null, None)
     parsed = pd.to_datetime(series, utc=True, errors="coerce", format="ISO8601")
     raw = parsed.to_numpy(dtype="datetime64[us]").view(np.int64).copy()
     bad = (raw == np.iinfo(np.int64).min) & ~null
     raw[null | bad] = 0
+    # a date without a time of day ("2024-01-05", datetime.date) is local midnight in tz,
+    # as in a date column
+    date_only = (series.astype(str).str.strip().str.len() == 10).to_numpy(dtype=bool) & ~(null | bad)
+    if date_only.any():
+        raw[date_only] = _local_midnights(raw[date_only] // US_PER_DAY, tz)
     return raw, null, bad
 
 
 def floats(col: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
     """(float64 values, null mask) of a numeric column."""
-    arr = _to_arrow(col)
+    arr = _to_arrow(col, null_as="float64")
     if arr is not None:
         pa = loaded("pyarrow")
         if not (pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type) or pa.types.is_decimal(arr.type)):
@@ -337,7 +365,7 @@ def floats(col: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
 
 def labels(col: Any, name: str) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
     """(int32 codes into sorted labels, labels, null mask) of a categorical text column."""
-    arr = _to_arrow(col)
+    arr = _to_arrow(col, null_as="large_string")
     if arr is not None:
         pa = loaded("pyarrow")
         pc = import_optional("pyarrow.compute")

@@ -1,12 +1,12 @@
 """Synthetic shop data for examples, tests and benchmarks.
 
-:func:`demo_shop` draws a reproducible shop in the input form of the metrics (see METRICS.md,
+:func:`demo_shop` draws a reproducible shop in the input form of the metrics (METRICS.md,
 "Inputs"): an event log (visits, logins, purchases, refunds), a customers table, surveys, CRM
 contacts and subscriptions. Customers follow a BG/NBD-like process (gamma-distributed purchase
-rates, a dropout chance after each purchase) with seasonal acquisition, weekly / yearly / daily
-seasonality, reactivation after a gap, upsell across products, campaign-driven purchases and
-plan changes, so every metric of the package has something meaningful to say. The generator is
-vectorised numpy (no loop over customers or events) and deterministic for a given seed.
+rates, a chance to drop out after each purchase), with seasonal acquisition, weekly / yearly /
+daily seasonality, comebacks after months of silence, upsell across products, campaign-driven
+purchases and plan changes, so that every metric of the package has something to measure.
+Fully vectorised numpy and deterministic for a given seed.
 """
 
 from __future__ import annotations
@@ -19,20 +19,22 @@ import numpy as np
 
 __all__ = ["DemoShop", "demo_shop"]
 
-FRAMES = ("numpy", "pandas", "polars", "arrow")
+Table = Any  # dict[str, np.ndarray] | pandas.DataFrame | polars.DataFrame | pyarrow.Table
 
-_SECOND = 1_000_000
+_FRAMES = ("numpy", "pandas", "polars", "arrow")
+
+_SECOND = 1_000_000  # times are int64 microseconds
 _MINUTE = 60 * _SECOND
 _HOUR = 60 * _MINUTE
 _DAY = 24 * _HOUR
 
-EVENTS = ("visit", "login", "purchase", "refund")
+_EVENTS = ("visit", "login", "purchase", "refund")
 _VISIT, _LOGIN, _PURCHASE, _REFUND = range(4)
-CHANNELS = ("web", "app", "store")
-SEGMENTS = ("retail", "pro", "business")
-COUNTRIES = ("FR", "DE", "GB", "US", "ES", "IT", "BE", "NL")
-ACQUISITION_CHANNELS = ("organic", "paid_search", "social", "referral", "email", "affiliate")
-CHURN_REASONS = (
+_CHANNELS = ("web", "app", "store")
+_SEGMENTS = ("retail", "pro", "business")
+_COUNTRIES = ("FR", "DE", "GB", "US", "ES", "IT", "BE", "NL")
+_ACQUISITION = ("organic", "paid_search", "social", "referral", "email", "affiliate")
+_CHURN_REASONS = (
     "context change",
     "no problem/solution fit",
     "problem/solution misalignment",
@@ -41,13 +43,12 @@ CHURN_REASONS = (
     "weak activation",
     "other",
 )
-QUESTIONS = ("recommend", "buy_again", "try_new")
-CONTACT_CHANNELS = ("email", "sms", "push")
-N_PRODUCTS = 50
-PRODUCTS = tuple(f"P{i:03d}" for i in range(1, N_PRODUCTS + 1))
-PLAN_MRR = np.array([9.0, 29.0, 79.0, 199.0, 499.0])
+_QUESTIONS = ("recommend", "buy_again", "try_new")
+_CONTACT_CHANNELS = ("email", "sms", "push")
+_PRODUCTS = tuple(f"P{i:03d}" for i in range(1, 51))
+_PLAN_MRR = np.array([9.0, 29.0, 79.0, 199.0, 499.0])
 
-# Seasonality. Activity: weekday (Monday first), month, hour of day. Acquisition: month.
+# Activity intensity by weekday (Monday first), month and hour of day; signups by month.
 _WEEKDAY = np.array([0.90, 0.88, 0.90, 0.94, 1.02, 1.30, 1.22])
 _MONTH = np.array([1.00, 0.90, 0.93, 0.95, 0.97, 0.95, 0.88, 0.82, 0.97, 1.00, 1.18, 1.45])
 _HOUR_OF_DAY = np.array(
@@ -55,8 +56,6 @@ _HOUR_OF_DAY = np.array(
      1.20, 1.15, 1.05, 1.00, 1.05, 1.20, 1.40, 1.60, 1.65, 1.40, 0.90, 0.45]
 )
 _SIGNUP_MONTH = np.array([1.25, 1.00, 1.05, 1.00, 0.95, 0.90, 0.80, 0.75, 1.10, 1.05, 1.30, 1.20])
-
-Table = Any  # dict[str, np.ndarray] | pandas.DataFrame | polars.DataFrame | pyarrow.Table
 
 
 @dataclass(frozen=True, repr=False)
@@ -89,33 +88,34 @@ def demo_shop(
 
     Parameters
     ----------
-    n_customers : number of rows of the customers table (>= 1). About 15 % are prospects who
-        never have an event; the event log holds about 10-12 events per customer.
+    n_customers : rows of the customers table (>= 1). About 15 % are prospects who never have
+        an event; the event log holds about 10-12 events per customer.
     seed : seed of ``numpy.random.default_rng``; the same arguments give the same tables.
-    start, years : the period ``[start, start + years)`` (calendar months, naive UTC) that holds
-        every timestamp of every table.
-    frame : "numpy" (``dict`` of column arrays), "pandas", "polars" or "arrow" (``pyarrow.Table``).
+    start, years : every timestamp of every table lies in ``[start, start + years)`` (naive
+        UTC; whole years are calendar years).
+    frame : "numpy" (a ``dict`` of column arrays per table), "pandas", "polars" or "arrow"
+        (``pyarrow.Table``).
 
-    Tables (string columns are ``object`` arrays in the numpy form; None = missing):
+    Tables (in the numpy form strings are ``object`` arrays and None is missing):
 
-    - events, rows shuffled: ``customer_id`` int64 (non-dense database ids), ``timestamp``
-      datetime64[us], ``event`` ("visit", "login", "purchase", "refund"), ``amount`` float64
-      (> 0 for purchases, < 0 for refunds, 0 otherwise), ``product`` ("P001".."P050": the
-      product viewed, bought or refunded), ``duration`` float64 seconds of use (0 for refunds),
-      ``channel`` ("web", "app", "store").
-    - customers, sorted by id: ``customer_id``, ``created`` (signup / lead date, at or before
-      the first event), ``segment``, ``country`` (~5 % missing), ``acquisition_channel``,
-      ``churn_reason`` (missing unless the customer churned - no event in the last 90 days -
-      and gave one of the six reasons or "other").
-    - surveys: ``customer_id``, ``timestamp``, ``question`` ("recommend", "buy_again",
-      "try_new"), ``score`` int64 0..10; each survey answers all three questions.
-    - contacts: ``customer_id``, ``timestamp``, ``campaign``, ``channel`` ("email", "sms",
-      "push"), ``opened``, ``clicked``, ``converted``, ``unsubscribed`` (bool), ``cost``
-      float64. A converted contact is followed within four days by a purchase; nobody is
-      contacted after unsubscribing.
-    - subscriptions: ``customer_id``, ``start``, ``end`` (NaT / null = running), ``mrr``
-      float64; consecutive rows of one customer are plan changes, an ``end`` without a
-      following row is a cancellation.
+    - events, rows in random order: ``customer_id`` int64 (non-dense database ids),
+      ``timestamp`` datetime64[us], ``event`` ("visit", "login", "purchase", "refund"),
+      ``amount`` float64 (> 0 for purchases, < 0 for refunds, 0 otherwise), ``product``
+      ("P001".."P050": viewed, bought or refunded), ``duration`` float64 seconds of use (whole
+      seconds; 0 for refunds), ``channel`` ("web", "app", "store").
+    - customers, by id: ``customer_id``, ``created`` (signup / lead date, at or before the first
+      event), ``segment`` ("retail", "pro", "business"), ``country`` (ISO code, ~5 % missing),
+      ``acquisition_channel``, ``churn_reason`` (missing unless the customer churned - no event
+      in the last 90 days - and gave one of the six reasons of METRICS.md or "other").
+    - surveys, by time: ``customer_id``, ``timestamp``, ``question`` ("recommend",
+      "buy_again", "try_new"), ``score`` int64 0..10; a survey answers all three questions.
+    - contacts, by time: ``customer_id``, ``timestamp``, ``campaign``, ``channel`` ("email",
+      "sms", "push"), ``opened``, ``clicked``, ``converted``, ``unsubscribed`` (bool),
+      ``cost`` float64. A converted contact is followed by a purchase within four days;
+      nobody is contacted after unsubscribing.
+    - subscriptions, by customer and start: ``customer_id``, ``start``, ``end`` (NaT / null =
+      running), ``mrr`` float64. Consecutive rows of a customer are plan changes (upgrades,
+      downgrades); an ``end`` with no following row is a cancellation.
 
     Examples
     --------
@@ -126,27 +126,27 @@ def demo_shop(
     dtype('<M8[us]')
     >>> sorted(set(shop.events["event"]))
     ['login', 'purchase', 'refund', 'visit']
-    >>> demo_shop(1000, seed=1, frame="polars").customers.height
-    1000
+    >>> len(shop.customers["customer_id"]), shop.customers["created"].dtype
+    (1000, dtype('<M8[us]'))
     """
     n = operator.index(n_customers)
     if n < 1:
         raise ValueError(f"n_customers must be >= 1, got {n}")
-    if frame not in FRAMES:
-        raise ValueError(f"frame must be one of {', '.join(map(repr, FRAMES))}; got {frame!r}")
+    if frame not in _FRAMES:
+        raise ValueError(f"frame must be one of {', '.join(map(repr, _FRAMES))}; got {frame!r}")
     if not years > 0:
-        raise ValueError(f"years must be > 0, got {years}")
-    start_us = np.datetime64(start, "us")
-    if np.isnat(start_us):
+        raise ValueError(f"years must be > 0, got {years!r}")
+    first = np.datetime64(start, "us")
+    if np.isnat(first):
         raise ValueError("start must be a date, got NaT")
-    tables = _Generator(n, np.random.default_rng(seed), start_us, _end_of(start_us, years)).run()
+    tables = _Shop(n, np.random.default_rng(seed), first, _add_years(first, years)).tables()
     if frame != "numpy":
         tables = {name: _convert(table, frame) for name, table in tables.items()}
     return DemoShop(**tables)
 
 
-def _end_of(start: np.datetime64, years: float) -> np.datetime64:
-    """start + years, counting whole calendar months, then the fraction of a mean month."""
+def _add_years(start: np.datetime64, years: float) -> np.datetime64:
+    """start + years: whole calendar months, then the remaining fraction of a mean month."""
     months = float(years) * 12.0
     whole = int(np.floor(months + 1e-9))
     month = start.astype("M8[M]")
@@ -155,58 +155,64 @@ def _end_of(start: np.datetime64, years: float) -> np.datetime64:
 
 
 def _pick(rng: np.random.Generator, weights: Any, size: int) -> np.ndarray:
-    """Categorical draw: codes 0..len(weights)-1 with probabilities proportional to weights."""
+    """Codes 0..len(weights)-1 drawn with probabilities proportional to weights."""
     cdf = np.cumsum(np.asarray(weights, dtype=np.float64))
-    return np.searchsorted(cdf, rng.random(size) * cdf[-1], side="right").astype(np.int64)
+    return np.searchsorted(cdf, rng.random(size) * cdf[-1], side="right")
 
 
 def _segments(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(owner, first): the segment of every element and the first element of every segment."""
-    owner = np.repeat(np.arange(len(counts)), counts)
-    first = np.cumsum(counts) - counts
-    return owner, first
+    """For groups of the given sizes laid end to end: group of every element, group starts."""
+    return np.repeat(np.arange(len(counts)), counts), np.cumsum(counts) - counts
 
 
-class _Generator:
-    """One draw of the shop. Times are int64 microseconds since ``start`` until ``_tables``."""
+def _strings(values: tuple[str, ...], codes: np.ndarray) -> np.ndarray:
+    """Object array of strings from codes; a negative code is None (missing)."""
+    return np.array([*values, None], dtype=object)[codes]  # code -1 -> the None at the end
+
+
+class _Shop:
+    """One draw. Times are int64 microseconds since ``start`` until the tables are built.
+
+    Activity is drawn in "operational time" u, in which the seasonal intensity is flat, and
+    mapped to calendar time through the inverse of the intensity's integral: one mapping gives
+    every process the weekly, yearly and daily seasonality.
+    """
 
     def __init__(self, n: int, rng: np.random.Generator, start: np.datetime64, end: np.datetime64):
         self.n, self.rng, self.start = n, rng, start
         self.span = int((end - start) / np.timedelta64(1, "us"))
         self.days = self.span / _DAY
-        self._calendar()
-
-    # --- calendar ----------------------------------------------------------------------------
-    def _calendar(self) -> None:
-        """Hourly activity intensity (weekday x month x hour of day, mean 1) and its integral.
-
-        An event process is drawn in "operational time" u (where intensity is flat) and mapped
-        to calendar time through the inverse integral: seasonality for every process at once.
-        """
         grid = np.append(np.arange(0, self.span, _HOUR, dtype=np.int64), self.span)
-        absolute = self.start.astype(np.int64) + grid[:-1]
+        absolute = start.astype(np.int64) + grid[:-1]
         day = absolute // _DAY
         month = day.astype("M8[D]").astype("M8[M]").astype(np.int64) % 12
-        intensity = (
-            _WEEKDAY[(day + 3) % 7] * _MONTH[month] * _HOUR_OF_DAY[(absolute // _HOUR) % 24]
-        )
+        hour = (absolute // _HOUR) % 24
+        intensity = _WEEKDAY[(day + 3) % 7] * _MONTH[month] * _HOUR_OF_DAY[hour]
         length = np.diff(grid).astype(np.float64)
-        intensity /= (intensity * length).sum() / length.sum()
-        self.grid = grid.astype(np.float64)
-        self.op = np.concatenate([[0.0], np.cumsum(intensity * length)])
+        intensity *= length.sum() / (intensity * length).sum()  # mean 1
+        self.op = np.concatenate([[0.0], np.cumsum(intensity * length)])  # u at hour starts
         self.u_end = float(self.op[-1])
+        self.intensity = intensity
+        self.hour_start = grid[:-1].astype(np.float64)
+        # Inverse lookup: cells of u narrower than any hour hold at most one hour start.
+        self.cell = 0.999 * float(np.diff(self.op).min())
+        cells = np.arange(int(self.u_end / self.cell) + 2) * self.cell
+        self.next_hour = np.searchsorted(self.op, cells, side="right").astype(np.int32)
 
     def to_op(self, t: np.ndarray) -> np.ndarray:
-        return np.interp(t, self.grid, self.op)
+        """Calendar microseconds -> operational time."""
+        hour = np.minimum(np.asarray(t) // _HOUR, len(self.intensity) - 1).astype(np.intp)
+        return self.op[hour] + (t - self.hour_start[hour]) * self.intensity[hour]
 
     def to_time(self, u: np.ndarray) -> np.ndarray:
-        """Operational time -> int64 calendar microseconds (clamped to the period end)."""
-        return np.interp(u, self.op, self.grid).astype(np.int64)
+        """Operational time (< u_end) -> int64 calendar microseconds."""
+        after = self.next_hour[(u / self.cell).astype(np.intp)]
+        hour = after - 1 + (u >= self.op[np.minimum(after, len(self.intensity))])
+        t = self.hour_start[hour] + (u - self.op[hour]) / self.intensity[hour]
+        return np.minimum(t, self.span - 1).astype(np.int64)
 
-    # --- main ----------------------------------------------------------------------------------
-    def run(self) -> dict[str, dict[str, np.ndarray]]:
+    def tables(self) -> dict[str, dict[str, np.ndarray]]:
         self._customers()
-        self._behaviour()
         self._organic()
         self._campaigns()
         self._events()
@@ -214,155 +220,155 @@ class _Generator:
         return {
             "events": self._event_table(),
             "customers": self._customer_table(),
-            "surveys": self._surveys(),
+            "surveys": self._survey_table(),
             "contacts": self._contact_table(),
-            "subscriptions": self._subscriptions(),
+            "subscriptions": self._subscription_table(),
         }
 
+    # --- customers and their traits --------------------------------------------------------
     def _customers(self) -> None:
         rng, n = self.rng, self.n
-        self.ids = 100_000 + np.cumsum(rng.integers(1, 6, n)) - 1
-        # Signups: seasonal months, a growth trend, a few strong marketing months, weekdays.
+        self.ids = 100_000 + np.cumsum(rng.integers(1, 6, n)) - 1  # ids with gaps
+        # Signups: seasonal months, growth, a few strong marketing months, quieter weekends.
         n_days = int(np.ceil(self.days))
         day = self.start.astype("M8[D]") + np.arange(n_days)
-        month_index = day.astype("M8[M]").astype(np.int64)
-        month_index -= month_index[0]
-        boost = rng.lognormal(0.0, 0.25, month_index[-1] + 1)
-        weight = (
-            _SIGNUP_MONTH[day.astype("M8[M]").astype(np.int64) % 12]
-            * boost[month_index]
-            * (1.0 + 0.6 * np.arange(n_days) / n_days)
-            * np.where((day.astype(np.int64) + 3) % 7 >= 5, 0.85, 1.0)
-        )
+        month = day.astype("M8[M]").astype(np.int64)
+        boost = rng.lognormal(0.0, 0.25, month[-1] - month[0] + 1)[month - month[0]]
+        weekend = np.where((day.astype(np.int64) + 3) % 7 >= 5, 0.85, 1.0)
+        growth = 1 + 0.6 * np.arange(n_days) / n_days
+        weight = _SIGNUP_MONTH[month % 12] * boost * weekend * growth
         t = _pick(rng, weight, n) * _DAY + _pick(rng, _HOUR_OF_DAY, n) * _HOUR
-        t += rng.integers(0, _HOUR, n)
-        t -= self.start.astype(np.int64) % _DAY  # days are counted from midnight
+        t += rng.integers(0, _HOUR, n) - self.start.astype(np.int64) % _DAY
         self.created = np.clip(t, 0, self.span - 1)
         self.segment = _pick(rng, [0.70, 0.22, 0.08], n)
-        self.country = _pick(rng, [0.30, 0.18, 0.14, 0.12, 0.10, 0.08, 0.04, 0.04], n)
-        self.country[rng.random(n) < 0.05] = -1
-        self.acquisition = _pick(rng, [0.32, 0.22, 0.18, 0.12, 0.10, 0.06], n)
-        # First event: in the signup session, within days, or after weeks (weak activation).
-        lag_scale = np.array([10 * _MINUTE, 3 * _DAY, 30 * _DAY])[_pick(rng, [0.4, 0.45, 0.15], n)]
-        self.first = self.created + (rng.exponential(1.0, n) * lag_scale).astype(np.int64)
-        self.activated = (rng.random(n) >= 0.14) & (self.first < self.span)
-
-    def _behaviour(self) -> None:
-        rng, n, seg = self.rng, self.n, self.segment
-        per_us = 1.0 / _DAY
-        # Purchase sessions per day: gamma across customers (mean 1/55 days), more for pro.
-        self.lam = rng.gamma(0.9, 1.0 / (55 * 0.9), n) * np.array([1.0, 1.5, 2.0])[seg] * per_us
+        country = _pick(rng, [30, 18, 14, 12, 10, 8, 4, 4], n)
+        self.country = np.where(rng.random(n) < 0.05, -1, country)  # -1: missing
+        self.acquisition = _pick(rng, [32, 22, 18, 12, 10, 6], n)
+        # First event: in the signup session, within days, or weeks later (weak activation).
+        lag = np.array([10 * _MINUTE, 3 * _DAY, 30 * _DAY])[_pick(rng, [0.4, 0.45, 0.15], n)]
+        self.first = self.created + _SECOND + (rng.exponential(1.0, n) * lag).astype(np.int64)
+        self.activated = (rng.random(n) >= 0.15) & (self.first < self.span)
+        # Behaviour. Purchase rate per microsecond: gamma across customers, mean 1 / 80 days.
+        segment_rate = np.array([1.0, 1.5, 2.0])[self.segment]
+        self.rate = rng.gamma(0.9, 1.0 / (80 * 0.9), n) * segment_rate / _DAY
         self.dropout = rng.beta(1.2, 3.2, n)  # chance of leaving after each purchase
         self.browse = rng.gamma(2.0, 0.7, n)  # browsing sessions per purchase session
-        self.login_p = rng.beta(2.0, 3.0, n)
-        self.pref_channel = _pick(rng, [0.50, 0.35, 0.15], n)
-        popularity = 1.0 / np.arange(1, N_PRODUCTS + 1) ** 0.9
+        self.login = rng.beta(2.0, 3.0, n)  # chance a web / app session starts with a login
+        self.channel = _pick(rng, [0.50, 0.35, 0.15], n).astype(np.int8)  # preferred channel
+        popularity = 1.0 / np.arange(1, len(_PRODUCTS) + 1) ** 0.9
         self.popularity = popularity / popularity.sum()
-        self.favourite = _pick(rng, self.popularity, n)
-        self.loyalty = rng.beta(2.0, 2.0, n)  # chance a session is about the favourite product
-        self.spend = rng.gamma(5.0, 0.2, n) * np.array([1.0, 1.8, 3.0])[seg]
-        self.price = np.maximum(np.round(rng.lognormal(np.log(25.0), 0.7, N_PRODUCTS)) - 0.01, 0.99)
+        # Popularity draws by table lookup (probabilities rounded to 1 / 65536).
+        edges = np.rint(np.cumsum(np.append(0.0, self.popularity)) * 65536).astype(np.int64)
+        counts = np.diff(edges)
+        self.by_popularity = np.repeat(np.arange(len(_PRODUCTS), dtype=np.int8), counts)
+        self.favourite = self.by_popularity[rng.integers(0, 65536, n)]
+        self.loyalty = rng.beta(2.0, 2.0, n)  # chance a session is about the favourite
+        self.spend = rng.gamma(5.0, 0.2, n) * np.array([1.0, 1.8, 3.0])[self.segment]
+        price = np.round(rng.lognormal(np.log(25.0), 0.7, len(_PRODUCTS))) - 0.01
+        self.price = np.maximum(price, 0.99)
         self.satisfaction = 9.0 - 5.0 * self.dropout + rng.normal(0.0, 1.4, n)
 
-    # --- organic activity: spells of purchases (BG/NBD-like) and browsing --------------------
-    def _spell(self, cust: np.ndarray, u0: np.ndarray, dropout: np.ndarray):
-        """Purchase anchors of one activity spell per customer starting at operational time u0.
+    def _session_traits(self, cust: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Channel (mostly the preferred one) and product (favourite or by popularity)."""
+        rng, k = self.rng, len(cust)
+        r = rng.random(k)  # below 0.75: the preferred channel, else one of the three
+        channel = np.where(r < 0.75, self.channel[cust], (12 * r - 9).astype(np.int8))
+        product = self.favourite[cust]
+        other = np.flatnonzero(rng.random(k) >= self.loyalty[cust])
+        product[other] = self.by_popularity[rng.integers(0, 65536, len(other))]
+        return channel, product
 
-        A spell opens with a purchase, repeats at the customer's rate and ends after the k-th
-        purchase, k geometric(dropout). Returns (owner, u) of the purchases inside the period
-        and, per spell, the operational time of the dropout (inf if still alive at the end).
+    # --- organic activity: BG/NBD-like spells of purchases, browsing around them ----------
+    def _spell(
+        self, cust: np.ndarray, u0: np.ndarray, dropout: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Purchases of one spell per customer, opening with a purchase at operational time u0.
+
+        Repeat purchases come at the customer's rate; the customer leaves after the k-th, k
+        geometric(dropout). Returns the (spell, u) of the purchases inside the period and the
+        dropout time of every spell (inf when still alive at the end).
         """
         rng = self.rng
         k = rng.geometric(dropout)
-        expected = self.lam[cust] * (self.u_end - u0)
+        expected = self.rate[cust] * (self.u_end - u0)
         cap = np.ceil(expected + 4.0 * np.sqrt(expected) + 3.0).astype(np.int64)
-        m = np.minimum(k, cap)  # beyond cap the period end is reached anyway
-        owner, first = _segments(m)
-        gap = rng.exponential(1.0, int(m.sum())) / self.lam[cust][owner]
-        gap[first] = 0.0
-        # Segmented cumulative sum in exact integers (uint64 wraps, differences stay right).
+        m = np.minimum(k, cap)  # purchases past the cap fall after the end anyway
+        owner, head = _segments(m)
+        gap = rng.exponential(1.0, int(m.sum())) / self.rate[cust][owner]
+        gap[head] = 0.0
+        # Cumulative sum per spell in exact integers (uint64 wraps; differences stay right).
         total = np.cumsum(np.minimum(gap, 2.0 * self.span).astype(np.uint64))
-        offset = (total - np.repeat(total[first], m)).view(np.int64)
-        u = u0[owner] + offset
-        last = first + m - 1
-        dropped = (k <= cap) & (u[last] < self.u_end)
-        drop_u = np.where(dropped, u[last], np.inf)
+        u = u0[owner] + (total - np.repeat(total[head], m)).view(np.int64)
+        last = head + m - 1
+        drop = np.where((k <= cap) & (u[last] < self.u_end), u[last], np.inf)
         inside = u < self.u_end
-        return owner[inside], u[inside], drop_u
+        return owner[inside], u[inside], drop
 
     def _organic(self) -> None:
         rng, n = self.rng, self.n
         cust = np.flatnonzero(self.activated)
         u0 = self.to_op(self.first[cust])
         dropout = self.dropout[cust]
-        # Per spell (first life, then up to two comebacks) and customer: operational start and
-        # end of activity (inf / -inf when the customer has no such spell).
-        self.spell_start = np.full((3, n), np.inf)
-        self.spell_stop = np.full((3, n), -np.inf)
-        owners, anchors = [], []
+        # Operational start and end of each spell (first life, up to two comebacks).
+        self.spell_start = np.full((n, 3), np.inf)
+        self.spell_stop = np.full((n, 3), -np.inf)
+        buyers: list[np.ndarray] = []
+        anchors: list[np.ndarray] = []
         for spell in range(3):  # a loop over spells, each vectorised over customers
-            owner, u, drop_u = self._spell(cust, u0, dropout)
-            owners.append(cust[owner])
+            owner, u, drop = self._spell(cust, u0, dropout)
+            buyers.append(cust[owner])
             anchors.append(u)
-            # Browsing goes on a little after the last purchase.
-            tail = np.where(np.isfinite(drop_u), rng.exponential(20 * _DAY, len(cust)), 0.0)
-            stop = np.minimum(drop_u + tail, self.u_end)
-            self.spell_start[spell, cust] = u0
-            self.spell_stop[spell, cust] = stop
-            # Some of those who left come back after a gap of months.
-            back = np.isfinite(drop_u) & (rng.random(len(cust)) < (0.30, 0.20, 0.0)[spell])
-            restart = stop + (30 * _DAY + rng.gamma(2.0, 80 * _DAY, len(cust)))
+            # Browsing goes on for a while after the last purchase.
+            left = np.isfinite(drop)
+            tail = np.where(left, rng.exponential(20 * _DAY, len(cust)), 0.0)
+            stop = np.minimum(drop + tail, self.u_end)
+            self.spell_start[cust, spell] = u0
+            self.spell_stop[cust, spell] = stop
+            # Some of those who left come back months later, less loyal.
+            restart = stop + 30 * _DAY + rng.gamma(2.0, 80 * _DAY, len(cust))
+            back = left & (rng.random(len(cust)) < (0.30, 0.20, 0.0)[spell])
             back &= restart < self.u_end
-            cust, u0 = cust[back], restart[back]
-            dropout = np.minimum(dropout[back] * 1.5, 0.95)
-        # Browsing sessions: Poisson in each spell, at browse x purchase rate.
-        spell_cust = np.flatnonzero(np.isfinite(self.spell_start).ravel()) % n
-        start = self.spell_start.ravel()[np.isfinite(self.spell_start.ravel())]
-        length = self.spell_stop.ravel()[np.isfinite(self.spell_start.ravel())] - start
-        count = rng.poisson(self.lam[spell_cust] * self.browse[spell_cust] * length)
-        owner, _ = _segments(count)
-        browse_cust = spell_cust[owner]
-        browse_u = start[owner] + rng.random(len(owner)) * length[owner]
-        purchase_cust = np.concatenate(owners)
-        self.s_cust = np.concatenate([purchase_cust, browse_cust])
-        self.s_time = self.to_time(np.concatenate(anchors + [browse_u]))
-        self.s_buy = np.zeros(len(self.s_cust), dtype=bool)
-        self.s_buy[: len(purchase_cust)] = True
-        self.s_channel = self._channel(self.s_cust)
-        self.s_product = self._product(self.s_cust)
-        self.s_discount = np.ones(len(self.s_cust))
+            cust, u0, dropout = cust[back], restart[back], np.minimum(1.5 * dropout[back], 0.95)
+        # Browsing sessions: Poisson over each spell at browse x purchase rate.
+        flat = np.flatnonzero(np.isfinite(self.spell_start.ravel()))
+        spell_cust = flat // 3
+        begin = self.spell_start.ravel()[flat]
+        length = self.spell_stop.ravel()[flat] - begin
+        owner, _ = _segments(rng.poisson(self.rate[spell_cust] * self.browse[spell_cust] * length))
+        browse_u = begin[owner] + rng.random(len(owner)) * length[owner]
+        self.s_cust = np.concatenate([*buyers, spell_cust[owner]])
+        self.s_time = self.to_time(np.concatenate([*anchors, browse_u]))
+        self.s_buy = np.arange(len(self.s_cust)) < sum(map(len, buyers))
+        self.s_channel, self.s_product = self._session_traits(self.s_cust)
+        self.s_price = np.ones(len(self.s_cust))
+        # For _active: per customer spell starts and spell ends + 90 days, in days, one record.
+        recent = np.concatenate([self.spell_start, self.spell_stop + 90 * _DAY], axis=1) / _DAY
+        self.recent = recent.astype(np.float32).view("V24").ravel()
 
     def _active(self, cust: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """Whether each customer is in a spell, or in the 90 days after one, at time u."""
-        start, stop = self.spell_start[:, cust], self.spell_stop[:, cust] + 90 * _DAY
-        return ((start <= u) & (u < stop)).any(axis=0)
+        """Whether each customer is in a spell, or within 90 days after one, at time u."""
+        spells = self.recent[cust].view(np.float32).reshape(-1, 6)
+        day = (u / _DAY).astype(np.float32)
+        inside = [(spells[:, i] <= day) & (day < spells[:, 3 + i]) for i in range(3)]
+        return inside[0] | inside[1] | inside[2]
 
-    def _channel(self, cust: np.ndarray) -> np.ndarray:
-        other = self.rng.integers(0, len(CHANNELS), len(cust))
-        return np.where(self.rng.random(len(cust)) < 0.75, self.pref_channel[cust], other)
-
-    def _product(self, cust: np.ndarray) -> np.ndarray:
-        other = _pick(self.rng, self.popularity, len(cust))
-        return np.where(self.rng.random(len(cust)) < self.loyalty[cust], self.favourite[cust], other)
-
-    # --- CRM campaigns -------------------------------------------------------------------------
+    # --- CRM campaigns -----------------------------------------------------------------------
     def _schedule(self) -> list[tuple[str, int, int, str]]:
-        """(name, channel code, send time, audience) of the campaigns, in send order."""
-        rng = self.rng
-        months = self.start.astype("M8[M]") + np.arange(int(np.ceil(self.days / 28)) + 1)
+        """(name, channel code, send time, audience) of every campaign, in send order."""
         plan = []
-        for month in months:  # a loop over calendar months, not over customers
+        months = self.start.astype("M8[M]") + np.arange(int(np.ceil(self.days / 28)) + 1)
+        for month in months:  # a loop over calendar months
             year, m = str(month)[:4], int(str(month)[5:7])
             day = month.astype("M8[D]")
-            plan.append((f"newsletter-{month}", 0, day + int(rng.integers(2, 8)), "all"))
+            plan.append((f"newsletter-{month}", 0, day + int(self.rng.integers(2, 8)), "all"))
             if m == 6:
                 plan.append((f"summer-sale-{year}", 2, day + 19, "active"))
             if m == 11:  # the day after the fourth Thursday
-                thursday = (3 - (day.astype(np.int64) + 3) % 7) % 7
-                plan.append((f"black-friday-{year}", 1, day + int(thursday) + 22, "active"))
+                thursday = int((3 - (day.astype(np.int64) + 3) % 7) % 7)
+                plan.append((f"black-friday-{year}", 1, day + thursday + 22, "active"))
             if m == 12:
                 plan.append((f"christmas-{year}", 0, day + 9, "active"))
-            if m in (3, 6, 9, 12):
+            if m % 3 == 0:
                 plan.append((f"winback-{year}-q{m // 3}", 0, day + 14, "lapsed"))
         schedule = []
         for name, channel, day, audience in plan:
@@ -372,31 +378,29 @@ class _Generator:
         return sorted(schedule, key=lambda campaign: campaign[2])
 
     def _campaigns(self) -> None:
-        """CRM contacts and the sessions they trigger."""
+        """Contacts, their responses and the sessions they trigger."""
         rng, n = self.rng, self.n
         schedule = self._schedule()
-        self.campaign_names = np.array([name for name, *_ in schedule] + [""], dtype=object)
+        self.campaign_names = np.array([c[0] for c in schedule] + [""], dtype=object)
         share = {"all": 0.10, "active": 0.30, "lapsed": 0.40}
         by_signup = np.argsort(self.created, kind="stable")
-        signed_up = np.searchsorted(self.created[by_signup], [t for _, _, t, _ in schedule])
-        parts = [np.zeros(0, np.int64)]
-        for c, (_, _, t, audience) in enumerate(schedule):
-            # Draw from everyone signed up, then keep the audience: the same as drawing from it.
-            k = int(signed_up[c])
-            cust = by_signup[rng.choice(k, rng.binomial(k, share[audience]), replace=False)]
-            if audience != "all":
-                u = self.to_op(np.array([float(t)]))
-                active = self._active(cust, u)
-                cust = cust[active] if audience == "active" else cust[~active & (self.first[cust] < t)]
-            parts.append(cust * len(schedule) + c)
-        code = np.concatenate(parts)
-        cust, campaign = code // max(len(schedule), 1), code % max(len(schedule), 1)
-        channel = np.array([ch for _, ch, _, _ in schedule] + [0], dtype=np.int8)[campaign]
-        sends = np.array([t for _, _, t, _ in schedule] + [0], dtype=np.int64)
-        t = sends[campaign] + np.minimum(rng.exponential(30 * _MINUTE, len(cust)), 6 * _HOUR).astype(np.int64)
-        # Responses; the customer's status at send time scales the chance to convert.
-        status = np.where(self.activated[cust], 0.6, 0.4)
-        status[self._active(cust, self.to_op(t.astype(np.float64)))] = 1.0
+        signed_up = np.searchsorted(self.created[by_signup], [c[2] for c in schedule])
+        # Draw among everyone signed up, then keep the audience: a draw in the audience.
+        targets = [by_signup[np.flatnonzero(rng.random(int(k)) < share[c[3]])]
+                   for c, k in zip(schedule, signed_up)]  # a loop over campaigns
+        cust = np.concatenate([np.zeros(0, np.int64), *targets])
+        campaign = np.repeat(np.arange(len(schedule)), [len(x) for x in targets])
+        send = np.array([c[2] for c in schedule] + [0], dtype=np.int64)[campaign]
+        t = send + np.minimum(rng.exponential(30 * _MINUTE, len(cust)), 6 * _HOUR).astype(np.int64)
+        active = self._active(cust, self.to_op(t))
+        kinds = [("all", "active", "lapsed").index(c[3]) for c in schedule]
+        audience = np.array(kinds + [0])[campaign]
+        lapsed = ~active & self.activated[cust] & (self.first[cust] < t)
+        keep = (audience == 0) | ((audience == 1) & active) | ((audience == 2) & lapsed)
+        cust, campaign, t, active = cust[keep], campaign[keep], t[keep], active[keep]
+        channel = np.array([c[1] for c in schedule] + [0], dtype=np.int8)[campaign]
+        # Responses; the status at send time (active, lapsed, prospect) scales conversion.
+        status = np.where(active, 1.0, np.where(self.activated[cust], 0.6, 0.4))
         k = len(cust)
         opened = rng.random(k) < np.array([0.28, 0.90, 0.45])[channel]
         clicked = opened & (rng.random(k) < np.array([0.18, 0.12, 0.15])[channel])
@@ -406,194 +410,193 @@ class _Generator:
         stop = np.full(n, np.iinfo(np.int64).max)
         np.minimum.at(stop, cust[unsubscribed], t[unsubscribed])
         keep = t <= stop[cust]
-        self.c_cust, self.c_campaign, self.c_channel, self.c_time = (
-            cust[keep], campaign[keep], channel[keep], t[keep])
-        self.c_opened, self.c_clicked = opened[keep], clicked[keep]
-        self.c_converted, self.c_unsubscribed = converted[keep], unsubscribed[keep]
-        self.c_cost = np.array([0.002, 0.045, 0.0005])[self.c_channel]
-        # Campaign effect: a click opens a session, a conversion a purchase within four days.
-        featured = _pick(rng, self.popularity, max(len(schedule), 1))
-        react = self.c_clicked | self.c_converted
-        rc = self.c_cust[react]
-        buy = self.c_converted[react]
+        self.contacts = {
+            "cust": cust[keep], "time": t[keep], "campaign": campaign[keep],
+            "channel": channel[keep], "opened": opened[keep], "clicked": clicked[keep],
+            "converted": converted[keep], "unsubscribed": unsubscribed[keep],
+        }
+        # Effect: a click opens a session, a conversion is a purchase within four days.
+        c = self.contacts
+        react = np.flatnonzero(c["clicked"] | c["converted"])
+        cust, buy = c["cust"][react], c["converted"][react]
         delay = np.where(
             buy,
-            np.minimum(rng.exponential(1.0 * _DAY, len(rc)), 4 * _DAY - _HOUR),
-            rng.exponential(2 * _HOUR, len(rc)).clip(0, 2 * _DAY),
+            np.minimum(rng.exponential(_DAY, len(react)), 4 * _DAY - _HOUR),
+            np.minimum(rng.exponential(2 * _HOUR, len(react)), 2 * _DAY),
         ).astype(np.int64)
-        channel = np.where(self.c_channel[react] == 2, 1, np.where(rng.random(len(rc)) < 0.7, 0, 1))
-        product = np.where(rng.random(len(rc)) < 0.6, featured[self.c_campaign[react]],
-                           self._product(rc))
-        self.s_cust = np.concatenate([self.s_cust, rc])
-        self.s_time = np.concatenate([self.s_time, self.c_time[react] + delay])
+        web_or_app = rng.random(len(react)) >= 0.7
+        channel = np.where(c["channel"][react] == 2, 1, web_or_app).astype(np.int8)
+        featured = self.by_popularity[rng.integers(0, 65536, len(schedule) + 1)]
+        featured = featured[c["campaign"][react]]
+        _, product = self._session_traits(cust)
+        product = np.where(rng.random(len(react)) < 0.6, featured, product)
+        self.s_cust = np.concatenate([self.s_cust, cust])
+        self.s_time = np.concatenate([self.s_time, c["time"][react] + delay])
         self.s_buy = np.concatenate([self.s_buy, buy])
         self.s_channel = np.concatenate([self.s_channel, channel])
         self.s_product = np.concatenate([self.s_product, product])
-        self.s_discount = np.concatenate([self.s_discount, np.where(buy, 0.85, 1.0)])
+        self.s_price = np.concatenate([self.s_price, np.where(buy, 0.85, 1.0)])  # discount
 
     # --- sessions -> event rows ----------------------------------------------------------------
     def _events(self) -> None:
-        rng = self.rng
-        cust, t, buy, channel = self.s_cust, self.s_time, self.s_buy, self.s_channel
-        product = self.s_product
+        """Each session is a visit, maybe a login, maybe a purchase (maybe refunded later)."""
+        rng, span = self.rng, self.span
+        cust, t, channel, product = self.s_cust, self.s_time, self.s_channel, self.s_product
         ns = len(cust)
-        visit_duration = np.where(buy, rng.lognormal(np.log(300), 0.7, ns),
-                                  rng.lognormal(np.log(120), 0.9, ns))
-        login = (channel != 2) & (rng.random(ns) < self.login_p[cust])
-        login_t = t + rng.integers(5 * _SECOND, 120 * _SECOND, ns)
-        b = np.flatnonzero(buy)
-        buy_t = t[b] + rng.integers(_MINUTE, 25 * _MINUTE, len(b))
-        quantity = 1 + rng.poisson(0.25, len(b))
-        amount = self.price[product[b]] * quantity * self.spend[cust[b]] * self.s_discount[b]
-        amount = np.maximum(np.round(amount * rng.lognormal(0.0, 0.15, len(b)), 2), 0.5)
-        # Refunds: 2.5 % of purchases, a few days later, mostly in full.
-        r = rng.random(len(b)) < 0.025
-        refund = np.where(rng.random(int(r.sum())) < 0.8, -amount[r],
-                          -np.round(amount[r] * rng.uniform(0.2, 0.8, int(r.sum())), 2))
-        refund_t = buy_t[r] + _HOUR + rng.exponential(6 * _DAY, int(r.sum())).astype(np.int64)
-        nl = int(login.sum())
-        self.e_cust = np.concatenate([cust, cust[login], cust[b], cust[b][r]])
-        self.e_time = np.concatenate([t, login_t[login], buy_t, refund_t])
-        self.e_event = np.concatenate([
-            np.full(ns, _VISIT, np.int8), np.full(nl, _LOGIN, np.int8),
-            np.full(len(b), _PURCHASE, np.int8), np.full(len(refund), _REFUND, np.int8)])
-        self.e_amount = np.concatenate([np.zeros(ns + nl), amount, refund])
-        self.e_product = np.concatenate([product, product[login], product[b], product[b][r]])
-        self.e_duration = np.round(np.concatenate([
-            visit_duration, rng.lognormal(np.log(25), 0.5, nl),
-            rng.lognormal(np.log(150), 0.6, len(b)), np.zeros(len(refund))]), 1)
-        self.e_channel = np.concatenate([channel, channel[login], channel[b], channel[b][r]])
-        keep = self.e_time < self.span
-        if not keep.all():
-            for name in ("cust", "time", "event", "amount", "product", "duration", "channel"):
-                setattr(self, f"e_{name}", getattr(self, f"e_{name}")[keep])
+        z = rng.standard_normal(ns)
+        visit_duration = np.exp(np.where(self.s_buy, 5.7 + 0.7 * z, 4.8 + 0.9 * z))  # ~300, 120 s
+        login = np.flatnonzero((channel != 2) & (rng.random(ns) < self.login[cust]))
+        login_t = t[login] + rng.integers(5 * _SECOND, 120 * _SECOND, len(login))
+        login = login[login_t < span]
+        login_t = login_t[login_t < span]
+        buy = np.flatnonzero(self.s_buy)
+        buy_t = t[buy] + rng.integers(_MINUTE, 25 * _MINUTE, len(buy))
+        buy, buy_t = buy[buy_t < span], buy_t[buy_t < span]
+        nb = len(buy)
+        amount = self.price[product[buy]] * (1 + rng.poisson(0.25, nb)) * self.spend[cust[buy]]
+        amount *= self.s_price[buy] * rng.lognormal(0.0, 0.15, nb)
+        amount = np.maximum(np.round(amount, 2), 0.5)
+        # Refunds: 2.5 % of purchases, days later, mostly in full.
+        r = np.flatnonzero(rng.random(nb) < 0.025)
+        refund_t = buy_t[r] + _HOUR + rng.exponential(6 * _DAY, len(r)).astype(np.int64)
+        partial = rng.random(len(r)) < 0.2
+        share = np.where(partial, rng.uniform(0.2, 0.8, len(r)), 1.0)
+        refund = -np.round(amount[r] * share, 2)
+        r, refund_t, refund = r[refund_t < span], refund_t[refund_t < span], refund[refund_t < span]
+        refunded = buy[r]
+        parts = (np.arange(ns), login, buy, refunded)
+        sizes = [len(p) for p in parts]
+        rows = np.concatenate(parts)
+        self.e_cust = cust[rows]
+        self.e_time = np.concatenate([t, login_t, buy_t, refund_t])
+        self.e_event = np.repeat(np.arange(4, dtype=np.int8), sizes)
+        self.e_amount = np.concatenate([np.zeros(sizes[0] + sizes[1]), amount, refund])
+        self.e_product = product[rows]
+        self.e_channel = channel[rows]
+        self.e_duration = np.ceil(np.concatenate([  # whole seconds
+            visit_duration,
+            rng.lognormal(np.log(25.0), 0.5, sizes[1]),
+            rng.lognormal(np.log(150.0), 0.6, sizes[2]),
+            np.zeros(sizes[3]),
+        ]))
 
     def _history(self) -> None:
-        """Per customer: first and last event, purchase count, churn."""
+        """Per customer: first and last event, purchases, churn (no event in the last 90 days)."""
         n = self.n
         self.last = np.full(n, -1, dtype=np.int64)
         np.maximum.at(self.last, self.e_cust, self.e_time)
-        first = np.full(n, self.span, dtype=np.int64)
-        np.minimum.at(first, self.e_cust, self.e_time)
-        self.first = first
+        self.first = np.full(n, self.span, dtype=np.int64)
+        np.minimum.at(self.first, self.e_cust, self.e_time)
         self.has_events = self.last >= 0
-        purchase = self.e_event == _PURCHASE
-        self.purchases = np.bincount(self.e_cust[purchase], minlength=n)
+        self.purchases = np.bincount(self.e_cust[self.e_event == _PURCHASE], minlength=n)
         self.churned = self.has_events & (self.last < self.span - 90 * _DAY)
 
-    # --- tables --------------------------------------------------------------------------------
+    # --- tables ----------------------------------------------------------------------------------
     def _time(self, t: np.ndarray) -> np.ndarray:
         return (t + self.start.astype(np.int64)).view("M8[us]")
 
     def _event_table(self) -> dict[str, np.ndarray]:
-        order = self.rng.permutation(len(self.e_cust))  # a real export is not sorted
+        ids = self.ids[self.e_cust]  # in generation order: mostly sequential lookups
+        order = self.rng.permutation(len(ids))  # a real export is not sorted
         return {
-            "customer_id": self.ids[self.e_cust[order]],
+            "customer_id": ids[order],
             "timestamp": self._time(self.e_time[order]),
-            "event": _strings(EVENTS, self.e_event[order]),
+            "event": _strings(_EVENTS, self.e_event[order]),
             "amount": self.e_amount[order],
-            "product": _strings(PRODUCTS, self.e_product[order]),
+            "product": _strings(_PRODUCTS, self.e_product[order]),
             "duration": self.e_duration[order],
-            "channel": _strings(CHANNELS, self.e_channel[order]),
+            "channel": _strings(_CHANNELS, self.e_channel[order]),
         }
 
     def _customer_table(self) -> dict[str, np.ndarray]:
         rng, n = self.rng, self.n
-        # Half of the churned customers gave a reason; one-time buyers mostly "weak activation".
+        # Half of the churned customers gave a reason; one-time buyers mostly weak activation.
         gave = self.churned & (rng.random(n) < 0.5)
-        base = np.array([0.18, 0.14, 0.10, 0.16, 0.17, 0.15, 0.10])
-        once = np.array([0.10, 0.12, 0.06, 0.10, 0.10, 0.45, 0.07])
-        table = np.cumsum(np.stack([base, once]), axis=1)
+        cdf = np.cumsum([[18, 14, 10, 16, 17, 15, 10], [10, 12, 6, 10, 10, 45, 7]], axis=1) / 100
         group = (self.purchases <= 1).astype(np.int64)
-        reason = (rng.random(n)[:, None] * table[group, -1:] >= table[group]).sum(axis=1)
+        reason = (rng.random(n)[:, None] >= cdf[group]).sum(axis=1)
         return {
             "customer_id": self.ids,
             "created": self._time(self.created),
-            "segment": _strings(SEGMENTS, self.segment),
-            "country": _strings(COUNTRIES, self.country),
-            "acquisition_channel": _strings(ACQUISITION_CHANNELS, self.acquisition),
-            "churn_reason": _strings(CHURN_REASONS, np.where(gave, reason, -1)),
+            "segment": _strings(_SEGMENTS, self.segment),
+            "country": _strings(_COUNTRIES, self.country),
+            "acquisition_channel": _strings(_ACQUISITION, self.acquisition),
+            "churn_reason": _strings(_CHURN_REASONS, np.where(gave, reason, -1)),
         }
 
-    def _surveys(self) -> dict[str, np.ndarray]:
-        rng = self.rng
+    def _survey_table(self) -> dict[str, np.ndarray]:
+        rng, span = self.rng, self.span
+        # 15 % of customers with activity answer once while active; 8 % of them once more later.
         who = np.flatnonzero(self.has_events & (rng.random(self.n) < 0.15))
-        window = np.minimum(self.last[who] + 30 * _DAY, self.span - 1) - self.first[who]
+        window = np.minimum(self.last[who] + 30 * _DAY, span - 1) - self.first[who]
         t = self.first[who] + (rng.random(len(who)) * window).astype(np.int64)
-        again = rng.random(len(who)) < 0.08
-        t2 = t[again] + (rng.random(int(again.sum())) * (self.span - 1 - t[again])).astype(np.int64)
-        cust = np.concatenate([who, who[again]])
-        t = np.concatenate([t, t2])
+        again = np.flatnonzero(rng.random(len(who)) < 0.08)
+        later = t[again] + (rng.random(len(again)) * (span - 1 - t[again])).astype(np.int64)
+        cust, t = np.concatenate([who, who[again]]), np.concatenate([t, later])
         order = np.argsort(t, kind="stable")
         cust, t = cust[order], t[order]
-        mood = self.satisfaction[cust] + rng.normal(0.0, 0.6, len(cust))  # one per survey
-        shift = np.array([0.0, 0.4, -0.9])
-        score = np.rint(mood[:, None] + shift + rng.normal(0.0, 1.0, (len(cust), 3)))
+        mood = self.satisfaction[cust] + rng.normal(0.0, 0.6, len(cust))
+        score = np.rint(mood[:, None] + [0.0, 0.4, -0.9] + rng.normal(0.0, 1.0, (len(cust), 3)))
         return {
             "customer_id": np.repeat(self.ids[cust], 3),
             "timestamp": self._time(np.repeat(t, 3)),
-            "question": _strings(QUESTIONS, np.tile(np.arange(3), len(cust))),
+            "question": _strings(_QUESTIONS, np.tile(np.arange(3), len(cust))),
             "score": np.clip(score, 0, 10).astype(np.int64).ravel(),
         }
 
     def _contact_table(self) -> dict[str, np.ndarray]:
-        order = np.argsort(self.c_time, kind="stable")
+        c = self.contacts
+        order = np.argsort(c["time"], kind="stable")
         return {
-            "customer_id": self.ids[self.c_cust[order]],
-            "timestamp": self._time(self.c_time[order]),
-            "campaign": self.campaign_names[self.c_campaign[order]],
-            "channel": _strings(CONTACT_CHANNELS, self.c_channel[order]),
-            "opened": self.c_opened[order],
-            "clicked": self.c_clicked[order],
-            "converted": self.c_converted[order],
-            "unsubscribed": self.c_unsubscribed[order],
-            "cost": self.c_cost[order],
+            "customer_id": self.ids[c["cust"][order]],
+            "timestamp": self._time(c["time"][order]),
+            "campaign": self.campaign_names[c["campaign"][order]],
+            "channel": _strings(_CONTACT_CHANNELS, c["channel"][order]),
+            "opened": c["opened"][order],
+            "clicked": c["clicked"][order],
+            "converted": c["converted"][order],
+            "unsubscribed": c["unsubscribed"][order],
+            "cost": np.array([0.002, 0.045, 0.0005])[c["channel"][order]],
         }
 
-    def _subscriptions(self) -> dict[str, np.ndarray]:
+    def _subscription_table(self) -> dict[str, np.ndarray]:
         rng, span = self.rng, self.span
         p = np.array([0.08, 0.55, 0.85])[self.segment]
         who = np.flatnonzero(self.has_events & (rng.random(self.n) < p))
         begin = self.first[who] + rng.exponential(3 * _DAY, len(who)).astype(np.int64)
-        ok = begin < span - _HOUR
-        who, begin = who[ok], begin[ok]
-        # Cancellation: churned customers cancel soon after their last event; a few others too.
-        cancel = self.last[who] + rng.uniform(0, 30 * _DAY, len(who)).astype(np.int64)
-        early = ~self.churned[who] & (rng.random(len(who)) < 0.08)
-        cancel[early] = begin[early] + (rng.random(int(early.sum())) * (span - begin[early])).astype(np.int64)
-        cancelled = (self.churned[who] | early) & (cancel < span) & (cancel > begin)
-        stop = np.where(cancelled, cancel, span)
-        # Plan changes at sorted uniform instants; tiers move one step, mostly up.
+        who, begin = who[begin < span - _HOUR], begin[begin < span - _HOUR]
+        # Churned customers cancel soon after their last event; 8 % of the others at random.
+        churned = self.churned[who]
+        stop = np.maximum(self.last[who], begin) + rng.uniform(_DAY, 30 * _DAY, len(who))
+        early = ~churned & (rng.random(len(who)) < 0.08)
+        fraction = rng.uniform(0.05, 1.0, int(early.sum()))
+        stop[early] = begin[early] + fraction * (span - begin[early])
+        stop = stop.astype(np.int64)
+        stop[~churned & ~early] = span
+        stop = np.minimum(stop, span)  # span: still running
+        # Plan changes at sorted uniform instants; each moves one tier, mostly up.
         rows = 1 + np.minimum(rng.poisson(0.6, len(who)), 4)
         owner, head = _segments(rows)
         cut = begin[owner] + (rng.random(len(owner)) * (stop - begin)[owner]).astype(np.int64)
         cut[head] = begin
         cut = cut[np.lexsort((cut, owner))]
-        last_row = head + rows - 1
         end = np.empty_like(cut)
         end[:-1] = cut[1:]
-        end[last_row] = stop
-        tier0 = np.array([0, 1, 2])[self.segment[who]] + rng.integers(0, 2, len(who))
+        end[head + rows - 1] = stop
         step = np.where(rng.random(len(owner)) < 0.65, 1, -1)
-        step[head] = 0
-        tier = np.repeat(tier0, rows) + (np.cumsum(step) - np.repeat(np.cumsum(step)[head], rows))
-        # Reflect at the ends of the price list: a step is a change of plan either way.
-        top = len(PLAN_MRR) - 1
-        tier = top - np.abs(top - np.abs(tier) % (2 * top))
-        end_us = self._time(end)
-        end_us[end == span] = np.datetime64("NaT")
+        step[head] = np.array([0, 1, 2])[self.segment[who]] + rng.integers(0, 2, len(who))
+        walk = np.cumsum(step)
+        tier = walk - np.repeat(walk[head] - step[head], rows)
+        top = len(_PLAN_MRR) - 1
+        tier = top - np.abs(top - np.abs(tier) % (2 * top))  # reflect at both ends
+        end_time = self._time(end)
+        end_time[end >= span] = np.datetime64("NaT")
         return {
             "customer_id": self.ids[who][owner],
             "start": self._time(cut),
-            "end": end_us,
-            "mrr": PLAN_MRR[tier],
+            "end": end_time,
+            "mrr": _PLAN_MRR[tier],
         }
-
-
-def _strings(values: tuple[str, ...], codes: np.ndarray) -> np.ndarray:
-    """Object array of strings from codes; a negative code is None (missing)."""
-    lookup = np.array(list(values) + [None], dtype=object)
-    return lookup[np.where(codes < 0, len(values), codes)]
 
 
 def _convert(table: dict[str, np.ndarray], frame: str) -> Table:
@@ -603,7 +606,11 @@ def _convert(table: dict[str, np.ndarray], frame: str) -> Table:
         return pd.DataFrame(table)
     import pyarrow as pa
 
-    arrow = pa.table({name: pa.array(column, from_pandas=True) for name, column in table.items()})
+    def array(column: np.ndarray) -> Any:
+        kind = pa.string() if column.dtype == object else None  # typed even when empty
+        return pa.array(column, type=kind, from_pandas=True)  # from_pandas: NaT -> null
+
+    arrow = pa.table({name: array(column) for name, column in table.items()})
     if frame == "arrow":
         return arrow
     import polars as pl

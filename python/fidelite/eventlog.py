@@ -142,20 +142,20 @@ class EventLog:
         reasons += [(NULL_TIME, null_t), (BAD_TIME, bad_t)]
         if ts.min() < _ingest.MIN_US or ts.max() > _ingest.MAX_US:
             reasons.append((TIME_RANGE, ~(null_t | bad_t) & ((ts < _ingest.MIN_US) | (ts > _ingest.MAX_US))))
-        notes: dict[str, int] = {}
+        notes: dict[str, np.ndarray] = {}  # masks, counted over the used rows only
         cols: dict[str, np.ndarray] = {}
         self._labels: dict[str, tuple[str, ...]] = {}
         if "amount" in names:
             amt, null_amt = _ingest.floats(table.get(names["amount"], "amount"), "amount")
             reasons.append((BAD_AMOUNT, np.isinf(amt)))
-            notes["missing amounts counted as 0"] = int(null_amt.sum())
+            notes["missing amounts counted as 0"] = null_amt
             amt = np.where(null_amt, 0.0, amt)
-            notes["refunds (negative amounts)"] = int((amt < 0).sum())
+            notes["refunds (negative amounts)"] = amt < 0
             cols["amount"] = amt
         if "duration" in names:
             dur, null_dur = _ingest.floats(table.get(names["duration"], "duration"), "duration")
             reasons.append((BAD_DURATION, ~null_dur & ((dur < 0) | np.isinf(dur))))
-            notes["missing durations counted as 0"] = int(null_dur.sum())
+            notes["missing durations counted as 0"] = null_dur
             cols["duration"] = np.where(null_dur, 0.0, dur)
         for role in _LABEL_ROLES:
             if role in names:
@@ -176,7 +176,8 @@ class EventLog:
                 rejected[why] = count
                 rejected_any |= fresh
         used = n - int(rejected_any.sum())
-        self.report = RowReport(read=n, used=used, rejected=rejected, notes={k: v for k, v in notes.items() if v})
+        counted = {k: int((m & ~rejected_any).sum()) for k, m in notes.items()}
+        self.report = RowReport(read=n, used=used, rejected=rejected, notes={k: v for k, v in counted.items() if v})
         if strict and rejected:
             first = int(np.flatnonzero(rejected_any)[0])
             raise RejectedRowsError(

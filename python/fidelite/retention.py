@@ -227,6 +227,10 @@ class RetentionMatrix(Result):
         plt = import_optional("matplotlib.pyplot", "plot")
         if ax is None:
             _, ax = plt.subplots(figsize=(min(2 + 0.5 * self.counts.shape[1], 16), min(1.5 + 0.3 * self.counts.shape[0], 12)))
+        if self.counts.size == 0:  # no cohort before as_of: an empty, labelled frame
+            ax.set_title(self.title)
+            ax.text(0.5, 0.5, f"no cohort at as_of {self.as_of}", ha="center", va="center", transform=ax.transAxes)
+            return ax
         shown = np.where(self.complete, self.rates, np.nan)
         im = ax.imshow(shown, aspect="auto", cmap="Blues", interpolation="nearest")
         partial = np.where(~self.complete, self.rates, np.nan)
@@ -308,10 +312,13 @@ def _segment_codes(log: EventLog, attribute: str, customers_table: Any, customer
     else:
         where = "the customers table or the event log" if customers_table is not None else "the event log (pass customers= for customer attributes)"
         raise ParameterError(f"segment={attribute!r} is not a column of {where}")
-    values = np.array([MISSING if v is None or (isinstance(v, float) and v != v) else v for v in values], dtype=object)
-    uniq = sorted(set(values.tolist()), key=lambda v: (v == MISSING, str(v)))
-    index = {v: i for i, v in enumerate(uniq)}
-    return np.array([index[v] for v in values], dtype=np.uint32), uniq
+    values[np.equal(values, np.array(None, dtype=object)) | np.not_equal(values, values)] = MISSING  # None, NaN
+    # segments in the order of their text, "(missing)" last
+    uniq, first, inverse = np.unique(values.astype(str), return_index=True, return_inverse=True)
+    order = np.argsort(uniq == MISSING, kind="stable")
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[inverse].astype(np.uint32), [values[first[i]] for i in order]
 
 
 def _customer_attribute(log: EventLog, table: Any, customer_col: str, column: str) -> tuple[np.ndarray, np.ndarray]:
@@ -382,7 +389,8 @@ def retention(
     - ``as_of`` (default: the latest event): later events are ignored; cells whose last
       offset has not fully elapsed are ``complete=False`` and left out of ``average``.
       A date means the end of that day in ``tz``.
-    - ``ci=0.95``: Wilson score interval per rate cell.
+    - ``ci=0.95``: Wilson score interval per rate cell (NaN over an empty base, and where
+      a count exceeds its base, which ``reference="previous"`` with ``criterion="on"`` allows).
     - ``segment=``: a customers-table attribute, or an event label column (event, product,
       channel) taken at the customer's first event: one matrix per value.
     - ``average="weighted"`` (by denominators) or ``"simple"`` (mean of cell rates).

@@ -573,6 +573,17 @@ mod tests {
     }
 
     #[test]
+    fn no_entry_keeps_one_column_per_bracket() {
+        let (indptr, ts) = log();
+        let g = Grouped::new(&indptr, &ts).unwrap();
+        let cal = Calendar::new("UTC", Period::Day, 0, 10 * US_PER_DAY).unwrap();
+        let w = [1, 3];
+        let m = cohort_matrix(&g, &cal, &CohortSpec { as_of: -1, brackets: Some(&w), ..spec() }).unwrap();
+        assert_eq!((m.n_cohorts, m.n_buckets), (0, 2));
+        assert!(m.counts.is_empty() && m.sizes.is_empty());
+    }
+
+    #[test]
     fn bitmap_path_matches_grouped_path() {
         use crate::bitmap::{active_bitmaps, Events};
         let d = US_PER_DAY;

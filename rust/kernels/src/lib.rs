@@ -5,12 +5,15 @@
 //! a log are held *grouped by customer* (CSR layout): `indptr[c]..indptr[c + 1]` are the
 //! events of customer `c`, sorted by time. [`group::group_by_customer`] builds that layout.
 
+pub mod bitmap;
 pub mod calendar;
 pub mod cohort;
 pub mod error;
 pub mod group;
 pub mod ids;
 pub mod lifecycle;
+pub mod summary;
+pub mod window;
 
 pub use error::{KernelError, Result};
 

@@ -10,6 +10,8 @@ mod cohort;
 mod errors;
 mod gil;
 mod ids;
+mod summary;
+mod window;
 
 #[pymodule(gil_used = false)]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -22,5 +24,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(calendar::period_bounds, m)?)?;
     m.add_function(wrap_pyfunction!(cohort::cohort_matrix, m)?)?;
     m.add_function(wrap_pyfunction!(cohort::lifecycle, m)?)?;
+    m.add_function(wrap_pyfunction!(cohort::cohort_matrix_bitmaps, m)?)?;
+    m.add_function(wrap_pyfunction!(cohort::lifecycle_bitmaps, m)?)?;
+    m.add_function(wrap_pyfunction!(summary::customer_summary, m)?)?;
+    m.add_function(wrap_pyfunction!(window::period_kpis, m)?)?;
+    m.add_function(wrap_pyfunction!(window::rolling_active, m)?)?;
     Ok(())
 }

@@ -1,0 +1,96 @@
+"""Type stubs of the compiled extension ``fidelite._core`` (checked by mypy.stubtest).
+
+Every function releases the GIL while its kernel runs; array inputs must be C-contiguous
+and of the dtype shown, and must not be mutated by another thread during the call.
+"""
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+__version__: str
+build_profile: str
+
+def factorize_i64(ids: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]: ...
+def factorize_bytes(
+    offsets: npt.NDArray[np.int64], data: npt.NDArray[np.uint8]
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]: ...
+def group_by_customer(
+    codes: npt.NDArray[np.uint32], ts: npt.NDArray[np.int64], n_customers: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint32], npt.NDArray[np.int64]]: ...
+def periods_of(ts: npt.NDArray[np.int64], *, tz: str, period: str, week_start: int) -> npt.NDArray[np.int64]: ...
+def period_bounds(
+    first: int, count: int, *, tz: str, period: str, week_start: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
+def cohort_matrix(
+    indptr: npt.NDArray[np.int64],
+    ts: npt.NDArray[np.int64],
+    *,
+    t_range: tuple[int, int],
+    tz: str,
+    period: str,
+    week_start: int,
+    as_of: int,
+    window_us: int = 0,
+    mode: str = "first",
+    criterion: str = "on",
+    offset0: str = "cohort",
+    measure: str = "customers",
+    brackets: list[int] | None = None,
+    start_mask: npt.NDArray[np.bool_] | None = None,
+    return_mask: npt.NDArray[np.bool_] | None = None,
+    amount: npt.NDArray[np.float64] | None = None,
+    signup: npt.NDArray[np.int64] | None = None,
+    segment: npt.NDArray[np.uint32] | None = None,
+    n_segments: int = 1,
+) -> dict[str, Any]: ...
+def lifecycle(
+    indptr: npt.NDArray[np.int64],
+    ts: npt.NDArray[np.int64],
+    *,
+    t_range: tuple[int, int],
+    tz: str,
+    period: str,
+    week_start: int,
+    as_of: int,
+    mask: npt.NDArray[np.bool_] | None = None,
+) -> dict[str, Any]: ...
+def customer_summary(
+    indptr: npt.NDArray[np.int64],
+    ts: npt.NDArray[np.int64],
+    *,
+    t_range: tuple[int, int],
+    tz: str,
+    period: str,
+    week_start: int,
+    as_of: int,
+    purchase_mask: npt.NDArray[np.bool_] | None = None,
+    amount: npt.NDArray[np.float64] | None = None,
+    product: npt.NDArray[np.int32] | None = None,
+    n_products: int = 0,
+) -> dict[str, npt.NDArray[Any]]: ...
+def period_kpis(
+    indptr: npt.NDArray[np.int64],
+    ts: npt.NDArray[np.int64],
+    *,
+    t_range: tuple[int, int],
+    tz: str,
+    period: str,
+    week_start: int,
+    as_of: int,
+    window_us: int = 0,
+    active_mask: npt.NDArray[np.bool_] | None = None,
+    purchase_mask: npt.NDArray[np.bool_] | None = None,
+    amount: npt.NDArray[np.float64] | None = None,
+) -> dict[str, Any]: ...
+def rolling_active(
+    indptr: npt.NDArray[np.int64],
+    ts: npt.NDArray[np.int64],
+    *,
+    t_range: tuple[int, int],
+    tz: str,
+    as_of: int,
+    window_days: int,
+    mask: npt.NDArray[np.bool_] | None = None,
+) -> tuple[int, npt.NDArray[np.int64]]: ...

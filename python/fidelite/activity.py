@@ -1,0 +1,227 @@
+"""The active base over time (METRICS.md, "Active base and period retention"): period KPIs
+(active at start / end, new, kept, lost, retention and churn rates, revenue and orders
+per active customer), the active-customers series and the daily rolling active count.
+Thin Python over the windowed-aggregation kernels of ``rust/kernels/src/window.rs``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import _core
+from ._calendar import Calendar, to_instant
+from ._ingest import US_PER_DAY
+from .eventlog import EventLog
+from .exceptions import ParameterError
+from .results import TableResult
+from .summary import purchase_mask
+
+_UNITS_US = {"s": 1_000_000, "min": 60_000_000, "h": 3_600_000_000, "d": US_PER_DAY, "w": 7 * US_PER_DAY}
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|min|h|d|w)\s*$", re.IGNORECASE)
+_EMPTY_BASE = "empty base: nobody was active at the start of the period"
+
+
+def duration_us(value: Any, name: str) -> int:
+    """A positive duration in µs from ``"90D"``, ``"12W"``, ``"36H"``, ``"30min"``,
+    ``"45s"``, a ``datetime.timedelta`` (pandas ``Timedelta`` included) or a
+    ``numpy.timedelta64``."""
+    us: int | None = None
+    if isinstance(value, str):
+        m = _DURATION.match(value)
+        if m is None:
+            hint = " ('M' is ambiguous: write '30D' or '30min')" if value.strip().upper().endswith("M") else ""
+            raise ParameterError(
+                f"cannot read {name}={value!r} as a duration{hint}; use a count and a unit among "
+                "s, min, H, D, W, e.g. '90D', '12W' or '36H', or a datetime.timedelta"
+            )
+        us = int(m.group(1)) * _UNITS_US[m.group(2).lower()]
+    elif isinstance(value, np.timedelta64):
+        if np.isnat(value) or np.datetime_data(value.dtype)[0] == "generic":
+            raise ParameterError(f"{name}={value!r} has no unit; pass e.g. numpy.timedelta64(90, 'D')")
+        us = int(value.astype("timedelta64[us]").astype(np.int64))
+    elif isinstance(value, dt.timedelta):
+        if value != value:  # pandas NaT
+            raise ParameterError(f"{name} is NaT; pass a duration such as '90D'")
+        us = (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
+    if us is None:
+        raise ParameterError(
+            f"{name} must be a duration such as '90D', a datetime.timedelta or a numpy.timedelta64, "
+            f"got {type(value).__name__} {value!r}"
+        )
+    if us <= 0:
+        raise ParameterError(f"{name} must be longer than zero, got {value!r}")
+    return us
+
+
+def _prepare(data: Any, tz: str | None, as_of: Any, columns: dict[str, Any]) -> tuple[EventLog, str, int]:
+    log = EventLog.of(data, tz=tz, **columns)
+    tz = tz or log.tz
+    return log, tz, log.t_max if as_of is None else to_instant(as_of, tz)
+
+
+def _rate(num: np.ndarray, den: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """``num / den * scale``, NaN where ``den == 0``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / np.maximum(den, 1) * scale, np.nan)
+
+
+def period_kpis(
+    data: Any,
+    *,
+    period: str = "month",
+    week_start: str | int = "monday",
+    tz: str | None = None,
+    activity_window: Any = None,
+    as_of: Any = None,
+    active_event: str | Sequence[str] | None = None,
+    purchase_event: str | Sequence[str] | None = "purchase",
+    **columns: Any,
+) -> TableResult:
+    """The active base and its movements, one row per calendar period.
+
+    A customer is *active at instant b* when it has at least one active event (of type
+    ``active_event``; default any event) in ``[b - W, b)``, ``W = activity_window``:
+
+    - ``None`` (default): one calendar period. Active at the end of ``p`` <=> an event in
+      ``p``; active at its start <=> an event in ``p - 1``.
+    - a duration (the business cycle): ``"90D"``, ``"12W"``, ``"36H"``, a
+      ``datetime.timedelta``, ``numpy.timedelta64`` or pandas ``Timedelta``.
+
+    Columns: ``period`` (local start date, datetime64[D]); ``active_start`` S (active at
+    the period's start instant), ``active_end`` E (active at the next period's start
+    instant), ``new`` N (first active event ever in ``p`` and active at its end),
+    ``kept`` (S and E), ``lost`` (S not E), ``gained`` (E not S: new plus reactivated);
+    ``retention_rate`` = (E - N) / S x 100 (seed 000), ``kept_rate`` = kept / S x 100,
+    ``churn_rate`` = lost / S x 100, ``net_result`` = gained - lost; ``active``
+    (customers with an active event in ``p``), ``revenue`` (sum of ``amount`` over the
+    purchases in ``p``, net of refunds: negative amounts of any event type; NaN without an
+    amount column), ``orders`` (purchases in ``p``: events of type ``purchase_event``,
+    every event in a log without an event column), ``revenue_per_active``,
+    ``orders_per_active``, ``complete`` (the period had fully elapsed at ``as_of``).
+
+    Rates over an empty base are NaN (``result.reason`` says so). Periods run from the
+    period of the first event to the period of ``as_of`` (default: the latest event;
+    later events are ignored; a date means the end of that day in ``tz``).
+
+    METRICS.md's example: 100 active at the start, 10 lost, 10 won gives E = 100,
+    N = 10, retention 90 %, churn 10 %.
+
+    >>> import numpy as np, fidelite
+    >>> t = np.array(["2024-01-05", "2024-01-09", "2024-02-07", "2024-02-20"], "datetime64[us]")
+    >>> k = fidelite.period_kpis({"customer_id": [1, 2, 1, 3], "timestamp": t})
+    >>> k["active_start"].tolist(), k["active_end"].tolist(), k["new"].tolist(), k["churn_rate"].tolist()
+    ([0, 2], [2, 2], [2, 1], [nan, 50.0])
+    """
+    log, tz, as_of_us = _prepare(data, tz, as_of, columns)
+    cal = Calendar.make(period, tz, week_start)
+    window_us = 0 if activity_window is None else duration_us(activity_window, "activity_window")
+    out = _core.period_kpis(
+        log._indptr, log._ts, t_range=(log.t_min, log.t_max), as_of=as_of_us, window_us=window_us,
+        active_mask=log.event_mask(active_event), purchase_mask=purchase_mask(log, purchase_event),
+        amount=log._cols.get("amount"), **cal.kw(),
+    )
+    n = len(out["active_end"])
+    days, _ = cal.axis(out["first_period"], n)
+    s, e, new, kept, active = (out[k] for k in ("active_start", "active_end", "new", "kept", "active"))
+    lost, gained = s - kept, e - kept
+    revenue = out["revenue"] if log.has("amount") else np.full(n, np.nan)
+    cols = {
+        "period": days[:n],
+        "active_start": s,
+        "active_end": e,
+        "new": new,
+        "kept": kept,
+        "lost": lost,
+        "gained": gained,
+        "retention_rate": _rate(e - new, s, 100.0),
+        "kept_rate": _rate(kept, s, 100.0),
+        "churn_rate": _rate(lost, s, 100.0),
+        "net_result": gained - lost,
+        "active": active,
+        "revenue": revenue,
+        "orders": out["orders"],
+        "revenue_per_active": _rate(revenue, active),
+        "orders_per_active": _rate(out["orders"], active),
+        "complete": out["boundaries"][1:] <= as_of_us + 1,
+    }
+    reasons = []
+    if (s == 0).any():
+        reasons.append(f"{_EMPTY_BASE}: retention, kept and churn rates are NaN there")
+    if not log.has("amount"):
+        reasons.append("the log has no amount column: revenue is NaN (pass amount=<column>)")
+    params = dict(period=period, week_start=cal.week_start, tz=tz, activity_window=activity_window,
+                  active_event=active_event, purchase_event=purchase_event, as_of=np.datetime64(as_of_us, "us"))
+    return TableResult(cols, title=f"period KPIs per {period}", reason="; ".join(reasons) or None, meta=params)
+
+
+def active_customers(
+    data: Any,
+    *,
+    period: str = "month",
+    week_start: str | int = "monday",
+    tz: str | None = None,
+    activity_window: Any = None,
+    as_of: Any = None,
+    active_event: str | Sequence[str] | None = None,
+    **columns: Any,
+) -> TableResult:
+    """Active customers at the end of each period (seed 001), as a time series.
+
+    ``active`` is the ``active_end`` column of :func:`period_kpis` (same definitions and
+    parameters): customers with an active event in ``[end - W, end)``; ``complete`` flags
+    periods that had fully elapsed at ``as_of``.
+
+    >>> import numpy as np, fidelite
+    >>> t = np.array(["2024-01-05", "2024-01-09", "2024-02-07"], "datetime64[us]")
+    >>> fidelite.active_customers({"customer_id": [1, 2, 1], "timestamp": t})["active"].tolist()
+    [2, 1]
+    """
+    k = period_kpis(data, period=period, week_start=week_start, tz=tz, activity_window=activity_window, as_of=as_of,
+                    active_event=active_event, purchase_event=None, **columns)
+    return TableResult({"period": k["period"], "active": k["active_end"], "complete": k["complete"]},
+                       title=f"active customers per {period}", meta=k.meta)
+
+
+def rolling_active(
+    data: Any,
+    *,
+    window: Any = "30D",
+    tz: str | None = None,
+    as_of: Any = None,
+    active_event: str | Sequence[str] | None = None,
+    **columns: Any,
+) -> TableResult:
+    """Distinct customers active in a trailing window of whole days, for every local day.
+
+    One row per local day (in ``tz``) from the day of the first event to the day of
+    ``as_of`` (default: the latest event): ``day`` (datetime64[D]) and ``active`` =
+    customers with an active event (of type ``active_event``; default any) on one of the
+    local days ``d - W + 1 .. d``. ``window`` is a whole number of days: ``"30D"``,
+    ``"4W"``, an int (days), a ``datetime.timedelta`` or ``numpy.timedelta64``. With
+    ``window="1D"`` this is the daily active customers (DAU).
+
+    >>> import numpy as np, fidelite
+    >>> t = np.array(["2024-01-01", "2024-01-03", "2024-01-02"], "datetime64[us]")
+    >>> fidelite.rolling_active({"customer_id": [1, 1, 2], "timestamp": t}, window="2D")["active"].tolist()
+    [1, 2, 2]
+    """
+    if isinstance(window, (int, np.integer)) and not isinstance(window, (bool, np.timedelta64)):
+        window_days = int(window)
+        if window_days < 1:
+            raise ParameterError(f"window must be at least one day, got {window!r}")
+    else:
+        us = duration_us(window, "window")
+        window_days, rest = divmod(us, US_PER_DAY)
+        if rest:
+            raise ParameterError(f"window must be a whole number of days, e.g. '30D' or '4W'; got {window!r}")
+    log, tz, as_of_us = _prepare(data, tz, as_of, columns)
+    first_day, active = _core.rolling_active(log._indptr, log._ts, t_range=(log.t_min, log.t_max), tz=tz,
+                                             as_of=as_of_us, window_days=window_days,
+                                             mask=log.event_mask(active_event))
+    days = (first_day + np.arange(len(active))).astype("datetime64[D]")
+    params = dict(window_days=window_days, tz=tz, active_event=active_event, as_of=np.datetime64(as_of_us, "us"))
+    return TableResult({"day": days, "active": active}, title=f"customers active in the trailing {window_days} days",
+                       meta=params)

@@ -1,0 +1,252 @@
+"""The ``fidelite`` command: ``demo``, ``report FILE`` and ``indices``.
+
+Bad input ends with a one-line ``error: <message>`` on stderr and exit status 2, never a
+traceback. rich (the ``cli`` extra) is imported only when a command runs.
+
+Examples::
+
+    fidelite demo --customers 5000 --html demo.html
+    fidelite report orders.parquet --customer client --time ordered_at --amount total \\
+        --period month --tz Europe/Paris --surveys nps.csv --html report.html
+    fidelite indices
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Sequence
+
+from .exceptions import FideliteError
+
+#: Exit status of bad input or parameters.
+EXIT_INPUT = 2
+
+
+class UsageError(Exception):
+    """A command-line usage mistake (unknown option, missing argument)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+#: Python-API hints in messages, as the command line spells them.
+CLI_HINTS = {
+    " (Arrow table)": "",  # the CLI read the file into Arrow itself
+    "customer=<column name>": "--customer COL",
+    "time=<column name>": "--time COL",
+    "amount=<column name>": "--amount COL",
+    "event=<column name>": "--event COL",
+    "pass strict=False to skip them": "drop --strict to skip them",
+}
+
+
+class InFile(Exception):
+    """An input error about one file: printed as ``error: <file name>: <message>``."""
+
+    def __init__(self, path: str, error: BaseException) -> None:
+        message = one_line(error)
+        for api, cli in CLI_HINTS.items():
+            message = message.replace(api, cli)
+        super().__init__(f"{os.path.basename(path)}: {message}")
+
+
+def one_line(e: BaseException) -> str:
+    """The message of ``e`` on one line (no traceback, no line breaks)."""
+    from .report.model import one_line as join
+
+    return join(str(e)) or type(e).__name__
+
+
+# --------------------------------------------------------------------------- progress
+
+
+@contextmanager
+def stages(total: int) -> Iterator[Callable[[str], None]]:
+    """A ``step(name)`` callback showing a transient rich progress bar on stderr when it is
+    a terminal (nothing otherwise, so that piped output and error lines stay clean)."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield lambda name: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=True) as progress:
+        task = progress.add_task("starting", total=total)
+        seen = [0]
+
+        def step(name: str) -> None:
+            if seen[0]:
+                progress.advance(task)
+            seen[0] += 1
+            progress.update(task, description=name)
+
+        yield step
+        progress.update(task, completed=total)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _console() -> Any:
+    from ._deps import import_optional
+
+    import_optional("rich", "print reports in the terminal")
+    from rich.console import Console
+
+    return Console()
+
+
+def _finish(report: Any, html_out: str | None, console: Any) -> int:
+    report.print(console)
+    if html_out:
+        report.write_html(html_out)
+        console.print(f"\nHTML report written to {html_out}", markup=False, highlight=False)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .datasets import demo_shop
+    from .report import SECTIONS, build_report
+
+    console = _console()
+    with stages(2 + len(SECTIONS)) as step:
+        step(f"generating the demo shop ({args.customers:,} customers)")
+        shop = demo_shop(args.customers, seed=args.seed)
+        report = build_report(
+            shop.events, period=args.period, tz=args.tz, as_of=args.as_of, customers=shop.customers,
+            surveys=shop.surveys, contacts=shop.contacts, subscriptions=shop.subscriptions,
+            title="fidelite demo report", source=f"demo shop ({args.customers:,} customers, seed {args.seed})",
+            progress=step,
+        )
+    return _finish(report, args.html, console)
+
+
+def _read(path: str, what: str) -> Any:
+    """A CSV / Parquet file as an Arrow table (the file's own column types)."""
+    from . import _ingest
+    from ._deps import import_optional
+
+    table = _ingest.read_table(path, what=what)
+    pa = import_optional("pyarrow", "read files")
+    return pa.table(table.columns)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import SECTIONS, build_report
+
+    console = _console()
+    optional = {name: getattr(args, name) for name in ("customers", "surveys", "contacts", "subscriptions")}
+    given = {k: v for k, v in optional.items() if v}
+    columns = {k: v for k, v in (("amount", args.amount), ("event", args.event)) if v}
+    with stages(2 + len(SECTIONS)) as step:
+        step(f"reading {os.path.basename(args.file)}" + (f" and {len(given)} more tables" if given else ""))
+        events = _read(args.file, "event table")
+        tables = {name: _read(path, f"{name} table") for name, path in given.items()}
+        try:
+            report = build_report(
+                events, period=args.period, tz=args.tz, as_of=args.as_of, customer=args.customer, time=args.time,
+                strict=args.strict, source=args.file, purchase_event=args.purchase_event, progress=step,
+                **columns, **tables,
+            )
+        except (FideliteError, ValueError) as e:
+            raise InFile(args.file, e) from e
+    return _finish(report, args.html, console)
+
+
+def cmd_indices(args: argparse.Namespace) -> int:
+    import fidelite
+
+    console = _console()
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    listed = fidelite.indices()
+    table = Table(box=box.SIMPLE_HEAD, title=Text(f"{len(listed)} loyalty indices"), title_justify="left")
+    widest = max((len(t) for i in listed for t in i.inputs), default=6)
+    for col in ("name", "level", "unit", "inputs", "package"):
+        table.add_column(col, no_wrap=col in ("name", "level", "unit"), min_width=widest if col == "inputs" else None)
+    for i in listed:
+        table.add_row(*(Text(v) for v in (i.name, i.level, i.unit, ", ".join(i.inputs), f"{i.package} {i.version}".strip())))
+    console.print(table)
+    for i in listed:
+        console.print(Text.assemble((i.name, "bold"), ": ", i.description))
+    for problem in getattr(listed, "problems", []):
+        console.print(Text(f"broken plugin: {one_line(problem) if isinstance(problem, BaseException) else problem}",
+                           style="yellow"))
+    return 0
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def _calendar_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--period", default="month", help="day | week | month | quarter | year (default: month)")
+    p.add_argument("--tz", default="UTC", help="IANA time zone in which periods are cut (default: UTC)")
+    p.add_argument("--as-of", dest="as_of", metavar="DATE",
+                   help="cut-off date or datetime (ISO 8601); default: the latest event")
+    p.add_argument("--html", metavar="OUT", help="also write a self-contained HTML report to OUT")
+
+
+def parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    top = _Parser(prog="fidelite", description="Customer retention and loyalty analytics.")
+    top.add_argument("--version", action="version", version=f"fidelite {__version__}")
+    sub = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    demo = sub.add_parser("demo", help="report on a generated demo shop", description="Generate the demo shop "
+                          "(fidelite.datasets.demo_shop) and print its report.")
+    demo.add_argument("--customers", type=int, default=10_000, metavar="N", help="customers to generate (default: 10000)")
+    demo.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default: 0)")
+    _calendar_options(demo)
+    demo.set_defaults(run=cmd_demo)
+
+    rep = sub.add_parser("report", help="report on an event file (CSV or Parquet)", description="Print the report "
+                         "of an event log: row accounting, KPIs, cohort retention, lifecycle, customers, indices. "
+                         "Optional tables use the canonical column names (customer_id, timestamp, ...).")
+    rep.add_argument("file", metavar="FILE", help="events as .csv, .tsv, .csv.gz or .parquet")
+    rep.add_argument("--customer", default="customer_id", metavar="COL", help="customer id column (default: customer_id)")
+    rep.add_argument("--time", default="timestamp", metavar="COL", help="event time column (default: timestamp)")
+    rep.add_argument("--amount", metavar="COL", help="revenue column (default: 'amount' when present)")
+    rep.add_argument("--event", metavar="COL", help="event type column (default: 'event' when present)")
+    rep.add_argument("--purchase-event", dest="purchase_event", metavar="NAME",
+                     help="event type of a purchase (default: purchase; without an event column every event is one)")
+    for name, cols in (("customers", "customer_id, created, attributes"), ("surveys", "customer_id, timestamp, question, score"),
+                       ("contacts", "customer_id, timestamp, campaign, channel, opened, clicked, converted, ..."),
+                       ("subscriptions", "customer_id, start, end, mrr")):
+        rep.add_argument(f"--{name}", metavar="FILE", help=f"{name} table ({cols})")
+    rep.add_argument("--strict", action="store_true", help="stop on the first rejected row instead of skipping it")
+    _calendar_options(rep)
+    rep.set_defaults(run=cmd_report)
+
+    ind = sub.add_parser("indices", help="list the registered loyalty indices",
+                         description="List the loyalty indices registered by fidelite and installed plugins.")
+    ind.set_defaults(run=cmd_indices)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 2 bad input or usage)."""
+    try:
+        args = parser().parse_args(argv)
+        return int(args.run(args))
+    except (UsageError, InFile, FideliteError, FileNotFoundError, ValueError, OSError) as e:
+        print(f"error: {one_line(e)}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,426 @@
+"""CRM campaign KPIs (METRICS.md, "Customer base and CRM", seed 001) from a contacts table
+(``customer_id``, ``timestamp``, ``campaign``, ``channel``, ``opened``, ``clicked``,
+``converted``, ``unsubscribed``, ``cost``) and the event log (revenue, orders, activity)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import _ingest
+from ._calendar import Calendar, to_instant
+from ._deps import import_optional
+from .eventlog import EventLog, RowReport
+from .exceptions import DTypeError, EmptyInputError, MissingTableError, RejectedRowsError
+from .purchases import duration_us, net_revenue, purchase_mask
+from .results import TableResult
+from .retention import _match_id_type
+
+NULL_ID = "null customer id"
+NULL_TIME = "null timestamp"
+BAD_TIME = "unparseable timestamp (expected ISO 8601)"
+BAD_COST = "negative or infinite cost"
+MISSING = "(missing)"
+FLAGS = ("opened", "clicked", "converted", "unsubscribed")
+_I64_MAX = np.iinfo(np.int64).max
+
+
+def rows_before(indptr: np.ndarray, ts: np.ndarray, codes: np.ndarray, times: np.ndarray, *,
+                inclusive: bool) -> np.ndarray:
+    """Per query (customer code, instant): the end of the customer's rows before the instant
+    (``inclusive``: at or before), as an index into ``ts``, whose rows are grouped by customer
+    (``indptr``, CSR) and sorted by time within a customer. ``result - 1`` is then the
+    customer's latest such row when ``result > indptr[code]``. A binary search per query,
+    all queries at once (about log2 of the longest run passes over the queries).
+
+    >>> rows_before(np.array([0, 3, 3, 4]), np.array([1, 5, 5, 3]), np.array([0, 0, 1, 2]), np.array([5, 6, 9, 3]),
+    ...             inclusive=False).tolist()
+    [1, 3, 3, 3]
+    """
+    lo = indptr[codes].astype(np.int64)
+    hi = indptr[codes + 1].astype(np.int64)
+    last = max(len(ts) - 1, 0)
+    while True:
+        open_ = lo < hi
+        if not open_.any():
+            return lo
+        mid = (lo + hi) // 2
+        t = ts[np.minimum(mid, last)] if len(ts) else mid
+        right = open_ & ((t <= times) if inclusive else (t < times))
+        lo = np.where(right, mid + 1, lo)
+        hi = np.where(open_ & ~right, mid, hi)
+
+
+def _latest_before(indptr: np.ndarray, ts: np.ndarray, codes: np.ndarray, times: np.ndarray, *,
+                   inclusive: bool) -> np.ndarray:
+    """Index of the query customer's latest row before each query (-1: none)."""
+    i = rows_before(indptr, ts, codes, times, inclusive=inclusive)
+    return np.where(i > indptr[codes], i - 1, -1)
+
+
+class CampaignResult(TableResult):
+    """Campaign KPIs: one row overall (``level="all"``), then one per channel and per
+    campaign. ``.value`` = overall net reactivity rate; ``pressure`` and ``solicitation``
+    are per-period tables; ``kpis`` holds the overall numbers; ``report`` the contacts rows."""
+
+    def __init__(self, columns: dict[str, Any], *, value: float, reason: str | None, pressure: TableResult,
+                 solicitation: TableResult, kpis: dict[str, Any], meta: dict[str, Any], report: RowReport) -> None:
+        super().__init__(columns, title="CRM campaign KPIs", value=value, reason=reason, meta=meta)
+        self.pressure = pressure
+        self.solicitation = solicitation
+        self.kpis = kpis
+        self.report = report
+
+    def by(self, level: str) -> TableResult:
+        """The rows of one level: "all", "channel" or "campaign"."""
+        keep = self.columns["level"] == level
+        return TableResult({k: v[keep] for k, v in self.columns.items() if k != "level"}, title=f"CRM KPIs by {level}")
+
+
+def _flags(col: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """(bool values, mask of nulls read as False) of a flag column (bool, 0/1, text true/false)."""
+    arr = _ingest._to_arrow(col)
+    if arr is not None:
+        pa = import_optional("pyarrow")
+        null = arr.is_null().to_numpy(zero_copy_only=False)
+        if pa.types.is_boolean(arr.type):
+            values = arr.fill_null(False).to_numpy(zero_copy_only=False)
+            return values.astype(bool) & ~null, null
+        col = np.array(arr.to_pylist(), dtype=object)
+    v = np.asarray(col)
+    if v.dtype.kind == "b":
+        return v, np.zeros(len(v), bool)
+    if v.dtype.kind in "iuf":
+        null = np.isnan(v) if v.dtype.kind == "f" else np.zeros(len(v), bool)
+        return (np.nan_to_num(v) != 0) & ~null, null
+    if v.dtype.kind in "OUS":
+        text = np.array([None if x is None or (isinstance(x, float) and x != x) else str(x).strip().lower() for x in v],
+                        dtype=object)
+        null = np.array([x is None or x == "" for x in text], bool)
+        truthy = np.isin(text, ["true", "1", "yes", "y", "t"])
+        falsy = np.isin(text, ["false", "0", "no", "n", "f"]) | null
+        if not np.all(truthy | falsy):
+            bad = text[~(truthy | falsy)][0]
+            raise DTypeError(f"the {name} column must be true/false (bool or 0/1); found {bad!r}")
+        return truthy, null
+    raise DTypeError(f"the {name} column must be true/false (bool or 0/1), got dtype {v.dtype}")
+
+
+def _group_labels(table: _ingest.Table, column: str) -> tuple[np.ndarray, list[str]]:
+    """(codes, labels) of a label column, nulls as "(missing)"; all "(missing)" if absent."""
+    if column not in table.columns:
+        return np.zeros(table.n_rows, np.int64), [MISSING]
+    codes, labels, null = _ingest.labels(table.get(column, column), column)
+    names = list(labels) + [MISSING]
+    codes = np.where(null, len(labels), codes).astype(np.int64)
+    used = np.unique(codes)
+    remap = np.zeros(len(names), np.int64)
+    remap[used] = np.arange(len(used))
+    return remap[codes], [names[i] for i in used]
+
+
+def campaigns(
+    contacts: Any,
+    *,
+    events: Any = None,
+    attribution_window: Any = 7,
+    activity_window: Any = 365,
+    period: str = "month",
+    week_start: str | int = "monday",
+    purchase_event: str | Sequence[str] = "purchase",
+    as_of: Any = None,
+    tz: str | None = None,
+    strict: bool = False,
+    campaign: str = "campaign",
+    contact_channel: str = "channel",
+    opened: str = "opened",
+    clicked: str = "clicked",
+    converted: str = "converted",
+    unsubscribed: str = "unsubscribed",
+    cost: str = "cost",
+    **columns: Any,
+) -> CampaignResult:
+    """CRM campaign KPIs, overall and per channel and per campaign.
+
+    A contact is on an **active** customer when the customer has an event (any type) in
+    (contact time - ``activity_window``, contact time] (default 365 days). Per group
+    (overall, each channel, each campaign):
+
+    - ``net_reactivity`` = contacted active customers who converted / contacted active
+      customers x 100 (distinct customers: converted = a ``converted`` contact while active);
+    - ``reactivity`` = clicked / opened contacts x 100 (a click counts as an open);
+    - ``unsubscribe_rate`` = unsubscribed / contacts x 100 (all contacts);
+    - ``attributed_orders`` / ``attributed_revenue``: purchases (and their amount) attributed
+      last-touch to a contact: the customer's latest contact strictly before the purchase,
+      if the purchase comes within ``attribution_window`` (default 7 days) of it. Each
+      purchase counts for at most one contact; refunds are not attributed;
+    - ``orders_per_contacted_active`` / ``revenue_per_contacted_active``: attributed orders /
+      revenue of the contacts on active customers, per contacted active customer;
+    - ``roi`` = attributed revenue / cost x 100 (all contacts of the group).
+
+    ``.pressure`` (commercial pressure) per calendar ``period``: contacts, contacts on active
+    customers, active customers (customers active at some instant of the period: an event in
+    (period start - activity_window, period end)), and ``pressure`` = contacts on active
+    customers / active customers. ``.solicitation`` per period: active customers solicited
+    (contacted in the period) or not, their net revenue per customer (as
+    :func:`customer_summary` counts it) and ``marginal_revenue`` = solicited - not solicited;
+    ``kpis`` has the same pooled over all periods.
+
+    Periods run from the first contact's period to ``as_of`` (default: the latest contact or
+    event); later contacts and events are ignored. Without ``events`` every contacted
+    customer counts as active and the revenue, pressure and solicitation figures are NaN.
+    Contacts with a null id or timestamp, or a negative cost, are rejected (``.report``);
+    null flags read as False and a null cost as 0 (noted). Flags may be bool, 0/1 or text
+    (true/false, yes/no). Contacts columns: ``campaign=``, ``contact_channel=``, ``opened=``,
+    ``clicked=``, ``converted=``, ``unsubscribed=``, ``cost=`` (a missing one makes its KPIs
+    NaN, or puts every contact in one "(missing)" group); ``customer=`` / ``time=`` name the
+    id and time columns of both tables; the other keywords are those of :class:`EventLog`.
+
+    >>> import fidelite
+    >>> contacts = {"customer_id": [1, 2, 3, 4], "timestamp": ["2024-03-01"] * 4, "channel": ["email"] * 4,
+    ...             "converted": [True, False, False, False], "cost": [0.5] * 4}
+    >>> events = {"customer_id": [1, 2, 3, 4, 1], "amount": [10.0, 10.0, 10.0, 10.0, 30.0],
+    ...           "timestamp": ["2024-02-01"] * 4 + ["2024-03-03"]}
+    >>> r = fidelite.campaigns(contacts, events=events)
+    >>> r.value, r.kpis["roi"], r.kpis["revenue_per_contacted_active"]
+    (25.0, 1500.0, 7.5)
+    """
+    if contacts is None:
+        raise MissingTableError("campaigns needs the contacts table: pass a table with customer_id, timestamp, "
+                                "campaign, channel, opened, clicked, converted, unsubscribed, cost")
+    attribution_us = duration_us(attribution_window, "attribution_window")
+    activity_us = duration_us(activity_window, "activity_window")
+    customer, time = columns.get("customer", "customer_id"), columns.get("time", "timestamp")
+    log = EventLog.of(events, tz=tz, **columns) if events is not None else None
+    tz = tz or (log.tz if log is not None else "UTC")
+    cal = Calendar.make(period, tz, week_start)
+
+    table = _ingest.read_table(contacts, what="contacts table")
+    n_rows = table.n_rows
+    if n_rows == 0:
+        raise EmptyInputError(f"the {table.source} has no rows; pass at least one contact")
+    ids, null_id = _ingest.id_nulls(table.get(customer, "customer"))
+    ts, null_t, bad_t = _ingest.times_us(table.get(time, "time"), tz)
+    nulls: dict[str, np.ndarray] = {}
+    flag: dict[str, np.ndarray | None] = {}
+    for name, col in zip(FLAGS, (opened, clicked, converted, unsubscribed)):
+        if col in table.columns:
+            flag[name], nulls[f"null {name} read as False"] = _flags(table.get(col, name), name)
+        else:
+            flag[name] = None
+    costs = None
+    bad_cost = np.zeros(n_rows, bool)
+    if cost in table.columns:
+        costs, null_c = _ingest.floats(table.get(cost, "cost"), "cost")
+        bad_cost = ~null_c & ((costs < 0) | np.isinf(costs))
+        nulls["null cost counted as 0"] = null_c
+        costs = np.where(null_c, 0.0, costs)
+    rejected_any = np.zeros(n_rows, bool)
+    rejected: dict[str, int] = {}
+    for why, mask in ((NULL_ID, null_id), (NULL_TIME, null_t), (BAD_TIME, bad_t), (BAD_COST, bad_cost)):
+        fresh = mask & ~rejected_any
+        if fresh.any():
+            rejected[why] = int(fresh.sum())
+            rejected_any |= fresh
+    notes = {what: int((mask & ~rejected_any).sum()) for what, mask in nulls.items()}
+    report = RowReport(read=n_rows, used=n_rows - int(rejected_any.sum()), rejected=rejected,
+                       notes={what: k for what, k in notes.items() if k})
+    if strict and rejected:
+        raise RejectedRowsError(
+            f"{report.n_rejected:,} of {n_rows:,} contact rows were rejected "
+            f"({'; '.join(f'{v:,} {k}' for k, v in rejected.items())}). Fix or drop them, or pass strict=False.",
+            report,
+        )
+    if report.used == 0:
+        raise EmptyInputError(f"all {n_rows:,} rows of the {table.source} were rejected: {report}")
+    keep = ~rejected_any
+    latest = max(int(ts[keep].max()), log.t_max if log is not None else 0)
+    end = latest if as_of is None else to_instant(as_of, tz)
+    keep &= ts <= end
+    if not keep.any():
+        raise EmptyInputError(f"no contact at or before as_of ({np.datetime64(end, 'us')})")
+
+    # contacts as arrays of the kept rows
+    f = _ingest.factorize_ids(ids, keep)
+    c_ids = f.labels[f.codes]
+    c_ts = ts[keep]
+    n = len(c_ts)
+    flags = {k: (v[keep] if v is not None else None) for k, v in flag.items()}
+    c_cost = costs[keep] if costs is not None else None
+    channel_codes, channel_names = _group_labels(table, contact_channel)
+    campaign_codes, campaign_names = _group_labels(table, campaign)
+    channel_codes, campaign_codes = channel_codes[keep], campaign_codes[keep]
+
+    # log customer code of each contact (-1: not in the log), and activity at contact time
+    if log is not None:
+        c_ids = _match_id_type(log, c_ids)
+        pos = np.searchsorted(log.customer_ids, c_ids)
+        inlog = (pos < log.n_customers) & (log.customer_ids[np.minimum(pos, log.n_customers - 1)] == c_ids)
+        code = np.where(inlog, pos, -1).astype(np.int64)
+        ev_codes = log.customer_of_event()
+        active = np.zeros(n, bool)
+        last = _latest_before(log._indptr, log._ts, code[inlog], c_ts[inlog], inclusive=True)
+        active[inlog] = (last >= 0) & (log._ts[np.maximum(last, 0)] > c_ts[inlog] - activity_us)
+    else:
+        code = f.codes.astype(np.int64)
+        active = np.ones(n, bool)
+    n_customers = max(int(code.max()) + 1, 1)
+
+    # last-touch attribution of purchases to contacts
+    attributed_rev: np.ndarray = np.zeros(n)
+    attributed_ord: np.ndarray = np.zeros(n)
+    if log is not None:
+        buy = purchase_mask(log, purchase_event) & (log._ts <= end)
+        amount = log._cols["amount"] if log.has("amount") else np.full(log.n_events, math.nan)
+        sorted_c = np.lexsort((c_ts, code))
+        sorted_c = sorted_c[code[sorted_c] >= 0]  # contacts of log customers, grouped by customer and time
+        c_indptr = np.searchsorted(code[sorted_c], np.arange(log.n_customers + 1))
+        p_codes, p_ts = ev_codes[buy], log._ts[buy]
+        touch = _latest_before(c_indptr, c_ts[sorted_c], p_codes, p_ts, inclusive=False)
+        ok = touch >= 0
+        ok[ok] = p_ts[ok] - c_ts[sorted_c[touch[ok]]] <= attribution_us
+        contact_of = sorted_c[touch[ok]]
+        attributed_rev = np.bincount(contact_of, weights=amount[buy][ok], minlength=n)
+        attributed_ord = np.bincount(contact_of, minlength=n).astype(np.float64)
+    else:
+        attributed_rev[:] = math.nan
+        attributed_ord[:] = math.nan
+
+    # one block of rows per level: all, channel, campaign
+    levels = [("all", np.zeros(n, np.int64), ["all"]), ("channel", channel_codes, channel_names),
+              ("campaign", campaign_codes, campaign_names)]
+    blocks = [_group_kpis(level, g, names, code, n_customers, active, flags, c_cost, attributed_rev, attributed_ord)
+              for level, g, names in levels]
+    cols = {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]}
+
+    pressure, solicitation, pooled = _periods(log, cal, code, c_ts, active, end, activity_us, purchase_event)
+    overall = {k: v[0].item() for k, v in cols.items() if k not in ("level", "group")}
+    overall.update(pooled)
+    value = float(cols["net_reactivity"][0])
+    reason = None if not math.isnan(value) else "no contact on an active customer"
+    meta = dict(attribution_window_days=attribution_us / _ingest.US_PER_DAY,
+                activity_window_days=activity_us / _ingest.US_PER_DAY, period=period, tz=tz,
+                as_of=np.datetime64(end, "us"), events=log is not None)
+    return CampaignResult(cols, value=value, reason=reason, pressure=pressure, solicitation=solicitation,
+                          kpis=overall, meta=meta, report=report)
+
+
+def _rate(num: np.ndarray, den: np.ndarray, scale: float = 100.0) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1) * scale, math.nan)
+
+
+def _group_kpis(level: str, group: np.ndarray, names: list[str], code: np.ndarray, n_customers: int,
+                active: np.ndarray, flags: dict[str, np.ndarray | None], cost: np.ndarray | None,
+                revenue: np.ndarray, orders: np.ndarray) -> dict[str, np.ndarray]:
+    k = len(names)
+
+    def count(mask: np.ndarray | None = None, weights: np.ndarray | None = None) -> np.ndarray:
+        """Contacts (or a weight's sum) per group, over the masked contacts."""
+        g = group if mask is None else group[mask]
+        w = weights if weights is None or mask is None else weights[mask]
+        return np.bincount(g, weights=w, minlength=k)[:k]
+
+    contacts = count().astype(np.int64)
+    # distinct (group, customer) pairs among contacts on active customers
+    key = group[active] * n_customers + np.maximum(code[active], 0)
+    pairs, inverse = np.unique(key, return_inverse=True)
+    reached = np.bincount(pairs // n_customers, minlength=k)[:k].astype(np.int64)
+    conv = flags["converted"]
+    if conv is not None:
+        pair_converted = np.bincount(inverse, weights=conv[active].astype(np.float64), minlength=len(pairs)) > 0
+        converted = np.bincount(pairs[pair_converted] // n_customers, minlength=k)[:k].astype(np.float64)
+    else:
+        converted = np.full(k, math.nan)
+    nan = np.full(k, math.nan)
+    opened = flags["opened"]
+    clicked = flags["clicked"]
+    if opened is not None and clicked is not None:
+        n_opened, n_clicked = count(opened | clicked).astype(np.float64), count(clicked).astype(np.float64)
+    else:
+        n_opened, n_clicked = (count(opened).astype(np.float64) if opened is not None else nan), nan
+    unsub = flags["unsubscribed"]
+    n_unsub = count(unsub).astype(np.float64) if unsub is not None else nan
+    total_cost = count(weights=cost) if cost is not None else nan
+    rev_active, ord_active = count(active, revenue), count(active, orders)
+    rev_all, ord_all = count(weights=revenue), count(weights=orders)
+    return {
+        "level": np.full(k, level, dtype=object), "group": np.array(names, dtype=object),
+        "contacts": contacts, "contacted_active": reached, "converted_active": converted,
+        "net_reactivity": _rate(converted, reached), "opened": n_opened, "clicked": n_clicked,
+        "reactivity": _rate(n_clicked, n_opened), "unsubscribed": n_unsub,
+        "unsubscribe_rate": _rate(n_unsub, contacts), "attributed_orders": ord_all, "attributed_revenue": rev_all,
+        "orders_per_contacted_active": _rate(ord_active, reached, 1.0),
+        "revenue_per_contacted_active": _rate(rev_active, reached, 1.0), "cost": total_cost,
+        "roi": _rate(rev_all, total_cost),
+    }
+
+
+def _periods(log: EventLog | None, cal: Calendar, code: np.ndarray, c_ts: np.ndarray, active: np.ndarray, end: int,
+             activity_us: int, purchase_event: str | Sequence[str]) -> tuple[TableResult, TableResult, dict[str, float]]:
+    """Commercial pressure and solicited-vs-not revenue per period, and the pooled figures."""
+    p0 = int(cal.periods_of(np.array([c_ts.min()]))[0])
+    p1 = int(cal.periods_of(np.array([end]))[0])
+    n_p = p1 - p0 + 1
+    days, bounds = cal.axis(p0, n_p)
+    c_period = cal.periods_of(c_ts) - p0
+    contacts = np.bincount(c_period, minlength=n_p)[:n_p]
+    to_active = np.bincount(c_period[active], minlength=n_p)[:n_p]
+    complete = bounds[1:] <= end + 1
+    nan = np.full(n_p, math.nan)
+    if log is None:
+        active_n, sol_n, rev_sol, rev_all = nan, nan, nan, nan
+    else:
+        ev_codes = log.customer_of_event()
+        seen = log._ts <= end
+        # customers active at some instant of period p: an event in (start_p - W, end_p)
+        lo = np.maximum(cal.periods_of(log._ts[seen]) - p0, 0)
+        hi = np.minimum(cal.periods_of(log._ts[seen] + activity_us - 1) - p0, n_p - 1)
+        ok = lo <= hi
+        ec, lo, hi = ev_codes[seen][ok], lo[ok], hi[ok]
+        fresh = np.ones(len(ec), bool)
+        fresh[1:] = (ec[1:] != ec[:-1]) | (lo[1:] > hi[:-1])  # ranges grow with time within a customer
+        starts = np.flatnonzero(fresh)
+        ends = np.append(starts[1:], len(ec))[: len(starts)] - 1
+        steps = np.zeros(n_p + 1, np.int64)
+        np.add.at(steps, lo[starts], 1)
+        np.add.at(steps, hi[ends] + 1, -1)
+        active_n = np.cumsum(steps)[:n_p].astype(np.float64)
+        # active customers contacted in the period
+        known = code >= 0
+        pairs = np.unique(code[known] * n_p + c_period[known])
+        pc, pp = pairs // n_p, pairs % n_p
+        last = _latest_before(log._indptr, log._ts, pc, bounds[pp + 1] - 1, inclusive=True)
+        live = (last >= 0) & (log._ts[np.maximum(last, 0)] > bounds[pp] - activity_us)
+        sol_n = np.bincount(pp[live], minlength=n_p)[:n_p].astype(np.float64)
+        # revenue in the period, split by whether the customer was solicited in it
+        rev = net_revenue(log, purchase_mask(log, purchase_event), "campaigns") if log.has("amount") else None
+        if rev is None:
+            rev_sol, rev_all = nan, nan
+        else:
+            inside = seen & (log._ts >= bounds[0])
+            e_period = cal.periods_of(log._ts[inside]) - p0
+            e_key = ev_codes[inside] * n_p + e_period
+            solicited = np.isin(e_key, pairs[live])
+            rev_all = np.bincount(e_period, weights=rev[inside], minlength=n_p)[:n_p]
+            rev_sol = np.bincount(e_period[solicited], weights=rev[inside][solicited], minlength=n_p)[:n_p]
+    not_n = active_n - sol_n
+    rev_not = rev_all - rev_sol
+    per_sol, per_not = _rate(rev_sol, sol_n, 1.0), _rate(rev_not, not_n, 1.0)
+    labels = np.array(cal.labels(days[:n_p]), dtype=object)
+    pressure = TableResult({"period": days[:n_p], "label": labels, "contacts": contacts, "contacts_to_active": to_active,
+                            "active_customers": active_n, "pressure": _rate(to_active, active_n, 1.0),
+                            "complete": complete}, title=f"commercial pressure per {cal.period}")
+    solicitation = TableResult({"period": days[:n_p], "label": labels, "solicited": sol_n, "not_solicited": not_n,
+                                "revenue_solicited": rev_sol, "revenue_not_solicited": rev_not,
+                                "revenue_per_solicited": per_sol, "revenue_per_not_solicited": per_not,
+                                "marginal_revenue": per_sol - per_not, "complete": complete},
+                               title=f"revenue per active customer, solicited or not, per {cal.period}")
+    pool_sol = float(_rate(np.array([np.sum(rev_sol)]), np.array([np.sum(sol_n)]), 1.0)[0])
+    pool_not = float(_rate(np.array([np.sum(rev_not)]), np.array([np.sum(not_n)]), 1.0)[0])
+    pooled = {"pressure": float(_rate(np.array([to_active.sum()]), np.array([np.sum(active_n)]), 1.0)[0]),
+              "revenue_per_solicited": pool_sol, "revenue_per_not_solicited": pool_not,
+              "marginal_revenue": pool_sol - pool_not}
+    return pressure, solicitation, pooled

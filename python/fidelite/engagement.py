@@ -1,0 +1,146 @@
+"""Engagement index (METRICS.md, "Surveys", seed 002): frequency, duration and key actions
+of each customer over a window, as percentile ranks in the population, combined by weights."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from ._calendar import Calendar
+from .eventlog import EventLog
+from .exceptions import ParameterError
+from .purchases import as_of_us, duration_us, purchase_mask
+from .results import TableResult
+
+COMPONENTS = ("frequency", "duration", "key_actions")
+
+
+def percentile_ranks(values: np.ndarray) -> np.ndarray:
+    """Percentile rank 0-100 of each value in ``values``: (average rank of its ties - 1) /
+    (n - 1) x 100, ranks 1..n ascending. The lowest value scores 0 and the highest 100
+    when all differ; tied values share the average of their ranks; a single value (or all
+    equal) scores 50.
+
+    >>> percentile_ranks(np.array([3.0, 1.0, 2.0, 2.0, 9.0])).tolist()
+    [75.0, 0.0, 37.5, 37.5, 100.0]
+    """
+    n = len(values)
+    if n == 0:
+        return np.zeros(0)
+    if n == 1:
+        return np.array([50.0])
+    _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])  # 0-based rank of each distinct value's first tie
+    average = first + (counts + 1) / 2.0  # 1-based average rank of the ties
+    return (average[inverse] - 1.0) / (n - 1) * 100.0
+
+
+def _weights(weights: Mapping[str, float] | Sequence[float] | None) -> np.ndarray:
+    if weights is None:
+        return np.ones(3)
+    if isinstance(weights, Mapping):
+        unknown = set(weights) - set(COMPONENTS)
+        if unknown:
+            raise ParameterError(f"unknown engagement component(s) {sorted(unknown)} in weights; use {list(COMPONENTS)}")
+        w = np.array([float(weights.get(c, 0.0)) for c in COMPONENTS])
+    else:
+        w = np.asarray(list(weights), dtype=float)
+        if w.shape != (3,):
+            raise ParameterError(f"weights needs 3 numbers ({', '.join(COMPONENTS)}), got {list(weights)!r}")
+    if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
+        raise ParameterError(f"weights must be finite, >= 0 and not all 0; got {dict(zip(COMPONENTS, w.tolist()))}")
+    return w
+
+
+def engagement(
+    data: Any,
+    *,
+    window: Any = 90,
+    key_events: str | list[str] | None = None,
+    weights: Mapping[str, float] | Sequence[float] | None = None,
+    population: str = "active",
+    as_of: Any = None,
+    tz: str | None = None,
+    **columns: Any,
+) -> TableResult:
+    """Engagement index per customer over the ``window`` ending at ``as_of``.
+
+    Over the events in (as_of - window, as_of] (``window``: days, a timedelta or ``"90D"``;
+    ``as_of`` default: the latest event):
+
+    - ``frequency``: distinct active days (local calendar days in ``tz``);
+    - ``duration``: sum of the ``duration`` column (seconds of use);
+    - ``key_actions``: events whose type is in ``key_events`` (default: purchases, i.e.
+      ``"purchase"`` events, or every event in a log without an event column).
+
+    Each is turned into a percentile rank 0-100 in the population (:func:`percentile_ranks`:
+    average rank of ties, scaled so the lowest is 0 and the highest 100), and the index is
+    their weighted mean (``weights``: a dict by component or 3 numbers; default equal).
+    The population is the customers with an event in the window (``population="active"``)
+    or every customer with an event at or before ``as_of`` (``"all"``: inactive ones score
+    zeros). The table has customer_id, the three raw values, their ``*_pct`` ranks and
+    ``engagement``; ``.value`` is the mean index (50 by construction over the whole
+    population: use it to compare sub-populations, e.g. a segment's rows).
+
+    Without a duration column, give the duration component weight 0
+    (``weights={"frequency": 1, "key_actions": 1}``).
+
+    >>> import fidelite
+    >>> log = {"customer_id": [1, 1, 2, 3], "timestamp": ["2024-03-01", "2024-03-02", "2024-03-02", "2024-03-03"],
+    ...        "duration": [60.0, 30.0, 10.0, 300.0]}
+    >>> e = fidelite.engagement(log, window="30D")
+    >>> e["frequency"].tolist(), e["engagement"].round(2).tolist()
+    ([2, 1, 1], [83.33, 16.67, 50.0])
+    """
+    if population not in ("active", "all"):
+        raise ParameterError(f"population must be 'active' or 'all', got {population!r}")
+    w = _weights(weights)
+    log = EventLog.of(data, tz=tz, **columns)
+    tz = tz or log.tz
+    end = as_of_us(log, as_of, tz)
+    span = duration_us(window, "window")
+    in_window = (log._ts > end - span) & (log._ts <= end)
+    codes = log.customer_of_event()
+
+    c = codes[in_window]
+    days = Calendar.make("day", tz, "monday").periods_of(log._ts[in_window])
+    new_day = np.ones(len(c), bool)
+    new_day[1:] = (c[1:] != c[:-1]) | (days[1:] != days[:-1])  # grouped by customer, sorted by time
+    frequency = np.bincount(c[new_day], minlength=log.n_customers)
+    duration: np.ndarray
+    if log.has("duration"):
+        duration = np.bincount(c, weights=log._cols["duration"][in_window], minlength=log.n_customers)
+    elif w[1] > 0:
+        raise ParameterError(
+            "the duration component needs a duration column (seconds of use): pass duration=<column name>, "
+            "or weights={'frequency': 1, 'duration': 0, 'key_actions': 1}"
+        )
+    else:
+        duration = np.zeros(log.n_customers)
+    if key_events is None and log.has("event") and "purchase" not in log.labels("event"):
+        raise ParameterError(
+            f"key actions default to purchases but the log has no 'purchase' events (it has {list(log.labels('event'))}); "
+            "pass key_events=[...] naming the key event types"
+        )
+    key = purchase_mask(log, "purchase") if key_events is None else log.event_mask(key_events)
+    assert key is not None
+    actions = np.bincount(codes[in_window & key], minlength=log.n_customers)
+
+    if population == "active":
+        members = frequency > 0
+    else:
+        members = np.minimum.reduceat(log._ts, log._indptr[:-1]) <= end
+    raw = {"frequency": frequency[members], "duration": duration[members], "key_actions": actions[members]}
+    pct = {name: percentile_ranks(v.astype(np.float64)) for name, v in raw.items()}
+    index = sum(w[i] * pct[name] for i, name in enumerate(COMPONENTS)) / w.sum()
+    cols: dict[str, Any] = {"customer_id": log.customer_ids[members], **raw}
+    cols.update({f"{name}_pct": pct[name] for name in COMPONENTS})
+    cols["engagement"] = np.asarray(index, dtype=np.float64) if members.any() else np.zeros(0)
+    n = int(members.sum())
+    value = float(cols["engagement"].mean()) if n else math.nan
+    reason = None if n else "no customer in the population (no event in the window)"
+    meta = dict(window_days=span / 86_400_000_000, as_of=np.datetime64(end, "us"), tz=tz,
+                weights=dict(zip(COMPONENTS, w.tolist())), key_events=key_events or "purchase", population=population)
+    return TableResult(cols, title="engagement index", value=value, reason=reason, meta=meta)

@@ -1,0 +1,468 @@
+"""The ipywidgets view of the explorer, built lazily on an :class:`ExplorerState`.
+
+The view holds no analytics: every control calls ``state.set(...)`` / ``state.select(...)``
+and the visible tab is redrawn from the state (the other tabs are redrawn when they are
+opened). Errors raised in a callback are shown in the tab's error box and their traceback
+in the log below the tabs, never swallowed. Rendered values carry stable ``data-*``
+attributes (table cells, the selected cell, chart images) for tests.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import html
+import io
+import math
+import traceback
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
+
+import ipywidgets as W
+import numpy as np
+
+from .._calendar import Calendar
+from .._deps import import_optional
+from ..results import html_table
+from ._state import ExplorerState
+
+TABS = ("Retention", "Lifecycle & KPIs", "Customers", "Indices")
+RETENTION, LIFECYCLE, CUSTOMERS, INDICES = range(len(TABS))
+#: Rows of the at-risk list and of the KPI table shown.
+AT_RISK_ROWS = 20
+KPI_ROWS = 24
+#: Widget value standing for None in a dropdown (ipywidgets reads None as "no selection").
+NONE = ""
+_CONTROL_LABELS = {
+    "period": "period", "as_of": "as of", "criterion": "criterion", "measure": "measure",
+    "cohort": "cohort", "segment": "segment", "segment_value": "value",
+}
+_CSS = """<style>
+.fidelite-explorer table.fidelite-retention, .fidelite-explorer table.fidelite-table {border-collapse: collapse; font-size: 12px}
+.fidelite-explorer table.fidelite-retention td, .fidelite-explorer table.fidelite-retention th,
+.fidelite-explorer table.fidelite-table td, .fidelite-explorer table.fidelite-table th {padding: 2px 6px; text-align: right}
+.fidelite-explorer table.fidelite-retention th, .fidelite-explorer table.fidelite-table th {white-space: nowrap}
+.fidelite-explorer caption {caption-side: bottom; font-size: 11px; color: #555; text-align: left}
+.fidelite-explorer .fidelite-error {color: #b00020; white-space: pre-wrap}
+</style>"""
+
+
+def chart_html(name: str, draw: Callable[[Any], None], *, hooks: dict[str, Any], alt: str,
+               size: tuple[float, float] = (9.0, 3.4)) -> str:
+    """An ``<img>`` (inline PNG) of what ``draw(ax)`` plots, with ``data-chart=name``, a
+    ``data-digest`` of the image bytes and ``data-<key>`` for each hook."""
+    import_optional("matplotlib", "draw the explorer's charts")
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=size, dpi=80, layout="constrained")
+    draw(fig.subplots())
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    png = buf.getvalue()
+    attrs = "".join(f" data-{k}='{html.escape(str(v), quote=True)}'" for k, v in hooks.items())
+    return (
+        f"<img class='fidelite-chart' data-chart='{name}' data-digest='{hashlib.sha1(png).hexdigest()[:16]}'{attrs} "
+        f"alt='{html.escape(alt, quote=True)}' src='data:image/png;base64,{base64.b64encode(png).decode()}'>"
+    )
+
+
+def kpi_chart_html(kpis: Any, labels: list[str], hooks: dict[str, Any]) -> str:
+    """Active customers per period (bars) with the retention and churn rates (lines)."""
+    def draw(ax: Any) -> None:
+        x = np.arange(len(labels))
+        ax.bar(x, kpis["active"], color="#9ecae1", label="active customers")
+        ax.set_ylabel("customers")
+        rates = ax.twinx()
+        rates.plot(x, kpis["retention_rate"], color="#08519c", marker=".", label="retention rate")
+        rates.plot(x, kpis["churn_rate"], color="#d62728", marker=".", label="churn rate")
+        rates.set_ylabel("%")
+        step = max(1, len(x) // 18)
+        ax.set_xticks(x[::step], labels[::step], rotation=45, ha="right")
+        handles = ax.get_legend_handles_labels()
+        more = rates.get_legend_handles_labels()
+        ax.legend(handles[0] + more[0], handles[1] + more[1], loc="upper left", fontsize="small")
+        ax.set_title(f"active base per {hooks['period']}")
+
+    return chart_html("kpis", draw, hooks={**hooks, "periods": len(labels)}, alt="active customers, retention and churn")
+
+
+def rolling_chart_html(rolling: Any, hooks: dict[str, Any]) -> str:
+    """Customers active in the trailing 30 days, per day."""
+    def draw(ax: Any) -> None:
+        ax.plot(rolling["day"], rolling["active"], color="#2171b5", linewidth=1.2)
+        ax.set_ylabel("customers")
+        ax.set_title(rolling.title if hasattr(rolling, "title") and rolling.title else "rolling active customers")
+        ax.figure.autofmt_xdate()
+
+    return chart_html("rolling", draw, hooks={"as-of": hooks["as-of"], "days": len(rolling)}, alt="rolling active customers",
+                      size=(9.0, 2.6))
+
+
+def kpi_table_html(kpis: Any, labels: list[str]) -> str:
+    """The period KPIs as a table (latest periods first)."""
+    cols = ["active", "new", "kept", "lost", "retention_rate", "churn_rate", "net_result", "revenue", "orders",
+            "revenue_per_active", "complete"]
+    order = np.arange(len(labels))[::-1]
+    table = {"period": np.array(labels, dtype=object)[order]}
+    table.update({c: kpis[c][order] for c in cols if c in kpis.columns})
+    return html_table(table, title=f"{kpis.title} (latest first)", max_rows=KPI_ROWS)
+
+
+def _pct(x: float) -> str:
+    return "–" if math.isnan(x) else f"{100 * x:.1f}%"
+
+
+def cell_html(info: dict[str, Any]) -> str:
+    """The selected cell as text with ``data-*`` hooks (count or value, rate, CI)."""
+    hooks = {k: info[k] for k in ("cohort", "offset", "size", "rate", "ci_low", "ci_high", "complete")}
+    head = f"<b>cohort {html.escape(info['cohort'])}, offset {html.escape(info['offset'])}</b>: "
+    if info["measure"] == "customers":
+        hooks["count"] = info["count"]
+        text = f"{info['count']:,} of {info['size']:,} customers, rate {_pct(info['rate'])}"
+        if not math.isnan(info["ci_low"]):
+            text += f" ({round(100 * info['ci'])}% CI {_pct(info['ci_low'])} – {_pct(info['ci_high'])})"
+    else:
+        hooks["value"] = info["value"]
+        text = f"{info['measure']} {info['value']:,.2f} over {info['size']:,} customers, {info['rate']:,.2f} per customer"
+    text += "; complete" if info["complete"] else "; not complete at as-of (left out of the average)"
+    attrs = "".join(f" data-{k.replace('_', '-')}='{html.escape(str(v), quote=True)}'" for k, v in hooks.items())
+    # outline the selected cell in the matrix
+    style = (f"<style>.fidelite-matrix td[data-cohort='{html.escape(info['cohort'])}'][data-offset='{info['column']}']"
+             "{outline: 3px solid #e6550d; outline-offset: -3px}</style>")
+    return f"{style}<div class='fidelite-cell'{attrs}>{head}{text}</div>"
+
+
+def index_value_html(result: Any) -> str:
+    """One index result: its number, or its table folded under a summary line."""
+    if result.columns is None:
+        value = "–" if math.isnan(result.value) else f"{result.value:,.4g}"
+        why = f" <small>({html.escape(result.reason)})</small>" if result.reason else ""
+        return f"<span class='fidelite-index-value' data-value='{result.value!r}'>{value}</span>{why}"
+    n = len(result)
+    return (f"<details><summary>{n:,} {result.info.level} rows</summary>"
+            f"{html_table(result.columns, max_rows=20)}</details>")
+
+
+def _as_date(value: Any) -> dt.date | None:
+    """The date a DatePicker shows for an ``as_of`` parameter."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(np.datetime64(value, "D")))
+
+
+def error_html(exc: BaseException) -> str:
+    notes = "".join(f"\n{n}" for n in getattr(exc, "__notes__", []))
+    return f"<div class='fidelite-error'>{html.escape(type(exc).__name__)}: {html.escape(str(exc) + notes)}</div>"
+
+
+class Explorer:
+    """The interactive explorer (ipywidgets): retention, lifecycle and KPIs, customers,
+    loyalty indices. Display it in a notebook (or return it from a cell).
+
+    ``period`` and ``as of`` (above the tabs) apply to every tab; the retention tab has
+    the criterion, measure, cohort mode and segment, and selectors for one cell (its
+    count, rate and CI; hovering a cell shows them too). "List its customers" opens the
+    customers tab on the customers counted in that cell.
+
+    Parameters: an :class:`ExplorerState` (``state=``) or the arguments of one.
+
+    >>> import fidelite
+    >>> shop = fidelite.datasets.demo_shop(1000, seed=0)
+    >>> ex = fidelite.explore(shop.events, customers=shop.customers)
+    >>> ex.controls["period"].value = "quarter"
+    >>> ex.state.params["period"], "data-rows" in ex.matrix_html.value
+    ('quarter', True)
+    """
+
+    def __init__(self, data: Any = None, *, state: ExplorerState | None = None, **kwargs: Any) -> None:
+        if state is None:
+            if data is None:
+                raise TypeError("pass the event data (or state=ExplorerState(...)) to build an explorer")
+            state = ExplorerState(data, **kwargs)
+        elif data is not None or kwargs:
+            raise TypeError("pass either state= or the data and its options, not both")
+        self.state = state
+        self._widget: W.Widget | None = None
+        self._syncing = False
+        self._dirty = set(range(len(TABS)))
+        self._rolling_source: Any = None
+
+    # ------------------------------------------------------------------ display
+    @property
+    def widget(self) -> W.Widget:
+        """The root widget (built on first use)."""
+        if self._widget is None:
+            self._widget = self._build()
+            self._refresh(RETENTION)
+        return self._widget
+
+    @property
+    def controls(self) -> dict[str, Any]:
+        """The controls by parameter name (``period``, ``as_of``, ``criterion``, ``measure``,
+        ``cohort``, ``segment``, ``segment_value``); setting ``.value`` acts like the user."""
+        self.widget
+        return self._controls
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = repr(self)
+        return bundle
+
+    def __repr__(self) -> str:
+        log = self.state.log
+        return f"<fidelite Explorer: {log.n_customers:,} customers, {log.n_events:,} events; display it in a notebook>"
+
+    # ------------------------------------------------------------------ layout
+    def _dropdown(self, name: str) -> W.Dropdown:
+        d = W.Dropdown(description=_CONTROL_LABELS[name], style={"description_width": "initial"},
+                       layout=W.Layout(width="auto"))
+        d.add_class(f"fidelite-control-{name}")
+        d.observe(lambda change: self._on_control(name, change["new"]), names="value")
+        return d
+
+    def _html(self, css: str) -> W.HTML:
+        h = W.HTML()
+        h.add_class(css)
+        return h
+
+    def _build(self) -> W.Widget:
+        st = self.state
+        self._controls: dict[str, Any] = {n: self._dropdown(n) for n in ("period", "criterion", "measure", "cohort",
+                                                                          "segment", "segment_value")}
+        as_of = W.DatePicker(description="as of", style={"description_width": "initial"}, layout=W.Layout(width="auto"))
+        as_of.add_class("fidelite-control-as_of")
+        as_of.observe(lambda change: self._on_control("as_of", change["new"]), names="value")
+        self._controls["as_of"] = as_of
+        self._sync_controls()
+
+        log = st.log
+        span = " – ".join(str(np.datetime64(t, "us").astype("datetime64[D]")) for t in (log.t_min, log.t_max))
+        header = W.HTML(f"{_CSS}<b>fidelite explorer</b>: {log.n_customers:,} customers, {log.n_events:,} events, "
+                        f"{span} (UTC); periods cut in {html.escape(st.tz)}")
+        self.errors = [self._html("fidelite-errors") for _ in TABS]
+
+        # retention
+        self.matrix_html = self._html("fidelite-matrix")
+        self.matrix_html.layout = W.Layout(overflow="auto", max_width="100%")
+        self.matrix_note = self._html("fidelite-matrix-note")
+        self.cell_cohort = W.Dropdown(description="cell: cohort", style={"description_width": "initial"},
+                                      layout=W.Layout(width="auto"))
+        self.cell_cohort.add_class("fidelite-control-cell_cohort")
+        self.cell_offset = W.Dropdown(description="offset", style={"description_width": "initial"},
+                                      layout=W.Layout(width="auto"))
+        self.cell_offset.add_class("fidelite-control-cell_offset")
+        for w in (self.cell_cohort, self.cell_offset):
+            w.observe(lambda _: self._on_cell(), names="value")
+        self.cell_text = self._html("fidelite-cell-info")
+        self.drill_button = W.Button(description="List its customers", icon="users", tooltip="open the customers tab")
+        self.drill_button.add_class("fidelite-drill-button")
+        self.drill_button.on_click(lambda _: self._open(CUSTOMERS))
+        c = self._controls
+        retention_tab = W.VBox([
+            W.HBox([c["criterion"], c["measure"], c["cohort"], c["segment"], c["segment_value"]],
+                   layout=W.Layout(flex_flow="row wrap")),
+            self.errors[RETENTION], self.matrix_html, self.matrix_note,
+            W.HBox([self.cell_cohort, self.cell_offset, self.drill_button], layout=W.Layout(flex_flow="row wrap")),
+            self.cell_text,
+        ])
+        # lifecycle and KPIs
+        self.lifecycle_chart = self._html("fidelite-lifecycle-chart")
+        self.kpi_chart = self._html("fidelite-kpi-chart")
+        self.rolling_chart = self._html("fidelite-rolling-chart")
+        self.kpi_table = self._html("fidelite-kpi-table")
+        lifecycle_tab = W.VBox([self.errors[LIFECYCLE], self.lifecycle_chart, self.kpi_chart, self.rolling_chart,
+                                self.kpi_table])
+        # customers
+        self.drill_html = self._html("fidelite-drill-table")
+        self.rfm_html = self._html("fidelite-rfm")
+        self.at_risk_html = self._html("fidelite-at-risk")
+        customers_tab = W.VBox([self.errors[CUSTOMERS], self.drill_html, self.rfm_html, self.at_risk_html])
+        # indices
+        self.indices_html = self._html("fidelite-indices")
+        indices_tab = W.VBox([self.errors[INDICES], self.indices_html])
+
+        self.tabs = W.Tab(children=[retention_tab, lifecycle_tab, customers_tab, indices_tab], titles=TABS)
+        self.tabs.observe(lambda change: self._refresh(change["new"]), names="selected_index")
+        self.log_output = W.Output()
+        self.log_output.add_class("fidelite-log")
+        root = W.VBox([header, W.HBox([c["period"], c["as_of"]]), self.tabs, self.log_output])
+        root.add_class("fidelite-explorer")
+        return root
+
+    # ------------------------------------------------------------------ state -> widgets
+    def _sync_controls(self) -> None:
+        """Set every control's options and value from the state (no callbacks fire)."""
+        st = self.state
+        self._syncing = True
+        try:
+            for name, w in self._controls.items():
+                if name == "as_of":
+                    w.value = _as_date(st.params["as_of"])
+                    continue
+                if name == "segment_value" and st.params["segment"] is None:
+                    options: tuple[Any, ...] = (None,)
+                else:
+                    options = st.options(name)
+                pairs = [("(none)" if o is None else str(o), NONE if o is None else o) for o in options]
+                if list(w.options) != pairs:
+                    w.options = pairs
+                value = st.params[name]
+                w.value = NONE if value is None else value
+            self._controls["segment_value"].disabled = st.params["segment"] is None
+        finally:
+            self._syncing = False
+
+    @contextmanager
+    def _guard(self, tab: int) -> Iterator[None]:
+        """Show an error raised in the block in ``tab``'s error box and its traceback in the log."""
+        try:
+            yield
+        except Exception as exc:  # every error of a callback must be visible
+            self.errors[tab].value = error_html(exc)
+            self.log_output.append_stderr(traceback.format_exc())
+
+    def _on_control(self, name: str, value: Any) -> None:
+        if self._syncing:
+            return
+        if name != "as_of" and value == NONE:
+            value = None
+        tab = self.tabs.selected_index or 0
+        self.errors[tab].value = ""
+        changed = False
+        with self._guard(tab):
+            self.state.set(**{name: value})
+            changed = True
+        with self._guard(tab):
+            self._sync_controls()  # a rejected value reverts; dependent options follow
+        if changed:
+            self._dirty |= {RETENTION, LIFECYCLE, CUSTOMERS}
+            self._refresh(tab)
+
+    def _on_cell(self) -> None:
+        if self._syncing:
+            return
+        with self._guard(RETENTION):
+            self.state.select(self.cell_cohort.value, self.cell_offset.value)
+            self.cell_text.value = cell_html(self.state.cell_info())
+        self._dirty.add(CUSTOMERS)
+
+    def _open(self, tab: int) -> None:
+        self.tabs.selected_index = tab  # the observer refreshes it
+
+    def _refresh(self, tab: int | None) -> None:
+        tab = tab or 0
+        if tab not in self._dirty and tab != INDICES:  # indices: listed afresh (plugins come and go), values cached
+            return
+        self.errors[tab].value = ""
+        draw = (self._draw_retention, self._draw_lifecycle, self._draw_customers, self._draw_indices)[tab]
+        with self._guard(tab):
+            draw()
+            self._dirty.discard(tab)
+
+    # ------------------------------------------------------------------ tabs
+    def _draw_retention(self) -> None:
+        st = self.state
+        try:
+            m = st.matrix()
+            shown, _ = st.shown()
+        except Exception:
+            self.matrix_html.value = self.matrix_note.value = self.cell_text.value = ""
+            raise
+        self._syncing = True
+        try:
+            self.cell_cohort.options = [(label, i) for i, label in enumerate(m.cohort_labels)]
+            self.cell_offset.options = [(label, j) for j, label in enumerate(m.offset_labels)]
+            cell = st.cell
+            if cell is not None:
+                self.cell_cohort.value, self.cell_offset.value = cell
+        finally:
+            self._syncing = False
+        self.cell_text.value = cell_html(st.cell_info()) if st.cell is not None else ""
+        k, b = m.counts.shape
+        note = []
+        if shown.counts.shape[0] < k:
+            note.append(f"the latest {shown.counts.shape[0]} of {k} cohorts")
+        if shown.counts.shape[1] < b:
+            note.append(f"offsets {shown.offset_labels[0]}–{shown.offset_labels[-1]} of {b}")
+        self.matrix_note.value = f"<small>showing {' and '.join(note)}; the cell selectors reach every cell</small>" if note else ""
+        self.matrix_html.value = shown._repr_html_()  # last: tests wait on it
+
+    def _fill(self, widget: W.HTML, render: Callable[[], str]) -> None:
+        """``widget.value = render()``, or the error it raised (one failing section does
+        not stop the others)."""
+        try:
+            widget.value = render()
+        except Exception as exc:
+            widget.value = error_html(exc)
+            self.log_output.append_stderr(traceback.format_exc())
+
+    def _draw_lifecycle(self) -> None:
+        st = self.state
+        hooks = {"period": st.params["period"], "as-of": str(st.as_of)}
+        self._fill(self.kpi_table, lambda: kpi_table_html(st.kpis(), self._labels(st.kpis()["period"])))
+        self._fill(self.rolling_chart, self._rolling_html)
+        self._fill(self.kpi_chart, lambda: kpi_chart_html(st.kpis(), self._labels(st.kpis()["period"]), hooks))
+        lc = st.lifecycle()
+        self.lifecycle_chart.value = chart_html(  # last: tests wait on it
+            "lifecycle", lc.plot, hooks={**hooks, "periods": len(lc.labels)}, alt=lc.title)
+
+    def _rolling_html(self) -> str:
+        """The rolling-active chart, redrawn only when its result changed (it does not
+        depend on the period)."""
+        rolling = self.state.rolling()
+        if self._rolling_source is not rolling:
+            self.rolling_chart.value = rolling_chart_html(rolling, {"as-of": str(self.state.as_of)})
+            self._rolling_source = rolling
+        return self.rolling_chart.value
+
+    def _labels(self, days: np.ndarray) -> list[str]:
+        st = self.state
+        return Calendar.make(st.params["period"], st.tz, "monday").labels(days)
+
+    def _draw_customers(self) -> None:
+        st = self.state
+
+        def drill() -> str:
+            t = st.cell_customers()
+            return (f"<div class='fidelite-drill' data-count='{len(t)}' data-cohort='{html.escape(t.meta['cohort'])}' "
+                    f"data-offset='{t.meta['offset']}'>{html_table(t.columns, title=f'{t.title}: {len(t):,}')}</div>")
+
+        def at_risk() -> str:
+            t = st.at_risk()
+            top = {k: v[:AT_RISK_ROWS] for k, v in t.columns.items()}
+            title = f"{len(t):,} customers at risk at {st.as_of} (gap > 2 x their usual gap; top {AT_RISK_ROWS} by revenue)"
+            return f"<div class='fidelite-at-risk-list' data-count='{len(t)}'>{html_table(top, title=title)}</div>"
+
+        self._fill(self.rfm_html, lambda: st.rfm().segments._repr_html_() + st.patterns()._repr_html_())
+        self._fill(self.at_risk_html, at_risk)
+        self._fill(self.drill_html, drill)
+
+    def _draw_indices(self) -> None:
+        st = self.state
+        rows = []
+        given = {"events"} | {t for t, v in st.tables.items() if v is not None}
+        for info in st.index_list():
+            missing = [t for t in info.inputs if t not in given]
+            if missing:
+                status, shown = "missing", f"<i>needs the {' and '.join(missing)} table (pass {missing[0]}=...)</i>"
+            else:
+                try:
+                    status, shown = "ok", index_value_html(st.index(info.name))
+                except Exception as exc:  # one failing index must not hide the others
+                    self.log_output.append_stderr(traceback.format_exc())
+                    status, shown = "error", error_html(exc)
+            origin = f"{info.plugin} ({info.package} {info.version})".strip() if info.package else info.plugin
+            rows.append(
+                f"<tr data-index='{html.escape(info.name)}' data-status='{status}'><th>{html.escape(info.name)}</th>"
+                f"<td>{shown}</td><td>{html.escape(info.unit)}</td><td>{html.escape(info.description)}</td>"
+                f"<td>{html.escape(origin)}</td></tr>"
+            )
+        self.indices_html.value = (
+            "<table class='fidelite-table fidelite-index-table'><thead><tr><th>index</th><th>value</th><th>unit</th>"
+            f"<th>what it measures</th><th>plugin</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        )

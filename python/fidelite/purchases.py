@@ -1,0 +1,294 @@
+"""Purchase metrics (METRICS.md, "Purchases"): repeat-purchase rate, upsell rate and the
+simple CLV; plus the building blocks other metric modules share (durations, the purchase
+mask, per-customer sums over the grouped layout).
+
+A purchase is an event of type ``purchase_event`` (default ``"purchase"``); in a log
+without an event column every event is a purchase. Revenue is net revenue, as
+:func:`fidelite.customer_summary` counts it: purchase amounts plus refunds (negative amounts
+of any event type).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import summary
+from ._calendar import Calendar, to_instant
+from ._ingest import US_PER_DAY
+from .eventlog import EventLog
+from .exceptions import ParameterError
+from .results import ValueResult, safe_ratio
+
+US_PER_YEAR = 365 * US_PER_DAY
+_UNITS = {
+    "us": 1, "ms": 1_000, "s": 1_000_000, "sec": 1_000_000, "second": 1_000_000, "seconds": 1_000_000,
+    "min": 60_000_000, "minute": 60_000_000, "minutes": 60_000_000,
+    "h": 3_600_000_000, "hour": 3_600_000_000, "hours": 3_600_000_000,
+    "d": US_PER_DAY, "day": US_PER_DAY, "days": US_PER_DAY,
+    "w": 7 * US_PER_DAY, "week": 7 * US_PER_DAY, "weeks": 7 * US_PER_DAY,
+}
+_DURATION = re.compile(r"\s*(\d+(?:\.\d*)?)\s*([a-zA-Z]+)\s*\Z")
+
+
+# ----------------------------------------------------------------------------- building blocks
+
+
+def duration_us(value: Any, name: str) -> int:
+    """A positive duration in µs from a number of days, a ``timedelta`` / ``np.timedelta64`` /
+    pandas ``Timedelta``, or a string such as ``"90D"``, ``"30 days"``, ``"12h"``, ``"2w"``.
+
+    >>> duration_us("7d", "window") == duration_us(7, "window") == 7 * 86_400_000_000
+    True
+    """
+    us: float | None = None
+    if isinstance(value, np.timedelta64):  # before numbers: it subclasses np.integer
+        us = float(value.astype("timedelta64[us]").astype(np.int64))
+    elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
+        us = float(value) * US_PER_DAY
+    elif isinstance(value, dt.timedelta):  # pandas Timedelta is one too
+        us = (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
+    elif isinstance(value, str):
+        m = _DURATION.match(value)
+        if m and m.group(2).lower() in _UNITS:
+            us = float(m.group(1)) * _UNITS[m.group(2).lower()]
+    if us is None or not math.isfinite(us) or us <= 0:
+        raise ParameterError(
+            f"{name} must be a positive duration: a number of days, a timedelta, or a string such as "
+            f"'90D', '30 days', '12h', '2w'; got {value!r}"
+        )
+    return int(round(us))
+
+
+def purchase_mask(log: EventLog, purchase_event: str | Sequence[str] | None = "purchase") -> np.ndarray:
+    """Boolean mask (grouped order) of purchases: events of type ``purchase_event``, or every
+    event when the log has no event column (:func:`fidelite.summary.purchase_mask`, as an array)."""
+    mask = summary.purchase_mask(log, purchase_event)
+    return np.ones(log.n_events, bool) if mask is None else mask
+
+
+def net_revenue(log: EventLog, purchase: np.ndarray, metric: str) -> np.ndarray:
+    """Revenue per event, as :func:`fidelite.customer_summary` counts it: the amount of
+    purchases, plus refunds (negative amounts of any event type); 0 for other events."""
+    amount = amounts(log, metric)
+    return np.where(purchase | (amount < 0), amount, 0.0)
+
+
+def per_customer(log: EventLog, values: np.ndarray) -> np.ndarray:
+    """Sum of a per-event array (grouped order) per customer code."""
+    if values.dtype == bool:
+        values = values.astype(np.int64)
+    return np.add.reduceat(values, log._indptr[:-1]) if log.n_events else np.zeros(log.n_customers, values.dtype)
+
+
+def first_per_customer(log: EventLog, mask: np.ndarray, default: int = np.iinfo(np.int64).max) -> np.ndarray:
+    """Earliest instant (µs) of the masked events of each customer; ``default`` when none."""
+    return np.minimum.reduceat(np.where(mask, log._ts, default), log._indptr[:-1])
+
+
+def amounts(log: EventLog, metric: str) -> np.ndarray:
+    """The amount column, or a ParameterError saying the metric needs one."""
+    if not log.has("amount"):
+        raise ParameterError(f"{metric} needs an amount column (revenue per event): pass amount=<column name>")
+    return log._cols["amount"]
+
+
+def as_of_us(log: EventLog, as_of: Any, tz: str) -> int:
+    """``as_of`` in µs (default: the latest event); a date means the end of that day."""
+    return log.t_max if as_of is None else to_instant(as_of, tz)
+
+
+def period_start_of(value: Any, cal: Calendar) -> int:
+    """Index of the calendar period holding ``value``: a date / datetime, or a period label
+    such as ``"2024"``, ``"2024-03"``, ``"2024-Q2"``, ``"2024-03-15"``."""
+    if isinstance(value, str):
+        text = value.strip()
+        m = re.fullmatch(r"(\d{4})(?:-(?:Q([1-4])|(\d{2})))?", text)
+        if m:
+            month = 1 if m.group(2) is None and m.group(3) is None else (
+                3 * int(m.group(2)) - 2 if m.group(2) else int(m.group(3)))
+            value = dt.date(int(m.group(1)), month, 1)
+    instant = to_instant(value, cal.tz, end_of_day=False)
+    return int(cal.periods_of(np.array([instant], np.int64))[0])
+
+
+# ----------------------------------------------------------------------------- metrics
+
+
+def repeat_rate(
+    data: Any,
+    *,
+    within: Any = None,
+    cohort: Any = None,
+    period: str = "month",
+    week_start: str | int = "monday",
+    purchase_event: str | Sequence[str] | None = "purchase",
+    as_of: Any = None,
+    tz: str | None = None,
+    **columns: Any,
+) -> ValueResult:
+    """Repeat-purchase rate = customers with >= 2 purchases / customers with >= 1 x 100.
+
+    - ``within=`` a duration (``"30D"``, a timedelta, days): only purchases in
+      [first purchase, first purchase + within] count, and buyers whose window had not
+      elapsed at ``as_of`` are left out of the base (``parts["immature"]``).
+    - ``cohort=`` a date or period label (``"2024-03"``, ``"2024-Q1"``, ``"2024"``): only
+      customers whose first purchase falls in that calendar ``period`` (default month, in
+      ``tz``).
+    - ``as_of`` (default: the latest event): later purchases are ignored.
+
+    >>> import fidelite
+    >>> log = {"customer_id": [1, 1, 2, 3, 3, 3], "timestamp": ["2024-01-01", "2024-03-01",
+    ...        "2024-01-05", "2024-02-01", "2024-02-02", "2024-02-20"]}
+    >>> round(fidelite.repeat_rate(log).value, 2), round(fidelite.repeat_rate(log, within="7D").value, 2)
+    (66.67, 33.33)
+    """
+    log = EventLog.of(data, tz=tz, **columns)
+    tz = tz or log.tz
+    end = as_of_us(log, as_of, tz)
+    buy = purchase_mask(log, purchase_event) & (log._ts <= end)
+    first = first_per_customer(log, buy)
+    buyer = per_customer(log, buy) > 0
+    parts: dict[str, Any] = {}
+    if cohort is not None:
+        cal = Calendar.make(period, tz, week_start)
+        wanted = period_start_of(cohort, cal)
+        periods = np.full(log.n_customers, np.iinfo(np.int64).min)
+        periods[buyer] = cal.periods_of(first[buyer])
+        buyer &= periods == wanted
+    if within is not None:
+        w = duration_us(within, "within")
+        mature = first <= end - w
+        parts["immature"] = int((buyer & ~mature).sum())
+        buyer &= mature
+        limit = np.repeat(np.minimum(first, end) + w, np.diff(log._indptr))
+        buy = buy & (log._ts <= limit)
+    counts = per_customer(log, buy)
+    buyers = int(buyer.sum())
+    repeaters = int((buyer & (counts >= 2)).sum())
+    value, reason = safe_ratio(repeaters, buyers, 100.0)
+    if reason:
+        reason = "no buyers" + (" in that cohort" if cohort is not None else "") + (
+            " whose window had elapsed at as_of" if within is not None else "")
+    return ValueResult(value, title="repeat-purchase rate", unit="%",
+                       parts={"buyers": buyers, "repeaters": repeaters, **parts}, reason=reason)
+
+
+def upsell_rate(
+    data: Any,
+    *,
+    purchase_event: str | Sequence[str] | None = "purchase",
+    as_of: Any = None,
+    tz: str | None = None,
+    **columns: Any,
+) -> ValueResult:
+    """Upsell rate (seed 002) = customers who bought >= 2 distinct products / customers who
+    bought exactly 1 (a plain ratio, which can exceed 1); ``parts["share"]`` = multi-product
+    buyers / all buyers x 100.
+
+    Purchases with a null product are ignored; buyers with only such purchases are counted
+    in ``parts["no_product"]`` and in neither group. Needs a ``product`` column.
+
+    >>> import fidelite
+    >>> log = {"customer_id": [1, 1, 2, 3, 3], "timestamp": ["2024-01-01"] * 5,
+    ...        "product": ["a", "b", "a", "c", "c"]}
+    >>> r = fidelite.upsell_rate(log)
+    >>> r.value, r.parts["share"]
+    (0.5, 33.33333333333333)
+    """
+    log = EventLog.of(data, tz=tz, **columns)
+    if not log.has("product"):
+        raise ParameterError("upsell_rate needs a product column: pass product=<column name>")
+    end = as_of_us(log, as_of, tz or log.tz)
+    buy = purchase_mask(log, purchase_event) & (log._ts <= end)
+    product = log._cols["product"].astype(np.int64)
+    with_product = buy & (product >= 0)
+    pairs = np.unique(log.customer_of_event()[with_product] * (len(log.labels("product")) + 1) + product[with_product])
+    distinct = np.bincount(pairs // (len(log.labels("product")) + 1), minlength=log.n_customers)
+    buyers = per_customer(log, buy) > 0
+    multi, single = int((distinct >= 2).sum()), int((distinct == 1).sum())
+    value, reason = safe_ratio(multi, single)
+    share, _ = safe_ratio(multi, multi + single, 100.0)
+    return ValueResult(value, title="upsell rate", unit="ratio", reason=reason and "no single-product buyers",
+                       parts={"multi_product": multi, "single_product": single, "share": share,
+                              "no_product": int((buyers & (distinct == 0)).sum())})
+
+
+def clv(
+    data: Any,
+    *,
+    lifetime_years: float | None = None,
+    margin: float | None = None,
+    discount_rate: float | None = None,
+    purchase_event: str | Sequence[str] | None = "purchase",
+    as_of: Any = None,
+    tz: str | None = None,
+    **columns: Any,
+) -> ValueResult:
+    """Simple customer lifetime value (seed 002), from the last 365 days before ``as_of``.
+
+    - average purchase value = net revenue (purchases plus refunds, as in
+      :func:`~fidelite.customer_summary`) / purchases in (as_of - 365 d, as_of];
+    - average purchases per customer = purchases / customers who bought in that year;
+    - customer value (yearly) = their product (x ``margin``, a gross-margin fraction, if given);
+    - lifetime = ``lifetime_years``, or 1 / yearly churn rate, where the churn rate is the
+      share of the customers who bought in the previous year (as_of - 730 d, as_of - 365 d]
+      who did not buy in the last one;
+    - CLV = customer value x lifetime; with a yearly ``discount_rate`` d, each year's value is
+      received at the end of the year and discounted: CLV = V x (1 - (1 + d)^-L) / d (the
+      geometric series sum_{t=1..L} V / (1 + d)^t, extended to fractional L).
+
+    NaN with a ``reason`` when nobody bought in the last year, or when the churn rate is
+    unknown (no buyers in the previous year) or zero; pass ``lifetime_years`` then.
+
+    >>> import fidelite
+    >>> log = {"customer_id": [1, 1, 2], "timestamp": ["2024-03-01", "2024-06-01", "2024-09-01"],
+    ...        "amount": [50.0, 30.0, 40.0]}
+    >>> r = fidelite.clv(log, lifetime_years=3)
+    >>> r.parts["customer_value"], r.value
+    (60.0, 180.0)
+    """
+    for name, v, lo, hi in (("margin", margin, 0.0, 1.0), ("discount_rate", discount_rate, 0.0, math.inf)):
+        if v is not None and not (lo <= float(v) <= hi and math.isfinite(float(v))):
+            raise ParameterError(f"{name} must be a fraction{' between 0 and 1' if name == 'margin' else ' >= 0'} (e.g. 0.3), got {v!r}")
+    if lifetime_years is not None and not (math.isfinite(float(lifetime_years)) and float(lifetime_years) > 0):
+        raise ParameterError(f"lifetime_years must be a positive number of years, got {lifetime_years!r}")
+    log = EventLog.of(data, tz=tz, **columns)
+    end = as_of_us(log, as_of, tz or log.tz)
+    buy = purchase_mask(log, purchase_event)
+    revenue_of = net_revenue(log, buy, "clv")
+    last_year = buy & (log._ts > end - US_PER_YEAR) & (log._ts <= end)
+    year_before = buy & (log._ts > end - 2 * US_PER_YEAR) & (log._ts <= end - US_PER_YEAR)
+    active_now = per_customer(log, last_year) > 0
+    active_before = per_customer(log, year_before) > 0
+    purchases = int(last_year.sum())
+    in_year = (log._ts > end - US_PER_YEAR) & (log._ts <= end)
+    revenue = float(revenue_of[in_year].sum())
+    buyers = int(active_now.sum())
+    apv, reason = safe_ratio(revenue, purchases)
+    frequency, _ = safe_ratio(purchases, buyers)
+    value = apv * frequency if reason is None else math.nan
+    if margin is not None:
+        value *= float(margin)
+    churned = int((active_before & ~active_now).sum())
+    churn, churn_reason = safe_ratio(churned, int(active_before.sum()))
+    if lifetime_years is not None:
+        lifetime = float(lifetime_years)
+    elif churn_reason is not None:
+        lifetime, reason = math.nan, reason or "unknown churn rate (no buyers in the year before the last): pass lifetime_years="
+    elif churn == 0:
+        lifetime, reason = math.nan, reason or "no churn observed between the last two years: pass lifetime_years="
+    else:
+        lifetime = 1.0 / churn
+    d = float(discount_rate or 0.0)
+    factor = lifetime if d == 0 else (1.0 - (1.0 + d) ** -lifetime) / d
+    if reason is not None and reason == "empty base: nothing to divide by":
+        reason = "no purchases in the 365 days before as_of"
+    parts = {"average_purchase_value": apv, "purchases_per_customer": frequency, "customer_value": value,
+             "yearly_churn_rate": churn * 100.0, "lifetime_years": lifetime, "margin": margin,
+             "discount_rate": discount_rate, "buyers": buyers, "purchases": purchases, "revenue": revenue}
+    return ValueResult(value * factor, title="customer lifetime value", parts=parts, reason=reason)

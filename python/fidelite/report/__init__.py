@@ -1,0 +1,107 @@
+"""The fidelite report: data accounting, headline KPIs, cohort retention, lifecycle,
+customers, loyalty indices and (in HTML) the methods behind them.
+
+The report is a list of section builders (:data:`SECTIONS`), each turning the inputs into
+a :class:`Section` of tables, texts and charts, or into "skipped: needs X" when an input is
+missing. A section that fails shows its error; the others still render. Print it in a
+terminal (rich), write it as one self-contained HTML file, or display it in Jupyter.
+
+>>> import fidelite
+>>> from fidelite.report import build_report
+>>> shop = fidelite.datasets.demo_shop(500, seed=0)
+>>> report = build_report(shop.events, period="quarter", surveys=shop.surveys)
+>>> [s.key for s in report.sections][:3]
+['accounting', 'kpis', 'cohorts']
+>>> report.section("cohorts").status
+'ok'
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from .._calendar import check_period, to_instant
+from ..eventlog import EventLog
+from .kpis import kpis
+from .methods import methods
+from .model import (
+    Block,
+    Figure,
+    Report,
+    ReportInputs,
+    Section,
+    SectionBuilder,
+    Skip,
+    Table,
+    Text,
+    run_sections,
+)
+from .people import customers_section, indices_section
+from .sections import accounting, cohorts, lifecycle_section
+
+#: The built-in sections, in report order. Pass ``sections=`` to :func:`build_report` to
+#: add your own (any :class:`SectionBuilder`) or to drop some.
+SECTIONS: list[SectionBuilder] = [
+    SectionBuilder("accounting", "Data accounting", accounting),
+    SectionBuilder("kpis", "Headline KPIs", kpis),
+    SectionBuilder("cohorts", "Cohort retention", cohorts),
+    SectionBuilder("lifecycle", "Lifecycle", lifecycle_section),
+    SectionBuilder("customers", "Customers: RFM segments and at-risk list", customers_section),
+    SectionBuilder("indices", "Loyalty indices", indices_section),
+    SectionBuilder("methods", "Methods", methods, html_only=True),
+]
+
+
+def build_report(
+    data: Any,
+    *,
+    period: str = "month",
+    tz: str | None = None,
+    as_of: Any = None,
+    customers: Any = None,
+    surveys: Any = None,
+    contacts: Any = None,
+    subscriptions: Any = None,
+    sections: Sequence[SectionBuilder] | None = None,
+    purchase_event: str | None = None,
+    title: str = "fidelite report",
+    source: str = "",
+    progress: Callable[[str], Any] | None = None,
+    **columns: Any,
+) -> Report:
+    """Build the report of an event log and the optional tables.
+
+    ``data`` is an :class:`~fidelite.EventLog` or anything it accepts, with the same column
+    keywords (``customer=``, ``time=``, ``amount=``, ``event=``, ``strict=`` ...) and ``tz``
+    (ignored when ``data`` already is a log: its zone is used). The optional tables use the
+    canonical column names of METRICS.md ("Inputs"). ``period`` cuts cohorts, lifecycle and
+    KPIs; ``as_of`` (default: the latest event) marks incomplete periods;
+    ``purchase_event`` names the event type of a purchase (default "purchase"; in a log
+    without an event column every event is one). ``progress`` is called with the name of
+    each stage (building the log, then each section title).
+    """
+    check_period(period)
+    if progress is not None and not isinstance(data, EventLog):
+        progress("building the log")
+    log = EventLog.of(data, tz=tz, **columns)
+    if as_of is not None:
+        to_instant(as_of, log.tz)  # a bad date fails here, once, rather than in every section
+    inputs = ReportInputs(log=log, period=period, as_of=as_of, customers=customers, surveys=surveys,
+                          contacts=contacts, subscriptions=subscriptions, source=source,
+                          purchase_event=purchase_event)
+    return Report(inputs, run_sections(inputs, SECTIONS if sections is None else sections, progress), title=title)
+
+
+__all__ = [
+    "SECTIONS",
+    "Block",
+    "Figure",
+    "Report",
+    "ReportInputs",
+    "Section",
+    "SectionBuilder",
+    "Skip",
+    "Table",
+    "Text",
+    "build_report",
+]

@@ -1,0 +1,215 @@
+"""The report's building blocks: inputs, sections and their content, and the runner.
+
+A report is a list of :class:`SectionBuilder` run in order on one :class:`ReportInputs`.
+Each builder returns a :class:`Section` made of blocks (:class:`Text`, :class:`Table`,
+:class:`Figure`) and notes, or raises :class:`Skip` ("skipped: needs X"). A builder that
+fails becomes a section showing its error; the other sections still render.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Union
+
+from ..eventlog import EventLog
+
+#: The optional tables a report can use besides the event log (METRICS.md, "Inputs").
+OPTIONAL_TABLES = ("customers", "surveys", "contacts", "subscriptions")
+
+
+class Skip(Exception):
+    """Raised by a section builder whose inputs are missing: ``Skip("needs surveys")``."""
+
+
+@dataclass
+class Text:
+    """A paragraph."""
+
+    text: str
+
+
+@dataclass
+class Table:
+    """A table of formatted cells.
+
+    ``footer`` rows are set apart (an average row); ``html`` is an optional richer HTML
+    rendering of the same table (e.g. the retention matrix's own); ``key`` is a stable
+    name for ``data-table`` in HTML.
+    """
+
+    columns: list[str]
+    rows: list[list[str]]
+    caption: str = ""
+    footer: list[list[str]] = field(default_factory=list)
+    html: str | None = None
+    key: str = ""
+
+
+@dataclass
+class Figure:
+    """A matplotlib chart, drawn only by the HTML renderer: ``draw(fig)`` fills a
+    ``matplotlib.figure.Figure`` of ``size`` inches."""
+
+    key: str
+    title: str
+    draw: Callable[[Any], Any]
+    size: tuple[float, float] = (8.0, 4.0)
+    rendered: Any = field(default=None, repr=False, compare=False)  # the HTML renderer's cache
+
+
+Block = Union[Text, Table, Figure]
+
+
+@dataclass
+class Section:
+    """One titled part of the report (``key`` is its stable ``data-section`` name).
+
+    ``status`` is ``"ok"``, ``"skipped"`` (``message`` says what it needs) or ``"error"``
+    (``message`` holds the error).
+    """
+
+    key: str
+    title: str
+    blocks: list[Block] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    status: str = "ok"
+    message: str = ""
+    html_only: bool = False
+
+
+@dataclass
+class ReportInputs:
+    """What the section builders read: the event log, the optional tables, the calendar.
+
+    ``cache`` lets sections share results (the KPI trend and the cohort section reuse one
+    computation); use :meth:`cached`.
+    """
+
+    log: EventLog
+    period: str = "month"
+    as_of: Any = None
+    customers: Any = None
+    surveys: Any = None
+    contacts: Any = None
+    subscriptions: Any = None
+    source: str = ""
+    purchase_event: str | None = None
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def tz(self) -> str:
+        return self.log.tz
+
+    def kw(self, *, purchases: bool = False) -> dict[str, Any]:
+        """Keywords shared by the metric calls: ``as_of`` when given, and
+        ``purchase_event`` when given and the metric counts ``purchases``."""
+        out: dict[str, Any] = {} if self.as_of is None else {"as_of": self.as_of}
+        if purchases and self.purchase_event is not None:
+            out["purchase_event"] = self.purchase_event
+        return out
+
+    def tables(self) -> dict[str, Any]:
+        """The available tables by name: ``events`` (the log) and the optional ones given."""
+        out: dict[str, Any] = {"events": self.log}
+        out.update({name: getattr(self, name) for name in OPTIONAL_TABLES if getattr(self, name) is not None})
+        return out
+
+    def need(self, *names: str) -> None:
+        """Raise :class:`Skip` naming the optional tables that are missing."""
+        missing = [n for n in names if getattr(self, n) is None]
+        if missing:
+            raise Skip("needs the " + " and ".join(f"{n} table (--{n} FILE)" for n in missing))
+
+    def cached(self, key: str, compute: Callable[[], Any]) -> Any:
+        if key not in self.cache:
+            self.cache[key] = compute()
+        return self.cache[key]
+
+
+@dataclass
+class SectionBuilder:
+    """A named section: ``build(inputs)`` returns the section's blocks and notes."""
+
+    key: str
+    title: str
+    build: Callable[[ReportInputs], tuple[list[Block], list[str]]]
+    html_only: bool = False
+
+    def __call__(self, inputs: ReportInputs) -> Section:
+        section = Section(self.key, self.title, html_only=self.html_only)
+        try:
+            blocks, notes = self.build(inputs)
+        except Skip as s:
+            section.status, section.message = "skipped", str(s)
+        except Exception as e:  # a failing section must not take the report down
+            section.status, section.message = "error", error_line(e)
+        else:
+            section.blocks, section.notes = list(blocks), list(notes)
+        return section
+
+
+def purchase_hint(notes: list[str]) -> list[str]:
+    """``notes`` plus a hint when a metric missed the default purchase event type."""
+    if any("unknown event type(s) ['purchase']" in n for n in notes):
+        return notes + ["Purchases are events of type 'purchase' by default: name yours with "
+                        "purchase_event= (fidelite report --purchase-event NAME)."]
+    return notes
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line: its lines joined by "; ", runs of spaces collapsed."""
+    return "; ".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
+
+
+def error_line(e: BaseException) -> str:
+    """``Type: message`` on one line."""
+    return f"{type(e).__name__}: {one_line(str(e)) or repr(e)}"
+
+
+@dataclass
+class Report:
+    """A built report: ``print()`` it in a terminal, ``to_html()`` it, or display it in
+    Jupyter (``_repr_html_``)."""
+
+    inputs: ReportInputs
+    sections: list[Section]
+    title: str = "fidelite report"
+
+    def section(self, key: str) -> Section:
+        for s in self.sections:
+            if s.key == key:
+                return s
+        raise KeyError(f"no section {key!r}; the report has {[s.key for s in self.sections]}")
+
+    def to_html(self) -> str:
+        """The whole report as one self-contained HTML page (no external resource)."""
+        from .html import render_html
+
+        return render_html(self)
+
+    def write_html(self, path: Any) -> None:
+        """Write :meth:`to_html` to ``path`` (UTF-8)."""
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(self.to_html())
+
+    def print(self, console: Any = None) -> None:
+        """Print the terminal report with rich (to ``console``, default stdout)."""
+        from .terminal import render_terminal
+
+        render_terminal(self, console)
+
+    def _repr_html_(self) -> str:
+        from .html import render_body
+
+        return render_body(self)
+
+
+def run_sections(inputs: ReportInputs, builders: Iterable[SectionBuilder],
+                 progress: Callable[[str], Any] | None = None) -> list[Section]:
+    """Run each builder, calling ``progress(title)`` before each."""
+    out = []
+    for b in builders:
+        if progress is not None:
+            progress(b.title)
+        out.append(b(inputs))
+    return out

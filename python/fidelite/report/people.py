@@ -1,0 +1,173 @@
+"""Sections about customers and indices: RFM segments, the at-risk list, the best
+customers, and every registered loyalty index whose inputs are available."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from .formatting import DASH, num, pct, value
+from .model import Block, Figure, ReportInputs, Skip, Table, error_line, purchase_hint
+from .sections import describe_table
+
+#: Customers listed in the best-customer and at-risk tables.
+TOP = 10
+
+
+def _rfm(inputs: ReportInputs, fn: Callable[..., Any]) -> list[Block]:
+    r = fn(inputs.log, **inputs.kw(purchases=True))
+    seg = r.segments
+    rows = [[str(name), num(n), pct(share), num(rev)]
+            for name, n, share, rev in zip(seg["segment"], seg["customers"], seg["share"], seg["revenue"])]
+    labels, counts = [str(v) for v in seg["segment"]], np.asarray(seg["customers"])
+
+    def draw(fig: Any) -> None:
+        ax = fig.subplots()
+        y = np.arange(len(labels))
+        ax.barh(y, counts, color="#2166ac")
+        ax.set_yticks(y, labels)
+        ax.invert_yaxis()
+        ax.set_xlabel("customers")
+
+    return [Table(["segment", "customers", "share", "revenue"], rows, key="rfm-segments",
+                  caption=f"RFM segments of {num(len(r))} buyers"),
+            Figure("rfm-segments", "Buyers per RFM segment", draw, (7.0, 3.5))]
+
+
+def _at_risk(inputs: ReportInputs, fn: Callable[..., Any]) -> list[Block]:
+    r = fn(inputs.log, period=inputs.period, **inputs.kw(purchases=True))
+    cols = {k: r[k] for k in ("customer_id", "last_purchase", "days_since", "expected_gap_days", "revenue")}
+    caption = (f"{num(len(r))} customers at risk of {num(r.meta.get('eligible', 0))} recent buyers "
+               f"(time since last purchase > {r.meta.get('factor', 2):g} x their usual gap), by revenue")
+    return [describe_table(cols, key="at-risk", caption=caption, max_rows=TOP)]
+
+
+def _best(inputs: ReportInputs, fn: Callable[..., Any]) -> list[Block]:
+    r = fn(inputs.log, n=TOP, **inputs.kw(purchases=True))
+    cols = {k: r[k] for k in ("rank", "customer_id", "revenue", "n_purchases", "last_purchase", "recency_days")}
+    return [describe_table(cols, key="best-customers", caption=f"best {len(r)} customers by net revenue")]
+
+
+def _patterns(inputs: ReportInputs, fn: Callable[..., Any]) -> list[Block]:
+    r = fn(inputs.log, period=inputs.period, **inputs.kw())
+    rows = [[str(p), num(n), pct(share)] for p, n, share in zip(r["pattern"], r["customers"], r["share"])]
+    caption = f"retention pattern of each customer (lapsed: no event in the last {r.meta.get('lapse_after', 3)} {inputs.period}s)"
+    return [Table(["pattern", "customers", "share"], rows, caption=caption, key="retention-patterns")]
+
+
+def _churn_reasons(inputs: ReportInputs, fn: Callable[..., Any]) -> list[Block]:
+    r = fn(inputs.customers)
+    rows = [[str(why), num(n), pct(share), "yes" if c else "no"]
+            for why, n, share, c in zip(r["reason"], r["customers"], r["share"], r["controllable"])]
+    caption = f"reasons given by {num(r.meta.get('churned', 0))} churned customers; controllable share {pct(r.value)}"
+    return [Table(["reason", "customers", "share", "controllable"], rows, caption=caption, key="churn-reasons")]
+
+
+#: The parts of the customers section: (function of fidelite, needs an amount column,
+#: optional tables it needs, builder).
+CUSTOMER_PARTS: list[tuple[str, bool, tuple[str, ...], Callable[[ReportInputs, Callable[..., Any]], list[Block]]]] = [
+    ("rfm", True, (), _rfm),
+    ("at_risk", False, (), _at_risk),
+    ("best_customers", True, (), _best),
+    ("retention_patterns", False, (), _patterns),
+    ("churn_reasons", False, ("customers",), _churn_reasons),
+]
+
+
+def customers_section(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
+    import fidelite
+
+    blocks: list[Block] = []
+    notes: list[str] = []
+    errors: list[Exception] = []
+    for name, needs_amount, tables, build in CUSTOMER_PARTS:
+        fn = getattr(fidelite, name, None)
+        if fn is None:
+            continue
+        label = name.replace("_", " ")
+        if needs_amount and not inputs.log.has("amount"):
+            notes.append(f"{label}: skipped, needs an amount column (--amount COL).")
+            continue
+        missing = [t for t in tables if getattr(inputs, t) is None]
+        if missing:
+            notes.append(f"{label}: skipped, needs the " + " and ".join(f"{t} table (--{t} FILE)" for t in missing) + ".")
+            continue
+        try:
+            blocks += build(inputs, fn)
+        except Exception as e:  # one failing part must not hide the others
+            errors.append(e)
+            notes.append(f"{label} failed: {error_line(e)}")
+    if not blocks:
+        if errors:
+            raise errors[0]
+        raise Skip("needs an amount column (--amount COL) for RFM segments and best customers")
+    notes.append("Revenue is net (purchases plus refunds) and recency is measured at as_of.")
+    return blocks, purchase_hint(notes)
+
+
+# ---------------------------------------------------------------- 6. loyalty indices
+
+
+def _shown(result: Any) -> str:
+    """One cell for an index result: the number, or a summary of its table."""
+    unit = result.info.unit
+    if result.columns is None:
+        return DASH if result.value is None or np.isnan(result.value) else value(result.value, unit)
+    v = np.asarray(result["value"], float)
+    ok = v[~np.isnan(v)]
+    level = result.info.level
+    if not len(ok):
+        return DASH
+    if level == "period":
+        key = result.columns.get("period")
+        last = "" if key is None else f" ({key[~np.isnan(v)][-1]})"
+        return f"latest {value(ok[-1], unit)}{last}"
+    return f"median {value(float(np.median(ok)), unit)} over {num(len(ok))} {level}s"
+
+
+def _index_note(result: Any) -> str:
+    notes = []
+    if result.reason:
+        notes.append(str(result.reason))
+    report = getattr(result.raw, "report", None)
+    rejected = int(getattr(report, "n_rejected", 0) or 0)
+    if rejected:
+        notes.append(f"{num(rejected)} input rows rejected")
+    return "; ".join(notes)
+
+
+def indices_section(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
+    from .. import plugins
+
+    tables = inputs.tables()
+    listed = plugins.available_indices(set(tables))
+    everything = plugins.indices()
+    rows: list[list[str]] = []
+    notes: list[str] = []
+    for info in listed:
+        params = {k: v for k, v in inputs.kw(purchases=True).items() if k in info.parameters}
+        provider = f"{info.package} {info.version}".strip()
+        try:
+            result = plugins.compute_index(info.name, **{t: tables[t] for t in info.inputs}, **params)
+        except Exception as e:  # each failing index shows its error; the others still render
+            rows.append([info.name, "error", info.level, provider, "see below"])
+            notes.append(f"{info.name} failed: {error_line(e)}")
+            continue
+        rows.append([info.name, _shown(result), info.level, provider, _index_note(result)])
+    unavailable = [i for i in everything if i.name not in set(listed.names())]
+    for i in unavailable:
+        missing = [t for t in i.inputs if t not in tables]
+        notes.append(f"{i.name}: skipped, needs the {' and '.join(missing)} table(s).")
+    for problem in getattr(everything, "problems", []):
+        notes.append(f"broken plugin, left out: {problem}")
+    if not rows and not unavailable:
+        raise Skip("needs at least one registered loyalty index (fidelite indices lists them)")
+    blocks: list[Block] = []
+    if rows:
+        columns = ["index", "value", "level", "provider", "note"]
+        if not any(r[-1] for r in rows):
+            columns, rows = columns[:-1], [r[:-1] for r in rows]
+        blocks.append(Table(columns, rows,
+                            caption=f"{len(rows)} indices computed from {', '.join(tables)}", key="indices"))
+    return blocks, notes

@@ -1,0 +1,320 @@
+"""Customer states (METRICS.md, "Customer states"): retention patterns, at-risk customers,
+RFM scores and segments, best customers. Each is a few numpy operations on
+:func:`fidelite.customer_summary` (one Rust pass per customer).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import numpy as np
+
+from ._calendar import Calendar
+from .eventlog import EventLog
+from .exceptions import ParameterError
+from .results import TableResult
+from .summary import CustomerSummary, customer_summary
+
+PATTERNS = ("continuous", "discontinuous", "one-time", "lapsed")
+SEGMENTS = ("champions", "loyal", "potential loyalists", "new", "at risk", "can't lose", "hibernating", "lost")
+
+
+def _summary(data: Any, *, as_of: Any, period: str, week_start: str | int, tz: str | None,
+             purchase_event: str | Sequence[str] | None, columns: dict[str, Any]) -> tuple[EventLog, CustomerSummary]:
+    log = EventLog.of(data, tz=tz, **columns)
+    s = customer_summary(log, as_of=as_of, period=period, week_start=week_start, tz=tz or log.tz,
+                         purchase_event=purchase_event)
+    return log, s
+
+
+def _shares(counts: np.ndarray) -> np.ndarray:
+    total = counts.sum()
+    return counts * (100.0 / total) if total else np.full(len(counts), math.nan)
+
+
+# ----------------------------------------------------------------------------- retention patterns
+
+
+class PatternResult(TableResult):
+    """Customers per retention pattern (pattern, customers, share %); ``per_customer`` is the
+    table of every customer's pattern (customer_id, pattern, first_period, last_period,
+    n_periods, periods_since_last)."""
+
+    def __init__(self, columns: dict[str, Any], *, per_customer: TableResult, meta: dict[str, Any],
+                 reason: str | None) -> None:
+        super().__init__(columns, title=f"retention patterns per {meta['period']}", meta=meta, reason=reason)
+        self.per_customer = per_customer
+
+
+def _lapse(lapse_after: int) -> int:
+    if isinstance(lapse_after, bool) or not isinstance(lapse_after, (int, np.integer)) or lapse_after < 1:
+        raise ParameterError(f"lapse_after is a number of periods >= 1, e.g. 3; got {lapse_after!r}")
+    return int(lapse_after)
+
+
+def _period_positions(s: CustomerSummary, cal: Calendar) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """(seen, first period, last period per customer, period of as_of); periods are
+    calendar period indices, -1 for customers with no event at or before as_of."""
+    seen = s["n_events"] > 0
+    first = np.full(len(seen), -1, np.int64)
+    last = np.full(len(seen), -1, np.int64)
+    first[seen] = cal.periods_of(s["first"][seen].view(np.int64))
+    last[seen] = cal.periods_of(s["last"][seen].view(np.int64))
+    now = int(cal.periods_of(np.array([s.as_of.view(np.int64)]))[0])
+    return seen, first, last, now
+
+
+def retention_patterns(
+    data: Any,
+    *,
+    period: str = "month",
+    lapse_after: int = 3,
+    week_start: str | int = "monday",
+    as_of: Any = None,
+    tz: str | None = None,
+    **columns: Any,
+) -> PatternResult:
+    """Retention pattern of every customer (seed 004), from its active calendar periods
+    (periods holding at least one event, up to ``as_of``; default the latest event).
+
+    With f / l the customer's first / last active period, n its number of active periods
+    and A the period holding ``as_of``, exactly one of (first match wins):
+
+    - **lapsed**: A - l >= ``lapse_after`` (no event in the last ``lapse_after`` periods,
+      the as_of period included);
+    - **one-time**: n == 1;
+    - **continuous**: n == l - f + 1 (active in every period from the first to the last);
+    - **discontinuous**: otherwise (a gap, then active again).
+
+    Customers with no event at or before ``as_of`` are left out. The result counts customers
+    per pattern (share in %); ``.per_customer`` lists each customer's pattern.
+
+    >>> import fidelite
+    >>> log = {"customer_id": [1, 1, 2, 2, 3, 4], "timestamp": ["2024-01-05", "2024-02-05",
+    ...        "2024-01-05", "2024-03-05", "2024-03-01", "2023-10-01"]}
+    >>> r = fidelite.retention_patterns(log)
+    >>> dict(zip(r["pattern"], r["customers"].tolist()))
+    {'continuous': 1, 'discontinuous': 1, 'one-time': 1, 'lapsed': 1}
+    """
+    lapse = _lapse(lapse_after)
+    log, s = _summary(data, as_of=as_of, period=period, week_start=week_start, tz=tz, purchase_event=None,
+                      columns=columns)
+    cal = Calendar.make(period, s.meta["tz"], week_start)
+    seen, first, last, now = _period_positions(s, cal)
+    n = s["n_periods"]
+    since = now - last
+    code = np.where(since >= lapse, 3, np.where(n == 1, 2, np.where(n == last - first + 1, 0, 1)))[seen]
+    counts = np.bincount(code, minlength=4).astype(np.int64)
+    labels = np.array(PATTERNS, dtype=object)
+    per = TableResult({"customer_id": s["customer_id"][seen], "pattern": labels[code],
+                       "first_period": first[seen], "last_period": last[seen], "n_periods": n[seen],
+                       "periods_since_last": since[seen]}, title="retention pattern per customer")
+    meta = dict(s.meta, lapse_after=lapse, as_of=s.as_of)
+    reason = None if seen.any() else "no customer has an event at or before as_of"
+    return PatternResult({"pattern": labels, "customers": counts, "share": _shares(counts)}, per_customer=per,
+                         meta=meta, reason=reason)
+
+
+# ----------------------------------------------------------------------------- at risk
+
+
+def at_risk(
+    data: Any,
+    *,
+    factor: float = 2.0,
+    lapse_after: int = 3,
+    period: str = "month",
+    week_start: str | int = "monday",
+    purchase_event: str | Sequence[str] | None = "purchase",
+    as_of: Any = None,
+    tz: str | None = None,
+    **columns: Any,
+) -> TableResult:
+    """Customers at risk: not lapsed, but whose time since the last purchase exceeds
+    ``factor`` x their usual gap between purchases.
+
+    - usual gap (``expected_gap_days``): the customer's median gap between consecutive
+      purchases; for one-time buyers, the population median gap = the median of the repeat
+      buyers' median gaps (when there is no repeat buyer, one-time buyers cannot be judged
+      and are left out; ``meta["population_gap_days"]`` is then NaN);
+    - lapsed (excluded) as in :func:`retention_patterns` (no event in the last
+      ``lapse_after`` periods, any event type);
+    - at risk: ``days_since`` (as_of - last purchase, in days) > ``factor`` x expected gap.
+
+    Rows are ranked by value: ``revenue`` (net, as in :func:`customer_summary`) descending,
+    ties by ascending customer id. Columns: customer_id, last_purchase, days_since,
+    expected_gap_days, ratio (days_since / expected gap), revenue.
+
+    >>> import fidelite
+    >>> log = {"customer_id": [1, 1, 1, 2, 2, 2], "amount": [10.0, 10.0, 10.0, 5.0, 5.0, 5.0],
+    ...        "timestamp": ["2024-01-01", "2024-01-11", "2024-01-21", "2024-01-01", "2024-02-01", "2024-03-01"]}
+    >>> r = fidelite.at_risk(log)
+    >>> r["customer_id"].tolist(), r["days_since"].tolist(), r["expected_gap_days"].tolist()
+    ([1], [40.0], [10.0])
+    """
+    if not (isinstance(factor, (int, float, np.integer, np.floating)) and math.isfinite(float(factor)) and factor > 0):
+        raise ParameterError(f"factor must be a positive number (e.g. 2: twice the usual gap), got {factor!r}")
+    lapse = _lapse(lapse_after)
+    log, s = _summary(data, as_of=as_of, period=period, week_start=week_start, tz=tz, purchase_event=purchase_event,
+                      columns=columns)
+    cal = Calendar.make(period, s.meta["tz"], week_start)
+    seen, _, last, now = _period_positions(s, cal)
+    gap = s["median_gap_days"]
+    repeat = s["n_purchases"] >= 2
+    population = float(np.median(gap[repeat])) if repeat.any() else math.nan
+    expected = np.where(repeat, gap, population)
+    days = s["recency_days"]
+    eligible = seen & (now - last < lapse) & (s["n_purchases"] >= 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        risky = eligible & (days > float(factor) * expected)
+        ratio = np.where(risky, days / expected, math.nan)
+    idx = np.flatnonzero(risky)
+    revenue = s["revenue"][idx]
+    order = idx[np.lexsort((idx, -np.nan_to_num(revenue, nan=-np.inf)))]
+    cols = {"customer_id": s["customer_id"][order], "last_purchase": s["last_purchase"][order],
+            "days_since": days[order], "expected_gap_days": expected[order], "ratio": ratio[order],
+            "revenue": s["revenue"][order]}
+    meta = dict(s.meta, factor=float(factor), lapse_after=lapse, as_of=s.as_of, eligible=int(eligible.sum()),
+                population_gap_days=population)
+    return TableResult(cols, title=f"customers at risk (gap > {factor:g} x usual)", meta=meta, reason=s.reason)
+
+
+# ----------------------------------------------------------------------------- RFM
+
+
+class RFMResult(TableResult):
+    """Per-customer RFM table; ``segments`` counts customers (and revenue) per segment."""
+
+    def __init__(self, columns: dict[str, Any], *, segments: TableResult, meta: dict[str, Any]) -> None:
+        super().__init__(columns, title="RFM", meta=meta)
+        self.segments = segments
+
+
+def quintile_scores(values: np.ndarray, *, higher_is_better: bool = True) -> np.ndarray:
+    """Scores 1-5: 1 + floor(5 x share of customers with a strictly worse value).
+
+    Equal values get equal scores whatever the input order; 5 means better than at least
+    80 % of the customers.
+
+    >>> quintile_scores(np.array([1.0, 2.0, 3.0, 4.0, 5.0, 5.0])).tolist()
+    [1, 1, 2, 3, 4, 4]
+    """
+    n = len(values)
+    if n == 0:
+        return np.zeros(0, np.int64)
+    v = values if higher_is_better else -values
+    worse = np.searchsorted(np.sort(v), v, side="left")
+    return 1 + (5 * worse) // n
+
+
+def _segment(r: np.ndarray, fm: np.ndarray) -> np.ndarray:
+    conditions = [
+        (r >= 4) & (fm >= 4),           # champions
+        (r >= 3) & (fm >= 3),           # loyal
+        (r >= 3) & (fm >= 2),           # potential loyalists (R >= 3, FM = 2)
+        (r == 5) & (fm == 1),           # new
+        (r >= 3),                       # potential loyalists (R 3-4, FM = 1)
+        (r == 1) & (fm >= 4),           # can't lose
+        (fm >= 3),                      # at risk (R <= 2)
+        (r == 2),                       # hibernating (FM <= 2)
+    ]
+    choices = [0, 1, 2, 3, 2, 5, 4, 6]
+    return np.select(conditions, choices, default=7)  # lost: R = 1, FM <= 2
+
+
+def rfm(
+    data: Any,
+    *,
+    purchase_event: str | Sequence[str] | None = "purchase",
+    as_of: Any = None,
+    tz: str | None = None,
+    **columns: Any,
+) -> RFMResult:
+    """Recency, frequency, monetary value of every buyer at ``as_of``, scored 1-5, with
+    named segments.
+
+    Buyers are customers with at least one purchase at or before ``as_of`` (default: the
+    latest event). ``recency_days`` = as_of - last purchase, ``frequency`` = purchases,
+    ``monetary`` = net revenue (as :func:`customer_summary`). Scores are quintiles by
+    :func:`quintile_scores` (1 + floor(5 x share of buyers with a strictly worse value);
+    recency is reversed: fewer days is better; ties get equal scores, so the result does not
+    depend on row order). With ``fm = (f + m + 1) // 2`` the segment is the first match of:
+
+    ====================  ==========  =========
+    segment               r           fm
+    ====================  ==========  =========
+    champions             4-5         4-5
+    loyal                 3-5         3-5
+    potential loyalists   3-5         2
+    new                   5           1
+    potential loyalists   3-4         1
+    can't lose            1           4-5
+    at risk               1-2         3-5
+    hibernating           2           1-2
+    lost                  1           1-2
+    ====================  ==========  =========
+
+    Columns: customer_id, recency_days, frequency, monetary, r, f, m, rfm (e.g. "545"),
+    segment. ``.segments`` counts buyers and revenue per segment. Needs an amount column.
+
+    >>> import fidelite
+    >>> shop = fidelite.datasets.demo_shop(500, seed=3)
+    >>> r = fidelite.rfm(shop.events)
+    >>> int(r.segments["customers"].sum()) == len(r)
+    True
+    """
+    log, s = _summary(data, as_of=as_of, period="month", week_start="monday", tz=tz,
+                      purchase_event=purchase_event, columns=columns)
+    if not log.has("amount"):
+        raise ParameterError("rfm needs an amount column for the monetary score: pass amount=<column name>")
+    buyers = s["n_purchases"] > 0
+    recency = s["recency_days"][buyers]
+    freq = s["n_purchases"][buyers]
+    money = s["revenue"][buyers]
+    r = quintile_scores(recency, higher_is_better=False)
+    f = quintile_scores(freq.astype(np.float64))
+    m = quintile_scores(money)
+    seg = _segment(r, (f + m + 1) // 2)
+    names = np.array(SEGMENTS, dtype=object)
+    cols = {"customer_id": s["customer_id"][buyers], "recency_days": recency, "frequency": freq, "monetary": money,
+            "r": r, "f": f, "m": m, "rfm": np.array([f"{a}{b}{c}" for a, b, c in zip(r, f, m)], dtype=object),
+            "segment": names[seg]}
+    counts = np.bincount(seg, minlength=len(SEGMENTS)).astype(np.int64)
+    revenue = np.bincount(seg, weights=money, minlength=len(SEGMENTS))
+    segments = TableResult({"segment": names, "customers": counts, "share": _shares(counts), "revenue": revenue},
+                           title="RFM segments")
+    return RFMResult(cols, segments=segments, meta=dict(s.meta, as_of=s.as_of))
+
+
+def best_customers(
+    data: Any,
+    n: int = 10,
+    *,
+    purchase_event: str | Sequence[str] | None = "purchase",
+    as_of: Any = None,
+    tz: str | None = None,
+    **columns: Any,
+) -> TableResult:
+    """The ``n`` customers with the highest net revenue at ``as_of`` (ties: ascending id).
+
+    Columns: rank, customer_id, revenue, n_purchases, first_purchase, last_purchase,
+    recency_days. Needs an amount column.
+
+    >>> import fidelite
+    >>> log = {"customer_id": [1, 2, 2, 3], "timestamp": ["2024-01-01"] * 4, "amount": [5.0, 4.0, 4.0, 1.0]}
+    >>> fidelite.best_customers(log, n=2)["customer_id"].tolist()
+    [2, 1]
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ParameterError(f"n is the number of customers to list (>= 1), got {n!r}")
+    log, s = _summary(data, as_of=as_of, period="month", week_start="monday", tz=tz,
+                      purchase_event=purchase_event, columns=columns)
+    if not log.has("amount"):
+        raise ParameterError("best_customers ranks by revenue and needs an amount column: pass amount=<column name>")
+    codes = np.arange(len(s))
+    order = np.lexsort((codes, -s["revenue"]))[: int(n)]
+    cols = {"rank": np.arange(1, len(order) + 1), "customer_id": s["customer_id"][order]}
+    for name in ("revenue", "n_purchases", "first_purchase", "last_purchase", "recency_days"):
+        cols[name] = s[name][order]
+    return TableResult(cols, title=f"best {int(n)} customers by revenue", meta=dict(s.meta, as_of=s.as_of))

@@ -1,0 +1,418 @@
+//! The per-customer summary: one sequential pass per customer over the CSR layout.
+//!
+//! For every customer code (in code order) and the events at or before `as_of`: first and
+//! last instants, event and purchase counts, distinct active periods, revenue, distinct
+//! products bought, first and last purchase, the median gap between consecutive
+//! purchases, recency and tenure. Customers run in parallel over fixed chunks, each
+//! writing its own rows, so the result does not depend on the thread count.
+use rayon::prelude::*;
+
+use crate::calendar::Calendar;
+use crate::{check_len, Grouped, KernelError, Result, CHUNK, US_PER_DAY};
+
+/// Marks a missing instant (numpy's NaT when viewed as `datetime64[us]`).
+pub const NONE: i64 = i64::MIN;
+
+/// What a summary reads besides the grouped events and the calendar.
+#[derive(Debug, Clone, Copy)]
+pub struct SummarySpec<'a> {
+    /// Per event: is a purchase. `None` = every event is a purchase.
+    pub purchase_mask: Option<&'a [bool]>,
+    /// Per event amount. Revenue sums it over purchases and refunds (negative amounts of
+    /// any event type); `None` = no amount column (revenue is NaN).
+    pub amount: Option<&'a [f64]>,
+    /// Per event product code (-1 = null) and the number of distinct products.
+    pub product: Option<(&'a [i32], usize)>,
+    /// Events after this instant are ignored.
+    pub as_of: i64,
+}
+
+/// One value per customer code for each column. Instants are microseconds since the
+/// epoch (UTC) with [`NONE`] when missing; day counts are floats with NaN when missing.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Summary {
+    pub first: Vec<i64>,
+    pub last: Vec<i64>,
+    pub n_events: Vec<i64>,
+    pub n_purchases: Vec<i64>,
+    pub n_periods: Vec<i64>,
+    pub revenue: Vec<f64>,
+    pub n_products: Vec<i64>,
+    pub first_purchase: Vec<i64>,
+    pub last_purchase: Vec<i64>,
+    pub median_gap_days: Vec<f64>,
+    pub recency_days: Vec<f64>,
+    pub tenure_days: Vec<f64>,
+}
+
+/// The rows of one chunk of customers, borrowed from a [`Summary`].
+struct Rows<'a> {
+    first: &'a mut [i64],
+    last: &'a mut [i64],
+    n_events: &'a mut [i64],
+    n_purchases: &'a mut [i64],
+    n_periods: &'a mut [i64],
+    revenue: &'a mut [f64],
+    n_products: &'a mut [i64],
+    first_purchase: &'a mut [i64],
+    last_purchase: &'a mut [i64],
+    median_gap_days: &'a mut [f64],
+    recency_days: &'a mut [f64],
+    tenure_days: &'a mut [f64],
+}
+
+impl<'a> Rows<'a> {
+    fn split_at(self, k: usize) -> (Rows<'a>, Rows<'a>) {
+        macro_rules! split {
+            ($($f:ident),*) => {{
+                $(let $f = self.$f.split_at_mut(k);)*
+                (Rows { $($f: $f.0,)* }, Rows { $($f: $f.1,)* })
+            }};
+        }
+        split!(first, last, n_events, n_purchases, n_periods, revenue, n_products, first_purchase, last_purchase,
+            median_gap_days, recency_days, tenure_days)
+    }
+}
+
+impl Summary {
+    /// Zeroed columns (fresh zero pages from the allocator): every row is written by
+    /// the kernel, so no fill pass is needed.
+    fn zeroed(n: usize) -> Self {
+        Summary {
+            first: vec![0; n],
+            last: vec![0; n],
+            n_events: vec![0; n],
+            n_purchases: vec![0; n],
+            n_periods: vec![0; n],
+            revenue: vec![0.0; n],
+            n_products: vec![0; n],
+            first_purchase: vec![0; n],
+            last_purchase: vec![0; n],
+            median_gap_days: vec![0.0; n],
+            recency_days: vec![0.0; n],
+            tenure_days: vec![0.0; n],
+        }
+    }
+
+    /// Borrowed rows cut into [`CHUNK`]-customer pieces: (first customer code, rows).
+    fn chunks(&mut self) -> Vec<(usize, Rows<'_>)> {
+        let n = self.first.len();
+        let mut rest = Rows {
+            first: &mut self.first,
+            last: &mut self.last,
+            n_events: &mut self.n_events,
+            n_purchases: &mut self.n_purchases,
+            n_periods: &mut self.n_periods,
+            revenue: &mut self.revenue,
+            n_products: &mut self.n_products,
+            first_purchase: &mut self.first_purchase,
+            last_purchase: &mut self.last_purchase,
+            median_gap_days: &mut self.median_gap_days,
+            recency_days: &mut self.recency_days,
+            tenure_days: &mut self.tenure_days,
+        };
+        let mut out = Vec::with_capacity(n.div_ceil(CHUNK));
+        let mut start = 0;
+        while start < n {
+            let k = CHUNK.min(n - start);
+            let (head, tail) = rest.split_at(k);
+            out.push((start, head));
+            rest = tail;
+            start += k;
+        }
+        out
+    }
+}
+
+/// Per-thread scratch: product stamps (`stamp[p] == c + 1` once customer `c` bought `p`)
+/// and the purchase gaps of the current customer. Reused, never reallocated per event.
+struct Scratch {
+    stamp: Vec<u32>,
+    gaps: Vec<i64>,
+}
+
+/// Sorts a short slice without data-dependent branches: each new value is merged into
+/// the sorted prefix by min / max (`r[k] = max(s[k - 1], min(s[k], x))`), which beats
+/// the mispredicted comparisons of an insertion sort on the few gaps of one customer.
+fn sort_short(a: &mut [i64]) {
+    for i in 1..a.len() {
+        let x = a[i];
+        a[i] = a[i - 1].max(x);
+        for k in (1..i).rev() {
+            a[k] = a[k - 1].max(a[k].min(x));
+        }
+        a[0] = a[0].min(x);
+    }
+}
+
+/// Median of `v` (reordered in place), or NaN when empty.
+fn median(v: &mut [i64]) -> f64 {
+    let n = v.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    let mid = n / 2;
+    let (lower, upper) = if n <= 24 {
+        sort_short(v);
+        (v[(n - 1) / 2], v[mid])
+    } else {
+        let (below, upper, _) = v.select_nth_unstable(mid);
+        let upper = *upper;
+        (if n % 2 == 0 { *below.iter().max().expect("n >= 2") } else { upper }, upper)
+    };
+    (lower as f64 + upper as f64) / 2.0
+}
+
+fn validate(g: &Grouped, spec: &SummarySpec) -> Result<()> {
+    let n = g.ts.len();
+    check_len("purchase_mask", spec.purchase_mask, n)?;
+    check_len("amount", spec.amount, n)?;
+    if let Some((codes, n_products)) = spec.product {
+        check_len("product", Some(codes), n)?;
+        if n_products > u32::MAX as usize {
+            return Err(KernelError::OutOfRange(format!("{n_products} distinct products exceed the supported 2^32")));
+        }
+        if let Some(bad) = codes.iter().find(|&&p| p >= n_products as i32 || p < -1) {
+            return Err(KernelError::OutOfRange(format!("product code {bad} outside -1..{n_products}")));
+        }
+    }
+    if g.n_customers() >= u32::MAX as usize {
+        return Err(KernelError::OutOfRange(format!("{} customers exceed the supported 2^32 - 1", g.n_customers())));
+    }
+    Ok(())
+}
+
+/// Computes the summary of every customer (see the module docs).
+///
+/// - `n_periods`: distinct calendar periods (of `cal`) holding an event;
+/// - `revenue`: sum of `amount` over purchases and refunds (negative amounts), NaN
+///   without an amount column;
+/// - `n_products`: distinct non-null products among purchases;
+/// - `median_gap_days`: median gap between consecutive purchases (NaN with < 2);
+/// - `recency_days`: `as_of` - last purchase; `tenure_days`: `as_of` - first event.
+///
+/// ```
+/// use fidelite_kernels::{calendar::{Calendar, Period}, summary::*, Grouped, US_PER_DAY};
+/// let d = US_PER_DAY;
+/// let (indptr, ts) = ([0i64, 3, 3], [0, 2 * d, 40 * d]);
+/// let g = Grouped::new(&indptr, &ts).unwrap();
+/// let cal = Calendar::new("UTC", Period::Month, 0, 40 * d).unwrap();
+/// let spec = SummarySpec { purchase_mask: None, amount: None, product: None, as_of: 50 * d };
+/// let s = customer_summary(&g, &cal, &spec).unwrap();
+/// assert_eq!((s.n_events[0], s.n_periods[0], s.median_gap_days[0]), (3, 2, 20.0));
+/// assert_eq!((s.n_events[1], s.first[1]), (0, NONE));
+/// ```
+pub fn customer_summary(g: &Grouped, cal: &Calendar, spec: &SummarySpec) -> Result<Summary> {
+    validate(g, spec)?;
+    let n_labels = spec.product.map_or(0, |p| p.1);
+    let as_of = spec.as_of;
+    let day = US_PER_DAY as f64;
+    let mut out = Summary::zeroed(g.n_customers());
+    out.chunks().into_par_iter().for_each_init(
+        || Scratch { stamp: vec![0; n_labels], gaps: Vec::new() },
+        |scratch, (c0, rows)| {
+            for (j, c) in (c0..c0 + rows.first.len()).enumerate() {
+                let mark = c as u32 + 1;
+                let (mut n_ev, mut n_pur, mut n_per, mut n_prod) = (0i64, 0i64, 0i64, 0i64);
+                let (mut first, mut last, mut fp, mut lp) = (NONE, NONE, NONE, NONE);
+                let mut revenue = 0.0f64;
+                let mut period = i64::MIN;
+                scratch.gaps.clear();
+                for i in g.range(c) {
+                    let t = g.ts[i];
+                    if t > as_of {
+                        break;
+                    }
+                    n_ev += 1;
+                    if first == NONE {
+                        first = t;
+                    }
+                    last = t;
+                    let p = cal.period_of(t);
+                    if p != period {
+                        n_per += 1;
+                        period = p;
+                    }
+                    let is_purchase = spec.purchase_mask.is_none_or(|m| m[i]);
+                    if let Some(a) = spec.amount {
+                        if is_purchase || a[i] < 0.0 {
+                            revenue += a[i];
+                        }
+                    }
+                    if !is_purchase {
+                        continue;
+                    }
+                    n_pur += 1;
+                    if fp == NONE {
+                        fp = t;
+                    } else {
+                        scratch.gaps.push(t - lp);
+                    }
+                    lp = t;
+                    if let Some((codes, _)) = spec.product {
+                        let k = codes[i];
+                        if k >= 0 && scratch.stamp[k as usize] != mark {
+                            scratch.stamp[k as usize] = mark;
+                            n_prod += 1;
+                        }
+                    }
+                }
+                rows.first[j] = first;
+                rows.last[j] = last;
+                rows.n_events[j] = n_ev;
+                rows.n_purchases[j] = n_pur;
+                rows.n_periods[j] = n_per;
+                rows.revenue[j] = if spec.amount.is_some() { revenue } else { f64::NAN };
+                rows.n_products[j] = n_prod;
+                rows.first_purchase[j] = fp;
+                rows.last_purchase[j] = lp;
+                rows.median_gap_days[j] = median(&mut scratch.gaps) / day;
+                rows.recency_days[j] = if lp != NONE { (as_of - lp) as f64 / day } else { f64::NAN };
+                rows.tenure_days[j] = if first != NONE { (as_of - first) as f64 / day } else { f64::NAN };
+            }
+        },
+    );
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::Period;
+
+    const D: i64 = US_PER_DAY;
+
+    fn utc(period: Period) -> Calendar {
+        Calendar::new("UTC", period, 0, 400 * D).unwrap()
+    }
+
+    #[test]
+    fn median_of_odd_even_and_empty() {
+        assert_eq!(median(&mut [5, 1, 3]), 3.0);
+        assert_eq!(median(&mut [4, 1, 3, 10]), 3.5);
+        assert_eq!(median(&mut [7]), 7.0);
+        assert_eq!(median(&mut [2, 2, 2, 9]), 2.0);
+        assert!(median(&mut []).is_nan());
+        // short (rank counting) and long (selection) paths agree with a sort
+        let mut x: i64 = 7;
+        for n in 1..80usize {
+            let v: Vec<i64> = (0..n)
+                .map(|_| {
+                    x = (x * 1_103_515_245 + 12_345) % 2_147_483_648;
+                    x % 13
+                })
+                .collect();
+            let mut sorted = v.clone();
+            sorted.sort_unstable();
+            let want = (sorted[(n - 1) / 2] as f64 + sorted[n / 2] as f64) / 2.0;
+            assert_eq!(median(&mut v.clone()), want, "{v:?}");
+        }
+    }
+
+    #[test]
+    fn every_column_on_a_small_log() {
+        // customer 0: visit day 0, purchases day 1 (P0, 10), day 5 (P1, 20), day 33 (P0, -4 refund
+        // is a purchase row), visit day 40 with a refund of -1, an event after as_of.
+        // customer 1: only visits. customer 2: no events at all.
+        let indptr = [0i64, 6, 8, 8];
+        let ts = [0, D, 5 * D, 33 * D, 40 * D, 90 * D, 2 * D, 3 * D];
+        let purchase = [false, true, true, true, false, true, false, false];
+        let amount = [0.0, 10.0, 20.0, -4.0, -1.0, 100.0, 7.0, 0.0];
+        let product = [1i32, 0, 1, 0, -1, 1, 1, -1];
+        let g = Grouped::new(&indptr, &ts).unwrap();
+        let spec = SummarySpec {
+            purchase_mask: Some(&purchase),
+            amount: Some(&amount),
+            product: Some((&product, 2)),
+            as_of: 50 * D,
+        };
+        let s = customer_summary(&g, &utc(Period::Month), &spec).unwrap();
+        assert_eq!(s.first, vec![0, 2 * D, NONE]);
+        assert_eq!(s.last, vec![40 * D, 3 * D, NONE]);
+        assert_eq!(s.n_events, vec![5, 2, 0]);
+        assert_eq!(s.n_purchases, vec![3, 0, 0]);
+        assert_eq!(s.n_periods, vec![2, 1, 0]);
+        assert_eq!(s.revenue, vec![25.0, 0.0, 0.0]);
+        assert_eq!(s.n_products, vec![2, 0, 0]);
+        assert_eq!(s.first_purchase, vec![D, NONE, NONE]);
+        assert_eq!(s.last_purchase, vec![33 * D, NONE, NONE]);
+        assert_eq!(s.median_gap_days[0], 16.0); // gaps 4 and 28 days
+        assert!(s.median_gap_days[1].is_nan() && s.median_gap_days[2].is_nan());
+        assert_eq!(s.recency_days[0], 17.0);
+        assert!(s.recency_days[1].is_nan());
+        assert_eq!(s.tenure_days[..2], [50.0, 48.0]);
+        assert!(s.tenure_days[2].is_nan());
+    }
+
+    #[test]
+    fn without_optional_columns_every_event_is_a_purchase() {
+        let indptr = [0i64, 3];
+        let ts = [0, 12 * 3600 * 1_000_000, 3 * D];
+        let g = Grouped::new(&indptr, &ts).unwrap();
+        let spec = SummarySpec { purchase_mask: None, amount: None, product: None, as_of: 3 * D };
+        let s = customer_summary(&g, &utc(Period::Day), &spec).unwrap();
+        assert_eq!((s.n_purchases[0], s.n_periods[0], s.n_products[0]), (3, 2, 0));
+        assert!(s.revenue[0].is_nan());
+        assert_eq!(s.median_gap_days[0], 1.5); // gaps 0.5 and 2.5 days
+        assert_eq!(s.recency_days[0], 0.0);
+    }
+
+    #[test]
+    fn periods_follow_the_local_calendar() {
+        // 2024-01-31 23:30 UTC is February 1st in Paris.
+        let t = 1_706_743_800 * 1_000_000;
+        let indptr = [0i64, 2];
+        let ts = [t - 2 * D, t];
+        let g = Grouped::new(&indptr, &ts).unwrap();
+        let spec = SummarySpec { purchase_mask: None, amount: None, product: None, as_of: t };
+        let utc = Calendar::new("UTC", Period::Month, t - 2 * D, t).unwrap();
+        let paris = Calendar::new("Europe/Paris", Period::Month, t - 2 * D, t).unwrap();
+        assert_eq!(customer_summary(&g, &utc, &spec).unwrap().n_periods, vec![1]);
+        assert_eq!(customer_summary(&g, &paris, &spec).unwrap().n_periods, vec![2]);
+    }
+
+    #[test]
+    fn same_rows_across_chunks_and_thread_counts() {
+        let n = 3 * CHUNK + 17;
+        let mut indptr = vec![0i64];
+        let mut ts = vec![];
+        for c in 0..n {
+            for k in 0..(c % 5) {
+                ts.push(((c * 7 + k * 13) % 300) as i64 * D / 3 + k as i64 * D);
+            }
+            let run = indptr.len() - 1;
+            let lo = indptr[run] as usize;
+            ts[lo..].sort_unstable();
+            indptr.push(ts.len() as i64);
+        }
+        let amount: Vec<f64> = (0..ts.len()).map(|i| (i % 11) as f64 - 2.5).collect();
+        let product: Vec<i32> = (0..ts.len()).map(|i| (i % 4) as i32 - 1).collect();
+        let g = Grouped::new(&indptr, &ts).unwrap();
+        let spec = SummarySpec { purchase_mask: None, amount: Some(&amount), product: Some((&product, 3)), as_of: 200 * D };
+        let cal = utc(Period::Week(0));
+        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let a = one.install(|| customer_summary(&g, &cal, &spec).unwrap());
+        let b = customer_summary(&g, &cal, &spec).unwrap();
+        assert_eq!(format!("{a:?}"), format!("{b:?}")); // NaN-aware equality
+        // the stamps of one chunk never leak into the next customer's product count
+        for c in 0..n {
+            let bought: std::collections::BTreeSet<i32> =
+                g.range(c).filter(|&i| ts[i] <= 200 * D && product[i] >= 0).map(|i| product[i]).collect();
+            assert_eq!(a.n_products[c], bought.len() as i64, "customer {c}");
+        }
+    }
+
+    #[test]
+    fn rejects_misaligned_columns() {
+        let indptr = [0i64, 2];
+        let ts = [0, D];
+        let g = Grouped::new(&indptr, &ts).unwrap();
+        let cal = utc(Period::Month);
+        let short = [1.0];
+        let spec = SummarySpec { purchase_mask: None, amount: Some(&short), product: None, as_of: D };
+        assert!(matches!(customer_summary(&g, &cal, &spec), Err(KernelError::LengthMismatch(_))));
+        let codes = [0i32, 5];
+        let spec = SummarySpec { purchase_mask: None, amount: None, product: Some((&codes, 2)), as_of: D };
+        assert!(matches!(customer_summary(&g, &cal, &spec), Err(KernelError::OutOfRange(_))));
+    }
+}

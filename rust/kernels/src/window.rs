@@ -1,0 +1,513 @@
+//! Windowed aggregation: the active base per period (start, end, kept, new) with revenue
+//! and orders, and the daily rolling count of active customers.
+//!
+//! A customer is *active at instant b* when it has an active event in `[b - W, b)`. Each
+//! event therefore makes its customer active over a contiguous run of boundaries (or of
+//! days, for the rolling count); per customer the runs are merged while walking its
+//! time-sorted events, and each merged run adds one to a difference array. No hashing,
+//! no sorting and no allocation per event; partial arrays are reduced in chunk order.
+use crate::calendar::{Calendar, MAX_US};
+use crate::{check_len, par_customer_chunks, Grouped, KernelError, Result};
+
+/// The length of the activity window `W`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActivityWindow {
+    /// One calendar period: active at the end of `p` <=> an event in `p`.
+    Period,
+    /// A duration in microseconds (> 0).
+    Duration(i64),
+}
+
+/// What [`period_kpis`] reads besides the grouped events and the calendar.
+#[derive(Debug, Clone, Copy)]
+pub struct KpiSpec<'a> {
+    pub window: ActivityWindow,
+    /// Per event: makes its customer active. `None` = every event.
+    pub active_mask: Option<&'a [bool]>,
+    /// Per event: is a purchase (an order). `None` = every event.
+    pub purchase_mask: Option<&'a [bool]>,
+    /// Per event amount: revenue sums it over purchases and refunds (negative amounts).
+    pub amount: Option<&'a [f64]>,
+    /// Events after this instant are ignored.
+    pub as_of: i64,
+}
+
+/// Per period `p` (index `p - first_period`), from the period of the first event to the
+/// period of `as_of`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeriodKpis {
+    pub first_period: i64,
+    /// `n + 1` UTC instants: the start of every period and the end of the last.
+    pub boundaries: Vec<i64>,
+    /// Active at the start of `p` (boundary `p`).
+    pub active_start: Vec<i64>,
+    /// Active at the end of `p` (boundary `p + 1`).
+    pub active_end: Vec<i64>,
+    /// Active at both.
+    pub kept: Vec<i64>,
+    /// First active event in `p` and active at its end.
+    pub new: Vec<i64>,
+    /// At least one active event in `p`.
+    pub active: Vec<i64>,
+    /// Purchases in `p`.
+    pub orders: Vec<i64>,
+    /// Sum of amounts of purchases and refunds in `p` (zeros without amounts).
+    pub revenue: Vec<f64>,
+}
+
+/// Per-chunk partial sums of [`period_kpis`].
+struct KpiAcc {
+    diff_active: Vec<i64>, // over boundaries 0..=n (+1 slot)
+    diff_kept: Vec<i64>,   // over periods 0..n (+1 slot)
+    new: Vec<i64>,
+    active: Vec<i64>,
+    orders: Vec<i64>,
+    revenue: Vec<f64>,
+}
+
+impl KpiAcc {
+    fn new(n: usize) -> Self {
+        KpiAcc {
+            diff_active: vec![0; n + 2],
+            diff_kept: vec![0; n + 1],
+            new: vec![0; n],
+            active: vec![0; n],
+            orders: vec![0; n],
+            revenue: vec![0.0; n],
+        }
+    }
+
+    /// A customer active at every boundary of `lo..=hi`: kept over periods `lo..hi`.
+    #[inline]
+    fn add_run(&mut self, lo: usize, hi: usize) {
+        self.diff_active[lo] += 1;
+        self.diff_active[hi + 1] -= 1;
+        if hi > lo {
+            self.diff_kept[lo] += 1;
+            self.diff_kept[hi] -= 1;
+        }
+    }
+
+    fn merge(&mut self, other: KpiAcc) {
+        fn add<T: Copy + std::ops::AddAssign>(a: &mut [T], b: &[T]) {
+            a.iter_mut().zip(b).for_each(|(x, &y)| *x += y);
+        }
+        add(&mut self.diff_active, &other.diff_active);
+        add(&mut self.diff_kept, &other.diff_kept);
+        add(&mut self.new, &other.new);
+        add(&mut self.active, &other.active);
+        add(&mut self.orders, &other.orders);
+        add(&mut self.revenue, &other.revenue);
+    }
+}
+
+fn prefix_sums(diff: &[i64], n: usize) -> Vec<i64> {
+    diff[..n]
+        .iter()
+        .scan(0i64, |acc, &d| {
+            *acc += d;
+            Some(*acc)
+        })
+        .collect()
+}
+
+/// Index of the last boundary `<= x` (0 when none): the period of `x` gives it directly
+/// (`b_{period(x)} <= x < b_{period(x) + 1}`); the two checks only move it in zones whose
+/// clocks turn back across a local midnight, where that identity can fail.
+#[inline]
+fn last_boundary_at_or_before(cal: &Calendar, bounds: &[i64], p_lo: i64, x: i64) -> usize {
+    let n = bounds.len() - 1;
+    let mut k = (cal.period_of(x) - p_lo).clamp(0, n as i64) as usize;
+    while k < n && bounds[k + 1] <= x {
+        k += 1;
+    }
+    while k > 0 && bounds[k] > x {
+        k -= 1;
+    }
+    k
+}
+
+/// Earliest event at or before `as_of` over all customers.
+fn first_instant(g: &Grouped, as_of: i64) -> Option<i64> {
+    par_customer_chunks(g.n_customers(), |r| {
+        r.filter(|&c| g.indptr[c + 1] > g.indptr[c]).map(|c| g.ts[g.indptr[c] as usize]).filter(|&t| t <= as_of).min()
+    })
+    .into_iter()
+    .flatten()
+    .min()
+}
+
+/// The active base per period. With `b_k` the start instant of period `first_period + k`
+/// and `A_k` the customers active at `b_k` (an active event in `[b_k - W, b_k)`):
+/// `active_start[p] = |A_p|`, `active_end[p] = |A_{p+1}|`, `kept[p] = |A_p ∩ A_{p+1}|`,
+/// `new[p]` = customers whose first active event is in `p` and who are in `A_{p+1}`.
+/// `active`, `orders` and `revenue` count the events inside `p`.
+///
+/// ```
+/// use fidelite_kernels::{calendar::{Calendar, Period}, window::*, Grouped, US_PER_DAY};
+/// let d = US_PER_DAY;
+/// // customer 0 buys on days 0 and 1, customer 1 on day 1: days are the periods
+/// let (indptr, ts) = ([0i64, 2, 3], [0, d, d]);
+/// let g = Grouped::new(&indptr, &ts).unwrap();
+/// let cal = Calendar::new("UTC", Period::Day, 0, 2 * d).unwrap();
+/// let spec = KpiSpec { window: ActivityWindow::Period, active_mask: None, purchase_mask: None,
+///     amount: None, as_of: d };
+/// let k = period_kpis(&g, &cal, &spec).unwrap();
+/// assert_eq!((k.active_start, k.active_end, k.kept, k.new), (vec![0, 1], vec![1, 2], vec![0, 1], vec![1, 1]));
+/// ```
+pub fn period_kpis(g: &Grouped, cal: &Calendar, spec: &KpiSpec) -> Result<PeriodKpis> {
+    let n_ev = g.ts.len();
+    check_len("active_mask", spec.active_mask, n_ev)?;
+    check_len("purchase_mask", spec.purchase_mask, n_ev)?;
+    check_len("amount", spec.amount, n_ev)?;
+    if let ActivityWindow::Duration(w) = spec.window {
+        if w <= 0 {
+            return Err(KernelError::InvalidParameter(format!(
+                "the activity window must be longer than zero, got {w} µs; pass e.g. \"90D\""
+            )));
+        }
+    }
+    let as_of = spec.as_of;
+    let p_hi = cal.period_of(as_of);
+    let Some(t_lo) = first_instant(g, as_of) else {
+        return Ok(PeriodKpis {
+            first_period: p_hi,
+            boundaries: vec![],
+            active_start: vec![],
+            active_end: vec![],
+            kept: vec![],
+            new: vec![],
+            active: vec![],
+            orders: vec![],
+            revenue: vec![],
+        });
+    };
+    let p_lo = cal.period_of(t_lo);
+    let n = (p_hi - p_lo + 1) as usize;
+    let bounds: Vec<i64> = (0..=n as i64).map(|k| cal.period_start_instant(p_lo + k)).collect();
+    let parts = par_customer_chunks(g.n_customers(), |r| {
+        let mut acc = KpiAcc::new(n);
+        for c in r {
+            let mut run: Option<(usize, usize)> = None;
+            let mut first_k = usize::MAX; // boundary right after the first active event
+            let mut is_new = false;
+            let mut last_active = usize::MAX;
+            for i in g.range(c) {
+                let t = g.ts[i];
+                if t > as_of {
+                    break;
+                }
+                let p = (cal.period_of(t) - p_lo) as usize;
+                if spec.purchase_mask.is_none_or(|m| m[i]) {
+                    acc.orders[p] += 1;
+                    if let Some(a) = spec.amount {
+                        acc.revenue[p] += a[i];
+                    }
+                } else if let Some(a) = spec.amount {
+                    if a[i] < 0.0 {
+                        acc.revenue[p] += a[i];
+                    }
+                }
+                if spec.active_mask.is_some_and(|m| !m[i]) {
+                    continue;
+                }
+                if last_active != p {
+                    acc.active[p] += 1;
+                    last_active = p;
+                }
+                // boundaries b_k with t < b_k <= t + W
+                let lo = p + 1;
+                let hi = match spec.window {
+                    ActivityWindow::Period => lo,
+                    ActivityWindow::Duration(w) => last_boundary_at_or_before(cal, &bounds, p_lo, t.saturating_add(w).min(MAX_US)),
+                };
+                if first_k == usize::MAX {
+                    first_k = lo;
+                }
+                if lo == first_k && hi >= lo {
+                    is_new = true;
+                }
+                if hi < lo {
+                    continue;
+                }
+                run = match run {
+                    Some((a, b)) if lo <= b + 1 => Some((a, b.max(hi))),
+                    Some((a, b)) => {
+                        acc.add_run(a, b);
+                        Some((lo, hi))
+                    }
+                    None => Some((lo, hi)),
+                };
+            }
+            if let Some((a, b)) = run {
+                acc.add_run(a, b);
+            }
+            if is_new {
+                acc.new[first_k - 1] += 1;
+            }
+        }
+        acc
+    });
+    let mut total = KpiAcc::new(n);
+    for part in parts {
+        total.merge(part);
+    }
+    let boundary_active = prefix_sums(&total.diff_active, n + 1);
+    Ok(PeriodKpis {
+        first_period: p_lo,
+        boundaries: bounds,
+        active_start: boundary_active[..n].to_vec(),
+        active_end: boundary_active[1..].to_vec(),
+        kept: prefix_sums(&total.diff_kept, n),
+        new: total.new,
+        active: total.active,
+        orders: total.orders,
+        revenue: total.revenue,
+    })
+}
+
+/// Distinct active customers per local day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RollingActive {
+    /// Local day (days since 1970-01-01) of `active[0]`.
+    pub first_day: i64,
+    pub active: Vec<i64>,
+}
+
+/// For every local day `d` from the day of the first event to the day of `as_of`: the
+/// customers with an active event (passing `mask`, at or before `as_of`) on one of the
+/// local days `d - window_days + 1 ..= d`.
+///
+/// ```
+/// use fidelite_kernels::{calendar::{Calendar, Period}, window::*, Grouped, US_PER_DAY};
+/// let d = US_PER_DAY;
+/// let (indptr, ts) = ([0i64, 2, 3], [0, 3 * d, d]);
+/// let g = Grouped::new(&indptr, &ts).unwrap();
+/// let cal = Calendar::new("UTC", Period::Day, 0, 4 * d).unwrap();
+/// let r = rolling_active(&g, &cal, None, 4 * d, 2).unwrap();
+/// assert_eq!((r.first_day, r.active), (0, vec![1, 2, 1, 1, 1]));
+/// ```
+pub fn rolling_active(g: &Grouped, cal: &Calendar, mask: Option<&[bool]>, as_of: i64, window_days: i64) -> Result<RollingActive> {
+    check_len("mask", mask, g.ts.len())?;
+    if window_days < 1 {
+        return Err(KernelError::InvalidParameter(format!(
+            "the rolling window must be at least one day, got {window_days}; pass e.g. \"30D\""
+        )));
+    }
+    let last_day = cal.local_day(as_of);
+    let Some(t_lo) = first_instant(g, as_of) else {
+        return Ok(RollingActive { first_day: last_day, active: vec![] });
+    };
+    let first_day = cal.local_day(t_lo);
+    let n = (last_day - first_day + 1) as usize;
+    let span = window_days.min(n as i64 + 1) - 1; // a run never needs to reach past the last day
+    let parts = par_customer_chunks(g.n_customers(), |r| {
+        let mut diff = vec![0i64; n + 1];
+        for c in r {
+            let mut run: Option<(i64, i64)> = None;
+            for i in g.range(c) {
+                let t = g.ts[i];
+                if t > as_of {
+                    break;
+                }
+                if mask.is_some_and(|m| !m[i]) {
+                    continue;
+                }
+                // clamp: a zone that moves its date backwards could place a day before the first
+                let e = (cal.local_day(t) - first_day).max(0);
+                run = match run {
+                    Some((a, b)) if e <= b + 1 => Some((a, b.max(e + span))),
+                    Some((a, b)) => {
+                        diff[a as usize] += 1;
+                        diff[(b.min(n as i64 - 1) + 1) as usize] -= 1;
+                        Some((e, e + span))
+                    }
+                    None => Some((e, e + span)),
+                };
+            }
+            if let Some((a, b)) = run {
+                diff[a as usize] += 1;
+                diff[(b.min(n as i64 - 1) + 1) as usize] -= 1;
+            }
+        }
+        diff
+    });
+    let mut total = vec![0i64; n + 1];
+    for part in parts {
+        total.iter_mut().zip(&part).for_each(|(x, &y)| *x += y);
+    }
+    Ok(RollingActive { first_day, active: prefix_sums(&total, n) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::Period;
+    use crate::{CHUNK, US_PER_DAY};
+
+    const D: i64 = US_PER_DAY;
+
+    fn log(runs: &[&[i64]]) -> (Vec<i64>, Vec<i64>) {
+        let mut indptr = vec![0i64];
+        let mut ts = vec![];
+        for r in runs {
+            let mut r = r.to_vec();
+            r.sort_unstable();
+            ts.extend(r);
+            indptr.push(ts.len() as i64);
+        }
+        (indptr, ts)
+    }
+
+    fn spec(window: ActivityWindow, as_of: i64) -> KpiSpec<'static> {
+        KpiSpec { window, active_mask: None, purchase_mask: None, amount: None, as_of }
+    }
+
+    /// Brute force over boundaries: the definition, customer by customer.
+    fn brute(g: &Grouped, k: &PeriodKpis, w: ActivityWindow, as_of: i64, cal: &Calendar) -> Vec<[i64; 4]> {
+        let n = k.boundaries.len() - 1;
+        let active_at = |c: usize, b: usize| {
+            g.range(c).any(|i| {
+                let t = g.ts[i];
+                t <= as_of
+                    && match w {
+                        ActivityWindow::Period => cal.period_of(t) == k.first_period + b as i64 - 1,
+                        ActivityWindow::Duration(w) => k.boundaries[b] - w <= t && t < k.boundaries[b],
+                    }
+            })
+        };
+        (0..n)
+            .map(|p| {
+                let mut row = [0i64; 4];
+                for c in 0..g.n_customers() {
+                    let (s, e) = (active_at(c, p), active_at(c, p + 1));
+                    let first = g.range(c).map(|i| g.ts[i]).find(|&t| t <= as_of);
+                    let new = first.is_some_and(|t| cal.period_of(t) == k.first_period + p as i64) && e;
+                    row[0] += s as i64;
+                    row[1] += e as i64;
+                    row[2] += (s && e) as i64;
+                    row[3] += new as i64;
+                }
+                row
+            })
+            .collect()
+    }
+
+    #[test]
+    fn worked_example_of_metrics_md() {
+        // 100 customers active in January; 90 come back in February, 10 new ones arrive.
+        let mut runs: Vec<Vec<i64>> = (0..100).map(|c| if c < 90 { vec![c * 3600_000_000, 40 * D] } else { vec![D] }).collect();
+        runs.extend((0..10).map(|_| vec![45 * D]));
+        let refs: Vec<&[i64]> = runs.iter().map(|r| r.as_slice()).collect();
+        let (indptr, ts) = log(&refs);
+        let g = Grouped::new(&indptr, &ts).unwrap();
+        let cal = Calendar::new("UTC", Period::Month, 0, 59 * D).unwrap();
+        let k = period_kpis(&g, &cal, &spec(ActivityWindow::Period, 58 * D)).unwrap();
+        assert_eq!(k.first_period, 1970 * 12);
+        assert_eq!((k.active_start[1], k.active_end[1], k.new[1], k.kept[1]), (100, 100, 10, 90));
+        assert_eq!(k.active_end[0], 100);
+    }
+
+    #[test]
+    fn matches_brute_force_for_windows_and_calendars() {
+        let runs: Vec<Vec<i64>> = (0..60)
+            .map(|c: i64| (0..(c % 6)).map(|j| ((c * 37 + j * 101) % 400) * D / 4 + (c * j % 7) * 3_600_000_000).collect())
+            .collect();
+        let refs: Vec<&[i64]> = runs.iter().map(|r| r.as_slice()).collect();
+        let (indptr, ts) = log(&refs);
+        let g = Grouped::new(&indptr, &ts).unwrap();
+        for (tz, period) in [("UTC", Period::Month), ("Europe/Paris", Period::Week(6)), ("America/New_York", Period::Day)] {
+            for w in [ActivityWindow::Period, ActivityWindow::Duration(D), ActivityWindow::Duration(45 * D), ActivityWindow::Duration(7 * D + 5)] {
+                for as_of in [70 * D + 3, 101 * D] {
+                    let cal = Calendar::new(tz, period, 0, 200 * D).unwrap();
+                    let k = period_kpis(&g, &cal, &spec(w, as_of)).unwrap();
+                    let want = brute(&g, &k, w, as_of, &cal);
+                    for (p, row) in want.iter().enumerate() {
+                        let got = [k.active_start[p], k.active_end[p], k.kept[p], k.new[p]];
+                        assert_eq!(&got, row, "{tz} {period:?} {w:?} {as_of} period {p}");
+                    }
+                    assert_eq!(k.active_end[..k.active_end.len() - 1], k.active_start[1..]);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn orders_revenue_active_and_masks() {
+        // one customer: visit day 0 (active only), purchase day 1 (10), refund visit day 2 (-3), purchase day 40
+        let (indptr, ts) = log(&[&[0, D, 2 * D, 40 * D]]);
+        let g = Grouped::new(&indptr, &ts).unwrap();
+        let cal = Calendar::new("UTC", Period::Month, 0, 60 * D).unwrap();
+        let purchase = [false, true, false, true];
+        let amount = [0.0, 10.0, -3.0, 5.0];
+        let visits = [true, false, true, false];
+        let s = KpiSpec {
+            window: ActivityWindow::Period,
+            active_mask: Some(&visits),
+            purchase_mask: Some(&purchase),
+            amount: Some(&amount),
+            as_of: 50 * D,
+        };
+        let k = period_kpis(&g, &cal, &s).unwrap();
+        assert_eq!(k.orders, vec![1, 1]);
+        assert_eq!(k.revenue, vec![7.0, 5.0]);
+        assert_eq!(k.active, vec![1, 0]);
+        assert_eq!(k.active_end, vec![1, 0]);
+        assert_eq!(k.new, vec![1, 0]);
+    }
+
+    #[test]
+    fn short_window_can_leave_a_first_timer_inactive_at_period_end() {
+        let (indptr, ts) = log(&[&[2 * D], &[29 * D]]);
+        let g = Grouped::new(&indptr, &ts).unwrap();
+        let cal = Calendar::new("UTC", Period::Month, 0, 40 * D).unwrap();
+        let k = period_kpis(&g, &cal, &spec(ActivityWindow::Duration(7 * D), 40 * D)).unwrap();
+        assert_eq!((k.active_end[0], k.new[0]), (1, 1));
+        assert_eq!(k.active_start[1], 1);
+        assert!(period_kpis(&g, &cal, &spec(ActivityWindow::Duration(0), 40 * D)).is_err());
+    }
+
+    #[test]
+    fn empty_when_as_of_precedes_every_event() {
+        let (indptr, ts) = log(&[&[5 * D], &[]]);
+        let g = Grouped::new(&indptr, &ts).unwrap();
+        let cal = Calendar::new("UTC", Period::Day, 0, 6 * D).unwrap();
+        let k = period_kpis(&g, &cal, &spec(ActivityWindow::Period, D)).unwrap();
+        assert!(k.active_end.is_empty() && k.boundaries.is_empty());
+        assert!(rolling_active(&g, &cal, None, D, 3).unwrap().active.is_empty());
+    }
+
+    #[test]
+    fn rolling_matches_brute_force() {
+        let runs: Vec<Vec<i64>> =
+            (0..(CHUNK as i64 + 40)).map(|c| (0..(c % 4)).map(|j| ((c * 13 + j * 29) % 97) * D / 2 + j * 7_000_000).collect()).collect();
+        let refs: Vec<&[i64]> = runs.iter().map(|r| r.as_slice()).collect();
+        let (indptr, ts) = log(&refs);
+        let g = Grouped::new(&indptr, &ts).unwrap();
+        let mask: Vec<bool> = (0..ts.len()).map(|i| i % 3 != 0).collect();
+        for tz in ["UTC", "Asia/Kolkata"] {
+            let cal = Calendar::new(tz, Period::Day, 0, 60 * D).unwrap();
+            for w in [1, 2, 7, 30, 500] {
+                for m in [None, Some(mask.as_slice())] {
+                    let as_of = 41 * D + 5;
+                    let r = rolling_active(&g, &cal, m, as_of, w).unwrap();
+                    for (k, &got) in r.active.iter().enumerate() {
+                        let d = r.first_day + k as i64;
+                        let want = (0..g.n_customers())
+                            .filter(|&c| {
+                                g.range(c).any(|i| {
+                                    let e = cal.local_day(g.ts[i]);
+                                    g.ts[i] <= as_of && m.is_none_or(|m| m[i]) && d - w < e && e <= d
+                                })
+                            })
+                            .count() as i64;
+                        assert_eq!(got, want, "{tz} w={w} day {d}");
+                    }
+                    assert_eq!(r.first_day + r.active.len() as i64 - 1, cal.local_day(as_of));
+                }
+            }
+        }
+        let cal = Calendar::new("UTC", Period::Day, 0, 60 * D).unwrap();
+        assert!(rolling_active(&g, &cal, None, D, 0).is_err());
+    }
+}

@@ -1,0 +1,370 @@
+"""fidelite against pandas / polars / DuckDB / lifetimes on the same in-memory data
+(/work/shared/PERFORMANCE.md). Run by ``make bench`` (``BENCH_ARGS="--customers 100000"``).
+
+For each query: our time end to end (EventLog built from the numpy columns, ids
+factorised, then the query) and on a prepared EventLog (query only), and each peer's
+time on frames built before timing; every peer's result is checked equal to ours before
+its time counts (a mismatch aborts). Then linear growth (the cohort matrix at N/10 and N
+customers), the peak memory of building the EventLog (fresh process, RSS), and where the
+end-to-end time goes, stage by stage.
+
+    .venv/bin/python tests/benchmarks/bench.py --customers 1000000 --repeat 3 --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+import fidelite
+from fidelite import _core
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from queries import QUERIES, Frames, Query, compare  # noqa: E402
+from stages import profile  # noqa: E402
+
+TARGET_E2E = 5.0  # fastest peer / ours, end to end
+TARGET_PREPARED = 20.0  # fastest peer / ours, on a prepared EventLog
+TARGET_GROWTH = 1.1  # (time ratio / event ratio) for 10x the customers
+SECTIONS = ("queries", "growth", "memory", "stages")
+
+
+class Mismatch(SystemExit):
+    pass
+
+
+# ------------------------------------------------------------------------------- context
+
+
+def machine() -> dict[str, Any]:
+    model = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "?")
+    except OSError:
+        pass
+    mem = 0
+    try:
+        with open("/proc/meminfo") as f:
+            mem = int(next(line.split()[1] for line in f if line.startswith("MemTotal"))) * 1024
+    except (OSError, StopIteration):
+        pass
+    versions = {"python": platform.python_version(), "numpy": np.__version__, "fidelite": fidelite.__version__}
+    for name in ("pandas", "polars", "duckdb", "pyarrow", "lifetimes"):
+        try:
+            versions[name] = __import__(name).__version__
+        except ImportError:
+            versions[name] = "not installed"
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "usable_cores": len(os.sched_getaffinity(0)),
+        "memory_bytes": mem,
+        "load_average": os.getloadavg(),
+        "fidelite_build": getattr(_core, "build_profile", "?"),
+        "versions": versions,
+    }
+
+
+def print_machine(m: dict[str, Any]) -> None:
+    v = m["versions"]
+    print(f"machine: {m['cpu']}, {m['cores']} cores ({m['usable_cores']} usable), "
+          f"{m['memory_bytes'] / 2**30:.1f} GiB RAM, load average {' '.join(f'{x:.2f}' for x in m['load_average'])}")
+    print(f"fidelite {v['fidelite']} ({m['fidelite_build']} build); " + ", ".join(f"{k} {v[k]}" for k in v if k != "fidelite"))
+
+
+def event_data(n_customers: int, seed: int, columns: set[str]) -> dict[str, np.ndarray]:
+    """The demo shop's event columns (only ``columns``), as numpy arrays."""
+    events = fidelite.datasets.demo_shop(n_customers, seed=seed, frame="numpy").events
+    data = {k: np.ascontiguousarray(events[k]) for k in ("customer_id", "timestamp", "amount", "event") if k in columns}
+    del events
+    gc.collect()
+    return data
+
+
+def describe(data: dict[str, np.ndarray], n_customers: int) -> dict[str, Any]:
+    ids, ts = data["customer_id"], data["timestamp"]
+    return {
+        "customers_requested": n_customers,
+        "events": len(ids),
+        "customers_with_events": int(len(np.unique(ids))),
+        "id_range": [int(ids.min()), int(ids.max())],
+        "first": str(ts.min()),
+        "last": str(ts.max()),
+        "input_bytes": {k: int(v.nbytes) for k, v in data.items()},
+    }
+
+
+def print_data(d: dict[str, Any]) -> None:
+    cols = ", ".join(f"{k} {v / 2**20:.0f} MiB" for k, v in d["input_bytes"].items())
+    print(f"data: demo_shop({d['customers_requested']:,}): {d['events']:,} events, {d['customers_with_events']:,} customers "
+          f"with events (ids {d['id_range'][0]:,}..{d['id_range'][1]:,}, unsorted), {d['first'][:10]} .. {d['last'][:10]}; "
+          f"input columns {cols}")
+
+
+# ------------------------------------------------------------------------------- queries
+
+
+def interleaved(contenders: dict[str, Callable[[], Any]], repeat: int, check: Callable[[str, Any], None],
+                cpu: dict[str, float] | None = None) -> dict[str, float]:
+    """Best of ``repeat`` wall-clock seconds per contender, the contenders taking turns
+    within each round (so that a burst of load on the shared machine hits all of them
+    alike); ``check(name, result)`` runs on each first result (it raises on a mismatch).
+    ``cpu`` receives the best process CPU seconds (all threads) of each contender."""
+    best = {name: float("inf") for name in contenders}
+    best_cpu = {name: float("inf") for name in contenders}
+    for round_ in range(repeat):
+        for name, fn in contenders.items():
+            gc.collect()
+            c0, t0 = time.process_time(), time.perf_counter()
+            out = fn()
+            best[name] = min(best[name], time.perf_counter() - t0)
+            best_cpu[name] = min(best_cpu[name], time.process_time() - c0)
+            if round_ == 0:
+                check(name, out)
+            del out
+    if cpu is not None:
+        cpu.update(best_cpu)
+    return best
+
+
+def run_query(q: Query, data: dict[str, np.ndarray], frames: Frames, logs: dict[tuple[str, ...], Any],
+              repeat: int, peers: list[str] | None) -> dict[str, Any]:
+    cols = {c: data[c] for c in q.columns}
+    if q.columns not in logs:
+        logs[q.columns] = fidelite.EventLog(cols)
+    log = logs[q.columns]
+    ours = q.canon(q.ours(log))  # the reference every timed result is checked against
+    chosen = {name: p for name, p in q.peers.items() if peers is None or name in peers}
+    contenders: dict[str, Callable[[], Any]] = {
+        "ours_e2e": lambda: q.ours(fidelite.EventLog(cols)),
+        "ours_prepared": lambda: q.ours(log),
+    }
+    for name, peer in chosen.items():
+        contenders[name] = (lambda peer: lambda: peer.run(frames))(peer)
+
+    def check(name: str, result: Any) -> None:
+        if name.startswith("ours_"):
+            diff = compare(ours, q.canon(result))
+            if diff:
+                raise Mismatch(f"MISMATCH in {q.name}: our {name} result differs from the prepared one: {diff}")
+            return
+        peer = chosen[name]
+        try:
+            theirs = peer.canon(result, ours)
+        except Exception as exc:  # a peer output we cannot read is a mismatch too
+            raise Mismatch(f"MISMATCH in {q.name}: cannot read the {name} result: {exc!r}") from exc
+        diff = compare(ours, theirs, peer.checks)
+        if diff:
+            raise Mismatch(f"MISMATCH in {q.name}: {name} disagrees with fidelite: {diff}")
+
+    cpu: dict[str, float] = {}
+    load = os.getloadavg()[0]
+    best = interleaved(contenders, repeat, check, cpu)
+    e2e, prepared = best.pop("ours_e2e"), best.pop("ours_prepared")
+    out: dict[str, Any] = {"title": q.title, "columns": list(q.columns), "ours_e2e": e2e, "ours_prepared": prepared,
+                           "peers": best, "cpu_seconds": cpu, "load_average_1min": [load, os.getloadavg()[0]]}
+    notes = {name: p.note for name, p in chosen.items() if p.note}
+    if notes:
+        out["notes"] = notes
+    if best:
+        fastest = min(best, key=best.__getitem__)
+        t = best[fastest]
+        out.update(fastest_peer=fastest, ratio_e2e=t / e2e, ratio_prepared=t / prepared,
+                   met_e2e=t / e2e >= TARGET_E2E, met_prepared=t / prepared >= TARGET_PREPARED)
+    return out
+
+
+def fmt_s(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def print_table(results: dict[str, dict[str, Any]], peer_names: list[str]) -> None:
+    head = ["query", "ours e2e", "ours prepared", *peer_names, "fastest/ours e2e", "fastest/ours prepared"]
+    rows = []
+    for name, r in results.items():
+        row = [name, fmt_s(r["ours_e2e"]), fmt_s(r["ours_prepared"]), *[fmt_s(r["peers"].get(p)) for p in peer_names]]
+        if "fastest_peer" in r:
+            row.append(f"{r['ratio_e2e']:.2f}x {'met' if r['met_e2e'] else 'NOT met'}")
+            row.append(f"{r['ratio_prepared']:.1f}x {'met' if r['met_prepared'] else 'NOT met'}")
+        else:
+            row += ["no peer", "no peer"]
+        rows.append(row)
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
+    line = lambda cells: "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))  # noqa: E731
+    print(line(head))
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        print(line(row))
+    print(f"targets: fastest peer / ours >= {TARGET_E2E:g}x end to end, >= {TARGET_PREPARED:g}x on a prepared EventLog; "
+          "every peer result was checked equal to ours before its time counted")
+    for name, r in results.items():
+        if "fastest_peer" in r:
+            print(f"  {name}: fastest peer {r['fastest_peer']} {fmt_s(r['peers'][r['fastest_peer']])}; "
+                  f"end to end {r['ratio_e2e']:.2f}x ({'met' if r['met_e2e'] else 'NOT met'}), "
+                  f"prepared {r['ratio_prepared']:.1f}x ({'met' if r['met_prepared'] else 'NOT met'})")
+        for peer, note in r.get("notes", {}).items():
+            print(f"    note on {peer}: {note}")
+    print("process CPU seconds (all threads; steadier than wall time when the machine is loaded):")
+    for name, r in results.items():
+        c = r["cpu_seconds"]
+        print(f"  {name}: ours e2e {c['ours_e2e']:.3f}, prepared {c['ours_prepared']:.3f}; "
+              + ", ".join(f"{p} {c[p]:.3f}" for p in peer_names if p in c))
+
+
+# ------------------------------------------------------------------------------- growth / memory
+
+
+def growth(n_customers: int, seed: int, data: dict[str, np.ndarray], repeat: int) -> dict[str, Any]:
+    """The cohort matrix end to end at N/10 and N customers."""
+    small = event_data(max(n_customers // 10, 1), seed, {"customer_id", "timestamp"})
+    run: Callable[[dict[str, np.ndarray]], Callable[[], Any]] = lambda cols: (  # noqa: E731
+        lambda: fidelite.retention(fidelite.EventLog(cols), period="month"))
+    big_cols = {k: data[k] for k in ("customer_id", "timestamp")}
+    times = interleaved({"small": run(small), "big": run(big_cols)}, repeat, lambda name, out: None)
+    t_small, t_big = times["small"], times["big"]
+    e_small, e_big = len(small["customer_id"]), len(big_cols["customer_id"])
+    per_10x = (t_big / t_small) / (e_big / e_small)
+    return {"customers": [max(n_customers // 10, 1), n_customers], "events": [e_small, e_big], "seconds": [t_small, t_big],
+            "time_ratio": t_big / t_small, "event_ratio": e_big / e_small, "normalised": per_10x, "met": per_10x <= TARGET_GROWTH}
+
+
+def memory(data: dict[str, np.ndarray], columns: list[tuple[str, ...]]) -> list[dict[str, Any]]:
+    """Peak RSS growth of building the EventLog, in a fresh process per column set."""
+    out = []
+    with tempfile.TemporaryDirectory(prefix="fidelite-bench-") as folder:
+        for name in {c for cols in columns for c in cols}:
+            np.save(os.path.join(folder, f"{name}.npy"), data[name])
+        for cols in columns:
+            proc = subprocess.run([sys.executable, str(HERE / "memory_probe.py"), folder, *cols],
+                                  capture_output=True, text=True, check=False)
+            if proc.returncode != 0:
+                raise SystemExit(f"memory probe failed ({proc.returncode}):\n{proc.stderr}")
+            r = json.loads(proc.stdout.strip().splitlines()[-1])
+            r["columns"] = list(cols)
+            r["ratio"] = r["build_peak_extra"] / r["input_bytes"]
+            r["met"] = r["ratio"] <= 1.0
+            out.append(r)
+    return out
+
+
+def mib(b: int) -> str:
+    return f"{b / 2**20:,.0f} MiB"
+
+
+# ------------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--customers", type=int, default=1_000_000, help="demo_shop customers (default 1,000,000: ~11-12 M events)")
+    p.add_argument("--repeat", type=int, default=3, help="best of R timings (default 3)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--queries", default=",".join(q.name for q in QUERIES),
+                   help=f"comma-separated, from {', '.join(q.name for q in QUERIES)}")
+    p.add_argument("--peers", default=None, help="comma-separated peer names (default: every peer of each query)")
+    p.add_argument("--skip", default="", help=f"comma-separated sections to skip: {', '.join(SECTIONS)}")
+    p.add_argument("--json", dest="json_out", default=None, help="also write the numbers to this JSON file")
+    a = p.parse_args(argv)
+    if a.customers < 10 or a.repeat < 1:
+        p.error("--customers must be >= 10 and --repeat >= 1")
+    known = {q.name: q for q in QUERIES}
+    wanted = [s.strip() for s in a.queries.split(",") if s.strip()]
+    unknown = [w for w in wanted if w not in known]
+    if unknown:
+        p.error(f"unknown queries {unknown}; choose from {list(known)}")
+    skip = {s.strip() for s in a.skip.split(",") if s.strip()}
+    if skip - set(SECTIONS):
+        p.error(f"unknown sections to skip {sorted(skip - set(SECTIONS))}; choose from {SECTIONS}")
+    peer_filter = [s.strip() for s in a.peers.split(",")] if a.peers else None
+
+    report: dict[str, Any] = {"machine": machine(), "args": vars(a)}
+    print_machine(report["machine"])
+    busy = report["machine"]["load_average"][0]
+    if busy > 0.5 * report["machine"]["usable_cores"]:
+        print(f"warning: the machine is busy (1-min load {busy:.1f} on {report['machine']['usable_cores']} cores): "
+              "timings will be noisy; ratios within a round hold better than seconds")
+    queries: list[Query] = []
+    for w in wanted:
+        why = known[w].missing()
+        if why:
+            print(f"note: skipping {w}: {why}")
+            report.setdefault("skipped", {})[w] = why
+        else:
+            queries.append(known[w])
+    columns = {"customer_id", "timestamp"} | {c for q in queries for c in q.columns}
+    t0 = time.perf_counter()
+    data = event_data(a.customers, a.seed, columns)
+    report["data"] = describe(data, a.customers)
+    print_data(report["data"])
+    print(f"(generated in {time.perf_counter() - t0:.1f} s; every time below is the best of {a.repeat}, "
+          "the contenders of a query taking turns in each round)\n")
+
+    if "queries" not in skip and queries:
+        frames = Frames(data)
+        kinds = {peer.frame for q in queries for name, peer in q.peers.items() if peer_filter is None or name in peer_filter}
+        frames.prepare(kinds)  # the user already has these: built before any timing
+        logs: dict[tuple[str, ...], Any] = {}
+        results: dict[str, dict[str, Any]] = {}
+        for q in queries:
+            print(f"running {q.name} ({q.title}) ...", flush=True)
+            results[q.name] = run_query(q, data, frames, logs, a.repeat, peer_filter)
+        del logs, frames
+        gc.collect()
+        peer_names = [n for n in ("pandas", "polars", "duckdb", "lifetimes") if any(n in r["peers"] for r in results.values())]
+        peer_names += sorted({n for r in results.values() for n in r["peers"]} - set(peer_names))
+        print()
+        print_table(results, peer_names)
+        report["queries"] = results
+
+    if "growth" not in skip:
+        g = growth(a.customers, a.seed, data, a.repeat)
+        report["growth"] = g
+        print(f"\nlinear growth (cohort matrix end to end): {g['customers'][0]:,} -> {g['customers'][1]:,} customers, "
+              f"{g['events'][0]:,} -> {g['events'][1]:,} events ({g['event_ratio']:.2f}x), "
+              f"{fmt_s(g['seconds'][0])} -> {fmt_s(g['seconds'][1])} ({g['time_ratio']:.2f}x): "
+              f"{g['normalised']:.2f}x per event-scaled 10x (target <= {TARGET_GROWTH}x) {'met' if g['met'] else 'NOT met'}")
+
+    if "memory" not in skip:
+        sets = [("customer_id", "timestamp")] + ([("customer_id", "timestamp", "amount")] if "amount" in data else [])
+        report["memory"] = memory(data, sets)
+        print("\npeak memory of building the EventLog (fresh process, RSS growth over the loaded input columns):")
+        for r in report["memory"]:
+            note = "" if r["peak_reset"] else " (peak RSS could not be reset: an upper bound)"
+            print(f"  columns {', '.join(r['columns'])}: input {mib(r['input_bytes'])}, build peak +{mib(r['build_peak_extra'])} "
+                  f"({r['ratio']:.2f}x input; target <= 1x) {'met' if r['met'] else 'NOT met'}; the built log keeps "
+                  f"+{mib(r['log_resident_extra'])}; build + cohort matrix peak +{mib(r['build_and_cohort_peak_extra'])}{note}")
+
+    if "stages" not in skip:
+        print("\nwhere the end-to-end cohort matrix time goes (each stage alone, best of R):")
+        rows = profile({k: data[k] for k in ("customer_id", "timestamp")}, a.repeat, data.get("amount"))
+        report["stages"] = dict(rows)
+        for name, seconds in rows:
+            print(f"  {name:<55} {seconds * 1000:8.1f} ms")
+
+    report["machine"]["load_average_end"] = os.getloadavg()
+    print(f"\nload average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+          f"(shared machine: compare ratios within one run, not seconds across runs)")
+    if a.json_out:
+        Path(a.json_out).write_text(json.dumps(report, indent=2, default=str))
+        print(f"numbers written to {a.json_out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

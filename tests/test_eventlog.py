@@ -1,0 +1,342 @@
+"""EventLog: every input format gives the same log; every row is used or rejected with a
+counted reason; each kind of bad input has its own error and message."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import fidelite
+from fidelite import EventLog
+from fidelite.exceptions import (
+    ColumnNotFoundError,
+    DTypeError,
+    EmptyInputError,
+    LengthMismatchError,
+    ParameterError,
+    RejectedRowsError,
+    TimeZoneError,
+)
+
+STAMPS = ["2024-01-05T10:00:00", "2024-01-02T00:00:00", "1969-12-31T23:30:00", "2024-02-01T08:15:30.250000"]
+
+
+def base() -> pd.DataFrame:
+    return pd.DataFrame({
+        "customer_id": [3, 1, 3, 2],
+        "timestamp": pd.to_datetime(STAMPS, format="ISO8601").astype("datetime64[us]"),
+        "amount": [1.5, None, -2.0, 4.0],
+        "event": ["visit", "purchase", "visit", "login"],
+    })
+
+
+@pytest.fixture(scope="module")
+def expected() -> pd.DataFrame:
+    return EventLog(base()).to_pandas()
+
+
+def same(log: EventLog, expected: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(log.to_pandas(), expected)
+
+
+def test_canonical_export(expected):
+    # used rows, sorted by customer then time, under canonical names, UTC timestamps
+    assert expected["customer_id"].tolist() == [1, 2, 3, 3]
+    assert expected["timestamp"].dt.tz is not None
+    assert expected["timestamp"].tolist()[2] == pd.Timestamp("1969-12-31T23:30:00", tz="UTC")
+    assert expected["amount"].tolist() == [0.0, 4.0, -2.0, 1.5]
+    assert expected["event"].tolist() == ["purchase", "login", "visit", "visit"]
+
+
+@pytest.mark.parametrize("unit", ["ns", "us", "ms", "s"])
+def test_pandas_datetime_units(unit, expected):
+    df = base()
+    df["timestamp"] = df["timestamp"].astype(f"datetime64[{unit}]")
+    if unit == "s":  # the quarter second is lost at second resolution
+        df = df.drop(index=3)
+        same(EventLog(df), expected[expected.customer_id != 2].reset_index(drop=True))
+    else:
+        same(EventLog(df), expected)
+
+
+def test_pandas_tz_aware_is_converted(expected):
+    df = base()
+    df["timestamp"] = df["timestamp"].dt.tz_localize("UTC").dt.tz_convert("Asia/Kolkata")
+    same(EventLog(df), expected)
+
+
+def test_pandas_categorical_and_nullable_ids(expected):
+    df = base()
+    df["customer_id"] = df["customer_id"].astype("category")
+    same(EventLog(df), expected)
+    df = base()
+    df["customer_id"] = df["customer_id"].astype("Int64")
+    same(EventLog(df), expected)
+    df.loc[1, "customer_id"] = pd.NA
+    lg = EventLog(df)
+    assert lg.report.rejected == {"null customer id": 1} and lg.n_customers == 2
+    df = base()
+    df["event"] = df["event"].astype("category")
+    same(EventLog(df), expected)
+
+
+def test_polars_frames(expected):
+    same(EventLog(pl.from_pandas(base())), expected)
+    same(EventLog(pl.from_pandas(base()).lazy()), expected)
+
+
+def test_arrow_table_batch_and_reader(expected):
+    table = pa.Table.from_pandas(base(), preserve_index=False)
+    same(EventLog(table), expected)
+    same(EventLog(table.to_batches()[0]), expected)
+    reader = pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=2))
+    same(EventLog(reader), expected)
+
+
+def test_duckdb_result(expected):
+    duckdb = pytest.importorskip("duckdb")
+    frame = base()  # noqa: F841 - read by the SQL below
+    rel = duckdb.sql("SELECT * FROM frame")
+    assert hasattr(rel, "__arrow_c_stream__")
+    same(EventLog(rel), expected)
+
+
+def test_dict_of_numpy_arrays(expected):
+    df = base()
+    same(EventLog({k: df[k].to_numpy() for k in df.columns}), expected)
+
+
+def test_csv_and_parquet_files(tmp_path, expected):
+    csv = tmp_path / "events.csv"
+    base().to_csv(csv, index=False)
+    same(EventLog(csv), expected)
+    same(EventLog(str(csv)), expected)
+    parquet = tmp_path / "events.parquet"
+    pq.write_table(pa.Table.from_pandas(base(), preserve_index=False), parquet)
+    same(EventLog(parquet), expected)
+    assert "events.parquet" in EventLog(parquet).source
+    with pytest.raises(ParameterError, match=r"\.csv"):
+        (tmp_path / "events.json").write_text("{}")
+        EventLog(tmp_path / "events.json")
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        EventLog(tmp_path / "missing.csv")
+
+
+def test_csv_with_unparseable_timestamps(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("customer_id,timestamp\n1,2024-01-05T10:00:00\n2,not a date\n3,2024-13-45T00:00:00\n4,\n"
+                    "5,2024-02-01T10:00:00+02:00\n")
+    lg = EventLog(path)
+    assert lg.report.read == 5 and lg.report.used == 2
+    assert lg.report.rejected == {"null timestamp": 1, "unparseable timestamp (expected ISO 8601)": 2}
+    assert lg.to_pandas()["timestamp"].tolist()[1] == pd.Timestamp("2024-02-01T08:00", tz="UTC")
+
+
+def test_csv_empty_cells_are_nulls(tmp_path):
+    path = tmp_path / "ids.csv"
+    path.write_text("customer_id,timestamp,event\nann,2024-01-05T10:00:00,visit\n,2024-01-06T10:00:00,visit\n"
+                    "bob,2024-01-07T10:00:00,\n")
+    lg = EventLog(path)
+    assert lg.report.rejected == {"null customer id": 1, "null event type": 1}
+    assert lg.customer_ids.tolist() == ["ann"]
+
+
+def test_iso_strings_and_dates_are_local_midnight():
+    paris = 1_704_409_200_000_000  # 2024-01-05 00:00 in Paris = 2024-01-04 23:00 UTC
+    cases = [
+        np.array(["2024-01-05"], dtype=object),
+        np.array(["2024-01-05"]),
+        np.array(["2024-01-05"], dtype="datetime64[D]"),
+        np.array([dt.date(2024, 1, 5)], dtype=object),
+        pd.Series([dt.date(2024, 1, 5)]),
+        pa.array([dt.date(2024, 1, 5)], pa.date32()),
+        pl.Series([dt.date(2024, 1, 5)]),
+    ]
+    for col in cases:
+        lg = EventLog({"customer_id": [1], "timestamp": col}, tz="Europe/Paris")
+        assert lg.to_pandas()["timestamp"].iloc[0].value // 1000 == paris, col
+    # a time of day without an offset is UTC; with an offset, that instant
+    naive = EventLog({"customer_id": [1], "timestamp": np.array(["2024-01-05T00:00"], dtype=object)}, tz="Europe/Paris")
+    assert naive.to_pandas()["timestamp"].iloc[0] == pd.Timestamp("2024-01-05", tz="UTC")
+
+
+def test_mixed_python_objects():
+    # datetimes mixed with dates keep their time of day (dates are local midnight)
+    for values in ([dt.date(2024, 1, 1), dt.datetime(2024, 1, 1, 5)], [dt.datetime(2024, 1, 1, 5), dt.date(2024, 1, 1)]):
+        lg = EventLog(pd.DataFrame({"customer_id": [1, 2], "timestamp": pd.Series(values, dtype=object)}), tz="Europe/Paris")
+        got = sorted(lg.to_pandas()["timestamp"].tolist())
+        assert got == [pd.Timestamp("2023-12-31T23:00", tz="UTC"), pd.Timestamp("2024-01-01T05:00", tz="UTC")]
+    # strings, datetimes, numbers and missing values in one object column: numbers are
+    # never guessed as epochs, pandas' missing values are nulls
+    col = pd.Series([dt.datetime(2024, 1, 1, 5), "2024-01-02T00:00", 17_000_000, pd.NA, pd.NaT], dtype=object)
+    lg = EventLog(pd.DataFrame({"customer_id": [1, 2, 3, 4, 5], "timestamp": col}))
+    assert lg.report.rejected == {"null timestamp": 2, "unparseable timestamp (expected ISO 8601)": 1}
+    with pytest.raises(DTypeError, match="customer ids mix"):
+        EventLog(pd.DataFrame({"customer_id": pd.Series([1, "a"], dtype=object), "timestamp": TS}))
+    with pytest.raises(DTypeError, match="amount column must be numeric"):
+        EventLog(pd.DataFrame({"customer_id": [1, 2], "timestamp": TS, "amount": pd.Series([1, "a"], dtype=object)}))
+    with pytest.raises(DTypeError, match="epoch numbers"):
+        EventLog(pd.DataFrame({"customer_id": [1, 2], "timestamp": pd.Series([1_704_067_200, 5], dtype=object)}))
+
+
+def test_strict_mode_raises_with_the_report():
+    df = pd.DataFrame({"customer_id": [1, None, 3], "timestamp": ["2024-01-01T00:00", "2024-01-02T00:00", "garbage"]})
+    with pytest.raises(RejectedRowsError, match="2 of 3 rows were rejected") as err:
+        EventLog(df, strict=True)
+    assert err.value.report.rejected == {"null customer id": 1, "unparseable timestamp (expected ISO 8601)": 1}
+    assert isinstance(err.value, ValueError)
+    assert EventLog(df).report.used == 1
+
+
+def test_report_accounts_for_every_row():
+    df = pd.DataFrame({
+        "customer_id": pd.array([1, 2, None, 4, 5, 6, 7], dtype="Int64"),
+        "timestamp": ["2024-01-01T00:00", None, "2024-01-02T00:00", "2024-01-03T00:00", "?", "2024-01-04T00:00",
+                      "2024-01-05T00:00"],
+        "amount": [1.0, 2.0, 3.0, float("inf"), 5.0, None, -4.0],
+        "event": ["a", "b", "c", "d", "e", "f", None],
+    })
+    r = EventLog(df).report
+    assert r.read == 7
+    assert r.rejected == {"null customer id": 1, "null timestamp": 1, "unparseable timestamp (expected ISO 8601)": 1,
+                          "infinite amount": 1, "null event type": 1}
+    assert r.used == 2 and r.read == r.used + r.n_rejected
+    assert r.notes == {"missing amounts counted as 0": 1}  # the refund's row was rejected for its event
+    text = str(r)
+    assert "7 rows read, 2 used, 5 rejected" in text and "infinite amount" in text
+    assert "<table class='fidelite-report'>" in r._repr_html_()
+
+
+def test_to_pandas_and_to_polars_round_trip():
+    df = base()
+    df["product"] = ["hat", None, "shoe", "hat"]
+    lg = EventLog(df)
+    back = EventLog(lg.to_pandas())
+    pd.testing.assert_frame_equal(back.to_pandas(), lg.to_pandas())
+    assert list(lg.to_pandas().columns) == ["customer_id", "timestamp", "amount", "event", "product"]
+    pl_df = lg.to_polars()
+    assert pl_df.columns == ["customer_id", "timestamp", "amount", "event", "product"]
+    assert str(pl_df.schema["timestamp"]) == "Datetime(time_unit='us', time_zone='UTC')"
+    pd.testing.assert_frame_equal(EventLog(pl_df).to_pandas(), lg.to_pandas())
+    assert pl_df["product"].to_list() == [None, "hat", "shoe", "hat"]
+
+
+def test_string_ids_and_renamed_columns():
+    df = base().rename(columns={"customer_id": "cid", "timestamp": "ts", "amount": "eur"})
+    df["cid"] = df["cid"].map({1: "b", 2: "a", 3: "é"})
+    lg = EventLog(df, customer="cid", time="ts", amount="eur", event=False)
+    assert lg.customer_ids.tolist() == ["a", "b", "é"]
+    assert list(lg.to_pandas().columns) == ["customer_id", "timestamp", "amount"]
+    assert lg.columns == {"customer": "cid", "time": "ts", "amount": "eur"}
+
+
+@pytest.mark.parametrize("wrap", [lambda v: np.array(v, dtype=object), pa.array, pd.Series, pl.Series])
+def test_string_ids_are_compared_exactly(wrap):
+    ids = ["b", "a", "", "é", "a\x00", "A", "a"]
+    ts = np.arange(len(ids)).astype("datetime64[D]").astype("datetime64[us]")
+    lg = EventLog({"customer_id": wrap(ids), "timestamp": ts})
+    assert lg.customer_ids.tolist() == ["", "A", "a", "a\x00", "b", "é"]  # code point order
+    assert lg.to_pandas()["customer_id"].tolist() == ["", "A", "a", "a", "a\x00", "b", "é"]
+
+
+def test_float_ids_without_fractions_are_integers():
+    lg = EventLog({"customer_id": np.array([2.0, 1.0, np.nan]), "timestamp": base()["timestamp"].to_numpy()[:3]})
+    assert lg.customer_ids.tolist() == [1, 2] and lg.report.rejected == {"null customer id": 1}
+
+
+def test_an_all_null_label_column():
+    df = base()
+    df["product"] = None
+    lg = EventLog(df)
+    assert lg.labels("product") == () and lg.to_pandas()["product"].isna().all()
+
+
+# ----------------------------------------------------------------------------- errors
+
+TS = np.array(["2024-01-01", "2024-01-02"], dtype="datetime64[us]")
+
+
+def test_missing_column_suggests_a_name():
+    with pytest.raises(ColumnNotFoundError, match=r"Did you mean 'customer'\? Pass customer=<column name>"):
+        EventLog({"customer": [1, 2], "timestamp": TS})
+    with pytest.raises(ColumnNotFoundError, match="the time"):
+        EventLog({"customer_id": [1, 2], "time_stamp": TS})
+    with pytest.raises(ColumnNotFoundError, match="'price'"):
+        EventLog({"customer_id": [1, 2], "timestamp": TS}, amount="price")
+
+
+@pytest.mark.parametrize("data", [
+    {"customer_id": [], "timestamp": []},
+    pd.DataFrame({"customer_id": [], "timestamp": []}),
+    pl.DataFrame({"customer_id": [], "timestamp": []}),
+])
+def test_empty_input(data):
+    with pytest.raises(EmptyInputError, match="no rows"):
+        EventLog(data)
+
+
+def test_all_rows_rejected():
+    with pytest.raises(EmptyInputError, match="all 2 rows"):
+        EventLog({"customer_id": [1, 2], "timestamp": np.array([None, None], dtype=object)})
+
+
+def test_mismatched_lengths():
+    with pytest.raises(LengthMismatchError, match="customer_id: 3, timestamp: 2"):
+        EventLog({"customer_id": [1, 2, 3], "timestamp": TS})
+
+
+@pytest.mark.parametrize("ids", [np.array([True, False]), pd.Series([True, False]), pl.Series([True, False])])
+def test_bool_ids(ids):
+    with pytest.raises(DTypeError, match="integers or strings"):
+        EventLog({"customer_id": ids, "timestamp": TS})
+
+
+@pytest.mark.parametrize("ids", [np.array([1.5, 2.0]), np.array([1.0, np.inf]), pd.Series([1.0, 2.25])])
+def test_float_ids_with_fractions(ids):
+    with pytest.raises(DTypeError, match="fractional or infinite"):
+        EventLog({"customer_id": ids, "timestamp": TS})
+
+
+@pytest.mark.parametrize("ts", [np.array([1_704_067_200, 1_704_153_600]), pd.Series([1.7e9, 1.8e9]),
+                                pa.array([1, 2], pa.int64())])
+def test_integer_timestamps(ts):
+    with pytest.raises(DTypeError, match=r"epoch numbers.*unit='s'"):
+        EventLog({"customer_id": [1, 2], "timestamp": ts})
+
+
+def test_unknown_time_zone():
+    with pytest.raises(TimeZoneError, match='"Mars/Olympus".*IANA'):
+        EventLog({"customer_id": [1, 2], "timestamp": TS}, tz="Mars/Olympus")
+    assert issubclass(TimeZoneError, ValueError)
+
+
+def test_wrong_types_of_input():
+    with pytest.raises(DTypeError, match="cannot read a list"):
+        EventLog([1, 2, 3])
+    with pytest.raises(DTypeError, match="amount column must be numeric"):
+        EventLog({"customer_id": [1, 2], "timestamp": TS, "amount": ["a", "b"]})
+
+
+def test_unknown_period_and_criterion():
+    lg = EventLog({"customer_id": [1, 2], "timestamp": TS})
+    with pytest.raises(ParameterError, match="unknown period 'fortnight': use one of day, week"):
+        fidelite.retention(lg, period="fortnight")
+    with pytest.raises(ParameterError, match="unknown criterion 'sometimes': use one of 'on', 'on_or_after'"):
+        fidelite.retention(lg, criterion="sometimes")
+
+
+def test_event_mask_and_accessors():
+    lg = EventLog(base())
+    assert lg.n_events == len(lg) == 4 and lg.n_customers == 3
+    assert lg.labels("event") == ("login", "purchase", "visit")
+    assert lg.event_mask("visit").tolist() == [False, False, True, True]
+    assert lg.event_mask(None) is None
+    assert lg.has("amount") and not lg.has("product")
+    assert EventLog.of(lg) is lg
+    assert "4 events, 3 customers" in repr(lg)
