@@ -526,3 +526,22 @@ def test_matrix_plot(matrix):
         assert shown.shape == (3, 3) and np.ma.is_masked(shown[0, 2])  # incomplete cells are not in the main layer
     finally:
         plt.close(ax.figure)
+
+
+def test_signup_cohorts_account_for_every_customers_table_row():
+    import numpy as np
+
+    import fidelite
+
+    events = {"customer_id": np.array([1, 1, 2]),
+              "timestamp": np.array(["2024-01-03", "2024-02-03", "2024-01-09"], "datetime64[us]")}
+    customers = {"customer_id": np.array([1, 2, 3, None], dtype=object),
+                 "created": np.array(["2024-01-01", None, "2024-01-02", "2024-01-05"], dtype=object)}
+    m = fidelite.retention(events, cohort="signup", customers=customers)
+    r = m.customers_report
+    assert (r.read, r.used) == (4, 2)
+    assert r.rejected == {"null customer id": 1, "null created": 1}
+    assert r.notes == {"customers of the event log without a signup date (in no cohort)": 1,
+                       "customers who signed up but have no event": 1}
+    assert m.sizes.tolist() == [2] and m.counts[0].tolist() == [2, 1]
+    assert fidelite.retention(events).customers_report is None

@@ -96,6 +96,17 @@ def test_without_event_column_every_event_is_a_purchase():
     assert s["recency_days"].tolist() == [0.0]  # as_of defaults to the latest event
 
 
+def test_customers_with_nothing_before_as_of_are_rows_of_zeros():
+    data = {"customer_id": [1, 2, 2], "amount": [5.0, 8.0, 9.0],
+            "timestamp": np.array(["2024-01-01", "2024-03-01", "2024-03-02"], "datetime64[us]")}
+    s = fidelite.customer_summary(data, as_of="2024-02-01")
+    assert s["customer_id"].tolist() == [1, 2]
+    assert s["n_events"].tolist() == [1, 0] and s["n_purchases"].tolist() == [1, 0]
+    assert s["revenue"][1] == 0.0 and not np.signbit(s["revenue"][1])  # +0.0, not -0.0
+    assert np.isnat(s["first"][1]) and np.isnat(s["last_purchase"][1])
+    assert all(math.isnan(s[c][1]) for c in ("median_gap_days", "recency_days", "tenure_days"))
+
+
 def test_purchase_event_none_or_a_list():
     data = {"customer_id": [1, 1, 1], "event": ["visit", "purchase", "trial"],
             "timestamp": np.array(["2024-01-01", "2024-01-02", "2024-01-03"], "datetime64[us]")}

@@ -14,7 +14,7 @@ import numpy as np
 from . import _core, _ingest
 from ._calendar import ROLLING_US, Calendar, to_instant
 from ._deps import import_optional
-from .eventlog import EventLog
+from .eventlog import EventLog, RowReport
 from .exceptions import MissingTableError, ParameterError
 from .results import Result, html_table
 
@@ -65,6 +65,8 @@ class RetentionMatrix(Result):
         every period between the first and the last cohort.
     offsets : int64 first offset of each column (brackets span several).
     ci_low, ci_high : Wilson interval per rate cell (``ci=``), else None.
+    customers_report : with ``cohort="signup"``, the customers table's row accounting
+        (:class:`~fidelite.RowReport`), else None.
     average : average rate per offset over complete cells (weighted by the
         denominators, or the simple mean with ``average="simple"``).
     """
@@ -82,6 +84,7 @@ class RetentionMatrix(Result):
         self.params = params
         self.as_of = np.datetime64(as_of, "us")
         self.segment = segment
+        self.customers_report: RowReport | None = None
         self.measure = params["measure"]
         den = self._denominators()
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -423,12 +426,12 @@ def retention(
         if not brackets or min(brackets) < 1:
             raise ParameterError(f"brackets must be a non-empty list of positive widths, got {brackets!r}")
 
-    indptr, extra_ids, signup_us = None, np.zeros(0, log.customer_ids.dtype), None
+    indptr, extra_ids, signup_us, customers_report = None, np.zeros(0, log.customer_ids.dtype), None, None
     ctable = _ingest.read_table(customers, what="customers table") if customers is not None else None
     if cohort == "signup":
         if ctable is None:
             raise MissingTableError("cohort='signup' needs the customers table: pass customers=<table with customer_id and the signup date>")
-        indptr, extra_ids, signup_us = _signup_instants(log, ctable, customer_col, signup, tz)
+        indptr, extra_ids, signup_us, customers_report = _signup_instants(log, ctable, customer_col, signup, tz)
 
     seg_codes, seg_values = None, [None]
     if segment is not None:
@@ -471,6 +474,8 @@ def retention(
     common = dict(complete=out["complete"], observed=observed, cohorts=cohorts, offsets=offsets, offset_labels=offset_labels,
                   cohort_labels=cal.labels(cohorts), params=params, as_of=as_of_us, ci=ci, average=average)
     mats = {v: RetentionMatrix(counts=grid[s], sizes=out["sizes"][s], segment=v, **common) for s, v in enumerate(seg_values)}
+    for m in mats.values():
+        m.customers_report = customers_report
     if segment is None:
         return mats[None]
     return SegmentedRetention(segment, mats)
@@ -511,12 +516,20 @@ def _amount(log: EventLog, measure: str, n: int) -> np.ndarray | None:
     return log._cols["amount"]
 
 
-def _signup_instants(log: EventLog, table: Any, customer_col: str, column: str, tz: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Extended indptr (customers-table-only customers as empty runs), their ids, and the
-    signup instant of every customer (i64 min = none)."""
+def _signup_instants(log: EventLog, table: Any, customer_col: str, column: str,
+                     tz: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, RowReport]:
+    """Extended indptr (customers-table-only customers as empty runs), their ids, the
+    signup instant of every customer (i64 min = none), and the customers table's row
+    accounting (rows without an id or a readable signup date are rejected, counted)."""
     ids_prepared, null_id = _ingest.id_nulls(table.get(customer_col, "customer"))
     ts, null_t, bad_t = _ingest.times_us(table.get(column, "signup"), tz)
     keep = ~(null_id | null_t | bad_t)
+    rejected = {}
+    for why, mask in (("null customer id", null_id), (f"null {column}", null_t & ~null_id),
+                      (f"unparseable {column}", bad_t & ~null_id & ~null_t)):
+        if mask.any():
+            rejected[why] = int(mask.sum())
+    report = RowReport(read=len(keep), used=int(keep.sum()), rejected=rejected)
     f = _ingest.factorize_ids(ids_prepared, keep if not keep.all() else None)
     ids = _match_id_type(log, f.labels)
     ts = ts[keep]
@@ -530,7 +543,12 @@ def _signup_instants(log: EventLog, table: Any, customer_col: str, column: str, 
     signup[pos[in_log]] = first[in_log]
     extra_ids = ids[~in_log]
     indptr = np.concatenate([log._indptr, np.full(len(extra_ids), log._indptr[-1])])
-    return indptr, extra_ids, np.concatenate([signup, first[~in_log]])
+    without = int((signup == np.iinfo(np.int64).min).sum())
+    if without:
+        report.notes["customers of the event log without a signup date (in no cohort)"] = without
+    if len(extra_ids):
+        report.notes["customers who signed up but have no event"] = len(extra_ids)
+    return indptr, extra_ids, np.concatenate([signup, first[~in_log]]), report
 
 
 # ---------------------------------------------------------------------- lifecycle

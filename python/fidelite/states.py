@@ -223,6 +223,10 @@ def _segment(r: np.ndarray, fm: np.ndarray) -> np.ndarray:
     return np.select(conditions, choices, default=7)  # lost: R = 1, FM <= 2
 
 
+#: "111" .. "555", indexed by (r - 1) * 25 + (f - 1) * 5 + (m - 1).
+_RFM_LABELS = np.array([f"{r}{f}{m}" for r in range(1, 6) for f in range(1, 6) for m in range(1, 6)], dtype=object)
+
+
 def rfm(
     data: Any,
     *,
@@ -278,7 +282,7 @@ def rfm(
     seg = _segment(r, (f + m + 1) // 2)
     names = np.array(SEGMENTS, dtype=object)
     cols = {"customer_id": s["customer_id"][buyers], "recency_days": recency, "frequency": freq, "monetary": money,
-            "r": r, "f": f, "m": m, "rfm": np.array([f"{a}{b}{c}" for a, b, c in zip(r, f, m)], dtype=object),
+            "r": r, "f": f, "m": m, "rfm": _RFM_LABELS[(r - 1) * 25 + (f - 1) * 5 + (m - 1)],
             "segment": names[seg]}
     counts = np.bincount(seg, minlength=len(SEGMENTS)).astype(np.int64)
     revenue = np.bincount(seg, weights=money, minlength=len(SEGMENTS))

@@ -310,7 +310,7 @@ class ExplorerState:
             raise MissingTableError(f"signup cohorts need a customers table with a {self.signup!r} column")
 
         def compute() -> tuple[np.ndarray, np.ndarray]:
-            _, extra, signup_us = _signup_instants(self.log, self._ctable, self.customer_col, self.signup, self.tz)
+            _, extra, signup_us, _ = _signup_instants(self.log, self._ctable, self.customer_col, self.signup, self.tz)
             return extra, signup_us
 
         return self._cached(("signup",), compute)

@@ -43,6 +43,8 @@ _CSS = """<style>
 .fidelite-explorer table.fidelite-retention td, .fidelite-explorer table.fidelite-retention th,
 .fidelite-explorer table.fidelite-table td, .fidelite-explorer table.fidelite-table th {padding: 2px 6px; text-align: right}
 .fidelite-explorer table.fidelite-retention th, .fidelite-explorer table.fidelite-table th {white-space: nowrap}
+.fidelite-explorer table.fidelite-index-table td, .fidelite-explorer table.fidelite-index-table th {text-align: left}
+.fidelite-explorer h4 {margin: 12px 0 4px 0}
 .fidelite-explorer caption {caption-side: bottom; font-size: 11px; color: #555; text-align: left}
 .fidelite-explorer .fidelite-error {color: #b00020; white-space: pre-wrap}
 </style>"""
@@ -142,6 +144,11 @@ def index_value_html(result: Any) -> str:
     n = len(result)
     return (f"<details><summary>{n:,} {result.info.level} rows</summary>"
             f"{html_table(result.columns, max_rows=20)}</details>")
+
+
+def _seconds(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Instants shown to the second."""
+    return {k: (v.astype("datetime64[s]") if v.dtype.kind == "M" else v) for k, v in columns.items()}
 
 
 def _as_date(value: Any) -> dt.date | None:
@@ -429,16 +436,19 @@ class Explorer:
 
         def drill() -> str:
             t = st.cell_customers()
-            return (f"<div class='fidelite-drill' data-count='{len(t)}' data-cohort='{html.escape(t.meta['cohort'])}' "
-                    f"data-offset='{t.meta['offset']}'>{html_table(t.columns, title=f'{t.title}: {len(t):,}')}</div>")
+            return (f"<h4>Customers of the selected cell</h4><div class='fidelite-drill' data-count='{len(t)}' "
+                    f"data-cohort='{html.escape(t.meta['cohort'])}' data-offset='{t.meta['offset']}'>"
+                    f"{html_table(_seconds(t.columns), title=f'{t.title}: {len(t):,}')}</div>")
 
         def at_risk() -> str:
             t = st.at_risk()
-            top = {k: v[:AT_RISK_ROWS] for k, v in t.columns.items()}
-            title = f"{len(t):,} customers at risk at {st.as_of} (gap > 2 x their usual gap; top {AT_RISK_ROWS} by revenue)"
-            return f"<div class='fidelite-at-risk-list' data-count='{len(t)}'>{html_table(top, title=title)}</div>"
+            top = _seconds({k: v[:AT_RISK_ROWS] for k, v in t.columns.items()})
+            title = f"{len(t):,} customers at risk (gap > 2 x their usual gap); the top {AT_RISK_ROWS} by revenue"
+            return (f"<h4>At-risk customers</h4><div class='fidelite-at-risk-list' data-count='{len(t)}'>"
+                    f"{html_table(top, title=title)}</div>")
 
-        self._fill(self.rfm_html, lambda: st.rfm().segments._repr_html_() + st.patterns()._repr_html_())
+        self._fill(self.rfm_html, lambda: "<h4>RFM segments and retention patterns</h4>"
+                   + st.rfm().segments._repr_html_() + st.patterns()._repr_html_())
         self._fill(self.at_risk_html, at_risk)
         self._fill(self.drill_html, drill)
 

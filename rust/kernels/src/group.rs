@@ -16,6 +16,9 @@ pub struct Layout {
 /// typical logs) stay cache-resident while they are sorted in the second pass.
 const PART_BITS: u32 = 12;
 
+/// One row chunk's share of one partition: times, input rows, low bits of the codes.
+type Slot<'a> = (&'a mut [i64], &'a mut [u32], &'a mut [u16]);
+
 /// Groups rows by customer code and sorts each customer's run by time; rows with equal
 /// time keep their input order, so the layout is fully determined by the input (and not
 /// by the number of threads).
@@ -93,7 +96,7 @@ pub fn group_by_customer(codes: &[u32], ts: &[i64], n_customers: usize) -> Resul
             })
             .collect();
         drop(per_chunk);
-        let mut slots: Vec<Vec<(&mut [i64], &mut [u32], &mut [u16])>> = (0..code_chunks.len()).map(|_| Vec::new()).collect();
+        let mut slots: Vec<Vec<Slot>> = (0..code_chunks.len()).map(|_| Vec::new()).collect();
         let (mut rest_ts, mut rest_row, mut rest_low) = (&mut out_ts[..], &mut out_row[..], &mut out_low[..]);
         for p in 0..n_parts {
             for (w, counts) in part_counts.iter().enumerate() {

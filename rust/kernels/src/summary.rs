@@ -131,6 +131,121 @@ struct Scratch {
     gaps: Vec<i64>,
 }
 
+/// The row of one customer, before conversion to days.
+struct Row {
+    first: i64,
+    last: i64,
+    n_events: i64,
+    n_purchases: i64,
+    n_periods: i64,
+    revenue: f64,
+    n_products: i64,
+    first_purchase: i64,
+    last_purchase: i64,
+    median_gap: f64,
+}
+
+/// The event columns a summary reads, whole or cut to one customer's run.
+#[derive(Clone, Copy)]
+struct Columns<'a> {
+    ts: &'a [i64],
+    purchase: Option<&'a [bool]>,
+    amount: Option<&'a [f64]>,
+    product: Option<&'a [i32]>,
+}
+
+impl<'a> Columns<'a> {
+    #[inline(always)]
+    fn slice(&self, r: std::ops::Range<usize>) -> Columns<'a> {
+        Columns {
+            ts: &self.ts[r.clone()],
+            purchase: self.purchase.map(|m| &m[r.clone()]),
+            amount: self.amount.map(|a| &a[r.clone()]),
+            product: self.product.map(|p| &p[r]),
+        }
+    }
+}
+
+/// Summarises one customer from its own time-sorted run of the event columns.
+#[inline(always)]
+fn summarize(cols: Columns, cal: &Calendar, as_of: i64, mark: u32, scratch: &mut Scratch) -> Row {
+    let Columns { ts, purchase, amount, product } = cols;
+    // events after as_of are ignored: cut every slice at the first of them
+    let n = match ts.last() {
+        Some(&t) if t > as_of => ts.partition_point(|&t| t <= as_of),
+        _ => ts.len(),
+    };
+    let ts = &ts[..n];
+    let amount = amount.map(|a| &a[..n]);
+    let product = product.map(|p| &p[..n]);
+    let (first, last) = match (ts.first(), ts.last()) {
+        (Some(&f), Some(&l)) => (f, l),
+        _ => (NONE, NONE),
+    };
+    let mut n_periods = 0i64;
+    let mut period = i64::MIN;
+    for &t in ts {
+        let p = cal.period_of(t);
+        n_periods += (p != period) as i64;
+        period = p;
+    }
+    let gaps = &mut scratch.gaps;
+    gaps.clear();
+    let mut n_products = 0i64;
+    let mut bought = |k: i32, stamp: &mut [u32]| {
+        if k >= 0 && stamp[k as usize] != mark {
+            stamp[k as usize] = mark;
+            n_products += 1;
+        }
+    };
+    let (n_purchases, first_purchase, last_purchase, revenue) = match purchase {
+        // every event is a purchase: the common case of a plain transaction log
+        None => {
+            gaps.extend(ts.windows(2).map(|w| w[1] - w[0]));
+            if let Some(codes) = product {
+                codes.iter().for_each(|&k| bought(k, &mut scratch.stamp));
+            }
+            (n as i64, first, last, amount.map_or(0.0, |a| a.iter().fold(0.0, |s, &x| s + x)))
+        }
+        Some(mask) => {
+            let mask = &mask[..n];
+            let (mut count, mut fp, mut lp, mut revenue) = (0i64, NONE, NONE, 0.0f64);
+            for (k, (&t, &is_purchase)) in ts.iter().zip(mask).enumerate() {
+                if is_purchase {
+                    count += 1;
+                    if fp == NONE {
+                        fp = t;
+                    } else {
+                        gaps.push(t - lp);
+                    }
+                    lp = t;
+                    if let Some(codes) = product {
+                        bought(codes[k], &mut scratch.stamp);
+                    }
+                }
+                if let Some(a) = amount {
+                    if is_purchase || a[k] < 0.0 {
+                        revenue += a[k];
+                    }
+                }
+            }
+            (count, fp, lp, revenue)
+        }
+    };
+    Row {
+        first,
+        last,
+        n_events: n as i64,
+        n_purchases,
+        n_periods,
+        revenue: if amount.is_some() { revenue } else { f64::NAN },
+        n_products,
+        first_purchase,
+        last_purchase,
+        median_gap: median(gaps),
+    }
+}
+
 /// Sorts a short slice without data-dependent branches: each new value is merged into
 /// the sorted prefix by min / max (`r[k] = max(s[k - 1], min(s[k], x))`), which beats
 /// the mispredicted comparisons of an insertion sort on the few gaps of one customer.
@@ -158,7 +273,7 @@ fn median(v: &mut [i64]) -> f64 {
     } else {
         let (below, upper, _) = v.select_nth_unstable(mid);
         let upper = *upper;
-        (if n % 2 == 0 { *below.iter().max().expect("n >= 2") } else { upper }, upper)
+        (if n.is_multiple_of(2) { *below.iter().max().expect("n >= 2") } else { upper }, upper)
     };
     (lower as f64 + upper as f64) / 2.0
 }
@@ -208,67 +323,25 @@ pub fn customer_summary(g: &Grouped, cal: &Calendar, spec: &SummarySpec) -> Resu
     let as_of = spec.as_of;
     let day = US_PER_DAY as f64;
     let mut out = Summary::zeroed(g.n_customers());
+    let cols = Columns { ts: g.ts, purchase: spec.purchase_mask, amount: spec.amount, product: spec.product.map(|p| p.0) };
     out.chunks().into_par_iter().for_each_init(
         || Scratch { stamp: vec![0; n_labels], gaps: Vec::new() },
         |scratch, (c0, rows)| {
             for (j, c) in (c0..c0 + rows.first.len()).enumerate() {
-                let mark = c as u32 + 1;
-                let (mut n_ev, mut n_pur, mut n_per, mut n_prod) = (0i64, 0i64, 0i64, 0i64);
-                let (mut first, mut last, mut fp, mut lp) = (NONE, NONE, NONE, NONE);
-                let mut revenue = 0.0f64;
-                let mut period = i64::MIN;
-                scratch.gaps.clear();
-                for i in g.range(c) {
-                    let t = g.ts[i];
-                    if t > as_of {
-                        break;
-                    }
-                    n_ev += 1;
-                    if first == NONE {
-                        first = t;
-                    }
-                    last = t;
-                    let p = cal.period_of(t);
-                    if p != period {
-                        n_per += 1;
-                        period = p;
-                    }
-                    let is_purchase = spec.purchase_mask.is_none_or(|m| m[i]);
-                    if let Some(a) = spec.amount {
-                        if is_purchase || a[i] < 0.0 {
-                            revenue += a[i];
-                        }
-                    }
-                    if !is_purchase {
-                        continue;
-                    }
-                    n_pur += 1;
-                    if fp == NONE {
-                        fp = t;
-                    } else {
-                        scratch.gaps.push(t - lp);
-                    }
-                    lp = t;
-                    if let Some((codes, _)) = spec.product {
-                        let k = codes[i];
-                        if k >= 0 && scratch.stamp[k as usize] != mark {
-                            scratch.stamp[k as usize] = mark;
-                            n_prod += 1;
-                        }
-                    }
-                }
-                rows.first[j] = first;
-                rows.last[j] = last;
-                rows.n_events[j] = n_ev;
-                rows.n_purchases[j] = n_pur;
-                rows.n_periods[j] = n_per;
-                rows.revenue[j] = if spec.amount.is_some() { revenue } else { f64::NAN };
-                rows.n_products[j] = n_prod;
-                rows.first_purchase[j] = fp;
-                rows.last_purchase[j] = lp;
-                rows.median_gap_days[j] = median(&mut scratch.gaps) / day;
+                let row = summarize(cols.slice(g.range(c)), cal, as_of, c as u32 + 1, scratch);
+                rows.first[j] = row.first;
+                rows.last[j] = row.last;
+                rows.n_events[j] = row.n_events;
+                rows.n_purchases[j] = row.n_purchases;
+                rows.n_periods[j] = row.n_periods;
+                rows.revenue[j] = row.revenue;
+                rows.n_products[j] = row.n_products;
+                rows.first_purchase[j] = row.first_purchase;
+                rows.last_purchase[j] = row.last_purchase;
+                rows.median_gap_days[j] = row.median_gap / day;
+                let lp = row.last_purchase;
                 rows.recency_days[j] = if lp != NONE { (as_of - lp) as f64 / day } else { f64::NAN };
-                rows.tenure_days[j] = if first != NONE { (as_of - first) as f64 / day } else { f64::NAN };
+                rows.tenure_days[j] = if row.first != NONE { (as_of - row.first) as f64 / day } else { f64::NAN };
             }
         },
     );
@@ -355,6 +428,17 @@ mod tests {
         assert!(s.revenue[0].is_nan());
         assert_eq!(s.median_gap_days[0], 1.5); // gaps 0.5 and 2.5 days
         assert_eq!(s.recency_days[0], 0.0);
+    }
+
+    #[test]
+    fn nothing_bought_is_plus_zero_revenue() {
+        // a customer whose only event is after as_of sums no amount: +0.0, not Rust's -0.0
+        let indptr = [0i64, 1];
+        let (ts, amount) = ([5 * D], [3.0]);
+        let g = Grouped::new(&indptr, &ts).unwrap();
+        let spec = SummarySpec { purchase_mask: None, amount: Some(&amount), product: None, as_of: D };
+        let s = customer_summary(&g, &utc(Period::Month), &spec).unwrap();
+        assert!(s.revenue[0] == 0.0 && s.revenue[0].is_sign_positive());
     }
 
     #[test]

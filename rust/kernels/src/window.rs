@@ -185,30 +185,33 @@ pub fn period_kpis(g: &Grouped, cal: &Calendar, spec: &KpiSpec) -> Result<Period
     let p_lo = cal.period_of(t_lo);
     let n = (p_hi - p_lo + 1) as usize;
     let bounds: Vec<i64> = (0..=n as i64).map(|k| cal.period_start_instant(p_lo + k)).collect();
+    let KpiSpec { window, active_mask, purchase_mask, amount, .. } = *spec;
     let parts = par_customer_chunks(g.n_customers(), |r| {
         let mut acc = KpiAcc::new(n);
         for c in r {
-            let mut run: Option<(usize, usize)> = None;
-            let mut first_k = usize::MAX; // boundary right after the first active event
+            let range = g.range(c);
+            let ts = &g.ts[range.clone()];
+            let active_m = active_mask.map(|m| &m[range.clone()]);
+            let purchase_m = purchase_mask.map(|m| &m[range.clone()]);
+            let amount = amount.map(|a| &a[range]);
+            // the current run of active boundaries is a..=b (b < 0: none yet)
+            let (mut a, mut b) = (0i64, -2i64);
+            let mut first_k = -1i64; // the boundary right after the first active event
             let mut is_new = false;
             let mut last_active = usize::MAX;
-            for i in g.range(c) {
-                let t = g.ts[i];
+            for (k, &t) in ts.iter().enumerate() {
                 if t > as_of {
                     break;
                 }
                 let p = (cal.period_of(t) - p_lo) as usize;
-                if spec.purchase_mask.is_none_or(|m| m[i]) {
-                    acc.orders[p] += 1;
-                    if let Some(a) = spec.amount {
-                        acc.revenue[p] += a[i];
-                    }
-                } else if let Some(a) = spec.amount {
-                    if a[i] < 0.0 {
-                        acc.revenue[p] += a[i];
+                let is_purchase = purchase_m.is_none_or(|m| m[k]);
+                acc.orders[p] += is_purchase as i64;
+                if let Some(amount) = amount {
+                    if is_purchase || amount[k] < 0.0 {
+                        acc.revenue[p] += amount[k];
                     }
                 }
-                if spec.active_mask.is_some_and(|m| !m[i]) {
+                if active_m.is_some_and(|m| !m[k]) {
                     continue;
                 }
                 if last_active != p {
@@ -216,34 +219,33 @@ pub fn period_kpis(g: &Grouped, cal: &Calendar, spec: &KpiSpec) -> Result<Period
                     last_active = p;
                 }
                 // boundaries b_k with t < b_k <= t + W
-                let lo = p + 1;
-                let hi = match spec.window {
+                let lo = p as i64 + 1;
+                let hi = match window {
                     ActivityWindow::Period => lo,
-                    ActivityWindow::Duration(w) => last_boundary_at_or_before(cal, &bounds, p_lo, t.saturating_add(w).min(MAX_US)),
+                    ActivityWindow::Duration(w) => {
+                        last_boundary_at_or_before(cal, &bounds, p_lo, t.saturating_add(w).min(MAX_US)) as i64
+                    }
                 };
-                if first_k == usize::MAX {
+                if first_k < 0 {
                     first_k = lo;
                 }
-                if lo == first_k && hi >= lo {
-                    is_new = true;
-                }
+                is_new |= lo == first_k && hi >= lo;
                 if hi < lo {
                     continue;
                 }
-                run = match run {
-                    Some((a, b)) if lo <= b + 1 => Some((a, b.max(hi))),
-                    Some((a, b)) => {
-                        acc.add_run(a, b);
-                        Some((lo, hi))
+                if lo > b + 1 {
+                    if b >= 0 {
+                        acc.add_run(a as usize, b as usize);
                     }
-                    None => Some((lo, hi)),
-                };
+                    a = lo;
+                }
+                b = b.max(hi);
             }
-            if let Some((a, b)) = run {
-                acc.add_run(a, b);
+            if b >= 0 {
+                acc.add_run(a as usize, b as usize);
             }
             if is_new {
-                acc.new[first_k - 1] += 1;
+                acc.new[first_k as usize - 1] += 1;
             }
         }
         acc
@@ -303,31 +305,33 @@ pub fn rolling_active(g: &Grouped, cal: &Calendar, mask: Option<&[bool]>, as_of:
     let span = window_days.min(n as i64 + 1) - 1; // a run never needs to reach past the last day
     let parts = par_customer_chunks(g.n_customers(), |r| {
         let mut diff = vec![0i64; n + 1];
+        let last = n as i64 - 1;
         for c in r {
-            let mut run: Option<(i64, i64)> = None;
-            for i in g.range(c) {
-                let t = g.ts[i];
+            let range = g.range(c);
+            let (ts, mask) = (&g.ts[range.clone()], mask.map(|m| &m[range]));
+            // the current run of covered days is a..=b (b < 0: none yet)
+            let (mut a, mut b) = (0i64, -2i64);
+            for (k, &t) in ts.iter().enumerate() {
                 if t > as_of {
                     break;
                 }
-                if mask.is_some_and(|m| !m[i]) {
+                if mask.is_some_and(|m| !m[k]) {
                     continue;
                 }
                 // clamp: a zone that moves its date backwards could place a day before the first
                 let e = (cal.local_day(t) - first_day).max(0);
-                run = match run {
-                    Some((a, b)) if e <= b + 1 => Some((a, b.max(e + span))),
-                    Some((a, b)) => {
+                if e > b + 1 {
+                    if b >= 0 {
                         diff[a as usize] += 1;
-                        diff[(b.min(n as i64 - 1) + 1) as usize] -= 1;
-                        Some((e, e + span))
+                        diff[(b.min(last) + 1) as usize] -= 1;
                     }
-                    None => Some((e, e + span)),
-                };
+                    a = e;
+                }
+                b = b.max(e + span);
             }
-            if let Some((a, b)) = run {
+            if b >= 0 {
                 diff[a as usize] += 1;
-                diff[(b.min(n as i64 - 1) + 1) as usize] -= 1;
+                diff[(b.min(last) + 1) as usize] -= 1;
             }
         }
         diff
@@ -396,7 +400,7 @@ mod tests {
     #[test]
     fn worked_example_of_metrics_md() {
         // 100 customers active in January; 90 come back in February, 10 new ones arrive.
-        let mut runs: Vec<Vec<i64>> = (0..100).map(|c| if c < 90 { vec![c * 3600_000_000, 40 * D] } else { vec![D] }).collect();
+        let mut runs: Vec<Vec<i64>> = (0..100).map(|c| if c < 90 { vec![c * 3_600_000_000, 40 * D] } else { vec![D] }).collect();
         runs.extend((0..10).map(|_| vec![45 * D]));
         let refs: Vec<&[i64]> = runs.iter().map(|r| r.as_slice()).collect();
         let (indptr, ts) = log(&refs);

@@ -1,8 +1,10 @@
 use fidelite_kernels::calendar::{Calendar, Period};
-use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
 
+use crate::arrays::Arr;
 use crate::gil::Detach;
+
 
 /// Builds the calendar for a query over instants in `[lo, hi]`.
 pub fn calendar(py: Python<'_>, tz: &str, period: &str, week_start: u8, lo: i64, hi: i64) -> PyResult<Calendar> {
@@ -18,7 +20,7 @@ pub fn periods_of<'py>(
     tz: &str,
     period: &str,
     week_start: u8,
-) -> PyResult<Bound<'py, PyArray1<i64>>> {
+) -> PyResult<Arr<'py, i64>> {
     let ts = ts.as_slice()?;
     let (lo, hi) = ts.iter().fold((i64::MAX, i64::MIN), |(a, b), &t| (a.min(t), b.max(t)));
     let cal = calendar(py, tz, period, week_start, lo, hi)?;
@@ -37,7 +39,7 @@ pub fn period_bounds<'py>(
     tz: &str,
     period: &str,
     week_start: u8,
-) -> PyResult<(Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i64>>)> {
+) -> PyResult<(Arr<'py, i64>, Arr<'py, i64>)> {
     let p = Period::parse(period, week_start).map_err(|e| crate::errors::to_pyerr(py, e))?;
     let days: Vec<i64> = (0..=count as i64).map(|k| p.start_day(first + k)).collect();
     let (lo, hi) = (days[0] * fidelite_kernels::US_PER_DAY, (days[count] + 1) * fidelite_kernels::US_PER_DAY);

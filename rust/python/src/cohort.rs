@@ -8,19 +8,13 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::calendar::calendar;
+use crate::arrays::opt_slice;
 use crate::gil::Detach;
 
 fn choice<T: Copy>(name: &str, value: &str, options: &[(&str, T)]) -> Result<T, KernelError> {
     options.iter().find(|(n, _)| *n == value).map(|(_, v)| *v).ok_or_else(|| {
         let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
         KernelError::InvalidParameter(format!("unknown {name} {value:?}: use one of {}", names.join(", ")))
-    })
-}
-
-fn opt_slice<'a, T: numpy::Element>(a: &'a Option<PyReadonlyArray1<'_, T>>) -> PyResult<Option<&'a [T]>> {
-    Ok(match a {
-        Some(a) => Some(a.as_slice()?),
-        None => None,
     })
 }
 
@@ -119,7 +113,6 @@ fn events<'a>(ts: &'a [i64], codes: Option<&'a [u32]>, indptr: Option<&'a [i64]>
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn bitmaps(ev: Events, n_customers: usize, mask: Option<&[bool]>, cal: &Calendar, t_min: i64, as_of: i64) -> Result<Bitmaps, KernelError> {
     active_bitmaps(ev, n_customers, mask, cal, cal.period_of(t_min), as_of)
 }
@@ -171,13 +164,12 @@ pub fn cohort_matrix_bitmaps<'py>(
     let m = py.run_kernel(|| {
         let ev = events(ts, codes, indptr)?;
         let start = bitmaps(ev, n_customers, start_mask, &cal, t_range.0, as_of)?;
-        let m = if start_mask.is_none() && return_mask.is_none() {
+        if start_mask.is_none() && return_mask.is_none() {
             cohort::cohort_matrix_bitmaps(&start, &start, &cal, &spec)
         } else {
             let ret = bitmaps(ev, n_customers, return_mask, &cal, t_range.0, as_of)?;
             cohort::cohort_matrix_bitmaps(&start, &ret, &cal, &spec)
-        };
-        m
+        }
     })?;
     let out = PyDict::new(py);
     let (ns, nk, nb) = (m.n_segments, m.n_cohorts, m.n_buckets);

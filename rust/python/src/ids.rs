@@ -1,10 +1,10 @@
 use fidelite_kernels::{group, ids};
-use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
 
+use crate::arrays::Arr;
 use crate::gil::Detach;
 
-type Arr<'py, T> = Bound<'py, PyArray1<T>>;
 
 /// Factorises int64 ids into codes numbered in ascending id order: `(codes, uniques)`.
 #[pyfunction]

@@ -5,6 +5,7 @@
 //! without copying. Inputs must not be mutated by another thread during a call.
 use pyo3::prelude::*;
 
+mod arrays;
 mod calendar;
 mod cohort;
 mod errors;

@@ -5,16 +5,10 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::calendar::calendar;
+use crate::arrays::opt_slice;
 use crate::gil::Detach;
 
 /// The slice of an optional array argument.
-pub(crate) fn opt_slice<'a, T: numpy::Element>(a: &'a Option<PyReadonlyArray1<'_, T>>) -> PyResult<Option<&'a [T]>> {
-    Ok(match a {
-        Some(a) => Some(a.as_slice()?),
-        None => None,
-    })
-}
-
 /// Per-customer summary over grouped events (see `fidelite_kernels::summary`). Returns a
 /// dict of one array per column, in customer-code order: `first`, `last`,
 /// `first_purchase`, `last_purchase` (int64 µs, i64 min = none), `n_events`,

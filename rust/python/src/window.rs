@@ -6,7 +6,7 @@ use pyo3::types::PyDict;
 
 use crate::calendar::calendar;
 use crate::gil::Detach;
-use crate::summary::opt_slice;
+use crate::arrays::opt_slice;
 
 /// The active base per period (see `fidelite_kernels::window::period_kpis`).
 /// `window_us=0` means one calendar period. Returns a dict: `first_period`, `boundaries`
