@@ -94,26 +94,7 @@ def rolling_active(
     window_days: int,
     mask: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[int, npt.NDArray[np.int64]]: ...
-def cohort_matrix_bitmaps(
-    ts: npt.NDArray[np.int64],
-    *,
-    n_customers: int,
-    t_range: tuple[int, int],
-    tz: str,
-    period: str,
-    week_start: int,
-    as_of: int,
-    codes: npt.NDArray[np.uint32] | None = None,
-    indptr: npt.NDArray[np.int64] | None = None,
-    mode: str = "first",
-    criterion: str = "on",
-    brackets: list[int] | None = None,
-    start_mask: npt.NDArray[np.bool_] | None = None,
-    return_mask: npt.NDArray[np.bool_] | None = None,
-    segment: npt.NDArray[np.uint32] | None = None,
-    n_segments: int = 1,
-) -> dict[str, Any]: ...
-def lifecycle_bitmaps(
+def active_bitmaps(
     ts: npt.NDArray[np.int64],
     *,
     n_customers: int,
@@ -125,4 +106,22 @@ def lifecycle_bitmaps(
     codes: npt.NDArray[np.uint32] | None = None,
     indptr: npt.NDArray[np.int64] | None = None,
     mask: npt.NDArray[np.bool_] | None = None,
+) -> tuple[int, npt.NDArray[np.uint64]]: ...
+def cohort_matrix_bitmaps(
+    start_bits: npt.NDArray[np.uint64],
+    return_bits: npt.NDArray[np.uint64],
+    *,
+    p_lo: int,
+    n_periods: int,
+    t_range: tuple[int, int],
+    tz: str,
+    period: str,
+    week_start: int,
+    as_of: int,
+    mode: str = "first",
+    criterion: str = "on",
+    brackets: list[int] | None = None,
+    segment: npt.NDArray[np.uint32] | None = None,
+    n_segments: int = 1,
 ) -> dict[str, Any]: ...
+def lifecycle_bitmaps(bits: npt.NDArray[np.uint64], *, p_lo: int, n_periods: int) -> dict[str, Any]: ...

@@ -119,13 +119,24 @@ def _read_path(path: str, what: str) -> Table:
 # --------------------------------------------------------------------------- columns
 
 
-def _to_arrow(col: Any, null_as: str | None = None) -> Any | None:
+def _to_arrow(col: Any, null_as: str | None = None, *, text: bool = False) -> Any | None:
     """An Arrow array for pandas / polars / Arrow columns; None for plain arrays.
 
     A column holding only nulls has Arrow type ``null`` (e.g. an all-None object
     column); ``null_as`` (an Arrow type alias such as ``"int64"``) gives it a type.
+    With ``text=True``, numpy text and object arrays (ids, labels) also go through Arrow
+    when pyarrow is installed: its C++ loops replace per-element Python checks.
     """
     pa = loaded("pyarrow")
+    if text and isinstance(col, (np.ndarray, list)) and np.asarray(col).dtype.kind in "OUS":
+        try:
+            import pyarrow as pa
+        except ImportError:
+            return None
+        try:
+            col = pa.array(np.asarray(col), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):
+            return None  # mixed Python objects: checked element by element
     if pa is not None and isinstance(col, (pa.Array, pa.ChunkedArray)):
         arr = col
     else:
@@ -151,10 +162,15 @@ def _to_arrow(col: Any, null_as: str | None = None) -> Any | None:
 
 def _arrow_numpy(arr: Any, fill: Any) -> tuple[np.ndarray, np.ndarray]:
     """(values with nulls filled, null mask) of a primitive Arrow array."""
-    null = arr.is_null().to_numpy(zero_copy_only=False) if arr.null_count else np.zeros(len(arr), bool)
+    null = arr.is_null().to_numpy(zero_copy_only=False) if arr.null_count else no_rows(len(arr))
     if arr.null_count:
         arr = import_optional("pyarrow.compute").fill_null(arr, fill)
     return arr.to_numpy(zero_copy_only=False), null
+
+
+def no_rows(n: int) -> np.ndarray:
+    """A read-only all-False mask of ``n`` rows that takes no memory."""
+    return np.broadcast_to(np.False_, (n,))
 
 
 def _as_numpy(col: Any) -> np.ndarray:
@@ -174,7 +190,7 @@ class Ids:
 
 def id_nulls(col: Any) -> tuple[Any, np.ndarray]:
     """Prepare an id column: returns (prepared column, null mask)."""
-    arr = _to_arrow(col, null_as="int64")
+    arr = _to_arrow(col, null_as="int64", text=True)
     if arr is not None:
         pa = loaded("pyarrow")
         t = arr.type
@@ -190,10 +206,10 @@ def id_nulls(col: Any) -> tuple[Any, np.ndarray]:
     values = _as_numpy(col)
     kind = values.dtype.kind
     if kind in "iuf":
-        null = np.isnan(values) if kind == "f" else np.zeros(len(values), bool)
+        null = np.isnan(values) if kind == "f" else no_rows(len(values))
         return _int_ids(values, null), null
     if kind in "US":
-        return values, np.zeros(len(values), bool)
+        return values, no_rows(len(values))
     if kind == "O":
         null = np.array([v is None or (isinstance(v, float) and v != v) for v in values], bool)
         kinds = {type(v) for v, n in zip(values, null) if not n}
@@ -259,10 +275,10 @@ def times_us(col: Any, tz: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         t = arr.type
         if pa.types.is_timestamp(t):
             values, null = _arrow_numpy(arr.cast(pa.int64()), 0)
-            return _scale(values, t.unit), null, np.zeros(len(values), bool)
+            return _scale(values, t.unit), null, no_rows(len(values))
         if pa.types.is_date(t):
             days, null = _arrow_numpy(arr.cast(pa.date32()).cast(pa.int32()), 0)
-            return _local_midnights(days.astype(np.int64), tz), null, np.zeros(len(days), bool)
+            return _local_midnights(days.astype(np.int64), tz), null, no_rows(len(days))
         if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
             null = arr.is_null().to_numpy(zero_copy_only=False)
             return _parse_strings(arr.to_pandas(), null, tz)
@@ -274,17 +290,17 @@ def times_us(col: Any, tz: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if unit == "D":
             days = values.view(np.int64)
             null = days == np.iinfo(np.int64).min
-            return _local_midnights(np.where(null, 0, days), tz), null, np.zeros(len(days), bool)
+            return _local_midnights(np.where(null, 0, days), tz), null, no_rows(len(days))
         if unit not in _UNIT_US:
             values = values.astype("datetime64[us]")
             unit = "us"
         raw = values.view(np.int64)
         null = raw == np.iinfo(np.int64).min
-        return _scale(np.where(null, 0, raw), unit), null, np.zeros(len(raw), bool)
+        return _scale(np.where(null, 0, raw) if null.any() else raw, unit), null, no_rows(len(raw))
     if kind in "OUS":
         pd = import_optional("pandas", "parse text or object timestamps")
         series = pd.Series(values, dtype=object)
-        null = series.isna().to_numpy(dtype=bool) if kind == "O" else np.zeros(len(values), bool)
+        null = series.isna().to_numpy(dtype=bool) if kind == "O" else no_rows(len(values))
         return _parse_strings(series, null, tz)
     raise DTypeError(_time_type_message(str(values.dtype)))
 
@@ -358,14 +374,14 @@ def floats(col: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
                     raise DTypeError(f"the {name} column must be numeric, got non-numeric objects") from None
             else:
                 raise DTypeError(f"the {name} column must be numeric, got dtype {v.dtype}")
-        values, null = v.astype(np.float64, copy=False), np.zeros(len(v), bool)
+        values, null = v.astype(np.float64, copy=False), no_rows(len(v))
     null = null | np.isnan(values)
     return values, null
 
 
 def labels(col: Any, name: str) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
     """(int32 codes into sorted labels, labels, null mask) of a categorical text column."""
-    arr = _to_arrow(col, null_as="large_string")
+    arr = _to_arrow(col, null_as="large_string", text=True)
     if arr is not None:
         pa = loaded("pyarrow")
         pc = import_optional("pyarrow.compute")

@@ -9,8 +9,9 @@ kernels read. Every metric accepts an EventLog or anything EventLog accepts.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, Hashable
 
 import numpy as np
 
@@ -28,6 +29,9 @@ CANONICAL = {
     "channel": "channel",
 }
 _LABEL_ROLES = ("event", "product", "channel")
+
+#: Derived structures an EventLog keeps (see EventLog._cached).
+_CACHE_SIZE = 8
 
 # Rejection reasons, in the order rows are checked: a row is counted under the first.
 NULL_ID = "null customer id"
@@ -198,6 +202,7 @@ class EventLog:
         self._rows: tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]] | None = (f.codes, ts, cols)
         self._layout: tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]] | None = None
         self._lock = threading.Lock()
+        self._cache: OrderedDict[Hashable, Any] = OrderedDict()
         self.t_min = int(ts.min())
         self.t_max = int(ts.max())
 
@@ -213,6 +218,21 @@ class EventLog:
                 self._rows = None
             return self._layout
 
+    def _cached(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        """A query-independent derived structure (e.g. the activity bitmaps of one
+        calendar), built once per key and kept for the most recent keys: what makes a log
+        that is queried many times (the explorer) cheaper with every query."""
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        value = build()
+        with self._lock:
+            self._cache[key] = value
+            while len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return value
+
     @property
     def is_grouped(self) -> bool:
         """Whether the grouped layout exists yet (see :meth:`prepare`)."""
@@ -222,6 +242,18 @@ class EventLog:
         """Build the grouped layout now (queries build it on demand otherwise). Returns self."""
         self._grouped()
         return self
+
+    def kernel_events(self, names: str | list[str] | tuple[str, ...] | None = None) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+        """The events for a kernel that accepts either layout, and the mask of event types
+        ``names`` in the same order: ``({"codes", "ts"}, mask)`` while the log is not grouped
+        (no grouping is forced), else ``({"indptr", "ts"}, mask)``. One consistent snapshot,
+        even if another thread groups the log meanwhile."""
+        rows = self._rows
+        if rows is None:
+            indptr, ts, _ = self._grouped()
+            return {"indptr": indptr, "ts": ts}, self.event_mask(names)
+        codes, ts, cols = rows
+        return {"codes": codes, "ts": ts}, self._mask_of(cols, names)
 
     def rows(self) -> tuple[np.ndarray, np.ndarray] | None:
         """(customer codes, timestamps) in input order while the log is not grouped, else None."""
@@ -279,14 +311,15 @@ class EventLog:
         """Sorted distinct values of a label column (event, product, channel)."""
         return self._labels[role]
 
-    def event_mask(self, names: str | list[str] | tuple[str, ...] | None, *, rows: bool = False) -> np.ndarray | None:
-        """Boolean mask of events whose type is in ``names`` (None = all events), in
-        grouped order, or in input order with ``rows=True`` (only while :meth:`rows` is
-        not None)."""
+    def event_mask(self, names: str | list[str] | tuple[str, ...] | None) -> np.ndarray | None:
+        """Boolean mask (grouped order) of events whose type is in ``names``; None = all."""
+        return self._mask_of(self._cols, names) if names is not None else None
+
+    def _mask_of(self, cols: dict[str, np.ndarray], names: str | list[str] | tuple[str, ...] | None) -> np.ndarray | None:
         if names is None:
             return None
         wanted = [names] if isinstance(names, str) else list(names)
-        if "event" not in self._cols:
+        if "event" not in cols:
             raise ParameterError(
                 f"event types {wanted} were requested but the log has no event column; pass event=<column name>"
             )
@@ -294,9 +327,7 @@ class EventLog:
         missing = [w for w in wanted if w not in known]
         if missing:
             raise ParameterError(f"unknown event type(s) {missing}; the log has {list(known)}")
-        codes = [known.index(w) for w in wanted]
-        column = self._rows[2]["event"] if rows and self._rows is not None else self._cols["event"]
-        return np.isin(column, codes)
+        return np.isin(cols["event"], [known.index(w) for w in wanted])
 
     def customer_of_event(self) -> np.ndarray:
         """Customer code of every event (grouped order)."""

@@ -440,10 +440,9 @@ def retention(
     common_kw = dict(t_range=(log.t_min, log.t_max), as_of=as_of_us, mode=cohort, criterion=criterion,
                      brackets=brackets, segment=seg_codes, n_segments=len(seg_values), **cal.kw())
     if _bitmap_path(window, measure, offset0, cohort, log, cal, as_of_us):
-        out = _core.cohort_matrix_bitmaps(
-            n_customers=log.n_customers, start_mask=_mask(log, start_event), return_mask=_mask(log, return_event),
-            **_events_kw(log), **common_kw,
-        )
+        p_lo, n_periods, start_bits = _bitmaps(log, cal, as_of_us, start_event)
+        return_bits = start_bits if return_event == start_event else _bitmaps(log, cal, as_of_us, return_event)[2]
+        out = _core.cohort_matrix_bitmaps(start_bits, return_bits, p_lo=p_lo, n_periods=n_periods, **common_kw)
     else:
         out = _core.cohort_matrix(
             log._indptr if indptr is None else indptr, log._ts, window_us=ROLLING_US[period] if window == "rolling" else 0, offset0=offset0,
@@ -496,16 +495,20 @@ def _bitmap_path(window: str, measure: str, offset0: str, cohort: str, log: Even
     return log.n_customers * 8 * -(-n_periods // 64) * threads <= BITMAP_BYTES
 
 
-def _events_kw(log: EventLog) -> dict[str, np.ndarray]:
-    """The events as rows (input order) while the log is not grouped, else grouped."""
-    rows = log.rows()
-    if rows is not None:
-        return {"codes": rows[0], "ts": rows[1]}
-    return {"indptr": log._indptr, "ts": log._ts}
+def _bitmaps(log: EventLog, cal: Calendar, as_of_us: int, names: Any) -> tuple[int, int, np.ndarray]:
+    """(first period, number of periods, bits): per customer, which periods up to as_of
+    hold an event of types ``names`` (None = any). Kept on the log per calendar."""
+    key_names = None if names is None else tuple(sorted([names] if isinstance(names, str) else names))
 
+    def build() -> tuple[int, int, np.ndarray]:
+        first, last = cal.periods_of(np.array([log.t_min, max(as_of_us, log.t_min)]))
+        events, mask = log.kernel_events(names)
+        p_lo, bits = _core.active_bitmaps(n_customers=log.n_customers, mask=mask, t_range=(log.t_min, log.t_max),
+                                          as_of=as_of_us, **events, **cal.kw())
+        bits.flags.writeable = False
+        return p_lo, int(last - first) + 1 if as_of_us >= log.t_min else 0, bits
 
-def _mask(log: EventLog, names: Any) -> np.ndarray | None:
-    return log.event_mask(names, rows=log.rows() is not None)
+    return log._cached(("active_bitmaps", cal, as_of_us, key_names), build)
 
 
 def _amount(log: EventLog, measure: str, n: int) -> np.ndarray | None:
@@ -638,7 +641,8 @@ def lifecycle(
     as_of_us = log.t_max if as_of is None else to_instant(as_of, tz)
     kw = dict(t_range=(log.t_min, log.t_max), as_of=as_of_us, **cal.kw())
     if _bitmap_path("calendar", "customers", "cohort", "first", log, cal, as_of_us):
-        out = _core.lifecycle_bitmaps(n_customers=log.n_customers, mask=_mask(log, active_event), **_events_kw(log), **kw)
+        p_lo, n_periods, bits = _bitmaps(log, cal, as_of_us, active_event)
+        out = _core.lifecycle_bitmaps(bits, p_lo=p_lo, n_periods=n_periods)
     else:
         out = _core.lifecycle(log._indptr, log._ts, mask=log.event_mask(active_event), **kw)
     n = len(out["new"])

@@ -1,14 +1,23 @@
-"""Where the end-to-end time goes: EventLog construction replayed stage by stage with the
-package's own internals (the same calls, in the order ``EventLog.__init__`` makes them),
-then the query itself, each stage timed on its own (best of R).
+"""Where our end-to-end time goes.
 
-The replay mirrors eventlog.py; ``total`` next to the measured ``EventLog(...)`` time shows
-whether it still covers the constructor (a gap means a new stage to add here).
+Two views, both independent of how eventlog.py and the metric modules happen to chain
+their calls today:
+
+- :func:`primitives`: the building blocks of an EventLog timed alone (best of R): reading
+  the timestamp column (``_ingest.times_us``), ``_core.factorize_i64``,
+  ``_core.group_by_customer``, permuting one float64 column into grouped order, and the
+  whole ``EventLog(columns)`` / ``.prepare()``.
+- :func:`breakdown`: one end-to-end query (EventLog from the columns, then the query)
+  under cProfile, averaged over R runs: every compiled kernel (``_core.*``) and numpy
+  call is a line of its own; Python functions show their own time (array indexing such
+  as ``v[perm]`` counts in the function that does it).
 """
 
 from __future__ import annotations
 
+import cProfile
 import gc
+import pstats
 import time
 from typing import Any, Callable
 
@@ -16,7 +25,6 @@ import numpy as np
 
 import fidelite
 from fidelite import _core, _ingest
-from fidelite import eventlog as ev
 
 
 def best_of(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
@@ -30,64 +38,52 @@ def best_of(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     return best, out
 
 
-def _reject(reasons: list[tuple[str, np.ndarray]], n: int) -> tuple[np.ndarray, dict[str, int]]:
-    rejected_any = np.zeros(n, bool)
-    rejected: dict[str, int] = {}
-    for why, mask in reasons:
-        fresh = mask & ~rejected_any
-        count = int(fresh.sum())
-        if count:
-            rejected[why] = count
-            rejected_any |= fresh
-    return rejected_any, rejected
-
-
-def profile(cols: dict[str, np.ndarray], repeat: int, amount: np.ndarray | None = None) -> list[tuple[str, float]]:
-    """(stage, best seconds) of building an EventLog from ``cols`` (customer_id, timestamp)
-    and running the monthly cohort matrix on it, plus the measured totals; with ``amount``
-    also what an amount column adds (reading it, permuting it into grouped order)."""
+def primitives(cols: dict[str, np.ndarray], repeat: int, amount: np.ndarray | None = None) -> list[tuple[str, float]]:
+    """(building block, best seconds) on ``cols`` (customer_id, timestamp)."""
     rows: list[tuple[str, float]] = []
 
-    def stage(name: str, fn: Callable[[], Any]) -> Any:
+    def timed(name: str, fn: Callable[[], Any]) -> Any:
         t, out = best_of(fn, repeat)
         rows.append((name, t))
         return out
 
-    table = stage("read_table (wrap the columns)", lambda: _ingest.read_table(cols))
-    n = table.n_rows
-    ids, null_id = stage("_ingest.id_nulls (ids to int64 + null mask)", lambda: _ingest.id_nulls(table.get("customer_id", "customer")))
-    ts, null_t, bad_t = stage("_ingest.times_us (timestamps to int64 us + masks)",
-                              lambda: _ingest.times_us(table.get("timestamp", "time"), "UTC"))
-
-    def masks() -> tuple[np.ndarray, dict[str, int]]:
-        reasons = [(ev.NULL_ID, null_id), (ev.NULL_TIME, null_t), (ev.BAD_TIME, bad_t)]
-        reasons.append((ev.TIME_RANGE, ~(null_t | bad_t) & ((ts < _ingest.MIN_US) | (ts > _ingest.MAX_US))))
-        return _reject(reasons, n)
-
-    stage("row checks (range mask, rejection counts)", masks)
-    f = stage("_core.factorize_i64 (ids -> dense codes)", lambda: _ingest.factorize_ids(ids, None))
+    ids = np.ascontiguousarray(cols["customer_id"], np.int64)
+    ts = timed("_ingest.times_us (timestamp column -> int64 us + null masks)",
+               lambda: _ingest.times_us(cols["timestamp"], "UTC"))[0]
+    codes, uniques = timed("_core.factorize_i64 (ids -> dense codes, ascending)", lambda: _core.factorize_i64(ids))
     ts64 = np.ascontiguousarray(ts, np.int64)
-    indptr, perm, ts_grouped = stage("_core.group_by_customer (CSR layout)",
-                                     lambda: _core.group_by_customer(f.codes, ts64, len(f.labels)))
-    stage("t_min / t_max", lambda: (int(ts.min()), int(ts.max())))
-    rows.append(("= sum of the build stages", sum(t for _, t in rows)))
-    rows.append(("measured: fidelite.EventLog(columns)", best_of(lambda: fidelite.EventLog(cols), repeat)[0]))
-    log = fidelite.EventLog(cols)
-    kernel_kw = dict(t_range=(log.t_min, log.t_max), as_of=log.t_max, tz="UTC", period="month", week_start=0)
-    stage("_core.cohort_matrix (the kernel alone)", lambda: _core.cohort_matrix(log._indptr, log._ts, **kernel_kw))
-    stage("fidelite.retention on the prepared log", lambda: fidelite.retention(log, period="month"))
-    rows.append(("measured: end to end (EventLog + retention)",
-                 best_of(lambda: fidelite.retention(fidelite.EventLog(cols), period="month"), repeat)[0]))
+    indptr, perm, _ = timed("_core.group_by_customer (CSR layout: indptr, perm, grouped ts)",
+                            lambda: _core.group_by_customer(codes, ts64, len(uniques)))
     if amount is not None:
-        # What an amount column adds (per-customer summary); not in the sums above.
-        def read_amount() -> np.ndarray:
-            amt, null_amt = _ingest.floats(amount, "amount")
-            np.isinf(amt)
-            int(null_amt.sum())
-            amt = np.where(null_amt, 0.0, amt)
-            int((amt < 0).sum())
-            return amt
-
-        amt = stage("(+ amount) _ingest.floats + checks", read_amount)
-        stage("(+ amount) column permutation amount[perm]", lambda: amt[perm])
+        timed("permute one float64 column into grouped order (amount[perm])", lambda: amount[perm])
+    timed("fidelite.EventLog(columns)", lambda: fidelite.EventLog(cols))
+    if hasattr(fidelite.EventLog, "prepare"):
+        timed("fidelite.EventLog(columns).prepare() (built and grouped)", lambda: fidelite.EventLog(cols).prepare())
     return rows
+
+
+def _label(func: tuple[str, int, str]) -> str:
+    path, line, name = func
+    if path == "~":  # a builtin: C function or method
+        return name.replace("<built-in method ", "").replace("<method ", "").rstrip(">")
+    short = path.split("/python/fidelite/")[-1] if "/python/fidelite/" in path else path.rsplit("/", 1)[-1]
+    return f"{name} ({short}:{line}, own time)"
+
+
+def breakdown(fn: Callable[[], Any], repeat: int, top: int = 10) -> tuple[float, list[tuple[str, float, float]]]:
+    """(mean seconds per run, [(function, calls per run, own seconds per run)]) of ``fn``
+    under cProfile, the ``top`` functions by own time."""
+    fn()  # warm imports and caches of the modules, not of the data
+    prof = cProfile.Profile()
+    total = 0.0
+    for _ in range(repeat):
+        gc.collect()
+        t0 = time.perf_counter()
+        prof.enable()
+        fn()
+        prof.disable()
+        total += time.perf_counter() - t0
+    stats = pstats.Stats(prof).stats  # type: ignore[attr-defined]
+    rows = [(_label(func), cc / repeat, tt / repeat) for func, (cc, nc, tt, ct, callers) in stats.items()]
+    rows.sort(key=lambda r: -r[2])
+    return total / repeat, rows[:top]

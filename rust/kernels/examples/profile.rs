@@ -1,7 +1,7 @@
 //! Times the kernels on a synthetic log: `cargo run --release --example profile [customers]`.
 use fidelite_kernels::calendar::{Calendar, Period, Window};
-use fidelite_kernels::cohort::{cohort_matrix, CohortMode, CohortSpec, Criterion, Measure, Offset0};
-use fidelite_kernels::{group, ids, lifecycle, Grouped, US_PER_DAY};
+use fidelite_kernels::cohort::{self, cohort_matrix, CohortMode, CohortSpec, Criterion, Measure, Offset0};
+use fidelite_kernels::{bitmap, group, ids, lifecycle, Grouped, US_PER_DAY};
 use std::time::Instant;
 
 fn main() {
@@ -56,6 +56,20 @@ fn main() {
             segment: None,
             as_of: hi,
         };
+        for _ in 0..3 {
+            let t = Instant::now();
+            let rows = bitmap::active_bitmaps(bitmap::Events::Rows { codes: &f.codes, ts: &ts }, f.uniques.len(), None, &cal, cal.period_of(lo), hi).unwrap();
+            let a = t.elapsed();
+            let t = Instant::now();
+            let grouped = bitmap::active_bitmaps(bitmap::Events::Grouped(g), f.uniques.len(), None, &cal, cal.period_of(lo), hi).unwrap();
+            let b = t.elapsed();
+            let t = Instant::now();
+            let m = cohort::cohort_matrix_bitmaps(&grouped, &grouped, &cal, &spec).unwrap();
+            let c = t.elapsed();
+            let t = Instant::now();
+            let _ = lifecycle::lifecycle_bitmaps(&rows);
+            println!("{tz}: bitmaps from rows {a:?}, from grouped {b:?}; cohort from bitmaps {c:?}, lifecycle from bitmaps {:?} ({})", t.elapsed(), m.sizes.len());
+        }
         for _ in 0..3 {
             let t = Instant::now();
             let m = cohort_matrix(&g, &cal, &spec).unwrap();

@@ -13,9 +13,9 @@ pub struct Factorized<U> {
     pub uniques: Vec<U>,
 }
 
-/// Ids whose range is at most this many times the row count are mapped through a direct
-/// table instead of a hash table (database keys with gaps, already-dense codes).
-const DENSE_SPAN_PER_ROW: u64 = 2;
+/// Ids whose range is at most this many times the row count are ranked through a bitset
+/// of the range instead of a hash table (database keys with gaps, already-dense codes).
+const DENSE_SPAN_PER_ROW: u128 = 16;
 
 fn check_rows(n: usize) -> Result<()> {
     if n >= u32::MAX as usize {
@@ -26,8 +26,9 @@ fn check_rows(n: usize) -> Result<()> {
     Ok(())
 }
 
-/// Factorises integer ids. Ids spanning a range no wider than twice the row count skip
-/// hashing (a direct table); others go through an open-addressing hash table.
+/// Factorises integer ids. Ids spanning a range no wider than 16 times the row count skip
+/// hashing: a bitset marks the ids present and an id's code is its rank in the bitset;
+/// other ids go through an open-addressing hash table.
 ///
 /// ```
 /// let f = fidelite_kernels::ids::factorize_i64(&[30, 10, 30, 20]).unwrap();
@@ -44,34 +45,51 @@ pub fn factorize_i64(ids: &[i64]) -> Result<Factorized<i64>> {
         .map(|c| c.iter().fold((i64::MAX, i64::MIN), |(a, b), &x| (a.min(x), b.max(x))))
         .reduce(|| (i64::MAX, i64::MIN), |(a, b), (c, d)| (a.min(c), b.max(d)));
     let span = (hi as i128 - lo as i128 + 1) as u128;
-    if span <= (ids.len() as u128) * DENSE_SPAN_PER_ROW as u128 || span <= 1 << 16 {
+    if span <= (ids.len() as u128) * DENSE_SPAN_PER_ROW || span <= 1 << 20 {
         Ok(factorize_dense(ids, lo, span as usize))
     } else {
         Ok(factorize_hashed(ids))
     }
 }
 
+/// Rank-in-bitset factorisation of ids within `[lo, lo + span)`: the bitset (span / 8
+/// bytes) and its per-word ranks stay cache-resident, unlike a table of codes.
 fn factorize_dense(ids: &[i64], lo: i64, span: usize) -> Factorized<i64> {
-    let mut table = vec![0u32; span];
-    for &x in ids {
-        table[(x - lo) as usize] = 1;
-    }
+    let words = span.div_ceil(64);
+    let chunk = ids.len().div_ceil(rayon::current_num_threads().max(1)).max(1 << 16);
+    let bits = ids
+        .par_chunks(chunk)
+        .map(|part| {
+            let mut bits = vec![0u64; words];
+            for &x in part {
+                let i = (x - lo) as usize;
+                bits[i / 64] |= 1 << (i % 64);
+            }
+            bits
+        })
+        .reduce_with(|mut a, b| {
+            a.iter_mut().zip(&b).for_each(|(x, y)| *x |= y);
+            a
+        })
+        .unwrap_or_default();
+    let mut rank = Vec::with_capacity(words);
     let mut uniques = Vec::new();
-    for (i, slot) in table.iter_mut().enumerate() {
-        if *slot != 0 {
-            *slot = uniques.len() as u32;
-            uniques.push(lo + i as i64);
+    for (w, &word) in bits.iter().enumerate() {
+        rank.push(uniques.len() as u32);
+        let mut rest = word;
+        while rest != 0 {
+            uniques.push(lo + (w * 64) as i64 + rest.trailing_zeros() as i64);
+            rest &= rest - 1;
         }
     }
     let mut codes = vec![0u32; ids.len()];
-    codes
-        .par_chunks_mut(1 << 16)
-        .zip(ids.par_chunks(1 << 16))
-        .for_each(|(out, inp)| {
-            for (o, &x) in out.iter_mut().zip(inp) {
-                *o = table[(x - lo) as usize];
-            }
-        });
+    codes.par_chunks_mut(1 << 16).zip(ids.par_chunks(1 << 16)).for_each(|(out, inp)| {
+        for (o, &x) in out.iter_mut().zip(inp) {
+            let i = (x - lo) as usize;
+            let (w, b) = (i / 64, i % 64);
+            *o = rank[w] + (bits[w] & ((1u64 << b) - 1)).count_ones();
+        }
+    });
     Factorized { codes, uniques }
 }
 

@@ -1,9 +1,9 @@
 use fidelite_kernels::calendar::Window;
 use fidelite_kernels::cohort::{self, CohortMode, CohortSpec, Criterion, Measure, Offset0};
-use fidelite_kernels::bitmap::{active_bitmaps, Bitmaps, Events};
-use fidelite_kernels::calendar::Calendar;
+use fidelite_kernels::bitmap::{self, Bitmaps, Events};
 use fidelite_kernels::{lifecycle as lc, Grouped, KernelError};
-use numpy::{IntoPyArray, PyArrayMethods, PyReadonlyArray1};
+use numpy::{IntoPyArray, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -113,18 +113,13 @@ fn events<'a>(ts: &'a [i64], codes: Option<&'a [u32]>, indptr: Option<&'a [i64]>
     }
 }
 
-fn bitmaps(ev: Events, n_customers: usize, mask: Option<&[bool]>, cal: &Calendar, t_min: i64, as_of: i64) -> Result<Bitmaps, KernelError> {
-    active_bitmaps(ev, n_customers, mask, cal, cal.period_of(t_min), as_of)
-}
-
-/// The cohort matrix through active-period bitmaps (calendar windows, customers measure,
-/// offset 0 = cohort, first or recurring cohorts), from rows or the grouped layout.
-/// Same dict as `cohort_matrix`.
+/// Active-period bitmaps (see `fidelite_kernels::bitmap`) of the events passing `mask`,
+/// from rows or the grouped layout: `(p_lo, bits)` with `bits` of shape
+/// (customers, words), bit `j` of a row = period `p_lo + j`, periods up to `as_of`.
 #[pyfunction]
-#[pyo3(signature = (ts, *, n_customers, t_range, tz, period, week_start, as_of, codes=None, indptr=None,
-    mode="first", criterion="on", brackets=None, start_mask=None, return_mask=None, segment=None, n_segments=1))]
+#[pyo3(signature = (ts, *, n_customers, t_range, tz, period, week_start, as_of, codes=None, indptr=None, mask=None))]
 #[allow(clippy::too_many_arguments)]
-pub fn cohort_matrix_bitmaps<'py>(
+pub fn active_bitmaps<'py>(
     py: Python<'py>,
     ts: PyReadonlyArray1<'py, i64>,
     n_customers: usize,
@@ -135,11 +130,46 @@ pub fn cohort_matrix_bitmaps<'py>(
     as_of: i64,
     codes: Option<PyReadonlyArray1<'py, u32>>,
     indptr: Option<PyReadonlyArray1<'py, i64>>,
+    mask: Option<PyReadonlyArray1<'py, bool>>,
+) -> PyResult<(i64, Bound<'py, PyArray2<u64>>)> {
+    let (ts, codes, indptr, mask) = (ts.as_slice()?, opt_slice(&codes)?, opt_slice(&indptr)?, opt_slice(&mask)?);
+    let cal = calendar(py, tz, period, week_start, t_range.0.min(as_of), t_range.1.max(as_of))?;
+    let b = py.run_kernel(|| {
+        let p_lo = cal.period_of(t_range.0);
+        bitmap::active_bitmaps(events(ts, codes, indptr)?, n_customers, mask, &cal, p_lo, as_of)
+    })?;
+    let (n, words) = (b.n_customers(), b.words);
+    Ok((b.p_lo, b.bits.into_pyarray(py).reshape([n, words])?))
+}
+
+fn to_bitmaps(p_lo: i64, n_periods: usize, bits: &PyReadonlyArray2<'_, u64>) -> PyResult<Bitmaps> {
+    let words = bits.shape()[1];
+    if words != n_periods.div_ceil(64).max(1) {
+        return Err(PyValueError::new_err(format!("{words} words per customer cannot hold {n_periods} periods")));
+    }
+    Ok(Bitmaps { p_lo, n_periods, words, bits: bits.as_slice()?.to_vec() })
+}
+
+/// The cohort matrix from active-period bitmaps (calendar windows, customers measure,
+/// offset 0 = cohort, first or recurring cohorts). Same dict as `cohort_matrix`.
+#[pyfunction]
+#[pyo3(signature = (start_bits, return_bits, *, p_lo, n_periods, t_range, tz, period, week_start, as_of,
+    mode="first", criterion="on", brackets=None, segment=None, n_segments=1))]
+#[allow(clippy::too_many_arguments)]
+pub fn cohort_matrix_bitmaps<'py>(
+    py: Python<'py>,
+    start_bits: PyReadonlyArray2<'py, u64>,
+    return_bits: PyReadonlyArray2<'py, u64>,
+    p_lo: i64,
+    n_periods: usize,
+    t_range: (i64, i64),
+    tz: &str,
+    period: &str,
+    week_start: u8,
+    as_of: i64,
     mode: &str,
     criterion: &str,
     brackets: Option<Vec<i64>>,
-    start_mask: Option<PyReadonlyArray1<'py, bool>>,
-    return_mask: Option<PyReadonlyArray1<'py, bool>>,
     segment: Option<PyReadonlyArray1<'py, u32>>,
     n_segments: usize,
 ) -> PyResult<Bound<'py, PyDict>> {
@@ -158,19 +188,11 @@ pub fn cohort_matrix_bitmaps<'py>(
         segment: opt_slice(&segment)?.map(|s| (s, n_segments)),
         as_of,
     };
-    let (ts, codes, indptr) = (ts.as_slice()?, opt_slice(&codes)?, opt_slice(&indptr)?);
-    let (start_mask, return_mask) = (opt_slice(&start_mask)?, opt_slice(&return_mask)?);
+    let start = to_bitmaps(p_lo, n_periods, &start_bits)?;
+    let same = return_bits.as_slice()?.as_ptr() == start_bits.as_slice()?.as_ptr();
+    let ret = if same { None } else { Some(to_bitmaps(p_lo, n_periods, &return_bits)?) };
     let cal = calendar(py, tz, period, week_start, t_range.0.min(as_of), t_range.1.max(as_of))?;
-    let m = py.run_kernel(|| {
-        let ev = events(ts, codes, indptr)?;
-        let start = bitmaps(ev, n_customers, start_mask, &cal, t_range.0, as_of)?;
-        if start_mask.is_none() && return_mask.is_none() {
-            cohort::cohort_matrix_bitmaps(&start, &start, &cal, &spec)
-        } else {
-            let ret = bitmaps(ev, n_customers, return_mask, &cal, t_range.0, as_of)?;
-            cohort::cohort_matrix_bitmaps(&start, &ret, &cal, &spec)
-        }
-    })?;
+    let m = py.run_kernel(|| cohort::cohort_matrix_bitmaps(&start, ret.as_ref().unwrap_or(&start), &cal, &spec))?;
     let out = PyDict::new(py);
     let (ns, nk, nb) = (m.n_segments, m.n_cohorts, m.n_buckets);
     out.set_item("first_period", m.first_period)?;
@@ -180,27 +202,12 @@ pub fn cohort_matrix_bitmaps<'py>(
     Ok(out)
 }
 
-/// Lifecycle through active-period bitmaps, from rows or the grouped layout. Same dict as
-/// `lifecycle`.
+/// Lifecycle from active-period bitmaps. Same dict as `lifecycle`.
 #[pyfunction]
-#[pyo3(signature = (ts, *, n_customers, t_range, tz, period, week_start, as_of, codes=None, indptr=None, mask=None))]
-#[allow(clippy::too_many_arguments)]
-pub fn lifecycle_bitmaps<'py>(
-    py: Python<'py>,
-    ts: PyReadonlyArray1<'py, i64>,
-    n_customers: usize,
-    t_range: (i64, i64),
-    tz: &str,
-    period: &str,
-    week_start: u8,
-    as_of: i64,
-    codes: Option<PyReadonlyArray1<'py, u32>>,
-    indptr: Option<PyReadonlyArray1<'py, i64>>,
-    mask: Option<PyReadonlyArray1<'py, bool>>,
-) -> PyResult<Bound<'py, PyDict>> {
-    let (ts, codes, indptr, mask) = (ts.as_slice()?, opt_slice(&codes)?, opt_slice(&indptr)?, opt_slice(&mask)?);
-    let cal = calendar(py, tz, period, week_start, t_range.0.min(as_of), t_range.1.max(as_of))?;
-    let l = py.run_kernel(|| Ok(lc::lifecycle_bitmaps(&bitmaps(events(ts, codes, indptr)?, n_customers, mask, &cal, t_range.0, as_of)?)))?;
+#[pyo3(signature = (bits, *, p_lo, n_periods))]
+pub fn lifecycle_bitmaps<'py>(py: Python<'py>, bits: PyReadonlyArray2<'py, u64>, p_lo: i64, n_periods: usize) -> PyResult<Bound<'py, PyDict>> {
+    let b = to_bitmaps(p_lo, n_periods, &bits)?;
+    let l = py.run_kernel(|| Ok(lc::lifecycle_bitmaps(&b)))?;
     lifecycle_dict(py, l)
 }
 

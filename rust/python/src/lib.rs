@@ -25,6 +25,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(calendar::period_bounds, m)?)?;
     m.add_function(wrap_pyfunction!(cohort::cohort_matrix, m)?)?;
     m.add_function(wrap_pyfunction!(cohort::lifecycle, m)?)?;
+    m.add_function(wrap_pyfunction!(cohort::active_bitmaps, m)?)?;
     m.add_function(wrap_pyfunction!(cohort::cohort_matrix_bitmaps, m)?)?;
     m.add_function(wrap_pyfunction!(cohort::lifecycle_bitmaps, m)?)?;
     m.add_function(wrap_pyfunction!(summary::customer_summary, m)?)?;
