@@ -116,8 +116,9 @@ def test_kpis_compare_the_latest_complete_period_with_the_previous(full, shop):
     a, b = int(k["active"][last]), int(k["active"][prev])
     assert rows["active customers"] == [f"{a:,}", f"{b:,}", f"{a - b:+,} ({(a - b) / b * 100:+.1f}%)"]
     r1, r0 = k["retention_rate"][last], k["retention_rate"][prev]
-    assert rows["retention rate"] == [f"{r1:.1f}%", f"{r0:.1f}%", f"{r1 - r0:+.1f} pts"]
-    assert rows["churn rate"][0] == f"{k['churn_rate'][last]:.1f}%"
+    assert rows["retention rate (E - N) / S"] == [f"{r1:.1f}%", f"{r0:.1f}%", f"{r1 - r0:+.1f} pts"]
+    assert rows["churn rate (lost / S)"][0] == f"{k['churn_rate'][last]:.1f}%"
+    assert rows["kept rate (active at both ends)"][0] == f"{k['kept_rate'][last]:.1f}%"
 
 
 def test_kpis_include_each_metric_whose_inputs_are_given(full, shop):

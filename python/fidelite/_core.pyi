@@ -19,6 +19,9 @@ def factorize_bytes(
 def group_by_customer(
     codes: npt.NDArray[np.uint32], ts: npt.NDArray[np.int64], n_customers: int
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint32], npt.NDArray[np.int64]]: ...
+def take(
+    values: npt.NDArray[np.float64] | npt.NDArray[np.int32] | npt.NDArray[np.int64], perm: npt.NDArray[np.uint32]
+) -> npt.NDArray[Any]: ...
 def periods_of(ts: npt.NDArray[np.int64], *, tz: str, period: str, week_start: int) -> npt.NDArray[np.int64]: ...
 def period_bounds(
     first: int, count: int, *, tz: str, period: str, week_start: int

@@ -144,7 +144,8 @@ class EventLog:
         reasons.append((NULL_ID, null_id))
         ts, null_t, bad_t = _ingest.times_us(table.get(time, "time"), tz)
         reasons += [(NULL_TIME, null_t), (BAD_TIME, bad_t)]
-        if ts.min() < _ingest.MIN_US or ts.max() > _ingest.MAX_US:
+        t_lo, t_hi = int(ts.min()), int(ts.max())  # nulls read as 0 here; exact bounds below
+        if t_lo < _ingest.MIN_US or t_hi > _ingest.MAX_US:
             reasons.append((TIME_RANGE, ~(null_t | bad_t) & ((ts < _ingest.MIN_US) | (ts > _ingest.MAX_US))))
         notes: dict[str, np.ndarray] = {}  # masks, counted over the used rows only
         cols: dict[str, np.ndarray] = {}
@@ -203,8 +204,9 @@ class EventLog:
         self._layout: tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]] | None = None
         self._lock = threading.Lock()
         self._cache: OrderedDict[Hashable, Any] = OrderedDict()
-        self.t_min = int(ts.min())
-        self.t_max = int(ts.max())
+        if keep is not None:  # bounds of the used rows only
+            t_lo, t_hi = int(ts.min()), int(ts.max())
+        self.t_min, self.t_max = t_lo, t_hi
 
     # ----------------------------------------------------------------- layout
     def _grouped(self) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
@@ -214,7 +216,7 @@ class EventLog:
                 assert self._rows is not None
                 codes, ts, cols = self._rows
                 indptr, perm, gts = _core.group_by_customer(codes, ts, len(self._ids))
-                self._layout = (indptr, gts, {k: v[perm] for k, v in cols.items()})
+                self._layout = (indptr, gts, {k: _core.take(np.ascontiguousarray(v), perm) for k, v in cols.items()})
                 self._rows = None
             return self._layout
 

@@ -9,8 +9,8 @@ their calls today:
   whole ``EventLog(columns)`` / ``.prepare()``.
 - :func:`breakdown`: one end-to-end query (EventLog from the columns, then the query)
   under cProfile, averaged over R runs: every compiled kernel (``_core.*``) and numpy
-  call is a line of its own; Python functions show their own time (array indexing such
-  as ``v[perm]`` counts in the function that does it).
+  call is a line of its own, per calling function; Python functions show their own time
+  (array indexing such as ``v[perm]`` counts in the function that does it).
 """
 
 from __future__ import annotations
@@ -62,28 +62,53 @@ def primitives(cols: dict[str, np.ndarray], repeat: int, amount: np.ndarray | No
     return rows
 
 
-def _label(func: tuple[str, int, str]) -> str:
+def _where(func: tuple[str, int, str]) -> str:
     path, line, name = func
+    short = path.split("/python/fidelite/")[-1] if "/python/fidelite/" in path else path.rsplit("/", 1)[-1]
+    return f"{name} ({short}:{line})"
+
+
+def _label(func: tuple[str, int, str]) -> str:
+    path, _, name = func
     if path == "~":  # a builtin: C function or method
         return name.replace("<built-in method ", "").replace("<method ", "").rstrip(">")
-    short = path.split("/python/fidelite/")[-1] if "/python/fidelite/" in path else path.rsplit("/", 1)[-1]
-    return f"{name} ({short}:{line}, own time)"
+    if name == "end_to_end":
+        return "freeing the EventLog and the result (end_to_end's own time)"
+    return f"{_where(func)} own time"
 
 
-def breakdown(fn: Callable[[], Any], repeat: int, top: int = 10) -> tuple[float, list[tuple[str, float, float]]]:
-    """(mean seconds per run, [(function, calls per run, own seconds per run)]) of ``fn``
-    under cProfile, the ``top`` functions by own time."""
-    fn()  # warm imports and caches of the modules, not of the data
+def end_to_end(ours: Callable[[Any], Any], cols: dict[str, np.ndarray]) -> None:
+    """One end-to-end run: EventLog from the columns, then the query; what this function
+    itself spends is freeing the log and the result."""
+    ours(fidelite.EventLog(cols))
+
+
+def breakdown(ours: Callable[[Any], Any], cols: dict[str, np.ndarray], repeat: int,
+              top: int = 12) -> tuple[float, list[tuple[str, float, float]]]:
+    """(mean seconds per run, [(what, calls per run, own seconds per run)]) of
+    :func:`end_to_end` under cProfile, the ``top`` entries by own time. Compiled and numpy
+    calls are split by calling function (``ufunc.reduce from __init__ (eventlog.py)``)."""
+    end_to_end(ours, cols)  # warm imports and module caches (not the data: each run builds a new log)
     prof = cProfile.Profile()
     total = 0.0
     for _ in range(repeat):
         gc.collect()
         t0 = time.perf_counter()
         prof.enable()
-        fn()
+        end_to_end(ours, cols)
         prof.disable()
         total += time.perf_counter() - t0
     stats = pstats.Stats(prof).stats  # type: ignore[attr-defined]
-    rows = [(_label(func), cc / repeat, tt / repeat) for func, (cc, nc, tt, ct, callers) in stats.items()]
+    rows = []
+    for func, (cc, nc, tt, ct, callers) in stats.items():
+        if func[0] == "~" and callers:
+            for caller, (ccc, cnc, ctt, cct) in callers.items():
+                if caller[0].endswith("_methods.py"):  # ndarray.any() / .sum() / .min() / .max()
+                    what = f"numpy ndarray.{caller[2].lstrip('_a') if caller[2] in ('_amin', '_amax') else caller[2].lstrip('_')}() reductions"
+                else:
+                    what = f"{_label(func)} from {_where(caller)}"
+                rows.append((what, ccc / repeat, ctt / repeat))
+        else:
+            rows.append((_label(func), cc / repeat, tt / repeat))
     rows.sort(key=lambda r: -r[2])
     return total / repeat, rows[:top]

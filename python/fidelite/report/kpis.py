@@ -19,8 +19,9 @@ from .model import Block, Figure, ReportInputs, Skip, Table, error_line, purchas
 PERIOD_KPIS = (
     ("active", "active customers", ""),
     ("new", "new customers", ""),
-    ("retention_rate", "retention rate", "%"),
-    ("churn_rate", "churn rate", "%"),
+    ("retention_rate", "retention rate (E - N) / S", "%"),
+    ("kept_rate", "kept rate (active at both ends)", "%"),
+    ("churn_rate", "churn rate (lost / S)", "%"),
     ("net_result", "net result", ""),
     ("revenue_per_active", "revenue per active customer", ""),
     ("orders_per_active", "orders per active customer", ""),

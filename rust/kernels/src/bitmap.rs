@@ -9,6 +9,9 @@ use rayon::prelude::*;
 use crate::calendar::Calendar;
 use crate::{Grouped, KernelError, Result, CHUNK};
 
+/// Rows whose bits are computed before they are set (see [`active_bitmaps`]).
+const BLOCK: usize = 512;
+
 /// Bits of customer `c` are `bits[c * words .. (c + 1) * words]`; bit `j` = period `p_lo + j`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bitmaps {
@@ -110,11 +113,24 @@ pub fn active_bitmaps(
                 .into_par_iter()
                 .map(|k| {
                     let mut bits = vec![0u64; n_customers * words];
+                    // rows in blocks: first every (word, bit) of the block, then the ORs, so
+                    // that the random accesses of a block are in flight together
+                    let mut pending: Vec<(usize, u64)> = Vec::with_capacity(BLOCK);
                     let range = k * chunk..((k + 1) * chunk).min(ts.len());
-                    for i in range {
-                        let t = ts[i];
-                        if t <= as_of && mask.is_none_or(|m| m[i]) {
-                            set(&mut bits, codes[i] as usize, cal.period_of(t));
+                    let end = range.end;
+                    for block in range.step_by(BLOCK).map(|b| b..(b + BLOCK).min(end)) {
+                        pending.clear();
+                        for i in block {
+                            let t = ts[i];
+                            if t <= as_of && mask.is_none_or(|m| m[i]) {
+                                let j = cal.period_of(t) - p_lo;
+                                if j >= 0 && (j as usize) < n_periods {
+                                    pending.push((codes[i] as usize * words + j as usize / 64, 1u64 << (j % 64)));
+                                }
+                            }
+                        }
+                        for &(w, bit) in &pending {
+                            bits[w] |= bit;
                         }
                     }
                     bits
@@ -136,7 +152,6 @@ pub fn active_bitmaps(
             }
             let mut out = vec![0u64; n_customers * words];
             out.par_chunks_mut(CHUNK * words).enumerate().for_each(|(k, dst)| {
-                let mut cursor = cal.cursor();
                 for (local, c) in (k * CHUNK..((k + 1) * CHUNK).min(n_customers)).enumerate() {
                     for i in g.range(c) {
                         let t = g.ts[i];
@@ -144,7 +159,7 @@ pub fn active_bitmaps(
                             break;
                         }
                         if mask.is_none_or(|m| m[i]) {
-                            set(dst, local, cursor.period(t));
+                            set(dst, local, cal.period_of(t));
                         }
                     }
                 }

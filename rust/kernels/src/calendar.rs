@@ -115,12 +115,6 @@ pub struct Calendar {
     // period of each local day in [local_day0, local_day0 + periods.len())
     local_day0: i64,
     periods: Vec<i64>,
-    // UTC start instants of periods period0 ..= period0 + starts.len() - 1, and whether
-    // each period is exactly the interval [starts[p], starts[p + 1]) of instants (false
-    // only in zones whose clocks ever turn back across local midnight)
-    period0: i64,
-    starts: Vec<i64>,
-    intervals_exact: bool,
 }
 
 fn parse_tz(name: &str) -> Result<Option<Tz>> {
@@ -149,9 +143,6 @@ impl Calendar {
             off_after: vec![],
             local_day0: 0,
             periods: vec![],
-            period0: 0,
-            starts: vec![],
-            intervals_exact: true,
         };
         if let Some(z) = &cal.tz {
             let (lo, hi) = (t_min.clamp(MIN_US, MAX_US), t_max.clamp(MIN_US, MAX_US));
@@ -189,14 +180,6 @@ impl Calendar {
             let d1 = (hi.div_euclid(US_PER_DAY) + 2).min(d0 + MAX_TABLE_DAYS);
             cal.local_day0 = d0;
             cal.periods = (d0..=d1).map(|d| period.of_day(d)).collect();
-            let (p0, p1) = (period.of_day(d0), period.of_day(d1));
-            cal.period0 = p0;
-            cal.starts = (p0..=p1 + 1).map(|p| cal.period_start_instant(p)).collect();
-            cal.intervals_exact = cal
-                .transition
-                .iter()
-                .filter(|&&t| t != i64::MAX)
-                .all(|&t| cal.local_day(t - 1) <= cal.local_day(t));
         }
         Ok(cal)
     }
@@ -264,54 +247,9 @@ impl Calendar {
         unreachable!("a local day always has a valid instant")
     }
 
-    /// The UTC instants `[start, end)` of period `p` when they are tabled and exact.
-    #[inline]
-    fn interval(&self, p: i64) -> Option<(i64, i64)> {
-        let i = p.wrapping_sub(self.period0) as usize;
-        if self.intervals_exact && i < self.starts.len().saturating_sub(1) {
-            Some((self.starts[i], self.starts[i + 1]))
-        } else {
-            None
-        }
-    }
-
-    /// A cursor for time-ordered instants: consecutive instants of one period cost one
-    /// comparison instead of a calendar lookup.
-    pub fn cursor(&self) -> Cursor<'_> {
-        Cursor { cal: self, lo: i64::MAX, hi: i64::MIN, p: 0 }
-    }
-
     /// UTC instant at which period `p` begins.
     pub fn period_start_instant(&self, p: i64) -> i64 {
         self.day_start_instant(self.period.start_day(p))
-    }
-}
-
-/// Remembers the interval of the last period seen (see [`Calendar::cursor`]).
-pub struct Cursor<'a> {
-    cal: &'a Calendar,
-    lo: i64,
-    hi: i64,
-    p: i64,
-}
-
-impl Cursor<'_> {
-    /// Period index of `t`, equal to [`Calendar::period_of`].
-    #[inline(always)]
-    pub fn period(&mut self, t: i64) -> i64 {
-        if t >= self.lo && t < self.hi {
-            self.p
-        } else {
-            self.seek(t)
-        }
-    }
-
-    #[inline(never)]
-    fn seek(&mut self, t: i64) -> i64 {
-        let p = self.cal.period_of(t);
-        (self.lo, self.hi) = self.cal.interval(p).unwrap_or((i64::MAX, i64::MIN));
-        self.p = p;
-        p
     }
 }
 
@@ -379,22 +317,6 @@ mod tests {
             let t = h * 3_600 * US_PER_SEC + 1234;
             let want = t + offset_secs(&z, t.div_euclid(US_PER_SEC)) as i64 * US_PER_SEC;
             assert_eq!(cal.local_us(t), want);
-        }
-    }
-
-    #[test]
-    fn cursor_agrees_with_period_of() {
-        for tz in ["UTC", "Europe/Paris", "America/New_York", "Australia/Lord_Howe", "America/Sao_Paulo"] {
-            for period in [Period::Day, Period::Week(6), Period::Month, Period::Year] {
-                let (lo, hi) = (-400 * US_PER_DAY, 900 * US_PER_DAY);
-                let cal = Calendar::new(tz, period, lo, hi).unwrap();
-                let mut cur = cal.cursor();
-                let mut t = lo - 5 * US_PER_DAY;
-                while t < hi + 5 * US_PER_DAY {
-                    assert_eq!(cur.period(t), cal.period_of(t), "{tz} {period:?} {t}");
-                    t += 1_799 * US_PER_SEC + 7;
-                }
-            }
         }
     }
 

@@ -348,7 +348,6 @@ pub fn cohort_matrix(g: &Grouped, cal: &Calendar, spec: &CohortSpec) -> Result<C
                 acc.begin(seg * nk + k);
                 // events are time-sorted: skip those before t0
                 let from = events.start + g.ts[events.clone()].partition_point(|&t| t < t0);
-                let mut cursor = cal.cursor();
                 // rolling windows: offset j holds instants [t0 + j l, t0 + (j + 1) l)
                 let (mut j_roll, mut roll_end) = (0i64, i64::MIN);
                 for (i, &t) in (from..events.end).zip(&g.ts[from..events.end]) {
@@ -359,7 +358,7 @@ pub fn cohort_matrix(g: &Grouped, cal: &Calendar, spec: &CohortSpec) -> Result<C
                         continue;
                     }
                     let j = match spec.window {
-                        Window::Calendar => cursor.period(t) - p0,
+                        Window::Calendar => cal.period_of(t) - p0,
                         Window::Rolling(l) => {
                             if t >= roll_end {
                                 j_roll = (t - t0) / l;

@@ -166,6 +166,25 @@ pub fn group_by_customer(codes: &[u32], ts: &[i64], n_customers: usize) -> Resul
     Ok(Layout { indptr, perm: out_row, ts: out_ts })
 }
 
+/// `values[perm[i]]` for every `i`, in parallel: reorders a column into the grouped
+/// layout (`perm` from [`group_by_customer`]).
+///
+/// ```
+/// assert_eq!(fidelite_kernels::group::take(&[1.5, 2.5, 3.5], &[2, 0]).unwrap(), vec![3.5, 1.5]);
+/// ```
+pub fn take<T: Copy + Default + Send + Sync>(values: &[T], perm: &[u32]) -> Result<Vec<T>> {
+    if let Some(&bad) = perm.iter().find(|&&i| i as usize >= values.len()) {
+        return Err(KernelError::OutOfRange(format!("row {bad} of a column of {} rows", values.len())));
+    }
+    let mut out = vec![T::default(); perm.len()];
+    out.par_chunks_mut(1 << 16).zip(perm.par_chunks(1 << 16)).for_each(|(dst, idx)| {
+        for (d, &i) in dst.iter_mut().zip(idx) {
+            *d = values[i as usize];
+        }
+    });
+    Ok(out)
+}
+
 fn insertion_sort(run: &mut [(i64, u32)]) {
     for i in 1..run.len() {
         let x = run[i];

@@ -36,7 +36,6 @@ pub fn lifecycle(g: &Grouped, cal: &Calendar, mask: Option<&[bool]>, as_of: i64)
     let parts = par_customer_chunks(g.n_customers(), |r| {
         let mut out = [vec![0i64; n], vec![0i64; n], vec![0i64; n], vec![0i64; n]];
         let [new, returning, resurrected, dormant] = &mut out;
-        let mut cursor = cal.cursor();
         for c in r {
             let mut prev: Option<i64> = None;
             for i in g.range(c) {
@@ -47,7 +46,7 @@ pub fn lifecycle(g: &Grouped, cal: &Calendar, mask: Option<&[bool]>, as_of: i64)
                 if mask.is_some_and(|m| !m[i]) {
                     continue;
                 }
-                let p = cursor.period(t);
+                let p = cal.period_of(t);
                 match prev {
                     Some(q) if p <= q => continue,
                     None => new[(p - p_lo) as usize] += 1,

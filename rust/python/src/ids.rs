@@ -39,3 +39,31 @@ pub fn group_by_customer<'py>(
     let l = py.run_kernel(|| group::group_by_customer(codes, ts, n_customers))?;
     Ok((l.indptr.into_pyarray(py), l.perm.into_pyarray(py), l.ts.into_pyarray(py)))
 }
+
+/// A column to reorder: the dtypes the event log keeps per event.
+#[derive(FromPyObject)]
+pub enum Column<'py> {
+    F64(PyReadonlyArray1<'py, f64>),
+    I32(PyReadonlyArray1<'py, i32>),
+    I64(PyReadonlyArray1<'py, i64>),
+}
+
+/// `values[perm]` for a float64, int32 or int64 column, in parallel without the GIL.
+#[pyfunction]
+pub fn take<'py>(py: Python<'py>, values: Column<'py>, perm: PyReadonlyArray1<'py, u32>) -> PyResult<Bound<'py, PyAny>> {
+    let perm = perm.as_slice()?;
+    Ok(match values {
+        Column::F64(v) => {
+            let v = v.as_slice()?;
+            py.run_kernel(|| group::take(v, perm))?.into_pyarray(py).into_any()
+        }
+        Column::I32(v) => {
+            let v = v.as_slice()?;
+            py.run_kernel(|| group::take(v, perm))?.into_pyarray(py).into_any()
+        }
+        Column::I64(v) => {
+            let v = v.as_slice()?;
+            py.run_kernel(|| group::take(v, perm))?.into_pyarray(py).into_any()
+        }
+    })
+}
