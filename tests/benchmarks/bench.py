@@ -40,7 +40,7 @@ from stages import breakdown, primitives  # noqa: E402
 TARGET_E2E = 5.0  # fastest peer / ours, end to end
 TARGET_PREPARED = 20.0  # fastest peer / ours, on a prepared EventLog
 TARGET_GROWTH = 1.1  # (time ratio / event ratio) for 10x the customers
-SECTIONS = ("queries", "growth", "memory", "stages")
+SECTIONS = ("queries", "variants", "growth", "memory", "stages", "explorer")
 
 
 class Mismatch(SystemExit):
@@ -300,6 +300,67 @@ def mib(b: int) -> str:
     return f"{b / 2**20:,.0f} MiB"
 
 
+# ------------------------------------------------------------------------------- variants
+
+#: Retention variants of issue "Retention analysis, complete", each against the basic
+#: monthly matrix (target: within 2x), end to end and on a prepared log with nothing cached.
+VARIANTS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("basic: month, first, on", {}),
+    ("week, week_start=sunday, tz=Europe/Paris", {"period": "week", "week_start": "sunday", "tz": "Europe/Paris"}),
+    ("quarter", {"period": "quarter"}),
+    ("window=rolling (30 d)", {"window": "rolling"}),
+    ("criterion=on_or_after", {"criterion": "on_or_after"}),
+    ("criterion=streak", {"criterion": "streak"}),
+    ("brackets=[1, 2, 3, 6]", {"brackets": [1, 2, 3, 6]}),
+    ("offset0=return", {"offset0": "return"}),
+    ("cohort=recurring", {"cohort": "recurring"}),
+    ("measure=revenue", {"measure": "revenue"}),
+    ("measure=cumulative_revenue", {"measure": "cumulative_revenue"}),
+    ("reference=previous, ci=0.95, average=simple", {"reference": "previous", "ci": 0.95, "average": "simple"}),
+    ("as_of=2025-06-30", {"as_of": "2025-06-30"}),
+)
+
+
+def variants(data: dict[str, np.ndarray], repeat: int) -> dict[str, dict[str, float]]:
+    cols = {k: data[k] for k in ("customer_id", "timestamp", "amount")}
+    prepared = fidelite.EventLog(cols).prepare()
+
+    def e2e(kw: dict[str, Any]) -> float:
+        return best(lambda: fidelite.retention(fidelite.EventLog(cols), **kw), repeat)
+
+    def warm_free(kw: dict[str, Any]) -> float:
+        def run() -> None:
+            prepared._cache.clear()  # nothing derived is reused: every query recomputes
+            fidelite.retention(prepared, **kw)
+        return best(run, repeat)
+
+    out: dict[str, dict[str, float]] = {}
+    for label, kw in VARIANTS:
+        out[label] = {"e2e": e2e(kw), "prepared": warm_free(kw)}
+    base = out[VARIANTS[0][0]]
+    print("\nretention variants (ours only; target: each within 2x of the basic matrix, same mode):")
+    print(f"  {'variant':<46} {'e2e':>9} {'x basic':>8} {'prepared':>9} {'x basic':>8}")
+    for label, t in out.items():
+        re, rp = t["e2e"] / base["e2e"], t["prepared"] / base["prepared"]
+        t.update(e2e_ratio=re, prepared_ratio=rp)
+        print(f"  {label:<46} {fmt_s(t['e2e']):>9} {re:7.2f}x{'' if re <= 2 else '!':1} "
+              f"{fmt_s(t['prepared']):>9} {rp:7.2f}x{'' if rp <= 2 else '!':1}")
+    worst_e, worst_p = max(t["e2e_ratio"] for t in out.values()), max(t["prepared_ratio"] for t in out.values())
+    print(f"  worst: {worst_e:.2f}x end to end ({'met' if worst_e <= 2 else 'NOT met'}), "
+          f"{worst_p:.2f}x prepared ({'met' if worst_p <= 2 else 'NOT met'}) ('!' marks a variant over 2x)")
+    return out
+
+
+def best(fn: Callable[[], Any], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
 # ------------------------------------------------------------------------------- main
 
 
@@ -340,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
             report.setdefault("skipped", {})[w] = why
         else:
             queries.append(known[w])
-    columns = {"customer_id", "timestamp"} | {c for q in queries for c in q.columns}
+    columns = {"customer_id", "timestamp", "amount"} | {c for q in queries for c in q.columns}
     t0 = time.perf_counter()
     data = event_data(a.customers, a.seed, columns)
     report["data"] = describe(data, a.customers)
@@ -364,6 +425,9 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print_table(results, peer_names)
         report["queries"] = results
+
+    if "variants" not in skip and "amount" in data:
+        report["variants"] = variants(data, a.repeat)
 
     if "growth" not in skip:
         g = growth(a.customers, a.seed, data, a.repeat)
@@ -401,6 +465,20 @@ def main(argv: list[str] | None = None) -> int:
                   "own time per function; profiling adds a little):")
             for name, calls, own in top:
                 print(f"  {own * 1000:8.1f} ms {100 * own / total:5.1f}%  {name} ({calls:g} call{'s' if calls != 1 else ''})")
+
+    if "explorer" not in skip:
+        from explorer_bench import explorer_bench
+
+        del data
+        gc.collect()
+        shop = fidelite.datasets.demo_shop(a.customers, seed=a.seed)
+        log = fidelite.EventLog(shop.events).prepare()
+        print(f"\nexplorer on a prepared log ({log.n_events:,} events, every column): time to redraw after a control "
+              f"change (median of {a.repeat}; the explorer's own result cache cleared before each change)")
+        report["explorer"] = explorer_bench(log, customers=shop.customers, repeat=a.repeat)
+        for label, seconds in report["explorer"].items():
+            print(f"  {label:<50} {seconds * 1000:9.0f} ms")
+        del shop, log
 
     report["machine"]["load_average_end"] = os.getloadavg()
     print(f"\nload average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "

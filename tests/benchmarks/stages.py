@@ -55,7 +55,7 @@ def primitives(cols: dict[str, np.ndarray], repeat: int, amount: np.ndarray | No
     indptr, perm, _ = timed("_core.group_by_customer (CSR layout: indptr, perm, grouped ts)",
                             lambda: _core.group_by_customer(codes, ts64, len(uniques)))
     if amount is not None:
-        timed("permute one float64 column into grouped order (amount[perm])", lambda: amount[perm])
+        timed("_core.take: one float64 column into grouped order (amount[perm])", lambda: _core.take(amount, perm))
     timed("fidelite.EventLog(columns)", lambda: fidelite.EventLog(cols))
     if hasattr(fidelite.EventLog, "prepare"):
         timed("fidelite.EventLog(columns).prepare() (built and grouped)", lambda: fidelite.EventLog(cols).prepare())

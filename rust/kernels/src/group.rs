@@ -47,57 +47,36 @@ pub fn group_by_customer(codes: &[u32], ts: &[i64], n_customers: usize) -> Resul
     if codes.len() >= u32::MAX as usize {
         return Err(KernelError::OutOfRange(format!("{} rows exceed the 4,294,967,294 rows of one log", codes.len())));
     }
-    let n_parts = (n_customers >> PART_BITS) + 1;
+    let part_len = 1usize << PART_BITS;
+    let n_parts = n_customers.div_ceil(part_len);
     let n_workers = rayon::current_num_threads().max(1);
     let row_chunk = codes.len().div_ceil(n_workers).max(1);
     let code_chunks: Vec<&[u32]> = codes.chunks(row_chunk).collect();
 
-    // customer counts per row chunk (also validates the codes)
-    let per_chunk: Vec<Result<Vec<u32>>> = code_chunks
+    // pass 0: rows per partition and row chunk (also validates the codes)
+    let part_counts: Vec<Vec<usize>> = code_chunks
         .par_iter()
         .map(|chunk| {
-            let mut counts = vec![0u32; n_customers];
+            let mut counts = vec![0usize; n_parts];
             for &c in chunk.iter() {
-                match counts.get_mut(c as usize) {
-                    Some(slot) => *slot += 1,
-                    None => {
-                        return Err(KernelError::OutOfRange(format!("customer code {c} >= {n_customers} customers")))
-                    }
+                if c as usize >= n_customers {
+                    return Err(KernelError::OutOfRange(format!("customer code {c} >= {n_customers} customers")));
                 }
+                counts[(c >> PART_BITS) as usize] += 1;
             }
             Ok(counts)
         })
-        .collect();
-    let per_chunk = per_chunk.into_iter().collect::<Result<Vec<_>>>()?;
-    let mut indptr = vec![0i64; n_customers + 1];
-    for counts in &per_chunk {
-        for (slot, &k) in indptr[1..].iter_mut().zip(counts) {
-            *slot += k as i64;
-        }
+        .collect::<Result<_>>()?;
+    let mut part_start = vec![0usize; n_parts + 1];
+    for p in 0..n_parts {
+        part_start[p + 1] = part_start[p] + part_counts.iter().map(|c| c[p]).sum::<usize>();
     }
-    for i in 0..n_customers {
-        indptr[i + 1] += indptr[i];
-    }
-    let part_start = |p: usize| indptr[(p << PART_BITS).min(n_customers)] as usize;
 
     // pass 1: scatter into partitions; each row chunk owns a slice of every partition
     let mut out_ts = vec![0i64; ts.len()];
     let mut out_row = vec![0u32; ts.len()];
     let mut out_low = vec![0u16; ts.len()];
     {
-        let part_counts: Vec<Vec<usize>> = per_chunk
-            .iter()
-            .map(|counts| {
-                (0..n_parts)
-                    .map(|p| {
-                        let lo = (p << PART_BITS).min(n_customers);
-                        let hi = ((p + 1) << PART_BITS).min(n_customers);
-                        counts[lo..hi].iter().map(|&k| k as usize).sum()
-                    })
-                    .collect()
-            })
-            .collect();
-        drop(per_chunk);
         let mut slots: Vec<Vec<Slot>> = (0..code_chunks.len()).map(|_| Vec::new()).collect();
         let (mut rest_ts, mut rest_row, mut rest_low) = (&mut out_ts[..], &mut out_row[..], &mut out_low[..]);
         for p in 0..n_parts {
@@ -125,32 +104,42 @@ pub fn group_by_customer(codes: &[u32], ts: &[i64], n_customers: usize) -> Resul
         });
     }
 
-    // pass 2: within each partition, counting sort by customer, then sort runs by time
+    // pass 2: within each partition, counting sort by customer (which also gives the
+    // partition's slice of indptr), then sort runs by time
+    let mut indptr = vec![0i64; n_customers + 1];
+    indptr[n_customers] = ts.len() as i64;
     let mut pieces = Vec::with_capacity(n_parts);
     let (mut rest_ts, mut rest_row) = (&mut out_ts[..], &mut out_row[..]);
     let mut rest_low = &out_low[..];
-    for p in 0..n_parts {
-        let len = part_start(p + 1) - part_start(p);
+    for (p, ptr) in indptr[..n_customers].chunks_mut(part_len).enumerate() {
+        let len = part_start[p + 1] - part_start[p];
         let (a, b) = std::mem::take(&mut rest_ts).split_at_mut(len);
         let (c, d) = std::mem::take(&mut rest_row).split_at_mut(len);
         let (e, f) = rest_low.split_at(len);
-        pieces.push((p, a, c, e));
+        pieces.push((part_start[p], ptr, a, c, e));
         (rest_ts, rest_row, rest_low) = (b, d, f);
     }
-    pieces.into_par_iter().for_each(|(p, ts_p, row_p, low_p)| {
-        let c0 = (p << PART_BITS).min(n_customers);
-        let c1 = ((p + 1) << PART_BITS).min(n_customers);
-        let base = indptr[c0];
-        let mut next: Vec<usize> = indptr[c0..c1].iter().map(|&x| (x - base) as usize).collect();
+    pieces.into_par_iter().for_each(|(base, ptr, ts_p, row_p, low_p)| {
+        let mut next = vec![0usize; ptr.len() + 1];
+        for &low in low_p.iter() {
+            next[low as usize + 1] += 1;
+        }
+        for i in 0..ptr.len() {
+            next[i + 1] += next[i];
+        }
+        for (slot, &local) in ptr.iter_mut().zip(&next) {
+            *slot = (base + local) as i64;
+        }
+        let bounds = next.clone();
         let mut sorted: Vec<(i64, u32)> = vec![(0, 0); ts_p.len()];
         for ((&t, &r), &low) in ts_p.iter().zip(row_p.iter()).zip(low_p) {
             let slot = &mut next[low as usize];
             sorted[*slot] = (t, r);
             *slot += 1;
         }
-        for c in c0..c1 {
-            let run = &mut sorted[(indptr[c] - base) as usize..(indptr[c + 1] - base) as usize];
-            if run.windows(2).any(|w| w[1].0 < w[0].0) {
+        for w in bounds.windows(2) {
+            let run = &mut sorted[w[0]..w[1]];
+            if run.windows(2).any(|x| x[1].0 < x[0].0) {
                 if run.len() <= 24 {
                     insertion_sort(run);
                 } else {
