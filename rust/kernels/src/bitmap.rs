@@ -4,6 +4,8 @@
 //! active in a period (the classic cohort matrix, lifecycle) without grouping the events
 //! by customer first: one pass over the rows in any order, a bit set per event. Built
 //! from the grouped layout they cost one sequential pass.
+use std::borrow::Cow;
+
 use rayon::prelude::*;
 
 use crate::calendar::Calendar;
@@ -13,12 +15,13 @@ use crate::{Grouped, KernelError, Result, CHUNK};
 const BLOCK: usize = 512;
 
 /// Bits of customer `c` are `bits[c * words .. (c + 1) * words]`; bit `j` = period `p_lo + j`.
+/// The bits are owned when built here, borrowed when they come from a caller's buffer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Bitmaps {
+pub struct Bitmaps<'a> {
     pub p_lo: i64,
     pub n_periods: usize,
     pub words: usize,
-    pub bits: Vec<u64>,
+    pub bits: Cow<'a, [u64]>,
 }
 
 /// Where the events come from: rows in any order, or the grouped layout.
@@ -42,7 +45,7 @@ pub fn bytes_needed(n_customers: usize, n_periods: usize, threads: usize) -> usi
     n_customers.saturating_mul(n_periods.div_ceil(64).max(1)).saturating_mul(8).saturating_mul(threads.max(1))
 }
 
-impl Bitmaps {
+impl Bitmaps<'_> {
     pub fn n_customers(&self) -> usize {
         self.bits.len().checked_div(self.words).unwrap_or(0)
     }
@@ -89,7 +92,7 @@ pub fn active_bitmaps(
     cal: &Calendar,
     p_lo: i64,
     as_of: i64,
-) -> Result<Bitmaps> {
+) -> Result<Bitmaps<'static>> {
     crate::check_len("mask", mask, events.len())?;
     let n_periods = (cal.period_of(as_of) - p_lo + 1).max(0) as usize;
     let words = n_periods.div_ceil(64).max(1);
@@ -167,7 +170,7 @@ pub fn active_bitmaps(
             out
         }
     };
-    Ok(Bitmaps { p_lo, n_periods, words, bits })
+    Ok(Bitmaps { p_lo, n_periods, words, bits: Cow::Owned(bits) })
 }
 
 #[cfg(test)]

@@ -404,7 +404,7 @@ pub fn cohort_matrix(g: &Grouped, cal: &Calendar, spec: &CohortSpec) -> Result<C
 /// result as [`cohort_matrix`] for calendar windows, the customers measure, offset 0 =
 /// cohort size and first or recurring cohorts (the masks are already in the bitmaps;
 /// `spec.start_mask` / `return_mask` are ignored).
-pub fn cohort_matrix_bitmaps(start: &Bitmaps, ret: &Bitmaps, cal: &Calendar, spec: &CohortSpec) -> Result<CohortMatrix> {
+pub fn cohort_matrix_bitmaps(start: &Bitmaps<'_>, ret: &Bitmaps<'_>, cal: &Calendar, spec: &CohortSpec) -> Result<CohortMatrix> {
     if spec.window != Window::Calendar
         || spec.measure != Measure::Customers
         || spec.offset0 != Offset0::Cohort

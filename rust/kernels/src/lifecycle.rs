@@ -77,7 +77,7 @@ pub fn lifecycle(g: &Grouped, cal: &Calendar, mask: Option<&[bool]>, as_of: i64)
 }
 
 /// The same lifecycle from active-period bitmaps (one bit per period up to `as_of`).
-pub fn lifecycle_bitmaps(b: &Bitmaps) -> Lifecycle {
+pub fn lifecycle_bitmaps(b: &Bitmaps<'_>) -> Lifecycle {
     let n = b.n_periods;
     let parts = par_customer_chunks(b.n_customers(), |r| {
         let mut out = [vec![0i64; n], vec![0i64; n], vec![0i64; n], vec![0i64; n]];

@@ -1,5 +1,7 @@
 use fidelite_kernels::calendar::Window;
 use fidelite_kernels::cohort::{self, CohortMode, CohortSpec, Criterion, Measure, Offset0};
+use std::borrow::Cow;
+
 use fidelite_kernels::bitmap::{self, Bitmaps, Events};
 use fidelite_kernels::{lifecycle as lc, Grouped, KernelError};
 use numpy::{IntoPyArray, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
@@ -66,11 +68,15 @@ pub fn cohort_matrix<'py>(
     let (indptr, ts) = (indptr.as_slice()?, ts.as_slice()?);
     let cal = calendar(py, tz, period, week_start, t_range.0.min(as_of), t_range.1.max(as_of))?;
     let m = py.run_kernel(|| cohort::cohort_matrix(&Grouped::new(indptr, ts)?, &cal, &spec))?;
+    matrix_dict(py, m, spec.measure)
+}
+
+/// The dict both cohort bindings return; only the grid of the requested measure is filled.
+fn matrix_dict(py: Python<'_>, m: cohort::CohortMatrix, measure: Measure) -> PyResult<Bound<'_, PyDict>> {
     let out = PyDict::new(py);
     let (ns, nk, nb) = (m.n_segments, m.n_cohorts, m.n_buckets);
     out.set_item("first_period", m.first_period)?;
-    // only the grid of the requested measure is filled
-    let (name, grid) = if spec.measure == Measure::Customers {
+    let (name, grid) = if measure == Measure::Customers {
         ("counts", m.counts.into_pyarray(py).reshape([ns, nk, nb])?.into_any())
     } else {
         ("values", m.values.into_pyarray(py).reshape([ns, nk, nb])?.into_any())
@@ -139,15 +145,15 @@ pub fn active_bitmaps<'py>(
         bitmap::active_bitmaps(events(ts, codes, indptr)?, n_customers, mask, &cal, p_lo, as_of)
     })?;
     let (n, words) = (b.n_customers(), b.words);
-    Ok((b.p_lo, b.bits.into_pyarray(py).reshape([n, words])?))
+    Ok((b.p_lo, b.bits.into_owned().into_pyarray(py).reshape([n, words])?))
 }
 
-fn to_bitmaps(p_lo: i64, n_periods: usize, bits: &PyReadonlyArray2<'_, u64>) -> PyResult<Bitmaps> {
+fn to_bitmaps<'a>(p_lo: i64, n_periods: usize, bits: &'a PyReadonlyArray2<'_, u64>) -> PyResult<Bitmaps<'a>> {
     let words = bits.shape()[1];
     if words != n_periods.div_ceil(64).max(1) {
         return Err(PyValueError::new_err(format!("{words} words per customer cannot hold {n_periods} periods")));
     }
-    Ok(Bitmaps { p_lo, n_periods, words, bits: bits.as_slice()?.to_vec() })
+    Ok(Bitmaps { p_lo, n_periods, words, bits: Cow::Borrowed(bits.as_slice()?) })
 }
 
 /// The cohort matrix from active-period bitmaps (calendar windows, customers measure,
@@ -193,13 +199,7 @@ pub fn cohort_matrix_bitmaps<'py>(
     let ret = if same { None } else { Some(to_bitmaps(p_lo, n_periods, &return_bits)?) };
     let cal = calendar(py, tz, period, week_start, t_range.0.min(as_of), t_range.1.max(as_of))?;
     let m = py.run_kernel(|| cohort::cohort_matrix_bitmaps(&start, ret.as_ref().unwrap_or(&start), &cal, &spec))?;
-    let out = PyDict::new(py);
-    let (ns, nk, nb) = (m.n_segments, m.n_cohorts, m.n_buckets);
-    out.set_item("first_period", m.first_period)?;
-    out.set_item("counts", m.counts.into_pyarray(py).reshape([ns, nk, nb])?)?;
-    out.set_item("sizes", m.sizes.into_pyarray(py).reshape([ns, nk])?)?;
-    out.set_item("complete", m.complete.into_pyarray(py).reshape([nk, nb])?)?;
-    Ok(out)
+    matrix_dict(py, m, Measure::Customers)
 }
 
 /// Lifecycle from active-period bitmaps. Same dict as `lifecycle`.
