@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import html
 import math
-import os
 import statistics
 from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from . import _core, _ingest
+from . import _bitmaps, _core, _ingest
 from ._calendar import ROLLING_US, Calendar, to_instant
 from ._deps import import_optional
 from .eventlog import EventLog, RowReport
@@ -440,8 +439,8 @@ def retention(
     common_kw = dict(t_range=(log.t_min, log.t_max), as_of=as_of_us, mode=cohort, criterion=criterion,
                      brackets=brackets, segment=seg_codes, n_segments=len(seg_values), **cal.kw())
     if _bitmap_path(window, measure, offset0, cohort, log, cal, as_of_us):
-        p_lo, n_periods, start_bits = _bitmaps(log, cal, as_of_us, start_event)
-        return_bits = start_bits if return_event == start_event else _bitmaps(log, cal, as_of_us, return_event)[2]
+        p_lo, n_periods, start_bits = _bitmaps.active(log, cal, as_of_us, start_event)
+        return_bits = start_bits if return_event == start_event else _bitmaps.active(log, cal, as_of_us, return_event)[2]
         out = _core.cohort_matrix_bitmaps(start_bits, return_bits, p_lo=p_lo, n_periods=n_periods, **common_kw)
     else:
         out = _core.cohort_matrix(
@@ -480,35 +479,12 @@ def retention(
     return SegmentedRetention(segment, mats)
 
 
-#: Largest customer x period bitmaps (all threads) the bitmap kernels may allocate.
-BITMAP_BYTES = 1 << 30
-
-
 def _bitmap_path(window: str, measure: str, offset0: str, cohort: str, log: EventLog, cal: Calendar, as_of_us: int) -> bool:
     """Whether the query only needs *whether* customers were active per calendar period:
     then active-period bitmaps answer it in one pass, without grouping the events."""
     if window != "calendar" or measure != "customers" or offset0 != "cohort" or cohort == "signup":
         return False
-    first, last = cal.periods_of(np.array([log.t_min, max(as_of_us, log.t_min)]))
-    n_periods = int(last - first) + 1
-    threads = 1 if log.is_grouped else (os.cpu_count() or 1)
-    return log.n_customers * 8 * -(-n_periods // 64) * threads <= BITMAP_BYTES
-
-
-def _bitmaps(log: EventLog, cal: Calendar, as_of_us: int, names: Any) -> tuple[int, int, np.ndarray]:
-    """(first period, number of periods, bits): per customer, which periods up to as_of
-    hold an event of types ``names`` (None = any). Kept on the log per calendar."""
-    key_names = None if names is None else tuple(sorted([names] if isinstance(names, str) else names))
-
-    def build() -> tuple[int, int, np.ndarray]:
-        first, last = cal.periods_of(np.array([log.t_min, max(as_of_us, log.t_min)]))
-        events, mask = log.kernel_events(names)
-        p_lo, bits = _core.active_bitmaps(n_customers=log.n_customers, mask=mask, t_range=(log.t_min, log.t_max),
-                                          as_of=as_of_us, **events, **cal.kw())
-        bits.flags.writeable = False
-        return p_lo, int(last - first) + 1 if as_of_us >= log.t_min else 0, bits
-
-    return log._cached(("active_bitmaps", cal, as_of_us, key_names), build)
+    return _bitmaps.affordable(log, cal, as_of_us)
 
 
 def _amount(log: EventLog, measure: str, n: int) -> np.ndarray | None:
@@ -641,7 +617,7 @@ def lifecycle(
     as_of_us = log.t_max if as_of is None else to_instant(as_of, tz)
     kw = dict(t_range=(log.t_min, log.t_max), as_of=as_of_us, **cal.kw())
     if _bitmap_path("calendar", "customers", "cohort", "first", log, cal, as_of_us):
-        p_lo, n_periods, bits = _bitmaps(log, cal, as_of_us, active_event)
+        p_lo, n_periods, bits = _bitmaps.active(log, cal, as_of_us, active_event)
         out = _core.lifecycle_bitmaps(bits, p_lo=p_lo, n_periods=n_periods)
     else:
         out = _core.lifecycle(log._indptr, log._ts, mask=log.event_mask(active_event), **kw)
