@@ -119,7 +119,8 @@ pub fn group_by_customer(codes: &[u32], ts: &[i64], n_customers: usize) -> Resul
         pieces.push((part_start[p], ptr, a, c, e));
         (rest_ts, rest_row, rest_low) = (b, d, f);
     }
-    pieces.into_par_iter().for_each(|(base, ptr, ts_p, row_p, low_p)| {
+    // one scratch buffer per worker, reused across its partitions (no fresh pages to fault in)
+    pieces.into_par_iter().for_each_init(Vec::new, |sorted: &mut Vec<(i64, u32)>, (base, ptr, ts_p, row_p, low_p)| {
         let mut next = vec![0usize; ptr.len() + 1];
         for &low in low_p.iter() {
             next[low as usize + 1] += 1;
@@ -131,7 +132,8 @@ pub fn group_by_customer(codes: &[u32], ts: &[i64], n_customers: usize) -> Resul
             *slot = (base + local) as i64;
         }
         let bounds = next.clone();
-        let mut sorted: Vec<(i64, u32)> = vec![(0, 0); ts_p.len()];
+        sorted.clear();
+        sorted.resize(ts_p.len(), (0, 0));
         for ((&t, &r), &low) in ts_p.iter().zip(row_p.iter()).zip(low_p) {
             let slot = &mut next[low as usize];
             sorted[*slot] = (t, r);
@@ -139,15 +141,17 @@ pub fn group_by_customer(codes: &[u32], ts: &[i64], n_customers: usize) -> Resul
         }
         for w in bounds.windows(2) {
             let run = &mut sorted[w[0]..w[1]];
+            // rows of a run arrive in input order (pass 1 keeps it per partition, the
+            // counting sort is stable), so a stable sort by time alone keeps ties in input order
             if run.windows(2).any(|x| x[1].0 < x[0].0) {
                 if run.len() <= 24 {
                     insertion_sort(run);
                 } else {
-                    run.sort_unstable(); // (time, input row): ties keep input order
+                    run.sort_by_key(|&(t, _)| t);
                 }
             }
         }
-        for ((t_out, r_out), (t, r)) in ts_p.iter_mut().zip(row_p.iter_mut()).zip(sorted) {
+        for ((t_out, r_out), &(t, r)) in ts_p.iter_mut().zip(row_p.iter_mut()).zip(sorted.iter()) {
             *t_out = t;
             *r_out = r;
         }
@@ -174,11 +178,12 @@ pub fn take<T: Copy + Default + Send + Sync>(values: &[T], perm: &[u32]) -> Resu
     Ok(out)
 }
 
+/// Stable insertion sort by time (short runs).
 fn insertion_sort(run: &mut [(i64, u32)]) {
     for i in 1..run.len() {
         let x = run[i];
         let mut j = i;
-        while j > 0 && run[j - 1] > x {
+        while j > 0 && run[j - 1].0 > x.0 {
             run[j] = run[j - 1];
             j -= 1;
         }
