@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+from abc import ABC, abstractmethod
 from typing import Any, Iterator, Mapping
 
 import numpy as np
@@ -56,13 +57,14 @@ def text_table(columns: Mapping[str, np.ndarray], *, max_rows: int = 40) -> str:
     return "\n".join(lines)
 
 
-class Result:
+class Result(ABC):
     """Base class: subclasses provide :meth:`_frame` (ordered columns of equal length)."""
 
     title: str = ""
 
+    @abstractmethod
     def _frame(self) -> dict[str, np.ndarray]:
-        raise NotImplementedError  # pragma: no cover - abstract
+        """The result's columns, in order."""
 
     def to_pandas(self) -> Any:
         """The result as a pandas DataFrame."""
