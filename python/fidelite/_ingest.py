@@ -173,6 +173,13 @@ def no_rows(n: int) -> np.ndarray:
     return np.broadcast_to(np.False_, (n,))
 
 
+def all_false(mask: np.ndarray) -> bool:
+    """Whether no row is set; instant for the masks of :func:`no_rows`."""
+    if mask.strides == (0,):
+        return not (len(mask) and mask[0])
+    return not mask.any()
+
+
 def _as_numpy(col: Any) -> np.ndarray:
     arr = np.asarray(col)
     if arr.ndim != 1:

@@ -173,15 +173,15 @@ class EventLog:
         rejected_any = np.zeros(n, bool)
         rejected: dict[str, int] = {}
         for why, mask in reasons:
-            if not mask.any():
+            if _ingest.all_false(mask):
                 continue
             fresh = mask & ~rejected_any
             count = int(fresh.sum())
             if count:
                 rejected[why] = count
                 rejected_any |= fresh
-        used = n - int(rejected_any.sum())
-        counted = {k: int((m & ~rejected_any).sum()) for k, m in notes.items()}
+        used = n - sum(rejected.values())
+        counted = {k: int((m & ~rejected_any).sum() if rejected else m.sum()) for k, m in notes.items()}
         self.report = RowReport(read=n, used=used, rejected=rejected, notes={k: v for k, v in counted.items() if v})
         if strict and rejected:
             first = int(np.flatnonzero(rejected_any)[0])
