@@ -40,11 +40,6 @@ impl Events<'_> {
     }
 }
 
-/// Bytes the bitmaps of a query take at most (one copy per thread when built from rows).
-pub fn bytes_needed(n_customers: usize, n_periods: usize, threads: usize) -> usize {
-    n_customers.saturating_mul(n_periods.div_ceil(64).max(1)).saturating_mul(8).saturating_mul(threads.max(1))
-}
-
 impl Bitmaps<'_> {
     pub fn n_customers(&self) -> usize {
         self.bits.len().checked_div(self.words).unwrap_or(0)
@@ -156,6 +151,22 @@ pub fn active_bitmaps(
             let mut out = vec![0u64; n_customers * words];
             out.par_chunks_mut(CHUNK * words).enumerate().for_each(|(k, dst)| {
                 for (local, c) in (k * CHUNK..((k + 1) * CHUNK).min(n_customers)).enumerate() {
+                    if words == 1 {
+                        // up to 64 periods: the customer's bits build up in a register
+                        let mut word = 0u64;
+                        for i in g.range(c) {
+                            let t = g.ts[i];
+                            if t > as_of {
+                                break;
+                            }
+                            let j = cal.period_of(t) - p_lo;
+                            if mask.is_none_or(|m| m[i]) && (0..n_periods as i64).contains(&j) {
+                                word |= 1u64 << j;
+                            }
+                        }
+                        dst[local] = word;
+                        continue;
+                    }
                     for i in g.range(c) {
                         let t = g.ts[i];
                         if t > as_of {
