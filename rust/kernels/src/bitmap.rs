@@ -13,6 +13,8 @@ use crate::{Grouped, KernelError, Result, CHUNK};
 
 /// Rows whose bits are computed before they are set (see [`active_bitmaps`]).
 const BLOCK: usize = 512;
+/// Words of a customer's bitmap built on the stack from the grouped layout.
+const LOCAL_WORDS: usize = 8;
 
 /// Bits of customer `c` are `bits[c * words .. (c + 1) * words]`; bit `j` = period `p_lo + j`.
 /// The bits are owned when built here, borrowed when they come from a caller's buffer.
@@ -151,9 +153,9 @@ pub fn active_bitmaps(
             let mut out = vec![0u64; n_customers * words];
             out.par_chunks_mut(CHUNK * words).enumerate().for_each(|(k, dst)| {
                 for (local, c) in (k * CHUNK..((k + 1) * CHUNK).min(n_customers)).enumerate() {
-                    if words == 1 {
-                        // up to 64 periods: the customer's bits build up in a register
-                        let mut word = 0u64;
+                    if words <= LOCAL_WORDS {
+                        // up to 512 periods: the customer's bits build up in registers / L1
+                        let mut acc = [0u64; LOCAL_WORDS];
                         for i in g.range(c) {
                             let t = g.ts[i];
                             if t > as_of {
@@ -161,10 +163,10 @@ pub fn active_bitmaps(
                             }
                             let j = cal.period_of(t) - p_lo;
                             if mask.is_none_or(|m| m[i]) && (0..n_periods as i64).contains(&j) {
-                                word |= 1u64 << j;
+                                acc[j as usize / 64] |= 1u64 << (j % 64);
                             }
                         }
-                        dst[local] = word;
+                        dst[local * words..(local + 1) * words].copy_from_slice(&acc[..words]);
                         continue;
                     }
                     for i in g.range(c) {
