@@ -17,7 +17,7 @@ from ._ingest import US_PER_DAY
 from .eventlog import EventLog
 from .exceptions import ParameterError
 from .results import TableResult
-from .summary import event_mask, purchase_mask
+from .summary import purchase_mask
 
 _UNITS_US = {"s": 1_000_000, "min": 60_000_000, "h": 3_600_000_000, "d": US_PER_DAY, "w": 7 * US_PER_DAY}
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|min|h|d|w)\s*$", re.IGNORECASE)
@@ -120,7 +120,7 @@ def period_kpis(
     window_us = 0 if activity_window is None else duration_us(activity_window, "activity_window")
     out = _core.period_kpis(
         log._indptr, log._ts, t_range=(log.t_min, log.t_max), as_of=as_of_us, window_us=window_us,
-        active_mask=event_mask(log, active_event), purchase_mask=purchase_mask(log, purchase_event),
+        active_mask=log.event_mask(active_event), purchase_mask=purchase_mask(log, purchase_event),
         amount=log._cols.get("amount"), **cal.kw(),
     )
     n = len(out["active_end"])
@@ -220,7 +220,7 @@ def rolling_active(
     log, tz, as_of_us = _prepare(data, tz, as_of, columns)
     first_day, active = _core.rolling_active(log._indptr, log._ts, t_range=(log.t_min, log.t_max), tz=tz,
                                              as_of=as_of_us, window_days=window_days,
-                                             mask=event_mask(log, active_event))
+                                             mask=log.event_mask(active_event))
     days = (first_day + np.arange(len(active))).astype("datetime64[D]")
     params = dict(window_days=window_days, tz=tz, active_event=active_event, as_of=np.datetime64(as_of_us, "us"))
     return TableResult({"day": days, "active": active}, title=f"customers active in the trailing {window_days} days",

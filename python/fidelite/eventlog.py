@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable
+from typing import Any, Callable, Hashable, Sequence
 
 import numpy as np
 
@@ -245,7 +245,7 @@ class EventLog:
         self._grouped()
         return self
 
-    def kernel_events(self, names: str | list[str] | tuple[str, ...] | None = None) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+    def kernel_events(self, names: str | Sequence[str] | None = None) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
         """The events for a kernel that accepts either layout, and the mask of event types
         ``names`` in the same order: ``({"codes", "ts"}, mask)`` while the log is not grouped
         (no grouping is forced), else ``({"indptr", "ts"}, mask)``. One consistent snapshot,
@@ -256,11 +256,6 @@ class EventLog:
             return {"indptr": indptr, "ts": ts}, self.event_mask(names)
         codes, ts, cols = rows
         return {"codes": codes, "ts": ts}, self._mask_of(cols, names)
-
-    def rows(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """(customer codes, timestamps) in input order while the log is not grouped, else None."""
-        rows = self._rows
-        return None if rows is None else (rows[0], rows[1])
 
     @property
     def _indptr(self) -> np.ndarray:
@@ -313,11 +308,11 @@ class EventLog:
         """Sorted distinct values of a label column (event, product, channel)."""
         return self._labels[role]
 
-    def event_mask(self, names: str | list[str] | tuple[str, ...] | None) -> np.ndarray | None:
+    def event_mask(self, names: str | Sequence[str] | None) -> np.ndarray | None:
         """Boolean mask (grouped order) of events whose type is in ``names``; None = all."""
         return self._mask_of(self._cols, names) if names is not None else None
 
-    def _mask_of(self, cols: dict[str, np.ndarray], names: str | list[str] | tuple[str, ...] | None) -> np.ndarray | None:
+    def _mask_of(self, cols: dict[str, np.ndarray], names: str | Sequence[str] | None) -> np.ndarray | None:
         if names is None:
             return None
         wanted = [names] if isinstance(names, str) else list(names)

@@ -37,17 +37,12 @@ class CustomerSummary(TableResult):
         self.period = params["period"]
 
 
-def event_mask(log: EventLog, names: str | Sequence[str] | None) -> np.ndarray | None:
-    """:meth:`EventLog.event_mask` for one event type name or any sequence of them."""
-    return log.event_mask(names if names is None or isinstance(names, str) else list(names))
-
-
 def purchase_mask(log: EventLog, purchase_event: str | Sequence[str] | None) -> np.ndarray | None:
     """Events that are purchases (grouped order), None = all of them: the case of a log
     without an event column (METRICS.md, "Inputs") and of ``purchase_event=None``."""
     if purchase_event is None or not log.has("event"):
         return None
-    return event_mask(log, purchase_event)
+    return log.event_mask(purchase_event)
 
 
 def customer_summary(

@@ -9,7 +9,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::calendar::calendar;
+use crate::calendar::query_calendar;
 use crate::arrays::opt_slice;
 use crate::gil::Detach;
 
@@ -66,7 +66,7 @@ pub fn cohort_matrix<'py>(
         as_of,
     };
     let (indptr, ts) = (indptr.as_slice()?, ts.as_slice()?);
-    let cal = calendar(py, tz, period, week_start, t_range.0.min(as_of), t_range.1.max(as_of))?;
+    let cal = query_calendar(py, tz, period, week_start, t_range, as_of)?;
     let m = py.run_kernel(|| cohort::cohort_matrix(&Grouped::new(indptr, ts)?, &cal, &spec))?;
     matrix_dict(py, m, spec.measure)
 }
@@ -104,7 +104,7 @@ pub fn lifecycle<'py>(
     mask: Option<PyReadonlyArray1<'py, bool>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let (indptr, ts, mask) = (indptr.as_slice()?, ts.as_slice()?, opt_slice(&mask)?);
-    let cal = calendar(py, tz, period, week_start, t_range.0.min(as_of), t_range.1.max(as_of))?;
+    let cal = query_calendar(py, tz, period, week_start, t_range, as_of)?;
     let l = py.run_kernel(|| lc::lifecycle(&Grouped::new(indptr, ts)?, &cal, mask, as_of))?;
     lifecycle_dict(py, l)
 }
@@ -139,7 +139,7 @@ pub fn active_bitmaps<'py>(
     mask: Option<PyReadonlyArray1<'py, bool>>,
 ) -> PyResult<(i64, Bound<'py, PyArray2<u64>>)> {
     let (ts, codes, indptr, mask) = (ts.as_slice()?, opt_slice(&codes)?, opt_slice(&indptr)?, opt_slice(&mask)?);
-    let cal = calendar(py, tz, period, week_start, t_range.0.min(as_of), t_range.1.max(as_of))?;
+    let cal = query_calendar(py, tz, period, week_start, t_range, as_of)?;
     let b = py.run_kernel(|| {
         let p_lo = cal.period_of(t_range.0);
         bitmap::active_bitmaps(events(ts, codes, indptr)?, n_customers, mask, &cal, p_lo, as_of)
@@ -197,7 +197,7 @@ pub fn cohort_matrix_bitmaps<'py>(
     let start = to_bitmaps(p_lo, n_periods, &start_bits)?;
     let same = return_bits.as_slice()?.as_ptr() == start_bits.as_slice()?.as_ptr();
     let ret = if same { None } else { Some(to_bitmaps(p_lo, n_periods, &return_bits)?) };
-    let cal = calendar(py, tz, period, week_start, t_range.0.min(as_of), t_range.1.max(as_of))?;
+    let cal = query_calendar(py, tz, period, week_start, t_range, as_of)?;
     let m = py.run_kernel(|| cohort::cohort_matrix_bitmaps(&start, ret.as_ref().unwrap_or(&start), &cal, &spec))?;
     matrix_dict(py, m, Measure::Customers)
 }

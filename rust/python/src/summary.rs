@@ -4,7 +4,7 @@ use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::calendar::calendar;
+use crate::calendar::query_calendar;
 use crate::arrays::opt_slice;
 use crate::gil::Detach;
 
@@ -39,7 +39,7 @@ pub fn customer_summary<'py>(
         as_of,
     };
     let (indptr, ts) = (indptr.as_slice()?, ts.as_slice()?);
-    let cal = calendar(py, tz, period, week_start, t_range.0.min(as_of), t_range.1.max(as_of))?;
+    let cal = query_calendar(py, tz, period, week_start, t_range, as_of)?;
     let s = py.run_kernel(|| summary::customer_summary(&Grouped::new(indptr, ts)?, &cal, &spec))?;
     let out = PyDict::new(py);
     let ints: [(&str, Vec<i64>); 8] = [

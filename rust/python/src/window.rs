@@ -4,7 +4,7 @@ use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::calendar::calendar;
+use crate::calendar::{calendar, query_calendar};
 use crate::gil::Detach;
 use crate::arrays::opt_slice;
 
@@ -75,7 +75,7 @@ pub fn rolling_active<'py>(
     mask: Option<PyReadonlyArray1<'py, bool>>,
 ) -> PyResult<(i64, Bound<'py, numpy::PyArray1<i64>>)> {
     let (indptr, ts, mask) = (indptr.as_slice()?, ts.as_slice()?, opt_slice(&mask)?);
-    let cal = calendar(py, tz, "day", 0, t_range.0.min(as_of), t_range.1.max(as_of))?;
+    let cal = query_calendar(py, tz, "day", 0, t_range, as_of)?;
     let r = py.run_kernel(|| window::rolling_active(&Grouped::new(indptr, ts)?, &cal, mask, as_of, window_days))?;
     Ok((r.first_day, r.active.into_pyarray(py)))
 }
