@@ -77,12 +77,17 @@ def test_period_kpis_match_the_reference_on_random_logs(data, tz, period, week_s
 
 
 @SLOW
-@given(data=st.data(), tz=st.sampled_from(ZONES), window_days=st.sampled_from([1, 2, 7, 30, 400]))
-def test_rolling_active_matches_the_reference_on_random_logs(data, tz, window_days):
+@given(data=st.data(), tz=st.sampled_from(ZONES), window_days=st.sampled_from([1, 2, 7, 30, 400]),
+       grouped=st.booleans())
+def test_rolling_active_matches_the_reference_on_random_logs(data, tz, window_days, grouped):
+    """Both kernel paths: rows in input order (a fresh log) and the grouped layout."""
     ev = data.draw(event_logs())
     as_of = data.draw(as_of_for(ev))
     active_event = data.draw(active_events_for(ev))
-    got = fidelite.rolling_active(fidelite.EventLog(ev.table(), tz=tz), window=f"{window_days}D",
+    log = fidelite.EventLog(ev.table(), tz=tz)
+    if grouped:
+        log.prepare()
+    got = fidelite.rolling_active(log, window=f"{window_days}D",
                                   as_of=None if as_of is None else np.datetime64(as_of, "us"), active_event=active_event)
     want = reference_rolling(ev, as_of=as_of, tz=tz, window_days=window_days, active_event=active_event)
     table_equal(got, want)

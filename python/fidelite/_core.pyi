@@ -88,13 +88,15 @@ def period_kpis(
     amount: npt.NDArray[np.float64] | None = None,
 ) -> dict[str, Any]: ...
 def rolling_active(
-    indptr: npt.NDArray[np.int64],
     ts: npt.NDArray[np.int64],
     *,
+    n_customers: int,
     t_range: tuple[int, int],
     tz: str,
     as_of: int,
     window_days: int,
+    codes: npt.NDArray[np.uint32] | None = None,
+    indptr: npt.NDArray[np.int64] | None = None,
     mask: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[int, npt.NDArray[np.int64]]: ...
 def active_bitmaps(

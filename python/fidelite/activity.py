@@ -218,9 +218,9 @@ def rolling_active(
         if rest:
             raise ParameterError(f"window must be a whole number of days, e.g. '30D' or '4W'; got {window!r}")
     log, tz, as_of_us = _prepare(data, tz, as_of, columns)
-    first_day, active = _core.rolling_active(log._indptr, log._ts, t_range=(log.t_min, log.t_max), tz=tz,
-                                             as_of=as_of_us, window_days=window_days,
-                                             mask=log.event_mask(active_event))
+    events, mask = log.kernel_events(active_event)  # no need to group the log for this one
+    first_day, active = _core.rolling_active(n_customers=log.n_customers, t_range=(log.t_min, log.t_max), tz=tz,
+                                             as_of=as_of_us, window_days=window_days, mask=mask, **events)
     days = (first_day + np.arange(len(active))).astype("datetime64[D]")
     params = dict(window_days=window_days, tz=tz, active_event=active_event, as_of=np.datetime64(as_of_us, "us"))
     return TableResult({"day": days, "active": active}, title=f"customers active in the trailing {window_days} days",

@@ -1,7 +1,7 @@
 //! Times the kernels on a synthetic log: `cargo run --release --example profile [customers]`.
 use fidelite_kernels::calendar::{Calendar, Period, Window};
 use fidelite_kernels::cohort::{self, cohort_matrix, CohortMode, CohortSpec, Criterion, Measure, Offset0};
-use fidelite_kernels::{bitmap, group, ids, lifecycle, Grouped, US_PER_DAY};
+use fidelite_kernels::{bitmap, group, ids, lifecycle, window, Grouped, US_PER_DAY};
 use std::time::Instant;
 
 fn main() {
@@ -40,6 +40,15 @@ fn main() {
     println!("group {:?}", t.elapsed());
     let g = Grouped::new(&l.indptr, &l.ts).unwrap();
     let (lo, hi) = (t0, t0 + span);
+    let days = Calendar::new("UTC", Period::Day, lo, hi).unwrap();
+    for _ in 0..3 {
+        let t = Instant::now();
+        let r = window::rolling_active(bitmap::Events::Rows { codes: &f.codes, ts: &ts }, f.uniques.len(), &days, None, hi, 30).unwrap();
+        let a = t.elapsed();
+        let t = Instant::now();
+        let _ = window::rolling_active(bitmap::Events::Grouped(g), f.uniques.len(), &days, None, hi, 30).unwrap();
+        println!("rolling 30 days from rows {a:?}, from grouped {:?} ({} days)", t.elapsed(), r.active.len());
+    }
     for tz in ["UTC", "Europe/Paris"] {
         let cal = Calendar::new(tz, Period::Month, lo, hi).unwrap();
         let spec = CohortSpec {

@@ -34,11 +34,16 @@ pub enum Events<'a> {
 }
 
 impl Events<'_> {
-    fn len(&self) -> usize {
+    /// Number of events.
+    pub fn len(&self) -> usize {
         match self {
             Events::Rows { ts, .. } => ts.len(),
             Events::Grouped(g) => g.ts.len(),
         }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 

@@ -1,4 +1,14 @@
 //! The CSR layout: events grouped by customer code, sorted by time within a customer.
+//!
+//! Grouping runs in two cache-friendly passes instead of one random scatter. [`Partitions`]
+//! deals the rows into partitions of consecutive customers (few write streams, in parallel
+//! over row ranges); [`Runs`] then sorts one partition by customer and time in cache (in
+//! parallel over partitions). [`group_by_customer`] writes the whole layout that way; a
+//! kernel that reads each customer once (e.g. the per-customer summary of a log not yet
+//! grouped) can instead work partition by partition on the sorted runs and never build it.
+use std::mem::MaybeUninit;
+use std::ops::Range;
+
 use rayon::prelude::*;
 
 use crate::{KernelError, Result};
@@ -12,23 +22,184 @@ pub struct Layout {
     pub ts: Vec<i64>,
 }
 
-/// log2 of the customers per partition of the two-pass scatter: few enough partitions
-/// for pass 1 to write a handful of streams (TLB- and write-combining-friendly), small
-/// enough (~200k events for typical logs) for pass 2 to sort one in cache. 12 and 16
-/// measured slower at 1M customers / 11.5M events.
-const PART_BITS: u32 = 14;
+/// log2 of the customers per partition: few enough partitions for the scatter to write a
+/// handful of streams (TLB- and write-combining-friendly), small enough (~200k events for
+/// typical logs) to sort one in cache. 12 and 16 measured slower at 1M customers / 11.5M
+/// events.
+pub const PART_BITS: u32 = 14;
 
-/// One row chunk's share of one partition: times, input rows, low bits of the codes.
-type Slot<'a> = (&'a mut [i64], &'a mut [u32], &'a mut [u16]);
+/// Rows dealt into partitions of `2^bits` consecutive customer codes, in input order
+/// within a partition: the plan (pass 0: rows per row chunk and partition, which also
+/// validates the codes) and [`Partitions::scatter`] (pass 1).
+pub struct Partitions<'a> {
+    codes: &'a [u32],
+    bits: u32,
+    n_customers: usize,
+    row_chunk: usize,
+    /// `counts[w][p]`: rows of row chunk `w` in partition `p`.
+    counts: Vec<Vec<usize>>,
+    /// Partition `p` holds scattered rows `starts[p]..starts[p + 1]`.
+    starts: Vec<usize>,
+}
+
+impl<'a> Partitions<'a> {
+    pub fn new(codes: &'a [u32], n_customers: usize, bits: u32) -> Result<Self> {
+        if codes.len() >= u32::MAX as usize {
+            return Err(KernelError::OutOfRange(format!("{} rows exceed the 4,294,967,294 rows of one log", codes.len())));
+        }
+        let n_parts = n_customers.div_ceil(1 << bits);
+        let row_chunk = codes.len().div_ceil(rayon::current_num_threads().max(1)).max(1);
+        let counts = codes
+            .par_chunks(row_chunk)
+            .map(|chunk| {
+                let mut counts = vec![0usize; n_parts];
+                for &c in chunk {
+                    if c as usize >= n_customers {
+                        return Err(KernelError::OutOfRange(format!("customer code {c} >= {n_customers} customers")));
+                    }
+                    counts[(c >> bits) as usize] += 1;
+                }
+                Ok(counts)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut starts = vec![0usize; n_parts + 1];
+        for p in 0..n_parts {
+            starts[p + 1] = starts[p] + counts.iter().map(|c| c[p]).sum::<usize>();
+        }
+        Ok(Partitions { codes, bits, n_customers, row_chunk, counts, starts })
+    }
+
+    pub fn len(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Customer codes of partition `p`.
+    pub fn customers(&self, p: usize) -> Range<usize> {
+        p << self.bits..((p + 1) << self.bits).min(self.n_customers)
+    }
+
+    /// Positions of partition `p`'s rows in a scattered array.
+    pub fn rows(&self, p: usize) -> Range<usize> {
+        self.starts[p]..self.starts[p + 1]
+    }
+
+    /// A customer's index within its partition.
+    #[inline]
+    pub fn local(&self, code: u32) -> usize {
+        (code & ((1 << self.bits) - 1)) as usize
+    }
+
+    /// `value(row, local customer)` of every row, partition after partition (pass 1):
+    /// every row chunk writes its own slice of every partition, in parallel.
+    pub fn scatter<T, F>(&self, value: F) -> Vec<T>
+    where
+        T: Copy + Send + Sync,
+        F: Fn(usize, usize) -> T + Sync,
+    {
+        let n = self.codes.len();
+        let mut out: Vec<T> = Vec::with_capacity(n);
+        let mut slots: Vec<Vec<&mut [MaybeUninit<T>]>> =
+            (0..self.counts.len()).map(|_| Vec::with_capacity(self.len())).collect();
+        let mut rest = &mut out.spare_capacity_mut()[..n];
+        for p in 0..self.len() {
+            for (w, counts) in self.counts.iter().enumerate() {
+                let (head, tail) = std::mem::take(&mut rest).split_at_mut(counts[p]);
+                slots[w].push(head);
+                rest = tail;
+            }
+        }
+        slots.into_par_iter().enumerate().for_each(|(w, mut parts)| {
+            let base = w * self.row_chunk;
+            let mut fill = vec![0usize; parts.len()];
+            for (i, &c) in self.codes[base..(base + self.row_chunk).min(n)].iter().enumerate() {
+                let p = (c >> self.bits) as usize;
+                parts[p][fill[p]].write(value(base + i, self.local(c)));
+                fill[p] += 1;
+            }
+        });
+        // SAFETY: pass 0 counted every row of every chunk into its partition, so the
+        // slices above tile `0..n` and each row chunk filled its slices completely.
+        unsafe { out.set_len(n) };
+        out
+    }
+
+    /// Cuts a per-row output (in scattered order) into one slice per partition.
+    pub fn split<'b, T>(&self, mut rest: &'b mut [T]) -> Vec<&'b mut [T]> {
+        (0..self.len())
+            .map(|p| {
+                let (head, tail) = std::mem::take(&mut rest).split_at_mut(self.rows(p).len());
+                rest = tail;
+                head
+            })
+            .collect()
+    }
+}
+
+/// One partition sorted by customer, then by time (pass 2); a worker keeps one and reuses
+/// its buffers across partitions.
+#[derive(Default)]
+pub struct Runs {
+    /// Customer `c` of the partition owns `sorted[bounds[c]..bounds[c + 1]]`.
+    pub bounds: Vec<usize>,
+    /// (time, payload) of every row (see [`Runs::sort`]).
+    pub sorted: Vec<(i64, u32)>,
+    next: Vec<usize>,
+}
+
+impl Runs {
+    /// Sorts the rows of a partition of `n_customers` customers, given each row's
+    /// customer within the partition (`local`), time and a payload carried along (e.g.
+    /// its index). Rows with equal times keep their order.
+    pub fn sort(&mut self, local: &[u16], ts: &[i64], payload: impl Fn(usize) -> u32, n_customers: usize) {
+        let (bounds, next) = (&mut self.bounds, &mut self.next);
+        bounds.clear();
+        bounds.resize(n_customers + 1, 0);
+        for &c in local {
+            bounds[c as usize + 1] += 1;
+        }
+        for c in 0..n_customers {
+            bounds[c + 1] += bounds[c];
+        }
+        next.clear();
+        next.extend_from_slice(&bounds[..n_customers]);
+        self.sorted.clear();
+        self.sorted.resize(ts.len(), (0, 0));
+        for (i, (&c, &t)) in local.iter().zip(ts).enumerate() {
+            let slot = &mut next[c as usize];
+            self.sorted[*slot] = (t, payload(i));
+            *slot += 1;
+        }
+        for w in bounds.windows(2) {
+            let run = &mut self.sorted[w[0]..w[1]];
+            // the counting sort is stable, so a stable sort by time keeps ties in input order
+            if run.windows(2).any(|x| x[1].0 < x[0].0) {
+                if run.len() <= 24 {
+                    insertion_sort(run);
+                } else {
+                    run.sort_by_key(|&(t, _)| t);
+                }
+            }
+        }
+    }
+
+    pub fn n_customers(&self) -> usize {
+        self.bounds.len().saturating_sub(1)
+    }
+
+    /// The sorted rows of the partition's customer `c`.
+    #[inline]
+    pub fn run(&self, c: usize) -> &[(i64, u32)] {
+        &self.sorted[self.bounds[c]..self.bounds[c + 1]]
+    }
+}
 
 /// Groups rows by customer code and sorts each customer's run by time; rows with equal
 /// time keep their input order, so the layout is fully determined by the input (and not
 /// by the number of threads).
-///
-/// Two cache-friendly passes instead of one random scatter: rows are first scattered
-/// into partitions of 16384 consecutive customers (few write streams, in parallel over
-/// row ranges), then each partition is counting-sorted by customer and its runs by time
-/// (in parallel over partitions).
 ///
 /// ```
 /// let l = fidelite_kernels::group::group_by_customer(&[1, 0, 1], &[5, 7, 2], 2).unwrap();
@@ -44,119 +215,31 @@ pub fn group_by_customer(codes: &[u32], ts: &[i64], n_customers: usize) -> Resul
             ts.len()
         )));
     }
-    if codes.len() >= u32::MAX as usize {
-        return Err(KernelError::OutOfRange(format!("{} rows exceed the 4,294,967,294 rows of one log", codes.len())));
-    }
-    let part_len = 1usize << PART_BITS;
-    let n_parts = n_customers.div_ceil(part_len);
-    let n_workers = rayon::current_num_threads().max(1);
-    let row_chunk = codes.len().div_ceil(n_workers).max(1);
-    let code_chunks: Vec<&[u32]> = codes.chunks(row_chunk).collect();
-
-    // pass 0: rows per partition and row chunk (also validates the codes)
-    let part_counts: Vec<Vec<usize>> = code_chunks
-        .par_iter()
-        .map(|chunk| {
-            let mut counts = vec![0usize; n_parts];
-            for &c in chunk.iter() {
-                if c as usize >= n_customers {
-                    return Err(KernelError::OutOfRange(format!("customer code {c} >= {n_customers} customers")));
-                }
-                counts[(c >> PART_BITS) as usize] += 1;
-            }
-            Ok(counts)
-        })
-        .collect::<Result<_>>()?;
-    let mut part_start = vec![0usize; n_parts + 1];
-    for p in 0..n_parts {
-        part_start[p + 1] = part_start[p] + part_counts.iter().map(|c| c[p]).sum::<usize>();
-    }
-
-    // pass 1: scatter into partitions; each row chunk owns a slice of every partition
-    let mut out_ts = vec![0i64; ts.len()];
-    let mut out_row = vec![0u32; ts.len()];
-    let mut out_low = vec![0u16; ts.len()];
-    {
-        let mut slots: Vec<Vec<Slot>> = (0..code_chunks.len()).map(|_| Vec::new()).collect();
-        let (mut rest_ts, mut rest_row, mut rest_low) = (&mut out_ts[..], &mut out_row[..], &mut out_low[..]);
-        for p in 0..n_parts {
-            for (w, counts) in part_counts.iter().enumerate() {
-                let k = counts[p];
-                let (a, b) = std::mem::take(&mut rest_ts).split_at_mut(k);
-                let (c, d) = std::mem::take(&mut rest_row).split_at_mut(k);
-                let (e, f) = std::mem::take(&mut rest_low).split_at_mut(k);
-                slots[w].push((a, c, e));
-                (rest_ts, rest_row, rest_low) = (b, d, f);
-            }
-        }
-        slots.into_par_iter().enumerate().for_each(|(w, mut parts)| {
-            let base = w * row_chunk;
-            let mut fill = vec![0usize; n_parts];
-            for (i, (&c, &t)) in code_chunks[w].iter().zip(&ts[base..]).enumerate() {
-                let p = (c >> PART_BITS) as usize;
-                let at = fill[p];
-                let (ts_p, row_p, low_p) = &mut parts[p];
-                ts_p[at] = t;
-                row_p[at] = (base + i) as u32;
-                low_p[at] = (c & ((1 << PART_BITS) - 1)) as u16;
-                fill[p] = at + 1;
-            }
-        });
-    }
-
-    // pass 2: within each partition, counting sort by customer (which also gives the
-    // partition's slice of indptr), then sort runs by time
+    let parts = Partitions::new(codes, n_customers, PART_BITS)?;
+    let mut out_ts = parts.scatter(|row, _| ts[row]);
+    let mut perm = parts.scatter(|row, _| row as u32);
+    let local = parts.scatter(|_, local| local as u16);
     let mut indptr = vec![0i64; n_customers + 1];
     indptr[n_customers] = ts.len() as i64;
-    let mut pieces = Vec::with_capacity(n_parts);
-    let (mut rest_ts, mut rest_row) = (&mut out_ts[..], &mut out_row[..]);
-    let mut rest_low = &out_low[..];
-    for (p, ptr) in indptr[..n_customers].chunks_mut(part_len).enumerate() {
-        let len = part_start[p + 1] - part_start[p];
-        let (a, b) = std::mem::take(&mut rest_ts).split_at_mut(len);
-        let (c, d) = std::mem::take(&mut rest_row).split_at_mut(len);
-        let (e, f) = rest_low.split_at(len);
-        pieces.push((part_start[p], ptr, a, c, e));
-        (rest_ts, rest_row, rest_low) = (b, d, f);
-    }
-    // one scratch buffer per worker, reused across its partitions (no fresh pages to fault in)
-    pieces.into_par_iter().for_each_init(Vec::new, |sorted: &mut Vec<(i64, u32)>, (base, ptr, ts_p, row_p, low_p)| {
-        let mut next = vec![0usize; ptr.len() + 1];
-        for &low in low_p.iter() {
-            next[low as usize + 1] += 1;
+    let pieces: Vec<_> = indptr[..n_customers]
+        .chunks_mut(1 << PART_BITS)
+        .zip(parts.split(&mut out_ts))
+        .zip(parts.split(&mut perm))
+        .enumerate()
+        .collect();
+    // sorted in place: each worker's scratch is reused across its partitions
+    pieces.into_par_iter().for_each_init(Runs::default, |runs, (p, ((ptr, ts_p), perm_p))| {
+        let rows = parts.rows(p);
+        runs.sort(&local[rows.clone()], ts_p, |i| perm_p[i], ptr.len());
+        for (slot, &b) in ptr.iter_mut().zip(&runs.bounds) {
+            *slot = (rows.start + b) as i64;
         }
-        for i in 0..ptr.len() {
-            next[i + 1] += next[i];
-        }
-        for (slot, &local) in ptr.iter_mut().zip(&next) {
-            *slot = (base + local) as i64;
-        }
-        let bounds = next.clone();
-        sorted.clear();
-        sorted.resize(ts_p.len(), (0, 0));
-        for ((&t, &r), &low) in ts_p.iter().zip(row_p.iter()).zip(low_p) {
-            let slot = &mut next[low as usize];
-            sorted[*slot] = (t, r);
-            *slot += 1;
-        }
-        for w in bounds.windows(2) {
-            let run = &mut sorted[w[0]..w[1]];
-            // rows of a run arrive in input order (pass 1 keeps it per partition, the
-            // counting sort is stable), so a stable sort by time alone keeps ties in input order
-            if run.windows(2).any(|x| x[1].0 < x[0].0) {
-                if run.len() <= 24 {
-                    insertion_sort(run);
-                } else {
-                    run.sort_by_key(|&(t, _)| t);
-                }
-            }
-        }
-        for ((t_out, r_out), &(t, r)) in ts_p.iter_mut().zip(row_p.iter_mut()).zip(sorted.iter()) {
+        for ((t_out, r_out), &(t, r)) in ts_p.iter_mut().zip(perm_p.iter_mut()).zip(&runs.sorted) {
             *t_out = t;
             *r_out = r;
         }
     });
-    Ok(Layout { indptr, perm: out_row, ts: out_ts })
+    Ok(Layout { indptr, perm, ts: out_ts })
 }
 
 /// `values[perm[i]]` for every `i`, in parallel: reorders a column into the grouped

@@ -6,7 +6,12 @@
 //! days, for the rolling count); per customer the runs are merged while walking its
 //! time-sorted events, and each merged run adds one to a difference array. No hashing,
 //! no sorting and no allocation per event; partial arrays are reduced in chunk order.
+use rayon::prelude::*;
+
+use crate::bitmap::Events;
 use crate::calendar::{Calendar, MAX_US};
+use crate::bitmap::for_each_bit;
+use crate::group::{group_by_customer, Partitions, PART_BITS};
 use crate::{check_len, par_customer_chunks, Grouped, KernelError, Result};
 
 /// The length of the activity window `W`.
@@ -280,67 +285,168 @@ pub struct RollingActive {
 /// customers with an active event (passing `mask`, at or before `as_of`) on one of the
 /// local days `d - window_days + 1 ..= d`.
 ///
+/// Reads the grouped layout, or rows in any order: those are grouped partition by
+/// partition on the fly (see [`crate::group`]), keeping only each event's day, which is
+/// much cheaper than grouping the whole log first.
+///
 /// ```
-/// use fidelite_kernels::{calendar::{Calendar, Period}, window::*, Grouped, US_PER_DAY};
+/// use fidelite_kernels::{bitmap::Events, calendar::{Calendar, Period}, window::*, Grouped, US_PER_DAY};
 /// let d = US_PER_DAY;
 /// let (indptr, ts) = ([0i64, 2, 3], [0, 3 * d, d]);
-/// let g = Grouped::new(&indptr, &ts).unwrap();
 /// let cal = Calendar::new("UTC", Period::Day, 0, 4 * d).unwrap();
-/// let r = rolling_active(&g, &cal, None, 4 * d, 2).unwrap();
-/// assert_eq!((r.first_day, r.active), (0, vec![1, 2, 1, 1, 1]));
+/// let r = rolling_active(Events::Grouped(Grouped::new(&indptr, &ts).unwrap()), 2, &cal, None, 4 * d, 2).unwrap();
+/// assert_eq!((r.first_day, r.active.as_slice()), (0, &[1, 2, 1, 1, 1][..]));
+/// let rows = rolling_active(Events::Rows { codes: &[1, 0, 0], ts: &[d, 3 * d, 0] }, 2, &cal, None, 4 * d, 2).unwrap();
+/// assert_eq!(rows, r);
 /// ```
-pub fn rolling_active(g: &Grouped, cal: &Calendar, mask: Option<&[bool]>, as_of: i64, window_days: i64) -> Result<RollingActive> {
-    check_len("mask", mask, g.ts.len())?;
+pub fn rolling_active(
+    events: Events,
+    n_customers: usize,
+    cal: &Calendar,
+    mask: Option<&[bool]>,
+    as_of: i64,
+    window_days: i64,
+) -> Result<RollingActive> {
+    check_len("mask", mask, events.len())?;
     if window_days < 1 {
         return Err(KernelError::InvalidParameter(format!(
             "the rolling window must be at least one day, got {window_days}; pass e.g. \"30D\""
         )));
     }
+    if let Events::Grouped(g) = events {
+        if g.n_customers() != n_customers {
+            return Err(KernelError::LengthMismatch(format!("{} customers in the layout, {n_customers} expected", g.n_customers())));
+        }
+    }
     let last_day = cal.local_day(as_of);
-    let Some(t_lo) = first_instant(g, as_of) else {
+    let t_lo = match events {
+        Events::Grouped(g) => first_instant(&g, as_of),
+        Events::Rows { ts, .. } => ts.par_chunks(1 << 16).filter_map(|c| c.iter().filter(|&&t| t <= as_of).min().copied()).min(),
+    };
+    let Some(t_lo) = t_lo else {
         return Ok(RollingActive { first_day: last_day, active: vec![] });
     };
     let first_day = cal.local_day(t_lo);
     let n = (last_day - first_day + 1) as usize;
-    let span = window_days.min(n as i64 + 1) - 1; // a run never needs to reach past the last day
-    let parts = par_customer_chunks(g.n_customers(), |r| {
-        let mut diff = vec![0i64; n + 1];
-        let last = n as i64 - 1;
-        for c in r {
-            let range = g.range(c);
-            let (ts, mask) = (&g.ts[range.clone()], mask.map(|m| &m[range]));
-            // the current run of covered days is a..=b (b < 0: none yet)
-            let (mut a, mut b) = (0i64, -2i64);
-            for (k, &t) in ts.iter().enumerate() {
-                if t > as_of {
-                    break;
-                }
-                if mask.is_some_and(|m| !m[k]) {
-                    continue;
-                }
-                // clamp: a zone that moves its date backwards could place a day before the first
-                let e = (cal.local_day(t) - first_day).max(0);
-                if e > b + 1 {
-                    if b >= 0 {
-                        diff[a as usize] += 1;
-                        diff[(b.min(last) + 1) as usize] -= 1;
+    // a run never needs to reach past the last day
+    let cover = Cover { span: window_days.min(n as i64 + 1) - 1, last: n as i64 - 1 };
+    // day index of an event (clamped: a zone that moves its date backwards could place a
+    // day before the first), or None when it does not count
+    let day = |t: i64, k: usize| (t <= as_of && mask.is_none_or(|m| m[k])).then(|| (cal.local_day(t) - first_day).max(0));
+    let total = match events {
+        Events::Rows { codes, ts } if n <= MAX_ROW_DAYS => {
+            check_len("ts", Some(ts), codes.len())?;
+            // each partition's customers x days bitmap stays in cache; one u32 per row
+            // (customer within the partition, day) is all the scatter carries
+            let parts = Partitions::new(codes, n_customers, PART_BITS)?;
+            let packed = parts.scatter(|row, local| day(ts[row], row).map_or(u32::MAX, |e| (local << DAY_BITS) as u32 | e as u32));
+            let words = n.div_ceil(64);
+            let diffs = (0..parts.len()).into_par_iter().map_init(Vec::new, |bits: &mut Vec<u64>, p| {
+                bits.clear();
+                bits.resize(parts.customers(p).len() * words, 0);
+                for &x in &packed[parts.rows(p)] {
+                    if x != u32::MAX {
+                        let (c, e) = ((x >> DAY_BITS) as usize, (x & ((1 << DAY_BITS) - 1)) as usize);
+                        bits[c * words + e / 64] |= 1 << (e % 64);
                     }
-                    a = e;
                 }
-                b = b.max(e + span);
-            }
-            if b >= 0 {
-                diff[a as usize] += 1;
-                diff[(b.min(last) + 1) as usize] -= 1;
-            }
+                let mut diff = vec![0i64; n + 1];
+                for row in bits.chunks_exact(words) {
+                    let mut run = cover.start();
+                    for_each_bit(row, 0, |e| run.push(e as i64, &mut diff));
+                    run.finish(&mut diff);
+                }
+                diff
+            });
+            sum_diffs(diffs.collect::<Vec<_>>().into_iter(), n)
         }
-        diff
-    });
+        Events::Rows { codes, ts } => {
+            let l = group_by_customer(codes, ts, n_customers)?;
+            let mask: Option<Vec<bool>> = mask.map(|m| l.perm.iter().map(|&r| m[r as usize]).collect());
+            let g = Grouped::new(&l.indptr, &l.ts)?;
+            return rolling_active(Events::Grouped(g), n_customers, cal, mask.as_deref(), as_of, window_days);
+        }
+        Events::Grouped(g) => {
+            let parts = par_customer_chunks(n_customers, |r| {
+                let mut diff = vec![0i64; n + 1];
+                for c in r {
+                    let range = g.range(c);
+                    let mut run = cover.start();
+                    for (&t, k) in g.ts[range.clone()].iter().zip(range) {
+                        if t > as_of {
+                            break;
+                        }
+                        if let Some(e) = day(t, k) {
+                            run.push(e, &mut diff);
+                        }
+                    }
+                    run.finish(&mut diff);
+                }
+                diff
+            });
+            sum_diffs(parts.into_iter(), n)
+        }
+    };
+    Ok(RollingActive { first_day, active: prefix_sums(&total, n) })
+}
+
+/// Bits of a day index in the packed rows of the row-order rolling count: with
+/// [`PART_BITS`] bits of customer, one u32 per row. Longer spans group the log first.
+const DAY_BITS: u32 = 32 - PART_BITS;
+const MAX_ROW_DAYS: usize = (1 << DAY_BITS) - 1;
+
+/// The rolling count's reach: each active day `e` covers `e ..= e + span` (up to `last`).
+#[derive(Clone, Copy)]
+struct Cover {
+    span: i64,
+    last: i64,
+}
+
+/// One customer's covered days, merged into runs as its active days arrive in ascending
+/// order (repeats allowed); each run adds one to a difference array.
+struct Run {
+    cover: Cover,
+    /// The current run is `a..=b` (`b < 0`: none yet).
+    a: i64,
+    b: i64,
+}
+
+impl Cover {
+    fn start(self) -> Run {
+        Run { cover: self, a: 0, b: -2 }
+    }
+}
+
+impl Run {
+    #[inline]
+    fn push(&mut self, e: i64, diff: &mut [i64]) {
+        if e > self.b + 1 {
+            self.close(diff);
+            self.a = e;
+        }
+        self.b = self.b.max(e + self.cover.span);
+    }
+
+    #[inline]
+    fn close(&self, diff: &mut [i64]) {
+        if self.b >= 0 {
+            diff[self.a as usize] += 1;
+            diff[(self.b.min(self.cover.last) + 1) as usize] -= 1;
+        }
+    }
+
+    #[inline]
+    fn finish(self, diff: &mut [i64]) {
+        self.close(diff);
+    }
+}
+
+fn sum_diffs(parts: impl Iterator<Item = Vec<i64>>, n: usize) -> Vec<i64> {
     let mut total = vec![0i64; n + 1];
     for part in parts {
         total.iter_mut().zip(&part).for_each(|(x, &y)| *x += y);
     }
-    Ok(RollingActive { first_day, active: prefix_sums(&total, n) })
+    total
 }
 
 #[cfg(test)]
@@ -478,7 +584,8 @@ mod tests {
         let cal = Calendar::new("UTC", Period::Day, 0, 6 * D).unwrap();
         let k = period_kpis(&g, &cal, &spec(ActivityWindow::Period, D)).unwrap();
         assert!(k.active_end.is_empty() && k.boundaries.is_empty());
-        assert!(rolling_active(&g, &cal, None, D, 3).unwrap().active.is_empty());
+        assert!(rolling_active(Events::Grouped(g), 2, &cal, None, D, 3).unwrap().active.is_empty());
+        assert!(rolling_active(Events::Rows { codes: &[0], ts: &ts }, 2, &cal, None, D, 3).unwrap().active.is_empty());
     }
 
     #[test]
@@ -494,7 +601,7 @@ mod tests {
             for w in [1, 2, 7, 30, 500] {
                 for m in [None, Some(mask.as_slice())] {
                     let as_of = 41 * D + 5;
-                    let r = rolling_active(&g, &cal, m, as_of, w).unwrap();
+                    let r = rolling_active(Events::Grouped(g), g.n_customers(), &cal, m, as_of, w).unwrap();
                     for (k, &got) in r.active.iter().enumerate() {
                         let d = r.first_day + k as i64;
                         let want = (0..g.n_customers())
@@ -512,6 +619,49 @@ mod tests {
             }
         }
         let cal = Calendar::new("UTC", Period::Day, 0, 60 * D).unwrap();
-        assert!(rolling_active(&g, &cal, None, D, 0).is_err());
+        assert!(rolling_active(Events::Grouped(g), g.n_customers(), &cal, None, D, 0).is_err());
+    }
+
+    /// The rows of a grouped log in a scrambled order: (codes, ts, the mask in that order).
+    fn scrambled(g: &Grouped, mask: &[bool]) -> (Vec<u32>, Vec<i64>, Vec<bool>) {
+        let mut rows: Vec<(u64, u32, i64, bool)> = Vec::new();
+        for c in 0..g.n_customers() {
+            for i in g.range(c) {
+                rows.push(((i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 7, c as u32, g.ts[i], mask[i]));
+            }
+        }
+        rows.sort_by_key(|r| r.0);
+        (rows.iter().map(|r| r.1).collect(), rows.iter().map(|r| r.2).collect(), rows.iter().map(|r| r.3).collect())
+    }
+
+    #[test]
+    fn rolling_from_rows_matches_grouped_across_partitions() {
+        let n = 3 * (1usize << PART_BITS) + 17;
+        let runs: Vec<Vec<i64>> =
+            (0..n as i64).map(|c| (0..(c % 7)).map(|j| ((c * 31 + j * 17) % 400) * D / 3 - j * 5_000_000).collect()).collect();
+        let refs: Vec<&[i64]> = runs.iter().map(|r| r.as_slice()).collect();
+        let (indptr, ts) = log(&refs);
+        let g = Grouped::new(&indptr, &ts).unwrap();
+        let mask: Vec<bool> = (0..ts.len()).map(|i| i % 5 != 1).collect();
+        let (codes, rts, rmask) = scrambled(&g, &mask);
+        for tz in ["UTC", "America/Sao_Paulo"] {
+            let cal = Calendar::new(tz, Period::Day, -D, 140 * D).unwrap();
+            for (w, as_of) in [(1, 140 * D), (30, 90 * D + 7), (365, 140 * D)] {
+                for (m, rm) in [(None, None), (Some(mask.as_slice()), Some(rmask.as_slice()))] {
+                    let want = rolling_active(Events::Grouped(g), n, &cal, m, as_of, w).unwrap();
+                    let got = rolling_active(Events::Rows { codes: &codes, ts: &rts }, n, &cal, rm, as_of, w).unwrap();
+                    assert_eq!(got, want, "{tz} w={w}");
+                }
+            }
+        }
+        let cal = Calendar::new("UTC", Period::Day, 0, 140 * D).unwrap();
+        assert!(rolling_active(Events::Rows { codes: &codes, ts: &rts[1..] }, n, &cal, None, D, 3).is_err());
+        // past MAX_ROW_DAYS days the rows are grouped first
+        let (codes, ts) = ([1u32, 0, 1, 0], [800 * 365 * D, 3 * D, 0, 800 * 365 * D - D]);
+        let cal = Calendar::new("UTC", Period::Day, 0, 800 * 365 * D).unwrap();
+        let r = rolling_active(Events::Rows { codes: &codes, ts: &ts }, 2, &cal, Some(&[true, true, true, false]), 800 * 365 * D, 7).unwrap();
+        assert!(r.active.len() > MAX_ROW_DAYS);
+        assert_eq!((r.active[0], r.active[3], r.active[10], r.active[r.active.len() - 1]), (1, 2, 0, 1));
+        assert!(rolling_active(Events::Grouped(g), n + 1, &cal, None, D, 3).is_err());
     }
 }

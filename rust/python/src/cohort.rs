@@ -2,7 +2,7 @@ use fidelite_kernels::calendar::Window;
 use fidelite_kernels::cohort::{self, CohortMode, CohortSpec, Criterion, Measure, Offset0};
 use std::borrow::Cow;
 
-use fidelite_kernels::bitmap::{self, Bitmaps, Events};
+use fidelite_kernels::bitmap::{self, Bitmaps};
 use fidelite_kernels::{lifecycle as lc, Grouped, KernelError};
 use numpy::{IntoPyArray, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::calendar::query_calendar;
-use crate::arrays::opt_slice;
+use crate::arrays::{events, opt_slice};
 use crate::gil::Detach;
 
 fn choice<T: Copy>(name: &str, value: &str, options: &[(&str, T)]) -> Result<T, KernelError> {
@@ -111,14 +111,6 @@ pub fn lifecycle<'py>(
 
 
 /// Events given as rows (`codes`, any order) or grouped (`indptr`).
-fn events<'a>(ts: &'a [i64], codes: Option<&'a [u32]>, indptr: Option<&'a [i64]>) -> Result<Events<'a>, KernelError> {
-    match (codes, indptr) {
-        (Some(codes), None) => Ok(Events::Rows { codes, ts }),
-        (None, Some(indptr)) => Ok(Events::Grouped(Grouped::new(indptr, ts)?)),
-        _ => Err(KernelError::InvalidParameter("pass exactly one of codes= (rows) or indptr= (grouped)".into())),
-    }
-}
-
 /// Active-period bitmaps (see `fidelite_kernels::bitmap`) of the events passing `mask`,
 /// from rows or the grouped layout: `(p_lo, bits)` with `bits` of shape
 /// (customers, words), bit `j` of a row = period `p_lo + j`, periods up to `as_of`.

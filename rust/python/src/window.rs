@@ -6,7 +6,7 @@ use pyo3::types::PyDict;
 
 use crate::calendar::{calendar, query_calendar};
 use crate::gil::Detach;
-use crate::arrays::opt_slice;
+use crate::arrays::{events, opt_slice};
 
 /// The active base per period (see `fidelite_kernels::window::period_kpis`).
 /// `window_us=0` means one calendar period. Returns a dict: `first_period`, `boundaries`
@@ -60,22 +60,25 @@ pub fn period_kpis<'py>(
 }
 
 /// Distinct customers with an event in the trailing `window_days` local days, for every
-/// local day from the first event's to `as_of`'s: `(first_day, active)`.
+/// local day from the first event's to `as_of`'s: `(first_day, active)`. Reads rows in
+/// any order (`codes=`) or the grouped layout (`indptr=`).
 #[pyfunction]
-#[pyo3(signature = (indptr, ts, *, t_range, tz, as_of, window_days, mask=None))]
+#[pyo3(signature = (ts, *, n_customers, t_range, tz, as_of, window_days, codes=None, indptr=None, mask=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn rolling_active<'py>(
     py: Python<'py>,
-    indptr: PyReadonlyArray1<'py, i64>,
     ts: PyReadonlyArray1<'py, i64>,
+    n_customers: usize,
     t_range: (i64, i64),
     tz: &str,
     as_of: i64,
     window_days: i64,
+    codes: Option<PyReadonlyArray1<'py, u32>>,
+    indptr: Option<PyReadonlyArray1<'py, i64>>,
     mask: Option<PyReadonlyArray1<'py, bool>>,
 ) -> PyResult<(i64, Bound<'py, numpy::PyArray1<i64>>)> {
-    let (indptr, ts, mask) = (indptr.as_slice()?, ts.as_slice()?, opt_slice(&mask)?);
+    let (ts, codes, indptr, mask) = (ts.as_slice()?, opt_slice(&codes)?, opt_slice(&indptr)?, opt_slice(&mask)?);
     let cal = query_calendar(py, tz, "day", 0, t_range, as_of)?;
-    let r = py.run_kernel(|| window::rolling_active(&Grouped::new(indptr, ts)?, &cal, mask, as_of, window_days))?;
+    let r = py.run_kernel(|| window::rolling_active(events(ts, codes, indptr)?, n_customers, &cal, mask, as_of, window_days))?;
     Ok((r.first_day, r.active.into_pyarray(py)))
 }
