@@ -43,11 +43,15 @@ def assert_same(got: fidelite.CustomerSummary, want: pd.DataFrame) -> None:
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), tz=st.sampled_from(ZONES), period=st.sampled_from(["day", "week", "month", "quarter", "year"]),
-       week_start=st.integers(0, 6), purchase_event=st.sampled_from(["purchase", ["purchase", "refund"], None]))
-def test_matches_the_reference_on_random_logs(data, tz, period, week_start, purchase_event):
+       week_start=st.integers(0, 6), purchase_event=st.sampled_from(["purchase", ["purchase", "refund"], None]),
+       grouped=st.booleans())
+def test_matches_the_reference_on_random_logs(data, tz, period, week_start, purchase_event, grouped):
+    """Both kernel paths: rows in input order (a fresh log) and the grouped layout."""
     ev = data.draw(event_logs())
     as_of = data.draw(as_of_for(ev))
     log = fidelite.EventLog(ev.table(), tz=tz)
+    if grouped:
+        log.prepare()
     if purchase_event == ["purchase", "refund"] and (ev.event is None or "refund" not in ev.event):
         purchase_event = "purchase"
     got = fidelite.customer_summary(log, as_of=None if as_of is None else np.datetime64(as_of, "us"), period=period,
@@ -117,15 +121,17 @@ def test_purchase_event_none_or_a_list():
 
 def test_rows_follow_the_eventlog_codes_and_reuse_a_prepared_log(shop):
     log = fidelite.EventLog(shop.events)
-    s = fidelite.customer_summary(log)
+    s = fidelite.customer_summary(log)  # from the rows: the log is not grouped for it
+    assert not log.is_grouped
     assert len(s) == log.n_customers
     assert s["customer_id"] is log.customer_ids  # no copy: row i is customer code i
     assert s["n_events"].tolist() == np.diff(log._indptr).tolist()  # as_of = latest event: every event counts
     assert int(s["n_purchases"].sum()) == int(np.sum(log.event_mask("purchase")))
     assert np.all(s["last"] >= s["first"])
     assert isinstance(s, fidelite.TableResult)
-    # the raw input gives the same table
-    again = fidelite.customer_summary(shop.events)
+    # the grouped layout gives the same table, bit for bit (revenue sums in the same order)
+    assert log.is_grouped
+    again = fidelite.customer_summary(log)
     for name in s.columns:
         np.testing.assert_array_equal(again[name], s[name])
 

@@ -42,7 +42,7 @@ def active(log: EventLog, cal: Calendar, as_of_us: int, names: Any) -> tuple[int
     key_names = None if names is None else tuple(sorted([names] if isinstance(names, str) else names))
 
     def build() -> tuple[int, int, np.ndarray]:
-        events, mask = log.kernel_events(names)
+        events, mask, _ = log.kernel_events(names)
         p_lo, bits = _core.active_bitmaps(n_customers=log.n_customers, mask=mask, t_range=(log.t_min, log.t_max),
                                           as_of=as_of_us, **events, **cal.kw())
         bits.flags.writeable = False

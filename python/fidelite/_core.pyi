@@ -60,14 +60,16 @@ def lifecycle(
     mask: npt.NDArray[np.bool_] | None = None,
 ) -> dict[str, Any]: ...
 def customer_summary(
-    indptr: npt.NDArray[np.int64],
     ts: npt.NDArray[np.int64],
     *,
+    n_customers: int,
     t_range: tuple[int, int],
     tz: str,
     period: str,
     week_start: int,
     as_of: int,
+    codes: npt.NDArray[np.uint32] | None = None,
+    indptr: npt.NDArray[np.int64] | None = None,
     purchase_mask: npt.NDArray[np.bool_] | None = None,
     amount: npt.NDArray[np.float64] | None = None,
     product: npt.NDArray[np.int32] | None = None,

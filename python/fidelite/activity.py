@@ -218,7 +218,7 @@ def rolling_active(
         if rest:
             raise ParameterError(f"window must be a whole number of days, e.g. '30D' or '4W'; got {window!r}")
     log, tz, as_of_us = _prepare(data, tz, as_of, columns)
-    events, mask = log.kernel_events(active_event)  # no need to group the log for this one
+    events, mask, _ = log.kernel_events(active_event)  # no need to group the log for this one
     first_day, active = _core.rolling_active(n_customers=log.n_customers, t_range=(log.t_min, log.t_max), tz=tz,
                                              as_of=as_of_us, window_days=window_days, mask=mask, **events)
     days = (first_day + np.arange(len(active))).astype("datetime64[D]")

@@ -245,17 +245,20 @@ class EventLog:
         self._grouped()
         return self
 
-    def kernel_events(self, names: str | Sequence[str] | None = None) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
-        """The events for a kernel that accepts either layout, and the mask of event types
-        ``names`` in the same order: ``({"codes", "ts"}, mask)`` while the log is not grouped
-        (no grouping is forced), else ``({"indptr", "ts"}, mask)``. One consistent snapshot,
-        even if another thread groups the log meanwhile."""
+    def kernel_events(
+        self, names: str | Sequence[str] | None = None
+    ) -> tuple[dict[str, np.ndarray], np.ndarray | None, dict[str, np.ndarray]]:
+        """The events for a kernel that accepts either layout, the mask of event types
+        ``names`` and the optional columns, all in the same order: ``{"codes", "ts"}``
+        (input order) while the log is not grouped (no grouping is forced), else
+        ``{"indptr", "ts"}``. One consistent snapshot, even if another thread groups the
+        log meanwhile."""
         rows = self._rows
         if rows is None:
-            indptr, ts, _ = self._grouped()
-            return {"indptr": indptr, "ts": ts}, self.event_mask(names)
+            indptr, ts, cols = self._grouped()
+            return {"indptr": indptr, "ts": ts}, self.event_mask(names), cols
         codes, ts, cols = rows
-        return {"codes": codes, "ts": ts}, self._mask_of(cols, names)
+        return {"codes": codes, "ts": ts}, self._mask_of(cols, names), cols
 
     @property
     def _indptr(self) -> np.ndarray:

@@ -37,12 +37,15 @@ class CustomerSummary(TableResult):
         self.period = params["period"]
 
 
+def purchases(log: EventLog, purchase_event: str | Sequence[str] | None) -> str | Sequence[str] | None:
+    """The event types that are purchases, None = every event: the case of a log without
+    an event column (METRICS.md, "Inputs") and of ``purchase_event=None``."""
+    return None if purchase_event is None or not log.has("event") else purchase_event
+
+
 def purchase_mask(log: EventLog, purchase_event: str | Sequence[str] | None) -> np.ndarray | None:
-    """Events that are purchases (grouped order), None = all of them: the case of a log
-    without an event column (METRICS.md, "Inputs") and of ``purchase_event=None``."""
-    if purchase_event is None or not log.has("event"):
-        return None
-    return log.event_mask(purchase_event)
+    """Events that are purchases (grouped order), None = all of them (see :func:`purchases`)."""
+    return log.event_mask(purchases(log, purchase_event))
 
 
 def customer_summary(
@@ -90,11 +93,13 @@ def customer_summary(
     tz = tz or log.tz
     cal = Calendar.make(period, tz, week_start)
     as_of_us = log.t_max if as_of is None else to_instant(as_of, tz)
-    product = log._cols.get("product")
+    # a log not grouped yet is summarised from its rows, partition by partition
+    events, mask, cols = log.kernel_events(purchases(log, purchase_event))
+    product = cols.get("product")
     out = _core.customer_summary(
-        log._indptr, log._ts, t_range=(log.t_min, log.t_max), as_of=as_of_us,
-        purchase_mask=purchase_mask(log, purchase_event), amount=log._cols.get("amount"),
-        product=product, n_products=len(log.labels("product")) if product is not None else 0, **cal.kw(),
+        n_customers=log.n_customers, t_range=(log.t_min, log.t_max), as_of=as_of_us, purchase_mask=mask,
+        amount=cols.get("amount"), product=product, n_products=len(log.labels("product")) if product is not None else 0,
+        **events, **cal.kw(),
     )
     cols: dict[str, np.ndarray] = {"customer_id": log.customer_ids}
     for name in COLUMNS[1:]:

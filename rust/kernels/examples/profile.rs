@@ -1,7 +1,7 @@
 //! Times the kernels on a synthetic log: `cargo run --release --example profile [customers]`.
 use fidelite_kernels::calendar::{Calendar, Period, Window};
 use fidelite_kernels::cohort::{self, cohort_matrix, CohortMode, CohortSpec, Criterion, Measure, Offset0};
-use fidelite_kernels::{bitmap, group, ids, lifecycle, window, Grouped, US_PER_DAY};
+use fidelite_kernels::{bitmap, group, ids, lifecycle, summary, window, Grouped, US_PER_DAY};
 use std::time::Instant;
 
 fn main() {
@@ -41,6 +41,19 @@ fn main() {
     let g = Grouped::new(&l.indptr, &l.ts).unwrap();
     let (lo, hi) = (t0, t0 + span);
     let days = Calendar::new("UTC", Period::Day, lo, hi).unwrap();
+    let months = Calendar::new("UTC", Period::Month, lo, hi).unwrap();
+    let amount: Vec<f64> = (0..ts.len()).map(|i| (i % 97) as f64).collect();
+    let spec = summary::SummarySpec { purchase_mask: None, amount: Some(&amount), product: None, as_of: hi };
+    let grouped_amount = group::take(&amount, &l.perm).unwrap();
+    let grouped_spec = summary::SummarySpec { amount: Some(&grouped_amount), ..spec };
+    for _ in 0..3 {
+        let t = Instant::now();
+        let s = summary::customer_summary(bitmap::Events::Rows { codes: &f.codes, ts: &ts }, f.uniques.len(), &months, &spec).unwrap();
+        let a = t.elapsed();
+        let t = Instant::now();
+        let _ = summary::customer_summary(bitmap::Events::Grouped(g), f.uniques.len(), &months, &grouped_spec).unwrap();
+        println!("summary from rows {a:?}, from grouped {:?} ({} customers)", t.elapsed(), s.first.len());
+    }
     for _ in 0..3 {
         let t = Instant::now();
         let r = window::rolling_active(bitmap::Events::Rows { codes: &f.codes, ts: &ts }, f.uniques.len(), &days, None, hi, 30).unwrap();

@@ -91,3 +91,14 @@ where
         .map(|i| f(i * CHUNK..((i + 1) * CHUNK).min(n_customers)))
         .collect()
 }
+
+/// The events of a grouped log as rows in a scrambled order, for tests of the row-order
+/// kernels: each row's customer code and its position in the grouped layout.
+#[cfg(test)]
+pub(crate) fn scramble(g: &Grouped) -> (Vec<u32>, Vec<usize>) {
+    let mut rows: Vec<(u64, u32, usize)> = (0..g.n_customers())
+        .flat_map(|c| g.range(c).map(move |i| ((i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 7, c as u32, i)))
+        .collect();
+    rows.sort_by_key(|r| r.0);
+    (rows.iter().map(|r| r.1).collect(), rows.iter().map(|r| r.2).collect())
+}

@@ -7,8 +7,10 @@
 //! writing its own rows, so the result does not depend on the thread count.
 use rayon::prelude::*;
 
+use crate::bitmap::Events;
 use crate::calendar::Calendar;
-use crate::{check_len, Grouped, KernelError, Result, CHUNK, US_PER_DAY};
+use crate::group::{Partitions, Runs, PART_BITS};
+use crate::{check_len, KernelError, Result, CHUNK, US_PER_DAY};
 
 /// Marks a missing instant (numpy's NaT when viewed as `datetime64[us]`).
 pub const NONE: i64 = i64::MIN;
@@ -62,6 +64,25 @@ struct Rows<'a> {
 }
 
 impl<'a> Rows<'a> {
+    /// Writes row `j` (days from microseconds, recency and tenure at `as_of`).
+    #[inline]
+    fn set(&mut self, j: usize, row: Row, as_of: i64) {
+        let day = US_PER_DAY as f64;
+        self.first[j] = row.first;
+        self.last[j] = row.last;
+        self.n_events[j] = row.n_events;
+        self.n_purchases[j] = row.n_purchases;
+        self.n_periods[j] = row.n_periods;
+        self.revenue[j] = row.revenue;
+        self.n_products[j] = row.n_products;
+        self.first_purchase[j] = row.first_purchase;
+        self.last_purchase[j] = row.last_purchase;
+        self.median_gap_days[j] = row.median_gap / day;
+        let lp = row.last_purchase;
+        self.recency_days[j] = if lp != NONE { (as_of - lp) as f64 / day } else { f64::NAN };
+        self.tenure_days[j] = if row.first != NONE { (as_of - row.first) as f64 / day } else { f64::NAN };
+    }
+
     fn split_at(self, k: usize) -> (Rows<'a>, Rows<'a>) {
         macro_rules! split {
             ($($f:ident),*) => {{
@@ -94,8 +115,8 @@ impl Summary {
         }
     }
 
-    /// Borrowed rows cut into [`CHUNK`]-customer pieces: (first customer code, rows).
-    fn chunks(&mut self) -> Vec<(usize, Rows<'_>)> {
+    /// Borrowed rows cut into `size`-customer pieces: (first customer code, rows).
+    fn chunks(&mut self, size: usize) -> Vec<(usize, Rows<'_>)> {
         let n = self.first.len();
         let mut rest = Rows {
             first: &mut self.first,
@@ -114,7 +135,7 @@ impl Summary {
         let mut out = Vec::with_capacity(n.div_ceil(CHUNK));
         let mut start = 0;
         while start < n {
-            let k = CHUNK.min(n - start);
+            let k = size.min(n - start);
             let (head, tail) = rest.split_at(k);
             out.push((start, head));
             rest = tail;
@@ -278,12 +299,11 @@ fn median(v: &mut [i64]) -> f64 {
     (lower as f64 + upper as f64) / 2.0
 }
 
-fn validate(g: &Grouped, spec: &SummarySpec) -> Result<()> {
-    let n = g.ts.len();
-    check_len("purchase_mask", spec.purchase_mask, n)?;
-    check_len("amount", spec.amount, n)?;
+fn validate(n_events: usize, n_customers: usize, spec: &SummarySpec) -> Result<()> {
+    check_len("purchase_mask", spec.purchase_mask, n_events)?;
+    check_len("amount", spec.amount, n_events)?;
     if let Some((codes, n_products)) = spec.product {
-        check_len("product", Some(codes), n)?;
+        check_len("product", Some(codes), n_events)?;
         if n_products > u32::MAX as usize {
             return Err(KernelError::OutOfRange(format!("{n_products} distinct products exceed the supported 2^32")));
         }
@@ -291,8 +311,8 @@ fn validate(g: &Grouped, spec: &SummarySpec) -> Result<()> {
             return Err(KernelError::OutOfRange(format!("product code {bad} outside -1..{n_products}")));
         }
     }
-    if g.n_customers() >= u32::MAX as usize {
-        return Err(KernelError::OutOfRange(format!("{} customers exceed the supported 2^32 - 1", g.n_customers())));
+    if n_customers >= u32::MAX as usize {
+        return Err(KernelError::OutOfRange(format!("{n_customers} customers exceed the supported 2^32 - 1")));
     }
     Ok(())
 }
@@ -306,52 +326,107 @@ fn validate(g: &Grouped, spec: &SummarySpec) -> Result<()> {
 /// - `median_gap_days`: median gap between consecutive purchases (NaN with < 2);
 /// - `recency_days`: `as_of` - last purchase; `tenure_days`: `as_of` - first event.
 ///
+/// Reads the grouped layout, or rows in any order (the spec's columns then in row
+/// order): those are grouped partition by partition on the fly (see [`crate::group`])
+/// and summarised in cache, without building the whole layout. Both give the same bits.
+///
 /// ```
-/// use fidelite_kernels::{calendar::{Calendar, Period}, summary::*, Grouped, US_PER_DAY};
+/// use fidelite_kernels::{bitmap::Events, calendar::{Calendar, Period}, summary::*, Grouped, US_PER_DAY};
 /// let d = US_PER_DAY;
 /// let (indptr, ts) = ([0i64, 3, 3], [0, 2 * d, 40 * d]);
 /// let g = Grouped::new(&indptr, &ts).unwrap();
 /// let cal = Calendar::new("UTC", Period::Month, 0, 40 * d).unwrap();
 /// let spec = SummarySpec { purchase_mask: None, amount: None, product: None, as_of: 50 * d };
-/// let s = customer_summary(&g, &cal, &spec).unwrap();
+/// let s = customer_summary(Events::Grouped(g), 2, &cal, &spec).unwrap();
 /// assert_eq!((s.n_events[0], s.n_periods[0], s.median_gap_days[0]), (3, 2, 20.0));
 /// assert_eq!((s.n_events[1], s.first[1]), (0, NONE));
+/// let rows = Events::Rows { codes: &[0, 0, 0], ts: &[40 * d, 0, 2 * d] };
+/// let r = customer_summary(rows, 2, &cal, &spec).unwrap();
+/// assert_eq!((r.first, r.n_periods, r.median_gap_days[0]), (s.first, s.n_periods, 20.0));
 /// ```
-pub fn customer_summary(g: &Grouped, cal: &Calendar, spec: &SummarySpec) -> Result<Summary> {
-    validate(g, spec)?;
+pub fn customer_summary(events: Events, n_customers: usize, cal: &Calendar, spec: &SummarySpec) -> Result<Summary> {
+    validate(events.len(), n_customers, spec)?;
     let n_labels = spec.product.map_or(0, |p| p.1);
     let as_of = spec.as_of;
-    let day = US_PER_DAY as f64;
-    let mut out = Summary::zeroed(g.n_customers());
-    let cols = Columns { ts: g.ts, purchase: spec.purchase_mask, amount: spec.amount, product: spec.product.map(|p| p.0) };
-    out.chunks().into_par_iter().for_each_init(
-        || Scratch { stamp: vec![0; n_labels], gaps: Vec::new() },
-        |scratch, (c0, rows)| {
-            for (j, c) in (c0..c0 + rows.first.len()).enumerate() {
-                let row = summarize(cols.slice(g.range(c)), cal, as_of, c as u32 + 1, scratch);
-                rows.first[j] = row.first;
-                rows.last[j] = row.last;
-                rows.n_events[j] = row.n_events;
-                rows.n_purchases[j] = row.n_purchases;
-                rows.n_periods[j] = row.n_periods;
-                rows.revenue[j] = row.revenue;
-                rows.n_products[j] = row.n_products;
-                rows.first_purchase[j] = row.first_purchase;
-                rows.last_purchase[j] = row.last_purchase;
-                rows.median_gap_days[j] = row.median_gap / day;
-                let lp = row.last_purchase;
-                rows.recency_days[j] = if lp != NONE { (as_of - lp) as f64 / day } else { f64::NAN };
-                rows.tenure_days[j] = if row.first != NONE { (as_of - row.first) as f64 / day } else { f64::NAN };
+    let mut out = Summary::zeroed(n_customers);
+    let scratch = || Scratch { stamp: vec![0; n_labels], gaps: Vec::new() };
+    match events {
+        Events::Grouped(g) => {
+            if g.n_customers() != n_customers {
+                return Err(KernelError::LengthMismatch(format!("{} customers in the layout, {n_customers} expected", g.n_customers())));
             }
-        },
-    );
+            let cols = Columns { ts: g.ts, purchase: spec.purchase_mask, amount: spec.amount, product: spec.product.map(|p| p.0) };
+            out.chunks(CHUNK).into_par_iter().for_each_init(scratch, |scratch, (c0, mut rows)| {
+                for j in 0..rows.first.len() {
+                    let c = c0 + j;
+                    rows.set(j, summarize(cols.slice(g.range(c)), cal, as_of, c as u32 + 1, scratch), as_of);
+                }
+            });
+        }
+        Events::Rows { codes, ts } => {
+            check_len("ts", Some(ts), codes.len())?;
+            let parts = Partitions::new(codes, n_customers, PART_BITS)?;
+            let local = parts.scatter(|_, local| local as u16);
+            let ts = parts.scatter(|row, _| ts[row]);
+            let amount = spec.amount.map(|a| parts.scatter(|row, _| a[row]));
+            let purchase = spec.purchase_mask.map(|m| parts.scatter(|row, _| m[row]));
+            let product = spec.product.map(|(p, _)| parts.scatter(|row, _| p[row]));
+            out.chunks(1 << PART_BITS).into_par_iter().enumerate().for_each_init(
+                || (scratch(), Runs::default(), Local::default()),
+                |(scratch, runs, cols), (p, (c0, mut rows))| {
+                    let r = parts.rows(p);
+                    runs.sort(&local[r.clone()], &ts[r.clone()], |i| i as u32, rows.first.len());
+                    cols.fill(&runs.sorted, amount.as_ref().map(|a| &a[r.clone()]), purchase.as_ref().map(|m| &m[r.clone()]),
+                        product.as_ref().map(|x| &x[r]));
+                    let view = cols.view();
+                    for j in 0..rows.first.len() {
+                        let run = runs.bounds[j]..runs.bounds[j + 1];
+                        rows.set(j, summarize(view.slice(run), cal, as_of, (c0 + j) as u32 + 1, scratch), as_of);
+                    }
+                },
+            );
+        }
+    }
     Ok(out)
+}
+
+/// One partition's event columns in grouped order (see [`Runs`]); a worker reuses them.
+#[derive(Default)]
+struct Local {
+    ts: Vec<i64>,
+    amount: Option<Vec<f64>>,
+    purchase: Option<Vec<bool>>,
+    product: Option<Vec<i32>>,
+}
+
+impl Local {
+    /// Reorders the partition's scattered columns by the sorted runs.
+    fn fill(&mut self, sorted: &[(i64, u32)], amount: Option<&[f64]>, purchase: Option<&[bool]>, product: Option<&[i32]>) {
+        fn gather<T: Copy>(dst: &mut Option<Vec<T>>, src: Option<&[T]>, sorted: &[(i64, u32)]) {
+            *dst = src.map(|src| {
+                let mut v = dst.take().unwrap_or_default();
+                v.clear();
+                v.extend(sorted.iter().map(|&(_, i)| src[i as usize]));
+                v
+            });
+        }
+        self.ts.clear();
+        self.ts.extend(sorted.iter().map(|&(t, _)| t));
+        gather(&mut self.amount, amount, sorted);
+        gather(&mut self.purchase, purchase, sorted);
+        gather(&mut self.product, product, sorted);
+    }
+
+    fn view(&self) -> Columns<'_> {
+        Columns { ts: &self.ts, purchase: self.purchase.as_deref(), amount: self.amount.as_deref(), product: self.product.as_deref() }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::calendar::Period;
+    use crate::Grouped;
 
     const D: i64 = US_PER_DAY;
 
@@ -399,7 +474,7 @@ mod tests {
             product: Some((&product, 2)),
             as_of: 50 * D,
         };
-        let s = customer_summary(&g, &utc(Period::Month), &spec).unwrap();
+        let s = customer_summary(Events::Grouped(g), g.n_customers(), &utc(Period::Month), &spec).unwrap();
         assert_eq!(s.first, vec![0, 2 * D, NONE]);
         assert_eq!(s.last, vec![40 * D, 3 * D, NONE]);
         assert_eq!(s.n_events, vec![5, 2, 0]);
@@ -423,7 +498,7 @@ mod tests {
         let ts = [0, 12 * 3600 * 1_000_000, 3 * D];
         let g = Grouped::new(&indptr, &ts).unwrap();
         let spec = SummarySpec { purchase_mask: None, amount: None, product: None, as_of: 3 * D };
-        let s = customer_summary(&g, &utc(Period::Day), &spec).unwrap();
+        let s = customer_summary(Events::Grouped(g), g.n_customers(), &utc(Period::Day), &spec).unwrap();
         assert_eq!((s.n_purchases[0], s.n_periods[0], s.n_products[0]), (3, 2, 0));
         assert!(s.revenue[0].is_nan());
         assert_eq!(s.median_gap_days[0], 1.5); // gaps 0.5 and 2.5 days
@@ -437,7 +512,7 @@ mod tests {
         let (ts, amount) = ([5 * D], [3.0]);
         let g = Grouped::new(&indptr, &ts).unwrap();
         let spec = SummarySpec { purchase_mask: None, amount: Some(&amount), product: None, as_of: D };
-        let s = customer_summary(&g, &utc(Period::Month), &spec).unwrap();
+        let s = customer_summary(Events::Grouped(g), g.n_customers(), &utc(Period::Month), &spec).unwrap();
         assert!(s.revenue[0] == 0.0 && s.revenue[0].is_sign_positive());
     }
 
@@ -451,8 +526,8 @@ mod tests {
         let spec = SummarySpec { purchase_mask: None, amount: None, product: None, as_of: t };
         let utc = Calendar::new("UTC", Period::Month, t - 2 * D, t).unwrap();
         let paris = Calendar::new("Europe/Paris", Period::Month, t - 2 * D, t).unwrap();
-        assert_eq!(customer_summary(&g, &utc, &spec).unwrap().n_periods, vec![1]);
-        assert_eq!(customer_summary(&g, &paris, &spec).unwrap().n_periods, vec![2]);
+        assert_eq!(customer_summary(Events::Grouped(g), g.n_customers(), &utc, &spec).unwrap().n_periods, vec![1]);
+        assert_eq!(customer_summary(Events::Grouped(g), g.n_customers(), &paris, &spec).unwrap().n_periods, vec![2]);
     }
 
     #[test]
@@ -475,14 +550,54 @@ mod tests {
         let spec = SummarySpec { purchase_mask: None, amount: Some(&amount), product: Some((&product, 3)), as_of: 200 * D };
         let cal = utc(Period::Week(0));
         let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
-        let a = one.install(|| customer_summary(&g, &cal, &spec).unwrap());
-        let b = customer_summary(&g, &cal, &spec).unwrap();
+        let a = one.install(|| customer_summary(Events::Grouped(g), g.n_customers(), &cal, &spec).unwrap());
+        let b = customer_summary(Events::Grouped(g), g.n_customers(), &cal, &spec).unwrap();
         assert_eq!(format!("{a:?}"), format!("{b:?}")); // NaN-aware equality
         // the stamps of one chunk never leak into the next customer's product count
         for c in 0..n {
             let bought: std::collections::BTreeSet<i32> =
                 g.range(c).filter(|&i| ts[i] <= 200 * D && product[i] >= 0).map(|i| product[i]).collect();
             assert_eq!(a.n_products[c], bought.len() as i64, "customer {c}");
+        }
+    }
+
+    #[test]
+    fn rows_in_any_order_give_the_same_bits_across_partitions() {
+        let n = 2 * (1usize << PART_BITS) + 5;
+        let (mut indptr, mut ts) = (vec![0i64], Vec::new());
+        for c in 0..n {
+            // repeated instants: ties must keep the input order for revenue to match
+            ts.extend((0..(c % 6)).map(|k| ((c * 5 + k * 11) % 90) as i64 * D / 2 + (k % 2) as i64 * 3_000));
+            let lo = indptr[indptr.len() - 1] as usize;
+            ts[lo..].sort_unstable();
+            indptr.push(ts.len() as i64);
+        }
+        let g = Grouped::new(&indptr, &ts).unwrap();
+        let amount: Vec<f64> = (0..ts.len()).map(|i| ((i * 7919) % 23) as f64 * 0.1 - 0.7).collect();
+        let product: Vec<i32> = (0..ts.len()).map(|i| (i % 5) as i32 - 1).collect();
+        let mask: Vec<bool> = (0..ts.len()).map(|i| i % 4 != 2).collect();
+        let (codes, at) = crate::scramble(&g);
+        let pick = |v: &[f64]| at.iter().map(|&i| v[i]).collect::<Vec<_>>();
+        let (r_amount, r_ts) = (pick(&amount), at.iter().map(|&i| ts[i]).collect::<Vec<_>>());
+        let r_product: Vec<i32> = at.iter().map(|&i| product[i]).collect();
+        let r_mask: Vec<bool> = at.iter().map(|&i| mask[i]).collect();
+        for (as_of, with_mask) in [(60 * D, false), (30 * D + 1, true)] {
+            let spec = SummarySpec {
+                purchase_mask: with_mask.then_some(mask.as_slice()),
+                amount: Some(&amount),
+                product: Some((&product, 4)),
+                as_of,
+            };
+            let r_spec = SummarySpec {
+                purchase_mask: with_mask.then_some(r_mask.as_slice()),
+                amount: Some(&r_amount),
+                product: Some((&r_product, 4)),
+                as_of,
+            };
+            let cal = Calendar::new("Europe/Paris", Period::Week(6), 0, 60 * D).unwrap();
+            let want = customer_summary(Events::Grouped(g), n, &cal, &spec).unwrap();
+            let got = customer_summary(Events::Rows { codes: &codes, ts: &r_ts }, n, &cal, &r_spec).unwrap();
+            assert_eq!(format!("{got:?}"), format!("{want:?}")); // NaN-aware, bit for bit
         }
     }
 
@@ -494,9 +609,9 @@ mod tests {
         let cal = utc(Period::Month);
         let short = [1.0];
         let spec = SummarySpec { purchase_mask: None, amount: Some(&short), product: None, as_of: D };
-        assert!(matches!(customer_summary(&g, &cal, &spec), Err(KernelError::LengthMismatch(_))));
+        assert!(matches!(customer_summary(Events::Grouped(g), g.n_customers(), &cal, &spec), Err(KernelError::LengthMismatch(_))));
         let codes = [0i32, 5];
         let spec = SummarySpec { purchase_mask: None, amount: None, product: Some((&codes, 2)), as_of: D };
-        assert!(matches!(customer_summary(&g, &cal, &spec), Err(KernelError::OutOfRange(_))));
+        assert!(matches!(customer_summary(Events::Grouped(g), g.n_customers(), &cal, &spec), Err(KernelError::OutOfRange(_))));
     }
 }

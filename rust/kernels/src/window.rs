@@ -622,18 +622,6 @@ mod tests {
         assert!(rolling_active(Events::Grouped(g), g.n_customers(), &cal, None, D, 0).is_err());
     }
 
-    /// The rows of a grouped log in a scrambled order: (codes, ts, the mask in that order).
-    fn scrambled(g: &Grouped, mask: &[bool]) -> (Vec<u32>, Vec<i64>, Vec<bool>) {
-        let mut rows: Vec<(u64, u32, i64, bool)> = Vec::new();
-        for c in 0..g.n_customers() {
-            for i in g.range(c) {
-                rows.push(((i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 7, c as u32, g.ts[i], mask[i]));
-            }
-        }
-        rows.sort_by_key(|r| r.0);
-        (rows.iter().map(|r| r.1).collect(), rows.iter().map(|r| r.2).collect(), rows.iter().map(|r| r.3).collect())
-    }
-
     #[test]
     fn rolling_from_rows_matches_grouped_across_partitions() {
         let n = 3 * (1usize << PART_BITS) + 17;
@@ -643,7 +631,9 @@ mod tests {
         let (indptr, ts) = log(&refs);
         let g = Grouped::new(&indptr, &ts).unwrap();
         let mask: Vec<bool> = (0..ts.len()).map(|i| i % 5 != 1).collect();
-        let (codes, rts, rmask) = scrambled(&g, &mask);
+        let (codes, at) = crate::scramble(&g);
+        let rts: Vec<i64> = at.iter().map(|&i| ts[i]).collect();
+        let rmask: Vec<bool> = at.iter().map(|&i| mask[i]).collect();
         for tz in ["UTC", "America/Sao_Paulo"] {
             let cal = Calendar::new(tz, Period::Day, -D, 140 * D).unwrap();
             for (w, as_of) in [(1, 140 * D), (30, 90 * D + 7), (365, 140 * D)] {

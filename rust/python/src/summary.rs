@@ -1,32 +1,33 @@
 use fidelite_kernels::summary::{self, SummarySpec};
-use fidelite_kernels::Grouped;
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::calendar::query_calendar;
-use crate::arrays::opt_slice;
+use crate::arrays::{events, opt_slice};
 use crate::gil::Detach;
 
-/// The slice of an optional array argument.
-/// Per-customer summary over grouped events (see `fidelite_kernels::summary`). Returns a
+/// Per-customer summary of rows in any order (`codes=`, the columns in row order) or of
+/// the grouped layout (`indptr=`) (see `fidelite_kernels::summary`). Returns a
 /// dict of one array per column, in customer-code order: `first`, `last`,
 /// `first_purchase`, `last_purchase` (int64 µs, i64 min = none), `n_events`,
 /// `n_purchases`, `n_periods`, `n_products` (int64), `revenue`, `median_gap_days`,
 /// `recency_days`, `tenure_days` (float64, NaN = none).
 #[pyfunction]
-#[pyo3(signature = (indptr, ts, *, t_range, tz, period, week_start, as_of, purchase_mask=None, amount=None,
-    product=None, n_products=0))]
+#[pyo3(signature = (ts, *, n_customers, t_range, tz, period, week_start, as_of, codes=None, indptr=None,
+    purchase_mask=None, amount=None, product=None, n_products=0))]
 #[allow(clippy::too_many_arguments)]
 pub fn customer_summary<'py>(
     py: Python<'py>,
-    indptr: PyReadonlyArray1<'py, i64>,
     ts: PyReadonlyArray1<'py, i64>,
+    n_customers: usize,
     t_range: (i64, i64),
     tz: &str,
     period: &str,
     week_start: u8,
     as_of: i64,
+    codes: Option<PyReadonlyArray1<'py, u32>>,
+    indptr: Option<PyReadonlyArray1<'py, i64>>,
     purchase_mask: Option<PyReadonlyArray1<'py, bool>>,
     amount: Option<PyReadonlyArray1<'py, f64>>,
     product: Option<PyReadonlyArray1<'py, i32>>,
@@ -38,9 +39,9 @@ pub fn customer_summary<'py>(
         product: opt_slice(&product)?.map(|p| (p, n_products)),
         as_of,
     };
-    let (indptr, ts) = (indptr.as_slice()?, ts.as_slice()?);
+    let (ts, codes, indptr) = (ts.as_slice()?, opt_slice(&codes)?, opt_slice(&indptr)?);
     let cal = query_calendar(py, tz, period, week_start, t_range, as_of)?;
-    let s = py.run_kernel(|| summary::customer_summary(&Grouped::new(indptr, ts)?, &cal, &spec))?;
+    let s = py.run_kernel(|| summary::customer_summary(events(ts, codes, indptr)?, n_customers, &cal, &spec))?;
     let out = PyDict::new(py);
     let ints: [(&str, Vec<i64>); 8] = [
         ("first", s.first),

@@ -1,0 +1,60 @@
+//! Times the kernels on a synthetic log: `cargo run --release --example profile [customers]`.
+use fidelite_kernels::calendar::{Calendar, Period, Window};
+use fidelite_kernels::cohort::{self, cohort_matrix, CohortMode, CohortSpec, Criterion, Measure, Offset0};
+use fidelite_kernels::{bitmap, group, ids, lifecycle, summary, window, Grouped, US_PER_DAY};
+use std::time::Instant;
+
+fn main() {
+    let n: usize = std::env::args().nth(1).map_or(1_000_000, |s| s.parse().unwrap());
+    let mut state = 42u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let (mut cust, mut ts) = (Vec::new(), Vec::new());
+    let t0 = 19_358 * US_PER_DAY;
+    let span = 3 * 365 * US_PER_DAY;
+    let mut id = 100_000i64;
+    for _ in 0..n {
+        id += 1 + (next() % 5) as i64;
+        let first = (next() % span as u64) as i64;
+        for _ in 0..(1 + next() % 22) {
+            cust.push(id);
+            ts.push(t0 + (first + (next() % (span as u64 / 3)) as i64).min(span - 1));
+        }
+    }
+    // shuffle
+    for i in (1..cust.len()).rev() {
+        let j = (next() % (i as u64 + 1)) as usize;
+        cust.swap(i, j);
+        ts.swap(i, j);
+    }
+    println!("{} events", cust.len());
+    let t = Instant::now();
+    let f = ids::factorize_i64(&cust).unwrap();
+    println!("factorize {:?}", t.elapsed());
+    let t = Instant::now();
+    let l = group::group_by_customer(&f.codes, &ts, f.uniques.len()).unwrap();
+    println!("group {:?}", t.elapsed());
+    let g = Grouped::new(&l.indptr, &l.ts).unwrap();
+    let (lo, hi) = (t0, t0 + span);
+    let months = Calendar::new("UTC", Period::Month, lo, hi).unwrap();
+    let amount: Vec<f64> = (0..ts.len()).map(|i| (i % 97) as f64).collect();
+    let spec = summary::SummarySpec { purchase_mask: None, amount: Some(&amount), product: None, as_of: hi };
+    let which = std::env::var("WHICH").unwrap_or_default();
+    for _ in 0..5 {
+        let t = Instant::now();
+        if which == "rows" {
+        let s = summary::customer_summary(bitmap::Events::Rows { codes: &f.codes, ts: &ts }, f.uniques.len(), &months, &spec).unwrap();
+        println!("rows {:?} {}", t.elapsed(), s.first.len());
+        } else {
+        let grouped_amount = group::take(&amount, &l.perm).unwrap();
+        let grouped_spec = summary::SummarySpec { amount: Some(&grouped_amount), ..spec };
+        let t = Instant::now();
+        let _ = summary::customer_summary(bitmap::Events::Grouped(g), f.uniques.len(), &months, &grouped_spec).unwrap();
+        println!("grouped {:?}", t.elapsed());
+        }
+    }
+}
