@@ -382,8 +382,8 @@ def floats(col: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
             else:
                 raise DTypeError(f"the {name} column must be numeric, got dtype {v.dtype}")
         values, null = v.astype(np.float64, copy=False), no_rows(len(v))
-    null = null | np.isnan(values)
-    return values, null
+    nan = np.isnan(values)
+    return values, nan if all_false(null) else null | nan
 
 
 def labels(col: Any, name: str) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:

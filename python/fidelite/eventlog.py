@@ -153,15 +153,18 @@ class EventLog:
         if "amount" in names:
             amt, null_amt = _ingest.floats(table.get(names["amount"], "amount"), "amount")
             reasons.append((BAD_AMOUNT, np.isinf(amt)))
-            notes["missing amounts counted as 0"] = null_amt
-            amt = np.where(null_amt, 0.0, amt)
+            if not _ingest.all_false(null_amt):
+                notes["missing amounts counted as 0"] = null_amt
+                amt = np.where(null_amt, 0.0, amt)
             notes["refunds (negative amounts)"] = amt < 0
             cols["amount"] = amt
         if "duration" in names:
             dur, null_dur = _ingest.floats(table.get(names["duration"], "duration"), "duration")
             reasons.append((BAD_DURATION, ~null_dur & ((dur < 0) | np.isinf(dur))))
-            notes["missing durations counted as 0"] = null_dur
-            cols["duration"] = np.where(null_dur, 0.0, dur)
+            if not _ingest.all_false(null_dur):
+                notes["missing durations counted as 0"] = null_dur
+                dur = np.where(null_dur, 0.0, dur)
+            cols["duration"] = dur
         for role in _LABEL_ROLES:
             if role in names:
                 codes, labs, null = _ingest.labels(table.get(names[role], role), role)
@@ -176,12 +179,12 @@ class EventLog:
             if _ingest.all_false(mask):
                 continue
             fresh = mask & ~rejected_any
-            count = int(fresh.sum())
+            count = np.count_nonzero(fresh)
             if count:
                 rejected[why] = count
                 rejected_any |= fresh
         used = n - sum(rejected.values())
-        counted = {k: int((m & ~rejected_any).sum() if rejected else m.sum()) for k, m in notes.items()}
+        counted = {k: np.count_nonzero(m & ~rejected_any if rejected else m) for k, m in notes.items()}
         self.report = RowReport(read=n, used=used, rejected=rejected, notes={k: v for k, v in counted.items() if v})
         if strict and rejected:
             first = int(np.flatnonzero(rejected_any)[0])
