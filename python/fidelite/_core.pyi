@@ -17,7 +17,11 @@ def factorize_bytes(
     offsets: npt.NDArray[np.int64], data: npt.NDArray[np.uint8]
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]: ...
 def group_by_customer(
-    codes: npt.NDArray[np.uint32], ts: npt.NDArray[np.int64], n_customers: int
+    codes: npt.NDArray[np.uint32],
+    ts: npt.NDArray[np.int64],
+    n_customers: int,
+    *,
+    ties: list[npt.NDArray[np.float64] | npt.NDArray[np.int32]] = ...,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint32], npt.NDArray[np.int64]]: ...
 def take(
     values: npt.NDArray[np.float64] | npt.NDArray[np.int32] | npt.NDArray[np.int64], perm: npt.NDArray[np.uint32]

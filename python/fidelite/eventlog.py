@@ -29,6 +29,10 @@ CANONICAL = {
     "channel": "channel",
 }
 _LABEL_ROLES = ("event", "product", "channel")
+#: What orders a customer's events at the same instant, in turn, so that the grouped layout
+#: (and every result) does not depend on the input row order. Amount comes first: the
+#: per-customer summary, read from rows, orders ties by amount alone and must agree.
+TIE_ORDER = ("amount", "event", "product", "channel", "duration")
 
 #: Derived structures an EventLog keeps (see EventLog._cached).
 _CACHE_SIZE = 8
@@ -98,7 +102,9 @@ class EventLog:
     Rows are rejected, with a counted reason, for a null customer id, a null,
     unparseable or out-of-range timestamp, an infinite amount, a null event type (when
     an event column is used) or a negative duration. Missing amounts count as 0 and
-    negative amounts are refunds (both noted in :attr:`report`).
+    negative amounts are refunds (both noted in :attr:`report`). A customer's events at
+    the same instant are ordered by amount, event, product, channel and duration, so no
+    result depends on the order of the input rows.
 
     >>> import numpy as np, fidelite
     >>> log = fidelite.EventLog({"customer_id": [7, 3, 7],
@@ -218,7 +224,8 @@ class EventLog:
             if self._layout is None:
                 assert self._rows is not None
                 codes, ts, cols = self._rows
-                indptr, perm, gts = _core.group_by_customer(codes, ts, len(self._ids))
+                ties = [np.ascontiguousarray(cols[k]) for k in TIE_ORDER if k in cols]
+                indptr, perm, gts = _core.group_by_customer(codes, ts, len(self._ids), ties=ties)
                 self._layout = (indptr, gts, {k: _core.take(np.ascontiguousarray(v), perm) for k, v in cols.items()})
                 self._rows = None
             return self._layout
@@ -364,7 +371,7 @@ class EventLog:
 
     def to_pandas(self) -> Any:
         """The used rows under canonical column names, sorted by customer then time
-        (timestamps as tz-aware UTC)."""
+        (same-instant events as described on the class; timestamps as tz-aware UTC)."""
         from ._deps import import_optional
 
         pd = import_optional("pandas", "export to pandas")

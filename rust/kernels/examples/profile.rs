@@ -36,7 +36,7 @@ fn main() {
     let f = ids::factorize_i64(&cust).unwrap();
     println!("factorize {:?}", t.elapsed());
     let t = Instant::now();
-    let l = group::group_by_customer(&f.codes, &ts, f.uniques.len()).unwrap();
+    let l = group::group_by_customer(&f.codes, &ts, f.uniques.len(), &[]).unwrap();
     println!("group {:?}", t.elapsed());
     let g = Grouped::new(&l.indptr, &l.ts).unwrap();
     let (lo, hi) = (t0, t0 + span);

@@ -6,6 +6,7 @@
 //! parallel over partitions). [`group_by_customer`] writes the whole layout that way; a
 //! kernel that reads each customer once (e.g. the per-customer summary of a log not yet
 //! grouped) can instead work partition by partition on the sorted runs and never build it.
+use std::cmp::Ordering;
 use std::mem::MaybeUninit;
 use std::ops::Range;
 
@@ -150,11 +151,15 @@ pub struct Runs {
     next: Vec<usize>,
 }
 
+/// Orders two rows of a customer at the same instant, by their payloads (see [`Runs::sort`]).
+pub type TieOrder<'a> = &'a (dyn Fn(u32, u32) -> Ordering + Sync);
+
 impl Runs {
     /// Sorts the rows of a partition of `n_customers` customers, given each row's
     /// customer within the partition (`local`), time and a payload carried along (e.g.
-    /// its index). Rows with equal times keep their order.
-    pub fn sort(&mut self, local: &[u16], ts: &[i64], payload: impl Fn(usize) -> u32, n_customers: usize) {
+    /// its index). Rows at the same instant are ordered by `ties` (on their payloads),
+    /// and keep their order where it finds them equal.
+    pub fn sort(&mut self, local: &[u16], ts: &[i64], payload: impl Fn(usize) -> u32, n_customers: usize, ties: Option<TieOrder>) {
         let (bounds, next) = (&mut self.bounds, &mut self.next);
         bounds.clear();
         bounds.resize(n_customers + 1, 0);
@@ -183,6 +188,9 @@ impl Runs {
                     run.sort_by_key(|&(t, _)| t);
                 }
             }
+            if let Some(ties) = ties {
+                order_ties(run, ties);
+            }
         }
     }
 
@@ -197,17 +205,67 @@ impl Runs {
     }
 }
 
-/// Groups rows by customer code and sorts each customer's run by time; rows with equal
-/// time keep their input order, so the layout is fully determined by the input (and not
-/// by the number of threads).
+/// A column that orders a customer's events at the same instant (see [`group_by_customer`]).
+#[derive(Debug, Clone, Copy)]
+pub enum TieKey<'a> {
+    /// Compared by [`f64::total_cmp`].
+    Float(&'a [f64]),
+    Code(&'a [i32]),
+}
+
+impl TieKey<'_> {
+    fn len(&self) -> usize {
+        match self {
+            TieKey::Float(v) => v.len(),
+            TieKey::Code(v) => v.len(),
+        }
+    }
+
+    #[inline]
+    fn cmp(&self, a: usize, b: usize) -> Ordering {
+        match self {
+            TieKey::Float(v) => v[a].total_cmp(&v[b]),
+            TieKey::Code(v) => v[a].cmp(&v[b]),
+        }
+    }
+}
+
+/// Rows `a`, `b` compared by `keys` in turn.
+pub fn compare_rows(keys: &[TieKey], a: usize, b: usize) -> Ordering {
+    keys.iter().map(|k| k.cmp(a, b)).find(|o| o.is_ne()).unwrap_or(Ordering::Equal)
+}
+
+/// Sorts every group of equal times of a time-sorted run by `ties` (stable).
+fn order_ties(run: &mut [(i64, u32)], ties: TieOrder) {
+    let mut i = 0;
+    while i + 1 < run.len() {
+        let mut j = i + 1;
+        while j < run.len() && run[j].0 == run[i].0 {
+            j += 1;
+        }
+        if j - i > 1 {
+            run[i..j].sort_by(|a, b| ties(a.1, b.1));
+        }
+        i = j;
+    }
+}
+
+/// Groups rows by customer code and sorts each customer's run by time. Rows at the same
+/// instant are ordered by the `ties` columns (e.g. amount, then event type), then by
+/// input order: rows equal in all of them are interchangeable, so the layout, and every
+/// result read from it, does not depend on the input order (nor on the thread count).
 ///
 /// ```
-/// let l = fidelite_kernels::group::group_by_customer(&[1, 0, 1], &[5, 7, 2], 2).unwrap();
+/// use fidelite_kernels::group::{group_by_customer, TieKey};
+/// let l = group_by_customer(&[1, 0, 1], &[5, 7, 2], 2, &[]).unwrap();
 /// assert_eq!(l.indptr, vec![0, 1, 3]);
 /// assert_eq!(l.perm, vec![1, 2, 0]);
 /// assert_eq!(l.ts, vec![7, 2, 5]);
+/// // at the same instant, the smaller amount first
+/// let l = group_by_customer(&[0, 0], &[5, 5], 1, &[TieKey::Float(&[9.5, 2.0])]).unwrap();
+/// assert_eq!(l.perm, vec![1, 0]);
 /// ```
-pub fn group_by_customer(codes: &[u32], ts: &[i64], n_customers: usize) -> Result<Layout> {
+pub fn group_by_customer(codes: &[u32], ts: &[i64], n_customers: usize, ties: &[TieKey]) -> Result<Layout> {
     if codes.len() != ts.len() {
         return Err(KernelError::LengthMismatch(format!(
             "{} customer codes but {} timestamps",
@@ -215,6 +273,11 @@ pub fn group_by_customer(codes: &[u32], ts: &[i64], n_customers: usize) -> Resul
             ts.len()
         )));
     }
+    if let Some(k) = ties.iter().find(|k| k.len() != ts.len()) {
+        return Err(KernelError::LengthMismatch(format!("a tie-break column has {} values but there are {} rows", k.len(), ts.len())));
+    }
+    let order = |a: u32, b: u32| compare_rows(ties, a as usize, b as usize);
+    let order: Option<TieOrder> = if ties.is_empty() { None } else { Some(&order) };
     let parts = Partitions::new(codes, n_customers, PART_BITS)?;
     let mut out_ts = parts.scatter(|row, _| ts[row]);
     let mut perm = parts.scatter(|row, _| row as u32);
@@ -230,7 +293,7 @@ pub fn group_by_customer(codes: &[u32], ts: &[i64], n_customers: usize) -> Resul
     // sorted in place: each worker's scratch is reused across its partitions
     pieces.into_par_iter().for_each_init(Runs::default, |runs, (p, ((ptr, ts_p), perm_p))| {
         let rows = parts.rows(p);
-        runs.sort(&local[rows.clone()], ts_p, |i| perm_p[i], ptr.len());
+        runs.sort(&local[rows.clone()], ts_p, |i| perm_p[i], ptr.len(), order);
         for (slot, &b) in ptr.iter_mut().zip(&runs.bounds) {
             *slot = (rows.start + b) as i64;
         }
@@ -282,7 +345,7 @@ mod tests {
     fn groups_and_sorts_with_stable_ties() {
         let codes = [2u32, 0, 2, 2, 0];
         let ts = [5i64, 9, 1, 5, -3];
-        let l = group_by_customer(&codes, &ts, 4).unwrap();
+        let l = group_by_customer(&codes, &ts, 4, &[]).unwrap();
         assert_eq!(l.indptr, vec![0, 2, 2, 5, 5]);
         assert_eq!(l.ts, vec![-3, 9, 1, 5, 5]);
         assert_eq!(l.perm, vec![4, 1, 2, 0, 3]);
@@ -300,7 +363,7 @@ mod tests {
         };
         let codes: Vec<u32> = (0..200_000).map(|_| (rnd() % n as u64) as u32).collect();
         let ts: Vec<i64> = (0..200_000).map(|_| (rnd() % 1000) as i64 - 500).collect();
-        let l = group_by_customer(&codes, &ts, n).unwrap();
+        let l = group_by_customer(&codes, &ts, n, &[]).unwrap();
         let mut want: Vec<(u32, i64, u32)> = (0..codes.len()).map(|i| (codes[i], ts[i], i as u32)).collect();
         want.sort();
         assert_eq!(l.perm, want.iter().map(|w| w.2).collect::<Vec<_>>());
@@ -312,8 +375,27 @@ mod tests {
     }
 
     #[test]
+    fn ties_follow_the_keys_whatever_the_input_order() {
+        // customer 0 has three events at t=5 (amounts 2, 1, 2 with codes 7, 3, 1) and one at 1
+        let (codes, ts) = ([0u32, 0, 1, 0, 0], [5i64, 5, 5, 1, 5]);
+        let (amount, label) = ([2.0, 1.0, 0.0, 8.0, 2.0], [7, 3, 0, 0, 1]);
+        let keys = [TieKey::Float(&amount), TieKey::Code(&label)];
+        let l = group_by_customer(&codes, &ts, 2, &keys).unwrap();
+        assert_eq!(l.perm, vec![3, 1, 4, 0, 2]);
+        // any permutation of the rows gives the same sequence of rows
+        let p = [4usize, 2, 0, 3, 1];
+        let pick = |v: &[f64]| p.iter().map(|&i| v[i]).collect::<Vec<_>>();
+        let (c2, t2): (Vec<u32>, Vec<i64>) = p.iter().map(|&i| (codes[i], ts[i])).unzip();
+        let (a2, l2) = (pick(&amount), p.iter().map(|&i| label[i]).collect::<Vec<i32>>());
+        let l2_ = group_by_customer(&c2, &t2, 2, &[TieKey::Float(&a2), TieKey::Code(&l2)]).unwrap();
+        let rows: Vec<usize> = l2_.perm.iter().map(|&r| p[r as usize]).collect();
+        assert_eq!(rows, vec![3, 1, 4, 0, 2]);
+    }
+
+    #[test]
     fn rejects_bad_codes_and_lengths() {
-        assert!(group_by_customer(&[3], &[0], 2).is_err());
-        assert!(group_by_customer(&[0, 0], &[0], 2).is_err());
+        assert!(group_by_customer(&[3], &[0], 2, &[]).is_err());
+        assert!(group_by_customer(&[0, 0], &[0], 2, &[]).is_err());
+        assert!(group_by_customer(&[0, 0], &[0, 0], 2, &[TieKey::Code(&[1])]).is_err());
     }
 }

@@ -5,6 +5,8 @@
 //! products bought, first and last purchase, the median gap between consecutive
 //! purchases, recency and tenure. Customers run in parallel over fixed chunks, each
 //! writing its own rows, so the result does not depend on the thread count.
+use std::cmp::Ordering;
+
 use rayon::prelude::*;
 
 use crate::bitmap::Events;
@@ -328,7 +330,9 @@ fn validate(n_events: usize, n_customers: usize, spec: &SummarySpec) -> Result<(
 ///
 /// Reads the grouped layout, or rows in any order (the spec's columns then in row
 /// order): those are grouped partition by partition on the fly (see [`crate::group`])
-/// and summarised in cache, without building the whole layout. Both give the same bits.
+/// and summarised in cache, without building the whole layout. Same-instant events are
+/// taken in ascending amount order, so both give the same bits when the layout orders
+/// ties by amount first (as fidelite's EventLog does; see [`crate::group::TieKey`]).
 ///
 /// ```
 /// use fidelite_kernels::{bitmap::Events, calendar::{Calendar, Period}, summary::*, Grouped, US_PER_DAY};
@@ -375,7 +379,10 @@ pub fn customer_summary(events: Events, n_customers: usize, cal: &Calendar, spec
                 || (scratch(), Runs::default(), Local::default()),
                 |(scratch, runs, cols), (p, (c0, mut rows))| {
                     let r = parts.rows(p);
-                    runs.sort(&local[r.clone()], &ts[r.clone()], |i| i as u32, rows.first.len());
+                    // at the same instant, the order of the grouped layout where revenue can tell
+                    let by_amount = amount.as_ref().map(|a| &a[r.clone()]);
+                    let order = |x: u32, y: u32| by_amount.map_or(Ordering::Equal, |a| a[x as usize].total_cmp(&a[y as usize]));
+                    runs.sort(&local[r.clone()], &ts[r.clone()], |i| i as u32, rows.first.len(), Some(&order));
                     cols.fill(&runs.sorted, amount.as_ref().map(|a| &a[r.clone()]), purchase.as_ref().map(|m| &m[r.clone()]),
                         product.as_ref().map(|x| &x[r]));
                     let view = cols.view();

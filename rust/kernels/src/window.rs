@@ -361,7 +361,7 @@ pub fn rolling_active(
             sum_diffs(diffs.collect::<Vec<_>>().into_iter(), n)
         }
         Events::Rows { codes, ts } => {
-            let l = group_by_customer(codes, ts, n_customers)?;
+            let l = group_by_customer(codes, ts, n_customers, &[])?;
             let mask: Option<Vec<bool>> = mask.map(|m| l.perm.iter().map(|&r| m[r as usize]).collect());
             let g = Grouped::new(&l.indptr, &l.ts)?;
             return rolling_active(Events::Grouped(g), n_customers, cal, mask.as_deref(), as_of, window_days);

@@ -1,4 +1,5 @@
-use fidelite_kernels::{group, ids};
+use fidelite_kernels::group::{self, TieKey};
+use fidelite_kernels::ids;
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
 
@@ -28,16 +29,34 @@ pub fn factorize_bytes<'py>(
 }
 
 /// Groups rows by customer code, time-sorted within a customer: `(indptr, perm, ts)`.
+/// Rows at the same instant are ordered by the `ties` columns in turn (float64 or int32
+/// label codes, in input order), then by input order.
 #[pyfunction]
+#[pyo3(signature = (codes, ts, n_customers, *, ties=Vec::new()))]
 pub fn group_by_customer<'py>(
     py: Python<'py>,
     codes: PyReadonlyArray1<'py, u32>,
     ts: PyReadonlyArray1<'py, i64>,
     n_customers: usize,
+    ties: Vec<TieColumn<'py>>,
 ) -> PyResult<(Arr<'py, i64>, Arr<'py, u32>, Arr<'py, i64>)> {
     let (codes, ts) = (codes.as_slice()?, ts.as_slice()?);
-    let l = py.run_kernel(|| group::group_by_customer(codes, ts, n_customers))?;
+    let ties = ties
+        .iter()
+        .map(|c| match c {
+            TieColumn::F64(a) => a.as_slice().map(TieKey::Float),
+            TieColumn::I32(a) => a.as_slice().map(TieKey::Code),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let l = py.run_kernel(|| group::group_by_customer(codes, ts, n_customers, &ties))?;
     Ok((l.indptr.into_pyarray(py), l.perm.into_pyarray(py), l.ts.into_pyarray(py)))
+}
+
+/// A column that orders events at the same instant.
+#[derive(FromPyObject)]
+pub enum TieColumn<'py> {
+    F64(PyReadonlyArray1<'py, f64>),
+    I32(PyReadonlyArray1<'py, i32>),
 }
 
 /// A column to reorder: the dtypes the event log keeps per event.
