@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +18,50 @@ PERIODS = ("day", "week", "month", "quarter", "year")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 #: Rolling window lengths (``window="rolling"``): 24 h, 7 d, 30 d.
 ROLLING_US = {"day": US_PER_DAY, "week": 7 * US_PER_DAY, "month": 30 * US_PER_DAY}
+
+
+_UNITS_US = {
+    "us": 1, "ms": 1_000, "s": 1_000_000, "sec": 1_000_000, "second": 1_000_000, "seconds": 1_000_000,
+    "min": 60_000_000, "minute": 60_000_000, "minutes": 60_000_000,
+    "h": 3_600_000_000, "hour": 3_600_000_000, "hours": 3_600_000_000,
+    "d": US_PER_DAY, "day": US_PER_DAY, "days": US_PER_DAY,
+    "w": 7 * US_PER_DAY, "week": 7 * US_PER_DAY, "weeks": 7 * US_PER_DAY,
+}
+_DURATION = re.compile(r"\s*(\d+(?:\.\d*)?)\s*([a-zA-Z]+)\s*\Z")
+_DURATION_FORMS = "a number of days, a string such as '90D', '30 days', '12h', '30min', '2w', or a timedelta"
+
+
+def duration_us(value: Any, name: str) -> int:
+    """A positive duration in µs, the one reading of every window parameter: a number of
+    days (``7``, ``1.5``), a string (``"90D"``, ``"30 days"``, ``"12h"``, ``"30min"``,
+    ``"2w"``; units us, ms, s, min, h, D, W and their names), a ``datetime.timedelta``
+    (pandas ``Timedelta`` included) or a ``numpy.timedelta64``.
+
+    >>> duration_us("7d", "window") == duration_us(7, "window") == 7 * 86_400_000_000
+    True
+    """
+    us: float | None = None
+    if isinstance(value, np.timedelta64):  # before numbers: it subclasses np.integer
+        if np.isnat(value) or np.datetime_data(value.dtype)[0] == "generic":
+            raise ParameterError(f"{name}={value!r} has no unit; pass e.g. numpy.timedelta64(90, 'D')")
+        us = float(value.astype("timedelta64[us]").astype(np.int64))
+    elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
+        us = float(value) * US_PER_DAY
+    elif isinstance(value, dt.timedelta):  # pandas Timedelta is one too
+        if value != value:  # pandas NaT
+            raise ParameterError(f"{name} is NaT; pass {_DURATION_FORMS}")
+        us = (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
+    elif isinstance(value, str):
+        m = _DURATION.match(value)
+        if m and m.group(2).lower() in _UNITS_US:
+            us = float(m.group(1)) * _UNITS_US[m.group(2).lower()]
+        elif m and m.group(2) in ("m", "M"):
+            raise ParameterError(f"{name}={value!r} is ambiguous (minutes or months?): write '30D' or '30min'")
+    if us is None or not math.isfinite(us):
+        raise ParameterError(f"{name} must be a duration: {_DURATION_FORMS}; got {value!r}")
+    if round(us) <= 0:
+        raise ParameterError(f"{name} must be longer than zero, got {value!r}")
+    return int(round(us))
 
 
 def week_start_index(week_start: str | int) -> int:

@@ -5,55 +5,19 @@ Thin Python over the windowed-aggregation kernels of ``rust/kernels/src/window.r
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from typing import Any, Sequence
 
 import numpy as np
 
 from . import _core
-from ._calendar import Calendar, to_instant
+from ._calendar import Calendar, duration_us, to_instant
 from ._ingest import US_PER_DAY
 from .eventlog import EventLog
 from .exceptions import ParameterError
 from .results import TableResult
 from .summary import purchase_mask
 
-_UNITS_US = {"s": 1_000_000, "min": 60_000_000, "h": 3_600_000_000, "d": US_PER_DAY, "w": 7 * US_PER_DAY}
-_DURATION = re.compile(r"^\s*(\d+)\s*(s|min|h|d|w)\s*$", re.IGNORECASE)
 _EMPTY_BASE = "empty base: nobody was active at the start of the period"
-
-
-def duration_us(value: Any, name: str) -> int:
-    """A positive duration in µs from ``"90D"``, ``"12W"``, ``"36H"``, ``"30min"``,
-    ``"45s"``, a ``datetime.timedelta`` (pandas ``Timedelta`` included) or a
-    ``numpy.timedelta64``."""
-    us: int | None = None
-    if isinstance(value, str):
-        m = _DURATION.match(value)
-        if m is None:
-            hint = " ('M' is ambiguous: write '30D' or '30min')" if value.strip().upper().endswith("M") else ""
-            raise ParameterError(
-                f"cannot read {name}={value!r} as a duration{hint}; use a count and a unit among "
-                "s, min, H, D, W, e.g. '90D', '12W' or '36H', or a datetime.timedelta"
-            )
-        us = int(m.group(1)) * _UNITS_US[m.group(2).lower()]
-    elif isinstance(value, np.timedelta64):
-        if np.isnat(value) or np.datetime_data(value.dtype)[0] == "generic":
-            raise ParameterError(f"{name}={value!r} has no unit; pass e.g. numpy.timedelta64(90, 'D')")
-        us = int(value.astype("timedelta64[us]").astype(np.int64))
-    elif isinstance(value, dt.timedelta):
-        if value != value:  # pandas NaT
-            raise ParameterError(f"{name} is NaT; pass a duration such as '90D'")
-        us = (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
-    if us is None:
-        raise ParameterError(
-            f"{name} must be a duration such as '90D', a datetime.timedelta or a numpy.timedelta64, "
-            f"got {type(value).__name__} {value!r}"
-        )
-    if us <= 0:
-        raise ParameterError(f"{name} must be longer than zero, got {value!r}")
-    return us
 
 
 def _prepare(data: Any, tz: str | None, as_of: Any, columns: dict[str, Any]) -> tuple[EventLog, str, int]:
@@ -208,15 +172,9 @@ def rolling_active(
     >>> fidelite.rolling_active({"customer_id": [1, 1, 2], "timestamp": t}, window="2D")["active"].tolist()
     [1, 2, 2]
     """
-    if isinstance(window, (int, np.integer)) and not isinstance(window, (bool, np.timedelta64)):
-        window_days = int(window)
-        if window_days < 1:
-            raise ParameterError(f"window must be at least one day, got {window!r}")
-    else:
-        us = duration_us(window, "window")
-        window_days, rest = divmod(us, US_PER_DAY)
-        if rest:
-            raise ParameterError(f"window must be a whole number of days, e.g. '30D' or '4W'; got {window!r}")
+    window_days, rest = divmod(duration_us(window, "window"), US_PER_DAY)
+    if rest:
+        raise ParameterError(f"window must be a whole number of days, e.g. '30D' or '4W'; got {window!r}")
     log, tz, as_of_us = _prepare(data, tz, as_of, columns)
     events, mask, _ = log.kernel_events(active_event)  # no need to group the log for this one
     first_day, active = _core.rolling_active(n_customers=log.n_customers, t_range=(log.t_min, log.t_max), tz=tz,

@@ -10,11 +10,11 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import _ingest
-from ._calendar import Calendar, to_instant
+from ._calendar import Calendar, duration_us, to_instant
 from ._deps import import_optional
 from .eventlog import EventLog, RowReport
 from .exceptions import DTypeError, EmptyInputError, MissingTableError, RejectedRowsError
-from .purchases import duration_us, net_revenue, purchase_mask
+from .purchases import net_revenue, purchase_mask
 from .results import TableResult
 from .retention import _match_id_type
 

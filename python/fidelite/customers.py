@@ -10,11 +10,11 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import _ingest
-from ._calendar import to_instant
+from ._calendar import duration_us, to_instant
 from ._deps import import_optional, loaded
 from .eventlog import EventLog, RowReport
 from .exceptions import EmptyInputError, MissingTableError, RejectedRowsError
-from .purchases import duration_us, purchase_mask
+from .purchases import purchase_mask
 from .results import TableResult, ValueResult, safe_ratio
 from .retention import _match_id_type
 

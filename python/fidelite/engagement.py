@@ -8,10 +8,10 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from ._calendar import Calendar
+from ._calendar import Calendar, duration_us
 from .eventlog import EventLog
 from .exceptions import ParameterError
-from .purchases import as_of_us, duration_us, purchase_mask
+from .purchases import as_of_us, purchase_mask
 from .results import TableResult
 
 COMPONENTS = ("frequency", "duration", "key_actions")

@@ -18,50 +18,16 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import summary
-from ._calendar import Calendar, to_instant
+from ._calendar import Calendar, duration_us, to_instant
 from ._ingest import US_PER_DAY
 from .eventlog import EventLog
 from .exceptions import ParameterError
 from .results import ValueResult, safe_ratio
 
 US_PER_YEAR = 365 * US_PER_DAY
-_UNITS = {
-    "us": 1, "ms": 1_000, "s": 1_000_000, "sec": 1_000_000, "second": 1_000_000, "seconds": 1_000_000,
-    "min": 60_000_000, "minute": 60_000_000, "minutes": 60_000_000,
-    "h": 3_600_000_000, "hour": 3_600_000_000, "hours": 3_600_000_000,
-    "d": US_PER_DAY, "day": US_PER_DAY, "days": US_PER_DAY,
-    "w": 7 * US_PER_DAY, "week": 7 * US_PER_DAY, "weeks": 7 * US_PER_DAY,
-}
-_DURATION = re.compile(r"\s*(\d+(?:\.\d*)?)\s*([a-zA-Z]+)\s*\Z")
 
 
 # ----------------------------------------------------------------------------- building blocks
-
-
-def duration_us(value: Any, name: str) -> int:
-    """A positive duration in µs from a number of days, a ``timedelta`` / ``np.timedelta64`` /
-    pandas ``Timedelta``, or a string such as ``"90D"``, ``"30 days"``, ``"12h"``, ``"2w"``.
-
-    >>> duration_us("7d", "window") == duration_us(7, "window") == 7 * 86_400_000_000
-    True
-    """
-    us: float | None = None
-    if isinstance(value, np.timedelta64):  # before numbers: it subclasses np.integer
-        us = float(value.astype("timedelta64[us]").astype(np.int64))
-    elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
-        us = float(value) * US_PER_DAY
-    elif isinstance(value, dt.timedelta):  # pandas Timedelta is one too
-        us = (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
-    elif isinstance(value, str):
-        m = _DURATION.match(value)
-        if m and m.group(2).lower() in _UNITS:
-            us = float(m.group(1)) * _UNITS[m.group(2).lower()]
-    if us is None or not math.isfinite(us) or us <= 0:
-        raise ParameterError(
-            f"{name} must be a positive duration: a number of days, a timedelta, or a string such as "
-            f"'90D', '30 days', '12h', '2w'; got {value!r}"
-        )
-    return int(round(us))
 
 
 def purchase_mask(log: EventLog, purchase_event: str | Sequence[str] | None = "purchase") -> np.ndarray:
