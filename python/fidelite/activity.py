@@ -51,8 +51,8 @@ def period_kpis(
 
     - ``None`` (default): one calendar period. Active at the end of ``p`` <=> an event in
       ``p``; active at its start <=> an event in ``p - 1``.
-    - a duration (the business cycle): ``"90D"``, ``"12W"``, ``"36H"``, a
-      ``datetime.timedelta``, ``numpy.timedelta64`` or pandas ``Timedelta``.
+    - a duration (the business cycle): a number of days (``90``), ``"90D"``, ``"12W"``,
+      ``"36H"``, a ``datetime.timedelta``, ``numpy.timedelta64`` or pandas ``Timedelta``.
 
     Columns: ``period`` (local start date, datetime64[D]); ``active_start`` S (active at
     the period's start instant), ``active_end`` E (active at the next period's start
