@@ -58,8 +58,10 @@ impl Bitmaps<'_> {
     }
 }
 
-/// Calls `f(j)` for every set bit `j >= from` of `row`, in ascending order.
-#[inline]
+/// Calls `f(j)` for every set bit `j >= from` of `row`, in ascending order. Always
+/// inlined: it sits in the innermost loops, where a call per row costs (measured: the
+/// recurring cohort matrix 34 -> 50 ms when LLVM stopped inlining it).
+#[inline(always)]
 pub fn for_each_bit(row: &[u64], from: usize, mut f: impl FnMut(usize)) {
     let mut w = from / 64;
     if w >= row.len() {
