@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import math
 import statistics
+import struct
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -162,6 +163,29 @@ class Ev:
     amount: float
     row: int
     labels: dict
+    tie: tuple = ()  # orders a customer's events at the same instant (see same_instant_key)
+
+
+def _total(x: float) -> int:
+    """IEEE 754 total order of a float as an int (what Rust's f64::total_cmp compares)."""
+    b = struct.unpack("<q", struct.pack("<d", x))[0]
+    return b ^ ((b >> 63) & 0x7FFF_FFFF_FFFF_FFFF)
+
+
+def same_instant_key(cols: dict[str, list], i: int) -> tuple:
+    """DESIGN.md's "same input, same output" for events at the same instant, as EventLog
+    orders them: by amount, then the event, product and channel labels (missing first,
+    then in text order), then duration; missing numbers count as 0."""
+    key: list = []
+    for name in ("amount", "event", "product", "channel", "duration"):
+        if name not in cols:
+            continue
+        v = cols[name][i]
+        if name in ("amount", "duration"):
+            key.append(_total(0.0 if is_null(v) else float(v)))
+        else:
+            key.append((0, "") if is_null(v) else (1, str(v)))
+    return tuple(key)
 
 
 def _columns(table: Any) -> dict[str, list]:
@@ -185,7 +209,7 @@ def read_events(table: Any, tz: str = "UTC", label_columns: tuple[str, ...] = ()
         if math.isinf(a):
             continue  # an infinite amount rejects the row
         labels = {k: (None if is_null(cols[k][i]) else cols[k][i]) for k in label_columns}
-        out.append(Ev(c, instant_us(t, tz), e, a, i, labels))
+        out.append(Ev(c, instant_us(t, tz), e, a, i, labels, same_instant_key(cols, i)))
     return out
 
 
@@ -217,7 +241,7 @@ def _segment_values(events: list[Ev], customers: Any, segment: str | None, extra
                 value[c] = MISSING if is_null(v) else v
         return value
     first: dict = {}
-    for e in sorted(events, key=lambda e: (e.t, e.row)):
+    for e in sorted(events, key=lambda e: (e.t, e.tie, e.row)):
         first.setdefault(e.customer, e)
     for c, e in first.items():
         v = e.labels[segment]
@@ -264,7 +288,7 @@ def ref_retention(
     for e in events:
         by_customer.setdefault(e.customer, []).append(e)
     for evs in by_customer.values():
-        evs.sort(key=lambda e: (e.t, e.row))
+        evs.sort(key=lambda e: (e.t, e.tie, e.row))
 
     # cohort entries: (customer, t0)
     entries: list[tuple[Any, int]] = []

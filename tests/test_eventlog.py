@@ -340,3 +340,22 @@ def test_event_mask_and_accessors():
     assert lg.has("amount") and not lg.has("product")
     assert EventLog.of(lg) is lg
     assert "4 events, 3 customers" in repr(lg)
+
+
+def test_columns_are_put_in_grouped_order_on_first_use():
+    t = np.array(["2024-01-03", "2024-01-01", "2024-01-02"], "datetime64[us]")
+    data = {"customer_id": [1, 1, 2], "timestamp": t, "amount": [3.0, 1.0, 2.0], "event": ["b", "a", "a"]}
+    log = fidelite.EventLog(data)
+    log._indptr  # grouped for a query that reads only the times
+    cols = log._cols
+    assert list(cols) == ["amount", "event"] and "amount" in cols and len(cols) == 2
+    assert cols._done == {}  # nothing reordered yet
+    assert cols["amount"].tolist() == [1.0, 3.0, 2.0]
+    assert list(cols._done) == ["amount"] and cols._perm is not None
+    assert [log.labels("event")[c] for c in cols["event"]] == ["a", "b", "a"]
+    assert cols._perm is None and cols._rows is None  # released once every column is done
+    with pytest.raises(KeyError):
+        cols["product"]
+    # prepare() reorders every column up front
+    prepared = fidelite.EventLog(data).prepare()
+    assert list(prepared._cols._done) == ["amount", "event"]

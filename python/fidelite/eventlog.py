@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable, Sequence
+from typing import Any, Callable, Hashable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -76,6 +76,39 @@ class RowReport:
             "<table class='fidelite-report'><tr><td>rows read</td><td>"
             f"{self.read:,}</td></tr><tr><td>used</td><td>{self.used:,}</td></tr>{rows}</table>"
         )
+
+
+class GroupedColumns(Mapping[str, np.ndarray]):
+    """The optional columns of a grouped log, each put in grouped order on first use: a
+    query that reads only the times never pays for reordering the amounts or the labels.
+    The input-order columns and the permutation are released once every column is done."""
+
+    def __init__(self, rows: dict[str, np.ndarray], perm: np.ndarray) -> None:
+        self._names = tuple(rows)
+        self._rows: dict[str, np.ndarray] | None = dict(rows)
+        self._perm: np.ndarray | None = perm
+        self._done: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        with self._lock:
+            if name not in self._done:
+                if name not in self._names:
+                    raise KeyError(name)
+                assert self._rows is not None and self._perm is not None
+                self._done[name] = _core.take(np.ascontiguousarray(self._rows.pop(name)), self._perm)
+                if not self._rows:
+                    self._rows = self._perm = None
+            return self._done[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
 
 
 class EventLog:
@@ -218,15 +251,16 @@ class EventLog:
         self.t_min, self.t_max = t_lo, t_hi
 
     # ----------------------------------------------------------------- layout
-    def _grouped(self) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-        """(indptr, ts, columns) grouped by customer, time-sorted; built once, on first use."""
+    def _grouped(self) -> tuple[np.ndarray, np.ndarray, Mapping[str, np.ndarray]]:
+        """(indptr, ts, columns) grouped by customer, time-sorted; built once, on first use
+        (each optional column on its own first use, see :class:`GroupedColumns`)."""
         with self._lock:
             if self._layout is None:
                 assert self._rows is not None
                 codes, ts, cols = self._rows
                 ties = [np.ascontiguousarray(cols[k]) for k in TIE_ORDER if k in cols]
                 indptr, perm, gts = _core.group_by_customer(codes, ts, len(self._ids), ties=ties)
-                self._layout = (indptr, gts, {k: _core.take(np.ascontiguousarray(v), perm) for k, v in cols.items()})
+                self._layout = (indptr, gts, GroupedColumns(cols, perm))
                 self._rows = None
             return self._layout
 
@@ -251,13 +285,16 @@ class EventLog:
         return self._layout is not None
 
     def prepare(self) -> EventLog:
-        """Build the grouped layout now (queries build it on demand otherwise). Returns self."""
-        self._grouped()
+        """Build the grouped layout now, every optional column included (queries build what
+        they need on demand otherwise): for a log that will be queried many times. Returns self."""
+        cols = self._grouped()[2]
+        for name in cols:
+            cols[name]
         return self
 
     def kernel_events(
         self, names: str | Sequence[str] | None = None
-    ) -> tuple[dict[str, np.ndarray], np.ndarray | None, dict[str, np.ndarray]]:
+    ) -> tuple[dict[str, np.ndarray], np.ndarray | None, Mapping[str, np.ndarray]]:
         """The events for a kernel that accepts either layout, the mask of event types
         ``names`` and the optional columns, all in the same order: ``{"codes", "ts"}``
         (input order) while the log is not grouped (no grouping is forced), else
@@ -279,7 +316,7 @@ class EventLog:
         return self._grouped()[1]
 
     @property
-    def _cols(self) -> dict[str, np.ndarray]:
+    def _cols(self) -> Mapping[str, np.ndarray]:
         rows = self._rows
         return rows[2] if rows is not None and not rows[2] else self._grouped()[2]
 
@@ -325,7 +362,7 @@ class EventLog:
         """Boolean mask (grouped order) of events whose type is in ``names``; None = all."""
         return self._mask_of(self._cols, names) if names is not None else None
 
-    def _mask_of(self, cols: dict[str, np.ndarray], names: str | Sequence[str] | None) -> np.ndarray | None:
+    def _mask_of(self, cols: Mapping[str, np.ndarray], names: str | Sequence[str] | None) -> np.ndarray | None:
         if names is None:
             return None
         wanted = [names] if isinstance(names, str) else list(names)
