@@ -312,16 +312,45 @@ pub fn group_by_customer(codes: &[u32], ts: &[i64], n_customers: usize, ties: &[
 /// assert_eq!(fidelite_kernels::group::take(&[1.5, 2.5, 3.5], &[2, 0]).unwrap(), vec![3.5, 1.5]);
 /// ```
 pub fn take<T: Copy + Default + Send + Sync>(values: &[T], perm: &[u32]) -> Result<Vec<T>> {
-    if let Some(&bad) = perm.iter().find(|&&i| i as usize >= values.len()) {
-        return Err(KernelError::OutOfRange(format!("row {bad} of a column of {} rows", values.len())));
-    }
     let mut out = vec![T::default(); perm.len()];
-    out.par_chunks_mut(1 << 16).zip(perm.par_chunks(1 << 16)).for_each(|(dst, idx)| {
-        for (d, &i) in dst.iter_mut().zip(idx) {
-            *d = values[i as usize];
-        }
-    });
-    Ok(out)
+    let bad = out
+        .par_chunks_mut(1 << 16)
+        .zip(perm.par_chunks(1 << 16))
+        .map(|(dst, idx)| {
+            let mut bad = None;
+            for (k, (d, &i)) in dst.iter_mut().zip(idx).enumerate() {
+                // the gather is latency-bound (a cache and TLB miss per row): ask for the
+                // row needed a little later now
+                if let Some(&ahead) = idx.get(k + PREFETCH_AHEAD) {
+                    prefetch(values, ahead as usize);
+                }
+                match values.get(i as usize) {
+                    Some(&v) => *d = v,
+                    None => bad = Some(i),
+                }
+            }
+            bad
+        })
+        .reduce(|| None, |a, b| a.or(b));
+    match bad {
+        Some(i) => Err(KernelError::OutOfRange(format!("row {i} of a column of {} rows", values.len()))),
+        None => Ok(out),
+    }
+}
+
+/// How many rows ahead [`take`] prefetches.
+const PREFETCH_AHEAD: usize = 24;
+
+/// A hint that `values[i]` will be read soon (no-op off x86-64 or out of bounds).
+#[inline(always)]
+fn prefetch<T>(values: &[T], i: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(v) = values.get(i) {
+        // SAFETY: prefetching is a hint with no effect on memory; the pointer is valid.
+        unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>((v as *const T).cast()) }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (values, i);
 }
 
 /// Stable insertion sort by time (short runs).
@@ -397,5 +426,10 @@ mod tests {
         assert!(group_by_customer(&[3], &[0], 2, &[]).is_err());
         assert!(group_by_customer(&[0, 0], &[0], 2, &[]).is_err());
         assert!(group_by_customer(&[0, 0], &[0, 0], 2, &[TieKey::Code(&[1])]).is_err());
+        let e = take(&[1.0, 2.0], &[1, 0, 2]).unwrap_err();
+        assert!(e.to_string().contains("row 2 of a column of 2 rows"), "{e}");
+        let long: Vec<u32> = (0..200_000).rev().collect(); // several parallel chunks, prefetching past their ends
+        let values: Vec<i64> = (0..200_000).collect();
+        assert_eq!(take(&values, &long).unwrap(), values.iter().rev().copied().collect::<Vec<_>>());
     }
 }
