@@ -374,7 +374,10 @@ class EventLog:
         missing = [w for w in wanted if w not in known]
         if missing:
             raise ParameterError(f"unknown event type(s) {missing}; the log has {list(known)}")
-        return np.isin(cols["event"], [known.index(w) for w in wanted])
+        # a lookup table over the label codes (-1 = null, the last entry): one gather
+        table = np.zeros(len(known) + 1, bool)
+        table[[known.index(w) for w in wanted]] = True
+        return table[cols["event"]]
 
     def customer_of_event(self) -> np.ndarray:
         """Customer code of every event (grouped order)."""

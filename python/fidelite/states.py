@@ -204,7 +204,14 @@ def quintile_scores(values: np.ndarray, *, higher_is_better: bool = True) -> np.
     if n == 0:
         return np.zeros(0, np.int64)
     v = values if higher_is_better else -values
-    worse = np.searchsorted(np.sort(v), v, side="left")
+    # customers with a strictly worse value = position of the first of the equal values in
+    # sorted order (one sort; a binary search per customer would miss the cache each time)
+    order = np.argsort(v)
+    ranked = v[order]
+    starts = np.ones(n, bool)
+    starts[1:] = (ranked[1:] != ranked[:-1]) & ~(np.isnan(ranked[1:]) & np.isnan(ranked[:-1]))
+    worse = np.empty(n, np.int64)
+    worse[order] = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
     return 1 + (5 * worse) // n
 
 
