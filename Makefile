@@ -37,7 +37,7 @@ $(VENV)/.built-test: $(VENV)/.built $(PLUGINS)
 	touch $@
 
 lint: build-test
-	cd rust && cargo clippy -q --all-targets -- -D warnings
+	cd rust && cargo fmt --check && cargo clippy -q --all-targets -- -D warnings
 	$(PY) -m mypy.stubtest fidelite._core --allowlist .mypy-stubtest-allowlist
 
 fmt:

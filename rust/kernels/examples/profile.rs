@@ -48,7 +48,13 @@ fn main() {
     let grouped_spec = summary::SummarySpec { amount: Some(&grouped_amount), ..spec };
     for _ in 0..3 {
         let t = Instant::now();
-        let s = summary::customer_summary(bitmap::Events::Rows { codes: &f.codes, ts: &ts }, f.uniques.len(), &months, &spec).unwrap();
+        let s = summary::customer_summary(
+            bitmap::Events::Rows { codes: &f.codes, ts: &ts },
+            f.uniques.len(),
+            &months,
+            &spec,
+        )
+        .unwrap();
         let a = t.elapsed();
         let t = Instant::now();
         let _ = summary::customer_summary(bitmap::Events::Grouped(g), f.uniques.len(), &months, &grouped_spec).unwrap();
@@ -56,7 +62,15 @@ fn main() {
     }
     for _ in 0..3 {
         let t = Instant::now();
-        let r = window::rolling_active(bitmap::Events::Rows { codes: &f.codes, ts: &ts }, f.uniques.len(), &days, None, hi, 30).unwrap();
+        let r = window::rolling_active(
+            bitmap::Events::Rows { codes: &f.codes, ts: &ts },
+            f.uniques.len(),
+            &days,
+            None,
+            hi,
+            30,
+        )
+        .unwrap();
         let a = t.elapsed();
         let t = Instant::now();
         let _ = window::rolling_active(bitmap::Events::Grouped(g), f.uniques.len(), &days, None, hi, 30).unwrap();
@@ -80,10 +94,20 @@ fn main() {
         };
         for _ in 0..3 {
             let t = Instant::now();
-            let rows = bitmap::active_bitmaps(bitmap::Events::Rows { codes: &f.codes, ts: &ts }, f.uniques.len(), None, &cal, cal.period_of(lo), hi).unwrap();
+            let rows = bitmap::active_bitmaps(
+                bitmap::Events::Rows { codes: &f.codes, ts: &ts },
+                f.uniques.len(),
+                None,
+                &cal,
+                cal.period_of(lo),
+                hi,
+            )
+            .unwrap();
             let a = t.elapsed();
             let t = Instant::now();
-            let grouped = bitmap::active_bitmaps(bitmap::Events::Grouped(g), f.uniques.len(), None, &cal, cal.period_of(lo), hi).unwrap();
+            let grouped =
+                bitmap::active_bitmaps(bitmap::Events::Grouped(g), f.uniques.len(), None, &cal, cal.period_of(lo), hi)
+                    .unwrap();
             let b = t.elapsed();
             let t = Instant::now();
             let m = cohort::cohort_matrix_bitmaps(&grouped, &grouped, &cal, &spec).unwrap();

@@ -155,7 +155,10 @@ pub fn active_bitmaps(
         }
         Events::Grouped(g) => {
             if g.n_customers() != n_customers {
-                return Err(KernelError::LengthMismatch(format!("{} customers in the layout, {n_customers} expected", g.n_customers())));
+                return Err(KernelError::LengthMismatch(format!(
+                    "{} customers in the layout, {n_customers} expected",
+                    g.n_customers()
+                )));
             }
             let mut out = vec![0u64; n_customers * words];
             out.par_chunks_mut(CHUNK * words).enumerate().for_each(|(k, dst)| {

@@ -145,7 +145,11 @@ fn validate(g: &Grouped, spec: &CohortSpec) -> Result<()> {
     }
     if let Some((seg, n_seg)) = spec.segment {
         if seg.len() != g.n_customers() {
-            return Err(KernelError::LengthMismatch(format!("{} segment codes for {} customers", seg.len(), g.n_customers())));
+            return Err(KernelError::LengthMismatch(format!(
+                "{} segment codes for {} customers",
+                seg.len(),
+                g.n_customers()
+            )));
         }
         if seg.iter().any(|&s| s as usize >= n_seg) {
             return Err(KernelError::OutOfRange(format!("segment code >= {n_seg} segments")));
@@ -397,14 +401,28 @@ pub fn cohort_matrix(g: &Grouped, cal: &Calendar, spec: &CohortSpec) -> Result<C
         }
     }
     let complete = completeness(cal, spec, &ax);
-    Ok(CohortMatrix { first_period: ax.p_lo, n_segments: n_seg, n_cohorts: nk, n_buckets: nb, counts, values, sizes, complete })
+    Ok(CohortMatrix {
+        first_period: ax.p_lo,
+        n_segments: n_seg,
+        n_cohorts: nk,
+        n_buckets: nb,
+        counts,
+        values,
+        sizes,
+        complete,
+    })
 }
 
 /// The cohort matrix from active-period bitmaps of start and return events: the same
 /// result as [`cohort_matrix`] for calendar windows, the customers measure, offset 0 =
 /// cohort size and first or recurring cohorts (the masks are already in the bitmaps;
 /// `spec.start_mask` / `return_mask` are ignored).
-pub fn cohort_matrix_bitmaps(start: &Bitmaps<'_>, ret: &Bitmaps<'_>, cal: &Calendar, spec: &CohortSpec) -> Result<CohortMatrix> {
+pub fn cohort_matrix_bitmaps(
+    start: &Bitmaps<'_>,
+    ret: &Bitmaps<'_>,
+    cal: &Calendar,
+    spec: &CohortSpec,
+) -> Result<CohortMatrix> {
     if spec.window != Window::Calendar
         || spec.measure != Measure::Customers
         || spec.offset0 != Offset0::Cohort
@@ -415,7 +433,9 @@ pub fn cohort_matrix_bitmaps(start: &Bitmaps<'_>, ret: &Bitmaps<'_>, cal: &Calen
         ));
     }
     if (start.p_lo, start.n_periods, start.bits.len()) != (ret.p_lo, ret.n_periods, ret.bits.len()) {
-        return Err(KernelError::LengthMismatch("start and return bitmaps cover different periods or customers".into()));
+        return Err(KernelError::LengthMismatch(
+            "start and return bitmaps cover different periods or customers".into(),
+        ));
     }
     let n = start.n_customers();
     let n_seg = spec.segment.map_or(1, |s| s.1);
@@ -473,7 +493,16 @@ pub fn cohort_matrix_bitmaps(start: &Bitmaps<'_>, ret: &Bitmaps<'_>, cal: &Calen
     let (counts, _, sizes) = reduce(parts, false, cells, n_seg * nk);
     let ax = Axes { p_lo: start.p_lo + k_lo as i64, n_cohorts: nk, bucket_of, n_buckets: nb };
     let complete = completeness(cal, spec, &ax);
-    Ok(CohortMatrix { first_period: ax.p_lo, n_segments: n_seg, n_cohorts: nk, n_buckets: nb, counts, values: vec![], sizes, complete })
+    Ok(CohortMatrix {
+        first_period: ax.p_lo,
+        n_segments: n_seg,
+        n_cohorts: nk,
+        n_buckets: nb,
+        counts,
+        values: vec![],
+        sizes,
+        complete,
+    })
 }
 
 fn highest_bit(row: &[u64]) -> usize {
@@ -615,7 +644,15 @@ mod tests {
             for mode in [CohortMode::First, CohortMode::Recurring] {
                 for criterion in [Criterion::On, Criterion::OnOrAfter, Criterion::Streak] {
                     for brackets in [None, Some(&widths[..])] {
-                        let s = CohortSpec { mode, criterion, brackets, start_mask: Some(&mask), segment: Some((&seg, 3)), as_of, ..spec() };
+                        let s = CohortSpec {
+                            mode,
+                            criterion,
+                            brackets,
+                            start_mask: Some(&mask),
+                            segment: Some((&seg, 3)),
+                            as_of,
+                            ..spec()
+                        };
                         let want = cohort_matrix(&g, &cal, &s).unwrap();
                         let got = cohort_matrix_bitmaps(&start, &all, &cal, &s).unwrap();
                         assert_eq!(got, want, "{period:?} {mode:?} {criterion:?} {brackets:?}");

@@ -19,13 +19,12 @@ pub type Result<T> = std::result::Result<T, KernelError>;
 impl fmt::Display for KernelError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            KernelError::UnknownTimeZone(tz) => write!(
-                f,
-                "unknown time zone {tz:?}: pass an IANA name such as \"Europe/Paris\" or \"UTC\""
-            ),
-            KernelError::InvalidParameter(m)
-            | KernelError::LengthMismatch(m)
-            | KernelError::OutOfRange(m) => f.write_str(m),
+            KernelError::UnknownTimeZone(tz) => {
+                write!(f, "unknown time zone {tz:?}: pass an IANA name such as \"Europe/Paris\" or \"UTC\"")
+            }
+            KernelError::InvalidParameter(m) | KernelError::LengthMismatch(m) | KernelError::OutOfRange(m) => {
+                f.write_str(m)
+            }
         }
     }
 }

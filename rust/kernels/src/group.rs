@@ -46,7 +46,10 @@ pub struct Partitions<'a> {
 impl<'a> Partitions<'a> {
     pub fn new(codes: &'a [u32], n_customers: usize, bits: u32) -> Result<Self> {
         if codes.len() >= u32::MAX as usize {
-            return Err(KernelError::OutOfRange(format!("{} rows exceed the 4,294,967,294 rows of one log", codes.len())));
+            return Err(KernelError::OutOfRange(format!(
+                "{} rows exceed the 4,294,967,294 rows of one log",
+                codes.len()
+            )));
         }
         let n_parts = n_customers.div_ceil(1 << bits);
         let row_chunk = codes.len().div_ceil(rayon::current_num_threads().max(1)).max(1);
@@ -159,7 +162,14 @@ impl Runs {
     /// customer within the partition (`local`), time and a payload carried along (e.g.
     /// its index). Rows at the same instant are ordered by `ties` (on their payloads),
     /// and keep their order where it finds them equal.
-    pub fn sort(&mut self, local: &[u16], ts: &[i64], payload: impl Fn(usize) -> u32, n_customers: usize, ties: Option<TieOrder>) {
+    pub fn sort(
+        &mut self,
+        local: &[u16],
+        ts: &[i64],
+        payload: impl Fn(usize) -> u32,
+        n_customers: usize,
+        ties: Option<TieOrder>,
+    ) {
         let (bounds, next) = (&mut self.bounds, &mut self.next);
         bounds.clear();
         bounds.resize(n_customers + 1, 0);
@@ -270,14 +280,14 @@ fn order_ties(run: &mut [(i64, u32)], ties: TieOrder) {
 /// ```
 pub fn group_by_customer(codes: &[u32], ts: &[i64], n_customers: usize, ties: &[TieKey]) -> Result<Layout> {
     if codes.len() != ts.len() {
-        return Err(KernelError::LengthMismatch(format!(
-            "{} customer codes but {} timestamps",
-            codes.len(),
-            ts.len()
-        )));
+        return Err(KernelError::LengthMismatch(format!("{} customer codes but {} timestamps", codes.len(), ts.len())));
     }
     if let Some(k) = ties.iter().find(|k| k.len() != ts.len()) {
-        return Err(KernelError::LengthMismatch(format!("a tie-break column has {} values but there are {} rows", k.len(), ts.len())));
+        return Err(KernelError::LengthMismatch(format!(
+            "a tie-break column has {} values but there are {} rows",
+            k.len(),
+            ts.len()
+        )));
     }
     let order = |a: u32, b: u32| compare_rows(ties, a as usize, b as usize);
     let order: Option<TieOrder> = if ties.is_empty() { None } else { Some(&order) };

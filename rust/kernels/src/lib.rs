@@ -69,10 +69,9 @@ impl<'a> Grouped<'a> {
 /// Checks that an optional per-event column has one value per event.
 pub fn check_len<T>(name: &str, col: Option<&[T]>, n: usize) -> Result<()> {
     match col {
-        Some(c) if c.len() != n => Err(KernelError::LengthMismatch(format!(
-            "{name} has {} values but there are {n} events",
-            c.len()
-        ))),
+        Some(c) if c.len() != n => {
+            Err(KernelError::LengthMismatch(format!("{name} has {} values but there are {n} events", c.len())))
+        }
         _ => Ok(()),
     }
 }
@@ -86,10 +85,7 @@ where
 {
     use rayon::prelude::*;
     let n_chunks = n_customers.div_ceil(CHUNK);
-    (0..n_chunks)
-        .into_par_iter()
-        .map(|i| f(i * CHUNK..((i + 1) * CHUNK).min(n_customers)))
-        .collect()
+    (0..n_chunks).into_par_iter().map(|i| f(i * CHUNK..((i + 1) * CHUNK).min(n_customers))).collect()
 }
 
 /// The events of a grouped log as rows in a scrambled order, for tests of the row-order

@@ -30,7 +30,13 @@ pub fn lifecycle(g: &Grouped, cal: &Calendar, mask: Option<&[bool]>, as_of: i64)
     .min();
     let p_hi = cal.period_of(as_of);
     let Some(p_lo) = p_lo else {
-        return Ok(Lifecycle { first_period: p_hi, new: vec![], returning: vec![], resurrected: vec![], dormant: vec![] });
+        return Ok(Lifecycle {
+            first_period: p_hi,
+            new: vec![],
+            returning: vec![],
+            resurrected: vec![],
+            dormant: vec![],
+        });
     };
     let n = (p_hi - p_lo + 1) as usize;
     let parts = par_customer_chunks(g.n_customers(), |r| {
@@ -112,7 +118,13 @@ pub fn lifecycle_bitmaps(b: &Bitmaps<'_>) -> Lifecycle {
     // periods start at the first one anybody was active in
     let Some(skip) = total[0].iter().position(|&x| x > 0) else {
         let empty = Vec::new;
-        return Lifecycle { first_period: b.p_lo + n as i64 - 1, new: empty(), returning: empty(), resurrected: empty(), dormant: empty() };
+        return Lifecycle {
+            first_period: b.p_lo + n as i64 - 1,
+            new: empty(),
+            returning: empty(),
+            resurrected: empty(),
+            dormant: empty(),
+        };
     };
     let [new, returning, resurrected, dormant] = total.map(|v| v[skip..].to_vec());
     Lifecycle { first_period: b.p_lo + skip as i64, new, returning, resurrected, dormant }

@@ -92,8 +92,20 @@ impl<'a> Rows<'a> {
                 (Rows { $($f: $f.0,)* }, Rows { $($f: $f.1,)* })
             }};
         }
-        split!(first, last, n_events, n_purchases, n_periods, revenue, n_products, first_purchase, last_purchase,
-            median_gap_days, recency_days, tenure_days)
+        split!(
+            first,
+            last,
+            n_events,
+            n_purchases,
+            n_periods,
+            revenue,
+            n_products,
+            first_purchase,
+            last_purchase,
+            median_gap_days,
+            recency_days,
+            tenure_days
+        )
     }
 }
 
@@ -357,9 +369,17 @@ pub fn customer_summary(events: Events, n_customers: usize, cal: &Calendar, spec
     match events {
         Events::Grouped(g) => {
             if g.n_customers() != n_customers {
-                return Err(KernelError::LengthMismatch(format!("{} customers in the layout, {n_customers} expected", g.n_customers())));
+                return Err(KernelError::LengthMismatch(format!(
+                    "{} customers in the layout, {n_customers} expected",
+                    g.n_customers()
+                )));
             }
-            let cols = Columns { ts: g.ts, purchase: spec.purchase_mask, amount: spec.amount, product: spec.product.map(|p| p.0) };
+            let cols = Columns {
+                ts: g.ts,
+                purchase: spec.purchase_mask,
+                amount: spec.amount,
+                product: spec.product.map(|p| p.0),
+            };
             out.chunks(CHUNK).into_par_iter().for_each_init(scratch, |scratch, (c0, mut rows)| {
                 for j in 0..rows.first.len() {
                     let c = c0 + j;
@@ -381,10 +401,15 @@ pub fn customer_summary(events: Events, n_customers: usize, cal: &Calendar, spec
                     let r = parts.rows(p);
                     // at the same instant, the order of the grouped layout where revenue can tell
                     let by_amount = amount.as_ref().map(|a| &a[r.clone()]);
-                    let order = |x: u32, y: u32| by_amount.map_or(Ordering::Equal, |a| a[x as usize].total_cmp(&a[y as usize]));
+                    let order =
+                        |x: u32, y: u32| by_amount.map_or(Ordering::Equal, |a| a[x as usize].total_cmp(&a[y as usize]));
                     runs.sort(&local[r.clone()], &ts[r.clone()], |i| i as u32, rows.first.len(), Some(&order));
-                    cols.fill(&runs.sorted, amount.as_ref().map(|a| &a[r.clone()]), purchase.as_ref().map(|m| &m[r.clone()]),
-                        product.as_ref().map(|x| &x[r]));
+                    cols.fill(
+                        &runs.sorted,
+                        amount.as_ref().map(|a| &a[r.clone()]),
+                        purchase.as_ref().map(|m| &m[r.clone()]),
+                        product.as_ref().map(|x| &x[r]),
+                    );
                     let view = cols.view();
                     for j in 0..rows.first.len() {
                         let run = runs.bounds[j]..runs.bounds[j + 1];
@@ -408,7 +433,13 @@ struct Local {
 
 impl Local {
     /// Reorders the partition's scattered columns by the sorted runs.
-    fn fill(&mut self, sorted: &[(i64, u32)], amount: Option<&[f64]>, purchase: Option<&[bool]>, product: Option<&[i32]>) {
+    fn fill(
+        &mut self,
+        sorted: &[(i64, u32)],
+        amount: Option<&[f64]>,
+        purchase: Option<&[bool]>,
+        product: Option<&[i32]>,
+    ) {
         fn gather<T: Copy>(dst: &mut Option<Vec<T>>, src: Option<&[T]>, sorted: &[(i64, u32)]) {
             *dst = src.map(|src| {
                 let mut v = dst.take().unwrap_or_default();
@@ -425,7 +456,12 @@ impl Local {
     }
 
     fn view(&self) -> Columns<'_> {
-        Columns { ts: &self.ts, purchase: self.purchase.as_deref(), amount: self.amount.as_deref(), product: self.product.as_deref() }
+        Columns {
+            ts: &self.ts,
+            purchase: self.purchase.as_deref(),
+            amount: self.amount.as_deref(),
+            product: self.product.as_deref(),
+        }
     }
 }
 
@@ -554,13 +590,14 @@ mod tests {
         let amount: Vec<f64> = (0..ts.len()).map(|i| (i % 11) as f64 - 2.5).collect();
         let product: Vec<i32> = (0..ts.len()).map(|i| (i % 4) as i32 - 1).collect();
         let g = Grouped::new(&indptr, &ts).unwrap();
-        let spec = SummarySpec { purchase_mask: None, amount: Some(&amount), product: Some((&product, 3)), as_of: 200 * D };
+        let spec =
+            SummarySpec { purchase_mask: None, amount: Some(&amount), product: Some((&product, 3)), as_of: 200 * D };
         let cal = utc(Period::Week(0));
         let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
         let a = one.install(|| customer_summary(Events::Grouped(g), g.n_customers(), &cal, &spec).unwrap());
         let b = customer_summary(Events::Grouped(g), g.n_customers(), &cal, &spec).unwrap();
         assert_eq!(format!("{a:?}"), format!("{b:?}")); // NaN-aware equality
-        // the stamps of one chunk never leak into the next customer's product count
+                                                        // the stamps of one chunk never leak into the next customer's product count
         for c in 0..n {
             let bought: std::collections::BTreeSet<i32> =
                 g.range(c).filter(|&i| ts[i] <= 200 * D && product[i] >= 0).map(|i| product[i]).collect();
@@ -616,9 +653,15 @@ mod tests {
         let cal = utc(Period::Month);
         let short = [1.0];
         let spec = SummarySpec { purchase_mask: None, amount: Some(&short), product: None, as_of: D };
-        assert!(matches!(customer_summary(Events::Grouped(g), g.n_customers(), &cal, &spec), Err(KernelError::LengthMismatch(_))));
+        assert!(matches!(
+            customer_summary(Events::Grouped(g), g.n_customers(), &cal, &spec),
+            Err(KernelError::LengthMismatch(_))
+        ));
         let codes = [0i32, 5];
         let spec = SummarySpec { purchase_mask: None, amount: None, product: Some((&codes, 2)), as_of: D };
-        assert!(matches!(customer_summary(Events::Grouped(g), g.n_customers(), &cal, &spec), Err(KernelError::OutOfRange(_))));
+        assert!(matches!(
+            customer_summary(Events::Grouped(g), g.n_customers(), &cal, &spec),
+            Err(KernelError::OutOfRange(_))
+        ));
     }
 }

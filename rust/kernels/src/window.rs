@@ -8,9 +8,8 @@
 //! no sorting and no allocation per event; partial arrays are reduced in chunk order.
 use rayon::prelude::*;
 
-use crate::bitmap::Events;
+use crate::bitmap::{for_each_bit, Events};
 use crate::calendar::{Calendar, MAX_US};
-use crate::bitmap::for_each_bit;
 use crate::group::{group_by_customer, Partitions, PART_BITS};
 use crate::{check_len, par_customer_chunks, Grouped, KernelError, Result};
 
@@ -285,9 +284,10 @@ pub struct RollingActive {
 /// customers with an active event (passing `mask`, at or before `as_of`) on one of the
 /// local days `d - window_days + 1 ..= d`.
 ///
-/// Reads the grouped layout, or rows in any order: those are grouped partition by
-/// partition on the fly (see [`crate::group`]), keeping only each event's day, which is
-/// much cheaper than grouping the whole log first.
+/// Reads the grouped layout, or rows in any order: those are dealt into partitions of
+/// customers (see [`crate::group`]) carrying one u32 each (customer in the partition, day),
+/// and every partition becomes a customers x days bitmap in cache: much cheaper than
+/// grouping the whole log first.
 ///
 /// ```
 /// use fidelite_kernels::{bitmap::Events, calendar::{Calendar, Period}, window::*, Grouped, US_PER_DAY};
@@ -315,13 +315,18 @@ pub fn rolling_active(
     }
     if let Events::Grouped(g) = events {
         if g.n_customers() != n_customers {
-            return Err(KernelError::LengthMismatch(format!("{} customers in the layout, {n_customers} expected", g.n_customers())));
+            return Err(KernelError::LengthMismatch(format!(
+                "{} customers in the layout, {n_customers} expected",
+                g.n_customers()
+            )));
         }
     }
     let last_day = cal.local_day(as_of);
     let t_lo = match events {
         Events::Grouped(g) => first_instant(&g, as_of),
-        Events::Rows { ts, .. } => ts.par_chunks(1 << 16).filter_map(|c| c.iter().filter(|&&t| t <= as_of).min().copied()).min(),
+        Events::Rows { ts, .. } => {
+            ts.par_chunks(1 << 16).filter_map(|c| c.iter().filter(|&&t| t <= as_of).min().copied()).min()
+        }
     };
     let Some(t_lo) = t_lo else {
         return Ok(RollingActive { first_day: last_day, active: vec![] });
@@ -332,14 +337,16 @@ pub fn rolling_active(
     let cover = Cover { span: window_days.min(n as i64 + 1) - 1, last: n as i64 - 1 };
     // day index of an event (clamped: a zone that moves its date backwards could place a
     // day before the first), or None when it does not count
-    let day = |t: i64, k: usize| (t <= as_of && mask.is_none_or(|m| m[k])).then(|| (cal.local_day(t) - first_day).max(0));
+    let day =
+        |t: i64, k: usize| (t <= as_of && mask.is_none_or(|m| m[k])).then(|| (cal.local_day(t) - first_day).max(0));
     let total = match events {
         Events::Rows { codes, ts } if n <= MAX_ROW_DAYS => {
             check_len("ts", Some(ts), codes.len())?;
             // each partition's customers x days bitmap stays in cache; one u32 per row
             // (customer within the partition, day) is all the scatter carries
             let parts = Partitions::new(codes, n_customers, PART_BITS)?;
-            let packed = parts.scatter(|row, local| day(ts[row], row).map_or(u32::MAX, |e| (local << DAY_BITS) as u32 | e as u32));
+            let packed = parts
+                .scatter(|row, local| day(ts[row], row).map_or(u32::MAX, |e| (local << DAY_BITS) as u32 | e as u32));
             let words = n.div_ceil(64);
             let diffs = (0..parts.len()).into_par_iter().map_init(Vec::new, |bits: &mut Vec<u64>, p| {
                 bits.clear();
@@ -506,7 +513,8 @@ mod tests {
     #[test]
     fn worked_example_of_metrics_md() {
         // 100 customers active in January; 90 come back in February, 10 new ones arrive.
-        let mut runs: Vec<Vec<i64>> = (0..100).map(|c| if c < 90 { vec![c * 3_600_000_000, 40 * D] } else { vec![D] }).collect();
+        let mut runs: Vec<Vec<i64>> =
+            (0..100).map(|c| if c < 90 { vec![c * 3_600_000_000, 40 * D] } else { vec![D] }).collect();
         runs.extend((0..10).map(|_| vec![45 * D]));
         let refs: Vec<&[i64]> = runs.iter().map(|r| r.as_slice()).collect();
         let (indptr, ts) = log(&refs);
@@ -521,13 +529,22 @@ mod tests {
     #[test]
     fn matches_brute_force_for_windows_and_calendars() {
         let runs: Vec<Vec<i64>> = (0..60)
-            .map(|c: i64| (0..(c % 6)).map(|j| ((c * 37 + j * 101) % 400) * D / 4 + (c * j % 7) * 3_600_000_000).collect())
+            .map(|c: i64| {
+                (0..(c % 6)).map(|j| ((c * 37 + j * 101) % 400) * D / 4 + (c * j % 7) * 3_600_000_000).collect()
+            })
             .collect();
         let refs: Vec<&[i64]> = runs.iter().map(|r| r.as_slice()).collect();
         let (indptr, ts) = log(&refs);
         let g = Grouped::new(&indptr, &ts).unwrap();
-        for (tz, period) in [("UTC", Period::Month), ("Europe/Paris", Period::Week(6)), ("America/New_York", Period::Day)] {
-            for w in [ActivityWindow::Period, ActivityWindow::Duration(D), ActivityWindow::Duration(45 * D), ActivityWindow::Duration(7 * D + 5)] {
+        for (tz, period) in
+            [("UTC", Period::Month), ("Europe/Paris", Period::Week(6)), ("America/New_York", Period::Day)]
+        {
+            for w in [
+                ActivityWindow::Period,
+                ActivityWindow::Duration(D),
+                ActivityWindow::Duration(45 * D),
+                ActivityWindow::Duration(7 * D + 5),
+            ] {
                 for as_of in [70 * D + 3, 101 * D] {
                     let cal = Calendar::new(tz, period, 0, 200 * D).unwrap();
                     let k = period_kpis(&g, &cal, &spec(w, as_of)).unwrap();
@@ -590,8 +607,9 @@ mod tests {
 
     #[test]
     fn rolling_matches_brute_force() {
-        let runs: Vec<Vec<i64>> =
-            (0..(CHUNK as i64 + 40)).map(|c| (0..(c % 4)).map(|j| ((c * 13 + j * 29) % 97) * D / 2 + j * 7_000_000).collect()).collect();
+        let runs: Vec<Vec<i64>> = (0..(CHUNK as i64 + 40))
+            .map(|c| (0..(c % 4)).map(|j| ((c * 13 + j * 29) % 97) * D / 2 + j * 7_000_000).collect())
+            .collect();
         let refs: Vec<&[i64]> = runs.iter().map(|r| r.as_slice()).collect();
         let (indptr, ts) = log(&refs);
         let g = Grouped::new(&indptr, &ts).unwrap();
@@ -625,8 +643,9 @@ mod tests {
     #[test]
     fn rolling_from_rows_matches_grouped_across_partitions() {
         let n = 3 * (1usize << PART_BITS) + 17;
-        let runs: Vec<Vec<i64>> =
-            (0..n as i64).map(|c| (0..(c % 7)).map(|j| ((c * 31 + j * 17) % 400) * D / 3 - j * 5_000_000).collect()).collect();
+        let runs: Vec<Vec<i64>> = (0..n as i64)
+            .map(|c| (0..(c % 7)).map(|j| ((c * 31 + j * 17) % 400) * D / 3 - j * 5_000_000).collect())
+            .collect();
         let refs: Vec<&[i64]> = runs.iter().map(|r| r.as_slice()).collect();
         let (indptr, ts) = log(&refs);
         let g = Grouped::new(&indptr, &ts).unwrap();
@@ -649,7 +668,15 @@ mod tests {
         // past MAX_ROW_DAYS days the rows are grouped first
         let (codes, ts) = ([1u32, 0, 1, 0], [800 * 365 * D, 3 * D, 0, 800 * 365 * D - D]);
         let cal = Calendar::new("UTC", Period::Day, 0, 800 * 365 * D).unwrap();
-        let r = rolling_active(Events::Rows { codes: &codes, ts: &ts }, 2, &cal, Some(&[true, true, true, false]), 800 * 365 * D, 7).unwrap();
+        let r = rolling_active(
+            Events::Rows { codes: &codes, ts: &ts },
+            2,
+            &cal,
+            Some(&[true, true, true, false]),
+            800 * 365 * D,
+            7,
+        )
+        .unwrap();
         assert!(r.active.len() > MAX_ROW_DAYS);
         assert_eq!((r.active[0], r.active[3], r.active[10], r.active[r.active.len() - 1]), (1, 2, 0, 1));
         assert!(rolling_active(Events::Grouped(g), n + 1, &cal, None, D, 3).is_err());

@@ -13,7 +13,11 @@ pub fn opt_slice<'a, T: numpy::Element>(a: &'a Option<PyReadonlyArray1<'_, T>>) 
 }
 
 /// The events a kernel reads: rows in any order (`codes=`) or the grouped layout (`indptr=`).
-pub fn events<'a>(ts: &'a [i64], codes: Option<&'a [u32]>, indptr: Option<&'a [i64]>) -> Result<Events<'a>, KernelError> {
+pub fn events<'a>(
+    ts: &'a [i64],
+    codes: Option<&'a [u32]>,
+    indptr: Option<&'a [i64]>,
+) -> Result<Events<'a>, KernelError> {
     match (codes, indptr) {
         (Some(codes), None) => Ok(Events::Rows { codes, ts }),
         (None, Some(indptr)) => Ok(Events::Grouped(Grouped::new(indptr, ts)?)),

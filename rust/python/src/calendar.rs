@@ -5,14 +5,20 @@ use pyo3::prelude::*;
 use crate::arrays::Arr;
 use crate::gil::Detach;
 
-
 /// Builds the calendar for a query over instants in `[lo, hi]`.
 pub fn calendar(py: Python<'_>, tz: &str, period: &str, week_start: u8, lo: i64, hi: i64) -> PyResult<Calendar> {
     py.run_kernel(|| Calendar::new(tz, Period::parse(period, week_start)?, lo, hi))
 }
 
 /// The calendar of a query over data spanning `t_range`, up to `as_of`.
-pub fn query_calendar(py: Python<'_>, tz: &str, period: &str, week_start: u8, t_range: (i64, i64), as_of: i64) -> PyResult<Calendar> {
+pub fn query_calendar(
+    py: Python<'_>,
+    tz: &str,
+    period: &str,
+    week_start: u8,
+    t_range: (i64, i64),
+    as_of: i64,
+) -> PyResult<Calendar> {
     calendar(py, tz, period, week_start, t_range.0.min(as_of), t_range.1.max(as_of))
 }
 

@@ -9,8 +9,8 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::calendar::query_calendar;
 use crate::arrays::{events, opt_slice};
+use crate::calendar::query_calendar;
 use crate::gil::Detach;
 
 fn choice<T: Copy>(name: &str, value: &str, options: &[(&str, T)]) -> Result<T, KernelError> {
@@ -52,11 +52,31 @@ pub fn cohort_matrix<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let err = |e| crate::errors::to_pyerr(py, e);
     let spec = CohortSpec {
-        mode: choice("cohort", mode, &[("first", CohortMode::First), ("recurring", CohortMode::Recurring), ("signup", CohortMode::Signup)]).map_err(err)?,
+        mode: choice(
+            "cohort",
+            mode,
+            &[("first", CohortMode::First), ("recurring", CohortMode::Recurring), ("signup", CohortMode::Signup)],
+        )
+        .map_err(err)?,
         window: if window_us > 0 { Window::Rolling(window_us) } else { Window::Calendar },
-        criterion: choice("criterion", criterion, &[("on", Criterion::On), ("on_or_after", Criterion::OnOrAfter), ("streak", Criterion::Streak)]).map_err(err)?,
-        offset0: choice("offset0", offset0, &[("cohort", Offset0::Cohort), ("return", Offset0::Return)]).map_err(err)?,
-        measure: choice("measure", measure, &[("customers", Measure::Customers), ("revenue", Measure::Revenue), ("cumulative_revenue", Measure::CumulativeRevenue)]).map_err(err)?,
+        criterion: choice(
+            "criterion",
+            criterion,
+            &[("on", Criterion::On), ("on_or_after", Criterion::OnOrAfter), ("streak", Criterion::Streak)],
+        )
+        .map_err(err)?,
+        offset0: choice("offset0", offset0, &[("cohort", Offset0::Cohort), ("return", Offset0::Return)])
+            .map_err(err)?,
+        measure: choice(
+            "measure",
+            measure,
+            &[
+                ("customers", Measure::Customers),
+                ("revenue", Measure::Revenue),
+                ("cumulative_revenue", Measure::CumulativeRevenue),
+            ],
+        )
+        .map_err(err)?,
         brackets: brackets.as_deref(),
         start_mask: opt_slice(&start_mask)?,
         return_mask: opt_slice(&return_mask)?,
@@ -108,7 +128,6 @@ pub fn lifecycle<'py>(
     let l = py.run_kernel(|| lc::lifecycle(&Grouped::new(indptr, ts)?, &cal, mask, as_of))?;
     lifecycle_dict(py, l)
 }
-
 
 /// Events given as rows (`codes`, any order) or grouped (`indptr`).
 /// Active-period bitmaps (see `fidelite_kernels::bitmap`) of the events passing `mask`,
@@ -173,9 +192,15 @@ pub fn cohort_matrix_bitmaps<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let err = |e| crate::errors::to_pyerr(py, e);
     let spec = CohortSpec {
-        mode: choice("cohort", mode, &[("first", CohortMode::First), ("recurring", CohortMode::Recurring)]).map_err(err)?,
+        mode: choice("cohort", mode, &[("first", CohortMode::First), ("recurring", CohortMode::Recurring)])
+            .map_err(err)?,
         window: Window::Calendar,
-        criterion: choice("criterion", criterion, &[("on", Criterion::On), ("on_or_after", Criterion::OnOrAfter), ("streak", Criterion::Streak)]).map_err(err)?,
+        criterion: choice(
+            "criterion",
+            criterion,
+            &[("on", Criterion::On), ("on_or_after", Criterion::OnOrAfter), ("streak", Criterion::Streak)],
+        )
+        .map_err(err)?,
         offset0: Offset0::Cohort,
         measure: Measure::Customers,
         brackets: brackets.as_deref(),
@@ -197,7 +222,12 @@ pub fn cohort_matrix_bitmaps<'py>(
 /// Lifecycle from active-period bitmaps. Same dict as `lifecycle`.
 #[pyfunction]
 #[pyo3(signature = (bits, *, p_lo, n_periods))]
-pub fn lifecycle_bitmaps<'py>(py: Python<'py>, bits: PyReadonlyArray2<'py, u64>, p_lo: i64, n_periods: usize) -> PyResult<Bound<'py, PyDict>> {
+pub fn lifecycle_bitmaps<'py>(
+    py: Python<'py>,
+    bits: PyReadonlyArray2<'py, u64>,
+    p_lo: i64,
+    n_periods: usize,
+) -> PyResult<Bound<'py, PyDict>> {
     let b = to_bitmaps(p_lo, n_periods, &bits)?;
     let l = py.run_kernel(|| Ok(lc::lifecycle_bitmaps(&b)))?;
     lifecycle_dict(py, l)
@@ -206,7 +236,8 @@ pub fn lifecycle_bitmaps<'py>(py: Python<'py>, bits: PyReadonlyArray2<'py, u64>,
 fn lifecycle_dict(py: Python<'_>, l: lc::Lifecycle) -> PyResult<Bound<'_, PyDict>> {
     let out = PyDict::new(py);
     out.set_item("first_period", l.first_period)?;
-    let cols: [(&str, Vec<i64>); 4] = [("new", l.new), ("returning", l.returning), ("resurrected", l.resurrected), ("dormant", l.dormant)];
+    let cols: [(&str, Vec<i64>); 4] =
+        [("new", l.new), ("returning", l.returning), ("resurrected", l.resurrected), ("dormant", l.dormant)];
     for (name, col) in cols {
         out.set_item(name, col.into_pyarray(py))?;
     }

@@ -6,10 +6,12 @@ use pyo3::prelude::*;
 use crate::arrays::Arr;
 use crate::gil::Detach;
 
-
 /// Factorises int64 ids into codes numbered in ascending id order: `(codes, uniques)`.
 #[pyfunction]
-pub fn factorize_i64<'py>(py: Python<'py>, ids: PyReadonlyArray1<'py, i64>) -> PyResult<(Arr<'py, u32>, Arr<'py, i64>)> {
+pub fn factorize_i64<'py>(
+    py: Python<'py>,
+    ids: PyReadonlyArray1<'py, i64>,
+) -> PyResult<(Arr<'py, u32>, Arr<'py, i64>)> {
     let ids = ids.as_slice()?;
     let f = py.run_kernel(|| ids::factorize_i64(ids))?;
     Ok((f.codes.into_pyarray(py), f.uniques.into_pyarray(py)))
@@ -69,7 +71,11 @@ pub enum Column<'py> {
 
 /// `values[perm]` for a float64, int32 or int64 column, in parallel without the GIL.
 #[pyfunction]
-pub fn take<'py>(py: Python<'py>, values: Column<'py>, perm: PyReadonlyArray1<'py, u32>) -> PyResult<Bound<'py, PyAny>> {
+pub fn take<'py>(
+    py: Python<'py>,
+    values: Column<'py>,
+    perm: PyReadonlyArray1<'py, u32>,
+) -> PyResult<Bound<'py, PyAny>> {
     let perm = perm.as_slice()?;
     Ok(match values {
         Column::F64(v) => {

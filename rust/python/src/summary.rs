@@ -3,8 +3,8 @@ use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::calendar::query_calendar;
 use crate::arrays::{events, opt_slice};
+use crate::calendar::query_calendar;
 use crate::gil::Detach;
 
 /// Per-customer summary of rows in any order (`codes=`, the columns in row order) or of

@@ -4,9 +4,9 @@ use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use crate::arrays::{events, opt_slice};
 use crate::calendar::{calendar, query_calendar};
 use crate::gil::Detach;
-use crate::arrays::{events, opt_slice};
 
 /// The active base per period (see `fidelite_kernels::window::period_kpis`).
 /// `window_us=0` means one calendar period. Returns a dict: `first_period`, `boundaries`
@@ -79,6 +79,8 @@ pub fn rolling_active<'py>(
 ) -> PyResult<(i64, Bound<'py, numpy::PyArray1<i64>>)> {
     let (ts, codes, indptr, mask) = (ts.as_slice()?, opt_slice(&codes)?, opt_slice(&indptr)?, opt_slice(&mask)?);
     let cal = query_calendar(py, tz, "day", 0, t_range, as_of)?;
-    let r = py.run_kernel(|| window::rolling_active(events(ts, codes, indptr)?, n_customers, &cal, mask, as_of, window_days))?;
+    let r = py.run_kernel(|| {
+        window::rolling_active(events(ts, codes, indptr)?, n_customers, &cal, mask, as_of, window_days)
+    })?;
     Ok((r.first_day, r.active.into_pyarray(py)))
 }
