@@ -113,6 +113,20 @@ def test_quintile_scores():
     assert quintile_scores(np.array([1.0, 1.0, 1.0, 2.0])).tolist() == [1, 1, 1, 4]
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_quintile_scores_count_the_strictly_worse_customers(seed):
+    """By the definition: 1 + floor(5 x customers with a strictly worse value / n), ties
+    (NaN with NaN included) scored alike."""
+    rng = np.random.default_rng(seed)
+    v = rng.integers(0, 7, rng.integers(1, 80)).astype(float)
+    v[rng.random(len(v)) < 0.1] = np.nan
+    for better in (True, False):
+        w = v if better else -v
+        worse = [sum(1 for y in w if y < x or (math.isnan(x) and not math.isnan(y))) for x in w]
+        want = [1 + (5 * k) // len(v) for k in worse]
+        assert quintile_scores(v, higher_is_better=better).tolist() == want
+
+
 def test_rfm_worked_example():
     # five buyers, each better than the previous on every axis
     rows = [ev(c, 10 * c + k, amount=10.0 * c) for c in range(1, 6) for k in range(c)]
