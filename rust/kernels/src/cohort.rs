@@ -84,6 +84,30 @@ pub struct CohortMatrix {
     pub complete: Vec<bool>,
 }
 
+impl CohortMatrix {
+    /// The matrix over the axes `ax`, its completeness flags computed at `spec.as_of`.
+    fn on(
+        ax: &Axes,
+        n_segments: usize,
+        counts: Vec<i64>,
+        values: Vec<f64>,
+        sizes: Vec<i64>,
+        cal: &Calendar,
+        spec: &CohortSpec,
+    ) -> CohortMatrix {
+        CohortMatrix {
+            first_period: ax.p_lo,
+            n_segments,
+            n_cohorts: ax.n_cohorts,
+            n_buckets: ax.n_buckets,
+            counts,
+            values,
+            sizes,
+            complete: completeness(cal, spec, ax),
+        }
+    }
+}
+
 struct Axes {
     p_lo: i64,
     n_cohorts: usize,
@@ -400,17 +424,7 @@ pub fn cohort_matrix(g: &Grouped, cal: &Calendar, spec: &CohortSpec) -> Result<C
             }
         }
     }
-    let complete = completeness(cal, spec, &ax);
-    Ok(CohortMatrix {
-        first_period: ax.p_lo,
-        n_segments: n_seg,
-        n_cohorts: nk,
-        n_buckets: nb,
-        counts,
-        values,
-        sizes,
-        complete,
-    })
+    Ok(CohortMatrix::on(&ax, n_seg, counts, values, sizes, cal, spec))
 }
 
 /// The cohort matrix from active-period bitmaps of start and return events: the same
@@ -492,17 +506,7 @@ pub fn cohort_matrix_bitmaps(
     });
     let (counts, _, sizes) = reduce(parts, false, cells, n_seg * nk);
     let ax = Axes { p_lo: start.p_lo + k_lo as i64, n_cohorts: nk, bucket_of, n_buckets: nb };
-    let complete = completeness(cal, spec, &ax);
-    Ok(CohortMatrix {
-        first_period: ax.p_lo,
-        n_segments: n_seg,
-        n_cohorts: nk,
-        n_buckets: nb,
-        counts,
-        values: vec![],
-        sizes,
-        complete,
-    })
+    Ok(CohortMatrix::on(&ax, n_seg, counts, vec![], sizes, cal, spec))
 }
 
 fn highest_bit(row: &[u64]) -> usize {
