@@ -359,3 +359,14 @@ def test_columns_are_put_in_grouped_order_on_first_use():
     # prepare() reorders every column up front
     prepared = fidelite.EventLog(data).prepare()
     assert list(prepared._cols._done) == ["amount", "event"]
+
+
+def test_strided_optional_columns_reach_every_kernel_path():
+    # columns of a 2-d array are views with a stride: both layouts must read them
+    m = np.zeros((4, 2))
+    m[:, 0] = [1.0, 2.0, 3.0, 4.0]
+    t = np.array(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-05"], "datetime64[us]")
+    data = {"customer_id": [1, 1, 2, 2], "timestamp": t, "amount": m[:, 0], "duration": m[:, 0]}
+    fresh = fidelite.customer_summary(fidelite.EventLog(data))
+    grouped = fidelite.customer_summary(fidelite.EventLog(data).prepare())
+    assert fresh["revenue"].tolist() == grouped["revenue"].tolist() == [3.0, 7.0]

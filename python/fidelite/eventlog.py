@@ -96,7 +96,7 @@ class GroupedColumns(Mapping[str, np.ndarray]):
                 if name not in self._names:
                     raise KeyError(name)
                 assert self._rows is not None and self._perm is not None
-                self._done[name] = _core.take(np.ascontiguousarray(self._rows.pop(name)), self._perm)
+                self._done[name] = _core.take(self._rows.pop(name), self._perm)
                 if not self._rows:
                     self._rows = self._perm = None
             return self._done[name]
@@ -240,10 +240,12 @@ class EventLog:
             cols = {k: v[keep] for k, v in cols.items()}
         f = _ingest.factorize_ids(ids, keep)
         self._ids = f.labels
+        # contiguous once, here: kernels read every column as a slice, in either layout
         ts = np.ascontiguousarray(ts, np.int64)
+        cols = {k: np.ascontiguousarray(v) for k, v in cols.items()}
         # rows stay in input order until a kernel needs them grouped by customer
         self._rows: tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]] | None = (f.codes, ts, cols)
-        self._layout: tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]] | None = None
+        self._layout: tuple[np.ndarray, np.ndarray, Mapping[str, np.ndarray]] | None = None
         self._lock = threading.Lock()
         self._cache: OrderedDict[Hashable, Any] = OrderedDict()
         if keep is not None:  # bounds of the used rows only
@@ -258,7 +260,7 @@ class EventLog:
             if self._layout is None:
                 assert self._rows is not None
                 codes, ts, cols = self._rows
-                ties = [np.ascontiguousarray(cols[k]) for k in TIE_ORDER if k in cols]
+                ties = [cols[k] for k in TIE_ORDER if k in cols]
                 indptr, perm, gts = _core.group_by_customer(codes, ts, len(self._ids), ties=ties)
                 self._layout = (indptr, gts, GroupedColumns(cols, perm))
                 self._rows = None
