@@ -93,7 +93,7 @@ impl<'a> Partitions<'a> {
 
     /// A customer's index within its partition.
     #[inline]
-    pub fn local(&self, code: u32) -> usize {
+    fn local(&self, code: u32) -> usize {
         (code & ((1 << self.bits) - 1)) as usize
     }
 
@@ -203,16 +203,6 @@ impl Runs {
             }
         }
     }
-
-    pub fn n_customers(&self) -> usize {
-        self.bounds.len().saturating_sub(1)
-    }
-
-    /// The sorted rows of the partition's customer `c`.
-    #[inline]
-    pub fn run(&self, c: usize) -> &[(i64, u32)] {
-        &self.sorted[self.bounds[c]..self.bounds[c + 1]]
-    }
 }
 
 /// A column that orders a customer's events at the same instant (see [`group_by_customer`]).
@@ -241,7 +231,7 @@ impl TieKey<'_> {
 }
 
 /// Rows `a`, `b` compared by `keys` in turn.
-pub fn compare_rows(keys: &[TieKey], a: usize, b: usize) -> Ordering {
+fn compare_rows(keys: &[TieKey], a: usize, b: usize) -> Ordering {
     keys.iter().map(|k| k.cmp(a, b)).find(|o| o.is_ne()).unwrap_or(Ordering::Equal)
 }
 
