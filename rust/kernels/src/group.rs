@@ -12,7 +12,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use crate::{KernelError, Result};
+use crate::{KernelError, PerThread, Result};
 
 /// `indptr` (n_customers + 1 offsets), `perm` (grouped position -> input row) and the
 /// timestamps in grouped order.
@@ -144,64 +144,109 @@ impl<'a> Partitions<'a> {
 }
 
 /// One partition sorted by customer, then by time (pass 2); a worker keeps one and reuses
-/// its buffers across partitions.
-#[derive(Default)]
-pub struct Runs {
+/// its buffers across partitions. `R` is a scattered row: whatever a kernel carries along.
+pub struct Runs<R> {
     /// Customer `c` of the partition owns `sorted[bounds[c]..bounds[c + 1]]`.
     pub bounds: Vec<usize>,
-    /// (time, payload) of every row (see [`Runs::sort`]).
-    pub sorted: Vec<(i64, u32)>,
+    /// The partition's rows, by customer then time (see [`Runs::sort`]).
+    pub sorted: Vec<R>,
+    by_time: Vec<R>,
     next: Vec<usize>,
 }
 
-/// Orders two rows of a customer at the same instant, by their payloads (see [`Runs::sort`]).
-pub type TieOrder<'a> = &'a (dyn Fn(u32, u32) -> Ordering + Sync);
+impl<R> Default for Runs<R> {
+    fn default() -> Self {
+        Runs { bounds: Vec::new(), sorted: Vec::new(), by_time: Vec::new(), next: Vec::new() }
+    }
+}
 
-impl Runs {
-    /// Sorts the rows of a partition of `n_customers` customers, given each row's
-    /// customer within the partition (`local`), time and a payload carried along (e.g.
-    /// its index). Rows at the same instant are ordered by `ties` (on their payloads),
-    /// and keep their order where it finds them equal.
+/// Orders two rows of a customer at the same instant (see [`Runs::sort`]).
+pub type TieOrder<'a, R> = &'a (dyn Fn(&R, &R) -> Ordering + Sync);
+
+/// log2 of the time buckets of the first counting pass of [`Runs::sort`]: fine enough
+/// that one customer rarely has two events in one bucket, few enough to count in L1.
+const TIME_BUCKET_BITS: u32 = 12;
+
+impl<R: Copy> Runs<R> {
+    /// Sorts the rows of a partition of `n_customers` customers by customer, then time:
+    /// `key(row)` gives its customer within the partition and its time, any monotone
+    /// stand-in for the instant within `t_range`. Rows at the same time are ordered by
+    /// `ties`, and keep their order where it finds them equal.
+    ///
+    /// Two stable counting passes, least significant key first: by coarse time (buckets
+    /// of `t_range`), then by customer. Each customer's run comes out sorted but for
+    /// events sharing a bucket, which a tight check finds rare; an insertion sort mends
+    /// the rest. (A comparison sort of every run cost more than both passes together.)
     pub fn sort(
         &mut self,
-        local: &[u16],
-        ts: &[i64],
-        payload: impl Fn(usize) -> u32,
+        rows: &[R],
+        key: impl Fn(&R) -> (usize, i64),
         n_customers: usize,
-        ties: Option<TieOrder>,
+        t_range: (i64, i64),
+        ties: Option<TieOrder<R>>,
     ) {
+        let span = t_range.1.wrapping_sub(t_range.0).max(0) as u64;
+        let shift = (u64::BITS - span.leading_zeros()).saturating_sub(TIME_BUCKET_BITS);
+        let bucket = |t: i64| (t.clamp(t_range.0, t_range.1).wrapping_sub(t_range.0) as u64 >> shift) as usize;
         let (bounds, next) = (&mut self.bounds, &mut self.next);
         bounds.clear();
         bounds.resize(n_customers + 1, 0);
-        for &c in local {
-            bounds[c as usize + 1] += 1;
+        next.clear();
+        next.resize((1 << TIME_BUCKET_BITS) + 1, 0);
+        for r in rows {
+            let (c, t) = key(r);
+            bounds[c + 1] += 1;
+            next[bucket(t) + 1] += 1;
         }
-        for c in 0..n_customers {
-            bounds[c + 1] += bounds[c];
+        prefix_sum(bounds);
+        prefix_sum(next);
+        let Some(&fill) = rows.first() else { return };
+        self.by_time.clear();
+        self.by_time.resize(rows.len(), fill);
+        for r in rows {
+            let slot = &mut next[bucket(key(r).1)];
+            self.by_time[*slot] = *r;
+            *slot += 1;
         }
         next.clear();
         next.extend_from_slice(&bounds[..n_customers]);
         self.sorted.clear();
-        self.sorted.resize(ts.len(), (0, 0));
-        for (i, (&c, &t)) in local.iter().zip(ts).enumerate() {
-            let slot = &mut next[c as usize];
-            self.sorted[*slot] = (t, payload(i));
+        self.sorted.resize(rows.len(), fill);
+        for r in &self.by_time {
+            let slot = &mut next[key(r).0];
+            self.sorted[*slot] = *r;
             *slot += 1;
         }
+        let time = |r: &R| key(r).1;
         for w in bounds.windows(2) {
             let run = &mut self.sorted[w[0]..w[1]];
-            // the counting sort is stable, so a stable sort by time keeps ties in input order
-            if run.windows(2).any(|x| x[1].0 < x[0].0) {
-                if run.len() <= 24 {
-                    insertion_sort(run);
-                } else {
-                    run.sort_by_key(|&(t, _)| t);
-                }
+            if run.windows(2).any(|x| time(&x[1]) < time(&x[0])) {
+                mend(run, time);
             }
             if let Some(ties) = ties {
-                order_ties(run, ties);
+                order_ties(run, time, ties);
             }
         }
+    }
+}
+
+/// The smallest and largest of `ts` ((0, 0) when empty).
+pub fn time_range(ts: &[i64]) -> (i64, i64) {
+    let (lo, hi) = ts
+        .par_chunks(1 << 16)
+        .map(|c| c.iter().fold((i64::MAX, i64::MIN), |(a, b), &t| (a.min(t), b.max(t))))
+        .reduce(|| (i64::MAX, i64::MIN), |(a, b), (c, d)| (a.min(c), b.max(d)));
+    if lo > hi {
+        (0, 0)
+    } else {
+        (lo, hi)
+    }
+}
+
+/// Running sums in place: `v[i]` becomes `v[0] + ... + v[i]`.
+fn prefix_sum(v: &mut [usize]) {
+    for i in 1..v.len() {
+        v[i] += v[i - 1];
     }
 }
 
@@ -236,18 +281,18 @@ fn compare_rows(keys: &[TieKey], a: usize, b: usize) -> Ordering {
 }
 
 /// Sorts every group of equal times of a time-sorted run by `ties` (stable).
-fn order_ties(run: &mut [(i64, u32)], ties: TieOrder) {
-    if !run.windows(2).any(|w| w[0].0 == w[1].0) {
+fn order_ties<R>(run: &mut [R], time: impl Fn(&R) -> i64, ties: TieOrder<R>) {
+    if !run.windows(2).any(|w| time(&w[0]) == time(&w[1])) {
         return; // the common case, checked by a tight loop
     }
     let mut i = 0;
     while i + 1 < run.len() {
         let mut j = i + 1;
-        while j < run.len() && run[j].0 == run[i].0 {
+        while j < run.len() && time(&run[j]) == time(&run[i]) {
             j += 1;
         }
         if j - i > 1 {
-            run[i..j].sort_by(|a, b| ties(a.1, b.1));
+            run[i..j].sort_by(ties);
         }
         i = j;
     }
@@ -279,9 +324,10 @@ pub fn group_by_customer(codes: &[u32], ts: &[i64], n_customers: usize, ties: &[
             ts.len()
         )));
     }
-    let order = |a: u32, b: u32| compare_rows(ties, a as usize, b as usize);
-    let order: Option<TieOrder> = if ties.is_empty() { None } else { Some(&order) };
+    let order = |a: &Row, b: &Row| compare_rows(ties, a.row as usize, b.row as usize);
+    let order: Option<TieOrder<Row>> = if ties.is_empty() { None } else { Some(&order) };
     let parts = Partitions::new(codes, n_customers, PART_BITS)?;
+    let t_range = time_range(ts);
     let mut out_ts = parts.scatter(|row, _| ts[row]);
     let mut perm = parts.scatter(|row, _| row as u32);
     let local = parts.scatter(|_, local| local as u16);
@@ -294,18 +340,36 @@ pub fn group_by_customer(codes: &[u32], ts: &[i64], n_customers: usize, ties: &[
         .enumerate()
         .collect();
     // sorted in place: each worker's scratch is reused across its partitions
-    pieces.into_par_iter().for_each_init(Runs::default, |runs, (p, ((ptr, ts_p), perm_p))| {
-        let rows = parts.rows(p);
-        runs.sort(&local[rows.clone()], ts_p, |i| perm_p[i], ptr.len(), order);
-        for (slot, &b) in ptr.iter_mut().zip(&runs.bounds) {
-            *slot = (rows.start + b) as i64;
-        }
-        for ((t_out, r_out), &(t, r)) in ts_p.iter_mut().zip(perm_p.iter_mut()).zip(&runs.sorted) {
-            *t_out = t;
-            *r_out = r;
-        }
+    let workers = PerThread::new(|| (Runs::default(), Vec::new()));
+    pieces.into_par_iter().for_each(|(p, ((ptr, ts_p), perm_p))| {
+        workers.with(|(runs, part)| {
+            let rows = parts.rows(p);
+            part.clear();
+            let local = &local[rows.clone()];
+            part.extend(local.iter().zip(ts_p.iter()).zip(perm_p.iter()).map(|((&local, &t), &row)| Row {
+                t,
+                row,
+                local,
+            }));
+            runs.sort(part, |r| (r.local as usize, r.t), ptr.len(), t_range, order);
+            for (slot, &b) in ptr.iter_mut().zip(&runs.bounds) {
+                *slot = (rows.start + b) as i64;
+            }
+            for ((t_out, r_out), r) in ts_p.iter_mut().zip(perm_p.iter_mut()).zip(&runs.sorted) {
+                *t_out = r.t;
+                *r_out = r.row;
+            }
+        })
     });
     Ok(Layout { indptr, perm, ts: out_ts })
+}
+
+/// A row of [`group_by_customer`] while its partition is sorted.
+#[derive(Clone, Copy)]
+struct Row {
+    t: i64,
+    row: u32,
+    local: u16,
 }
 
 /// `values[perm[i]]` for every `i`, in parallel: reorders a column into the grouped
@@ -356,16 +420,23 @@ fn prefetch<T>(values: &[T], i: usize) {
     let _ = (values, i);
 }
 
-/// Stable insertion sort by time (short runs).
-fn insertion_sort(run: &mut [(i64, u32)]) {
+/// Stable sort by time of a run that is nearly sorted: an insertion sort, which only
+/// moves the few rows out of place, handing over to a merge sort if they turn out many.
+fn mend<R: Copy>(run: &mut [R], time: impl Fn(&R) -> i64) {
+    let mut budget = 8 * run.len() + 64;
     for i in 1..run.len() {
         let x = run[i];
         let mut j = i;
-        while j > 0 && run[j - 1].0 > x.0 {
+        while j > 0 && time(&run[j - 1]) > time(&x) {
             run[j] = run[j - 1];
             j -= 1;
         }
         run[j] = x;
+        budget = budget.saturating_sub(i - j);
+        if budget == 0 {
+            run.sort_by_key(time); // both sorts are stable: same order as either alone
+            return;
+        }
     }
 }
 
@@ -394,16 +465,36 @@ mod tests {
             state
         };
         let codes: Vec<u32> = (0..200_000).map(|_| (rnd() % n as u64) as u32).collect();
-        let ts: Vec<i64> = (0..200_000).map(|_| (rnd() % 1000) as i64 - 500).collect();
-        let l = group_by_customer(&codes, &ts, n, &[]).unwrap();
+        let mut ts: Vec<i64> = (0..200_000).map(|_| (rnd() % 1000) as i64 - 500).collect();
+        // each time its own bucket; then two far instants: most times share a bucket
+        for far in [None, Some(1i64 << 50)] {
+            if let Some(far) = far {
+                (ts[0], ts[1]) = (-far, far);
+            }
+            let l = group_by_customer(&codes, &ts, n, &[]).unwrap();
+            let mut want: Vec<(u32, i64, u32)> = (0..codes.len()).map(|i| (codes[i], ts[i], i as u32)).collect();
+            want.sort();
+            assert_eq!(l.perm, want.iter().map(|w| w.2).collect::<Vec<_>>());
+            assert_eq!(l.ts, want.iter().map(|w| w.1).collect::<Vec<_>>());
+            for c in 0..n {
+                let run = l.indptr[c] as usize..l.indptr[c + 1] as usize;
+                assert!(l.perm[run].iter().all(|&r| codes[r as usize] == c as u32));
+            }
+        }
+    }
+
+    #[test]
+    fn long_runs_in_one_time_bucket() {
+        // customer 1: 3000 events in reverse order, pairs at the same instant, all in one
+        // time bucket (the log spans 2^50 us): too many moves for the insertion sort alone
+        let mut ts: Vec<i64> = (0..3000).map(|i| (3000 - i) / 2).collect();
+        ts.extend([1 << 50, 0]);
+        let mut codes = vec![1u32; 3000];
+        codes.extend([0, 0]);
+        let l = group_by_customer(&codes, &ts, 2, &[]).unwrap();
         let mut want: Vec<(u32, i64, u32)> = (0..codes.len()).map(|i| (codes[i], ts[i], i as u32)).collect();
         want.sort();
         assert_eq!(l.perm, want.iter().map(|w| w.2).collect::<Vec<_>>());
-        assert_eq!(l.ts, want.iter().map(|w| w.1).collect::<Vec<_>>());
-        for c in 0..n {
-            let run = l.indptr[c] as usize..l.indptr[c + 1] as usize;
-            assert!(l.perm[run].iter().all(|&r| codes[r as usize] == c as u32));
-        }
     }
 
     #[test]

@@ -88,6 +88,31 @@ where
     (0..n_chunks).into_par_iter().map(|i| f(i * CHUNK..((i + 1) * CHUNK).min(n_customers))).collect()
 }
 
+/// Scratch buffers kept per worker thread for one kernel call. `for_each_init` would
+/// build new ones for every split of the work (a dozen per call and per thread), each
+/// megabytes that the OS must map and zero again; here every task that runs on a thread
+/// reuses that thread's.
+pub(crate) struct PerThread<T, F: Fn() -> T> {
+    slots: Vec<std::sync::Mutex<T>>,
+    init: F,
+}
+
+impl<T, F: Fn() -> T> PerThread<T, F> {
+    /// One slot per thread of the current pool, plus one for a caller outside it.
+    pub(crate) fn new(init: F) -> Self {
+        PerThread { slots: (0..=rayon::current_num_threads()).map(|_| std::sync::Mutex::new(init())).collect(), init }
+    }
+
+    /// Runs `f` on the calling thread's scratch (fresh scratch on a thread of another pool).
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        match self.slots.get(rayon::current_thread_index().map_or(0, |i| i + 1)) {
+            // never contended: a thread runs one task at a time
+            Some(slot) => f(&mut slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner())),
+            None => f(&mut (self.init)()),
+        }
+    }
+}
+
 /// The events of a grouped log as rows in a scrambled order, for tests of the row-order
 /// kernels: each row's customer code and its position in the grouped layout.
 #[cfg(test)]

@@ -5,14 +5,13 @@
 //! products bought, first and last purchase, the median gap between consecutive
 //! purchases, recency and tenure. Customers run in parallel over fixed chunks, each
 //! writing its own rows, so the result does not depend on the thread count.
-use std::cmp::Ordering;
 
 use rayon::prelude::*;
 
 use crate::bitmap::Events;
 use crate::calendar::Calendar;
-use crate::group::{Partitions, Runs, PART_BITS};
-use crate::{check_len, KernelError, Result, CHUNK, US_PER_DAY};
+use crate::group::{time_range, Partitions, Runs, PART_BITS};
+use crate::{check_len, KernelError, PerThread, Result, CHUNK, US_PER_DAY};
 
 /// Marks a missing instant (numpy's NaT when viewed as `datetime64[us]`).
 pub const NONE: i64 = i64::MIN;
@@ -164,6 +163,12 @@ impl Summary {
 struct Scratch {
     stamp: Vec<u32>,
     gaps: Vec<i64>,
+}
+
+impl Scratch {
+    fn new(n_products: usize) -> Self {
+        Scratch { stamp: vec![0; n_products], gaps: Vec::new() }
+    }
 }
 
 /// The row of one customer, before conversion to days.
@@ -365,7 +370,6 @@ pub fn customer_summary(events: Events, n_customers: usize, cal: &Calendar, spec
     let n_labels = spec.product.map_or(0, |p| p.1);
     let as_of = spec.as_of;
     let mut out = Summary::zeroed(n_customers);
-    let scratch = || Scratch { stamp: vec![0; n_labels], gaps: Vec::new() };
     match events {
         Events::Grouped(g) => {
             if g.n_customers() != n_customers {
@@ -380,46 +384,115 @@ pub fn customer_summary(events: Events, n_customers: usize, cal: &Calendar, spec
                 amount: spec.amount,
                 product: spec.product.map(|p| p.0),
             };
-            out.chunks(CHUNK).into_par_iter().for_each_init(scratch, |scratch, (c0, mut rows)| {
-                for j in 0..rows.first.len() {
-                    let c = c0 + j;
-                    rows.set(j, summarize(cols.slice(g.range(c)), cal, as_of, c as u32 + 1, scratch), as_of);
-                }
+            let workers = PerThread::new(|| Scratch::new(n_labels));
+            out.chunks(CHUNK).into_par_iter().for_each(|(c0, mut rows)| {
+                workers.with(|scratch| {
+                    for j in 0..rows.first.len() {
+                        let c = c0 + j;
+                        rows.set(j, summarize(cols.slice(g.range(c)), cal, as_of, c as u32 + 1, scratch), as_of);
+                    }
+                })
             });
         }
         Events::Rows { codes, ts } => {
             check_len("ts", Some(ts), codes.len())?;
             let parts = Partitions::new(codes, n_customers, PART_BITS)?;
-            let local = parts.scatter(|_, local| local as u16);
-            let ts = parts.scatter(|row, _| ts[row]);
-            let amount = spec.amount.map(|a| parts.scatter(|row, _| a[row]));
-            let purchase = spec.purchase_mask.map(|m| parts.scatter(|row, _| m[row]));
-            let product = spec.product.map(|(p, _)| parts.scatter(|row, _| p[row]));
-            out.chunks(1 << PART_BITS).into_par_iter().enumerate().for_each_init(
-                || (scratch(), Runs::default(), Local::default()),
-                |(scratch, runs, cols), (p, (c0, mut rows))| {
-                    let r = parts.rows(p);
-                    // at the same instant, the order of the grouped layout where revenue can tell
-                    let by_amount = amount.as_ref().map(|a| &a[r.clone()]);
-                    let order =
-                        |x: u32, y: u32| by_amount.map_or(Ordering::Equal, |a| a[x as usize].total_cmp(&a[y as usize]));
-                    runs.sort(&local[r.clone()], &ts[r.clone()], |i| i as u32, rows.first.len(), Some(&order));
-                    cols.fill(
-                        &runs.sorted,
-                        amount.as_ref().map(|a| &a[r.clone()]),
-                        purchase.as_ref().map(|m| &m[r.clone()]),
-                        product.as_ref().map(|x| &x[r]),
-                    );
-                    let view = cols.view();
-                    for j in 0..rows.first.len() {
-                        let run = runs.bounds[j]..runs.bounds[j + 1];
-                        rows.set(j, summarize(view.slice(run), cal, as_of, (c0 + j) as u32 + 1, scratch), as_of);
-                    }
-                },
-            );
+            let (lo, hi) = time_range(ts);
+            let amount = |row: usize| spec.amount.map_or(0.0, |a| a[row]);
+            // one pass deals every row, with all the summary reads of it, into its partition
+            if spec.purchase_mask.is_none() && spec.product.is_none() && hi.wrapping_sub(lo) < 1 << PACKED_TIME_BITS {
+                let rows = parts.scatter(|row, local| Packed {
+                    key: (local as u64) << PACKED_TIME_BITS | ts[row].wrapping_sub(lo) as u64,
+                    amount: amount(row),
+                });
+                let event = |r: &Packed| Event { t: r.time() + lo, amount: r.amount, product: -1, purchase: true };
+                from_rows(&parts, &rows, |r| (r.local(), r.time()), (0, hi - lo), event, &mut out, cal, spec);
+            } else {
+                let rows = parts.scatter(|row, local| Wide {
+                    event: Event {
+                        t: ts[row],
+                        amount: amount(row),
+                        product: spec.product.map_or(-1, |(p, _)| p[row]),
+                        purchase: spec.purchase_mask.is_none_or(|m| m[row]),
+                    },
+                    local: local as u16,
+                });
+                from_rows(&parts, &rows, |r| (r.local as usize, r.event.t), (lo, hi), |r| r.event, &mut out, cal, spec);
+            }
         }
     }
     Ok(out)
+}
+
+/// Bits of a [`Packed`] row's time since the log's first instant: logs spanning up to
+/// 35 years of microseconds.
+const PACKED_TIME_BITS: u32 = 64 - PART_BITS;
+
+/// A scattered row of a log of times and amounts only: 16 bytes.
+#[derive(Clone, Copy)]
+struct Packed {
+    /// Customer within the partition (high bits), then time since the first instant.
+    key: u64,
+    amount: f64,
+}
+
+impl Packed {
+    #[inline(always)]
+    fn local(&self) -> usize {
+        (self.key >> PACKED_TIME_BITS) as usize
+    }
+
+    #[inline(always)]
+    fn time(&self) -> i64 {
+        (self.key & ((1 << PACKED_TIME_BITS) - 1)) as i64
+    }
+}
+
+/// What the summary reads of one event.
+#[derive(Clone, Copy)]
+struct Event {
+    t: i64,
+    amount: f64,
+    product: i32,
+    purchase: bool,
+}
+
+/// A scattered row with every column: 24 bytes.
+#[derive(Clone, Copy)]
+struct Wide {
+    event: Event,
+    local: u16,
+}
+
+/// Summarises scattered `rows` partition by partition: each is sorted by customer and
+/// time in cache (`key`: customer within the partition and time, within `t_range`) and
+/// its runs summarised in place of the grouped layout.
+#[allow(clippy::too_many_arguments)]
+fn from_rows<R: Copy + Send + Sync>(
+    parts: &Partitions,
+    rows: &[R],
+    key: impl Fn(&R) -> (usize, i64) + Sync,
+    t_range: (i64, i64),
+    event: impl Fn(&R) -> Event + Sync,
+    out: &mut Summary,
+    cal: &Calendar,
+    spec: &SummarySpec,
+) {
+    let n_labels = spec.product.map_or(0, |p| p.1);
+    // at the same instant, the order of the grouped layout where revenue can tell
+    let by_amount = |x: &R, y: &R| event(x).amount.total_cmp(&event(y).amount);
+    let workers = PerThread::new(|| (Scratch::new(n_labels), Runs::default(), Local::default()));
+    out.chunks(1 << PART_BITS).into_par_iter().enumerate().for_each(|(p, (c0, mut out))| {
+        workers.with(|(scratch, runs, cols)| {
+            runs.sort(&rows[parts.rows(p)], &key, out.first.len(), t_range, Some(&by_amount));
+            cols.fill(&runs.sorted, &event, spec);
+            let view = cols.view();
+            for j in 0..out.first.len() {
+                let run = runs.bounds[j]..runs.bounds[j + 1];
+                out.set(j, summarize(view.slice(run), cal, spec.as_of, (c0 + j) as u32 + 1, scratch), spec.as_of);
+            }
+        })
+    });
 }
 
 /// One partition's event columns in grouped order (see [`Runs`]); a worker reuses them.
@@ -432,27 +505,21 @@ struct Local {
 }
 
 impl Local {
-    /// Reorders the partition's scattered columns by the sorted runs.
-    fn fill(
-        &mut self,
-        sorted: &[(i64, u32)],
-        amount: Option<&[f64]>,
-        purchase: Option<&[bool]>,
-        product: Option<&[i32]>,
-    ) {
-        fn gather<T: Copy>(dst: &mut Option<Vec<T>>, src: Option<&[T]>, sorted: &[(i64, u32)]) {
-            *dst = src.map(|src| {
+    /// The partition's sorted rows as columns (those of `spec` only).
+    fn fill<R>(&mut self, sorted: &[R], event: impl Fn(&R) -> Event, spec: &SummarySpec) {
+        fn column<R, T>(dst: &mut Option<Vec<T>>, wanted: bool, sorted: &[R], f: impl Fn(&R) -> T) {
+            *dst = wanted.then(|| {
                 let mut v = dst.take().unwrap_or_default();
                 v.clear();
-                v.extend(sorted.iter().map(|&(_, i)| src[i as usize]));
+                v.extend(sorted.iter().map(f));
                 v
             });
         }
         self.ts.clear();
-        self.ts.extend(sorted.iter().map(|&(t, _)| t));
-        gather(&mut self.amount, amount, sorted);
-        gather(&mut self.purchase, purchase, sorted);
-        gather(&mut self.product, product, sorted);
+        self.ts.extend(sorted.iter().map(|r| event(r).t));
+        column(&mut self.amount, spec.amount.is_some(), sorted, |r| event(r).amount);
+        column(&mut self.purchase, spec.purchase_mask.is_some(), sorted, |r| event(r).purchase);
+        column(&mut self.product, spec.product.is_some(), sorted, |r| event(r).product);
     }
 
     fn view(&self) -> Columns<'_> {
@@ -625,22 +692,38 @@ mod tests {
         let (r_amount, r_ts) = (pick(&amount), at.iter().map(|&i| ts[i]).collect::<Vec<_>>());
         let r_product: Vec<i32> = at.iter().map(|&i| product[i]).collect();
         let r_mask: Vec<bool> = at.iter().map(|&i| mask[i]).collect();
-        for (as_of, with_mask) in [(60 * D, false), (30 * D + 1, true)] {
+        // times and amounts only (packed rows), with a purchase mask and products (wide
+        // rows), without amounts; and a log spanning 40 years (too long to pack)
+        let far = 40 * 366 * D;
+        let (mut f_ts, mut f_r_ts) = (ts.clone(), r_ts.clone());
+        f_ts[indptr[n - 1] as usize..].iter_mut().for_each(|t| *t += far);
+        f_r_ts.iter_mut().zip(&at).filter(|(_, &i)| i >= indptr[n - 1] as usize).for_each(|(t, _)| *t += far);
+        let f_g = Grouped::new(&indptr, &f_ts).unwrap();
+        let cases = [
+            (60 * D, false, false, true, false),
+            (60 * D, false, true, true, false),
+            (30 * D + 1, true, true, true, false),
+            (30 * D + 1, true, false, false, false),
+            (60 * D, false, false, false, false),
+            (far + 60 * D, false, false, true, true),
+        ];
+        for (as_of, with_mask, with_product, with_amount, long) in cases {
             let spec = SummarySpec {
                 purchase_mask: with_mask.then_some(mask.as_slice()),
-                amount: Some(&amount),
-                product: Some((&product, 4)),
+                amount: with_amount.then_some(amount.as_slice()),
+                product: with_product.then_some((product.as_slice(), 4)),
                 as_of,
             };
             let r_spec = SummarySpec {
                 purchase_mask: with_mask.then_some(r_mask.as_slice()),
-                amount: Some(&r_amount),
-                product: Some((&r_product, 4)),
+                amount: with_amount.then_some(r_amount.as_slice()),
+                product: with_product.then_some((r_product.as_slice(), 4)),
                 as_of,
             };
             let cal = Calendar::new("Europe/Paris", Period::Week(6), 0, 60 * D).unwrap();
+            let (g, r_ts) = if long { (f_g, &f_r_ts) } else { (g, &r_ts) };
             let want = customer_summary(Events::Grouped(g), n, &cal, &spec).unwrap();
-            let got = customer_summary(Events::Rows { codes: &codes, ts: &r_ts }, n, &cal, &r_spec).unwrap();
+            let got = customer_summary(Events::Rows { codes: &codes, ts: r_ts }, n, &cal, &r_spec).unwrap();
             assert_eq!(format!("{got:?}"), format!("{want:?}")); // NaN-aware, bit for bit
         }
     }

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use crate::bitmap::{for_each_bit, Events};
 use crate::calendar::{Calendar, MAX_US};
 use crate::group::{group_by_customer, Partitions, PART_BITS};
-use crate::{check_len, par_customer_chunks, Grouped, KernelError, Result};
+use crate::{check_len, par_customer_chunks, Grouped, KernelError, PerThread, Result};
 
 /// The length of the activity window `W`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -348,22 +348,25 @@ pub fn rolling_active(
             let packed = parts
                 .scatter(|row, local| day(ts[row], row).map_or(u32::MAX, |e| (local << DAY_BITS) as u32 | e as u32));
             let words = n.div_ceil(64);
-            let diffs = (0..parts.len()).into_par_iter().map_init(Vec::new, |bits: &mut Vec<u64>, p| {
-                bits.clear();
-                bits.resize(parts.customers(p).len() * words, 0);
-                for &x in &packed[parts.rows(p)] {
-                    if x != u32::MAX {
-                        let (c, e) = ((x >> DAY_BITS) as usize, (x & ((1 << DAY_BITS) - 1)) as usize);
-                        bits[c * words + e / 64] |= 1 << (e % 64);
+            let workers = PerThread::new(Vec::new);
+            let diffs = (0..parts.len()).into_par_iter().map(|p| {
+                workers.with(|bits: &mut Vec<u64>| {
+                    bits.clear();
+                    bits.resize(parts.customers(p).len() * words, 0);
+                    for &x in &packed[parts.rows(p)] {
+                        if x != u32::MAX {
+                            let (c, e) = ((x >> DAY_BITS) as usize, (x & ((1 << DAY_BITS) - 1)) as usize);
+                            bits[c * words + e / 64] |= 1 << (e % 64);
+                        }
                     }
-                }
-                let mut diff = vec![0i64; n + 1];
-                for row in bits.chunks_exact(words) {
-                    let mut run = cover.start();
-                    for_each_bit(row, 0, |e| run.push(e as i64, &mut diff));
-                    run.finish(&mut diff);
-                }
-                diff
+                    let mut diff = vec![0i64; n + 1];
+                    for row in bits.chunks_exact(words) {
+                        let mut run = cover.start();
+                        for_each_bit(row, 0, |e| run.push(e as i64, &mut diff));
+                        run.finish(&mut diff);
+                    }
+                    diff
+                })
             });
             sum_diffs(diffs.collect::<Vec<_>>().into_iter(), n)
         }
