@@ -24,10 +24,10 @@ pub struct Layout {
 }
 
 /// log2 of the customers per partition: few enough partitions for the scatter to write a
-/// handful of streams (TLB- and write-combining-friendly), small enough (~200k events for
-/// typical logs) to sort one in cache. 12 and 16 measured slower at 1M customers / 11.5M
-/// events.
-pub const PART_BITS: u32 = 14;
+/// few hundred streams, small enough (~50k events, ~1 MB, for typical logs) for the two
+/// counting passes of [`Runs::sort`] to work in L2. At 1M customers / 11.5M events, 14
+/// took 30 % more CPU to group and 11 no less than 12.
+pub const PART_BITS: u32 = 12;
 
 /// Rows dealt into partitions of `2^bits` consecutive customer codes, in input order
 /// within a partition: the plan (pass 0: rows per row chunk and partition, which also

@@ -425,7 +425,7 @@ pub fn customer_summary(events: Events, n_customers: usize, cal: &Calendar, spec
 }
 
 /// Bits of a [`Packed`] row's time since the log's first instant: logs spanning up to
-/// 35 years of microseconds.
+/// 142 years of microseconds (longer ones scatter [`Wide`] rows).
 const PACKED_TIME_BITS: u32 = 64 - PART_BITS;
 
 /// A scattered row of a log of times and amounts only: 16 bytes.
@@ -693,8 +693,9 @@ mod tests {
         let r_product: Vec<i32> = at.iter().map(|&i| product[i]).collect();
         let r_mask: Vec<bool> = at.iter().map(|&i| mask[i]).collect();
         // times and amounts only (packed rows), with a purchase mask and products (wide
-        // rows), without amounts; and a log spanning 40 years (too long to pack)
-        let far = 40 * 366 * D;
+        // rows), without amounts; and a log spanning 200 years (too long to pack)
+        let far = 200 * 366 * D;
+        assert!(far >= 1 << PACKED_TIME_BITS);
         let (mut f_ts, mut f_r_ts) = (ts.clone(), r_ts.clone());
         f_ts[indptr[n - 1] as usize..].iter_mut().for_each(|t| *t += far);
         f_r_ts.iter_mut().zip(&at).filter(|(_, &i)| i >= indptr[n - 1] as usize).for_each(|(t, _)| *t += far);

@@ -669,14 +669,14 @@ mod tests {
         let cal = Calendar::new("UTC", Period::Day, 0, 140 * D).unwrap();
         assert!(rolling_active(Events::Rows { codes: &codes, ts: &rts[1..] }, n, &cal, None, D, 3).is_err());
         // past MAX_ROW_DAYS days the rows are grouped first
-        let (codes, ts) = ([1u32, 0, 1, 0], [800 * 365 * D, 3 * D, 0, 800 * 365 * D - D]);
-        let cal = Calendar::new("UTC", Period::Day, 0, 800 * 365 * D).unwrap();
+        let (codes, ts) = ([1u32, 0, 1, 0], [3000 * 365 * D, 3 * D, 0, 3000 * 365 * D - D]);
+        let cal = Calendar::new("UTC", Period::Day, 0, 3000 * 365 * D).unwrap();
         let r = rolling_active(
             Events::Rows { codes: &codes, ts: &ts },
             2,
             &cal,
             Some(&[true, true, true, false]),
-            800 * 365 * D,
+            3000 * 365 * D,
             7,
         )
         .unwrap();
