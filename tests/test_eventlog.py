@@ -213,6 +213,21 @@ def test_report_accounts_for_every_row():
     assert "<table class='fidelite-report'>" in r._repr_html_()
 
 
+def test_report_of_numpy_columns_counts_every_flag():
+    # numpy columns take the counting fast path: masks are built only for what is there
+    t = np.array(["2024-01-01", "NaT", "2024-01-03", "2024-01-04", "2024-01-05", "2024-01-06"], "datetime64[us]")
+    m = np.array([[1.0, 0], [2.0, 0], [-3.0, 0], [np.inf, 0], [-1.0, 0], [5.0, 0]])  # a strided column
+    duration = np.array([1.0, 2.0, 3.0, 4.0, -5.0, np.nan])
+    lg = EventLog({"customer_id": np.arange(6), "timestamp": t, "amount": m[:, 0], "duration": duration})
+    r = lg.report
+    assert r.rejected == {"null timestamp": 1, "infinite amount": 1, "negative or infinite duration": 1}
+    # the refund of the row with a negative duration is not counted: that row was rejected
+    assert r.notes == {"refunds (negative amounts)": 1, "missing durations counted as 0": 1}
+    assert (lg.t_min, lg.t_max) == (int(t[0].astype(np.int64)), int(t[5].astype(np.int64)))
+    clean = EventLog({"customer_id": np.arange(3), "timestamp": t[[0, 2, 5]], "amount": np.array([1.0, 2.0, 3.0])})
+    assert clean.report.rejected == {} and clean.report.notes == {}
+
+
 def test_to_pandas_and_to_polars_round_trip():
     df = base()
     df["product"] = ["hat", None, "shoe", "hat"]

@@ -173,6 +173,35 @@ def no_rows(n: int) -> np.ndarray:
     return np.broadcast_to(np.False_, (n,))
 
 
+#: numpy's NaT as int64.
+NAT = np.iinfo(np.int64).min
+
+
+def nat_mask(raw: np.ndarray) -> np.ndarray:
+    """Where an int64 view of datetimes is NaT; :func:`no_rows` (no memory, one parallel
+    counting pass) when it is nowhere."""
+    from . import _core
+
+    if raw.flags.c_contiguous and not _core.scan_i64(raw, NAT)[0]:
+        return no_rows(len(raw))
+    return raw == NAT
+
+
+def bounds(ts: np.ndarray) -> tuple[int, int]:
+    """Smallest and largest of a non-empty contiguous int64 column, NaT aside."""
+    from . import _core
+
+    _, lo, hi = _core.scan_i64(ts, NAT)
+    return (0, 0) if lo is None or hi is None else (lo, hi)
+
+
+def float_counts(values: np.ndarray) -> tuple[int, int, int]:
+    """(NaN, infinite, negative) counts of a contiguous float64 column, in one parallel pass."""
+    from . import _core
+
+    return _core.scan_f64(values)
+
+
 def all_false(mask: np.ndarray) -> bool:
     """Whether no row is set; instant for the masks of :func:`no_rows`."""
     if mask.strides == (0,):
@@ -296,14 +325,14 @@ def times_us(col: Any, tz: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         unit = np.datetime_data(values.dtype)[0]
         if unit == "D":
             days = values.view(np.int64)
-            null = days == np.iinfo(np.int64).min
+            null = nat_mask(days)
             return _local_midnights(np.where(null, 0, days), tz), null, no_rows(len(days))
         if unit not in _UNIT_US:
             values = values.astype("datetime64[us]")
             unit = "us"
         raw = values.view(np.int64)
-        null = raw == np.iinfo(np.int64).min
-        return _scale(np.where(null, 0, raw) if null.any() else raw, unit), null, no_rows(len(raw))
+        null = nat_mask(raw)
+        return _scale(raw if all_false(null) else np.where(null, 0, raw), unit), null, no_rows(len(raw))
     if kind in "OUS":
         pd = import_optional("pandas", "parse text or object timestamps")
         series = pd.Series(values, dtype=object)
@@ -382,7 +411,8 @@ def floats(col: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
             else:
                 raise DTypeError(f"the {name} column must be numeric, got dtype {v.dtype}")
         values, null = v.astype(np.float64, copy=False), no_rows(len(v))
-    nan = np.isnan(values)
+    values = np.ascontiguousarray(values)
+    nan = np.isnan(values) if float_counts(values)[0] else no_rows(len(values))
     return values, nan if all_false(null) else null | nan
 
 

@@ -182,28 +182,29 @@ class EventLog:
         ids, null_id = _ingest.id_nulls(table.get(customer, "customer"))
         reasons.append((NULL_ID, null_id))
         ts, null_t, bad_t = _ingest.times_us(table.get(time, "time"), tz)
+        ts = np.ascontiguousarray(ts, np.int64)
         reasons += [(NULL_TIME, null_t), (BAD_TIME, bad_t)]
-        t_lo, t_hi = int(ts.min()), int(ts.max())  # nulls read as 0 here; exact bounds below
+        t_lo, t_hi = _ingest.bounds(ts)  # nulls read as 0 here; exact bounds below
         if t_lo < _ingest.MIN_US or t_hi > _ingest.MAX_US:
             reasons.append((TIME_RANGE, ~(null_t | bad_t) & ((ts < _ingest.MIN_US) | (ts > _ingest.MAX_US))))
-        notes: dict[str, np.ndarray] = {}  # masks, counted over the used rows only
+        # notes on the used rows: (count over all rows, the mask, built only if rows are rejected)
+        notes: dict[str, tuple[int, Callable[[], np.ndarray]]] = {}
         cols: dict[str, np.ndarray] = {}
         self._labels: dict[str, tuple[str, ...]] = {}
-        if "amount" in names:
-            amt, null_amt = _ingest.floats(table.get(names["amount"], "amount"), "amount")
-            reasons.append((BAD_AMOUNT, np.isinf(amt)))
-            if not _ingest.all_false(null_amt):
-                notes["missing amounts counted as 0"] = null_amt
-                amt = np.where(null_amt, 0.0, amt)
-            notes["refunds (negative amounts)"] = amt < 0
-            cols["amount"] = amt
-        if "duration" in names:
-            dur, null_dur = _ingest.floats(table.get(names["duration"], "duration"), "duration")
-            reasons.append((BAD_DURATION, ~null_dur & ((dur < 0) | np.isinf(dur))))
-            if not _ingest.all_false(null_dur):
-                notes["missing durations counted as 0"] = null_dur
-                dur = np.where(null_dur, 0.0, dur)
-            cols["duration"] = dur
+        for role, why in (("amount", BAD_AMOUNT), ("duration", BAD_DURATION)):
+            if role not in names:
+                continue
+            v, null_v = _ingest.floats(table.get(names[role], role), role)
+            if not _ingest.all_false(null_v):
+                notes[f"missing {role}s counted as 0"] = (np.count_nonzero(null_v), lambda m=null_v: m)
+                v = np.where(null_v, 0.0, v)
+            _, n_inf, n_neg = _ingest.float_counts(v)
+            if role == "amount":
+                reasons.append((why, np.isinf(v) if n_inf else _ingest.no_rows(n)))
+                notes["refunds (negative amounts)"] = (n_neg, lambda v=v: v < 0)
+            elif n_inf or n_neg:
+                reasons.append((why, ~null_v & ((v < 0) | np.isinf(v))))
+            cols[role] = v
         for role in _LABEL_ROLES:
             if role in names:
                 codes, labs, null = _ingest.labels(table.get(names[role], role), role)
@@ -223,7 +224,8 @@ class EventLog:
                 rejected[why] = count
                 rejected_any |= fresh
         used = n - sum(rejected.values())
-        counted = {k: np.count_nonzero(m & ~rejected_any if rejected else m) for k, m in notes.items()}
+        counted = {k: np.count_nonzero(mask() & ~rejected_any) if rejected and count else count
+                   for k, (count, mask) in notes.items()}
         self.report = RowReport(read=n, used=used, rejected=rejected, notes={k: v for k, v in counted.items() if v})
         if strict and rejected:
             first = int(np.flatnonzero(rejected_any)[0])
@@ -241,7 +243,6 @@ class EventLog:
         f = _ingest.factorize_ids(ids, keep)
         self._ids = f.labels
         # contiguous once, here: kernels read every column as a slice, in either layout
-        ts = np.ascontiguousarray(ts, np.int64)
         cols = {k: np.ascontiguousarray(v) for k, v in cols.items()}
         # rows stay in input order until a kernel needs them grouped by customer
         self._rows: tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]] | None = (f.codes, ts, cols)
@@ -249,7 +250,7 @@ class EventLog:
         self._lock = threading.Lock()
         self._cache: OrderedDict[Hashable, Any] = OrderedDict()
         if keep is not None:  # bounds of the used rows only
-            t_lo, t_hi = int(ts.min()), int(ts.max())
+            t_lo, t_hi = _ingest.bounds(ts)
         self.t_min, self.t_max = t_lo, t_hi
 
     # ----------------------------------------------------------------- layout

@@ -1,5 +1,5 @@
 use fidelite_kernels::group::{self, TieKey};
-use fidelite_kernels::ids;
+use fidelite_kernels::{ids, scan};
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
 
@@ -91,4 +91,25 @@ pub fn take<'py>(
             py.run_kernel(|| group::take(v, perm))?.into_pyarray(py).into_any()
         }
     })
+}
+
+/// `(count of sentinel, min, max)` of an int64 column, the bounds over the other values
+/// (None when there are none).
+#[pyfunction]
+pub fn scan_i64(
+    py: Python<'_>,
+    values: PyReadonlyArray1<'_, i64>,
+    sentinel: i64,
+) -> PyResult<(usize, Option<i64>, Option<i64>)> {
+    let values = values.as_slice()?;
+    let s = py.run_kernel(|| Ok(scan::scan_i64(values, sentinel)))?;
+    Ok((s.n_sentinel, s.range.map(|r| r.0), s.range.map(|r| r.1)))
+}
+
+/// `(NaN, infinite, negative)` counts of a float64 column.
+#[pyfunction]
+pub fn scan_f64(py: Python<'_>, values: PyReadonlyArray1<'_, f64>) -> PyResult<(usize, usize, usize)> {
+    let values = values.as_slice()?;
+    let s = py.run_kernel(|| Ok(scan::scan_f64(values)))?;
+    Ok((s.n_nan, s.n_infinite, s.n_negative))
 }

@@ -22,6 +22,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ids::factorize_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(ids::group_by_customer, m)?)?;
     m.add_function(wrap_pyfunction!(ids::take, m)?)?;
+    m.add_function(wrap_pyfunction!(ids::scan_i64, m)?)?;
+    m.add_function(wrap_pyfunction!(ids::scan_f64, m)?)?;
     m.add_function(wrap_pyfunction!(calendar::periods_of, m)?)?;
     m.add_function(wrap_pyfunction!(calendar::period_bounds, m)?)?;
     m.add_function(wrap_pyfunction!(cohort::cohort_matrix, m)?)?;
