@@ -302,6 +302,24 @@ def times_us(col: Any, tz: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     Naive datetimes are UTC; tz-aware ones are converted; dates are local midnight in
     ``tz``; strings are parsed as ISO 8601 (unparseable ones are flagged, not guessed).
     """
+    return instants(col, tz)[:3]
+
+
+def instants(col: Any, tz: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int] | None]:
+    """:func:`times_us` plus the bounds of the values when its checks found them on the
+    way (a contiguous datetime64[us] column without NaT, the common case), else None."""
+    values = _as_numpy(col) if isinstance(col, np.ndarray) else None
+    if values is not None and values.dtype == np.dtype("M8[us]") and values.flags.c_contiguous:
+        from . import _core
+
+        raw = values.view(np.int64)
+        n_nat, lo, hi = _core.scan_i64(raw, NAT)
+        if not n_nat and lo is not None and hi is not None:
+            return raw, no_rows(len(raw)), no_rows(len(raw)), (lo, hi)
+    return (*_times_us(col, tz), None)
+
+
+def _times_us(col: Any, tz: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     pd = loaded("pandas")
     if pd is not None and isinstance(col, (pd.Series, pd.Index)) and col.dtype == object:
         col = col.to_numpy()  # Python objects one by one: Arrow would cut datetimes mixed with dates to dates
@@ -394,6 +412,12 @@ def _parse_strings(series: Any, null: np.ndarray, tz: str) -> tuple[np.ndarray, 
 
 def floats(col: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
     """(float64 values, null mask) of a numeric column."""
+    return float_column(col, name)[:2]
+
+
+def float_column(col: Any, name: str) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """:func:`floats` (contiguous values) plus the counts of infinite and of negative
+    values, from the one pass that looks for NaN."""
     arr = _to_arrow(col, null_as="float64")
     if arr is not None:
         pa = loaded("pyarrow")
@@ -412,8 +436,9 @@ def floats(col: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
                 raise DTypeError(f"the {name} column must be numeric, got dtype {v.dtype}")
         values, null = v.astype(np.float64, copy=False), no_rows(len(v))
     values = np.ascontiguousarray(values)
-    nan = np.isnan(values) if float_counts(values)[0] else no_rows(len(values))
-    return values, nan if all_false(null) else null | nan
+    n_nan, n_infinite, n_negative = float_counts(values)
+    nan = np.isnan(values) if n_nan else no_rows(len(values))
+    return values, nan if all_false(null) else null | nan, n_infinite, n_negative
 
 
 def labels(col: Any, name: str) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:

@@ -181,10 +181,10 @@ class EventLog:
         reasons: list[tuple[str, np.ndarray]] = []
         ids, null_id = _ingest.id_nulls(table.get(customer, "customer"))
         reasons.append((NULL_ID, null_id))
-        ts, null_t, bad_t = _ingest.times_us(table.get(time, "time"), tz)
+        ts, null_t, bad_t, t_bounds = _ingest.instants(table.get(time, "time"), tz)
         ts = np.ascontiguousarray(ts, np.int64)
         reasons += [(NULL_TIME, null_t), (BAD_TIME, bad_t)]
-        t_lo, t_hi = _ingest.bounds(ts)  # nulls read as 0 here; exact bounds below
+        t_lo, t_hi = t_bounds or _ingest.bounds(ts)  # nulls read as 0 here; exact bounds below
         if t_lo < _ingest.MIN_US or t_hi > _ingest.MAX_US:
             reasons.append((TIME_RANGE, ~(null_t | bad_t) & ((ts < _ingest.MIN_US) | (ts > _ingest.MAX_US))))
         # notes on the used rows: (count over all rows, the mask, built only if rows are rejected)
@@ -194,11 +194,11 @@ class EventLog:
         for role, why in (("amount", BAD_AMOUNT), ("duration", BAD_DURATION)):
             if role not in names:
                 continue
-            v, null_v = _ingest.floats(table.get(names[role], role), role)
+            # nulls become 0: neither infinite nor negative, so the counts still hold
+            v, null_v, n_inf, n_neg = _ingest.float_column(table.get(names[role], role), role)
             if not _ingest.all_false(null_v):
                 notes[f"missing {role}s counted as 0"] = (np.count_nonzero(null_v), lambda m=null_v: m)
                 v = np.where(null_v, 0.0, v)
-            _, n_inf, n_neg = _ingest.float_counts(v)
             if role == "amount":
                 reasons.append((why, np.isinf(v) if n_inf else _ingest.no_rows(n)))
                 notes["refunds (negative amounts)"] = (n_neg, lambda v=v: v < 0)

@@ -43,7 +43,8 @@ fn main() {
     let days = Calendar::new("UTC", Period::Day, lo, hi).unwrap();
     let months = Calendar::new("UTC", Period::Month, lo, hi).unwrap();
     let amount: Vec<f64> = (0..ts.len()).map(|i| (i % 97) as f64).collect();
-    let spec = summary::SummarySpec { purchase_mask: None, amount: Some(&amount), product: None, as_of: hi };
+    let spec =
+        summary::SummarySpec { purchase_mask: None, amount: Some(&amount), product: None, ts_range: None, as_of: hi };
     let grouped_amount = group::take(&amount, &l.perm).unwrap();
     let grouped_spec = summary::SummarySpec { amount: Some(&grouped_amount), ..spec };
     for _ in 0..3 {

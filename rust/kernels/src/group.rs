@@ -185,9 +185,9 @@ impl<R: Copy> Runs<R> {
         t_range: (i64, i64),
         ties: Option<TieOrder<R>>,
     ) {
-        let span = t_range.1.wrapping_sub(t_range.0).max(0) as u64;
-        let shift = (u64::BITS - span.leading_zeros()).saturating_sub(TIME_BUCKET_BITS);
-        let bucket = |t: i64| (t.clamp(t_range.0, t_range.1).wrapping_sub(t_range.0) as u64 >> shift) as usize;
+        let (lo, hi) = (t_range.0, t_range.1.max(t_range.0));
+        let shift = (u64::BITS - (hi.wrapping_sub(lo) as u64).leading_zeros()).saturating_sub(TIME_BUCKET_BITS);
+        let bucket = |t: i64| (t.clamp(lo, hi).wrapping_sub(lo) as u64 >> shift) as usize;
         let (bounds, next) = (&mut self.bounds, &mut self.next);
         bounds.clear();
         bounds.resize(n_customers + 1, 0);

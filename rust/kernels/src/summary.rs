@@ -6,6 +6,9 @@
 //! purchases, recency and tenure. Customers run in parallel over fixed chunks, each
 //! writing its own rows, so the result does not depend on the thread count.
 
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering::Relaxed;
+
 use rayon::prelude::*;
 
 use crate::bitmap::Events;
@@ -26,6 +29,10 @@ pub struct SummarySpec<'a> {
     pub amount: Option<&'a [f64]>,
     /// Per event product code (-1 = null) and the number of distinct products.
     pub product: Option<(&'a [i32], usize)>,
+    /// The smallest and largest instant of the events when the caller knows them (as
+    /// fidelite's EventLog does), which saves reading every instant once more. A range
+    /// that misses an instant is caught, and the range computed.
+    pub ts_range: Option<(i64, i64)>,
     /// Events after this instant are ignored.
     pub as_of: i64,
 }
@@ -357,7 +364,7 @@ fn validate(n_events: usize, n_customers: usize, spec: &SummarySpec) -> Result<(
 /// let (indptr, ts) = ([0i64, 3, 3], [0, 2 * d, 40 * d]);
 /// let g = Grouped::new(&indptr, &ts).unwrap();
 /// let cal = Calendar::new("UTC", Period::Month, 0, 40 * d).unwrap();
-/// let spec = SummarySpec { purchase_mask: None, amount: None, product: None, as_of: 50 * d };
+/// let spec = SummarySpec { purchase_mask: None, amount: None, product: None, ts_range: None, as_of: 50 * d };
 /// let s = customer_summary(Events::Grouped(g), 2, &cal, &spec).unwrap();
 /// assert_eq!((s.n_events[0], s.n_periods[0], s.median_gap_days[0]), (3, 2, 20.0));
 /// assert_eq!((s.n_events[1], s.first[1]), (0, NONE));
@@ -397,17 +404,30 @@ pub fn customer_summary(events: Events, n_customers: usize, cal: &Calendar, spec
         Events::Rows { codes, ts } => {
             check_len("ts", Some(ts), codes.len())?;
             let parts = Partitions::new(codes, n_customers, PART_BITS)?;
-            let (lo, hi) = time_range(ts);
+            let (lo, hi) = match spec.ts_range {
+                Some((lo, hi)) if lo <= hi => (lo, hi),
+                _ => time_range(ts),
+            };
             let amount = |row: usize| spec.amount.map_or(0.0, |a| a[row]);
             // one pass deals every row, with all the summary reads of it, into its partition
             if spec.purchase_mask.is_none() && spec.product.is_none() && hi.wrapping_sub(lo) < 1 << PACKED_TIME_BITS {
-                let rows = parts.scatter(|row, local| Packed {
-                    key: (local as u64) << PACKED_TIME_BITS | ts[row].wrapping_sub(lo) as u64,
-                    amount: amount(row),
+                let span = hi.wrapping_sub(lo) as u64;
+                let missed = AtomicBool::new(false);
+                let rows = parts.scatter(|row, local| {
+                    let dt = ts[row].wrapping_sub(lo) as u64;
+                    if dt > span {
+                        missed.store(true, Relaxed);
+                    }
+                    Packed { key: (local as u64) << PACKED_TIME_BITS | dt, amount: amount(row) }
                 });
+                if missed.into_inner() {
+                    let spec = SummarySpec { ts_range: Some(time_range(ts)), ..*spec };
+                    return customer_summary(events, n_customers, cal, &spec);
+                }
                 let event = |r: &Packed| Event { t: r.time() + lo, amount: r.amount, product: -1, purchase: true };
                 from_rows(&parts, &rows, |r| (r.local(), r.time()), (0, hi - lo), event, &mut out, cal, spec);
             } else {
+                // the range only sizes the sort's time buckets here: any range gives the same order
                 let rows = parts.scatter(|row, local| Wide {
                     event: Event {
                         t: ts[row],
@@ -582,6 +602,7 @@ mod tests {
             purchase_mask: Some(&purchase),
             amount: Some(&amount),
             product: Some((&product, 2)),
+            ts_range: None,
             as_of: 50 * D,
         };
         let s = customer_summary(Events::Grouped(g), g.n_customers(), &utc(Period::Month), &spec).unwrap();
@@ -607,7 +628,7 @@ mod tests {
         let indptr = [0i64, 3];
         let ts = [0, 12 * 3600 * 1_000_000, 3 * D];
         let g = Grouped::new(&indptr, &ts).unwrap();
-        let spec = SummarySpec { purchase_mask: None, amount: None, product: None, as_of: 3 * D };
+        let spec = SummarySpec { purchase_mask: None, amount: None, product: None, ts_range: None, as_of: 3 * D };
         let s = customer_summary(Events::Grouped(g), g.n_customers(), &utc(Period::Day), &spec).unwrap();
         assert_eq!((s.n_purchases[0], s.n_periods[0], s.n_products[0]), (3, 2, 0));
         assert!(s.revenue[0].is_nan());
@@ -621,7 +642,7 @@ mod tests {
         let indptr = [0i64, 1];
         let (ts, amount) = ([5 * D], [3.0]);
         let g = Grouped::new(&indptr, &ts).unwrap();
-        let spec = SummarySpec { purchase_mask: None, amount: Some(&amount), product: None, as_of: D };
+        let spec = SummarySpec { purchase_mask: None, amount: Some(&amount), product: None, ts_range: None, as_of: D };
         let s = customer_summary(Events::Grouped(g), g.n_customers(), &utc(Period::Month), &spec).unwrap();
         assert!(s.revenue[0] == 0.0 && s.revenue[0].is_sign_positive());
     }
@@ -633,7 +654,7 @@ mod tests {
         let indptr = [0i64, 2];
         let ts = [t - 2 * D, t];
         let g = Grouped::new(&indptr, &ts).unwrap();
-        let spec = SummarySpec { purchase_mask: None, amount: None, product: None, as_of: t };
+        let spec = SummarySpec { purchase_mask: None, amount: None, product: None, ts_range: None, as_of: t };
         let utc = Calendar::new("UTC", Period::Month, t - 2 * D, t).unwrap();
         let paris = Calendar::new("Europe/Paris", Period::Month, t - 2 * D, t).unwrap();
         assert_eq!(customer_summary(Events::Grouped(g), g.n_customers(), &utc, &spec).unwrap().n_periods, vec![1]);
@@ -657,8 +678,13 @@ mod tests {
         let amount: Vec<f64> = (0..ts.len()).map(|i| (i % 11) as f64 - 2.5).collect();
         let product: Vec<i32> = (0..ts.len()).map(|i| (i % 4) as i32 - 1).collect();
         let g = Grouped::new(&indptr, &ts).unwrap();
-        let spec =
-            SummarySpec { purchase_mask: None, amount: Some(&amount), product: Some((&product, 3)), as_of: 200 * D };
+        let spec = SummarySpec {
+            purchase_mask: None,
+            amount: Some(&amount),
+            product: Some((&product, 3)),
+            ts_range: None,
+            as_of: 200 * D,
+        };
         let cal = utc(Period::Week(0));
         let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
         let a = one.install(|| customer_summary(Events::Grouped(g), g.n_customers(), &cal, &spec).unwrap());
@@ -713,19 +739,26 @@ mod tests {
                 purchase_mask: with_mask.then_some(mask.as_slice()),
                 amount: with_amount.then_some(amount.as_slice()),
                 product: with_product.then_some((product.as_slice(), 4)),
+                ts_range: None,
                 as_of,
             };
             let r_spec = SummarySpec {
                 purchase_mask: with_mask.then_some(r_mask.as_slice()),
                 amount: with_amount.then_some(r_amount.as_slice()),
                 product: with_product.then_some((r_product.as_slice(), 4)),
+                ts_range: None,
                 as_of,
             };
             let cal = Calendar::new("Europe/Paris", Period::Week(6), 0, 60 * D).unwrap();
             let (g, r_ts) = if long { (f_g, &f_r_ts) } else { (g, &r_ts) };
             let want = customer_summary(Events::Grouped(g), n, &cal, &spec).unwrap();
-            let got = customer_summary(Events::Rows { codes: &codes, ts: r_ts }, n, &cal, &r_spec).unwrap();
-            assert_eq!(format!("{got:?}"), format!("{want:?}")); // NaN-aware, bit for bit
+            let (lo, hi) = time_range(r_ts);
+            // with the range given, exact or missing instants (caught, then computed)
+            for ts_range in [None, Some((lo, hi)), Some((lo + 1, hi)), Some((lo, hi - 1)), Some((hi, lo))] {
+                let r_spec = SummarySpec { ts_range, ..r_spec };
+                let got = customer_summary(Events::Rows { codes: &codes, ts: r_ts }, n, &cal, &r_spec).unwrap();
+                assert_eq!(format!("{got:?}"), format!("{want:?}")); // NaN-aware, bit for bit
+            }
         }
     }
 
@@ -736,13 +769,14 @@ mod tests {
         let g = Grouped::new(&indptr, &ts).unwrap();
         let cal = utc(Period::Month);
         let short = [1.0];
-        let spec = SummarySpec { purchase_mask: None, amount: Some(&short), product: None, as_of: D };
+        let spec = SummarySpec { purchase_mask: None, amount: Some(&short), product: None, ts_range: None, as_of: D };
         assert!(matches!(
             customer_summary(Events::Grouped(g), g.n_customers(), &cal, &spec),
             Err(KernelError::LengthMismatch(_))
         ));
         let codes = [0i32, 5];
-        let spec = SummarySpec { purchase_mask: None, amount: None, product: Some((&codes, 2)), as_of: D };
+        let spec =
+            SummarySpec { purchase_mask: None, amount: None, product: Some((&codes, 2)), ts_range: None, as_of: D };
         assert!(matches!(
             customer_summary(Events::Grouped(g), g.n_customers(), &cal, &spec),
             Err(KernelError::OutOfRange(_))

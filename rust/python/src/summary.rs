@@ -37,6 +37,7 @@ pub fn customer_summary<'py>(
         purchase_mask: opt_slice(&purchase_mask)?,
         amount: opt_slice(&amount)?,
         product: opt_slice(&product)?.map(|p| (p, n_products)),
+        ts_range: Some(t_range),
         as_of,
     };
     let (ts, codes, indptr) = (ts.as_slice()?, opt_slice(&codes)?, opt_slice(&indptr)?);
