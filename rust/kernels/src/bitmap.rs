@@ -119,7 +119,7 @@ pub fn active_bitmaps(
             let mut partial: Vec<Vec<u64>> = (0..ts.len().div_ceil(chunk))
                 .into_par_iter()
                 .map(|k| {
-                    let mut bits = vec![0u64; n_customers * words];
+                    let mut bits = crate::mem::zeros(n_customers * words);
                     // rows in blocks: first every (word, bit) of the block, then the ORs, so
                     // that the random accesses of a block are in flight together
                     let mut pending: Vec<(usize, u64)> = Vec::with_capacity(BLOCK);
@@ -143,7 +143,7 @@ pub fn active_bitmaps(
                     bits
                 })
                 .collect();
-            let mut out = partial.pop().unwrap_or_else(|| vec![0u64; n_customers * words]);
+            let mut out = partial.pop().unwrap_or_else(|| crate::mem::zeros(n_customers * words));
             out.par_chunks_mut(1 << 14).enumerate().for_each(|(k, dst)| {
                 for other in &partial {
                     for (d, s) in dst.iter_mut().zip(&other[k * (1 << 14)..]) {
@@ -160,7 +160,7 @@ pub fn active_bitmaps(
                     g.n_customers()
                 )));
             }
-            let mut out = vec![0u64; n_customers * words];
+            let mut out = crate::mem::zeros(n_customers * words);
             out.par_chunks_mut(CHUNK * words).enumerate().for_each(|(k, dst)| {
                 for (local, c) in (k * CHUNK..((k + 1) * CHUNK).min(n_customers)).enumerate() {
                     if words <= LOCAL_WORDS {

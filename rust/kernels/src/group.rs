@@ -105,7 +105,7 @@ impl<'a> Partitions<'a> {
         F: Fn(usize, usize) -> T + Sync,
     {
         let n = self.codes.len();
-        let mut out: Vec<T> = Vec::with_capacity(n);
+        let mut out: Vec<T> = crate::mem::with_capacity(n);
         let mut slots: Vec<Vec<&mut [MaybeUninit<T>]>> =
             (0..self.counts.len()).map(|_| Vec::with_capacity(self.len())).collect();
         let mut rest = &mut out.spare_capacity_mut()[..n];
@@ -331,7 +331,7 @@ pub fn group_by_customer(codes: &[u32], ts: &[i64], n_customers: usize, ties: &[
     let mut out_ts = parts.scatter(|row, _| ts[row]);
     let mut perm = parts.scatter(|row, _| row as u32);
     let local = parts.scatter(|_, local| local as u16);
-    let mut indptr = vec![0i64; n_customers + 1];
+    let mut indptr = crate::mem::zeros(n_customers + 1);
     indptr[n_customers] = ts.len() as i64;
     let pieces: Vec<_> = indptr[..n_customers]
         .chunks_mut(1 << PART_BITS)
@@ -379,7 +379,7 @@ struct Row {
 /// assert_eq!(fidelite_kernels::group::take(&[1.5, 2.5, 3.5], &[2, 0]).unwrap(), vec![3.5, 1.5]);
 /// ```
 pub fn take<T: Copy + Default + Send + Sync>(values: &[T], perm: &[u32]) -> Result<Vec<T>> {
-    let mut out = vec![T::default(); perm.len()];
+    let mut out = crate::mem::zeros(perm.len());
     let bad = out
         .par_chunks_mut(1 << 16)
         .zip(perm.par_chunks(1 << 16))

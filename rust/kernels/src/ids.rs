@@ -82,7 +82,7 @@ fn factorize_dense(ids: &[i64], lo: i64, span: usize) -> Factorized<i64> {
             rest &= rest - 1;
         }
     }
-    let mut codes = vec![0u32; ids.len()];
+    let mut codes = crate::mem::zeros(ids.len());
     codes.par_chunks_mut(1 << 16).zip(ids.par_chunks(1 << 16)).for_each(|(out, inp)| {
         for (o, &x) in out.iter_mut().zip(inp) {
             let i = (x - lo) as usize;
@@ -108,7 +108,7 @@ fn factorize_hashed(ids: &[i64]) -> Factorized<i64> {
     let mut keys = vec![0i64; cap];
     let mut slots = vec![EMPTY; cap];
     let mut uniques: Vec<i64> = Vec::new();
-    let mut codes = vec![0u32; ids.len()];
+    let mut codes = crate::mem::zeros(ids.len());
     for (i, &x) in ids.iter().enumerate() {
         if uniques.len() * 2 >= cap {
             cap *= 2;
@@ -197,7 +197,7 @@ pub fn factorize_bytes(offsets: &[i64], data: &[u8]) -> Result<Factorized<u32>> 
     let row = |i: usize| &data[offsets[i] as usize..offsets[i + 1] as usize];
     let mut map: HashMap<&[u8], u32, BuildHasherDefault<FxHasher>> = HashMap::default();
     let mut first_rows: Vec<u32> = Vec::new();
-    let mut codes = vec![0u32; n];
+    let mut codes = crate::mem::zeros(n);
     for (i, code) in codes.iter_mut().enumerate() {
         let next = first_rows.len() as u32;
         *code = *map.entry(row(i)).or_insert_with(|| {

@@ -120,18 +120,18 @@ impl Summary {
     /// the kernel, so no fill pass is needed.
     fn zeroed(n: usize) -> Self {
         Summary {
-            first: vec![0; n],
-            last: vec![0; n],
-            n_events: vec![0; n],
-            n_purchases: vec![0; n],
-            n_periods: vec![0; n],
-            revenue: vec![0.0; n],
-            n_products: vec![0; n],
-            first_purchase: vec![0; n],
-            last_purchase: vec![0; n],
-            median_gap_days: vec![0.0; n],
-            recency_days: vec![0.0; n],
-            tenure_days: vec![0.0; n],
+            first: crate::mem::zeros(n),
+            last: crate::mem::zeros(n),
+            n_events: crate::mem::zeros(n),
+            n_purchases: crate::mem::zeros(n),
+            n_periods: crate::mem::zeros(n),
+            revenue: crate::mem::zeros(n),
+            n_products: crate::mem::zeros(n),
+            first_purchase: crate::mem::zeros(n),
+            last_purchase: crate::mem::zeros(n),
+            median_gap_days: crate::mem::zeros(n),
+            recency_days: crate::mem::zeros(n),
+            tenure_days: crate::mem::zeros(n),
         }
     }
 
