@@ -170,8 +170,9 @@ const TIME_BUCKET_BITS: u32 = 12;
 impl<R: Copy> Runs<R> {
     /// Sorts the rows of a partition of `n_customers` customers by customer, then time:
     /// `key(row)` gives its customer within the partition and its time, any monotone
-    /// stand-in for the instant within `t_range`. Rows at the same time are ordered by
-    /// `ties`, and keep their order where it finds them equal.
+    /// stand-in for the instant. Rows at the same time are ordered by `ties`, and keep
+    /// their order where it finds them equal. `t_range` (the times' bounds, read from the
+    /// rows when None) only sizes the time buckets: any range gives the same order.
     ///
     /// Two stable counting passes, least significant key first: by coarse time (buckets
     /// of `t_range`), then by customer. Each customer's run comes out sorted but for
@@ -182,10 +183,14 @@ impl<R: Copy> Runs<R> {
         rows: &[R],
         key: impl Fn(&R) -> (usize, i64),
         n_customers: usize,
-        t_range: (i64, i64),
+        t_range: Option<(i64, i64)>,
         ties: Option<TieOrder<R>>,
     ) {
-        let (lo, hi) = (t_range.0, t_range.1.max(t_range.0));
+        // the partition's own range (read in cache) unless the caller knows one
+        let (lo, hi) = t_range.unwrap_or_else(|| {
+            rows.iter().fold((i64::MAX, i64::MIN), |(lo, hi), r| (lo.min(key(r).1), hi.max(key(r).1)))
+        });
+        let hi = hi.max(lo);
         let shift = (u64::BITS - (hi.wrapping_sub(lo) as u64).leading_zeros()).saturating_sub(TIME_BUCKET_BITS);
         let bucket = |t: i64| (t.clamp(lo, hi).wrapping_sub(lo) as u64 >> shift) as usize;
         let (bounds, next) = (&mut self.bounds, &mut self.next);
@@ -327,7 +332,6 @@ pub fn group_by_customer(codes: &[u32], ts: &[i64], n_customers: usize, ties: &[
     let order = |a: &Row, b: &Row| compare_rows(ties, a.row as usize, b.row as usize);
     let order: Option<TieOrder<Row>> = if ties.is_empty() { None } else { Some(&order) };
     let parts = Partitions::new(codes, n_customers, PART_BITS)?;
-    let t_range = time_range(ts);
     let mut out_ts = parts.scatter(|row, _| ts[row]);
     let mut perm = parts.scatter(|row, _| row as u32);
     let local = parts.scatter(|_, local| local as u16);
@@ -351,7 +355,7 @@ pub fn group_by_customer(codes: &[u32], ts: &[i64], n_customers: usize, ties: &[
                 row,
                 local,
             }));
-            runs.sort(part, |r| (r.local as usize, r.t), ptr.len(), t_range, order);
+            runs.sort(part, |r| (r.local as usize, r.t), ptr.len(), None, order);
             for (slot, &b) in ptr.iter_mut().zip(&runs.bounds) {
                 *slot = (rows.start + b) as i64;
             }

@@ -504,7 +504,7 @@ fn from_rows<R: Copy + Send + Sync>(
     let workers = PerThread::new(|| (Scratch::new(n_labels), Runs::default(), Local::default()));
     out.chunks(1 << PART_BITS).into_par_iter().enumerate().for_each(|(p, (c0, mut out))| {
         workers.with(|(scratch, runs, cols)| {
-            runs.sort(&rows[parts.rows(p)], &key, out.first.len(), t_range, Some(&by_amount));
+            runs.sort(&rows[parts.rows(p)], &key, out.first.len(), Some(t_range), Some(&by_amount));
             cols.fill(&runs.sorted, &event, spec);
             let view = cols.view();
             for j in 0..out.first.len() {
@@ -723,8 +723,10 @@ mod tests {
         let far = 200 * 366 * D;
         assert!(far >= 1 << PACKED_TIME_BITS);
         let (mut f_ts, mut f_r_ts) = (ts.clone(), r_ts.clone());
-        f_ts[indptr[n - 1] as usize..].iter_mut().for_each(|t| *t += far);
-        f_r_ts.iter_mut().zip(&at).filter(|(_, &i)| i >= indptr[n - 1] as usize).for_each(|(t, _)| *t += far);
+        let shifted = indptr[n - 2] as usize; // the events of the last two customers
+        assert!(shifted < ts.len());
+        f_ts[shifted..].iter_mut().for_each(|t| *t += far);
+        f_r_ts.iter_mut().zip(&at).filter(|(_, &i)| i >= shifted).for_each(|(t, _)| *t += far);
         let f_g = Grouped::new(&indptr, &f_ts).unwrap();
         let cases = [
             (60 * D, false, false, true, false),
