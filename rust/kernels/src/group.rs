@@ -174,10 +174,11 @@ impl<R: Copy> Runs<R> {
     /// their order where it finds them equal. `t_range` (the times' bounds, read from the
     /// rows when None) only sizes the time buckets: any range gives the same order.
     ///
-    /// Two stable counting passes, least significant key first: by coarse time (buckets
-    /// of `t_range`), then by customer. Each customer's run comes out sorted but for
-    /// events sharing a bucket, which a tight check finds rare; an insertion sort mends
-    /// the rest. (A comparison sort of every run cost more than both passes together.)
+    /// Two stable counting passes, least significant key first: by coarse time (4096
+    /// buckets of `t_range`), then by customer. Each customer's run comes out sorted but
+    /// for events sharing a bucket (a session's events often do), which an insertion sort
+    /// mends by moving only those. (A comparison sort of every run cost more than both
+    /// passes together.)
     pub fn sort(
         &mut self,
         rows: &[R],
