@@ -385,3 +385,23 @@ def test_strided_optional_columns_reach_every_kernel_path():
     fresh = fidelite.customer_summary(fidelite.EventLog(data))
     grouped = fidelite.customer_summary(fidelite.EventLog(data).prepare())
     assert fresh["revenue"].tolist() == grouped["revenue"].tolist() == [3.0, 7.0]
+
+
+def test_columns_carried_through_the_grouping_equal_the_columns_reordered_after():
+    rng = np.random.default_rng(5)
+    n = 40_000
+    data = {"customer_id": rng.integers(0, 9_000, n), "timestamp": rng.integers(0, 10**9, n).astype("M8[s]"),
+            "amount": rng.normal(20, 30, n).round(2), "duration": rng.exponential(3, n),
+            "event": rng.choice(["visit", "purchase"], n)}
+    data["timestamp"][::7] = data["timestamp"][0]  # same-instant rows: ordered by amount, then event
+    carried = EventLog(data)
+    amount = carried._grouped_column("amount")  # groups now, carrying the amount
+    after = EventLog(data)
+    after._grouped()  # groups without carrying: every column reordered on first use
+    assert np.array_equal(amount, after._cols["amount"])
+    for role in ("duration", "event"):  # not carried: reordered on first use, as before
+        assert np.array_equal(carried._cols[role], after._cols[role])
+    assert np.array_equal(carried._ts, after._ts) and np.array_equal(carried._indptr, after._indptr)
+    prepared = EventLog(data).prepare()  # carries every float column
+    for role in ("amount", "duration", "event"):
+        assert np.array_equal(prepared._cols[role], after._cols[role])

@@ -22,7 +22,8 @@ def group_by_customer(
     n_customers: int,
     *,
     ties: list[npt.NDArray[np.float64] | npt.NDArray[np.int32]] = ...,
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint32], npt.NDArray[np.int64]]: ...
+    carry: list[npt.NDArray[np.float64]] = ...,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint32], npt.NDArray[np.int64], list[npt.NDArray[np.float64]]]: ...
 def take(
     values: npt.NDArray[np.float64] | npt.NDArray[np.int32] | npt.NDArray[np.int64], perm: npt.NDArray[np.uint32]
 ) -> npt.NDArray[Any]: ...

@@ -82,10 +82,11 @@ def period_kpis(
     log, tz, as_of_us = _prepare(data, tz, as_of, columns)
     cal = Calendar.make(period, tz, week_start)
     window_us = 0 if activity_window is None else duration_us(activity_window, "activity_window")
+    amount = log._grouped_column("amount") if log.has("amount") else None  # before the layout: carried
     out = _core.period_kpis(
         log._indptr, log._ts, t_range=(log.t_min, log.t_max), as_of=as_of_us, window_us=window_us,
         active_mask=log.event_mask(active_event), purchase_mask=purchase_mask(log, purchase_event),
-        amount=log._cols.get("amount"), **cal.kw(),
+        amount=amount, **cal.kw(),
     )
     n = len(out["active_end"])
     days, _ = cal.axis(out["first_period"], n)

@@ -83,11 +83,13 @@ class GroupedColumns(Mapping[str, np.ndarray]):
     query that reads only the times never pays for reordering the amounts or the labels.
     The input-order columns and the permutation are released once every column is done."""
 
-    def __init__(self, rows: dict[str, np.ndarray], perm: np.ndarray) -> None:
+    def __init__(self, rows: dict[str, np.ndarray], perm: np.ndarray, done: dict[str, np.ndarray]) -> None:
         self._names = tuple(rows)
-        self._rows: dict[str, np.ndarray] | None = dict(rows)
-        self._perm: np.ndarray | None = perm
-        self._done: dict[str, np.ndarray] = {}
+        self._rows: dict[str, np.ndarray] | None = {k: v for k, v in rows.items() if k not in done}
+        self._perm: np.ndarray | None = perm if self._rows else None
+        if not self._rows:
+            self._rows = None
+        self._done = dict(done)
         self._lock = threading.Lock()
 
     def __getitem__(self, name: str) -> np.ndarray:
@@ -254,18 +256,27 @@ class EventLog:
         self.t_min, self.t_max = t_lo, t_hi
 
     # ----------------------------------------------------------------- layout
-    def _grouped(self) -> tuple[np.ndarray, np.ndarray, Mapping[str, np.ndarray]]:
+    def _grouped(self, carry: Sequence[str] = ()) -> tuple[np.ndarray, np.ndarray, Mapping[str, np.ndarray]]:
         """(indptr, ts, columns) grouped by customer, time-sorted; built once, on first use
-        (each optional column on its own first use, see :class:`GroupedColumns`)."""
+        (each optional column on its own first use, see :class:`GroupedColumns`). The float
+        columns named in ``carry`` (amount, duration) are reordered by the grouping itself,
+        in cache, when it runs now: a query that will read them asks for them here."""
         with self._lock:
             if self._layout is None:
                 assert self._rows is not None
                 codes, ts, cols = self._rows
                 ties = [cols[k] for k in TIE_ORDER if k in cols]
-                indptr, perm, gts = _core.group_by_customer(codes, ts, len(self._ids), ties=ties)
-                self._layout = (indptr, gts, GroupedColumns(cols, perm))
+                names = [k for k in dict.fromkeys(carry) if k in cols and cols[k].dtype == np.float64]
+                indptr, perm, gts, carried = _core.group_by_customer(
+                    codes, ts, len(self._ids), ties=ties, carry=[cols[k] for k in names])
+                self._layout = (indptr, gts, GroupedColumns(cols, perm, dict(zip(names, carried))))
                 self._rows = None
             return self._layout
+
+    def _grouped_column(self, role: str) -> np.ndarray:
+        """The optional column ``role`` in grouped order (``KeyError`` if absent), grouping
+        the log now if needed, with the column carried through the grouping."""
+        return self._grouped(carry=(role,))[2][role]
 
     def _cached(self, key: Hashable, build: Callable[[], Any]) -> Any:
         """A query-independent derived structure (e.g. the activity bitmaps of one
@@ -290,7 +301,8 @@ class EventLog:
     def prepare(self) -> EventLog:
         """Build the grouped layout now, every optional column included (queries build what
         they need on demand otherwise): for a log that will be queried many times. Returns self."""
-        cols = self._grouped()[2]
+        rows = self._rows
+        cols = self._grouped(carry=tuple(rows[2]) if rows is not None else ())[2]
         for name in cols:
             cols[name]
         return self

@@ -60,7 +60,7 @@ def amounts(log: EventLog, metric: str) -> np.ndarray:
     """The amount column, or a ParameterError saying the metric needs one."""
     if not log.has("amount"):
         raise ParameterError(f"{metric} needs an amount column (revenue per event): pass amount=<column name>")
-    return log._cols["amount"]
+    return log._grouped_column("amount")
 
 
 def as_of_us(log: EventLog, as_of: Any, tz: str) -> int:

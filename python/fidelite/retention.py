@@ -443,10 +443,11 @@ def retention(
         return_bits = start_bits if return_event == start_event else _bitmaps.active(log, cal, as_of_us, return_event)[2]
         out = _core.cohort_matrix_bitmaps(start_bits, return_bits, p_lo=p_lo, n_periods=n_periods, **common_kw)
     else:
+        amount = _amount(log, measure)  # before the layout, which then carries it
         out = _core.cohort_matrix(
             log._indptr if indptr is None else indptr, log._ts, window_us=ROLLING_US[period] if window == "rolling" else 0, offset0=offset0,
             measure=measure, start_mask=log.event_mask(start_event), return_mask=log.event_mask(return_event),
-            amount=_amount(log, measure, log.n_events), signup=signup_us, **common_kw,
+            amount=amount, signup=signup_us, **common_kw,
         )
     grid = out["counts"] if measure == "customers" else out["values"]
     n_cohorts, n_buckets = out["complete"].shape
@@ -487,12 +488,12 @@ def _bitmap_path(window: str, measure: str, offset0: str, cohort: str, log: Even
     return _bitmaps.affordable(log, cal, as_of_us)
 
 
-def _amount(log: EventLog, measure: str, n: int) -> np.ndarray | None:
+def _amount(log: EventLog, measure: str) -> np.ndarray | None:
     if measure == "customers":
         return None
     if not log.has("amount"):
         raise ParameterError(f"measure={measure!r} needs an amount column: pass amount=<column name>")
-    return log._cols["amount"]
+    return log._grouped_column("amount")
 
 
 def _signup_instants(log: EventLog, table: Any, customer_col: str, column: str,

@@ -52,7 +52,7 @@ def primitives(cols: dict[str, np.ndarray], repeat: int, amount: np.ndarray | No
                lambda: _ingest.times_us(cols["timestamp"], "UTC"))[0]
     codes, uniques = timed("_core.factorize_i64 (ids -> dense codes, ascending)", lambda: _core.factorize_i64(ids))
     ts64 = np.ascontiguousarray(ts, np.int64)
-    indptr, perm, _ = timed("_core.group_by_customer (CSR layout: indptr, perm, grouped ts)",
+    indptr, perm, _, _ = timed("_core.group_by_customer (CSR layout: indptr, perm, grouped ts)",
                             lambda: _core.group_by_customer(codes, ts64, len(uniques)))
     if amount is not None:
         timed("_core.take: one float64 column into grouped order (amount[perm])", lambda: _core.take(amount, perm))

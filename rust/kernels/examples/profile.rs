@@ -5,6 +5,69 @@ use fidelite_kernels::{bitmap, group, ids, lifecycle, summary, window, Grouped, 
 use std::time::Instant;
 
 fn main() {
+    if std::env::var_os("DEMO").is_some() {
+        let read = |name: &str| std::fs::read(format!("/tmp/probe/{name}.bin")).unwrap();
+        let codes: Vec<u32> = read("codes").chunks(4).map(|b| u32::from_le_bytes(b.try_into().unwrap())).collect();
+        let ts: Vec<i64> = read("ts").chunks(8).map(|b| i64::from_le_bytes(b.try_into().unwrap())).collect();
+        let amount: Vec<f64> = read("amount").chunks(8).map(|b| f64::from_le_bytes(b.try_into().unwrap())).collect();
+        let n = *codes.iter().max().unwrap() as usize + 1;
+        let (lo, hi) = (*ts.iter().min().unwrap(), *ts.iter().max().unwrap());
+        let months = Calendar::new("UTC", Period::Month, lo, hi).unwrap();
+        let spec = summary::SummarySpec {
+            purchase_mask: None,
+            amount: Some(&amount),
+            product: None,
+            ts_range: None,
+            as_of: hi,
+        };
+        let cpu = || {
+            let s = std::fs::read_to_string("/proc/self/stat").unwrap();
+            let f: Vec<&str> = s.rsplit(')').next().unwrap().split_whitespace().collect();
+            (f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()) * 10
+        };
+        let mut best = std::time::Duration::MAX;
+        let mut bestg = std::time::Duration::MAX;
+        let (mut cs, mut cg) = (0, 0);
+        for _ in 0..10 {
+            let (t, c) = (Instant::now(), cpu());
+            let _ =
+                summary::customer_summary(bitmap::Events::Rows { codes: &codes, ts: &ts }, n, &months, &spec).unwrap();
+            best = best.min(t.elapsed());
+            cs += cpu() - c;
+            let (t, c) = (Instant::now(), cpu());
+            let _ = group::group_by_customer(&codes, &ts, n, &[]).unwrap();
+            bestg = bestg.min(t.elapsed());
+            cg += cpu() - c;
+        }
+        let l = group::group_by_customer(&codes, &ts, n, &[]).unwrap();
+        let mut bt = std::time::Duration::MAX;
+        let mut ct = 0;
+        for _ in 0..10 {
+            let (t, c) = (Instant::now(), cpu());
+            let _ = group::take(&amount, &l.perm).unwrap();
+            bt = bt.min(t.elapsed());
+            ct += cpu() - c;
+        }
+        println!("take {bt:?} (cpu {} ms)", ct / 10);
+        println!("demo: best summary rows {best:?} (cpu {} ms) group {bestg:?} (cpu {} ms)", cs / 10, cg / 10);
+        return;
+    }
+    if std::env::var_os("FACT").is_some() {
+        let ids: Vec<i64> = std::fs::read("/tmp/probe/ids.bin")
+            .unwrap()
+            .chunks(8)
+            .map(|b| i64::from_le_bytes(b.try_into().unwrap()))
+            .collect();
+        let mut best = std::time::Duration::MAX;
+        for _ in 0..15 {
+            let t = Instant::now();
+            let f = ids::factorize_i64(&ids).unwrap();
+            best = best.min(t.elapsed());
+            drop(f);
+        }
+        println!("factorize demo ids best {best:?}");
+        return;
+    }
     let n: usize = std::env::args().nth(1).map_or(1_000_000, |s| s.parse().unwrap());
     let mut state = 42u64;
     let mut next = || {

@@ -320,6 +320,25 @@ fn order_ties<R>(run: &mut [R], time: impl Fn(&R) -> i64, ties: TieOrder<R>) {
 /// assert_eq!(l.perm, vec![1, 0]);
 /// ```
 pub fn group_by_customer(codes: &[u32], ts: &[i64], n_customers: usize, ties: &[TieKey]) -> Result<Layout> {
+    group_carrying(codes, ts, n_customers, ties, &[]).map(|(layout, _)| layout)
+}
+
+/// [`group_by_customer`], plus float columns put in the grouped order on the way: each is
+/// dealt into the partitions along with the rows and reordered within its partition, in
+/// cache, where [`take`] would gather it from all over the input afterwards.
+///
+/// ```
+/// let (l, carried) = fidelite_kernels::group::group_carrying(&[1, 0, 1], &[5, 7, 2], 2, &[], &[&[0.5, 1.5, 2.5]]).unwrap();
+/// assert_eq!(l.perm, vec![1, 2, 0]);
+/// assert_eq!(carried, vec![vec![1.5, 2.5, 0.5]]);
+/// ```
+pub fn group_carrying(
+    codes: &[u32],
+    ts: &[i64],
+    n_customers: usize,
+    ties: &[TieKey],
+    carry: &[&[f64]],
+) -> Result<(Layout, Vec<Vec<f64>>)> {
     if codes.len() != ts.len() {
         return Err(KernelError::LengthMismatch(format!("{} customer codes but {} timestamps", codes.len(), ts.len())));
     }
@@ -330,50 +349,79 @@ pub fn group_by_customer(codes: &[u32], ts: &[i64], n_customers: usize, ties: &[
             ts.len()
         )));
     }
-    let order = |a: &Row, b: &Row| compare_rows(ties, a.row as usize, b.row as usize);
-    let order: Option<TieOrder<Row>> = if ties.is_empty() { None } else { Some(&order) };
+    if let Some(c) = carry.iter().find(|c| c.len() != ts.len()) {
+        return Err(KernelError::LengthMismatch(format!(
+            "a carried column has {} values but there are {} rows",
+            c.len(),
+            ts.len()
+        )));
+    }
     let parts = Partitions::new(codes, n_customers, PART_BITS)?;
     let mut out_ts = parts.scatter(|row, _| ts[row]);
     let mut perm = parts.scatter(|row, _| row as u32);
     let local = parts.scatter(|_, local| local as u16);
+    // carried columns are dealt like the times, then reordered in place, partition by partition
+    let mut carried: Vec<Vec<f64>> = carry.iter().map(|c| parts.scatter(|row, _| c[row])).collect();
+    let mut carried_parts: Vec<Vec<&mut [f64]>> = (0..parts.len()).map(|_| Vec::new()).collect();
+    for column in carried.iter_mut() {
+        for (p, piece) in parts.split(column).into_iter().enumerate() {
+            carried_parts[p].push(piece);
+        }
+    }
     let mut indptr = crate::mem::zeros(n_customers + 1);
     indptr[n_customers] = ts.len() as i64;
     let pieces: Vec<_> = indptr[..n_customers]
         .chunks_mut(1 << PART_BITS)
         .zip(parts.split(&mut out_ts))
         .zip(parts.split(&mut perm))
+        .zip(carried_parts)
         .enumerate()
         .collect();
     // sorted in place: each worker's scratch is reused across its partitions
-    let workers = PerThread::new(|| (Runs::default(), Vec::new()));
-    pieces.into_par_iter().for_each(|(p, ((ptr, ts_p), perm_p))| {
-        workers.with(|(runs, part)| {
-            let rows = parts.rows(p);
+    let workers = PerThread::new(|| (Runs::default(), Vec::new(), Vec::new(), Vec::new()));
+    pieces.into_par_iter().for_each(|(p, (((ptr, ts_p), perm_p), mut carried_p))| {
+        workers.with(|(runs, part, rows_p, values)| {
+            let range = parts.rows(p);
+            // a row is its place among the partition's dealt rows: its input row, carried
+            // values (and tie-break values) are read back through it
+            rows_p.clear();
+            rows_p.extend_from_slice(perm_p);
             part.clear();
-            let local = &local[rows.clone()];
-            part.extend(local.iter().zip(ts_p.iter()).zip(perm_p.iter()).map(|((&local, &t), &row)| Row {
+            let local = &local[range.clone()];
+            part.extend(local.iter().zip(ts_p.iter()).enumerate().map(|(at, (&local, &t))| Row {
                 t,
-                row,
+                at: at as u32,
                 local,
             }));
+            let input = |r: &Row| rows_p[r.at as usize] as usize;
+            let order = |a: &Row, b: &Row| compare_rows(ties, input(a), input(b));
+            let order: Option<TieOrder<Row>> = if ties.is_empty() { None } else { Some(&order) };
             runs.sort(part, |r| (r.local as usize, r.t), ptr.len(), None, order);
             for (slot, &b) in ptr.iter_mut().zip(&runs.bounds) {
-                *slot = (rows.start + b) as i64;
+                *slot = (range.start + b) as i64;
             }
             for ((t_out, r_out), r) in ts_p.iter_mut().zip(perm_p.iter_mut()).zip(&runs.sorted) {
                 *t_out = r.t;
-                *r_out = r.row;
+                *r_out = rows_p[r.at as usize];
+            }
+            for column in carried_p.iter_mut() {
+                values.clear();
+                values.extend_from_slice(column);
+                for (v, r) in column.iter_mut().zip(&runs.sorted) {
+                    *v = values[r.at as usize];
+                }
             }
         })
     });
-    Ok(Layout { indptr, perm, ts: out_ts })
+    Ok((Layout { indptr, perm, ts: out_ts }, carried))
 }
 
 /// A row of [`group_by_customer`] while its partition is sorted.
 #[derive(Clone, Copy)]
 struct Row {
     t: i64,
-    row: u32,
+    /// Position among the partition's dealt rows.
+    at: u32,
     local: u16,
 }
 
@@ -476,7 +524,12 @@ mod tests {
             if let Some(far) = far {
                 (ts[0], ts[1]) = (-far, far);
             }
-            let l = group_by_customer(&codes, &ts, n, &[]).unwrap();
+            let values: Vec<f64> = (0..ts.len()).map(|i| i as f64 * 0.5 - 7.0).collect();
+            let (l, carried) =
+                group_carrying(&codes, &ts, n, &[], &[&values, &ts.iter().map(|&t| t as f64).collect::<Vec<_>>()])
+                    .unwrap();
+            assert_eq!(carried[0], take(&values, &l.perm).unwrap());
+            assert_eq!(carried[1], l.ts.iter().map(|&t| t as f64).collect::<Vec<_>>());
             let mut want: Vec<(u32, i64, u32)> = (0..codes.len()).map(|i| (codes[i], ts[i], i as u32)).collect();
             want.sort();
             assert_eq!(l.perm, want.iter().map(|w| w.2).collect::<Vec<_>>());
@@ -510,6 +563,8 @@ mod tests {
         let keys = [TieKey::Float(&amount), TieKey::Code(&label)];
         let l = group_by_customer(&codes, &ts, 2, &keys).unwrap();
         assert_eq!(l.perm, vec![3, 1, 4, 0, 2]);
+        let (_, carried) = group_carrying(&codes, &ts, 2, &keys, &[&amount]).unwrap();
+        assert_eq!(carried[0], vec![8.0, 1.0, 2.0, 2.0, 0.0]);
         // any permutation of the rows gives the same sequence of rows
         let p = [4usize, 2, 0, 3, 1];
         let pick = |v: &[f64]| p.iter().map(|&i| v[i]).collect::<Vec<_>>();
@@ -525,6 +580,7 @@ mod tests {
         assert!(group_by_customer(&[3], &[0], 2, &[]).is_err());
         assert!(group_by_customer(&[0, 0], &[0], 2, &[]).is_err());
         assert!(group_by_customer(&[0, 0], &[0, 0], 2, &[TieKey::Code(&[1])]).is_err());
+        assert!(group_carrying(&[0, 0], &[0, 0], 2, &[], &[&[1.0]]).is_err());
         let e = take(&[1.0, 2.0], &[1, 0, 2]).unwrap_err();
         assert!(e.to_string().contains("row 2 of a column of 2 rows"), "{e}");
         let long: Vec<u32> = (0..200_000).rev().collect(); // several parallel chunks, prefetching past their ends

@@ -30,18 +30,20 @@ pub fn factorize_bytes<'py>(
     Ok((f.codes.into_pyarray(py), f.uniques.into_pyarray(py)))
 }
 
-/// Groups rows by customer code, time-sorted within a customer: `(indptr, perm, ts)`.
-/// Rows at the same instant are ordered by the `ties` columns in turn (float64 or int32
-/// label codes, in input order), then by input order.
+/// Groups rows by customer code, time-sorted within a customer: `(indptr, perm, ts,
+/// carried)`. Rows at the same instant are ordered by the `ties` columns in turn (float64
+/// or int32 label codes, in input order), then by input order; `carried` holds the
+/// `carry` float64 columns in grouped order (cheaper than `take` afterwards).
 #[pyfunction]
-#[pyo3(signature = (codes, ts, n_customers, *, ties=Vec::new()))]
+#[pyo3(signature = (codes, ts, n_customers, *, ties=Vec::new(), carry=Vec::new()))]
 pub fn group_by_customer<'py>(
     py: Python<'py>,
     codes: PyReadonlyArray1<'py, u32>,
     ts: PyReadonlyArray1<'py, i64>,
     n_customers: usize,
     ties: Vec<TieColumn<'py>>,
-) -> PyResult<(Arr<'py, i64>, Arr<'py, u32>, Arr<'py, i64>)> {
+    carry: Vec<PyReadonlyArray1<'py, f64>>,
+) -> PyResult<(Arr<'py, i64>, Arr<'py, u32>, Arr<'py, i64>, Vec<Arr<'py, f64>>)> {
     let (codes, ts) = (codes.as_slice()?, ts.as_slice()?);
     let ties = ties
         .iter()
@@ -50,8 +52,10 @@ pub fn group_by_customer<'py>(
             TieColumn::I32(a) => a.as_slice().map(TieKey::Code),
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let l = py.run_kernel(|| group::group_by_customer(codes, ts, n_customers, &ties))?;
-    Ok((l.indptr.into_pyarray(py), l.perm.into_pyarray(py), l.ts.into_pyarray(py)))
+    let carry = carry.iter().map(|c| c.as_slice()).collect::<Result<Vec<_>, _>>()?;
+    let (l, carried) = py.run_kernel(|| group::group_carrying(codes, ts, n_customers, &ties, &carry))?;
+    let carried = carried.into_iter().map(|c| c.into_pyarray(py)).collect();
+    Ok((l.indptr.into_pyarray(py), l.perm.into_pyarray(py), l.ts.into_pyarray(py), carried))
 }
 
 /// A column that orders events at the same instant.
