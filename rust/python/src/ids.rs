@@ -30,6 +30,9 @@ pub fn factorize_bytes<'py>(
     Ok((f.codes.into_pyarray(py), f.uniques.into_pyarray(py)))
 }
 
+/// `(indptr, perm, ts, carried)` of [`group_by_customer`].
+type GroupedArrays<'py> = (Arr<'py, i64>, Arr<'py, u32>, Arr<'py, i64>, Vec<Arr<'py, f64>>);
+
 /// Groups rows by customer code, time-sorted within a customer: `(indptr, perm, ts,
 /// carried)`. Rows at the same instant are ordered by the `ties` columns in turn (float64
 /// or int32 label codes, in input order), then by input order; `carried` holds the
@@ -43,7 +46,7 @@ pub fn group_by_customer<'py>(
     n_customers: usize,
     ties: Vec<TieColumn<'py>>,
     carry: Vec<PyReadonlyArray1<'py, f64>>,
-) -> PyResult<(Arr<'py, i64>, Arr<'py, u32>, Arr<'py, i64>, Vec<Arr<'py, f64>>)> {
+) -> PyResult<GroupedArrays<'py>> {
     let (codes, ts) = (codes.as_slice()?, ts.as_slice()?);
     let ties = ties
         .iter()
