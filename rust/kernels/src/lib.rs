@@ -106,6 +106,8 @@ impl<T, F: Fn() -> T> PerThread<T, F> {
     }
 
     /// Runs `f` on the calling thread's scratch (fresh scratch on a thread of another pool).
+    /// `f` must not itself run rayon work: a task the thread picked up meanwhile would wait
+    /// for the slot it holds.
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
         match self.slots.get(rayon::current_thread_index().map_or(0, |i| i + 1)) {
             // never contended: a thread runs one task at a time
