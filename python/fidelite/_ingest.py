@@ -195,13 +195,6 @@ def bounds(ts: np.ndarray) -> tuple[int, int]:
     return (0, 0) if lo is None or hi is None else (lo, hi)
 
 
-def float_counts(values: np.ndarray) -> tuple[int, int, int]:
-    """(NaN, infinite, negative) counts of a contiguous float64 column, in one parallel pass."""
-    from . import _core
-
-    return _core.scan_f64(values)
-
-
 def all_false(mask: np.ndarray) -> bool:
     """Whether no row is set; instant for the masks of :func:`no_rows`."""
     if mask.strides == (0,):
@@ -435,8 +428,10 @@ def float_column(col: Any, name: str) -> tuple[np.ndarray, np.ndarray, int, int]
             else:
                 raise DTypeError(f"the {name} column must be numeric, got dtype {v.dtype}")
         values, null = v.astype(np.float64, copy=False), no_rows(len(v))
+    from . import _core
+
     values = np.ascontiguousarray(values)
-    n_nan, n_infinite, n_negative = float_counts(values)
+    n_nan, n_infinite, n_negative = _core.scan_f64(values)  # one parallel pass
     nan = np.isnan(values) if n_nan else no_rows(len(values))
     return values, nan if all_false(null) else null | nan, n_infinite, n_negative
 

@@ -85,10 +85,9 @@ class GroupedColumns(Mapping[str, np.ndarray]):
 
     def __init__(self, rows: dict[str, np.ndarray], perm: np.ndarray, done: dict[str, np.ndarray]) -> None:
         self._names = tuple(rows)
-        self._rows: dict[str, np.ndarray] | None = {k: v for k, v in rows.items() if k not in done}
-        self._perm: np.ndarray | None = perm if self._rows else None
-        if not self._rows:
-            self._rows = None
+        pending = {k: v for k, v in rows.items() if k not in done}
+        self._rows: dict[str, np.ndarray] | None = pending or None
+        self._perm: np.ndarray | None = perm if pending else None
         self._done = dict(done)
         self._lock = threading.Lock()
 

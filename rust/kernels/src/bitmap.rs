@@ -161,32 +161,27 @@ pub fn active_bitmaps(
                 )));
             }
             let mut out = crate::mem::zeros(n_customers * words);
+            // one customer's bits, into `row` (its `words` words)
+            let customer = |c: usize, row: &mut [u64]| {
+                for i in g.range(c) {
+                    let t = g.ts[i];
+                    if t > as_of {
+                        break;
+                    }
+                    if mask.is_none_or(|m| m[i]) {
+                        set(row, 0, cal.period_of(t));
+                    }
+                }
+            };
             out.par_chunks_mut(CHUNK * words).enumerate().for_each(|(k, dst)| {
-                for (local, c) in (k * CHUNK..((k + 1) * CHUNK).min(n_customers)).enumerate() {
+                for (row, c) in dst.chunks_exact_mut(words).zip(k * CHUNK..) {
                     if words <= LOCAL_WORDS {
                         // up to 512 periods: the customer's bits build up in registers / L1
                         let mut acc = [0u64; LOCAL_WORDS];
-                        for i in g.range(c) {
-                            let t = g.ts[i];
-                            if t > as_of {
-                                break;
-                            }
-                            let j = cal.period_of(t) - p_lo;
-                            if mask.is_none_or(|m| m[i]) && (0..n_periods as i64).contains(&j) {
-                                acc[j as usize / 64] |= 1u64 << (j % 64);
-                            }
-                        }
-                        dst[local * words..(local + 1) * words].copy_from_slice(&acc[..words]);
-                        continue;
-                    }
-                    for i in g.range(c) {
-                        let t = g.ts[i];
-                        if t > as_of {
-                            break;
-                        }
-                        if mask.is_none_or(|m| m[i]) {
-                            set(dst, local, cal.period_of(t));
-                        }
+                        customer(c, &mut acc);
+                        row.copy_from_slice(&acc[..words]);
+                    } else {
+                        customer(c, row);
                     }
                 }
             });

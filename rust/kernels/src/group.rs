@@ -236,19 +236,6 @@ impl<R: Copy> Runs<R> {
     }
 }
 
-/// The smallest and largest of `ts` ((0, 0) when empty).
-pub fn time_range(ts: &[i64]) -> (i64, i64) {
-    let (lo, hi) = ts
-        .par_chunks(1 << 16)
-        .map(|c| c.iter().fold((i64::MAX, i64::MIN), |(a, b), &t| (a.min(t), b.max(t))))
-        .reduce(|| (i64::MAX, i64::MIN), |(a, b), (c, d)| (a.min(c), b.max(d)));
-    if lo > hi {
-        (0, 0)
-    } else {
-        (lo, hi)
-    }
-}
-
 /// Running sums in place: `v[i]` becomes `v[0] + ... + v[i]`.
 fn prefix_sum(v: &mut [usize]) {
     for i in 1..v.len() {

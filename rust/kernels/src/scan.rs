@@ -35,6 +35,19 @@ pub fn scan_i64(values: &[i64], sentinel: i64) -> IntScan {
     IntScan { n_sentinel: n, range: (n < values.len()).then_some((lo, hi)) }
 }
 
+/// The smallest and largest of `values`, None when empty.
+///
+/// ```
+/// assert_eq!(fidelite_kernels::scan::bounds(&[5, -2, 3]), Some((-2, 5)));
+/// ```
+pub fn bounds(values: &[i64]) -> Option<(i64, i64)> {
+    let (lo, hi) = values
+        .par_chunks(PIECE)
+        .map(|c| c.iter().fold((i64::MAX, i64::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v))))
+        .reduce(|| (i64::MAX, i64::MIN), |a, b| (a.0.min(b.0), a.1.max(b.1)));
+    (lo <= hi).then_some((lo, hi))
+}
+
 /// What [`scan_f64`] finds in a column of numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FloatScan {

@@ -13,7 +13,8 @@ use rayon::prelude::*;
 
 use crate::bitmap::Events;
 use crate::calendar::Calendar;
-use crate::group::{time_range, Partitions, Runs, PART_BITS};
+use crate::group::{Partitions, Runs, PART_BITS};
+use crate::scan::bounds;
 use crate::{check_len, KernelError, PerThread, Result, CHUNK, US_PER_DAY};
 
 /// Marks a missing instant (numpy's NaT when viewed as `datetime64[us]`).
@@ -404,13 +405,17 @@ pub fn customer_summary(events: Events, n_customers: usize, cal: &Calendar, spec
         Events::Rows { codes, ts } => {
             check_len("ts", Some(ts), codes.len())?;
             let parts = Partitions::new(codes, n_customers, PART_BITS)?;
-            let (lo, hi) = match spec.ts_range {
-                Some((lo, hi)) if lo <= hi => (lo, hi),
-                _ => time_range(ts),
+            let packable = spec.purchase_mask.is_none() && spec.product.is_none();
+            // packing needs the range of the instants; otherwise it only sizes the sort's buckets
+            let range = match spec.ts_range {
+                Some((lo, hi)) if lo <= hi => Some((lo, hi)),
+                _ if packable => bounds(ts),
+                _ => None,
             };
             let amount = |row: usize| spec.amount.map_or(0.0, |a| a[row]);
             // one pass deals every row, with all the summary reads of it, into its partition
-            if spec.purchase_mask.is_none() && spec.product.is_none() && hi.wrapping_sub(lo) < 1 << PACKED_TIME_BITS {
+            let packed = range.filter(|&(lo, hi)| packable && hi.wrapping_sub(lo) < 1 << PACKED_TIME_BITS);
+            if let Some((lo, hi)) = packed {
                 let span = hi.wrapping_sub(lo) as u64;
                 let missed = AtomicBool::new(false);
                 let rows = parts.scatter(|row, local| {
@@ -421,13 +426,12 @@ pub fn customer_summary(events: Events, n_customers: usize, cal: &Calendar, spec
                     Packed { key: (local as u64) << PACKED_TIME_BITS | dt, amount: amount(row) }
                 });
                 if missed.into_inner() {
-                    let spec = SummarySpec { ts_range: Some(time_range(ts)), ..*spec };
+                    let spec = SummarySpec { ts_range: bounds(ts), ..*spec };
                     return customer_summary(events, n_customers, cal, &spec);
                 }
                 let event = |r: &Packed| Event { t: r.time() + lo, amount: r.amount, product: -1, purchase: true };
-                from_rows(&parts, &rows, |r| (r.local(), r.time()), (0, hi - lo), event, &mut out, cal, spec);
+                from_rows(&parts, &rows, |r| (r.local(), r.time()), Some((0, hi - lo)), event, &mut out, cal, spec);
             } else {
-                // the range only sizes the sort's time buckets here: any range gives the same order
                 let rows = parts.scatter(|row, local| Wide {
                     event: Event {
                         t: ts[row],
@@ -437,7 +441,7 @@ pub fn customer_summary(events: Events, n_customers: usize, cal: &Calendar, spec
                     },
                     local: local as u16,
                 });
-                from_rows(&parts, &rows, |r| (r.local as usize, r.event.t), (lo, hi), |r| r.event, &mut out, cal, spec);
+                from_rows(&parts, &rows, |r| (r.local as usize, r.event.t), range, |r| r.event, &mut out, cal, spec);
             }
         }
     }
@@ -485,14 +489,14 @@ struct Wide {
 }
 
 /// Summarises scattered `rows` partition by partition: each is sorted by customer and
-/// time in cache (`key`: customer within the partition and time, within `t_range`) and
-/// its runs summarised in place of the grouped layout.
+/// time in cache (`key`: customer within the partition and time, within `t_range` when
+/// known, see [`Runs::sort`]) and its runs summarised in place of the grouped layout.
 #[allow(clippy::too_many_arguments)]
 fn from_rows<R: Copy + Send + Sync>(
     parts: &Partitions,
     rows: &[R],
     key: impl Fn(&R) -> (usize, i64) + Sync,
-    t_range: (i64, i64),
+    t_range: Option<(i64, i64)>,
     event: impl Fn(&R) -> Event + Sync,
     out: &mut Summary,
     cal: &Calendar,
@@ -504,7 +508,7 @@ fn from_rows<R: Copy + Send + Sync>(
     let workers = PerThread::new(|| (Scratch::new(n_labels), Runs::default(), Local::default()));
     out.chunks(1 << PART_BITS).into_par_iter().enumerate().for_each(|(p, (c0, mut out))| {
         workers.with(|(scratch, runs, cols)| {
-            runs.sort(&rows[parts.rows(p)], &key, out.first.len(), Some(t_range), Some(&by_amount));
+            runs.sort(&rows[parts.rows(p)], &key, out.first.len(), t_range, Some(&by_amount));
             cols.fill(&runs.sorted, &event, spec);
             let view = cols.view();
             for j in 0..out.first.len() {
@@ -737,24 +741,19 @@ mod tests {
             (far + 60 * D, false, false, true, true),
         ];
         for (as_of, with_mask, with_product, with_amount, long) in cases {
-            let spec = SummarySpec {
-                purchase_mask: with_mask.then_some(mask.as_slice()),
-                amount: with_amount.then_some(amount.as_slice()),
-                product: with_product.then_some((product.as_slice(), 4)),
-                ts_range: None,
-                as_of,
-            };
-            let r_spec = SummarySpec {
-                purchase_mask: with_mask.then_some(r_mask.as_slice()),
-                amount: with_amount.then_some(r_amount.as_slice()),
-                product: with_product.then_some((r_product.as_slice(), 4)),
-                ts_range: None,
-                as_of,
-            };
+            // the same columns in grouped (`spec`) and in scrambled row order (`r_spec`)
+            let [spec, r_spec] =
+                [(&mask, &amount, &product), (&r_mask, &r_amount, &r_product)].map(|(m, a, p)| SummarySpec {
+                    purchase_mask: with_mask.then_some(m.as_slice()),
+                    amount: with_amount.then_some(a.as_slice()),
+                    product: with_product.then_some((p.as_slice(), 4)),
+                    ts_range: None,
+                    as_of,
+                });
             let cal = Calendar::new("Europe/Paris", Period::Week(6), 0, 60 * D).unwrap();
             let (g, r_ts) = if long { (f_g, &f_r_ts) } else { (g, &r_ts) };
             let want = customer_summary(Events::Grouped(g), n, &cal, &spec).unwrap();
-            let (lo, hi) = time_range(r_ts);
+            let (lo, hi) = bounds(r_ts).unwrap();
             // with the range given, exact or missing instants (caught, then computed)
             for ts_range in [None, Some((lo, hi)), Some((lo + 1, hi)), Some((lo, hi - 1)), Some((hi, lo))] {
                 let r_spec = SummarySpec { ts_range, ..r_spec };

@@ -368,7 +368,7 @@ pub fn rolling_active(
                     diff
                 })
             });
-            sum_diffs(diffs.collect::<Vec<_>>().into_iter(), n)
+            sum_diffs(diffs.collect::<Vec<_>>(), n)
         }
         Events::Rows { codes, ts } => {
             let l = group_by_customer(codes, ts, n_customers, &[])?;
@@ -394,7 +394,7 @@ pub fn rolling_active(
                 }
                 diff
             });
-            sum_diffs(parts.into_iter(), n)
+            sum_diffs(parts, n)
         }
     };
     Ok(RollingActive { first_day, active: prefix_sums(&total, n) })
@@ -451,7 +451,7 @@ impl Run {
     }
 }
 
-fn sum_diffs(parts: impl Iterator<Item = Vec<i64>>, n: usize) -> Vec<i64> {
+fn sum_diffs(parts: impl IntoIterator<Item = Vec<i64>>, n: usize) -> Vec<i64> {
     let mut total = vec![0i64; n + 1];
     for part in parts {
         total.iter_mut().zip(&part).for_each(|(x, &y)| *x += y);
