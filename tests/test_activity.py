@@ -16,7 +16,7 @@ from reference_kpis import period_kpis as reference_kpis
 from reference_kpis import rolling_active as reference_rolling
 
 import fidelite
-from fidelite._calendar import duration_us
+from fidelite.calendar import duration_us
 from fidelite.exceptions import ParameterError
 
 HOUR_US = 3_600_000_000

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fidelite
-from fidelite.crm import rows_before
+from fidelite.metrics.crm import rows_before
 from fidelite.exceptions import DTypeError, EmptyInputError, MissingTableError, RejectedRowsError
 from reference_metrics import DAY, Contact, E, events_strategy, from_frame, ref_campaigns, table
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fidelite
-from fidelite.engagement import percentile_ranks
+from fidelite.metrics.engagement import percentile_ranks
 from fidelite.exceptions import ParameterError
 from reference_metrics import DAY, E, events_strategy, from_frame, ref_engagement, ref_percentile_rank, table
 

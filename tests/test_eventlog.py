@@ -361,19 +361,18 @@ def test_columns_are_put_in_grouped_order_on_first_use():
     t = np.array(["2024-01-03", "2024-01-01", "2024-01-02"], "datetime64[us]")
     data = {"customer_id": [1, 1, 2], "timestamp": t, "amount": [3.0, 1.0, 2.0], "event": ["b", "a", "a"]}
     log = fidelite.EventLog(data)
-    log._indptr  # grouped for a query that reads only the times
-    cols = log._cols
+    cols = log.grouped().columns  # grouped for a query that reads only the times
     assert list(cols) == ["amount", "event"] and "amount" in cols and len(cols) == 2
-    assert cols._done == {}  # nothing reordered yet
+    assert cols.ready == ()  # nothing reordered yet
     assert cols["amount"].tolist() == [1.0, 3.0, 2.0]
-    assert list(cols._done) == ["amount"] and cols._perm is not None
+    assert cols.ready == ("amount",) and not cols.released
     assert [log.labels("event")[c] for c in cols["event"]] == ["a", "b", "a"]
-    assert cols._perm is None and cols._rows is None  # released once every column is done
+    assert cols.released  # released once every column is done
     with pytest.raises(KeyError):
         cols["product"]
     # prepare() reorders every column up front
     prepared = fidelite.EventLog(data).prepare()
-    assert list(prepared._cols._done) == ["amount", "event"]
+    assert prepared.grouped().columns.ready == ("amount", "event")
 
 
 def test_strided_optional_columns_reach_every_kernel_path():
@@ -394,14 +393,13 @@ def test_columns_carried_through_the_grouping_equal_the_columns_reordered_after(
             "amount": rng.normal(20, 30, n).round(2), "duration": rng.exponential(3, n),
             "event": rng.choice(["visit", "purchase"], n)}
     data["timestamp"][::7] = data["timestamp"][0]  # same-instant rows: ordered by amount, then event
-    carried = EventLog(data)
-    amount = carried._grouped_column("amount")  # groups now, carrying the amount
-    after = EventLog(data)
-    after._grouped()  # groups without carrying: every column reordered on first use
-    assert np.array_equal(amount, after._cols["amount"])
+    carried = EventLog(data).grouped(columns=("amount",))  # groups now, carrying the amount
+    assert carried.columns.ready == ("amount",)
+    after = EventLog(data).grouped()  # groups without carrying: every column reordered on first use
+    assert np.array_equal(carried.columns["amount"], after.columns["amount"])
     for role in ("duration", "event"):  # not carried: reordered on first use, as before
-        assert np.array_equal(carried._cols[role], after._cols[role])
-    assert np.array_equal(carried._ts, after._ts) and np.array_equal(carried._indptr, after._indptr)
-    prepared = EventLog(data).prepare()  # carries every float column
+        assert np.array_equal(carried.columns[role], after.columns[role])
+    assert np.array_equal(carried.ts, after.ts) and np.array_equal(carried.indptr, after.indptr)
+    prepared = EventLog(data).prepare().grouped()  # carries every float column
     for role in ("amount", "duration", "event"):
-        assert np.array_equal(prepared._cols[role], after._cols[role])
+        assert np.array_equal(prepared.columns[role], after.columns[role])

@@ -140,7 +140,7 @@ def test_without_ipywidgets_a_clear_error_names_the_extra(monkeypatch, log):
 def test_explore_takes_a_prepared_log_and_builds_widgets_lazily(shop, log):
     ex = fidelite.explore(log, customers=shop.customers)
     assert ex.state.log is log
-    assert ex._widget is None and not ex.state._cache  # nothing computed before display
+    assert ex._widget is None and not ex.state.cache  # nothing computed before display
     bundle = ex._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert bundle["text/plain"].startswith("<fidelite Explorer: ")
@@ -435,7 +435,7 @@ def test_cell_selectors_show_count_rate_ci_and_drill_to_customers(ex, log):
 def test_only_the_visible_tab_recomputes(ex):
     ex.controls["period"].value = "quarter"
     assert ex.lifecycle_chart.value == ""
-    assert not any(key[0] == "lifecycle" for key in ex.state._cache)
+    assert not any(key[0] == "lifecycle" for key in ex.state.cache)
     ex.tabs.selected_index = 1
     first = ex.lifecycle_chart.value
     assert (attr(first, "data-chart"), attr(first, "data-period")) == ("lifecycle", "quarter")

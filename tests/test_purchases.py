@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import fidelite
 from fidelite.exceptions import ParameterError
-from fidelite._calendar import duration_us
+from fidelite.calendar import duration_us
 from reference_metrics import DAY, E, events_strategy, from_frame, ref_clv, ref_repeat_rate, ref_upsell, table
 
 T = int(np.datetime64("2024-01-01", "us").astype(np.int64))

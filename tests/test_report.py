@@ -18,7 +18,7 @@ import pytest
 import fidelite
 from fidelite.exceptions import ParameterError, TimeZoneError
 from fidelite.report import SECTIONS, Report, SectionBuilder, Skip, Table, build_report
-from fidelite.report.formatting import change, numeric
+from fidelite.results.formatting import change, numeric
 from fidelite.report.sections import cohort_table
 
 KEYS = ["accounting", "kpis", "cohorts", "lifecycle", "customers", "indices", "methods"]

@@ -355,7 +355,7 @@ def test_lifecycle_invariants(query):
 @contextlib.contextmanager
 def grouped_kernels_only():
     """Disable the active-period bitmap kernels, so queries take the grouped-events path."""
-    module = importlib.import_module("fidelite._bitmaps")
+    module = importlib.import_module("fidelite.query.bitmaps")
     saved = module.BITMAP_BYTES
     module.BITMAP_BYTES = -1
     try:

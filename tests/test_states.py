@@ -11,7 +11,7 @@ from hypothesis import given, settings
 
 import fidelite
 from fidelite.exceptions import ParameterError
-from fidelite.states import quintile_scores
+from fidelite.metrics.states import quintile_scores
 from reference_metrics import (
     DAY, E, by_customer, events_strategy, from_frame, net, ref_at_risk, ref_patterns, ref_rfm, table,
 )

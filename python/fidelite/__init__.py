@@ -1,5 +1,18 @@
 """fidelite: customer retention and loyalty analytics with a Rust core.
 
+The package is layered; each layer imports only those below it:
+
+- surfaces: :mod:`fidelite.cli`, :mod:`fidelite.report`, :mod:`fidelite.explore`,
+  :mod:`fidelite.plugins`, :mod:`fidelite.datasets`;
+- :mod:`fidelite.metrics`: the metric functions, one module per family;
+- :mod:`fidelite.results`: the result classes with their rendering;
+- :mod:`fidelite.query`, :class:`fidelite.EventLog`, :mod:`fidelite.calendar`: the shared
+  parameters of a query, the validated log and its layouts, the calendar;
+- :mod:`fidelite.io`: reading any input, the row accounting;
+- ``fidelite._core``: the compiled kernels.
+
+docs/metrics.md defines every metric.
+
 >>> import fidelite
 >>> shop = fidelite.datasets.demo_shop(1000, seed=0)
 >>> m = fidelite.retention(shop.events, period="quarter")
@@ -9,22 +22,23 @@ True
 
 from __future__ import annotations
 
-from . import datasets, exceptions, plugins
+from . import datasets, exceptions, metrics, plugins
 from ._core import __version__
-from .crm import CampaignResult, campaigns
-from .customers import activation, churn_reasons, completeness
-from .activity import active_customers, period_kpis, rolling_active
-from .engagement import engagement
-from .eventlog import EventLog, RowReport
+from .eventlog import EventLog
 from .explore import explore  # the ipywidgets view is imported on first call
+from .io import RowReport
+from .metrics import *  # noqa: F403  (the metrics are listed in fidelite.metrics.__all__)
 from .plugins import Index, compute_index, hookimpl, indices
-from .purchases import clv, repeat_rate, upsell_rate
-from .results import TableResult, ValueResult
-from .retention import LifecycleResult, RetentionMatrix, SegmentedRetention, lifecycle, retention
-from .states import at_risk, best_customers, retention_patterns, rfm
-from .subscriptions import RevenueRetention, revenue_retention
-from .summary import CustomerSummary, customer_summary
-from .surveys import loyalty_index, nps
+from .results import (
+    CampaignResult,
+    CustomerSummary,
+    LifecycleResult,
+    RetentionMatrix,
+    RevenueRetention,
+    SegmentedRetention,
+    TableResult,
+    ValueResult,
+)
 
 __all__ = [
     "CampaignResult",
@@ -39,32 +53,12 @@ __all__ = [
     "TableResult",
     "ValueResult",
     "__version__",
-    "activation",
-    "active_customers",
-    "at_risk",
-    "best_customers",
-    "campaigns",
-    "churn_reasons",
-    "clv",
-    "completeness",
     "compute_index",
-    "customer_summary",
     "datasets",
-    "engagement",
     "exceptions",
     "explore",
     "hookimpl",
     "indices",
-    "lifecycle",
-    "loyalty_index",
-    "nps",
-    "period_kpis",
     "plugins",
-    "repeat_rate",
-    "retention",
-    "retention_patterns",
-    "revenue_retention",
-    "rfm",
-    "rolling_active",
-    "upsell_rate",
+    *metrics.__all__,
 ]

@@ -131,10 +131,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def _read(path: str, what: str) -> Any:
     """A CSV / Parquet file as an Arrow table (the file's own column types)."""
-    from . import _ingest
+    from . import io
     from ._deps import import_optional
 
-    table = _ingest.read_table(path, what=what)
+    table = io.read_table(path, what=what)
     pa = import_optional("pyarrow", "read files")
     return pa.table(table.columns)
 
@@ -162,14 +162,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_indices(args: argparse.Namespace) -> int:
-    import fidelite
+    from . import plugins
 
     console = _console()
     from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    listed = fidelite.indices()
+    listed = plugins.indices()
     table = Table(box=box.SIMPLE_HEAD, title=Text(f"{len(listed)} loyalty indices"), title_justify="left")
     widest = max((len(t) for i in listed for t in i.inputs), default=6)
     for col in ("name", "level", "unit", "inputs", "package"):
@@ -197,7 +197,7 @@ def _calendar_options(p: argparse.ArgumentParser) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from ._core import __version__
 
     top = _Parser(prog="fidelite", description="Customer retention and loyalty analytics.")
     top.add_argument("--version", action="version", version=f"fidelite {__version__}")

@@ -1,22 +1,37 @@
-"""EventLog: a validated, normalised event table grouped by customer.
+"""EventLog: a validated, normalised event table, grouped by customer on demand.
 
 Built once from any supported input, it accounts for every row (used or rejected, with
-the reason), factorises customer ids into dense codes (ascending id order) and holds the
-events grouped by customer and sorted by time (a CSR layout), which is what the Rust
-kernels read. Every metric accepts an EventLog or anything EventLog accepts.
+the reason), factorises customer ids into dense codes and keeps the events in input
+order until a query needs them grouped by customer and sorted by time (a CSR layout).
+Every metric accepts an EventLog or anything EventLog accepts.
+
+What the rest of the package reads of a log is a small public surface:
+
+- :meth:`EventLog.grouped` the grouped layout (:class:`Layout`), with the optional
+  columns a query names carried through the grouping when it happens then;
+- :meth:`EventLog.events` one consistent snapshot of the events in whichever layout
+  exists (:class:`Events`), for kernels that read either;
+- :meth:`EventLog.codes_of` the customer codes of ids from another table (the only place
+  where ids are matched to the log), :meth:`EventLog.id_order` / :meth:`EventLog.by_id`
+  for results that list customers by id;
+- :meth:`EventLog.calendar` the calendar of a query, built once; :meth:`EventLog.cached`
+  any other derived structure, in the log's one :class:`~fidelite.cache.Cache`.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
-from dataclasses import dataclass, field
-from typing import Any, Callable, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Callable, Hashable
 
 import numpy as np
 
-from . import _core, _ingest
-from .exceptions import EmptyInputError, ParameterError, RejectedRowsError
+from . import _core, io
+from .cache import Cache
+from .calendar import Calendar
+from .exceptions import EmptyInputError, ParameterError
+from .io import RowReport
 
 #: The canonical column names of an event log, by role.
 CANONICAL = {
@@ -28,54 +43,27 @@ CANONICAL = {
     "duration": "duration",
     "channel": "channel",
 }
-_LABEL_ROLES = ("event", "product", "channel")
+#: The keywords that name the columns of an event log (and ``strict``): what every metric
+#: accepts besides its own parameters.
+COLUMN_KEYWORDS = ("customer", "time", "amount", "event", "product", "duration", "channel", "strict")
+LABEL_ROLES = ("event", "product", "channel")
+FLOAT_ROLES = ("amount", "duration")
 #: What orders a customer's events at the same instant, in turn, so that the grouped layout
 #: (and every result) does not depend on the input row order. Amount comes first: the
 #: per-customer summary, read from rows, orders ties by amount alone and must agree.
 TIE_ORDER = ("amount", "event", "product", "channel", "duration")
 
-#: Derived structures an EventLog keeps (see EventLog._cached).
-_CACHE_SIZE = 8
+#: Derived structures an EventLog keeps (see :meth:`EventLog.cached`).
+CACHE_SIZE = 8
 
 # Rejection reasons, in the order rows are checked: a row is counted under the first.
-NULL_ID = "null customer id"
+NULL_ID = io.NULL_ID
 NULL_TIME = "null timestamp"
 BAD_TIME = "unparseable timestamp (expected ISO 8601)"
 TIME_RANGE = "timestamp outside years 1..9999"
 BAD_AMOUNT = "infinite amount"
 NULL_EVENT = "null event type"
 BAD_DURATION = "negative or infinite duration"
-
-
-@dataclass
-class RowReport:
-    """What became of every input row: ``read == used + sum(rejected.values())``.
-
-    ``notes`` counts rows that were used but deserve a mention (refunds, missing amounts).
-    """
-
-    read: int
-    used: int
-    rejected: dict[str, int] = field(default_factory=dict)
-    notes: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def n_rejected(self) -> int:
-        return sum(self.rejected.values())
-
-    def __str__(self) -> str:
-        lines = [f"{self.read:,} rows read, {self.used:,} used, {self.n_rejected:,} rejected"]
-        lines += [f"  rejected: {n:,} {why}" for why, n in self.rejected.items()]
-        lines += [f"  note: {n:,} {what}" for what, n in self.notes.items()]
-        return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        rows = "".join(f"<tr><td>rejected: {why}</td><td>{n:,}</td></tr>" for why, n in self.rejected.items())
-        rows += "".join(f"<tr><td>note: {what}</td><td>{n:,}</td></tr>" for what, n in self.notes.items())
-        return (
-            "<table class='fidelite-report'><tr><td>rows read</td><td>"
-            f"{self.read:,}</td></tr><tr><td>used</td><td>{self.used:,}</td></tr>{rows}</table>"
-        )
 
 
 class GroupedColumns(Mapping[str, np.ndarray]):
@@ -102,6 +90,18 @@ class GroupedColumns(Mapping[str, np.ndarray]):
                     self._rows = self._perm = None
             return self._done[name]
 
+    @property
+    def ready(self) -> tuple[str, ...]:
+        """The columns already in grouped order."""
+        with self._lock:
+            return tuple(self._done)
+
+    @property
+    def released(self) -> bool:
+        """Whether every column is in grouped order (the input-order columns and the
+        permutation are then released)."""
+        return self._perm is None
+
     def __contains__(self, name: object) -> bool:
         return name in self._names
 
@@ -110,6 +110,68 @@ class GroupedColumns(Mapping[str, np.ndarray]):
 
     def __len__(self) -> int:
         return len(self._names)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The grouped layout: the events of customer code ``c`` are
+    ``indptr[c]:indptr[c + 1]``, sorted by time (``ts``, int64 µs since the epoch, UTC);
+    events at the same instant are ordered by :data:`TIE_ORDER`, never by input position.
+    ``columns`` holds the optional columns in the same order: ``amount``, ``duration``
+    (float64), ``event``, ``product``, ``channel`` (int32 codes into
+    :meth:`EventLog.labels`, -1 = null)."""
+
+    indptr: np.ndarray
+    ts: np.ndarray
+    columns: Mapping[str, np.ndarray]
+    #: The kernels read a layout like :class:`Events`: no row codes.
+    codes: None = None
+
+    @property
+    def n_customers(self) -> int:
+        return len(self.indptr) - 1
+
+    def sizes(self) -> np.ndarray:
+        """Events per customer code."""
+        return np.diff(self.indptr)
+
+    def customer_of_event(self) -> np.ndarray:
+        """Customer code of every event."""
+        return np.repeat(np.arange(self.n_customers, dtype=np.int64), self.sizes())
+
+    def per_customer(self, values: np.ndarray) -> np.ndarray:
+        """Sum of a per-event array per customer code (booleans counted); every customer
+        of a log has events."""
+        if values.dtype == bool:
+            values = values.astype(np.int64)
+        if not len(self.ts):
+            return np.zeros(self.n_customers, values.dtype)
+        return np.add.reduceat(values, self.indptr[:-1])  # type: ignore[no-any-return]
+
+    def first_per_customer(self, mask: np.ndarray, default: int = np.iinfo(np.int64).max) -> np.ndarray:
+        """Earliest instant of the events of ``mask`` of each customer; ``default`` when none."""
+        if not len(self.ts):
+            return np.full(self.n_customers, default, np.int64)
+        return np.minimum.reduceat(np.where(mask, self.ts, default), self.indptr[:-1])  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class Events:
+    """One consistent snapshot of a log's events for a kernel that reads either layout:
+    rows in input order (``codes`` set, ``indptr`` None) or the grouped layout
+    (``indptr`` set, ``codes`` None), with the mask of the requested event types and the
+    requested optional columns, all in the same order."""
+
+    ts: np.ndarray
+    codes: np.ndarray | None
+    indptr: np.ndarray | None
+    mask: np.ndarray | None
+    columns: Mapping[str, np.ndarray]
+    n_customers: int
+
+    @property
+    def grouped(self) -> bool:
+        return self.indptr is not None
 
 
 class EventLog:
@@ -129,7 +191,8 @@ class EventLog:
         Optional columns. ``None`` uses the canonical name (``"amount"``, ...) when the
         table has it; ``False`` ignores the column.
     tz:
-        IANA zone in which metrics cut calendar periods (default for every query).
+        IANA zone of the dates in the data, and the default zone in which metrics cut
+        calendar periods (a metric's ``tz=`` overrides it for that query).
     strict:
         Raise :class:`~fidelite.exceptions.RejectedRowsError` instead of dropping a row.
 
@@ -138,7 +201,8 @@ class EventLog:
     an event column is used) or a negative duration. Missing amounts count as 0 and
     negative amounts are refunds (both noted in :attr:`report`). A customer's events at
     the same instant are ordered by amount, event, product, channel and duration, so no
-    result depends on the order of the input rows.
+    result depends on the order of the input rows. A log pickles (e.g. to send it to
+    another process) with its events, never with its derived structures.
 
     >>> import numpy as np, fidelite
     >>> log = fidelite.EventLog({"customer_id": [7, 3, 7],
@@ -165,7 +229,7 @@ class EventLog:
     ) -> None:
         _core.period_bounds(0, 0, tz=tz, period="day", week_start=0)  # validates tz early
         self.tz = tz
-        table = _ingest.read_table(data)
+        table = io.read_table(data)
         n = table.n_rows
         if n == 0:
             raise EmptyInputError(f"the {table.source} has no rows; pass a log with at least one event")
@@ -179,118 +243,99 @@ class EventLog:
                 names[role] = str(given)
         self.columns = dict(names)  # role -> source column name
 
-        reasons: list[tuple[str, np.ndarray]] = []
-        ids, null_id = _ingest.id_nulls(table.get(customer, "customer"))
-        reasons.append((NULL_ID, null_id))
-        ts, null_t, bad_t, t_bounds = _ingest.instants(table.get(time, "time"), tz)
+        acc = io.Accounting(n, table.source)
+        ids, null_id = io.id_column(table.get(customer, "customer"))
+        acc.reject(NULL_ID, null_id)
+        ts, null_t, bad_t, t_bounds = io.instants(table.get(time, "time"), tz)
         ts = np.ascontiguousarray(ts, np.int64)
-        reasons += [(NULL_TIME, null_t), (BAD_TIME, bad_t)]
-        t_lo, t_hi = t_bounds or _ingest.bounds(ts)  # nulls read as 0 here; exact bounds below
-        if t_lo < _ingest.MIN_US or t_hi > _ingest.MAX_US:
-            reasons.append((TIME_RANGE, ~(null_t | bad_t) & ((ts < _ingest.MIN_US) | (ts > _ingest.MAX_US))))
-        # notes on the used rows: (count over all rows, the mask, built only if rows are rejected)
-        notes: dict[str, tuple[int, Callable[[], np.ndarray]]] = {}
+        acc.reject(NULL_TIME, null_t)
+        acc.reject(BAD_TIME, bad_t)
+        t_lo, t_hi = t_bounds or io.bounds(ts)  # nulls read as 0 here; exact bounds below
+        if t_lo < io.MIN_US or t_hi > io.MAX_US:
+            acc.reject(TIME_RANGE, ~(null_t | bad_t) & ((ts < io.MIN_US) | (ts > io.MAX_US)))
         cols: dict[str, np.ndarray] = {}
         self._labels: dict[str, tuple[str, ...]] = {}
         for role, why in (("amount", BAD_AMOUNT), ("duration", BAD_DURATION)):
             if role not in names:
                 continue
             # nulls become 0: neither infinite nor negative, so the counts still hold
-            v, null_v, n_inf, n_neg = _ingest.float_column(table.get(names[role], role), role)
-            if not _ingest.all_false(null_v):
-                notes[f"missing {role}s counted as 0"] = (np.count_nonzero(null_v), lambda m=null_v: m)
+            v, null_v, n_inf, n_neg = io.float_column(table.get(names[role], role), role)
+            if not io.all_false(null_v):
+                acc.note(f"missing {role}s counted as 0", null_v)
                 v = np.where(null_v, 0.0, v)
             if role == "amount":
-                reasons.append((why, np.isinf(v) if n_inf else _ingest.no_rows(n)))
-                notes["refunds (negative amounts)"] = (n_neg, lambda v=v: v < 0)
+                if n_inf:
+                    acc.reject(why, np.isinf(v))
+                acc.note("refunds (negative amounts)", lambda v=v: v < 0, count=n_neg)
             elif n_inf or n_neg:
-                reasons.append((why, ~null_v & ((v < 0) | np.isinf(v))))
+                acc.reject(why, ~null_v & ((v < 0) | np.isinf(v)))
             cols[role] = v
-        for role in _LABEL_ROLES:
+        for role in LABEL_ROLES:
             if role in names:
-                codes, labs, null = _ingest.labels(table.get(names[role], role), role)
+                codes, labs, null = io.labels(table.get(names[role], role), role)
                 if role == "event":
-                    reasons.append((NULL_EVENT, null))
+                    acc.reject(NULL_EVENT, null)
                 cols[role] = codes
                 self._labels[role] = labs
-
-        rejected_any = np.zeros(n, bool)
-        rejected: dict[str, int] = {}
-        for why, mask in reasons:
-            if _ingest.all_false(mask):
-                continue
-            fresh = mask & ~rejected_any
-            count = np.count_nonzero(fresh)
-            if count:
-                rejected[why] = count
-                rejected_any |= fresh
-        used = n - sum(rejected.values())
-        counted = {k: np.count_nonzero(mask() & ~rejected_any) if rejected and count else count
-                   for k, (count, mask) in notes.items()}
-        self.report = RowReport(read=n, used=used, rejected=rejected, notes={k: v for k, v in counted.items() if v})
-        if strict and rejected:
-            first = int(np.flatnonzero(rejected_any)[0])
-            raise RejectedRowsError(
-                f"{n - used:,} of {n:,} rows were rejected ({'; '.join(f'{v:,} {k}' for k, v in rejected.items())}); "
-                f"the first is row {first}. Fix or drop them, or pass strict=False to skip them.",
-                self.report,
-            )
-        if used == 0:
-            raise EmptyInputError(f"all {n:,} rows of the {table.source} were rejected: {self.report}")
-        keep = None if used == n else ~rejected_any
+        self.report: RowReport = acc.finish(strict=strict)
+        keep = acc.keep
         if keep is not None:
             ts = ts[keep]
             cols = {k: v[keep] for k, v in cols.items()}
-        f = _ingest.factorize_ids(ids, keep)
+        f = io.factorize_ids(ids, keep)
         self._ids = f.labels
         # contiguous once, here: kernels read every column as a slice, in either layout
         cols = {k: np.ascontiguousarray(v) for k, v in cols.items()}
         # rows stay in input order until a kernel needs them grouped by customer
         self._rows: tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]] | None = (f.codes, ts, cols)
-        self._layout: tuple[np.ndarray, np.ndarray, Mapping[str, np.ndarray]] | None = None
+        self._layout: Layout | None = None
         self._lock = threading.Lock()
-        self._cache: OrderedDict[Hashable, Any] = OrderedDict()
+        #: Derived structures (activity bitmaps, calendars), see :meth:`cached`.
+        self.cache = Cache(CACHE_SIZE)
         if keep is not None:  # bounds of the used rows only
-            t_lo, t_hi = _ingest.bounds(ts)
+            t_lo, t_hi = io.bounds(ts)
         self.t_min, self.t_max = t_lo, t_hi
 
-    # ----------------------------------------------------------------- layout
-    def _grouped(self, carry: Sequence[str] = ()) -> tuple[np.ndarray, np.ndarray, Mapping[str, np.ndarray]]:
-        """(indptr, ts, columns) grouped by customer, time-sorted; built once, on first use
-        (each optional column on its own first use, see :class:`GroupedColumns`). The float
-        columns named in ``carry`` (amount, duration) are reordered by the grouping itself,
-        in cache, when it runs now: a query that will read them asks for them here."""
+    # ----------------------------------------------------------------- layouts
+    def grouped(self, columns: Sequence[str] = ()) -> Layout:
+        """The grouped layout, built on first use. The float ``columns`` named here
+        (amount, duration) are carried through the grouping if it happens now, in cache
+        (about twice cheaper than reordering them afterwards); every other optional column
+        is put in grouped order on its own first use.
+
+        >>> import fidelite
+        >>> log = fidelite.EventLog({"customer_id": [2, 1, 2], "timestamp": ["2024-01-03", "2024-01-02", "2024-01-01"],
+        ...                          "amount": [3.0, 2.0, 1.0]})
+        >>> g = log.grouped(columns=("amount",))
+        >>> g.indptr.tolist(), g.columns["amount"].tolist()
+        ([0, 1, 3], [2.0, 1.0, 3.0])
+        """
         with self._lock:
             if self._layout is None:
                 assert self._rows is not None
                 codes, ts, cols = self._rows
                 ties = [cols[k] for k in TIE_ORDER if k in cols]
-                names = [k for k in dict.fromkeys(carry) if k in cols and cols[k].dtype == np.float64]
+                names = [k for k in dict.fromkeys(columns) if k in cols and cols[k].dtype == np.float64]
                 indptr, perm, gts, carried = _core.group_by_customer(
                     codes, ts, len(self._ids), ties=ties, carry=[cols[k] for k in names])
-                self._layout = (indptr, gts, GroupedColumns(cols, perm, dict(zip(names, carried))))
+                self._layout = Layout(indptr, gts, GroupedColumns(cols, perm, dict(zip(names, carried))))
                 self._rows = None
             return self._layout
 
-    def _grouped_column(self, role: str) -> np.ndarray:
-        """The optional column ``role`` in grouped order (``KeyError`` if absent), grouping
-        the log now if needed, with the column carried through the grouping."""
-        return self._grouped(carry=(role,))[2][role]
-
-    def _cached(self, key: Hashable, build: Callable[[], Any]) -> Any:
-        """A query-independent derived structure (e.g. the activity bitmaps of one
-        calendar), built once per key and kept for the most recent keys: what makes a log
-        that is queried many times (the explorer) cheaper with every query."""
-        with self._lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
-        value = build()
-        with self._lock:
-            self._cache[key] = value
-            while len(self._cache) > _CACHE_SIZE:
-                self._cache.popitem(last=False)
-        return value
+    def events(self, event_types: str | Sequence[str] | None = None, columns: Sequence[str] = ()) -> Events:
+        """The events for a kernel that reads either layout, without forcing the grouping:
+        rows in input order while the log is not grouped, else the grouped layout; with
+        the mask of ``event_types`` (None: no mask) and the optional ``columns`` asked for
+        (those the log has), all in one order. One consistent snapshot, even if another
+        thread groups the log meanwhile."""
+        rows = self._rows
+        if rows is None:
+            layout = self.grouped()
+            return Events(layout.ts, None, layout.indptr, self._mask_of(layout.columns, event_types),
+                          {k: layout.columns[k] for k in columns if k in layout.columns}, self.n_customers)
+        codes, ts, cols = rows
+        return Events(ts, codes, None, self._mask_of(cols, event_types), {k: cols[k] for k in columns if k in cols},
+                      self.n_customers)
 
     @property
     def is_grouped(self) -> bool:
@@ -301,44 +346,79 @@ class EventLog:
         """Build the grouped layout now, every optional column included (queries build what
         they need on demand otherwise): for a log that will be queried many times. Returns self."""
         rows = self._rows
-        cols = self._grouped(carry=tuple(rows[2]) if rows is not None else ())[2]
-        for name in cols:
-            cols[name]
+        layout = self.grouped(columns=tuple(rows[2]) if rows is not None else ())
+        for name in layout.columns:
+            layout.columns[name]
         return self
 
-    def kernel_events(
-        self, names: str | Sequence[str] | None = None
-    ) -> tuple[dict[str, np.ndarray], np.ndarray | None, Mapping[str, np.ndarray]]:
-        """The events for a kernel that accepts either layout, the mask of event types
-        ``names`` and the optional columns, all in the same order: ``{"codes", "ts"}``
-        (input order) while the log is not grouped (no grouping is forced), else
-        ``{"indptr", "ts"}``. One consistent snapshot, even if another thread groups the
-        log meanwhile."""
-        rows = self._rows
-        if rows is None:
-            indptr, ts, cols = self._grouped()
-            return {"indptr": indptr, "ts": ts}, self.event_mask(names), cols
-        codes, ts, cols = rows
-        return {"codes": codes, "ts": ts}, self._mask_of(cols, names), cols
+    def cached(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        """A derived structure that does not depend on one query (e.g. the activity bitmaps
+        of a calendar), built once per key and kept for the most recent keys: what makes a
+        log that is queried many times (the explorer) cheaper with every query."""
+        return self.cache.get(key, build)
 
-    @property
-    def _indptr(self) -> np.ndarray:
-        return self._grouped()[0]
+    def calendar(self, period: str, week_start: str | int = "monday", tz: str | None = None) -> Calendar:
+        """The calendar of ``period`` cut in ``tz`` (default: the log's zone), weeks starting
+        on ``week_start``; built once and kept."""
+        cal = Calendar.make(period, tz or self.tz, week_start)
+        return self.cached(("calendar", cal.period, cal.week_start, cal.tz), lambda: cal)  # type: ignore[no-any-return]
 
-    @property
-    def _ts(self) -> np.ndarray:
-        return self._grouped()[1]
+    # ----------------------------------------------------------------- customers
+    def codes_of(self, ids: Any, what: str = "customers table") -> np.ndarray:
+        """The log's customer code of each id (int64, -1 when the log has no such
+        customer): the one place where ids of another table (``what``, in messages) are
+        matched to the log. Ids must be of the log's kind (integers or strings).
 
-    @property
-    def _cols(self) -> Mapping[str, np.ndarray]:
-        rows = self._rows
-        return rows[2] if rows is not None and not rows[2] else self._grouped()[2]
+        >>> import fidelite
+        >>> log = fidelite.EventLog({"customer_id": [30, 10], "timestamp": ["2024-01-01", "2024-01-02"]})
+        >>> log.codes_of([10, 20, 30]).tolist()
+        [0, -1, 1]
+        """
+        ids = np.asarray(ids)
+        if ids.dtype.kind in "US":
+            ids = ids.astype(object)
+        known = self._ids
+        if len(ids) == 0:  # an empty (or all-null) id column has no type of its own
+            return np.zeros(0, np.int64)
+        if (known.dtype == object) != (ids.dtype == object):
+            have, log = ("string", "integer") if ids.dtype == object else ("integer", "string")
+            raise ParameterError(f"the {what} has {have} ids but the event log has {log} ids; use one id type")
+        if not len(known):
+            return np.full(len(ids), -1, np.int64)
+        pos = np.searchsorted(known, ids)
+        found = (pos < len(known)) & (known[np.minimum(pos, len(known) - 1)] == ids)
+        return np.where(found, pos, -1).astype(np.int64)
+
+    def id_order(self) -> np.ndarray:
+        """The customer codes in ascending id order (what every result that lists
+        customers by id follows)."""
+        return np.arange(self.n_customers, dtype=np.int64)  # codes are numbered in id order
+
+    def codes_by_id(self, mask: np.ndarray | None = None) -> np.ndarray:
+        """The codes of the customers of ``mask`` (per code; None: every customer), listed
+        in ascending id order."""
+        if mask is None:
+            return self.id_order()
+        return np.flatnonzero(mask)  # codes are numbered in id order: see id_order()
+
+    def by_id(self, values: np.ndarray) -> np.ndarray:
+        """A per-customer array (in code order) in ascending id order; the array itself
+        (no copy) when codes already follow the ids."""
+        return values  # codes are numbered in id order: see id_order()
 
     # ----------------------------------------------------------------- accessors
     @classmethod
     def of(cls, data: Any, tz: str | None = None, **columns: Any) -> EventLog:
-        """``data`` itself when it already is an EventLog, else ``EventLog(data, **columns)``."""
+        """``data`` itself when it already is an EventLog, else ``EventLog(data, tz=tz,
+        **columns)``. Column keywords, or a ``tz`` other than the log's, apply when building
+        a log: given with an existing one they are an error (a query's zone is a parameter
+        of the metric, ``tz=``), never silently dropped."""
         if isinstance(data, EventLog):
+            if tz is not None and tz != data.tz:
+                raise ParameterError(
+                    f"this EventLog was built with tz={data.tz!r}, which reads the dates in its data; to cut the "
+                    f"periods of a query in {tz!r}, pass tz={tz!r} to the metric instead of to EventLog.of"
+                )
             if columns:
                 raise ParameterError(
                     f"column keywords ({', '.join(columns)}) apply when building a log; "
@@ -352,7 +432,7 @@ class EventLog:
     @property
     def n_events(self) -> int:
         rows = self._rows
-        return len(rows[1]) if rows is not None else len(self._grouped()[1])
+        return len(rows[1]) if rows is not None else len(self.grouped().ts)
 
     @property
     def n_customers(self) -> int:
@@ -360,13 +440,14 @@ class EventLog:
 
     @property
     def customer_ids(self) -> np.ndarray:
-        """Distinct customer ids in ascending order; code ``i`` stands for ``customer_ids[i]``."""
+        """The distinct customer ids by code: code ``i`` stands for ``customer_ids[i]``
+        (int64 or object str)."""
         return self._ids
 
     def has(self, role: str) -> bool:
         """Whether the optional column ``role`` (amount, event, ...) is present."""
         rows = self._rows
-        return role in (rows[2] if rows is not None else self._grouped()[2])
+        return role in (rows[2] if rows is not None else self.grouped().columns)
 
     def labels(self, role: str) -> tuple[str, ...]:
         """Sorted distinct values of a label column (event, product, channel)."""
@@ -374,7 +455,7 @@ class EventLog:
 
     def event_mask(self, names: str | Sequence[str] | None) -> np.ndarray | None:
         """Boolean mask (grouped order) of events whose type is in ``names``; None = all."""
-        return self._mask_of(self._cols, names) if names is not None else None
+        return self._mask_of(self.grouped().columns, names) if names is not None else None
 
     def _mask_of(self, cols: Mapping[str, np.ndarray], names: str | Sequence[str] | None) -> np.ndarray | None:
         if names is None:
@@ -391,34 +472,68 @@ class EventLog:
         # a lookup table over the label codes (-1 = null, the last entry): one gather
         table = np.zeros(len(known) + 1, bool)
         table[[known.index(w) for w in wanted]] = True
-        return table[cols["event"]]
+        return table[cols["event"]]  # type: ignore[no-any-return]
 
     def customer_of_event(self) -> np.ndarray:
         """Customer code of every event (grouped order)."""
-        return np.repeat(np.arange(self.n_customers, dtype=np.int64), np.diff(self._indptr))
+        return self.grouped().customer_of_event()
 
     def __len__(self) -> int:
         return self.n_events
 
     def __repr__(self) -> str:
-        extra = ", ".join(self._cols) or "no optional columns"
+        rows = self._rows
+        extra = ", ".join(rows[2] if rows is not None else self.grouped().columns) or "no optional columns"
         return (
             f"<EventLog {self.n_events:,} events, {self.n_customers:,} customers, tz={self.tz!r}, "
             f"{extra}; {self.report.n_rejected:,} rows rejected>"
         )
 
+    # ----------------------------------------------------------------- pickling
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_lock"]
+        layout = state.pop("_layout")
+        if layout is not None:  # every column in grouped order, as plain arrays
+            state["_layout"] = (layout.indptr, layout.ts, {k: layout.columns[k] for k in layout.columns})
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        layout = state.pop("_layout", None)
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+        self._layout = None
+        if layout is not None:
+            indptr, ts, cols = layout
+            self._layout = Layout(indptr, ts, GroupedColumns(cols, np.zeros(0, np.uint32), cols))
+
+    def equals(self, other: Any) -> bool:
+        """Whether ``other`` is a log of the same customers, events (in grouped order),
+        labels, zone and row accounting."""
+        if not isinstance(other, EventLog):
+            return False
+        if (self.tz, self.columns, self.report, self._labels) != (other.tz, other.columns, other.report, other._labels):
+            return False
+        if not (np.array_equal(self._ids, other._ids) and self.t_min == other.t_min and self.t_max == other.t_max):
+            return False
+        a, b = self.grouped(), other.grouped()
+        if not (np.array_equal(a.indptr, b.indptr) and np.array_equal(a.ts, b.ts) and list(a.columns) == list(b.columns)):
+            return False
+        return all(np.array_equal(a.columns[k], b.columns[k]) for k in a.columns)
+
     # ----------------------------------------------------------------- export
     def _export(self) -> dict[str, np.ndarray]:
+        layout = self.grouped()
         out: dict[str, np.ndarray] = {
-            "customer_id": self._ids[self.customer_of_event()],
-            "timestamp": self._ts.view("datetime64[us]"),
+            "customer_id": self._ids[layout.customer_of_event()],
+            "timestamp": layout.ts.view("datetime64[us]"),
         }
         for role in ("amount", "event", "product", "duration", "channel"):
-            if role not in self._cols:
+            if role not in layout.columns:
                 continue
-            v = self._cols[role]
+            v = layout.columns[role]
             if role in self._labels:
-                labs = np.array(self._labels[role] + (None,), dtype=object)
+                labs = np.array((*self._labels[role], None), dtype=object)
                 v = labs[np.where(v < 0, len(labs) - 1, v)]
             out[CANONICAL[role]] = v
         return out

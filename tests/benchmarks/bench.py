@@ -1,5 +1,6 @@
-"""fidelite against pandas / polars / DuckDB / lifetimes on the same in-memory data
-(/work/shared/PERFORMANCE.md). Run by ``make bench`` (``BENCH_ARGS="--customers 100000"``).
+"""fidelite against pandas / polars / DuckDB / lifetimes on the same in-memory data (the
+README's Performance section says what is measured and why). Run by ``make bench``
+(``BENCH_ARGS="--customers 100000"``).
 
 For each query: our time end to end (EventLog built from the numpy columns, ids
 factorised, then the query), on a prepared EventLog (built and grouped beforehand, the
@@ -330,7 +331,7 @@ def variants(data: dict[str, np.ndarray], repeat: int) -> dict[str, dict[str, fl
 
     def warm_free(kw: dict[str, Any]) -> float:
         def run() -> None:
-            prepared._cache.clear()  # nothing derived is reused: every query recomputes
+            prepared.cache.clear()  # nothing derived is reused: every query recomputes
             fidelite.retention(prepared, **kw)
         return best(run, repeat)
 

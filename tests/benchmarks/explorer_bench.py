@@ -50,20 +50,20 @@ def explorer_bench(log: fidelite.EventLog, *, customers: Any = None, repeat: int
         for label, tab, control, before, after in STEPS:
             ex.tabs.selected_index = tab
             ex.controls[control].value = before
-            ex.state._cache.clear()
+            ex.state.cache.clear()
             record(label, _timed(lambda: setattr(ex.controls[control], "value", after)))
             assert ex.state.params[control] == (after or None), (label, ex.state.params)
             assert not any(e.value for e in ex.errors), [e.value for e in ex.errors]
             ex.controls[control].value = before
         ex.tabs.selected_index = 0
         for tab, label in ((1, "open lifecycle & KPI tab"), (2, "open customers tab (drill-down, RFM, at-risk)")):
-            ex.state._cache.clear()
+            ex.state.cache.clear()
             ex._dirty.add(tab)
             record(label, _timed(lambda: setattr(ex.tabs, "selected_index", tab)))
             ex.tabs.selected_index = 0
         m = ex.state.matrix()
         k = max(0, m.counts.shape[0] - 12)
-        ex.state._cache.clear()
+        ex.state.cache.clear()
         ex.state.matrix()
         ex.state.select(k, 1)
         record("drill-down: customers of one cell", _timed(lambda: ex.state.cell_customers()))

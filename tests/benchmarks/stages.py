@@ -4,7 +4,7 @@ Two views, both independent of how eventlog.py and the metric modules happen to 
 their calls today:
 
 - :func:`primitives`: the building blocks of an EventLog timed alone (best of R): reading
-  the timestamp column (``_ingest.times_us``), ``_core.factorize_i64``,
+  the timestamp column (``io.times_us``), ``_core.factorize_i64``,
   ``_core.group_by_customer``, permuting one float64 column into grouped order, and the
   whole ``EventLog(columns)`` / ``.prepare()``.
 - :func:`breakdown`: one end-to-end query (EventLog from the columns, then the query)
@@ -24,7 +24,7 @@ from typing import Any, Callable
 import numpy as np
 
 import fidelite
-from fidelite import _core, _ingest
+from fidelite import _core, io
 
 
 def best_of(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
@@ -48,8 +48,8 @@ def primitives(cols: dict[str, np.ndarray], repeat: int, amount: np.ndarray | No
         return out
 
     ids = np.ascontiguousarray(cols["customer_id"], np.int64)
-    ts = timed("_ingest.times_us (timestamp column -> int64 us + null masks)",
-               lambda: _ingest.times_us(cols["timestamp"], "UTC"))[0]
+    ts = timed("io.times_us (timestamp column -> int64 us + null masks)",
+               lambda: io.times_us(cols["timestamp"], "UTC"))[0]
     codes, uniques = timed("_core.factorize_i64 (ids -> dense codes, ascending)", lambda: _core.factorize_i64(ids))
     ts64 = np.ascontiguousarray(ts, np.int64)
     indptr, perm, _, _ = timed("_core.group_by_customer (CSR layout: indptr, perm, grouped ts)",

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .._calendar import Calendar, to_instant
+from ..calendar import Calendar, to_instant
 from ..eventlog import EventLog
 from ..exceptions import ParameterError
 from ..results import TableResult
@@ -39,7 +39,8 @@ def _check_supported(p: dict[str, Any]) -> None:
 def _entries(log: EventLog, mode: str, lo: int, hi: int, as_of: int,
              signup_us: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """(customer codes, entry instants t0) of the entries whose cohort period is [lo, hi)."""
-    ts, indptr = log._ts, log._indptr
+    layout = log.grouped()
+    ts, indptr = layout.ts, layout.indptr
     if mode == "signup":
         assert signup_us is not None
         sel = (signup_us != _NONE) & (signup_us >= lo) & (signup_us < hi) & (signup_us <= as_of)
@@ -104,9 +105,10 @@ def cell_customers(log: EventLog, matrix: Any, k: int, j: int, *, signup_us: np.
     # events of the members from their entry instant to as_of, with their calendar offset
     n = log.n_customers
     in_log = members < n
-    idx, owner = _gather(log._indptr, members[in_log])
+    layout = log.grouped()
+    idx, owner = _gather(layout.indptr, members[in_log])
     owner = np.flatnonzero(in_log)[owner]
-    t = log._ts[idx]
+    t = layout.ts[idx]
     keep = (t >= t0[owner]) & (t <= as_of)
     idx, owner, t = idx[keep], owner[keep], t[keep]
     offset = cal.periods_of(t) - period0
@@ -115,7 +117,7 @@ def cell_customers(log: EventLog, matrix: Any, k: int, j: int, *, signup_us: np.
     n_events = np.bincount(owner, minlength=m)
     last = np.full(m, _NONE)
     np.maximum.at(last, owner, t)
-    amount = log._cols.get("amount")
+    amount = layout.columns.get("amount")
     cols: dict[str, np.ndarray] = {}
     if measure == "customers":
         if j == 0:

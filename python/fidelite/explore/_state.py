@@ -9,32 +9,22 @@ from __future__ import annotations
 
 import copy
 import math
-from collections import OrderedDict
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from .. import _ingest, plugins
-from .._calendar import PERIODS, to_instant
+from .. import io, plugins, query
 from .._deps import loaded
-from ..activity import period_kpis, rolling_active
-from ..eventlog import EventLog
+from ..cache import Cache
+from ..calendar import PERIODS, to_instant
 from ..exceptions import MissingTableError, ParameterError
+from ..metrics.activity import period_kpis, rolling_active
+from ..metrics.lifecycle import lifecycle
+from ..metrics.retention import COHORT_MODES, CRITERIA, MEASURES, retention
+from ..metrics.states import at_risk, retention_patterns, rfm
 from ..plugins import IndexList, IndexResult
-from ..results import TableResult
-from ..retention import (
-    COHORT_MODES,
-    CRITERIA,
-    MEASURES,
-    LifecycleResult,
-    RetentionMatrix,
-    SegmentedRetention,
-    _segment_codes,
-    _signup_instants,
-    lifecycle,
-    retention,
-)
-from ..states import RFMResult, at_risk, retention_patterns, rfm
+from ..results import LifecycleResult, RetentionMatrix, RFMResult, SegmentedRetention, TableResult
 from ._drill import cell_customers
 
 #: The retention parameters the explorer controls, and their defaults.
@@ -53,7 +43,7 @@ _CACHE_SIZE = 12
 
 def _is_label_column(col: Any) -> bool:
     """Whether a customers-table column holds labels (strings, categories, booleans)."""
-    arr = _ingest._to_arrow(col)
+    arr = io.to_arrow(col)
     pa = loaded("pyarrow")
     if arr is not None and pa is not None:
         return bool(pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) or pa.types.is_boolean(arr.type))
@@ -111,10 +101,9 @@ class ExplorerState:
     def __init__(self, data: Any, *, customers: Any = None, surveys: Any = None, contacts: Any = None,
                  subscriptions: Any = None, signup: str = "created", tz: str | None = None,
                  max_cohorts: int = 36, max_offsets: int = 36, ci: float = 0.95, **columns: Any) -> None:
-        self.log = EventLog.of(data, tz=tz, **columns)
-        self.tz = tz or self.log.tz
+        self.log, self.tz = query.log_of(data, tz, columns)
         self.tables = {"customers": customers, "surveys": surveys, "contacts": contacts, "subscriptions": subscriptions}
-        self._ctable = _ingest.read_table(customers, what="customers table") if customers is not None else None
+        self._ctable = io.read_table(customers, what="customers table") if customers is not None else None
         self.signup = signup
         self.customer_col = "customer_id"
         self.max_cohorts, self.max_offsets, self.ci = int(max_cohorts), int(max_offsets), float(ci)
@@ -122,7 +111,8 @@ class ExplorerState:
         self.as_of_us = self.log.t_max
         self._selected: tuple[str, int] | None = None
         self._segments: tuple[Any, ...] | None = None
-        self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        #: The results computed so far, by parameters (see :meth:`cached`).
+        self.cache = Cache(_CACHE_SIZE)
 
     # ------------------------------------------------------------------ parameters
     def options(self, name: str) -> tuple[Any, ...]:
@@ -192,15 +182,10 @@ class ExplorerState:
             raise
 
     # ------------------------------------------------------------------ cache
-    def _cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            return self._cache[key]
-        value = compute()
-        self._cache[key] = value
-        if len(self._cache) > _CACHE_SIZE:
-            self._cache.popitem(last=False)
-        return value
+    def cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """The result of ``compute()`` for ``key``, computed once and kept for the most
+        recent keys."""
+        return self.cache.get(key, compute)
 
     @property
     def as_of(self) -> np.datetime64:
@@ -223,7 +208,7 @@ class ExplorerState:
                 ci=self.ci if p["measure"] == "customers" else None,
             )
 
-        return self._cached(self._retention_key(), compute)
+        return self.cached(self._retention_key(), compute)
 
     def matrix(self) -> RetentionMatrix:
         """The matrix on display: the whole result, or the selected segment value's."""
@@ -296,11 +281,11 @@ class ExplorerState:
         extra_ids, signup_us = self._signup() if signup else (self.log.customer_ids[:0], None)
         codes, code = None, None
         if p["segment"] is not None:
-            codes, values = self._cached(("segment_codes", p["segment"], signup), lambda: _segment_codes(
-                self.log, p["segment"], self._ctable, self.customer_col, extra_ids))
+            codes, values = self.cached(("segment_codes", p["segment"], signup), lambda: query.segments(
+                self._query(), p["segment"], self.tables["customers"], self.customer_col, extra_ids))
             code = values.index(p["segment_value"])
         k, j = cell
-        return self._cached(self._retention_key() + ("cell", p["segment_value"], k, j), lambda: cell_customers(
+        return self.cached(self._retention_key() + ("cell", p["segment_value"], k, j), lambda: cell_customers(
             self.log, self.matrix(), k, j, signup_us=signup_us, extra_ids=extra_ids if signup else None,
             segment_codes=codes, segment_code=code))
 
@@ -310,41 +295,46 @@ class ExplorerState:
             raise MissingTableError(f"signup cohorts need a customers table with a {self.signup!r} column")
 
         def compute() -> tuple[np.ndarray, np.ndarray]:
-            _, extra, signup_us, _ = _signup_instants(self.log, self._ctable, self.customer_col, self.signup, self.tz)
-            return extra, signup_us
+            s = query.signups(self._query(), self.tables["customers"], self.customer_col, self.signup)
+            return s.extra_ids, s.signup
 
-        return self._cached(("signup",), compute)
+        return self.cached(("signup",), compute)
+
+    def _query(self) -> query.Query:
+        """The query of the current parameters."""
+        p = self.params
+        return query.parse(self.log, {}, tz=self.tz, as_of=self.as_of, period=p["period"])
 
     # ------------------------------------------------------------------ other tabs
     def lifecycle(self) -> LifecycleResult:
         """Lifecycle per period (new / returning / resurrected / dormant), cached."""
         p = self.params
-        return self._cached(("lifecycle", p["period"], self.as_of_us),
+        return self.cached(("lifecycle", p["period"], self.as_of_us),
                             lambda: lifecycle(self.log, period=p["period"], as_of=self.as_of, tz=self.tz))
 
     def kpis(self) -> TableResult:
         """:func:`fidelite.period_kpis` per period (active base, retention, churn, revenue)."""
         p = self.params
-        return self._cached(("kpis", p["period"], self.as_of_us),
+        return self.cached(("kpis", p["period"], self.as_of_us),
                             lambda: period_kpis(self.log, period=p["period"], as_of=self.as_of, tz=self.tz))
 
     def rolling(self, window: str = "30D") -> TableResult:
         """:func:`fidelite.rolling_active`: customers active in the trailing ``window``, per day."""
-        return self._cached(("rolling", window, self.as_of_us),
+        return self.cached(("rolling", window, self.as_of_us),
                             lambda: rolling_active(self.log, window=window, as_of=self.as_of, tz=self.tz))
 
     def rfm(self) -> RFMResult:
         """:func:`fidelite.rfm` at as-of (needs an amount column)."""
-        return self._cached(("rfm", self.as_of_us), lambda: rfm(self.log, as_of=self.as_of, tz=self.tz))
+        return self.cached(("rfm", self.as_of_us), lambda: rfm(self.log, as_of=self.as_of, tz=self.tz))
 
     def at_risk(self) -> TableResult:
         """:func:`fidelite.at_risk` at as-of (default factor, lapse after 3 months), ranked by revenue."""
-        return self._cached(("at_risk", self.as_of_us), lambda: at_risk(self.log, as_of=self.as_of, tz=self.tz))
+        return self.cached(("at_risk", self.as_of_us), lambda: at_risk(self.log, as_of=self.as_of, tz=self.tz))
 
     def patterns(self) -> TableResult:
         """:func:`fidelite.retention_patterns` per period at as-of."""
         p = self.params
-        return self._cached(("patterns", p["period"], self.as_of_us),
+        return self.cached(("patterns", p["period"], self.as_of_us),
                             lambda: retention_patterns(self.log, period=p["period"], as_of=self.as_of, tz=self.tz))
 
     # ------------------------------------------------------------------ indices
@@ -358,4 +348,4 @@ class ExplorerState:
         (default parameters; cached). Raises what :func:`fidelite.compute_index` raises,
         e.g. :class:`~fidelite.exceptions.MissingTableError` for a table it was not given."""
         given = {t: v for t, v in self.tables.items() if v is not None}
-        return self._cached(("index", name), lambda: plugins.compute_index(name, events=self.log, **given))
+        return self.cached(("index", name), lambda: plugins.compute_index(name, events=self.log, **given))

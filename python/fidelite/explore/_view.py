@@ -22,9 +22,8 @@ from typing import Any, Callable, Iterator
 import ipywidgets as W
 import numpy as np
 
-from .._calendar import Calendar
 from .._deps import import_optional
-from ..results import html_table
+from ..results.formatting import html_table, pct
 from ._state import ExplorerState
 
 TABS = ("Retention", "Lifecycle & KPIs", "Customers", "Indices")
@@ -112,7 +111,7 @@ def kpi_table_html(kpis: Any, labels: list[str]) -> str:
 
 
 def _pct(x: float) -> str:
-    return "–" if math.isnan(x) else f"{100 * x:.1f}%"
+    return pct(x, fraction=True)
 
 
 def cell_html(info: dict[str, Any]) -> str:
@@ -397,7 +396,7 @@ class Explorer:
         if shown.counts.shape[1] < b:
             note.append(f"offsets {shown.offset_labels[0]}–{shown.offset_labels[-1]} of {b}")
         self.matrix_note.value = f"<small>showing {' and '.join(note)}; the cell selectors reach every cell</small>" if note else ""
-        self.matrix_html.value = shown._repr_html_()  # last: tests wait on it
+        self.matrix_html.value = shown.to_html()  # last: tests wait on it
 
     def _fill(self, widget: W.HTML, render: Callable[[], str]) -> None:
         """``widget.value = render()``, or the error it raised (one failing section does
@@ -429,7 +428,7 @@ class Explorer:
 
     def _labels(self, days: np.ndarray) -> list[str]:
         st = self.state
-        return Calendar.make(st.params["period"], st.tz, "monday").labels(days)
+        return st.log.calendar(st.params["period"], tz=st.tz).labels(days)
 
     def _draw_customers(self) -> None:
         st = self.state
@@ -448,7 +447,7 @@ class Explorer:
                     f"{html_table(top, title=title)}</div>")
 
         self._fill(self.rfm_html, lambda: "<h4>RFM segments and retention patterns</h4>"
-                   + st.rfm().segments._repr_html_() + st.patterns()._repr_html_())
+                   + st.rfm().segments.to_html() + st.patterns().to_html())
         self._fill(self.at_risk_html, at_risk)
         self._fill(self.drill_html, drill)
 

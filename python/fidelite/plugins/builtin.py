@@ -1,8 +1,8 @@
 """The built-in loyalty indices, registered through the same hook as any plugin.
 
 Each compute function imports its metric when called, so that loading the plugins stays
-cheap; the metrics themselves live in ``fidelite.surveys``, ``fidelite.engagement`` and
-``fidelite.purchases`` (METRICS.md gives every definition).
+cheap; the metrics themselves live in :mod:`fidelite.metrics` (docs/metrics.md defines
+every one).
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ DEFAULT_PLUGINS = ("fidelite.plugins.builtin",)
 
 
 def nps(surveys: Any, question: str = "recommend") -> Any:
-    from ..surveys import nps
+    from ..metrics.surveys import nps
 
     return nps(surveys, question=question)
 
 
 def loyalty_index(surveys: Any, questions: Sequence[str] = ("recommend", "buy_again", "try_new")) -> Any:
-    from ..surveys import loyalty_index
+    from ..metrics.surveys import loyalty_index
 
     return loyalty_index(surveys, questions=questions)
 
@@ -32,7 +32,7 @@ def loyalty_index(surveys: Any, questions: Sequence[str] = ("recommend", "buy_ag
 def engagement(events: EventLog, window: Any = 90, key_events: str | Sequence[str] | None = None,
                weights: Mapping[str, float] | Sequence[float] | None = None, population: str = "active",
                as_of: Any = None) -> Any:
-    from ..engagement import engagement
+    from ..metrics.engagement import engagement
     from ..results import TableResult
 
     t = engagement(events, window=window, key_events=key_events, weights=weights, population=population, as_of=as_of)
@@ -41,13 +41,13 @@ def engagement(events: EventLog, window: Any = 90, key_events: str | Sequence[st
 
 
 def repeat_rate(events: EventLog, within: Any = None, purchase_event: str = "purchase", as_of: Any = None) -> Any:
-    from ..purchases import repeat_rate
+    from ..metrics.purchases import repeat_rate
 
     return repeat_rate(events, within=within, purchase_event=purchase_event, as_of=as_of)
 
 
 def upsell_rate(events: EventLog, purchase_event: str = "purchase", as_of: Any = None) -> Any:
-    from ..purchases import upsell_rate
+    from ..metrics.purchases import upsell_rate
 
     return upsell_rate(events, purchase_event=purchase_event, as_of=as_of)
 

@@ -24,7 +24,8 @@ import numpy as np
 
 from .._deps import loaded
 from ..exceptions import ParameterError
-from ..results import Result, html_table, text_table
+from ..results import Result
+from ..results.formatting import html_table, text_table
 
 #: The tables an index may declare as inputs (METRICS.md, "Inputs").
 TABLES = ("events", "customers", "surveys", "contacts", "subscriptions")
@@ -230,7 +231,7 @@ class IndexList(Result, list):  # type: ignore[misc]
         """The index called ``name``, or None."""
         return next((i for i in self if i.name == name), None)
 
-    def _frame(self) -> dict[str, np.ndarray]:
+    def to_dict(self) -> dict[str, np.ndarray]:
         def col(values: list[Any]) -> np.ndarray:
             out = np.empty(len(values), dtype=object)
             out[:] = values
@@ -249,14 +250,14 @@ class IndexList(Result, list):  # type: ignore[misc]
         }
 
     def __repr__(self) -> str:
-        shown = {k: v for k, v in self._frame().items() if k != "description"}
+        shown = {k: v for k, v in self.to_dict().items() if k != "description"}
         text = f"{len(self)} {self.title}\n{text_table(shown, max_rows=len(self) or 1)}"
         return text + "".join(f"\nbroken plugin: {p}" for p in self.problems)
 
-    def _repr_html_(self) -> str:
+    def to_html(self) -> str:
         import html
 
-        table = html_table(self._frame(), title=f"{len(self)} {self.title}", max_rows=max(len(self), 1))
+        table = html_table(self.to_dict(), title=f"{len(self)} {self.title}", max_rows=max(len(self), 1))
         return table + "".join(
             f"<p class='fidelite-plugin-error'>broken plugin: {html.escape(str(p))}</p>" for p in self.problems
         )
@@ -305,7 +306,7 @@ class IndexResult(Result):
     def __len__(self) -> int:
         return 1 if self.columns is None else len(self.columns[VALUE_COLUMN])
 
-    def _frame(self) -> dict[str, np.ndarray]:
+    def to_dict(self) -> dict[str, np.ndarray]:
         if self.columns is not None:
             return self.columns
         return {"index": np.array([self.info.name], dtype=object), "value": np.array([self.value], dtype=float),
@@ -320,7 +321,7 @@ class IndexResult(Result):
             return f"{self.info.name}: {shown}{unit}{why}"
         return f"{self.info.name} ({self.info.level} level)\n{text_table(self.columns)}"
 
-    def _repr_html_(self) -> str:
+    def to_html(self) -> str:
         if self.columns is None:
             import html
 
@@ -342,7 +343,7 @@ def as_number(out: Any) -> tuple[float, str | None] | None:
 def as_columns(out: Any) -> dict[str, np.ndarray] | None:
     """The columns of a pandas / polars / pyarrow table, dict of arrays or Result; None otherwise."""
     if isinstance(out, Result):
-        out = out._frame()
+        out = out.to_dict()
     if isinstance(out, Mapping):
         return {str(k): np.asarray(v) for k, v in out.items()}
     pd, pl, pa = loaded("pandas"), loaded("polars"), loaded("pyarrow")

@@ -123,7 +123,7 @@ class _Host:
                 pm.set_blocked(name)
             if _flag(TRACE_ENV):
                 pm.add_hookcall_monitoring(_trace_before, _trace_after)
-            from .. import __version__
+            from .._core import __version__
 
             for modname in DEFAULT_PLUGINS:
                 if not pm.is_blocked(modname) and not pm.has_plugin(modname):

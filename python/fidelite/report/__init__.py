@@ -18,16 +18,18 @@ terminal (rich), write it as one self-contained HTML file, or display it in Jupy
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from .._calendar import check_period, to_instant
+from .. import query
+from ..calendar import check_period, to_instant
 from ..eventlog import EventLog
+from .document import Report
 from .kpis import kpis
 from .methods import methods
 from .model import (
     Block,
     Figure,
-    Report,
     ReportInputs,
     Section,
     SectionBuilder,
@@ -72,9 +74,9 @@ def build_report(
     """Build the report of an event log and the optional tables.
 
     ``data`` is an :class:`~fidelite.EventLog` or anything it accepts, with the same column
-    keywords (``customer=``, ``time=``, ``amount=``, ``event=``, ``strict=`` ...) and ``tz``
-    (ignored when ``data`` already is a log: its zone is used). The optional tables use the
-    canonical column names of METRICS.md ("Inputs"). ``period`` cuts cohorts, lifecycle and
+    keywords (``customer=``, ``time=``, ``amount=``, ``event=``, ``strict=`` ...); ``tz``
+    is the zone in which periods are cut (default: the log's). The optional tables use the
+    canonical column names of docs/metrics.md ("Inputs"). ``period`` cuts cohorts, lifecycle and
     KPIs; ``as_of`` (default: the latest event) marks incomplete periods;
     ``purchase_event`` names the event type of a purchase (default "purchase"; in a log
     without an event column every event is one). ``progress`` is called with the name of
@@ -83,10 +85,10 @@ def build_report(
     check_period(period)
     if progress is not None and not isinstance(data, EventLog):
         progress("building the log")
-    log = EventLog.of(data, tz=tz, **columns)
+    log, tz = query.log_of(data, tz, columns, build_report)
     if as_of is not None:
-        to_instant(as_of, log.tz)  # a bad date fails here, once, rather than in every section
-    inputs = ReportInputs(log=log, period=period, as_of=as_of, customers=customers, surveys=surveys,
+        to_instant(as_of, tz)  # a bad date fails here, once, rather than in every section
+    inputs = ReportInputs(log=log, period=period, tz=tz, as_of=as_of, customers=customers, surveys=surveys,
                           contacts=contacts, subscriptions=subscriptions, source=source,
                           purchase_event=purchase_event)
     return Report(inputs, run_sections(inputs, SECTIONS if sections is None else sections, progress), title=title)

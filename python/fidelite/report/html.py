@@ -11,11 +11,11 @@ import io
 from typing import TYPE_CHECKING
 
 from .._deps import import_optional
-from .formatting import numeric
+from ..results.formatting import numeric
 from .model import Figure, Table, Text, error_line
 
 if TYPE_CHECKING:
-    from .model import Report, Section
+    from .model import ReportData, Section
 
 CSS = """
 .fidelite-report { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1b1f24;
@@ -43,7 +43,7 @@ CSS = """
 """
 
 
-def render_html(report: Report) -> str:
+def render_html(report: ReportData) -> str:
     """The report as a complete HTML document."""
     title = html.escape(report.title)
     return (
@@ -53,10 +53,10 @@ def render_html(report: Report) -> str:
     )
 
 
-def render_body(report: Report) -> str:
+def render_body(report: ReportData) -> str:
     """The report as one ``<div class='fidelite-report'>`` with its own style (also what
     Jupyter displays)."""
-    from .. import __version__
+    from .._core import __version__
 
     inputs = report.inputs
     as_of = "latest event" if inputs.as_of is None else str(inputs.as_of)

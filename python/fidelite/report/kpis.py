@@ -11,8 +11,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .._calendar import Calendar
-from .formatting import DASH, change, count, num, pct, value
+from .. import metrics
+from ..calendar import Calendar
+from ..results.formatting import DASH, change, count, num, pct, value
 from .model import Block, Figure, ReportInputs, Skip, Table, error_line, purchase_hint
 
 #: Per-period KPIs shown (column of ``period_kpis``, label, unit).
@@ -64,7 +65,7 @@ def mrr_rows(label: str, r: Any) -> list[list[str]]:
 
 
 def campaign_rows(label: str, r: Any) -> list[list[str]]:
-    """The overall CRM KPIs of ``campaigns`` (METRICS.md, "Customer base and CRM")."""
+    """The overall CRM KPIs of ``campaigns`` (docs/metrics.md, "CRM campaigns")."""
     k = r.kpis
     rejected = f"; {num(r.report.n_rejected)} contact rows rejected" if r.report.n_rejected else ""
     return [
@@ -96,16 +97,14 @@ EXTRA_KPIS: list[Kpi] = [
     Kpi("CLV (simple)", "clv", (), lambda f, i: f(i.log, **i.kw(purchases=True))),
     Kpi("activation rate", "activation", ("customers",), lambda f, i: f(i.customers, events=i.log, **i.kw(purchases=True))),
     Kpi("campaigns", "campaigns", ("contacts",),
-        lambda f, i: f(i.contacts, events=i.log, period=i.period, tz=i.tz, **i.kw(purchases=True)), campaign_rows),
+        lambda f, i: f(i.contacts, events=i.log, period=i.period, **i.kw(purchases=True)), campaign_rows),
     Kpi("revenue retention", "revenue_retention", ("subscriptions",),
-        lambda f, i: f(i.subscriptions, period=i.period, tz=i.tz, **i.kw()), mrr_rows),
+        lambda f, i: f(i.subscriptions, period=i.period, **i.kw()), mrr_rows),
 ]
 
 
 def period_table(inputs: ReportInputs) -> Any:
-    import fidelite
-
-    return inputs.cached("period_kpis", lambda: fidelite.period_kpis(inputs.log, period=inputs.period,
+    return inputs.cached("period_kpis", lambda: metrics.period_kpis(inputs.log, period=inputs.period,
                                                                      **inputs.kw(purchases=True)))
 
 
@@ -187,13 +186,11 @@ def _detail(result: Any) -> str:
 
 def extra_rows(inputs: ReportInputs) -> tuple[list[list[str]], list[str]]:
     """(rows, notes) of the extra KPIs: computed, failed or waiting for a table."""
-    import fidelite
-
     rows: list[list[str]] = []
     notes: list[str] = []
     waiting: dict[tuple[str, ...], list[str]] = {}
     for kpi in EXTRA_KPIS:
-        fn = getattr(fidelite, kpi.function, None)
+        fn = getattr(metrics, kpi.function, None)
         if fn is None:
             continue
         missing = tuple(n for n in kpi.needs if getattr(inputs, n) is None)
@@ -213,12 +210,10 @@ def extra_rows(inputs: ReportInputs) -> tuple[list[list[str]], list[str]]:
 
 
 def kpis(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
-    import fidelite
-
     blocks: list[Block] = []
     notes: list[str] = []
     failed: Exception | None = None
-    if getattr(fidelite, "period_kpis", None) is not None:
+    if getattr(metrics, "period_kpis", None) is not None:
         try:
             b, n = period_blocks(inputs)
         except Exception as e:  # the other KPIs still show

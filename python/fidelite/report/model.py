@@ -8,12 +8,14 @@ fails becomes a section showing its error; the other sections still render.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Union
+from typing import Any, Union
 
+from ..cache import Cache
 from ..eventlog import EventLog
 
-#: The optional tables a report can use besides the event log (METRICS.md, "Inputs").
+#: The optional tables a report can use besides the event log (docs/metrics.md, "Inputs").
 OPTIONAL_TABLES = ("customers", "surveys", "contacts", "subscriptions")
 
 
@@ -79,7 +81,8 @@ class Section:
 
 @dataclass
 class ReportInputs:
-    """What the section builders read: the event log, the optional tables, the calendar.
+    """What the section builders read: the event log, the optional tables, the calendar
+    (``period``, ``tz``: the report's zone, the log's by default).
 
     ``cache`` lets sections share results (the KPI trend and the cohort section reuse one
     computation); use :meth:`cached`.
@@ -87,6 +90,7 @@ class ReportInputs:
 
     log: EventLog
     period: str = "month"
+    tz: str = ""
     as_of: Any = None
     customers: Any = None
     surveys: Any = None
@@ -94,16 +98,18 @@ class ReportInputs:
     subscriptions: Any = None
     source: str = ""
     purchase_event: str | None = None
-    cache: dict[str, Any] = field(default_factory=dict)
+    cache: Cache = field(default_factory=Cache)
 
-    @property
-    def tz(self) -> str:
-        return self.log.tz
+    def __post_init__(self) -> None:
+        if not self.tz:
+            self.tz = self.log.tz
 
     def kw(self, *, purchases: bool = False) -> dict[str, Any]:
-        """Keywords shared by the metric calls: ``as_of`` when given, and
+        """Keywords shared by the metric calls: ``tz``, ``as_of`` when given, and
         ``purchase_event`` when given and the metric counts ``purchases``."""
-        out: dict[str, Any] = {} if self.as_of is None else {"as_of": self.as_of}
+        out: dict[str, Any] = {"tz": self.tz}
+        if self.as_of is not None:
+            out["as_of"] = self.as_of
         if purchases and self.purchase_event is not None:
             out["purchase_event"] = self.purchase_event
         return out
@@ -121,9 +127,8 @@ class ReportInputs:
             raise Skip("needs the " + " and ".join(f"{n} table (--{n} FILE)" for n in missing))
 
     def cached(self, key: str, compute: Callable[[], Any]) -> Any:
-        if key not in self.cache:
-            self.cache[key] = compute()
-        return self.cache[key]
+        """The result of ``compute()`` for ``key``, computed once per report."""
+        return self.cache.get(key, compute)
 
 
 @dataclass
@@ -167,9 +172,9 @@ def error_line(e: BaseException) -> str:
 
 
 @dataclass
-class Report:
-    """A built report: ``print()`` it in a terminal, ``to_html()`` it, or display it in
-    Jupyter (``_repr_html_``)."""
+class ReportData:
+    """A built report's content: its inputs, sections and title (rendered by
+    :class:`fidelite.report.Report`)."""
 
     inputs: ReportInputs
     sections: list[Section]
@@ -180,28 +185,6 @@ class Report:
             if s.key == key:
                 return s
         raise KeyError(f"no section {key!r}; the report has {[s.key for s in self.sections]}")
-
-    def to_html(self) -> str:
-        """The whole report as one self-contained HTML page (no external resource)."""
-        from .html import render_html
-
-        return render_html(self)
-
-    def write_html(self, path: Any) -> None:
-        """Write :meth:`to_html` to ``path`` (UTF-8)."""
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(self.to_html())
-
-    def print(self, console: Any = None) -> None:
-        """Print the terminal report with rich (to ``console``, default stdout)."""
-        from .terminal import render_terminal
-
-        render_terminal(self, console)
-
-    def _repr_html_(self) -> str:
-        from .html import render_body
-
-        return render_body(self)
 
 
 def run_sections(inputs: ReportInputs, builders: Iterable[SectionBuilder],

@@ -7,7 +7,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .formatting import DASH, num, pct, value
+from .. import metrics, plugins
+from ..results.formatting import DASH, num, pct, value
 from .model import Block, Figure, ReportInputs, Skip, Table, error_line, purchase_hint
 from .sections import describe_table
 
@@ -76,13 +77,11 @@ CUSTOMER_PARTS: list[tuple[str, bool, tuple[str, ...], Callable[[ReportInputs, C
 
 
 def customers_section(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
-    import fidelite
-
     blocks: list[Block] = []
     notes: list[str] = []
     errors: list[Exception] = []
     for name, needs_amount, tables, build in CUSTOMER_PARTS:
-        fn = getattr(fidelite, name, None)
+        fn = getattr(metrics, name, None)
         if fn is None:
             continue
         label = name.replace("_", " ")
@@ -138,8 +137,6 @@ def _index_note(result: Any) -> str:
 
 
 def indices_section(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
-    from .. import plugins
-
     tables = inputs.tables()
     listed = plugins.available_indices(set(tables))
     everything = plugins.indices()

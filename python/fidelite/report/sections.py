@@ -11,11 +11,11 @@ from typing import Any
 
 import numpy as np
 
-import fidelite
-
-from .. import _ingest
-from ..retention import LifecycleResult, RetentionMatrix, lifecycle, retention
-from .formatting import instant, num, pct
+from .. import io, metrics
+from ..metrics.lifecycle import lifecycle
+from ..metrics.retention import retention
+from ..results import LifecycleResult, RetentionMatrix
+from ..results.formatting import instant, num, pct
 from .model import OPTIONAL_TABLES, Block, Figure, ReportInputs, Table, error_line
 
 #: Cohort rows shown as text when the full matrix is too large for one page.
@@ -34,11 +34,13 @@ def as_of_text(inputs: ReportInputs) -> str:
 
 def retention_matrix(inputs: ReportInputs) -> RetentionMatrix:
     """The report's cohort matrix (first-event cohorts, criterion "on"), computed once."""
-    return inputs.cached("retention", lambda: retention(inputs.log, period=inputs.period, as_of=inputs.as_of))
+    return inputs.cached("retention", lambda: retention(inputs.log, period=inputs.period, as_of=inputs.as_of,
+                                                       tz=inputs.tz))
 
 
 def lifecycle_result(inputs: ReportInputs) -> LifecycleResult:
-    return inputs.cached("lifecycle", lambda: lifecycle(inputs.log, period=inputs.period, as_of=inputs.as_of))
+    return inputs.cached("lifecycle", lambda: lifecycle(inputs.log, period=inputs.period, as_of=inputs.as_of,
+                                                       tz=inputs.tz))
 
 
 # ---------------------------------------------------------------- 1. data accounting
@@ -60,7 +62,7 @@ def accounting(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
     ]
     for name in OPTIONAL_TABLES:
         table = getattr(inputs, name)
-        facts.append([f"{name} table", "not given" if table is None else f"{num(_ingest.read_table(table).n_rows)} rows"])
+        facts.append([f"{name} table", "not given" if table is None else f"{num(io.read_table(table).n_rows)} rows"])
     notes = ["Every input row of the event log is either used or rejected with its reason; read = used + rejected."]
     if r.n_rejected:
         rows_text = "row is" if r.n_rejected == 1 else "rows are"
@@ -68,9 +70,9 @@ def accounting(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
                      "(strict mode, --strict, stops on them instead).")
     blocks: list[Block] = [Table(["rows", "count"], rows, caption="row accounting", key="row-accounting"),
                            Table(["", ""], facts, caption="data covered", key="data-covered")]
-    if inputs.customers is not None and hasattr(fidelite, "completeness"):
+    if inputs.customers is not None and hasattr(metrics, "completeness"):
         try:
-            c = fidelite.completeness(inputs.customers)
+            c = metrics.completeness(inputs.customers)
         except Exception as e:  # data quality is a bonus: say why it is missing
             notes.append(f"customers table completeness failed: {error_line(e)}")
         else:
@@ -104,7 +106,7 @@ def cohort_table(m: RetentionMatrix, max_rows: int = MAX_COHORT_ROWS) -> Table:
     footer = [["average", num(int(m.sizes.sum()))] + [cell(a) for a in m.average]]
     shown = f"latest {k - first} of {k} cohorts; " if first else ""
     caption = f"{shown}share of each {m.params['period']} cohort active at each offset"
-    html = m._repr_html_() if k * b <= MAX_HTML_CELLS else None
+    html = m.to_html() if k * b <= MAX_HTML_CELLS else None
     return Table(["cohort", "size"] + list(m.offset_labels), rows, caption=caption, footer=footer, html=html, key="cohorts")
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .._deps import import_optional
-from .formatting import numeric
+from ..results.formatting import numeric
 from .model import Table, Text
 
 if TYPE_CHECKING:
-    from .model import Report, Section
+    from .model import ReportData, Section
 
 #: Rows of one table printed in the terminal (the HTML report has them all).
 MAX_TERMINAL_ROWS = 60
@@ -19,7 +19,7 @@ WIDE = 8
 SHORT = 18
 
 
-def render_terminal(report: Report, console: Any = None) -> None:
+def render_terminal(report: ReportData, console: Any = None) -> None:
     """Print every terminal section of ``report`` (charts and the methods appendix are
     HTML only). ``console`` is a ``rich.console.Console`` (default: stdout)."""
     import_optional("rich", "print the terminal report")

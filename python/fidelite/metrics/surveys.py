@@ -1,4 +1,4 @@
-"""Survey metrics (METRICS.md, "Surveys"): the Net Promoter Score and the customer
+"""Survey metrics (docs/metrics.md, "Surveys"): the Net Promoter Score and the customer
 loyalty index, from a surveys table (``customer_id``, ``timestamp``, ``question``,
 ``score``).
 
@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from . import _ingest
-from ._deps import import_optional, loaded
-from .eventlog import RowReport
-from .exceptions import DTypeError, MissingTableError, ParameterError, RejectedRowsError
-from .results import TableResult, ValueResult, safe_ratio
+from .. import io
+from .._deps import import_optional, loaded
+from ..exceptions import DTypeError, MissingTableError, ParameterError
+from ..io import Accounting, RowReport
+from ..results.base import safe_ratio
+from ..results.surveys import LoyaltyIndexResult, NPSResult
 
 QUESTIONS = ("recommend", "buy_again", "try_new")
 
@@ -33,24 +35,6 @@ OUT_OF_SCALE = "score outside 0..10"
 OTHER_QUESTIONS = "rows of other questions (not part of this metric)"
 _STATUS = (None, NULL_SCORE, NOT_A_NUMBER, NOT_AN_INTEGER, OUT_OF_SCALE)
 _NUMBER = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*\Z")
-
-
-class NPSResult(ValueResult):
-    """The NPS (``.value``, -100..100), its parts, and ``report`` (rows read / used / rejected)."""
-
-    def __init__(self, value: float, *, question: str, parts: dict[str, Any], reason: str | None,
-                 report: RowReport) -> None:
-        super().__init__(value, title=f"NPS ({question})", parts=parts, reason=reason)
-        self.question = question
-        self.report = report
-
-
-class LoyaltyIndexResult(TableResult):
-    """Per-question net scores (a table) with the index as ``.value`` and the row ``report``."""
-
-    def __init__(self, columns: dict[str, Any], *, value: float, reason: str | None, report: RowReport) -> None:
-        super().__init__(columns, title="customer loyalty index", value=value, reason=reason)
-        self.report = report
 
 
 # ----------------------------------------------------------------------------- reading
@@ -86,13 +70,13 @@ def read_scores(col: Any) -> tuple[np.ndarray, np.ndarray]:
     pd = loaded("pandas")
     if pd is not None and isinstance(col, pd.Series) and col.dtype == object:
         col = col.to_numpy(dtype=object)  # mixed cells: Arrow would refuse them
-    arr = _ingest._to_arrow(col)
+    arr = io.to_arrow(col)
     if arr is not None:
         pa = import_optional("pyarrow")
         if pa.types.is_boolean(arr.type):
             raise DTypeError("the score column holds booleans; scores are integers 0..10")
         if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type) or pa.types.is_decimal(arr.type):
-            values, null = _ingest.floats(arr, "score")
+            values, null = io.floats(arr, "score")
             status = np.where(null, 1, 0)
         else:
             col = np.array(arr.to_pylist(), dtype=object)
@@ -115,12 +99,12 @@ def read_scores(col: Any) -> tuple[np.ndarray, np.ndarray]:
     return scores, status
 
 
-def _questions(table: _ingest.Table, column: str, n: int, default: str | None) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
+def _questions(table: io.Table, column: str, n: int, default: str | None) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
     """(codes, labels, null mask) of the question column; a table without one (under the
     default name) is all ``default`` answers when a default is given."""
     if default is not None and column not in table.columns and column == "question":
         return np.zeros(n, np.int32), (default,), np.zeros(n, bool)
-    codes, labs, null = _ingest.labels(table.get(column, "question_column"), "question")
+    codes, labs, null = io.labels(table.get(column, "question_column"), "question")
     return codes, labs, null
 
 
@@ -132,7 +116,7 @@ def _read(surveys: Any, metric: str, wanted: Sequence[str], question_column: str
         raise MissingTableError(
             f"{metric} needs the surveys table: pass a table with columns customer_id, timestamp, question, score"
         )
-    table = _ingest.read_table(surveys, what="surveys table")
+    table = io.read_table(surveys, what="surveys table")
     n = table.n_rows
     if n == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), RowReport(read=0, used=0), ()
@@ -146,26 +130,15 @@ def _read(surveys: Any, metric: str, wanted: Sequence[str], question_column: str
         )
     lut = np.array([wanted.index(q) if q in wanted else -1 for q in q_labels] + [-1], np.int64)
     which = np.where(q_null, -1, lut[np.where(q_codes < 0, len(q_labels), q_codes)])
-    considered = (which >= 0) | q_null
-    rejected: dict[str, int] = {}
-    if q_null.any():
-        rejected[NULL_QUESTION] = int(q_null.sum())
+    acc = Accounting(n, table.source, noun="survey rows")
+    acc.exclude(OTHER_QUESTIONS, (which < 0) & ~q_null)
+    acc.reject(NULL_QUESTION, q_null)
     for code in range(1, len(_STATUS)):
-        k = int(((status == code) & (which >= 0)).sum())
-        if k:
-            rejected[_STATUS[code]] = k  # type: ignore[index]
+        acc.reject(_STATUS[code], (status == code) & (which >= 0))  # type: ignore[arg-type]
+    if strict:
+        acc.check_strict("scores must be integers 0..10")
     keep = (which >= 0) & (status == 0)
-    other = n - int(considered.sum())
-    report = RowReport(read=int(considered.sum()), used=int(keep.sum()), rejected=rejected,
-                       notes={OTHER_QUESTIONS: other} if other else {})
-    if strict and rejected:
-        raise RejectedRowsError(
-            f"{report.n_rejected:,} of {report.read:,} survey rows were rejected "
-            f"({'; '.join(f'{v:,} {k}' for k, v in rejected.items())}); scores must be integers 0..10. "
-            "Fix or drop them, or pass strict=False to skip them.",
-            report,
-        )
-    return which[keep], scores[keep], report, present
+    return which[keep], scores[keep], acc.report(), present
 
 
 def _net(scores: np.ndarray) -> tuple[float, str | None, dict[str, Any]]:

@@ -1,6 +1,5 @@
-"""Purchase metrics (METRICS.md, "Purchases"): repeat-purchase rate, upsell rate and the
-simple CLV; plus the building blocks other metric modules share (durations, the purchase
-mask, per-customer sums over the grouped layout).
+"""Purchase metrics (docs/metrics.md, "Purchases"): repeat-purchase rate, upsell rate and
+the simple CLV.
 
 A purchase is an event of type ``purchase_event`` (default ``"purchase"``); in a log
 without an event column every event is a purchase. Revenue is net revenue, as
@@ -10,76 +9,19 @@ of any event type).
 
 from __future__ import annotations
 
-import datetime as dt
 import math
-import re
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from . import summary
-from ._calendar import Calendar, duration_us, to_instant
-from ._ingest import US_PER_DAY
-from .eventlog import EventLog
-from .exceptions import ParameterError
-from .results import ValueResult, safe_ratio
+from ..calendar import duration_us
+from ..io import US_PER_DAY
+from ..exceptions import ParameterError
+from ..query import net_revenue, parse, purchase_mask
+from ..results.base import ValueResult, safe_ratio
 
 US_PER_YEAR = 365 * US_PER_DAY
-
-
-# ----------------------------------------------------------------------------- building blocks
-
-
-def purchase_mask(log: EventLog, purchase_event: str | Sequence[str] | None = "purchase") -> np.ndarray:
-    """Boolean mask (grouped order) of purchases: events of type ``purchase_event``, or every
-    event when the log has no event column (:func:`fidelite.summary.purchase_mask`, as an array)."""
-    mask = summary.purchase_mask(log, purchase_event)
-    return np.ones(log.n_events, bool) if mask is None else mask
-
-
-def net_revenue(log: EventLog, purchase: np.ndarray, metric: str) -> np.ndarray:
-    """Revenue per event, as :func:`fidelite.customer_summary` counts it: the amount of
-    purchases, plus refunds (negative amounts of any event type); 0 for other events."""
-    amount = amounts(log, metric)
-    return np.where(purchase | (amount < 0), amount, 0.0)
-
-
-def per_customer(log: EventLog, values: np.ndarray) -> np.ndarray:
-    """Sum of a per-event array (grouped order) per customer code."""
-    if values.dtype == bool:
-        values = values.astype(np.int64)
-    return np.add.reduceat(values, log._indptr[:-1]) if log.n_events else np.zeros(log.n_customers, values.dtype)
-
-
-def first_per_customer(log: EventLog, mask: np.ndarray, default: int = np.iinfo(np.int64).max) -> np.ndarray:
-    """Earliest instant (µs) of the masked events of each customer; ``default`` when none."""
-    return np.minimum.reduceat(np.where(mask, log._ts, default), log._indptr[:-1])
-
-
-def amounts(log: EventLog, metric: str) -> np.ndarray:
-    """The amount column, or a ParameterError saying the metric needs one."""
-    if not log.has("amount"):
-        raise ParameterError(f"{metric} needs an amount column (revenue per event): pass amount=<column name>")
-    return log._grouped_column("amount")
-
-
-def as_of_us(log: EventLog, as_of: Any, tz: str) -> int:
-    """``as_of`` in µs (default: the latest event); a date means the end of that day."""
-    return log.t_max if as_of is None else to_instant(as_of, tz)
-
-
-def period_start_of(value: Any, cal: Calendar) -> int:
-    """Index of the calendar period holding ``value``: a date / datetime, or a period label
-    such as ``"2024"``, ``"2024-03"``, ``"2024-Q2"``, ``"2024-03-15"``."""
-    if isinstance(value, str):
-        text = value.strip()
-        m = re.fullmatch(r"(\d{4})(?:-(?:Q([1-4])|(\d{2})))?", text)
-        if m:
-            month = 1 if m.group(2) is None and m.group(3) is None else (
-                3 * int(m.group(2)) - 2 if m.group(2) else int(m.group(3)))
-            value = dt.date(int(m.group(1)), month, 1)
-    instant = to_instant(value, cal.tz, end_of_day=False)
-    return int(cal.periods_of(np.array([instant], np.int64))[0])
 
 
 # ----------------------------------------------------------------------------- metrics
@@ -113,16 +55,16 @@ def repeat_rate(
     >>> round(fidelite.repeat_rate(log).value, 2), round(fidelite.repeat_rate(log, within="7D").value, 2)
     (66.67, 33.33)
     """
-    log = EventLog.of(data, tz=tz, **columns)
-    tz = tz or log.tz
-    end = as_of_us(log, as_of, tz)
-    buy = purchase_mask(log, purchase_event) & (log._ts <= end)
-    first = first_per_customer(log, buy)
-    buyer = per_customer(log, buy) > 0
+    q = parse(data, columns, metric=repeat_rate, tz=tz, as_of=as_of, period=period, week_start=week_start)
+    log, end = q.log, q.as_of
+    layout = q.grouped()
+    buy = purchase_mask(log, purchase_event) & (layout.ts <= end)
+    first = layout.first_per_customer(buy)
+    buyer = layout.per_customer(buy) > 0
     parts: dict[str, Any] = {}
     if cohort is not None:
-        cal = Calendar.make(period, tz, week_start)
-        wanted = period_start_of(cohort, cal)
+        cal = q.calendar
+        wanted = cal.start_of(cohort)
         periods = np.full(log.n_customers, np.iinfo(np.int64).min)
         periods[buyer] = cal.periods_of(first[buyer])
         buyer &= periods == wanted
@@ -131,9 +73,9 @@ def repeat_rate(
         mature = first <= end - w
         parts["immature"] = int((buyer & ~mature).sum())
         buyer &= mature
-        limit = np.repeat(np.minimum(first, end) + w, np.diff(log._indptr))
-        buy = buy & (log._ts <= limit)
-    counts = per_customer(log, buy)
+        limit = np.repeat(np.minimum(first, end) + w, layout.sizes())
+        buy = buy & (layout.ts <= limit)
+    counts = layout.per_customer(buy)
     buyers = int(buyer.sum())
     repeaters = int((buyer & (counts >= 2)).sum())
     value, reason = safe_ratio(repeaters, buyers, 100.0)
@@ -166,16 +108,17 @@ def upsell_rate(
     >>> r.value, r.parts["share"]
     (0.5, 33.33333333333333)
     """
-    log = EventLog.of(data, tz=tz, **columns)
+    q = parse(data, columns, metric=upsell_rate, tz=tz, as_of=as_of)
+    log, end = q.log, q.as_of
     if not log.has("product"):
         raise ParameterError("upsell_rate needs a product column: pass product=<column name>")
-    end = as_of_us(log, as_of, tz or log.tz)
-    buy = purchase_mask(log, purchase_event) & (log._ts <= end)
-    product = log._cols["product"].astype(np.int64)
+    layout = q.grouped()
+    buy = purchase_mask(log, purchase_event) & (layout.ts <= end)
+    product = layout.columns["product"].astype(np.int64)
     with_product = buy & (product >= 0)
-    pairs = np.unique(log.customer_of_event()[with_product] * (len(log.labels("product")) + 1) + product[with_product])
+    pairs = np.unique(layout.customer_of_event()[with_product] * (len(log.labels("product")) + 1) + product[with_product])
     distinct = np.bincount(pairs // (len(log.labels("product")) + 1), minlength=log.n_customers)
-    buyers = per_customer(log, buy) > 0
+    buyers = layout.per_customer(buy) > 0
     multi, single = int((distinct >= 2).sum()), int((distinct == 1).sum())
     value, reason = safe_ratio(multi, single)
     share, _ = safe_ratio(multi, multi + single, 100.0)
@@ -223,16 +166,18 @@ def clv(
             raise ParameterError(f"{name} must be a fraction{' between 0 and 1' if name == 'margin' else ' >= 0'} (e.g. 0.3), got {v!r}")
     if lifetime_years is not None and not (math.isfinite(float(lifetime_years)) and float(lifetime_years) > 0):
         raise ParameterError(f"lifetime_years must be a positive number of years, got {lifetime_years!r}")
-    log = EventLog.of(data, tz=tz, **columns)
-    end = as_of_us(log, as_of, tz or log.tz)
+    q = parse(data, columns, metric=clv, tz=tz, as_of=as_of)
+    log, end = q.log, q.as_of
+    layout = q.grouped(columns=("amount",))  # the amounts carried through the grouping
     buy = purchase_mask(log, purchase_event)
     revenue_of = net_revenue(log, buy, "clv")
-    last_year = buy & (log._ts > end - US_PER_YEAR) & (log._ts <= end)
-    year_before = buy & (log._ts > end - 2 * US_PER_YEAR) & (log._ts <= end - US_PER_YEAR)
-    active_now = per_customer(log, last_year) > 0
-    active_before = per_customer(log, year_before) > 0
+    ts = layout.ts
+    last_year = buy & (ts > end - US_PER_YEAR) & (ts <= end)
+    year_before = buy & (ts > end - 2 * US_PER_YEAR) & (ts <= end - US_PER_YEAR)
+    active_now = layout.per_customer(last_year) > 0
+    active_before = layout.per_customer(year_before) > 0
     purchases = int(last_year.sum())
-    in_year = (log._ts > end - US_PER_YEAR) & (log._ts <= end)
+    in_year = (ts > end - US_PER_YEAR) & (ts <= end)
     revenue = float(revenue_of[in_year].sum())
     buyers = int(active_now.sum())
     apv, reason = safe_ratio(revenue, purchases)

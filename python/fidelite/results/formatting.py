@@ -1,10 +1,13 @@
-"""Cell formatting shared by the section builders (renderers print strings as given)."""
+"""How values are shown, in one place: result reprs and HTML, the report (terminal and
+HTML) and the explorer all format through these functions."""
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import math
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -82,3 +85,45 @@ def instant(us: int, tz: str) -> str:
         return f"{t.astimezone(ZoneInfo(tz)):%Y-%m-%d %H:%M} ({tz})"
     except (ImportError, KeyError, ValueError, OSError):
         return f"{t:%Y-%m-%d %H:%M} (UTC)"
+
+
+def cell(v: Any) -> str:
+    """A value as a table shows it: floats with 2 decimals (NaN as a dash), integers with
+    thousands separators."""
+    if isinstance(v, (float, np.floating)):
+        if math.isnan(v):
+            return DASH
+        return f"{v:,.2f}" if abs(v) < 1e15 else f"{v:.3g}"
+    if isinstance(v, (np.datetime64,)):
+        return str(v)
+    if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
+        return f"{v:,}"
+    return str(v)
+
+
+def html_table(columns: Mapping[str, np.ndarray], *, title: str = "", max_rows: int = 60, css: str = "fidelite-table") -> str:
+    """A plain HTML table of equal-length columns (first and last rows when long)."""
+    names = list(columns)
+    n = len(next(iter(columns.values()))) if columns else 0
+    idx = list(range(n)) if n <= max_rows else list(range(max_rows // 2)) + [-1] + list(range(n - max_rows // 2, n))
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in names)
+    body = []
+    for i in idx:
+        if i < 0:
+            body.append(f"<tr><td colspan='{len(names)}'>… {n - max_rows} more rows …</td></tr>")
+            continue
+        body.append("<tr>" + "".join(f"<td>{html.escape(cell(columns[c][i]))}</td>" for c in names) + "</tr>")
+    cap = f"<caption>{html.escape(title)}</caption>" if title else ""
+    return f"<table class='{css}'>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def text_table(columns: Mapping[str, np.ndarray], *, max_rows: int = 40) -> str:
+    names = list(columns)
+    n = len(next(iter(columns.values()))) if columns else 0
+    rows = [[cell(columns[c][i]) for c in names] for i in range(min(n, max_rows))]
+    widths = [max([len(c)] + [len(r[j]) for r in rows]) for j, c in enumerate(names)]
+    lines = ["  ".join(c.rjust(w) for c, w in zip(names, widths))]
+    lines += ["  ".join(v.rjust(w) for v, w in zip(r, widths)) for r in rows]
+    if n > max_rows:
+        lines.append(f"… {n - max_rows} more rows")
+    return "\n".join(lines)

@@ -1,18 +1,18 @@
-"""Engagement index (METRICS.md, "Surveys", seed 002): frequency, duration and key actions
+"""Engagement index (docs/metrics.md, "Engagement index"): frequency, duration and key actions
 of each customer over a window, as percentile ranks in the population, combined by weights."""
 
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
-from ._calendar import Calendar, duration_us
-from .eventlog import EventLog
-from .exceptions import ParameterError
-from .purchases import as_of_us, purchase_mask
-from .results import TableResult
+from ..calendar import duration_us
+from ..exceptions import ParameterError
+from ..query import parse, purchase_mask
+from ..results.base import TableResult
 
 COMPONENTS = ("frequency", "duration", "key_actions")
 
@@ -97,21 +97,21 @@ def engagement(
     if population not in ("active", "all"):
         raise ParameterError(f"population must be 'active' or 'all', got {population!r}")
     w = _weights(weights)
-    log = EventLog.of(data, tz=tz, **columns)
-    tz = tz or log.tz
-    end = as_of_us(log, as_of, tz)
+    q = parse(data, columns, metric=engagement, tz=tz, as_of=as_of)
+    log, end = q.log, q.as_of
     span = duration_us(window, "window")
-    in_window = (log._ts > end - span) & (log._ts <= end)
-    codes = log.customer_of_event()
+    layout = q.grouped(columns=("duration",))
+    in_window = (layout.ts > end - span) & (layout.ts <= end)
+    codes = layout.customer_of_event()
 
     c = codes[in_window]
-    days = Calendar.make("day", tz, "monday").periods_of(log._ts[in_window])
+    days = q.days.periods_of(layout.ts[in_window])
     new_day = np.ones(len(c), bool)
     new_day[1:] = (c[1:] != c[:-1]) | (days[1:] != days[:-1])  # grouped by customer, sorted by time
     frequency = np.bincount(c[new_day], minlength=log.n_customers)
     duration: np.ndarray
     if log.has("duration"):
-        duration = np.bincount(c, weights=log._cols["duration"][in_window], minlength=log.n_customers)
+        duration = np.bincount(c, weights=layout.columns["duration"][in_window], minlength=log.n_customers)
     elif w[1] > 0:
         raise ParameterError(
             "the duration component needs a duration column (seconds of use): pass duration=<column name>, "
@@ -131,16 +131,17 @@ def engagement(
     if population == "active":
         members = frequency > 0
     else:
-        members = np.minimum.reduceat(log._ts, log._indptr[:-1]) <= end
-    raw = {"frequency": frequency[members], "duration": duration[members], "key_actions": actions[members]}
+        members = layout.ts[layout.indptr[:-1]] <= end  # the first event of each customer
+    rows = log.codes_by_id(members)
+    raw = {"frequency": frequency[rows], "duration": duration[rows], "key_actions": actions[rows]}
     pct = {name: percentile_ranks(v.astype(np.float64)) for name, v in raw.items()}
     index = sum(w[i] * pct[name] for i, name in enumerate(COMPONENTS)) / w.sum()
-    cols: dict[str, Any] = {"customer_id": log.customer_ids[members], **raw}
+    cols: dict[str, Any] = {"customer_id": log.customer_ids[rows], **raw}
     cols.update({f"{name}_pct": pct[name] for name in COMPONENTS})
-    cols["engagement"] = np.asarray(index, dtype=np.float64) if members.any() else np.zeros(0)
-    n = int(members.sum())
+    cols["engagement"] = np.asarray(index, dtype=np.float64) if len(rows) else np.zeros(0)
+    n = len(rows)
     value = float(cols["engagement"].mean()) if n else math.nan
     reason = None if n else "no customer in the population (no event in the window)"
-    meta = dict(window_days=span / 86_400_000_000, as_of=np.datetime64(end, "us"), tz=tz,
+    meta = dict(window_days=span / 86_400_000_000, as_of=np.datetime64(end, "us"), tz=q.tz,
                 weights=dict(zip(COMPONENTS, w.tolist())), key_events=key_events or "purchase", population=population)
     return TableResult(cols, title="engagement index", value=value, reason=reason, meta=meta)

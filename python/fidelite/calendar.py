@@ -1,4 +1,10 @@
-"""Calendar parameters shared by every metric: period, week start, window, as-of."""
+"""The calendar of a query: periods cut in local wall time of an IANA zone (DST-correct),
+week starts, durations (every window parameter), and instants read from dates.
+
+:class:`Calendar` is the Python face of the kernels' calendar: period lookup, the period
+axis, labels and completeness. The event log builds one per (period, week start, zone)
+and keeps it (:meth:`fidelite.EventLog.calendar`).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from ._ingest import US_PER_DAY
+from .io import US_PER_DAY
 from .exceptions import ParameterError
 
 PERIODS = ("day", "week", "month", "quarter", "year")
@@ -125,14 +131,16 @@ def to_instant(value: Any, tz: str, *, end_of_day: bool = True) -> int:
 
 @dataclass(frozen=True)
 class Calendar:
-    """The calendar of one query."""
+    """The calendar of one query: ``period`` cut in the local wall time of ``tz``, weeks
+    starting on ``week_start`` (0 = Monday .. 6 = Sunday)."""
 
     period: str
     tz: str
     week_start: int
 
     @classmethod
-    def make(cls, period: str, tz: str, week_start: str | int) -> Calendar:
+    def make(cls, period: str, tz: str, week_start: str | int = "monday") -> Calendar:
+        """A calendar from user parameters (checked, with messages saying how to fix them)."""
         return cls(check_period(period), tz, week_start_index(week_start))
 
     def kw(self) -> dict[str, Any]:
@@ -146,9 +154,21 @@ class Calendar:
         return days.astype("datetime64[D]"), starts
 
     def periods_of(self, instants: np.ndarray) -> np.ndarray:
+        """Period index of each instant (µs since the epoch, UTC)."""
         return _core.periods_of(np.ascontiguousarray(instants, np.int64), **self.kw())
 
+    def period_of(self, instant: int) -> int:
+        """Period index of one instant."""
+        return int(self.periods_of(np.array([instant], np.int64))[0])
+
+    def complete(self, first: int, count: int, as_of: int) -> np.ndarray:
+        """Whether each of the ``count`` periods from ``first`` had fully elapsed at ``as_of``."""
+        _, starts = self.axis(first, count)
+        return starts[1:] <= as_of + 1
+
     def label(self, day: np.datetime64) -> str:
+        """``2024-03`` (month), ``2024-Q1`` (quarter), ``2024`` (year), else the ISO date of
+        the period's first day."""
         d = day.astype(dt.date)
         if self.period == "month":
             return f"{d.year}-{d.month:02d}"
@@ -159,4 +179,16 @@ class Calendar:
         return d.isoformat()
 
     def labels(self, days: np.ndarray) -> list[str]:
+        """:meth:`label` of each period start date."""
         return [self.label(d) for d in days]
+
+    def start_of(self, value: Any) -> int:
+        """Index of the period holding ``value``: a date / datetime, or a period label such
+        as ``"2024"``, ``"2024-03"``, ``"2024-Q2"``, ``"2024-03-15"``."""
+        if isinstance(value, str):
+            m = re.fullmatch(r"(\d{4})(?:-(?:Q([1-4])|(\d{2})))?", value.strip())
+            if m:
+                quarter, month = m.group(2), m.group(3)
+                first = 1 if quarter is None and month is None else (3 * int(quarter) - 2 if quarter else int(month))
+                value = dt.date(int(m.group(1)), first, 1)
+        return self.period_of(to_instant(value, self.tz, end_of_day=False))

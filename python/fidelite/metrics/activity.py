@@ -1,4 +1,4 @@
-"""The active base over time (METRICS.md, "Active base and period retention"): period KPIs
+"""The active base over time (docs/metrics.md, "Active base and period retention"): period KPIs
 (active at start / end, new, kept, lost, retention and churn rates, revenue and orders
 per active customer), the active-customers series and the daily rolling active count.
 Thin Python over the windowed-aggregation kernels of ``rust/kernels/src/window.rs``."""
@@ -9,21 +9,14 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import _core
-from ._calendar import Calendar, duration_us, to_instant
-from ._ingest import US_PER_DAY
-from .eventlog import EventLog
-from .exceptions import ParameterError
-from .results import TableResult
-from .summary import purchase_mask
+from .. import _core
+from ..calendar import duration_us
+from ..exceptions import ParameterError
+from ..io import US_PER_DAY
+from ..query import parse, purchase_types
+from ..results.base import TableResult
 
 _EMPTY_BASE = "empty base: nobody was active at the start of the period"
-
-
-def _prepare(data: Any, tz: str | None, as_of: Any, columns: dict[str, Any]) -> tuple[EventLog, str, int]:
-    log = EventLog.of(data, tz=tz, **columns)
-    tz = tz or log.tz
-    return log, tz, log.t_max if as_of is None else to_instant(as_of, tz)
 
 
 def _rate(num: np.ndarray, den: np.ndarray, scale: float = 1.0) -> np.ndarray:
@@ -79,14 +72,14 @@ def period_kpis(
     >>> k["active_start"].tolist(), k["active_end"].tolist(), k["new"].tolist(), k["churn_rate"].tolist()
     ([0, 2], [2, 2], [2, 1], [nan, 50.0])
     """
-    log, tz, as_of_us = _prepare(data, tz, as_of, columns)
-    cal = Calendar.make(period, tz, week_start)
+    q = parse(data, columns, metric=period_kpis, tz=tz, as_of=as_of, period=period, week_start=week_start)
+    log, cal, as_of_us = q.log, q.calendar, q.as_of
     window_us = 0 if activity_window is None else duration_us(activity_window, "activity_window")
-    amount = log._grouped_column("amount") if log.has("amount") else None  # before the layout: carried
+    layout = q.grouped(columns=("amount",))
     out = _core.period_kpis(
-        log._indptr, log._ts, t_range=(log.t_min, log.t_max), as_of=as_of_us, window_us=window_us,
-        active_mask=log.event_mask(active_event), purchase_mask=purchase_mask(log, purchase_event),
-        amount=amount, **cal.kw(),
+        layout.indptr, layout.ts, window_us=window_us, active_mask=log.event_mask(active_event),
+        purchase_mask=log.event_mask(purchase_types(log, purchase_event)), amount=layout.columns.get("amount"),
+        **q.kernel_args(),
     )
     n = len(out["active_end"])
     days, _ = cal.axis(out["first_period"], n)
@@ -117,7 +110,7 @@ def period_kpis(
         reasons.append(f"{_EMPTY_BASE}: retention, kept and churn rates are NaN there")
     if not log.has("amount"):
         reasons.append("the log has no amount column: revenue is NaN (pass amount=<column>)")
-    params = dict(period=period, week_start=cal.week_start, tz=tz, activity_window=activity_window,
+    params = dict(period=period, week_start=cal.week_start, tz=q.tz, activity_window=activity_window,
                   active_event=active_event, purchase_event=purchase_event, as_of=np.datetime64(as_of_us, "us"))
     return TableResult(cols, title=f"period KPIs per {period}", reason="; ".join(reasons) or None, meta=params)
 
@@ -176,11 +169,13 @@ def rolling_active(
     window_days, rest = divmod(duration_us(window, "window"), US_PER_DAY)
     if rest:
         raise ParameterError(f"window must be a whole number of days, e.g. '30D' or '4W'; got {window!r}")
-    log, tz, as_of_us = _prepare(data, tz, as_of, columns)
-    events, mask, _ = log.kernel_events(active_event)  # no need to group the log for this one
-    first_day, active = _core.rolling_active(n_customers=log.n_customers, t_range=(log.t_min, log.t_max), tz=tz,
-                                             as_of=as_of_us, window_days=window_days, mask=mask, **events)
+    q = parse(data, columns, metric=rolling_active, tz=tz, as_of=as_of)
+    log = q.log
+    ev = q.events(active_event)  # no need to group the log for this one
+    arrays = {"codes": ev.codes} if ev.codes is not None else {"indptr": ev.indptr}
+    first_day, active = _core.rolling_active(ev.ts, n_customers=log.n_customers, t_range=q.t_range, tz=q.tz,
+                                             as_of=q.as_of, window_days=window_days, mask=ev.mask, **arrays)
     days = (first_day + np.arange(len(active))).astype("datetime64[D]")
-    params = dict(window_days=window_days, tz=tz, active_event=active_event, as_of=np.datetime64(as_of_us, "us"))
+    params = dict(window_days=window_days, tz=q.tz, active_event=active_event, as_of=np.datetime64(q.as_of, "us"))
     return TableResult({"day": days, "active": active}, title=f"customers active in the trailing {window_days} days",
                        meta=params)

@@ -1,24 +1,23 @@
-"""CRM campaign KPIs (METRICS.md, "Customer base and CRM", seed 001) from a contacts table
+"""CRM campaign KPIs (docs/metrics.md, "CRM campaigns") from a contacts table
 (``customer_id``, ``timestamp``, ``campaign``, ``channel``, ``opened``, ``clicked``,
 ``converted``, ``unsubscribed``, ``cost``) and the event log (revenue, orders, activity)."""
 
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from . import _ingest
-from ._calendar import Calendar, duration_us, to_instant
-from ._deps import import_optional
-from .eventlog import EventLog, RowReport
-from .exceptions import DTypeError, EmptyInputError, MissingTableError, RejectedRowsError
-from .purchases import net_revenue, purchase_mask
-from .results import TableResult
-from .retention import _match_id_type
+from ..calendar import Calendar, duration_us
+from ..eventlog import EventLog
+from ..exceptions import EmptyInputError, MissingTableError
+from ..io import US_PER_DAY, KeyedTable
+from ..query import check_keywords, net_revenue, parse, purchase_mask, resolve_as_of
+from ..results.base import TableResult
+from ..results.crm import CampaignResult
 
-NULL_ID = "null customer id"
 NULL_TIME = "null timestamp"
 BAD_TIME = "unparseable timestamp (expected ISO 8601)"
 BAD_COST = "negative or infinite cost"
@@ -60,59 +59,11 @@ def _latest_before(indptr: np.ndarray, ts: np.ndarray, codes: np.ndarray, times:
     return np.where(i > indptr[codes], i - 1, -1)
 
 
-class CampaignResult(TableResult):
-    """Campaign KPIs: one row overall (``level="all"``), then one per channel and per
-    campaign. ``.value`` = overall net reactivity rate; ``pressure`` and ``solicitation``
-    are per-period tables; ``kpis`` holds the overall numbers; ``report`` the contacts rows."""
-
-    def __init__(self, columns: dict[str, Any], *, value: float, reason: str | None, pressure: TableResult,
-                 solicitation: TableResult, kpis: dict[str, Any], meta: dict[str, Any], report: RowReport) -> None:
-        super().__init__(columns, title="CRM campaign KPIs", value=value, reason=reason, meta=meta)
-        self.pressure = pressure
-        self.solicitation = solicitation
-        self.kpis = kpis
-        self.report = report
-
-    def by(self, level: str) -> TableResult:
-        """The rows of one level: "all", "channel" or "campaign"."""
-        keep = self.columns["level"] == level
-        return TableResult({k: v[keep] for k, v in self.columns.items() if k != "level"}, title=f"CRM KPIs by {level}")
-
-
-def _flags(col: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """(bool values, mask of nulls read as False) of a flag column (bool, 0/1, text true/false)."""
-    arr = _ingest._to_arrow(col)
-    if arr is not None:
-        pa = import_optional("pyarrow")
-        null = arr.is_null().to_numpy(zero_copy_only=False)
-        if pa.types.is_boolean(arr.type):
-            values = arr.fill_null(False).to_numpy(zero_copy_only=False)
-            return values.astype(bool) & ~null, null
-        col = np.array(arr.to_pylist(), dtype=object)
-    v = np.asarray(col)
-    if v.dtype.kind == "b":
-        return v, np.zeros(len(v), bool)
-    if v.dtype.kind in "iuf":
-        null = np.isnan(v) if v.dtype.kind == "f" else np.zeros(len(v), bool)
-        return (np.nan_to_num(v) != 0) & ~null, null
-    if v.dtype.kind in "OUS":
-        text = np.array([None if x is None or (isinstance(x, float) and x != x) else str(x).strip().lower() for x in v],
-                        dtype=object)
-        null = np.array([x is None or x == "" for x in text], bool)
-        truthy = np.isin(text, ["true", "1", "yes", "y", "t"])
-        falsy = np.isin(text, ["false", "0", "no", "n", "f"]) | null
-        if not np.all(truthy | falsy):
-            bad = text[~(truthy | falsy)][0]
-            raise DTypeError(f"the {name} column must be true/false (bool or 0/1); found {bad!r}")
-        return truthy, null
-    raise DTypeError(f"the {name} column must be true/false (bool or 0/1), got dtype {v.dtype}")
-
-
-def _group_labels(table: _ingest.Table, column: str) -> tuple[np.ndarray, list[str]]:
+def _group_labels(table: KeyedTable, column: str) -> tuple[np.ndarray, list[str]]:
     """(codes, labels) of a label column, nulls as "(missing)"; all "(missing)" if absent."""
-    if column not in table.columns:
+    if not table.has(column):
         return np.zeros(table.n_rows, np.int64), [MISSING]
-    codes, labels, null = _ingest.labels(table.get(column, column), column)
+    codes, labels, null = table.labels(column, column)
     names = list(labels) + [MISSING]
     codes = np.where(null, len(labels), codes).astype(np.int64)
     used = np.unique(codes)
@@ -193,58 +144,45 @@ def campaigns(
     attribution_us = duration_us(attribution_window, "attribution_window")
     activity_us = duration_us(activity_window, "activity_window")
     customer, time = columns.get("customer", "customer_id"), columns.get("time", "timestamp")
-    log = EventLog.of(events, tz=tz, **columns) if events is not None else None
-    tz = tz or (log.tz if log is not None else "UTC")
-    cal = Calendar.make(period, tz, week_start)
+    log: EventLog | None = None
+    if events is not None:
+        q = parse(events, columns, metric=campaigns, tz=tz, period=period, week_start=week_start)
+        log, tz, cal = q.log, q.tz, q.calendar
+    else:
+        check_keywords(columns, campaigns)
+        tz = tz or "UTC"
+        cal = Calendar.make(period, tz, week_start)
 
-    table = _ingest.read_table(contacts, what="contacts table")
+    table = KeyedTable(contacts, what="contacts table", customer=customer, noun="contact rows",
+                       empty="pass at least one contact")
     n_rows = table.n_rows
-    if n_rows == 0:
-        raise EmptyInputError(f"the {table.source} has no rows; pass at least one contact")
-    ids, null_id = _ingest.id_nulls(table.get(customer, "customer"))
-    ts, null_t, bad_t = _ingest.times_us(table.get(time, "time"), tz)
-    nulls: dict[str, np.ndarray] = {}
+    acc = table.accounting
+    ts, null_t, bad_t = table.instants(time, "time", tz)
+    acc.reject(NULL_TIME, null_t)
+    acc.reject(BAD_TIME, bad_t)
     flag: dict[str, np.ndarray | None] = {}
     for name, col in zip(FLAGS, (opened, clicked, converted, unsubscribed)):
-        if col in table.columns:
-            flag[name], nulls[f"null {name} read as False"] = _flags(table.get(col, name), name)
+        if table.has(col):
+            flag[name], null_f = table.flags(col, name)
+            acc.note(f"null {name} read as False", null_f)
         else:
             flag[name] = None
     costs = None
-    bad_cost = np.zeros(n_rows, bool)
-    if cost in table.columns:
-        costs, null_c = _ingest.floats(table.get(cost, "cost"), "cost")
-        bad_cost = ~null_c & ((costs < 0) | np.isinf(costs))
-        nulls["null cost counted as 0"] = null_c
+    if table.has(cost):
+        costs, null_c = table.floats(cost, "cost")
+        acc.reject(BAD_COST, ~null_c & ((costs < 0) | np.isinf(costs)))
+        acc.note("null cost counted as 0", null_c)
         costs = np.where(null_c, 0.0, costs)
-    rejected_any = np.zeros(n_rows, bool)
-    rejected: dict[str, int] = {}
-    for why, mask in ((NULL_ID, null_id), (NULL_TIME, null_t), (BAD_TIME, bad_t), (BAD_COST, bad_cost)):
-        fresh = mask & ~rejected_any
-        if fresh.any():
-            rejected[why] = int(fresh.sum())
-            rejected_any |= fresh
-    notes = {what: int((mask & ~rejected_any).sum()) for what, mask in nulls.items()}
-    report = RowReport(read=n_rows, used=n_rows - int(rejected_any.sum()), rejected=rejected,
-                       notes={what: k for what, k in notes.items() if k})
-    if strict and rejected:
-        raise RejectedRowsError(
-            f"{report.n_rejected:,} of {n_rows:,} contact rows were rejected "
-            f"({'; '.join(f'{v:,} {k}' for k, v in rejected.items())}). Fix or drop them, or pass strict=False.",
-            report,
-        )
-    if report.used == 0:
-        raise EmptyInputError(f"all {n_rows:,} rows of the {table.source} were rejected: {report}")
-    keep = ~rejected_any
+    report = table.finish(strict=strict)
+    keep = acc.keep if acc.keep is not None else np.ones(n_rows, bool)
     latest = max(int(ts[keep].max()), log.t_max if log is not None else 0)
-    end = latest if as_of is None else to_instant(as_of, tz)
+    end = resolve_as_of(as_of, tz, latest)
     keep &= ts <= end
     if not keep.any():
         raise EmptyInputError(f"no contact at or before as_of ({np.datetime64(end, 'us')})")
 
     # contacts as arrays of the kept rows
-    f = _ingest.factorize_ids(ids, keep)
-    c_ids = f.labels[f.codes]
+    f = table.factorize(keep)
     c_ts = ts[keep]
     n = len(c_ts)
     flags = {k: (v[keep] if v is not None else None) for k, v in flag.items()}
@@ -255,14 +193,12 @@ def campaigns(
 
     # log customer code of each contact (-1: not in the log), and activity at contact time
     if log is not None:
-        c_ids = _match_id_type(log, c_ids)
-        pos = np.searchsorted(log.customer_ids, c_ids)
-        inlog = (pos < log.n_customers) & (log.customer_ids[np.minimum(pos, log.n_customers - 1)] == c_ids)
-        code = np.where(inlog, pos, -1).astype(np.int64)
-        ev_codes = log.customer_of_event()
+        code = log.codes_of(f.labels, what="contacts table")[f.codes]
+        inlog = code >= 0
+        layout = log.grouped(columns=("amount",))
         active = np.zeros(n, bool)
-        last = _latest_before(log._indptr, log._ts, code[inlog], c_ts[inlog], inclusive=True)
-        active[inlog] = (last >= 0) & (log._ts[np.maximum(last, 0)] > c_ts[inlog] - activity_us)
+        last = _latest_before(layout.indptr, layout.ts, code[inlog], c_ts[inlog], inclusive=True)
+        active[inlog] = (last >= 0) & (layout.ts[np.maximum(last, 0)] > c_ts[inlog] - activity_us)
     else:
         code = f.codes.astype(np.int64)
         active = np.ones(n, bool)
@@ -272,12 +208,13 @@ def campaigns(
     attributed_rev: np.ndarray = np.zeros(n)
     attributed_ord: np.ndarray = np.zeros(n)
     if log is not None:
-        buy = purchase_mask(log, purchase_event) & (log._ts <= end)
-        amount = log._cols["amount"] if log.has("amount") else np.full(log.n_events, math.nan)
+        ev_codes = layout.customer_of_event()
+        buy = purchase_mask(log, purchase_event) & (layout.ts <= end)
+        amount = layout.columns["amount"] if log.has("amount") else np.full(log.n_events, math.nan)
         sorted_c = np.lexsort((c_ts, code))
         sorted_c = sorted_c[code[sorted_c] >= 0]  # contacts of log customers, grouped by customer and time
         c_indptr = np.searchsorted(code[sorted_c], np.arange(log.n_customers + 1))
-        p_codes, p_ts = ev_codes[buy], log._ts[buy]
+        p_codes, p_ts = ev_codes[buy], layout.ts[buy]
         touch = _latest_before(c_indptr, c_ts[sorted_c], p_codes, p_ts, inclusive=False)
         ok = touch >= 0
         ok[ok] = p_ts[ok] - c_ts[sorted_c[touch[ok]]] <= attribution_us
@@ -300,8 +237,8 @@ def campaigns(
     overall.update(pooled)
     value = float(cols["net_reactivity"][0])
     reason = None if not math.isnan(value) else "no contact on an active customer"
-    meta = dict(attribution_window_days=attribution_us / _ingest.US_PER_DAY,
-                activity_window_days=activity_us / _ingest.US_PER_DAY, period=period, tz=tz,
+    meta = dict(attribution_window_days=attribution_us / US_PER_DAY,
+                activity_window_days=activity_us / US_PER_DAY, period=period, tz=tz,
                 as_of=np.datetime64(end, "us"), events=log is not None)
     return CampaignResult(cols, value=value, reason=reason, pressure=pressure, solicitation=solicitation,
                           kpis=overall, meta=meta, report=report)
@@ -373,11 +310,12 @@ def _periods(log: EventLog | None, cal: Calendar, code: np.ndarray, c_ts: np.nda
     if log is None:
         active_n, sol_n, rev_sol, rev_all = nan, nan, nan, nan
     else:
-        ev_codes = log.customer_of_event()
-        seen = log._ts <= end
+        layout = log.grouped()
+        ev_codes = layout.customer_of_event()
+        seen = layout.ts <= end
         # customers active at some instant of period p: an event in (start_p - W, end_p)
-        lo = np.maximum(cal.periods_of(log._ts[seen]) - p0, 0)
-        hi = np.minimum(cal.periods_of(log._ts[seen] + activity_us - 1) - p0, n_p - 1)
+        lo = np.maximum(cal.periods_of(layout.ts[seen]) - p0, 0)
+        hi = np.minimum(cal.periods_of(layout.ts[seen] + activity_us - 1) - p0, n_p - 1)
         ok = lo <= hi
         ec, lo, hi = ev_codes[seen][ok], lo[ok], hi[ok]
         fresh = np.ones(len(ec), bool)
@@ -392,16 +330,16 @@ def _periods(log: EventLog | None, cal: Calendar, code: np.ndarray, c_ts: np.nda
         known = code >= 0
         pairs = np.unique(code[known] * n_p + c_period[known])
         pc, pp = pairs // n_p, pairs % n_p
-        last = _latest_before(log._indptr, log._ts, pc, bounds[pp + 1] - 1, inclusive=True)
-        live = (last >= 0) & (log._ts[np.maximum(last, 0)] > bounds[pp] - activity_us)
+        last = _latest_before(layout.indptr, layout.ts, pc, bounds[pp + 1] - 1, inclusive=True)
+        live = (last >= 0) & (layout.ts[np.maximum(last, 0)] > bounds[pp] - activity_us)
         sol_n = np.bincount(pp[live], minlength=n_p)[:n_p].astype(np.float64)
         # revenue in the period, split by whether the customer was solicited in it
         rev = net_revenue(log, purchase_mask(log, purchase_event), "campaigns") if log.has("amount") else None
         if rev is None:
             rev_sol, rev_all = nan, nan
         else:
-            inside = seen & (log._ts >= bounds[0])
-            e_period = cal.periods_of(log._ts[inside]) - p0
+            inside = seen & (layout.ts >= bounds[0])
+            e_period = cal.periods_of(layout.ts[inside]) - p0
             e_key = ev_codes[inside] * n_p + e_period
             solicited = np.isin(e_key, pairs[live])
             rev_all = np.bincount(e_period, weights=rev[inside], minlength=n_p)[:n_p]

@@ -1,8 +1,10 @@
-"""Result objects: numpy arrays plus labels, exported to pandas / polars, rendered as HTML.
+"""The base of every result: numpy arrays plus labels, exported to pandas / polars,
+rendered as text and HTML.
 
 Two generic shapes serve most metrics: :class:`TableResult` (named columns of equal
-length) and :class:`ValueResult` (one headline number, with its parts). The retention
-matrix and lifecycle have their own classes.
+length) and :class:`ValueResult` (one headline number, with its parts). Every result
+class derives from :class:`Result`, whose :meth:`Result.to_dict` (ordered columns of
+equal length) is what every export builds on.
 """
 
 from __future__ import annotations
@@ -14,73 +16,38 @@ from typing import Any, Iterator, Mapping
 
 import numpy as np
 
-from ._deps import import_optional
-
-
-def _fmt(v: Any) -> str:
-    if isinstance(v, (float, np.floating)):
-        if math.isnan(v):
-            return "–"
-        return f"{v:,.2f}" if abs(v) < 1e15 else f"{v:.3g}"
-    if isinstance(v, (np.datetime64,)):
-        return str(v)
-    if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
-        return f"{v:,}"
-    return str(v)
-
-
-def html_table(columns: Mapping[str, np.ndarray], *, title: str = "", max_rows: int = 60, css: str = "fidelite-table") -> str:
-    """A plain HTML table of equal-length columns (first and last rows when long)."""
-    names = list(columns)
-    n = len(next(iter(columns.values()))) if columns else 0
-    idx = list(range(n)) if n <= max_rows else list(range(max_rows // 2)) + [-1] + list(range(n - max_rows // 2, n))
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in names)
-    body = []
-    for i in idx:
-        if i < 0:
-            body.append(f"<tr><td colspan='{len(names)}'>… {n - max_rows} more rows …</td></tr>")
-            continue
-        body.append("<tr>" + "".join(f"<td>{html.escape(_fmt(columns[c][i]))}</td>" for c in names) + "</tr>")
-    cap = f"<caption>{html.escape(title)}</caption>" if title else ""
-    return f"<table class='{css}'>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
-def text_table(columns: Mapping[str, np.ndarray], *, max_rows: int = 40) -> str:
-    names = list(columns)
-    n = len(next(iter(columns.values()))) if columns else 0
-    rows = [[_fmt(columns[c][i]) for c in names] for i in range(min(n, max_rows))]
-    widths = [max([len(c)] + [len(r[j]) for r in rows]) for j, c in enumerate(names)]
-    lines = ["  ".join(c.rjust(w) for c, w in zip(names, widths))]
-    lines += ["  ".join(v.rjust(w) for v, w in zip(r, widths)) for r in rows]
-    if n > max_rows:
-        lines.append(f"… {n - max_rows} more rows")
-    return "\n".join(lines)
+from .._deps import import_optional
+from .formatting import cell, html_table, text_table
 
 
 class Result(ABC):
-    """Base class: subclasses provide :meth:`_frame` (ordered columns of equal length)."""
+    """Base class: subclasses provide :meth:`to_dict` (ordered columns of equal length)."""
 
     title: str = ""
 
     @abstractmethod
-    def _frame(self) -> dict[str, np.ndarray]:
-        """The result's columns, in order."""
+    def to_dict(self) -> dict[str, np.ndarray]:
+        """The result's columns (numpy arrays of equal length), in order."""
 
     def to_pandas(self) -> Any:
         """The result as a pandas DataFrame."""
         pd = import_optional("pandas", "export results to pandas")
-        return pd.DataFrame(self._frame())
+        return pd.DataFrame(self.to_dict())
 
     def to_polars(self) -> Any:
         """The result as a polars DataFrame."""
         pl = import_optional("polars", "export results to polars")
-        return pl.DataFrame({k: (v.tolist() if v.dtype == object else v) for k, v in self._frame().items()})
+        return pl.DataFrame({k: (v.tolist() if v.dtype == object else v) for k, v in self.to_dict().items()})
+
+    def to_html(self) -> str:
+        """The result as an HTML table (what Jupyter shows)."""
+        return html_table(self.to_dict(), title=self.title)
 
     def _repr_html_(self) -> str:
-        return html_table(self._frame(), title=self.title)
+        return self.to_html()
 
     def __repr__(self) -> str:
-        return f"{self.title}\n{text_table(self._frame())}" if self.title else text_table(self._frame())
+        return f"{self.title}\n{text_table(self.to_dict())}" if self.title else text_table(self.to_dict())
 
 
 class TableResult(Result):
@@ -102,7 +69,7 @@ class TableResult(Result):
         self.reason = reason
         self.meta = dict(meta or {})
 
-    def _frame(self) -> dict[str, np.ndarray]:
+    def to_dict(self) -> dict[str, np.ndarray]:
         return self.columns
 
     def __getitem__(self, name: str) -> np.ndarray:
@@ -141,7 +108,7 @@ class ValueResult(Result):
     def __float__(self) -> float:
         return self.value
 
-    def _frame(self) -> dict[str, np.ndarray]:
+    def to_dict(self) -> dict[str, np.ndarray]:
         cols = {"metric": np.array([self.title], dtype=object), "value": np.array([self.value])}
         for k, v in self.parts.items():
             cols[k] = np.array([v])
@@ -149,11 +116,11 @@ class ValueResult(Result):
 
     def __repr__(self) -> str:
         shown = "NaN" if math.isnan(self.value) else f"{self.value:,.4g}{self.unit and ' ' + self.unit}"
-        parts = ", ".join(f"{k}={_fmt(v)}" for k, v in self.parts.items())
+        parts = ", ".join(f"{k}={cell(v)}" for k, v in self.parts.items())
         why = f" ({self.reason})" if self.reason else ""
         return f"{self.title}: {shown}{why}" + (f" [{parts}]" if parts else "")
 
-    def _repr_html_(self) -> str:
+    def to_html(self) -> str:
         return f"<div class='fidelite-value'><b>{html.escape(repr(self))}</b></div>"
 
 

@@ -1,4 +1,4 @@
-"""Revenue retention from a subscriptions table (METRICS.md, "Purchases", revenue churn):
+"""Revenue retention from a subscriptions table (docs/metrics.md, "Revenue retention"):
 the MRR bridge per period (start MRR, new, reactivation, expansion, contraction, churned),
 revenue churn, gross and net revenue retention (GRR, NRR)."""
 
@@ -9,13 +9,12 @@ from typing import Any
 
 import numpy as np
 
-from . import _ingest
-from ._calendar import Calendar, to_instant
-from .eventlog import RowReport
-from .exceptions import EmptyInputError, MissingTableError, RejectedRowsError
-from .results import TableResult
+from ..calendar import Calendar
+from ..exceptions import EmptyInputError, MissingTableError
+from ..io import KeyedTable, RowReport
+from ..query import resolve_as_of
+from ..results.subscriptions import RevenueRetention
 
-NULL_ID = "null customer id"
 NULL_START = "null start"
 BAD_START = "unparseable start (expected ISO 8601)"
 BAD_END = "unparseable end (expected ISO 8601)"
@@ -23,19 +22,6 @@ NULL_MRR = "null mrr"
 BAD_MRR = "negative or infinite mrr"
 END_BEFORE_START = "end before start"
 _MICRO = 1e6  # MRR is summed exactly in millionths of a currency unit
-
-
-class RevenueRetention(TableResult):
-    """The MRR bridge per period; ``.value`` = NRR of the latest complete period."""
-
-    def __init__(self, columns: dict[str, Any], *, value: float, reason: str | None, meta: dict[str, Any],
-                 report: RowReport) -> None:
-        super().__init__(columns, title=f"revenue retention per {meta['period']}", value=value, reason=reason,
-                         meta=meta)
-        self.report = report
-        self.period = meta["period"]
-        self.tz = meta["tz"]
-        self.as_of = meta["as_of"]
 
 
 def _read(subscriptions: Any, customer: str, start: str, end: str, mrr: str, tz: str,
@@ -46,35 +32,21 @@ def _read(subscriptions: Any, customer: str, start: str, end: str, mrr: str, tz:
             "revenue_retention needs the subscriptions table: pass a table with columns customer_id, start, end "
             "(null = running), mrr"
         )
-    table = _ingest.read_table(subscriptions, what="subscriptions table")
-    n = table.n_rows
-    if n == 0:
-        raise EmptyInputError(f"the {table.source} has no rows; pass at least one subscription")
-    ids, null_id = _ingest.id_nulls(table.get(customer, "customer"))
-    t0, null_t0, bad_t0 = _ingest.times_us(table.get(start, "start"), tz)
-    t1, null_t1, bad_t1 = _ingest.times_us(table.get(end, "end"), tz)
-    value, null_v = _ingest.floats(table.get(mrr, "mrr"), "mrr")
-    reasons = [(NULL_ID, null_id), (NULL_START, null_t0), (BAD_START, bad_t0), (BAD_END, bad_t1),
-               (NULL_MRR, null_v), (BAD_MRR, ~null_v & ((value < 0) | np.isinf(value))),
-               (END_BEFORE_START, ~null_t1 & (t1 < t0))]
-    rejected_any = np.zeros(n, bool)
-    rejected: dict[str, int] = {}
-    for why, mask in reasons:
-        fresh = mask & ~rejected_any
-        if fresh.any():
-            rejected[why] = int(fresh.sum())
-            rejected_any |= fresh
-    report = RowReport(read=n, used=n - int(rejected_any.sum()), rejected=rejected)
-    if strict and rejected:
-        raise RejectedRowsError(
-            f"{report.n_rejected:,} of {n:,} subscription rows were rejected "
-            f"({'; '.join(f'{v:,} {k}' for k, v in rejected.items())}). Fix or drop them, or pass strict=False.",
-            report,
-        )
-    if report.used == 0:
-        raise EmptyInputError(f"all {n:,} rows of the {table.source} were rejected: {report}")
-    keep = ~rejected_any
-    codes = _ingest.factorize_ids(ids, keep).codes.astype(np.int64)
+    table = KeyedTable(subscriptions, what="subscriptions table", customer=customer, noun="subscription rows",
+                       empty="pass at least one subscription")
+    acc = table.accounting
+    t0, null_t0, bad_t0 = table.instants(start, "start", tz)
+    t1, null_t1, bad_t1 = table.instants(end, "end", tz)
+    value, null_v = table.floats(mrr, "mrr")
+    acc.reject(NULL_START, null_t0)
+    acc.reject(BAD_START, bad_t0)
+    acc.reject(BAD_END, bad_t1)
+    acc.reject(NULL_MRR, null_v)
+    acc.reject(BAD_MRR, ~null_v & ((value < 0) | np.isinf(value)))
+    acc.reject(END_BEFORE_START, ~null_t1 & (t1 < t0))
+    report = table.finish(strict=strict)
+    keep = acc.keep if acc.keep is not None else np.ones(table.n_rows, bool)
+    codes = table.factorize(keep).codes.astype(np.int64)
     t1 = np.where(null_t1, np.iinfo(np.int64).max, t1)
     return codes, t0[keep], t1[keep], value[keep], report
 
@@ -131,7 +103,7 @@ def revenue_retention(
     cal = Calendar.make(period, tz, week_start)
     codes, t0, t1, value, report = _read(subscriptions, customer, start, end, mrr, tz, strict)
     latest = max(int(t0.max()), int(t1[t1 != np.iinfo(np.int64).max].max(initial=t0.max())))
-    as_of_us = latest if as_of is None else to_instant(as_of, tz)
+    as_of_us = resolve_as_of(as_of, tz, latest)
     known = t0 <= as_of_us
     if not known.any():
         raise EmptyInputError(f"no subscription starts at or before as_of ({np.datetime64(as_of_us, 'us')})")

@@ -1,31 +1,23 @@
-"""Customer states (METRICS.md, "Customer states"): retention patterns, at-risk customers,
-RFM scores and segments, best customers. Each is a few numpy operations on
-:func:`fidelite.customer_summary` (one Rust pass per customer).
+"""Customer states (docs/metrics.md, "Customer states"): retention patterns, at-risk
+customers, RFM scores and segments, best customers. Each is a few numpy operations on the
+per-customer summary (one Rust pass per customer).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from ._calendar import Calendar
-from .eventlog import EventLog
-from .exceptions import ParameterError
-from .results import TableResult
-from .summary import CustomerSummary, customer_summary
+from ..exceptions import ParameterError
+from ..query import Query, parse, summary
+from ..results.base import TableResult
+from ..results.customers import PatternResult, RFMResult
 
 PATTERNS = ("continuous", "discontinuous", "one-time", "lapsed")
 SEGMENTS = ("champions", "loyal", "potential loyalists", "new", "at risk", "can't lose", "hibernating", "lost")
-
-
-def _summary(data: Any, *, as_of: Any, period: str, week_start: str | int, tz: str | None,
-             purchase_event: str | Sequence[str] | None, columns: dict[str, Any]) -> tuple[EventLog, CustomerSummary]:
-    log = EventLog.of(data, tz=tz, **columns)
-    s = customer_summary(log, as_of=as_of, period=period, week_start=week_start, tz=tz or log.tz,
-                         purchase_event=purchase_event)
-    return log, s
 
 
 def _shares(counts: np.ndarray) -> np.ndarray:
@@ -36,33 +28,27 @@ def _shares(counts: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------------- retention patterns
 
 
-class PatternResult(TableResult):
-    """Customers per retention pattern (pattern, customers, share %); ``per_customer`` is the
-    table of every customer's pattern (customer_id, pattern, first_period, last_period,
-    n_periods, periods_since_last)."""
-
-    def __init__(self, columns: dict[str, Any], *, per_customer: TableResult, meta: dict[str, Any],
-                 reason: str | None) -> None:
-        super().__init__(columns, title=f"retention patterns per {meta['period']}", meta=meta, reason=reason)
-        self.per_customer = per_customer
-
-
 def _lapse(lapse_after: int) -> int:
     if isinstance(lapse_after, bool) or not isinstance(lapse_after, (int, np.integer)) or lapse_after < 1:
         raise ParameterError(f"lapse_after is a number of periods >= 1, e.g. 3; got {lapse_after!r}")
     return int(lapse_after)
 
 
-def _period_positions(s: CustomerSummary, cal: Calendar) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+def _period_positions(q: Query, s: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """(seen, first period, last period per customer, period of as_of); periods are
     calendar period indices, -1 for customers with no event at or before as_of."""
+    cal = q.calendar
     seen = s["n_events"] > 0
     first = np.full(len(seen), -1, np.int64)
     last = np.full(len(seen), -1, np.int64)
     first[seen] = cal.periods_of(s["first"][seen].view(np.int64))
     last[seen] = cal.periods_of(s["last"][seen].view(np.int64))
-    now = int(cal.periods_of(np.array([s.as_of.view(np.int64)]))[0])
-    return seen, first, last, now
+    return seen, first, last, cal.period_of(q.as_of)
+
+
+def _meta(q: Query, purchase_event: Any, **more: Any) -> dict[str, Any]:
+    return dict(period=q.period, week_start=q.week_start, tz=q.tz, purchase_event=purchase_event,
+                as_of=np.datetime64(q.as_of, "us"), **more)
 
 
 def retention_patterns(
@@ -98,19 +84,19 @@ def retention_patterns(
     {'continuous': 1, 'discontinuous': 1, 'one-time': 1, 'lapsed': 1}
     """
     lapse = _lapse(lapse_after)
-    log, s = _summary(data, as_of=as_of, period=period, week_start=week_start, tz=tz, purchase_event=None,
-                      columns=columns)
-    cal = Calendar.make(period, s.meta["tz"], week_start)
-    seen, first, last, now = _period_positions(s, cal)
+    q = parse(data, columns, metric=retention_patterns, tz=tz, as_of=as_of, period=period, week_start=week_start)
+    s = summary(q, None).columns
+    seen, first, last, now = _period_positions(q, s)
     n = s["n_periods"]
     since = now - last
-    code = np.where(since >= lapse, 3, np.where(n == 1, 2, np.where(n == last - first + 1, 0, 1)))[seen]
-    counts = np.bincount(code, minlength=4).astype(np.int64)
+    pattern = np.where(since >= lapse, 3, np.where(n == 1, 2, np.where(n == last - first + 1, 0, 1)))
+    rows = q.log.codes_by_id(seen)
+    counts = np.bincount(pattern[seen], minlength=4).astype(np.int64)
     labels = np.array(PATTERNS, dtype=object)
-    per = TableResult({"customer_id": s["customer_id"][seen], "pattern": labels[code],
-                       "first_period": first[seen], "last_period": last[seen], "n_periods": n[seen],
-                       "periods_since_last": since[seen]}, title="retention pattern per customer")
-    meta = dict(s.meta, lapse_after=lapse, as_of=s.as_of)
+    per = TableResult({"customer_id": q.log.customer_ids[rows], "pattern": labels[pattern[rows]],
+                       "first_period": first[rows], "last_period": last[rows], "n_periods": n[rows],
+                       "periods_since_last": since[rows]}, title="retention pattern per customer")
+    meta = _meta(q, None, lapse_after=lapse)
     reason = None if seen.any() else "no customer has an event at or before as_of"
     return PatternResult({"pattern": labels, "customers": counts, "share": _shares(counts)}, per_customer=per,
                          meta=meta, reason=reason)
@@ -156,10 +142,10 @@ def at_risk(
     if not (isinstance(factor, (int, float, np.integer, np.floating)) and math.isfinite(float(factor)) and factor > 0):
         raise ParameterError(f"factor must be a positive number (e.g. 2: twice the usual gap), got {factor!r}")
     lapse = _lapse(lapse_after)
-    log, s = _summary(data, as_of=as_of, period=period, week_start=week_start, tz=tz, purchase_event=purchase_event,
-                      columns=columns)
-    cal = Calendar.make(period, s.meta["tz"], week_start)
-    seen, _, last, now = _period_positions(s, cal)
+    q = parse(data, columns, metric=at_risk, tz=tz, as_of=as_of, period=period, week_start=week_start)
+    sm = summary(q, purchase_event)
+    s = sm.columns
+    seen, _, last, now = _period_positions(q, s)
     gap = s["median_gap_days"]
     repeat = s["n_purchases"] >= 2
     population = float(np.median(gap[repeat])) if repeat.any() else math.nan
@@ -169,26 +155,17 @@ def at_risk(
     with np.errstate(invalid="ignore", divide="ignore"):
         risky = eligible & (days > float(factor) * expected)
         ratio = np.where(risky, days / expected, math.nan)
-    idx = np.flatnonzero(risky)
-    revenue = s["revenue"][idx]
-    order = idx[np.lexsort((idx, -np.nan_to_num(revenue, nan=-np.inf)))]
-    cols = {"customer_id": s["customer_id"][order], "last_purchase": s["last_purchase"][order],
+    idx = q.log.codes_by_id(risky)  # ties by ascending id
+    order = idx[np.argsort(-np.nan_to_num(s["revenue"][idx], nan=-np.inf), kind="stable")]
+    cols = {"customer_id": q.log.customer_ids[order], "last_purchase": s["last_purchase"][order],
             "days_since": days[order], "expected_gap_days": expected[order], "ratio": ratio[order],
             "revenue": s["revenue"][order]}
-    meta = dict(s.meta, factor=float(factor), lapse_after=lapse, as_of=s.as_of, eligible=int(eligible.sum()),
-                population_gap_days=population)
-    return TableResult(cols, title=f"customers at risk (gap > {factor:g} x usual)", meta=meta, reason=s.reason)
+    meta = _meta(q, purchase_event, factor=float(factor), lapse_after=lapse, eligible=int(eligible.sum()),
+                 population_gap_days=population)
+    return TableResult(cols, title=f"customers at risk (gap > {factor:g} x usual)", meta=meta, reason=sm.reason)
 
 
 # ----------------------------------------------------------------------------- RFM
-
-
-class RFMResult(TableResult):
-    """Per-customer RFM table; ``segments`` counts customers (and revenue) per segment."""
-
-    def __init__(self, columns: dict[str, Any], *, segments: TableResult, meta: dict[str, Any]) -> None:
-        super().__init__(columns, title="RFM", meta=meta)
-        self.segments = segments
 
 
 def quintile_scores(values: np.ndarray, *, higher_is_better: bool = True) -> np.ndarray:
@@ -247,7 +224,7 @@ def rfm(
 
     Buyers are customers with at least one purchase at or before ``as_of`` (default: the
     latest event). ``recency_days`` = as_of - last purchase, ``frequency`` = purchases,
-    ``monetary`` = net revenue (as :func:`customer_summary`). Scores are quintiles by
+    ``monetary`` = net revenue (as :func:`~fidelite.customer_summary`). Scores are quintiles by
     :func:`quintile_scores` (1 + floor(5 x share of buyers with a strictly worse value);
     recency is reversed: fewer days is better; ties get equal scores, so the result does not
     depend on row order). With ``fm = (f + m + 1) // 2`` the segment is the first match of:
@@ -275,11 +252,11 @@ def rfm(
     >>> int(r.segments["customers"].sum()) == len(r)
     True
     """
-    log, s = _summary(data, as_of=as_of, period="month", week_start="monday", tz=tz,
-                      purchase_event=purchase_event, columns=columns)
-    if not log.has("amount"):
+    q = parse(data, columns, metric=rfm, tz=tz, as_of=as_of)
+    if not q.log.has("amount"):
         raise ParameterError("rfm needs an amount column for the monetary score: pass amount=<column name>")
-    buyers = s["n_purchases"] > 0
+    s = summary(q, purchase_event).columns
+    buyers = q.log.codes_by_id(s["n_purchases"] > 0)
     recency = s["recency_days"][buyers]
     freq = s["n_purchases"][buyers]
     money = s["revenue"][buyers]
@@ -288,14 +265,14 @@ def rfm(
     m = quintile_scores(money)
     seg = _segment(r, (f + m + 1) // 2)
     names = np.array(SEGMENTS, dtype=object)
-    cols = {"customer_id": s["customer_id"][buyers], "recency_days": recency, "frequency": freq, "monetary": money,
+    cols = {"customer_id": q.log.customer_ids[buyers], "recency_days": recency, "frequency": freq, "monetary": money,
             "r": r, "f": f, "m": m, "rfm": _RFM_LABELS[(r - 1) * 25 + (f - 1) * 5 + (m - 1)],
             "segment": names[seg]}
     counts = np.bincount(seg, minlength=len(SEGMENTS)).astype(np.int64)
     revenue = np.bincount(seg, weights=money, minlength=len(SEGMENTS))
     segments = TableResult({"segment": names, "customers": counts, "share": _shares(counts), "revenue": revenue},
                            title="RFM segments")
-    return RFMResult(cols, segments=segments, meta=dict(s.meta, as_of=s.as_of))
+    return RFMResult(cols, segments=segments, meta=_meta(q, purchase_event))
 
 
 def best_customers(
@@ -319,13 +296,13 @@ def best_customers(
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ParameterError(f"n is the number of customers to list (>= 1), got {n!r}")
-    log, s = _summary(data, as_of=as_of, period="month", week_start="monday", tz=tz,
-                      purchase_event=purchase_event, columns=columns)
-    if not log.has("amount"):
+    q = parse(data, columns, metric=best_customers, tz=tz, as_of=as_of)
+    if not q.log.has("amount"):
         raise ParameterError("best_customers ranks by revenue and needs an amount column: pass amount=<column name>")
-    codes = np.arange(len(s))
-    order = np.lexsort((codes, -s["revenue"]))[: int(n)]
-    cols = {"rank": np.arange(1, len(order) + 1), "customer_id": s["customer_id"][order]}
+    s = summary(q, purchase_event).columns
+    codes = q.log.codes_by_id()  # ties by ascending id
+    order = codes[np.argsort(-s["revenue"][codes], kind="stable")][: int(n)]
+    cols = {"rank": np.arange(1, len(order) + 1), "customer_id": q.log.customer_ids[order]}
     for name in ("revenue", "n_purchases", "first_purchase", "last_purchase", "recency_days"):
         cols[name] = s[name][order]
-    return TableResult(cols, title=f"best {int(n)} customers by revenue", meta=dict(s.meta, as_of=s.as_of))
+    return TableResult(cols, title=f"best {int(n)} customers by revenue", meta=_meta(q, purchase_event))

@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from . import _core
-from ._calendar import Calendar
-from .eventlog import EventLog
+from .. import _core
+from ..calendar import Calendar
+from ..eventlog import EventLog
 
 #: Largest bitmaps (all threads) a query may allocate; above it, the grouped kernels run.
 BITMAP_BYTES = 1 << 30
@@ -42,10 +42,11 @@ def active(log: EventLog, cal: Calendar, as_of_us: int, names: Any) -> tuple[int
     key_names = None if names is None else tuple(sorted([names] if isinstance(names, str) else names))
 
     def build() -> tuple[int, int, np.ndarray]:
-        events, mask, _ = log.kernel_events(names)
-        p_lo, bits = _core.active_bitmaps(n_customers=log.n_customers, mask=mask, t_range=(log.t_min, log.t_max),
-                                          as_of=as_of_us, **events, **cal.kw())
+        ev = log.events(names)
+        arrays = {"codes": ev.codes} if ev.codes is not None else {"indptr": ev.indptr}
+        p_lo, bits = _core.active_bitmaps(ev.ts, n_customers=log.n_customers, mask=ev.mask, t_range=(log.t_min, log.t_max),
+                                          as_of=as_of_us, **arrays, **cal.kw())
         bits.flags.writeable = False
         return p_lo, n_periods(log, cal, as_of_us), bits
 
-    return log._cached(("active_bitmaps", cal, as_of_us, key_names), build)
+    return log.cached(("active_bitmaps", cal, as_of_us, key_names), build)  # type: ignore[no-any-return]

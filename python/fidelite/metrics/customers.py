@@ -1,25 +1,23 @@
-"""Customer-base metrics (METRICS.md, "Customer base and CRM" and "Customer states"):
+"""Customer-base metrics (docs/metrics.md, "Customer base and CRM" and "Customer states"):
 activation rate and time-to-value, completeness of the customers table, churn reasons."""
 
 from __future__ import annotations
 
 import math
 import re
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from . import _ingest
-from ._calendar import duration_us, to_instant
-from ._deps import import_optional, loaded
-from .eventlog import EventLog, RowReport
-from .exceptions import EmptyInputError, MissingTableError, RejectedRowsError
-from .purchases import purchase_mask
-from .results import TableResult, ValueResult, safe_ratio
-from .retention import _match_id_type
+from .. import io
+from ..calendar import duration_us
+from ..exceptions import MissingTableError
+from ..io import US_PER_DAY, KeyedTable
+from ..query import parse, purchase_mask, resolve_as_of
+from ..results.base import TableResult, safe_ratio
+from ..results.customers import ActivationResult
 
-US_PER_DAY = _ingest.US_PER_DAY
-NULL_ID = "null customer id"
 NULL_CREATED = "null created date"
 BAD_CREATED = "unparseable created date (expected ISO 8601)"
 #: The six churn reasons of METRICS.md (seed 004), then "other".
@@ -30,52 +28,13 @@ CONTROLLABLE = ("quality", "customer experience", "weak activation")
 _I64_MAX = np.iinfo(np.int64).max
 
 
-def _table(customers: Any, metric: str, needs: str) -> _ingest.Table:
+def _table(customers: Any, metric: str, needs: str) -> io.Table:
     if customers is None:
         raise MissingTableError(f"{metric} needs the customers table: pass a table with {needs}")
-    return _ingest.read_table(customers, what="customers table")
+    return io.read_table(customers, what="customers table")
 
 
 # ----------------------------------------------------------------------------- activation
-
-
-class ActivationResult(ValueResult):
-    """Activation rate (``.value``, %) with ``time_to_value`` (one row per customer with a
-    first value event at or after ``created``) and the customers-table ``report``."""
-
-    def __init__(self, value: float, *, parts: dict[str, Any], reason: str | None, time_to_value: TableResult,
-                 report: RowReport) -> None:
-        super().__init__(value, title="activation rate", unit="%", parts=parts, reason=reason)
-        self.time_to_value = time_to_value
-        self.report = report
-
-
-def _signups(table: _ingest.Table, customer: str, created: str, tz: str,
-             strict: bool) -> tuple[np.ndarray, np.ndarray, RowReport]:
-    """(distinct ids ascending, earliest created µs per id, report) of a customers table."""
-    ids, null_id = _ingest.id_nulls(table.get(customer, "customer"))
-    ts, null_t, bad_t = _ingest.times_us(table.get(created, "created"), tz)
-    rejected_any = np.zeros(table.n_rows, bool)
-    rejected: dict[str, int] = {}
-    for why, mask in ((NULL_ID, null_id), (NULL_CREATED, null_t), (BAD_CREATED, bad_t)):
-        fresh = mask & ~rejected_any
-        if fresh.any():
-            rejected[why] = int(fresh.sum())
-            rejected_any |= fresh
-    report = RowReport(read=table.n_rows, used=table.n_rows - int(rejected_any.sum()), rejected=rejected)
-    if strict and rejected:
-        raise RejectedRowsError(
-            f"{report.n_rejected:,} of {report.read:,} customers rows were rejected "
-            f"({'; '.join(f'{v:,} {k}' for k, v in rejected.items())}). Fix or drop them, or pass strict=False.",
-            report,
-        )
-    if report.used == 0:
-        raise EmptyInputError(f"the {table.source} has no usable row: {report}")
-    keep = ~rejected_any
-    f = _ingest.factorize_ids(ids, keep)
-    first = np.full(len(f.labels), _I64_MAX)
-    np.minimum.at(first, f.codes, ts[keep])
-    return f.labels, first, report
 
 
 def activation(
@@ -110,7 +69,7 @@ def activation(
 
     Rows with a null id or an unparseable / null ``created`` are rejected and counted in
     ``.report``. Event column keywords (``customer=``, ``time=``, ``event=``, ...) are those
-    of :class:`EventLog`; ``customer=`` also names the customers-table id column.
+    of :class:`~fidelite.EventLog`; ``customer=`` also names the customers-table id column.
 
     >>> import fidelite
     >>> people = {"customer_id": [1, 2, 3, 4], "created": ["2024-01-01", "2024-01-01", "2024-01-10", "2024-02-01"]}
@@ -119,33 +78,45 @@ def activation(
     >>> r.value, r.parts["median_ttv_days"]
     (50.0, 6.0)
     """
-    table = _table(customers, "activation", "customer_id and created (signup date), plus events=<event log>")
+    if customers is None:
+        raise MissingTableError("activation needs the customers table: pass a table with customer_id and created "
+                                "(signup date), plus events=<event log>")
     if events is None:
         raise MissingTableError("activation needs events=<event log> to find each prospect's first purchase")
-    log = EventLog.of(events, tz=tz, **columns)
-    tz = tz or log.tz
-    ids, signed, report = _signups(table, columns.get("customer", "customer_id"), created, tz, strict)
-    ids = _match_id_type(log, ids)
-    end = max(log.t_max, int(signed.max())) if as_of is None else to_instant(as_of, tz)
+    q = parse(events, columns, metric=activation, tz=tz)
+    log = q.log
+    table = KeyedTable(customers, what="customers table", customer=columns.get("customer", "customer_id"),
+                       noun="customers rows")
+    created_us, null_t, bad_t = table.instants(created, "created", q.tz)
+    table.accounting.reject(NULL_CREATED, null_t)
+    table.accounting.reject(BAD_CREATED, bad_t)
+    report = table.finish(strict=strict)
+    keep = table.accounting.keep
+    f = table.factorize(keep)
+    ids = f.labels  # the prospects, ascending id; a repeated id keeps its earliest date
+    signed = np.full(len(ids), _I64_MAX)
+    np.minimum.at(signed, f.codes, created_us if keep is None else created_us[keep])
+    code = log.codes_of(ids)
+    end = resolve_as_of(as_of, q.tz, max(log.t_max, int(signed.max())))
     span = duration_us(within, "within") if within is not None else None
 
     # created instant of each log customer (i64 max: not a prospect)
-    pos = np.searchsorted(log.customer_ids, ids)
-    found = (pos < log.n_customers) & (log.customer_ids[np.minimum(pos, log.n_customers - 1)] == ids)
+    found = code >= 0
     created_of = np.full(log.n_customers, _I64_MAX)
-    created_of[pos[found]] = signed[found]
-    after = (log._ts >= np.repeat(created_of, np.diff(log._indptr))) & (log._ts <= end)
-    first_buy = np.minimum.reduceat(np.where(after & purchase_mask(log, purchase_event), log._ts, _I64_MAX),
-                                    log._indptr[:-1])
-    value_mask = purchase_mask(log, purchase_event) if key_event is None else log.event_mask(key_event)
+    created_of[code[found]] = signed[found]
+    layout = q.grouped()
+    after = (layout.ts >= np.repeat(created_of, layout.sizes())) & (layout.ts <= end)
+    buys = purchase_mask(log, purchase_event)
+    first_buy = layout.first_per_customer(after & buys)
+    value_mask = buys if key_event is None else log.event_mask(key_event)
     assert value_mask is not None
-    first_value = np.minimum.reduceat(np.where(after & value_mask, log._ts, _I64_MAX), log._indptr[:-1])
+    first_value = layout.first_per_customer(after & value_mask)
 
     # per prospect (ascending id)
     buy = np.full(len(ids), _I64_MAX)
-    buy[found] = first_buy[pos[found]]
+    buy[found] = first_buy[code[found]]
     val = np.full(len(ids), _I64_MAX)
-    val[found] = first_value[pos[found]]
+    val[found] = first_value[code[found]]
     base = signed <= end
     parts: dict[str, Any] = {}
     limit = np.full(len(ids), end)
@@ -169,38 +140,6 @@ def activation(
 
 
 # ----------------------------------------------------------------------------- completeness
-
-
-def _missing_object(v: Any) -> bool:
-    if v is None or (isinstance(v, float) and v != v):
-        return True
-    if isinstance(v, str):
-        return not v.strip()
-    pd = loaded("pandas")
-    return pd is not None and (v is pd.NaT or v is getattr(pd, "NA", None))
-
-
-def missing_mask(col: Any) -> np.ndarray:
-    """Cells that are missing: null, NaN / NaT, or a string that is empty or only spaces."""
-    arr = _ingest._to_arrow(col)
-    if arr is not None:
-        pa = import_optional("pyarrow")
-        pc = import_optional("pyarrow.compute")
-        missing = pc.is_null(arr, nan_is_null=True)
-        if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) or pa.types.is_string_view(arr.type):
-            blank = pc.equal(pc.utf8_trim_whitespace(arr), "")
-            missing = pc.or_(missing, pc.fill_null(blank, True))
-        return missing.to_numpy(zero_copy_only=False).astype(bool)
-    v = np.asarray(col)
-    if v.dtype.kind == "f":
-        return np.isnan(v)
-    if v.dtype.kind in "Mm":
-        return np.isnat(v)
-    if v.dtype.kind in "US":
-        return np.char.strip(v.astype(str)) == ""
-    if v.dtype.kind == "O":
-        return np.array([_missing_object(x) for x in v.tolist()], bool)  # mixed cells, one by one
-    return np.zeros(len(v), bool)
 
 
 def completeness(
@@ -228,7 +167,7 @@ def completeness(
     if not names:
         raise MissingTableError(f"the {table.source} has no field besides {customer!r} to check")
     n = table.n_rows
-    missing = np.array([int(missing_mask(table.get(name, "fields")).sum()) for name in names], np.int64)
+    missing = np.array([int(io.missing_mask(table.get(name, "fields")).sum()) for name in names], np.int64)
     filled = n - missing
     rates = filled * (100.0 / n) if n else np.full(len(names), math.nan)
     value, reason = safe_ratio(int(filled.sum()), n * len(names), 100.0)
@@ -267,7 +206,7 @@ def churn_reasons(
     ([1, 0, 0, 1, 0, 1, 1], 50.0)
     """
     table = _table(customers, "churn_reasons", f"a {column!r} column (the reason given by churned customers)")
-    codes, labels, null = _ingest.labels(table.get(column, "column"), column)
+    codes, labels, null = io.labels(table.get(column, "column"), column)
     norm = [_normalise(lab) for lab in labels]  # distinct labels only
     lut = np.array([CHURN_REASONS.index(_KNOWN[s]) if s in _KNOWN else (-1 if not s else len(CHURN_REASONS) - 1)
                     for s in norm] + [-1], np.int64)

@@ -1,0 +1,96 @@
+"""The one reader of side tables keyed by customer id: customers, contacts, subscriptions.
+
+:class:`KeyedTable` reads the table, prepares its id column and starts the row accounting
+with the rows that have no id; a metric then reads the columns it needs, rejects rows
+with its own reasons (:attr:`KeyedTable.accounting`), and factorises the ids of the rows
+it keeps. Matching those ids to an event log's customers is the log's job
+(:meth:`fidelite.EventLog.codes_of`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..exceptions import EmptyInputError
+from .accounting import Accounting, RowReport
+from .columns import Ids, factorize_ids, flags, floats, id_column, labels
+from .instants import times_us
+from .tables import Table, read_table
+
+NULL_ID = "null customer id"
+
+
+class KeyedTable:
+    """A side table whose rows belong to customers.
+
+    Parameters
+    ----------
+    data : anything :func:`~fidelite.io.tables.read_table` reads.
+    what : the table's name in messages ("contacts table").
+    customer : the id column.
+    noun : what a row is, in messages ("contact rows").
+    empty : when given, a table without rows is an
+        :class:`~fidelite.exceptions.EmptyInputError` whose message ends with it.
+
+    >>> t = KeyedTable({"customer_id": [3, None, 3], "mrr": [1.0, 2.0, None]}, what="subscriptions table")
+    >>> mrr, null = t.floats("mrr", "mrr")
+    >>> t.accounting.reject("null mrr", null)
+    >>> ids = t.factorize(t.accounting.keep)
+    >>> ids.labels.tolist(), t.finish().rejected
+    ([3], {'null customer id': 1, 'null mrr': 1})
+    """
+
+    def __init__(self, data: Any, *, what: str, customer: str = "customer_id", noun: str = "rows",
+                 empty: str | None = None) -> None:
+        self.table: Table = read_table(data, what=what)
+        if empty is not None and self.table.n_rows == 0:
+            raise EmptyInputError(f"the {self.table.source} has no rows; {empty}")
+        self.customer = customer
+        self.accounting = Accounting(self.table.n_rows, self.table.source, noun=noun)
+        self._ids, null = id_column(self.table.get(customer, "customer"))
+        self.accounting.reject(NULL_ID, null)
+        self.null_id = null
+
+    @property
+    def n_rows(self) -> int:
+        return self.table.n_rows
+
+    @property
+    def source(self) -> str:
+        return self.table.source
+
+    def has(self, column: str) -> bool:
+        return self.table.has(column)
+
+    def column(self, name: str, role: str) -> Any:
+        """The raw column ``name`` (``role`` names its keyword in messages)."""
+        return self.table.get(name, role)
+
+    def instants(self, name: str, role: str, tz: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(µs since the epoch, null mask, unparseable mask) of a time column."""
+        return times_us(self.column(name, role), tz)
+
+    def floats(self, name: str, role: str) -> tuple[np.ndarray, np.ndarray]:
+        """(float64 values, null mask) of a numeric column."""
+        return floats(self.column(name, role), role)
+
+    def flags(self, name: str, role: str) -> tuple[np.ndarray, np.ndarray]:
+        """(bool values, null mask) of a true/false column (nulls read as False)."""
+        return flags(self.column(name, role), role)
+
+    def labels(self, name: str, role: str) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
+        """(int32 codes into sorted labels, labels, null mask) of a label column."""
+        return labels(self.column(name, role), role)
+
+    def factorize(self, keep: np.ndarray | None) -> Ids:
+        """The ids of the rows of ``keep`` (None: every row with an id) as dense codes into
+        the distinct ids, ascending."""
+        if keep is None:
+            keep = ~self.null_id if self.null_id.any() else None
+        return factorize_ids(self._ids, keep if keep is None or not keep.all() else None)
+
+    def finish(self, *, strict: bool = False, rule: str = "") -> RowReport:
+        """The row accounting (see :meth:`Accounting.finish`)."""
+        return self.accounting.finish(strict=strict, rule=rule)

@@ -1,0 +1,107 @@
+"""Any supported input as a :class:`Table` of raw columns, without converting them yet.
+
+Sources: pandas / polars / pyarrow tables (and record-batch readers), anything with
+``__arrow_c_stream__`` (a DuckDB result), dicts of arrays, and ``.csv`` / ``.parquet``
+paths. Optional libraries are only imported when the input is of their type.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from .._deps import import_optional, loaded
+from ..exceptions import ColumnNotFoundError, DTypeError, LengthMismatchError, ParameterError
+
+
+@dataclass
+class Table:
+    """Raw columns by name, all of one length; ``source`` names the input in messages."""
+
+    columns: dict[str, Any]
+    n_rows: int
+    source: str
+
+    def get(self, name: str, role: str) -> Any:
+        """Column ``name``, or a :class:`~fidelite.exceptions.ColumnNotFoundError` naming
+        the closest column and the keyword (``role=``) that selects another one."""
+        try:
+            return self.columns[name]
+        except KeyError:
+            names = list(self.columns)
+            close = difflib.get_close_matches(name, names, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ColumnNotFoundError(
+                f"column {name!r} (the {role}) is not in the {self.source}; it has "
+                f"{', '.join(map(repr, names)) or 'no columns'}.{hint} "
+                f"Pass {role}=<column name>."
+            ) from None
+
+    def has(self, name: str) -> bool:
+        return name in self.columns
+
+
+def _length(col: Any) -> int:
+    try:
+        return len(col)
+    except TypeError:
+        raise DTypeError(f"a column must be array-like, got {type(col).__name__}") from None
+
+
+def read_table(data: Any, *, what: str = "event table") -> Table:
+    """Wrap ``data`` as a :class:`Table` without converting any column yet."""
+    if isinstance(data, Table):
+        return data
+    if isinstance(data, (str, os.PathLike)):
+        return _read_path(os.fspath(data), what)
+    pd, pl, pa = loaded("pandas"), loaded("polars"), loaded("pyarrow")
+    if pd is not None and isinstance(data, pd.DataFrame):
+        cols = {str(c): data[c] for c in data.columns}
+        return Table(cols, len(data), f"{what} (pandas DataFrame)")
+    if pl is not None and isinstance(data, pl.LazyFrame):
+        data = data.collect()
+    if pl is not None and isinstance(data, pl.DataFrame):
+        return Table({c: data.get_column(c) for c in data.columns}, data.height, f"{what} (polars DataFrame)")
+    if pa is not None:
+        if isinstance(data, pa.RecordBatchReader):
+            data = data.read_all()
+        if isinstance(data, pa.RecordBatch):
+            data = pa.Table.from_batches([data])
+        if isinstance(data, pa.Table):
+            return Table(dict(zip(data.column_names, data.columns)), data.num_rows, f"{what} (Arrow table)")
+    if isinstance(data, dict):
+        cols = {str(k): v for k, v in data.items()}
+        lengths = {k: _length(v) for k, v in cols.items()}
+        if len(set(lengths.values())) > 1:
+            detail = ", ".join(f"{k}: {n}" for k, n in lengths.items())
+            raise LengthMismatchError(
+                f"the columns of the {what} have different lengths ({detail}); every column needs one value per row"
+            )
+        return Table(cols, next(iter(lengths.values()), 0), f"{what} (dict of arrays)")
+    if hasattr(data, "__arrow_c_stream__"):
+        pa = import_optional("pyarrow", "read Arrow streams")
+        return read_table(pa.table(data), what=what)
+    raise DTypeError(
+        f"cannot read a {type(data).__name__} as the {what}: pass a pandas, polars or pyarrow table, "
+        "an object with __arrow_c_stream__ (e.g. a DuckDB result), a dict of arrays, or a path to a .csv or .parquet file"
+    )
+
+
+def _read_path(path: str, what: str) -> Table:
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no such file: {path!r}")
+    lower = path.lower()
+    if lower.endswith((".csv", ".csv.gz", ".tsv")):
+        csv = import_optional("pyarrow.csv", "read CSV files")
+        parse = csv.ParseOptions(delimiter="\t" if lower.endswith(".tsv") else ",")
+        # an empty cell is a null (not the id "" or an unparseable timestamp "")
+        table = csv.read_csv(path, parse_options=parse, convert_options=csv.ConvertOptions(strings_can_be_null=True))
+    elif lower.endswith((".parquet", ".pq")):
+        table = import_optional("pyarrow.parquet", "read Parquet files").read_table(path)
+    else:
+        raise ParameterError(f"cannot read {path!r}: use a .csv, .tsv, .csv.gz or .parquet file")
+    t = read_table(table, what=what)
+    t.source = f"{what} ({os.path.basename(path)})"
+    return t

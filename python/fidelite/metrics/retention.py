@@ -1,0 +1,164 @@
+"""Cohort retention matrices (docs/metrics.md, "Cohort retention matrix"): parse the
+parameters, call one kernel, wrap the arrays in a :class:`~fidelite.RetentionMatrix`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import _core
+from ..calendar import ROLLING_US
+from ..exceptions import MissingTableError, ParameterError
+from ..query import Query, bitmaps, choice, parse, segments, signups
+from ..results.retention import RetentionMatrix, SegmentedRetention
+
+CRITERIA = ("on", "on_or_after", "streak")
+COHORT_MODES = ("first", "recurring", "signup")
+MEASURES = ("customers", "revenue", "cumulative_revenue")
+
+
+def retention(
+    data: Any,
+    *,
+    period: str = "month",
+    week_start: str | int = "monday",
+    tz: str | None = None,
+    window: str = "calendar",
+    criterion: str = "on",
+    brackets: Sequence[int] | None = None,
+    offset0: str = "cohort",
+    cohort: str = "first",
+    customers: Any = None,
+    signup: str = "created",
+    start_event: str | Sequence[str] | None = None,
+    return_event: str | Sequence[str] | None = None,
+    measure: str = "customers",
+    reference: str = "cohort",
+    as_of: Any = None,
+    ci: float | None = None,
+    segment: str | None = None,
+    average: str = "weighted",
+    **columns: Any,
+) -> RetentionMatrix | SegmentedRetention:
+    """Cohort retention matrix (docs/metrics.md, "Cohort retention matrix").
+
+    ``counts[k, j]`` = distinct customers of cohort ``k`` with a return event at offset
+    ``j`` (``criterion="on"``), at ``j`` or later (``"on_or_after"``), or at every offset
+    ``1..j`` (``"streak"``). Cohort = period of the first start event (``cohort="first"``),
+    every period holding a start event (``"recurring"``), or the period of a customers-table
+    date (``"signup"``; customers who never appear in the log count in the size).
+
+    - ``period``/``week_start``/``tz``: calendar periods in local wall time, DST-correct.
+    - ``window="rolling"``: offsets are floor((t - t0) / L) from each customer's start
+      instant, L = 24 h / 7 d / 30 d for day / week / month; cohorts stay calendar periods.
+    - ``offset0="cohort"`` (PostHog): offset 0 is the cohort size; ``"return"``
+      (Amplitude, Mixpanel day 0): only returns strictly after the start instant.
+    - ``brackets=[w1, w2, ...]``: columns are offset ranges [0, w1), [w1, w1 + w2), ...;
+      offsets past the last bracket are ignored.
+    - ``measure="revenue"`` sums ``amount`` per cell (from the start event on; with
+      ``offset0="return"`` the start instant is excluded); ``"cumulative_revenue"`` is its
+      running sum over offsets (historic LTV); rates are then per cohort member.
+    - ``reference="previous"`` divides each cell by the previous offset's count.
+    - ``as_of`` (default: the latest event): later events are ignored; cells whose last
+      offset has not fully elapsed are ``complete=False`` and left out of ``average``.
+      A date means the end of that day in ``tz``.
+    - ``ci=0.95``: Wilson score interval per rate cell (NaN over an empty base, and where
+      a count exceeds its base, which ``reference="previous"`` with ``criterion="on"`` allows).
+    - ``segment=``: a customers-table attribute, or an event label column (event, product,
+      channel) taken at the customer's first event: one matrix per value.
+    - ``average="weighted"`` (by denominators) or ``"simple"`` (mean of cell rates).
+
+    Column keywords (``customer=``, ``time=``, ``amount=``, ``event=``, ...) are those of
+    :class:`EventLog`. No horizon cap: offsets run to ``as_of``.
+
+    >>> import fidelite
+    >>> shop = fidelite.datasets.demo_shop(2000, seed=1)
+    >>> m = fidelite.retention(shop.events, period="quarter")
+    >>> bool((m.counts[:, 0] == m.sizes).all())
+    True
+    """
+    choice("window", window, ("calendar", "rolling"))
+    choice("criterion", criterion, CRITERIA)
+    choice("offset0", offset0, ("cohort", "return"))
+    choice("cohort", cohort, COHORT_MODES)
+    choice("measure", measure, MEASURES)
+    choice("reference", reference, ("cohort", "previous"))
+    choice("average", average, ("weighted", "simple"))
+    customer_col = columns.get("customer", "customer_id")
+    q = parse(data, columns, metric=retention, tz=tz, as_of=as_of, period=period, week_start=week_start)
+    log, cal = q.log, q.calendar
+    if window == "rolling" and period not in ROLLING_US:
+        raise ParameterError(f"window='rolling' measures days, weeks (7 d) or months (30 d); period={period!r} has no fixed length")
+    if brackets is not None:
+        brackets = [int(w) for w in brackets]
+        if not brackets or min(brackets) < 1:
+            raise ParameterError(f"brackets must be a non-empty list of positive widths, got {brackets!r}")
+
+    extra_ids, signup_us, customers_report = log.customer_ids[:0], None, None
+    if cohort == "signup":
+        if customers is None:
+            raise MissingTableError("cohort='signup' needs the customers table: pass customers=<table with customer_id and the signup date>")
+        s = signups(q, customers, customer_col, signup)
+        extra_ids, signup_us, customers_report = s.extra_ids, s.signup, s.report
+
+    seg_codes, seg_values = None, [None]
+    if segment is not None:
+        seg_codes, seg_values = segments(q, segment, customers, customer_col, extra_ids)
+
+    common_kw = dict(mode=cohort, criterion=criterion, brackets=brackets, segment=seg_codes, n_segments=len(seg_values),
+                     **q.kernel_args())
+    if _bitmap_path(window, measure, offset0, cohort, q):
+        p_lo, n_periods, start_bits = bitmaps.active(log, cal, q.as_of, start_event)
+        return_bits = start_bits if return_event == start_event else bitmaps.active(log, cal, q.as_of, return_event)[2]
+        out = _core.cohort_matrix_bitmaps(start_bits, return_bits, p_lo=p_lo, n_periods=n_periods, **common_kw)
+    else:
+        if measure != "customers" and not log.has("amount"):
+            raise ParameterError(f"measure={measure!r} needs an amount column: pass amount=<column name>")
+        layout = q.grouped(columns=("amount",) if measure != "customers" else ())
+        indptr = layout.indptr
+        if len(extra_ids):  # customers of the table without an event: empty runs after the log's
+            indptr = np.concatenate([indptr, np.full(len(extra_ids), indptr[-1])])
+        out = _core.cohort_matrix(
+            indptr, layout.ts, window_us=ROLLING_US[period] if window == "rolling" else 0, offset0=offset0,
+            measure=measure, start_mask=log.event_mask(start_event), return_mask=log.event_mask(return_event),
+            amount=layout.columns["amount"] if measure != "customers" else None, signup=signup_us, **common_kw,
+        )
+    grid = out["counts"] if measure == "customers" else out["values"]
+    n_cohorts, n_buckets = out["complete"].shape
+    days, _ = cal.axis(out["first_period"], n_cohorts)
+    cohorts = days[:n_cohorts]
+    if brackets is None:
+        offsets = np.arange(n_buckets, dtype=np.int64)
+        offset_labels = [str(j) for j in offsets]
+    else:
+        offsets = np.concatenate([[0], np.cumsum(brackets)[:-1]]).astype(np.int64)
+        offset_labels = [str(o) if w == 1 else f"{o}-{o + w - 1}" for o, w in zip(offsets, brackets)]
+    # cells that had not even begun at as_of show no rate (they are incomplete, too)
+    max_off = int(offsets[-1]) if n_buckets else 0
+    _, starts = cal.axis(out["first_period"], n_cohorts + max_off + 1)
+    if window == "rolling":
+        cell_start = starts[:n_cohorts, None] + offsets[None, :] * ROLLING_US[period]
+    else:
+        cell_start = starts[np.arange(n_cohorts)[:, None] + offsets[None, :]]
+    observed = cell_start <= q.as_of
+    params = dict(period=period, week_start=cal.week_start, tz=q.tz, window=window, criterion=criterion, brackets=brackets,
+                  offset0=offset0, cohort=cohort, start_event=start_event, return_event=return_event, measure=measure,
+                  reference=reference, segment=segment)
+    common = dict(complete=out["complete"], observed=observed, cohorts=cohorts, offsets=offsets, offset_labels=offset_labels,
+                  cohort_labels=cal.labels(cohorts), params=params, as_of=q.as_of, ci=ci, average=average)
+    mats = {v: RetentionMatrix(counts=grid[s], sizes=out["sizes"][s], segment=v, **common) for s, v in enumerate(seg_values)}
+    for m in mats.values():
+        m.customers_report = customers_report
+    if segment is None:
+        return mats[None]
+    return SegmentedRetention(segment, mats)
+
+
+def _bitmap_path(window: str, measure: str, offset0: str, cohort: str, q: Query) -> bool:
+    """Whether the query only needs *whether* customers were active per calendar period:
+    then active-period bitmaps answer it in one pass, without grouping the events."""
+    if window != "calendar" or measure != "customers" or offset0 != "cohort" or cohort == "signup":
+        return False
+    return bitmaps.affordable(q.log, q.calendar, q.as_of)

@@ -1,0 +1,150 @@
+"""The shared parameters of a metric call, parsed once: the log, the zone, ``as_of``, the
+calendar and the column keywords (:func:`parse` is the one entry point)."""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..calendar import Calendar, check_period, to_instant, week_start_index
+from ..eventlog import COLUMN_KEYWORDS, EventLog, Events, Layout
+from ..exceptions import ParameterError
+
+
+@dataclass(frozen=True, eq=False)
+class Query:
+    """One metric call's view of the data: the log, the zone its periods are cut in
+    (``tz``: the metric's, else the log's), ``as_of`` (µs, resolved), the calendar
+    (``period``, ``week_start``) and the time range its axes cover.
+
+    ``t_range`` and ``origin`` let a caller fix what would otherwise be read off the data:
+    a query run on one partition of the customers (each partition its own log) that must
+    line up with the others passes the whole data's range, its ``as_of`` and the first
+    period of every axis (``origin``), so that partial results merge cell by cell.
+    """
+
+    log: EventLog
+    tz: str
+    as_of: int
+    period: str = "month"
+    week_start: int = 0
+    t_range: tuple[int, int] = (0, 0)
+    origin: int | None = None
+    #: The parameters of the metric as given (for the result's ``params``).
+    given: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def calendar(self) -> Calendar:
+        """The calendar of the query's period, zone and week start (built once per log)."""
+        return self.log.calendar(self.period, self.week_start, self.tz)
+
+    @property
+    def days(self) -> Calendar:
+        """The calendar of local days in the query's zone."""
+        return self.log.calendar("day", 0, self.tz)
+
+    def events(self, event_types: str | Sequence[str] | None = None, columns: Sequence[str] = ()) -> Events:
+        """:meth:`fidelite.EventLog.events` of the query's log."""
+        return self.log.events(event_types, columns)
+
+    def grouped(self, columns: Sequence[str] = ()) -> Layout:
+        """:meth:`fidelite.EventLog.grouped` of the query's log."""
+        return self.log.grouped(columns)
+
+    def kernel_args(self, calendar: Calendar | None = None) -> dict[str, Any]:
+        """The keywords every calendar kernel reads: the time range, ``as_of`` and the
+        calendar (the query's, unless another is given)."""
+        cal = calendar if calendar is not None else self.calendar
+        return {"t_range": self.t_range, "as_of": self.as_of, **cal.kw()}
+
+
+def choice(name: str, value: Any, allowed: Sequence[Any]) -> Any:
+    """``value`` when it is one of ``allowed``, else a
+    :class:`~fidelite.exceptions.ParameterError` listing them."""
+    if value not in allowed:
+        raise ParameterError(f"unknown {name} {value!r}: use one of {', '.join(map(repr, allowed))}")
+    return value
+
+
+def resolve_as_of(value: Any, tz: str, default: int) -> int:
+    """``as_of`` in µs since the epoch: ``default`` (the latest event, for most metrics)
+    when None; a date means the end of that day in ``tz``; a naive datetime is UTC."""
+    return default if value is None else to_instant(value, tz)
+
+
+def check_keywords(columns: Mapping[str, Any], metric: Callable[..., Any] | None) -> None:
+    """Every keyword in ``columns`` must be a column keyword of :class:`~fidelite.EventLog`:
+    an unknown one is a :class:`~fidelite.exceptions.ParameterError` naming the closest
+    parameter of ``metric`` or column keyword."""
+    unknown = [k for k in columns if k not in COLUMN_KEYWORDS]
+    if not unknown:
+        return
+    own = [] if metric is None else [
+        p.name for p in inspect.signature(metric).parameters.values()
+        if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name != "data"
+    ]
+    name = unknown[0]
+    close = difflib.get_close_matches(name, [*own, *COLUMN_KEYWORDS, "tz"], n=1)
+    where = f"{metric.__name__}()" if metric is not None else "this metric"
+    if close:
+        raise ParameterError(f"unknown parameter {name!r} (did you mean {close[0]!r}?)")
+    takes = ", ".join(own)
+    raise ParameterError(
+        f"unknown parameter {name!r}: {where} takes {takes}{', ' if takes else ''}tz and the column keywords "
+        f"{', '.join(COLUMN_KEYWORDS)}"
+    )
+
+
+def log_of(data: Any, tz: str | None, columns: Mapping[str, Any],
+           metric: Callable[..., Any] | None = None) -> tuple[EventLog, str]:
+    """(the log, the query's zone) of ``data``: an EventLog as it is (column keywords are
+    then an error), anything else built into one with ``tz`` and the column keywords.
+    The zone is ``tz``, else the log's."""
+    check_keywords(columns, metric)
+    if isinstance(data, EventLog):
+        log = EventLog.of(data, **columns)
+    else:
+        log = EventLog.of(data, tz=tz, **columns)
+    return log, tz or log.tz
+
+
+def parse(
+    data: Any,
+    columns: Mapping[str, Any],
+    *,
+    metric: Callable[..., Any] | None = None,
+    tz: str | None = None,
+    as_of: Any = None,
+    period: str = "month",
+    week_start: str | int = "monday",
+    t_range: tuple[int, int] | None = None,
+    origin: int | None = None,
+    given: Mapping[str, Any] | None = None,
+) -> Query:
+    """The :class:`Query` of a metric call: ``data`` (an EventLog or anything it accepts,
+    built with the column keywords ``columns``), the zone, ``as_of`` (default: the latest
+    event), the calendar, and optionally a fixed time range and axis origin.
+
+    ``metric`` (the public function) names the parameters an unknown keyword is matched
+    against: ``retention(df, perod="month")`` says ``unknown parameter 'perod' (did you
+    mean 'period'?)``.
+
+    >>> import fidelite
+    >>> q = parse({"customer_id": [1], "timestamp": ["2024-01-05"]}, {}, period="week", week_start="sunday")
+    >>> q.tz, q.period, q.week_start, q.as_of == q.log.t_max
+    ('UTC', 'week', 6, True)
+    """
+    log, zone = log_of(data, tz, columns, metric)
+    return Query(
+        log=log,
+        tz=zone,
+        as_of=resolve_as_of(as_of, zone, log.t_max),
+        period=check_period(period),
+        week_start=week_start_index(week_start),
+        t_range=t_range if t_range is not None else (log.t_min, log.t_max),
+        origin=origin,
+        given=dict(given or {}),
+    )

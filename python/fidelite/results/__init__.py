@@ -1,0 +1,36 @@
+"""Result classes with their rendering (text, HTML, plots), apart from the metric code.
+
+Every result derives from :class:`Result`: numpy arrays and labels, ``to_dict()``,
+``to_pandas()``, ``to_polars()``, ``to_html()`` (what Jupyter shows) and a text repr.
+How values are shown is decided once, in :mod:`fidelite.results.formatting`, for the
+results, the report and the explorer alike.
+"""
+
+from __future__ import annotations
+
+from .base import Result, TableResult, ValueResult, safe_ratio
+from .crm import CampaignResult
+from .customers import ActivationResult, CustomerSummary, PatternResult, RFMResult
+from .lifecycle import LifecycleResult
+from .retention import RetentionMatrix, SegmentedRetention, wilson
+from .subscriptions import RevenueRetention
+from .surveys import LoyaltyIndexResult, NPSResult
+
+__all__ = [
+    "ActivationResult",
+    "CampaignResult",
+    "CustomerSummary",
+    "LifecycleResult",
+    "LoyaltyIndexResult",
+    "NPSResult",
+    "PatternResult",
+    "RFMResult",
+    "Result",
+    "RetentionMatrix",
+    "RevenueRetention",
+    "SegmentedRetention",
+    "TableResult",
+    "ValueResult",
+    "safe_ratio",
+    "wilson",
+]

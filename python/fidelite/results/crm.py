@@ -1,0 +1,28 @@
+"""The CRM campaign result (:class:`CampaignResult`): KPIs overall, per channel and per
+campaign, with the per-period pressure and solicitation tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..io import RowReport
+from .base import TableResult
+
+
+class CampaignResult(TableResult):
+    """Campaign KPIs: one row overall (``level="all"``), then one per channel and per
+    campaign. ``.value`` = overall net reactivity rate; ``pressure`` and ``solicitation``
+    are per-period tables; ``kpis`` holds the overall numbers; ``report`` the contacts rows."""
+
+    def __init__(self, columns: dict[str, Any], *, value: float, reason: str | None, pressure: TableResult,
+                 solicitation: TableResult, kpis: dict[str, Any], meta: dict[str, Any], report: RowReport) -> None:
+        super().__init__(columns, title="CRM campaign KPIs", value=value, reason=reason, meta=meta)
+        self.pressure = pressure
+        self.solicitation = solicitation
+        self.kpis = kpis
+        self.report = report
+
+    def by(self, level: str) -> TableResult:
+        """The rows of one level: "all", "channel" or "campaign"."""
+        keep = self.columns["level"] == level
+        return TableResult({k: v[keep] for k, v in self.columns.items() if k != "level"}, title=f"CRM KPIs by {level}")

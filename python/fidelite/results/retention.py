@@ -1,0 +1,282 @@
+"""The cohort retention matrix (:class:`RetentionMatrix`), one per segment
+(:class:`SegmentedRetention`): arrays, exports, the shaded HTML table, the heatmap, and
+the customers behind any cell.
+
+What the cells mean is documented in docs/metrics.md ("Cohort retention matrix").
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import statistics
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from .._deps import import_optional
+from ..exceptions import ParameterError
+from ..io import RowReport
+from ..query.params import choice
+from .base import Result
+
+
+def wilson(k: np.ndarray, n: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of the proportions ``k / n``: NaN where ``n == 0`` and where
+    ``k > n`` (not a proportion: ``reference="previous"`` with ``criterion="on"`` allows it).
+
+    >>> lo, hi = wilson(np.array([5.0]), np.array([10.0]), 0.95)
+    >>> round(float(lo[0]), 4), round(float(hi[0]), 4)
+    (0.2366, 0.7634)
+    """
+    if not 0 < level < 1:
+        raise ParameterError(f"ci is a confidence level between 0 and 1, e.g. 0.95; got {level!r}")
+    z = statistics.NormalDist().inv_cdf(0.5 + level / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n = n.astype(float)
+        p = k / n
+        denom = 1 + z * z / n
+        centre = (p + z * z / (2 * n)) / denom
+        half = z / denom * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+        valid = (n > 0) & (k <= n)
+        return np.where(valid, centre - half, np.nan), np.where(valid, centre + half, np.nan)
+
+
+class RetentionMatrix(Result):
+    """A cohort x offset retention matrix.
+
+    Attributes
+    ----------
+    counts : (cohorts, offsets) int64 distinct customers per cell (float64 revenue for
+        the revenue measures).
+    sizes : (cohorts,) int64 cohort sizes.
+    rates : counts / sizes (or / the previous offset with ``reference="previous"``).
+    complete : bool, the cell had fully elapsed at ``as_of``.
+    observed : bool, the cell had begun at ``as_of`` (rates are NaN where it had not).
+    cohorts : datetime64[D] local start date of each cohort period, ascending, with
+        every period between the first and the last cohort.
+    offsets : int64 first offset of each column (brackets span several).
+    ci_low, ci_high : Wilson interval per rate cell (``ci=``), else None.
+    customers_report : with ``cohort="signup"``, the customers table's row accounting
+        (:class:`~fidelite.RowReport`), else None.
+    average : average rate per offset over complete cells (weighted by the
+        denominators, or the simple mean with ``average="simple"``).
+    """
+
+    def __init__(self, *, counts: np.ndarray, sizes: np.ndarray, complete: np.ndarray, observed: np.ndarray, cohorts: np.ndarray,
+                 offsets: np.ndarray, offset_labels: list[str], cohort_labels: list[str], params: dict[str, Any],
+                 as_of: int, ci: float | None, average: str, segment: Any = None) -> None:
+        self.counts = counts
+        self.sizes = sizes
+        self.complete = complete
+        self.cohorts = cohorts
+        self.offsets = offsets
+        self.offset_labels = offset_labels
+        self.cohort_labels = cohort_labels
+        self.params = params
+        self.as_of = np.datetime64(as_of, "us")
+        self.segment = segment
+        self.customers_report: RowReport | None = None
+        self.measure = params["measure"]
+        den = self._denominators()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.rates = np.where((den > 0) & observed, counts / np.maximum(den, 1), np.nan)
+        self.observed = observed
+        self.ci_level = ci
+        self.ci_low = self.ci_high = None
+        if ci is not None:
+            if self.measure != "customers":
+                raise ParameterError("ci= applies to customer rates; it has no meaning for revenue measures")
+            self.ci_low, self.ci_high = wilson(counts.astype(float), np.where(observed, den, 0), ci)
+        self.average_kind = average
+        ok = complete & (den > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if average == "weighted":
+                self.average = np.where(ok.any(0), (counts * ok).sum(0) / (den * ok).sum(0), np.nan)
+            else:
+                self.average = np.where(ok.any(0), np.nansum(np.where(ok, self.rates, 0), 0) / ok.sum(0), np.nan)
+        self.title = "retention" + (f" ({params['segment']} = {segment})" if segment is not None else "")
+
+    def _denominators(self) -> np.ndarray:
+        sizes = np.broadcast_to(self.sizes[:, None], self.counts.shape).astype(float)
+        if self.params["reference"] == "cohort" or self.counts.shape[1] == 0:
+            return sizes
+        prev = np.concatenate([sizes[:, :1], self.counts[:, :-1].astype(float)], axis=1)
+        return prev
+
+    @property
+    def values(self) -> np.ndarray:
+        """Alias of :attr:`counts` (reads better for revenue measures)."""
+        return self.counts
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.counts.shape  # type: ignore[return-value]
+
+    def to_dict(self) -> dict[str, np.ndarray]:
+        """Long form: one row per cell."""
+        k, b = self.counts.shape
+        cols: dict[str, np.ndarray] = {
+            "cohort": np.repeat(self.cohorts, b),
+            "offset": np.tile(self.offsets, k),
+            "offset_label": np.tile(np.array(self.offset_labels, dtype=object), k),
+            "size": np.repeat(self.sizes, b),
+            ("value" if self.measure != "customers" else "count"): self.counts.ravel(),
+            "rate": self.rates.ravel(),
+            "complete": self.complete.ravel(),
+        }
+        if self.ci_low is not None:
+            cols["ci_low"] = self.ci_low.ravel()
+            cols["ci_high"] = self.ci_high.ravel()  # type: ignore[union-attr]
+        return cols
+
+    def to_pandas(self, values: str | None = None) -> Any:
+        """Long form (one row per cell: cohort, offset, size, count, rate, complete, CI)
+        by default; ``values="rates"`` / ``"counts"`` gives the wide matrix with cohort
+        rows and offset columns."""
+        pd = import_optional("pandas", "export results to pandas")
+        if values is None:
+            return pd.DataFrame(self.to_dict())
+        grid = self._grid(values)
+        df = pd.DataFrame(grid, index=pd.Index(self.cohorts, name="cohort"), columns=self.offset_labels)
+        df.insert(0, "size", self.sizes)
+        return df
+
+    def to_polars(self, values: str | None = None) -> Any:
+        """Like :meth:`to_pandas`, as a polars DataFrame."""
+        pl = import_optional("polars", "export results to polars")
+        if values is None:
+            return super().to_polars()
+        grid = self._grid(values)
+        data = {"cohort": self.cohorts, "size": self.sizes}
+        data.update({lab: grid[:, j] for j, lab in enumerate(self.offset_labels)})
+        return pl.DataFrame(data)
+
+    def _grid(self, values: str) -> np.ndarray:
+        choice("values", values, ("rates", "counts"))
+        return self.rates if values == "rates" else self.counts
+
+    # ------------------------------------------------------------------ display
+    def _cell_text(self, k: int, j: int) -> str:
+        r = self.rates[k, j]
+        if math.isnan(r):
+            return ""
+        if self.measure != "customers":
+            return f"{r:,.2f}"
+        return f"{100 * r:.1f}%"
+
+    def to_html(self) -> str:
+        k, b = self.counts.shape
+        top = np.nanmax(self.rates) if self.rates.size and not np.all(np.isnan(self.rates)) else 1.0
+        top = top if top > 0 else 1.0
+        head = "<th>cohort</th><th>size</th>" + "".join(f"<th>{html.escape(s)}</th>" for s in self.offset_labels)
+        rows = []
+        for i in range(k):
+            cells = []
+            for j in range(b):
+                r = self.rates[i, j]
+                shade = 0.0 if math.isnan(r) else min(1.0, r / top)
+                done = bool(self.complete[i, j])
+                style = f"background: rgba(33, 102, 172, {0.08 + 0.82 * shade:.2f}); color: {'#fff' if shade > 0.55 else '#111'};"
+                if not done:
+                    style += " font-style: italic; outline: 1px dashed #888; outline-offset: -2px;"
+                title = f"count {self.counts[i, j]:,}" if self.measure == "customers" else f"value {self.counts[i, j]:,.2f}"
+                if self.ci_low is not None and not math.isnan(self.ci_low[i, j]):
+                    title += f"; {int(self.ci_level * 100)}% CI {100 * self.ci_low[i, j]:.1f}–{100 * self.ci_high[i, j]:.1f}%"  # type: ignore[operator,index]
+                if not done:
+                    title += "; incomplete at as_of"
+                text = self._cell_text(i, j) + ("*" if not done and self._cell_text(i, j) else "")
+                cells.append(
+                    f"<td style='{style}' title='{html.escape(title)}' data-cohort='{self.cohort_labels[i]}' data-offset='{j}' "
+                    f"data-count='{self.counts[i, j]}' data-rate='{'' if math.isnan(r) else f'{r:.6f}'}' "
+                    f"data-complete='{int(done)}'>{text}</td>"
+                )
+            rows.append(f"<tr><th>{self.cohort_labels[i]}</th><td>{self.sizes[i]:,}</td>{''.join(cells)}</tr>")
+        avg = "".join(
+            f"<td data-average='{'' if math.isnan(a) else f'{a:.6f}'}'>{'' if math.isnan(a) else (f'{100 * a:.1f}%' if self.measure == 'customers' else f'{a:,.2f}')}</td>"
+            for a in self.average
+        )
+        rows.append(f"<tr class='average'><th>average</th><td>{int(self.sizes.sum()):,}</td>{avg}</tr>")
+        p = self.params
+        caption = (
+            f"{html.escape(self.title)}: {p['period']} cohorts ({p['cohort']}), criterion {p['criterion']}, "
+            f"measure {p['measure']}, tz {p['tz']}, as of {self.as_of}. * incomplete cell (excluded from the average)."
+        )
+        return (
+            f"<table class='fidelite-retention' data-rows='{k}' data-cols='{b}'><caption>{caption}</caption>"
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        )
+
+    def __repr__(self) -> str:
+        k, b = self.counts.shape
+        show = min(b, 12)
+        lines = [f"{self.title}: {k} cohorts x {b} offsets ({self.params['period']}, {self.params['criterion']}, {self.measure})"]
+        lines.append("cohort        size  " + " ".join(f"{s:>7}" for s in self.offset_labels[:show]))
+        for i in range(min(k, 24)):
+            cells = " ".join(f"{self._cell_text(i, j) + ('*' if not self.complete[i, j] else ''):>7}" for j in range(show))
+            lines.append(f"{self.cohort_labels[i]:<10} {self.sizes[i]:>7,}  {cells}")
+        return "\n".join(lines)
+
+    def plot(self, ax: Any = None) -> Any:
+        """A heatmap of the rates (matplotlib); incomplete cells are hatched. Returns the Axes."""
+        plt = import_optional("matplotlib.pyplot", "plot")
+        if ax is None:
+            _, ax = plt.subplots(figsize=(min(2 + 0.5 * self.counts.shape[1], 16), min(1.5 + 0.3 * self.counts.shape[0], 12)))
+        if self.counts.size == 0:  # no cohort before as_of: an empty, labelled frame
+            ax.set_title(self.title)
+            ax.text(0.5, 0.5, f"no cohort at as_of {self.as_of}", ha="center", va="center", transform=ax.transAxes)
+            return ax
+        shown = np.where(self.complete, self.rates, np.nan)
+        im = ax.imshow(shown, aspect="auto", cmap="Blues", interpolation="nearest")
+        partial = np.where(~self.complete, self.rates, np.nan)
+        ax.imshow(partial, aspect="auto", cmap="Greys", alpha=0.35, interpolation="nearest")
+        ax.set_xticks(range(len(self.offset_labels)), self.offset_labels, rotation=90 if len(self.offset_labels) > 24 else 0)
+        step = max(1, len(self.cohort_labels) // 24)
+        ax.set_yticks(range(0, len(self.cohort_labels), step), self.cohort_labels[::step])
+        ax.set_xlabel(f"offset ({self.params['period']}s)")
+        ax.set_ylabel("cohort")
+        ax.set_title(self.title)
+        ax.figure.colorbar(im, ax=ax, label="rate" if self.measure == "customers" else "per cohort member")
+        return ax
+
+
+class SegmentedRetention(Result):
+    """One :class:`RetentionMatrix` per segment value, on shared axes; ``result[value]``."""
+
+    def __init__(self, attribute: str, matrices: dict[Any, RetentionMatrix]) -> None:
+        self.attribute = attribute
+        self.matrices = matrices
+        self.title = f"retention by {attribute}"
+
+    @property
+    def segments(self) -> list[Any]:
+        return list(self.matrices)
+
+    def __getitem__(self, value: Any) -> RetentionMatrix:
+        try:
+            return self.matrices[value]
+        except KeyError:
+            raise KeyError(f"no segment {value!r}; segments are {self.segments}") from None
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.matrices)
+
+    def __len__(self) -> int:
+        return len(self.matrices)
+
+    def items(self) -> Any:
+        return self.matrices.items()
+
+    def to_dict(self) -> dict[str, np.ndarray]:
+        frames = [m.to_dict() for m in self.matrices.values()]
+        out = {self.attribute: np.concatenate([np.full(len(f["cohort"]), v, dtype=object) for v, f in zip(self.matrices, frames)])}
+        for col in frames[0]:
+            out[col] = np.concatenate([f[col] for f in frames])
+        return out
+
+    def to_html(self) -> str:
+        return "".join(f"<h4>{html.escape(self.attribute)} = {html.escape(str(v))}</h4>{m.to_html()}" for v, m in self.matrices.items())
+
+    def __repr__(self) -> str:
+        return "\n\n".join(repr(m) for m in self.matrices.values())
