@@ -273,8 +273,10 @@ def ref_retention(
 ) -> dict[str, Any]:
     """The retention matrix by definition. Returns a dict with ``segments`` (list),
     per-segment ``counts`` / ``sizes`` / ``rates`` / ``average`` / ``ci_low`` /
-    ``ci_high`` (lists, one entry per segment), and shared ``cohorts`` (dates),
-    ``offsets``, ``complete``, ``observed``."""
+    ``ci_high`` / ``members`` (lists, one entry per segment; ``members`` maps a cell (k, b)
+    to the customers it counts, each with its value in the cell: 1 for the customers
+    measure, its revenue in the cell for the revenue measures), and shared ``cohorts``
+    (dates), ``offsets``, ``complete``, ``observed``."""
     # a customers-table attribute wins over an event label column of the same name
     by_table = segment is not None and customers is not None and segment in _columns(customers)
     all_events = read_events(table, tz, (segment,) if segment is not None and not by_table else ())
@@ -347,6 +349,8 @@ def ref_retention(
     cohorts = [cal.start_date(p_lo + k) for k in range(nk)]
     counts = {s: np.zeros((nk, nb), np.float64 if measure != "customers" else np.int64) for s in segments}
     sizes = {s: np.zeros(nk, np.int64) for s in segments}
+    # the customers each cell counts: (k, b) -> {customer: its value in the cell}
+    members: dict = {s: {} for s in segments}
 
     for c, t0 in entries:
         s = seg_of[c]
@@ -369,8 +373,12 @@ def ref_retention(
             reached.add(b)
             revenue[b] += e.amount
         if measure != "customers":
+            running = 0.0
             for b in range(nb):
                 counts[s][k, b] += revenue[b]
+                running += revenue[b]
+                if b in reached if measure == "revenue" else any(r <= b for r in reached):
+                    members[s].setdefault((k, b), {})[c] = revenue[b] if measure == "revenue" else running
             continue
         counted: set[int] = set()
         if offset0 == "cohort":
@@ -387,6 +395,7 @@ def ref_retention(
                     counted.add(b)
         for b in counted:
             counts[s][k, b] += 1
+            members[s].setdefault((k, b), {})[c] = 1
     if measure == "cumulative_revenue":
         counts = {s: np.cumsum(v, axis=1) for s, v in counts.items()}
 
@@ -405,7 +414,7 @@ def ref_retention(
 
     out: dict[str, Any] = {"segments": segments, "cohorts": cohorts, "offsets": [a for a, _ in bucket_ranges],
                            "complete": complete, "observed": observed, "counts": [], "sizes": [], "rates": [],
-                           "average": [], "ci_low": [], "ci_high": []}
+                           "average": [], "ci_low": [], "ci_high": [], "members": [members[s] for s in segments]}
     for s in segments:
         cnt, size = counts[s], sizes[s]
         den = np.zeros((nk, nb))
@@ -519,6 +528,27 @@ def assert_matches(result: Any, ref: dict[str, Any], *, what: str = "") -> None:
             np.testing.assert_allclose(m.ci_low, ref["ci_low"][i], rtol=1e-9, atol=1e-12, equal_nan=True, err_msg=f"{tag}: ci_low")
             np.testing.assert_allclose(m.ci_high, ref["ci_high"][i], rtol=1e-9, atol=1e-12, equal_nan=True,
                                        err_msg=f"{tag}: ci_high")
+
+
+def assert_members_match(result: Any, ref: dict[str, Any], *, what: str = "") -> None:
+    """Assert that every cell's customers (``RetentionMatrix.customers``) are the cell's
+    members by the reference, with their values in the cell for the revenue measures."""
+    segmented = hasattr(result, "segments") and hasattr(result, "matrices")
+    mats = [result[s] for s in result.segments] if segmented else [result]
+    for i, m in enumerate(mats):
+        want_all = ref["members"][i]
+        k_n, b_n = m.counts.shape
+        for k in range(k_n):
+            for b in range(b_n):
+                got = m.customers(k, b)
+                want = want_all.get((k, b), {})
+                ids = got["customer_id"].tolist()
+                assert ids == sorted(ids) and len(set(ids)) == len(ids), f"{what}: cell ({k}, {b}) ids not ascending"
+                assert set(ids) == set(want), f"{what} segment {ref['segments'][i]!r} cell ({k}, {b}): {ids} != {sorted(want, key=str)}"
+                if m.measure != "customers":
+                    values = dict(zip(ids, got["cell_value"].tolist()))
+                    for c, v in want.items():
+                        assert math.isclose(values[c], v, rel_tol=1e-9, abs_tol=1e-6), f"{what} cell ({k}, {b}) {c}"
 
 
 def assert_lifecycle_matches(result: Any, ref: dict[str, Any], *, what: str = "") -> None:

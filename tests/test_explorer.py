@@ -335,16 +335,15 @@ def test_cell_customers_revenue_sums_to_the_cell(log, measure):
             assert got["cell_value"].sum() == pytest.approx(m.counts[k, j]), (k, j)
 
 
-def test_drill_down_refuses_matrices_it_cannot_reproduce(log):
-    from fidelite.explore._drill import cell_customers
-
+def test_drill_down_covers_the_matrices_it_once_refused(log):
+    # the drill-down used to refuse brackets, offset0="return", rolling windows and
+    # start / return events; the kernel that builds the matrix now lists every cell
     m = fidelite.retention(log, brackets=[1, 3], offset0="return")
-    with pytest.raises(ParameterError, match=r"brackets=\[1, 3\], offset0='return'"):
-        cell_customers(log, m, 0, 0)
+    assert [len(m.customers(k, j)) for k in range(len(m.cohorts)) for j in range(2)] == m.counts.ravel().tolist()
     with pytest.raises(ParameterError, match="cell \\(99, 0\\) is outside"):
-        cell_customers(log, fidelite.retention(log), 99, 0)
-    with pytest.raises(MissingTableError, match="signup cohorts need a customers table"):
-        ExplorerState(log)._signup()
+        fidelite.retention(log).customers(99, 0)
+    with pytest.raises(MissingTableError, match="needs the customers table"):
+        fidelite.retention(log, cohort="signup")
 
 
 # ----------------------------------------------------------------------------- widgets

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import fidelite
-from reference import Cal, assert_lifecycle_matches, assert_matches, ref_lifecycle, ref_retention
+from reference import Cal, assert_lifecycle_matches, assert_matches, assert_members_match, ref_lifecycle, ref_retention
 
 ZONES = ["UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"]
 # DST changes at midnight (a local day starting at 01:00; a day with two 23:00 hours)
@@ -273,6 +273,28 @@ def queries(draw):
 def test_retention_matches_reference(query):
     log, kw = query
     assert_matches(fidelite.retention(log, **kw), ref_retention(log, **kw), what=str(kw))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(queries())
+def test_drill_down_matches_reference_for_every_semantics(query):
+    """The customers of every cell (RetentionMatrix.customers) are the cell's members by
+    the reference: every window, criterion, bracket, day-0 convention, cohort mode, start
+    and return events, segment and measure."""
+    log, kw = query
+    kw = {k: v for k, v in kw.items() if k not in ("ci", "reference", "average")}  # no effect on membership
+    assert_members_match(fidelite.retention(log, **kw), ref_retention(log, **kw), what=str(kw))
+
+
+@pytest.mark.parametrize("kw", [
+    dict(period="week", window="rolling", criterion="streak", offset0="return"),
+    dict(period="month", brackets=[1, 2, 3], criterion="on_or_after", start_event="login", return_event="purchase"),
+    dict(period="month", cohort="recurring", measure="cumulative_revenue", offset0="return"),
+    dict(period="quarter", cohort="signup", segment="tier", customers=CUSTOMERS, criterion="on_or_after"),
+    dict(period="month", segment="product", measure="revenue", window="rolling"),
+])
+def test_drill_down_matches_reference_on_the_fixed_log(kw):
+    assert_members_match(fidelite.retention(LOG, **kw), ref_retention(LOG, **kw), what=str(kw))
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -28,8 +28,8 @@ def test_core_stubs_match_the_extension():
 @pytest.mark.parametrize(
     ("call", "exc", "words"),
     [
-        (lambda: _core.periods_of(np.zeros(1, np.int64), tz="Mars/Olympus", period="day", week_start=0), TimeZoneError, "IANA"),
-        (lambda: _core.periods_of(np.zeros(1, np.int64), tz="UTC", period="fortnight", week_start=0), ParameterError, "period"),
+        (lambda: _core.Calendar("day", "Mars/Olympus"), TimeZoneError, "IANA"),
+        (lambda: _core.Calendar("fortnight", "UTC"), ParameterError, "period"),
         (lambda: _core.group_by_customer(np.zeros(2, np.uint32), np.zeros(1, np.int64), 1), LengthMismatchError, "timestamps"),
         (lambda: _core.group_by_customer(np.array([5], np.uint32), np.zeros(1, np.int64), 1), InputError, "customer code"),
     ],

@@ -2,15 +2,65 @@
 
 Every function releases the GIL while its kernel runs; array inputs must be C-contiguous
 and of the dtype shown, and must not be mutated by another thread during the call.
+
+Calendar kernels take two shared arguments, each read by attribute: ``events`` (anything
+with ``ts``, ``codes`` or ``indptr``, and ``n_customers``: ``EventLog.events()`` or
+``EventLog.grouped()``) and ``query`` (anything with ``calendar``, ``as_of``, ``t_range``
+and ``origin``: a ``fidelite.query.Query``).
 """
 
-from typing import Any
+from typing import Any, Protocol
+
+from typing_extensions import disjoint_base
 
 import numpy as np
 import numpy.typing as npt
 
 __version__: str
 build_profile: str
+
+class EventsLike(Protocol):
+    @property
+    def ts(self) -> npt.NDArray[np.int64]: ...
+    @property
+    def codes(self) -> npt.NDArray[np.uint32] | None: ...
+    @property
+    def indptr(self) -> npt.NDArray[np.int64] | None: ...
+    @property
+    def n_customers(self) -> int: ...
+
+class QueryLike(Protocol):
+    @property
+    def calendar(self) -> Calendar: ...
+    @property
+    def as_of(self) -> int: ...
+    @property
+    def t_range(self) -> tuple[int, int]: ...
+    @property
+    def origin(self) -> int | None: ...
+
+@disjoint_base
+class Calendar:
+    def __new__(
+        cls, period: str, tz: str, week_start: int = 0, t_range: tuple[int, int] = ...
+    ) -> Calendar: ...
+    @property
+    def period(self) -> str: ...
+    @property
+    def tz(self) -> str: ...
+    @property
+    def week_start(self) -> int: ...
+    @property
+    def t_range(self) -> tuple[int, int]: ...
+    def periods_of(self, ts: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]: ...
+    def period_of(self, t: int) -> int: ...
+    def periods_of_days(self, days: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]: ...
+    def local_day(self, t: int) -> int: ...
+    def day_start(self, day: int) -> int: ...
+    def axis(self, first: int, count: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
+    def period_labels(self, first: int, count: int) -> list[str]: ...
+    def complete(self, first: int, count: int, as_of: int) -> npt.NDArray[np.bool_]: ...
+    def __reduce__(self) -> tuple[type[Calendar], tuple[str, str, int, tuple[int, int]]]: ...
 
 def factorize_i64(ids: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]: ...
 def factorize_bytes(
@@ -29,113 +79,62 @@ def take(
 ) -> npt.NDArray[Any]: ...
 def scan_i64(values: npt.NDArray[np.int64], sentinel: int) -> tuple[int, int | None, int | None]: ...
 def scan_f64(values: npt.NDArray[np.float64]) -> tuple[int, int, int]: ...
-def periods_of(ts: npt.NDArray[np.int64], *, tz: str, period: str, week_start: int) -> npt.NDArray[np.int64]: ...
-def period_bounds(
-    first: int, count: int, *, tz: str, period: str, week_start: int
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
-def cohort_matrix(
-    indptr: npt.NDArray[np.int64],
-    ts: npt.NDArray[np.int64],
+def active_bitmaps(
+    events: EventsLike, query: QueryLike, *, mask: npt.NDArray[np.bool_] | None = None
+) -> tuple[int, npt.NDArray[np.uint64]]: ...
+def cohort_matrix(events: EventsLike, query: QueryLike, spec: dict[str, Any]) -> dict[str, Any]: ...
+def cohort_members(
+    events: EventsLike, query: QueryLike, spec: dict[str, Any], *, segment_code: int, cohort: int, bucket: int
+) -> dict[str, npt.NDArray[Any]]: ...
+def cohort_matrix_bitmaps(
+    start_bits: npt.NDArray[np.uint64],
+    return_bits: npt.NDArray[np.uint64],
+    query: QueryLike,
     *,
-    t_range: tuple[int, int],
-    tz: str,
-    period: str,
-    week_start: int,
-    as_of: int,
-    window_us: int = 0,
+    p_lo: int,
+    n_periods: int,
     mode: str = "first",
     criterion: str = "on",
-    offset0: str = "cohort",
-    measure: str = "customers",
     brackets: list[int] | None = None,
-    start_mask: npt.NDArray[np.bool_] | None = None,
-    return_mask: npt.NDArray[np.bool_] | None = None,
-    amount: npt.NDArray[np.float64] | None = None,
-    signup: npt.NDArray[np.int64] | None = None,
     segment: npt.NDArray[np.uint32] | None = None,
     n_segments: int = 1,
 ) -> dict[str, Any]: ...
 def lifecycle(
-    indptr: npt.NDArray[np.int64],
-    ts: npt.NDArray[np.int64],
-    *,
-    t_range: tuple[int, int],
-    tz: str,
-    period: str,
-    week_start: int,
-    as_of: int,
-    mask: npt.NDArray[np.bool_] | None = None,
+    events: EventsLike, query: QueryLike, *, mask: npt.NDArray[np.bool_] | None = None
+) -> dict[str, Any]: ...
+def lifecycle_bitmaps(
+    bits: npt.NDArray[np.uint64], query: QueryLike, *, p_lo: int, n_periods: int
 ) -> dict[str, Any]: ...
 def customer_summary(
-    ts: npt.NDArray[np.int64],
+    events: EventsLike,
+    query: QueryLike,
     *,
-    n_customers: int,
-    t_range: tuple[int, int],
-    tz: str,
-    period: str,
-    week_start: int,
-    as_of: int,
-    codes: npt.NDArray[np.uint32] | None = None,
-    indptr: npt.NDArray[np.int64] | None = None,
     purchase_mask: npt.NDArray[np.bool_] | None = None,
     amount: npt.NDArray[np.float64] | None = None,
     product: npt.NDArray[np.int32] | None = None,
     n_products: int = 0,
 ) -> dict[str, npt.NDArray[Any]]: ...
 def period_kpis(
-    indptr: npt.NDArray[np.int64],
-    ts: npt.NDArray[np.int64],
+    events: EventsLike,
+    query: QueryLike,
     *,
-    t_range: tuple[int, int],
-    tz: str,
-    period: str,
-    week_start: int,
-    as_of: int,
     window_us: int = 0,
     active_mask: npt.NDArray[np.bool_] | None = None,
     purchase_mask: npt.NDArray[np.bool_] | None = None,
     amount: npt.NDArray[np.float64] | None = None,
 ) -> dict[str, Any]: ...
 def rolling_active(
-    ts: npt.NDArray[np.int64],
-    *,
-    n_customers: int,
-    t_range: tuple[int, int],
-    tz: str,
-    as_of: int,
-    window_days: int,
-    codes: npt.NDArray[np.uint32] | None = None,
-    indptr: npt.NDArray[np.int64] | None = None,
-    mask: npt.NDArray[np.bool_] | None = None,
+    events: EventsLike, query: QueryLike, *, window_days: int, mask: npt.NDArray[np.bool_] | None = None
 ) -> tuple[int, npt.NDArray[np.int64]]: ...
-def active_bitmaps(
-    ts: npt.NDArray[np.int64],
+def active_per_period(
+    events: EventsLike,
+    query: QueryLike,
     *,
-    n_customers: int,
-    t_range: tuple[int, int],
-    tz: str,
-    period: str,
-    week_start: int,
-    as_of: int,
-    codes: npt.NDArray[np.uint32] | None = None,
-    indptr: npt.NDArray[np.int64] | None = None,
-    mask: npt.NDArray[np.bool_] | None = None,
-) -> tuple[int, npt.NDArray[np.uint64]]: ...
-def cohort_matrix_bitmaps(
-    start_bits: npt.NDArray[np.uint64],
-    return_bits: npt.NDArray[np.uint64],
-    *,
-    p_lo: int,
+    reach_us: int,
+    first_period: int,
     n_periods: int,
-    t_range: tuple[int, int],
-    tz: str,
-    period: str,
-    week_start: int,
-    as_of: int,
-    mode: str = "first",
-    criterion: str = "on",
-    brackets: list[int] | None = None,
-    segment: npt.NDArray[np.uint32] | None = None,
-    n_segments: int = 1,
+    mask: npt.NDArray[np.bool_] | None = None,
+) -> npt.NDArray[np.int64]: ...
+def stickiness(
+    events: EventsLike, query: QueryLike, *, short: str = "day", mask: npt.NDArray[np.bool_] | None = None
 ) -> dict[str, Any]: ...
-def lifecycle_bitmaps(bits: npt.NDArray[np.uint64], *, p_lo: int, n_periods: int) -> dict[str, Any]: ...

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -124,63 +123,56 @@ def to_instant(value: Any, tz: str, *, end_of_day: bool = True) -> int:
         return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
     if isinstance(value, dt.date):
         day = (value - dt.date(1970, 1, 1)).days
-        _, starts = _core.period_bounds(day, 1, tz=tz, period="day", week_start=0)
-        return int(starts[1]) - 1 if end_of_day else int(starts[0])
+        days = _core.Calendar("day", tz, 0, (day * US_PER_DAY, (day + 1) * US_PER_DAY))
+        return days.day_start(day + 1) - 1 if end_of_day else days.day_start(day)
     raise ParameterError(f"cannot read {value!r} as a date or datetime")
 
 
-@dataclass(frozen=True)
-class Calendar:
+class Calendar(_core.Calendar):
     """The calendar of one query: ``period`` cut in the local wall time of ``tz``, weeks
-    starting on ``week_start`` (0 = Monday .. 6 = Sunday)."""
+    starting on ``week_start`` (0 = Monday .. 6 = Sunday). Lookups are fast for instants in
+    ``t_range`` (µs since the epoch, UTC) and exact everywhere.
 
-    period: str
-    tz: str
-    week_start: int
+    The kernels' calendar (period lookup, the period axis, labels, completeness) with a few
+    conveniences; every kernel of a query reads the same one.
+
+    >>> cal = Calendar.make("quarter", "Europe/Paris")
+    >>> p = cal.period_of(to_instant("2024-05-01", "Europe/Paris"))
+    >>> cal.period_labels(p, 2), cal.start_of("2024-Q2") == p
+    (['2024-Q2', '2024-Q3'], True)
+    """
+
+    __slots__ = ()
 
     @classmethod
-    def make(cls, period: str, tz: str, week_start: str | int = "monday") -> Calendar:
+    def make(cls, period: str, tz: str, week_start: str | int = "monday",
+             t_range: tuple[int, int] = (0, 0)) -> Calendar:
         """A calendar from user parameters (checked, with messages saying how to fix them)."""
-        return cls(check_period(period), tz, week_start_index(week_start))
+        return cls(check_period(period), tz, week_start_index(week_start), t_range)
 
-    def kw(self) -> dict[str, Any]:
-        """Keyword arguments of the kernels' calendar."""
-        return {"tz": self.tz, "period": self.period, "week_start": self.week_start}
+    @property
+    def key(self) -> tuple[str, str, int, tuple[int, int]]:
+        """What identifies the calendar (e.g. in a cache key)."""
+        return (self.period, self.tz, self.week_start, self.t_range)
 
-    def axis(self, first: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+    def axis(self, first: int, count: int) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[override]
         """(local start dates as datetime64[D], UTC start instants in µs) of ``count + 1``
         consecutive periods from ``first`` (the last one bounds the previous)."""
-        days, starts = _core.period_bounds(first, count, **self.kw())
+        days, starts = super().axis(first, count)
         return days.astype("datetime64[D]"), starts
 
-    def periods_of(self, instants: np.ndarray) -> np.ndarray:
+    def periods_of(self, instants: np.ndarray) -> np.ndarray:  # type: ignore[override]
         """Period index of each instant (µs since the epoch, UTC)."""
-        return _core.periods_of(np.ascontiguousarray(instants, np.int64), **self.kw())
-
-    def period_of(self, instant: int) -> int:
-        """Period index of one instant."""
-        return int(self.periods_of(np.array([instant], np.int64))[0])
-
-    def complete(self, first: int, count: int, as_of: int) -> np.ndarray:
-        """Whether each of the ``count`` periods from ``first`` had fully elapsed at ``as_of``."""
-        _, starts = self.axis(first, count)
-        return starts[1:] <= as_of + 1
-
-    def label(self, day: np.datetime64) -> str:
-        """``2024-03`` (month), ``2024-Q1`` (quarter), ``2024`` (year), else the ISO date of
-        the period's first day."""
-        d = day.astype(dt.date)
-        if self.period == "month":
-            return f"{d.year}-{d.month:02d}"
-        if self.period == "quarter":
-            return f"{d.year}-Q{(d.month - 1) // 3 + 1}"
-        if self.period == "year":
-            return str(d.year)
-        return d.isoformat()
+        return super().periods_of(np.ascontiguousarray(instants, np.int64))
 
     def labels(self, days: np.ndarray) -> list[str]:
-        """:meth:`label` of each period start date."""
-        return [self.label(d) for d in days]
+        """The label of the period holding each local date (datetime64[D])."""
+        periods = self.periods_of_days(np.ascontiguousarray(np.asarray(days, "datetime64[D]").astype(np.int64)))
+        if not len(periods):
+            return []
+        lo = int(periods.min())
+        labels = self.period_labels(lo, int(periods.max()) - lo + 1)
+        return [labels[p - lo] for p in periods.tolist()]
 
     def start_of(self, value: Any) -> int:
         """Index of the period holding ``value``: a date / datetime, or a period label such
@@ -191,4 +183,4 @@ class Calendar:
                 quarter, month = m.group(2), m.group(3)
                 first = 1 if quarter is None and month is None else (3 * int(quarter) - 2 if quarter else int(month))
                 value = dt.date(int(m.group(1)), first, 1)
-        return self.period_of(to_instant(value, self.tz, end_of_day=False))
+        return int(self.period_of(to_instant(value, self.tz, end_of_day=False)))

@@ -53,8 +53,12 @@ FLOAT_ROLES = ("amount", "duration")
 #: per-customer summary, read from rows, orders ties by amount alone and must agree.
 TIE_ORDER = ("amount", "event", "product", "channel", "duration")
 
-#: Derived structures an EventLog keeps (see :meth:`EventLog.cached`).
+#: Derived structures an EventLog keeps (see :meth:`EventLog.cached`), and calendars.
 CACHE_SIZE = 8
+CALENDARS = 32
+#: How far past its events a log's calendars place instants fast (queries with an ``as_of``
+#: or an activity window beyond the data stay fast).
+CALENDAR_MARGIN_US = 400 * io.US_PER_DAY
 
 # Rejection reasons, in the order rows are checked: a row is counted under the first.
 NULL_ID = io.NULL_ID
@@ -159,19 +163,24 @@ class Layout:
 class Events:
     """One consistent snapshot of a log's events for a kernel that reads either layout:
     rows in input order (``codes`` set, ``indptr`` None) or the grouped layout
-    (``indptr`` set, ``codes`` None), with the mask of the requested event types and the
+    (``indptr`` set, ``codes`` None), with the masks of the requested event types and the
     requested optional columns, all in the same order."""
 
     ts: np.ndarray
     codes: np.ndarray | None
     indptr: np.ndarray | None
-    mask: np.ndarray | None
+    masks: tuple[np.ndarray | None, ...]
     columns: Mapping[str, np.ndarray]
     n_customers: int
 
     @property
     def grouped(self) -> bool:
         return self.indptr is not None
+
+    @property
+    def mask(self) -> np.ndarray | None:
+        """The first mask (None: every event)."""
+        return self.masks[0] if self.masks else None
 
 
 class EventLog:
@@ -227,7 +236,7 @@ class EventLog:
         tz: str = "UTC",
         strict: bool = False,
     ) -> None:
-        _core.period_bounds(0, 0, tz=tz, period="day", week_start=0)  # validates tz early
+        _core.Calendar("day", tz)  # validates tz early
         self.tz = tz
         table = io.read_table(data)
         n = table.n_rows
@@ -290,8 +299,9 @@ class EventLog:
         self._rows: tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]] | None = (f.codes, ts, cols)
         self._layout: Layout | None = None
         self._lock = threading.Lock()
-        #: Derived structures (activity bitmaps, calendars), see :meth:`cached`.
+        #: Derived structures (activity bitmaps), see :meth:`cached`.
         self.cache = Cache(CACHE_SIZE)
+        self._calendars = Cache(CALENDARS)
         if keep is not None:  # bounds of the used rows only
             t_lo, t_hi = io.bounds(ts)
         self.t_min, self.t_max = t_lo, t_hi
@@ -322,20 +332,29 @@ class EventLog:
                 self._rows = None
             return self._layout
 
-    def events(self, event_types: str | Sequence[str] | None = None, columns: Sequence[str] = ()) -> Events:
+    def events(self, *event_types: str | Sequence[str] | None, columns: Sequence[str] = ()) -> Events:
         """The events for a kernel that reads either layout, without forcing the grouping:
         rows in input order while the log is not grouped, else the grouped layout; with
-        the mask of ``event_types`` (None: no mask) and the optional ``columns`` asked for
-        (those the log has), all in one order. One consistent snapshot, even if another
-        thread groups the log meanwhile."""
+        one mask per argument of ``event_types`` (None: no mask, every event), and the
+        optional ``columns`` asked for (those the log has), all in one order. One
+        consistent snapshot, even if another thread groups the log meanwhile.
+
+        >>> import fidelite
+        >>> log = fidelite.EventLog({"customer_id": [1, 1], "timestamp": ["2024-01-02", "2024-01-01"],
+        ...                          "event": ["visit", "purchase"]})
+        >>> ev = log.events("purchase", None)
+        >>> ev.grouped, ev.masks[0].tolist(), ev.masks[1]
+        (False, [False, True], None)
+        """
         rows = self._rows
         if rows is None:
             layout = self.grouped()
-            return Events(layout.ts, None, layout.indptr, self._mask_of(layout.columns, event_types),
-                          {k: layout.columns[k] for k in columns if k in layout.columns}, self.n_customers)
-        codes, ts, cols = rows
-        return Events(ts, codes, None, self._mask_of(cols, event_types), {k: cols[k] for k in columns if k in cols},
-                      self.n_customers)
+            cols: Mapping[str, np.ndarray] = layout.columns
+            return Events(layout.ts, None, layout.indptr, tuple(self._mask_of(cols, t) for t in event_types),
+                          {k: cols[k] for k in columns if k in cols}, self.n_customers)
+        codes, ts, row_cols = rows
+        return Events(ts, codes, None, tuple(self._mask_of(row_cols, t) for t in event_types),
+                      {k: row_cols[k] for k in columns if k in row_cols}, self.n_customers)
 
     @property
     def is_grouped(self) -> bool:
@@ -357,11 +376,15 @@ class EventLog:
         log that is queried many times (the explorer) cheaper with every query."""
         return self.cache.get(key, build)
 
-    def calendar(self, period: str, week_start: str | int = "monday", tz: str | None = None) -> Calendar:
+    def calendar(self, period: str, week_start: str | int = "monday", tz: str | None = None,
+                 t_range: tuple[int, int] | None = None) -> Calendar:
         """The calendar of ``period`` cut in ``tz`` (default: the log's zone), weeks starting
-        on ``week_start``; built once and kept."""
-        cal = Calendar.make(period, tz or self.tz, week_start)
-        return self.cached(("calendar", cal.period, cal.week_start, cal.tz), lambda: cal)  # type: ignore[no-any-return]
+        on ``week_start``, its lookups fast over ``t_range`` (default: the log's events and a
+        margin of :data:`CALENDAR_MARGIN_US` on each side); built once and kept."""
+        zone = tz or self.tz
+        span = t_range or (self.t_min - CALENDAR_MARGIN_US, self.t_max + CALENDAR_MARGIN_US)
+        key = (period, week_start, zone, span)
+        return self._calendars.get(key, lambda: Calendar.make(period, zone, week_start, span))
 
     # ----------------------------------------------------------------- customers
     def codes_of(self, ids: Any, what: str = "customers table") -> np.ndarray:

@@ -18,14 +18,13 @@ from .. import io, plugins, query
 from .._deps import loaded
 from ..cache import Cache
 from ..calendar import PERIODS, to_instant
-from ..exceptions import MissingTableError, ParameterError
+from ..exceptions import ParameterError
 from ..metrics.activity import period_kpis, rolling_active
 from ..metrics.lifecycle import lifecycle
 from ..metrics.retention import COHORT_MODES, CRITERIA, MEASURES, retention
 from ..metrics.states import at_risk, retention_patterns, rfm
 from ..plugins import IndexList, IndexResult
 from ..results import LifecycleResult, RetentionMatrix, RFMResult, SegmentedRetention, TableResult
-from ._drill import cell_customers
 
 #: The retention parameters the explorer controls, and their defaults.
 DEFAULTS: dict[str, Any] = {
@@ -272,38 +271,14 @@ class ExplorerState:
         return info
 
     def cell_customers(self) -> TableResult:
-        """The customers counted in the selected cell (see :func:`~fidelite.explore._drill.cell_customers`)."""
+        """The customers counted in the selected cell (see
+        :meth:`fidelite.RetentionMatrix.customers`: every semantics of the matrix)."""
         cell = self.cell
         if cell is None:
             raise ParameterError("the matrix is empty: no cell to drill into")
-        p = self.params
-        signup = p["cohort"] == "signup"
-        extra_ids, signup_us = self._signup() if signup else (self.log.customer_ids[:0], None)
-        codes, code = None, None
-        if p["segment"] is not None:
-            codes, values = self.cached(("segment_codes", p["segment"], signup), lambda: query.segments(
-                self._query(), p["segment"], self.tables["customers"], self.customer_col, extra_ids))
-            code = values.index(p["segment_value"])
         k, j = cell
-        return self.cached(self._retention_key() + ("cell", p["segment_value"], k, j), lambda: cell_customers(
-            self.log, self.matrix(), k, j, signup_us=signup_us, extra_ids=extra_ids if signup else None,
-            segment_codes=codes, segment_code=code))
-
-    def _signup(self) -> tuple[np.ndarray, np.ndarray]:
-        """(ids of customers-table-only customers, signup instant of every customer)."""
-        if self._ctable is None or self.signup not in self._ctable.columns:
-            raise MissingTableError(f"signup cohorts need a customers table with a {self.signup!r} column")
-
-        def compute() -> tuple[np.ndarray, np.ndarray]:
-            s = query.signups(self._query(), self.tables["customers"], self.customer_col, self.signup)
-            return s.extra_ids, s.signup
-
-        return self.cached(("signup",), compute)
-
-    def _query(self) -> query.Query:
-        """The query of the current parameters."""
-        p = self.params
-        return query.parse(self.log, {}, tz=self.tz, as_of=self.as_of, period=p["period"])
+        key = self._retention_key() + ("cell", self.params["segment_value"], k, j)
+        return self.cached(key, lambda: self.matrix().customers(k, j))
 
     # ------------------------------------------------------------------ other tabs
     def lifecycle(self) -> LifecycleResult:

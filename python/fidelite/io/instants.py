@@ -104,8 +104,9 @@ def _local_midnights(days: np.ndarray, tz: str) -> np.ndarray:
     if days.size == 0:
         return days.astype(np.int64)
     uniq, inv = np.unique(days, return_inverse=True)
-    lo = int(uniq[0])
-    _, starts = _core.period_bounds(lo, int(uniq[-1] - lo), tz=tz, period="day", week_start=0)
+    lo, hi = int(uniq[0]), int(uniq[-1])
+    days_of = _core.Calendar("day", tz, 0, (lo * US_PER_DAY - US_PER_DAY, (hi + 2) * US_PER_DAY))
+    _, starts = days_of.axis(lo, hi - lo)
     return starts[uniq - lo][inv]
 
 

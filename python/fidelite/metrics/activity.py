@@ -75,12 +75,10 @@ def period_kpis(
     q = parse(data, columns, metric=period_kpis, tz=tz, as_of=as_of, period=period, week_start=week_start)
     log, cal, as_of_us = q.log, q.calendar, q.as_of
     window_us = 0 if activity_window is None else duration_us(activity_window, "activity_window")
-    layout = q.grouped(columns=("amount",))
-    out = _core.period_kpis(
-        layout.indptr, layout.ts, window_us=window_us, active_mask=log.event_mask(active_event),
-        purchase_mask=log.event_mask(purchase_types(log, purchase_event)), amount=layout.columns.get("amount"),
-        **q.kernel_args(),
-    )
+    # either layout: a log not grouped yet is read partition by partition
+    ev = q.events(active_event, purchase_types(log, purchase_event), columns=("amount",))
+    out = _core.period_kpis(ev, q, window_us=window_us, active_mask=ev.masks[0], purchase_mask=ev.masks[1],
+                            amount=ev.columns.get("amount"))
     n = len(out["active_end"])
     days, _ = cal.axis(out["first_period"], n)
     s, e, new, kept, active = (out[k] for k in ("active_start", "active_end", "new", "kept", "active"))
@@ -103,7 +101,7 @@ def period_kpis(
         "orders": out["orders"],
         "revenue_per_active": _rate(revenue, active),
         "orders_per_active": _rate(out["orders"], active),
-        "complete": out["boundaries"][1:] <= as_of_us + 1,
+        "complete": out["complete"],
     }
     reasons = []
     if (s == 0).any():
@@ -170,11 +168,8 @@ def rolling_active(
     if rest:
         raise ParameterError(f"window must be a whole number of days, e.g. '30D' or '4W'; got {window!r}")
     q = parse(data, columns, metric=rolling_active, tz=tz, as_of=as_of)
-    log = q.log
     ev = q.events(active_event)  # no need to group the log for this one
-    arrays = {"codes": ev.codes} if ev.codes is not None else {"indptr": ev.indptr}
-    first_day, active = _core.rolling_active(ev.ts, n_customers=log.n_customers, t_range=q.t_range, tz=q.tz,
-                                             as_of=q.as_of, window_days=window_days, mask=ev.mask, **arrays)
+    first_day, active = _core.rolling_active(ev, q.on("day"), window_days=window_days, mask=ev.mask)
     days = (first_day + np.arange(len(active))).astype("datetime64[D]")
     params = dict(window_days=window_days, tz=q.tz, active_event=active_event, as_of=np.datetime64(q.as_of, "us"))
     return TableResult({"day": days, "active": active}, title=f"customers active in the trailing {window_days} days",

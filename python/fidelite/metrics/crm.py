@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
+from .. import _core
 from ..calendar import Calendar, duration_us
 from ..eventlog import EventLog
 from ..exceptions import EmptyInputError, MissingTableError
 from ..io import US_PER_DAY, KeyedTable
-from ..query import check_keywords, net_revenue, parse, purchase_mask, resolve_as_of
+from ..query import Query, check_keywords, net_revenue, parse, purchase_mask, resolve_as_of
 from ..results.base import TableResult
 from ..results.crm import CampaignResult
 
@@ -147,11 +149,10 @@ def campaigns(
     log: EventLog | None = None
     if events is not None:
         q = parse(events, columns, metric=campaigns, tz=tz, period=period, week_start=week_start)
-        log, tz, cal = q.log, q.tz, q.calendar
+        log, tz = q.log, q.tz
     else:
         check_keywords(columns, campaigns)
         tz = tz or "UTC"
-        cal = Calendar.make(period, tz, week_start)
 
     table = KeyedTable(contacts, what="contacts table", customer=customer, noun="contact rows",
                        empty="pass at least one contact")
@@ -180,6 +181,8 @@ def campaigns(
     keep &= ts <= end
     if not keep.any():
         raise EmptyInputError(f"no contact at or before as_of ({np.datetime64(end, 'us')})")
+    # the calendar of the periods: fast over the contacts (and the log's events)
+    cal = Calendar.make(period, tz, week_start, (min(int(ts[keep].min()), log.t_min if log is not None else end), end))
 
     # contacts as arrays of the kept rows
     f = table.factorize(keep)
@@ -232,7 +235,8 @@ def campaigns(
               for level, g, names in levels]
     cols = {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]}
 
-    pressure, solicitation, pooled = _periods(log, cal, code, c_ts, active, end, activity_us, purchase_event)
+    pressure, solicitation, pooled = _periods(replace(q, as_of=end) if log is not None else None, cal, code, c_ts,
+                                              active, end, activity_us, purchase_event)
     overall = {k: v[0].item() for k, v in cols.items() if k not in ("level", "group")}
     overall.update(pooled)
     value = float(cols["net_reactivity"][0])
@@ -295,37 +299,27 @@ def _group_kpis(level: str, group: np.ndarray, names: list[str], code: np.ndarra
     }
 
 
-def _periods(log: EventLog | None, cal: Calendar, code: np.ndarray, c_ts: np.ndarray, active: np.ndarray, end: int,
+def _periods(q: Query | None, cal: Calendar, code: np.ndarray, c_ts: np.ndarray, active: np.ndarray, end: int,
              activity_us: int, purchase_event: str | Sequence[str]) -> tuple[TableResult, TableResult, dict[str, float]]:
     """Commercial pressure and solicited-vs-not revenue per period, and the pooled figures."""
-    p0 = int(cal.periods_of(np.array([c_ts.min()]))[0])
-    p1 = int(cal.periods_of(np.array([end]))[0])
-    n_p = p1 - p0 + 1
+    p0 = cal.period_of(int(c_ts.min()))
+    n_p = cal.period_of(end) - p0 + 1
     days, bounds = cal.axis(p0, n_p)
     c_period = cal.periods_of(c_ts) - p0
     contacts = np.bincount(c_period, minlength=n_p)[:n_p]
     to_active = np.bincount(c_period[active], minlength=n_p)[:n_p]
-    complete = bounds[1:] <= end + 1
+    complete = cal.complete(p0, n_p, end)
     nan = np.full(n_p, math.nan)
-    if log is None:
+    if q is None:
         active_n, sol_n, rev_sol, rev_all = nan, nan, nan, nan
     else:
+        log = q.log
+        # customers active at some instant of period p: an event in (start_p - W, end_p)
+        active_n = _core.active_per_period(log.events(), q, reach_us=activity_us, first_period=p0,
+                                           n_periods=n_p).astype(np.float64)
         layout = log.grouped()
         ev_codes = layout.customer_of_event()
         seen = layout.ts <= end
-        # customers active at some instant of period p: an event in (start_p - W, end_p)
-        lo = np.maximum(cal.periods_of(layout.ts[seen]) - p0, 0)
-        hi = np.minimum(cal.periods_of(layout.ts[seen] + activity_us - 1) - p0, n_p - 1)
-        ok = lo <= hi
-        ec, lo, hi = ev_codes[seen][ok], lo[ok], hi[ok]
-        fresh = np.ones(len(ec), bool)
-        fresh[1:] = (ec[1:] != ec[:-1]) | (lo[1:] > hi[:-1])  # ranges grow with time within a customer
-        starts = np.flatnonzero(fresh)
-        ends = np.append(starts[1:], len(ec))[: len(starts)] - 1
-        steps = np.zeros(n_p + 1, np.int64)
-        np.add.at(steps, lo[starts], 1)
-        np.add.at(steps, hi[ends] + 1, -1)
-        active_n = np.cumsum(steps)[:n_p].astype(np.float64)
         # active customers contacted in the period
         known = code >= 0
         pairs = np.unique(code[known] * n_p + c_period[known])
@@ -347,7 +341,7 @@ def _periods(log: EventLog | None, cal: Calendar, code: np.ndarray, c_ts: np.nda
     not_n = active_n - sol_n
     rev_not = rev_all - rev_sol
     per_sol, per_not = _rate(rev_sol, sol_n, 1.0), _rate(rev_not, not_n, 1.0)
-    labels = np.array(cal.labels(days[:n_p]), dtype=object)
+    labels = np.array(cal.period_labels(p0, n_p), dtype=object)
     pressure = TableResult({"period": days[:n_p], "label": labels, "contacts": contacts, "contacts_to_active": to_active,
                             "active_customers": active_n, "pressure": _rate(to_active, active_n, 1.0),
                             "complete": complete}, title=f"commercial pressure per {cal.period}")

@@ -38,14 +38,12 @@ def lifecycle(
     """
     q = parse(data, columns, metric=lifecycle, tz=tz, as_of=as_of, period=period, week_start=week_start)
     log, cal = q.log, q.calendar
-    if bitmaps.affordable(log, cal, q.as_of):
-        p_lo, n_periods, bits = bitmaps.active(log, cal, q.as_of, active_event)
-        out = _core.lifecycle_bitmaps(bits, p_lo=p_lo, n_periods=n_periods)
+    if bitmaps.affordable(q):
+        p_lo, n_periods, bits = bitmaps.active(q, active_event)
+        out = _core.lifecycle_bitmaps(bits, q, p_lo=p_lo, n_periods=n_periods)
     else:
-        layout = q.grouped()
-        out = _core.lifecycle(layout.indptr, layout.ts, mask=log.event_mask(active_event), **q.kernel_args())
+        out = _core.lifecycle(q.grouped(), q, mask=log.event_mask(active_event))
     n = len(out["new"])
-    days, starts = cal.axis(out["first_period"], n)
-    complete = starts[1:] <= q.as_of + 1
+    days, _ = cal.axis(out["first_period"], n)
     params = dict(period=period, week_start=cal.week_start, tz=q.tz, active_event=active_event)
-    return LifecycleResult(days[:n], cal.labels(days[:n]), out, complete, params)
+    return LifecycleResult(days[:n], cal.period_labels(out["first_period"], n), out, out["complete"], params)

@@ -8,8 +8,11 @@ from typing import Any
 
 import numpy as np
 
+from dataclasses import dataclass
+
 from .. import _core
 from ..calendar import ROLLING_US
+from ..eventlog import Events
 from ..exceptions import MissingTableError, ParameterError
 from ..query import Query, bitmaps, choice, parse, segments, signups
 from ..results.retention import RetentionMatrix, SegmentedRetention
@@ -68,6 +71,8 @@ def retention(
       a count exceeds its base, which ``reference="previous"`` with ``criterion="on"`` allows).
     - ``segment=``: a customers-table attribute, or an event label column (event, product,
       channel) taken at the customer's first event: one matrix per value.
+    - ``matrix.customers(cohort, offset)`` lists the customers any cell counted, for every
+      combination of these parameters (the kernel that built the matrix decides).
     - ``average="weighted"`` (by denominators) or ``"simple"`` (mean of cell rates).
 
     Column keywords (``customer=``, ``time=``, ``amount=``, ``event=``, ...) are those of
@@ -95,6 +100,8 @@ def retention(
         brackets = [int(w) for w in brackets]
         if not brackets or min(brackets) < 1:
             raise ParameterError(f"brackets must be a non-empty list of positive widths, got {brackets!r}")
+    if measure != "customers" and not log.has("amount"):
+        raise ParameterError(f"measure={measure!r} needs an amount column: pass amount=<column name>")
 
     extra_ids, signup_us, customers_report = log.customer_ids[:0], None, None
     if cohort == "signup":
@@ -107,48 +114,36 @@ def retention(
     if segment is not None:
         seg_codes, seg_values = segments(q, segment, customers, customer_col, extra_ids)
 
-    common_kw = dict(mode=cohort, criterion=criterion, brackets=brackets, segment=seg_codes, n_segments=len(seg_values),
-                     **q.kernel_args())
+    cells = CohortCells(q, dict(window_us=ROLLING_US[period] if window == "rolling" else 0, mode=cohort,
+                                criterion=criterion, offset0=offset0, measure=measure, brackets=brackets,
+                                signup=signup_us, segment=seg_codes, n_segments=len(seg_values)),
+                        start_event, return_event, extra_ids)
     if _bitmap_path(window, measure, offset0, cohort, q):
-        p_lo, n_periods, start_bits = bitmaps.active(log, cal, q.as_of, start_event)
-        return_bits = start_bits if return_event == start_event else bitmaps.active(log, cal, q.as_of, return_event)[2]
-        out = _core.cohort_matrix_bitmaps(start_bits, return_bits, p_lo=p_lo, n_periods=n_periods, **common_kw)
+        p_lo, n_periods, start_bits = bitmaps.active(q, start_event)
+        return_bits = start_bits if return_event == start_event else bitmaps.active(q, return_event)[2]
+        out = _core.cohort_matrix_bitmaps(start_bits, return_bits, q, p_lo=p_lo, n_periods=n_periods, mode=cohort,
+                                          criterion=criterion, brackets=brackets, segment=seg_codes,
+                                          n_segments=len(seg_values))
     else:
-        if measure != "customers" and not log.has("amount"):
-            raise ParameterError(f"measure={measure!r} needs an amount column: pass amount=<column name>")
-        layout = q.grouped(columns=("amount",) if measure != "customers" else ())
-        indptr = layout.indptr
-        if len(extra_ids):  # customers of the table without an event: empty runs after the log's
-            indptr = np.concatenate([indptr, np.full(len(extra_ids), indptr[-1])])
-        out = _core.cohort_matrix(
-            indptr, layout.ts, window_us=ROLLING_US[period] if window == "rolling" else 0, offset0=offset0,
-            measure=measure, start_mask=log.event_mask(start_event), return_mask=log.event_mask(return_event),
-            amount=layout.columns["amount"] if measure != "customers" else None, signup=signup_us, **common_kw,
-        )
+        events, spec = cells.kernel_args()
+        out = _core.cohort_matrix(events, q, spec)
     grid = out["counts"] if measure == "customers" else out["values"]
     n_cohorts, n_buckets = out["complete"].shape
     days, _ = cal.axis(out["first_period"], n_cohorts)
-    cohorts = days[:n_cohorts]
     if brackets is None:
         offsets = np.arange(n_buckets, dtype=np.int64)
         offset_labels = [str(j) for j in offsets]
     else:
         offsets = np.concatenate([[0], np.cumsum(brackets)[:-1]]).astype(np.int64)
         offset_labels = [str(o) if w == 1 else f"{o}-{o + w - 1}" for o, w in zip(offsets, brackets)]
-    # cells that had not even begun at as_of show no rate (they are incomplete, too)
-    max_off = int(offsets[-1]) if n_buckets else 0
-    _, starts = cal.axis(out["first_period"], n_cohorts + max_off + 1)
-    if window == "rolling":
-        cell_start = starts[:n_cohorts, None] + offsets[None, :] * ROLLING_US[period]
-    else:
-        cell_start = starts[np.arange(n_cohorts)[:, None] + offsets[None, :]]
-    observed = cell_start <= q.as_of
     params = dict(period=period, week_start=cal.week_start, tz=q.tz, window=window, criterion=criterion, brackets=brackets,
                   offset0=offset0, cohort=cohort, start_event=start_event, return_event=return_event, measure=measure,
                   reference=reference, segment=segment)
-    common = dict(complete=out["complete"], observed=observed, cohorts=cohorts, offsets=offsets, offset_labels=offset_labels,
-                  cohort_labels=cal.labels(cohorts), params=params, as_of=q.as_of, ci=ci, average=average)
-    mats = {v: RetentionMatrix(counts=grid[s], sizes=out["sizes"][s], segment=v, **common) for s, v in enumerate(seg_values)}
+    common = dict(complete=out["complete"], observed=out["observed"], cohorts=days[:n_cohorts], offsets=offsets,
+                  offset_labels=offset_labels, cohort_labels=cal.period_labels(out["first_period"], n_cohorts),
+                  params=params, as_of=q.as_of, ci=ci, average=average, cells=cells)
+    mats = {v: RetentionMatrix(counts=grid[s], sizes=out["sizes"][s], segment=v, segment_code=s, **common)
+            for s, v in enumerate(seg_values)}
     for m in mats.values():
         m.customers_report = customers_report
     if segment is None:
@@ -161,4 +156,73 @@ def _bitmap_path(window: str, measure: str, offset0: str, cohort: str, q: Query)
     then active-period bitmaps answer it in one pass, without grouping the events."""
     if window != "calendar" or measure != "customers" or offset0 != "cohort" or cohort == "signup":
         return False
-    return bitmaps.affordable(q.log, q.calendar, q.as_of)
+    return bitmaps.affordable(q)
+
+
+@dataclass(frozen=True)
+class CohortCells:
+    """What the cohort kernel reads for one matrix (the query, the cohort parameters, the
+    start and return event types, the customers of a customers table without an event),
+    kept by the matrix so that the same kernel lists the members of any of its cells."""
+
+    q: Query
+    spec: dict[str, Any]
+    start_event: str | Sequence[str] | None
+    return_event: str | Sequence[str] | None
+    extra_ids: np.ndarray
+
+    def kernel_args(self) -> tuple[Events, dict[str, Any]]:
+        """The grouped events (customers of the table without an event as empty runs after
+        the log's) and the kernel's spec, masks and amounts included."""
+        log = self.q.log
+        revenue = self.spec["measure"] != "customers"
+        layout = self.q.grouped(columns=("amount",) if revenue else ())
+        indptr = layout.indptr
+        if len(self.extra_ids):
+            indptr = np.concatenate([indptr, np.full(len(self.extra_ids), indptr[-1])])
+        events = Events(layout.ts, None, indptr, (), {}, len(indptr) - 1)
+        spec = dict(self.spec, start_mask=log.event_mask(self.start_event),
+                    return_mask=log.event_mask(self.return_event),
+                    amount=layout.columns["amount"] if revenue else None)
+        return events, spec
+
+    def customers(self, segment: int, cohort: int, bucket: int) -> dict[str, np.ndarray]:
+        """The customers counted in cell (``cohort``, ``bucket``) of segment ``segment``:
+        ``customer_id`` (ascending), ``entry`` (the instant each entered the cohort),
+        ``last_event``, ``events`` and ``revenue`` from the entry up to ``as_of`` (revenue
+        when the log has amounts), and ``cell_value`` for the revenue measures (summing to
+        the cell's value)."""
+        q, log = self.q, self.q.log
+        events, spec = self.kernel_args()
+        m = _core.cohort_members(events, q, spec, segment_code=segment, cohort=cohort, bucket=bucket)
+        codes, entry = m["codes"].astype(np.int64), m["entry"]
+        ids = log.customer_ids if not len(self.extra_ids) else np.concatenate([log.customer_ids, self.extra_ids])
+        # each member's events from its entry to as_of
+        layout = q.grouped()
+        in_log = codes < log.n_customers
+        starts = np.zeros(len(codes), np.int64)
+        ends = np.zeros(len(codes), np.int64)
+        starts[in_log] = layout.indptr[codes[in_log]]
+        ends[in_log] = layout.indptr[codes[in_log] + 1]
+        lens = ends - starts
+        owner = np.repeat(np.arange(len(codes)), lens)
+        idx = np.arange(int(lens.sum()), dtype=np.int64) + np.repeat(starts - (np.cumsum(lens) - lens), lens)
+        t = layout.ts[idx]
+        keep = (t >= entry[owner]) & (t <= q.as_of)
+        idx, owner, t = idx[keep], owner[keep], t[keep]
+        n_events = np.bincount(owner, minlength=len(codes))
+        last = np.full(len(codes), np.iinfo(np.int64).min)
+        np.maximum.at(last, owner, t)
+        order = np.argsort(ids[codes], kind="stable")  # ascending id
+        out: dict[str, np.ndarray] = {
+            "customer_id": ids[codes][order],
+            "entry": entry[order].view("datetime64[us]"),
+            "last_event": np.where(n_events > 0, last, np.iinfo(np.int64).min)[order].view("datetime64[us]"),
+            "events": n_events[order],
+        }
+        if log.has("amount"):
+            amount = layout.columns["amount"]
+            out["revenue"] = np.bincount(owner, weights=amount[idx], minlength=len(codes))[order]
+        if spec["measure"] != "customers":
+            out["cell_value"] = m["values"][order]
+        return out

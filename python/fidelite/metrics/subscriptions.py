@@ -110,9 +110,9 @@ def revenue_retention(
     codes, t0, value = codes[known], t0[known], value[known]
     t1 = np.where(t1[known] > as_of_us, np.iinfo(np.int64).max, t1[known])
 
-    first_p = int(cal.periods_of(np.array([t0.min()]))[0])
-    last_p = int(cal.periods_of(np.array([as_of_us]))[0])
-    n_p = last_p - first_p + 1
+    cal = Calendar.make(period, tz, week_start, (int(t0.min()), as_of_us))  # fast over the subscriptions
+    first_p = cal.period_of(int(t0.min()))
+    n_p = cal.period_of(as_of_us) - first_p + 1
     days, bounds = cal.axis(first_p, n_p)  # n_p + 1 boundaries
     # a row is running at boundary k iff t0 <= bounds[k] < t1: boundaries k_lo .. k_hi - 1
     k_lo = np.searchsorted(bounds, t0, side="left")
@@ -167,7 +167,7 @@ def revenue_retention(
         churn_rate = lost / base * 100.0
         grr = (start_mrr - lost) / base * 100.0
         nrr = (start_mrr - lost + flows["expansion"]) / base * 100.0
-    complete = bounds[1:] <= as_of_us + 1
+    complete = cal.complete(first_p, n_p, as_of_us)
     cols: dict[str, Any] = {"period": days[:n_p], "start_mrr": start_mrr, "new": flows["new"],
                             "reactivation": flows["reactivation"], "expansion": flows["expansion"],
                             "contraction": flows["contraction"], "churned": flows["churned"], "end_mrr": end_mrr,
@@ -176,9 +176,9 @@ def revenue_retention(
     if len(done) == 0:
         value_, reason = math.nan, "no complete period at as_of"
     elif math.isnan(nrr[done[-1]]):
-        value_, reason = math.nan, f"no MRR at the start of the latest complete period ({cal.label(days[done[-1]])})"
+        value_, reason = math.nan, f"no MRR at the start of the latest complete period ({cal.period_labels(first_p + int(done[-1]), 1)[0]})"
     else:
         value_, reason = float(nrr[done[-1]]), None
     meta = dict(period=period, week_start=cal.week_start, tz=tz, as_of=np.datetime64(as_of_us, "us"),
-                labels=cal.labels(days[:n_p]))
+                labels=cal.period_labels(first_p, n_p))
     return RevenueRetention(cols, value=value_, reason=reason, meta=meta, report=report)

@@ -22,13 +22,6 @@ from .purchases import EventTypes, purchase_types
 
 #: The segment value of customers without one.
 MISSING = "(missing)"
-#: The columns of the per-customer summary, in order.
-SUMMARY_COLUMNS = ("first", "last", "n_events", "n_purchases", "n_periods", "revenue", "n_products",
-                   "first_purchase", "last_purchase", "median_gap_days", "recency_days", "tenure_days")
-#: The instants among the summary columns (int64 µs, the minimum int64 when missing).
-SUMMARY_INSTANTS = ("first", "last", "first_purchase", "last_purchase")
-
-
 @dataclass(frozen=True)
 class Summary:
     """The per-customer summary of a query (arrays in customer code order, instants as
@@ -48,13 +41,8 @@ def summary(q: Query, purchase_event: EventTypes = "purchase") -> Summary:
     log = q.log
     ev = q.events(purchase_types(log, purchase_event), columns=("amount", "product"))
     product = ev.columns.get("product")
-    arrays = {"codes": ev.codes} if ev.codes is not None else {"indptr": ev.indptr}
-    out = _core.customer_summary(
-        ev.ts, n_customers=log.n_customers, purchase_mask=ev.mask, amount=ev.columns.get("amount"), product=product,
-        n_products=len(log.labels("product")) if product is not None else 0, **arrays, **q.kernel_args(),
-    )
-    cols = {name: (out[name].view("datetime64[us]") if name in SUMMARY_INSTANTS else out[name])
-            for name in SUMMARY_COLUMNS}
+    cols = _core.customer_summary(ev, q, purchase_mask=ev.mask, amount=ev.columns.get("amount"), product=product,
+                                  n_products=len(log.labels("product")) if product is not None else 0)
     reason = None if log.has("amount") else "the log has no amount column: revenue is NaN (pass amount=<column>)"
     return Summary(cols, reason)
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import difflib
 import inspect
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..calendar import Calendar, check_period, to_instant, week_start_index
-from ..eventlog import COLUMN_KEYWORDS, EventLog, Events, Layout
+from ..eventlog import CALENDAR_MARGIN_US, COLUMN_KEYWORDS, EventLog, Events, Layout
 from ..exceptions import ParameterError
 
 
@@ -18,7 +18,8 @@ from ..exceptions import ParameterError
 class Query:
     """One metric call's view of the data: the log, the zone its periods are cut in
     (``tz``: the metric's, else the log's), ``as_of`` (µs, resolved), the calendar
-    (``period``, ``week_start``) and the time range its axes cover.
+    (``period``, ``week_start``) and the time range its axes cover. Kernels read a query
+    as one argument (its ``calendar``, ``as_of``, ``t_range`` and ``origin``).
 
     ``t_range`` and ``origin`` let a caller fix what would otherwise be read off the data:
     a query run on one partition of the customers (each partition its own log) that must
@@ -38,27 +39,35 @@ class Query:
 
     @property
     def calendar(self) -> Calendar:
-        """The calendar of the query's period, zone and week start (built once per log)."""
-        return self.log.calendar(self.period, self.week_start, self.tz)
+        """The calendar of the query's period, zone and week start (built once per log),
+        its lookups fast over the query's time range."""
+        return self.log.calendar(self.period, self.week_start, self.tz, self._span())
+
+    def _span(self) -> tuple[int, int] | None:
+        """The range of the query's calendars: the log's default, unless the query covers
+        another range (partitioned execution)."""
+        if self.t_range == (self.log.t_min, self.log.t_max):
+            return None
+        margin = CALENDAR_MARGIN_US
+        return (min(self.t_range[0], self.as_of) - margin, max(self.t_range[1], self.as_of) + margin)
 
     @property
     def days(self) -> Calendar:
         """The calendar of local days in the query's zone."""
-        return self.log.calendar("day", 0, self.tz)
+        return self.on("day").calendar
 
-    def events(self, event_types: str | Sequence[str] | None = None, columns: Sequence[str] = ()) -> Events:
+    def events(self, *event_types: str | Sequence[str] | None, columns: Sequence[str] = ()) -> Events:
         """:meth:`fidelite.EventLog.events` of the query's log."""
-        return self.log.events(event_types, columns)
+        return self.log.events(*event_types, columns=columns)
 
     def grouped(self, columns: Sequence[str] = ()) -> Layout:
         """:meth:`fidelite.EventLog.grouped` of the query's log."""
         return self.log.grouped(columns)
 
-    def kernel_args(self, calendar: Calendar | None = None) -> dict[str, Any]:
-        """The keywords every calendar kernel reads: the time range, ``as_of`` and the
-        calendar (the query's, unless another is given)."""
-        cal = calendar if calendar is not None else self.calendar
-        return {"t_range": self.t_range, "as_of": self.as_of, **cal.kw()}
+    def on(self, period: str, week_start: str | int | None = None) -> Query:
+        """The same query on another calendar (e.g. local days for a rolling count)."""
+        ws = self.week_start if week_start is None else week_start_index(week_start)
+        return replace(self, period=check_period(period), week_start=ws)
 
 
 def choice(name: str, value: Any, allowed: Sequence[Any]) -> Any:

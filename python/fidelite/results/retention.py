@@ -11,7 +11,7 @@ import html
 import math
 import statistics
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -19,7 +19,7 @@ from .._deps import import_optional
 from ..exceptions import ParameterError
 from ..io import RowReport
 from ..query.params import choice
-from .base import Result
+from .base import Result, TableResult
 
 
 def wilson(k: np.ndarray, n: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
@@ -43,6 +43,13 @@ def wilson(k: np.ndarray, n: np.ndarray, level: float) -> tuple[np.ndarray, np.n
         return np.where(valid, centre - half, np.nan), np.where(valid, centre + half, np.nan)
 
 
+class Cells(Protocol):
+    """What lists the customers of a cell: the kernel that built the matrix, with the same
+    events and parameters (see :class:`fidelite.metrics.retention.CohortCells`)."""
+
+    def customers(self, segment: int, cohort: int, bucket: int) -> dict[str, np.ndarray]: ...
+
+
 class RetentionMatrix(Result):
     """A cohort x offset retention matrix.
 
@@ -62,11 +69,16 @@ class RetentionMatrix(Result):
         (:class:`~fidelite.RowReport`), else None.
     average : average rate per offset over complete cells (weighted by the
         denominators, or the simple mean with ``average="simple"``).
+
+    :meth:`customers` lists the customers behind any cell.
     """
 
     def __init__(self, *, counts: np.ndarray, sizes: np.ndarray, complete: np.ndarray, observed: np.ndarray, cohorts: np.ndarray,
                  offsets: np.ndarray, offset_labels: list[str], cohort_labels: list[str], params: dict[str, Any],
-                 as_of: int, ci: float | None, average: str, segment: Any = None) -> None:
+                 as_of: int, ci: float | None, average: str, segment: Any = None, segment_code: int = 0,
+                 cells: Cells | None = None) -> None:
+        self.cells = cells
+        self.segment_code = segment_code
         self.counts = counts
         self.sizes = sizes
         self.complete = complete
@@ -156,6 +168,42 @@ class RetentionMatrix(Result):
     def _grid(self, values: str) -> np.ndarray:
         choice("values", values, ("rates", "counts"))
         return self.rates if values == "rates" else self.counts
+
+    # ------------------------------------------------------------------ drill-down
+    def customers(self, cohort: int | str, offset: int | str) -> TableResult:
+        """The customers counted in one cell: ``cohort`` is a row (index, or label such as
+        ``"2024-03"``), ``offset`` a column (index, or label such as ``"1-2"`` for a
+        bracket). Works for every semantics of :func:`fidelite.retention`: the kernel that
+        built the matrix lists them.
+
+        Columns: ``customer_id`` (ascending), ``entry`` (when the customer entered the
+        cohort), ``last_event``, ``events`` and ``revenue`` (with an amount column) from the
+        entry up to ``as_of``; for the revenue measures also ``cell_value``, which sums to
+        the cell's value. For the customers measure there are exactly ``counts[k, j]`` rows.
+
+        >>> import fidelite
+        >>> m = fidelite.retention(fidelite.datasets.demo_shop(500, seed=3).events, period="quarter",
+        ...                        criterion="on_or_after", offset0="return")
+        >>> len(m.customers(0, 2)) == m.counts[0, 2]
+        True
+        """
+        n_k, n_j = self.counts.shape
+        k = self.cohort_labels.index(cohort) if isinstance(cohort, str) and cohort in self.cohort_labels else cohort
+        j = self.offset_labels.index(offset) if isinstance(offset, str) and offset in self.offset_labels else offset
+        for value, n, labels in ((k, n_k, self.cohort_labels), (j, n_j, self.offset_labels)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value < n:
+                raise ParameterError(
+                    f"cell ({cohort!r}, {offset!r}) is outside the {n_k} x {n_j} matrix: pass a row and a column "
+                    f"index, or labels such as {', '.join(map(repr, labels[:3]))}"
+                )
+        if self.cells is None:
+            raise ParameterError("this matrix does not know the events it came from: recompute it with fidelite.retention")
+        assert isinstance(k, (int, np.integer)) and isinstance(j, (int, np.integer))
+        columns = self.cells.customers(self.segment_code, int(k), int(j))
+        title = f"customers of cohort {self.cohort_labels[k]}, offset {self.offset_labels[j]}"
+        if self.segment is not None:
+            title += f" ({self.params['segment']} = {self.segment})"
+        return TableResult(columns, title=title, meta={"cohort": self.cohort_labels[k], "offset": int(self.offsets[j])})
 
     # ------------------------------------------------------------------ display
     def _cell_text(self, k: int, j: int) -> str:

@@ -1,7 +1,8 @@
 //! Times the kernels on a synthetic log: `cargo run --release --example profile [customers]`.
 use fidelite_kernels::calendar::{Calendar, Period, Window};
 use fidelite_kernels::cohort::{self, cohort_matrix, CohortMode, CohortSpec, Criterion, Measure, Offset0};
-use fidelite_kernels::{bitmap, group, ids, lifecycle, summary, window, Grouped, US_PER_DAY};
+use fidelite_kernels::layout::group;
+use fidelite_kernels::{bitmap, ids, lifecycle, summary, window, Events, Grouped, US_PER_DAY};
 use std::time::Instant;
 
 fn main() {
@@ -31,7 +32,7 @@ fn main() {
         for _ in 0..10 {
             let (t, c) = (Instant::now(), cpu());
             let _ =
-                summary::customer_summary(bitmap::Events::Rows { codes: &codes, ts: &ts }, n, &months, &spec).unwrap();
+                summary::customer_summary(Events::Rows { codes: &codes, ts: &ts }, n, &months, &spec).unwrap();
             best = best.min(t.elapsed());
             cs += cpu() - c;
             let (t, c) = (Instant::now(), cpu());
@@ -113,7 +114,7 @@ fn main() {
     for _ in 0..3 {
         let t = Instant::now();
         let s = summary::customer_summary(
-            bitmap::Events::Rows { codes: &f.codes, ts: &ts },
+            Events::Rows { codes: &f.codes, ts: &ts },
             f.uniques.len(),
             &months,
             &spec,
@@ -121,24 +122,42 @@ fn main() {
         .unwrap();
         let a = t.elapsed();
         let t = Instant::now();
-        let _ = summary::customer_summary(bitmap::Events::Grouped(g), f.uniques.len(), &months, &grouped_spec).unwrap();
+        let _ = summary::customer_summary(Events::Grouped(g), f.uniques.len(), &months, &grouped_spec).unwrap();
         println!("summary from rows {a:?}, from grouped {:?} ({} customers)", t.elapsed(), s.first.len());
     }
     for _ in 0..3 {
         let t = Instant::now();
         let r = window::rolling_active(
-            bitmap::Events::Rows { codes: &f.codes, ts: &ts },
+            Events::Rows { codes: &f.codes, ts: &ts },
             f.uniques.len(),
             &days,
             None,
             hi,
             30,
+            None,
         )
         .unwrap();
         let a = t.elapsed();
         let t = Instant::now();
-        let _ = window::rolling_active(bitmap::Events::Grouped(g), f.uniques.len(), &days, None, hi, 30).unwrap();
+        let _ = window::rolling_active(Events::Grouped(g), f.uniques.len(), &days, None, hi, 30, None).unwrap();
         println!("rolling 30 days from rows {a:?}, from grouped {:?} ({} days)", t.elapsed(), r.active.len());
+    }
+    let kpi = window::KpiSpec {
+        window: window::ActivityWindow::Period,
+        active_mask: None,
+        purchase_mask: None,
+        amount: Some(&amount),
+        as_of: hi,
+        origin: None,
+    };
+    let grouped_kpi = window::KpiSpec { amount: Some(&grouped_amount), ..kpi };
+    for _ in 0..3 {
+        let t = Instant::now();
+        let k = window::period_kpis(Events::Rows { codes: &f.codes, ts: &ts }, f.uniques.len(), &months, &kpi).unwrap();
+        let a = t.elapsed();
+        let t = Instant::now();
+        let _ = window::period_kpis(Events::Grouped(g), f.uniques.len(), &months, &grouped_kpi).unwrap();
+        println!("period KPIs from rows {a:?}, from grouped {:?} ({} months)", t.elapsed(), k.active.len());
     }
     for tz in ["UTC", "Europe/Paris"] {
         let cal = Calendar::new(tz, Period::Month, lo, hi).unwrap();
@@ -155,11 +174,12 @@ fn main() {
             signup: None,
             segment: None,
             as_of: hi,
+            origin: None,
         };
         for _ in 0..3 {
             let t = Instant::now();
             let rows = bitmap::active_bitmaps(
-                bitmap::Events::Rows { codes: &f.codes, ts: &ts },
+                Events::Rows { codes: &f.codes, ts: &ts },
                 f.uniques.len(),
                 None,
                 &cal,
@@ -170,14 +190,14 @@ fn main() {
             let a = t.elapsed();
             let t = Instant::now();
             let grouped =
-                bitmap::active_bitmaps(bitmap::Events::Grouped(g), f.uniques.len(), None, &cal, cal.period_of(lo), hi)
+                bitmap::active_bitmaps(Events::Grouped(g), f.uniques.len(), None, &cal, cal.period_of(lo), hi)
                     .unwrap();
             let b = t.elapsed();
             let t = Instant::now();
             let m = cohort::cohort_matrix_bitmaps(&grouped, &grouped, &cal, &spec).unwrap();
             let c = t.elapsed();
             let t = Instant::now();
-            let _ = lifecycle::lifecycle_bitmaps(&rows);
+            let _ = lifecycle::lifecycle_bitmaps(&rows, &cal, hi, false);
             println!("{tz}: bitmaps from rows {a:?}, from grouped {b:?}; cohort from bitmaps {c:?}, lifecycle from bitmaps {:?} ({})", t.elapsed(), m.sizes.len());
         }
         for _ in 0..3 {
@@ -185,7 +205,7 @@ fn main() {
             let m = cohort_matrix(&g, &cal, &spec).unwrap();
             let a = t.elapsed();
             let t = Instant::now();
-            let lc = lifecycle::lifecycle(&g, &cal, None, hi).unwrap();
+            let lc = lifecycle::lifecycle(&g, &cal, None, hi, None).unwrap();
             println!("{tz}: cohort {a:?} lifecycle {:?} ({} {})", t.elapsed(), m.sizes.len(), lc.new.len());
         }
     }

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use rayon::prelude::*;
 
 use crate::calendar::Calendar;
-use crate::{Grouped, KernelError, Result, CHUNK};
+use crate::{Events, KernelError, Result, CHUNK};
 
 /// Rows whose bits are computed before they are set (see [`active_bitmaps`]).
 const BLOCK: usize = 512;
@@ -24,27 +24,6 @@ pub struct Bitmaps<'a> {
     pub n_periods: usize,
     pub words: usize,
     pub bits: Cow<'a, [u64]>,
-}
-
-/// Where the events come from: rows in any order, or the grouped layout.
-#[derive(Debug, Clone, Copy)]
-pub enum Events<'a> {
-    Rows { codes: &'a [u32], ts: &'a [i64] },
-    Grouped(Grouped<'a>),
-}
-
-impl Events<'_> {
-    /// Number of events.
-    pub fn len(&self) -> usize {
-        match self {
-            Events::Rows { ts, .. } => ts.len(),
-            Events::Grouped(g) => g.ts.len(),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 impl Bitmaps<'_> {
@@ -195,7 +174,7 @@ pub fn active_bitmaps(
 mod tests {
     use super::*;
     use crate::calendar::Period;
-    use crate::US_PER_DAY;
+    use crate::{Grouped, US_PER_DAY};
 
     #[test]
     fn rows_and_grouped_agree() {

@@ -61,6 +61,38 @@ impl Period {
         }
     }
 
+    /// The name of the unit: `day`, `week`, `month`, `quarter` or `year`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Period::Day => "day",
+            Period::Week(_) => "week",
+            Period::Month => "month",
+            Period::Quarter => "quarter",
+            Period::Year => "year",
+        }
+    }
+
+    /// The label of period `p`: `2024-03` (month), `2024-Q1` (quarter), `2024` (year),
+    /// else the ISO date of its first day.
+    ///
+    /// ```
+    /// use fidelite_kernels::calendar::Period;
+    /// let march = Period::Month.of_day(19_800);
+    /// assert_eq!(Period::Month.label(march), "2024-03");
+    /// assert_eq!(Period::Week(6).label(Period::Week(6).of_day(19_800)), "2024-03-17");
+    /// ```
+    pub fn label(self, p: i64) -> String {
+        match self {
+            Period::Month => format!("{}-{:02}", p.div_euclid(12), p.rem_euclid(12) + 1),
+            Period::Quarter => format!("{}-Q{}", p.div_euclid(4), p.rem_euclid(4) + 1),
+            Period::Year => p.to_string(),
+            Period::Day | Period::Week(_) => {
+                let (y, m, d) = civil_from_days(self.start_day(p));
+                format!("{y:04}-{m:02}-{d:02}")
+            }
+        }
+    }
+
     /// First local day of period `p` (inverse of [`Period::of_day`]).
     pub fn start_day(self, p: i64) -> i64 {
         match self {
@@ -103,10 +135,13 @@ const MAX_TABLE_DAYS: i64 = 200_000;
 pub const MIN_US: i64 = -62_135_596_800 * US_PER_SEC;
 pub const MAX_US: i64 = 253_402_300_799 * US_PER_SEC;
 
-/// A time zone plus a period unit: maps instants to local days and periods.
+/// A time zone plus a period unit: maps instants to local days and periods, and owns the
+/// period axis (start instants, labels) and completeness. Built once per query (its tables
+/// cover a range of instants: others are placed exactly, more slowly).
 #[derive(Debug, Clone)]
 pub struct Calendar {
     tz: Option<Tz>, // None = UTC (no offset lookups at all)
+    tz_name: String,
     pub period: Period,
     day0: i64,
     off_before: Vec<i32>,
@@ -133,9 +168,11 @@ impl Calendar {
     /// A calendar able to place instants in `[t_min, t_max]` (microseconds, UTC) quickly;
     /// instants outside still work, more slowly.
     pub fn new(tz: &str, period: Period, t_min: i64, t_max: i64) -> Result<Self> {
+        let tz_name = tz.to_string();
         let tz = parse_tz(tz)?;
         let mut cal = Calendar {
             tz,
+            tz_name,
             period,
             day0: 0,
             off_before: vec![],
@@ -250,6 +287,27 @@ impl Calendar {
     /// UTC instant at which period `p` begins.
     pub fn period_start_instant(&self, p: i64) -> i64 {
         self.day_start_instant(self.period.start_day(p))
+    }
+
+    /// The IANA name of the zone.
+    pub fn tz(&self) -> &str {
+        &self.tz_name
+    }
+
+    /// The UTC start instants of periods `first ..= first + count` (`count + 1` values: the
+    /// last one ends the period before it).
+    pub fn bounds(&self, first: i64, count: usize) -> Vec<i64> {
+        (0..=count as i64).map(|k| self.period_start_instant(first + k)).collect()
+    }
+
+    /// Whether each of the `count` periods from `first` had fully elapsed at `as_of`.
+    pub fn complete(&self, first: i64, count: usize, as_of: i64) -> Vec<bool> {
+        self.bounds(first, count)[1..].iter().map(|&end| end <= as_of.saturating_add(1)).collect()
+    }
+
+    /// The labels of the `count` periods from `first` (see [`Period::label`]).
+    pub fn labels(&self, first: i64, count: usize) -> Vec<String> {
+        (0..count as i64).map(|k| self.period.label(first + k)).collect()
     }
 }
 

@@ -1,13 +1,17 @@
-//! The cohort retention matrix: every semantics of METRICS.md in one pass per customer.
+//! The cohort retention matrix: every semantics in one pass per customer, and the members
+//! of any cell by the same code path.
 //!
 //! Each customer yields cohort *entries* `(cohort period, start instant t0)`: its first
 //! start event (`First`), its first start event in every period holding one
 //! (`Recurring`) or a given signup instant (`Signup`). Every return event at `t0 <= t <=
 //! as_of` lands at an offset (calendar periods or rolling windows from `t0`), offsets map
 //! to buckets (identity, or brackets), and the criterion turns the set of buckets an entry
-//! reached into the cells it counts in.
+//! reached into the cells it counts in ([`counted`]). [`cohort_matrix`] tallies the cells;
+//! [`cohort_members`] lists the customers one cell counted, for every semantics.
 use crate::bitmap::{for_each_bit, lowest_bit, Bitmaps};
 use crate::calendar::{Calendar, Window};
+use std::ops::Range;
+
 use crate::{check_len, par_customer_chunks, Grouped, KernelError, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +68,10 @@ pub struct CohortSpec<'a> {
     pub segment: Option<(&'a [u32], usize)>,
     /// Events after this instant are ignored; cells not elapsed by then are incomplete.
     pub as_of: i64,
+    /// The first cohort period (None: the period of the earliest entry). With it, the
+    /// rows run from it to the period of `as_of`, and the offsets to `as_of`: a matrix
+    /// computed on one partition of the customers lines up with the others', cell by cell.
+    pub origin: Option<i64>,
 }
 
 /// A `(segments x cohorts x buckets)` matrix, flattened row-major.
@@ -82,6 +90,8 @@ pub struct CohortMatrix {
     pub sizes: Vec<i64>,
     /// `(cohorts x buckets)`: the cell's last offset had fully elapsed at `as_of`.
     pub complete: Vec<bool>,
+    /// `(cohorts x buckets)`: the cell's first offset had begun at `as_of`.
+    pub observed: Vec<bool>,
 }
 
 impl CohortMatrix {
@@ -95,6 +105,7 @@ impl CohortMatrix {
         cal: &Calendar,
         spec: &CohortSpec,
     ) -> CohortMatrix {
+        let (complete, observed) = completeness(cal, spec, ax);
         CohortMatrix {
             first_period: ax.p_lo,
             n_segments,
@@ -103,7 +114,8 @@ impl CohortMatrix {
             counts,
             values,
             sizes,
-            complete: completeness(cal, spec, ax),
+            complete,
+            observed,
         }
     }
 }
@@ -217,13 +229,18 @@ fn axes(g: &Grouped, cal: &Calendar, spec: &CohortSpec) -> Option<Axes> {
         (t_min, p_max)
     });
     let (t_min, p_max) = parts.into_iter().fold((i64::MAX, i64::MIN), |a, b| (a.0.min(b.0), a.1.max(b.1)));
-    if t_min == i64::MAX {
+    let (p_lo, p_max, t_min) = match spec.origin {
+        // every cohort from the origin to as_of: an axis that does not depend on the data
+        Some(origin) => (origin, cal.period_of(spec.as_of), cal.period_start_instant(origin)),
+        None if t_min == i64::MAX => return None,
+        None => (cal.period_of(t_min), p_max, t_min),
+    };
+    if p_max < p_lo {
         return None;
     }
-    let p_lo = cal.period_of(t_min);
     let n_offsets = match spec.window {
-        Window::Calendar => (cal.period_of(spec.as_of) - p_lo + 1) as usize,
-        Window::Rolling(l) => ((spec.as_of - t_min) / l + 1) as usize,
+        Window::Calendar => (cal.period_of(spec.as_of) - p_lo + 1).max(0) as usize,
+        Window::Rolling(l) => ((spec.as_of - t_min) / l + 1).max(0) as usize,
     };
     let (bucket_of, n_buckets) = buckets(spec.brackets, n_offsets);
     Some(Axes { p_lo, n_cohorts: (p_max - p_lo + 1) as usize, bucket_of, n_buckets })
@@ -275,33 +292,49 @@ impl Acc {
 
     /// Counts the entry in the cells of matrix row `row` that its criterion gives.
     fn tally(&mut self, row: usize, criterion: Criterion, cohort0: bool, nb: usize) {
-        if cohort0 {
-            self.counts[row] += 1;
+        let (stamp, entry, counts) = (&self.stamp, self.entry, &mut self.counts);
+        counted(&self.reached, |b| stamp[b] == entry, criterion, cohort0, nb, |b| counts[row + b] += 1);
+    }
+}
+
+/// The buckets an entry counts in, given the buckets it `reached` (in any order, each
+/// once; `hit(b)`: whether it reached bucket `b`) and the criterion: `f(b)` for each.
+/// The one definition of membership, for the matrix and for its cells' members alike.
+#[inline]
+fn counted(
+    reached: &[usize],
+    hit: impl Fn(usize) -> bool,
+    criterion: Criterion,
+    cohort0: bool,
+    nb: usize,
+    mut f: impl FnMut(usize),
+) {
+    if cohort0 {
+        f(0);
+    }
+    match criterion {
+        Criterion::On => {
+            for &b in reached {
+                if !(cohort0 && b == 0) {
+                    f(b);
+                }
+            }
         }
-        match criterion {
-            Criterion::On => {
-                for &b in &self.reached {
-                    if !(cohort0 && b == 0) {
-                        self.counts[row + b] += 1;
-                    }
+        Criterion::OnOrAfter => {
+            if let Some(&m) = reached.iter().max() {
+                for b in (cohort0 as usize)..=m {
+                    f(b);
                 }
             }
-            Criterion::OnOrAfter => {
-                if let Some(&m) = self.reached.iter().max() {
-                    for b in (cohort0 as usize)..=m {
-                        self.counts[row + b] += 1;
-                    }
-                }
+        }
+        Criterion::Streak => {
+            if !cohort0 && hit(0) {
+                f(0);
             }
-            Criterion::Streak => {
-                if !cohort0 && self.stamp[0] == self.entry {
-                    self.counts[row] += 1;
-                }
-                let mut b = 1;
-                while b < nb && self.stamp[b] == self.entry {
-                    self.counts[row + b] += 1;
-                    b += 1;
-                }
+            let mut b = 1;
+            while b < nb && hit(b) {
+                f(b);
+                b += 1;
             }
         }
     }
@@ -331,6 +364,7 @@ fn empty(first_period: i64, spec: &CohortSpec) -> CohortMatrix {
         values: vec![],
         sizes: vec![],
         complete: vec![],
+        observed: vec![],
     }
 }
 
@@ -352,6 +386,97 @@ fn buckets(brackets: Option<&[i64]>, n_offsets: usize) -> (Vec<i32>, usize) {
     }
 }
 
+/// What one pass over the customers does with the cohort entries and their returns.
+trait Sink {
+    /// An entry of customer `c` at `t0`, in matrix row `row` (segment x cohorts + cohort).
+    fn begin(&mut self, c: usize, row: usize, t0: i64);
+    /// The entry returned in bucket `b` (event `i`).
+    fn reach(&mut self, b: usize, i: usize);
+    /// The entry is done.
+    fn end(&mut self);
+}
+
+/// Walks the entries of customers `customers` and their returns into `sink`: the one code
+/// path of the matrix and of its cells' members.
+fn walk(g: &Grouped, cal: &Calendar, spec: &CohortSpec, ax: &Axes, customers: Range<usize>, sink: &mut impl Sink) {
+    let cohort0 = spec.offset0 == Offset0::Cohort;
+    let nk = ax.n_cohorts as i64;
+    for c in customers {
+        let seg = spec.segment.map_or(0, |(s, _)| s[c] as usize);
+        let events = g.range(c);
+        for_each_entry(g, cal, spec, c, |t0| {
+            let p0 = cal.period_of(t0);
+            let k = p0 - ax.p_lo;
+            if !(0..nk).contains(&k) {
+                return; // before an explicit origin
+            }
+            sink.begin(c, seg * ax.n_cohorts + k as usize, t0);
+            // events are time-sorted: skip those before t0
+            let from = events.start + g.ts[events.clone()].partition_point(|&t| t < t0);
+            // rolling windows: offset j holds instants [t0 + j l, t0 + (j + 1) l)
+            let (mut j_roll, mut roll_end) = (0i64, i64::MIN);
+            for (i, &t) in (from..events.end).zip(&g.ts[from..events.end]) {
+                if t > spec.as_of {
+                    break;
+                }
+                if spec.return_mask.is_some_and(|m| !m[i]) {
+                    continue;
+                }
+                let j = match spec.window {
+                    Window::Calendar => cal.period_of(t) - p0,
+                    Window::Rolling(l) => {
+                        if t >= roll_end {
+                            j_roll = (t - t0) / l;
+                            roll_end = t0 + (j_roll + 1) * l;
+                        }
+                        j_roll
+                    }
+                };
+                if j == 0 && !cohort0 && t <= t0 {
+                    continue;
+                }
+                // (a local clock turned back at a DST change can make j < 0)
+                match usize::try_from(j).ok().and_then(|j| ax.bucket_of.get(j)) {
+                    Some(&b) if b >= 0 => sink.reach(b as usize, i),
+                    _ => continue,
+                }
+            }
+            sink.end();
+        });
+    }
+}
+
+/// The matrix's sink: sizes, then counts (customers) or values (revenue) per cell.
+struct Tally<'a> {
+    acc: Acc,
+    spec: &'a CohortSpec<'a>,
+    nb: usize,
+    row: usize,
+}
+
+impl Sink for Tally<'_> {
+    #[inline]
+    fn begin(&mut self, _: usize, row: usize, _: i64) {
+        self.acc.begin(row);
+        self.row = row * self.nb;
+    }
+
+    #[inline(always)]
+    fn reach(&mut self, b: usize, i: usize) {
+        match self.spec.amount {
+            Some(a) if self.spec.measure != Measure::Customers => self.acc.values[self.row + b] += a[i],
+            _ => self.acc.reach(b),
+        }
+    }
+
+    #[inline]
+    fn end(&mut self) {
+        if self.spec.measure == Measure::Customers {
+            self.acc.tally(self.row, self.spec.criterion, self.spec.offset0 == Offset0::Cohort, self.nb);
+        }
+    }
+}
+
 /// Computes the cohort matrix. See the module docs for the semantics.
 pub fn cohort_matrix(g: &Grouped, cal: &Calendar, spec: &CohortSpec) -> Result<CohortMatrix> {
     validate(g, spec)?;
@@ -361,70 +486,170 @@ pub fn cohort_matrix(g: &Grouped, cal: &Calendar, spec: &CohortSpec) -> Result<C
     };
     let (nk, nb) = (ax.n_cohorts, ax.n_buckets);
     let revenue = spec.measure != Measure::Customers;
-    let cohort0 = spec.offset0 == Offset0::Cohort;
     let cells = n_seg * nk * nb;
-
     let parts = par_customer_chunks(g.n_customers(), |r| {
-        let mut acc = Acc::new(revenue, cells, n_seg * nk, nb);
-        for c in r {
-            let seg = spec.segment.map_or(0, |(s, _)| s[c] as usize);
-            let events = g.range(c);
-            for_each_entry(g, cal, spec, c, |t0| {
-                let p0 = cal.period_of(t0);
-                let k = (p0 - ax.p_lo) as usize;
-                let row = (seg * nk + k) * nb;
-                acc.begin(seg * nk + k);
-                // events are time-sorted: skip those before t0
-                let from = events.start + g.ts[events.clone()].partition_point(|&t| t < t0);
-                // rolling windows: offset j holds instants [t0 + j l, t0 + (j + 1) l)
-                let (mut j_roll, mut roll_end) = (0i64, i64::MIN);
-                for (i, &t) in (from..events.end).zip(&g.ts[from..events.end]) {
-                    if t > spec.as_of {
-                        break;
-                    }
-                    if spec.return_mask.is_some_and(|m| !m[i]) {
-                        continue;
-                    }
-                    let j = match spec.window {
-                        Window::Calendar => cal.period_of(t) - p0,
-                        Window::Rolling(l) => {
-                            if t >= roll_end {
-                                j_roll = (t - t0) / l;
-                                roll_end = t0 + (j_roll + 1) * l;
-                            }
-                            j_roll
-                        }
-                    };
-                    if j == 0 && !cohort0 && t <= t0 {
-                        continue;
-                    }
-                    // (a local clock turned back at a DST change can make j < 0)
-                    let b = match usize::try_from(j).ok().and_then(|j| ax.bucket_of.get(j)) {
-                        Some(&b) if b >= 0 => b as usize,
-                        _ => continue,
-                    };
-                    if revenue {
-                        acc.values[row + b] += spec.amount.unwrap()[i];
-                    } else {
-                        acc.reach(b);
-                    }
-                }
-                if !revenue {
-                    acc.tally(row, spec.criterion, cohort0, nb);
-                }
-            });
-        }
-        acc
+        let mut sink = Tally { acc: Acc::new(revenue, cells, n_seg * nk, nb), spec, nb, row: 0 };
+        walk(g, cal, spec, &ax, r, &mut sink);
+        sink.acc
     });
     let (counts, mut values, sizes) = reduce(parts, revenue, cells, n_seg * nk);
     if spec.measure == Measure::CumulativeRevenue {
-        for row in values.chunks_mut(nb) {
+        for row in values.chunks_mut(nb.max(1)) {
             for b in 1..nb {
                 row[b] += row[b - 1];
             }
         }
     }
     Ok(CohortMatrix::on(&ax, n_seg, counts, values, sizes, cal, spec))
+}
+
+/// The customers one cell of a cohort matrix counted (see [`cohort_members`]), in
+/// ascending customer code order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Members {
+    /// Customer codes.
+    pub codes: Vec<u32>,
+    /// The instant each entered the cohort (its `t0`).
+    pub entry: Vec<i64>,
+    /// Each member's value in the cell (the revenue measures; empty otherwise): the sum of
+    /// the cell's `values` over its members.
+    pub values: Vec<f64>,
+}
+
+/// The members sink: the entries counted in one cell.
+struct Collect<'a> {
+    spec: &'a CohortSpec<'a>,
+    nb: usize,
+    row: usize,
+    bucket: usize,
+    // the current entry
+    inside: bool,
+    c: usize,
+    t0: i64,
+    reached: Vec<usize>,
+    stamp: Vec<bool>,
+    value: f64,
+    hit: bool,
+    out: Members,
+}
+
+impl Sink for Collect<'_> {
+    fn begin(&mut self, c: usize, row: usize, t0: i64) {
+        self.inside = row == self.row;
+        (self.c, self.t0, self.value, self.hit) = (c, t0, 0.0, false);
+        for &b in &self.reached {
+            self.stamp[b] = false;
+        }
+        self.reached.clear();
+    }
+
+    fn reach(&mut self, b: usize, i: usize) {
+        if !self.inside {
+            return;
+        }
+        match self.spec.measure {
+            Measure::Customers => {
+                if !self.stamp[b] {
+                    self.stamp[b] = true;
+                    self.reached.push(b);
+                }
+            }
+            Measure::Revenue | Measure::CumulativeRevenue => {
+                let cumulative = self.spec.measure == Measure::CumulativeRevenue;
+                if b == self.bucket || (cumulative && b < self.bucket) {
+                    self.hit = true;
+                    self.value += self.spec.amount.map_or(0.0, |a| a[i]);
+                }
+            }
+        }
+    }
+
+    fn end(&mut self) {
+        if !self.inside {
+            return;
+        }
+        if self.spec.measure == Measure::Customers {
+            let (stamp, target) = (&self.stamp, self.bucket);
+            let cohort0 = self.spec.offset0 == Offset0::Cohort;
+            counted(&self.reached, |b| stamp[b], self.spec.criterion, cohort0, self.nb, |b| self.hit |= b == target);
+        }
+        if self.hit {
+            self.out.codes.push(self.c as u32);
+            self.out.entry.push(self.t0);
+            if self.spec.measure != Measure::Customers {
+                self.out.values.push(self.value);
+            }
+        }
+    }
+}
+
+/// The customers counted in cell (`cohort`, `bucket`) of segment `segment` of the matrix
+/// [`cohort_matrix`] computes with the same calendar and spec: the same walk over the
+/// entries decides, so that `len(members) == counts[segment, cohort, bucket]` for the
+/// customers measure, and the members' values sum to the cell's value for the revenue
+/// measures (members are the entries with at least one return in the cell, or, for the
+/// cumulative measure, in the cell or an earlier one). `cohort` is a row of that matrix
+/// (0 = its first period).
+///
+/// ```
+/// use fidelite_kernels::{calendar::{Calendar, Period, Window}, cohort::*, Grouped, US_PER_DAY};
+/// let d = US_PER_DAY;
+/// // customer 0: days 0 and 2; customer 1: days 0 and 1; customer 2: day 1
+/// let (indptr, ts) = ([0i64, 2, 4, 5], [0, 2 * d, 0, d, d]);
+/// let g = Grouped::new(&indptr, &ts).unwrap();
+/// let cal = Calendar::new("UTC", Period::Day, 0, 3 * d).unwrap();
+/// let spec = CohortSpec { mode: CohortMode::First, window: Window::Calendar, criterion: Criterion::OnOrAfter,
+///     offset0: Offset0::Cohort, measure: Measure::Customers, brackets: None, start_mask: None, return_mask: None,
+///     amount: None, signup: None, segment: None, as_of: 3 * d - 1, origin: None };
+/// let m = cohort_members(&g, &cal, &spec, 0, 0, 1).unwrap();
+/// assert_eq!(m.codes, vec![0, 1]); // cohort day 0, back on day 1 or later
+/// assert_eq!(cohort_matrix(&g, &cal, &spec).unwrap().counts[1], 2);
+/// ```
+pub fn cohort_members(
+    g: &Grouped,
+    cal: &Calendar,
+    spec: &CohortSpec,
+    segment: usize,
+    cohort: usize,
+    bucket: usize,
+) -> Result<Members> {
+    validate(g, spec)?;
+    let n_seg = spec.segment.map_or(1, |s| s.1);
+    let Some(ax) = axes(g, cal, spec) else {
+        return Ok(Members::default());
+    };
+    if segment >= n_seg || cohort >= ax.n_cohorts || bucket >= ax.n_buckets {
+        return Err(KernelError::InvalidParameter(format!(
+            "cell ({segment}, {cohort}, {bucket}) is outside the {n_seg} x {} x {} matrix",
+            ax.n_cohorts, ax.n_buckets
+        )));
+    }
+    let row = segment * ax.n_cohorts + cohort;
+    let parts = par_customer_chunks(g.n_customers(), |r| {
+        let mut sink = Collect {
+            spec,
+            nb: ax.n_buckets,
+            row,
+            bucket,
+            inside: false,
+            c: 0,
+            t0: 0,
+            reached: Vec::new(),
+            stamp: vec![false; ax.n_buckets],
+            value: 0.0,
+            hit: false,
+            out: Members::default(),
+        };
+        walk(g, cal, spec, &ax, r, &mut sink);
+        sink.out
+    });
+    let mut out = Members::default();
+    for part in parts {
+        out.codes.extend(part.codes);
+        out.entry.extend(part.entry);
+        out.values.extend(part.values);
+    }
+    Ok(out)
 }
 
 /// The cohort matrix from active-period bitmaps of start and return events: the same
@@ -472,10 +697,18 @@ pub fn cohort_matrix_bitmaps(
     })
     .into_iter()
     .fold((usize::MAX, 0), |a, b| (a.0.min(b.0), a.1.max(b.1)));
-    if range.0 == usize::MAX {
-        return Ok(empty(cal.period_of(spec.as_of), spec));
-    }
-    let (k_lo, k_hi) = range;
+    let (k_lo, k_hi) = match spec.origin {
+        // every cohort from the origin to as_of, as in cohort_matrix
+        Some(origin) if origin >= start.p_lo && start.n_periods > (origin - start.p_lo) as usize => {
+            ((origin - start.p_lo) as usize, start.n_periods - 1)
+        }
+        Some(origin) if origin >= start.p_lo => return Ok(empty(cal.period_of(spec.as_of), spec)),
+        Some(_) => {
+            return Err(KernelError::InvalidParameter("the bitmaps start after the axis origin".into()));
+        }
+        None if range.0 == usize::MAX => return Ok(empty(cal.period_of(spec.as_of), spec)),
+        None => range,
+    };
     let n_offsets = start.n_periods - k_lo;
     let (bucket_of, nb) = buckets(spec.brackets, n_offsets);
     let nk = k_hi - k_lo + 1;
@@ -486,6 +719,9 @@ pub fn cohort_matrix_bitmaps(
             let seg = spec.segment.map_or(0, |(s, _)| s[c] as usize);
             let (srow, rrow) = (start.row(c), ret.row(c));
             let mut entry = |k: usize| {
+                if k < k_lo {
+                    return; // before an explicit origin
+                }
                 let row = (seg * nk + k - k_lo) * nb;
                 acc.begin(seg * nk + k - k_lo);
                 for_each_bit(rrow, k + 1, |pos| {
@@ -513,31 +749,43 @@ fn highest_bit(row: &[u64]) -> usize {
     row.iter().rposition(|&w| w != 0).map_or(0, |i| i * 64 + 63 - row[i].leading_zeros() as usize)
 }
 
-fn completeness(cal: &Calendar, spec: &CohortSpec, ax: &Axes) -> Vec<bool> {
-    // last offset of each bucket
-    let mut last = vec![i64::MAX; ax.n_buckets];
+/// Per cell: complete (its last offset had fully elapsed at `as_of`) and observed (its
+/// first offset had begun).
+fn completeness(cal: &Calendar, spec: &CohortSpec, ax: &Axes) -> (Vec<bool>, Vec<bool>) {
+    // first and last offset of each bucket
+    let (mut first, mut last) = (vec![0i64; ax.n_buckets], vec![i64::MAX; ax.n_buckets]);
     match spec.brackets {
-        None => last.iter_mut().enumerate().for_each(|(b, l)| *l = b as i64),
+        None => {
+            for b in 0..ax.n_buckets {
+                (first[b], last[b]) = (b as i64, b as i64);
+            }
+        }
         Some(w) => {
             let mut end = 0i64;
             for (b, &wi) in w.iter().enumerate() {
+                first[b] = end;
                 end += wi;
                 last[b] = end - 1;
             }
         }
     }
-    let mut out = Vec::with_capacity(ax.n_cohorts * ax.n_buckets);
+    let cells = ax.n_cohorts * ax.n_buckets;
+    let (mut complete, mut observed) = (Vec::with_capacity(cells), Vec::with_capacity(cells));
     for k in 0..ax.n_cohorts {
         let p = ax.p_lo + k as i64;
-        for &j in &last {
-            let end = match spec.window {
-                Window::Calendar => cal.period_start_instant(p + j + 1),
-                Window::Rolling(l) => cal.period_start_instant(p + 1).saturating_add(l.saturating_mul(j + 1)),
+        for (&j0, &j1) in first.iter().zip(&last) {
+            let (begin, end) = match spec.window {
+                Window::Calendar => (cal.period_start_instant(p + j0), cal.period_start_instant(p + j1 + 1)),
+                Window::Rolling(l) => (
+                    cal.period_start_instant(p).saturating_add(l.saturating_mul(j0)),
+                    cal.period_start_instant(p + 1).saturating_add(l.saturating_mul(j1 + 1)),
+                ),
             };
-            out.push(end <= spec.as_of.saturating_add(1));
+            complete.push(end <= spec.as_of.saturating_add(1));
+            observed.push(begin <= spec.as_of);
         }
     }
-    out
+    (complete, observed)
 }
 
 #[cfg(test)]
@@ -560,6 +808,7 @@ mod tests {
             signup: None,
             segment: None,
             as_of: 10 * US_PER_DAY - 1,
+            origin: None,
         }
     }
 
@@ -617,7 +866,8 @@ mod tests {
 
     #[test]
     fn bitmap_path_matches_grouped_path() {
-        use crate::bitmap::{active_bitmaps, Events};
+        use crate::bitmap::active_bitmaps;
+        use crate::Events;
         let d = US_PER_DAY;
         let mut state = 99u64;
         let mut rnd = move || {
@@ -677,5 +927,70 @@ mod tests {
         let m = cohort_matrix(&g, &cal, &s).unwrap();
         assert_eq!(&m.values[..3], &[1.0, 1.0, 6.0]);
         assert_eq!(&m.values[10..13], &[4.0 + 6.0 + 7.0, 17.0, 22.0]);
+    }
+
+    #[test]
+    fn members_of_every_cell_make_the_matrix_for_every_semantics() {
+        let d = US_PER_DAY;
+        let mut state = 7u64;
+        let mut rnd = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let n = 120usize;
+        let (mut indptr, mut ts) = (vec![0i64], vec![]);
+        for _ in 0..n {
+            let mut run: Vec<i64> = (0..(rnd() % 7)).map(|_| (rnd() % 300) as i64 * d / 4).collect();
+            run.sort();
+            ts.extend(run);
+            indptr.push(ts.len() as i64);
+        }
+        let g = Grouped::new(&indptr, &ts).unwrap();
+        let start: Vec<bool> = ts.iter().map(|_| rnd() % 4 != 0).collect();
+        let ret: Vec<bool> = ts.iter().map(|_| rnd() % 3 != 0).collect();
+        let amount: Vec<f64> = ts.iter().map(|_| (rnd() % 50) as f64 - 10.0).collect();
+        let signup: Vec<i64> = (0..n).map(|c| if c % 5 == 0 { i64::MIN } else { (rnd() % 200) as i64 * d / 3 }).collect();
+        let seg: Vec<u32> = (0..n).map(|c| (c % 2) as u32).collect();
+        let cal = Calendar::new("Europe/Paris", Period::Week(0), 0, 80 * d).unwrap();
+        let widths = [1i64, 2, 4];
+        let base = CohortSpec { amount: Some(&amount), signup: Some(&signup), as_of: 70 * d, ..spec() };
+        let mut specs = vec![];
+        for mode in [CohortMode::First, CohortMode::Recurring, CohortMode::Signup] {
+            for criterion in [Criterion::On, Criterion::OnOrAfter, Criterion::Streak] {
+                for offset0 in [Offset0::Cohort, Offset0::Return] {
+                    for window in [Window::Calendar, Window::Rolling(7 * d)] {
+                        for brackets in [None, Some(&widths[..])] {
+                            specs.push(CohortSpec { mode, criterion, offset0, window, brackets, ..base });
+                        }
+                    }
+                }
+            }
+        }
+        specs.push(CohortSpec { start_mask: Some(&start), return_mask: Some(&ret), segment: Some((&seg, 2)), ..base });
+        for measure in [Measure::Revenue, Measure::CumulativeRevenue] {
+            specs.push(CohortSpec { measure, ..base });
+            specs.push(CohortSpec { measure, offset0: Offset0::Return, window: Window::Rolling(3 * d), ..base });
+        }
+        for s in &specs {
+            let m = cohort_matrix(&g, &cal, s).unwrap();
+            for sg in 0..m.n_segments {
+                for k in 0..m.n_cohorts {
+                    for b in 0..m.n_buckets {
+                        let cell = (sg * m.n_cohorts + k) * m.n_buckets + b;
+                        let who = cohort_members(&g, &cal, s, sg, k, b).unwrap();
+                        assert!(who.codes.windows(2).all(|w| w[0] < w[1]), "{s:?}");
+                        if s.measure == Measure::Customers {
+                            assert_eq!(who.codes.len() as i64, m.counts[cell], "{s:?} cell {sg} {k} {b}");
+                        } else {
+                            let total: f64 = who.values.iter().sum();
+                            assert!((total - m.values[cell]).abs() < 1e-9, "{s:?} cell {sg} {k} {b}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(cohort_members(&g, &cal, &base, 0, 9999, 0).is_err());
     }
 }

@@ -2,15 +2,19 @@
 //!
 //! Every function here works on plain slices and returns owned buffers: no PyO3, no
 //! numpy, so the crate is tested with `cargo test` and reusable from Rust. The events of
-//! a log are held *grouped by customer* (CSR layout): `indptr[c]..indptr[c + 1]` are the
-//! events of customer `c`, sorted by time. [`group::group_by_customer`] builds that layout.
+//! a log are rows in any order or *grouped by customer* (CSR layout: the events of
+//! customer `c` are `indptr[c]..indptr[c+1]`, sorted by time); [`layout`] holds both, the
+//! grouping, and the one driver that visits each customer's events in either.
+//!
+//! Kernels own the definitions: cohort membership ([`cohort`]), active runs ([`window`]),
+//! completeness and the calendar ([`calendar`]) are computed here and nowhere else.
 
 pub mod bitmap;
 pub mod calendar;
 pub mod cohort;
 pub mod error;
-pub mod group;
 pub mod ids;
+pub mod layout;
 pub mod lifecycle;
 pub mod mem;
 pub mod scan;
@@ -18,6 +22,7 @@ pub mod summary;
 pub mod window;
 
 pub use error::{KernelError, Result};
+pub use layout::{Events, Grouped};
 
 /// Microseconds in one second.
 pub const US_PER_SEC: i64 = 1_000_000;
@@ -28,45 +33,6 @@ pub const US_PER_DAY: i64 = 86_400 * US_PER_SEC;
 /// partial results are reduced in the same order whatever the number of threads: sums of
 /// floats are then bit-for-bit reproducible.
 pub const CHUNK: usize = 8192;
-
-/// The CSR view of an event log: events grouped by customer, sorted by time within one.
-#[derive(Clone, Copy, Debug)]
-pub struct Grouped<'a> {
-    /// `n_customers + 1` offsets into the event arrays.
-    pub indptr: &'a [i64],
-    /// Event instants, microseconds since the Unix epoch (UTC).
-    pub ts: &'a [i64],
-}
-
-impl<'a> Grouped<'a> {
-    /// Checks the invariants once, so kernels can index without surprises.
-    pub fn new(indptr: &'a [i64], ts: &'a [i64]) -> Result<Self> {
-        if indptr.is_empty() {
-            return Err(KernelError::InvalidParameter("indptr must hold at least one offset".into()));
-        }
-        if indptr[0] != 0 || *indptr.last().unwrap() as usize != ts.len() {
-            return Err(KernelError::LengthMismatch(format!(
-                "indptr spans 0..{} but there are {} events",
-                indptr.last().unwrap(),
-                ts.len()
-            )));
-        }
-        if indptr.windows(2).any(|w| w[1] < w[0]) {
-            return Err(KernelError::InvalidParameter("indptr must be non-decreasing".into()));
-        }
-        Ok(Self { indptr, ts })
-    }
-
-    pub fn n_customers(&self) -> usize {
-        self.indptr.len() - 1
-    }
-
-    /// Event index range of customer `c`.
-    #[inline]
-    pub fn range(&self, c: usize) -> std::ops::Range<usize> {
-        self.indptr[c] as usize..self.indptr[c + 1] as usize
-    }
-}
 
 /// Checks that an optional per-event column has one value per event.
 pub fn check_len<T>(name: &str, col: Option<&[T]>, n: usize) -> Result<()> {

@@ -11,6 +11,21 @@ pub struct Lifecycle {
     pub returning: Vec<i64>,
     pub resurrected: Vec<i64>,
     pub dormant: Vec<i64>,
+    /// The period had fully elapsed at `as_of`.
+    pub complete: Vec<bool>,
+}
+
+impl Lifecycle {
+    fn empty(first_period: i64) -> Self {
+        Lifecycle {
+            first_period,
+            new: vec![],
+            returning: vec![],
+            resurrected: vec![],
+            dormant: vec![],
+            complete: vec![],
+        }
+    }
 }
 
 /// Walks each customer's distinct active periods (events passing `mask`, at or before
@@ -19,24 +34,29 @@ pub struct Lifecycle {
 /// - returning: active in `p` and in `p - 1`;
 /// - resurrected: active in `p`, not in `p - 1`, active before;
 /// - dormant: active in `p - 1`, not in `p`.
-pub fn lifecycle(g: &Grouped, cal: &Calendar, mask: Option<&[bool]>, as_of: i64) -> Result<Lifecycle> {
+///
+/// Periods run from the first active period (or `origin`, when given: the axis of a
+/// partition that must line up with others) to the period of `as_of`.
+pub fn lifecycle(
+    g: &Grouped,
+    cal: &Calendar,
+    mask: Option<&[bool]>,
+    as_of: i64,
+    origin: Option<i64>,
+) -> Result<Lifecycle> {
     check_len("mask", mask, g.ts.len())?;
     let active = |i: usize| g.ts[i] <= as_of && mask.is_none_or(|m| m[i]);
-    let p_lo = par_customer_chunks(g.n_customers(), |r| {
-        r.filter_map(|c| g.range(c).find(|&i| active(i)).map(|i| cal.period_of(g.ts[i]))).min()
-    })
-    .into_iter()
-    .flatten()
-    .min();
     let p_hi = cal.period_of(as_of);
-    let Some(p_lo) = p_lo else {
-        return Ok(Lifecycle {
-            first_period: p_hi,
-            new: vec![],
-            returning: vec![],
-            resurrected: vec![],
-            dormant: vec![],
-        });
+    let p_lo = origin.or_else(|| {
+        par_customer_chunks(g.n_customers(), |r| {
+            r.filter_map(|c| g.range(c).find(|&i| active(i)).map(|i| cal.period_of(g.ts[i]))).min()
+        })
+        .into_iter()
+        .flatten()
+        .min()
+    });
+    let Some(p_lo) = p_lo.filter(|&p| p <= p_hi) else {
+        return Ok(Lifecycle::empty(p_hi));
     };
     let n = (p_hi - p_lo + 1) as usize;
     let parts = par_customer_chunks(g.n_customers(), |r| {
@@ -53,6 +73,9 @@ pub fn lifecycle(g: &Grouped, cal: &Calendar, mask: Option<&[bool]>, as_of: i64)
                     continue;
                 }
                 let p = cal.period_of(t);
+                if p < p_lo {
+                    continue; // before the origin
+                }
                 match prev {
                     Some(q) if p <= q => continue,
                     None => new[(p - p_lo) as usize] += 1,
@@ -79,11 +102,12 @@ pub fn lifecycle(g: &Grouped, cal: &Calendar, mask: Option<&[bool]>, as_of: i64)
         }
     }
     let [new, returning, resurrected, dormant] = total;
-    Ok(Lifecycle { first_period: p_lo, new, returning, resurrected, dormant })
+    Ok(Lifecycle { first_period: p_lo, new, returning, resurrected, dormant, complete: cal.complete(p_lo, n, as_of) })
 }
 
-/// The same lifecycle from active-period bitmaps (one bit per period up to `as_of`).
-pub fn lifecycle_bitmaps(b: &Bitmaps<'_>) -> Lifecycle {
+/// The same lifecycle from active-period bitmaps (one bit per period up to `as_of`); with
+/// `origin`, periods start at the bitmaps' first period instead of the first active one.
+pub fn lifecycle_bitmaps(b: &Bitmaps<'_>, cal: &Calendar, as_of: i64, origin: bool) -> Lifecycle {
     let n = b.n_periods;
     let parts = par_customer_chunks(b.n_customers(), |r| {
         let mut out = [vec![0i64; n], vec![0i64; n], vec![0i64; n], vec![0i64; n]];
@@ -116,18 +140,14 @@ pub fn lifecycle_bitmaps(b: &Bitmaps<'_>) -> Lifecycle {
         }
     }
     // periods start at the first one anybody was active in
-    let Some(skip) = total[0].iter().position(|&x| x > 0) else {
-        let empty = Vec::new;
-        return Lifecycle {
-            first_period: b.p_lo + n as i64 - 1,
-            new: empty(),
-            returning: empty(),
-            resurrected: empty(),
-            dormant: empty(),
-        };
+    let skip = if origin { Some(0).filter(|_| n > 0) } else { total[0].iter().position(|&x| x > 0) };
+    let Some(skip) = skip else {
+        return Lifecycle::empty(b.p_lo + n as i64 - 1);
     };
     let [new, returning, resurrected, dormant] = total.map(|v| v[skip..].to_vec());
-    Lifecycle { first_period: b.p_lo + skip as i64, new, returning, resurrected, dormant }
+    let first_period = b.p_lo + skip as i64;
+    let complete = cal.complete(first_period, new.len(), as_of);
+    Lifecycle { first_period, new, returning, resurrected, dormant, complete }
 }
 
 #[cfg(test)]
@@ -144,13 +164,19 @@ mod tests {
         let ts = [0, d, 3 * d, d + 5];
         let g = Grouped::new(&indptr, &ts).unwrap();
         let cal = Calendar::new("UTC", Period::Day, 0, 5 * d).unwrap();
-        let l = lifecycle(&g, &cal, None, 4 * d).unwrap();
+        let l = lifecycle(&g, &cal, None, 4 * d, None).unwrap();
         assert_eq!(l.first_period, 0);
         assert_eq!(l.new, vec![1, 1, 0, 0, 0]);
         assert_eq!(l.returning, vec![0, 1, 0, 0, 0]);
         assert_eq!(l.resurrected, vec![0, 0, 0, 1, 0]);
         assert_eq!(l.dormant, vec![0, 0, 2, 0, 1]);
-        let b = crate::bitmap::active_bitmaps(crate::bitmap::Events::Grouped(g), 2, None, &cal, -3, 4 * d).unwrap();
-        assert_eq!(lifecycle_bitmaps(&b), l);
+        let b = crate::bitmap::active_bitmaps(crate::Events::Grouped(g), 2, None, &cal, -3, 4 * d).unwrap();
+        assert_eq!(lifecycle_bitmaps(&b, &cal, 4 * d, false), l);
+        assert_eq!(l.complete, vec![true, true, true, true, false]);
+        // an explicit origin: the axis starts there, leading periods empty
+        let o = lifecycle(&g, &cal, None, 4 * d, Some(-2)).unwrap();
+        assert_eq!((o.first_period, &o.new[2..], &o.dormant[2..]), (-2, &l.new[..], &l.dormant[..]));
+        let bo = crate::bitmap::active_bitmaps(crate::Events::Grouped(g), 2, None, &cal, -2, 4 * d).unwrap();
+        assert_eq!(lifecycle_bitmaps(&bo, &cal, 4 * d, true), o);
     }
 }

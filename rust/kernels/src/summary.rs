@@ -1,26 +1,20 @@
-//! The per-customer summary: one sequential pass per customer over the CSR layout.
+//! The per-customer summary: one sequential pass per customer over its events.
 //!
 //! For every customer code (in code order) and the events at or before `as_of`: first and
 //! last instants, event and purchase counts, distinct active periods, revenue, distinct
 //! products bought, first and last purchase, the median gap between consecutive
-//! purchases, recency and tenure. Customers run in parallel over fixed chunks, each
-//! writing its own rows, so the result does not depend on the thread count.
+//! purchases, recency and tenure. The events come through the layout driver
+//! ([`crate::layout::visit`]): from the grouped layout, or from rows in any order without
+//! grouping the log. The output columns are declared once, in [`summary_columns!`].
 
-use std::sync::atomic::AtomicBool;
-use std::sync::atomic::Ordering::Relaxed;
-
-use rayon::prelude::*;
-
-use crate::bitmap::Events;
 use crate::calendar::Calendar;
-use crate::group::{Partitions, Runs, PART_BITS};
-use crate::scan::bounds;
-use crate::{check_len, KernelError, PerThread, Result, CHUNK, US_PER_DAY};
+use crate::layout::visit::{for_each_run, n_pieces, Columns, Run, PIECE};
+use crate::{check_len, Events, KernelError, Result, US_PER_DAY};
 
 /// Marks a missing instant (numpy's NaT when viewed as `datetime64[us]`).
 pub const NONE: i64 = i64::MIN;
 
-/// What a summary reads besides the grouped events and the calendar.
+/// What a summary reads besides the events and the calendar.
 #[derive(Debug, Clone, Copy)]
 pub struct SummarySpec<'a> {
     /// Per event: is a purchase. `None` = every event is a purchase.
@@ -38,132 +32,97 @@ pub struct SummarySpec<'a> {
     pub as_of: i64,
 }
 
-/// One value per customer code for each column. Instants are microseconds since the
-/// epoch (UTC) with [`NONE`] when missing; day counts are floats with NaN when missing.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Summary {
-    pub first: Vec<i64>,
-    pub last: Vec<i64>,
-    pub n_events: Vec<i64>,
-    pub n_purchases: Vec<i64>,
-    pub n_periods: Vec<i64>,
-    pub revenue: Vec<f64>,
-    pub n_products: Vec<i64>,
-    pub first_purchase: Vec<i64>,
-    pub last_purchase: Vec<i64>,
-    pub median_gap_days: Vec<f64>,
-    pub recency_days: Vec<f64>,
-    pub tenure_days: Vec<f64>,
+/// The kind of a summary column, what its values mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Microseconds since the epoch (UTC), [`NONE`] when missing.
+    Instant,
+    /// A count.
+    Count,
+    /// A float (days, revenue), NaN when missing.
+    Float,
 }
 
-/// The rows of one chunk of customers, borrowed from a [`Summary`].
-struct Rows<'a> {
-    first: &'a mut [i64],
-    last: &'a mut [i64],
-    n_events: &'a mut [i64],
-    n_purchases: &'a mut [i64],
-    n_periods: &'a mut [i64],
-    revenue: &'a mut [f64],
-    n_products: &'a mut [i64],
-    first_purchase: &'a mut [i64],
-    last_purchase: &'a mut [i64],
-    median_gap_days: &'a mut [f64],
-    recency_days: &'a mut [f64],
-    tenure_days: &'a mut [f64],
+/// One output column, by kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Column {
+    Ints(Kind, Vec<i64>),
+    Floats(Vec<f64>),
 }
 
-impl<'a> Rows<'a> {
-    /// Writes row `j` (days from microseconds, recency and tenure at `as_of`).
-    #[inline]
-    fn set(&mut self, j: usize, row: Row, as_of: i64) {
-        let day = US_PER_DAY as f64;
-        self.first[j] = row.first;
-        self.last[j] = row.last;
-        self.n_events[j] = row.n_events;
-        self.n_purchases[j] = row.n_purchases;
-        self.n_periods[j] = row.n_periods;
-        self.revenue[j] = row.revenue;
-        self.n_products[j] = row.n_products;
-        self.first_purchase[j] = row.first_purchase;
-        self.last_purchase[j] = row.last_purchase;
-        self.median_gap_days[j] = row.median_gap / day;
-        let lp = row.last_purchase;
-        self.recency_days[j] = if lp != NONE { (as_of - lp) as f64 / day } else { f64::NAN };
-        self.tenure_days[j] = if row.first != NONE { (as_of - row.first) as f64 / day } else { f64::NAN };
-    }
-
-    fn split_at(self, k: usize) -> (Rows<'a>, Rows<'a>) {
-        macro_rules! split {
-            ($($f:ident),*) => {{
-                $(let $f = self.$f.split_at_mut(k);)*
-                (Rows { $($f: $f.0,)* }, Rows { $($f: $f.1,)* })
-            }};
+/// Declares the summary's columns once: the [`Summary`] (one vector per column), the
+/// [`Row`] of one customer, and their order and kinds ([`Summary::columns`]). Adding a
+/// column is one line here plus its value in [`summarize`].
+macro_rules! summary_columns {
+    ($($name:ident: $kind:ident $ty:ty),* $(,)?) => {
+        /// One value per customer code for each column (see [`summary_columns!`]).
+        #[derive(Debug, Clone, PartialEq, Default)]
+        pub struct Summary {
+            $(pub $name: Vec<$ty>,)*
         }
-        split!(
-            first,
-            last,
-            n_events,
-            n_purchases,
-            n_periods,
-            revenue,
-            n_products,
-            first_purchase,
-            last_purchase,
-            median_gap_days,
-            recency_days,
-            tenure_days
-        )
-    }
+
+        /// The summary of one customer.
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        pub struct Row {
+            $(pub $name: $ty,)*
+        }
+
+        /// One piece's rows, borrowed from a [`Summary`].
+        struct Rows<'a> {
+            $($name: &'a mut [$ty],)*
+        }
+
+        impl Rows<'_> {
+            #[inline]
+            fn set(&mut self, j: usize, row: Row) {
+                $(self.$name[j] = row.$name;)*
+            }
+        }
+
+        impl Summary {
+            /// Zeroed columns (fresh zero pages from the allocator): every row is written by
+            /// the kernel, so no fill pass is needed.
+            fn zeroed(n: usize) -> Self {
+                Summary { $($name: crate::mem::zeros(n),)* }
+            }
+
+            /// The rows cut into pieces of [`PIECE`] customers.
+            fn pieces(&mut self) -> Vec<Rows<'_>> {
+                $(let mut $name = self.$name.chunks_mut(PIECE);)*
+                let mut out = Vec::new();
+                loop {
+                    $(let Some($name) = $name.next() else { return out };)*
+                    out.push(Rows { $($name,)* });
+                }
+            }
+
+            /// The columns by name, in order, with their kinds.
+            pub fn columns(self) -> Vec<(&'static str, Column)> {
+                vec![$((stringify!($name), summary_columns!(@column $kind, self.$name)),)*]
+            }
+
+            /// The names of the columns, in order.
+            pub const NAMES: &'static [&'static str] = &[$(stringify!($name),)*];
+        }
+    };
+    (@column Instant, $v:expr) => { Column::Ints(Kind::Instant, $v) };
+    (@column Count, $v:expr) => { Column::Ints(Kind::Count, $v) };
+    (@column Float, $v:expr) => { Column::Floats($v) };
 }
 
-impl Summary {
-    /// Zeroed columns (fresh zero pages from the allocator): every row is written by
-    /// the kernel, so no fill pass is needed.
-    fn zeroed(n: usize) -> Self {
-        Summary {
-            first: crate::mem::zeros(n),
-            last: crate::mem::zeros(n),
-            n_events: crate::mem::zeros(n),
-            n_purchases: crate::mem::zeros(n),
-            n_periods: crate::mem::zeros(n),
-            revenue: crate::mem::zeros(n),
-            n_products: crate::mem::zeros(n),
-            first_purchase: crate::mem::zeros(n),
-            last_purchase: crate::mem::zeros(n),
-            median_gap_days: crate::mem::zeros(n),
-            recency_days: crate::mem::zeros(n),
-            tenure_days: crate::mem::zeros(n),
-        }
-    }
-
-    /// Borrowed rows cut into `size`-customer pieces: (first customer code, rows).
-    fn chunks(&mut self, size: usize) -> Vec<(usize, Rows<'_>)> {
-        let n = self.first.len();
-        let mut rest = Rows {
-            first: &mut self.first,
-            last: &mut self.last,
-            n_events: &mut self.n_events,
-            n_purchases: &mut self.n_purchases,
-            n_periods: &mut self.n_periods,
-            revenue: &mut self.revenue,
-            n_products: &mut self.n_products,
-            first_purchase: &mut self.first_purchase,
-            last_purchase: &mut self.last_purchase,
-            median_gap_days: &mut self.median_gap_days,
-            recency_days: &mut self.recency_days,
-            tenure_days: &mut self.tenure_days,
-        };
-        let mut out = Vec::with_capacity(n.div_ceil(CHUNK));
-        let mut start = 0;
-        while start < n {
-            let k = size.min(n - start);
-            let (head, tail) = rest.split_at(k);
-            out.push((start, head));
-            rest = tail;
-            start += k;
-        }
-        out
-    }
+summary_columns! {
+    first: Instant i64,
+    last: Instant i64,
+    n_events: Count i64,
+    n_purchases: Count i64,
+    n_periods: Count i64,
+    revenue: Float f64,
+    n_products: Count i64,
+    first_purchase: Instant i64,
+    last_purchase: Instant i64,
+    median_gap_days: Float f64,
+    recency_days: Float f64,
+    tenure_days: Float f64,
 }
 
 /// Per-thread scratch: product stamps (`stamp[p] == c + 1` once customer `c` bought `p`)
@@ -179,53 +138,15 @@ impl Scratch {
     }
 }
 
-/// The row of one customer, before conversion to days.
-struct Row {
-    first: i64,
-    last: i64,
-    n_events: i64,
-    n_purchases: i64,
-    n_periods: i64,
-    revenue: f64,
-    n_products: i64,
-    first_purchase: i64,
-    last_purchase: i64,
-    median_gap: f64,
-}
-
-/// The event columns a summary reads, whole or cut to one customer's run.
-#[derive(Clone, Copy)]
-struct Columns<'a> {
-    ts: &'a [i64],
-    purchase: Option<&'a [bool]>,
-    amount: Option<&'a [f64]>,
-    product: Option<&'a [i32]>,
-}
-
-impl<'a> Columns<'a> {
-    #[inline(always)]
-    fn slice(&self, r: std::ops::Range<usize>) -> Columns<'a> {
-        Columns {
-            ts: &self.ts[r.clone()],
-            purchase: self.purchase.map(|m| &m[r.clone()]),
-            amount: self.amount.map(|a| &a[r.clone()]),
-            product: self.product.map(|p| &p[r]),
-        }
-    }
-}
-
-/// Summarises one customer from its own time-sorted run of the event columns.
+/// Summarises one customer (code `c`) from its own time-sorted run: the columns are
+/// computed here, one value each.
 #[inline(always)]
-fn summarize(cols: Columns, cal: &Calendar, as_of: i64, mark: u32, scratch: &mut Scratch) -> Row {
-    let Columns { ts, purchase, amount, product } = cols;
+fn summarize(run: Run, cal: &Calendar, as_of: i64, c: usize, scratch: &mut Scratch) -> Row {
     // events after as_of are ignored: cut every slice at the first of them
-    let n = match ts.last() {
-        Some(&t) if t > as_of => ts.partition_point(|&t| t <= as_of),
-        _ => ts.len(),
-    };
-    let ts = &ts[..n];
-    let amount = amount.map(|a| &a[..n]);
-    let product = product.map(|p| &p[..n]);
+    let run = run.until(as_of);
+    let (ts, amount, product, purchase) = (run.ts, run.amount, run.label, run.flags[0]);
+    let n = ts.len();
+    let mark = c as u32 + 1;
     let (first, last) = match (ts.first(), ts.last()) {
         (Some(&f), Some(&l)) => (f, l),
         _ => (NONE, NONE),
@@ -256,7 +177,6 @@ fn summarize(cols: Columns, cal: &Calendar, as_of: i64, mark: u32, scratch: &mut
             (n as i64, first, last, amount.map_or(0.0, |a| a.iter().fold(0.0, |s, &x| s + x)))
         }
         Some(mask) => {
-            let mask = &mask[..n];
             let (mut count, mut fp, mut lp, mut revenue) = (0i64, NONE, NONE, 0.0f64);
             for (k, (&t, &is_purchase)) in ts.iter().zip(mask).enumerate() {
                 if is_purchase {
@@ -280,6 +200,7 @@ fn summarize(cols: Columns, cal: &Calendar, as_of: i64, mark: u32, scratch: &mut
             (count, fp, lp, revenue)
         }
     };
+    let day = US_PER_DAY as f64;
     Row {
         first,
         last,
@@ -290,7 +211,9 @@ fn summarize(cols: Columns, cal: &Calendar, as_of: i64, mark: u32, scratch: &mut
         n_products,
         first_purchase,
         last_purchase,
-        median_gap: median(gaps),
+        median_gap_days: median(gaps) / day,
+        recency_days: if last_purchase != NONE { (as_of - last_purchase) as f64 / day } else { f64::NAN },
+        tenure_days: if first != NONE { (as_of - first) as f64 / day } else { f64::NAN },
     }
 }
 
@@ -354,13 +277,11 @@ fn validate(n_events: usize, n_customers: usize, spec: &SummarySpec) -> Result<(
 /// - `recency_days`: `as_of` - last purchase; `tenure_days`: `as_of` - first event.
 ///
 /// Reads the grouped layout, or rows in any order (the spec's columns then in row
-/// order): those are grouped partition by partition on the fly (see [`crate::group`])
-/// and summarised in cache, without building the whole layout. Same-instant events are
-/// taken in ascending amount order, so both give the same bits when the layout orders
-/// ties by amount first (as fidelite's EventLog does; see [`crate::group::TieKey`]).
+/// order), through [`for_each_run`]: both give the same bits when the layout orders ties
+/// by amount first (as fidelite's EventLog does).
 ///
 /// ```
-/// use fidelite_kernels::{bitmap::Events, calendar::{Calendar, Period}, summary::*, Grouped, US_PER_DAY};
+/// use fidelite_kernels::{calendar::{Calendar, Period}, summary::*, Events, Grouped, US_PER_DAY};
 /// let d = US_PER_DAY;
 /// let (indptr, ts) = ([0i64, 3, 3], [0, 2 * d, 40 * d]);
 /// let g = Grouped::new(&indptr, &ts).unwrap();
@@ -378,189 +299,24 @@ pub fn customer_summary(events: Events, n_customers: usize, cal: &Calendar, spec
     let n_labels = spec.product.map_or(0, |p| p.1);
     let as_of = spec.as_of;
     let mut out = Summary::zeroed(n_customers);
-    match events {
-        Events::Grouped(g) => {
-            if g.n_customers() != n_customers {
-                return Err(KernelError::LengthMismatch(format!(
-                    "{} customers in the layout, {n_customers} expected",
-                    g.n_customers()
-                )));
-            }
-            let cols = Columns {
-                ts: g.ts,
-                purchase: spec.purchase_mask,
-                amount: spec.amount,
-                product: spec.product.map(|p| p.0),
-            };
-            let workers = PerThread::new(|| Scratch::new(n_labels));
-            out.chunks(CHUNK).into_par_iter().for_each(|(c0, mut rows)| {
-                workers.with(|scratch| {
-                    for j in 0..rows.first.len() {
-                        let c = c0 + j;
-                        rows.set(j, summarize(cols.slice(g.range(c)), cal, as_of, c as u32 + 1, scratch), as_of);
-                    }
-                })
-            });
-        }
-        Events::Rows { codes, ts } => {
-            check_len("ts", Some(ts), codes.len())?;
-            let parts = Partitions::new(codes, n_customers, PART_BITS)?;
-            let packable = spec.purchase_mask.is_none() && spec.product.is_none();
-            // packing needs the range of the instants; otherwise it only sizes the sort's buckets
-            let range = match spec.ts_range {
-                Some((lo, hi)) if lo <= hi => Some((lo, hi)),
-                _ if packable => bounds(ts),
-                _ => None,
-            };
-            let amount = |row: usize| spec.amount.map_or(0.0, |a| a[row]);
-            // one pass deals every row, with all the summary reads of it, into its partition
-            let packed = range.filter(|&(lo, hi)| packable && hi.wrapping_sub(lo) < 1 << PACKED_TIME_BITS);
-            if let Some((lo, hi)) = packed {
-                let span = hi.wrapping_sub(lo) as u64;
-                let missed = AtomicBool::new(false);
-                let rows = parts.scatter(|row, local| {
-                    let dt = ts[row].wrapping_sub(lo) as u64;
-                    if dt > span {
-                        missed.store(true, Relaxed);
-                    }
-                    Packed { key: (local as u64) << PACKED_TIME_BITS | dt, amount: amount(row) }
-                });
-                if missed.into_inner() {
-                    let spec = SummarySpec { ts_range: bounds(ts), ..*spec };
-                    return customer_summary(events, n_customers, cal, &spec);
-                }
-                let event = |r: &Packed| Event { t: r.time() + lo, amount: r.amount, product: -1, purchase: true };
-                from_rows(&parts, &rows, |r| (r.local(), r.time()), Some((0, hi - lo)), event, &mut out, cal, spec);
-            } else {
-                let rows = parts.scatter(|row, local| Wide {
-                    event: Event {
-                        t: ts[row],
-                        amount: amount(row),
-                        product: spec.product.map_or(-1, |(p, _)| p[row]),
-                        purchase: spec.purchase_mask.is_none_or(|m| m[row]),
-                    },
-                    local: local as u16,
-                });
-                from_rows(&parts, &rows, |r| (r.local as usize, r.event.t), range, |r| r.event, &mut out, cal, spec);
-            }
-        }
-    }
+    let mut pieces = out.pieces();
+    debug_assert_eq!(pieces.len(), n_pieces(n_customers));
+    let cols = Columns { amount: spec.amount, label: spec.product.map(|p| p.0), flags: [spec.purchase_mask, None] };
+    for_each_run(events, cols, n_customers, spec.ts_range, &mut pieces, || Scratch::new(n_labels), |scratch, rows, c, j, run| {
+        rows.set(j, summarize(run, cal, as_of, c, scratch))
+    })?;
+    drop(pieces);
     Ok(out)
-}
-
-/// Bits of a [`Packed`] row's time since the log's first instant: logs spanning up to
-/// 142 years of microseconds (longer ones scatter [`Wide`] rows).
-const PACKED_TIME_BITS: u32 = 64 - PART_BITS;
-
-/// A scattered row of a log of times and amounts only: 16 bytes.
-#[derive(Clone, Copy)]
-struct Packed {
-    /// Customer within the partition (high bits), then time since the first instant.
-    key: u64,
-    amount: f64,
-}
-
-impl Packed {
-    #[inline(always)]
-    fn local(&self) -> usize {
-        (self.key >> PACKED_TIME_BITS) as usize
-    }
-
-    #[inline(always)]
-    fn time(&self) -> i64 {
-        (self.key & ((1 << PACKED_TIME_BITS) - 1)) as i64
-    }
-}
-
-/// What the summary reads of one event.
-#[derive(Clone, Copy)]
-struct Event {
-    t: i64,
-    amount: f64,
-    product: i32,
-    purchase: bool,
-}
-
-/// A scattered row with every column: 24 bytes.
-#[derive(Clone, Copy)]
-struct Wide {
-    event: Event,
-    local: u16,
-}
-
-/// Summarises scattered `rows` partition by partition: each is sorted by customer and
-/// time in cache (`key`: customer within the partition and time, within `t_range` when
-/// known, see [`Runs::sort`]) and its runs summarised in place of the grouped layout.
-#[allow(clippy::too_many_arguments)]
-fn from_rows<R: Copy + Send + Sync>(
-    parts: &Partitions,
-    rows: &[R],
-    key: impl Fn(&R) -> (usize, i64) + Sync,
-    t_range: Option<(i64, i64)>,
-    event: impl Fn(&R) -> Event + Sync,
-    out: &mut Summary,
-    cal: &Calendar,
-    spec: &SummarySpec,
-) {
-    let n_labels = spec.product.map_or(0, |p| p.1);
-    // at the same instant, the order of the grouped layout where revenue can tell
-    let by_amount = |x: &R, y: &R| event(x).amount.total_cmp(&event(y).amount);
-    let workers = PerThread::new(|| (Scratch::new(n_labels), Runs::default(), Local::default()));
-    out.chunks(1 << PART_BITS).into_par_iter().enumerate().for_each(|(p, (c0, mut out))| {
-        workers.with(|(scratch, runs, cols)| {
-            runs.sort(&rows[parts.rows(p)], &key, out.first.len(), t_range, Some(&by_amount));
-            cols.fill(&runs.sorted, &event, spec);
-            let view = cols.view();
-            for j in 0..out.first.len() {
-                let run = runs.bounds[j]..runs.bounds[j + 1];
-                out.set(j, summarize(view.slice(run), cal, spec.as_of, (c0 + j) as u32 + 1, scratch), spec.as_of);
-            }
-        })
-    });
-}
-
-/// One partition's event columns in grouped order (see [`Runs`]); a worker reuses them.
-#[derive(Default)]
-struct Local {
-    ts: Vec<i64>,
-    amount: Option<Vec<f64>>,
-    purchase: Option<Vec<bool>>,
-    product: Option<Vec<i32>>,
-}
-
-impl Local {
-    /// The partition's sorted rows as columns (those of `spec` only).
-    fn fill<R>(&mut self, sorted: &[R], event: impl Fn(&R) -> Event, spec: &SummarySpec) {
-        fn column<R, T>(dst: &mut Option<Vec<T>>, wanted: bool, sorted: &[R], f: impl Fn(&R) -> T) {
-            *dst = wanted.then(|| {
-                let mut v = dst.take().unwrap_or_default();
-                v.clear();
-                v.extend(sorted.iter().map(f));
-                v
-            });
-        }
-        self.ts.clear();
-        self.ts.extend(sorted.iter().map(|r| event(r).t));
-        column(&mut self.amount, spec.amount.is_some(), sorted, |r| event(r).amount);
-        column(&mut self.purchase, spec.purchase_mask.is_some(), sorted, |r| event(r).purchase);
-        column(&mut self.product, spec.product.is_some(), sorted, |r| event(r).product);
-    }
-
-    fn view(&self) -> Columns<'_> {
-        Columns {
-            ts: &self.ts,
-            purchase: self.purchase.as_deref(),
-            amount: self.amount.as_deref(),
-            product: self.product.as_deref(),
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::calendar::Period;
-    use crate::Grouped;
+    use crate::{Grouped, CHUNK};
+    use crate::layout::partitions::PART_BITS;
+    use crate::layout::visit::PACKED_TIME_BITS;
+    use crate::scan::bounds;
 
     const D: i64 = US_PER_DAY;
 

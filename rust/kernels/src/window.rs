@@ -1,17 +1,18 @@
-//! Windowed aggregation: the active base per period (start, end, kept, new) with revenue
-//! and orders, and the daily rolling count of active customers.
+//! Who is active when: the active base per period (start, end, kept, new) with revenue
+//! and orders, the daily rolling count of active customers, the customers active during
+//! each period of a campaign calendar, and stickiness (short / long active ratios).
 //!
 //! A customer is *active at instant b* when it has an active event in `[b - W, b)`. Each
-//! event therefore makes its customer active over a contiguous run of boundaries (or of
-//! days, for the rolling count); per customer the runs are merged while walking its
-//! time-sorted events, and each merged run adds one to a difference array. No hashing,
-//! no sorting and no allocation per event; partial arrays are reduced in chunk order.
-use rayon::prelude::*;
-
-use crate::bitmap::{for_each_bit, Events};
-use crate::calendar::{Calendar, MAX_US};
-use crate::group::{group_by_customer, Partitions, PART_BITS};
-use crate::{check_len, par_customer_chunks, Grouped, KernelError, PerThread, Result};
+//! event therefore makes its customer active over a contiguous run of axis points
+//! (boundaries, days or periods); per customer the runs are merged while its events come
+//! in order ([`ActiveRuns`], the one engine of every count here), and each merged run adds
+//! one to a difference array. No hashing, no sorting and no allocation per event; the
+//! events come through the layout driver ([`crate::layout::visit`]) from either layout,
+//! and partial arrays are reduced in piece order (the same bits whatever the layout or
+//! the thread count).
+use crate::calendar::{Calendar, Period, MAX_US};
+use crate::layout::visit::{for_each_keys, for_each_run, n_pieces, Columns};
+use crate::{Events, KernelError, Result};
 
 /// The length of the activity window `W`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,7 +23,82 @@ pub enum ActivityWindow {
     Duration(i64),
 }
 
-/// What [`period_kpis`] reads besides the grouped events and the calendar.
+/// One customer's active runs over an axis of points `0..=last`: ranges of points its
+/// events cover, arriving in ascending order of their starts, merged when they touch or
+/// overlap. Each merged run adds one to `diff` over its points and, when asked, one to
+/// `kept` over every pair of consecutive points inside it.
+#[derive(Debug, Clone, Copy)]
+pub struct ActiveRuns {
+    last: i64,
+    /// The current run is `a..=b` (`b < 0`: none yet).
+    a: i64,
+    b: i64,
+}
+
+impl ActiveRuns {
+    /// No run yet, on an axis of points `0..=last` (`diff` needs `last + 2` slots, `kept`
+    /// `last + 1`).
+    pub fn new(last: i64) -> Self {
+        ActiveRuns { last, a: 0, b: -2 }
+    }
+
+    /// The customer is active over points `lo..=hi` (ignored when `hi < lo`).
+    #[inline]
+    pub fn cover(&mut self, lo: i64, hi: i64, diff: &mut [i64], kept: Option<&mut [i64]>) {
+        if hi < lo {
+            return;
+        }
+        if lo > self.b + 1 {
+            self.close(diff, kept);
+            self.a = lo;
+        }
+        self.b = self.b.max(hi);
+    }
+
+    /// Adds the current run (if any) and starts none.
+    #[inline]
+    pub fn close(&mut self, diff: &mut [i64], kept: Option<&mut [i64]>) {
+        if self.b >= 0 {
+            let b = self.b.min(self.last);
+            diff[self.a as usize] += 1;
+            diff[(b + 1) as usize] -= 1;
+            if let Some(kept) = kept {
+                if b > self.a {
+                    kept[self.a as usize] += 1;
+                    kept[b as usize] -= 1;
+                }
+            }
+        }
+        self.b = -2;
+    }
+}
+
+/// Running sums of the first `n` slots of a difference array.
+fn prefix_sums(diff: &[i64], n: usize) -> Vec<i64> {
+    diff[..n]
+        .iter()
+        .scan(0i64, |acc, &d| {
+            *acc += d;
+            Some(*acc)
+        })
+        .collect()
+}
+
+/// Adds `part` into `total` slot by slot.
+fn add<T: Copy + std::ops::AddAssign>(total: &mut [T], part: &[T]) {
+    total.iter_mut().zip(part).for_each(|(x, &y)| *x += y);
+}
+
+/// The first period of an axis: the given origin, else the period of the earliest event at
+/// or before `as_of` (None: no axis at all).
+fn axis_start(events: &Events, as_of: i64, origin: Option<i64>, period_of: impl Fn(i64) -> i64) -> Option<i64> {
+    origin.or_else(|| events.first_instant(as_of).map(period_of))
+}
+
+// ------------------------------------------------------------------------- period KPIs
+
+/// What [`period_kpis`] reads besides the events and the calendar; masks and amounts
+/// follow the events' order.
 #[derive(Debug, Clone, Copy)]
 pub struct KpiSpec<'a> {
     pub window: ActivityWindow,
@@ -34,10 +110,12 @@ pub struct KpiSpec<'a> {
     pub amount: Option<&'a [f64]>,
     /// Events after this instant are ignored.
     pub as_of: i64,
+    /// The first period of the axis (None: the period of the first event).
+    pub origin: Option<i64>,
 }
 
-/// Per period `p` (index `p - first_period`), from the period of the first event to the
-/// period of `as_of`.
+/// Per period `p` (index `p - first_period`), from the period of the first event (or the
+/// origin) to the period of `as_of`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PeriodKpis {
     pub first_period: i64,
@@ -57,12 +135,15 @@ pub struct PeriodKpis {
     pub orders: Vec<i64>,
     /// Sum of amounts of purchases and refunds in `p` (zeros without amounts).
     pub revenue: Vec<f64>,
+    /// The period had fully elapsed at `as_of`.
+    pub complete: Vec<bool>,
 }
 
-/// Per-chunk partial sums of [`period_kpis`].
+/// Per-piece partial sums of [`period_kpis`].
+#[derive(Clone)]
 struct KpiAcc {
     diff_active: Vec<i64>, // over boundaries 0..=n (+1 slot)
-    diff_kept: Vec<i64>,   // over periods 0..n (+1 slot)
+    diff_kept: Vec<i64>,   // over boundaries 0..=n: pairs (k, k + 1)
     new: Vec<i64>,
     active: Vec<i64>,
     orders: Vec<i64>,
@@ -81,21 +162,7 @@ impl KpiAcc {
         }
     }
 
-    /// A customer active at every boundary of `lo..=hi`: kept over periods `lo..hi`.
-    #[inline]
-    fn add_run(&mut self, lo: usize, hi: usize) {
-        self.diff_active[lo] += 1;
-        self.diff_active[hi + 1] -= 1;
-        if hi > lo {
-            self.diff_kept[lo] += 1;
-            self.diff_kept[hi] -= 1;
-        }
-    }
-
-    fn merge(&mut self, other: KpiAcc) {
-        fn add<T: Copy + std::ops::AddAssign>(a: &mut [T], b: &[T]) {
-            a.iter_mut().zip(b).for_each(|(x, &y)| *x += y);
-        }
+    fn merge(&mut self, other: &KpiAcc) {
         add(&mut self.diff_active, &other.diff_active);
         add(&mut self.diff_kept, &other.diff_kept);
         add(&mut self.new, &other.new);
@@ -103,16 +170,6 @@ impl KpiAcc {
         add(&mut self.orders, &other.orders);
         add(&mut self.revenue, &other.revenue);
     }
-}
-
-fn prefix_sums(diff: &[i64], n: usize) -> Vec<i64> {
-    diff[..n]
-        .iter()
-        .scan(0i64, |acc, &d| {
-            *acc += d;
-            Some(*acc)
-        })
-        .collect()
 }
 
 /// Index of the last boundary `<= x` (0 when none): the period of `x` gives it directly
@@ -131,39 +188,25 @@ fn last_boundary_at_or_before(cal: &Calendar, bounds: &[i64], p_lo: i64, x: i64)
     k
 }
 
-/// Earliest event at or before `as_of` over all customers.
-fn first_instant(g: &Grouped, as_of: i64) -> Option<i64> {
-    par_customer_chunks(g.n_customers(), |r| {
-        r.filter(|&c| g.indptr[c + 1] > g.indptr[c]).map(|c| g.ts[g.indptr[c] as usize]).filter(|&t| t <= as_of).min()
-    })
-    .into_iter()
-    .flatten()
-    .min()
-}
-
 /// The active base per period. With `b_k` the start instant of period `first_period + k`
 /// and `A_k` the customers active at `b_k` (an active event in `[b_k - W, b_k)`):
 /// `active_start[p] = |A_p|`, `active_end[p] = |A_{p+1}|`, `kept[p] = |A_p ∩ A_{p+1}|`,
 /// `new[p]` = customers whose first active event is in `p` and who are in `A_{p+1}`.
-/// `active`, `orders` and `revenue` count the events inside `p`.
+/// `active`, `orders` and `revenue` count the events inside `p`. Reads either layout.
 ///
 /// ```
-/// use fidelite_kernels::{calendar::{Calendar, Period}, window::*, Grouped, US_PER_DAY};
+/// use fidelite_kernels::{calendar::{Calendar, Period}, window::*, Events, Grouped, US_PER_DAY};
 /// let d = US_PER_DAY;
 /// // customer 0 buys on days 0 and 1, customer 1 on day 1: days are the periods
 /// let (indptr, ts) = ([0i64, 2, 3], [0, d, d]);
 /// let g = Grouped::new(&indptr, &ts).unwrap();
 /// let cal = Calendar::new("UTC", Period::Day, 0, 2 * d).unwrap();
 /// let spec = KpiSpec { window: ActivityWindow::Period, active_mask: None, purchase_mask: None,
-///     amount: None, as_of: d };
-/// let k = period_kpis(&g, &cal, &spec).unwrap();
+///     amount: None, as_of: d, origin: None };
+/// let k = period_kpis(Events::Grouped(g), 2, &cal, &spec).unwrap();
 /// assert_eq!((k.active_start, k.active_end, k.kept, k.new), (vec![0, 1], vec![1, 2], vec![0, 1], vec![1, 1]));
 /// ```
-pub fn period_kpis(g: &Grouped, cal: &Calendar, spec: &KpiSpec) -> Result<PeriodKpis> {
-    let n_ev = g.ts.len();
-    check_len("active_mask", spec.active_mask, n_ev)?;
-    check_len("purchase_mask", spec.purchase_mask, n_ev)?;
-    check_len("amount", spec.amount, n_ev)?;
+pub fn period_kpis(events: Events, n_customers: usize, cal: &Calendar, spec: &KpiSpec) -> Result<PeriodKpis> {
     if let ActivityWindow::Duration(w) = spec.window {
         if w <= 0 {
             return Err(KernelError::InvalidParameter(format!(
@@ -171,9 +214,11 @@ pub fn period_kpis(g: &Grouped, cal: &Calendar, spec: &KpiSpec) -> Result<Period
             )));
         }
     }
+    events.check(n_customers)?;
     let as_of = spec.as_of;
     let p_hi = cal.period_of(as_of);
-    let Some(t_lo) = first_instant(g, as_of) else {
+    let p_lo = axis_start(&events, as_of, spec.origin, |t| cal.period_of(t)).unwrap_or(p_hi + 1);
+    if p_lo > p_hi {
         return Ok(PeriodKpis {
             first_period: p_hi,
             boundaries: vec![],
@@ -184,83 +229,63 @@ pub fn period_kpis(g: &Grouped, cal: &Calendar, spec: &KpiSpec) -> Result<Period
             active: vec![],
             orders: vec![],
             revenue: vec![],
+            complete: vec![],
         });
-    };
-    let p_lo = cal.period_of(t_lo);
+    }
     let n = (p_hi - p_lo + 1) as usize;
-    let bounds: Vec<i64> = (0..=n as i64).map(|k| cal.period_start_instant(p_lo + k)).collect();
-    let KpiSpec { window, active_mask, purchase_mask, amount, .. } = *spec;
-    let parts = par_customer_chunks(g.n_customers(), |r| {
-        let mut acc = KpiAcc::new(n);
-        for c in r {
-            let range = g.range(c);
-            let ts = &g.ts[range.clone()];
-            let active_m = active_mask.map(|m| &m[range.clone()]);
-            let purchase_m = purchase_mask.map(|m| &m[range.clone()]);
-            let amount = amount.map(|a| &a[range]);
-            // the current run of active boundaries is a..=b (b < 0: none yet)
-            let (mut a, mut b) = (0i64, -2i64);
-            let mut first_k = -1i64; // the boundary right after the first active event
-            let mut is_new = false;
-            let mut last_active = usize::MAX;
-            for (k, &t) in ts.iter().enumerate() {
-                if t > as_of {
-                    break;
+    let bounds = cal.bounds(p_lo, n);
+    let window = spec.window;
+    let cols = Columns { amount: spec.amount, label: None, flags: [spec.active_mask, spec.purchase_mask] };
+    let mut parts = vec![KpiAcc::new(n); n_pieces(n_customers)];
+    for_each_run(events, cols, n_customers, None, &mut parts, || (), |_, acc, _, _, run| {
+        let run = run.until(as_of);
+        let mut runs = ActiveRuns::new(n as i64);
+        let mut first_k = -1i64; // the boundary right after the first active event
+        let mut is_new = false;
+        let mut last_active = usize::MAX;
+        for (k, &t) in run.ts.iter().enumerate() {
+            let Ok(p) = usize::try_from(cal.period_of(t) - p_lo) else { continue }; // before the origin
+            let is_purchase = run.flag(1, k);
+            acc.orders[p] += is_purchase as i64;
+            if let Some(amount) = run.amount {
+                if is_purchase || amount[k] < 0.0 {
+                    acc.revenue[p] += amount[k];
                 }
-                let p = (cal.period_of(t) - p_lo) as usize;
-                let is_purchase = purchase_m.is_none_or(|m| m[k]);
-                acc.orders[p] += is_purchase as i64;
-                if let Some(amount) = amount {
-                    if is_purchase || amount[k] < 0.0 {
-                        acc.revenue[p] += amount[k];
-                    }
-                }
-                if active_m.is_some_and(|m| !m[k]) {
-                    continue;
-                }
-                if last_active != p {
-                    acc.active[p] += 1;
-                    last_active = p;
-                }
-                // boundaries b_k with t < b_k <= t + W
-                let lo = p as i64 + 1;
-                let hi = match window {
-                    ActivityWindow::Period => lo,
-                    ActivityWindow::Duration(w) => {
-                        last_boundary_at_or_before(cal, &bounds, p_lo, t.saturating_add(w).min(MAX_US)) as i64
-                    }
-                };
-                if first_k < 0 {
-                    first_k = lo;
-                }
-                is_new |= lo == first_k && hi >= lo;
-                if hi < lo {
-                    continue;
-                }
-                if lo > b + 1 {
-                    if b >= 0 {
-                        acc.add_run(a as usize, b as usize);
-                    }
-                    a = lo;
-                }
-                b = b.max(hi);
             }
-            if b >= 0 {
-                acc.add_run(a as usize, b as usize);
+            if !run.flag(0, k) {
+                continue;
             }
-            if is_new {
-                acc.new[first_k as usize - 1] += 1;
+            if last_active != p {
+                acc.active[p] += 1;
+                last_active = p;
             }
+            // boundaries b_k with t < b_k <= t + W
+            let lo = p as i64 + 1;
+            let hi = match window {
+                ActivityWindow::Period => lo,
+                ActivityWindow::Duration(w) => {
+                    last_boundary_at_or_before(cal, &bounds, p_lo, t.saturating_add(w).min(MAX_US)) as i64
+                }
+            };
+            if first_k < 0 {
+                first_k = lo;
+            }
+            is_new |= lo == first_k && hi >= lo;
+            runs.cover(lo, hi, &mut acc.diff_active, Some(&mut acc.diff_kept));
         }
-        acc
-    });
+        runs.close(&mut acc.diff_active, Some(&mut acc.diff_kept));
+        if is_new {
+            acc.new[first_k as usize - 1] += 1;
+        }
+    })?;
     let mut total = KpiAcc::new(n);
-    for part in parts {
+    for part in &parts {
         total.merge(part);
     }
     let boundary_active = prefix_sums(&total.diff_active, n + 1);
     Ok(PeriodKpis {
         first_period: p_lo,
+        complete: cal.complete(p_lo, n, as_of),
         boundaries: bounds,
         active_start: boundary_active[..n].to_vec(),
         active_end: boundary_active[1..].to_vec(),
@@ -272,6 +297,8 @@ pub fn period_kpis(g: &Grouped, cal: &Calendar, spec: &KpiSpec) -> Result<Period
     })
 }
 
+// ------------------------------------------------------------------------- rolling days
+
 /// Distinct active customers per local day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RollingActive {
@@ -280,23 +307,36 @@ pub struct RollingActive {
     pub active: Vec<i64>,
 }
 
-/// For every local day `d` from the day of the first event to the day of `as_of`: the
-/// customers with an active event (passing `mask`, at or before `as_of`) on one of the
-/// local days `d - window_days + 1 ..= d`.
-///
-/// Reads the grouped layout, or rows in any order: those are dealt into partitions of
-/// customers (see [`crate::group`]) carrying one u32 each (customer in the partition, day),
-/// and every partition becomes a customers x days bitmap in cache: much cheaper than
-/// grouping the whole log first.
+/// The key of an event on a day axis starting at `first_day`: its local day's index, or
+/// None when it does not count (after `as_of`, masked out, or before an explicit origin;
+/// without one, a zone whose date moves backwards may place a day before the first,
+/// counted on the first).
+#[inline]
+fn day_key(cal: &Calendar, first_day: i64, t: i64, as_of: i64, passes: bool, origin: bool) -> Option<u32> {
+    if t > as_of || !passes {
+        return None;
+    }
+    let e = cal.local_day(t) - first_day;
+    match (e < 0, origin) {
+        (false, _) => Some(e as u32),
+        (true, false) => Some(0),
+        (true, true) => None,
+    }
+}
+
+/// For every local day `d` from the day of the first event (or `origin`) to the day of
+/// `as_of`: the customers with an active event (passing `mask`, at or before `as_of`) on
+/// one of the local days `d - window_days + 1 ..= d`. Reads either layout (from rows,
+/// through a customers x days bitmap per partition, without grouping).
 ///
 /// ```
-/// use fidelite_kernels::{bitmap::Events, calendar::{Calendar, Period}, window::*, Grouped, US_PER_DAY};
+/// use fidelite_kernels::{calendar::{Calendar, Period}, window::*, Events, Grouped, US_PER_DAY};
 /// let d = US_PER_DAY;
 /// let (indptr, ts) = ([0i64, 2, 3], [0, 3 * d, d]);
 /// let cal = Calendar::new("UTC", Period::Day, 0, 4 * d).unwrap();
-/// let r = rolling_active(Events::Grouped(Grouped::new(&indptr, &ts).unwrap()), 2, &cal, None, 4 * d, 2).unwrap();
+/// let r = rolling_active(Events::Grouped(Grouped::new(&indptr, &ts).unwrap()), 2, &cal, None, 4 * d, 2, None).unwrap();
 /// assert_eq!((r.first_day, r.active.as_slice()), (0, &[1, 2, 1, 1, 1][..]));
-/// let rows = rolling_active(Events::Rows { codes: &[1, 0, 0], ts: &[d, 3 * d, 0] }, 2, &cal, None, 4 * d, 2).unwrap();
+/// let rows = rolling_active(Events::Rows { codes: &[1, 0, 0], ts: &[d, 3 * d, 0] }, 2, &cal, None, 4 * d, 2, None).unwrap();
 /// assert_eq!(rows, r);
 /// ```
 pub fn rolling_active(
@@ -306,164 +346,247 @@ pub fn rolling_active(
     mask: Option<&[bool]>,
     as_of: i64,
     window_days: i64,
+    origin: Option<i64>,
 ) -> Result<RollingActive> {
-    check_len("mask", mask, events.len())?;
+    crate::check_len("mask", mask, events.len())?;
     if window_days < 1 {
         return Err(KernelError::InvalidParameter(format!(
             "the rolling window must be at least one day, got {window_days}; pass e.g. \"30D\""
         )));
     }
-    if let Events::Grouped(g) = events {
-        if g.n_customers() != n_customers {
-            return Err(KernelError::LengthMismatch(format!(
-                "{} customers in the layout, {n_customers} expected",
-                g.n_customers()
-            )));
-        }
-    }
+    events.check(n_customers)?;
     let last_day = cal.local_day(as_of);
-    let t_lo = match events {
-        Events::Grouped(g) => first_instant(&g, as_of),
-        Events::Rows { ts, .. } => {
-            ts.par_chunks(1 << 16).filter_map(|c| c.iter().filter(|&&t| t <= as_of).min().copied()).min()
-        }
-    };
-    let Some(t_lo) = t_lo else {
+    let Some(first_day) = axis_start(&events, as_of, origin, |t| cal.local_day(t)).filter(|&d| d <= last_day) else {
         return Ok(RollingActive { first_day: last_day, active: vec![] });
     };
-    let first_day = cal.local_day(t_lo);
     let n = (last_day - first_day + 1) as usize;
     // a run never needs to reach past the last day
-    let cover = Cover { span: window_days.min(n as i64 + 1) - 1, last: n as i64 - 1 };
-    // day index of an event (clamped: a zone that moves its date backwards could place a
-    // day before the first), or None when it does not count
-    let day =
-        |t: i64, k: usize| (t <= as_of && mask.is_none_or(|m| m[k])).then(|| (cal.local_day(t) - first_day).max(0));
-    let total = match events {
-        Events::Rows { codes, ts } if n <= MAX_ROW_DAYS => {
-            check_len("ts", Some(ts), codes.len())?;
-            // each partition's customers x days bitmap stays in cache; one u32 per row
-            // (customer within the partition, day) is all the scatter carries
-            let parts = Partitions::new(codes, n_customers, PART_BITS)?;
-            let packed = parts
-                .scatter(|row, local| day(ts[row], row).map_or(u32::MAX, |e| (local << DAY_BITS) as u32 | e as u32));
-            let words = n.div_ceil(64);
-            let workers = PerThread::new(Vec::new);
-            let diffs = (0..parts.len()).into_par_iter().map(|p| {
-                workers.with(|bits: &mut Vec<u64>| {
-                    bits.clear();
-                    bits.resize(parts.customers(p).len() * words, 0);
-                    for &x in &packed[parts.rows(p)] {
-                        if x != u32::MAX {
-                            let (c, e) = ((x >> DAY_BITS) as usize, (x & ((1 << DAY_BITS) - 1)) as usize);
-                            bits[c * words + e / 64] |= 1 << (e % 64);
-                        }
-                    }
-                    let mut diff = vec![0i64; n + 1];
-                    for row in bits.chunks_exact(words) {
-                        let mut run = cover.start();
-                        for_each_bit(row, 0, |e| run.push(e as i64, &mut diff));
-                        run.finish(&mut diff);
-                    }
-                    diff
-                })
-            });
-            sum_diffs(diffs.collect::<Vec<_>>(), n)
+    let span = window_days.min(n as i64 + 1) - 1;
+    let key = |i: usize, t: i64| day_key(cal, first_day, t, as_of, mask.is_none_or(|m| m[i]), origin.is_some());
+    let mut parts = vec![vec![0i64; n + 1]; n_pieces(n_customers)];
+    for_each_keys(events, n_customers, n, key, &mut parts, |diff, _, days| {
+        let mut runs = ActiveRuns::new(n as i64 - 1);
+        for e in days {
+            runs.cover(e as i64, e as i64 + span, diff, None);
         }
-        Events::Rows { codes, ts } => {
-            let l = group_by_customer(codes, ts, n_customers, &[])?;
-            let mask: Option<Vec<bool>> = mask.map(|m| l.perm.iter().map(|&r| m[r as usize]).collect());
-            let g = Grouped::new(&l.indptr, &l.ts)?;
-            return rolling_active(Events::Grouped(g), n_customers, cal, mask.as_deref(), as_of, window_days);
-        }
-        Events::Grouped(g) => {
-            let parts = par_customer_chunks(n_customers, |r| {
-                let mut diff = vec![0i64; n + 1];
-                for c in r {
-                    let range = g.range(c);
-                    let mut run = cover.start();
-                    for (&t, k) in g.ts[range.clone()].iter().zip(range) {
-                        if t > as_of {
-                            break;
-                        }
-                        if let Some(e) = day(t, k) {
-                            run.push(e, &mut diff);
-                        }
-                    }
-                    run.finish(&mut diff);
-                }
-                diff
-            });
-            sum_diffs(parts, n)
-        }
-    };
+        runs.close(diff, None);
+    })?;
+    let mut total = vec![0i64; n + 1];
+    for part in &parts {
+        add(&mut total, part);
+    }
     Ok(RollingActive { first_day, active: prefix_sums(&total, n) })
 }
 
-/// Bits of a day index in the packed rows of the row-order rolling count: with
-/// [`PART_BITS`] bits of customer, one u32 per row. Longer spans group the log first.
-const DAY_BITS: u32 = 32 - PART_BITS;
-const MAX_ROW_DAYS: usize = (1 << DAY_BITS) - 1;
+// ------------------------------------------------------------------------- active per period
 
-/// The rolling count's reach: each active day `e` covers `e ..= e + span` (up to `last`).
-#[derive(Clone, Copy)]
-struct Cover {
-    span: i64,
-    last: i64,
-}
-
-/// One customer's covered days, merged into runs as its active days arrive in ascending
-/// order (repeats allowed); each run adds one to a difference array.
-struct Run {
-    cover: Cover,
-    /// The current run is `a..=b` (`b < 0`: none yet).
-    a: i64,
-    b: i64,
-}
-
-impl Cover {
-    fn start(self) -> Run {
-        Run { cover: self, a: 0, b: -2 }
+/// For each of the `n_periods` periods from `first_period`: the customers active at some
+/// instant of it, i.e. with an event (passing `mask`, at or before `as_of`) in
+/// `(start - reach, end)`: an event at `t` keeps its customer active until `t + reach`.
+///
+/// ```
+/// use fidelite_kernels::{calendar::{Calendar, Period}, window::*, Events, US_PER_DAY};
+/// let d = US_PER_DAY;
+/// let cal = Calendar::new("UTC", Period::Day, 0, 9 * d).unwrap();
+/// // customer 0 active on day 1 for 3 days (days 1, 2, 3), customer 1 on day 2 for 3 days
+/// let rows = Events::Rows { codes: &[0, 1], ts: &[d, 2 * d] };
+/// let a = active_per_period(rows, 2, &cal, None, 9 * d, 3 * d, 0, 6).unwrap();
+/// assert_eq!(a, vec![0, 1, 2, 2, 1, 0]);
+/// ```
+#[allow(clippy::too_many_arguments)]
+pub fn active_per_period(
+    events: Events,
+    n_customers: usize,
+    cal: &Calendar,
+    mask: Option<&[bool]>,
+    as_of: i64,
+    reach: i64,
+    first_period: i64,
+    n_periods: usize,
+) -> Result<Vec<i64>> {
+    if reach <= 0 {
+        return Err(KernelError::InvalidParameter(format!("the activity window must be longer than zero, got {reach} µs")));
     }
-}
-
-impl Run {
-    #[inline]
-    fn push(&mut self, e: i64, diff: &mut [i64]) {
-        if e > self.b + 1 {
-            self.close(diff);
-            self.a = e;
+    let last = n_periods as i64 - 1;
+    let cols = Columns { amount: None, label: None, flags: [mask, None] };
+    let mut parts = vec![vec![0i64; n_periods + 1]; n_pieces(n_customers)];
+    for_each_run(events, cols, n_customers, None, &mut parts, || (), |_, diff, _, _, run| {
+        let run = run.until(as_of);
+        let mut runs = ActiveRuns::new(last);
+        for (k, &t) in run.ts.iter().enumerate() {
+            if run.flag(0, k) {
+                let lo = (cal.period_of(t) - first_period).max(0);
+                let hi = (cal.period_of(t.saturating_add(reach - 1).min(MAX_US)) - first_period).min(last);
+                runs.cover(lo, hi, diff, None);
+            }
         }
-        self.b = self.b.max(e + self.cover.span);
+        runs.close(diff, None);
+    })?;
+    let mut total = vec![0i64; n_periods + 1];
+    for part in &parts {
+        add(&mut total, part);
     }
-
-    #[inline]
-    fn close(&self, diff: &mut [i64]) {
-        if self.b >= 0 {
-            diff[self.a as usize] += 1;
-            diff[(self.b.min(self.cover.last) + 1) as usize] -= 1;
-        }
-    }
-
-    #[inline]
-    fn finish(self, diff: &mut [i64]) {
-        self.close(diff);
-    }
+    Ok(prefix_sums(&total, n_periods))
 }
 
-fn sum_diffs(parts: impl IntoIterator<Item = Vec<i64>>, n: usize) -> Vec<i64> {
-    let mut total = vec![0i64; n + 1];
-    for part in parts {
-        total.iter_mut().zip(&part).for_each(|(x, &y)| *x += y);
+// ------------------------------------------------------------------------- stickiness
+
+/// Per long period (index `p - first_period`) of [`stickiness`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stickiness {
+    pub first_period: i64,
+    /// Customers active in the period (at least one active day in it, up to `as_of`).
+    pub active: Vec<i64>,
+    /// The short units counted in the period: those lying wholly inside it and fully
+    /// elapsed at `as_of` (its days; its weeks that start and end inside it).
+    pub units: Vec<i64>,
+    /// Sum over the counted units of the customers active in the unit.
+    pub unit_active: Vec<i64>,
+    /// `(periods x (max_units + 1))`: customers active in the period by the number of
+    /// counted units they were active in.
+    pub histogram: Vec<i64>,
+    pub max_units: usize,
+    /// The period had fully elapsed at `as_of`.
+    pub complete: Vec<bool>,
+}
+
+/// Stickiness of the active base: for each `long` period (of `cal`, e.g. months) the
+/// customers active in it, its short units (days, or weeks starting on `week_start` when
+/// `short_weeks`), and for each unit the customers active in it; the ratio is then
+/// `unit_active / (units * active)`, the mean over the units of short-active / long-active
+/// (DAU/MAU, WAU/MAU). Active = an event passing `mask` at or before `as_of`; days are
+/// local days in the calendar's zone. Reads either layout.
+///
+/// ```
+/// use fidelite_kernels::{calendar::{Calendar, Period}, window::*, Events, US_PER_DAY};
+/// let d = US_PER_DAY;
+/// // January 1970: customer 0 active on days 0 and 1, customer 1 on day 1; as_of end of January
+/// let cal = Calendar::new("UTC", Period::Month, 0, 31 * d).unwrap();
+/// let rows = Events::Rows { codes: &[0, 0, 1], ts: &[0, d, d + 5] };
+/// let s = stickiness(rows, 2, &cal, false, 0, None, 31 * d - 1, None).unwrap();
+/// assert_eq!((s.active[0], s.units[0], s.unit_active[0]), (2, 31, 3));
+/// assert_eq!(&s.histogram[..3], &[0, 1, 1]); // one customer active 1 day, one 2 days
+/// ```
+#[allow(clippy::too_many_arguments)]
+pub fn stickiness(
+    events: Events,
+    n_customers: usize,
+    cal: &Calendar,
+    short_weeks: bool,
+    week_start: u8,
+    mask: Option<&[bool]>,
+    as_of: i64,
+    origin: Option<i64>,
+) -> Result<Stickiness> {
+    crate::check_len("mask", mask, events.len())?;
+    events.check(n_customers)?;
+    let long = cal.period;
+    let week = Period::parse("week", week_start)?;
+    if matches!(long, Period::Day) || (short_weeks && matches!(long, Period::Week(_))) {
+        return Err(KernelError::InvalidParameter(format!(
+            "the long window ({}) must be longer than the short one ({})",
+            long.name(),
+            if short_weeks { "week" } else { "day" }
+        )));
     }
-    total
+    let p_hi = cal.period_of(as_of);
+    let empty = |first_period| Stickiness {
+        first_period,
+        active: vec![],
+        units: vec![],
+        unit_active: vec![],
+        histogram: vec![],
+        max_units: 0,
+        complete: vec![],
+    };
+    let Some(p_lo) = axis_start(&events, as_of, origin, |t| cal.period_of(t)).filter(|&p| p <= p_hi) else {
+        return Ok(empty(p_hi));
+    };
+    let n = (p_hi - p_lo + 1) as usize;
+    let (first_day, last_day) = (long.start_day(p_lo), cal.local_day(as_of));
+    let n_days = (last_day - first_day + 1).max(0) as usize;
+    // per local day of the axis: its period, and its counted unit's index within the period (-1: none)
+    let elapsed = |day_after: i64| cal.day_start_instant(day_after) <= as_of.saturating_add(1);
+    let mut unit_of_day = vec![-1i32; n_days];
+    let mut units = vec![0i64; n];
+    for (i, slot) in unit_of_day.iter_mut().enumerate() {
+        let day = first_day + i as i64;
+        let p = long.of_day(day);
+        let (start, end) = if short_weeks {
+            let w = week.of_day(day);
+            (week.start_day(w), week.start_day(w + 1))
+        } else {
+            (day, day + 1)
+        };
+        if long.of_day(start) == p && long.of_day(end - 1) == p && elapsed(end) {
+            let k = (p - p_lo) as usize;
+            if day == start {
+                units[k] += 1;
+            }
+            *slot = units[k] as i32 - 1;
+        }
+    }
+    let max_units = units.iter().copied().max().unwrap_or(0) as usize;
+    let width = max_units + 1;
+    #[derive(Clone)]
+    struct Acc {
+        active: Vec<i64>,
+        unit_active: Vec<i64>,
+        histogram: Vec<i64>,
+    }
+    let key = |i: usize, t: i64| {
+        let passes = mask.is_none_or(|m| m[i]);
+        day_key(cal, first_day, t, as_of, passes, true)
+    };
+    let blank = Acc { active: vec![0; n], unit_active: vec![0; n], histogram: vec![0; n * width] };
+    let mut parts = vec![blank.clone(); n_pieces(n_customers)];
+    for_each_keys(events, n_customers, n_days.max(1), key, &mut parts, |acc, _, days| {
+        // distinct days in ascending order: periods and units change monotonically
+        let (mut period, mut unit, mut n_units) = (usize::MAX, -1i32, 0usize);
+        let flush = |acc: &mut Acc, period: usize, n_units: usize| {
+            if period != usize::MAX {
+                acc.active[period] += 1;
+                acc.unit_active[period] += n_units as i64;
+                acc.histogram[period * width + n_units] += 1;
+            }
+        };
+        for e in days {
+            let Some(&u) = unit_of_day.get(e as usize) else { continue };
+            let p = (long.of_day(first_day + e as i64) - p_lo) as usize;
+            if p != period {
+                flush(acc, period, n_units);
+                (period, unit, n_units) = (p, -1, 0);
+            }
+            if u >= 0 && u != unit {
+                unit = u;
+                n_units += 1;
+            }
+        }
+        flush(acc, period, n_units);
+    })?;
+    let mut total = blank;
+    for part in &parts {
+        add(&mut total.active, &part.active);
+        add(&mut total.unit_active, &part.unit_active);
+        add(&mut total.histogram, &part.histogram);
+    }
+    Ok(Stickiness {
+        first_period: p_lo,
+        active: total.active,
+        units,
+        unit_active: total.unit_active,
+        histogram: total.histogram,
+        max_units,
+        complete: cal.complete(p_lo, n, as_of),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::calendar::Period;
-    use crate::{CHUNK, US_PER_DAY};
+    use crate::layout::partitions::PART_BITS;
+    use crate::layout::visit::MAX_ROW_KEYS;
+    use crate::{Grouped, CHUNK, US_PER_DAY};
 
     const D: i64 = US_PER_DAY;
 
@@ -480,7 +603,7 @@ mod tests {
     }
 
     fn spec(window: ActivityWindow, as_of: i64) -> KpiSpec<'static> {
-        KpiSpec { window, active_mask: None, purchase_mask: None, amount: None, as_of }
+        KpiSpec { window, active_mask: None, purchase_mask: None, amount: None, as_of, origin: None }
     }
 
     /// Brute force over boundaries: the definition, customer by customer.
@@ -523,7 +646,7 @@ mod tests {
         let (indptr, ts) = log(&refs);
         let g = Grouped::new(&indptr, &ts).unwrap();
         let cal = Calendar::new("UTC", Period::Month, 0, 59 * D).unwrap();
-        let k = period_kpis(&g, &cal, &spec(ActivityWindow::Period, 58 * D)).unwrap();
+        let k = period_kpis(Events::Grouped(g), g.n_customers(), &cal, &spec(ActivityWindow::Period, 58 * D)).unwrap();
         assert_eq!(k.first_period, 1970 * 12);
         assert_eq!((k.active_start[1], k.active_end[1], k.new[1], k.kept[1]), (100, 100, 10, 90));
         assert_eq!(k.active_end[0], 100);
@@ -550,7 +673,7 @@ mod tests {
             ] {
                 for as_of in [70 * D + 3, 101 * D] {
                     let cal = Calendar::new(tz, period, 0, 200 * D).unwrap();
-                    let k = period_kpis(&g, &cal, &spec(w, as_of)).unwrap();
+                    let k = period_kpis(Events::Grouped(g), g.n_customers(), &cal, &spec(w, as_of)).unwrap();
                     let want = brute(&g, &k, w, as_of, &cal);
                     for (p, row) in want.iter().enumerate() {
                         let got = [k.active_start[p], k.active_end[p], k.kept[p], k.new[p]];
@@ -577,8 +700,9 @@ mod tests {
             purchase_mask: Some(&purchase),
             amount: Some(&amount),
             as_of: 50 * D,
+            origin: None,
         };
-        let k = period_kpis(&g, &cal, &s).unwrap();
+        let k = period_kpis(Events::Grouped(g), g.n_customers(), &cal, &s).unwrap();
         assert_eq!(k.orders, vec![1, 1]);
         assert_eq!(k.revenue, vec![7.0, 5.0]);
         assert_eq!(k.active, vec![1, 0]);
@@ -591,10 +715,10 @@ mod tests {
         let (indptr, ts) = log(&[&[2 * D], &[29 * D]]);
         let g = Grouped::new(&indptr, &ts).unwrap();
         let cal = Calendar::new("UTC", Period::Month, 0, 40 * D).unwrap();
-        let k = period_kpis(&g, &cal, &spec(ActivityWindow::Duration(7 * D), 40 * D)).unwrap();
+        let k = period_kpis(Events::Grouped(g), g.n_customers(), &cal, &spec(ActivityWindow::Duration(7 * D), 40 * D)).unwrap();
         assert_eq!((k.active_end[0], k.new[0]), (1, 1));
         assert_eq!(k.active_start[1], 1);
-        assert!(period_kpis(&g, &cal, &spec(ActivityWindow::Duration(0), 40 * D)).is_err());
+        assert!(period_kpis(Events::Grouped(g), g.n_customers(), &cal, &spec(ActivityWindow::Duration(0), 40 * D)).is_err());
     }
 
     #[test]
@@ -602,10 +726,10 @@ mod tests {
         let (indptr, ts) = log(&[&[5 * D], &[]]);
         let g = Grouped::new(&indptr, &ts).unwrap();
         let cal = Calendar::new("UTC", Period::Day, 0, 6 * D).unwrap();
-        let k = period_kpis(&g, &cal, &spec(ActivityWindow::Period, D)).unwrap();
+        let k = period_kpis(Events::Grouped(g), g.n_customers(), &cal, &spec(ActivityWindow::Period, D)).unwrap();
         assert!(k.active_end.is_empty() && k.boundaries.is_empty());
-        assert!(rolling_active(Events::Grouped(g), 2, &cal, None, D, 3).unwrap().active.is_empty());
-        assert!(rolling_active(Events::Rows { codes: &[0], ts: &ts }, 2, &cal, None, D, 3).unwrap().active.is_empty());
+        assert!(rolling_active(Events::Grouped(g), 2, &cal, None, D, 3, None).unwrap().active.is_empty());
+        assert!(rolling_active(Events::Rows { codes: &[0], ts: &ts }, 2, &cal, None, D, 3, None).unwrap().active.is_empty());
     }
 
     #[test]
@@ -622,7 +746,7 @@ mod tests {
             for w in [1, 2, 7, 30, 500] {
                 for m in [None, Some(mask.as_slice())] {
                     let as_of = 41 * D + 5;
-                    let r = rolling_active(Events::Grouped(g), g.n_customers(), &cal, m, as_of, w).unwrap();
+                    let r = rolling_active(Events::Grouped(g), g.n_customers(), &cal, m, as_of, w, None).unwrap();
                     for (k, &got) in r.active.iter().enumerate() {
                         let d = r.first_day + k as i64;
                         let want = (0..g.n_customers())
@@ -640,7 +764,7 @@ mod tests {
             }
         }
         let cal = Calendar::new("UTC", Period::Day, 0, 60 * D).unwrap();
-        assert!(rolling_active(Events::Grouped(g), g.n_customers(), &cal, None, D, 0).is_err());
+        assert!(rolling_active(Events::Grouped(g), g.n_customers(), &cal, None, D, 0, None).is_err());
     }
 
     #[test]
@@ -660,14 +784,14 @@ mod tests {
             let cal = Calendar::new(tz, Period::Day, -D, 140 * D).unwrap();
             for (w, as_of) in [(1, 140 * D), (30, 90 * D + 7), (365, 140 * D)] {
                 for (m, rm) in [(None, None), (Some(mask.as_slice()), Some(rmask.as_slice()))] {
-                    let want = rolling_active(Events::Grouped(g), n, &cal, m, as_of, w).unwrap();
-                    let got = rolling_active(Events::Rows { codes: &codes, ts: &rts }, n, &cal, rm, as_of, w).unwrap();
+                    let want = rolling_active(Events::Grouped(g), n, &cal, m, as_of, w, None).unwrap();
+                    let got = rolling_active(Events::Rows { codes: &codes, ts: &rts }, n, &cal, rm, as_of, w, None).unwrap();
                     assert_eq!(got, want, "{tz} w={w}");
                 }
             }
         }
         let cal = Calendar::new("UTC", Period::Day, 0, 140 * D).unwrap();
-        assert!(rolling_active(Events::Rows { codes: &codes, ts: &rts[1..] }, n, &cal, None, D, 3).is_err());
+        assert!(rolling_active(Events::Rows { codes: &codes, ts: &rts[1..] }, n, &cal, None, D, 3, None).is_err());
         // past MAX_ROW_DAYS days the rows are grouped first
         let (codes, ts) = ([1u32, 0, 1, 0], [3000 * 365 * D, 3 * D, 0, 3000 * 365 * D - D]);
         let cal = Calendar::new("UTC", Period::Day, 0, 3000 * 365 * D).unwrap();
@@ -678,10 +802,157 @@ mod tests {
             Some(&[true, true, true, false]),
             3000 * 365 * D,
             7,
+            None,
         )
         .unwrap();
-        assert!(r.active.len() > MAX_ROW_DAYS);
+        assert!(r.active.len() > MAX_ROW_KEYS);
         assert_eq!((r.active[0], r.active[3], r.active[10], r.active[r.active.len() - 1]), (1, 2, 0, 1));
-        assert!(rolling_active(Events::Grouped(g), n + 1, &cal, None, D, 3).is_err());
+        assert!(rolling_active(Events::Grouped(g), n + 1, &cal, None, D, 3, None).is_err());
+    }
+
+    #[test]
+    fn kpis_from_rows_equal_kpis_from_the_layout() {
+        let n = 2 * (1usize << PART_BITS) + 9;
+        let runs: Vec<Vec<i64>> = (0..n as i64)
+            .map(|c| (0..(c % 6)).map(|j| ((c * 29 + j * 13) % 300) * D / 2 - j * 7_000_000).collect())
+            .collect();
+        let refs: Vec<&[i64]> = runs.iter().map(|r| r.as_slice()).collect();
+        let (indptr, ts) = log(&refs);
+        let g = Grouped::new(&indptr, &ts).unwrap();
+        let (codes, at) = crate::scramble(&g);
+        let pick = |v: &[bool]| at.iter().map(|&i| v[i]).collect::<Vec<_>>();
+        let rts: Vec<i64> = at.iter().map(|&i| ts[i]).collect();
+        let active: Vec<bool> = (0..ts.len()).map(|i| i % 4 != 1).collect();
+        let purchase: Vec<bool> = (0..ts.len()).map(|i| i % 3 == 0).collect();
+        // amounts unique per customer and instant: the sums do not depend on same-instant order
+        let amount: Vec<f64> = (0..ts.len()).map(|i| i as f64 * 0.25 - 9.0).collect();
+        let r_amount: Vec<f64> = at.iter().map(|&i| amount[i]).collect();
+        let (r_active, r_purchase) = (pick(&active), pick(&purchase));
+        for (tz, period) in [("UTC", Period::Month), ("Europe/Paris", Period::Week(6))] {
+            let cal = Calendar::new(tz, period, -D, 160 * D).unwrap();
+            for window in [ActivityWindow::Period, ActivityWindow::Duration(20 * D)] {
+                let spec = KpiSpec {
+                    window,
+                    active_mask: Some(&active),
+                    purchase_mask: Some(&purchase),
+                    amount: Some(&amount),
+                    as_of: 120 * D,
+                    origin: None,
+                };
+                let r_spec = KpiSpec { active_mask: Some(&r_active), purchase_mask: Some(&r_purchase), amount: Some(&r_amount), ..spec };
+                let want = period_kpis(Events::Grouped(g), n, &cal, &spec).unwrap();
+                let got = period_kpis(Events::Rows { codes: &codes, ts: &rts }, n, &cal, &r_spec).unwrap();
+                assert_eq!(got, want, "{tz} {window:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_origin_lines_partitions_up() {
+        // two halves of the customers, each with the whole log's origin, sum to the whole
+        let runs: Vec<Vec<i64>> = (0..80i64).map(|c| (0..(c % 5)).map(|j| ((c * 7 + j * 31) % 200) * D).collect()).collect();
+        let refs: Vec<&[i64]> = runs.iter().map(|r| r.as_slice()).collect();
+        let (whole_ptr, whole_ts) = log(&refs);
+        let (a_ptr, a_ts) = log(&refs[..40]);
+        let (b_ptr, b_ts) = log(&refs[40..]);
+        let cal = Calendar::new("UTC", Period::Month, 0, 250 * D).unwrap();
+        let whole = Grouped::new(&whole_ptr, &whole_ts).unwrap();
+        let origin = Some(cal.period_of(*whole_ts.iter().min().unwrap()));
+        let s = |g: Grouped, n| {
+            period_kpis(Events::Grouped(g), n, &cal, &KpiSpec { origin, ..spec(ActivityWindow::Period, 210 * D) }).unwrap()
+        };
+        let (w, a, b) = (s(whole, 80), s(Grouped::new(&a_ptr, &a_ts).unwrap(), 40), s(Grouped::new(&b_ptr, &b_ts).unwrap(), 40));
+        assert_eq!(a.first_period, w.first_period);
+        let sum = |x: &[i64], y: &[i64]| x.iter().zip(y).map(|(p, q)| p + q).collect::<Vec<_>>();
+        assert_eq!(sum(&a.active_end, &b.active_end), w.active_end);
+        assert_eq!(sum(&a.new, &b.new), w.new);
+        let days = Calendar::new("UTC", Period::Day, 0, 250 * D).unwrap();
+        let day0 = Some(0);
+        let r = |g: Grouped, n| rolling_active(Events::Grouped(g), n, &days, None, 210 * D, 30, day0).unwrap();
+        let (rw, ra, rb) = (r(whole, 80), r(Grouped::new(&a_ptr, &a_ts).unwrap(), 40), r(Grouped::new(&b_ptr, &b_ts).unwrap(), 40));
+        assert_eq!(sum(&ra.active, &rb.active), rw.active);
+    }
+
+    #[test]
+    fn active_per_period_matches_brute_force() {
+        let runs: Vec<Vec<i64>> = (0..(CHUNK as i64 / 50))
+            .map(|c| (0..(c % 5)).map(|j| ((c * 13 + j * 41) % 120) * D + (c % 7) * 3_600_000_000).collect())
+            .collect();
+        let refs: Vec<&[i64]> = runs.iter().map(|r| r.as_slice()).collect();
+        let (indptr, ts) = log(&refs);
+        let g = Grouped::new(&indptr, &ts).unwrap();
+        let (codes, at) = crate::scramble(&g);
+        let rts: Vec<i64> = at.iter().map(|&i| ts[i]).collect();
+        let cal = Calendar::new("Europe/Paris", Period::Week(0), 0, 130 * D).unwrap();
+        for (reach, as_of) in [(D, 100 * D), (30 * D, 125 * D), (365 * D, 60 * D)] {
+            let first = cal.period_of(10 * D);
+            let n_p = 12;
+            let got = active_per_period(Events::Grouped(g), g.n_customers(), &cal, None, as_of, reach, first, n_p).unwrap();
+            let rows = active_per_period(Events::Rows { codes: &codes, ts: &rts }, g.n_customers(), &cal, None, as_of, reach, first, n_p);
+            assert_eq!(rows.unwrap(), got);
+            let bounds = cal.bounds(first, n_p);
+            for p in 0..n_p {
+                // an event in (start - reach, end), at or before as_of
+                let want = (0..g.n_customers())
+                    .filter(|&c| g.range(c).any(|i| ts[i] <= as_of && ts[i] > bounds[p] - reach && ts[i] < bounds[p + 1]))
+                    .count() as i64;
+                assert_eq!(got[p], want, "reach {reach} period {p}");
+            }
+        }
+    }
+
+    #[test]
+    fn stickiness_matches_brute_force() {
+        let runs: Vec<Vec<i64>> = (0..300i64)
+            .map(|c| (0..(c % 9)).map(|j| ((c * 17 + j * 23) % 150) * D + ((c + j) % 24) * 3_600_000_000).collect())
+            .collect();
+        let refs: Vec<&[i64]> = runs.iter().map(|r| r.as_slice()).collect();
+        let (indptr, ts) = log(&refs);
+        let g = Grouped::new(&indptr, &ts).unwrap();
+        let (codes, at) = crate::scramble(&g);
+        let rts: Vec<i64> = at.iter().map(|&i| ts[i]).collect();
+        for (tz, long, weeks) in [("UTC", Period::Month, false), ("America/New_York", Period::Month, true), ("UTC", Period::Quarter, true)] {
+            let cal = Calendar::new(tz, long, 0, 160 * D).unwrap();
+            let day = Period::Day;
+            let week = Period::Week(2);
+            let as_of = 140 * D + 5;
+            let s = stickiness(Events::Grouped(g), g.n_customers(), &cal, weeks, 2, None, as_of, None).unwrap();
+            let r = stickiness(Events::Rows { codes: &codes, ts: &rts }, g.n_customers(), &cal, weeks, 2, None, as_of, None);
+            assert_eq!(r.unwrap(), s);
+            let width = s.max_units + 1;
+            for (k, p) in (s.first_period..).take(s.active.len()).enumerate() {
+                // the counted units of p: inside p, fully elapsed at as_of
+                let unit = |d: i64| if weeks { week.of_day(d) } else { day.of_day(d) };
+                let span = |u: i64| if weeks { (week.start_day(u), week.start_day(u + 1)) } else { (u, u + 1) };
+                let units: Vec<i64> = (long.start_day(p)..long.start_day(p + 1))
+                    .map(unit)
+                    .filter(|&u| {
+                        let (a, b) = span(u);
+                        long.of_day(a) == p && long.of_day(b - 1) == p && cal.day_start_instant(b) <= as_of + 1
+                    })
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                assert_eq!(s.units[k], units.len() as i64, "{tz} {long:?} period {p}");
+                let mut active = 0;
+                let mut unit_active = 0;
+                let mut hist = vec![0i64; width];
+                for c in 0..g.n_customers() {
+                    let days: std::collections::BTreeSet<i64> =
+                        g.range(c).filter(|&i| ts[i] <= as_of).map(|i| cal.local_day(ts[i])).collect();
+                    if !days.iter().any(|&d| long.of_day(d) == p) {
+                        continue;
+                    }
+                    active += 1;
+                    let hit = units.iter().filter(|&&u| days.iter().any(|&d| unit(d) == u && long.of_day(d) == p)).count();
+                    unit_active += hit as i64;
+                    hist[hit] += 1;
+                }
+                assert_eq!((s.active[k], s.unit_active[k]), (active, unit_active), "{tz} {long:?} period {p}");
+                assert_eq!(&s.histogram[k * width..(k + 1) * width], &hist[..]);
+            }
+        }
+        let days = Calendar::new("UTC", Period::Day, 0, 160 * D).unwrap();
+        assert!(stickiness(Events::Grouped(g), g.n_customers(), &days, false, 0, None, D, None).is_err());
     }
 }

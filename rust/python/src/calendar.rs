@@ -1,60 +1,119 @@
-use fidelite_kernels::calendar::{Calendar, Period};
+//! The calendar object (`fidelite._core.Calendar`): the kernels' calendar behind a frozen
+//! Python class, built once per query and passed to every kernel of it. It owns period
+//! lookup, the period axis, labels and completeness.
+use fidelite_kernels::calendar::{self, Period};
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
+use pyo3::types::PyType;
 
 use crate::arrays::Arr;
 use crate::gil::Detach;
 
-/// Builds the calendar for a query over instants in `[lo, hi]`.
-pub fn calendar(py: Python<'_>, tz: &str, period: &str, week_start: u8, lo: i64, hi: i64) -> PyResult<Calendar> {
-    py.run_kernel(|| Calendar::new(tz, Period::parse(period, week_start)?, lo, hi))
-}
+/// What rebuilds a calendar: `(period, tz, week_start, t_range)`.
+type CalendarArgs = (&'static str, String, u8, (i64, i64));
 
-/// The calendar of a query over data spanning `t_range`, up to `as_of`.
-pub fn query_calendar(
-    py: Python<'_>,
-    tz: &str,
-    period: &str,
+/// Periods of `period` cut in the local wall time of the IANA zone `tz` (DST-correct),
+/// weeks starting on `week_start` (0 = Monday .. 6 = Sunday). Lookups are fast for
+/// instants in `t_range` (µs since the epoch, UTC), exact everywhere. Immutable,
+/// thread-safe and picklable; subclass it to add methods.
+#[pyclass(module = "fidelite._core", frozen, subclass)]
+pub struct Calendar {
+    pub inner: calendar::Calendar,
     week_start: u8,
     t_range: (i64, i64),
-    as_of: i64,
-) -> PyResult<Calendar> {
-    calendar(py, tz, period, week_start, t_range.0.min(as_of), t_range.1.max(as_of))
 }
 
-/// Period index of each instant (microseconds, UTC) in the local calendar of `tz`.
-#[pyfunction]
-#[pyo3(signature = (ts, *, tz, period, week_start))]
-pub fn periods_of<'py>(
-    py: Python<'py>,
-    ts: PyReadonlyArray1<'py, i64>,
-    tz: &str,
-    period: &str,
-    week_start: u8,
-) -> PyResult<Arr<'py, i64>> {
-    let ts = ts.as_slice()?;
-    let (lo, hi) = ts.iter().fold((i64::MAX, i64::MIN), |(a, b), &t| (a.min(t), b.max(t)));
-    let cal = calendar(py, tz, period, week_start, lo, hi)?;
-    let out: Vec<i64> = py.detach(|| ts.iter().map(|&t| cal.period_of(t)).collect());
-    Ok(out.into_pyarray(py))
+#[pymethods]
+impl Calendar {
+    #[new]
+    #[pyo3(signature = (period, tz, week_start=0, t_range=(0, 0)))]
+    fn new(py: Python<'_>, period: &str, tz: &str, week_start: u8, t_range: (i64, i64)) -> PyResult<Self> {
+        let inner =
+            py.run_kernel(|| calendar::Calendar::new(tz, Period::parse(period, week_start)?, t_range.0, t_range.1))?;
+        Ok(Calendar { inner, week_start, t_range })
+    }
+
+    /// `day`, `week`, `month`, `quarter` or `year`.
+    #[getter]
+    fn period(&self) -> &'static str {
+        self.inner.period.name()
+    }
+
+    /// The IANA zone.
+    #[getter]
+    fn tz(&self) -> &str {
+        self.inner.tz()
+    }
+
+    /// The first day of a week (0 = Monday .. 6 = Sunday).
+    #[getter]
+    pub fn week_start(&self) -> u8 {
+        self.week_start
+    }
+
+    /// The instants whose lookups are fast.
+    #[getter]
+    fn t_range(&self) -> (i64, i64) {
+        self.t_range
+    }
+
+    /// Period index of each instant (µs since the epoch, UTC).
+    fn periods_of<'py>(&self, py: Python<'py>, ts: PyReadonlyArray1<'py, i64>) -> PyResult<Arr<'py, i64>> {
+        let ts = ts.as_slice()?;
+        let out: Vec<i64> = py.detach(|| ts.iter().map(|&t| self.inner.period_of(t)).collect());
+        Ok(out.into_pyarray(py))
+    }
+
+    /// Period index of one instant.
+    fn period_of(&self, t: i64) -> i64 {
+        self.inner.period_of(t)
+    }
+
+    /// Period index of each local day (days since 1970-01-01).
+    fn periods_of_days<'py>(&self, py: Python<'py>, days: PyReadonlyArray1<'py, i64>) -> PyResult<Arr<'py, i64>> {
+        let p = self.inner.period;
+        Ok(days.as_slice()?.iter().map(|&d| p.of_day(d)).collect::<Vec<_>>().into_pyarray(py))
+    }
+
+    /// The local day (days since 1970-01-01) of one instant.
+    fn local_day(&self, t: i64) -> i64 {
+        self.inner.local_day(t)
+    }
+
+    /// The UTC instant at which local day `day` begins.
+    fn day_start(&self, day: i64) -> i64 {
+        self.inner.day_start_instant(day)
+    }
+
+    /// The first local days and the UTC start instants of periods `first ..= first +
+    /// count` (`count + 1` values each: the last ones end the period before).
+    fn axis<'py>(&self, py: Python<'py>, first: i64, count: usize) -> (Arr<'py, i64>, Arr<'py, i64>) {
+        let p = self.inner.period;
+        let days: Vec<i64> = (0..=count as i64).map(|k| p.start_day(first + k)).collect();
+        (days.into_pyarray(py), self.inner.bounds(first, count).into_pyarray(py))
+    }
+
+    /// The labels of the `count` periods from `first`: `2024-03` (month), `2024-Q1`
+    /// (quarter), `2024` (year), else the ISO date of the period's first day.
+    fn period_labels(&self, first: i64, count: usize) -> Vec<String> {
+        self.inner.labels(first, count)
+    }
+
+    /// Whether each of the `count` periods from `first` had fully elapsed at `as_of`.
+    fn complete<'py>(&self, py: Python<'py>, first: i64, count: usize, as_of: i64) -> Arr<'py, bool> {
+        self.inner.complete(first, count, as_of).into_pyarray(py)
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> (Bound<'py, PyType>, CalendarArgs) {
+        let c = slf.get();
+        (slf.get_type(), (c.inner.period.name(), c.inner.tz().to_string(), c.week_start, c.t_range))
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<Calendar {} in {}>", self.inner.period.name(), self.inner.tz())
+    }
 }
 
-/// First local day (days since 1970-01-01) and UTC start instant of periods
-/// `first .. first + count` (inclusive of the end bound: `count + 1` values each).
-#[pyfunction]
-#[pyo3(signature = (first, count, *, tz, period, week_start))]
-pub fn period_bounds<'py>(
-    py: Python<'py>,
-    first: i64,
-    count: usize,
-    tz: &str,
-    period: &str,
-    week_start: u8,
-) -> PyResult<(Arr<'py, i64>, Arr<'py, i64>)> {
-    let p = Period::parse(period, week_start).map_err(|e| crate::errors::to_pyerr(py, e))?;
-    let days: Vec<i64> = (0..=count as i64).map(|k| p.start_day(first + k)).collect();
-    let (lo, hi) = (days[0] * fidelite_kernels::US_PER_DAY, (days[count] + 1) * fidelite_kernels::US_PER_DAY);
-    let cal = calendar(py, tz, period, week_start, lo, hi)?;
-    let starts: Vec<i64> = days.iter().map(|&d| cal.day_start_instant(d)).collect();
-    Ok((days.into_pyarray(py), starts.into_pyarray(py)))
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Calendar>()
 }

@@ -1,16 +1,14 @@
+//! Bindings of `fidelite_kernels::cohort`: the cohort matrix (from the grouped events or
+//! from bitmaps) and the members of one of its cells.
 use fidelite_kernels::calendar::Window;
 use fidelite_kernels::cohort::{self, CohortMode, CohortSpec, Criterion, Measure, Offset0};
-use std::borrow::Cow;
-
-use fidelite_kernels::bitmap::{self, Bitmaps};
-use fidelite_kernels::{lifecycle as lc, Grouped, KernelError};
-use numpy::{IntoPyArray, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
-use pyo3::exceptions::PyValueError;
+use fidelite_kernels::KernelError;
+use numpy::{IntoPyArray, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::arrays::{events, opt_slice};
-use crate::calendar::query_calendar;
+use crate::arrays::{opt_slice, EventsArg, QueryArgs};
+use crate::bitmap::to_bitmaps;
 use crate::gil::Detach;
 
 fn choice<T: Copy>(name: &str, value: &str, options: &[(&str, T)]) -> Result<T, KernelError> {
@@ -20,75 +18,126 @@ fn choice<T: Copy>(name: &str, value: &str, options: &[(&str, T)]) -> Result<T, 
     })
 }
 
-/// The cohort retention matrix over grouped events (see `fidelite_kernels::cohort`).
-/// Returns a dict: `first_period`, `counts` or `values` (segments x cohorts x buckets),
-/// `sizes` (segments x cohorts), `complete` (cohorts x buckets).
+/// The cohort parameters of `cohort_matrix` and `cohort_members`, as Python passes them.
+#[derive(FromPyObject)]
+pub struct SpecArgs<'py> {
+    #[pyo3(item)]
+    window_us: i64,
+    #[pyo3(item)]
+    mode: String,
+    #[pyo3(item)]
+    criterion: String,
+    #[pyo3(item)]
+    offset0: String,
+    #[pyo3(item)]
+    measure: String,
+    #[pyo3(item)]
+    brackets: Option<Vec<i64>>,
+    #[pyo3(item)]
+    start_mask: Option<PyReadonlyArray1<'py, bool>>,
+    #[pyo3(item)]
+    return_mask: Option<PyReadonlyArray1<'py, bool>>,
+    #[pyo3(item)]
+    amount: Option<PyReadonlyArray1<'py, f64>>,
+    #[pyo3(item)]
+    signup: Option<PyReadonlyArray1<'py, i64>>,
+    #[pyo3(item)]
+    segment: Option<PyReadonlyArray1<'py, u32>>,
+    #[pyo3(item)]
+    n_segments: usize,
+}
+
+impl SpecArgs<'_> {
+    fn spec(&self, query: &QueryArgs) -> PyResult<Result<CohortSpec<'_>, KernelError>> {
+        let (start_mask, return_mask) = (opt_slice(&self.start_mask)?, opt_slice(&self.return_mask)?);
+        let (amount, signup, segment) = (opt_slice(&self.amount)?, opt_slice(&self.signup)?, opt_slice(&self.segment)?);
+        let parse = || -> Result<CohortSpec<'_>, KernelError> {
+            Ok(CohortSpec {
+                mode: mode(&self.mode)?,
+                window: if self.window_us > 0 { Window::Rolling(self.window_us) } else { Window::Calendar },
+                criterion: criterion(&self.criterion)?,
+                offset0: choice("offset0", &self.offset0, &[("cohort", Offset0::Cohort), ("return", Offset0::Return)])?,
+                measure: choice(
+                    "measure",
+                    &self.measure,
+                    &[
+                        ("customers", Measure::Customers),
+                        ("revenue", Measure::Revenue),
+                        ("cumulative_revenue", Measure::CumulativeRevenue),
+                    ],
+                )?,
+                brackets: self.brackets.as_deref(),
+                start_mask,
+                return_mask,
+                amount,
+                signup,
+                segment: segment.map(|s| (s, self.n_segments)),
+                as_of: query.as_of,
+                origin: query.origin,
+            })
+        };
+        Ok(parse())
+    }
+}
+
+fn mode(value: &str) -> Result<CohortMode, KernelError> {
+    choice(
+        "cohort",
+        value,
+        &[("first", CohortMode::First), ("recurring", CohortMode::Recurring), ("signup", CohortMode::Signup)],
+    )
+}
+
+fn criterion(value: &str) -> Result<Criterion, KernelError> {
+    choice(
+        "criterion",
+        value,
+        &[("on", Criterion::On), ("on_or_after", Criterion::OnOrAfter), ("streak", Criterion::Streak)],
+    )
+}
+
+/// The cohort retention matrix over the grouped events (see `fidelite_kernels::cohort`);
+/// `spec` is a dict of `window_us` (0 = calendar periods), `mode`, `criterion`, `offset0`,
+/// `measure`, `brackets`, `start_mask`, `return_mask`, `amount`, `signup`, `segment`,
+/// `n_segments`. Returns a dict: `first_period`, `counts` or `values` (segments x cohorts
+/// x buckets), `sizes` (segments x cohorts), `complete` and `observed` (cohorts x buckets).
 #[pyfunction]
-#[pyo3(signature = (indptr, ts, *, t_range, tz, period, week_start, as_of, window_us=0, mode="first",
-    criterion="on", offset0="cohort", measure="customers", brackets=None, start_mask=None,
-    return_mask=None, amount=None, signup=None, segment=None, n_segments=1))]
-#[allow(clippy::too_many_arguments)]
 pub fn cohort_matrix<'py>(
     py: Python<'py>,
-    indptr: PyReadonlyArray1<'py, i64>,
-    ts: PyReadonlyArray1<'py, i64>,
-    t_range: (i64, i64),
-    tz: &str,
-    period: &str,
-    week_start: u8,
-    as_of: i64,
-    window_us: i64,
-    mode: &str,
-    criterion: &str,
-    offset0: &str,
-    measure: &str,
-    brackets: Option<Vec<i64>>,
-    start_mask: Option<PyReadonlyArray1<'py, bool>>,
-    return_mask: Option<PyReadonlyArray1<'py, bool>>,
-    amount: Option<PyReadonlyArray1<'py, f64>>,
-    signup: Option<PyReadonlyArray1<'py, i64>>,
-    segment: Option<PyReadonlyArray1<'py, u32>>,
-    n_segments: usize,
+    events: EventsArg<'py>,
+    query: QueryArgs<'py>,
+    spec: SpecArgs<'py>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let err = |e| crate::errors::to_pyerr(py, e);
-    let spec = CohortSpec {
-        mode: choice(
-            "cohort",
-            mode,
-            &[("first", CohortMode::First), ("recurring", CohortMode::Recurring), ("signup", CohortMode::Signup)],
-        )
-        .map_err(err)?,
-        window: if window_us > 0 { Window::Rolling(window_us) } else { Window::Calendar },
-        criterion: choice(
-            "criterion",
-            criterion,
-            &[("on", Criterion::On), ("on_or_after", Criterion::OnOrAfter), ("streak", Criterion::Streak)],
-        )
-        .map_err(err)?,
-        offset0: choice("offset0", offset0, &[("cohort", Offset0::Cohort), ("return", Offset0::Return)])
-            .map_err(err)?,
-        measure: choice(
-            "measure",
-            measure,
-            &[
-                ("customers", Measure::Customers),
-                ("revenue", Measure::Revenue),
-                ("cumulative_revenue", Measure::CumulativeRevenue),
-            ],
-        )
-        .map_err(err)?,
-        brackets: brackets.as_deref(),
-        start_mask: opt_slice(&start_mask)?,
-        return_mask: opt_slice(&return_mask)?,
-        amount: opt_slice(&amount)?,
-        signup: opt_slice(&signup)?,
-        segment: opt_slice(&segment)?.map(|s| (s, n_segments)),
-        as_of,
-    };
-    let (indptr, ts) = (indptr.as_slice()?, ts.as_slice()?);
-    let cal = query_calendar(py, tz, period, week_start, t_range, as_of)?;
-    let m = py.run_kernel(|| cohort::cohort_matrix(&Grouped::new(indptr, ts)?, &cal, &spec))?;
-    matrix_dict(py, m, spec.measure)
+    let (g, spec, cal) = (events.grouped()?, spec.spec(&query)?, query.cal());
+    let m = py.run_kernel(|| {
+        let spec = spec?;
+        cohort::cohort_matrix(&g?, cal, &spec).map(|m| (m, spec.measure))
+    })?;
+    matrix_dict(py, m.0, m.1)
+}
+
+/// The customers counted in cell (`cohort`, `bucket`) of segment `segment_code` of the
+/// matrix `cohort_matrix` gives for the same events, query and spec: a dict of `codes`
+/// (uint32, ascending), `entry` (int64 µs: each member's cohort entry) and `values`
+/// (float64, the revenue measures: each member's value in the cell).
+#[pyfunction]
+#[pyo3(signature = (events, query, spec, *, segment_code, cohort, bucket))]
+pub fn cohort_members<'py>(
+    py: Python<'py>,
+    events: EventsArg<'py>,
+    query: QueryArgs<'py>,
+    spec: SpecArgs<'py>,
+    segment_code: usize,
+    cohort: usize,
+    bucket: usize,
+) -> PyResult<Bound<'py, PyDict>> {
+    let (g, spec, cal) = (events.grouped()?, spec.spec(&query)?, query.cal());
+    let m = py.run_kernel(|| cohort::cohort_members(&g?, cal, &spec?, segment_code, cohort, bucket))?;
+    let out = PyDict::new(py);
+    out.set_item("codes", m.codes.into_pyarray(py))?;
+    out.set_item("entry", m.entry.into_pyarray(py))?;
+    out.set_item("values", m.values.into_pyarray(py))?;
+    Ok(out)
 }
 
 /// The dict both cohort bindings return; only the grid of the requested measure is filled.
@@ -104,142 +153,55 @@ fn matrix_dict(py: Python<'_>, m: cohort::CohortMatrix, measure: Measure) -> PyR
     out.set_item(name, grid)?;
     out.set_item("sizes", m.sizes.into_pyarray(py).reshape([ns, nk])?)?;
     out.set_item("complete", m.complete.into_pyarray(py).reshape([nk, nb])?)?;
+    out.set_item("observed", m.observed.into_pyarray(py).reshape([nk, nb])?)?;
     Ok(out)
-}
-
-/// Lifecycle counts per period: dict of `first_period`, `new`, `returning`,
-/// `resurrected`, `dormant`.
-#[pyfunction]
-#[pyo3(signature = (indptr, ts, *, t_range, tz, period, week_start, as_of, mask=None))]
-#[allow(clippy::too_many_arguments)]
-pub fn lifecycle<'py>(
-    py: Python<'py>,
-    indptr: PyReadonlyArray1<'py, i64>,
-    ts: PyReadonlyArray1<'py, i64>,
-    t_range: (i64, i64),
-    tz: &str,
-    period: &str,
-    week_start: u8,
-    as_of: i64,
-    mask: Option<PyReadonlyArray1<'py, bool>>,
-) -> PyResult<Bound<'py, PyDict>> {
-    let (indptr, ts, mask) = (indptr.as_slice()?, ts.as_slice()?, opt_slice(&mask)?);
-    let cal = query_calendar(py, tz, period, week_start, t_range, as_of)?;
-    let l = py.run_kernel(|| lc::lifecycle(&Grouped::new(indptr, ts)?, &cal, mask, as_of))?;
-    lifecycle_dict(py, l)
-}
-
-/// Events given as rows (`codes`, any order) or grouped (`indptr`).
-/// Active-period bitmaps (see `fidelite_kernels::bitmap`) of the events passing `mask`,
-/// from rows or the grouped layout: `(p_lo, bits)` with `bits` of shape
-/// (customers, words), bit `j` of a row = period `p_lo + j`, periods up to `as_of`.
-#[pyfunction]
-#[pyo3(signature = (ts, *, n_customers, t_range, tz, period, week_start, as_of, codes=None, indptr=None, mask=None))]
-#[allow(clippy::too_many_arguments)]
-pub fn active_bitmaps<'py>(
-    py: Python<'py>,
-    ts: PyReadonlyArray1<'py, i64>,
-    n_customers: usize,
-    t_range: (i64, i64),
-    tz: &str,
-    period: &str,
-    week_start: u8,
-    as_of: i64,
-    codes: Option<PyReadonlyArray1<'py, u32>>,
-    indptr: Option<PyReadonlyArray1<'py, i64>>,
-    mask: Option<PyReadonlyArray1<'py, bool>>,
-) -> PyResult<(i64, Bound<'py, PyArray2<u64>>)> {
-    let (ts, codes, indptr, mask) = (ts.as_slice()?, opt_slice(&codes)?, opt_slice(&indptr)?, opt_slice(&mask)?);
-    let cal = query_calendar(py, tz, period, week_start, t_range, as_of)?;
-    let b = py.run_kernel(|| {
-        let p_lo = cal.period_of(t_range.0);
-        bitmap::active_bitmaps(events(ts, codes, indptr)?, n_customers, mask, &cal, p_lo, as_of)
-    })?;
-    let (n, words) = (b.n_customers(), b.words);
-    Ok((b.p_lo, b.bits.into_owned().into_pyarray(py).reshape([n, words])?))
-}
-
-fn to_bitmaps<'a>(p_lo: i64, n_periods: usize, bits: &'a PyReadonlyArray2<'_, u64>) -> PyResult<Bitmaps<'a>> {
-    let words = bits.shape()[1];
-    if words != n_periods.div_ceil(64).max(1) {
-        return Err(PyValueError::new_err(format!("{words} words per customer cannot hold {n_periods} periods")));
-    }
-    Ok(Bitmaps { p_lo, n_periods, words, bits: Cow::Borrowed(bits.as_slice()?) })
 }
 
 /// The cohort matrix from active-period bitmaps (calendar windows, customers measure,
 /// offset 0 = cohort, first or recurring cohorts). Same dict as `cohort_matrix`.
 #[pyfunction]
-#[pyo3(signature = (start_bits, return_bits, *, p_lo, n_periods, t_range, tz, period, week_start, as_of,
-    mode="first", criterion="on", brackets=None, segment=None, n_segments=1))]
+#[pyo3(signature = (start_bits, return_bits, query, *, p_lo, n_periods, mode="first", criterion="on", brackets=None,
+    segment=None, n_segments=1))]
 #[allow(clippy::too_many_arguments)]
 pub fn cohort_matrix_bitmaps<'py>(
     py: Python<'py>,
     start_bits: PyReadonlyArray2<'py, u64>,
     return_bits: PyReadonlyArray2<'py, u64>,
+    query: QueryArgs<'py>,
     p_lo: i64,
     n_periods: usize,
-    t_range: (i64, i64),
-    tz: &str,
-    period: &str,
-    week_start: u8,
-    as_of: i64,
     mode: &str,
     criterion: &str,
     brackets: Option<Vec<i64>>,
     segment: Option<PyReadonlyArray1<'py, u32>>,
     n_segments: usize,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let err = |e| crate::errors::to_pyerr(py, e);
-    let spec = CohortSpec {
-        mode: choice("cohort", mode, &[("first", CohortMode::First), ("recurring", CohortMode::Recurring)])
-            .map_err(err)?,
-        window: Window::Calendar,
-        criterion: choice(
-            "criterion",
-            criterion,
-            &[("on", Criterion::On), ("on_or_after", Criterion::OnOrAfter), ("streak", Criterion::Streak)],
-        )
-        .map_err(err)?,
-        offset0: Offset0::Cohort,
-        measure: Measure::Customers,
-        brackets: brackets.as_deref(),
-        start_mask: None,
-        return_mask: None,
-        amount: None,
-        signup: None,
-        segment: opt_slice(&segment)?.map(|s| (s, n_segments)),
-        as_of,
-    };
-    let start = to_bitmaps(p_lo, n_periods, &start_bits)?;
-    let same = return_bits.as_slice()?.as_ptr() == start_bits.as_slice()?.as_ptr();
-    let ret = if same { None } else { Some(to_bitmaps(p_lo, n_periods, &return_bits)?) };
-    let cal = query_calendar(py, tz, period, week_start, t_range, as_of)?;
-    let m = py.run_kernel(|| cohort::cohort_matrix_bitmaps(&start, ret.as_ref().unwrap_or(&start), &cal, &spec))?;
+    let (start, ret) = (to_bitmaps(p_lo, n_periods, &start_bits)?, to_bitmaps(p_lo, n_periods, &return_bits)?);
+    let (segment, cal) = (opt_slice(&segment)?, query.cal());
+    let (as_of, origin) = (query.as_of, query.origin);
+    let m = py.run_kernel(|| {
+        let spec = CohortSpec {
+            mode: self::mode(mode)?,
+            window: Window::Calendar,
+            criterion: self::criterion(criterion)?,
+            offset0: Offset0::Cohort,
+            measure: Measure::Customers,
+            brackets: brackets.as_deref(),
+            start_mask: None,
+            return_mask: None,
+            amount: None,
+            signup: None,
+            segment: segment.map(|s| (s, n_segments)),
+            as_of,
+            origin,
+        };
+        cohort::cohort_matrix_bitmaps(&start, &ret, cal, &spec)
+    })?;
     matrix_dict(py, m, Measure::Customers)
 }
 
-/// Lifecycle from active-period bitmaps. Same dict as `lifecycle`.
-#[pyfunction]
-#[pyo3(signature = (bits, *, p_lo, n_periods))]
-pub fn lifecycle_bitmaps<'py>(
-    py: Python<'py>,
-    bits: PyReadonlyArray2<'py, u64>,
-    p_lo: i64,
-    n_periods: usize,
-) -> PyResult<Bound<'py, PyDict>> {
-    let b = to_bitmaps(p_lo, n_periods, &bits)?;
-    let l = py.run_kernel(|| Ok(lc::lifecycle_bitmaps(&b)))?;
-    lifecycle_dict(py, l)
-}
-
-fn lifecycle_dict(py: Python<'_>, l: lc::Lifecycle) -> PyResult<Bound<'_, PyDict>> {
-    let out = PyDict::new(py);
-    out.set_item("first_period", l.first_period)?;
-    let cols: [(&str, Vec<i64>); 4] =
-        [("new", l.new), ("returning", l.returning), ("resurrected", l.resurrected), ("dormant", l.dormant)];
-    for (name, col) in cols {
-        out.set_item(name, col.into_pyarray(py))?;
-    }
-    Ok(out)
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(cohort_matrix, m)?)?;
+    m.add_function(wrap_pyfunction!(cohort_members, m)?)?;
+    m.add_function(wrap_pyfunction!(cohort_matrix_bitmaps, m)?)
 }
