@@ -21,10 +21,12 @@ class Query:
     (``period``, ``week_start``) and the time range its axes cover. Kernels read a query
     as one argument (its ``calendar``, ``as_of``, ``t_range`` and ``origin``).
 
-    ``t_range`` and ``origin`` let a caller fix what would otherwise be read off the data:
+    ``t_range`` and ``start`` let a caller fix what would otherwise be read off the data:
     a query run on one partition of the customers (each partition its own log) that must
-    line up with the others passes the whole data's range, its ``as_of`` and the first
-    period of every axis (``origin``), so that partial results merge cell by cell.
+    line up with the others passes the whole data's range, its ``as_of`` and the instant
+    every axis starts at (``start``: the first period of an axis is the one holding it),
+    so that partial results merge cell by cell. Every metric accepts a query in place of
+    its data (see :func:`parse`).
     """
 
     log: EventLog
@@ -33,9 +35,12 @@ class Query:
     period: str = "month"
     week_start: int = 0
     t_range: tuple[int, int] = (0, 0)
-    origin: int | None = None
-    #: The parameters of the metric as given (for the result's ``params``).
-    given: Mapping[str, Any] = field(default_factory=dict)
+    start: int | None = None
+
+    @property
+    def origin(self) -> int | None:
+        """The first period of every axis on the query's calendar (None: from the data)."""
+        return None if self.start is None else self.calendar.period_of(self.start)
 
     @property
     def calendar(self) -> Calendar:
@@ -130,12 +135,16 @@ def parse(
     period: str = "month",
     week_start: str | int = "monday",
     t_range: tuple[int, int] | None = None,
-    origin: int | None = None,
-    given: Mapping[str, Any] | None = None,
+    start: int | None = None,
 ) -> Query:
     """The :class:`Query` of a metric call: ``data`` (an EventLog or anything it accepts,
     built with the column keywords ``columns``), the zone, ``as_of`` (default: the latest
-    event), the calendar, and optionally a fixed time range and axis origin.
+    event, or the end of ``t_range`` when given), the calendar, and optionally the time
+    range the axes cover and the instant they start at.
+
+    ``data`` may itself be a query (e.g. one per partition of the customers, with the
+    whole data's range): its log, range, start and ``as_of`` are kept, and the metric's
+    calendar parameters (``period``, ``week_start``, ``tz``, ``as_of`` when given) apply.
 
     ``metric`` (the public function) names the parameters an unknown keyword is matched
     against: ``retention(df, perod="month")`` says ``unknown parameter 'perod' (did you
@@ -146,14 +155,21 @@ def parse(
     >>> q.tz, q.period, q.week_start, q.as_of == q.log.t_max
     ('UTC', 'week', 6, True)
     """
+    if isinstance(data, Query):
+        check_keywords(columns, metric)
+        if columns:
+            raise ParameterError(f"column keywords ({', '.join(columns)}) apply when building a log, not to a query")
+        zone = tz or data.tz
+        return replace(data, tz=zone, as_of=data.as_of if as_of is None else resolve_as_of(as_of, zone, data.as_of),
+                       period=check_period(period), week_start=week_start_index(week_start))
     log, zone = log_of(data, tz, columns, metric)
+    span = t_range if t_range is not None else (log.t_min, log.t_max)
     return Query(
         log=log,
         tz=zone,
-        as_of=resolve_as_of(as_of, zone, log.t_max),
+        as_of=resolve_as_of(as_of, zone, span[1]),
         period=check_period(period),
         week_start=week_start_index(week_start),
-        t_range=t_range if t_range is not None else (log.t_min, log.t_max),
-        origin=origin,
-        given=dict(given or {}),
+        t_range=span,
+        start=start,
     )
