@@ -15,6 +15,7 @@ from .lifecycle import lifecycle
 from .purchases import clv, repeat_rate, upsell_rate
 from .retention import retention
 from .states import at_risk, best_customers, retention_patterns, rfm
+from .stickiness import stickiness
 from .subscriptions import revenue_retention
 from .summary import customer_summary
 from .surveys import loyalty_index, nps
@@ -40,5 +41,6 @@ __all__ = [
     "revenue_retention",
     "rfm",
     "rolling_active",
+    "stickiness",
     "upsell_rate",
 ]

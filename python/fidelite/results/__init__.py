@@ -8,6 +8,7 @@ results, the report and the explorer alike.
 
 from __future__ import annotations
 
+from .activity import StickinessResult
 from .base import Result, TableResult, ValueResult, safe_ratio
 from .crm import CampaignResult
 from .customers import ActivationResult, CustomerSummary, PatternResult, RFMResult
@@ -29,6 +30,7 @@ __all__ = [
     "RetentionMatrix",
     "RevenueRetention",
     "SegmentedRetention",
+    "StickinessResult",
     "TableResult",
     "ValueResult",
     "safe_ratio",
