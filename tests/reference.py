@@ -1,6 +1,6 @@
 """A slow, obviously-correct reference for ``fidelite.retention`` and ``fidelite.lifecycle``.
 
-Written from the docstrings and METRICS.md, one customer and one event at a time, with
+Written from the docstrings and docs/metrics.md, one customer and one event at a time, with
 ``zoneinfo`` for time zones and the standard library's calendar arithmetic. It imports
 nothing from fidelite: tests feed both implementations the same table and compare.
 
@@ -173,7 +173,7 @@ def _total(x: float) -> int:
 
 
 def same_instant_key(cols: dict[str, list], i: int) -> tuple:
-    """DESIGN.md's "same input, same output" for events at the same instant, as EventLog
+    """docs/metrics.md's "same input, same output" for events at the same instant, as EventLog
     orders them: by amount, then the event, product and channel labels (missing first,
     then in text order), then duration; missing numbers count as 0."""
     key: list = []

@@ -1,7 +1,7 @@
 """Slow, obviously-correct references for the per-customer summary and the windowed KPIs.
 
 Plain Python and pandas, customer by customer and period by period, straight from the
-definitions (METRICS.md and the docstrings): never the code under test. Local calendars
+definitions (docs/metrics.md and the docstrings): never the code under test. Local calendars
 come from pandas' time-zone conversion, period starts from ``datetime.date`` arithmetic.
 """
 

@@ -1,7 +1,7 @@
 """Slow, obviously-correct references for the loyalty KPIs (surveys, engagement, purchases,
 subscriptions, customers, CRM, customer states).
 
-Plain Python, one customer / row / period at a time, written from METRICS.md and the
+Plain Python, one customer / row / period at a time, written from docs/metrics.md and the
 docstrings: never the code under test. Event logs are lists of :class:`E` (instants in µs
 since the epoch, UTC); calendars come from ``reference.Cal`` (zoneinfo + date arithmetic).
 """

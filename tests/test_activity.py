@@ -1,5 +1,5 @@
 """fidelite.period_kpis / active_customers / rolling_active against the slow reference
-(tests/reference_kpis.py) on random logs, METRICS.md's worked example and hand-made cases."""
+(tests/reference_kpis.py) on random logs, docs/metrics.md's worked example and hand-made cases."""
 
 from __future__ import annotations
 

@@ -32,7 +32,7 @@ def contacts_table(contacts: list[Contact]) -> dict[str, np.ndarray]:
 
 
 def test_net_reactivity_worked_example():
-    # METRICS.md: 10,000 contacted (active) customers, 2,000 converted: net reactivity 20 %
+    # docs/metrics.md: 10,000 contacted (active) customers, 2,000 converted: net reactivity 20 %
     n = 10_000
     ids = np.arange(n)
     contacts = {"customer_id": ids, "timestamp": np.full(n, np.datetime64("2024-03-01T10:00", "us")),

@@ -1,4 +1,4 @@
-"""Same input, same output (DESIGN.md): every metric gives the same bits whatever the order of
+"""Same input, same output (docs/metrics.md, "Inputs"): every metric gives the same bits whatever the order of
 the input rows, including for a customer's events at the same instant (a log of dates has
 many) and whichever kernel path runs (rows of a fresh log, or the grouped layout)."""
 

@@ -61,7 +61,7 @@ def _events_by_customer(events: dict, freq: str, tz: str, end: pd.Timestamp | No
 def ref_cell(events: dict, customers: dict | None, *, period: str, cohort: str, criterion: str, tz: str = "UTC",
              as_of: Any = None, start: np.datetime64, j: int, segment: tuple[str, Any] | None = None) -> dict:
     """{customer id: events from its cohort entry to as_of} of the customers counted in the
-    cell (cohort period starting ``start``, offset ``j``), by definition (METRICS.md),
+    cell (cohort period starting ``start``, offset ``j``), by definition (docs/metrics.md),
     customer by customer with pandas periods."""
     freq = {"month": "M", "quarter": "Q", "year": "Y"}[period]
     end = None  # as_of is a date: the end of that day in tz

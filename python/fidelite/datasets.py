@@ -1,6 +1,6 @@
 """Synthetic shop data for examples, tests and benchmarks.
 
-:func:`demo_shop` draws a reproducible shop in the input form of the metrics (METRICS.md,
+:func:`demo_shop` draws a reproducible shop in the input form of the metrics (docs/metrics.md,
 "Inputs"): an event log (visits, logins, purchases, refunds), a customers table, surveys, CRM
 contacts and subscriptions. Customers follow a BG/NBD-like process (gamma-distributed purchase
 rates, a chance to drop out after each purchase), with seasonal acquisition, weekly / yearly /
@@ -106,7 +106,7 @@ def demo_shop(
     - customers, by id: ``customer_id``, ``created`` (signup / lead date, at or before the first
       event), ``segment`` ("retail", "pro", "business"), ``country`` (ISO code, ~5 % missing),
       ``acquisition_channel``, ``churn_reason`` (missing unless the customer churned - no event
-      in the last 90 days - and gave one of the six reasons of METRICS.md or "other").
+      in the last 90 days - and gave one of the six churn reasons of docs/metrics.md or "other").
     - surveys, by time: ``customer_id``, ``timestamp``, ``question`` ("recommend",
       "buy_again", "try_new"), ``score`` int64 0..10; a survey answers all three questions.
     - contacts, by time: ``customer_id``, ``timestamp``, ``campaign``, ``channel`` ("email",

@@ -51,7 +51,7 @@ def period_kpis(
     the period's start instant), ``active_end`` E (active at the next period's start
     instant), ``new`` N (first active event ever in ``p`` and active at its end),
     ``kept`` (S and E), ``lost`` (S not E), ``gained`` (E not S: new plus reactivated);
-    ``retention_rate`` = (E - N) / S x 100 (seed 000), ``kept_rate`` = kept / S x 100,
+    ``retention_rate`` = (E - N) / S x 100, ``kept_rate`` = kept / S x 100,
     ``churn_rate`` = lost / S x 100, ``net_result`` = gained - lost; ``active``
     (customers with an active event in ``p``), ``revenue`` (sum of ``amount`` over the
     purchases in ``p``, net of refunds: negative amounts of any event type; NaN without an
@@ -63,7 +63,7 @@ def period_kpis(
     period of the first event to the period of ``as_of`` (default: the latest event;
     later events are ignored; a date means the end of that day in ``tz``).
 
-    METRICS.md's example: 100 active at the start, 10 lost, 10 won gives E = 100,
+    docs/metrics.md's example: 100 active at the start, 10 lost, 10 won gives E = 100,
     N = 10, retention 90 %, churn 10 %.
 
     >>> import numpy as np, fidelite
@@ -124,7 +124,7 @@ def active_customers(
     active_event: str | Sequence[str] | None = None,
     **columns: Any,
 ) -> TableResult:
-    """Active customers at the end of each period (seed 001), as a time series.
+    """Active customers at the end of each period, as a time series.
 
     ``active`` is the ``active_end`` column of :func:`period_kpis` (same definitions and
     parameters): customers with an active event in ``[end - W, end)``; ``complete`` flags

@@ -20,7 +20,7 @@ from ..results.customers import ActivationResult
 
 NULL_CREATED = "null created date"
 BAD_CREATED = "unparseable created date (expected ISO 8601)"
-#: The six churn reasons of METRICS.md (seed 004), then "other".
+#: The six churn reasons (docs/metrics.md, "Customer base"), then "other".
 CHURN_REASONS = ("context change", "no problem/solution fit", "problem/solution misalignment", "quality",
                  "customer experience", "weak activation", "other")
 #: The reasons a company controls (the last three of the six).
@@ -61,7 +61,7 @@ def activation(
     ``created``, and prospects created less than ``within`` before ``as_of`` are left out
     of the base (``parts["not_mature"]``).
 
-    Time-to-value (seed 004) = first value event at or after ``created`` - ``created``, in
+    Time-to-value = first value event at or after ``created`` - ``created``, in
     days, where the value event is the first purchase, or the first event of type
     ``key_event`` when given; over the prospects of the base (within ``within`` when given).
     ``parts`` has its median and 90th percentile (numpy's linear interpolation);
@@ -191,10 +191,10 @@ def churn_reasons(
     *,
     column: str = "churn_reason",
 ) -> TableResult:
-    """Churned customers by reason (seed 004) and the controllable share.
+    """Churned customers by reason and the controllable share.
 
     A customer (row) is churned when its ``column`` is filled (not null, not blank). Labels
-    match the six reasons of METRICS.md case-insensitively, with any run of spaces or
+    match the six reasons of docs/metrics.md case-insensitively, with any run of spaces or
     punctuation read as one space ("Weak-Activation", "no problem / solution fit" match);
     anything else, "other" included, is "other". The table has reason, customers, share
     (% of churned) and controllable; ``.value`` = controllable share = (quality + customer

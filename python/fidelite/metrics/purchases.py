@@ -94,7 +94,7 @@ def upsell_rate(
     tz: str | None = None,
     **columns: Any,
 ) -> ValueResult:
-    """Upsell rate (seed 002) = customers who bought >= 2 distinct products / customers who
+    """Upsell rate = customers who bought >= 2 distinct products / customers who
     bought exactly 1 (a plain ratio, which can exceed 1); ``parts["share"]`` = multi-product
     buyers / all buyers x 100.
 
@@ -138,7 +138,7 @@ def clv(
     tz: str | None = None,
     **columns: Any,
 ) -> ValueResult:
-    """Simple customer lifetime value (seed 002), from the last 365 days before ``as_of``.
+    """Simple customer lifetime value, from the last 365 days before ``as_of``.
 
     - average purchase value = net revenue (purchases plus refunds, as in
       :func:`~fidelite.customer_summary`) / purchases in (as_of - 365 d, as_of];

@@ -61,7 +61,7 @@ def retention_patterns(
     tz: str | None = None,
     **columns: Any,
 ) -> PatternResult:
-    """Retention pattern of every customer (seed 004), from its active calendar periods
+    """Retention pattern of every customer, from its active calendar periods
     (periods holding at least one event, up to ``as_of``; default the latest event).
 
     With f / l the customer's first / last active period, n its number of active periods

@@ -27,7 +27,7 @@ from ..exceptions import ParameterError
 from ..results import Result
 from ..results.formatting import html_table, text_table
 
-#: The tables an index may declare as inputs (METRICS.md, "Inputs").
+#: The tables an index may declare as inputs (docs/metrics.md, "Inputs").
 TABLES = ("events", "customers", "surveys", "contacts", "subscriptions")
 #: The level of an index: one number, or a table with one row per period / segment / customer.
 LEVELS = ("overall", "period", "segment", "customer")

@@ -1,5 +1,5 @@
 """The methods appendix (HTML only): the definitions behind every figure of the report,
-stated with this report's own calendar parameters (METRICS.md is the specification)."""
+stated with this report's own calendar parameters (docs/metrics.md has every definition)."""
 
 from __future__ import annotations
 
@@ -79,4 +79,4 @@ def definitions(inputs: ReportInputs) -> list[list[str]]:
 
 def methods(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
     return [Table(["term", "definition"], definitions(inputs), caption="definitions used in this report",
-                  key="definitions")], ["METRICS.md in the fidelite repository is the full specification."]
+                  key="definitions")], ["docs/metrics.md in the fidelite repository defines every metric in full."]
