@@ -7,7 +7,7 @@ PIP := $(PY) -m pip -q --disable-pip-version-check
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
 RUST_SOURCES := $(shell find rust -name '*.rs' -o -name Cargo.toml) pyproject.toml
 
-.PHONY: demo test build build-test bench lint fmt clean
+.PHONY: demo test build build-test bench lint fmt docs clean
 
 demo: build
 	$(VENV)/bin/fidelite demo
@@ -38,11 +38,21 @@ $(VENV)/.built-test: $(VENV)/.built $(PLUGINS)
 	touch $@
 
 lint: build-test
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 	cd rust && cargo fmt --check && cargo clippy -q --all-targets -- -D warnings
 	$(PY) -m mypy.stubtest fidelite._core --allowlist .mypy-stubtest-allowlist
 
-fmt:
+fmt: $(VENV)/.built-test
 	cd rust && cargo fmt
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix-only .
+
+# the API reference, generated from the docstrings into site/ (mkdocs-material + mkdocstrings,
+# installed with the test extras)
+docs: build-test
+	$(PY) -m mkdocs build --strict --quiet
 
 clean:
-	rm -rf $(VENV) rust/target python/fidelite/*.so
+	rm -rf $(VENV) rust/target python/fidelite/*.so site

@@ -21,7 +21,7 @@ import math
 import statistics
 import struct
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,7 +30,7 @@ import numpy as np
 US = 1_000_000
 DAY_US = 86_400 * US
 ROLLING_US = {"day": DAY_US, "week": 7 * DAY_US, "month": 30 * DAY_US}
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MISSING = "(missing)"
 
@@ -64,7 +64,7 @@ def instant_us(v: Any, tz: str = "UTC") -> int:
         v = date.fromisoformat(v) if len(v) == 10 else datetime.fromisoformat(v)
     if isinstance(v, datetime):
         if v.tzinfo is None:
-            v = v.replace(tzinfo=timezone.utc)
+            v = v.replace(tzinfo=UTC)
         d = v - EPOCH
         return (d.days * 86_400 + d.seconds) * US + d.microseconds
     if isinstance(v, date):
@@ -84,7 +84,7 @@ def local_midnight_us(d: date, tz: str) -> int:
     for minute in range(24 * 60 + 1):
         w = wall + timedelta(minutes=minute)
         aware = w.replace(tzinfo=z, fold=0)  # fold=0: the earlier of two repeated times
-        if aware.astimezone(timezone.utc).astimezone(z).replace(tzinfo=None) == w:
+        if aware.astimezone(UTC).astimezone(z).replace(tzinfo=None) == w:
             return instant_us(aware)
     raise AssertionError(f"no valid local time on {d} in {tz}")
 
@@ -232,8 +232,8 @@ def _segment_values(events: list[Ev], customers: Any, segment: str | None, extra
     """Segment value per customer (log customers and customers-table-only ones)."""
     everyone = {e.customer for e in events} | set(extra)
     if segment is None:
-        return {c: None for c in everyone}
-    value = {c: MISSING for c in everyone}
+        return dict.fromkeys(everyone)
+    value = dict.fromkeys(everyone, MISSING)
     if customers is not None and segment in _columns(customers):
         cols = _columns(customers)
         for c, v in zip(cols["customer_id"], cols[segment]):
@@ -412,9 +412,20 @@ def ref_retention(
             complete[k, b] = end - 1 <= cut  # the cell's last µs had passed
             observed[k, b] = begin <= cut
 
-    out: dict[str, Any] = {"segments": segments, "cohorts": cohorts, "offsets": [a for a, _ in bucket_ranges],
-                           "complete": complete, "observed": observed, "counts": [], "sizes": [], "rates": [],
-                           "average": [], "ci_low": [], "ci_high": [], "members": [members[s] for s in segments]}
+    out: dict[str, Any] = {
+        "segments": segments,
+        "cohorts": cohorts,
+        "offsets": [a for a, _ in bucket_ranges],
+        "complete": complete,
+        "observed": observed,
+        "counts": [],
+        "sizes": [],
+        "rates": [],
+        "average": [],
+        "ci_low": [],
+        "ci_high": [],
+        "members": [members[s] for s in segments],
+    }
     for s in segments:
         cnt, size = counts[s], sizes[s]
         den = np.zeros((nk, nb))
@@ -492,8 +503,14 @@ def ref_lifecycle(
                 dormant[p + 1 - p_lo] += 1
     periods = [cal.start_date(p_lo + i) for i in range(n)]
     complete = [cal.start_us(p_lo + i + 1) - 1 <= cut for i in range(n)]
-    return {"periods": periods, "new": new, "returning": returning, "resurrected": resurrected,
-            "dormant": dormant, "complete": complete}
+    return {
+        "periods": periods,
+        "new": new,
+        "returning": returning,
+        "resurrected": resurrected,
+        "dormant": dormant,
+        "complete": complete,
+    }
 
 
 # ----------------------------------------------------------------------------- comparison
@@ -509,7 +526,8 @@ def assert_matches(result: Any, ref: dict[str, Any], *, what: str = "") -> None:
     for i, m in enumerate(mats):
         tag = f"{what} segment {ref['segments'][i]!r}"
         assert [d.item() for d in m.cohorts.astype("datetime64[D]")] == ref["cohorts"], (
-            f"{tag}: cohorts {m.cohorts} != {ref['cohorts']}")
+            f"{tag}: cohorts {m.cohorts} != {ref['cohorts']}"
+        )
         assert m.offsets.tolist() == list(ref["offsets"]), f"{tag}: offsets {m.offsets} != {ref['offsets']}"
         assert m.sizes.tolist() == ref["sizes"][i].tolist(), f"{tag}: sizes {m.sizes} != {ref['sizes'][i]}"
         want = ref["counts"][i]
@@ -521,13 +539,19 @@ def assert_matches(result: Any, ref: dict[str, Any], *, what: str = "") -> None:
             np.testing.assert_allclose(m.counts, want, rtol=1e-9, atol=1e-6, err_msg=f"{tag}: values")
         np.testing.assert_array_equal(m.complete, ref["complete"], err_msg=f"{tag}: complete")
         np.testing.assert_array_equal(m.observed, ref["observed"], err_msg=f"{tag}: observed")
-        np.testing.assert_allclose(m.rates, ref["rates"][i], rtol=1e-9, atol=1e-12, equal_nan=True, err_msg=f"{tag}: rates")
-        np.testing.assert_allclose(m.average, ref["average"][i], rtol=1e-9, atol=1e-12, equal_nan=True,
-                                   err_msg=f"{tag}: average")
+        np.testing.assert_allclose(
+            m.rates, ref["rates"][i], rtol=1e-9, atol=1e-12, equal_nan=True, err_msg=f"{tag}: rates"
+        )
+        np.testing.assert_allclose(
+            m.average, ref["average"][i], rtol=1e-9, atol=1e-12, equal_nan=True, err_msg=f"{tag}: average"
+        )
         if m.ci_low is not None:
-            np.testing.assert_allclose(m.ci_low, ref["ci_low"][i], rtol=1e-9, atol=1e-12, equal_nan=True, err_msg=f"{tag}: ci_low")
-            np.testing.assert_allclose(m.ci_high, ref["ci_high"][i], rtol=1e-9, atol=1e-12, equal_nan=True,
-                                       err_msg=f"{tag}: ci_high")
+            np.testing.assert_allclose(
+                m.ci_low, ref["ci_low"][i], rtol=1e-9, atol=1e-12, equal_nan=True, err_msg=f"{tag}: ci_low"
+            )
+            np.testing.assert_allclose(
+                m.ci_high, ref["ci_high"][i], rtol=1e-9, atol=1e-12, equal_nan=True, err_msg=f"{tag}: ci_high"
+            )
 
 
 def assert_members_match(result: Any, ref: dict[str, Any], *, what: str = "") -> None:
@@ -544,7 +568,9 @@ def assert_members_match(result: Any, ref: dict[str, Any], *, what: str = "") ->
                 want = want_all.get((k, b), {})
                 ids = got["customer_id"].tolist()
                 assert ids == sorted(ids) and len(set(ids)) == len(ids), f"{what}: cell ({k}, {b}) ids not ascending"
-                assert set(ids) == set(want), f"{what} segment {ref['segments'][i]!r} cell ({k}, {b}): {ids} != {sorted(want, key=str)}"
+                assert set(ids) == set(want), (
+                    f"{what} segment {ref['segments'][i]!r} cell ({k}, {b}): {ids} != {sorted(want, key=str)}"
+                )
                 if m.measure != "customers":
                     values = dict(zip(ids, got["cell_value"].tolist()))
                     for c, v in want.items():
@@ -556,4 +582,5 @@ def assert_lifecycle_matches(result: Any, ref: dict[str, Any], *, what: str = ""
     assert [d.item() for d in result.periods.astype("datetime64[D]")] == ref["periods"], f"{what}: periods"
     for name in ("new", "returning", "resurrected", "dormant", "complete"):
         assert getattr(result, name).tolist() == ref[name], (
-            f"{what}: {name} {getattr(result, name).tolist()} != {ref[name]}")
+            f"{what}: {name} {getattr(result, name).tolist()} != {ref[name]}"
+        )

@@ -86,11 +86,11 @@ def next_period(start: dt.date, period: str) -> dt.date:
 def midnight_us(d: dt.date, tz: str) -> int:
     """First instant of local day ``d`` (after a DST gap at midnight, the gap's end)."""
     naive = pd.Timestamp(d)
-    for minutes in range(0, 1441):
+    for minutes in range(1441):
         try:
             ts = (naive + pd.Timedelta(minutes=minutes)).tz_localize(tz, ambiguous=True, nonexistent="raise")
             return ts.value // 1000
-        except Exception:  # noqa: BLE001 - a nonexistent local time: try the next minute
+        except Exception:
             continue
     raise AssertionError(f"no instant on {d} in {tz}")
 
@@ -109,8 +109,9 @@ def is_purchase(row: dict, purchase_event) -> bool:
     return row["event"] in wanted
 
 
-def summary(ev: Events, *, as_of: int | None, tz: str, period: str, week_start: int,
-            purchase_event="purchase") -> pd.DataFrame:
+def summary(
+    ev: Events, *, as_of: int | None, tz: str, period: str, week_start: int, purchase_event="purchase"
+) -> pd.DataFrame:
     rows = ev.rows()
     as_of = max(ev.ts) if as_of is None else as_of
     out = []
@@ -125,21 +126,23 @@ def summary(ev: Events, *, as_of: int | None, tz: str, period: str, week_start: 
         else:
             revenue = sum(r["amount"] for r in mine if is_purchase(r, purchase_event) or r["amount"] < 0)
         products = {r["product"] for r in buys if r["product"] is not None}
-        out.append({
-            "customer_id": cid,
-            "first": min(times) if times else None,
-            "last": max(times) if times else None,
-            "n_events": len(mine),
-            "n_purchases": len(buys),
-            "n_periods": len({period_of(t, tz, period, week_start) for t in times}),
-            "revenue": revenue,
-            "n_products": len(products),
-            "first_purchase": min(btimes) if btimes else None,
-            "last_purchase": max(btimes) if btimes else None,
-            "median_gap_days": float(np.median(gaps)) if gaps else math.nan,
-            "recency_days": (as_of - max(btimes)) / DAY_US if btimes else math.nan,
-            "tenure_days": (as_of - min(times)) / DAY_US if times else math.nan,
-        })
+        out.append(
+            {
+                "customer_id": cid,
+                "first": min(times) if times else None,
+                "last": max(times) if times else None,
+                "n_events": len(mine),
+                "n_purchases": len(buys),
+                "n_periods": len({period_of(t, tz, period, week_start) for t in times}),
+                "revenue": revenue,
+                "n_products": len(products),
+                "first_purchase": min(btimes) if btimes else None,
+                "last_purchase": max(btimes) if btimes else None,
+                "median_gap_days": float(np.median(gaps)) if gaps else math.nan,
+                "recency_days": (as_of - max(btimes)) / DAY_US if btimes else math.nan,
+                "tenure_days": (as_of - min(times)) / DAY_US if times else math.nan,
+            }
+        )
     return pd.DataFrame(out)
 
 
@@ -153,16 +156,41 @@ def _active_rows(rows: list[dict], active_event) -> list[dict]:
     return [r for r in rows if r["event"] in wanted]
 
 
-def period_kpis(ev: Events, *, as_of: int | None, tz: str, period: str, week_start: int,
-                window_us: int | None, active_event=None, purchase_event="purchase") -> pd.DataFrame:
+def period_kpis(
+    ev: Events,
+    *,
+    as_of: int | None,
+    tz: str,
+    period: str,
+    week_start: int,
+    window_us: int | None,
+    active_event=None,
+    purchase_event="purchase",
+) -> pd.DataFrame:
     """The active base per period, by brute force over customers and boundaries."""
     as_of = max(ev.ts) if as_of is None else as_of
     rows = [r for r in ev.rows() if r["ts"] <= as_of]
     for r in rows:
         r["period"] = period_of(r["ts"], tz, period, week_start)
-    cols = ["period", "active_start", "active_end", "new", "kept", "lost", "gained", "retention_rate",
-            "kept_rate", "churn_rate", "net_result", "active", "revenue", "orders", "revenue_per_active",
-            "orders_per_active", "complete"]
+    cols = [
+        "period",
+        "active_start",
+        "active_end",
+        "new",
+        "kept",
+        "lost",
+        "gained",
+        "retention_rate",
+        "kept_rate",
+        "churn_rate",
+        "net_result",
+        "active",
+        "revenue",
+        "orders",
+        "revenue_per_active",
+        "orders_per_active",
+        "complete",
+    ]
     if not rows:
         return pd.DataFrame({c: [] for c in cols})
     first = period_of(min(r["ts"] for r in rows), tz, period, week_start)
@@ -179,7 +207,7 @@ def period_kpis(ev: Events, *, as_of: int | None, tz: str, period: str, week_sta
         prev = period_start(prev, period, week_start)
     before_first = midnight_us(prev, tz)
 
-    customers = sorted(set(r["customer"] for r in rows))
+    customers = sorted({r["customer"] for r in rows})
     act = {c: [r for r in _active_rows(rows, active_event) if r["customer"] == c] for c in customers}
 
     def active_at(c, k: int) -> bool:
@@ -208,18 +236,27 @@ def period_kpis(ev: Events, *, as_of: int | None, tz: str, period: str, week_sta
         def rate(num, den):
             return num / den * 100 if den else math.nan
 
-        out.append({
-            "period": np.datetime64(start, "D"),
-            "active_start": len(s), "active_end": len(e), "new": len(new),
-            "kept": len(s & e), "lost": len(s - e), "gained": len(e - s),
-            "retention_rate": rate(len(e) - len(new), len(s)),
-            "kept_rate": rate(len(s & e), len(s)), "churn_rate": rate(len(s - e), len(s)),
-            "net_result": len(e - s) - len(s - e),
-            "active": len(active), "revenue": revenue, "orders": orders,
-            "revenue_per_active": revenue / len(active) if active else math.nan,
-            "orders_per_active": orders / len(active) if active else math.nan,
-            "complete": bounds[p + 1] - 1 <= as_of,
-        })
+        out.append(
+            {
+                "period": np.datetime64(start, "D"),
+                "active_start": len(s),
+                "active_end": len(e),
+                "new": len(new),
+                "kept": len(s & e),
+                "lost": len(s - e),
+                "gained": len(e - s),
+                "retention_rate": rate(len(e) - len(new), len(s)),
+                "kept_rate": rate(len(s & e), len(s)),
+                "churn_rate": rate(len(s - e), len(s)),
+                "net_result": len(e - s) - len(s - e),
+                "active": len(active),
+                "revenue": revenue,
+                "orders": orders,
+                "revenue_per_active": revenue / len(active) if active else math.nan,
+                "orders_per_active": orders / len(active) if active else math.nan,
+                "complete": bounds[p + 1] - 1 <= as_of,
+            }
+        )
     return pd.DataFrame(out, columns=cols)
 
 
@@ -259,8 +296,9 @@ if st is not None:
         st.sampled_from([0, 1800, 2 * 3600, 3 * 3600, 4 * 3600, 13 * 3600, 14 * 3600, 22 * 3600, 23 * 3600, 86_399]),
     )
     _micros = st.one_of(st.sampled_from([0, 1, 999_999]), st.integers(0, 999_999))
-    instants = st.builds(lambda d, s, u: BASE_US + d * DAY_US + s * 1_000_000 + u,
-                         st.integers(-3, SPAN_DAYS), _seconds, _micros)
+    instants = st.builds(
+        lambda d, s, u: BASE_US + d * DAY_US + s * 1_000_000 + u, st.integers(-3, SPAN_DAYS), _seconds, _micros
+    )
 
     @st.composite
     def event_logs(draw, *, min_customers: int = 1) -> Events:
@@ -275,8 +313,10 @@ if st is not None:
         customer = draw(st.lists(st.sampled_from(pool), min_size=n, max_size=n))
         if draw(st.booleans()):  # bursts: events a few hours / days apart
             anchor = draw(instants)
-            ts = [anchor + draw(st.integers(-40, 40)) * draw(st.sampled_from([3_600_000_000, DAY_US, 7 * DAY_US]))
-                  for _ in range(n)]
+            ts = [
+                anchor + draw(st.integers(-40, 40)) * draw(st.sampled_from([3_600_000_000, DAY_US, 7 * DAY_US]))
+                for _ in range(n)
+            ]
         else:
             ts = draw(st.lists(instants, min_size=n, max_size=n))
         ev = Events(customer, ts)

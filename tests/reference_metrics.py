@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
 from reference import Cal, is_null
 
 DAY = 86_400_000_000
@@ -35,8 +34,9 @@ class E:
     duration: float = 0.0
 
 
-def table(events: list[E], *, event: bool = True, amount: bool = True, product: bool = False,
-          duration: bool = False) -> dict[str, np.ndarray]:
+def table(
+    events: list[E], *, event: bool = True, amount: bool = True, product: bool = False, duration: bool = False
+) -> dict[str, np.ndarray]:
     """The events as the dict of numpy columns fidelite reads."""
     cols: dict[str, Any] = {
         "customer_id": np.array([e.customer for e in events]),
@@ -58,10 +58,16 @@ def from_frame(df: Any) -> list[E]:
     ts = df["timestamp"].to_numpy().astype("datetime64[us]").astype(np.int64)
     out = []
     for i, (c, t) in enumerate(zip(df["customer_id"].tolist(), ts.tolist())):
-        out.append(E(c, t, df["event"].iloc[i] if "event" in df else "purchase",
-                     float(df["amount"].iloc[i]) if "amount" in df else 0.0,
-                     df["product"].iloc[i] if "product" in df else None,
-                     float(df["duration"].iloc[i]) if "duration" in df else 0.0))
+        out.append(
+            E(
+                c,
+                t,
+                df["event"].iloc[i] if "event" in df else "purchase",
+                float(df["amount"].iloc[i]) if "amount" in df else 0.0,
+                df["product"].iloc[i] if "product" in df else None,
+                float(df["duration"].iloc[i]) if "duration" in df else 0.0,
+            )
+        )
     return out
 
 
@@ -127,8 +133,15 @@ def ref_net_score(questions: list, scores: list, question: str) -> dict[str, Any
     pro = sum(1 for s in valid if s >= 9)
     det = sum(1 for s in valid if s <= 6)
     value = (pro - det) / len(valid) * 100 if valid else math.nan
-    return {"value": value, "responses": len(valid), "promoters": pro, "detractors": det,
-            "passives": len(valid) - pro - det, "rejected": dict(rejected), "other": other}
+    return {
+        "value": value,
+        "responses": len(valid),
+        "promoters": pro,
+        "detractors": det,
+        "passives": len(valid) - pro - det,
+        "rejected": dict(rejected),
+        "other": other,
+    }
 
 
 # ----------------------------------------------------------------------------- engagement
@@ -147,8 +160,16 @@ def ref_percentile_rank(values: list[float]) -> list[float]:
     return out
 
 
-def ref_engagement(events: list[E], *, window_days: float, as_of: int | None = None, key_events=("purchase",),
-                   weights=(1.0, 1.0, 1.0), population: str = "active", has_event: bool = True) -> dict[Any, float]:
+def ref_engagement(
+    events: list[E],
+    *,
+    window_days: float,
+    as_of: int | None = None,
+    key_events=("purchase",),
+    weights=(1.0, 1.0, 1.0),
+    population: str = "active",
+    has_event: bool = True,
+) -> dict[Any, float]:
     as_of = max(e.t for e in events) if as_of is None else as_of
     lo = as_of - window_days * DAY
     raw = {}
@@ -169,8 +190,14 @@ def ref_engagement(events: list[E], *, window_days: float, as_of: int | None = N
 # ----------------------------------------------------------------------------- purchases
 
 
-def ref_repeat_rate(events: list[E], *, within_days: float | None = None, cohort_month: tuple[int, int] | None = None,
-                    as_of: int | None = None, has_event: bool = True) -> tuple[float, int, int]:
+def ref_repeat_rate(
+    events: list[E],
+    *,
+    within_days: float | None = None,
+    cohort_month: tuple[int, int] | None = None,
+    as_of: int | None = None,
+    has_event: bool = True,
+) -> tuple[float, int, int]:
     as_of = max(e.t for e in events) if as_of is None else as_of
     buyers = repeaters = 0
     for evs in by_customer(events).values():
@@ -199,8 +226,14 @@ def ref_upsell(events: list[E], has_event: bool = True) -> tuple[float, int, int
     return rate(multi, single, 1.0), multi, single
 
 
-def ref_clv(events: list[E], *, lifetime_years: float | None = None, margin: float | None = None,
-            discount_rate: float | None = None, has_event: bool = True) -> dict[str, float]:
+def ref_clv(
+    events: list[E],
+    *,
+    lifetime_years: float | None = None,
+    margin: float | None = None,
+    discount_rate: float | None = None,
+    has_event: bool = True,
+) -> dict[str, float]:
     as_of = max(e.t for e in events)
     last = [e for e in events if as_of - YEAR < e.t <= as_of]
     purchases = [e for e in last if is_purchase(e, has_event)]
@@ -219,8 +252,12 @@ def ref_clv(events: list[E], *, lifetime_years: float | None = None, margin: flo
         total = value * (1 - (1 + d) ** -life) / d
     else:
         total = value * life
-    return {"value": total, "customer_value": value, "churn": churn * 100 if churn == churn else math.nan,
-            "lifetime": life}
+    return {
+        "value": total,
+        "customer_value": value,
+        "churn": churn * 100 if churn == churn else math.nan,
+        "lifetime": life,
+    }
 
 
 # ----------------------------------------------------------------------------- subscriptions
@@ -234,8 +271,9 @@ class Sub:
     mrr: float
 
 
-def ref_revenue_retention(subs: list[Sub], *, period: str = "month", tz: str = "UTC",
-                          as_of: int | None = None) -> dict[str, list]:
+def ref_revenue_retention(
+    subs: list[Sub], *, period: str = "month", tz: str = "UTC", as_of: int | None = None
+) -> dict[str, list]:
     latest = max([s.start for s in subs] + [s.end for s in subs if s.end is not None])
     as_of = latest if as_of is None else as_of
     subs = [s for s in subs if s.start <= as_of]
@@ -244,8 +282,9 @@ def ref_revenue_retention(subs: list[Sub], *, period: str = "month", tz: str = "
     customers = sorted({s.customer for s in subs}, key=str)
 
     def mrr(c: Any, t: int) -> float:
-        return sum(s.mrr for s in subs if s.customer == c and s.start <= t
-                   and (s.end is None or s.end > as_of or t < s.end))
+        return sum(
+            s.mrr for s in subs if s.customer == c and s.start <= t and (s.end is None or s.end > as_of or t < s.end)
+        )
 
     out: dict[str, list] = defaultdict(list)
     ever: set = set()
@@ -279,8 +318,14 @@ def ref_revenue_retention(subs: list[Sub], *, period: str = "month", tz: str = "
 # ----------------------------------------------------------------------------- customers
 
 
-def ref_activation(people: list[tuple[Any, int]], events: list[E], *, within_days: float | None = None,
-                   key_event: str | None = None, has_event: bool = True) -> dict[str, Any]:
+def ref_activation(
+    people: list[tuple[Any, int]],
+    events: list[E],
+    *,
+    within_days: float | None = None,
+    key_event: str | None = None,
+    has_event: bool = True,
+) -> dict[str, Any]:
     created: dict[Any, int] = {}
     for c, t in people:
         created[c] = min(t, created.get(c, t))
@@ -304,17 +349,29 @@ def ref_activation(people: list[tuple[Any, int]], events: list[E], *, within_day
         if value:
             ttv[c] = (min(value) - t0) / DAY
     days = sorted(ttv.values())
-    return {"value": rate(activated, base), "prospects": base, "activated": activated, "ttv": ttv,
-            "median": statistics.median(days) if days else math.nan,
-            "p90": float(np.percentile(days, 90)) if days else math.nan}
+    return {
+        "value": rate(activated, base),
+        "prospects": base,
+        "activated": activated,
+        "ttv": ttv,
+        "median": statistics.median(days) if days else math.nan,
+        "p90": float(np.percentile(days, 90)) if days else math.nan,
+    }
 
 
 def is_missing(v: Any) -> bool:
     return is_null(v) or (isinstance(v, str) and not v.strip())
 
 
-REASONS = ["context change", "no problem/solution fit", "problem/solution misalignment", "quality",
-           "customer experience", "weak activation", "other"]
+REASONS = [
+    "context change",
+    "no problem/solution fit",
+    "problem/solution misalignment",
+    "quality",
+    "customer experience",
+    "weak activation",
+    "other",
+]
 
 
 def ref_churn_reasons(values: list) -> tuple[list[int], float]:
@@ -351,8 +408,14 @@ class CRM:
     periods: list[dict[str, float]] = field(default_factory=list)
 
 
-def ref_campaigns(contacts: list[Contact], events: list[E], *, attribution_days: float = 7, activity_days: float = 365,
-                  has_event: bool = True) -> CRM:
+def ref_campaigns(
+    contacts: list[Contact],
+    events: list[E],
+    *,
+    attribution_days: float = 7,
+    activity_days: float = 365,
+    has_event: bool = True,
+) -> CRM:
     as_of = max([c.t for c in contacts] + [e.t for e in events])
     window, activity = attribution_days * DAY, activity_days * DAY
     evs = by_customer(events)
@@ -385,10 +448,13 @@ def ref_campaigns(contacts: list[Contact], events: list[E], *, attribution_days:
             cost = sum(contacts[i].cost for i in idx)
             revenue = sum(rev[i] for i in idx)
             out.groups[(level, g)] = {
-                "contacts": len(idx), "contacted_active": len(reached), "net_reactivity": rate(len(conv), len(reached)),
+                "contacts": len(idx),
+                "contacted_active": len(reached),
+                "net_reactivity": rate(len(conv), len(reached)),
                 "reactivity": rate(clicked, opened),
                 "unsubscribe_rate": rate(sum(contacts[i].unsubscribed for i in idx), len(idx)),
-                "attributed_revenue": revenue, "attributed_orders": sum(orders[i] for i in idx),
+                "attributed_revenue": revenue,
+                "attributed_orders": sum(orders[i] for i in idx),
                 "revenue_per_contacted_active": rate(sum(rev[i] for i in idx if is_active[i]), len(reached), 1.0),
                 "orders_per_contacted_active": rate(sum(orders[i] for i in idx if is_active[i]), len(reached), 1.0),
                 "roi": rate(revenue, cost),
@@ -405,10 +471,16 @@ def ref_campaigns(contacts: list[Contact], events: list[E], *, attribution_days:
                 revenue[e.customer] += net(e, has_event)
         rs = sum(revenue[c] for c in solicited)
         rn = sum(v for c, v in revenue.items() if c not in solicited)
-        out.periods.append({"contacts": len(in_p), "contacts_to_active": sum(is_active[i] for i in in_p),
-                            "active_customers": len(act), "solicited": len(solicited),
-                            "revenue_per_solicited": rate(rs, len(solicited), 1.0),
-                            "revenue_per_not_solicited": rate(rn, len(act) - len(solicited), 1.0)})
+        out.periods.append(
+            {
+                "contacts": len(in_p),
+                "contacts_to_active": sum(is_active[i] for i in in_p),
+                "active_customers": len(act),
+                "solicited": len(solicited),
+                "revenue_per_solicited": rate(rs, len(solicited), 1.0),
+                "revenue_per_not_solicited": rate(rn, len(act) - len(solicited), 1.0),
+            }
+        )
     return out
 
 
@@ -494,7 +566,9 @@ def ref_rfm(events: list[E], has_event: bool = True) -> dict[Any, tuple]:
 T0 = int(np.datetime64("2023-01-01", "us").astype(np.int64))
 
 
-def events_strategy(*, max_days: int = 900, event_types=("purchase", "visit", "refund"), products=("a", "b", "c", None)):
+def events_strategy(
+    *, max_days: int = 900, event_types=("purchase", "visit", "refund"), products=("a", "b", "c", None)
+):
     """A hypothesis strategy of small random logs (lists of :class:`E`, with at least one
     purchase): few customers, so ties, repeat buyers and one-time buyers all happen;
     instants on a 1-hour grid so equal instants happen too."""
@@ -509,6 +583,7 @@ def events_strategy(*, max_days: int = 900, event_types=("purchase", "visit", "r
         product=st.sampled_from(products),
         duration=st.sampled_from([0.0, 10.0, 60.0, 300.0]),
     )
+
     def with_purchase(events: list[E]) -> list[E]:
         if "purchase" in event_types and not any(e.event == "purchase" for e in events):
             e = events[0]

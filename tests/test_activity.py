@@ -47,7 +47,9 @@ def table_equal(got: fidelite.TableResult, want: pd.DataFrame) -> None:
             assert g.dtype == np.dtype("datetime64[D]")
             assert g.tolist() == [pd.Timestamp(v).date() for v in want[name]], name
         elif g.dtype.kind == "f":
-            np.testing.assert_allclose(g, want[name].to_numpy(float), rtol=1e-12, atol=1e-9, equal_nan=True, err_msg=name)
+            np.testing.assert_allclose(
+                g, want[name].to_numpy(float), rtol=1e-12, atol=1e-9, equal_nan=True, err_msg=name
+            )
         else:
             assert g.tolist() == want[name].tolist(), name
 
@@ -62,23 +64,37 @@ def active_events_for(ev: Events) -> st.SearchStrategy:
 
 
 @SLOW
-@given(data=st.data(), tz=st.sampled_from(ZONES), period=st.sampled_from(["day", "week", "month", "quarter", "year"]),
-       week_start=st.integers(0, 6), window=st.sampled_from(WINDOWS))
+@given(
+    data=st.data(),
+    tz=st.sampled_from(ZONES),
+    period=st.sampled_from(["day", "week", "month", "quarter", "year"]),
+    week_start=st.integers(0, 6),
+    window=st.sampled_from(WINDOWS),
+)
 def test_period_kpis_match_the_reference_on_random_logs(data, tz, period, week_start, window):
     ev = data.draw(event_logs())
     as_of = data.draw(as_of_for(ev))
     active_event = data.draw(active_events_for(ev))
     given_window, window_us = window
-    got = fidelite.period_kpis(ev.table(), tz=tz, period=period, week_start=week_start, activity_window=given_window,
-                               as_of=None if as_of is None else np.datetime64(as_of, "us"), active_event=active_event)
-    want = reference_kpis(ev, as_of=as_of, tz=tz, period=period, week_start=week_start, window_us=window_us,
-                          active_event=active_event)
+    got = fidelite.period_kpis(
+        ev.table(),
+        tz=tz,
+        period=period,
+        week_start=week_start,
+        activity_window=given_window,
+        as_of=None if as_of is None else np.datetime64(as_of, "us"),
+        active_event=active_event,
+    )
+    want = reference_kpis(
+        ev, as_of=as_of, tz=tz, period=period, week_start=week_start, window_us=window_us, active_event=active_event
+    )
     table_equal(got, want)
 
 
 @SLOW
-@given(data=st.data(), tz=st.sampled_from(ZONES), window_days=st.sampled_from([1, 2, 7, 30, 400]),
-       grouped=st.booleans())
+@given(
+    data=st.data(), tz=st.sampled_from(ZONES), window_days=st.sampled_from([1, 2, 7, 30, 400]), grouped=st.booleans()
+)
 def test_rolling_active_matches_the_reference_on_random_logs(data, tz, window_days, grouped):
     """Both kernel paths: rows in input order (a fresh log) and the grouped layout."""
     ev = data.draw(event_logs())
@@ -87,8 +103,12 @@ def test_rolling_active_matches_the_reference_on_random_logs(data, tz, window_da
     log = fidelite.EventLog(ev.table(), tz=tz)
     if grouped:
         log.prepare()
-    got = fidelite.rolling_active(log, window=f"{window_days}D",
-                                  as_of=None if as_of is None else np.datetime64(as_of, "us"), active_event=active_event)
+    got = fidelite.rolling_active(
+        log,
+        window=f"{window_days}D",
+        as_of=None if as_of is None else np.datetime64(as_of, "us"),
+        active_event=active_event,
+    )
     want = reference_rolling(ev, as_of=as_of, tz=tz, window_days=window_days, active_event=active_event)
     table_equal(got, want)
 
@@ -135,8 +155,10 @@ def test_activity_window_keeps_customers_active_across_quiet_periods():
 
 def test_the_window_is_half_open():
     """Active at b <=> an event in [b - W, b): an event exactly W before b counts, one at b does not."""
-    data = {"customer_id": [1, 2, 3],
-            "timestamp": np.array(["2024-01-22T00:00", "2024-01-21T23:59:59.999999", "2024-02-01T00:00"], "datetime64[us]")}
+    data = {
+        "customer_id": [1, 2, 3],
+        "timestamp": np.array(["2024-01-22T00:00", "2024-01-21T23:59:59.999999", "2024-02-01T00:00"], "datetime64[us]"),
+    }
     k = fidelite.period_kpis(data, activity_window="10D")
     assert k["active_end"].tolist() == [1, 0]  # only customer 1 at Feb 1; nobody from Feb 19 to Mar 1
     assert k["new"].tolist() == [1, 0]
@@ -182,8 +204,11 @@ def test_active_customers_is_the_end_of_period_series(shop):
 
 
 def test_active_customers_on_an_activity_log_without_purchases():
-    data = {"customer_id": [1, 2, 1], "event": ["login", "login", "visit"],
-            "timestamp": np.array(["2024-01-05", "2024-01-09", "2024-02-07"], "datetime64[us]")}
+    data = {
+        "customer_id": [1, 2, 1],
+        "event": ["login", "login", "visit"],
+        "timestamp": np.array(["2024-01-05", "2024-01-09", "2024-02-07"], "datetime64[us]"),
+    }
     assert fidelite.active_customers(data)["active"].tolist() == [2, 1]
     with pytest.raises(ParameterError, match="unknown event type"):
         fidelite.period_kpis(data)  # orders need a purchase event type...
@@ -192,9 +217,12 @@ def test_active_customers_on_an_activity_log_without_purchases():
 
 
 def test_revenue_counts_purchases_and_refunds_only():
-    data = {"customer_id": [1, 1, 1, 1], "event": ["purchase", "visit", "refund", "purchase"],
-            "amount": [100.0, 7.0, -30.0, 50.0],
-            "timestamp": np.array(["2024-01-05", "2024-01-06", "2024-01-07", "2024-02-01"], "datetime64[us]")}
+    data = {
+        "customer_id": [1, 1, 1, 1],
+        "event": ["purchase", "visit", "refund", "purchase"],
+        "amount": [100.0, 7.0, -30.0, 50.0],
+        "timestamp": np.array(["2024-01-05", "2024-01-06", "2024-01-07", "2024-02-01"], "datetime64[us]"),
+    }
     k = fidelite.period_kpis(data)
     assert k["revenue"].tolist() == [70.0, 50.0]
     assert k["orders"].tolist() == [1, 1]
@@ -204,7 +232,10 @@ def test_revenue_counts_purchases_and_refunds_only():
 
 
 def test_complete_flags_and_as_of():
-    data = {"customer_id": [1, 2, 3], "timestamp": np.array(["2024-01-05", "2024-02-09", "2024-03-03"], "datetime64[us]")}
+    data = {
+        "customer_id": [1, 2, 3],
+        "timestamp": np.array(["2024-01-05", "2024-02-09", "2024-03-03"], "datetime64[us]"),
+    }
     k = fidelite.period_kpis(data, as_of="2024-02-29")
     assert k["period"].astype(str).tolist() == ["2024-01-01", "2024-02-01"]
     assert k["complete"].tolist() == [True, True]  # a date as_of is the end of that day
@@ -241,28 +272,51 @@ def test_rolling_active_daily_counts_and_window_forms():
         assert fidelite.rolling_active(data, window=same)["active"].tolist() == wau["active"].tolist()
 
 
-@pytest.mark.parametrize(("value", "us"), [
-    ("90D", 90 * DAY_US), ("12W", 84 * DAY_US), ("36H", 36 * HOUR_US), (" 30 min ", 1_800_000_000),
-    ("45s", 45_000_000), ("2d", 2 * DAY_US), (dt.timedelta(hours=1), HOUR_US),
-    (np.timedelta64(3, "h"), 3 * HOUR_US), (pd.Timedelta(days=2), 2 * DAY_US),
-    (90, 90 * DAY_US), ("1.5D", 36 * HOUR_US), ("30 days", 30 * DAY_US),
-])
+@pytest.mark.parametrize(
+    ("value", "us"),
+    [
+        ("90D", 90 * DAY_US),
+        ("12W", 84 * DAY_US),
+        ("36H", 36 * HOUR_US),
+        (" 30 min ", 1_800_000_000),
+        ("45s", 45_000_000),
+        ("2d", 2 * DAY_US),
+        (dt.timedelta(hours=1), HOUR_US),
+        (np.timedelta64(3, "h"), 3 * HOUR_US),
+        (pd.Timedelta(days=2), 2 * DAY_US),
+        (90, 90 * DAY_US),
+        ("1.5D", 36 * HOUR_US),
+        ("30 days", 30 * DAY_US),
+    ],
+)
 def test_duration_forms(value, us):
     assert duration_us(value, "activity_window") == us
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    ("30M", "ambiguous"), ("30m", "ambiguous"), ("ninety days", "must be a duration"), ("0D", "longer than zero"),
-    (-dt.timedelta(days=1), "longer than zero"), (np.timedelta64(5), "no unit"), (pd.NaT, "must be a duration"), (pd.Timedelta("NaT"), "must be a duration"),
-    (True, "must be a duration"), ("3 months", "must be a duration"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("30M", "ambiguous"),
+        ("30m", "ambiguous"),
+        ("ninety days", "must be a duration"),
+        ("0D", "longer than zero"),
+        (-dt.timedelta(days=1), "longer than zero"),
+        (np.timedelta64(5), "no unit"),
+        (pd.NaT, "must be a duration"),
+        (pd.Timedelta("NaT"), "must be a duration"),
+        (True, "must be a duration"),
+        ("3 months", "must be a duration"),
+    ],
+)
 def test_bad_activity_windows_say_how_to_fix_them(value, message):
     data = {"customer_id": [1], "timestamp": np.array(["2024-01-05"], "datetime64[us]")}
     with pytest.raises(ParameterError, match=message):
         fidelite.period_kpis(data, activity_window=value)
 
 
-@pytest.mark.parametrize(("value", "message"), [("36H", "whole number of days"), (0, "longer than zero"), ("0D", "longer than zero")])
+@pytest.mark.parametrize(
+    ("value", "message"), [("36H", "whole number of days"), (0, "longer than zero"), ("0D", "longer than zero")]
+)
 def test_bad_rolling_windows_say_how_to_fix_them(value, message):
     data = {"customer_id": [1], "timestamp": np.array(["2024-01-05"], "datetime64[us]")}
     with pytest.raises(ParameterError, match=message):
@@ -276,16 +330,21 @@ def test_parallel_chunks_reduce_to_the_same_counts():
     ids = rng.permutation(n) * 5 + 1
     offset = ids % 60 - np.min(ids % 60)  # a visit on day `offset`, and another 45 days later
     first = ts("2024-01-01") + offset * DAY_US
-    data = {"customer_id": np.concatenate([ids, ids]),
-            "timestamp": np.concatenate([first, first + 45 * DAY_US]).view("datetime64[us]")}
+    data = {
+        "customer_id": np.concatenate([ids, ids]),
+        "timestamp": np.concatenate([first, first + 45 * DAY_US]).view("datetime64[us]"),
+    }
     r = fidelite.rolling_active(data, window="10D")
     day = np.arange(len(r))
     starts = np.sort(offset)
-    want = [int(np.sum(((d - 9 <= starts) & (starts <= d)) | ((d - 9 <= starts + 45) & (starts + 45 <= d)))) for d in day]
+    want = [
+        int(np.sum(((d - 9 <= starts) & (starts <= d)) | ((d - 9 <= starts + 45) & (starts + 45 <= d)))) for d in day
+    ]
     assert r["active"].tolist() == want
     k = fidelite.period_kpis(data, period="day", activity_window="10D")
-    assert k["active_end"].tolist() == [int(np.sum(((d - 9 <= starts) & (starts <= d)) | ((d - 9 <= starts + 45) & (starts + 45 <= d))))
-                                        for d in day]
+    assert k["active_end"].tolist() == [
+        int(np.sum(((d - 9 <= starts) & (starts <= d)) | ((d - 9 <= starts + 45) & (starts + 45 <= d)))) for d in day
+    ]
 
 
 def test_reference_itself_on_a_tiny_case():

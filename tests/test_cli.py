@@ -30,8 +30,13 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def script(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([str(SCRIPT), *argv], capture_output=True, text=True, timeout=240,
-                          env={**os.environ, "COLUMNS": "120", **(env or {})})
+    return subprocess.run(
+        [str(SCRIPT), *argv],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={**os.environ, "COLUMNS": "120", **(env or {})},
+    )
 
 
 def assert_one_line_error(code: int, err: str, *fragments: str) -> None:
@@ -47,8 +52,13 @@ def assert_one_line_error(code: int, err: str, *fragments: str) -> None:
 @pytest.fixture(scope="module")
 def frames(shop) -> dict[str, pd.DataFrame]:
     events = pd.DataFrame(shop.events).rename(columns=RENAMED)
-    return {"events": events, "surveys": pd.DataFrame(shop.surveys), "customers": pd.DataFrame(shop.customers),
-            "subscriptions": pd.DataFrame(shop.subscriptions), "contacts": pd.DataFrame(shop.contacts)}
+    return {
+        "events": events,
+        "surveys": pd.DataFrame(shop.surveys),
+        "customers": pd.DataFrame(shop.customers),
+        "subscriptions": pd.DataFrame(shop.subscriptions),
+        "contacts": pd.DataFrame(shop.contacts),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +79,7 @@ def lines_starting(text: str, prefix: str) -> list[str]:
 
 def cohort_part(out: str) -> str:
     """The terminal text of the cohort section."""
-    return out[out.index("Cohort retention"):out.index("Lifecycle")]
+    return out[out.index("Cohort retention") : out.index("Lifecycle")]
 
 
 # ------------------------------------------------------------------ demo
@@ -131,9 +141,26 @@ def test_report_on_files_with_custom_column_names(capsys, files, frames, kind):
 def test_report_with_optional_tables_tz_as_of_and_html(capsys, files, tmp_path):
     html = tmp_path / "out" / "report.html"
     html.parent.mkdir()
-    code, out, err = run(capsys, "report", str(files["parquet"]), *CUSTOM, "--surveys", str(files["surveys"]),
-                         "--customers", str(files["customers"]), "--subscriptions", str(files["subscriptions"]),
-                         "--tz", "Europe/Paris", "--as-of", "2024-12-31", "--period", "quarter", "--html", str(html))
+    code, out, err = run(
+        capsys,
+        "report",
+        str(files["parquet"]),
+        *CUSTOM,
+        "--surveys",
+        str(files["surveys"]),
+        "--customers",
+        str(files["customers"]),
+        "--subscriptions",
+        str(files["subscriptions"]),
+        "--tz",
+        "Europe/Paris",
+        "--as-of",
+        "2024-12-31",
+        "--period",
+        "quarter",
+        "--html",
+        str(html),
+    )
     assert code == 0, err
     assert "(Europe/Paris)" in out
     assert lines_starting(cohort_part(out), "2024-Q4 ") and not lines_starting(out, "2025-Q1 ")
@@ -168,8 +195,9 @@ def test_rejected_rows_are_reported_and_strict_stops(capsys, frames, tmp_path):
     [reason] = lines_starting(out, "rejected: unparseable timestamp")
     assert reason.split()[-1] == "3"
     code, out, err = run(capsys, "report", str(path), *CUSTOM, "--strict")
-    assert_one_line_error(code, err, "bad.csv:", "3 of 500 rows were rejected", "the first is row 3",
-                          "drop --strict to skip them")
+    assert_one_line_error(
+        code, err, "bad.csv:", "3 of 500 rows were rejected", "the first is row 3", "drop --strict to skip them"
+    )
     assert out == ""
 
 
@@ -182,21 +210,29 @@ def _csv(tmp_path: Path, text: str) -> str:
     return str(path)
 
 
-@pytest.mark.parametrize(("argv", "fragments"), [
-    (["report", "{dir}/missing.csv"], ["no such file", "missing.csv"]),
-    (["report", "{ok}", "--customer", "cid"], ["e.csv: column 'cid' (the customer) is not in the event table; it has "
-                                                "'customer_id', 'timestamp'. Pass --customer COL."]),
-    (["report", "{ok}", "--tz", "Mars/Olympus"], ['unknown time zone "Mars/Olympus"']),
-    (["report", "{ok}", "--period", "fortnight"], ["unknown period 'fortnight'"]),
-    (["report", "{ok}", "--as-of", "yesterday"], ["cannot read 'yesterday' as a date"]),
-    (["report", "{ok}", "--surveys", "{dir}/nope.parquet"], ["no such file", "nope.parquet"]),
-    (["report", "{all_bad}"], ["all 2 rows of the event table", "were rejected", "null customer id"]),
-    (["report", "{dir}/events.json"], ["use a .csv, .tsv, .csv.gz or .parquet file"]),
-    (["report", "{ok}", "--html", "{dir}/no/such/dir/r.html"], ["No such file or directory"]),
-    (["report"], ["the following arguments are required: FILE", "(see fidelite report --help)"]),
-    (["frobnicate"], ["invalid choice: 'frobnicate'"]),
-    (["demo", "--customers", "0"], ["n_customers must be >= 1"]),
-])
+@pytest.mark.parametrize(
+    ("argv", "fragments"),
+    [
+        (["report", "{dir}/missing.csv"], ["no such file", "missing.csv"]),
+        (
+            ["report", "{ok}", "--customer", "cid"],
+            [
+                "e.csv: column 'cid' (the customer) is not in the event table; it has "
+                "'customer_id', 'timestamp'. Pass --customer COL."
+            ],
+        ),
+        (["report", "{ok}", "--tz", "Mars/Olympus"], ['unknown time zone "Mars/Olympus"']),
+        (["report", "{ok}", "--period", "fortnight"], ["unknown period 'fortnight'"]),
+        (["report", "{ok}", "--as-of", "yesterday"], ["cannot read 'yesterday' as a date"]),
+        (["report", "{ok}", "--surveys", "{dir}/nope.parquet"], ["no such file", "nope.parquet"]),
+        (["report", "{all_bad}"], ["all 2 rows of the event table", "were rejected", "null customer id"]),
+        (["report", "{dir}/events.json"], ["use a .csv, .tsv, .csv.gz or .parquet file"]),
+        (["report", "{ok}", "--html", "{dir}/no/such/dir/r.html"], ["No such file or directory"]),
+        (["report"], ["the following arguments are required: FILE", "(see fidelite report --help)"]),
+        (["frobnicate"], ["invalid choice: 'frobnicate'"]),
+        (["demo", "--customers", "0"], ["n_customers must be >= 1"]),
+    ],
+)
 def test_bad_input_ends_with_one_error_line(capsys, tmp_path, argv, fragments):
     ok = _csv(tmp_path, "customer_id,timestamp\n1,2024-01-05\n2,2024-02-01\n")
     all_bad = tmp_path / "bad.csv"

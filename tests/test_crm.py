@@ -9,20 +9,32 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import fidelite
-from fidelite.metrics.crm import rows_before
-from fidelite.exceptions import DTypeError, EmptyInputError, MissingTableError, RejectedRowsError
 from reference_metrics import DAY, Contact, E, events_strategy, from_frame, ref_campaigns, table
 
+import fidelite
+from fidelite.exceptions import DTypeError, EmptyInputError, MissingTableError, RejectedRowsError
+from fidelite.metrics.crm import rows_before
+
 T = int(np.datetime64("2024-01-01", "us").astype(np.int64))
-GROUP_KPIS = ["contacts", "contacted_active", "net_reactivity", "reactivity", "unsubscribe_rate", "attributed_revenue",
-              "attributed_orders", "revenue_per_contacted_active", "orders_per_contacted_active", "roi"]
+GROUP_KPIS = [
+    "contacts",
+    "contacted_active",
+    "net_reactivity",
+    "reactivity",
+    "unsubscribe_rate",
+    "attributed_revenue",
+    "attributed_orders",
+    "revenue_per_contacted_active",
+    "orders_per_contacted_active",
+    "roi",
+]
 
 
 def contacts_table(contacts: list[Contact]) -> dict[str, np.ndarray]:
-    cols = {"customer_id": np.array([k.customer for k in contacts]),
-            "timestamp": np.array([k.t for k in contacts], np.int64).view("datetime64[us]")}
+    cols = {
+        "customer_id": np.array([k.customer for k in contacts]),
+        "timestamp": np.array([k.t for k in contacts], np.int64).view("datetime64[us]"),
+    }
     for name in ("campaign", "channel"):
         cols[name] = np.array([getattr(k, name) for k in contacts], dtype=object)
     for name in ("opened", "clicked", "converted", "unsubscribed"):
@@ -35,9 +47,14 @@ def test_net_reactivity_worked_example():
     # docs/metrics.md: 10,000 contacted (active) customers, 2,000 converted: net reactivity 20 %
     n = 10_000
     ids = np.arange(n)
-    contacts = {"customer_id": ids, "timestamp": np.full(n, np.datetime64("2024-03-01T10:00", "us")),
-                "campaign": np.full(n, "spring", dtype=object), "channel": np.where(ids % 2 == 0, "email", "sms"),
-                "converted": ids < 2_000, "cost": np.full(n, 0.05)}
+    contacts = {
+        "customer_id": ids,
+        "timestamp": np.full(n, np.datetime64("2024-03-01T10:00", "us")),
+        "campaign": np.full(n, "spring", dtype=object),
+        "channel": np.where(ids % 2 == 0, "email", "sms"),
+        "converted": ids < 2_000,
+        "cost": np.full(n, 0.05),
+    }
     events = {"customer_id": ids, "timestamp": np.full(n, np.datetime64("2024-02-01", "us"))}
     r = fidelite.campaigns(contacts, events=events)
     assert r.value == pytest.approx(20.0) and float(r) == r.value
@@ -49,14 +66,21 @@ def test_net_reactivity_worked_example():
 
 
 def test_kpis_by_hand():
-    ev = [E(1, T, "visit"), E(2, T, "visit"), E(3, T - 400 * DAY, "visit"),  # 3 is inactive at contact time
-          E(1, T + 12 * DAY, "purchase", 40.0), E(1, T + 14 * DAY, "purchase", 20.0),
-          E(2, T + 30 * DAY, "purchase", 99.0),  # 20 days after the contact: outside the 7-day window
-          E(3, T + 11 * DAY, "purchase", 10.0)]
-    ks = [Contact(1, T + 10 * DAY, "spring", "email", opened=True, clicked=True, converted=True, cost=1.0),
-          Contact(1, T + 13 * DAY, "spring", "sms", opened=False, clicked=False, cost=2.0),
-          Contact(2, T + 10 * DAY, "spring", "email", opened=True, unsubscribed=True, cost=1.0),
-          Contact(3, T + 10 * DAY, "winback", "email", opened=True, clicked=True, converted=True, cost=1.0)]
+    ev = [
+        E(1, T, "visit"),
+        E(2, T, "visit"),
+        E(3, T - 400 * DAY, "visit"),  # 3 is inactive at contact time
+        E(1, T + 12 * DAY, "purchase", 40.0),
+        E(1, T + 14 * DAY, "purchase", 20.0),
+        E(2, T + 30 * DAY, "purchase", 99.0),  # 20 days after the contact: outside the 7-day window
+        E(3, T + 11 * DAY, "purchase", 10.0),
+    ]
+    ks = [
+        Contact(1, T + 10 * DAY, "spring", "email", opened=True, clicked=True, converted=True, cost=1.0),
+        Contact(1, T + 13 * DAY, "spring", "sms", opened=False, clicked=False, cost=2.0),
+        Contact(2, T + 10 * DAY, "spring", "email", opened=True, unsubscribed=True, cost=1.0),
+        Contact(3, T + 10 * DAY, "winback", "email", opened=True, clicked=True, converted=True, cost=1.0),
+    ]
     r = fidelite.campaigns(contacts_table(ks), events=table(ev))
     k = r.kpis
     assert k["contacts"] == 4 and k["contacted_active"] == 2 and k["converted_active"] == 1
@@ -76,8 +100,13 @@ def test_kpis_by_hand():
 
 def test_window_bounds():
     # a purchase at the contact instant is not attributed to it; activity_window is (t - W, t]
-    ev = [E(1, T + DAY, "visit"), E(2, T + DAY, "visit"), E(3, T, "visit"), E(1, T + 30 * DAY, "purchase", 10.0),
-          E(2, T + 31 * DAY, "purchase", 7.0)]
+    ev = [
+        E(1, T + DAY, "visit"),
+        E(2, T + DAY, "visit"),
+        E(3, T, "visit"),
+        E(1, T + 30 * DAY, "purchase", 10.0),
+        E(2, T + 31 * DAY, "purchase", 7.0),
+    ]
     ks = [Contact(c, T + 30 * DAY, "c", "email") for c in (1, 2, 3)]
     r = fidelite.campaigns(contacts_table(ks), events=table(ev), activity_window=30)
     assert r.kpis["attributed_revenue"] == 7.0
@@ -85,10 +114,18 @@ def test_window_bounds():
 
 
 def test_pressure_and_solicitation_by_hand():
-    ev = [E(1, T + 5 * DAY, "purchase", 30.0), E(2, T + 6 * DAY, "purchase", 10.0), E(3, T + 7 * DAY, "purchase", 50.0),
-          E(1, T + 35 * DAY, "purchase", 8.0)]
-    ks = [Contact(1, T + 10 * DAY, "c", "email"), Contact(1, T + 11 * DAY, "c", "email"),
-          Contact(2, T + 12 * DAY, "c", "email"), Contact(4, T + 12 * DAY, "c", "email")]  # 4: unknown customer
+    ev = [
+        E(1, T + 5 * DAY, "purchase", 30.0),
+        E(2, T + 6 * DAY, "purchase", 10.0),
+        E(3, T + 7 * DAY, "purchase", 50.0),
+        E(1, T + 35 * DAY, "purchase", 8.0),
+    ]
+    ks = [
+        Contact(1, T + 10 * DAY, "c", "email"),
+        Contact(1, T + 11 * DAY, "c", "email"),
+        Contact(2, T + 12 * DAY, "c", "email"),
+        Contact(4, T + 12 * DAY, "c", "email"),
+    ]  # 4: unknown customer
     r = fidelite.campaigns(contacts_table(ks), events=table(ev), activity_window=30)
     p = r.pressure
     assert p["contacts"].tolist() == [4, 0] and p["contacts_to_active"].tolist() == [3, 0]
@@ -103,8 +140,14 @@ def test_pressure_and_solicitation_by_hand():
 
 
 def test_rows_flags_and_errors():
-    c = pd.DataFrame({"customer_id": [1, None, 2, 3], "timestamp": pd.to_datetime(["2024-01-01"] * 4),
-                      "converted": pd.array([True, False, None, False], dtype="boolean"), "cost": [1.0, 1.0, -2.0, None]})
+    c = pd.DataFrame(
+        {
+            "customer_id": [1, None, 2, 3],
+            "timestamp": pd.to_datetime(["2024-01-01"] * 4),
+            "converted": pd.array([True, False, None, False], dtype="boolean"),
+            "cost": [1.0, 1.0, -2.0, None],
+        }
+    )
     r = fidelite.campaigns(c)
     assert r.report.rejected == {"null customer id": 1, "negative or infinite cost": 1}
     assert r.report.notes == {"null cost counted as 0": 1}
@@ -130,30 +173,46 @@ def test_rows_before():
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 20)), max_size=30),
-       st.lists(st.tuples(st.integers(0, 4), st.integers(-1, 21)), min_size=1, max_size=10), st.booleans())
+@given(
+    st.lists(st.tuples(st.integers(0, 4), st.integers(0, 20)), max_size=30),
+    st.lists(st.tuples(st.integers(0, 4), st.integers(-1, 21)), min_size=1, max_size=10),
+    st.booleans(),
+)
 def test_rows_before_matches_a_scan(rows, queries, inclusive):
     rows = sorted(rows)
     indptr = np.searchsorted(np.array([c for c, _ in rows], int), np.arange(6))
     times = np.array([t for _, t in rows], np.int64)
-    got = rows_before(indptr, times, np.array([c for c, _ in queries]), np.array([t for _, t in queries]), inclusive=inclusive)
+    got = rows_before(
+        indptr, times, np.array([c for c, _ in queries]), np.array([t for _, t in queries]), inclusive=inclusive
+    )
     want = [sum(1 for c, t in rows if c < qc or (c == qc and (t <= qt if inclusive else t < qt))) for qc, qt in queries]
     assert got.tolist() == want
 
 
 contact_strategy = st.lists(
-    st.builds(Contact, customer=st.integers(1, 10), t=st.integers(0, 900 * 24).map(lambda h: T - 366 * DAY + h * 3_600_000_000),
-              campaign=st.sampled_from(["a", "b"]), channel=st.sampled_from(["email", "sms", "push"]),
-              opened=st.booleans(), clicked=st.booleans(), converted=st.booleans(), unsubscribed=st.booleans(),
-              cost=st.sampled_from([0.0, 0.5, 2.0])),
-    min_size=1, max_size=25)
+    st.builds(
+        Contact,
+        customer=st.integers(1, 10),
+        t=st.integers(0, 900 * 24).map(lambda h: T - 366 * DAY + h * 3_600_000_000),
+        campaign=st.sampled_from(["a", "b"]),
+        channel=st.sampled_from(["email", "sms", "push"]),
+        opened=st.booleans(),
+        clicked=st.booleans(),
+        converted=st.booleans(),
+        unsubscribed=st.booleans(),
+        cost=st.sampled_from([0.0, 0.5, 2.0]),
+    ),
+    min_size=1,
+    max_size=25,
+)
 
 
 @settings(max_examples=60, deadline=None)
 @given(contact_strategy, events_strategy(), st.sampled_from([1, 7, 30]), st.sampled_from([30, 365]))
 def test_matches_reference(contacts, events, attribution, activity):
-    r = fidelite.campaigns(contacts_table(contacts), events=table(events), attribution_window=attribution,
-                           activity_window=activity)
+    r = fidelite.campaigns(
+        contacts_table(contacts), events=table(events), attribution_window=attribution, activity_window=activity
+    )
     ref = ref_campaigns(contacts, events, attribution_days=attribution, activity_days=activity)
     got = {(lv, g): i for i, (lv, g) in enumerate(zip(r["level"], r["group"]))}
     assert set(got) == set(ref.groups)
@@ -170,9 +229,20 @@ def test_matches_reference(contacts, events, attribution, activity):
 def test_demo_shop():
     shop = fidelite.datasets.demo_shop(250, seed=6, frame="pandas")
     c = shop.contacts
-    contacts = [Contact(*row) for row in zip(c.customer_id.tolist(), c.timestamp.to_numpy().astype("datetime64[us]").astype(np.int64).tolist(),
-                                             c.campaign.tolist(), c.channel.tolist(), c.opened.tolist(), c.clicked.tolist(),
-                                             c.converted.tolist(), c.unsubscribed.tolist(), c.cost.tolist())]
+    contacts = [
+        Contact(*row)
+        for row in zip(
+            c.customer_id.tolist(),
+            c.timestamp.to_numpy().astype("datetime64[us]").astype(np.int64).tolist(),
+            c.campaign.tolist(),
+            c.channel.tolist(),
+            c.opened.tolist(),
+            c.clicked.tolist(),
+            c.converted.tolist(),
+            c.unsubscribed.tolist(),
+            c.cost.tolist(),
+        )
+    ]
     r = fidelite.campaigns(c, events=shop.events)
     ref = ref_campaigns(contacts, from_frame(shop.events))
     for name in GROUP_KPIS:

@@ -12,19 +12,28 @@ import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reference_metrics import (
+    DAY,
+    E,
+    events_strategy,
+    from_frame,
+    is_missing,
+    ref_activation,
+    ref_churn_reasons,
+    table,
+)
 
 import fidelite
 from fidelite.exceptions import MissingTableError, ParameterError, RejectedRowsError
-from reference_metrics import (
-    DAY, E, events_strategy, from_frame, is_missing, ref_activation, ref_churn_reasons, table,
-)
 
 T = int(np.datetime64("2024-01-01", "us").astype(np.int64))
 
 
 def people(rows: list[tuple]) -> dict[str, np.ndarray]:
-    return {"customer_id": np.array([c for c, _ in rows]),
-            "created": np.array([t for _, t in rows], np.int64).view("datetime64[us]")}
+    return {
+        "customer_id": np.array([c for c, _ in rows]),
+        "created": np.array([t for _, t in rows], np.int64).view("datetime64[us]"),
+    }
 
 
 def ev(c, day, event="purchase"):
@@ -79,8 +88,12 @@ people_strategy = st.lists(st.tuples(st.integers(1, 10), st.integers(0, 900)), m
 
 
 @settings(max_examples=60, deadline=None)
-@given(people_strategy, events_strategy(event_types=("purchase", "visit", "login")), st.sampled_from([None, 3, 60]),
-       st.sampled_from([None, "login"]))
+@given(
+    people_strategy,
+    events_strategy(event_types=("purchase", "visit", "login")),
+    st.sampled_from([None, 3, 60]),
+    st.sampled_from([None, "login"]),
+)
 def test_activation_matches_reference(rows, events, within, key_event):
     if key_event and not any(e.event == key_event for e in events):
         key_event = None
@@ -89,14 +102,19 @@ def test_activation_matches_reference(rows, events, within, key_event):
     ref = ref_activation(rows, events, within_days=within, key_event=key_event)
     assert (r.parts["prospects"], r.parts["activated"]) == (ref["prospects"], ref["activated"])
     assert r.value == pytest.approx(ref["value"], nan_ok=True)
-    assert dict(zip(r.time_to_value["customer_id"].tolist(), r.time_to_value["days"].tolist())) == pytest.approx(ref["ttv"])
+    assert dict(zip(r.time_to_value["customer_id"].tolist(), r.time_to_value["days"].tolist())) == pytest.approx(
+        ref["ttv"]
+    )
     assert r.parts["median_ttv_days"] == pytest.approx(ref["median"], nan_ok=True)
     assert r.parts["p90_ttv_days"] == pytest.approx(ref["p90"], nan_ok=True)
 
 
 def test_activation_demo():
     shop = fidelite.datasets.demo_shop(300, seed=8, frame="pandas")
-    rows = [(c, int(np.datetime64(t, "us").astype(np.int64))) for c, t in zip(shop.customers.customer_id, shop.customers.created)]
+    rows = [
+        (c, int(np.datetime64(t, "us").astype(np.int64)))
+        for c, t in zip(shop.customers.customer_id, shop.customers.created)
+    ]
     r = fidelite.activation(shop.customers, events=shop.events, within=30)
     ref = ref_activation(rows, from_frame(shop.events), within_days=30)
     assert r.value == pytest.approx(ref["value"])
@@ -107,8 +125,15 @@ def test_activation_demo():
 
 
 def test_completeness_worked_example():
-    c = pd.DataFrame({"customer_id": [1, 2, 3, 4], "email": ["a@x", "", None, "d@x"], "age": [30, np.nan, 40, 50],
-                      "vip": [True, False, False, True], "country": ["FR", "  ", "DE", "FR"]})
+    c = pd.DataFrame(
+        {
+            "customer_id": [1, 2, 3, 4],
+            "email": ["a@x", "", None, "d@x"],
+            "age": [30, np.nan, 40, 50],
+            "vip": [True, False, False, True],
+            "country": ["FR", "  ", "DE", "FR"],
+        }
+    )
     r = fidelite.completeness(c)
     assert dict(zip(r["field"], r["rate"])) == {"email": 50.0, "age": 75.0, "vip": 100.0, "country": 75.0}
     assert r["missing"].tolist() == [2, 1, 0, 1]
@@ -116,8 +141,9 @@ def test_completeness_worked_example():
     assert fidelite.completeness(c, fields=["email"]).value == 50.0
 
 
-@pytest.mark.parametrize("convert", [lambda d: d, pl.from_pandas, pa.Table.from_pandas,
-                                     lambda d: {k: d[k].to_numpy() for k in d.columns}])
+@pytest.mark.parametrize(
+    "convert", [lambda d: d, pl.from_pandas, pa.Table.from_pandas, lambda d: {k: d[k].to_numpy() for k in d.columns}]
+)
 def test_completeness_every_frame(convert):
     shop = fidelite.datasets.demo_shop(300, seed=8, frame="pandas")
     r = fidelite.completeness(convert(shop.customers))
@@ -138,12 +164,29 @@ def test_completeness_empty_and_missing():
 
 
 def test_churn_reasons_worked_example():
-    values = ["Quality", "quality", "Customer_Experience", "weak-activation", "No problem / solution fit",
-              "context change", "price", "other", None, "", "  "]
+    values = [
+        "Quality",
+        "quality",
+        "Customer_Experience",
+        "weak-activation",
+        "No problem / solution fit",
+        "context change",
+        "price",
+        "other",
+        None,
+        "",
+        "  ",
+    ]
     r = fidelite.churn_reasons({"customer_id": range(len(values)), "churn_reason": np.array(values, dtype=object)})
     assert dict(zip(r["reason"], r["customers"].tolist())) == {
-        "context change": 1, "no problem/solution fit": 1, "problem/solution misalignment": 0, "quality": 2,
-        "customer experience": 1, "weak activation": 1, "other": 2}
+        "context change": 1,
+        "no problem/solution fit": 1,
+        "problem/solution misalignment": 0,
+        "quality": 2,
+        "customer experience": 1,
+        "weak activation": 1,
+        "other": 2,
+    }
     assert r.value == pytest.approx(4 / 8 * 100)
     assert r["share"].sum() == pytest.approx(100.0)
     assert r["controllable"].tolist() == [False, False, False, True, True, True, False]
@@ -158,9 +201,27 @@ def test_churn_reasons_empty_and_column():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.sampled_from(["Quality", "QUALITY ", "weak activation", "context-change", "price", "other", None, "",
-                                 "problem/solution misalignment", "customer experience", "no problem solution fit"]),
-                min_size=1, max_size=30))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "Quality",
+                "QUALITY ",
+                "weak activation",
+                "context-change",
+                "price",
+                "other",
+                None,
+                "",
+                "problem/solution misalignment",
+                "customer experience",
+                "no problem solution fit",
+            ]
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
 def test_churn_reasons_match_reference(values):
     r = fidelite.churn_reasons({"churn_reason": np.array(values, dtype=object)})
     counts, share = ref_churn_reasons(values)

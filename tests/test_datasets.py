@@ -19,25 +19,45 @@ DAY = np.timedelta64(1, "D")
 
 COLUMNS = {
     "events": {
-        "customer_id": "int", "timestamp": "time", "event": "str", "amount": "float",
-        "product": "str", "duration": "float", "channel": "str",
+        "customer_id": "int",
+        "timestamp": "time",
+        "event": "str",
+        "amount": "float",
+        "product": "str",
+        "duration": "float",
+        "channel": "str",
     },
     "customers": {
-        "customer_id": "int", "created": "time", "segment": "str", "country": "str",
-        "acquisition_channel": "str", "churn_reason": "str",
+        "customer_id": "int",
+        "created": "time",
+        "segment": "str",
+        "country": "str",
+        "acquisition_channel": "str",
+        "churn_reason": "str",
     },
     "surveys": {"customer_id": "int", "timestamp": "time", "question": "str", "score": "int"},
     "contacts": {
-        "customer_id": "int", "timestamp": "time", "campaign": "str", "channel": "str",
-        "opened": "bool", "clicked": "bool", "converted": "bool", "unsubscribed": "bool",
+        "customer_id": "int",
+        "timestamp": "time",
+        "campaign": "str",
+        "channel": "str",
+        "opened": "bool",
+        "clicked": "bool",
+        "converted": "bool",
+        "unsubscribed": "bool",
         "cost": "float",
     },
     "subscriptions": {"customer_id": "int", "start": "time", "end": "time", "mrr": "float"},
 }
 TABLES = list(COLUMNS)
 CHURN_REASONS = {
-    "context change", "no problem/solution fit", "problem/solution misalignment", "quality",
-    "customer experience", "weak activation", "other",
+    "context change",
+    "no problem/solution fit",
+    "problem/solution misalignment",
+    "quality",
+    "customer experience",
+    "weak activation",
+    "other",
 }
 
 
@@ -79,6 +99,7 @@ def _purchase_within(shop: datasets.DemoShop, days: int) -> np.ndarray:
 
 
 # --- API -----------------------------------------------------------------------------------
+
 
 def test_result_is_a_frozen_dataclass_of_five_tables():
     small = demo_shop(50, seed=1)  # not the shared fixture: this test tries to modify it
@@ -131,6 +152,7 @@ else:
 
 # --- determinism and frames --------------------------------------------------------------------
 
+
 def test_same_seed_same_tables(shop):
     again = demo_shop(N, seed=11)
     for name in TABLES:
@@ -144,8 +166,13 @@ def test_different_seeds_differ(shop):
 
 
 def test_numpy_columns_and_dtypes(shop):
-    expected = {"int": np.dtype(np.int64), "float": np.dtype(np.float64), "bool": np.dtype(bool),
-                "time": np.dtype("datetime64[us]"), "str": np.dtype(object)}
+    expected = {
+        "int": np.dtype(np.int64),
+        "float": np.dtype(np.float64),
+        "bool": np.dtype(bool),
+        "time": np.dtype("datetime64[us]"),
+        "str": np.dtype(object),
+    }
     for name, columns in COLUMNS.items():
         table = getattr(shop, name)
         assert list(table) == list(columns), name
@@ -160,29 +187,36 @@ def _frame_dtypes(frame: str) -> tuple[dict[str, object], object]:
     """(expected dtype per kind, function giving a table's column dtypes) for one frame."""
     if frame == "pandas":
         pd = pytest.importorskip("pandas")
-        kinds = {"int": np.dtype(np.int64), "float": np.dtype(np.float64),
-                 "bool": np.dtype(bool), "time": np.dtype("datetime64[us]")}
+        kinds = {
+            "int": np.dtype(np.int64),
+            "float": np.dtype(np.float64),
+            "bool": np.dtype(bool),
+            "time": np.dtype("datetime64[us]"),
+        }
 
         def dtypes(table):
-            return {c: ("str" if pd.api.types.is_string_dtype(t) else t)
-                    for c, t in table.dtypes.items()}
+            return {c: ("str" if pd.api.types.is_string_dtype(t) else t) for c, t in table.dtypes.items()}
 
         return {**kinds, "str": "str"}, dtypes
     if frame == "polars":
         pl = pytest.importorskip("polars")
-        kinds = {"int": pl.Int64, "float": pl.Float64, "bool": pl.Boolean,
-                 "time": pl.Datetime("us"), "str": pl.String}
+        kinds = {"int": pl.Int64, "float": pl.Float64, "bool": pl.Boolean, "time": pl.Datetime("us"), "str": pl.String}
         return kinds, lambda table: dict(table.schema)
     pa = pytest.importorskip("pyarrow")
-    kinds = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(),
-             "time": pa.timestamp("us"), "str": pa.string()}
+    kinds = {
+        "int": pa.int64(),
+        "float": pa.float64(),
+        "bool": pa.bool_(),
+        "time": pa.timestamp("us"),
+        "str": pa.string(),
+    }
     return kinds, lambda table: {f.name: f.type for f in table.schema}
 
 
 def _to_numpy(table, frame: str) -> dict[str, np.ndarray]:
     """A frame back to numpy columns in the generator's own form (None for missing strings)."""
     out = {}
-    for name in (table.columns if frame != "arrow" else table.column_names):
+    for name in table.columns if frame != "arrow" else table.column_names:
         column = table[name]
         if frame == "pandas":
             if column.dtype.kind == "M":
@@ -190,8 +224,7 @@ def _to_numpy(table, frame: str) -> dict[str, np.ndarray]:
             elif column.dtype.kind in "ifb":
                 values = column.to_numpy()
             else:
-                values = np.array([None if not isinstance(x, str) else x for x in column],
-                                  dtype=object)
+                values = np.array([None if not isinstance(x, str) else x for x in column], dtype=object)
         else:
             values = column.to_numpy(zero_copy_only=False) if frame == "arrow" else column.to_numpy()
             if values.dtype.kind in "OUT":
@@ -218,10 +251,14 @@ def test_all_frames_hold_the_same_values(frame):
     framed = demo_shop(500, seed=2, frame=frame)
     for name in TABLES:
         assert _same(plain_table := getattr(plain, name), _to_numpy(getattr(framed, name), frame)), (
-            frame, name, {c: v[:3] for c, v in plain_table.items()})
+            frame,
+            name,
+            {c: v[:3] for c, v in plain_table.items()},
+        )
 
 
 # --- the shape of the data ------------------------------------------------------------------------
+
 
 def test_customer_ids_are_sorted_unique_and_not_dense(shop):
     ids = shop.customers["customer_id"]
@@ -245,9 +282,12 @@ def test_some_customers_are_prospects_without_events(shop):
 
 def test_timestamps_are_inside_the_period(shop):
     times = {
-        "events": shop.events["timestamp"], "created": shop.customers["created"],
-        "surveys": shop.surveys["timestamp"], "contacts": shop.contacts["timestamp"],
-        "start": shop.subscriptions["start"], "end": shop.subscriptions["end"],
+        "events": shop.events["timestamp"],
+        "created": shop.customers["created"],
+        "surveys": shop.surveys["timestamp"],
+        "contacts": shop.contacts["timestamp"],
+        "start": shop.subscriptions["start"],
+        "end": shop.subscriptions["end"],
     }
     for name, t in times.items():
         t = t[~np.isnat(t)]
@@ -359,8 +399,7 @@ def test_survey_scores_and_questions(shop):
     q = sv["question"]
     assert set(q) == {"recommend", "buy_again", "try_new"}
     # every survey (customer, timestamp) answers the three questions once
-    keys, count = np.unique(np.stack([sv["customer_id"], sv["timestamp"].astype(np.int64)]),
-                            axis=1, return_counts=True)
+    keys, count = np.unique(np.stack([sv["customer_id"], sv["timestamp"].astype(np.int64)]), axis=1, return_counts=True)
     assert (count == 3).all()
     per_customer = np.unique(keys[0], return_counts=True)[1]
     assert per_customer.max() >= 2  # a few customers surveyed twice

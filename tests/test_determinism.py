@@ -78,13 +78,18 @@ def test_fresh_and_grouped_logs_agree_bit_for_bit(tables):
 
 def test_ties_are_ordered_by_amount_then_event_type():
     t = np.array(["2024-01-01"] * 3 + ["2024-02-01"], "datetime64[us]")
-    table = {"customer_id": [1, 1, 1, 1], "timestamp": t, "amount": [5.0, 2.0, 5.0, 1.0],
-             "event": ["refund", "visit", "purchase", "purchase"]}
+    table = {
+        "customer_id": [1, 1, 1, 1],
+        "timestamp": t,
+        "amount": [5.0, 2.0, 5.0, 1.0],
+        "event": ["refund", "visit", "purchase", "purchase"],
+    }
     log = fidelite.EventLog(table).prepare()
     exported = log.to_pandas()
     assert exported["amount"].tolist() == [2.0, 5.0, 5.0, 1.0]
     assert exported["event"].tolist() == ["visit", "purchase", "refund", "purchase"]
     # the segment "at the first event" is therefore the same for any row order
-    first = fidelite.retention(fidelite.EventLog(shuffled({k: np.asarray(v) for k, v in table.items()}, 3)),
-                               segment="event").segments
+    first = fidelite.retention(
+        fidelite.EventLog(shuffled({k: np.asarray(v) for k, v in table.items()}, 3)), segment="event"
+    ).segments
     assert first == ["visit"]

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reference_metrics import DAY, E, events_strategy, from_frame, ref_engagement, ref_percentile_rank, table
 
 import fidelite
-from fidelite.metrics.engagement import percentile_ranks
 from fidelite.exceptions import ParameterError
-from reference_metrics import DAY, E, events_strategy, from_frame, ref_engagement, ref_percentile_rank, table
+from fidelite.metrics.engagement import percentile_ranks
 
 T = int(np.datetime64("2024-03-01", "us").astype(np.int64))
 
@@ -25,7 +25,9 @@ def test_percentile_rank_convention():
     assert percentile_ranks(np.array([5.0, 1.0, 3.0])).tolist() == [100.0, 0.0, 50.0]
     assert percentile_ranks(np.array([2.0, 2.0, 2.0])).tolist() == [50.0, 50.0, 50.0]
     assert percentile_ranks(np.array([7.0])).tolist() == [50.0]
-    assert percentile_ranks(np.array([1.0, 1.0, 4.0, 9.0])).tolist() == pytest.approx([100 / 6, 100 / 6, 200 / 3, 100.0])
+    assert percentile_ranks(np.array([1.0, 1.0, 4.0, 9.0])).tolist() == pytest.approx(
+        [100 / 6, 100 / 6, 200 / 3, 100.0]
+    )
 
 
 @settings(max_examples=100, deadline=None)
@@ -35,8 +37,14 @@ def test_percentile_rank_matches_reference(values):
 
 
 def test_worked_example():
-    rows = [ev(1, 0, "purchase", 100), ev(1, 0.5, "visit", 100), ev(1, 3, "purchase", 100),
-            ev(2, 1, "visit", 30), ev(3, 2, "purchase", 10), ev(4, -200, "visit", 5)]  # 4: outside the window
+    rows = [
+        ev(1, 0, "purchase", 100),
+        ev(1, 0.5, "visit", 100),
+        ev(1, 3, "purchase", 100),
+        ev(2, 1, "visit", 30),
+        ev(3, 2, "purchase", 10),
+        ev(4, -200, "visit", 5),
+    ]  # 4: outside the window
     e = fidelite.engagement(table(rows, duration=True), window=30)
     assert e["customer_id"].tolist() == [1, 2, 3]
     assert e["frequency"].tolist() == [2, 1, 1]  # two events on day 0 make one active day
@@ -82,13 +90,22 @@ def test_empty_population_is_nan():
 
 
 @settings(max_examples=60, deadline=None)
-@given(events_strategy(event_types=("purchase", "visit", "login")), st.sampled_from([1, 7, 90, 400]),
-       st.sampled_from([(1.0, 1.0, 1.0), (2.0, 0.0, 1.0), (0.5, 1.0, 3.0)]), st.sampled_from(["active", "all"]),
-       st.sampled_from([("purchase",), ("login", "visit")]))
+@given(
+    events_strategy(event_types=("purchase", "visit", "login")),
+    st.sampled_from([1, 7, 90, 400]),
+    st.sampled_from([(1.0, 1.0, 1.0), (2.0, 0.0, 1.0), (0.5, 1.0, 3.0)]),
+    st.sampled_from(["active", "all"]),
+    st.sampled_from([("purchase",), ("login", "visit")]),
+)
 def test_matches_reference(events, window, weights, population, key_events):
     key_events = tuple(k for k in key_events if any(e.event == k for e in events)) or ("purchase",)
-    e = fidelite.engagement(table(events, duration=True), window=window, weights=list(weights),
-                            population=population, key_events=list(key_events))
+    e = fidelite.engagement(
+        table(events, duration=True),
+        window=window,
+        weights=list(weights),
+        population=population,
+        key_events=list(key_events),
+    )
     ref = ref_engagement(events, window_days=window, weights=weights, population=population, key_events=key_events)
     assert e["customer_id"].tolist() == sorted(ref)
     assert e["engagement"].tolist() == pytest.approx([ref[c] for c in sorted(ref)])

@@ -28,12 +28,14 @@ STAMPS = ["2024-01-05T10:00:00", "2024-01-02T00:00:00", "1969-12-31T23:30:00", "
 
 
 def base() -> pd.DataFrame:
-    return pd.DataFrame({
-        "customer_id": [3, 1, 3, 2],
-        "timestamp": pd.to_datetime(STAMPS, format="ISO8601").astype("datetime64[us]"),
-        "amount": [1.5, None, -2.0, 4.0],
-        "event": ["visit", "purchase", "visit", "login"],
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": [3, 1, 3, 2],
+            "timestamp": pd.to_datetime(STAMPS, format="ISO8601").astype("datetime64[us]"),
+            "amount": [1.5, None, -2.0, 4.0],
+            "event": ["visit", "purchase", "visit", "login"],
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -130,8 +132,10 @@ def test_csv_and_parquet_files(tmp_path, expected):
 
 def test_csv_with_unparseable_timestamps(tmp_path):
     path = tmp_path / "bad.csv"
-    path.write_text("customer_id,timestamp\n1,2024-01-05T10:00:00\n2,not a date\n3,2024-13-45T00:00:00\n4,\n"
-                    "5,2024-02-01T10:00:00+02:00\n")
+    path.write_text(
+        "customer_id,timestamp\n1,2024-01-05T10:00:00\n2,not a date\n3,2024-13-45T00:00:00\n4,\n"
+        "5,2024-02-01T10:00:00+02:00\n"
+    )
     lg = EventLog(path)
     assert lg.report.read == 5 and lg.report.used == 2
     assert lg.report.rejected == {"null timestamp": 1, "unparseable timestamp (expected ISO 8601)": 2}
@@ -140,8 +144,10 @@ def test_csv_with_unparseable_timestamps(tmp_path):
 
 def test_csv_empty_cells_are_nulls(tmp_path):
     path = tmp_path / "ids.csv"
-    path.write_text("customer_id,timestamp,event\nann,2024-01-05T10:00:00,visit\n,2024-01-06T10:00:00,visit\n"
-                    "bob,2024-01-07T10:00:00,\n")
+    path.write_text(
+        "customer_id,timestamp,event\nann,2024-01-05T10:00:00,visit\n,2024-01-06T10:00:00,visit\n"
+        "bob,2024-01-07T10:00:00,\n"
+    )
     lg = EventLog(path)
     assert lg.report.rejected == {"null customer id": 1, "null event type": 1}
     assert lg.customer_ids.tolist() == ["ann"]
@@ -168,8 +174,13 @@ def test_iso_strings_and_dates_are_local_midnight():
 
 def test_mixed_python_objects():
     # datetimes mixed with dates keep their time of day (dates are local midnight)
-    for values in ([dt.date(2024, 1, 1), dt.datetime(2024, 1, 1, 5)], [dt.datetime(2024, 1, 1, 5), dt.date(2024, 1, 1)]):
-        lg = EventLog(pd.DataFrame({"customer_id": [1, 2], "timestamp": pd.Series(values, dtype=object)}), tz="Europe/Paris")
+    for values in (
+        [dt.date(2024, 1, 1), dt.datetime(2024, 1, 1, 5)],
+        [dt.datetime(2024, 1, 1, 5), dt.date(2024, 1, 1)],
+    ):
+        lg = EventLog(
+            pd.DataFrame({"customer_id": [1, 2], "timestamp": pd.Series(values, dtype=object)}), tz="Europe/Paris"
+        )
         got = sorted(lg.to_pandas()["timestamp"].tolist())
         assert got == [pd.Timestamp("2023-12-31T23:00", tz="UTC"), pd.Timestamp("2024-01-01T05:00", tz="UTC")]
     # strings, datetimes, numbers and missing values in one object column: numbers are
@@ -195,17 +206,31 @@ def test_strict_mode_raises_with_the_report():
 
 
 def test_report_accounts_for_every_row():
-    df = pd.DataFrame({
-        "customer_id": pd.array([1, 2, None, 4, 5, 6, 7], dtype="Int64"),
-        "timestamp": ["2024-01-01T00:00", None, "2024-01-02T00:00", "2024-01-03T00:00", "?", "2024-01-04T00:00",
-                      "2024-01-05T00:00"],
-        "amount": [1.0, 2.0, 3.0, float("inf"), 5.0, None, -4.0],
-        "event": ["a", "b", "c", "d", "e", "f", None],
-    })
+    df = pd.DataFrame(
+        {
+            "customer_id": pd.array([1, 2, None, 4, 5, 6, 7], dtype="Int64"),
+            "timestamp": [
+                "2024-01-01T00:00",
+                None,
+                "2024-01-02T00:00",
+                "2024-01-03T00:00",
+                "?",
+                "2024-01-04T00:00",
+                "2024-01-05T00:00",
+            ],
+            "amount": [1.0, 2.0, 3.0, float("inf"), 5.0, None, -4.0],
+            "event": ["a", "b", "c", "d", "e", "f", None],
+        }
+    )
     r = EventLog(df).report
     assert r.read == 7
-    assert r.rejected == {"null customer id": 1, "null timestamp": 1, "unparseable timestamp (expected ISO 8601)": 1,
-                          "infinite amount": 1, "null event type": 1}
+    assert r.rejected == {
+        "null customer id": 1,
+        "null timestamp": 1,
+        "unparseable timestamp (expected ISO 8601)": 1,
+        "infinite amount": 1,
+        "null event type": 1,
+    }
     assert r.used == 2 and r.read == r.used + r.n_rejected
     assert r.notes == {"missing amounts counted as 0": 1}  # the refund's row was rejected for its event
     text = str(r)
@@ -286,11 +311,14 @@ def test_missing_column_suggests_a_name():
         EventLog({"customer_id": [1, 2], "timestamp": TS}, amount="price")
 
 
-@pytest.mark.parametrize("data", [
-    {"customer_id": [], "timestamp": []},
-    pd.DataFrame({"customer_id": [], "timestamp": []}),
-    pl.DataFrame({"customer_id": [], "timestamp": []}),
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"customer_id": [], "timestamp": []},
+        pd.DataFrame({"customer_id": [], "timestamp": []}),
+        pl.DataFrame({"customer_id": [], "timestamp": []}),
+    ],
+)
 def test_empty_input(data):
     with pytest.raises(EmptyInputError, match="no rows"):
         EventLog(data)
@@ -318,8 +346,9 @@ def test_float_ids_with_fractions(ids):
         EventLog({"customer_id": ids, "timestamp": TS})
 
 
-@pytest.mark.parametrize("ts", [np.array([1_704_067_200, 1_704_153_600]), pd.Series([1.7e9, 1.8e9]),
-                                pa.array([1, 2], pa.int64())])
+@pytest.mark.parametrize(
+    "ts", [np.array([1_704_067_200, 1_704_153_600]), pd.Series([1.7e9, 1.8e9]), pa.array([1, 2], pa.int64())]
+)
 def test_integer_timestamps(ts):
     with pytest.raises(DTypeError, match=r"epoch numbers.*unit='s'"):
         EventLog({"customer_id": [1, 2], "timestamp": ts})
@@ -389,9 +418,13 @@ def test_strided_optional_columns_reach_every_kernel_path():
 def test_columns_carried_through_the_grouping_equal_the_columns_reordered_after():
     rng = np.random.default_rng(5)
     n = 40_000
-    data = {"customer_id": rng.integers(0, 9_000, n), "timestamp": rng.integers(0, 10**9, n).astype("M8[s]"),
-            "amount": rng.normal(20, 30, n).round(2), "duration": rng.exponential(3, n),
-            "event": rng.choice(["visit", "purchase"], n)}
+    data = {
+        "customer_id": rng.integers(0, 9_000, n),
+        "timestamp": rng.integers(0, 10**9, n).astype("M8[s]"),
+        "amount": rng.normal(20, 30, n).round(2),
+        "duration": rng.exponential(3, n),
+        "event": rng.choice(["visit", "purchase"], n),
+    }
     data["timestamp"][::7] = data["timestamp"][0]  # same-instant rows: ordered by amount, then event
     carried = EventLog(data).grouped(columns=("amount",))  # groups now, carrying the amount
     assert carried.columns.ready == ("amount",)

@@ -33,7 +33,7 @@ def rendered_cells(markup: str) -> dict[tuple[str, int], float]:
 def attr(markup: str, name: str, css: str | None = None) -> str:
     """The value of attribute ``name`` (of the first element with class ``css``)."""
     if css is not None:
-        markup = markup[markup.index(css):]
+        markup = markup[markup.index(css) :]
     found = re.search(rf"{name}='([^']*)'", markup)
     assert found, f"no {name} in {markup[:200]}"
     return found.group(1)
@@ -58,8 +58,19 @@ def _events_by_customer(events: dict, freq: str, tz: str, end: pd.Timestamp | No
     return _PREPARED[key]
 
 
-def ref_cell(events: dict, customers: dict | None, *, period: str, cohort: str, criterion: str, tz: str = "UTC",
-             as_of: Any = None, start: np.datetime64, j: int, segment: tuple[str, Any] | None = None) -> dict:
+def ref_cell(
+    events: dict,
+    customers: dict | None,
+    *,
+    period: str,
+    cohort: str,
+    criterion: str,
+    tz: str = "UTC",
+    as_of: Any = None,
+    start: np.datetime64,
+    j: int,
+    segment: tuple[str, Any] | None = None,
+) -> dict:
     """{customer id: events from its cohort entry to as_of} of the customers counted in the
     cell (cohort period starting ``start``, offset ``j``), by definition (docs/metrics.md),
     customer by customer with pandas periods."""
@@ -111,7 +122,7 @@ def log(shop):
 def ex(shop, log):
     """A fresh explorer on the shared prepared log, widgets built."""
     explorer = fidelite.explore(log, customers=shop.customers, surveys=shop.surveys)
-    explorer.widget
+    _ = explorer.widget
     return explorer
 
 
@@ -194,15 +205,18 @@ def test_state_options_follow_the_data_and_parameters(shop, log):
         st.options("colour")
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"period": "fortnight"}, "period='fortnight' is not available here: use one of 'day'"),
-    ({"measure": "revenue", "criterion": "streak"}, "criterion='streak' is not available here: use one of 'on'"),
-    ({"cohort": "signup"}, "cohort='signup' is not available here"),
-    ({"segment": "shoe_size"}, "segment='shoe_size' is not available here"),
-    ({"as_of": "2001-01-01"}, "is before the first event"),
-    ({"as_of": "last tuesday"}, "cannot read 'last tuesday' as a date"),
-    ({"colour": "red"}, r"unknown explorer parameter\(s\) \['colour'\]"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"period": "fortnight"}, "period='fortnight' is not available here: use one of 'day'"),
+        ({"measure": "revenue", "criterion": "streak"}, "criterion='streak' is not available here: use one of 'on'"),
+        ({"cohort": "signup"}, "cohort='signup' is not available here"),
+        ({"segment": "shoe_size"}, "segment='shoe_size' is not available here"),
+        ({"as_of": "2001-01-01"}, "is before the first event"),
+        ({"as_of": "last tuesday"}, "cannot read 'last tuesday' as a date"),
+        ({"colour": "red"}, r"unknown explorer parameter\(s\) \['colour'\]"),
+    ],
+)
 def test_invalid_changes_raise_and_change_nothing(log, changes, message):
     st = ExplorerState(log)
     before = (dict(st.params), st.as_of_us)
@@ -287,8 +301,16 @@ def test_cell_customers_match_the_counts_and_the_reference(shop, log, cohort, cr
             st.select(k, j)
             got = st.cell_customers()
             assert len(got) == m.counts[k, j], (k, j)
-            want = ref_cell(shop.events, shop.customers, period="quarter", cohort=cohort, criterion=criterion,
-                            as_of="2025-08-15", start=m.cohorts[k], j=j)
+            want = ref_cell(
+                shop.events,
+                shop.customers,
+                period="quarter",
+                cohort=cohort,
+                criterion=criterion,
+                as_of="2025-08-15",
+                start=m.cohorts[k],
+                j=j,
+            )
             assert dict(zip(got["customer_id"].tolist(), got["events"].tolist())) == want, (k, j)
             assert (np.diff(got["customer_id"].astype(np.int64)) > 0).all()  # ascending ids, no repeats
 
@@ -305,8 +327,16 @@ def test_cell_customers_every_cell_in_a_time_zone(log, shop):
             st.select(k, j)
             assert len(st.cell_customers()) == m.counts[k, j], (k, j)
     st.select("2024-01", 3)
-    want = ref_cell(shop.events, None, period="month", cohort="first", criterion="on_or_after",
-                    tz="America/New_York", start=np.datetime64("2024-01-01"), j=3)
+    want = ref_cell(
+        shop.events,
+        None,
+        period="month",
+        cohort="first",
+        criterion="on_or_after",
+        tz="America/New_York",
+        start=np.datetime64("2024-01-01"),
+        j=3,
+    )
     assert set(st.cell_customers()["customer_id"].tolist()) == set(want)
 
 
@@ -318,8 +348,16 @@ def test_cell_customers_of_a_segment(shop, log):
         st.select(k, 1)
         got = st.cell_customers()
         assert len(got) == m.counts[k, 1]
-        want = ref_cell(shop.events, shop.customers, period="quarter", cohort="signup", criterion="on",
-                        start=m.cohorts[k], j=1, segment=("segment", "pro"))
+        want = ref_cell(
+            shop.events,
+            shop.customers,
+            period="quarter",
+            cohort="signup",
+            criterion="on",
+            start=m.cohorts[k],
+            j=1,
+            segment=("segment", "pro"),
+        )
         assert set(got["customer_id"].tolist()) == set(want)
 
 
@@ -484,10 +522,15 @@ def test_indices_tab_lists_every_index_and_isolates_a_failing_one(ex):
     class Broken:
         @fidelite.hookimpl
         def fidelite_register_indices(register):
-            register(fidelite.Index(name="broken_probe", compute=lambda events: 1 / 0,
-                                    description="Always fails."))
-            register(fidelite.Index(name="contacts_probe", compute=lambda contacts: 1.0, inputs=("contacts",),
-                                    description="Needs the contacts table."))
+            register(fidelite.Index(name="broken_probe", compute=lambda events: 1 / 0, description="Always fails."))
+            register(
+                fidelite.Index(
+                    name="contacts_probe",
+                    compute=lambda contacts: 1.0,
+                    inputs=("contacts",),
+                    description="Needs the contacts table.",
+                )
+            )
 
     name = fidelite.plugins.register(Broken, name="explorer-broken-probe")
     try:

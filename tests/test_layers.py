@@ -26,17 +26,33 @@ PACKAGE = Path(__file__).resolve().parents[1] / "python" / "fidelite"
 
 #: (module name prefix, layer): the first prefix that matches a module gives its layer.
 LAYERS = [
-    ("fidelite.cli", 5), ("fidelite.datasets", 5), ("fidelite.report", 5), ("fidelite.explore", 5),
+    ("fidelite.cli", 5),
+    ("fidelite.datasets", 5),
+    ("fidelite.report", 5),
+    ("fidelite.explore", 5),
     ("fidelite.plugins", 5),
-    ("fidelite.metrics", 4), ("fidelite.models", 4),
+    ("fidelite.metrics", 4),
+    ("fidelite.models", 4),
     ("fidelite.results", 3),
-    ("fidelite.query", 2), ("fidelite.eventlog", 2), ("fidelite.calendar", 2),
+    ("fidelite.query", 2),
+    ("fidelite.eventlog", 2),
+    ("fidelite.calendar", 2),
     ("fidelite.io", 1),
-    ("fidelite._core", 0), ("fidelite._deps", 0), ("fidelite.exceptions", 0), ("fidelite.cache", 0),
+    ("fidelite._core", 0),
+    ("fidelite._deps", 0),
+    ("fidelite.exceptions", 0),
+    ("fidelite.cache", 0),
 ]
 ROOT_LAYER = 6
-LAYER_NAMES = {6: "the package root", 5: "surfaces", 4: "metrics", 3: "results", 2: "query / eventlog / calendar",
-               1: "io", 0: "kernels and base modules"}
+LAYER_NAMES = {
+    6: "the package root",
+    5: "surfaces",
+    4: "metrics",
+    3: "results",
+    2: "query / eventlog / calendar",
+    1: "io",
+    0: "kernels and base modules",
+}
 #: Modules private to the package (not to a module): any layer may import them.
 PRIVATE_MODULES = {"fidelite._core", "fidelite._deps"}
 
@@ -123,8 +139,10 @@ def test_layers_import_only_downward(modules):
             if target in PRIVATE_MODULES or target not in modules:
                 continue
             if layer(target) > layer(mod.name):
-                bad.append(f"{mod.path.relative_to(PACKAGE)}:{line}: {mod.name} ({LAYER_NAMES[layer(mod.name)]}) "
-                           f"imports {target} ({LAYER_NAMES[layer(target)]})")
+                bad.append(
+                    f"{mod.path.relative_to(PACKAGE)}:{line}: {mod.name} ({LAYER_NAMES[layer(mod.name)]}) "
+                    f"imports {target} ({LAYER_NAMES[layer(target)]})"
+                )
     assert not bad, "imports that go up a layer:\n" + "\n".join(bad)
 
 
@@ -195,7 +213,7 @@ def cycles(modules: dict[str, Module]) -> Iterator[list[str]]:
         stack.append(n)
         for m in sorted(graph[n]):
             if state.get(m) == 1:
-                yield stack[stack.index(m):] + [m]
+                yield stack[stack.index(m) :] + [m]
             elif m not in state:
                 yield from visit(m)
         stack.pop()

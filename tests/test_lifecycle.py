@@ -9,23 +9,33 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
+from reference import assert_lifecycle_matches, ref_lifecycle
 
 import fidelite
 from fidelite.exceptions import ParameterError, TimeZoneError
-from reference import assert_lifecycle_matches, ref_lifecycle
 
 matplotlib.use("Agg")
 
 # A: Jan, Feb, Apr   B: Feb   C: Jan, Mar (C's January event is a purchase)
-ROWS = [("A", "2024-01-03", "visit"), ("A", "2024-01-20", "visit"), ("A", "2024-02-11", "purchase"),
-        ("A", "2024-04-01", "visit"), ("B", "2024-02-29T23:00", "visit"), ("C", "2024-01-31", "purchase"),
-        ("C", "2024-03-15", "purchase")]
+ROWS = [
+    ("A", "2024-01-03", "visit"),
+    ("A", "2024-01-20", "visit"),
+    ("A", "2024-02-11", "purchase"),
+    ("A", "2024-04-01", "visit"),
+    ("B", "2024-02-29T23:00", "visit"),
+    ("C", "2024-01-31", "purchase"),
+    ("C", "2024-03-15", "purchase"),
+]
 
 
 def frame(rows, tz=None) -> pd.DataFrame:
-    df = pd.DataFrame({"customer_id": [r[0] for r in rows],
-                       "timestamp": pd.to_datetime([r[1] for r in rows], format="ISO8601"),
-                       "event": [r[2] if len(r) > 2 else "visit" for r in rows]})
+    df = pd.DataFrame(
+        {
+            "customer_id": [r[0] for r in rows],
+            "timestamp": pd.to_datetime([r[1] for r in rows], format="ISO8601"),
+            "event": [r[2] if len(r) > 2 else "visit" for r in rows],
+        }
+    )
     if tz:
         df["timestamp"] = df["timestamp"].dt.tz_localize(tz)
     return df

@@ -38,8 +38,13 @@ def run():
     def execute(name: str) -> Any:
         if name not in done:
             nb = nbformat.read(NOTEBOOKS / name, as_version=4)
-            nbclient.NotebookClient(nb, timeout=240, kernel_name="python3", store_widget_state=True,
-                                    resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+            nbclient.NotebookClient(
+                nb,
+                timeout=240,
+                kernel_name="python3",
+                store_widget_state=True,
+                resources={"metadata": {"path": str(NOTEBOOKS)}},
+            ).execute()
             done[name] = nb
         return done[name]
 
@@ -72,7 +77,9 @@ def test_quickstart_shows_matrix_lifecycle_and_indices(run):
     m = fidelite.retention(fidelite.EventLog(shop.events, tz="Europe/Paris"), period="month")
     matrix = text(outputs(nb, "m = fidelite.retention(log"), "text/html")
     assert f"data-rows='{len(m.cohorts)}'" in matrix and f"data-cols='{m.counts.shape[1]}'" in matrix
-    assert f"data-cohort='2024-03' data-offset='2' data-count='{m.counts[m.cohort_labels.index('2024-03'), 2]}'" in matrix
+    assert (
+        f"data-cohort='2024-03' data-offset='2' data-count='{m.counts[m.cohort_labels.index('2024-03'), 2]}'" in matrix
+    )
     assert "rows read" in text(outputs(nb, "print(log.report)"))
     assert any("image/png" in o.get("data", {}) for o in outputs(nb, "lc.plot()"))
     assert "pro" in text(outputs(nb, "by_segment"))
@@ -120,7 +127,9 @@ def test_explorer_notebook_stores_the_rendered_explorer(run):
     cell = _with_class(state, "fidelite-cell-info")["value"]
     assert f"data-count='{m.counts[0, 1]}'" in cell and "data-cohort='2023-01'" in cell
     assert _with_class(state, "fidelite-lifecycle-chart")["value"] == ""  # drawn when its tab opens
-    assert all(not m["state"].get("value") for m in state.values() if "fidelite-errors" in m["state"].get("_dom_classes", ()))
+    assert all(
+        not m["state"].get("value") for m in state.values() if "fidelite-errors" in m["state"].get("_dom_classes", ())
+    )
 
 
 @pytest.mark.slow

@@ -29,8 +29,8 @@ def python_blocks(text: str) -> list[str]:
 
 def section(text: str, heading: str) -> str:
     start = text.index(heading)
-    nxt = re.search(r"^#{2,3} ", text[start + len(heading):], flags=re.M)
-    return text[start:start + len(heading) + (nxt.start() if nxt else len(text))]
+    nxt = re.search(r"^#{2,3} ", text[start + len(heading) :], flags=re.M)
+    return text[start : start + len(heading) + (nxt.start() if nxt else len(text))]
 
 
 @pytest.mark.parametrize("hook", HOOKS)
@@ -55,10 +55,25 @@ def test_hooks_are_prefixed():
     assert specs == HOOKS and all(h.startswith("fidelite_") for h in HOOKS)
 
 
-@pytest.mark.parametrize("name", [manager.AUTOLOAD_ENV, manager.BLOCK_ENV, manager.TRACE_ENV,
-                                  "available_indices", "compute_all", "compute_index", "errors()", "check()",
-                                  "list_plugins", "register(", "unregister(", "IndexDefinitionError",
-                                  "[project.entry-points.fidelite]", "fidelite indices"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        manager.AUTOLOAD_ENV,
+        manager.BLOCK_ENV,
+        manager.TRACE_ENV,
+        "available_indices",
+        "compute_all",
+        "compute_index",
+        "errors()",
+        "check()",
+        "list_plugins",
+        "register(",
+        "unregister(",
+        "IndexDefinitionError",
+        "[project.entry-points.fidelite]",
+        "fidelite indices",
+    ],
+)
 def test_docs_mention(name):
     assert name in DOCS.read_text()
 
@@ -76,8 +91,11 @@ def test_three_step_example_runs():
     exec(compile("\n".join(python_blocks(steps)), str(DOCS), "exec"), module.__dict__)
     name = fidelite.plugins.register(module, name="docs-orders")
     try:
-        log = {"customer_id": [1, 1, 2], "timestamp": ["2024-01-01", "2024-01-02", "2024-01-03"],
-               "event": ["purchase", "visit", "purchase"]}
+        log = {
+            "customer_id": [1, 1, 2],
+            "timestamp": ["2024-01-01", "2024-01-02", "2024-01-03"],
+            "event": ["purchase", "visit", "purchase"],
+        }
         assert float(fidelite.compute_index("orders_per_customer", events=log)) == 1.0
         assert fidelite.indices().get("orders_per_customer").plugin == "docs-orders"
     finally:
@@ -104,8 +122,14 @@ def test_testing_example_runs(tmp_path):
     (tmp_path / "fidelite_orders.py").write_text(steps)
     (tmp_path / "test_orders.py").write_text(python_blocks(section(text, "## Testing a plugin"))[0])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")]))}
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error",
-                           "test_orders.py"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
-                          check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error", "test_orders.py"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 passed" in done.stdout

@@ -28,10 +28,16 @@ from fidelite.plugins import Index, IndexDefinitionError, hookimpl, hookspecs, p
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "plugins" / "fidelite-example-index"
 BUILTIN = {"nps", "loyalty_index", "engagement", "repeat_rate", "upsell_rate"}
-SURVEYS = {"customer_id": [1, 2, 3, 4], "timestamp": ["2024-01-01"] * 4, "question": ["recommend"] * 4,
-           "score": [10, 9, 3, 7]}
-EVENTS = {"customer_id": [1, 1, 2, 3, 3, 3], "timestamp": ["2024-01-01", "2024-02-01", "2024-01-05", "2024-01-02",
-                                                           "2024-01-03", "2024-03-01"]}
+SURVEYS = {
+    "customer_id": [1, 2, 3, 4],
+    "timestamp": ["2024-01-01"] * 4,
+    "question": ["recommend"] * 4,
+    "score": [10, 9, 3, 7],
+}
+EVENTS = {
+    "customer_id": [1, 1, 2, 3, 3, 3],
+    "timestamp": ["2024-01-01", "2024-02-01", "2024-01-05", "2024-01-02", "2024-01-03", "2024-03-01"],
+}
 
 
 def one_index(name: str = "probe", **fields):
@@ -79,14 +85,28 @@ def test_hook_fidelite_register_indices(add_plugin):
     class Plugin:
         @hookimpl
         def fidelite_register_indices(self, register):
-            register(Index(name="events_per_customer", compute=per_customer, description="Events per customer.",
-                           inputs=("events",), level="customer", unit="events", range=(0, None),
-                           higher_is_better=True))
+            register(
+                Index(
+                    name="events_per_customer",
+                    compute=per_customer,
+                    description="Events per customer.",
+                    inputs=("events",),
+                    level="customer",
+                    unit="events",
+                    range=(0, None),
+                    higher_is_better=True,
+                )
+            )
 
     add_plugin(Plugin(), "counting")
     info = fidelite.indices().get("events_per_customer")
     assert (info.plugin, info.level, info.unit, info.range, info.parameters) == (
-        "counting", "customer", "events", (0.0, None), {"scale": 1.0})
+        "counting",
+        "customer",
+        "events",
+        (0.0, None),
+        {"scale": 1.0},
+    )
     r = fidelite.compute_index("events_per_customer", events=EVENTS, scale=2.0)
     assert r["customer_id"].tolist() == [1, 2, 3]
     assert r["value"].tolist() == [4.0, 2.0, 6.0]
@@ -114,28 +134,32 @@ def test_builtins_are_registered_through_the_same_hook(add_plugin):
     listed = {i.name: i for i in fidelite.indices()}
     assert BUILTIN <= set(listed)
     assert {(listed[n].plugin, listed[n].package, listed[n].version) for n in BUILTIN} == {
-        ("fidelite.plugins.builtin", "fidelite", fidelite.__version__)}
+        ("fidelite.plugins.builtin", "fidelite", fidelite.__version__)
+    }
 
 
 # --------------------------------------------------------------------------- Index
 
 
-@pytest.mark.parametrize(("fields", "message"), [
-    ({"name": "Weighted NPS"}, "name must be a lowercase identifier .* e.g. 'weighted_nps'"),
-    ({"name": "1st"}, "name must be a lowercase identifier"),
-    ({"description": "  "}, "description is empty"),
-    ({"inputs": ("events", "orders")}, "inputs must be one or more of .* got 'orders'"),
-    ({"inputs": ()}, "inputs must be one or more"),
-    ({"level": "monthly"}, "level must be one of 'overall', 'period', 'segment', 'customer'; got 'monthly'"),
-    ({"unit": 100}, "unit must be a string"),
-    ({"higher_is_better": "yes"}, "higher_is_better must be True or False"),
-    ({"range": (100, 0)}, "range low must be below high"),
-    ({"range": (0, "x")}, "range bounds must be numbers"),
-    ({"range": 5}, r"range must be a \(low, high\) pair"),
-    ({"compute": "nps"}, "compute must be a function; got str"),
-    ({"compute": lambda surveys: 0.0}, "add 'events' to its parameters"),
-    ({"compute": lambda events, weight: 0.0}, "parameters 'weight' of compute need a default"),
-])
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"name": "Weighted NPS"}, "name must be a lowercase identifier .* e.g. 'weighted_nps'"),
+        ({"name": "1st"}, "name must be a lowercase identifier"),
+        ({"description": "  "}, "description is empty"),
+        ({"inputs": ("events", "orders")}, "inputs must be one or more of .* got 'orders'"),
+        ({"inputs": ()}, "inputs must be one or more"),
+        ({"level": "monthly"}, "level must be one of 'overall', 'period', 'segment', 'customer'; got 'monthly'"),
+        ({"unit": 100}, "unit must be a string"),
+        ({"higher_is_better": "yes"}, "higher_is_better must be True or False"),
+        ({"range": (100, 0)}, "range low must be below high"),
+        ({"range": (0, "x")}, "range bounds must be numbers"),
+        ({"range": 5}, r"range must be a \(low, high\) pair"),
+        ({"compute": "nps"}, "compute must be a function; got str"),
+        ({"compute": lambda surveys: 0.0}, "add 'events' to its parameters"),
+        ({"compute": lambda events, weight: 0.0}, "parameters 'weight' of compute need a default"),
+    ],
+)
 def test_malformed_index_definitions(fields, message):
     spec = {"name": "probe", "compute": lambda events: 0.0, "description": "x"} | fields
     with pytest.raises(IndexDefinitionError, match=message) as e:
@@ -144,8 +168,12 @@ def test_malformed_index_definitions(fields, message):
 
 
 def test_index_defaults_and_parameters():
-    idx = Index(name="probe", compute=lambda events, surveys, half_life=30.0, **kw: 0.0, description="x",
-                inputs=["events", "surveys"])
+    idx = Index(
+        name="probe",
+        compute=lambda events, surveys, half_life=30.0, **kw: 0.0,
+        description="x",
+        inputs=["events", "surveys"],
+    )
     assert idx.inputs == ("events", "surveys") and idx.level == "overall" and idx.higher_is_better
     assert idx.parameters == {"half_life": 30.0}
     assert idx.accepts("anything")  # **kw
@@ -158,11 +186,25 @@ def test_indices_lists_definitions_with_package_and_version():
     listed = fidelite.indices()
     nps = listed.get("nps")
     assert (nps.inputs, nps.level, nps.unit, nps.range, nps.higher_is_better) == (
-        ("surveys",), "overall", "points", (-100.0, 100.0), True)
+        ("surveys",),
+        "overall",
+        "points",
+        (-100.0, 100.0),
+        True,
+    )
     assert nps.description and nps.range_text == "-100 .. 100"
     df = listed.to_pandas()
-    assert list(df.columns) == ["name", "level", "unit", "range", "higher_is_better", "inputs", "plugin", "package",
-                                "description"]
+    assert list(df.columns) == [
+        "name",
+        "level",
+        "unit",
+        "range",
+        "higher_is_better",
+        "inputs",
+        "plugin",
+        "package",
+        "description",
+    ]
     assert df["name"].tolist() == listed.names()
     assert "<table" in listed._repr_html_() and "repeat_rate" in repr(listed)
 
@@ -223,13 +265,18 @@ def test_compute_index_unknown_name_suggests():
 
 
 def test_compute_index_missing_input_names_index_and_table():
-    with pytest.raises(MissingTableError, match=r"index 'nps' needs the surveys table\(s\): "
-                                                r"call compute_index\('nps', surveys=<table>\)"):
+    with pytest.raises(
+        MissingTableError,
+        match=r"index 'nps' needs the surveys table\(s\): "
+        r"call compute_index\('nps', surveys=<table>\)",
+    ):
         fidelite.compute_index("nps", events=EVENTS)
 
 
 def test_compute_index_unknown_parameter():
-    with pytest.raises(ParameterError, match="index 'nps' has no parameter.* 'questions'; it takes question='recommend'"):
+    with pytest.raises(
+        ParameterError, match="index 'nps' has no parameter.* 'questions'; it takes question='recommend'"
+    ):
         fidelite.compute_index("nps", surveys=SURVEYS, questions=("recommend",))
 
 
@@ -249,18 +296,29 @@ def test_compute_index_builds_the_event_log_with_columns(add_plugin):
     assert seen[1] is log
 
 
-@pytest.mark.parametrize(("level", "returned", "message"), [
-    ("overall", "12", "returned a str; an overall index returns one real number"),
-    ("overall", True, "returned a bool; an overall index returns one real number"),
-    ("overall", 101.0, "returned 101, outside its declared range 0 .. 100"),
-    ("overall", math.inf, "returned an infinite value"),
-    ("customer", 3.0, "returned a float; a customer-level index returns a table with columns 'customer_id' and 'value'"),
-    ("customer", {"customer_id": [1, 2], "score": [1.0, 2.0]}, "returned a table without 'value'"),
-    ("period", {"customer_id": [1], "value": [1.0]}, "returned a table without 'period'"),
-    ("customer", {"customer_id": [1, 2], "value": [1.0]}, "returned columns of different lengths"),
-    ("customer", {"customer_id": [1], "value": ["high"]}, "returned a 'value' column of dtype <U4; the index values must be numbers"),
-    ("segment", {"segment": ["a", "b"], "value": [50.0, -1.0]}, "returned -1, outside its declared range 0 .. 100"),
-])
+@pytest.mark.parametrize(
+    ("level", "returned", "message"),
+    [
+        ("overall", "12", "returned a str; an overall index returns one real number"),
+        ("overall", True, "returned a bool; an overall index returns one real number"),
+        ("overall", 101.0, "returned 101, outside its declared range 0 .. 100"),
+        ("overall", math.inf, "returned an infinite value"),
+        (
+            "customer",
+            3.0,
+            "returned a float; a customer-level index returns a table with columns 'customer_id' and 'value'",
+        ),
+        ("customer", {"customer_id": [1, 2], "score": [1.0, 2.0]}, "returned a table without 'value'"),
+        ("period", {"customer_id": [1], "value": [1.0]}, "returned a table without 'period'"),
+        ("customer", {"customer_id": [1, 2], "value": [1.0]}, "returned columns of different lengths"),
+        (
+            "customer",
+            {"customer_id": [1], "value": ["high"]},
+            "returned a 'value' column of dtype <U4; the index values must be numbers",
+        ),
+        ("segment", {"segment": ["a", "b"], "value": [50.0, -1.0]}, "returned -1, outside its declared range 0 .. 100"),
+    ],
+)
 def test_compute_index_checks_the_shape_of_results(add_plugin, level, returned, message):
     add_plugin(one_index(compute=lambda events: returned, level=level, range=(0, 100)), "shapes")
     with pytest.raises(PluginError, match=f"index 'probe' from plugin 'shapes' {message}"):
@@ -272,12 +330,15 @@ def test_compute_index_accepts_every_table_type(add_plugin, frame):
     cols = {"period": np.array(["2024-01", "2024-02"], dtype=object), "value": np.array([1.5, np.nan])}
     if frame == "pandas":
         import pandas as pd
+
         table = pd.DataFrame(cols)
     elif frame == "polars":
         import polars as pl
+
         table = pl.DataFrame({"period": ["2024-01", "2024-02"], "value": [1.5, None]})
     elif frame == "arrow":
         import pyarrow as pa
+
         table = pa.table({"period": ["2024-01", "2024-02"], "value": [1.5, None]})
     elif frame == "TableResult":
         table = fidelite.TableResult(cols)
@@ -328,8 +389,10 @@ def test_duplicate_index_is_refused_and_reported(add_plugin):
     add_plugin(one_index(name="nps"), "copycat")
     problems = problems_of("copycat")
     assert [p.index for p in problems] == ["nps"]
-    assert str(problems[0]) == ("plugin 'copycat' registered index 'nps', which plugin 'fidelite.plugins.builtin' "
-                                "already registered; give it another name (index names are shared by every plugin)")
+    assert str(problems[0]) == (
+        "plugin 'copycat' registered index 'nps', which plugin 'fidelite.plugins.builtin' "
+        "already registered; give it another name (index names are shared by every plugin)"
+    )
     assert fidelite.indices().get("nps").plugin == "fidelite.plugins.builtin"
     assert float(fidelite.compute_index("nps", surveys=SURVEYS)) == 25.0
 
@@ -374,8 +437,9 @@ def test_raising_or_returning_hooks_are_reported(add_plugin):
 
     add_plugin(Raises(), "raises")
     add_plugin(Returns(), "returns")
-    assert str(problems_of("raises")[0]) == ("plugin 'raises' failed in fidelite_register_indices: "
-                                             "RuntimeError: config file missing")
+    assert str(problems_of("raises")[0]) == (
+        "plugin 'raises' failed in fidelite_register_indices: RuntimeError: config file missing"
+    )
     assert "plugin 'returns' returned Index(name='returned'" in str(problems_of("returns")[0])
     assert "call register(index) instead" in str(problems_of("returns")[0])
     with pytest.raises(PluginError, match="plugin fault"):
@@ -390,8 +454,11 @@ def test_misspelt_hook_is_an_error(add_plugin):
         def fidelite_register_indice(self, register):
             register(Index(name="typo", compute=lambda events: 0.0, description="x"))
 
-    with pytest.raises(PluginError, match="plugin 'typo' implements unknown hook.* 'fidelite_register_indice' "
-                                          "\\(did you mean 'fidelite_register_indices'\\?\\)"):
+    with pytest.raises(
+        PluginError,
+        match="plugin 'typo' implements unknown hook.* 'fidelite_register_indice' "
+        "\\(did you mean 'fidelite_register_indices'\\?\\)",
+    ):
         fidelite.plugins.register(Typo(), name="typo")
     assert not pm.has_plugin("typo")
     add_plugin(Typo(), "typo-installed")  # as if installed: left out and reported
@@ -445,8 +512,14 @@ def run_python(code: str, site: Path | None = None, **env: str) -> subprocess.Co
     environ = {k: v for k, v in os.environ.items() if not k.startswith("FIDELITE_")} | env
     if site is not None:
         environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), environ.get("PYTHONPATH", "")]))
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
-                          env=environ, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=120,
+        check=False,
+    )
 
 
 LIST = """
@@ -483,8 +556,9 @@ def test_installed_plugins_are_found_through_the_entry_point_group(tmp_path):
     fake_install(tmp_path, "fidelite-good", GOOD, version="2.3")
     out = listing(tmp_path)
     assert "good_index" in out["names"] and BUILTIN <= set(out["names"]) and out["errors"] == []
-    done = run_python("import fidelite; i = fidelite.indices().get('good_index'); print(i.plugin, i.package, i.version)",
-                      tmp_path)
+    done = run_python(
+        "import fidelite; i = fidelite.indices().get('good_index'); print(i.plugin, i.package, i.version)", tmp_path
+    )
     assert done.stdout.split() == ["fidelite_good", "fidelite-good", "2.3"]
 
 
@@ -509,20 +583,30 @@ def test_a_plugin_that_fails_to_import_is_reported_and_the_rest_work(tmp_path):
     fake_install(tmp_path, "fidelite-good", GOOD)
     out = listing(tmp_path)
     assert "good_index" in out["names"] and BUILTIN <= set(out["names"])
-    assert out["errors"] == [["fidelite_broken", "fidelite-broken", "0.2",
-                              "plugin 'fidelite_broken' (fidelite-broken 0.2) failed to load from entry point "
-                              "'fidelite_broken': ImportError: needs scipy"]]
+    assert out["errors"] == [
+        [
+            "fidelite_broken",
+            "fidelite-broken",
+            "0.2",
+            "plugin 'fidelite_broken' (fidelite-broken 0.2) failed to load from entry point "
+            "'fidelite_broken': ImportError: needs scipy",
+        ]
+    ]
     done = run_python("import fidelite; fidelite.plugins.check()", tmp_path)
     assert done.returncode == 1 and "PluginError: 1 plugin fault(s):\n- plugin 'fidelite_broken'" in done.stderr
 
 
 def test_an_installed_plugin_with_a_misspelt_hook_is_reported(tmp_path):
-    fake_install(tmp_path, "fidelite-typo", GOOD.replace("def fidelite_register_indices", "def fidelite_register_index"))
+    fake_install(
+        tmp_path, "fidelite-typo", GOOD.replace("def fidelite_register_indices", "def fidelite_register_index")
+    )
     out = listing(tmp_path)
     [(plugin, _, _, message)] = out["errors"]
     assert plugin == "fidelite_typo" and "good_index" not in out["names"]
-    assert message == ("plugin 'fidelite_typo' (fidelite-typo 1.0) implements unknown hook(s) 'fidelite_register_index' "
-                       "(did you mean 'fidelite_register_indices'?); the fidelite hooks are fidelite_register_indices")
+    assert message == (
+        "plugin 'fidelite_typo' (fidelite-typo 1.0) implements unknown hook(s) 'fidelite_register_index' "
+        "(did you mean 'fidelite_register_indices'?); the fidelite hooks are fidelite_register_indices"
+    )
 
 
 def test_tracing_prints_hook_calls(tmp_path):
@@ -535,13 +619,16 @@ def test_tracing_prints_hook_calls(tmp_path):
 
 def test_lazy_loading_is_thread_safe(tmp_path):
     fake_install(tmp_path, "fidelite-good", GOOD)
-    done = run_python("""
+    done = run_python(
+        """
         import threading, fidelite
         out = []
         threads = [threading.Thread(target=lambda: out.append(tuple(fidelite.indices().names()))) for _ in range(8)]
         [t.start() for t in threads]; [t.join() for t in threads]
         print(len(set(out)), len(out), fidelite.plugins.errors())
-    """, tmp_path)
+    """,
+        tmp_path,
+    )
     assert done.stdout.split() == ["1", "8", "[]"], done.stderr
 
 
@@ -560,15 +647,27 @@ def test_example_package_is_discovered_from_its_entry_point():
 
 
 def test_example_package_is_complete():
-    for part in ("pyproject.toml", "README.md", "src/fidelite_example_index/__init__.py",
-                 "tests/test_example_index.py"):
+    for part in (
+        "pyproject.toml",
+        "README.md",
+        "src/fidelite_example_index/__init__.py",
+        "tests/test_example_index.py",
+    ):
         assert (EXAMPLE / part).is_file(), part
-    assert '[project.entry-points.fidelite]\nexample_index = "fidelite_example_index"' in (
-        EXAMPLE / "pyproject.toml").read_text()
+    assert (
+        '[project.entry-points.fidelite]\nexample_index = "fidelite_example_index"'
+        in (EXAMPLE / "pyproject.toml").read_text()
+    )
 
 
 def test_example_package_tests_pass():
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(EXAMPLE)],
-                          capture_output=True, text=True, cwd=EXAMPLE, timeout=240, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(EXAMPLE)],
+        capture_output=True,
+        text=True,
+        cwd=EXAMPLE,
+        timeout=240,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert " passed" in done.stdout.splitlines()[-1]

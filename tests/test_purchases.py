@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reference_metrics import DAY, E, events_strategy, from_frame, ref_clv, ref_repeat_rate, ref_upsell, table
 
 import fidelite
-from fidelite.exceptions import ParameterError
 from fidelite.calendar import duration_us
-from reference_metrics import DAY, E, events_strategy, from_frame, ref_clv, ref_repeat_rate, ref_upsell, table
+from fidelite.exceptions import ParameterError
 
 T = int(np.datetime64("2024-01-01", "us").astype(np.int64))
 
@@ -31,15 +31,35 @@ def demo():
 # ----------------------------------------------------------------------------- durations
 
 
-@pytest.mark.parametrize("value, days", [(7, 7), (1.5, 1.5), ("90D", 90), ("30 days", 30), ("2w", 14), ("12h", 0.5),
-                                         (dt.timedelta(days=3), 3), (np.timedelta64(2, "D"), 2)])
+@pytest.mark.parametrize(
+    "value, days",
+    [
+        (7, 7),
+        (1.5, 1.5),
+        ("90D", 90),
+        ("30 days", 30),
+        ("2w", 14),
+        ("12h", 0.5),
+        (dt.timedelta(days=3), 3),
+        (np.timedelta64(2, "D"), 2),
+    ],
+)
 def test_durations(value, days):
     assert duration_us(value, "within") == round(days * DAY)
 
 
-@pytest.mark.parametrize("bad, message", [(0, "must be longer than zero"), (-3, "must be longer than zero"), ("soon", "must be a duration"),
-                                          ("3 months", "must be a duration"), (None, "must be a duration"),
-                                          (True, "must be a duration"), (float("inf"), "must be a duration")])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (0, "must be longer than zero"),
+        (-3, "must be longer than zero"),
+        ("soon", "must be a duration"),
+        ("3 months", "must be a duration"),
+        (None, "must be a duration"),
+        (True, "must be a duration"),
+        (float("inf"), "must be a duration"),
+    ],
+)
 def test_bad_durations(bad, message):
     with pytest.raises(ParameterError, match=f"within {message}"):
         duration_us(bad, "within")
@@ -92,7 +112,9 @@ def test_repeat_rate_matches_reference(events, within, cohort):
 def test_repeat_rate_demo(demo):
     df, events = demo
     for within in (None, 30):
-        assert fidelite.repeat_rate(df, within=within).value == pytest.approx(ref_repeat_rate(events, within_days=within)[0])
+        assert fidelite.repeat_rate(df, within=within).value == pytest.approx(
+            ref_repeat_rate(events, within_days=within)[0]
+        )
 
 
 # ----------------------------------------------------------------------------- upsell

@@ -83,8 +83,13 @@ def test_partitions_with_the_whole_range_line_up(shop):
     parts = [fidelite.EventLog(events[events["customer_id"] % 3 == i]) for i in range(3)]
     queries = [query.parse(p, {}, t_range=span, start=whole.t_min) for p in parts]
     everything = query.parse(whole, {}, t_range=span, start=whole.t_min)
-    for kw in (dict(period="month"), dict(period="week", criterion="on_or_after"), dict(period="month", window="rolling"),
-               dict(period="quarter", measure="revenue"), dict(period="month", offset0="return", cohort="recurring")):
+    for kw in (
+        dict(period="month"),
+        dict(period="week", criterion="on_or_after"),
+        dict(period="month", window="rolling"),
+        dict(period="quarter", measure="revenue"),
+        dict(period="month", offset0="return", cohort="recurring"),
+    ):
         got = [fidelite.retention(q, as_of=as_of, **kw) for q in queries]
         want = fidelite.retention(everything, as_of=as_of, **kw)
         assert all(m.counts.shape == want.counts.shape for m in got), kw
@@ -99,14 +104,20 @@ def test_partitions_with_the_whole_range_line_up(shop):
     for name in ("active_start", "active_end", "new", "kept", "orders"):
         np.testing.assert_array_equal(sum(x[name] for x in k), whole_k[name])
     r = [fidelite.rolling_active(q, as_of=as_of) for q in queries]
-    np.testing.assert_array_equal(sum(x["active"] for x in r), fidelite.rolling_active(everything, as_of=as_of)["active"])
+    np.testing.assert_array_equal(
+        sum(x["active"] for x in r), fidelite.rolling_active(everything, as_of=as_of)["active"]
+    )
 
 
 def test_a_query_fixes_the_axis_even_for_a_small_partition():
     t = pd.to_datetime(["2024-03-05", "2024-03-20"])
     small = fidelite.EventLog({"customer_id": [1, 1], "timestamp": t})
-    q = query.parse(small, {}, t_range=(int(pd.Timestamp("2024-01-01").value // 1000), small.t_max),
-                    start=int(pd.Timestamp("2024-01-01").value // 1000))
+    q = query.parse(
+        small,
+        {},
+        t_range=(int(pd.Timestamp("2024-01-01").value // 1000), small.t_max),
+        start=int(pd.Timestamp("2024-01-01").value // 1000),
+    )
     m = fidelite.retention(q)
     assert m.cohort_labels == ["2024-01", "2024-02", "2024-03"] and m.sizes.tolist() == [0, 0, 1]
     assert fidelite.retention(small).cohort_labels == ["2024-03"]

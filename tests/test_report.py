@@ -18,16 +18,23 @@ import pytest
 import fidelite
 from fidelite.exceptions import ParameterError, TimeZoneError
 from fidelite.report import SECTIONS, Report, SectionBuilder, Skip, Table, build_report
-from fidelite.results.formatting import change, numeric
 from fidelite.report.sections import cohort_table
+from fidelite.results.formatting import change, numeric
 
 KEYS = ["accounting", "kpis", "cohorts", "lifecycle", "customers", "indices", "methods"]
 
 
 @pytest.fixture(scope="module")
 def full(shop) -> Report:
-    return build_report(shop.events, period="quarter", customers=shop.customers, surveys=shop.surveys,
-                        contacts=shop.contacts, subscriptions=shop.subscriptions, source="demo")
+    return build_report(
+        shop.events,
+        period="quarter",
+        customers=shop.customers,
+        surveys=shop.surveys,
+        contacts=shop.contacts,
+        subscriptions=shop.subscriptions,
+        source="demo",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +66,9 @@ def cells(t: Table) -> dict[str, list[str]]:
 
 def test_every_section_in_order_and_ok(full):
     assert [s.key for s in full.sections] == KEYS
-    assert {s.key: s.status for s in full.sections} == dict.fromkeys(KEYS, "ok"), \
-        [(s.key, s.message) for s in full.sections if s.status != "ok"]
+    assert {s.key: s.status for s in full.sections} == dict.fromkeys(KEYS, "ok"), [
+        (s.key, s.message) for s in full.sections if s.status != "ok"
+    ]
 
 
 def test_progress_names_every_stage(shop):
@@ -110,7 +118,7 @@ def test_kpis_compare_the_latest_complete_period_with_the_previous(full, shop):
     done = np.flatnonzero(k["complete"])
     last, prev = done[-1], done[-2]
     t = table(full.section("kpis"), "period-kpis")
-    label = lambda day: f"{day.astype(object).year}-Q{(day.astype(object).month - 1) // 3 + 1}"  # noqa: E731
+    label = lambda day: f"{day.astype(object).year}-Q{(day.astype(object).month - 1) // 3 + 1}"
     assert t.columns == ["KPI", label(k["period"][last]), label(k["period"][prev]), "change"]
     rows = cells(t)
     a, b = int(k["active"][last]), int(k["active"][prev])
@@ -134,7 +142,8 @@ def test_kpis_include_each_metric_whose_inputs_are_given(full, shop):
     crm = fidelite.campaigns(shop.contacts, events=shop.events, period="quarter")
     assert rows["net reactivity rate"][0] == f"{crm.value:.1f}%"
     assert rows["net reactivity rate"][1].startswith(
-        f"{int(crm.kpis['converted_active']):,} of {int(crm.kpis['contacted_active']):,} contacted active customers")
+        f"{int(crm.kpis['converted_active']):,} of {int(crm.kpis['contacted_active']):,} contacted active customers"
+    )
     assert rows["CRM ROI"][0] == f"{crm.kpis['roi']:,.0f}%"
 
 
@@ -159,7 +168,9 @@ def test_purchase_event_names_the_purchases(shop):
     events = dict(shop.events, event=np.where(shop.events["event"] == "purchase", "order", shop.events["event"]))
     s = build_report(events, period="quarter", sections=[SECTIONS[1]]).section("kpis")
     assert s.status == "ok"  # the per-period KPIs failed, the others still show
-    assert any(n.startswith("KPIs per quarter failed: ParameterError: unknown event type(s) ['purchase']") for n in s.notes)
+    assert any(
+        n.startswith("KPIs per quarter failed: ParameterError: unknown event type(s) ['purchase']") for n in s.notes
+    )
     assert s.notes[-1].startswith("Purchases are events of type 'purchase' by default")
     assert cells(table(s, "other-kpis"))["repeat-purchase rate"][0] == "error"
     s = build_report(events, period="quarter", purchase_event="order", sections=[SECTIONS[1]]).section("kpis")
@@ -217,7 +228,7 @@ def test_as_of_cuts_the_report(shop):
 def test_lifecycle_lists_the_latest_periods(full, shop):
     lc = fidelite.lifecycle(shop.events, period="quarter")
     t = table(full.section("lifecycle"), "lifecycle")
-    assert [r[0].rstrip("*") for r in t.rows] == lc.labels[-len(t.rows):]
+    assert [r[0].rstrip("*") for r in t.rows] == lc.labels[-len(t.rows) :]
     last = t.rows[-1]
     assert last[1:5] == [f"{lc.new[-1]:,}", f"{lc.returning[-1]:,}", f"{lc.resurrected[-1]:,}", f"{lc.dormant[-1]:,}"]
     assert last[0].endswith("*") == (not lc.complete[-1])
@@ -227,7 +238,9 @@ def test_customers_section_shows_rfm_and_at_risk(full, shop):
     s = full.section("customers")
     rfm = fidelite.rfm(shop.events)
     seg = cells(table(s, "rfm-segments"))
-    assert {k: v[0] for k, v in seg.items()} == {str(n): f"{c:,}" for n, c in zip(rfm.segments["segment"], rfm.segments["customers"])}
+    assert {k: v[0] for k, v in seg.items()} == {
+        str(n): f"{c:,}" for n, c in zip(rfm.segments["segment"], rfm.segments["customers"])
+    }
     risk = fidelite.at_risk(shop.events, period="quarter")
     t = table(s, "at-risk")
     assert [r[0] for r in t.rows] == [str(c) for c in risk["customer_id"][:10]]
@@ -259,8 +272,7 @@ def test_a_failing_index_shows_its_error_and_the_others_remain(shop):
     class Broken:
         @fidelite.hookimpl
         def fidelite_register_indices(register):
-            register(fidelite.Index(name="broken_index", compute=lambda events: 1 / 0,
-                                    description="Always fails."))
+            register(fidelite.Index(name="broken_index", compute=lambda events: 1 / 0, description="Always fails."))
 
     fidelite.plugins.register(Broken, name="broken-plugin")
     try:
@@ -368,7 +380,7 @@ def test_html_has_the_matrix_the_accounting_and_the_methods(full, html):
     m = fidelite.retention(full.inputs.log, period="quarter")
     assert f"<table class='fidelite-retention' data-rows='{len(m.cohorts)}'" in html
     assert "data-table='row-accounting'" in html
-    methods = html[html.index("data-section='methods'"):]
+    methods = html[html.index("data-section='methods'") :]
     for term in ("cohort", "offset 0", "as of", "retention rate", "NPS", "customer loyalty index"):
         assert f"<td>{term}</td>" in methods
     assert "% promoters (scores 9-10) minus % detractors (0-6); passives score 7-8" in methods
@@ -386,11 +398,15 @@ def test_a_failing_chart_shows_its_error_in_place(shop):
     from fidelite.report import Figure
 
     def charts(inputs):
-        return [Figure("bad", "Bad chart", lambda fig: fig.subplots().plot([1, 2], [1])),
-                Figure("good", "Good chart", lambda fig: fig.subplots().plot([1, 2], [1, 2]))], []
+        return [
+            Figure("bad", "Bad chart", lambda fig: fig.subplots().plot([1, 2], [1])),
+            Figure("good", "Good chart", lambda fig: fig.subplots().plot([1, 2], [1, 2])),
+        ], []
 
     page = build_report(shop.events, sections=[SectionBuilder("charts", "Charts", charts)]).to_html()
-    assert re.search(r"data-chart='bad'><p class='error'>chart failed: ValueError: x and y must have same first dimension", page)
+    assert re.search(
+        r"data-chart='bad'><p class='error'>chart failed: ValueError: x and y must have same first dimension", page
+    )
     assert "data-chart='good'><img src='data:image/png;base64," in page
 
 
@@ -405,14 +421,17 @@ def test_write_html_and_jupyter_display(full, tmp_path):
 # ------------------------------------------------------------------ formatting helpers
 
 
-@pytest.mark.parametrize(("a", "b", "unit", "expected"), [
-    (12, 10, "", "+2 (+20.0%)"),
-    (10, 12, "", "-2 (-16.7%)"),
-    (1.5, 2.0, "", "-0.50 (-25.0%)"),
-    (45.0, 40.0, "%", "+5.0 pts"),
-    (3, 0, "", "+3"),
-    (float("nan"), 1.0, "", "–"),
-])
+@pytest.mark.parametrize(
+    ("a", "b", "unit", "expected"),
+    [
+        (12, 10, "", "+2 (+20.0%)"),
+        (10, 12, "", "-2 (-16.7%)"),
+        (1.5, 2.0, "", "-0.50 (-25.0%)"),
+        (45.0, 40.0, "%", "+5.0 pts"),
+        (3, 0, "", "+3"),
+        (float("nan"), 1.0, "", "–"),
+    ],
+)
 def test_change(a, b, unit, expected):
     assert change(a, b, unit) == expected
 

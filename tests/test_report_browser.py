@@ -21,9 +21,15 @@ def _broken(inputs):
 
 @pytest.fixture(scope="module")
 def report_file(shop, tmp_path_factory):
-    report = build_report(shop.events, period="quarter", customers=shop.customers, surveys=shop.surveys,
-                          contacts=shop.contacts, subscriptions=shop.subscriptions,
-                          sections=[*SECTIONS[:3], SectionBuilder("broken", "Broken", _broken), *SECTIONS[3:]])
+    report = build_report(
+        shop.events,
+        period="quarter",
+        customers=shop.customers,
+        surveys=shop.surveys,
+        contacts=shop.contacts,
+        subscriptions=shop.subscriptions,
+        sections=[*SECTIONS[:3], SectionBuilder("broken", "Broken", _broken), *SECTIONS[3:]],
+    )
     path = tmp_path_factory.mktemp("report") / "report.html"
     report.write_html(path)
     return path

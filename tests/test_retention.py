@@ -20,8 +20,9 @@ matplotlib.use("Agg")
 def log(rows, tz=None, **extra) -> pd.DataFrame:
     """rows: (customer, ISO instant[, event[, amount]]); naive instants are UTC unless
     ``tz`` localises them (wall time in that zone)."""
-    df = pd.DataFrame({"customer_id": [r[0] for r in rows],
-                       "timestamp": pd.to_datetime([r[1] for r in rows], format="ISO8601")})
+    df = pd.DataFrame(
+        {"customer_id": [r[0] for r in rows], "timestamp": pd.to_datetime([r[1] for r in rows], format="ISO8601")}
+    )
     if tz is not None:
         df["timestamp"] = df["timestamp"].dt.tz_localize(tz)
     if any(len(r) > 2 for r in rows):
@@ -60,9 +61,16 @@ def test_one_period_only():
 
 def test_known_monthly_matrix_unsorted_rows_and_duplicates():
     rows = [
-        (2, "2024-02-10"), (1, "2024-03-02"), (1, "2024-01-15"), (3, "2024-01-31T23:59:59"),
-        (1, "2024-01-15"), (3, "2024-03-01"), (2, "2024-02-10"), (4, "2024-02-29T12:00"),
-        (1, "2024-01-20"), (2, "2024-04-05"),
+        (2, "2024-02-10"),
+        (1, "2024-03-02"),
+        (1, "2024-01-15"),
+        (3, "2024-01-31T23:59:59"),
+        (1, "2024-01-15"),
+        (3, "2024-03-01"),
+        (2, "2024-02-10"),
+        (4, "2024-02-29T12:00"),
+        (1, "2024-01-20"),
+        (2, "2024-04-05"),
     ]
     m = fidelite.retention(log(rows), as_of="2024-04-30")
     assert m.cohorts.tolist() == days("2024-01-01", "2024-02-01")
@@ -89,11 +97,14 @@ def test_before_1970():
     assert w.cohorts[-1] == np.datetime64("1969-12-29")
 
 
-@pytest.mark.parametrize("tz, late_march, late_autumn, utc_months", [
-    # 23:30 local on the last day of a month, after each DST change; 00:30 on the 1st
-    ("Europe/Paris", "2024-03-31T23:30", "2024-10-31T23:30", ["2024-02", "2024-03", "2024-10"]),
-    ("America/New_York", "2024-03-31T23:30", "2024-11-30T23:30", ["2024-03", "2024-04", "2024-12"]),
-])
+@pytest.mark.parametrize(
+    "tz, late_march, late_autumn, utc_months",
+    [
+        # 23:30 local on the last day of a month, after each DST change; 00:30 on the 1st
+        ("Europe/Paris", "2024-03-31T23:30", "2024-10-31T23:30", ["2024-02", "2024-03", "2024-10"]),
+        ("America/New_York", "2024-03-31T23:30", "2024-11-30T23:30", ["2024-03", "2024-04", "2024-12"]),
+    ],
+)
 def test_dst_month_end_lands_in_that_month(tz, late_march, late_autumn, utc_months):
     rows = [(1, "2024-03-01T00:30"), (1, late_march), (2, late_march), (3, late_autumn)]
     df = log(rows, tz=tz)
@@ -117,7 +128,9 @@ def test_dst_day_periods_and_rolling_24h():
     assert cal.cohorts.tolist() == days("2024-03-30", "2024-03-31")
     assert cal.counts[:, :2].tolist() == [[1, 1], [1, 0]]
     assert cal.complete[1, 0]  # the 23-hour day had ended by as_of
-    roll = fidelite.retention(df, period="day", window="rolling", offset0="return", tz="Europe/Paris", as_of="2024-04-02")
+    roll = fidelite.retention(
+        df, period="day", window="rolling", offset0="return", tz="Europe/Paris", as_of="2024-04-02"
+    )
     # customer 1 came back 23 h later: within the first 24 h (offset 0), not day 1
     assert roll.counts[:, :2].tolist() == [[1, 0], [1, 0]]
     # New York falls back on 2024-11-03 (25 hours): 00:30 and 23:30 that day are one day
@@ -128,17 +141,25 @@ def test_dst_day_periods_and_rolling_24h():
 
 def test_day_start_in_a_dst_gap():
     # Sao Paulo skipped 2018-11-04 00:00-01:00: that day starts at 01:00 local (03:00 UTC)
-    df = pd.DataFrame({"customer_id": [1, 1, 2], "timestamp": [
-        pd.Timestamp("2018-11-03T12:00", tz="America/Sao_Paulo"), pd.Timestamp("2018-11-04T03:30Z"),
-        pd.Timestamp("2018-11-04T03:00Z")]})
+    df = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 2],
+            "timestamp": [
+                pd.Timestamp("2018-11-03T12:00", tz="America/Sao_Paulo"),
+                pd.Timestamp("2018-11-04T03:30Z"),
+                pd.Timestamp("2018-11-04T03:00Z"),
+            ],
+        }
+    )
     m = fidelite.retention(df, period="day", tz="America/Sao_Paulo")
     assert m.cohorts.tolist() == days("2018-11-03", "2018-11-04")
     assert m.sizes.tolist() == [1, 1] and m.counts.tolist() == [[1, 1], [1, 0]]
     # day 2018-11-03 ends at 03:00 UTC: its offset-0 cell is complete once as_of reaches
     # its last microsecond
     at = fidelite.retention(df, period="day", tz="America/Sao_Paulo", as_of=pd.Timestamp("2018-11-04T02:59:59.999999Z"))
-    before = fidelite.retention(df, period="day", tz="America/Sao_Paulo",
-                                as_of=pd.Timestamp("2018-11-04T02:59:59.999998Z"))
+    before = fidelite.retention(
+        df, period="day", tz="America/Sao_Paulo", as_of=pd.Timestamp("2018-11-04T02:59:59.999998Z")
+    )
     assert at.complete[0, 0] and not before.complete[0, 0]
     assert at.sizes.tolist() == before.sizes.tolist() == [1]
     assert at.complete.shape == (1, 1)  # as_of is still November 3rd locally
@@ -168,10 +189,12 @@ def test_string_ids_match_integer_ids():
 
 def test_nulls_rejected_counted_and_ignored():
     clean = log([(1, "2024-01-05"), (2, "2024-02-05"), (1, "2024-02-10")])
-    dirty = pd.DataFrame({
-        "customer_id": pd.array([1, 2, None, 1, 3], dtype="Int64"),
-        "timestamp": pd.to_datetime(["2024-01-05", "2024-02-05", "2024-01-01", "2024-02-10", None]),
-    })
+    dirty = pd.DataFrame(
+        {
+            "customer_id": pd.array([1, 2, None, 1, 3], dtype="Int64"),
+            "timestamp": pd.to_datetime(["2024-01-05", "2024-02-05", "2024-01-01", "2024-02-10", None]),
+        }
+    )
     lg = fidelite.EventLog(dirty)
     assert lg.report.rejected == {"null customer id": 1, "null timestamp": 1}
     assert lg.report.read == 5 and lg.report.used == 3
@@ -208,8 +231,13 @@ def test_as_of_in_the_middle():
 
 
 def test_offset0_return_counts_returns_after_the_start():
-    rows = [(1, "2024-01-05T10:00"), (1, "2024-01-05T10:00"), (2, "2024-01-06T10:00"), (2, "2024-01-20T10:00"),
-            (3, "2024-01-07")]
+    rows = [
+        (1, "2024-01-05T10:00"),
+        (1, "2024-01-05T10:00"),
+        (2, "2024-01-06T10:00"),
+        (2, "2024-01-20T10:00"),
+        (3, "2024-01-07"),
+    ]
     m = fidelite.retention(log(rows), offset0="return", as_of="2024-01-31")
     assert m.counts.tolist() == [[1]]  # a duplicate of the start event is not a return
     assert m.rates.tolist() == [[1 / 3]]
@@ -224,9 +252,17 @@ def test_recurring_cohorts():
 
 
 def test_start_and_return_events():
-    rows = [(1, "2024-01-02", "visit"), (1, "2024-02-02", "purchase"), (1, "2024-03-02", "visit"),
-            (2, "2024-02-05", "purchase"), (2, "2024-02-06", "purchase"), (3, "2024-01-09", "visit")]
-    m = fidelite.retention(log(rows), start_event="purchase", return_event="purchase", offset0="return", as_of="2024-03-31")
+    rows = [
+        (1, "2024-01-02", "visit"),
+        (1, "2024-02-02", "purchase"),
+        (1, "2024-03-02", "visit"),
+        (2, "2024-02-05", "purchase"),
+        (2, "2024-02-06", "purchase"),
+        (3, "2024-01-09", "visit"),
+    ]
+    m = fidelite.retention(
+        log(rows), start_event="purchase", return_event="purchase", offset0="return", as_of="2024-03-31"
+    )
     assert m.cohorts.tolist() == days("2024-02-01")
     assert m.sizes.tolist() == [2] and m.counts.tolist() == [[1, 0]]
     v = fidelite.retention(log(rows), return_event="purchase", as_of="2024-03-31")
@@ -235,8 +271,13 @@ def test_start_and_return_events():
 
 
 def test_revenue_and_cumulative_revenue():
-    rows = [(1, "2024-01-05", "purchase", 10), (1, "2024-02-05", "purchase", 5), (1, "2024-02-06", "refund", -2),
-            (2, "2024-01-09", "purchase", 20), (2, "2024-03-01", "purchase", 7)]
+    rows = [
+        (1, "2024-01-05", "purchase", 10),
+        (1, "2024-02-05", "purchase", 5),
+        (1, "2024-02-06", "refund", -2),
+        (2, "2024-01-09", "purchase", 20),
+        (2, "2024-03-01", "purchase", 7),
+    ]
     r = fidelite.retention(log(rows), measure="revenue", as_of="2024-03-31")
     assert r.counts.dtype == np.float64
     assert r.counts.tolist() == [[30.0, 3.0, 7.0]]
@@ -256,8 +297,7 @@ def test_reference_previous():
 
 
 def test_average_weighted_and_simple():
-    rows = ([(c, "2024-01-05") for c in range(4)] + [(0, "2024-02-05")]
-            + [(10, "2024-02-05"), (10, "2024-03-05")])
+    rows = [(c, "2024-01-05") for c in range(4)] + [(0, "2024-02-05")] + [(10, "2024-02-05"), (10, "2024-03-05")]
     w = fidelite.retention(log(rows), as_of="2024-03-31")
     assert w.counts[:, 1].tolist() == [1, 1]
     assert w.average[1] == pytest.approx(2 / 5)  # (1 + 1) / (4 + 1)
@@ -282,11 +322,13 @@ def test_wilson_interval_matches_the_hand_formula():
 
 def test_signup_cohorts_with_customers_table():
     events = log([(1, "2024-01-20"), (1, "2024-02-03"), (2, "2024-02-10"), (3, "2024-03-01")])
-    customers = pd.DataFrame({
-        "customer_id": [1, 2, 9, 9, 8],
-        "created": [dt.date(2024, 1, 2), dt.date(2024, 1, 31), dt.date(2024, 2, 2), dt.date(2024, 1, 15), None],
-        "plan": ["pro", "free", "free", "free", "pro"],
-    })
+    customers = pd.DataFrame(
+        {
+            "customer_id": [1, 2, 9, 9, 8],
+            "created": [dt.date(2024, 1, 2), dt.date(2024, 1, 31), dt.date(2024, 2, 2), dt.date(2024, 1, 15), None],
+            "plan": ["pro", "free", "free", "free", "pro"],
+        }
+    )
     m = fidelite.retention(events, cohort="signup", customers=customers, offset0="return", as_of="2024-03-31")
     # customer 9 never appears in the log but counts in its (earliest) signup cohort;
     # customer 3 has no signup date, customer 8 has a null one: neither is in a cohort
@@ -301,19 +343,30 @@ def test_signup_cohorts_with_customers_table():
     with pytest.raises(MissingTableError, match="customers="):
         fidelite.retention(events, cohort="signup")
     with pytest.raises(ParameterError, match="string ids"):
-        fidelite.retention(events, cohort="signup", customers=customers.assign(customer_id=customers.customer_id.astype(str)))
+        fidelite.retention(
+            events, cohort="signup", customers=customers.assign(customer_id=customers.customer_id.astype(str))
+        )
 
 
 def test_signup_date_is_local_midnight():
     events = log([(1, "2024-01-31T23:30")], tz="Asia/Kolkata")
     customers = pd.DataFrame({"customer_id": [1], "created": [dt.date(2024, 1, 31)]})
-    m = fidelite.retention(events, cohort="signup", customers=customers, tz="Asia/Kolkata", period="day", offset0="return")
+    m = fidelite.retention(
+        events, cohort="signup", customers=customers, tz="Asia/Kolkata", period="day", offset0="return"
+    )
     assert m.cohorts.tolist() == days("2024-01-31") and m.counts.tolist() == [[1]]
 
 
 def test_segment_by_customer_attribute_and_first_event_label():
-    events = log([(1, "2024-01-02", "web"), (1, "2024-02-02", "app"), (2, "2024-01-05", "app"),
-                  (3, "2024-02-07", "app"), (3, "2024-01-07", "web")])
+    events = log(
+        [
+            (1, "2024-01-02", "web"),
+            (1, "2024-02-02", "app"),
+            (2, "2024-01-05", "app"),
+            (3, "2024-02-07", "app"),
+            (3, "2024-01-07", "web"),
+        ]
+    )
     seg = fidelite.retention(events, segment="event", as_of="2024-02-29")
     # the label of each customer's first event: 1 web, 2 app, 3 web
     assert seg.segments == ["app", "web"]
@@ -346,7 +399,9 @@ def test_amplitude_custom_brackets():
     assert m.sizes.tolist() == [5]
     assert m.counts.tolist() == [[1, 1, 1, 2]]  # day 12 is past the last bracket
     assert m.complete.all()
-    after = fidelite.retention(log(rows), period="day", brackets=[1, 3, 3, 5], criterion="on_or_after", as_of="2024-06-30")
+    after = fidelite.retention(
+        log(rows), period="day", brackets=[1, 3, 3, 5], criterion="on_or_after", as_of="2024-06-30"
+    )
     assert after.counts.tolist() == [[5, 3, 3, 2]]
 
 
@@ -388,28 +443,31 @@ def test_posthog_offset0_is_100_percent(shop):
 BASIC = log([(1, "2024-01-05", "visit", 3), (2, "2024-02-05", "purchase", 4)])
 
 
-@pytest.mark.parametrize("kw, error, match", [
-    (dict(period="fortnight"), ParameterError, "unknown period 'fortnight'"),
-    (dict(criterion="sometimes"), ParameterError, "unknown criterion"),
-    (dict(window="sliding"), ParameterError, "unknown window"),
-    (dict(offset0="first"), ParameterError, "unknown offset0"),
-    (dict(cohort="last"), ParameterError, "unknown cohort"),
-    (dict(measure="profit"), ParameterError, "unknown measure"),
-    (dict(reference="next"), ParameterError, "unknown reference"),
-    (dict(average="median"), ParameterError, "unknown average"),
-    (dict(period="quarter", window="rolling"), ParameterError, "no fixed length"),
-    (dict(brackets=[]), ParameterError, "positive widths"),
-    (dict(brackets=[2, 0]), ParameterError, "positive widths"),
-    (dict(ci=95), ParameterError, "between 0 and 1"),
-    (dict(ci=0.95, measure="revenue"), ParameterError, "customer rates"),
-    (dict(measure="revenue", criterion="on_or_after"), ParameterError, 'criterion="on"'),
-    (dict(week_start="someday", period="week"), ParameterError, "weekday name"),
-    (dict(tz="Mars/Olympus"), TimeZoneError, "Mars/Olympus"),
-    (dict(start_event="login"), ParameterError, "unknown event type"),
-    (dict(segment="nope"), ParameterError, "not a column"),
-    (dict(segment="amount"), ParameterError, "numeric"),
-    (dict(as_of="next tuesday"), ParameterError, "ISO 8601"),
-])
+@pytest.mark.parametrize(
+    "kw, error, match",
+    [
+        (dict(period="fortnight"), ParameterError, "unknown period 'fortnight'"),
+        (dict(criterion="sometimes"), ParameterError, "unknown criterion"),
+        (dict(window="sliding"), ParameterError, "unknown window"),
+        (dict(offset0="first"), ParameterError, "unknown offset0"),
+        (dict(cohort="last"), ParameterError, "unknown cohort"),
+        (dict(measure="profit"), ParameterError, "unknown measure"),
+        (dict(reference="next"), ParameterError, "unknown reference"),
+        (dict(average="median"), ParameterError, "unknown average"),
+        (dict(period="quarter", window="rolling"), ParameterError, "no fixed length"),
+        (dict(brackets=[]), ParameterError, "positive widths"),
+        (dict(brackets=[2, 0]), ParameterError, "positive widths"),
+        (dict(ci=95), ParameterError, "between 0 and 1"),
+        (dict(ci=0.95, measure="revenue"), ParameterError, "customer rates"),
+        (dict(measure="revenue", criterion="on_or_after"), ParameterError, 'criterion="on"'),
+        (dict(week_start="someday", period="week"), ParameterError, "weekday name"),
+        (dict(tz="Mars/Olympus"), TimeZoneError, "Mars/Olympus"),
+        (dict(start_event="login"), ParameterError, "unknown event type"),
+        (dict(segment="nope"), ParameterError, "not a column"),
+        (dict(segment="amount"), ParameterError, "numeric"),
+        (dict(as_of="next tuesday"), ParameterError, "ISO 8601"),
+    ],
+)
 def test_parameter_errors(kw, error, match):
     with pytest.raises(error, match=match):
         fidelite.retention(BASIC, **kw)
@@ -460,8 +518,14 @@ def test_an_eventlog_and_a_calendar_zone():
 
 @pytest.fixture(scope="module")
 def matrix():
-    rows = [(1, "2024-01-05"), (2, "2024-01-09"), (1, "2024-02-05"), (3, "2024-03-01"), (2, "2024-03-02"),
-            (4, "2024-03-20")]
+    rows = [
+        (1, "2024-01-05"),
+        (2, "2024-01-09"),
+        (1, "2024-02-05"),
+        (3, "2024-03-01"),
+        (2, "2024-03-02"),
+        (4, "2024-03-20"),
+    ]
     return fidelite.retention(log(rows), ci=0.9)
 
 
@@ -480,8 +544,17 @@ def test_matrix_arrays(matrix):
 
 def test_matrix_to_pandas_long_and_wide(matrix):
     long = matrix.to_pandas()
-    assert list(long.columns) == ["cohort", "offset", "offset_label", "size", "count", "rate", "complete",
-                                  "ci_low", "ci_high"]
+    assert list(long.columns) == [
+        "cohort",
+        "offset",
+        "offset_label",
+        "size",
+        "count",
+        "rate",
+        "complete",
+        "ci_low",
+        "ci_high",
+    ]
     assert len(long) == 9
     row = long[(long.cohort == pd.Timestamp("2024-01-01")) & (long.offset == 2)].iloc[0]
     assert row["count"] == 1 and row["rate"] == 0.5 and not row["complete"]
@@ -533,15 +606,21 @@ def test_signup_cohorts_account_for_every_customers_table_row():
 
     import fidelite
 
-    events = {"customer_id": np.array([1, 1, 2]),
-              "timestamp": np.array(["2024-01-03", "2024-02-03", "2024-01-09"], "datetime64[us]")}
-    customers = {"customer_id": np.array([1, 2, 3, None], dtype=object),
-                 "created": np.array(["2024-01-01", None, "2024-01-02", "2024-01-05"], dtype=object)}
+    events = {
+        "customer_id": np.array([1, 1, 2]),
+        "timestamp": np.array(["2024-01-03", "2024-02-03", "2024-01-09"], "datetime64[us]"),
+    }
+    customers = {
+        "customer_id": np.array([1, 2, 3, None], dtype=object),
+        "created": np.array(["2024-01-01", None, "2024-01-02", "2024-01-05"], dtype=object),
+    }
     m = fidelite.retention(events, cohort="signup", customers=customers)
     r = m.customers_report
     assert (r.read, r.used) == (4, 2)
     assert r.rejected == {"null customer id": 1, "null created": 1}
-    assert r.notes == {"customers of the event log without a signup date (in no cohort)": 1,
-                       "customers who signed up but have no event": 1}
+    assert r.notes == {
+        "customers of the event log without a signup date (in no cohort)": 1,
+        "customers who signed up but have no event": 1,
+    }
     assert m.sizes.tolist() == [2] and m.counts[0].tolist() == [2, 1]
     assert fidelite.retention(events).customers_report is None

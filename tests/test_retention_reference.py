@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from reference import Cal, assert_lifecycle_matches, assert_matches, assert_members_match, ref_lifecycle, ref_retention
 
 import fidelite
-from reference import Cal, assert_lifecycle_matches, assert_matches, assert_members_match, ref_lifecycle, ref_retention
 
 ZONES = ["UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"]
 # DST changes at midnight (a local day starting at 01:00; a day with two 23:00 hours)
@@ -50,8 +50,13 @@ ANCHORS = [
     utc("2018-11-04T03:00"),  # Sao Paulo springs forward at midnight
     utc("2019-02-17T02:00"),  # Sao Paulo falls back at midnight
 ]
-SPAN_MIN = {"day": 25 * 1440, "week": 15 * 7 * 1440, "month": 15 * 31 * 1440,
-            "quarter": 3 * 366 * 1440, "year": 8 * 366 * 1440}
+SPAN_MIN = {
+    "day": 25 * 1440,
+    "week": 15 * 7 * 1440,
+    "month": 15 * 31 * 1440,
+    "quarter": 3 * 366 * 1440,
+    "year": 8 * 366 * 1440,
+}
 
 
 # ----------------------------------------------------------------------------- one fixed log
@@ -60,20 +65,25 @@ SPAN_MIN = {"day": 25 * 1440, "week": 15 * 7 * 1440, "month": 15 * 31 * 1440,
 def fixed_log(seed: int = 11, n: int = 600, customers: int = 70) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     base = np.datetime64("2023-01-01T00:00:00", "us")
-    return pd.DataFrame({
-        "customer_id": rng.integers(0, customers, n),
-        "timestamp": base + rng.integers(0, 420 * 86_400 * 10**6, n).astype("timedelta64[us]"),
-        "event": rng.choice(EVENT_TYPES, n),
-        "amount": rng.integers(-10, 90, n).astype(float),
-        "product": rng.choice(np.array(["shoes", "hats", None], dtype=object), n),
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": rng.integers(0, customers, n),
+            "timestamp": base + rng.integers(0, 420 * 86_400 * 10**6, n).astype("timedelta64[us]"),
+            "event": rng.choice(EVENT_TYPES, n),
+            "amount": rng.integers(-10, 90, n).astype(float),
+            "product": rng.choice(np.array(["shoes", "hats", None], dtype=object), n),
+        }
+    )
 
 
 def fixed_customers() -> pd.DataFrame:
     """Signup dates for even ids, two customers never in the log, one with no date."""
     ids = list(range(0, 70, 2)) + [500, 501, 502]
     created = list(pd.date_range("2022-11-20", periods=35, freq="11D").date) + [
-        dt.date(2023, 6, 1), dt.date(2024, 1, 3), None]
+        dt.date(2023, 6, 1),
+        dt.date(2024, 1, 3),
+        None,
+    ]
     tier = (["gold", "silver", None, "bronze"] * 10)[: len(ids)]
     return pd.DataFrame({"customer_id": ids, "created": created, "tier": tier})
 
@@ -125,8 +135,10 @@ def test_revenue_measures(measure, offset0, return_event):
     check(period="month", measure=measure, offset0=offset0, return_event=return_event)
 
 
-@pytest.mark.parametrize("start_event, return_event", [
-    ("login", None), (None, "purchase"), ("login", "purchase"), (["login", "visit"], ["purchase", "visit"])])
+@pytest.mark.parametrize(
+    "start_event, return_event",
+    [("login", None), (None, "purchase"), ("login", "purchase"), (["login", "visit"], ["purchase", "visit"])],
+)
 @pytest.mark.parametrize("cohort", ["first", "recurring"])
 def test_start_and_return_events(start_event, return_event, cohort):
     check(period="month", start_event=start_event, return_event=return_event, cohort=cohort)
@@ -138,10 +150,19 @@ def test_reference_and_average(reference, average):
     check(period="month", reference=reference, average=average, criterion="on_or_after")
 
 
-@pytest.mark.parametrize("as_of", [
-    "2023-08-15", dt.date(2023, 8, 31), dt.datetime(2023, 8, 31, 21, 59, 59, 999_999),
-    dt.datetime(2023, 8, 31, 22, 0, tzinfo=dt.timezone.utc), pd.Timestamp("2023-09-01T00:00", tz="Europe/Paris"),
-    np.datetime64("2023-12-31"), "2023-10-01T12:30:00+02:00", "2030-01-01"])
+@pytest.mark.parametrize(
+    "as_of",
+    [
+        "2023-08-15",
+        dt.date(2023, 8, 31),
+        dt.datetime(2023, 8, 31, 21, 59, 59, 999_999),
+        dt.datetime(2023, 8, 31, 22, 0, tzinfo=dt.UTC),
+        pd.Timestamp("2023-09-01T00:00", tz="Europe/Paris"),
+        np.datetime64("2023-12-31"),
+        "2023-10-01T12:30:00+02:00",
+        "2030-01-01",
+    ],
+)
 def test_as_of(as_of):
     check(period="month", tz="Europe/Paris", as_of=as_of)
     check(period="week", window="rolling", tz="Europe/Paris", as_of=as_of)
@@ -153,16 +174,19 @@ def test_ci(level):
     check(period="quarter", ci=level, reference="previous")
 
 
-@pytest.mark.parametrize("kw", [
-    dict(cohort="signup"),
-    dict(cohort="signup", tz="Asia/Kolkata", period="week", week_start="sunday"),
-    dict(cohort="signup", offset0="return", criterion="on_or_after"),
-    dict(cohort="signup", window="rolling", period="month"),
-    dict(cohort="signup", segment="tier"),
-    dict(cohort="signup", segment="product"),
-    dict(segment="tier"),
-    dict(segment="tier", cohort="recurring", measure="revenue"),
-])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(cohort="signup"),
+        dict(cohort="signup", tz="Asia/Kolkata", period="week", week_start="sunday"),
+        dict(cohort="signup", offset0="return", criterion="on_or_after"),
+        dict(cohort="signup", window="rolling", period="month"),
+        dict(cohort="signup", segment="tier"),
+        dict(cohort="signup", segment="product"),
+        dict(segment="tier"),
+        dict(segment="tier", cohort="recurring", measure="revenue"),
+    ],
+)
 def test_customers_table(kw):
     check(customers=CUSTOMERS, **{"period": "month", **kw})
 
@@ -203,13 +227,17 @@ def logs(draw, period: str) -> pd.DataFrame:
     minutes = draw(st.lists(st.one_of(st.integers(-180, 180), st.integers(-span, span)), min_size=n, max_size=n))
     micros = draw(st.lists(st.sampled_from([0, 1, 999_999, 59_999_999]), min_size=n, max_size=n))
     ts = np.array([anchor + m * US_PER_MIN + u for m, u in zip(minutes, micros)], dtype=np.int64)
-    df = pd.DataFrame({
-        "customer_id": pd.Series(ids, dtype=object if isinstance(ids[0], str) else np.int64),
-        "timestamp": ts.view("datetime64[us]"),
-        "event": draw(st.lists(st.sampled_from(EVENT_TYPES), min_size=n, max_size=n)),
-        "amount": [float(a) for a in draw(st.lists(st.integers(-20, 100), min_size=n, max_size=n))],
-        "product": pd.Series(draw(st.lists(st.sampled_from(["x", "y", None]), min_size=n, max_size=n)), dtype=object),
-    })
+    df = pd.DataFrame(
+        {
+            "customer_id": pd.Series(ids, dtype=object if isinstance(ids[0], str) else np.int64),
+            "timestamp": ts.view("datetime64[us]"),
+            "event": draw(st.lists(st.sampled_from(EVENT_TYPES), min_size=n, max_size=n)),
+            "amount": [float(a) for a in draw(st.lists(st.integers(-20, 100), min_size=n, max_size=n))],
+            "product": pd.Series(
+                draw(st.lists(st.sampled_from(["x", "y", None]), min_size=n, max_size=n)), dtype=object
+            ),
+        }
+    )
     dups = draw(st.lists(st.integers(0, n - 1), max_size=4))  # exact duplicate rows
     if dups:
         df = pd.concat([df, df.iloc[dups]], ignore_index=True)
@@ -227,12 +255,16 @@ def customers_tables(draw, log: pd.DataFrame, tz: str) -> pd.DataFrame:
     created = pd.Series(np.array(instants, dtype=np.int64).view("datetime64[us]"))
     if draw(st.booleans()):  # dates: local midnight in tz
         created = created.dt.date
-    return pd.DataFrame({
-        "customer_id": pd.Series(chosen, dtype=log["customer_id"].dtype),
-        "created": created,
-        "tier": pd.Series(draw(st.lists(st.sampled_from(["gold", "silver", None]), min_size=len(chosen),
-                                        max_size=len(chosen))), dtype=object),
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": pd.Series(chosen, dtype=log["customer_id"].dtype),
+            "created": created,
+            "tier": pd.Series(
+                draw(st.lists(st.sampled_from(["gold", "silver", None]), min_size=len(chosen), max_size=len(chosen))),
+                dtype=object,
+            ),
+        }
+    )
 
 
 @st.composite
@@ -286,20 +318,28 @@ def test_drill_down_matches_reference_for_every_semantics(query):
     assert_members_match(fidelite.retention(log, **kw), ref_retention(log, **kw), what=str(kw))
 
 
-@pytest.mark.parametrize("kw", [
-    dict(period="week", window="rolling", criterion="streak", offset0="return"),
-    dict(period="month", brackets=[1, 2, 3], criterion="on_or_after", start_event="login", return_event="purchase"),
-    dict(period="month", cohort="recurring", measure="cumulative_revenue", offset0="return"),
-    dict(period="quarter", cohort="signup", segment="tier", customers=CUSTOMERS, criterion="on_or_after"),
-    dict(period="month", segment="product", measure="revenue", window="rolling"),
-])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(period="week", window="rolling", criterion="streak", offset0="return"),
+        dict(period="month", brackets=[1, 2, 3], criterion="on_or_after", start_event="login", return_event="purchase"),
+        dict(period="month", cohort="recurring", measure="cumulative_revenue", offset0="return"),
+        dict(period="quarter", cohort="signup", segment="tier", customers=CUSTOMERS, criterion="on_or_after"),
+        dict(period="month", segment="product", measure="revenue", window="rolling"),
+    ],
+)
 def test_drill_down_matches_reference_on_the_fixed_log(kw):
     assert_members_match(fidelite.retention(LOG, **kw), ref_retention(LOG, **kw), what=str(kw))
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(PERIODS).flatmap(lambda p: st.tuples(st.just(p), logs(p))), st.sampled_from(HYPOTHESIS_ZONES),
-       st.sampled_from(["monday", "sunday"]), st.none() | st.sampled_from(EVENT_TYPES), st.booleans())
+@given(
+    st.sampled_from(PERIODS).flatmap(lambda p: st.tuples(st.just(p), logs(p))),
+    st.sampled_from(HYPOTHESIS_ZONES),
+    st.sampled_from(["monday", "sunday"]),
+    st.none() | st.sampled_from(EVENT_TYPES),
+    st.booleans(),
+)
 def test_lifecycle_matches_reference(period_log, tz, week_start, active_event, cut):
     period, log = period_log
     kw = dict(period=period, tz=tz, week_start=week_start, active_event=active_event)
@@ -317,8 +357,13 @@ def test_lifecycle_matches_reference(period_log, tz, week_start, active_event, c
 def simple_queries(draw):
     period = draw(st.sampled_from(PERIODS))
     log = draw(logs(period))
-    kw = dict(period=period, tz=draw(st.sampled_from(HYPOTHESIS_ZONES)), week_start=draw(st.sampled_from(["monday", "sunday"])),
-              offset0=draw(st.sampled_from(["cohort", "return"])), cohort=draw(st.sampled_from(["first", "recurring"])))
+    kw = dict(
+        period=period,
+        tz=draw(st.sampled_from(HYPOTHESIS_ZONES)),
+        week_start=draw(st.sampled_from(["monday", "sunday"])),
+        offset0=draw(st.sampled_from(["cohort", "return"])),
+        cohort=draw(st.sampled_from(["first", "recurring"])),
+    )
     if period in ROLLING and draw(st.booleans()):
         kw["window"] = "rolling"
     kw["brackets"] = draw(st.none() | st.lists(st.integers(1, 3), min_size=1, max_size=3))

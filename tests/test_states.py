@@ -8,13 +8,22 @@ import math
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from reference_metrics import (
+    DAY,
+    E,
+    by_customer,
+    events_strategy,
+    from_frame,
+    net,
+    ref_at_risk,
+    ref_patterns,
+    ref_rfm,
+    table,
+)
 
 import fidelite
 from fidelite.exceptions import ParameterError
 from fidelite.metrics.states import quintile_scores
-from reference_metrics import (
-    DAY, E, by_customer, events_strategy, from_frame, net, ref_at_risk, ref_patterns, ref_rfm, table,
-)
 
 T = int(np.datetime64("2024-01-01", "us").astype(np.int64))
 
@@ -33,17 +42,33 @@ def demo():
 
 
 def test_patterns_worked_example():
-    rows = [ev(1, 0), ev(1, 35), ev(1, 65), ev(1, 100),  # Jan, Feb, Mar, Apr: continuous
-            ev(2, 10), ev(2, 70, "visit"), ev(2, 95),     # Jan, Mar, Apr: discontinuous
-            ev(3, 100),                                    # Apr only: one-time
-            ev(4, 5), ev(4, 40)]                           # Jan, Feb, nothing since: lapsed (3 months)
+    rows = [
+        ev(1, 0),
+        ev(1, 35),
+        ev(1, 65),
+        ev(1, 100),  # Jan, Feb, Mar, Apr: continuous
+        ev(2, 10),
+        ev(2, 70, "visit"),
+        ev(2, 95),  # Jan, Mar, Apr: discontinuous
+        ev(3, 100),  # Apr only: one-time
+        ev(4, 5),
+        ev(4, 40),
+    ]  # Jan, Feb, nothing since: lapsed (3 months)
     r = fidelite.retention_patterns(table(rows), lapse_after=2)
-    assert dict(zip(r["pattern"], r["customers"].tolist())) == {"continuous": 1, "discontinuous": 1, "one-time": 1,
-                                                                "lapsed": 1}
+    assert dict(zip(r["pattern"], r["customers"].tolist())) == {
+        "continuous": 1,
+        "discontinuous": 1,
+        "one-time": 1,
+        "lapsed": 1,
+    }
     assert r["share"].tolist() == [25.0] * 4
     per = r.per_customer
     assert dict(zip(per["customer_id"].tolist(), per["pattern"].tolist())) == {
-        1: "continuous", 2: "discontinuous", 3: "one-time", 4: "lapsed"}
+        1: "continuous",
+        2: "discontinuous",
+        3: "one-time",
+        4: "lapsed",
+    }
     assert fidelite.retention_patterns(table(rows), lapse_after=3)["customers"].tolist() == [2, 1, 1, 0]
     with pytest.raises(ParameterError, match="lapse_after"):
         fidelite.retention_patterns(table(rows), lapse_after=0)
@@ -69,11 +94,20 @@ def test_patterns_demo(demo):
 
 
 def test_at_risk_worked_example():
-    rows = [ev(1, 0, amount=50), ev(1, 10), ev(1, 20),        # usual gap 10 days, silent for 40: at risk
-            ev(2, 0), ev(2, 30), ev(2, 58),                   # usual gap 29, silent for 2
-            ev(3, 45, amount=500),                            # one-time buyer, silent 15 days < 2 x 10
-            ev(4, 59, "visit"), ev(4, 1, amount=900),         # one-time buyer, silent 59 days > 2 x 10
-            ev(5, 0, amount=5), ev(5, 1, amount=5), ev(6, 60, "visit")]  # population gap = median(10, 29, 1)
+    rows = [
+        ev(1, 0, amount=50),
+        ev(1, 10),
+        ev(1, 20),  # usual gap 10 days, silent for 40: at risk
+        ev(2, 0),
+        ev(2, 30),
+        ev(2, 58),  # usual gap 29, silent for 2
+        ev(3, 45, amount=500),  # one-time buyer, silent 15 days < 2 x 10
+        ev(4, 59, "visit"),
+        ev(4, 1, amount=900),  # one-time buyer, silent 59 days > 2 x 10
+        ev(5, 0, amount=5),
+        ev(5, 1, amount=5),
+        ev(6, 60, "visit"),
+    ]  # population gap = median(10, 29, 1)
     r = fidelite.at_risk(table(rows))
     assert r["customer_id"].tolist() == [4, 1, 5]  # ranked by revenue: 900, 70, 10
     assert r["days_since"].tolist() == [59.0, 40.0, 59.0]
@@ -153,8 +187,12 @@ def test_rfm_is_independent_of_row_order(demo):
 def test_rfm_matches_reference(events):
     r = fidelite.rfm(table(events))
     ref = ref_rfm(events)
-    got = {c: (a, b, m, s) for c, a, b, m, s in zip(r["customer_id"].tolist(), r["r"].tolist(), r["f"].tolist(),
-                                                       r["m"].tolist(), r["segment"].tolist())}
+    got = {
+        c: (a, b, m, s)
+        for c, a, b, m, s in zip(
+            r["customer_id"].tolist(), r["r"].tolist(), r["f"].tolist(), r["m"].tolist(), r["segment"].tolist()
+        )
+    }
     assert got == ref
 
 

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from reference import local_midnight_us
 
 import fidelite
 from fidelite.exceptions import ParameterError
-from reference import local_midnight_us
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
@@ -37,8 +37,9 @@ def next_start(start: dt.date, long: str) -> dt.date:
     return dt.date(start.year + m // 12, m % 12 + 1, 1)
 
 
-def reference(df: pd.DataFrame, *, short: str, long: str, week_start: int, tz: str, as_of_us: int | None,
-              active_event: str | None) -> tuple[list[dict], dict]:
+def reference(
+    df: pd.DataFrame, *, short: str, long: str, week_start: int, tz: str, as_of_us: int | None, active_event: str | None
+) -> tuple[list[dict], dict]:
     """Per period: its start date, A(p), the counted units, the stickiness, and the
     histogram, by the definition, one customer and one unit at a time."""
     ts = df["timestamp"].astype("datetime64[us]").astype(np.int64)
@@ -58,7 +59,7 @@ def reference(df: pd.DataFrame, *, short: str, long: str, week_start: int, tz: s
     start = period_start(first, long, week_start)
     while start <= as_of_day:
         end = next_start(start, long)
-        elapsed = lambda d: local_midnight_us(d, tz) <= cut + 1  # noqa: E731 (a unit ending on day d)
+        elapsed = lambda d: local_midnight_us(d, tz) <= cut + 1
         if short == "day":
             units = [(d, d + dt.timedelta(days=1)) for d in pd.date_range(start, end - dt.timedelta(days=1)).date]
         else:
@@ -76,8 +77,16 @@ def reference(df: pd.DataFrame, *, short: str, long: str, week_start: int, tz: s
         for c in active:
             hist[sum(any(a <= d < b for d in days_of[c]) for a, b in units)] += 1
         ratio = sum(per_unit) / (len(units) * len(active)) * 100 if units and active else math.nan
-        out.append({"start": start, "active": len(active), "units": len(units), "stickiness": ratio, "hist": hist,
-                    "complete": local_midnight_us(end, tz) <= cut + 1})
+        out.append(
+            {
+                "start": start,
+                "active": len(active),
+                "units": len(units),
+                "stickiness": ratio,
+                "hist": hist,
+                "complete": local_midnight_us(end, tz) <= cut + 1,
+            }
+        )
         start = end
     return out, days_of
 
@@ -87,8 +96,9 @@ def assert_matches(result, ref, what=""):
     assert result["active"].tolist() == [r["active"] for r in ref], what
     assert result["units"].tolist() == [r["units"] for r in ref], what
     assert result["complete"].tolist() == [r["complete"] for r in ref], what
-    np.testing.assert_allclose(result["stickiness"], [r["stickiness"] for r in ref], rtol=1e-12, equal_nan=True,
-                               err_msg=what)
+    np.testing.assert_allclose(
+        result["stickiness"], [r["stickiness"] for r in ref], rtol=1e-12, equal_nan=True, err_msg=what
+    )
     h = result.histogram
     for r in ref:
         rows = h["period"] == np.datetime64(r["start"])
@@ -109,8 +119,15 @@ def test_dau_mau_by_hand():
     assert s["active"].tolist() == [2, 1] and s["units"].tolist() == [31, 29]
     assert s["stickiness"].tolist() == pytest.approx([3 / 31 / 2 * 100, 1 / 29 * 100])
     assert s.value == pytest.approx(1 / 29 * 100) and s.meta["labels"] == ["2024-01", "2024-02"]
-    ref, _ = reference(df, short="day", long="month", week_start=0, tz="UTC",
-                       as_of_us=local_midnight_us(dt.date(2024, 3, 1), "UTC") - 1, active_event=None)
+    ref, _ = reference(
+        df,
+        short="day",
+        long="month",
+        week_start=0,
+        tz="UTC",
+        as_of_us=local_midnight_us(dt.date(2024, 3, 1), "UTC") - 1,
+        active_event=None,
+    )
     assert_matches(s, ref)
 
 
@@ -147,10 +164,12 @@ def test_parameters_are_checked():
 def test_either_layout_and_any_row_order_give_the_same_result():
     shop = fidelite.datasets.demo_shop(600, seed=8, frame="pandas")
     fresh = fidelite.stickiness(fidelite.EventLog(shop.events), short="week", long="quarter", tz="Europe/Paris")
-    grouped = fidelite.stickiness(fidelite.EventLog(shop.events).prepare(), short="week", long="quarter",
-                                  tz="Europe/Paris")
-    shuffled = fidelite.stickiness(shop.events.sample(frac=1, random_state=3), short="week", long="quarter",
-                                   tz="Europe/Paris")
+    grouped = fidelite.stickiness(
+        fidelite.EventLog(shop.events).prepare(), short="week", long="quarter", tz="Europe/Paris"
+    )
+    shuffled = fidelite.stickiness(
+        shop.events.sample(frac=1, random_state=3), short="week", long="quarter", tz="Europe/Paris"
+    )
     for other in (grouped, shuffled):
         assert other.to_pandas().equals(fresh.to_pandas())
         assert other.histogram.to_pandas().equals(fresh.histogram.to_pandas())
@@ -164,16 +183,22 @@ def cases(draw):
     n = draw(st.integers(1, 40))
     anchor = np.datetime64(draw(st.sampled_from(ANCHORS)), "us")
     minutes = draw(st.lists(st.integers(-60 * 24 * 80, 60 * 24 * 80), min_size=n, max_size=n))
-    df = pd.DataFrame({
-        "customer_id": draw(st.lists(st.integers(0, 6), min_size=n, max_size=n)),
-        "timestamp": anchor + np.array(minutes, dtype=np.int64).astype("timedelta64[m]"),
-        "event": draw(st.lists(st.sampled_from(["visit", "purchase"]), min_size=n, max_size=n)),
-    })
+    df = pd.DataFrame(
+        {
+            "customer_id": draw(st.lists(st.integers(0, 6), min_size=n, max_size=n)),
+            "timestamp": anchor + np.array(minutes, dtype=np.int64).astype("timedelta64[m]"),
+            "event": draw(st.lists(st.sampled_from(["visit", "purchase"]), min_size=n, max_size=n)),
+        }
+    )
     short = draw(st.sampled_from(["day", "week"]))
     long = draw(st.sampled_from([p for p in ["week", "month", "quarter"] if p != short]))
-    kw = dict(short=short, long=long, week_start=draw(st.sampled_from(WEEKDAYS)),
-              tz=draw(st.sampled_from(["UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata", "America/Sao_Paulo"])),
-              active_event=draw(st.sampled_from([None, "purchase"])))
+    kw = dict(
+        short=short,
+        long=long,
+        week_start=draw(st.sampled_from(WEEKDAYS)),
+        tz=draw(st.sampled_from(["UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata", "America/Sao_Paulo"])),
+        active_event=draw(st.sampled_from([None, "purchase"])),
+    )
     if draw(st.booleans()):
         kw["as_of"] = df["timestamp"].iloc[draw(st.integers(0, n - 1))].to_pydatetime()
     return df, kw
@@ -187,6 +212,13 @@ def test_stickiness_matches_the_reference(case):
         kw["active_event"] = None
     as_of = kw.get("as_of")
     as_of_us = None if as_of is None else int(np.datetime64(as_of, "us").astype(np.int64))
-    ref, _ = reference(df, short=kw["short"], long=kw["long"], week_start=WEEKDAYS.index(kw["week_start"]),
-                       tz=kw["tz"], as_of_us=as_of_us, active_event=kw["active_event"])
+    ref, _ = reference(
+        df,
+        short=kw["short"],
+        long=kw["long"],
+        week_start=WEEKDAYS.index(kw["week_start"]),
+        tz=kw["tz"],
+        as_of_us=as_of_us,
+        active_event=kw["active_event"],
+    )
     assert_matches(fidelite.stickiness(df, **kw), ref, what=str(kw))

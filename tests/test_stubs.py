@@ -19,8 +19,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_core_stubs_match_the_extension():
     run = subprocess.run(
-        [sys.executable, "-m", "mypy.stubtest", "fidelite._core", "--allowlist", str(ROOT / ".mypy-stubtest-allowlist")],
-        capture_output=True, text=True, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "mypy.stubtest",
+            "fidelite._core",
+            "--allowlist",
+            str(ROOT / ".mypy-stubtest-allowlist"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert run.returncode == 0, run.stdout + run.stderr
 
@@ -30,8 +39,16 @@ def test_core_stubs_match_the_extension():
     [
         (lambda: _core.Calendar("day", "Mars/Olympus"), TimeZoneError, "IANA"),
         (lambda: _core.Calendar("fortnight", "UTC"), ParameterError, "period"),
-        (lambda: _core.group_by_customer(np.zeros(2, np.uint32), np.zeros(1, np.int64), 1), LengthMismatchError, "timestamps"),
-        (lambda: _core.group_by_customer(np.array([5], np.uint32), np.zeros(1, np.int64), 1), InputError, "customer code"),
+        (
+            lambda: _core.group_by_customer(np.zeros(2, np.uint32), np.zeros(1, np.int64), 1),
+            LengthMismatchError,
+            "timestamps",
+        ),
+        (
+            lambda: _core.group_by_customer(np.array([5], np.uint32), np.zeros(1, np.int64), 1),
+            InputError,
+            "customer code",
+        ),
     ],
 )
 def test_each_kernel_error_variant_has_its_exception(call, exc, words):

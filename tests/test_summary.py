@@ -35,16 +35,23 @@ def assert_same(got: fidelite.CustomerSummary, want: pd.DataFrame) -> None:
             w = [NAT if v is None or v != v else int(v) for v in want[name]]
             assert g.view(np.int64).tolist() == w, name
         elif g.dtype.kind == "f":
-            np.testing.assert_allclose(g, want[name].to_numpy(float), rtol=1e-12, atol=1e-9, equal_nan=True, err_msg=name)
+            np.testing.assert_allclose(
+                g, want[name].to_numpy(float), rtol=1e-12, atol=1e-9, equal_nan=True, err_msg=name
+            )
         else:
             assert g.dtype == np.int64, name
             assert g.tolist() == want[name].tolist(), name
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data(), tz=st.sampled_from(ZONES), period=st.sampled_from(["day", "week", "month", "quarter", "year"]),
-       week_start=st.integers(0, 6), purchase_event=st.sampled_from(["purchase", ["purchase", "refund"], None]),
-       grouped=st.booleans())
+@given(
+    data=st.data(),
+    tz=st.sampled_from(ZONES),
+    period=st.sampled_from(["day", "week", "month", "quarter", "year"]),
+    week_start=st.integers(0, 6),
+    purchase_event=st.sampled_from(["purchase", ["purchase", "refund"], None]),
+    grouped=st.booleans(),
+)
 def test_matches_the_reference_on_random_logs(data, tz, period, week_start, purchase_event, grouped):
     """Both kernel paths: rows in input order (a fresh log) and the grouped layout."""
     ev = data.draw(event_logs())
@@ -54,23 +61,44 @@ def test_matches_the_reference_on_random_logs(data, tz, period, week_start, purc
         log.prepare()
     if purchase_event == ["purchase", "refund"] and (ev.event is None or "refund" not in ev.event):
         purchase_event = "purchase"
-    got = fidelite.customer_summary(log, as_of=None if as_of is None else np.datetime64(as_of, "us"), period=period,
-                                    week_start=week_start, purchase_event=purchase_event)
-    want = reference_summary(ev, as_of=as_of, tz=tz, period=period, week_start=week_start, purchase_event=purchase_event)
+    got = fidelite.customer_summary(
+        log,
+        as_of=None if as_of is None else np.datetime64(as_of, "us"),
+        period=period,
+        week_start=week_start,
+        purchase_event=purchase_event,
+    )
+    want = reference_summary(
+        ev, as_of=as_of, tz=tz, period=period, week_start=week_start, purchase_event=purchase_event
+    )
     assert_same(got, want)
 
 
 def test_hand_made_log_with_every_column():
-    df = pd.DataFrame({
-        "cid": ["b", "a", "a", "a", "a", "a", "b", "c"],
-        "when": pd.to_datetime(["2024-01-03", "2024-01-01 10:00", "2024-01-02 10:00", "2024-01-06 10:00",
-                                "2024-02-03 10:00", "2024-02-10", "2024-01-04", "2024-03-20"], format="ISO8601"),
-        "kind": ["visit", "visit", "purchase", "purchase", "purchase", "refund", "visit", "purchase"],
-        "value": [0.0, 0.0, 10.0, 20.0, 30.0, -5.0, 0.0, 99.0],
-        "sku": ["X", "Y", "X", "Y", "X", None, "X", "Z"],
-    })
-    s = fidelite.customer_summary(df, customer="cid", time="when", event="kind", amount="value", product="sku",
-                                  as_of="2024-02-29")
+    df = pd.DataFrame(
+        {
+            "cid": ["b", "a", "a", "a", "a", "a", "b", "c"],
+            "when": pd.to_datetime(
+                [
+                    "2024-01-03",
+                    "2024-01-01 10:00",
+                    "2024-01-02 10:00",
+                    "2024-01-06 10:00",
+                    "2024-02-03 10:00",
+                    "2024-02-10",
+                    "2024-01-04",
+                    "2024-03-20",
+                ],
+                format="ISO8601",
+            ),
+            "kind": ["visit", "visit", "purchase", "purchase", "purchase", "refund", "visit", "purchase"],
+            "value": [0.0, 0.0, 10.0, 20.0, 30.0, -5.0, 0.0, 99.0],
+            "sku": ["X", "Y", "X", "Y", "X", None, "X", "Z"],
+        }
+    )
+    s = fidelite.customer_summary(
+        df, customer="cid", time="when", event="kind", amount="value", product="sku", as_of="2024-02-29"
+    )
     assert s["customer_id"].tolist() == ["a", "b", "c"]
     assert s["n_events"].tolist() == [5, 2, 0]  # c's only event is after as_of
     assert s["n_purchases"].tolist() == [3, 0, 0]
@@ -92,8 +120,13 @@ def test_hand_made_log_with_every_column():
 
 
 def test_without_event_column_every_event_is_a_purchase():
-    s = fidelite.customer_summary({"customer_id": [5, 5, 5], "amount": [4.0, -1.0, 2.0],
-                                   "timestamp": np.array(["2024-01-01", "2024-01-02", "2024-01-05"], "datetime64[us]")})
+    s = fidelite.customer_summary(
+        {
+            "customer_id": [5, 5, 5],
+            "amount": [4.0, -1.0, 2.0],
+            "timestamp": np.array(["2024-01-01", "2024-01-02", "2024-01-05"], "datetime64[us]"),
+        }
+    )
     assert s["n_purchases"].tolist() == [3]
     assert s["revenue"].tolist() == [5.0]
     assert s["median_gap_days"].tolist() == [2.0]  # gaps 1 and 3 days
@@ -101,8 +134,11 @@ def test_without_event_column_every_event_is_a_purchase():
 
 
 def test_customers_with_nothing_before_as_of_are_rows_of_zeros():
-    data = {"customer_id": [1, 2, 2], "amount": [5.0, 8.0, 9.0],
-            "timestamp": np.array(["2024-01-01", "2024-03-01", "2024-03-02"], "datetime64[us]")}
+    data = {
+        "customer_id": [1, 2, 2],
+        "amount": [5.0, 8.0, 9.0],
+        "timestamp": np.array(["2024-01-01", "2024-03-01", "2024-03-02"], "datetime64[us]"),
+    }
     s = fidelite.customer_summary(data, as_of="2024-02-01")
     assert s["customer_id"].tolist() == [1, 2]
     assert s["n_events"].tolist() == [1, 0] and s["n_purchases"].tolist() == [1, 0]
@@ -112,8 +148,11 @@ def test_customers_with_nothing_before_as_of_are_rows_of_zeros():
 
 
 def test_purchase_event_none_or_a_list():
-    data = {"customer_id": [1, 1, 1], "event": ["visit", "purchase", "trial"],
-            "timestamp": np.array(["2024-01-01", "2024-01-02", "2024-01-03"], "datetime64[us]")}
+    data = {
+        "customer_id": [1, 1, 1],
+        "event": ["visit", "purchase", "trial"],
+        "timestamp": np.array(["2024-01-01", "2024-01-02", "2024-01-03"], "datetime64[us]"),
+    }
     assert fidelite.customer_summary(data)["n_purchases"].tolist() == [1]
     assert fidelite.customer_summary(data, purchase_event=None)["n_purchases"].tolist() == [3]
     assert fidelite.customer_summary(data, purchase_event=["purchase", "trial"])["n_purchases"].tolist() == [2]
@@ -155,8 +194,13 @@ def test_no_amount_column_gives_nan_revenue_with_a_reason():
 
 
 def test_exports():
-    s = fidelite.customer_summary({"customer_id": ["x", "y"], "amount": [1.0, 2.0],
-                                   "timestamp": np.array(["2024-01-01", "2024-01-02"], "datetime64[us]")})
+    s = fidelite.customer_summary(
+        {
+            "customer_id": ["x", "y"],
+            "amount": [1.0, 2.0],
+            "timestamp": np.array(["2024-01-01", "2024-01-02"], "datetime64[us]"),
+        }
+    )
     df = s.to_pandas()
     assert list(df.columns) == list(s.columns)
     assert str(df["first"].dtype) == "datetime64[us]"
@@ -186,8 +230,12 @@ def test_many_customers_across_parallel_chunks():
     ids = rng.permutation(np.arange(n) * 3 + 11)
     t0 = ts("2024-01-01")
     stamps = t0 + (ids % 97) * DAY_US
-    s = fidelite.customer_summary({"customer_id": np.concatenate([ids, ids[:100]]),
-                                   "timestamp": np.concatenate([stamps, stamps[:100] + DAY_US]).view("datetime64[us]")})
+    s = fidelite.customer_summary(
+        {
+            "customer_id": np.concatenate([ids, ids[:100]]),
+            "timestamp": np.concatenate([stamps, stamps[:100] + DAY_US]).view("datetime64[us]"),
+        }
+    )
     assert s["customer_id"].tolist() == sorted(ids.tolist())
     expected_first = t0 + (s["customer_id"] % 97) * DAY_US
     assert s["first"].view(np.int64).tolist() == expected_first.tolist()

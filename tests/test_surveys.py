@@ -11,13 +11,15 @@ import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reference_metrics import ref_net_score
 
 import fidelite
 from fidelite.exceptions import ColumnNotFoundError, MissingTableError, ParameterError, RejectedRowsError
-from reference_metrics import ref_net_score
 
 QUESTIONS = ["recommend", "buy_again", "try_new"]
-CELLS = st.one_of(st.integers(-2, 12), st.sampled_from([7.5, 10.0, 3.0, float("nan"), None, "abc", "9", " 4 ", "", "1e1"]))
+CELLS = st.one_of(
+    st.integers(-2, 12), st.sampled_from([7.5, 10.0, 3.0, float("nan"), None, "abc", "9", " 4 ", "", "1e1"])
+)
 
 
 def test_nps_worked_example():
@@ -37,18 +39,27 @@ def test_nps_bounds():
     assert fidelite.nps({"score": [7, 8]}).value == 0.0
 
 
-@pytest.mark.parametrize("bad, reason", [
-    (11, "score outside 0..10"), (-1, "score outside 0..10"), (7.5, "score is not an integer"),
-    ("abc", "score is not a number"), (None, "null score"), (float("nan"), "null score"), (True, "score is not a number"),
-])
+@pytest.mark.parametrize(
+    "bad, reason",
+    [
+        (11, "score outside 0..10"),
+        (-1, "score outside 0..10"),
+        (7.5, "score is not an integer"),
+        ("abc", "score is not a number"),
+        (None, "null score"),
+        (float("nan"), "null score"),
+        (True, "score is not a number"),
+    ],
+)
 def test_invalid_scores_are_rejected_never_rounded(bad, reason):
     r = fidelite.nps(pd.DataFrame({"question": ["recommend"] * 3, "score": pd.Series([10, 0, bad], dtype=object)}))
     assert r.value == 0.0  # one promoter, one detractor: the bad row neither rounded nor clipped
     assert r.report.rejected == {reason: 1}
     assert r.report.read == 3 and r.report.used == 2
     with pytest.raises(RejectedRowsError, match="rejected") as e:
-        fidelite.nps(pd.DataFrame({"question": ["recommend"] * 3, "score": pd.Series([10, 0, bad], dtype=object)}),
-                     strict=True)
+        fidelite.nps(
+            pd.DataFrame({"question": ["recommend"] * 3, "score": pd.Series([10, 0, bad], dtype=object)}), strict=True
+        )
     assert e.value.report.rejected == {reason: 1}
 
 
@@ -100,8 +111,7 @@ def test_missing_table():
 
 
 def test_loyalty_index_is_mean_of_net_scores():
-    t = {"question": ["recommend"] * 4 + ["buy_again"] * 2 + ["try_new"] * 2,
-         "score": [10, 9, 8, 0, 10, 10, 0, 7]}
+    t = {"question": ["recommend"] * 4 + ["buy_again"] * 2 + ["try_new"] * 2, "score": [10, 9, 8, 0, 10, 10, 0, 7]}
     r = fidelite.loyalty_index(t)
     nets = dict(zip(r["question"], r["net_score"]))
     assert nets == {"recommend": 25.0, "buy_again": 100.0, "try_new": -50.0}
@@ -121,8 +131,9 @@ def test_loyalty_index_missing_question_is_nan():
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(QUESTIONS + [None]), CELLS), min_size=1, max_size=40),
-       st.sampled_from(QUESTIONS))
+@given(
+    st.lists(st.tuples(st.sampled_from(QUESTIONS + [None]), CELLS), min_size=1, max_size=40), st.sampled_from(QUESTIONS)
+)
 def test_nps_matches_reference(rows, question):
     questions = [q for q, _ in rows]
     scores = [s for _, s in rows]
@@ -134,7 +145,11 @@ def test_nps_matches_reference(rows, question):
     assert r.report.rejected == ref["rejected"]
     assert r.report.read == r.report.used + r.report.n_rejected
     assert r.report.used == ref["responses"]
-    assert (r.parts["promoters"], r.parts["detractors"], r.parts["passives"]) == (ref["promoters"], ref["detractors"], ref["passives"])
+    assert (r.parts["promoters"], r.parts["detractors"], r.parts["passives"]) == (
+        ref["promoters"],
+        ref["detractors"],
+        ref["passives"],
+    )
     if math.isnan(ref["value"]):
         assert math.isnan(r.value)
     else:

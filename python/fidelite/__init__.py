@@ -27,7 +27,7 @@ from ._core import __version__
 from .eventlog import EventLog
 from .explore import explore  # the ipywidgets view is imported on first call
 from .io import RowReport
-from .metrics import *  # noqa: F403  (the metrics are listed in fidelite.metrics.__all__)
+from .metrics import *
 from .plugins import Index, compute_index, hookimpl, indices
 from .results import (
     CampaignResult,

@@ -11,10 +11,9 @@ and ``origin``: a ``fidelite.query.Query``).
 
 from typing import Any, Protocol
 
-from typing_extensions import disjoint_base
-
 import numpy as np
 import numpy.typing as npt
+from typing_extensions import disjoint_base
 
 __version__: str
 build_profile: str
@@ -41,9 +40,7 @@ class QueryLike(Protocol):
 
 @disjoint_base
 class Calendar:
-    def __new__(
-        cls, period: str, tz: str, week_start: int = 0, t_range: tuple[int, int] = ...
-    ) -> Calendar: ...
+    def __new__(cls, period: str, tz: str, week_start: int = 0, t_range: tuple[int, int] = ...) -> Calendar: ...
     @property
     def period(self) -> str: ...
     @property
@@ -99,9 +96,7 @@ def cohort_matrix_bitmaps(
     segment: npt.NDArray[np.uint32] | None = None,
     n_segments: int = 1,
 ) -> dict[str, Any]: ...
-def lifecycle(
-    events: EventsLike, query: QueryLike, *, mask: npt.NDArray[np.bool_] | None = None
-) -> dict[str, Any]: ...
+def lifecycle(events: EventsLike, query: QueryLike, *, mask: npt.NDArray[np.bool_] | None = None) -> dict[str, Any]: ...
 def lifecycle_bitmaps(
     bits: npt.NDArray[np.uint64], query: QueryLike, *, p_lo: int, n_periods: int
 ) -> dict[str, Any]: ...

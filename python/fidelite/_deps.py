@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 from types import ModuleType
+from typing import Any
 
 from .exceptions import MissingDependencyError
 
@@ -32,12 +33,10 @@ def import_optional(name: str, purpose: str = "") -> ModuleType:
     except ImportError as e:
         extra = _EXTRA.get(name, name.split(".")[0])
         why = f" to {purpose}" if purpose else ""
-        raise MissingDependencyError(
-            f"{name.split('.')[0]} is needed{why}: pip install 'fidelite[{extra}]'"
-        ) from e
+        raise MissingDependencyError(f"{name.split('.')[0]} is needed{why}: pip install 'fidelite[{extra}]'") from e
 
 
-def loaded(name: str) -> ModuleType | None:
-    """The module if the user already imported it (an input of that type can only come
-    from a loaded module, so type checks never import anything)."""
+def loaded(name: str) -> Any:
+    """The module if the user already imported it, else None (an input of that type can
+    only come from a loaded module, so type checks never import anything)."""
     return sys.modules.get(name)

@@ -42,7 +42,7 @@ class Cache:
         with self._lock:
             if key in self._values:
                 self._values.move_to_end(key)
-                return self._values[key]  # type: ignore[no-any-return]
+                return self._values[key]
         value = build()
         with self._lock:
             value = self._values.setdefault(key, value)

@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 
 from . import _core
-from .io import US_PER_DAY
+from ._deps import loaded
 from .exceptions import ParameterError
+from .io import US_PER_DAY
 
 PERIODS = ("day", "week", "month", "quarter", "year")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -26,11 +27,24 @@ ROLLING_US = {"day": US_PER_DAY, "week": 7 * US_PER_DAY, "month": 30 * US_PER_DA
 
 
 _UNITS_US = {
-    "us": 1, "ms": 1_000, "s": 1_000_000, "sec": 1_000_000, "second": 1_000_000, "seconds": 1_000_000,
-    "min": 60_000_000, "minute": 60_000_000, "minutes": 60_000_000,
-    "h": 3_600_000_000, "hour": 3_600_000_000, "hours": 3_600_000_000,
-    "d": US_PER_DAY, "day": US_PER_DAY, "days": US_PER_DAY,
-    "w": 7 * US_PER_DAY, "week": 7 * US_PER_DAY, "weeks": 7 * US_PER_DAY,
+    "us": 1,
+    "ms": 1_000,
+    "s": 1_000_000,
+    "sec": 1_000_000,
+    "second": 1_000_000,
+    "seconds": 1_000_000,
+    "min": 60_000_000,
+    "minute": 60_000_000,
+    "minutes": 60_000_000,
+    "h": 3_600_000_000,
+    "hour": 3_600_000_000,
+    "hours": 3_600_000_000,
+    "d": US_PER_DAY,
+    "day": US_PER_DAY,
+    "days": US_PER_DAY,
+    "w": 7 * US_PER_DAY,
+    "week": 7 * US_PER_DAY,
+    "weeks": 7 * US_PER_DAY,
 }
 _DURATION = re.compile(r"\s*(\d+(?:\.\d*)?)\s*([a-zA-Z]+)\s*\Z")
 _DURATION_FORMS = "a number of days, a string such as '90D', '30 days', '12h', '30min', '2w', or a timedelta"
@@ -94,7 +108,6 @@ def to_instant(value: Any, tz: str, *, end_of_day: bool = True) -> int:
     (as_of="2024-06-30" includes the whole of June 30th), else its start. Naive
     datetimes are UTC, like naive timestamps in the data.
     """
-    pd = None
     if isinstance(value, str):
         text = value.strip()
         try:
@@ -103,23 +116,22 @@ def to_instant(value: Any, tz: str, *, end_of_day: bool = True) -> int:
             else:
                 value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            raise ParameterError(f"cannot read {value!r} as a date or datetime; use ISO 8601, e.g. '2024-06-30'") from None
+            raise ParameterError(
+                f"cannot read {value!r} as a date or datetime; use ISO 8601, e.g. '2024-06-30'"
+            ) from None
     if isinstance(value, np.datetime64):
         unit = np.datetime_data(value.dtype)[0]
         if unit == "D":
             value = value.astype(dt.date)
         else:
             return int(value.astype("datetime64[us]").view(np.int64))
-    try:
-        import pandas as pd  # only to recognise Timestamps the user already has
-    except ImportError:
-        pass
+    pd = loaded("pandas")  # only to recognise Timestamps the user already has
     if pd is not None and isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.timezone.utc)
-        delta = value - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+            value = value.replace(tzinfo=dt.UTC)
+        delta = value - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
         return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
     if isinstance(value, dt.date):
         day = (value - dt.date(1970, 1, 1)).days
@@ -145,8 +157,9 @@ class Calendar(_core.Calendar):
     __slots__ = ()
 
     @classmethod
-    def make(cls, period: str, tz: str, week_start: str | int = "monday",
-             t_range: tuple[int, int] = (0, 0)) -> Calendar:
+    def make(
+        cls, period: str, tz: str, week_start: str | int = "monday", t_range: tuple[int, int] = (0, 0)
+    ) -> Calendar:
         """A calendar from user parameters (checked, with messages saying how to fix them)."""
         return cls(check_period(period), tz, week_start_index(week_start), t_range)
 
@@ -155,13 +168,13 @@ class Calendar(_core.Calendar):
         """What identifies the calendar (e.g. in a cache key)."""
         return (self.period, self.tz, self.week_start, self.t_range)
 
-    def axis(self, first: int, count: int) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[override]
+    def axis(self, first: int, count: int) -> tuple[np.ndarray, np.ndarray]:
         """(local start dates as datetime64[D], UTC start instants in µs) of ``count + 1``
         consecutive periods from ``first`` (the last one bounds the previous)."""
         days, starts = super().axis(first, count)
         return days.astype("datetime64[D]"), starts
 
-    def periods_of(self, instants: np.ndarray) -> np.ndarray:  # type: ignore[override]
+    def periods_of(self, instants: np.ndarray) -> np.ndarray:
         """Period index of each instant (µs since the epoch, UTC)."""
         return super().periods_of(np.ascontiguousarray(instants, np.int64))
 

@@ -16,8 +16,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from .exceptions import FideliteError
 
@@ -77,8 +78,15 @@ def stages(total: int) -> Iterator[Callable[[str], None]]:
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=True) as progress:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
         task = progress.add_task("starting", total=total)
         seen = [0]
 
@@ -121,9 +129,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
         step(f"generating the demo shop ({args.customers:,} customers)")
         shop = demo_shop(args.customers, seed=args.seed)
         report = build_report(
-            shop.events, period=args.period, tz=args.tz, as_of=args.as_of, customers=shop.customers,
-            surveys=shop.surveys, contacts=shop.contacts, subscriptions=shop.subscriptions,
-            title="fidelite demo report", source=f"demo shop ({args.customers:,} customers, seed {args.seed})",
+            shop.events,
+            period=args.period,
+            tz=args.tz,
+            as_of=args.as_of,
+            customers=shop.customers,
+            surveys=shop.surveys,
+            contacts=shop.contacts,
+            subscriptions=shop.subscriptions,
+            title="fidelite demo report",
+            source=f"demo shop ({args.customers:,} customers, seed {args.seed})",
             progress=step,
         )
     return _finish(report, args.html, console)
@@ -152,9 +167,18 @@ def cmd_report(args: argparse.Namespace) -> int:
         tables = {name: _read(path, f"{name} table") for name, path in given.items()}
         try:
             report = build_report(
-                events, period=args.period, tz=args.tz, as_of=args.as_of, customer=args.customer, time=args.time,
-                strict=args.strict, source=args.file, purchase_event=args.purchase_event, progress=step,
-                **columns, **tables,
+                events,
+                period=args.period,
+                tz=args.tz,
+                as_of=args.as_of,
+                customer=args.customer,
+                time=args.time,
+                strict=args.strict,
+                source=args.file,
+                purchase_event=args.purchase_event,
+                progress=step,
+                **columns,
+                **tables,
             )
         except (FideliteError, ValueError) as e:
             raise InFile(args.file, e) from e
@@ -175,13 +199,18 @@ def cmd_indices(args: argparse.Namespace) -> int:
     for col in ("name", "level", "unit", "inputs", "package"):
         table.add_column(col, no_wrap=col in ("name", "level", "unit"), min_width=widest if col == "inputs" else None)
     for i in listed:
-        table.add_row(*(Text(v) for v in (i.name, i.level, i.unit, ", ".join(i.inputs), f"{i.package} {i.version}".strip())))
+        table.add_row(
+            *(Text(v) for v in (i.name, i.level, i.unit, ", ".join(i.inputs), f"{i.package} {i.version}".strip()))
+        )
     console.print(table)
     for i in listed:
         console.print(Text.assemble((i.name, "bold"), ": ", i.description))
     for problem in getattr(listed, "problems", []):
-        console.print(Text(f"broken plugin: {one_line(problem) if isinstance(problem, BaseException) else problem}",
-                           style="yellow"))
+        console.print(
+            Text(
+                f"broken plugin: {one_line(problem) if isinstance(problem, BaseException) else problem}", style="yellow"
+            )
+        )
     return 0
 
 
@@ -191,8 +220,9 @@ def cmd_indices(args: argparse.Namespace) -> int:
 def _calendar_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--period", default="month", help="day | week | month | quarter | year (default: month)")
     p.add_argument("--tz", default="UTC", help="IANA time zone in which periods are cut (default: UTC)")
-    p.add_argument("--as-of", dest="as_of", metavar="DATE",
-                   help="cut-off date or datetime (ISO 8601); default: the latest event")
+    p.add_argument(
+        "--as-of", dest="as_of", metavar="DATE", help="cut-off date or datetime (ISO 8601); default: the latest event"
+    )
     p.add_argument("--html", metavar="OUT", help="also write a self-contained HTML report to OUT")
 
 
@@ -204,33 +234,54 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    demo = sub.add_parser("demo", help="report on a generated demo shop", description="Generate the demo shop "
-                          "(fidelite.datasets.demo_shop) and print its report.")
-    demo.add_argument("--customers", type=int, default=10_000, metavar="N", help="customers to generate (default: 10000)")
+    demo = sub.add_parser(
+        "demo",
+        help="report on a generated demo shop",
+        description="Generate the demo shop (fidelite.datasets.demo_shop) and print its report.",
+    )
+    demo.add_argument(
+        "--customers", type=int, default=10_000, metavar="N", help="customers to generate (default: 10000)"
+    )
     demo.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default: 0)")
     _calendar_options(demo)
     demo.set_defaults(run=cmd_demo)
 
-    rep = sub.add_parser("report", help="report on an event file (CSV or Parquet)", description="Print the report "
-                         "of an event log: row accounting, KPIs, cohort retention, lifecycle, customers, indices. "
-                         "Optional tables use the canonical column names (customer_id, timestamp, ...).")
+    rep = sub.add_parser(
+        "report",
+        help="report on an event file (CSV or Parquet)",
+        description="Print the report "
+        "of an event log: row accounting, KPIs, cohort retention, lifecycle, customers, indices. "
+        "Optional tables use the canonical column names (customer_id, timestamp, ...).",
+    )
     rep.add_argument("file", metavar="FILE", help="events as .csv, .tsv, .csv.gz or .parquet")
-    rep.add_argument("--customer", default="customer_id", metavar="COL", help="customer id column (default: customer_id)")
+    rep.add_argument(
+        "--customer", default="customer_id", metavar="COL", help="customer id column (default: customer_id)"
+    )
     rep.add_argument("--time", default="timestamp", metavar="COL", help="event time column (default: timestamp)")
     rep.add_argument("--amount", metavar="COL", help="revenue column (default: 'amount' when present)")
     rep.add_argument("--event", metavar="COL", help="event type column (default: 'event' when present)")
-    rep.add_argument("--purchase-event", dest="purchase_event", metavar="NAME",
-                     help="event type of a purchase (default: purchase; without an event column every event is one)")
-    for name, cols in (("customers", "customer_id, created, attributes"), ("surveys", "customer_id, timestamp, question, score"),
-                       ("contacts", "customer_id, timestamp, campaign, channel, opened, clicked, converted, ..."),
-                       ("subscriptions", "customer_id, start, end, mrr")):
+    rep.add_argument(
+        "--purchase-event",
+        dest="purchase_event",
+        metavar="NAME",
+        help="event type of a purchase (default: purchase; without an event column every event is one)",
+    )
+    for name, cols in (
+        ("customers", "customer_id, created, attributes"),
+        ("surveys", "customer_id, timestamp, question, score"),
+        ("contacts", "customer_id, timestamp, campaign, channel, opened, clicked, converted, ..."),
+        ("subscriptions", "customer_id, start, end, mrr"),
+    ):
         rep.add_argument(f"--{name}", metavar="FILE", help=f"{name} table ({cols})")
     rep.add_argument("--strict", action="store_true", help="stop on the first rejected row instead of skipping it")
     _calendar_options(rep)
     rep.set_defaults(run=cmd_report)
 
-    ind = sub.add_parser("indices", help="list the registered loyalty indices",
-                         description="List the loyalty indices registered by fidelite and installed plugins.")
+    ind = sub.add_parser(
+        "indices",
+        help="list the registered loyalty indices",
+        description="List the loyalty indices registered by fidelite and installed plugins.",
+    )
     ind.set_defaults(run=cmd_indices)
     return top
 

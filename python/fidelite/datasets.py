@@ -52,8 +52,32 @@ _PLAN_MRR = np.array([9.0, 29.0, 79.0, 199.0, 499.0])
 _WEEKDAY = np.array([0.90, 0.88, 0.90, 0.94, 1.02, 1.30, 1.22])
 _MONTH = np.array([1.00, 0.90, 0.93, 0.95, 0.97, 0.95, 0.88, 0.82, 0.97, 1.00, 1.18, 1.45])
 _HOUR_OF_DAY = np.array(
-    [0.20, 0.12, 0.08, 0.06, 0.06, 0.10, 0.30, 0.60, 0.90, 1.00, 1.05, 1.10,
-     1.20, 1.15, 1.05, 1.00, 1.05, 1.20, 1.40, 1.60, 1.65, 1.40, 0.90, 0.45]
+    [
+        0.20,
+        0.12,
+        0.08,
+        0.06,
+        0.06,
+        0.10,
+        0.30,
+        0.60,
+        0.90,
+        1.00,
+        1.05,
+        1.10,
+        1.20,
+        1.15,
+        1.05,
+        1.00,
+        1.05,
+        1.20,
+        1.40,
+        1.60,
+        1.65,
+        1.40,
+        0.90,
+        0.45,
+    ]
 )
 _SIGNUP_MONTH = np.array([1.25, 1.00, 1.05, 1.00, 0.95, 0.90, 0.80, 0.75, 1.10, 1.05, 1.30, 1.20])
 
@@ -386,8 +410,9 @@ class _Shop:
         by_signup = np.argsort(self.created, kind="stable")
         signed_up = np.searchsorted(self.created[by_signup], [c[2] for c in schedule])
         # Draw among everyone signed up, then keep the audience: a draw in the audience.
-        targets = [by_signup[np.flatnonzero(rng.random(int(k)) < share[c[3]])]
-                   for c, k in zip(schedule, signed_up)]  # a loop over campaigns
+        targets = [
+            by_signup[np.flatnonzero(rng.random(int(k)) < share[c[3]])] for c, k in zip(schedule, signed_up)
+        ]  # a loop over campaigns
         cust = np.concatenate([np.zeros(0, np.int64), *targets])
         campaign = np.repeat(np.arange(len(schedule)), [len(x) for x in targets])
         send = np.array([c[2] for c in schedule] + [0], dtype=np.int64)[campaign]
@@ -411,9 +436,14 @@ class _Shop:
         np.minimum.at(stop, cust[unsubscribed], t[unsubscribed])
         keep = t <= stop[cust]
         self.contacts = {
-            "cust": cust[keep], "time": t[keep], "campaign": campaign[keep],
-            "channel": channel[keep], "opened": opened[keep], "clicked": clicked[keep],
-            "converted": converted[keep], "unsubscribed": unsubscribed[keep],
+            "cust": cust[keep],
+            "time": t[keep],
+            "campaign": campaign[keep],
+            "channel": channel[keep],
+            "opened": opened[keep],
+            "clicked": clicked[keep],
+            "converted": converted[keep],
+            "unsubscribed": unsubscribed[keep],
         }
         # Effect: a click opens a session, a conversion is a purchase within four days.
         c = self.contacts
@@ -473,12 +503,16 @@ class _Shop:
         self.e_amount = np.concatenate([np.zeros(sizes[0] + sizes[1]), amount, refund])
         self.e_product = product[rows]
         self.e_channel = channel[rows]
-        self.e_duration = np.ceil(np.concatenate([  # whole seconds
-            visit_duration,
-            rng.lognormal(np.log(25.0), 0.5, sizes[1]),
-            rng.lognormal(np.log(150.0), 0.6, sizes[2]),
-            np.zeros(sizes[3]),
-        ]))
+        self.e_duration = np.ceil(
+            np.concatenate(
+                [  # whole seconds
+                    visit_duration,
+                    rng.lognormal(np.log(25.0), 0.5, sizes[1]),
+                    rng.lognormal(np.log(150.0), 0.6, sizes[2]),
+                    np.zeros(sizes[3]),
+                ]
+            )
+        )
 
     def _history(self) -> None:
         """Per customer: first and last event, purchases, churn (no event in the last 90 days)."""

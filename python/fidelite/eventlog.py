@@ -20,10 +20,11 @@ What the rest of the package reads of a log is a small public surface:
 
 from __future__ import annotations
 
+import functools
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Hashable
+from typing import Any
 
 import numpy as np
 
@@ -150,13 +151,13 @@ class Layout:
             values = values.astype(np.int64)
         if not len(self.ts):
             return np.zeros(self.n_customers, values.dtype)
-        return np.add.reduceat(values, self.indptr[:-1])  # type: ignore[no-any-return]
+        return np.add.reduceat(values, self.indptr[:-1])
 
     def first_per_customer(self, mask: np.ndarray, default: int = np.iinfo(np.int64).max) -> np.ndarray:
         """Earliest instant of the events of ``mask`` of each customer; ``default`` when none."""
         if not len(self.ts):
             return np.full(self.n_customers, default, np.int64)
-        return np.minimum.reduceat(np.where(mask, self.ts, default), self.indptr[:-1])  # type: ignore[no-any-return]
+        return np.minimum.reduceat(np.where(mask, self.ts, default), self.indptr[:-1])
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,14 @@ class Events:
 class EventLog:
     """A transaction or activity log, validated and grouped by customer.
 
+    Rows are rejected, with a counted reason, for a null customer id, a null,
+    unparseable or out-of-range timestamp, an infinite amount, a null event type (when
+    an event column is used) or a negative duration. Missing amounts count as 0 and
+    negative amounts are refunds (both noted in :attr:`report`). A customer's events at
+    the same instant are ordered by amount, event, product, channel and duration, so no
+    result depends on the order of the input rows. A log pickles (e.g. to send it to
+    another process) with its events, never with its derived structures.
+
     Parameters
     ----------
     data:
@@ -204,14 +213,6 @@ class EventLog:
         calendar periods (a metric's ``tz=`` overrides it for that query).
     strict:
         Raise :class:`~fidelite.exceptions.RejectedRowsError` instead of dropping a row.
-
-    Rows are rejected, with a counted reason, for a null customer id, a null,
-    unparseable or out-of-range timestamp, an infinite amount, a null event type (when
-    an event column is used) or a negative duration. Missing amounts count as 0 and
-    negative amounts are refunds (both noted in :attr:`report`). A customer's events at
-    the same instant are ordered by amount, event, product, channel and duration, so no
-    result depends on the order of the input rows. A log pickles (e.g. to send it to
-    another process) with its events, never with its derived structures.
 
     >>> import numpy as np, fidelite
     >>> log = fidelite.EventLog({"customer_id": [7, 3, 7],
@@ -244,8 +245,13 @@ class EventLog:
             raise EmptyInputError(f"the {table.source} has no rows; pass a log with at least one event")
         self.source = table.source
         names = {"customer": customer, "time": time}
-        for role, given in (("amount", amount), ("event", event), ("product", product),
-                            ("duration", duration), ("channel", channel)):
+        for role, given in (
+            ("amount", amount),
+            ("event", event),
+            ("product", product),
+            ("duration", duration),
+            ("channel", channel),
+        ):
             if given is None:
                 given = CANONICAL[role] if CANONICAL[role] in table.columns else False
             if given is not False:
@@ -275,7 +281,7 @@ class EventLog:
             if role == "amount":
                 if n_inf:
                     acc.reject(why, np.isinf(v))
-                acc.note("refunds (negative amounts)", lambda v=v: v < 0, count=n_neg)
+                acc.note("refunds (negative amounts)", functools.partial(np.less, v, 0.0), count=n_neg)
             elif n_inf or n_neg:
                 acc.reject(why, ~null_v & ((v < 0) | np.isinf(v)))
             cols[role] = v
@@ -327,7 +333,8 @@ class EventLog:
                 ties = [cols[k] for k in TIE_ORDER if k in cols]
                 names = [k for k in dict.fromkeys(columns) if k in cols and cols[k].dtype == np.float64]
                 indptr, perm, gts, carried = _core.group_by_customer(
-                    codes, ts, len(self._ids), ties=ties, carry=[cols[k] for k in names])
+                    codes, ts, len(self._ids), ties=ties, carry=[cols[k] for k in names]
+                )
                 self._layout = Layout(indptr, gts, GroupedColumns(cols, perm, dict(zip(names, carried))))
                 self._rows = None
             return self._layout
@@ -350,11 +357,23 @@ class EventLog:
         if rows is None:
             layout = self.grouped()
             cols: Mapping[str, np.ndarray] = layout.columns
-            return Events(layout.ts, None, layout.indptr, tuple(self._mask_of(cols, t) for t in event_types),
-                          {k: cols[k] for k in columns if k in cols}, self.n_customers)
+            return Events(
+                layout.ts,
+                None,
+                layout.indptr,
+                tuple(self._mask_of(cols, t) for t in event_types),
+                {k: cols[k] for k in columns if k in cols},
+                self.n_customers,
+            )
         codes, ts, row_cols = rows
-        return Events(ts, codes, None, tuple(self._mask_of(row_cols, t) for t in event_types),
-                      {k: row_cols[k] for k in columns if k in row_cols}, self.n_customers)
+        return Events(
+            ts,
+            codes,
+            None,
+            tuple(self._mask_of(row_cols, t) for t in event_types),
+            {k: row_cols[k] for k in columns if k in row_cols},
+            self.n_customers,
+        )
 
     @property
     def is_grouped(self) -> bool:
@@ -376,8 +395,13 @@ class EventLog:
         log that is queried many times (the explorer) cheaper with every query."""
         return self.cache.get(key, build)
 
-    def calendar(self, period: str, week_start: str | int = "monday", tz: str | None = None,
-                 t_range: tuple[int, int] | None = None) -> Calendar:
+    def calendar(
+        self,
+        period: str,
+        week_start: str | int = "monday",
+        tz: str | None = None,
+        t_range: tuple[int, int] | None = None,
+    ) -> Calendar:
         """The calendar of ``period`` cut in ``tz`` (default: the log's zone), weeks starting
         on ``week_start``, its lookups fast over ``t_range`` (default: the log's events and a
         margin of :data:`CALENDAR_MARGIN_US` on each side); built once and kept."""
@@ -495,7 +519,7 @@ class EventLog:
         # a lookup table over the label codes (-1 = null, the last entry): one gather
         table = np.zeros(len(known) + 1, bool)
         table[[known.index(w) for w in wanted]] = True
-        return table[cols["event"]]  # type: ignore[no-any-return]
+        return table[cols["event"]]
 
     def customer_of_event(self) -> np.ndarray:
         """Customer code of every event (grouped order)."""
@@ -540,7 +564,9 @@ class EventLog:
         if not (np.array_equal(self._ids, other._ids) and self.t_min == other.t_min and self.t_max == other.t_max):
             return False
         a, b = self.grouped(), other.grouped()
-        if not (np.array_equal(a.indptr, b.indptr) and np.array_equal(a.ts, b.ts) and list(a.columns) == list(b.columns)):
+        if not (
+            np.array_equal(a.indptr, b.indptr) and np.array_equal(a.ts, b.ts) and list(a.columns) == list(b.columns)
+        ):
             return False
         return all(np.array_equal(a.columns[k], b.columns[k]) for k in a.columns)
 

@@ -11,9 +11,11 @@ or from bench.py.
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import fidelite
 
@@ -40,7 +42,7 @@ def explorer_bench(log: fidelite.EventLog, *, customers: Any = None, repeat: int
     """Median seconds per step (see :data:`STEPS`), plus opening each tab and drilling
     into a cell, on the prepared ``log``. Checks each redraw produced what it should."""
     ex = fidelite.explore(log, customers=customers)
-    ex.widget  # build the widgets and draw the retention tab once
+    _ = ex.widget  # build the widgets and draw the retention tab once
     out: dict[str, list[float]] = {}
 
     def record(label: str, seconds: float) -> None:
@@ -51,7 +53,7 @@ def explorer_bench(log: fidelite.EventLog, *, customers: Any = None, repeat: int
             ex.tabs.selected_index = tab
             ex.controls[control].value = before
             ex.state.cache.clear()
-            record(label, _timed(lambda: setattr(ex.controls[control], "value", after)))
+            record(label, _timed(functools.partial(setattr, ex.controls[control], "value", after)))
             assert ex.state.params[control] == (after or None), (label, ex.state.params)
             assert not any(e.value for e in ex.errors), [e.value for e in ex.errors]
             ex.controls[control].value = before
@@ -59,7 +61,7 @@ def explorer_bench(log: fidelite.EventLog, *, customers: Any = None, repeat: int
         for tab, label in ((1, "open lifecycle & KPI tab"), (2, "open customers tab (drill-down, RFM, at-risk)")):
             ex.state.cache.clear()
             ex._dirty.add(tab)
-            record(label, _timed(lambda: setattr(ex.tabs, "selected_index", tab)))
+            record(label, _timed(functools.partial(setattr, ex.tabs, "selected_index", tab)))
             ex.tabs.selected_index = 0
         m = ex.state.matrix()
         k = max(0, m.counts.shape[0] - 12)

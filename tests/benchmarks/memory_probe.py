@@ -40,7 +40,10 @@ def main(folder: str, names: list[str]) -> dict[str, int | bool]:
 
     # Load the extension and warm the allocator on a tiny log first: only the build's
     # own growth should count.
-    tiny = {"customer_id": np.array([3, 1, 3]), "timestamp": np.array(["2024-01-05", "2024-02-01", "2024-03-01"], "datetime64[us]")}
+    tiny = {
+        "customer_id": np.array([3, 1, 3]),
+        "timestamp": np.array(["2024-01-05", "2024-02-01", "2024-03-01"], "datetime64[us]"),
+    }
     if "amount" in names:
         tiny["amount"] = np.ones(3)
     fidelite.retention(fidelite.EventLog(tiny), period="month")

@@ -13,8 +13,9 @@ To add a query: write ``ours``/``canon``, one ``Peer`` per peer, append to :data
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -124,7 +125,9 @@ def series(index: np.ndarray, values: np.ndarray, first: int, length: int) -> np
     """Dense int64 series over ``first .. first + length - 1`` from (index, value) pairs."""
     idx = np.asarray(index, np.int64) - first
     if len(idx) and (idx.min() < 0 or idx.max() >= length):
-        raise ValueError(f"index outside the expected range [{first}, {first + length}): {idx.min() + first}..{idx.max() + first}")
+        raise ValueError(
+            f"index outside the expected range [{first}, {first + length}): {idx.min() + first}..{idx.max() + first}"
+        )
     out = np.zeros(length, np.int64)
     np.add.at(out, idx, np.asarray(values, np.int64))
     return out
@@ -182,7 +185,11 @@ def cohort_ours(log: fidelite.EventLog) -> Any:
 
 
 def cohort_canon(m: Any) -> Canon:
-    return {"first_cohort": months(m.cohorts[:1]), "counts": m.counts.astype(np.int64), "sizes": m.sizes.astype(np.int64)}
+    return {
+        "first_cohort": months(m.cohorts[:1]),
+        "counts": m.counts.astype(np.int64),
+        "sizes": m.sizes.astype(np.int64),
+    }
 
 
 def cohort_from_long(cohort_month: np.ndarray, offset: np.ndarray, n: np.ndarray, ours: Canon) -> Canon:
@@ -200,14 +207,23 @@ def cohort_pandas(f: Frames) -> Any:
     ts = df["timestamp"]
     pairs = pd.DataFrame({"customer_id": df["customer_id"], "m": ts.dt.year * 12 + ts.dt.month - 1}).drop_duplicates()
     cohort = pairs.groupby("customer_id")["m"].transform("min")
-    return pairs.assign(cohort=cohort, offset=pairs["m"] - cohort).groupby(["cohort", "offset"]).size().reset_index(name="n")
+    return (
+        pairs.assign(cohort=cohort, offset=pairs["m"] - cohort)
+        .groupby(["cohort", "offset"])
+        .size()
+        .reset_index(name="n")
+    )
 
 
 def cohort_polars(f: Frames) -> Any:
     pl = _pl()
     events = f.polars.lazy().select("customer_id", _pl_month())
     events = events.with_columns(cohort=pl.col("m").min().over("customer_id"))
-    return events.group_by("cohort", offset=pl.col("m") - pl.col("cohort")).agg(n=pl.col("customer_id").n_unique()).collect()
+    return (
+        events.group_by("cohort", offset=pl.col("m") - pl.col("cohort"))
+        .agg(n=pl.col("customer_id").n_unique())
+        .collect()
+    )
 
 
 # DuckDB month keys are integers (year * 12 + month - 1): measured faster than
@@ -232,12 +248,23 @@ COHORT = Query(
     ours=cohort_ours,
     canon=cohort_canon,
     peers={
-        "pandas": Peer("pandas", cohort_pandas,
-                       lambda r, o: cohort_from_long(r["cohort"].to_numpy() - MONTH0, r["offset"].to_numpy(), r["n"].to_numpy(), o)),
-        "polars": Peer("polars", cohort_polars,
-                       lambda r, o: cohort_from_long(r["cohort"].to_numpy() - MONTH0, r["offset"].to_numpy(), r["n"].to_numpy(), o)),
-        "duckdb": Peer("duckdb", cohort_duckdb,
-                       lambda r, o: cohort_from_long(r["cohort"] - MONTH0, r["offset"], r["n"], o)),
+        "pandas": Peer(
+            "pandas",
+            cohort_pandas,
+            lambda r, o: cohort_from_long(
+                r["cohort"].to_numpy() - MONTH0, r["offset"].to_numpy(), r["n"].to_numpy(), o
+            ),
+        ),
+        "polars": Peer(
+            "polars",
+            cohort_polars,
+            lambda r, o: cohort_from_long(
+                r["cohort"].to_numpy() - MONTH0, r["offset"].to_numpy(), r["n"].to_numpy(), o
+            ),
+        ),
+        "duckdb": Peer(
+            "duckdb", cohort_duckdb, lambda r, o: cohort_from_long(r["cohort"] - MONTH0, r["offset"], r["n"], o)
+        ),
     },
 )
 
@@ -265,8 +292,12 @@ def lifecycle_from_rows(month: np.ndarray, parts: dict[str, np.ndarray]) -> Cano
     month = np.asarray(month, np.int64)
     first, length = int(month.min()), int(month.max() - month.min()) + 1
     out = {"months": np.arange(first, first + length, dtype=np.int64)}
-    out.update({k: series(month, np.nan_to_num(np.asarray(parts[k], float)).astype(np.int64), first, length)
-                for k in LIFECYCLE_PARTS})
+    out.update(
+        {
+            k: series(month, np.nan_to_num(np.asarray(parts[k], float)).astype(np.int64), first, length)
+            for k in LIFECYCLE_PARTS
+        }
+    )
     return out
 
 
@@ -279,11 +310,7 @@ def lifecycle_polars(f: Frames) -> Any:
     active = pairs.group_by("m").agg(
         new=prev.is_null().sum(), returning=(prev == m - 1).sum(), resurrected=(prev < m - 1).sum()
     )
-    dormant = (
-        pairs.filter((nxt.is_null() | (nxt > m + 1)) & (m < m.max()))
-        .group_by(m + 1)
-        .agg(dormant=pl.len())
-    )
+    dormant = pairs.filter((nxt.is_null() | (nxt > m + 1)) & (m < m.max())).group_by(m + 1).agg(dormant=pl.len())
     return active.join(dormant, on="m", how="full", coalesce=True).fill_null(0).sort("m").collect()
 
 
@@ -324,10 +351,16 @@ LIFECYCLE = Query(
     ours=lifecycle_ours,
     canon=lifecycle_canon,
     peers={
-        "polars": Peer("polars", lifecycle_polars,
-                       lambda r, o: lifecycle_from_rows(r["m"].to_numpy() - MONTH0, {k: r[k].to_numpy() for k in LIFECYCLE_PARTS})),
-        "duckdb": Peer("duckdb", lifecycle_duckdb,
-                       lambda r, o: lifecycle_from_rows(r["month"] - MONTH0, {k: r[k] for k in LIFECYCLE_PARTS})),
+        "polars": Peer(
+            "polars",
+            lifecycle_polars,
+            lambda r, o: lifecycle_from_rows(r["m"].to_numpy() - MONTH0, {k: r[k].to_numpy() for k in LIFECYCLE_PARTS}),
+        ),
+        "duckdb": Peer(
+            "duckdb",
+            lifecycle_duckdb,
+            lambda r, o: lifecycle_from_rows(r["month"] - MONTH0, {k: r[k] for k in LIFECYCLE_PARTS}),
+        ),
     },
 )
 
@@ -356,10 +389,16 @@ def rolling_polars(f: Frames) -> Any:
     day = pl.col("day")
     pairs = f.polars.lazy().select("customer_id", day=pl.col("timestamp").dt.date()).unique().sort("day")
     spans = pairs.with_columns(stop=pl.min_horizontal(day + pl.duration(days=30), day.shift(-1).over("customer_id")))
-    delta = pl.concat([
-        spans.group_by("day").agg(delta=pl.len().cast(pl.Int64)),
-        spans.group_by(day=pl.col("stop")).agg(delta=-pl.len().cast(pl.Int64)),
-    ]).group_by("day").agg(pl.col("delta").sum())
+    delta = (
+        pl.concat(
+            [
+                spans.group_by("day").agg(delta=pl.len().cast(pl.Int64)),
+                spans.group_by(day=pl.col("stop")).agg(delta=-pl.len().cast(pl.Int64)),
+            ]
+        )
+        .group_by("day")
+        .agg(pl.col("delta").sum())
+    )
     every_day = pairs.select(day=pl.date_range(day.min(), day.max(), "1d"))
     return (
         every_day.join(delta, on="day", how="left")
@@ -399,7 +438,9 @@ ROLLING = Query(
     canon=rolling_canon,
     requires="rolling_active",
     peers={
-        "polars": Peer("polars", rolling_polars, lambda r, o: rolling_from_rows(r["day"].to_numpy(), r["active"].to_numpy())),
+        "polars": Peer(
+            "polars", rolling_polars, lambda r, o: rolling_from_rows(r["day"].to_numpy(), r["active"].to_numpy())
+        ),
         "duckdb": Peer("duckdb", rolling_duckdb, lambda r, o: rolling_from_rows(r["day"], r["active"])),
     },
 )
@@ -442,10 +483,18 @@ def summary_from_rows(r: dict[str, np.ndarray]) -> Canon:
 def summary_polars(f: Frames) -> Any:
     pl = _pl()
     ts = pl.col("timestamp")
-    return f.polars.lazy().group_by("customer_id").agg(
-        first=ts.min(), last=ts.max(), n_events=pl.len(), n_periods=ts.dt.truncate("1mo").n_unique(),
-        revenue=pl.col("amount").sum(),
-    ).collect()
+    return (
+        f.polars.lazy()
+        .group_by("customer_id")
+        .agg(
+            first=ts.min(),
+            last=ts.max(),
+            n_events=pl.len(),
+            n_periods=ts.dt.truncate("1mo").n_unique(),
+            revenue=pl.col("amount").sum(),
+        )
+        .collect()
+    )
 
 
 SUMMARY_SQL = """
@@ -466,7 +515,9 @@ def summary_lifetimes(f: Frames) -> Any:
 
     with warnings.catch_warnings():  # lifetimes 0.11 warns about pandas deprecations
         warnings.simplefilter("ignore")
-        return summary_data_from_transaction_data(f.pandas, "customer_id", "timestamp", monetary_value_col="amount", freq="D")
+        return summary_data_from_transaction_data(
+            f.pandas, "customer_id", "timestamp", monetary_value_col="amount", freq="D"
+        )
 
 
 def summary_lifetimes_canon(r: Any, ours: Canon) -> Canon:
@@ -482,13 +533,22 @@ SUMMARY = Query(
     canon=summary_canon,
     requires="customer_summary",
     peers={
-        "polars": Peer("polars", summary_polars, lambda r, o: summary_from_rows({k: r[k].to_numpy() for k in SUMMARY_PARTS}),
-                       checks=SUMMARY_PARTS),
+        "polars": Peer(
+            "polars",
+            summary_polars,
+            lambda r, o: summary_from_rows({k: r[k].to_numpy() for k in SUMMARY_PARTS}),
+            checks=SUMMARY_PARTS,
+        ),
         "duckdb": Peer("duckdb", summary_duckdb, lambda r, o: summary_from_rows(r), checks=SUMMARY_PARTS),
-        "lifetimes": Peer("pandas", summary_lifetimes, summary_lifetimes_canon, checks=("customer_id", "recency_days", "T_days"),
-                          note="lifetimes (freq='D', monetary_value='amount') computes frequency / recency / T / "
-                               "monetary_value in days; checked on customers, recency and T (its frequency and "
-                               "monetary_value have no counterpart in the monthly summary)"),
+        "lifetimes": Peer(
+            "pandas",
+            summary_lifetimes,
+            summary_lifetimes_canon,
+            checks=("customer_id", "recency_days", "T_days"),
+            note="lifetimes (freq='D', monetary_value='amount') computes frequency / recency / T / "
+            "monetary_value in days; checked on customers, recency and T (its frequency and "
+            "monetary_value have no counterpart in the monthly summary)",
+        ),
     },
 )
 

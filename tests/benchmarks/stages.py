@@ -19,7 +19,8 @@ import cProfile
 import gc
 import pstats
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -48,12 +49,15 @@ def primitives(cols: dict[str, np.ndarray], repeat: int, amount: np.ndarray | No
         return out
 
     ids = np.ascontiguousarray(cols["customer_id"], np.int64)
-    ts = timed("io.times_us (timestamp column -> int64 us + null masks)",
-               lambda: io.times_us(cols["timestamp"], "UTC"))[0]
+    ts = timed(
+        "io.times_us (timestamp column -> int64 us + null masks)", lambda: io.times_us(cols["timestamp"], "UTC")
+    )[0]
     codes, uniques = timed("_core.factorize_i64 (ids -> dense codes, ascending)", lambda: _core.factorize_i64(ids))
     ts64 = np.ascontiguousarray(ts, np.int64)
-    indptr, perm, _, _ = timed("_core.group_by_customer (CSR layout: indptr, perm, grouped ts)",
-                            lambda: _core.group_by_customer(codes, ts64, len(uniques)))
+    indptr, perm, _, _ = timed(
+        "_core.group_by_customer (CSR layout: indptr, perm, grouped ts)",
+        lambda: _core.group_by_customer(codes, ts64, len(uniques)),
+    )
     if amount is not None:
         timed("_core.take: one float64 column into grouped order (amount[perm])", lambda: _core.take(amount, perm))
     timed("fidelite.EventLog(columns)", lambda: fidelite.EventLog(cols))
@@ -83,8 +87,9 @@ def end_to_end(ours: Callable[[Any], Any], cols: dict[str, np.ndarray]) -> None:
     ours(fidelite.EventLog(cols))
 
 
-def breakdown(ours: Callable[[Any], Any], cols: dict[str, np.ndarray], repeat: int,
-              top: int = 12) -> tuple[float, list[tuple[str, float, float]]]:
+def breakdown(
+    ours: Callable[[Any], Any], cols: dict[str, np.ndarray], repeat: int, top: int = 12
+) -> tuple[float, list[tuple[str, float, float]]]:
     """(mean seconds per run, [(what, calls per run, own seconds per run)]) of
     :func:`end_to_end` under cProfile, the ``top`` entries by own time. Compiled and numpy
     calls are split by calling function (``ufunc.reduce from __init__ (eventlog.py)``)."""
@@ -100,9 +105,9 @@ def breakdown(ours: Callable[[Any], Any], cols: dict[str, np.ndarray], repeat: i
         total += time.perf_counter() - t0
     stats = pstats.Stats(prof).stats  # type: ignore[attr-defined]
     rows = []
-    for func, (cc, nc, tt, ct, callers) in stats.items():
+    for func, (cc, _nc, tt, _ct, callers) in stats.items():
         if func[0] == "~" and callers:
-            for caller, (ccc, cnc, ctt, cct) in callers.items():
+            for caller, (ccc, _cnc, ctt, _cct) in callers.items():
                 if caller[0].endswith("_methods.py"):  # ndarray.any() / .sum() / .min() / .max()
                     what = f"numpy ndarray.{caller[2].lstrip('_a') if caller[2] in ('_amin', '_amax') else caller[2].lstrip('_')}() reductions"
                 else:

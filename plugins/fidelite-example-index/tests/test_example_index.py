@@ -22,14 +22,36 @@ def test_discovered_through_the_entry_point():
 
 
 def test_purchase_regularity_by_hand():
-    log = fidelite.EventLog({
-        "customer_id": [1, 1, 1, 1, 2, 2, 2, 3, 3, 1],
-        # customer 1: purchase days 1, 11, 21 (+ a visit on 5 and a second purchase on day 11)
-        "timestamp": ["2024-01-01", "2024-01-11", "2024-01-21", "2024-01-05", "2024-01-01", "2024-01-03",
-                      "2024-01-13", "2024-01-01", "2024-01-02", "2024-01-11T18:00"],
-        "event": ["purchase", "purchase", "purchase", "visit", "purchase", "purchase", "purchase",
-                  "purchase", "purchase", "purchase"],
-    })
+    log = fidelite.EventLog(
+        {
+            "customer_id": [1, 1, 1, 1, 2, 2, 2, 3, 3, 1],
+            # customer 1: purchase days 1, 11, 21 (+ a visit on 5 and a second purchase on day 11)
+            "timestamp": [
+                "2024-01-01",
+                "2024-01-11",
+                "2024-01-21",
+                "2024-01-05",
+                "2024-01-01",
+                "2024-01-03",
+                "2024-01-13",
+                "2024-01-01",
+                "2024-01-02",
+                "2024-01-11T18:00",
+            ],
+            "event": [
+                "purchase",
+                "purchase",
+                "purchase",
+                "visit",
+                "purchase",
+                "purchase",
+                "purchase",
+                "purchase",
+                "purchase",
+                "purchase",
+            ],
+        }
+    )
     r = purchase_regularity(log)
     assert r["customer_id"].tolist() == [1, 2]  # customer 3 has two purchase days only
     assert r["purchase_days"].tolist() == [3, 3]
@@ -41,19 +63,25 @@ def test_purchase_regularity_by_hand():
 
 def test_purchase_regularity_counts_local_days():
     # 23:30 and 00:30 UTC are two UTC days but one day in Paris (00:30 and 01:30).
-    log = fidelite.EventLog({"customer_id": [1, 1, 1, 1],
-                             "timestamp": ["2024-03-01T23:30", "2024-03-02T00:30", "2024-03-03T00:00",
-                                           "2024-03-05T00:00"]}, tz="Europe/Paris")
+    log = fidelite.EventLog(
+        {
+            "customer_id": [1, 1, 1, 1],
+            "timestamp": ["2024-03-01T23:30", "2024-03-02T00:30", "2024-03-03T00:00", "2024-03-05T00:00"],
+        },
+        tz="Europe/Paris",
+    )
     r = purchase_regularity(log)
     assert r["purchase_days"].tolist() == [3]  # Paris days 2, 3, 5 (no event column: all purchases)
     np.testing.assert_allclose(r["mean_gap_days"], [1.5])
 
 
 def test_weighted_nps_by_hand():
-    surveys = {"customer_id": [1, 2, 3, 4],
-               "timestamp": ["2024-01-01", "2024-03-31", "2024-03-31", "2024-03-31"],
-               "question": ["recommend"] * 4,
-               "score": [10, 3, 9, 8]}
+    surveys = {
+        "customer_id": [1, 2, 3, 4],
+        "timestamp": ["2024-01-01", "2024-03-31", "2024-03-31", "2024-03-31"],
+        "question": ["recommend"] * 4,
+        "score": [10, 3, 9, 8],
+    }
     # ages 90, 0, 0, 0 days; half-life 90: weights 0.5, 1, 1, 1; nets +100, -100, +100, 0
     r = weighted_nps(surveys)
     assert r.value == pytest.approx((50 - 100 + 100 + 0) / 3.5)

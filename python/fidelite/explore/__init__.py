@@ -35,7 +35,9 @@ def _explorer_class() -> type[Explorer]:
             """Stand-in: the explorer needs ipywidgets (``pip install 'fidelite[widgets]'``)."""
 
             def __init__(self, *args: Any, **kwargs: Any) -> None:
-                raise MissingDependencyError(f"the explorer needs ipywidgets ({reason}): pip install 'fidelite[widgets]'")
+                raise MissingDependencyError(
+                    f"the explorer needs ipywidgets ({reason}): pip install 'fidelite[widgets]'"
+                )
 
     return Explorer
 

@@ -68,7 +68,11 @@ def clip(matrix: RetentionMatrix, max_cohorts: int, max_offsets: int) -> tuple[R
         if value is not None:
             setattr(out, name, value[r0:, :cols])
     out.sizes, out.cohorts, out.cohort_labels = matrix.sizes[r0:], matrix.cohorts[r0:], matrix.cohort_labels[r0:]
-    out.offsets, out.offset_labels, out.average = matrix.offsets[:cols], matrix.offset_labels[:cols], matrix.average[:cols]
+    out.offsets, out.offset_labels, out.average = (
+        matrix.offsets[:cols],
+        matrix.offset_labels[:cols],
+        matrix.average[:cols],
+    )
     return out, r0
 
 
@@ -97,9 +101,21 @@ class ExplorerState:
     True
     """
 
-    def __init__(self, data: Any, *, customers: Any = None, surveys: Any = None, contacts: Any = None,
-                 subscriptions: Any = None, signup: str = "created", tz: str | None = None,
-                 max_cohorts: int = 36, max_offsets: int = 36, ci: float = 0.95, **columns: Any) -> None:
+    def __init__(
+        self,
+        data: Any,
+        *,
+        customers: Any = None,
+        surveys: Any = None,
+        contacts: Any = None,
+        subscriptions: Any = None,
+        signup: str = "created",
+        tz: str | None = None,
+        max_cohorts: int = 36,
+        max_offsets: int = 36,
+        ci: float = 0.95,
+        **columns: Any,
+    ) -> None:
         self.log, self.tz = query.log_of(data, tz, columns)
         self.tables = {"customers": customers, "surveys": surveys, "contacts": contacts, "subscriptions": subscriptions}
         self._ctable = io.read_table(customers, what="customers table") if customers is not None else None
@@ -171,8 +187,10 @@ class ExplorerState:
                 values = self.options("segment_value")
                 if new["segment_value"] not in values:
                     if "segment_value" in changes:
-                        raise ParameterError(f"segment_value={new['segment_value']!r} is not a value of "
-                                             f"{new['segment']!r}: use one of {', '.join(map(repr, values))}")
+                        raise ParameterError(
+                            f"segment_value={new['segment_value']!r} is not a value of "
+                            f"{new['segment']!r}: use one of {', '.join(map(repr, values))}"
+                        )
                     new["segment_value"] = values[0]
             else:
                 new["segment_value"] = None
@@ -202,8 +220,16 @@ class ExplorerState:
 
         def compute() -> Any:
             return retention(
-                self.log, period=p["period"], criterion=p["criterion"], measure=p["measure"], cohort=p["cohort"],
-                segment=p["segment"], as_of=self.as_of, tz=self.tz, customers=self.tables["customers"], signup=self.signup,
+                self.log,
+                period=p["period"],
+                criterion=p["criterion"],
+                measure=p["measure"],
+                cohort=p["cohort"],
+                segment=p["segment"],
+                as_of=self.as_of,
+                tz=self.tz,
+                customers=self.tables["customers"],
+                signup=self.signup,
                 ci=self.ci if p["measure"] == "customers" else None,
             )
 
@@ -258,9 +284,17 @@ class ExplorerState:
             raise ParameterError("the matrix is empty: no cell to select (is as_of before every cohort?)")
         m, (k, j) = self.matrix(), cell
         info: dict[str, Any] = {
-            "cohort": m.cohort_labels[k], "offset": m.offset_labels[j], "row": k, "column": j,
-            "size": int(m.sizes[k]), "rate": float(m.rates[k, j]), "complete": bool(m.complete[k, j]),
-            "measure": m.measure, "ci_low": math.nan, "ci_high": math.nan, "ci": m.ci_level,
+            "cohort": m.cohort_labels[k],
+            "offset": m.offset_labels[j],
+            "row": k,
+            "column": j,
+            "size": int(m.sizes[k]),
+            "rate": float(m.rates[k, j]),
+            "complete": bool(m.complete[k, j]),
+            "measure": m.measure,
+            "ci_low": math.nan,
+            "ci_high": math.nan,
+            "ci": m.ci_level,
         }
         if m.measure == "customers":
             info["count"] = int(m.counts[k, j])
@@ -284,19 +318,25 @@ class ExplorerState:
     def lifecycle(self) -> LifecycleResult:
         """Lifecycle per period (new / returning / resurrected / dormant), cached."""
         p = self.params
-        return self.cached(("lifecycle", p["period"], self.as_of_us),
-                            lambda: lifecycle(self.log, period=p["period"], as_of=self.as_of, tz=self.tz))
+        return self.cached(
+            ("lifecycle", p["period"], self.as_of_us),
+            lambda: lifecycle(self.log, period=p["period"], as_of=self.as_of, tz=self.tz),
+        )
 
     def kpis(self) -> TableResult:
         """:func:`fidelite.period_kpis` per period (active base, retention, churn, revenue)."""
         p = self.params
-        return self.cached(("kpis", p["period"], self.as_of_us),
-                            lambda: period_kpis(self.log, period=p["period"], as_of=self.as_of, tz=self.tz))
+        return self.cached(
+            ("kpis", p["period"], self.as_of_us),
+            lambda: period_kpis(self.log, period=p["period"], as_of=self.as_of, tz=self.tz),
+        )
 
     def rolling(self, window: str = "30D") -> TableResult:
         """:func:`fidelite.rolling_active`: customers active in the trailing ``window``, per day."""
-        return self.cached(("rolling", window, self.as_of_us),
-                            lambda: rolling_active(self.log, window=window, as_of=self.as_of, tz=self.tz))
+        return self.cached(
+            ("rolling", window, self.as_of_us),
+            lambda: rolling_active(self.log, window=window, as_of=self.as_of, tz=self.tz),
+        )
 
     def rfm(self) -> RFMResult:
         """:func:`fidelite.rfm` at as-of (needs an amount column)."""
@@ -309,8 +349,10 @@ class ExplorerState:
     def patterns(self) -> TableResult:
         """:func:`fidelite.retention_patterns` per period at as-of."""
         p = self.params
-        return self.cached(("patterns", p["period"], self.as_of_us),
-                            lambda: retention_patterns(self.log, period=p["period"], as_of=self.as_of, tz=self.tz))
+        return self.cached(
+            ("patterns", p["period"], self.as_of_us),
+            lambda: retention_patterns(self.log, period=p["period"], as_of=self.as_of, tz=self.tz),
+        )
 
     # ------------------------------------------------------------------ indices
     def index_list(self) -> IndexList:

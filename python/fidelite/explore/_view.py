@@ -16,8 +16,9 @@ import html
 import io
 import math
 import traceback
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import ipywidgets as W
 import numpy as np
@@ -34,8 +35,13 @@ KPI_ROWS = 24
 #: Widget value standing for None in a dropdown (ipywidgets reads None as "no selection").
 NONE = ""
 _CONTROL_LABELS = {
-    "period": "period", "as_of": "as of", "criterion": "criterion", "measure": "measure",
-    "cohort": "cohort", "segment": "segment", "segment_value": "value",
+    "period": "period",
+    "as_of": "as of",
+    "criterion": "criterion",
+    "measure": "measure",
+    "cohort": "cohort",
+    "segment": "segment",
+    "segment_value": "value",
 }
 _CSS = """<style>
 .fidelite-explorer table.fidelite-retention, .fidelite-explorer table.fidelite-table {border-collapse: collapse; font-size: 12px}
@@ -49,8 +55,9 @@ _CSS = """<style>
 </style>"""
 
 
-def chart_html(name: str, draw: Callable[[Any], None], *, hooks: dict[str, Any], alt: str,
-               size: tuple[float, float] = (9.0, 3.4)) -> str:
+def chart_html(
+    name: str, draw: Callable[[Any], None], *, hooks: dict[str, Any], alt: str, size: tuple[float, float] = (9.0, 3.4)
+) -> str:
     """An ``<img>`` (inline PNG) of what ``draw(ax)`` plots, with ``data-chart=name``, a
     ``data-digest`` of the image bytes and ``data-<key>`` for each hook."""
     import_optional("matplotlib", "draw the explorer's charts")
@@ -70,6 +77,7 @@ def chart_html(name: str, draw: Callable[[Any], None], *, hooks: dict[str, Any],
 
 def kpi_chart_html(kpis: Any, labels: list[str], hooks: dict[str, Any]) -> str:
     """Active customers per period (bars) with the retention and churn rates (lines)."""
+
     def draw(ax: Any) -> None:
         x = np.arange(len(labels))
         ax.bar(x, kpis["active"], color="#9ecae1", label="active customers")
@@ -85,25 +93,44 @@ def kpi_chart_html(kpis: Any, labels: list[str], hooks: dict[str, Any]) -> str:
         ax.legend(handles[0] + more[0], handles[1] + more[1], loc="upper left", fontsize="small")
         ax.set_title(f"active base per {hooks['period']}")
 
-    return chart_html("kpis", draw, hooks={**hooks, "periods": len(labels)}, alt="active customers, retention and churn")
+    return chart_html(
+        "kpis", draw, hooks={**hooks, "periods": len(labels)}, alt="active customers, retention and churn"
+    )
 
 
 def rolling_chart_html(rolling: Any, hooks: dict[str, Any]) -> str:
     """Customers active in the trailing 30 days, per day."""
+
     def draw(ax: Any) -> None:
         ax.plot(rolling["day"], rolling["active"], color="#2171b5", linewidth=1.2)
         ax.set_ylabel("customers")
         ax.set_title(rolling.title if hasattr(rolling, "title") and rolling.title else "rolling active customers")
         ax.figure.autofmt_xdate()
 
-    return chart_html("rolling", draw, hooks={"as-of": hooks["as-of"], "days": len(rolling)}, alt="rolling active customers",
-                      size=(9.0, 2.6))
+    return chart_html(
+        "rolling",
+        draw,
+        hooks={"as-of": hooks["as-of"], "days": len(rolling)},
+        alt="rolling active customers",
+        size=(9.0, 2.6),
+    )
 
 
 def kpi_table_html(kpis: Any, labels: list[str]) -> str:
     """The period KPIs as a table (latest periods first)."""
-    cols = ["active", "new", "kept", "lost", "retention_rate", "churn_rate", "net_result", "revenue", "orders",
-            "revenue_per_active", "complete"]
+    cols = [
+        "active",
+        "new",
+        "kept",
+        "lost",
+        "retention_rate",
+        "churn_rate",
+        "net_result",
+        "revenue",
+        "orders",
+        "revenue_per_active",
+        "complete",
+    ]
     order = np.arange(len(labels))[::-1]
     table = {"period": np.array(labels, dtype=object)[order]}
     table.update({c: kpis[c][order] for c in cols if c in kpis.columns})
@@ -125,12 +152,16 @@ def cell_html(info: dict[str, Any]) -> str:
             text += f" ({round(100 * info['ci'])}% CI {_pct(info['ci_low'])} – {_pct(info['ci_high'])})"
     else:
         hooks["value"] = info["value"]
-        text = f"{info['measure']} {info['value']:,.2f} over {info['size']:,} customers, {info['rate']:,.2f} per customer"
+        text = (
+            f"{info['measure']} {info['value']:,.2f} over {info['size']:,} customers, {info['rate']:,.2f} per customer"
+        )
     text += "; complete" if info["complete"] else "; not complete at as-of (left out of the average)"
     attrs = "".join(f" data-{k.replace('_', '-')}='{html.escape(str(v), quote=True)}'" for k, v in hooks.items())
     # outline the selected cell in the matrix
-    style = (f"<style>.fidelite-matrix td[data-cohort='{html.escape(info['cohort'])}'][data-offset='{info['column']}']"
-             "{outline: 3px solid #e6550d; outline-offset: -3px}</style>")
+    style = (
+        f"<style>.fidelite-matrix td[data-cohort='{html.escape(info['cohort'])}'][data-offset='{info['column']}']"
+        "{outline: 3px solid #e6550d; outline-offset: -3px}</style>"
+    )
     return f"{style}<div class='fidelite-cell'{attrs}>{head}{text}</div>"
 
 
@@ -141,8 +172,9 @@ def index_value_html(result: Any) -> str:
         why = f" <small>({html.escape(result.reason)})</small>" if result.reason else ""
         return f"<span class='fidelite-index-value' data-value='{result.value!r}'>{value}</span>{why}"
     n = len(result)
-    return (f"<details><summary>{n:,} {result.info.level} rows</summary>"
-            f"{html_table(result.columns, max_rows=20)}</details>")
+    return (
+        f"<details><summary>{n:,} {result.info.level} rows</summary>{html_table(result.columns, max_rows=20)}</details>"
+    )
 
 
 def _seconds(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -211,7 +243,7 @@ class Explorer:
     def controls(self) -> dict[str, Any]:
         """The controls by parameter name (``period``, ``as_of``, ``criterion``, ``measure``,
         ``cohort``, ``segment``, ``segment_value``); setting ``.value`` acts like the user."""
-        self.widget
+        _ = self.widget  # built on first use
         return self._controls
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
@@ -225,8 +257,9 @@ class Explorer:
 
     # ------------------------------------------------------------------ layout
     def _dropdown(self, name: str) -> W.Dropdown:
-        d = W.Dropdown(description=_CONTROL_LABELS[name], style={"description_width": "initial"},
-                       layout=W.Layout(width="auto"))
+        d = W.Dropdown(
+            description=_CONTROL_LABELS[name], style={"description_width": "initial"}, layout=W.Layout(width="auto")
+        )
         d.add_class(f"fidelite-control-{name}")
         d.observe(lambda change: self._on_control(name, change["new"]), names="value")
         return d
@@ -238,8 +271,9 @@ class Explorer:
 
     def _build(self) -> W.Widget:
         st = self.state
-        self._controls: dict[str, Any] = {n: self._dropdown(n) for n in ("period", "criterion", "measure", "cohort",
-                                                                          "segment", "segment_value")}
+        self._controls: dict[str, Any] = {
+            n: self._dropdown(n) for n in ("period", "criterion", "measure", "cohort", "segment", "segment_value")
+        }
         as_of = W.DatePicker(description="as of", style={"description_width": "initial"}, layout=W.Layout(width="auto"))
         as_of.add_class("fidelite-control-as_of")
         as_of.observe(lambda change: self._on_control("as_of", change["new"]), names="value")
@@ -248,19 +282,23 @@ class Explorer:
 
         log = st.log
         span = " – ".join(str(np.datetime64(t, "us").astype("datetime64[D]")) for t in (log.t_min, log.t_max))
-        header = W.HTML(f"{_CSS}<b>fidelite explorer</b>: {log.n_customers:,} customers, {log.n_events:,} events, "
-                        f"{span} (UTC); periods cut in {html.escape(st.tz)}")
+        header = W.HTML(
+            f"{_CSS}<b>fidelite explorer</b>: {log.n_customers:,} customers, {log.n_events:,} events, "
+            f"{span} (UTC); periods cut in {html.escape(st.tz)}"
+        )
         self.errors = [self._html("fidelite-errors") for _ in TABS]
 
         # retention
         self.matrix_html = self._html("fidelite-matrix")
         self.matrix_html.layout = W.Layout(overflow="auto", max_width="100%")
         self.matrix_note = self._html("fidelite-matrix-note")
-        self.cell_cohort = W.Dropdown(description="cell: cohort", style={"description_width": "initial"},
-                                      layout=W.Layout(width="auto"))
+        self.cell_cohort = W.Dropdown(
+            description="cell: cohort", style={"description_width": "initial"}, layout=W.Layout(width="auto")
+        )
         self.cell_cohort.add_class("fidelite-control-cell_cohort")
-        self.cell_offset = W.Dropdown(description="offset", style={"description_width": "initial"},
-                                      layout=W.Layout(width="auto"))
+        self.cell_offset = W.Dropdown(
+            description="offset", style={"description_width": "initial"}, layout=W.Layout(width="auto")
+        )
         self.cell_offset.add_class("fidelite-control-cell_offset")
         for w in (self.cell_cohort, self.cell_offset):
             w.observe(lambda _: self._on_cell(), names="value")
@@ -269,20 +307,27 @@ class Explorer:
         self.drill_button.add_class("fidelite-drill-button")
         self.drill_button.on_click(lambda _: self._open(CUSTOMERS))
         c = self._controls
-        retention_tab = W.VBox([
-            W.HBox([c["criterion"], c["measure"], c["cohort"], c["segment"], c["segment_value"]],
-                   layout=W.Layout(flex_flow="row wrap")),
-            self.errors[RETENTION], self.matrix_html, self.matrix_note,
-            W.HBox([self.cell_cohort, self.cell_offset, self.drill_button], layout=W.Layout(flex_flow="row wrap")),
-            self.cell_text,
-        ])
+        retention_tab = W.VBox(
+            [
+                W.HBox(
+                    [c["criterion"], c["measure"], c["cohort"], c["segment"], c["segment_value"]],
+                    layout=W.Layout(flex_flow="row wrap"),
+                ),
+                self.errors[RETENTION],
+                self.matrix_html,
+                self.matrix_note,
+                W.HBox([self.cell_cohort, self.cell_offset, self.drill_button], layout=W.Layout(flex_flow="row wrap")),
+                self.cell_text,
+            ]
+        )
         # lifecycle and KPIs
         self.lifecycle_chart = self._html("fidelite-lifecycle-chart")
         self.kpi_chart = self._html("fidelite-kpi-chart")
         self.rolling_chart = self._html("fidelite-rolling-chart")
         self.kpi_table = self._html("fidelite-kpi-table")
-        lifecycle_tab = W.VBox([self.errors[LIFECYCLE], self.lifecycle_chart, self.kpi_chart, self.rolling_chart,
-                                self.kpi_table])
+        lifecycle_tab = W.VBox(
+            [self.errors[LIFECYCLE], self.lifecycle_chart, self.kpi_chart, self.rolling_chart, self.kpi_table]
+        )
         # customers
         self.drill_html = self._html("fidelite-drill-table")
         self.rfm_html = self._html("fidelite-rfm")
@@ -395,7 +440,9 @@ class Explorer:
             note.append(f"the latest {shown.counts.shape[0]} of {k} cohorts")
         if shown.counts.shape[1] < b:
             note.append(f"offsets {shown.offset_labels[0]}–{shown.offset_labels[-1]} of {b}")
-        self.matrix_note.value = f"<small>showing {' and '.join(note)}; the cell selectors reach every cell</small>" if note else ""
+        self.matrix_note.value = (
+            f"<small>showing {' and '.join(note)}; the cell selectors reach every cell</small>" if note else ""
+        )
         self.matrix_html.value = shown.to_html()  # last: tests wait on it
 
     def _fill(self, widget: W.HTML, render: Callable[[], str]) -> None:
@@ -415,7 +462,8 @@ class Explorer:
         self._fill(self.kpi_chart, lambda: kpi_chart_html(st.kpis(), self._labels(st.kpis()["period"]), hooks))
         lc = st.lifecycle()
         self.lifecycle_chart.value = chart_html(  # last: tests wait on it
-            "lifecycle", lc.plot, hooks={**hooks, "periods": len(lc.labels)}, alt=lc.title)
+            "lifecycle", lc.plot, hooks={**hooks, "periods": len(lc.labels)}, alt=lc.title
+        )
 
     def _rolling_html(self) -> str:
         """The rolling-active chart, redrawn only when its result changed (it does not
@@ -435,19 +483,27 @@ class Explorer:
 
         def drill() -> str:
             t = st.cell_customers()
-            return (f"<h4>Customers of the selected cell</h4><div class='fidelite-drill' data-count='{len(t)}' "
-                    f"data-cohort='{html.escape(t.meta['cohort'])}' data-offset='{t.meta['offset']}'>"
-                    f"{html_table(_seconds(t.columns), title=f'{t.title}: {len(t):,}')}</div>")
+            return (
+                f"<h4>Customers of the selected cell</h4><div class='fidelite-drill' data-count='{len(t)}' "
+                f"data-cohort='{html.escape(t.meta['cohort'])}' data-offset='{t.meta['offset']}'>"
+                f"{html_table(_seconds(t.columns), title=f'{t.title}: {len(t):,}')}</div>"
+            )
 
         def at_risk() -> str:
             t = st.at_risk()
             top = _seconds({k: v[:AT_RISK_ROWS] for k, v in t.columns.items()})
             title = f"{len(t):,} customers at risk (gap > 2 x their usual gap); the top {AT_RISK_ROWS} by revenue"
-            return (f"<h4>At-risk customers</h4><div class='fidelite-at-risk-list' data-count='{len(t)}'>"
-                    f"{html_table(top, title=title)}</div>")
+            return (
+                f"<h4>At-risk customers</h4><div class='fidelite-at-risk-list' data-count='{len(t)}'>"
+                f"{html_table(top, title=title)}</div>"
+            )
 
-        self._fill(self.rfm_html, lambda: "<h4>RFM segments and retention patterns</h4>"
-                   + st.rfm().segments.to_html() + st.patterns().to_html())
+        self._fill(
+            self.rfm_html,
+            lambda: (
+                "<h4>RFM segments and retention patterns</h4>" + st.rfm().segments.to_html() + st.patterns().to_html()
+            ),
+        )
         self._fill(self.at_risk_html, at_risk)
         self._fill(self.drill_html, drill)
 

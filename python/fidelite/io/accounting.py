@@ -95,7 +95,7 @@ class Accounting:
         """Note the rows of ``mask`` (counted among the used rows only). ``mask`` may be a
         function building it and ``count`` its count over all rows: the mask is then only
         built when some rows are rejected."""
-        build: Callable[[], np.ndarray] = mask if callable(mask) else (lambda: mask)  # type: ignore[assignment,return-value]
+        build: Callable[[], np.ndarray] = mask if callable(mask) else (lambda: mask)
         total = int(np.count_nonzero(build())) if count is None else int(count)
         if total:
             self._notes.append((what, total, build))

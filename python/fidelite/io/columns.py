@@ -8,6 +8,7 @@ of their type.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +35,7 @@ def to_arrow(col: Any, null_as: str | None = None, *, text: bool = False) -> Any
     pa = loaded("pyarrow")
     if text and isinstance(col, (np.ndarray, list)) and np.asarray(col).dtype.kind in "OUS":
         try:
-            import pyarrow as pa
+            pa = importlib.import_module("pyarrow")
         except ImportError:
             return None
         try:
@@ -149,7 +150,9 @@ def id_column(col: Any) -> tuple[Any, np.ndarray]:
         raise DTypeError(
             f"customer ids mix {sorted(k.__name__ for k in kinds)}; make them all int or all str (e.g. .astype(str))"
         )
-    raise DTypeError(f"customer ids must be integers or strings, got dtype {values.dtype}; cast the column to int64 or str")
+    raise DTypeError(
+        f"customer ids must be integers or strings, got dtype {values.dtype}; cast the column to int64 or str"
+    )
 
 
 def _int_ids(values: np.ndarray, null: np.ndarray) -> np.ndarray:
@@ -224,8 +227,13 @@ def labels(col: Any, name: str) -> tuple[np.ndarray, tuple[str, ...], np.ndarray
     if arr is not None:
         pa = loaded("pyarrow")
         pc = import_optional("pyarrow.compute")
-        if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) or pa.types.is_string_view(arr.type)
-                or pa.types.is_integer(arr.type) or pa.types.is_boolean(arr.type)):
+        if not (
+            pa.types.is_string(arr.type)
+            or pa.types.is_large_string(arr.type)
+            or pa.types.is_string_view(arr.type)
+            or pa.types.is_integer(arr.type)
+            or pa.types.is_boolean(arr.type)
+        ):
             raise DTypeError(f"the {name} column must hold text labels, got Arrow type {arr.type}")
         null = arr.is_null().to_numpy(zero_copy_only=False)
         enc = pc.dictionary_encode(arr.cast(pa.large_string()))
@@ -281,8 +289,10 @@ def flags(col: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
         null = np.isnan(v) if v.dtype.kind == "f" else np.zeros(len(v), bool)
         return (np.nan_to_num(v) != 0) & ~null, null
     if v.dtype.kind in "OUS":
-        text = np.array([None if x is None or (isinstance(x, float) and x != x) else str(x).strip().lower() for x in v],
-                        dtype=object)
+        text = np.array(
+            [None if x is None or (isinstance(x, float) and x != x) else str(x).strip().lower() for x in v],
+            dtype=object,
+        )
         null = np.array([x is None or x == "" for x in text], bool)
         truthy = np.isin(text, _TRUE)
         falsy = np.isin(text, _FALSE) | null

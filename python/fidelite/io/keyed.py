@@ -42,8 +42,9 @@ class KeyedTable:
     ([3], {'null customer id': 1, 'null mrr': 1})
     """
 
-    def __init__(self, data: Any, *, what: str, customer: str = "customer_id", noun: str = "rows",
-                 empty: str | None = None) -> None:
+    def __init__(
+        self, data: Any, *, what: str, customer: str = "customer_id", noun: str = "rows", empty: str | None = None
+    ) -> None:
         self.table: Table = read_table(data, what=what)
         if empty is not None and self.table.n_rows == 0:
             raise EmptyInputError(f"the {self.table.source} has no rows; {empty}")

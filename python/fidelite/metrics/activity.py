@@ -5,7 +5,8 @@ Thin Python over the windowed-aggregation kernels of ``rust/kernels/src/window.r
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -77,8 +78,9 @@ def period_kpis(
     window_us = 0 if activity_window is None else duration_us(activity_window, "activity_window")
     # either layout: a log not grouped yet is read partition by partition
     ev = q.events(active_event, purchase_types(log, purchase_event), columns=("amount",))
-    out = _core.period_kpis(ev, q, window_us=window_us, active_mask=ev.masks[0], purchase_mask=ev.masks[1],
-                            amount=ev.columns.get("amount"))
+    out = _core.period_kpis(
+        ev, q, window_us=window_us, active_mask=ev.masks[0], purchase_mask=ev.masks[1], amount=ev.columns.get("amount")
+    )
     n = len(out["active_end"])
     days, _ = cal.axis(out["first_period"], n)
     s, e, new, kept, active = (out[k] for k in ("active_start", "active_end", "new", "kept", "active"))
@@ -108,8 +110,15 @@ def period_kpis(
         reasons.append(f"{_EMPTY_BASE}: retention, kept and churn rates are NaN there")
     if not log.has("amount"):
         reasons.append("the log has no amount column: revenue is NaN (pass amount=<column>)")
-    params = dict(period=period, week_start=cal.week_start, tz=q.tz, activity_window=activity_window,
-                  active_event=active_event, purchase_event=purchase_event, as_of=np.datetime64(as_of_us, "us"))
+    params = dict(
+        period=period,
+        week_start=cal.week_start,
+        tz=q.tz,
+        activity_window=activity_window,
+        active_event=active_event,
+        purchase_event=purchase_event,
+        as_of=np.datetime64(as_of_us, "us"),
+    )
     return TableResult(cols, title=f"period KPIs per {period}", reason="; ".join(reasons) or None, meta=params)
 
 
@@ -135,10 +144,22 @@ def active_customers(
     >>> fidelite.active_customers({"customer_id": [1, 2, 1], "timestamp": t})["active"].tolist()
     [2, 1]
     """
-    k = period_kpis(data, period=period, week_start=week_start, tz=tz, activity_window=activity_window, as_of=as_of,
-                    active_event=active_event, purchase_event=None, **columns)
-    return TableResult({"period": k["period"], "active": k["active_end"], "complete": k["complete"]},
-                       title=f"active customers per {period}", meta=k.meta)
+    k = period_kpis(
+        data,
+        period=period,
+        week_start=week_start,
+        tz=tz,
+        activity_window=activity_window,
+        as_of=as_of,
+        active_event=active_event,
+        purchase_event=None,
+        **columns,
+    )
+    return TableResult(
+        {"period": k["period"], "active": k["active_end"], "complete": k["complete"]},
+        title=f"active customers per {period}",
+        meta=k.meta,
+    )
 
 
 def rolling_active(
@@ -172,5 +193,6 @@ def rolling_active(
     first_day, active = _core.rolling_active(ev, q.on("day"), window_days=window_days, mask=ev.mask)
     days = (first_day + np.arange(len(active))).astype("datetime64[D]")
     params = dict(window_days=window_days, tz=q.tz, active_event=active_event, as_of=np.datetime64(q.as_of, "us"))
-    return TableResult({"day": days, "active": active}, title=f"customers active in the trailing {window_days} days",
-                       meta=params)
+    return TableResult(
+        {"day": days, "active": active}, title=f"customers active in the trailing {window_days} days", meta=params
+    )

@@ -28,8 +28,9 @@ FLAGS = ("opened", "clicked", "converted", "unsubscribed")
 _I64_MAX = np.iinfo(np.int64).max
 
 
-def rows_before(indptr: np.ndarray, ts: np.ndarray, codes: np.ndarray, times: np.ndarray, *,
-                inclusive: bool) -> np.ndarray:
+def rows_before(
+    indptr: np.ndarray, ts: np.ndarray, codes: np.ndarray, times: np.ndarray, *, inclusive: bool
+) -> np.ndarray:
     """Per query (customer code, instant): the end of the customer's rows before the instant
     (``inclusive``: at or before), as an index into ``ts``, whose rows are grouped by customer
     (``indptr``, CSR) and sorted by time within a customer. ``result - 1`` is then the
@@ -54,8 +55,9 @@ def rows_before(indptr: np.ndarray, ts: np.ndarray, codes: np.ndarray, times: np
         hi = np.where(open_ & ~right, mid, hi)
 
 
-def _latest_before(indptr: np.ndarray, ts: np.ndarray, codes: np.ndarray, times: np.ndarray, *,
-                   inclusive: bool) -> np.ndarray:
+def _latest_before(
+    indptr: np.ndarray, ts: np.ndarray, codes: np.ndarray, times: np.ndarray, *, inclusive: bool
+) -> np.ndarray:
     """Index of the query customer's latest row before each query (-1: none)."""
     i = rows_before(indptr, ts, codes, times, inclusive=inclusive)
     return np.where(i > indptr[codes], i - 1, -1)
@@ -141,8 +143,10 @@ def campaigns(
     (25.0, 1500.0, 7.5)
     """
     if contacts is None:
-        raise MissingTableError("campaigns needs the contacts table: pass a table with customer_id, timestamp, "
-                                "campaign, channel, opened, clicked, converted, unsubscribed, cost")
+        raise MissingTableError(
+            "campaigns needs the contacts table: pass a table with customer_id, timestamp, "
+            "campaign, channel, opened, clicked, converted, unsubscribed, cost"
+        )
     attribution_us = duration_us(attribution_window, "attribution_window")
     activity_us = duration_us(activity_window, "activity_window")
     customer, time = columns.get("customer", "customer_id"), columns.get("time", "timestamp")
@@ -154,8 +158,9 @@ def campaigns(
         check_keywords(columns, campaigns)
         tz = tz or "UTC"
 
-    table = KeyedTable(contacts, what="contacts table", customer=customer, noun="contact rows",
-                       empty="pass at least one contact")
+    table = KeyedTable(
+        contacts, what="contacts table", customer=customer, noun="contact rows", empty="pass at least one contact"
+    )
     n_rows = table.n_rows
     acc = table.accounting
     ts, null_t, bad_t = table.instants(time, "time", tz)
@@ -229,23 +234,42 @@ def campaigns(
         attributed_ord[:] = math.nan
 
     # one block of rows per level: all, channel, campaign
-    levels = [("all", np.zeros(n, np.int64), ["all"]), ("channel", channel_codes, channel_names),
-              ("campaign", campaign_codes, campaign_names)]
-    blocks = [_group_kpis(level, g, names, code, n_customers, active, flags, c_cost, attributed_rev, attributed_ord)
-              for level, g, names in levels]
+    levels = [
+        ("all", np.zeros(n, np.int64), ["all"]),
+        ("channel", channel_codes, channel_names),
+        ("campaign", campaign_codes, campaign_names),
+    ]
+    blocks = [
+        _group_kpis(level, g, names, code, n_customers, active, flags, c_cost, attributed_rev, attributed_ord)
+        for level, g, names in levels
+    ]
     cols = {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]}
 
-    pressure, solicitation, pooled = _periods(replace(q, as_of=end) if log is not None else None, cal, code, c_ts,
-                                              active, end, activity_us, purchase_event)
+    pressure, solicitation, pooled = _periods(
+        replace(q, as_of=end) if log is not None else None, cal, code, c_ts, active, end, activity_us, purchase_event
+    )
     overall = {k: v[0].item() for k, v in cols.items() if k not in ("level", "group")}
     overall.update(pooled)
     value = float(cols["net_reactivity"][0])
     reason = None if not math.isnan(value) else "no contact on an active customer"
-    meta = dict(attribution_window_days=attribution_us / US_PER_DAY,
-                activity_window_days=activity_us / US_PER_DAY, period=period, tz=tz,
-                as_of=np.datetime64(end, "us"), events=log is not None)
-    return CampaignResult(cols, value=value, reason=reason, pressure=pressure, solicitation=solicitation,
-                          kpis=overall, meta=meta, report=report)
+    meta = dict(
+        attribution_window_days=attribution_us / US_PER_DAY,
+        activity_window_days=activity_us / US_PER_DAY,
+        period=period,
+        tz=tz,
+        as_of=np.datetime64(end, "us"),
+        events=log is not None,
+    )
+    return CampaignResult(
+        cols,
+        value=value,
+        reason=reason,
+        pressure=pressure,
+        solicitation=solicitation,
+        kpis=overall,
+        meta=meta,
+        report=report,
+    )
 
 
 def _rate(num: np.ndarray, den: np.ndarray, scale: float = 100.0) -> np.ndarray:
@@ -253,9 +277,18 @@ def _rate(num: np.ndarray, den: np.ndarray, scale: float = 100.0) -> np.ndarray:
         return np.where(den > 0, num / np.where(den > 0, den, 1) * scale, math.nan)
 
 
-def _group_kpis(level: str, group: np.ndarray, names: list[str], code: np.ndarray, n_customers: int,
-                active: np.ndarray, flags: dict[str, np.ndarray | None], cost: np.ndarray | None,
-                revenue: np.ndarray, orders: np.ndarray) -> dict[str, np.ndarray]:
+def _group_kpis(
+    level: str,
+    group: np.ndarray,
+    names: list[str],
+    code: np.ndarray,
+    n_customers: int,
+    active: np.ndarray,
+    flags: dict[str, np.ndarray | None],
+    cost: np.ndarray | None,
+    revenue: np.ndarray,
+    orders: np.ndarray,
+) -> dict[str, np.ndarray]:
     k = len(names)
 
     def count(mask: np.ndarray | None = None, weights: np.ndarray | None = None) -> np.ndarray:
@@ -288,19 +321,36 @@ def _group_kpis(level: str, group: np.ndarray, names: list[str], code: np.ndarra
     rev_active, ord_active = count(active, revenue), count(active, orders)
     rev_all, ord_all = count(weights=revenue), count(weights=orders)
     return {
-        "level": np.full(k, level, dtype=object), "group": np.array(names, dtype=object),
-        "contacts": contacts, "contacted_active": reached, "converted_active": converted,
-        "net_reactivity": _rate(converted, reached), "opened": n_opened, "clicked": n_clicked,
-        "reactivity": _rate(n_clicked, n_opened), "unsubscribed": n_unsub,
-        "unsubscribe_rate": _rate(n_unsub, contacts), "attributed_orders": ord_all, "attributed_revenue": rev_all,
+        "level": np.full(k, level, dtype=object),
+        "group": np.array(names, dtype=object),
+        "contacts": contacts,
+        "contacted_active": reached,
+        "converted_active": converted,
+        "net_reactivity": _rate(converted, reached),
+        "opened": n_opened,
+        "clicked": n_clicked,
+        "reactivity": _rate(n_clicked, n_opened),
+        "unsubscribed": n_unsub,
+        "unsubscribe_rate": _rate(n_unsub, contacts),
+        "attributed_orders": ord_all,
+        "attributed_revenue": rev_all,
         "orders_per_contacted_active": _rate(ord_active, reached, 1.0),
-        "revenue_per_contacted_active": _rate(rev_active, reached, 1.0), "cost": total_cost,
+        "revenue_per_contacted_active": _rate(rev_active, reached, 1.0),
+        "cost": total_cost,
         "roi": _rate(rev_all, total_cost),
     }
 
 
-def _periods(q: Query | None, cal: Calendar, code: np.ndarray, c_ts: np.ndarray, active: np.ndarray, end: int,
-             activity_us: int, purchase_event: str | Sequence[str]) -> tuple[TableResult, TableResult, dict[str, float]]:
+def _periods(
+    q: Query | None,
+    cal: Calendar,
+    code: np.ndarray,
+    c_ts: np.ndarray,
+    active: np.ndarray,
+    end: int,
+    activity_us: int,
+    purchase_event: str | Sequence[str],
+) -> tuple[TableResult, TableResult, dict[str, float]]:
     """Commercial pressure and solicited-vs-not revenue per period, and the pooled figures."""
     p0 = cal.period_of(int(c_ts.min()))
     n_p = cal.period_of(end) - p0 + 1
@@ -315,8 +365,9 @@ def _periods(q: Query | None, cal: Calendar, code: np.ndarray, c_ts: np.ndarray,
     else:
         log = q.log
         # customers active at some instant of period p: an event in (start_p - W, end_p)
-        active_n = _core.active_per_period(log.events(), q, reach_us=activity_us, first_period=p0,
-                                           n_periods=n_p).astype(np.float64)
+        active_n = _core.active_per_period(
+            log.events(), q, reach_us=activity_us, first_period=p0, n_periods=n_p
+        ).astype(np.float64)
         layout = log.grouped()
         ev_codes = layout.customer_of_event()
         seen = layout.ts <= end
@@ -342,17 +393,39 @@ def _periods(q: Query | None, cal: Calendar, code: np.ndarray, c_ts: np.ndarray,
     rev_not = rev_all - rev_sol
     per_sol, per_not = _rate(rev_sol, sol_n, 1.0), _rate(rev_not, not_n, 1.0)
     labels = np.array(cal.period_labels(p0, n_p), dtype=object)
-    pressure = TableResult({"period": days[:n_p], "label": labels, "contacts": contacts, "contacts_to_active": to_active,
-                            "active_customers": active_n, "pressure": _rate(to_active, active_n, 1.0),
-                            "complete": complete}, title=f"commercial pressure per {cal.period}")
-    solicitation = TableResult({"period": days[:n_p], "label": labels, "solicited": sol_n, "not_solicited": not_n,
-                                "revenue_solicited": rev_sol, "revenue_not_solicited": rev_not,
-                                "revenue_per_solicited": per_sol, "revenue_per_not_solicited": per_not,
-                                "marginal_revenue": per_sol - per_not, "complete": complete},
-                               title=f"revenue per active customer, solicited or not, per {cal.period}")
+    pressure = TableResult(
+        {
+            "period": days[:n_p],
+            "label": labels,
+            "contacts": contacts,
+            "contacts_to_active": to_active,
+            "active_customers": active_n,
+            "pressure": _rate(to_active, active_n, 1.0),
+            "complete": complete,
+        },
+        title=f"commercial pressure per {cal.period}",
+    )
+    solicitation = TableResult(
+        {
+            "period": days[:n_p],
+            "label": labels,
+            "solicited": sol_n,
+            "not_solicited": not_n,
+            "revenue_solicited": rev_sol,
+            "revenue_not_solicited": rev_not,
+            "revenue_per_solicited": per_sol,
+            "revenue_per_not_solicited": per_not,
+            "marginal_revenue": per_sol - per_not,
+            "complete": complete,
+        },
+        title=f"revenue per active customer, solicited or not, per {cal.period}",
+    )
     pool_sol = float(_rate(np.array([np.sum(rev_sol)]), np.array([np.sum(sol_n)]), 1.0)[0])
     pool_not = float(_rate(np.array([np.sum(rev_not)]), np.array([np.sum(not_n)]), 1.0)[0])
-    pooled = {"pressure": float(_rate(np.array([to_active.sum()]), np.array([np.sum(active_n)]), 1.0)[0]),
-              "revenue_per_solicited": pool_sol, "revenue_per_not_solicited": pool_not,
-              "marginal_revenue": pool_sol - pool_not}
+    pooled = {
+        "pressure": float(_rate(np.array([to_active.sum()]), np.array([np.sum(active_n)]), 1.0)[0]),
+        "revenue_per_solicited": pool_sol,
+        "revenue_per_not_solicited": pool_not,
+        "marginal_revenue": pool_sol - pool_not,
+    }
     return pressure, solicitation, pooled

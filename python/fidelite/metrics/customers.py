@@ -21,8 +21,15 @@ from ..results.customers import ActivationResult
 NULL_CREATED = "null created date"
 BAD_CREATED = "unparseable created date (expected ISO 8601)"
 #: The six churn reasons (docs/metrics.md, "Customer base"), then "other".
-CHURN_REASONS = ("context change", "no problem/solution fit", "problem/solution misalignment", "quality",
-                 "customer experience", "weak activation", "other")
+CHURN_REASONS = (
+    "context change",
+    "no problem/solution fit",
+    "problem/solution misalignment",
+    "quality",
+    "customer experience",
+    "weak activation",
+    "other",
+)
 #: The reasons a company controls (the last three of the six).
 CONTROLLABLE = ("quality", "customer experience", "weak activation")
 _I64_MAX = np.iinfo(np.int64).max
@@ -79,14 +86,17 @@ def activation(
     (50.0, 6.0)
     """
     if customers is None:
-        raise MissingTableError("activation needs the customers table: pass a table with customer_id and created "
-                                "(signup date), plus events=<event log>")
+        raise MissingTableError(
+            "activation needs the customers table: pass a table with customer_id and created "
+            "(signup date), plus events=<event log>"
+        )
     if events is None:
         raise MissingTableError("activation needs events=<event log> to find each prospect's first purchase")
     q = parse(events, columns, metric=activation, tz=tz)
     log = q.log
-    table = KeyedTable(customers, what="customers table", customer=columns.get("customer", "customer_id"),
-                       noun="customers rows")
+    table = KeyedTable(
+        customers, what="customers table", customer=columns.get("customer", "customer_id"), noun="customers rows"
+    )
     created_us, null_t, bad_t = table.instants(created, "created", q.tz)
     table.accounting.reject(NULL_CREATED, null_t)
     table.accounting.reject(BAD_CREATED, bad_t)
@@ -129,14 +139,24 @@ def activation(
     has_value = base & (val <= limit)
     days = (val[has_value] - signed[has_value]) / US_PER_DAY
     rate, reason = safe_ratio(int(activated.sum()), int(base.sum()), 100.0)
-    parts.update(prospects=int(base.sum()), activated=int(activated.sum()),
-                 median_ttv_days=float(np.median(days)) if len(days) else math.nan,
-                 p90_ttv_days=float(np.percentile(days, 90)) if len(days) else math.nan)
-    ttv = TableResult({"customer_id": ids[has_value], "created": signed[has_value].view("datetime64[us]"),
-                       "first_value": val[has_value].view("datetime64[us]"), "days": days},
-                      title="time to value (days)")
-    return ActivationResult(rate, parts=parts, reason=reason and "no prospect in the base", time_to_value=ttv,
-                            report=report)
+    parts.update(
+        prospects=int(base.sum()),
+        activated=int(activated.sum()),
+        median_ttv_days=float(np.median(days)) if len(days) else math.nan,
+        p90_ttv_days=float(np.percentile(days, 90)) if len(days) else math.nan,
+    )
+    ttv = TableResult(
+        {
+            "customer_id": ids[has_value],
+            "created": signed[has_value].view("datetime64[us]"),
+            "first_value": val[has_value].view("datetime64[us]"),
+            "days": days,
+        },
+        title="time to value (days)",
+    )
+    return ActivationResult(
+        rate, parts=parts, reason=reason and "no prospect in the base", time_to_value=ttv, report=report
+    )
 
 
 # ----------------------------------------------------------------------------- completeness
@@ -171,9 +191,13 @@ def completeness(
     filled = n - missing
     rates = filled * (100.0 / n) if n else np.full(len(names), math.nan)
     value, reason = safe_ratio(int(filled.sum()), n * len(names), 100.0)
-    return TableResult({"field": np.array(names, dtype=object), "filled": filled, "missing": missing, "rate": rates},
-                       title="completeness per field", value=value, reason=reason and "the customers table has no rows",
-                       meta={"customers": n})
+    return TableResult(
+        {"field": np.array(names, dtype=object), "filled": filled, "missing": missing, "rate": rates},
+        title="completeness per field",
+        value=value,
+        reason=reason and "the customers table has no rows",
+        meta={"customers": n},
+    )
 
 
 # ----------------------------------------------------------------------------- churn reasons
@@ -208,8 +232,11 @@ def churn_reasons(
     table = _table(customers, "churn_reasons", f"a {column!r} column (the reason given by churned customers)")
     codes, labels, null = io.labels(table.get(column, "column"), column)
     norm = [_normalise(lab) for lab in labels]  # distinct labels only
-    lut = np.array([CHURN_REASONS.index(_KNOWN[s]) if s in _KNOWN else (-1 if not s else len(CHURN_REASONS) - 1)
-                    for s in norm] + [-1], np.int64)
+    lut = np.array(
+        [CHURN_REASONS.index(_KNOWN[s]) if s in _KNOWN else (-1 if not s else len(CHURN_REASONS) - 1) for s in norm]
+        + [-1],
+        np.int64,
+    )
     reason_of = lut[np.where(null, len(labels), codes)]
     churned = reason_of[reason_of >= 0]
     counts = np.bincount(churned, minlength=len(CHURN_REASONS)).astype(np.int64)
@@ -217,7 +244,15 @@ def churn_reasons(
     controllable = np.array([r in CONTROLLABLE for r in CHURN_REASONS])
     share = counts * (100.0 / total) if total else np.full(len(CHURN_REASONS), math.nan)
     value, why = safe_ratio(int(counts[controllable].sum()), total, 100.0)
-    return TableResult({"reason": np.array(CHURN_REASONS, dtype=object), "customers": counts, "share": share,
-                        "controllable": controllable},
-                       title="churn reasons", value=value, reason=why and "no churned customer (no churn reason filled)",
-                       meta={"customers": table.n_rows, "churned": total})
+    return TableResult(
+        {
+            "reason": np.array(CHURN_REASONS, dtype=object),
+            "customers": counts,
+            "share": share,
+            "controllable": controllable,
+        },
+        title="churn reasons",
+        value=value,
+        reason=why and "no churned customer (no churn reason filled)",
+        meta={"customers": table.n_rows, "churned": total},
+    )

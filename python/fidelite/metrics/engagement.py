@@ -43,7 +43,9 @@ def _weights(weights: Mapping[str, float] | Sequence[float] | None) -> np.ndarra
     if isinstance(weights, Mapping):
         unknown = set(weights) - set(COMPONENTS)
         if unknown:
-            raise ParameterError(f"unknown engagement component(s) {sorted(unknown)} in weights; use {list(COMPONENTS)}")
+            raise ParameterError(
+                f"unknown engagement component(s) {sorted(unknown)} in weights; use {list(COMPONENTS)}"
+            )
         w = np.array([float(weights.get(c, 0.0)) for c in COMPONENTS])
     else:
         w = np.asarray(list(weights), dtype=float)
@@ -58,7 +60,7 @@ def engagement(
     data: Any,
     *,
     window: Any = 90,
-    key_events: str | list[str] | None = None,
+    key_events: str | Sequence[str] | None = None,
     weights: Mapping[str, float] | Sequence[float] | None = None,
     population: str = "active",
     as_of: Any = None,
@@ -142,6 +144,12 @@ def engagement(
     n = len(rows)
     value = float(cols["engagement"].mean()) if n else math.nan
     reason = None if n else "no customer in the population (no event in the window)"
-    meta = dict(window_days=span / 86_400_000_000, as_of=np.datetime64(end, "us"), tz=q.tz,
-                weights=dict(zip(COMPONENTS, w.tolist())), key_events=key_events or "purchase", population=population)
+    meta = dict(
+        window_days=span / 86_400_000_000,
+        as_of=np.datetime64(end, "us"),
+        tz=q.tz,
+        weights=dict(zip(COMPONENTS, w.tolist())),
+        key_events=key_events or "purchase",
+        population=population,
+    )
     return TableResult(cols, title="engagement index", value=value, reason=reason, meta=meta)

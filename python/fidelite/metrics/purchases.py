@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from ..calendar import duration_us
-from ..io import US_PER_DAY
 from ..exceptions import ParameterError
+from ..io import US_PER_DAY
 from ..query import net_revenue, parse, purchase_mask
 from ..results.base import ValueResult, safe_ratio
 
@@ -80,10 +80,18 @@ def repeat_rate(
     repeaters = int((buyer & (counts >= 2)).sum())
     value, reason = safe_ratio(repeaters, buyers, 100.0)
     if reason:
-        reason = "no buyers" + (" in that cohort" if cohort is not None else "") + (
-            " whose window had elapsed at as_of" if within is not None else "")
-    return ValueResult(value, title="repeat-purchase rate", unit="%",
-                       parts={"buyers": buyers, "repeaters": repeaters, **parts}, reason=reason)
+        reason = (
+            "no buyers"
+            + (" in that cohort" if cohort is not None else "")
+            + (" whose window had elapsed at as_of" if within is not None else "")
+        )
+    return ValueResult(
+        value,
+        title="repeat-purchase rate",
+        unit="%",
+        parts={"buyers": buyers, "repeaters": repeaters, **parts},
+        reason=reason,
+    )
 
 
 def upsell_rate(
@@ -116,15 +124,26 @@ def upsell_rate(
     buy = purchase_mask(log, purchase_event) & (layout.ts <= end)
     product = layout.columns["product"].astype(np.int64)
     with_product = buy & (product >= 0)
-    pairs = np.unique(layout.customer_of_event()[with_product] * (len(log.labels("product")) + 1) + product[with_product])
+    pairs = np.unique(
+        layout.customer_of_event()[with_product] * (len(log.labels("product")) + 1) + product[with_product]
+    )
     distinct = np.bincount(pairs // (len(log.labels("product")) + 1), minlength=log.n_customers)
     buyers = layout.per_customer(buy) > 0
     multi, single = int((distinct >= 2).sum()), int((distinct == 1).sum())
     value, reason = safe_ratio(multi, single)
     share, _ = safe_ratio(multi, multi + single, 100.0)
-    return ValueResult(value, title="upsell rate", unit="ratio", reason=reason and "no single-product buyers",
-                       parts={"multi_product": multi, "single_product": single, "share": share,
-                              "no_product": int((buyers & (distinct == 0)).sum())})
+    return ValueResult(
+        value,
+        title="upsell rate",
+        unit="ratio",
+        reason=reason and "no single-product buyers",
+        parts={
+            "multi_product": multi,
+            "single_product": single,
+            "share": share,
+            "no_product": int((buyers & (distinct == 0)).sum()),
+        },
+    )
 
 
 def clv(
@@ -163,7 +182,9 @@ def clv(
     """
     for name, v, lo, hi in (("margin", margin, 0.0, 1.0), ("discount_rate", discount_rate, 0.0, math.inf)):
         if v is not None and not (lo <= float(v) <= hi and math.isfinite(float(v))):
-            raise ParameterError(f"{name} must be a fraction{' between 0 and 1' if name == 'margin' else ' >= 0'} (e.g. 0.3), got {v!r}")
+            raise ParameterError(
+                f"{name} must be a fraction{' between 0 and 1' if name == 'margin' else ' >= 0'} (e.g. 0.3), got {v!r}"
+            )
     if lifetime_years is not None and not (math.isfinite(float(lifetime_years)) and float(lifetime_years) > 0):
         raise ParameterError(f"lifetime_years must be a positive number of years, got {lifetime_years!r}")
     q = parse(data, columns, metric=clv, tz=tz, as_of=as_of)
@@ -190,7 +211,10 @@ def clv(
     if lifetime_years is not None:
         lifetime = float(lifetime_years)
     elif churn_reason is not None:
-        lifetime, reason = math.nan, reason or "unknown churn rate (no buyers in the year before the last): pass lifetime_years="
+        lifetime, reason = (
+            math.nan,
+            reason or "unknown churn rate (no buyers in the year before the last): pass lifetime_years=",
+        )
     elif churn == 0:
         lifetime, reason = math.nan, reason or "no churn observed between the last two years: pass lifetime_years="
     else:
@@ -199,7 +223,16 @@ def clv(
     factor = lifetime if d == 0 else (1.0 - (1.0 + d) ** -lifetime) / d
     if reason is not None and reason == "empty base: nothing to divide by":
         reason = "no purchases in the 365 days before as_of"
-    parts = {"average_purchase_value": apv, "purchases_per_customer": frequency, "customer_value": value,
-             "yearly_churn_rate": churn * 100.0, "lifetime_years": lifetime, "margin": margin,
-             "discount_rate": discount_rate, "buyers": buyers, "purchases": purchases, "revenue": revenue}
+    parts = {
+        "average_purchase_value": apv,
+        "purchases_per_customer": frequency,
+        "customer_value": value,
+        "yearly_churn_rate": churn * 100.0,
+        "lifetime_years": lifetime,
+        "margin": margin,
+        "discount_rate": discount_rate,
+        "buyers": buyers,
+        "purchases": purchases,
+        "revenue": revenue,
+    }
     return ValueResult(value * factor, title="customer lifetime value", parts=parts, reason=reason)

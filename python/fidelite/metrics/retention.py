@@ -4,11 +4,10 @@ parameters, call one kernel, wrap the arrays in a :class:`~fidelite.RetentionMat
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-
-from dataclasses import dataclass
 
 from .. import _core
 from ..calendar import ROLLING_US
@@ -95,7 +94,9 @@ def retention(
     q = parse(data, columns, metric=retention, tz=tz, as_of=as_of, period=period, week_start=week_start)
     log, cal = q.log, q.calendar
     if window == "rolling" and period not in ROLLING_US:
-        raise ParameterError(f"window='rolling' measures days, weeks (7 d) or months (30 d); period={period!r} has no fixed length")
+        raise ParameterError(
+            f"window='rolling' measures days, weeks (7 d) or months (30 d); period={period!r} has no fixed length"
+        )
     if brackets is not None:
         brackets = [int(w) for w in brackets]
         if not brackets or min(brackets) < 1:
@@ -106,7 +107,9 @@ def retention(
     extra_ids, signup_us, customers_report = log.customer_ids[:0], None, None
     if cohort == "signup":
         if customers is None:
-            raise MissingTableError("cohort='signup' needs the customers table: pass customers=<table with customer_id and the signup date>")
+            raise MissingTableError(
+                "cohort='signup' needs the customers table: pass customers=<table with customer_id and the signup date>"
+            )
         s = signups(q, customers, customer_col, signup)
         extra_ids, signup_us, customers_report = s.extra_ids, s.signup, s.report
 
@@ -114,16 +117,38 @@ def retention(
     if segment is not None:
         seg_codes, seg_values = segments(q, segment, customers, customer_col, extra_ids)
 
-    cells = CohortCells(q, dict(window_us=ROLLING_US[period] if window == "rolling" else 0, mode=cohort,
-                                criterion=criterion, offset0=offset0, measure=measure, brackets=brackets,
-                                signup=signup_us, segment=seg_codes, n_segments=len(seg_values)),
-                        start_event, return_event, extra_ids)
+    cells = CohortCells(
+        q,
+        dict(
+            window_us=ROLLING_US[period] if window == "rolling" else 0,
+            mode=cohort,
+            criterion=criterion,
+            offset0=offset0,
+            measure=measure,
+            brackets=brackets,
+            signup=signup_us,
+            segment=seg_codes,
+            n_segments=len(seg_values),
+        ),
+        start_event,
+        return_event,
+        extra_ids,
+    )
     if _bitmap_path(window, measure, offset0, cohort, q):
         p_lo, n_periods, start_bits = bitmaps.active(q, start_event)
         return_bits = start_bits if return_event == start_event else bitmaps.active(q, return_event)[2]
-        out = _core.cohort_matrix_bitmaps(start_bits, return_bits, q, p_lo=p_lo, n_periods=n_periods, mode=cohort,
-                                          criterion=criterion, brackets=brackets, segment=seg_codes,
-                                          n_segments=len(seg_values))
+        out = _core.cohort_matrix_bitmaps(
+            start_bits,
+            return_bits,
+            q,
+            p_lo=p_lo,
+            n_periods=n_periods,
+            mode=cohort,
+            criterion=criterion,
+            brackets=brackets,
+            segment=seg_codes,
+            n_segments=len(seg_values),
+        )
     else:
         events, spec = cells.kernel_args()
         out = _core.cohort_matrix(events, q, spec)
@@ -136,14 +161,38 @@ def retention(
     else:
         offsets = np.concatenate([[0], np.cumsum(brackets)[:-1]]).astype(np.int64)
         offset_labels = [str(o) if w == 1 else f"{o}-{o + w - 1}" for o, w in zip(offsets, brackets)]
-    params = dict(period=period, week_start=cal.week_start, tz=q.tz, window=window, criterion=criterion, brackets=brackets,
-                  offset0=offset0, cohort=cohort, start_event=start_event, return_event=return_event, measure=measure,
-                  reference=reference, segment=segment)
-    common = dict(complete=out["complete"], observed=out["observed"], cohorts=days[:n_cohorts], offsets=offsets,
-                  offset_labels=offset_labels, cohort_labels=cal.period_labels(out["first_period"], n_cohorts),
-                  params=params, as_of=q.as_of, ci=ci, average=average, cells=cells)
-    mats = {v: RetentionMatrix(counts=grid[s], sizes=out["sizes"][s], segment=v, segment_code=s, **common)
-            for s, v in enumerate(seg_values)}
+    params = dict(
+        period=period,
+        week_start=cal.week_start,
+        tz=q.tz,
+        window=window,
+        criterion=criterion,
+        brackets=brackets,
+        offset0=offset0,
+        cohort=cohort,
+        start_event=start_event,
+        return_event=return_event,
+        measure=measure,
+        reference=reference,
+        segment=segment,
+    )
+    common = dict(
+        complete=out["complete"],
+        observed=out["observed"],
+        cohorts=days[:n_cohorts],
+        offsets=offsets,
+        offset_labels=offset_labels,
+        cohort_labels=cal.period_labels(out["first_period"], n_cohorts),
+        params=params,
+        as_of=q.as_of,
+        ci=ci,
+        average=average,
+        cells=cells,
+    )
+    mats = {
+        v: RetentionMatrix(counts=grid[s], sizes=out["sizes"][s], segment=v, segment_code=s, **common)
+        for s, v in enumerate(seg_values)
+    }
     for m in mats.values():
         m.customers_report = customers_report
     if segment is None:
@@ -181,9 +230,12 @@ class CohortCells:
         if len(self.extra_ids):
             indptr = np.concatenate([indptr, np.full(len(self.extra_ids), indptr[-1])])
         events = Events(layout.ts, None, indptr, (), {}, len(indptr) - 1)
-        spec = dict(self.spec, start_mask=log.event_mask(self.start_event),
-                    return_mask=log.event_mask(self.return_event),
-                    amount=layout.columns["amount"] if revenue else None)
+        spec = dict(
+            self.spec,
+            start_mask=log.event_mask(self.start_event),
+            return_mask=log.event_mask(self.return_event),
+            amount=layout.columns["amount"] if revenue else None,
+        )
         return events, spec
 
     def customers(self, segment: int, cohort: int, bucket: int) -> dict[str, np.ndarray]:

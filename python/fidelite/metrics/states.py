@@ -47,8 +47,14 @@ def _period_positions(q: Query, s: dict[str, np.ndarray]) -> tuple[np.ndarray, n
 
 
 def _meta(q: Query, purchase_event: Any, **more: Any) -> dict[str, Any]:
-    return dict(period=q.period, week_start=q.week_start, tz=q.tz, purchase_event=purchase_event,
-                as_of=np.datetime64(q.as_of, "us"), **more)
+    return dict(
+        period=q.period,
+        week_start=q.week_start,
+        tz=q.tz,
+        purchase_event=purchase_event,
+        as_of=np.datetime64(q.as_of, "us"),
+        **more,
+    )
 
 
 def retention_patterns(
@@ -93,13 +99,22 @@ def retention_patterns(
     rows = q.log.codes_by_id(seen)
     counts = np.bincount(pattern[seen], minlength=4).astype(np.int64)
     labels = np.array(PATTERNS, dtype=object)
-    per = TableResult({"customer_id": q.log.customer_ids[rows], "pattern": labels[pattern[rows]],
-                       "first_period": first[rows], "last_period": last[rows], "n_periods": n[rows],
-                       "periods_since_last": since[rows]}, title="retention pattern per customer")
+    per = TableResult(
+        {
+            "customer_id": q.log.customer_ids[rows],
+            "pattern": labels[pattern[rows]],
+            "first_period": first[rows],
+            "last_period": last[rows],
+            "n_periods": n[rows],
+            "periods_since_last": since[rows],
+        },
+        title="retention pattern per customer",
+    )
     meta = _meta(q, None, lapse_after=lapse)
     reason = None if seen.any() else "no customer has an event at or before as_of"
-    return PatternResult({"pattern": labels, "customers": counts, "share": _shares(counts)}, per_customer=per,
-                         meta=meta, reason=reason)
+    return PatternResult(
+        {"pattern": labels, "customers": counts, "share": _shares(counts)}, per_customer=per, meta=meta, reason=reason
+    )
 
 
 # ----------------------------------------------------------------------------- at risk
@@ -157,11 +172,22 @@ def at_risk(
         ratio = np.where(risky, days / expected, math.nan)
     idx = q.log.codes_by_id(risky)  # ties by ascending id
     order = idx[np.argsort(-np.nan_to_num(s["revenue"][idx], nan=-np.inf), kind="stable")]
-    cols = {"customer_id": q.log.customer_ids[order], "last_purchase": s["last_purchase"][order],
-            "days_since": days[order], "expected_gap_days": expected[order], "ratio": ratio[order],
-            "revenue": s["revenue"][order]}
-    meta = _meta(q, purchase_event, factor=float(factor), lapse_after=lapse, eligible=int(eligible.sum()),
-                 population_gap_days=population)
+    cols = {
+        "customer_id": q.log.customer_ids[order],
+        "last_purchase": s["last_purchase"][order],
+        "days_since": days[order],
+        "expected_gap_days": expected[order],
+        "ratio": ratio[order],
+        "revenue": s["revenue"][order],
+    }
+    meta = _meta(
+        q,
+        purchase_event,
+        factor=float(factor),
+        lapse_after=lapse,
+        eligible=int(eligible.sum()),
+        population_gap_days=population,
+    )
     return TableResult(cols, title=f"customers at risk (gap > {factor:g} x usual)", meta=meta, reason=sm.reason)
 
 
@@ -194,14 +220,14 @@ def quintile_scores(values: np.ndarray, *, higher_is_better: bool = True) -> np.
 
 def _segment(r: np.ndarray, fm: np.ndarray) -> np.ndarray:
     conditions = [
-        (r >= 4) & (fm >= 4),           # champions
-        (r >= 3) & (fm >= 3),           # loyal
-        (r >= 3) & (fm >= 2),           # potential loyalists (R >= 3, FM = 2)
-        (r == 5) & (fm == 1),           # new
-        (r >= 3),                       # potential loyalists (R 3-4, FM = 1)
-        (r == 1) & (fm >= 4),           # can't lose
-        (fm >= 3),                      # at risk (R <= 2)
-        (r == 2),                       # hibernating (FM <= 2)
+        (r >= 4) & (fm >= 4),  # champions
+        (r >= 3) & (fm >= 3),  # loyal
+        (r >= 3) & (fm >= 2),  # potential loyalists (R >= 3, FM = 2)
+        (r == 5) & (fm == 1),  # new
+        (r >= 3),  # potential loyalists (R 3-4, FM = 1)
+        (r == 1) & (fm >= 4),  # can't lose
+        (fm >= 3),  # at risk (R <= 2)
+        (r == 2),  # hibernating (FM <= 2)
     ]
     choices = [0, 1, 2, 3, 2, 5, 4, 6]
     return np.select(conditions, choices, default=7)  # lost: R = 1, FM <= 2
@@ -265,13 +291,22 @@ def rfm(
     m = quintile_scores(money)
     seg = _segment(r, (f + m + 1) // 2)
     names = np.array(SEGMENTS, dtype=object)
-    cols = {"customer_id": q.log.customer_ids[buyers], "recency_days": recency, "frequency": freq, "monetary": money,
-            "r": r, "f": f, "m": m, "rfm": _RFM_LABELS[(r - 1) * 25 + (f - 1) * 5 + (m - 1)],
-            "segment": names[seg]}
+    cols = {
+        "customer_id": q.log.customer_ids[buyers],
+        "recency_days": recency,
+        "frequency": freq,
+        "monetary": money,
+        "r": r,
+        "f": f,
+        "m": m,
+        "rfm": _RFM_LABELS[(r - 1) * 25 + (f - 1) * 5 + (m - 1)],
+        "segment": names[seg],
+    }
     counts = np.bincount(seg, minlength=len(SEGMENTS)).astype(np.int64)
     revenue = np.bincount(seg, weights=money, minlength=len(SEGMENTS))
-    segments = TableResult({"segment": names, "customers": counts, "share": _shares(counts), "revenue": revenue},
-                           title="RFM segments")
+    segments = TableResult(
+        {"segment": names, "customers": counts, "share": _shares(counts), "revenue": revenue}, title="RFM segments"
+    )
     return RFMResult(cols, segments=segments, meta=_meta(q, purchase_event))
 
 

@@ -65,8 +65,9 @@ def stickiness(
         raise ParameterError(f"short must be 'day' or 'week', got {short!r}")
     if long not in LONG or (short == "week" and long == "week"):
         allowed = [p for p in LONG if p != short]
-        raise ParameterError(f"long must be a period longer than the short one ({short}): one of {', '.join(allowed)}; "
-                             f"got {long!r}")
+        raise ParameterError(
+            f"long must be a period longer than the short one ({short}): one of {', '.join(allowed)}; got {long!r}"
+        )
     q = parse(data, columns, metric=stickiness, tz=tz, as_of=as_of, period=long, week_start=week_start)
     ev = q.events(active_event)  # either layout: no grouping needed
     out = _core.stickiness(ev, q, short=short, mask=ev.mask)
@@ -78,20 +79,38 @@ def stickiness(
         mean = np.where(units > 0, unit_active / np.maximum(units, 1), np.nan)
         ratio = np.where((units > 0) & (active > 0), mean / np.maximum(active, 1) * 100.0, np.nan)
     labels = cal.period_labels(out["first_period"], n)
-    cols = {"period": days[:n], "active": active, "units": units, "mean_short_active": mean, "stickiness": ratio,
-            "complete": out["complete"]}
+    cols = {
+        "period": days[:n],
+        "active": active,
+        "units": units,
+        "mean_short_active": mean,
+        "stickiness": ratio,
+        "complete": out["complete"],
+    }
     hist = out["histogram"]
     width = hist.shape[1]
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(active[:, None] > 0, hist / np.maximum(active[:, None], 1) * 100.0, np.nan)
     keep = np.arange(width)[None, :] <= units[:, None]  # 0 .. n units of each period
-    histogram = TableResult({"period": np.repeat(days[:n], width).reshape(n, width)[keep],
-                             "active_units": np.tile(np.arange(width), n).reshape(n, width)[keep],
-                             "customers": hist[keep], "share": share[keep]},
-                            title=f"active customers by {short}s active in the {long}")
+    histogram = TableResult(
+        {
+            "period": np.repeat(days[:n], width).reshape(n, width)[keep],
+            "active_units": np.tile(np.arange(width), n).reshape(n, width)[keep],
+            "customers": hist[keep],
+            "share": share[keep],
+        },
+        title=f"active customers by {short}s active in the {long}",
+    )
     done = np.flatnonzero(out["complete"] & ~np.isnan(ratio))
     value = float(ratio[done[-1]]) if len(done) else math.nan
     reason = None if len(done) else f"no complete {long} with an active customer and a whole {short} at as_of"
-    meta = dict(short=short, long=long, week_start=q.week_start, tz=q.tz, active_event=active_event,
-                as_of=np.datetime64(q.as_of, "us"), labels=labels)
+    meta = dict(
+        short=short,
+        long=long,
+        week_start=q.week_start,
+        tz=q.tz,
+        active_event=active_event,
+        as_of=np.datetime64(q.as_of, "us"),
+        labels=labels,
+    )
     return StickinessResult(cols, histogram=histogram, value=value, reason=reason, meta=meta)

@@ -24,16 +24,22 @@ END_BEFORE_START = "end before start"
 _MICRO = 1e6  # MRR is summed exactly in millionths of a currency unit
 
 
-def _read(subscriptions: Any, customer: str, start: str, end: str, mrr: str, tz: str,
-          strict: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, RowReport]:
+def _read(
+    subscriptions: Any, customer: str, start: str, end: str, mrr: str, tz: str, strict: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, RowReport]:
     """(customer codes, start µs, end µs (i64 max = running), mrr, report) of the kept rows."""
     if subscriptions is None:
         raise MissingTableError(
             "revenue_retention needs the subscriptions table: pass a table with columns customer_id, start, end "
             "(null = running), mrr"
         )
-    table = KeyedTable(subscriptions, what="subscriptions table", customer=customer, noun="subscription rows",
-                       empty="pass at least one subscription")
+    table = KeyedTable(
+        subscriptions,
+        what="subscriptions table",
+        customer=customer,
+        noun="subscription rows",
+        empty="pass at least one subscription",
+    )
     acc = table.accounting
     t0, null_t0, bad_t0 = table.instants(start, "start", tz)
     t1, null_t1, bad_t1 = table.instants(end, "end", tz)
@@ -155,10 +161,16 @@ def revenue_retention(
         "contraction": moved & (after > 0) & (after < before),
         "churned": moved & (after == 0) & (before > 0),
     }
-    amount = {"new": after, "reactivation": after, "expansion": after - before, "contraction": before - after,
-              "churned": before}
-    flows = {name: np.bincount(p[m], weights=amount[name][m], minlength=n_p)[:n_p] / _MICRO
-             for name, m in kinds.items()}
+    amount = {
+        "new": after,
+        "reactivation": after,
+        "expansion": after - before,
+        "contraction": before - after,
+        "churned": before,
+    }
+    flows = {
+        name: np.bincount(p[m], weights=amount[name][m], minlength=n_p)[:n_p] / _MICRO for name, m in kinds.items()
+    }
 
     start_mrr, end_mrr = total[:n_p], total[1:n_b]
     lost = flows["churned"] + flows["contraction"]
@@ -168,17 +180,35 @@ def revenue_retention(
         grr = (start_mrr - lost) / base * 100.0
         nrr = (start_mrr - lost + flows["expansion"]) / base * 100.0
     complete = cal.complete(first_p, n_p, as_of_us)
-    cols: dict[str, Any] = {"period": days[:n_p], "start_mrr": start_mrr, "new": flows["new"],
-                            "reactivation": flows["reactivation"], "expansion": flows["expansion"],
-                            "contraction": flows["contraction"], "churned": flows["churned"], "end_mrr": end_mrr,
-                            "revenue_churn": churn_rate, "grr": grr, "nrr": nrr, "complete": complete}
+    cols: dict[str, Any] = {
+        "period": days[:n_p],
+        "start_mrr": start_mrr,
+        "new": flows["new"],
+        "reactivation": flows["reactivation"],
+        "expansion": flows["expansion"],
+        "contraction": flows["contraction"],
+        "churned": flows["churned"],
+        "end_mrr": end_mrr,
+        "revenue_churn": churn_rate,
+        "grr": grr,
+        "nrr": nrr,
+        "complete": complete,
+    }
     done = np.flatnonzero(complete)
     if len(done) == 0:
         value_, reason = math.nan, "no complete period at as_of"
     elif math.isnan(nrr[done[-1]]):
-        value_, reason = math.nan, f"no MRR at the start of the latest complete period ({cal.period_labels(first_p + int(done[-1]), 1)[0]})"
+        value_, reason = (
+            math.nan,
+            f"no MRR at the start of the latest complete period ({cal.period_labels(first_p + int(done[-1]), 1)[0]})",
+        )
     else:
         value_, reason = float(nrr[done[-1]]), None
-    meta = dict(period=period, week_start=cal.week_start, tz=tz, as_of=np.datetime64(as_of_us, "us"),
-                labels=cal.period_labels(first_p, n_p))
+    meta = dict(
+        period=period,
+        week_start=cal.week_start,
+        tz=tz,
+        as_of=np.datetime64(as_of_us, "us"),
+        labels=cal.period_labels(first_p, n_p),
+    )
     return RevenueRetention(cols, value=value_, reason=reason, meta=meta, report=report)

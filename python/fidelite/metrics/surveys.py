@@ -99,7 +99,9 @@ def read_scores(col: Any) -> tuple[np.ndarray, np.ndarray]:
     return scores, status
 
 
-def _questions(table: io.Table, column: str, n: int, default: str | None) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
+def _questions(
+    table: io.Table, column: str, n: int, default: str | None
+) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
     """(codes, labels, null mask) of the question column; a table without one (under the
     default name) is all ``default`` answers when a default is given."""
     if default is not None and column not in table.columns and column == "question":
@@ -108,8 +110,15 @@ def _questions(table: io.Table, column: str, n: int, default: str | None) -> tup
     return codes, labs, null
 
 
-def _read(surveys: Any, metric: str, wanted: Sequence[str], question_column: str, score: str,
-          strict: bool, default: str | None) -> tuple[np.ndarray, np.ndarray, RowReport, tuple[str, ...]]:
+def _read(
+    surveys: Any,
+    metric: str,
+    wanted: Sequence[str],
+    question_column: str,
+    score: str,
+    strict: bool,
+    default: str | None,
+) -> tuple[np.ndarray, np.ndarray, RowReport, tuple[str, ...]]:
     """Scores of the wanted questions: (question index into ``wanted`` per kept row, scores,
     report, questions present in the table)."""
     if surveys is None:
@@ -150,8 +159,15 @@ def _net(scores: np.ndarray) -> tuple[float, str | None, dict[str, Any]]:
     pro, why = safe_ratio(promoters, n, 100.0)
     det, _ = safe_ratio(detractors, n, 100.0)
     pas, _ = safe_ratio(passives, n, 100.0)
-    parts = {"responses": n, "promoters": promoters, "passives": passives, "detractors": detractors,
-             "promoters_pct": pro, "passives_pct": pas, "detractors_pct": det}
+    parts = {
+        "responses": n,
+        "promoters": promoters,
+        "passives": passives,
+        "detractors": detractors,
+        "promoters_pct": pro,
+        "passives_pct": pas,
+        "detractors_pct": det,
+    }
     return pro - det, (None if why is None else "no valid answers"), parts
 
 
@@ -180,8 +196,9 @@ def nps(
     >>> r.value, r.parts["promoters"], r.report.rejected
     (25.0, 2, {'score outside 0..10': 1})
     """
-    _, scores, report, _ = _read(surveys, "nps", (question,), question_column, score, strict,
-                                question if question == "recommend" else None)
+    _, scores, report, _ = _read(
+        surveys, "nps", (question,), question_column, score, strict, question if question == "recommend" else None
+    )
     value, reason, parts = _net(scores)
     return NPSResult(value, question=question, parts=parts, reason=reason, report=report)
 

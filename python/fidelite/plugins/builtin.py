@@ -7,7 +7,8 @@ every one).
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from ..eventlog import EventLog
 from .hookspecs import hookimpl
@@ -29,9 +30,14 @@ def loyalty_index(surveys: Any, questions: Sequence[str] = ("recommend", "buy_ag
     return loyalty_index(surveys, questions=questions)
 
 
-def engagement(events: EventLog, window: Any = 90, key_events: str | Sequence[str] | None = None,
-               weights: Mapping[str, float] | Sequence[float] | None = None, population: str = "active",
-               as_of: Any = None) -> Any:
+def engagement(
+    events: EventLog,
+    window: Any = 90,
+    key_events: str | Sequence[str] | None = None,
+    weights: Mapping[str, float] | Sequence[float] | None = None,
+    population: str = "active",
+    as_of: Any = None,
+) -> Any:
     from ..metrics.engagement import engagement
     from ..results import TableResult
 
@@ -54,30 +60,62 @@ def upsell_rate(events: EventLog, purchase_event: str = "purchase", as_of: Any =
 
 @hookimpl
 def fidelite_register_indices(register: Any) -> None:
-    register(Index(
-        name="nps", compute=nps, inputs=("surveys",), level="overall", unit="points", range=(-100, 100),
-        description="Net Promoter Score: % promoters (9-10) - % detractors (0-6) of the answers to "
-                    "'would you recommend us?'.",
-    ))
-    register(Index(
-        name="loyalty_index", compute=loyalty_index, inputs=("surveys",), level="overall", unit="points",
-        range=(-100, 100),
-        description="Customer loyalty index: mean of the NPS-style net scores of the questions recommend, "
-                    "buy again and try new products.",
-    ))
-    register(Index(
-        name="engagement", compute=engagement, inputs=("events",), level="customer", unit="score",
-        range=(0, 100),
-        description="Engagement per customer over the last 90 days: percentile ranks (0-100) of active days, "
-                    "time spent and key actions (purchases), combined by weights (equal by default).",
-    ))
-    register(Index(
-        name="repeat_rate", compute=repeat_rate, inputs=("events",), level="overall", unit="%", range=(0, 100),
-        description="Repeat-purchase rate: customers with two or more purchases / customers with one or more.",
-    ))
-    register(Index(
-        name="upsell_rate", compute=upsell_rate, inputs=("events",), level="overall", unit="ratio",
-        range=(0, None),
-        description="Upsell rate: customers who bought two or more distinct products / customers who bought "
-                    "exactly one.",
-    ))
+    register(
+        Index(
+            name="nps",
+            compute=nps,
+            inputs=("surveys",),
+            level="overall",
+            unit="points",
+            range=(-100, 100),
+            description="Net Promoter Score: % promoters (9-10) - % detractors (0-6) of the answers to "
+            "'would you recommend us?'.",
+        )
+    )
+    register(
+        Index(
+            name="loyalty_index",
+            compute=loyalty_index,
+            inputs=("surveys",),
+            level="overall",
+            unit="points",
+            range=(-100, 100),
+            description="Customer loyalty index: mean of the NPS-style net scores of the questions recommend, "
+            "buy again and try new products.",
+        )
+    )
+    register(
+        Index(
+            name="engagement",
+            compute=engagement,
+            inputs=("events",),
+            level="customer",
+            unit="score",
+            range=(0, 100),
+            description="Engagement per customer over the last 90 days: percentile ranks (0-100) of active days, "
+            "time spent and key actions (purchases), combined by weights (equal by default).",
+        )
+    )
+    register(
+        Index(
+            name="repeat_rate",
+            compute=repeat_rate,
+            inputs=("events",),
+            level="overall",
+            unit="%",
+            range=(0, 100),
+            description="Repeat-purchase rate: customers with two or more purchases / customers with one or more.",
+        )
+    )
+    register(
+        Index(
+            name="upsell_rate",
+            compute=upsell_rate,
+            inputs=("events",),
+            level="overall",
+            unit="ratio",
+            range=(0, None),
+            description="Upsell rate: customers who bought two or more distinct products / customers who bought "
+            "exactly one.",
+        )
+    )

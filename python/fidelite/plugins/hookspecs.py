@@ -8,7 +8,8 @@ of the hook's arguments, by name.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pluggy
 

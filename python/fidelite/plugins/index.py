@@ -17,8 +17,9 @@ import inspect
 import math
 import numbers
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -161,18 +162,29 @@ def _parameters(name: str, compute: Any, inputs: tuple[str, ...]) -> dict[str, A
         raise IndexDefinitionError(
             name, f"compute must take its inputs as keyword arguments; add {_listed(missing)} to its parameters"
         )
-    positional = [p.name for p in params.values()
-                  if p.kind is inspect.Parameter.POSITIONAL_ONLY and p.default is inspect.Parameter.empty]
+    positional = [
+        p.name
+        for p in params.values()
+        if p.kind is inspect.Parameter.POSITIONAL_ONLY and p.default is inspect.Parameter.empty
+    ]
     if positional:
-        raise IndexDefinitionError(name, f"compute is called with keywords only; {_listed(positional)} cannot be passed by keyword")
-    required = [p.name for p in params.values() if p.name not in inputs and p.default is inspect.Parameter.empty
-                and p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)]
+        raise IndexDefinitionError(
+            name, f"compute is called with keywords only; {_listed(positional)} cannot be passed by keyword"
+        )
+    required = [
+        p.name
+        for p in params.values()
+        if p.name not in inputs
+        and p.default is inspect.Parameter.empty
+        and p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    ]
     if required:
         raise IndexDefinitionError(
             name, f"parameters {_listed(required)} of compute need a default (only the inputs are always passed)"
         )
     return {
-        p.name: p.default for p in params.values()
+        p.name: p.default
+        for p in params.values()
         if p.name not in inputs and p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
     }
 
@@ -199,8 +211,19 @@ class IndexInfo:
 
     @classmethod
     def of(cls, index: Index, plugin: str, package: str, version: str) -> IndexInfo:
-        return cls(index.name, index.description, index.inputs, index.level, index.unit, index.range,
-                   index.higher_is_better, plugin, package, version, dict(index.parameters))
+        return cls(
+            index.name,
+            index.description,
+            index.inputs,
+            index.level,
+            index.unit,
+            index.range,
+            index.higher_is_better,
+            plugin,
+            package,
+            version,
+            dict(index.parameters),
+        )
 
     @property
     def range_text(self) -> str:
@@ -211,7 +234,7 @@ class IndexInfo:
         return f"{lo} .. {hi}".strip()
 
 
-class IndexList(Result, list):  # type: ignore[misc]
+class IndexList(Result, list):
     """The registered indices (a list of :class:`IndexInfo`), shown as a table.
 
     ``problems`` holds the plugins that failed to load or register (see
@@ -263,7 +286,7 @@ class IndexList(Result, list):  # type: ignore[misc]
         )
 
     __eq__ = list.__eq__
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None
 
 
 # --------------------------------------------------------------------------- results
@@ -283,8 +306,15 @@ class IndexResult(Result):
     (33.33, 'points')
     """
 
-    def __init__(self, info: IndexInfo, *, value: float | None = None, columns: Mapping[str, np.ndarray] | None = None,
-                 reason: str | None = None, raw: Any = None) -> None:
+    def __init__(
+        self,
+        info: IndexInfo,
+        *,
+        value: float | None = None,
+        columns: Mapping[str, np.ndarray] | None = None,
+        reason: str | None = None,
+        raw: Any = None,
+    ) -> None:
         self.info = info
         self.title = info.name
         self.value = value
@@ -294,8 +324,10 @@ class IndexResult(Result):
 
     def __float__(self) -> float:
         if self.value is None:
-            raise TypeError(f"index {self.info.name!r} is a {self.info.level}-level table, not one number; "
-                            f"use result[{VALUE_COLUMN!r}] or result.to_pandas()")
+            raise TypeError(
+                f"index {self.info.name!r} is a {self.info.level}-level table, not one number; "
+                f"use result[{VALUE_COLUMN!r}] or result.to_pandas()"
+            )
         return self.value
 
     def __getitem__(self, column: str) -> np.ndarray:
@@ -309,8 +341,11 @@ class IndexResult(Result):
     def to_dict(self) -> dict[str, np.ndarray]:
         if self.columns is not None:
             return self.columns
-        return {"index": np.array([self.info.name], dtype=object), "value": np.array([self.value], dtype=float),
-                "unit": np.array([self.info.unit], dtype=object)}
+        return {
+            "index": np.array([self.info.name], dtype=object),
+            "value": np.array([self.value], dtype=float),
+            "unit": np.array([self.info.unit], dtype=object),
+        }
 
     def __repr__(self) -> str:
         if self.columns is None:
@@ -334,7 +369,7 @@ def as_number(out: Any) -> tuple[float, str | None] | None:
     reason = None
     if isinstance(out, Result) and isinstance(getattr(out, "value", None), numbers.Real):
         reason = getattr(out, "reason", None)
-        out = getattr(out, "value")
+        out = getattr(out, "value")  # noqa: B009 (not every Result has a value)
     if isinstance(out, (bool, np.bool_)) or not isinstance(out, numbers.Real):
         return None
     return float(out), reason

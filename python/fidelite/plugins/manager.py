@@ -24,9 +24,10 @@ import difflib
 import os
 import sys
 import threading
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import import_module
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pluggy
@@ -144,19 +145,30 @@ class _Host:
                 continue
             if pm.has_plugin(ep.name):
                 if self._origins.get(ep.name) != (package, version):
-                    self._problem(ep.name, package, version, None,
-                                  f"plugin {ep.name!r}{_origin_text(package, version)} was not loaded: the name is "
-                                  f"taken by another plugin{_origin_text(*self._origins.get(ep.name, ('', '')))}; "
-                                  "rename its entry point")
+                    self._problem(
+                        ep.name,
+                        package,
+                        version,
+                        None,
+                        f"plugin {ep.name!r}{_origin_text(package, version)} was not loaded: the name is "
+                        f"taken by another plugin{_origin_text(*self._origins.get(ep.name, ('', '')))}; "
+                        "rename its entry point",
+                    )
                 continue
             try:
                 pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP, name=ep.name)
             except Exception as e:
                 if pm.has_plugin(ep.name):
                     pm.unregister(name=ep.name)
-                self._problem(ep.name, package, version, None,
-                              f"plugin {ep.name!r}{_origin_text(package, version)} failed to load from entry point "
-                              f"{ep.value!r}: {type(e).__name__}: {e}", cause=e)
+                self._problem(
+                    ep.name,
+                    package,
+                    version,
+                    None,
+                    f"plugin {ep.name!r}{_origin_text(package, version)} failed to load from entry point "
+                    f"{ep.value!r}: {type(e).__name__}: {e}",
+                    cause=e,
+                )
                 continue
             loaded = pm.get_plugin(ep.name)  # the distribution pluggy loaded it from
             dist_info = next((d for p, d in pm.list_plugin_distinfo() if p is loaded), None)
@@ -174,8 +186,15 @@ class _Host:
                 pm.unregister(e.plugin)
                 self._problem(name, *self._origins.get(name, ("", "")), None, message, cause=e)
 
-    def _problem(self, plugin: str, package: str, version: str, index: str | None, message: str,
-                 cause: BaseException | None = None) -> None:
+    def _problem(
+        self,
+        plugin: str,
+        package: str,
+        version: str,
+        index: str | None,
+        message: str,
+        cause: BaseException | None = None,
+    ) -> None:
         err = PluginError(message)
         err.__cause__ = cause
         self._load_problems.append(PluginProblem(plugin, package, version, index, err))
@@ -215,14 +234,19 @@ class _Host:
 
         def register(index: Any = None, **fields: Any) -> None:
             if not isinstance(index, Index) or fields:
-                fail(getattr(index, "name", fields.get("name")),
-                     f"{who} passed {type(index).__name__ if not fields else 'keywords'} to register(); "
-                     "pass one fidelite.Index(name=..., compute=..., description=..., ...)")
+                fail(
+                    getattr(index, "name", fields.get("name")),
+                    f"{who} passed {type(index).__name__ if not fields else 'keywords'} to register(); "
+                    "pass one fidelite.Index(name=..., compute=..., description=..., ...)",
+                )
                 return
             taken = reg.entries.get(index.name)
             if taken is not None:
-                fail(index.name, f"{who} registered index {index.name!r}, which plugin {taken[1].plugin!r} "
-                     "already registered; give it another name (index names are shared by every plugin)")
+                fail(
+                    index.name,
+                    f"{who} registered index {index.name!r}, which plugin {taken[1].plugin!r} "
+                    "already registered; give it another name (index names are shared by every plugin)",
+                )
                 return
             reg.entries[index.name] = (index, IndexInfo.of(index, name, package, version))
 
@@ -244,7 +268,8 @@ _host = _Host()
 def _unknown_hooks(plugin: Any) -> list[str]:
     """The hooks ``plugin`` implements that have no specification (misspelt names)."""
     return sorted(
-        hc.name for hc in pm.get_hookcallers(plugin) or []
+        hc.name
+        for hc in pm.get_hookcallers(plugin) or []
         if not hc.has_spec() and any(i.plugin is plugin and not i.optionalhook for i in hc.get_hookimpls())
     )
 
@@ -255,8 +280,10 @@ def _unknown_hooks_message(name: str, plugin: Any) -> str:
     for hook in _unknown_hooks(plugin):
         close = difflib.get_close_matches(hook, known, n=1)
         hints.append(f"{hook!r} (did you mean {close[0]!r}?)" if close else repr(hook))
-    return (f"plugin {name!r}{_origin_text(*_host.origin(name))} implements unknown hook(s) "
-            f"{', '.join(hints)}; the fidelite hooks are {', '.join(known)}")
+    return (
+        f"plugin {name!r}{_origin_text(*_host.origin(name))} implements unknown hook(s) "
+        f"{', '.join(hints)}; the fidelite hooks are {', '.join(known)}"
+    )
 
 
 def hook_names() -> list[str]:
@@ -269,8 +296,9 @@ def _trace_before(hook_name: str, hook_impls: Sequence[pluggy.HookImpl], kwargs:
     print(f"fidelite plugins: {hook_name}({', '.join(kwargs)}) -> {plugins}", file=sys.stderr)
 
 
-def _trace_after(outcome: pluggy.Result[Any], hook_name: str, hook_impls: Sequence[pluggy.HookImpl],
-                 kwargs: Mapping[str, Any]) -> None:
+def _trace_after(
+    outcome: pluggy.Result[Any], hook_name: str, hook_impls: Sequence[pluggy.HookImpl], kwargs: Mapping[str, Any]
+) -> None:
     if outcome.exception is not None:
         print(f"fidelite plugins: {hook_name} raised {outcome.exception!r}", file=sys.stderr)
     else:
@@ -407,6 +435,12 @@ def compute_index(
 ) -> IndexResult:
     """Compute the registered index ``name`` from the tables it declared.
 
+    Raises ``ParameterError`` for an unknown index or parameter, ``MissingTableError``
+    when a declared input is missing, and ``PluginError`` naming the index and plugin
+    when its compute function raises or returns a result of the wrong shape. Errors
+    about the input data (``fidelite.exceptions.InputError`` ...) pass through with a
+    note naming the index.
+
     Parameters
     ----------
     name : an index of :func:`fidelite.indices`.
@@ -416,12 +450,6 @@ def compute_index(
     columns : EventLog column keywords (``customer=``, ``time=``, ``tz=`` ...) used to
         build the log from ``events``.
     **params : parameters of the index (see ``IndexInfo.parameters``).
-
-    Raises ``ParameterError`` for an unknown index or parameter, ``MissingTableError``
-    when a declared input is missing, and ``PluginError`` naming the index and plugin
-    when its compute function raises or returns a result of the wrong shape. Errors
-    about the input data (``fidelite.exceptions.InputError`` ...) pass through with a
-    note naming the index.
 
     >>> import fidelite
     >>> shop = fidelite.datasets.demo_shop(500, seed=1)
@@ -434,13 +462,19 @@ def compute_index(
     if entry is None:
         raise ParameterError(_unknown_index_message(name, reg))
     index, info = entry
-    given = {"events": events, "customers": customers, "surveys": surveys, "contacts": contacts,
-             "subscriptions": subscriptions}
+    given = {
+        "events": events,
+        "customers": customers,
+        "surveys": surveys,
+        "contacts": contacts,
+        "subscriptions": subscriptions,
+    }
     missing = [t for t in index.inputs if given[t] is None]
     if missing:
         needs = ", ".join(f"{t}=<table>" for t in missing)
-        raise MissingTableError(f"index {name!r} needs the {' and '.join(missing)} table(s): "
-                                f"call compute_index({name!r}, {needs})")
+        raise MissingTableError(
+            f"index {name!r} needs the {' and '.join(missing)} table(s): call compute_index({name!r}, {needs})"
+        )
     unknown = [p for p in params if not index.accepts(p)]
     if unknown:
         takes = ", ".join(f"{k}={v!r}" for k, v in index.parameters.items()) or "no parameters"
@@ -479,8 +513,13 @@ def compute_all(
     >>> sorted(out)[:3]
     ['engagement', 'loyalty_index', 'nps']
     """
-    tables = {"events": events, "customers": customers, "surveys": surveys, "contacts": contacts,
-              "subscriptions": subscriptions}
+    tables = {
+        "events": events,
+        "customers": customers,
+        "surveys": surveys,
+        "contacts": contacts,
+        "subscriptions": subscriptions,
+    }
     tables = {t: v for t, v in tables.items() if v is not None}
     if "events" in tables:
         tables["events"] = EventLog.of(tables["events"], **(columns or {}))
@@ -500,7 +539,9 @@ def _unknown_index_message(name: str, reg: _Registry) -> str:
     message = f"no index named {name!r}.{hint} fidelite.indices() lists the {len(names)} registered: {', '.join(names)}"
     broken = sorted({p.plugin for p in errors()})
     if broken:
-        message += f" (left out because of faults: plugin(s) {', '.join(map(repr, broken))}; see fidelite.plugins.errors())"
+        message += (
+            f" (left out because of faults: plugin(s) {', '.join(map(repr, broken))}; see fidelite.plugins.errors())"
+        )
     return message
 
 
@@ -510,8 +551,10 @@ def _result(info: IndexInfo, out: Any, who: str) -> IndexResult:
     if info.level == "overall":
         number = as_number(out)
         if number is None:
-            raise PluginError(f"index {name!r} from {who} returned a {type(out).__name__}; an overall index "
-                              "returns one real number (or a fidelite ValueResult)")
+            raise PluginError(
+                f"index {name!r} from {who} returned a {type(out).__name__}; an overall index "
+                "returns one real number (or a fidelite ValueResult)"
+            )
         value, reason = number
         _check_values(info, who, [value])
         return IndexResult(info, value=value, reason=reason, raw=out)
@@ -519,20 +562,28 @@ def _result(info: IndexInfo, out: Any, who: str) -> IndexResult:
     cols = as_columns(out)
     expected = f"a table with columns {key!r} and {VALUE_COLUMN!r}"
     if cols is None:
-        raise PluginError(f"index {name!r} from {who} returned a {type(out).__name__}; a {info.level}-level index "
-                          f"returns {expected} (pandas / polars / pyarrow table, dict of arrays or TableResult)")
+        raise PluginError(
+            f"index {name!r} from {who} returned a {type(out).__name__}; a {info.level}-level index "
+            f"returns {expected} (pandas / polars / pyarrow table, dict of arrays or TableResult)"
+        )
     lengths = {k: (v.shape if v.ndim != 1 else len(v)) for k, v in cols.items()}
     if len(set(lengths.values())) > 1 or any(v.ndim != 1 for v in cols.values()):
-        raise PluginError(f"index {name!r} from {who} returned columns of different lengths or shapes {lengths}; "
-                          f"return {expected}, one row per {info.level}")
+        raise PluginError(
+            f"index {name!r} from {who} returned columns of different lengths or shapes {lengths}; "
+            f"return {expected}, one row per {info.level}"
+        )
     absent = [c for c in (key, VALUE_COLUMN) if c not in cols]
     if absent:
-        raise PluginError(f"index {name!r} from {who} returned a table without {' and '.join(map(repr, absent))} "
-                          f"(it has {', '.join(map(repr, cols)) or 'no columns'}); return {expected}")
+        raise PluginError(
+            f"index {name!r} from {who} returned a table without {' and '.join(map(repr, absent))} "
+            f"(it has {', '.join(map(repr, cols)) or 'no columns'}); return {expected}"
+        )
     values = cols[VALUE_COLUMN]
     if values.dtype.kind not in "iuf":
-        raise PluginError(f"index {name!r} from {who} returned a {VALUE_COLUMN!r} column of dtype {values.dtype}; "
-                          "the index values must be numbers")
+        raise PluginError(
+            f"index {name!r} from {who} returned a {VALUE_COLUMN!r} column of dtype {values.dtype}; "
+            "the index values must be numbers"
+        )
     _check_values(info, who, values)
     return IndexResult(info, columns=cols, reason=getattr(out, "reason", None), raw=out)
 
@@ -540,11 +591,15 @@ def _result(info: IndexInfo, out: Any, who: str) -> IndexResult:
 def _check_values(info: IndexInfo, who: str, values: Any) -> None:
     v = np.asarray(values, dtype=float)
     if np.isinf(v).any():
-        raise PluginError(f"index {info.name!r} from {who} returned an infinite value; "
-                          "return NaN (with a reason) when the index is undefined")
+        raise PluginError(
+            f"index {info.name!r} from {who} returned an infinite value; "
+            "return NaN (with a reason) when the index is undefined"
+        )
     lo, hi = info.range or (None, None)
     outside = ((v < lo) if lo is not None else np.zeros(v.shape, bool)) | ((v > hi) if hi is not None else False)
     if outside.any():
         first = float(v[np.flatnonzero(outside)[0]])
-        raise PluginError(f"index {info.name!r} from {who} returned {first:g}, outside its declared range "
-                          f"{info.range_text}; fix the computation or the declared range")
+        raise PluginError(
+            f"index {info.name!r} from {who} returned {first:g}, outside its declared range "
+            f"{info.range_text}; fix the computation or the declared range"
+        )

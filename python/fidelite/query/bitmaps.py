@@ -49,4 +49,4 @@ def active(q: Query, names: str | Sequence[str] | None) -> tuple[int, int, np.nd
         return p_lo, n_periods(q), bits
 
     key = ("active_bitmaps", q.calendar.key, q.as_of, q.t_range, q.origin, key_names)
-    return q.log.cached(key, build)  # type: ignore[no-any-return]
+    return q.log.cached(key, build)

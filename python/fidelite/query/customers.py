@@ -22,6 +22,8 @@ from .purchases import EventTypes, purchase_types
 
 #: The segment value of customers without one.
 MISSING = "(missing)"
+
+
 @dataclass(frozen=True)
 class Summary:
     """The per-customer summary of a query (arrays in customer code order, instants as
@@ -41,8 +43,14 @@ def summary(q: Query, purchase_event: EventTypes = "purchase") -> Summary:
     log = q.log
     ev = q.events(purchase_types(log, purchase_event), columns=("amount", "product"))
     product = ev.columns.get("product")
-    cols = _core.customer_summary(ev, q, purchase_mask=ev.mask, amount=ev.columns.get("amount"), product=product,
-                                  n_products=len(log.labels("product")) if product is not None else 0)
+    cols = _core.customer_summary(
+        ev,
+        q,
+        purchase_mask=ev.mask,
+        amount=ev.columns.get("amount"),
+        product=product,
+        n_products=len(log.labels("product")) if product is not None else 0,
+    )
     reason = None if log.has("amount") else "the log has no amount column: revenue is NaN (pass amount=<column>)"
     return Summary(cols, reason)
 
@@ -102,8 +110,13 @@ def attribute(q: Query, customers: Any, customer: str, column: str) -> tuple[np.
     return f.labels, per_id
 
 
-def segments(q: Query, attribute_name: str, customers: Any = None, customer: str = "customer_id",
-             extra_ids: np.ndarray | None = None) -> tuple[np.ndarray, list[Any]]:
+def segments(
+    q: Query,
+    attribute_name: str,
+    customers: Any = None,
+    customer: str = "customer_id",
+    extra_ids: np.ndarray | None = None,
+) -> tuple[np.ndarray, list[Any]]:
     """The segment of every customer (uint32 codes into the returned values) by
     ``attribute_name``: a column of the customers table, else an event label column
     (event, product, channel) taken at the customer's first event. Customers without a
@@ -121,7 +134,7 @@ def segments(q: Query, attribute_name: str, customers: Any = None, customer: str
         if len(extra):
             # customers without an event: the table's own ids, in the same ascending order
             at = np.searchsorted(ids, extra)
-            values[log.n_customers:] = per_id[at]
+            values[log.n_customers :] = per_id[at]
     elif log.has(attribute_name):
         if attribute_name not in ("event", "product", "channel"):
             raise ParameterError(
@@ -133,8 +146,11 @@ def segments(q: Query, attribute_name: str, customers: Any = None, customer: str
         first = layout.columns[attribute_name][layout.indptr[:-1]]
         values[: log.n_customers] = labs[np.where(first < 0, len(labs) - 1, first)]
     else:
-        where = ("the customers table or the event log" if customers is not None
-                 else "the event log (pass customers= for customer attributes)")
+        where = (
+            "the customers table or the event log"
+            if customers is not None
+            else "the event log (pass customers= for customer attributes)"
+        )
         raise ParameterError(f"segment={attribute_name!r} is not a column of {where}")
     values[np.equal(values, np.array(None, dtype=object)) | np.not_equal(values, values)] = MISSING  # None, NaN
     # segments in the order of their text, "(missing)" last

@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 import inspect
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..calendar import Calendar, check_period, to_instant, week_start_index
@@ -96,10 +96,15 @@ def check_keywords(columns: Mapping[str, Any], metric: Callable[..., Any] | None
     unknown = [k for k in columns if k not in COLUMN_KEYWORDS]
     if not unknown:
         return
-    own = [] if metric is None else [
-        p.name for p in inspect.signature(metric).parameters.values()
-        if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name != "data"
-    ]
+    own = (
+        []
+        if metric is None
+        else [
+            p.name
+            for p in inspect.signature(metric).parameters.values()
+            if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name != "data"
+        ]
+    )
     name = unknown[0]
     close = difflib.get_close_matches(name, [*own, *COLUMN_KEYWORDS, "tz"], n=1)
     where = f"{metric.__name__}()" if metric is not None else "this metric"
@@ -112,8 +117,9 @@ def check_keywords(columns: Mapping[str, Any], metric: Callable[..., Any] | None
     )
 
 
-def log_of(data: Any, tz: str | None, columns: Mapping[str, Any],
-           metric: Callable[..., Any] | None = None) -> tuple[EventLog, str]:
+def log_of(
+    data: Any, tz: str | None, columns: Mapping[str, Any], metric: Callable[..., Any] | None = None
+) -> tuple[EventLog, str]:
     """(the log, the query's zone) of ``data``: an EventLog as it is (column keywords are
     then an error), anything else built into one with ``tz`` and the column keywords.
     The zone is ``tz``, else the log's."""
@@ -160,8 +166,13 @@ def parse(
         if columns:
             raise ParameterError(f"column keywords ({', '.join(columns)}) apply when building a log, not to a query")
         zone = tz or data.tz
-        return replace(data, tz=zone, as_of=data.as_of if as_of is None else resolve_as_of(as_of, zone, data.as_of),
-                       period=check_period(period), week_start=week_start_index(week_start))
+        return replace(
+            data,
+            tz=zone,
+            as_of=data.as_of if as_of is None else resolve_as_of(as_of, zone, data.as_of),
+            period=check_period(period),
+            week_start=week_start_index(week_start),
+        )
     log, zone = log_of(data, tz, columns, metric)
     span = t_range if t_range is not None else (log.t_min, log.t_max)
     return Query(

@@ -88,9 +88,18 @@ def build_report(
     log, tz = query.log_of(data, tz, columns, build_report)
     if as_of is not None:
         to_instant(as_of, tz)  # a bad date fails here, once, rather than in every section
-    inputs = ReportInputs(log=log, period=period, tz=tz, as_of=as_of, customers=customers, surveys=surveys,
-                          contacts=contacts, subscriptions=subscriptions, source=source,
-                          purchase_event=purchase_event)
+    inputs = ReportInputs(
+        log=log,
+        period=period,
+        tz=tz,
+        as_of=as_of,
+        customers=customers,
+        surveys=surveys,
+        contacts=contacts,
+        subscriptions=subscriptions,
+        source=source,
+        purchase_event=purchase_event,
+    )
     return Report(inputs, run_sections(inputs, SECTIONS if sections is None else sections, progress), title=title)
 
 

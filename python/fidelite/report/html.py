@@ -60,8 +60,10 @@ def render_body(report: ReportData) -> str:
 
     inputs = report.inputs
     as_of = "latest event" if inputs.as_of is None else str(inputs.as_of)
-    meta = (f"{inputs.source or inputs.log.source}; {inputs.period} periods in {inputs.tz}; as of {as_of}; "
-            f"fidelite {__version__}")
+    meta = (
+        f"{inputs.source or inputs.log.source}; {inputs.period} periods in {inputs.tz}; as of {as_of}; "
+        f"fidelite {__version__}"
+    )
     nav = "".join(f"<a href='#section-{html.escape(s.key)}'>{html.escape(s.title)}</a>" for s in report.sections)
     body = "".join(render_section(s) for s in report.sections)
     return (
@@ -86,8 +88,10 @@ def render_section(section: Section) -> str:
             parts.append(f"<p>{html.escape(block.text)}</p>")
     if section.notes:
         parts.append("<ul class='notes'>" + "".join(f"<li>{html.escape(n)}</li>" for n in section.notes) + "</ul>")
-    return (f"<section class='fidelite-section' id='section-{key}' data-section='{key}' "
-            f"data-status='{section.status}'>{''.join(parts)}</section>")
+    return (
+        f"<section class='fidelite-section' id='section-{key}' data-section='{key}' "
+        f"data-status='{section.status}'>{''.join(parts)}</section>"
+    )
 
 
 def render_table(table: Table) -> str:
@@ -99,14 +103,19 @@ def render_table(table: Table) -> str:
     right = [j > 0 and numeric([r[j] for r in table.rows + table.footer]) for j in range(n)]
 
     def row(cells: list[str], tag: str = "td") -> str:
-        return "<tr>" + "".join(f"<{tag}{' class=num' if right[j] else ''}>{html.escape(c)}</{tag}>"
-                                for j, c in enumerate(cells)) + "</tr>"
+        return (
+            "<tr>"
+            + "".join(f"<{tag}{' class=num' if right[j] else ''}>{html.escape(c)}</{tag}>" for j, c in enumerate(cells))
+            + "</tr>"
+        )
 
     head = f"<thead>{row(table.columns, 'th')}</thead>" if any(table.columns) else ""
     foot = f"<tfoot>{''.join(row(r) for r in table.footer)}</tfoot>" if table.footer else ""
     cap = f"<caption>{html.escape(table.caption)}</caption>" if table.caption else ""
-    return (f"<div class='table-wrap'><table class='fidelite-table' data-table='{key}' data-rows='{len(table.rows)}'>"
-            f"{cap}{head}<tbody>{''.join(row(r) for r in table.rows)}</tbody>{foot}</table></div>")
+    return (
+        f"<div class='table-wrap'><table class='fidelite-table' data-table='{key}' data-rows='{len(table.rows)}'>"
+        f"{cap}{head}<tbody>{''.join(row(r) for r in table.rows)}</tbody>{foot}</table></div>"
+    )
 
 
 def render_figure(fig: Figure) -> str:
@@ -118,8 +127,10 @@ def render_figure(fig: Figure) -> str:
         data, (w, h) = fig.rendered
     except Exception as e:  # one failing chart must not take the report down
         return f"<figure class='chart' data-chart='{key}'><p class='error'>chart failed: {html.escape(error_line(e))}</p></figure>"
-    return (f"<figure class='chart' data-chart='{key}'><img src='data:image/png;base64,{data}' alt='{title}' "
-            f"width='{w}' height='{h}'><figcaption>{title}</figcaption></figure>")
+    return (
+        f"<figure class='chart' data-chart='{key}'><img src='data:image/png;base64,{data}' alt='{title}' "
+        f"width='{w}' height='{h}'><figcaption>{title}</figcaption></figure>"
+    )
 
 
 def figure_png(fig: Figure, dpi: int = 96) -> tuple[str, tuple[int, int]]:

@@ -6,8 +6,9 @@ retention), and a trend chart."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -55,7 +56,7 @@ def mrr_rows(label: str, r: Any) -> list[list[str]]:
     if not len(done):
         return [[label, DASH, r.reason or "no complete period yet"]]
     k = int(done[-1])
-    when = period_labels(r["period"][k:k + 1], r.meta)[0]
+    when = period_labels(r["period"][k : k + 1], r.meta)[0]
     rejected = f"; {num(r.report.n_rejected)} subscription rows rejected" if r.report.n_rejected else ""
     return [
         ["net revenue retention (NRR)", pct(r["nrr"][k]), f"{when}; start MRR {num(r['start_mrr'][k])}{rejected}"],
@@ -69,16 +70,33 @@ def campaign_rows(label: str, r: Any) -> list[list[str]]:
     k = r.kpis
     rejected = f"; {num(r.report.n_rejected)} contact rows rejected" if r.report.n_rejected else ""
     return [
-        ["net reactivity rate", pct(k["net_reactivity"]),
-         f"{count(k['converted_active'])} of {count(k['contacted_active'])} contacted active customers converted{rejected}"],
-        ["reactivity rate (clicked / opened)", pct(k["reactivity"]), f"{count(k['clicked'])} clicks, {count(k['opened'])} opens"],
-        ["unsubscribe rate", pct(k["unsubscribe_rate"]), f"{count(k['unsubscribed'])} of {count(k['contacts'])} contacts"],
-        ["revenue per contacted active customer", num(k["revenue_per_contacted_active"]),
-         f"attributed revenue {num(k['attributed_revenue'])}"],
+        [
+            "net reactivity rate",
+            pct(k["net_reactivity"]),
+            f"{count(k['converted_active'])} of {count(k['contacted_active'])} contacted active customers converted{rejected}",
+        ],
+        [
+            "reactivity rate (clicked / opened)",
+            pct(k["reactivity"]),
+            f"{count(k['clicked'])} clicks, {count(k['opened'])} opens",
+        ],
+        [
+            "unsubscribe rate",
+            pct(k["unsubscribe_rate"]),
+            f"{count(k['unsubscribed'])} of {count(k['contacts'])} contacts",
+        ],
+        [
+            "revenue per contacted active customer",
+            num(k["revenue_per_contacted_active"]),
+            f"attributed revenue {num(k['attributed_revenue'])}",
+        ],
         ["CRM ROI", pct(k["roi"], 0), f"attributed revenue / cost {num(k['cost'])}"],
         ["commercial pressure", num(k["pressure"]), "contacts on active customers per active customer"],
-        ["marginal revenue of solicitation", num(k["marginal_revenue"]),
-         f"per active customer: solicited {num(k['revenue_per_solicited'])}, not {num(k['revenue_per_not_solicited'])}"],
+        [
+            "marginal revenue of solicitation",
+            num(k["marginal_revenue"]),
+            f"per active customer: solicited {num(k['revenue_per_solicited'])}, not {num(k['revenue_per_not_solicited'])}",
+        ],
     ]
 
 
@@ -95,17 +113,33 @@ EXTRA_KPIS: list[Kpi] = [
     Kpi("repeat-purchase rate", "repeat_rate", (), lambda f, i: f(i.log, **i.kw(purchases=True))),
     Kpi("upsell rate", "upsell_rate", (), lambda f, i: f(i.log, **i.kw(purchases=True))),
     Kpi("CLV (simple)", "clv", (), lambda f, i: f(i.log, **i.kw(purchases=True))),
-    Kpi("activation rate", "activation", ("customers",), lambda f, i: f(i.customers, events=i.log, **i.kw(purchases=True))),
-    Kpi("campaigns", "campaigns", ("contacts",),
-        lambda f, i: f(i.contacts, events=i.log, period=i.period, **i.kw(purchases=True)), campaign_rows),
-    Kpi("revenue retention", "revenue_retention", ("subscriptions",),
-        lambda f, i: f(i.subscriptions, period=i.period, **i.kw()), mrr_rows),
+    Kpi(
+        "activation rate",
+        "activation",
+        ("customers",),
+        lambda f, i: f(i.customers, events=i.log, **i.kw(purchases=True)),
+    ),
+    Kpi(
+        "campaigns",
+        "campaigns",
+        ("contacts",),
+        lambda f, i: f(i.contacts, events=i.log, period=i.period, **i.kw(purchases=True)),
+        campaign_rows,
+    ),
+    Kpi(
+        "revenue retention",
+        "revenue_retention",
+        ("subscriptions",),
+        lambda f, i: f(i.subscriptions, period=i.period, **i.kw()),
+        mrr_rows,
+    ),
 ]
 
 
 def period_table(inputs: ReportInputs) -> Any:
-    return inputs.cached("period_kpis", lambda: metrics.period_kpis(inputs.log, period=inputs.period,
-                                                                     **inputs.kw(purchases=True)))
+    return inputs.cached(
+        "period_kpis", lambda: metrics.period_kpis(inputs.log, period=inputs.period, **inputs.kw(purchases=True))
+    )
 
 
 def _column(table: Any, name: str) -> np.ndarray | None:
@@ -140,11 +174,19 @@ def period_blocks(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
         if prev is not None:
             row += [value(v[prev], unit), change(v[last], v[prev], unit)]
         rows.append(row)
-    caption = f"latest complete {inputs.period} ({labels[last]})" + (" against the previous one" if prev is not None else "")
+    caption = f"latest complete {inputs.period} ({labels[last]})" + (
+        " against the previous one" if prev is not None else ""
+    )
     blocks: list[Block] = [Table(columns, rows, caption=caption, key="period-kpis")]
     shown = done
-    blocks.append(Figure("kpi-trends", f"KPI trends per {inputs.period} (complete periods)",
-                         lambda fig: draw_trends(fig, t, shown, labels), (10.0, 5.5)))
+    blocks.append(
+        Figure(
+            "kpi-trends",
+            f"KPI trends per {inputs.period} (complete periods)",
+            lambda fig: draw_trends(fig, t, shown, labels),
+            (10.0, 5.5),
+        )
+    )
     return blocks, []
 
 
@@ -172,8 +214,11 @@ def draw_trends(fig: Any, t: Any, rows: np.ndarray, labels: list[str]) -> None:
 def _detail(result: Any) -> str:
     reason = getattr(result, "reason", None)
     parts = getattr(result, "parts", None) or {}
-    shown = [f"{k.replace('_', ' ')} {num(v)}" for k, v in list(parts.items())[:4]
-             if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)]
+    shown = [
+        f"{k.replace('_', ' ')} {num(v)}"
+        for k, v in list(parts.items())[:4]
+        if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+    ]
     text = ", ".join(shown)
     report = getattr(result, "report", None)
     rejected = int(getattr(report, "n_rejected", 0) or 0)
@@ -205,7 +250,9 @@ def extra_rows(inputs: ReportInputs) -> tuple[list[list[str]], list[str]]:
             continue
         rows += (kpi.rows or value_row)(kpi.label, result)
     for missing, labels in waiting.items():
-        notes.append(f"{', '.join(labels)}: skipped, needs the " + " and ".join(f"{m} table (--{m} FILE)" for m in missing) + ".")
+        notes.append(
+            f"{', '.join(labels)}: skipped, needs the " + " and ".join(f"{m} table (--{m} FILE)" for m in missing) + "."
+        )
     return rows, notes
 
 
@@ -224,8 +271,14 @@ def kpis(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
             notes += n
     rows, extra_notes = extra_rows(inputs)
     if rows:
-        blocks.append(Table(["KPI", "value", "detail"], rows, caption="other KPIs (events up to as_of; survey KPIs over every answer)",
-                            key="other-kpis"))
+        blocks.append(
+            Table(
+                ["KPI", "value", "detail"],
+                rows,
+                caption="other KPIs (events up to as_of; survey KPIs over every answer)",
+                key="other-kpis",
+            )
+        )
     notes += extra_notes
     if not blocks and failed is not None:
         raise failed

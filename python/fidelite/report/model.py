@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from ..cache import Cache
 from ..eventlog import EventLog
@@ -59,7 +59,7 @@ class Figure:
     rendered: Any = field(default=None, repr=False, compare=False)  # the HTML renderer's cache
 
 
-Block = Union[Text, Table, Figure]
+Block = Text | Table | Figure
 
 
 @dataclass
@@ -156,8 +156,10 @@ class SectionBuilder:
 def purchase_hint(notes: list[str]) -> list[str]:
     """``notes`` plus a hint when a metric missed the default purchase event type."""
     if any("unknown event type(s) ['purchase']" in n for n in notes):
-        return notes + ["Purchases are events of type 'purchase' by default: name yours with "
-                        "purchase_event= (fidelite report --purchase-event NAME)."]
+        return notes + [
+            "Purchases are events of type 'purchase' by default: name yours with "
+            "purchase_event= (fidelite report --purchase-event NAME)."
+        ]
     return notes
 
 
@@ -187,8 +189,9 @@ class ReportData:
         raise KeyError(f"no section {key!r}; the report has {[s.key for s in self.sections]}")
 
 
-def run_sections(inputs: ReportInputs, builders: Iterable[SectionBuilder],
-                 progress: Callable[[str], Any] | None = None) -> list[Section]:
+def run_sections(
+    inputs: ReportInputs, builders: Iterable[SectionBuilder], progress: Callable[[str], Any] | None = None
+) -> list[Section]:
     """Run each builder, calling ``progress(title)`` before each."""
     out = []
     for b in builders:

@@ -3,7 +3,8 @@ customers, and every registered loyalty index whose inputs are available."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -19,8 +20,10 @@ TOP = 10
 def _rfm(inputs: ReportInputs, fn: Callable[..., Any]) -> list[Block]:
     r = fn(inputs.log, **inputs.kw(purchases=True))
     seg = r.segments
-    rows = [[str(name), num(n), pct(share), num(rev)]
-            for name, n, share, rev in zip(seg["segment"], seg["customers"], seg["share"], seg["revenue"])]
+    rows = [
+        [str(name), num(n), pct(share), num(rev)]
+        for name, n, share, rev in zip(seg["segment"], seg["customers"], seg["share"], seg["revenue"])
+    ]
     labels, counts = [str(v) for v in seg["segment"]], np.asarray(seg["customers"])
 
     def draw(fig: Any) -> None:
@@ -31,16 +34,24 @@ def _rfm(inputs: ReportInputs, fn: Callable[..., Any]) -> list[Block]:
         ax.invert_yaxis()
         ax.set_xlabel("customers")
 
-    return [Table(["segment", "customers", "share", "revenue"], rows, key="rfm-segments",
-                  caption=f"RFM segments of {num(len(r))} buyers"),
-            Figure("rfm-segments", "Buyers per RFM segment", draw, (7.0, 3.5))]
+    return [
+        Table(
+            ["segment", "customers", "share", "revenue"],
+            rows,
+            key="rfm-segments",
+            caption=f"RFM segments of {num(len(r))} buyers",
+        ),
+        Figure("rfm-segments", "Buyers per RFM segment", draw, (7.0, 3.5)),
+    ]
 
 
 def _at_risk(inputs: ReportInputs, fn: Callable[..., Any]) -> list[Block]:
     r = fn(inputs.log, period=inputs.period, **inputs.kw(purchases=True))
     cols = {k: r[k] for k in ("customer_id", "last_purchase", "days_since", "expected_gap_days", "revenue")}
-    caption = (f"{num(len(r))} customers at risk of {num(r.meta.get('eligible', 0))} recent buyers "
-               f"(time since last purchase > {r.meta.get('factor', 2):g} x their usual gap), by revenue")
+    caption = (
+        f"{num(len(r))} customers at risk of {num(r.meta.get('eligible', 0))} recent buyers "
+        f"(time since last purchase > {r.meta.get('factor', 2):g} x their usual gap), by revenue"
+    )
     return [describe_table(cols, key="at-risk", caption=caption, max_rows=TOP)]
 
 
@@ -59,8 +70,10 @@ def _patterns(inputs: ReportInputs, fn: Callable[..., Any]) -> list[Block]:
 
 def _churn_reasons(inputs: ReportInputs, fn: Callable[..., Any]) -> list[Block]:
     r = fn(inputs.customers)
-    rows = [[str(why), num(n), pct(share), "yes" if c else "no"]
-            for why, n, share, c in zip(r["reason"], r["customers"], r["share"], r["controllable"])]
+    rows = [
+        [str(why), num(n), pct(share), "yes" if c else "no"]
+        for why, n, share, c in zip(r["reason"], r["customers"], r["share"], r["controllable"])
+    ]
     caption = f"reasons given by {num(r.meta.get('churned', 0))} churned customers; controllable share {pct(r.value)}"
     return [Table(["reason", "customers", "share", "controllable"], rows, caption=caption, key="churn-reasons")]
 
@@ -90,7 +103,9 @@ def customers_section(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
             continue
         missing = [t for t in tables if getattr(inputs, t) is None]
         if missing:
-            notes.append(f"{label}: skipped, needs the " + " and ".join(f"{t} table (--{t} FILE)" for t in missing) + ".")
+            notes.append(
+                f"{label}: skipped, needs the " + " and ".join(f"{t} table (--{t} FILE)" for t in missing) + "."
+            )
             continue
         try:
             blocks += build(inputs, fn)
@@ -165,6 +180,7 @@ def indices_section(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
         columns = ["index", "value", "level", "provider", "note"]
         if not any(r[-1] for r in rows):
             columns, rows = columns[:-1], [r[:-1] for r in rows]
-        blocks.append(Table(columns, rows,
-                            caption=f"{len(rows)} indices computed from {', '.join(tables)}", key="indices"))
+        blocks.append(
+            Table(columns, rows, caption=f"{len(rows)} indices computed from {', '.join(tables)}", key="indices")
+        )
     return blocks, notes

@@ -34,13 +34,15 @@ def as_of_text(inputs: ReportInputs) -> str:
 
 def retention_matrix(inputs: ReportInputs) -> RetentionMatrix:
     """The report's cohort matrix (first-event cohorts, criterion "on"), computed once."""
-    return inputs.cached("retention", lambda: retention(inputs.log, period=inputs.period, as_of=inputs.as_of,
-                                                       tz=inputs.tz))
+    return inputs.cached(
+        "retention", lambda: retention(inputs.log, period=inputs.period, as_of=inputs.as_of, tz=inputs.tz)
+    )
 
 
 def lifecycle_result(inputs: ReportInputs) -> LifecycleResult:
-    return inputs.cached("lifecycle", lambda: lifecycle(inputs.log, period=inputs.period, as_of=inputs.as_of,
-                                                       tz=inputs.tz))
+    return inputs.cached(
+        "lifecycle", lambda: lifecycle(inputs.log, period=inputs.period, as_of=inputs.as_of, tz=inputs.tz)
+    )
 
 
 # ---------------------------------------------------------------- 1. data accounting
@@ -66,22 +68,35 @@ def accounting(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
     notes = ["Every input row of the event log is either used or rejected with its reason; read = used + rejected."]
     if r.n_rejected:
         rows_text = "row is" if r.n_rejected == 1 else "rows are"
-        notes.append(f"{num(r.n_rejected)} rejected {rows_text} left out of every figure below "
-                     "(strict mode, --strict, stops on them instead).")
-    blocks: list[Block] = [Table(["rows", "count"], rows, caption="row accounting", key="row-accounting"),
-                           Table(["", ""], facts, caption="data covered", key="data-covered")]
+        notes.append(
+            f"{num(r.n_rejected)} rejected {rows_text} left out of every figure below "
+            "(strict mode, --strict, stops on them instead)."
+        )
+    blocks: list[Block] = [
+        Table(["rows", "count"], rows, caption="row accounting", key="row-accounting"),
+        Table(["", ""], facts, caption="data covered", key="data-covered"),
+    ]
     if inputs.customers is not None and hasattr(metrics, "completeness"):
         try:
             c = metrics.completeness(inputs.customers)
         except Exception as e:  # data quality is a bonus: say why it is missing
             notes.append(f"customers table completeness failed: {error_line(e)}")
         else:
-            blocks.append(Table(["field", "filled", "missing", "rate"],
-                                [[str(f), num(a), num(b), pct(v)] for f, a, b, v in
-                                 zip(c["field"], c["filled"], c["missing"], c["rate"])],
-                                caption=f"customers table completeness (overall {pct(c.value)})", key="completeness"))
-    notes.append("The optional tables are checked by the metrics that read them; their rejected rows are "
-                 "counted beside those metrics.")
+            blocks.append(
+                Table(
+                    ["field", "filled", "missing", "rate"],
+                    [
+                        [str(f), num(a), num(b), pct(v)]
+                        for f, a, b, v in zip(c["field"], c["filled"], c["missing"], c["rate"])
+                    ],
+                    caption=f"customers table completeness (overall {pct(c.value)})",
+                    key="completeness",
+                )
+            )
+    notes.append(
+        "The optional tables are checked by the metrics that read them; their rejected rows are "
+        "counted beside those metrics."
+    )
     return blocks, notes
 
 
@@ -101,13 +116,17 @@ def cohort_table(m: RetentionMatrix, max_rows: int = MAX_COHORT_ROWS) -> Table:
         return text if done else text + "*"
 
     first = max(0, k - max_rows)
-    rows = [[m.cohort_labels[i], num(m.sizes[i])] + [cell(m.rates[i, j], bool(m.complete[i, j])) for j in range(b)]
-            for i in range(first, k)]
+    rows = [
+        [m.cohort_labels[i], num(m.sizes[i])] + [cell(m.rates[i, j], bool(m.complete[i, j])) for j in range(b)]
+        for i in range(first, k)
+    ]
     footer = [["average", num(int(m.sizes.sum()))] + [cell(a) for a in m.average]]
     shown = f"latest {k - first} of {k} cohorts; " if first else ""
     caption = f"{shown}share of each {m.params['period']} cohort active at each offset"
     html = m.to_html() if k * b <= MAX_HTML_CELLS else None
-    return Table(["cohort", "size"] + list(m.offset_labels), rows, caption=caption, footer=footer, html=html, key="cohorts")
+    return Table(
+        ["cohort", "size"] + list(m.offset_labels), rows, caption=caption, footer=footer, html=html, key="cohorts"
+    )
 
 
 def cohorts(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
@@ -134,14 +153,27 @@ def lifecycle_section(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
     lc = lifecycle_result(inputs)
     n = len(lc.labels)
     first = max(0, n - LIFECYCLE_ROWS)
-    rows = [[lc.labels[i] + ("" if lc.complete[i] else "*"), num(lc.new[i]), num(lc.returning[i]),
-             num(lc.resurrected[i]), num(lc.dormant[i]), num(lc.active[i]), num(lc.quick_ratio[i])]
-            for i in range(first, n)]
+    rows = [
+        [
+            lc.labels[i] + ("" if lc.complete[i] else "*"),
+            num(lc.new[i]),
+            num(lc.returning[i]),
+            num(lc.resurrected[i]),
+            num(lc.dormant[i]),
+            num(lc.active[i]),
+            num(lc.quick_ratio[i]),
+        ]
+        for i in range(first, n)
+    ]
     caption = (f"latest {n - first} of {n} periods" if first else f"{n} periods") + " (* = incomplete at as_of)"
     width = min(3 + 0.3 * n, 16)
     blocks: list[Block] = [
-        Table(["period", "new", "returning", "resurrected", "dormant", "active", "quick ratio"], rows,
-              caption=caption, key="lifecycle"),
+        Table(
+            ["period", "new", "returning", "resurrected", "dormant", "active", "quick ratio"],
+            rows,
+            caption=caption,
+            key="lifecycle",
+        ),
         Figure("lifecycle-chart", "Lifecycle", lambda fig: lc.plot(ax=fig.subplots()), (width, 4.5)),
     ]
     notes = [
@@ -156,8 +188,10 @@ def describe_table(columns: dict[str, np.ndarray], *, key: str, caption: str = "
     """A :class:`Table` of the first ``max_rows`` rows of equal-length columns."""
     names = list(columns)
     n = len(next(iter(columns.values()))) if columns else 0
-    rows = [[str(columns[c][i]) if c == "customer_id" else _cell(columns[c][i]) for c in names]
-            for i in range(min(n, max_rows))]
+    rows = [
+        [str(columns[c][i]) if c == "customer_id" else _cell(columns[c][i]) for c in names]
+        for i in range(min(n, max_rows))
+    ]
     if n > max_rows:
         caption = (caption + "; " if caption else "") + f"first {max_rows} of {n:,} rows"
     return Table([c.replace("_", " ") for c in names], rows, caption=caption, key=key)

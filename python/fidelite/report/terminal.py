@@ -81,16 +81,22 @@ def render_table(table: Table, console: Any) -> None:
     if keep < len(table.columns):
         caption += f"; {len(table.columns) - keep} more columns in the HTML report (--html)"
     headless = not any(table.columns)
-    out = RTable(box=box.SIMPLE_HEAD, show_header=not headless, caption=RText(caption.strip("; ")) if caption else None,
-                 caption_justify="left", pad_edge=False)
+    out = RTable(
+        box=box.SIMPLE_HEAD,
+        show_header=not headless,
+        caption=RText(caption.strip("; ")) if caption else None,
+        caption_justify="left",
+        pad_edge=False,
+    )
     for j, name in enumerate(table.columns[:keep]):
         cells = [r[j] for r in rows] + [r[j] for r in table.footer]
         short = j == 0 or max([len(c) for c in cells] + [0]) <= SHORT
-        out.add_column(RText(name), justify="right" if j and numeric(cells) else "left", no_wrap=short,
-                       overflow="fold")
+        out.add_column(RText(name), justify="right" if j and numeric(cells) else "left", no_wrap=short, overflow="fold")
     for i, row in enumerate(rows):
-        out.add_row(*(RText(c, style="dim" if c.endswith("*") else "") for c in row[:keep]),
-                    end_section=i == len(rows) - 1 and bool(table.footer))
+        out.add_row(
+            *(RText(c, style="dim" if c.endswith("*") else "") for c in row[:keep]),
+            end_section=i == len(rows) - 1 and bool(table.footer),
+        )
     for row in table.footer:
         out.add_row(*(RText(c, style="bold") for c in row[:keep]))
     console.print(out)

@@ -17,10 +17,13 @@ class StickinessResult(TableResult):
     ``.histogram`` counts each period's active customers by their number of active units
     (period, active_units, customers, share)."""
 
-    def __init__(self, columns: dict[str, Any], *, histogram: TableResult, value: float, reason: str | None,
-                 meta: dict[str, Any]) -> None:
+    def __init__(
+        self, columns: dict[str, Any], *, histogram: TableResult, value: float, reason: str | None, meta: dict[str, Any]
+    ) -> None:
         ratio = f"{meta['short'][0].upper()}AU/{meta['long'][0].upper()}AU"
-        super().__init__(columns, title=f"stickiness ({ratio}) per {meta['long']}", value=value, reason=reason, meta=meta)
+        super().__init__(
+            columns, title=f"stickiness ({ratio}) per {meta['long']}", value=value, reason=reason, meta=meta
+        )
         self.histogram = histogram
 
     def plot(self, ax: Any = None) -> Any:

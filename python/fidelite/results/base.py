@@ -12,7 +12,8 @@ from __future__ import annotations
 import html
 import math
 from abc import ABC, abstractmethod
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -58,8 +59,15 @@ class TableResult(Result):
     ([20.0, 5.0], 2)
     """
 
-    def __init__(self, columns: Mapping[str, Any], *, title: str = "", value: float | None = None,
-                 reason: str | None = None, meta: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        columns: Mapping[str, Any],
+        *,
+        title: str = "",
+        value: float | None = None,
+        reason: str | None = None,
+        meta: Mapping[str, Any] | None = None,
+    ) -> None:
         self.columns = {k: np.asarray(v) for k, v in columns.items()}
         lengths = {len(v) for v in self.columns.values()}
         if len(lengths) > 1:
@@ -97,8 +105,15 @@ class ValueResult(Result):
     (20.0, 2000)
     """
 
-    def __init__(self, value: float, *, title: str, unit: str = "", parts: Mapping[str, Any] | None = None,
-                 reason: str | None = None) -> None:
+    def __init__(
+        self,
+        value: float,
+        *,
+        title: str,
+        unit: str = "",
+        parts: Mapping[str, Any] | None = None,
+        reason: str | None = None,
+    ) -> None:
         self.value = float(value)
         self.title = title
         self.unit = unit

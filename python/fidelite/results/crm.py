@@ -14,8 +14,18 @@ class CampaignResult(TableResult):
     campaign. ``.value`` = overall net reactivity rate; ``pressure`` and ``solicitation``
     are per-period tables; ``kpis`` holds the overall numbers; ``report`` the contacts rows."""
 
-    def __init__(self, columns: dict[str, Any], *, value: float, reason: str | None, pressure: TableResult,
-                 solicitation: TableResult, kpis: dict[str, Any], meta: dict[str, Any], report: RowReport) -> None:
+    def __init__(
+        self,
+        columns: dict[str, Any],
+        *,
+        value: float,
+        reason: str | None,
+        pressure: TableResult,
+        solicitation: TableResult,
+        kpis: dict[str, Any],
+        meta: dict[str, Any],
+        report: RowReport,
+    ) -> None:
         super().__init__(columns, title="CRM campaign KPIs", value=value, reason=reason, meta=meta)
         self.pressure = pressure
         self.solicitation = solicitation

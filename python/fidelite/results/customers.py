@@ -22,10 +22,12 @@ class CustomerSummary(TableResult):
     when it is.
     """
 
-    def __init__(self, columns: Mapping[str, np.ndarray], *, as_of: int, params: dict[str, Any],
-                 reason: str | None) -> None:
-        super().__init__(columns, title=f"customer summary as of {np.datetime64(as_of, 'us')}", reason=reason,
-                         meta=params)
+    def __init__(
+        self, columns: Mapping[str, np.ndarray], *, as_of: int, params: dict[str, Any], reason: str | None
+    ) -> None:
+        super().__init__(
+            columns, title=f"customer summary as of {np.datetime64(as_of, 'us')}", reason=reason, meta=params
+        )
         self.as_of = np.datetime64(as_of, "us")
         self.period = params["period"]
 
@@ -35,8 +37,9 @@ class PatternResult(TableResult):
     table of every customer's pattern (customer_id, pattern, first_period, last_period,
     n_periods, periods_since_last)."""
 
-    def __init__(self, columns: dict[str, Any], *, per_customer: TableResult, meta: dict[str, Any],
-                 reason: str | None) -> None:
+    def __init__(
+        self, columns: dict[str, Any], *, per_customer: TableResult, meta: dict[str, Any], reason: str | None
+    ) -> None:
         super().__init__(columns, title=f"retention patterns per {meta['period']}", meta=meta, reason=reason)
         self.per_customer = per_customer
 
@@ -53,8 +56,9 @@ class ActivationResult(ValueResult):
     """Activation rate (``.value``, %) with ``time_to_value`` (one row per customer with a
     first value event at or after ``created``) and the customers-table ``report``."""
 
-    def __init__(self, value: float, *, parts: dict[str, Any], reason: str | None, time_to_value: TableResult,
-                 report: RowReport) -> None:
+    def __init__(
+        self, value: float, *, parts: dict[str, Any], reason: str | None, time_to_value: TableResult, report: RowReport
+    ) -> None:
         super().__init__(value, title="activation rate", unit="%", parts=parts, reason=reason)
         self.time_to_value = time_to_value
         self.report = report

@@ -78,7 +78,7 @@ def value(v: Any, unit: str = "") -> str:
 def instant(us: int, tz: str) -> str:
     """``2024-03-31 23:59 (Europe/Paris)`` from µs since the epoch; UTC when the local
     zone database lacks ``tz``."""
-    t = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(microseconds=int(us))
+    t = dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=int(us))
     try:
         from zoneinfo import ZoneInfo
 
@@ -93,7 +93,7 @@ def cell(v: Any) -> str:
     if isinstance(v, (float, np.floating)):
         if math.isnan(v):
             return DASH
-        return f"{v:,.2f}" if abs(v) < 1e15 else f"{v:.3g}"
+        return f"{v:,.2f}" if abs(float(v)) < 1e15 else f"{v:.3g}"
     if isinstance(v, (np.datetime64,)):
         return str(v)
     if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
@@ -101,7 +101,9 @@ def cell(v: Any) -> str:
     return str(v)
 
 
-def html_table(columns: Mapping[str, np.ndarray], *, title: str = "", max_rows: int = 60, css: str = "fidelite-table") -> str:
+def html_table(
+    columns: Mapping[str, np.ndarray], *, title: str = "", max_rows: int = 60, css: str = "fidelite-table"
+) -> str:
     """A plain HTML table of equal-length columns (first and last rows when long)."""
     names = list(columns)
     n = len(next(iter(columns.values()))) if columns else 0

@@ -16,8 +16,14 @@ class LifecycleResult(Result):
     """Lifecycle counts per period: ``new``, ``returning``, ``resurrected``, ``dormant``
     (a positive count of customers who went dormant), and ``quick_ratio``."""
 
-    def __init__(self, periods: np.ndarray, labels: list[str], counts: dict[str, np.ndarray], complete: np.ndarray,
-                 params: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        periods: np.ndarray,
+        labels: list[str],
+        counts: dict[str, np.ndarray],
+        complete: np.ndarray,
+        params: dict[str, Any],
+    ) -> None:
         self.periods = periods
         self.labels = labels
         self.new = counts["new"]
@@ -27,7 +33,9 @@ class LifecycleResult(Result):
         self.complete = complete
         self.params = params
         with np.errstate(divide="ignore", invalid="ignore"):
-            self.quick_ratio = np.where(self.dormant > 0, (self.new + self.resurrected) / np.maximum(self.dormant, 1), np.nan)
+            self.quick_ratio = np.where(
+                self.dormant > 0, (self.new + self.resurrected) / np.maximum(self.dormant, 1), np.nan
+            )
         self.title = f"lifecycle per {params['period']}"
 
     @property
@@ -36,8 +44,15 @@ class LifecycleResult(Result):
         return self.new + self.returning + self.resurrected
 
     def to_dict(self) -> dict[str, np.ndarray]:
-        return {"period": self.periods, "new": self.new, "returning": self.returning, "resurrected": self.resurrected,
-                "dormant": self.dormant, "quick_ratio": self.quick_ratio, "complete": self.complete}
+        return {
+            "period": self.periods,
+            "new": self.new,
+            "returning": self.returning,
+            "resurrected": self.resurrected,
+            "dormant": self.dormant,
+            "quick_ratio": self.quick_ratio,
+            "complete": self.complete,
+        }
 
     def to_html(self) -> str:
         cols = self.to_dict()

@@ -51,7 +51,8 @@ class Cells(Protocol):
 
 
 class RetentionMatrix(Result):
-    """A cohort x offset retention matrix.
+    """A cohort x offset retention matrix. :meth:`customers` lists the customers behind
+    any cell.
 
     Attributes
     ----------
@@ -69,14 +70,27 @@ class RetentionMatrix(Result):
         (:class:`~fidelite.RowReport`), else None.
     average : average rate per offset over complete cells (weighted by the
         denominators, or the simple mean with ``average="simple"``).
-
-    :meth:`customers` lists the customers behind any cell.
     """
 
-    def __init__(self, *, counts: np.ndarray, sizes: np.ndarray, complete: np.ndarray, observed: np.ndarray, cohorts: np.ndarray,
-                 offsets: np.ndarray, offset_labels: list[str], cohort_labels: list[str], params: dict[str, Any],
-                 as_of: int, ci: float | None, average: str, segment: Any = None, segment_code: int = 0,
-                 cells: Cells | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        counts: np.ndarray,
+        sizes: np.ndarray,
+        complete: np.ndarray,
+        observed: np.ndarray,
+        cohorts: np.ndarray,
+        offsets: np.ndarray,
+        offset_labels: list[str],
+        cohort_labels: list[str],
+        params: dict[str, Any],
+        as_of: int,
+        ci: float | None,
+        average: str,
+        segment: Any = None,
+        segment_code: int = 0,
+        cells: Cells | None = None,
+    ) -> None:
         self.cells = cells
         self.segment_code = segment_code
         self.counts = counts
@@ -124,7 +138,7 @@ class RetentionMatrix(Result):
 
     @property
     def shape(self) -> tuple[int, int]:
-        return self.counts.shape  # type: ignore[return-value]
+        return self.counts.shape
 
     def to_dict(self) -> dict[str, np.ndarray]:
         """Long form: one row per cell."""
@@ -197,7 +211,9 @@ class RetentionMatrix(Result):
                     f"index, or labels such as {', '.join(map(repr, labels[:3]))}"
                 )
         if self.cells is None:
-            raise ParameterError("this matrix does not know the events it came from: recompute it with fidelite.retention")
+            raise ParameterError(
+                "this matrix does not know the events it came from: recompute it with fidelite.retention"
+            )
         assert isinstance(k, (int, np.integer)) and isinstance(j, (int, np.integer))
         columns = self.cells.customers(self.segment_code, int(k), int(j))
         title = f"customers of cohort {self.cohort_labels[k]}, offset {self.offset_labels[j]}"
@@ -229,7 +245,9 @@ class RetentionMatrix(Result):
                 style = f"background: rgba(33, 102, 172, {0.08 + 0.82 * shade:.2f}); color: {'#fff' if shade > 0.55 else '#111'};"
                 if not done:
                     style += " font-style: italic; outline: 1px dashed #888; outline-offset: -2px;"
-                title = f"count {self.counts[i, j]:,}" if self.measure == "customers" else f"value {self.counts[i, j]:,.2f}"
+                title = (
+                    f"count {self.counts[i, j]:,}" if self.measure == "customers" else f"value {self.counts[i, j]:,.2f}"
+                )
                 if self.ci_low is not None and not math.isnan(self.ci_low[i, j]):
                     title += f"; {int(self.ci_level * 100)}% CI {100 * self.ci_low[i, j]:.1f}–{100 * self.ci_high[i, j]:.1f}%"  # type: ignore[operator,index]
                 if not done:
@@ -259,10 +277,14 @@ class RetentionMatrix(Result):
     def __repr__(self) -> str:
         k, b = self.counts.shape
         show = min(b, 12)
-        lines = [f"{self.title}: {k} cohorts x {b} offsets ({self.params['period']}, {self.params['criterion']}, {self.measure})"]
+        lines = [
+            f"{self.title}: {k} cohorts x {b} offsets ({self.params['period']}, {self.params['criterion']}, {self.measure})"
+        ]
         lines.append("cohort        size  " + " ".join(f"{s:>7}" for s in self.offset_labels[:show]))
         for i in range(min(k, 24)):
-            cells = " ".join(f"{self._cell_text(i, j) + ('*' if not self.complete[i, j] else ''):>7}" for j in range(show))
+            cells = " ".join(
+                f"{self._cell_text(i, j) + ('*' if not self.complete[i, j] else ''):>7}" for j in range(show)
+            )
             lines.append(f"{self.cohort_labels[i]:<10} {self.sizes[i]:>7,}  {cells}")
         return "\n".join(lines)
 
@@ -270,7 +292,9 @@ class RetentionMatrix(Result):
         """A heatmap of the rates (matplotlib); incomplete cells are hatched. Returns the Axes."""
         plt = import_optional("matplotlib.pyplot", "plot")
         if ax is None:
-            _, ax = plt.subplots(figsize=(min(2 + 0.5 * self.counts.shape[1], 16), min(1.5 + 0.3 * self.counts.shape[0], 12)))
+            _, ax = plt.subplots(
+                figsize=(min(2 + 0.5 * self.counts.shape[1], 16), min(1.5 + 0.3 * self.counts.shape[0], 12))
+            )
         if self.counts.size == 0:  # no cohort before as_of: an empty, labelled frame
             ax.set_title(self.title)
             ax.text(0.5, 0.5, f"no cohort at as_of {self.as_of}", ha="center", va="center", transform=ax.transAxes)
@@ -279,7 +303,9 @@ class RetentionMatrix(Result):
         im = ax.imshow(shown, aspect="auto", cmap="Blues", interpolation="nearest")
         partial = np.where(~self.complete, self.rates, np.nan)
         ax.imshow(partial, aspect="auto", cmap="Greys", alpha=0.35, interpolation="nearest")
-        ax.set_xticks(range(len(self.offset_labels)), self.offset_labels, rotation=90 if len(self.offset_labels) > 24 else 0)
+        ax.set_xticks(
+            range(len(self.offset_labels)), self.offset_labels, rotation=90 if len(self.offset_labels) > 24 else 0
+        )
         step = max(1, len(self.cohort_labels) // 24)
         ax.set_yticks(range(0, len(self.cohort_labels), step), self.cohort_labels[::step])
         ax.set_xlabel(f"offset ({self.params['period']}s)")
@@ -318,13 +344,20 @@ class SegmentedRetention(Result):
 
     def to_dict(self) -> dict[str, np.ndarray]:
         frames = [m.to_dict() for m in self.matrices.values()]
-        out = {self.attribute: np.concatenate([np.full(len(f["cohort"]), v, dtype=object) for v, f in zip(self.matrices, frames)])}
+        out = {
+            self.attribute: np.concatenate(
+                [np.full(len(f["cohort"]), v, dtype=object) for v, f in zip(self.matrices, frames)]
+            )
+        }
         for col in frames[0]:
             out[col] = np.concatenate([f[col] for f in frames])
         return out
 
     def to_html(self) -> str:
-        return "".join(f"<h4>{html.escape(self.attribute)} = {html.escape(str(v))}</h4>{m.to_html()}" for v, m in self.matrices.items())
+        return "".join(
+            f"<h4>{html.escape(self.attribute)} = {html.escape(str(v))}</h4>{m.to_html()}"
+            for v, m in self.matrices.items()
+        )
 
     def __repr__(self) -> str:
         return "\n\n".join(repr(m) for m in self.matrices.values())

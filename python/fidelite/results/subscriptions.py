@@ -11,10 +11,12 @@ from .base import TableResult
 class RevenueRetention(TableResult):
     """The MRR bridge per period; ``.value`` = NRR of the latest complete period."""
 
-    def __init__(self, columns: dict[str, Any], *, value: float, reason: str | None, meta: dict[str, Any],
-                 report: RowReport) -> None:
-        super().__init__(columns, title=f"revenue retention per {meta['period']}", value=value, reason=reason,
-                         meta=meta)
+    def __init__(
+        self, columns: dict[str, Any], *, value: float, reason: str | None, meta: dict[str, Any], report: RowReport
+    ) -> None:
+        super().__init__(
+            columns, title=f"revenue retention per {meta['period']}", value=value, reason=reason, meta=meta
+        )
         self.report = report
         self.period = meta["period"]
         self.tz = meta["tz"]

@@ -12,8 +12,9 @@ from .base import TableResult, ValueResult
 class NPSResult(ValueResult):
     """The NPS (``.value``, -100..100), its parts, and ``report`` (rows read / used / rejected)."""
 
-    def __init__(self, value: float, *, question: str, parts: dict[str, Any], reason: str | None,
-                 report: RowReport) -> None:
+    def __init__(
+        self, value: float, *, question: str, parts: dict[str, Any], reason: str | None, report: RowReport
+    ) -> None:
         super().__init__(value, title=f"NPS ({question})", parts=parts, reason=reason)
         self.question = question
         self.report = report

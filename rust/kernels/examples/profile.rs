@@ -31,8 +31,7 @@ fn main() {
         let (mut cs, mut cg) = (0, 0);
         for _ in 0..10 {
             let (t, c) = (Instant::now(), cpu());
-            let _ =
-                summary::customer_summary(Events::Rows { codes: &codes, ts: &ts }, n, &months, &spec).unwrap();
+            let _ = summary::customer_summary(Events::Rows { codes: &codes, ts: &ts }, n, &months, &spec).unwrap();
             best = best.min(t.elapsed());
             cs += cpu() - c;
             let (t, c) = (Instant::now(), cpu());
@@ -113,13 +112,8 @@ fn main() {
     let grouped_spec = summary::SummarySpec { amount: Some(&grouped_amount), ..spec };
     for _ in 0..3 {
         let t = Instant::now();
-        let s = summary::customer_summary(
-            Events::Rows { codes: &f.codes, ts: &ts },
-            f.uniques.len(),
-            &months,
-            &spec,
-        )
-        .unwrap();
+        let s = summary::customer_summary(Events::Rows { codes: &f.codes, ts: &ts }, f.uniques.len(), &months, &spec)
+            .unwrap();
         let a = t.elapsed();
         let t = Instant::now();
         let _ = summary::customer_summary(Events::Grouped(g), f.uniques.len(), &months, &grouped_spec).unwrap();
@@ -190,8 +184,7 @@ fn main() {
             let a = t.elapsed();
             let t = Instant::now();
             let grouped =
-                bitmap::active_bitmaps(Events::Grouped(g), f.uniques.len(), None, &cal, cal.period_of(lo), hi)
-                    .unwrap();
+                bitmap::active_bitmaps(Events::Grouped(g), f.uniques.len(), None, &cal, cal.period_of(lo), hi).unwrap();
             let b = t.elapsed();
             let t = Instant::now();
             let m = cohort::cohort_matrix_bitmaps(&grouped, &grouped, &cal, &spec).unwrap();

@@ -951,7 +951,8 @@ mod tests {
         let start: Vec<bool> = ts.iter().map(|_| rnd() % 4 != 0).collect();
         let ret: Vec<bool> = ts.iter().map(|_| rnd() % 3 != 0).collect();
         let amount: Vec<f64> = ts.iter().map(|_| (rnd() % 50) as f64 - 10.0).collect();
-        let signup: Vec<i64> = (0..n).map(|c| if c % 5 == 0 { i64::MIN } else { (rnd() % 200) as i64 * d / 3 }).collect();
+        let signup: Vec<i64> =
+            (0..n).map(|c| if c % 5 == 0 { i64::MIN } else { (rnd() % 200) as i64 * d / 3 }).collect();
         let seg: Vec<u32> = (0..n).map(|c| (c % 2) as u32).collect();
         let cal = Calendar::new("Europe/Paris", Period::Week(0), 0, 80 * d).unwrap();
         let widths = [1i64, 2, 4];

@@ -302,9 +302,15 @@ pub fn customer_summary(events: Events, n_customers: usize, cal: &Calendar, spec
     let mut pieces = out.pieces();
     debug_assert_eq!(pieces.len(), n_pieces(n_customers));
     let cols = Columns { amount: spec.amount, label: spec.product.map(|p| p.0), flags: [spec.purchase_mask, None] };
-    for_each_run(events, cols, n_customers, spec.ts_range, &mut pieces, || Scratch::new(n_labels), |scratch, rows, c, j, run| {
-        rows.set(j, summarize(run, cal, as_of, c, scratch))
-    })?;
+    for_each_run(
+        events,
+        cols,
+        n_customers,
+        spec.ts_range,
+        &mut pieces,
+        || Scratch::new(n_labels),
+        |scratch, rows, c, j, run| rows.set(j, summarize(run, cal, as_of, c, scratch)),
+    )?;
     drop(pieces);
     Ok(out)
 }
@@ -313,10 +319,10 @@ pub fn customer_summary(events: Events, n_customers: usize, cal: &Calendar, spec
 mod tests {
     use super::*;
     use crate::calendar::Period;
-    use crate::{Grouped, CHUNK};
     use crate::layout::partitions::PART_BITS;
     use crate::layout::visit::PACKED_TIME_BITS;
     use crate::scan::bounds;
+    use crate::{Grouped, CHUNK};
 
     const D: i64 = US_PER_DAY;
 

@@ -237,47 +237,55 @@ pub fn period_kpis(events: Events, n_customers: usize, cal: &Calendar, spec: &Kp
     let window = spec.window;
     let cols = Columns { amount: spec.amount, label: None, flags: [spec.active_mask, spec.purchase_mask] };
     let mut parts = vec![KpiAcc::new(n); n_pieces(n_customers)];
-    for_each_run(events, cols, n_customers, None, &mut parts, || (), |_, acc, _, _, run| {
-        let run = run.until(as_of);
-        let mut runs = ActiveRuns::new(n as i64);
-        let mut first_k = -1i64; // the boundary right after the first active event
-        let mut is_new = false;
-        let mut last_active = usize::MAX;
-        for (k, &t) in run.ts.iter().enumerate() {
-            let Ok(p) = usize::try_from(cal.period_of(t) - p_lo) else { continue }; // before the origin
-            let is_purchase = run.flag(1, k);
-            acc.orders[p] += is_purchase as i64;
-            if let Some(amount) = run.amount {
-                if is_purchase || amount[k] < 0.0 {
-                    acc.revenue[p] += amount[k];
+    for_each_run(
+        events,
+        cols,
+        n_customers,
+        None,
+        &mut parts,
+        || (),
+        |_, acc, _, _, run| {
+            let run = run.until(as_of);
+            let mut runs = ActiveRuns::new(n as i64);
+            let mut first_k = -1i64; // the boundary right after the first active event
+            let mut is_new = false;
+            let mut last_active = usize::MAX;
+            for (k, &t) in run.ts.iter().enumerate() {
+                let Ok(p) = usize::try_from(cal.period_of(t) - p_lo) else { continue }; // before the origin
+                let is_purchase = run.flag(1, k);
+                acc.orders[p] += is_purchase as i64;
+                if let Some(amount) = run.amount {
+                    if is_purchase || amount[k] < 0.0 {
+                        acc.revenue[p] += amount[k];
+                    }
                 }
-            }
-            if !run.flag(0, k) {
-                continue;
-            }
-            if last_active != p {
-                acc.active[p] += 1;
-                last_active = p;
-            }
-            // boundaries b_k with t < b_k <= t + W
-            let lo = p as i64 + 1;
-            let hi = match window {
-                ActivityWindow::Period => lo,
-                ActivityWindow::Duration(w) => {
-                    last_boundary_at_or_before(cal, &bounds, p_lo, t.saturating_add(w).min(MAX_US)) as i64
+                if !run.flag(0, k) {
+                    continue;
                 }
-            };
-            if first_k < 0 {
-                first_k = lo;
+                if last_active != p {
+                    acc.active[p] += 1;
+                    last_active = p;
+                }
+                // boundaries b_k with t < b_k <= t + W
+                let lo = p as i64 + 1;
+                let hi = match window {
+                    ActivityWindow::Period => lo,
+                    ActivityWindow::Duration(w) => {
+                        last_boundary_at_or_before(cal, &bounds, p_lo, t.saturating_add(w).min(MAX_US)) as i64
+                    }
+                };
+                if first_k < 0 {
+                    first_k = lo;
+                }
+                is_new |= lo == first_k && hi >= lo;
+                runs.cover(lo, hi, &mut acc.diff_active, Some(&mut acc.diff_kept));
             }
-            is_new |= lo == first_k && hi >= lo;
-            runs.cover(lo, hi, &mut acc.diff_active, Some(&mut acc.diff_kept));
-        }
-        runs.close(&mut acc.diff_active, Some(&mut acc.diff_kept));
-        if is_new {
-            acc.new[first_k as usize - 1] += 1;
-        }
-    })?;
+            runs.close(&mut acc.diff_active, Some(&mut acc.diff_kept));
+            if is_new {
+                acc.new[first_k as usize - 1] += 1;
+            }
+        },
+    )?;
     let mut total = KpiAcc::new(n);
     for part in &parts {
         total.merge(part);
@@ -405,23 +413,33 @@ pub fn active_per_period(
     n_periods: usize,
 ) -> Result<Vec<i64>> {
     if reach <= 0 {
-        return Err(KernelError::InvalidParameter(format!("the activity window must be longer than zero, got {reach} µs")));
+        return Err(KernelError::InvalidParameter(format!(
+            "the activity window must be longer than zero, got {reach} µs"
+        )));
     }
     let last = n_periods as i64 - 1;
     let cols = Columns { amount: None, label: None, flags: [mask, None] };
     let mut parts = vec![vec![0i64; n_periods + 1]; n_pieces(n_customers)];
-    for_each_run(events, cols, n_customers, None, &mut parts, || (), |_, diff, _, _, run| {
-        let run = run.until(as_of);
-        let mut runs = ActiveRuns::new(last);
-        for (k, &t) in run.ts.iter().enumerate() {
-            if run.flag(0, k) {
-                let lo = (cal.period_of(t) - first_period).max(0);
-                let hi = (cal.period_of(t.saturating_add(reach - 1).min(MAX_US)) - first_period).min(last);
-                runs.cover(lo, hi, diff, None);
+    for_each_run(
+        events,
+        cols,
+        n_customers,
+        None,
+        &mut parts,
+        || (),
+        |_, diff, _, _, run| {
+            let run = run.until(as_of);
+            let mut runs = ActiveRuns::new(last);
+            for (k, &t) in run.ts.iter().enumerate() {
+                if run.flag(0, k) {
+                    let lo = (cal.period_of(t) - first_period).max(0);
+                    let hi = (cal.period_of(t.saturating_add(reach - 1).min(MAX_US)) - first_period).min(last);
+                    runs.cover(lo, hi, diff, None);
+                }
             }
-        }
-        runs.close(diff, None);
-    })?;
+            runs.close(diff, None);
+        },
+    )?;
     let mut total = vec![0i64; n_periods + 1];
     for part in &parts {
         add(&mut total, part);
@@ -715,10 +733,13 @@ mod tests {
         let (indptr, ts) = log(&[&[2 * D], &[29 * D]]);
         let g = Grouped::new(&indptr, &ts).unwrap();
         let cal = Calendar::new("UTC", Period::Month, 0, 40 * D).unwrap();
-        let k = period_kpis(Events::Grouped(g), g.n_customers(), &cal, &spec(ActivityWindow::Duration(7 * D), 40 * D)).unwrap();
+        let k = period_kpis(Events::Grouped(g), g.n_customers(), &cal, &spec(ActivityWindow::Duration(7 * D), 40 * D))
+            .unwrap();
         assert_eq!((k.active_end[0], k.new[0]), (1, 1));
         assert_eq!(k.active_start[1], 1);
-        assert!(period_kpis(Events::Grouped(g), g.n_customers(), &cal, &spec(ActivityWindow::Duration(0), 40 * D)).is_err());
+        assert!(
+            period_kpis(Events::Grouped(g), g.n_customers(), &cal, &spec(ActivityWindow::Duration(0), 40 * D)).is_err()
+        );
     }
 
     #[test]
@@ -729,7 +750,10 @@ mod tests {
         let k = period_kpis(Events::Grouped(g), g.n_customers(), &cal, &spec(ActivityWindow::Period, D)).unwrap();
         assert!(k.active_end.is_empty() && k.boundaries.is_empty());
         assert!(rolling_active(Events::Grouped(g), 2, &cal, None, D, 3, None).unwrap().active.is_empty());
-        assert!(rolling_active(Events::Rows { codes: &[0], ts: &ts }, 2, &cal, None, D, 3, None).unwrap().active.is_empty());
+        assert!(rolling_active(Events::Rows { codes: &[0], ts: &ts }, 2, &cal, None, D, 3, None)
+            .unwrap()
+            .active
+            .is_empty());
     }
 
     #[test]
@@ -785,7 +809,8 @@ mod tests {
             for (w, as_of) in [(1, 140 * D), (30, 90 * D + 7), (365, 140 * D)] {
                 for (m, rm) in [(None, None), (Some(mask.as_slice()), Some(rmask.as_slice()))] {
                     let want = rolling_active(Events::Grouped(g), n, &cal, m, as_of, w, None).unwrap();
-                    let got = rolling_active(Events::Rows { codes: &codes, ts: &rts }, n, &cal, rm, as_of, w, None).unwrap();
+                    let got =
+                        rolling_active(Events::Rows { codes: &codes, ts: &rts }, n, &cal, rm, as_of, w, None).unwrap();
                     assert_eq!(got, want, "{tz} w={w}");
                 }
             }
@@ -839,7 +864,12 @@ mod tests {
                     as_of: 120 * D,
                     origin: None,
                 };
-                let r_spec = KpiSpec { active_mask: Some(&r_active), purchase_mask: Some(&r_purchase), amount: Some(&r_amount), ..spec };
+                let r_spec = KpiSpec {
+                    active_mask: Some(&r_active),
+                    purchase_mask: Some(&r_purchase),
+                    amount: Some(&r_amount),
+                    ..spec
+                };
                 let want = period_kpis(Events::Grouped(g), n, &cal, &spec).unwrap();
                 let got = period_kpis(Events::Rows { codes: &codes, ts: &rts }, n, &cal, &r_spec).unwrap();
                 assert_eq!(got, want, "{tz} {window:?}");
@@ -850,7 +880,8 @@ mod tests {
     #[test]
     fn an_origin_lines_partitions_up() {
         // two halves of the customers, each with the whole log's origin, sum to the whole
-        let runs: Vec<Vec<i64>> = (0..80i64).map(|c| (0..(c % 5)).map(|j| ((c * 7 + j * 31) % 200) * D).collect()).collect();
+        let runs: Vec<Vec<i64>> =
+            (0..80i64).map(|c| (0..(c % 5)).map(|j| ((c * 7 + j * 31) % 200) * D).collect()).collect();
         let refs: Vec<&[i64]> = runs.iter().map(|r| r.as_slice()).collect();
         let (whole_ptr, whole_ts) = log(&refs);
         let (a_ptr, a_ts) = log(&refs[..40]);
@@ -859,9 +890,11 @@ mod tests {
         let whole = Grouped::new(&whole_ptr, &whole_ts).unwrap();
         let origin = Some(cal.period_of(*whole_ts.iter().min().unwrap()));
         let s = |g: Grouped, n| {
-            period_kpis(Events::Grouped(g), n, &cal, &KpiSpec { origin, ..spec(ActivityWindow::Period, 210 * D) }).unwrap()
+            period_kpis(Events::Grouped(g), n, &cal, &KpiSpec { origin, ..spec(ActivityWindow::Period, 210 * D) })
+                .unwrap()
         };
-        let (w, a, b) = (s(whole, 80), s(Grouped::new(&a_ptr, &a_ts).unwrap(), 40), s(Grouped::new(&b_ptr, &b_ts).unwrap(), 40));
+        let (w, a, b) =
+            (s(whole, 80), s(Grouped::new(&a_ptr, &a_ts).unwrap(), 40), s(Grouped::new(&b_ptr, &b_ts).unwrap(), 40));
         assert_eq!(a.first_period, w.first_period);
         let sum = |x: &[i64], y: &[i64]| x.iter().zip(y).map(|(p, q)| p + q).collect::<Vec<_>>();
         assert_eq!(sum(&a.active_end, &b.active_end), w.active_end);
@@ -869,7 +902,8 @@ mod tests {
         let days = Calendar::new("UTC", Period::Day, 0, 250 * D).unwrap();
         let day0 = Some(0);
         let r = |g: Grouped, n| rolling_active(Events::Grouped(g), n, &days, None, 210 * D, 30, day0).unwrap();
-        let (rw, ra, rb) = (r(whole, 80), r(Grouped::new(&a_ptr, &a_ts).unwrap(), 40), r(Grouped::new(&b_ptr, &b_ts).unwrap(), 40));
+        let (rw, ra, rb) =
+            (r(whole, 80), r(Grouped::new(&a_ptr, &a_ts).unwrap(), 40), r(Grouped::new(&b_ptr, &b_ts).unwrap(), 40));
         assert_eq!(sum(&ra.active, &rb.active), rw.active);
     }
 
@@ -887,14 +921,26 @@ mod tests {
         for (reach, as_of) in [(D, 100 * D), (30 * D, 125 * D), (365 * D, 60 * D)] {
             let first = cal.period_of(10 * D);
             let n_p = 12;
-            let got = active_per_period(Events::Grouped(g), g.n_customers(), &cal, None, as_of, reach, first, n_p).unwrap();
-            let rows = active_per_period(Events::Rows { codes: &codes, ts: &rts }, g.n_customers(), &cal, None, as_of, reach, first, n_p);
+            let got =
+                active_per_period(Events::Grouped(g), g.n_customers(), &cal, None, as_of, reach, first, n_p).unwrap();
+            let rows = active_per_period(
+                Events::Rows { codes: &codes, ts: &rts },
+                g.n_customers(),
+                &cal,
+                None,
+                as_of,
+                reach,
+                first,
+                n_p,
+            );
             assert_eq!(rows.unwrap(), got);
             let bounds = cal.bounds(first, n_p);
             for p in 0..n_p {
                 // an event in (start - reach, end), at or before as_of
                 let want = (0..g.n_customers())
-                    .filter(|&c| g.range(c).any(|i| ts[i] <= as_of && ts[i] > bounds[p] - reach && ts[i] < bounds[p + 1]))
+                    .filter(|&c| {
+                        g.range(c).any(|i| ts[i] <= as_of && ts[i] > bounds[p] - reach && ts[i] < bounds[p + 1])
+                    })
                     .count() as i64;
                 assert_eq!(got[p], want, "reach {reach} period {p}");
             }
@@ -911,13 +957,24 @@ mod tests {
         let g = Grouped::new(&indptr, &ts).unwrap();
         let (codes, at) = crate::scramble(&g);
         let rts: Vec<i64> = at.iter().map(|&i| ts[i]).collect();
-        for (tz, long, weeks) in [("UTC", Period::Month, false), ("America/New_York", Period::Month, true), ("UTC", Period::Quarter, true)] {
+        for (tz, long, weeks) in
+            [("UTC", Period::Month, false), ("America/New_York", Period::Month, true), ("UTC", Period::Quarter, true)]
+        {
             let cal = Calendar::new(tz, long, 0, 160 * D).unwrap();
             let day = Period::Day;
             let week = Period::Week(2);
             let as_of = 140 * D + 5;
             let s = stickiness(Events::Grouped(g), g.n_customers(), &cal, weeks, 2, None, as_of, None).unwrap();
-            let r = stickiness(Events::Rows { codes: &codes, ts: &rts }, g.n_customers(), &cal, weeks, 2, None, as_of, None);
+            let r = stickiness(
+                Events::Rows { codes: &codes, ts: &rts },
+                g.n_customers(),
+                &cal,
+                weeks,
+                2,
+                None,
+                as_of,
+                None,
+            );
             assert_eq!(r.unwrap(), s);
             let width = s.max_units + 1;
             for (k, p) in (s.first_period..).take(s.active.len()).enumerate() {
@@ -944,7 +1001,8 @@ mod tests {
                         continue;
                     }
                     active += 1;
-                    let hit = units.iter().filter(|&&u| days.iter().any(|&d| unit(d) == u && long.of_day(d) == p)).count();
+                    let hit =
+                        units.iter().filter(|&&u| days.iter().any(|&d| unit(d) == u && long.of_day(d) == p)).count();
                     unit_active += hit as i64;
                     hist[hit] += 1;
                 }

@@ -31,6 +31,7 @@ from fidelite.exceptions import ColumnNotFoundError, ParameterError
 
 __version__ = "0.1.0"
 
+
 def _pandas() -> Any:
     import pandas as pd
 
@@ -46,8 +47,10 @@ def _frame(table: Any) -> Any:
         return pd.DataFrame(table)
     if hasattr(table, "to_pandas"):  # polars and pyarrow tables
         return table.to_pandas()
-    raise ParameterError(f"cannot read a {type(table).__name__} as the surveys table: pass a pandas, "
-                         "polars or pyarrow table or a dict of arrays")
+    raise ParameterError(
+        f"cannot read a {type(table).__name__} as the surveys table: pass a pandas, "
+        "polars or pyarrow table or a dict of arrays"
+    )
 
 
 def _utc(instant: Any) -> Any:
@@ -55,8 +58,9 @@ def _utc(instant: Any) -> Any:
     return t.tz_localize("UTC") if t.tz is None else t
 
 
-def purchase_regularity(events: fidelite.EventLog, min_purchase_days: int = 3,
-                        purchase_event: str = "purchase") -> fidelite.TableResult:
+def purchase_regularity(
+    events: fidelite.EventLog, min_purchase_days: int = 3, purchase_event: str = "purchase"
+) -> fidelite.TableResult:
     """Regularity of each customer's purchase days, 0..100 (see the module docstring).
 
     Returns one row per customer with at least ``min_purchase_days`` distinct purchase
@@ -65,8 +69,9 @@ def purchase_regularity(events: fidelite.EventLog, min_purchase_days: int = 3,
     every event is a purchase. Days are calendar days in the log's time zone.
     """
     if not isinstance(min_purchase_days, int) or min_purchase_days < 3:
-        raise ParameterError(f"min_purchase_days must be an integer >= 3 (two gaps make a rhythm); "
-                             f"got {min_purchase_days!r}")
+        raise ParameterError(
+            f"min_purchase_days must be an integer >= 3 (two gaps make a rhythm); got {min_purchase_days!r}"
+        )
     pd = _pandas()
     df = events.to_pandas()
     if "event" in df.columns:
@@ -91,8 +96,9 @@ def purchase_regularity(events: fidelite.EventLog, min_purchase_days: int = 3,
     )
 
 
-def weighted_nps(surveys: Any, half_life_days: float = 90.0, question: str = "recommend",
-                 as_of: Any = None) -> fidelite.ValueResult:
+def weighted_nps(
+    surveys: Any, half_life_days: float = 90.0, question: str = "recommend", as_of: Any = None
+) -> fidelite.ValueResult:
     """Recency-weighted NPS, -100..100 (see the module docstring).
 
     Uses the answers to ``question`` (all rows when the table has no ``question``
@@ -101,8 +107,9 @@ def weighted_nps(surveys: Any, half_life_days: float = 90.0, question: str = "re
     ``parts["rejected"]``. No usable answer gives NaN with a ``reason``.
     """
     if not (isinstance(half_life_days, (int, float)) and half_life_days > 0):
-        raise ParameterError(f"half_life_days must be a positive number of days (math.inf = plain NPS); "
-                             f"got {half_life_days!r}")
+        raise ParameterError(
+            f"half_life_days must be a positive number of days (math.inf = plain NPS); got {half_life_days!r}"
+        )
     pd = _pandas()
     df = _frame(surveys)
     for column in ("timestamp", "score"):
@@ -118,35 +125,44 @@ def weighted_nps(surveys: Any, half_life_days: float = 90.0, question: str = "re
     age_days = ((end - ts[used]) / pd.Timedelta(days=1)).to_numpy(float)
     weight = np.exp2(-age_days / half_life_days)
     net = np.where(score[used] >= 9, 100.0, np.where(score[used] <= 6, -100.0, 0.0))
-    parts = {"responses": int(used.sum()), "rejected": int((~valid).sum()),
-             "effective_responses": float(weight.sum() ** 2 / (weight**2).sum()) if used.any() else 0.0}
+    parts = {
+        "responses": int(used.sum()),
+        "rejected": int((~valid).sum()),
+        "effective_responses": float(weight.sum() ** 2 / (weight**2).sum()) if used.any() else 0.0,
+    }
     if not used.any():
-        return fidelite.ValueResult(math.nan, title="weighted NPS", unit="points", parts=parts,
-                                    reason="no valid answers to weigh")
-    return fidelite.ValueResult(float((weight * net).sum() / weight.sum()), title="weighted NPS", unit="points",
-                                parts=parts)
+        return fidelite.ValueResult(
+            math.nan, title="weighted NPS", unit="points", parts=parts, reason="no valid answers to weigh"
+        )
+    return fidelite.ValueResult(
+        float((weight * net).sum() / weight.sum()), title="weighted NPS", unit="points", parts=parts
+    )
 
 
 @fidelite.hookimpl
 def fidelite_register_indices(register):
-    register(fidelite.Index(
-        name="purchase_regularity",
-        compute=purchase_regularity,
-        description="How steady each customer's rhythm of purchase days is: 100 / (1 + coefficient of "
-                    "variation of the gaps between purchase days); 100 = clockwork.",
-        inputs=("events",),
-        level="customer",
-        unit="score",
-        range=(0, 100),
-        higher_is_better=True,
-    ))
-    register(fidelite.Index(
-        name="weighted_nps",
-        compute=weighted_nps,
-        description="Net Promoter Score with answers weighted by recency (half-life 90 days by default).",
-        inputs=("surveys",),
-        level="overall",
-        unit="points",
-        range=(-100, 100),
-        higher_is_better=True,
-    ))
+    register(
+        fidelite.Index(
+            name="purchase_regularity",
+            compute=purchase_regularity,
+            description="How steady each customer's rhythm of purchase days is: 100 / (1 + coefficient of "
+            "variation of the gaps between purchase days); 100 = clockwork.",
+            inputs=("events",),
+            level="customer",
+            unit="score",
+            range=(0, 100),
+            higher_is_better=True,
+        )
+    )
+    register(
+        fidelite.Index(
+            name="weighted_nps",
+            compute=weighted_nps,
+            description="Net Promoter Score with answers weighted by recency (half-life 90 days by default).",
+            inputs=("surveys",),
+            level="overall",
+            unit="points",
+            range=(-100, 100),
+            higher_is_better=True,
+        )
+    )

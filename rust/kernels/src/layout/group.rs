@@ -17,7 +17,6 @@ pub struct Layout {
     pub ts: Vec<i64>,
 }
 
-
 /// A column that orders a customer's events at the same instant (see [`group_by_customer`]).
 #[derive(Debug, Clone, Copy)]
 pub enum TieKey<'a> {

@@ -335,8 +335,18 @@ pub const MAX_ROW_KEYS: usize = (1 << KEY_BITS) - 1;
 pub enum Keys<'a, K> {
     /// Events `first..first + ts.len()` of a grouped layout; `rows[i]` is the input row of
     /// event `i` when the layout was built from rows here (`key` reads input rows).
-    Events { ts: &'a [i64], first: usize, rows: Option<&'a [u32]>, key: &'a K, at: usize },
-    Bits { words: &'a [u64], w: usize, word: u64 },
+    Events {
+        ts: &'a [i64],
+        first: usize,
+        rows: Option<&'a [u32]>,
+        key: &'a K,
+        at: usize,
+    },
+    Bits {
+        words: &'a [u64],
+        w: usize,
+        word: u64,
+    },
 }
 
 impl<K: Fn(usize, i64) -> Option<u32>> Iterator for Keys<'_, K> {
@@ -481,10 +491,18 @@ mod tests {
         type Seen = Vec<(usize, usize, Vec<i64>, Vec<f64>, Vec<bool>)>;
         let run = |events: Events, cols: Columns, t_range| {
             let mut outs: Vec<Seen> = vec![Vec::new(); n_pieces(n)];
-            for_each_run(events, cols, n, t_range, &mut outs, || (), |_, out, c, j, r| {
-                let f = (0..r.len()).map(|k| r.flag(0, k)).collect();
-                out.push((c, j, r.ts.to_vec(), r.amount.map_or(vec![], |a| a.to_vec()), f));
-            })
+            for_each_run(
+                events,
+                cols,
+                n,
+                t_range,
+                &mut outs,
+                || (),
+                |_, out, c, j, r| {
+                    let f = (0..r.len()).map(|k| r.flag(0, k)).collect();
+                    out.push((c, j, r.ts.to_vec(), r.amount.map_or(vec![], |a| a.to_vec()), f));
+                },
+            )
             .unwrap();
             outs
         };
