@@ -121,3 +121,21 @@ def test_a_query_fixes_the_axis_even_for_a_small_partition():
     m = fidelite.retention(q)
     assert m.cohort_labels == ["2024-01", "2024-02", "2024-03"] and m.sizes.tolist() == [0, 0, 1]
     assert fidelite.retention(small).cohort_labels == ["2024-03"]
+
+
+def test_results_listing_customers_follow_id_order(shop, monkeypatch):
+    """Codes need not follow the ids (hashed ids): every listing goes through id_order."""
+    log = fidelite.EventLog(shop.events)
+    n = log.n_customers
+    order = np.roll(np.arange(n), 3)  # a stand-in for codes that do not follow the ids
+    monkeypatch.setattr(log, "id_order", lambda: order)
+    values = np.arange(n) * 10
+    np.testing.assert_array_equal(log.by_id(values), values[order])
+    mask = values % 20 == 0
+    np.testing.assert_array_equal(log.codes_by_id(mask), order[mask[order]])
+    np.testing.assert_array_equal(log.codes_by_id(), order)
+    s = fidelite.customer_summary(log)
+    np.testing.assert_array_equal(s["customer_id"], log.customer_ids[order])
+    r = fidelite.rfm(log)
+    listed = log.codes_of(r["customer_id"])
+    assert [int(np.flatnonzero(order == c)[0]) for c in listed] == sorted(np.flatnonzero(np.isin(order, listed)))

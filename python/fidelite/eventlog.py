@@ -304,6 +304,7 @@ class EventLog:
         # rows stay in input order until a kernel needs them grouped by customer
         self._rows: tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]] | None = (f.codes, ts, cols)
         self._layout: Layout | None = None
+        self._follow: bool | None = None  # see _codes_follow_ids
         self._lock = threading.Lock()
         #: Derived structures (activity bitmaps), see :meth:`cached`.
         self.cache = Cache(CACHE_SIZE)
@@ -437,21 +438,29 @@ class EventLog:
         return np.where(found, pos, -1).astype(np.int64)
 
     def id_order(self) -> np.ndarray:
-        """The customer codes in ascending id order (what every result that lists
-        customers by id follows)."""
+        """The customer codes in ascending id order: what every result that lists
+        customers by id follows (:meth:`by_id`, :meth:`codes_by_id`)."""
         return np.arange(self.n_customers, dtype=np.int64)  # codes are numbered in id order
+
+    def _codes_follow_ids(self) -> bool:
+        """Whether :meth:`id_order` is the identity (checked once)."""
+        if self._follow is None:
+            order = self.id_order()
+            self._follow = bool(np.array_equal(order, np.arange(len(order))))
+        return self._follow
 
     def codes_by_id(self, mask: np.ndarray | None = None) -> np.ndarray:
         """The codes of the customers of ``mask`` (per code; None: every customer), listed
         in ascending id order."""
+        order = self.id_order()
         if mask is None:
-            return self.id_order()
-        return np.flatnonzero(mask)  # codes are numbered in id order: see id_order()
+            return order
+        return np.flatnonzero(mask) if self._codes_follow_ids() else order[mask[order]]
 
     def by_id(self, values: np.ndarray) -> np.ndarray:
         """A per-customer array (in code order) in ascending id order; the array itself
         (no copy) when codes already follow the ids."""
-        return values  # codes are numbered in id order: see id_order()
+        return values if self._codes_follow_ids() else values[self.id_order()]
 
     # ----------------------------------------------------------------- accessors
     @classmethod

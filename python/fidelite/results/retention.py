@@ -198,7 +198,7 @@ class RetentionMatrix(Result):
         >>> import fidelite
         >>> m = fidelite.retention(fidelite.datasets.demo_shop(500, seed=3).events, period="quarter",
         ...                        criterion="on_or_after", offset0="return")
-        >>> len(m.customers(0, 2)) == m.counts[0, 2]
+        >>> bool(len(m.customers(0, 2)) == m.counts[0, 2])
         True
         """
         n_k, n_j = self.counts.shape
