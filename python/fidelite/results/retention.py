@@ -52,7 +52,7 @@ class Cells(Protocol):
 
 class RetentionMatrix(Result):
     """A cohort x offset retention matrix. :meth:`customers` lists the customers behind
-    any cell.
+    any cell (the matrix keeps a reference to the data it was computed from, for that).
 
     Attributes
     ----------
