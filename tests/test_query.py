@@ -3,6 +3,7 @@ zones, as_of), pickling, and queries that fix their axes so that partitions line
 
 from __future__ import annotations
 
+import inspect
 import pickle
 
 import numpy as np
@@ -139,3 +140,15 @@ def test_results_listing_customers_follow_id_order(shop, monkeypatch):
     r = fidelite.rfm(log)
     listed = log.codes_of(r["customer_id"])
     assert [int(np.flatnonzero(order == c)[0]) for c in listed] == sorted(np.flatnonzero(np.isin(order, listed)))
+
+
+@pytest.mark.parametrize("name", fidelite.metrics.__all__)
+def test_every_metric_names_an_unknown_keyword_alike(shop, name):
+    """Whatever table a metric reads, a misspelt keyword is the same ParameterError with a
+    hint (never Python's TypeError, never an error about something else), raised first."""
+    metric = getattr(fidelite, name)
+    own = next(p.name for p in inspect.signature(metric).parameters.values() if p.kind is p.KEYWORD_ONLY)
+    with pytest.raises(ParameterError, match=rf"^unknown parameter '{own}x' \(did you mean '{own}'\?\)$"):
+        metric(shop.events, **{own + "x": 1})
+    with pytest.raises(ParameterError, match=rf"^unknown parameter 'qqq': {name}\(\) takes \w"):
+        metric(shop.events, qqq=1)

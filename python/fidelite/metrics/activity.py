@@ -14,7 +14,7 @@ from .. import _core
 from ..calendar import duration_us
 from ..exceptions import ParameterError
 from ..io import US_PER_DAY
-from ..query import parse, purchase_types
+from ..query import check_keywords, parse, purchase_types
 from ..results.base import TableResult
 
 _EMPTY_BASE = "empty base: nobody was active at the start of the period"
@@ -144,6 +144,7 @@ def active_customers(
     >>> fidelite.active_customers({"customer_id": [1, 2, 1], "timestamp": t})["active"].tolist()
     [2, 1]
     """
+    check_keywords(columns, active_customers)
     k = period_kpis(
         data,
         period=period,

@@ -14,7 +14,7 @@ from .. import io
 from ..calendar import duration_us
 from ..exceptions import MissingTableError
 from ..io import US_PER_DAY, KeyedTable
-from ..query import parse, purchase_mask, resolve_as_of
+from ..query import check_keywords, keywords, parse, purchase_mask, resolve_as_of
 from ..results.base import TableResult, safe_ratio
 from ..results.customers import ActivationResult
 
@@ -85,6 +85,7 @@ def activation(
     >>> r.value, r.parts["median_ttv_days"]
     (50.0, 6.0)
     """
+    check_keywords(columns, activation)
     if customers is None:
         raise MissingTableError(
             "activation needs the customers table: pass a table with customer_id and created "
@@ -162,6 +163,7 @@ def activation(
 # ----------------------------------------------------------------------------- completeness
 
 
+@keywords
 def completeness(
     customers: Any,
     *,
@@ -210,6 +212,7 @@ def _normalise(label: str) -> str:
 _KNOWN = {_normalise(r): r for r in CHURN_REASONS[:-1]}
 
 
+@keywords
 def churn_reasons(
     customers: Any,
     *,

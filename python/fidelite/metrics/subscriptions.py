@@ -12,7 +12,7 @@ import numpy as np
 from ..calendar import Calendar
 from ..exceptions import EmptyInputError, MissingTableError
 from ..io import KeyedTable, RowReport
-from ..query import resolve_as_of
+from ..query import keywords, resolve_as_of
 from ..results.subscriptions import RevenueRetention
 
 NULL_START = "null start"
@@ -57,6 +57,7 @@ def _read(
     return codes, t0[keep], t1[keep], value[keep], report
 
 
+@keywords
 def revenue_retention(
     subscriptions: Any,
     *,

@@ -21,6 +21,7 @@ from .. import io
 from .._deps import import_optional, loaded
 from ..exceptions import DTypeError, MissingTableError, ParameterError
 from ..io import Accounting, RowReport
+from ..query import keywords
 from ..results.base import safe_ratio
 from ..results.surveys import LoyaltyIndexResult, NPSResult
 
@@ -174,6 +175,7 @@ def _net(scores: np.ndarray) -> tuple[float, str | None, dict[str, Any]]:
 # ----------------------------------------------------------------------------- metrics
 
 
+@keywords
 def nps(
     surveys: Any,
     *,
@@ -203,6 +205,7 @@ def nps(
     return NPSResult(value, question=question, parts=parts, reason=reason, report=report)
 
 
+@keywords
 def loyalty_index(
     surveys: Any,
     *,

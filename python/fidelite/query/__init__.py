@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from .customers import MISSING, Signups, Summary, attribute, event_types, segments, signups, summary
-from .params import Query, check_keywords, choice, log_of, parse, resolve_as_of
+from .params import Query, check_keywords, choice, keywords, log_of, parse, resolve_as_of
 from .purchases import EventTypes, amounts, net_revenue, purchase_mask, purchase_types
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "check_keywords",
     "choice",
     "event_types",
+    "keywords",
     "log_of",
     "net_revenue",
     "parse",

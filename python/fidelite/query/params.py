@@ -4,10 +4,11 @@ calendar and the column keywords (:func:`parse` is the one entry point)."""
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NoReturn, TypeVar, cast
 
 from ..calendar import Calendar, check_period, to_instant, week_start_index
 from ..eventlog import CALENDAR_MARGIN_US, COLUMN_KEYWORDS, EventLog, Events, Layout
@@ -94,27 +95,48 @@ def check_keywords(columns: Mapping[str, Any], metric: Callable[..., Any] | None
     an unknown one is a :class:`~fidelite.exceptions.ParameterError` naming the closest
     parameter of ``metric`` or column keyword."""
     unknown = [k for k in columns if k not in COLUMN_KEYWORDS]
-    if not unknown:
-        return
-    own = (
-        []
-        if metric is None
-        else [
-            p.name
-            for p in inspect.signature(metric).parameters.values()
-            if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name != "data"
-        ]
-    )
-    name = unknown[0]
-    close = difflib.get_close_matches(name, [*own, *COLUMN_KEYWORDS, "tz"], n=1)
-    where = f"{metric.__name__}()" if metric is not None else "this metric"
+    if unknown:
+        own = [] if metric is None else [n for n in _keywords(metric) if n != "data"]
+        where = f"{metric.__name__}()" if metric is not None else "this metric"
+        _unknown(unknown[0], own, where, [*COLUMN_KEYWORDS, "tz"])
+
+
+def _keywords(metric: Callable[..., Any]) -> list[str]:
+    return [
+        p.name
+        for p in inspect.signature(metric).parameters.values()
+        if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+
+
+def _unknown(name: str, own: list[str], where: str, columns: Sequence[str] = ()) -> NoReturn:
+    close = difflib.get_close_matches(name, [*own, *columns], n=1)
     if close:
         raise ParameterError(f"unknown parameter {name!r} (did you mean {close[0]!r}?)")
     takes = ", ".join(own)
-    raise ParameterError(
-        f"unknown parameter {name!r}: {where} takes {takes}{', ' if takes else ''}tz and the column keywords "
-        f"{', '.join(COLUMN_KEYWORDS)}"
-    )
+    if columns:
+        tz = "" if "tz" in own else "tz and "
+        takes += f"{', ' if takes else ''}{tz}the column keywords {', '.join(COLUMN_KEYWORDS)}"
+    raise ParameterError(f"unknown parameter {name!r}: {where} takes {takes}")
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def keywords(metric: F) -> F:
+    """For a metric without column keywords (a table other than events): an unknown
+    keyword is the same :class:`~fidelite.exceptions.ParameterError`, with a close-match
+    hint, as for every other metric (not Python's ``TypeError``)."""
+    own = _keywords(metric)
+
+    @functools.wraps(metric)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        for name in kwargs:
+            if name not in own:
+                _unknown(name, own[1:], f"{metric.__name__}()")
+        return metric(*args, **kwargs)
+
+    return cast(F, checked)
 
 
 def log_of(
