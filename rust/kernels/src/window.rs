@@ -43,7 +43,7 @@ impl ActiveRuns {
     }
 
     /// The customer is active over points `lo..=hi` (ignored when `hi < lo`).
-    #[inline]
+    #[inline(always)]
     pub fn cover(&mut self, lo: i64, hi: i64, diff: &mut [i64], kept: Option<&mut [i64]>) {
         if hi < lo {
             return;
@@ -56,7 +56,7 @@ impl ActiveRuns {
     }
 
     /// Adds the current run (if any) and starts none.
-    #[inline]
+    #[inline(always)]
     pub fn close(&mut self, diff: &mut [i64], kept: Option<&mut [i64]>) {
         if self.b >= 0 {
             let b = self.b.min(self.last);
@@ -319,7 +319,7 @@ pub struct RollingActive {
 /// None when it does not count (after `as_of`, masked out, or before an explicit origin;
 /// without one, a zone whose date moves backwards may place a day before the first,
 /// counted on the first).
-#[inline]
+#[inline(always)]
 fn day_key(cal: &Calendar, first_day: i64, t: i64, as_of: i64, passes: bool, origin: bool) -> Option<u32> {
     if t > as_of || !passes {
         return None;
@@ -370,15 +370,22 @@ pub fn rolling_active(
     let n = (last_day - first_day + 1) as usize;
     // a run never needs to reach past the last day
     let span = window_days.min(n as i64 + 1) - 1;
-    let key = |i: usize, t: i64| day_key(cal, first_day, t, as_of, mask.is_none_or(|m| m[i]), origin.is_some());
     let mut parts = vec![vec![0i64; n + 1]; n_pieces(n_customers)];
-    for_each_keys(events, n_customers, n, key, &mut parts, |diff, _, days| {
-        let mut runs = ActiveRuns::new(n as i64 - 1);
-        for e in days {
-            runs.cover(e as i64, e as i64 + span, diff, None);
-        }
-        runs.close(diff, None);
-    })?;
+    let origin = origin.is_some();
+    for_each_keys(
+        events,
+        n_customers,
+        n,
+        #[inline(always)]
+        |i, t| day_key(cal, first_day, t, as_of, mask.is_none_or(|m| m[i]), origin),
+        &mut parts,
+        #[inline(always)]
+        |diff, _, days| {
+            let mut runs = ActiveRuns::new(n as i64 - 1);
+            days.for_each(|e| runs.cover(e as i64, e as i64 + span, diff, None));
+            runs.close(diff, None);
+        },
+    )?;
     let mut total = vec![0i64; n + 1];
     for part in &parts {
         add(&mut total, part);
@@ -552,36 +559,41 @@ pub fn stickiness(
         unit_active: Vec<i64>,
         histogram: Vec<i64>,
     }
-    let key = |i: usize, t: i64| {
-        let passes = mask.is_none_or(|m| m[i]);
-        day_key(cal, first_day, t, as_of, passes, true)
-    };
     let blank = Acc { active: vec![0; n], unit_active: vec![0; n], histogram: vec![0; n * width] };
     let mut parts = vec![blank.clone(); n_pieces(n_customers)];
-    for_each_keys(events, n_customers, n_days.max(1), key, &mut parts, |acc, _, days| {
-        // distinct days in ascending order: periods and units change monotonically
-        let (mut period, mut unit, mut n_units) = (usize::MAX, -1i32, 0usize);
-        let flush = |acc: &mut Acc, period: usize, n_units: usize| {
-            if period != usize::MAX {
-                acc.active[period] += 1;
-                acc.unit_active[period] += n_units as i64;
-                acc.histogram[period * width + n_units] += 1;
-            }
-        };
-        for e in days {
-            let Some(&u) = unit_of_day.get(e as usize) else { continue };
-            let p = (long.of_day(first_day + e as i64) - p_lo) as usize;
-            if p != period {
-                flush(acc, period, n_units);
-                (period, unit, n_units) = (p, -1, 0);
-            }
-            if u >= 0 && u != unit {
-                unit = u;
-                n_units += 1;
-            }
-        }
-        flush(acc, period, n_units);
-    })?;
+    for_each_keys(
+        events,
+        n_customers,
+        n_days.max(1),
+        #[inline(always)]
+        |i, t| day_key(cal, first_day, t, as_of, mask.is_none_or(|m| m[i]), true),
+        &mut parts,
+        #[inline(always)]
+        |acc, _, days| {
+            // days in ascending order (repeats possible): periods and units change monotonically
+            let (mut period, mut unit, mut n_units) = (usize::MAX, -1i32, 0usize);
+            let flush = |acc: &mut Acc, period: usize, n_units: usize| {
+                if period != usize::MAX {
+                    acc.active[period] += 1;
+                    acc.unit_active[period] += n_units as i64;
+                    acc.histogram[period * width + n_units] += 1;
+                }
+            };
+            days.for_each(|e| {
+                let Some(&u) = unit_of_day.get(e as usize) else { return };
+                let p = (long.of_day(first_day + e as i64) - p_lo) as usize;
+                if p != period {
+                    flush(acc, period, n_units);
+                    (period, unit, n_units) = (p, -1, 0);
+                }
+                if u >= 0 && u != unit {
+                    unit = u;
+                    n_units += 1;
+                }
+            });
+            flush(acc, period, n_units);
+        },
+    )?;
     let mut total = blank;
     for part in &parts {
         add(&mut total.active, &part.active);
