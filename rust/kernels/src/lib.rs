@@ -12,6 +12,7 @@ pub mod error;
 pub mod group;
 pub mod ids;
 pub mod lifecycle;
+pub mod models;
 pub mod mem;
 pub mod scan;
 pub mod summary;

@@ -1,0 +1,367 @@
+//! Customer-base models fitted by maximum likelihood, and their predictions.
+//!
+//! - [`nbd`]: BG/NBD (Fader, Hardie & Lee 2005) and MBG/NBD (Batislam, Denizel & Filiztekin
+//!   2007), non-contractual repeat purchasing in continuous time;
+//! - [`pareto`]: Pareto/NBD (Schmittlein, Morrison & Colombo 1987);
+//! - [`bgbb`]: BG/BB (Fader, Hardie & Shang 2010), discrete transaction opportunities;
+//! - [`gamma_gamma`]: the Gamma-Gamma spend model (Fader, Hardie & Lee 2005, "RFM and CLV");
+//! - [`survival`]: sBG (Fader & Hardie 2007) and BdW (Fader, Hardie, Liu, Davin &
+//!   Steenburgh 2018), contractual retention.
+//!
+//! Every model is a [`Likelihood`]: the weighted log-likelihood Σ w_i ℓ_i(θ) of its rows
+//! with the analytic gradient. [`fit`] maximises it over the logarithms of the parameters
+//! in a box (see [`optimize`]), from several starting points, with an optional L2 penalty
+//! λ Σ_k θ_k² on the natural-scale parameters added to the mean negative log-likelihood
+//! −(1/W) Σ w_i ℓ_i (W = Σ w_i), exactly as lifetimes' `penalizer_coef`; standard errors
+//! come from the Hessian at the optimum. Sums over rows run in parallel over fixed chunks
+//! of [`crate::CHUNK`] rows added in chunk order, so they are the same bits whatever the
+//! number of threads.
+
+//pub mod bgbb;
+//pub mod gamma_gamma;
+pub mod nbd;
+pub mod optimize;
+pub mod pareto;
+pub mod special;
+//pub mod survival;
+
+use crate::{KernelError, Result};
+
+/// The log-parameters stay in [−BOUND, BOUND]: parameters between 1e-10 and 1e10.
+pub const LOG_BOUND: f64 = 23.025850929940457;
+
+/// How [`fit`] searches.
+#[derive(Debug, Clone)]
+pub struct FitOptions {
+    /// λ of the penalty λ Σ θ² added to the mean negative log-likelihood (0 = none).
+    pub penalizer: f64,
+    /// Starting points (natural scale); empty = the model's own starts.
+    pub starts: Vec<Vec<f64>>,
+    /// Most quasi-Newton iterations from each start.
+    pub max_iter: usize,
+    /// Gradient tolerance on the mean negative log-likelihood per log-parameter.
+    pub tol: f64,
+}
+
+impl Default for FitOptions {
+    fn default() -> Self {
+        FitOptions { penalizer: 0.0, starts: Vec::new(), max_iter: 500, tol: 1e-9 }
+    }
+}
+
+/// A fitted model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fit {
+    /// Maximum-likelihood (or penalised) estimates, natural scale, in the model's order.
+    pub params: Vec<f64>,
+    /// Σ w_i ℓ_i at `params`, without the penalty.
+    pub log_likelihood: f64,
+    /// Row-major covariance of `params` (inverse observed information of the penalised
+    /// log-likelihood, by the delta method from the log scale); NaN where undefined.
+    pub covariance: Vec<f64>,
+    /// The search ended at a point where the projected gradient vanishes, with a positive
+    /// definite Hessian, and no parameter on the box.
+    pub converged: bool,
+    /// What happened, in words.
+    pub message: String,
+    /// Iterations and log-likelihood evaluations, summed over every start.
+    pub iterations: usize,
+    pub evaluations: usize,
+    /// Largest gradient component (mean negative log-likelihood per log-parameter) at the end.
+    pub gradient_norm: f64,
+    /// Starts tried, and how many of them ended at the optimum (objective within 1e-8).
+    pub starts: usize,
+    pub starts_at_optimum: usize,
+}
+
+/// A model's weighted log-likelihood.
+pub trait Likelihood: Sync {
+    /// Parameter names, in order.
+    fn names(&self) -> &'static [&'static str];
+    /// Σ w_i.
+    fn total_weight(&self) -> f64;
+    /// Σ w_i ℓ_i(θ); writes its gradient with respect to θ into `grad`. A non-finite value
+    /// marks θ as infeasible.
+    fn log_lik(&self, theta: &[f64], grad: &mut [f64]) -> f64;
+    /// Default starting points (natural scale).
+    fn starts(&self) -> Vec<Vec<f64>>;
+}
+
+/// Sums `row(i, grad)` (which returns w_i ℓ_i and adds w_i ∇ℓ_i into `grad`) over
+/// `0..n`, in parallel over fixed chunks added in order: the same bits on any thread count.
+pub fn sum_rows<const P: usize>(n: usize, row: impl Fn(usize, &mut [f64; P]) -> f64 + Sync + Send) -> (f64, [f64; P]) {
+    let parts = crate::par_customer_chunks(n, |range| {
+        let mut g = [0.0; P];
+        let mut v = 0.0;
+        for i in range {
+            v += row(i, &mut g);
+        }
+        (v, g)
+    });
+    let mut g = [0.0; P];
+    let mut v = 0.0;
+    for (pv, pg) in parts {
+        v += pv;
+        for k in 0..P {
+            g[k] += pg[k];
+        }
+    }
+    (v, g)
+}
+
+/// The objective minimised: −(1/W) Σ w ℓ + λ Σ θ², over u = ln θ, and its gradient in u.
+fn objective(model: &impl Likelihood, penalizer: f64, u: &[f64], grad: &mut [f64]) -> f64 {
+    let theta: Vec<f64> = u.iter().map(|v| v.exp()).collect();
+    let w = model.total_weight();
+    let ll = model.log_lik(&theta, grad);
+    if !ll.is_finite() {
+        return f64::NAN;
+    }
+    let mut f = -ll / w;
+    for k in 0..u.len() {
+        f += penalizer * theta[k] * theta[k];
+        grad[k] = theta[k] * (-grad[k] / w + 2.0 * penalizer * theta[k]);
+    }
+    f
+}
+
+/// Maximum likelihood: the best of several quasi-Newton searches on the log-parameters,
+/// polished by Newton steps on the finite-difference Hessian of the analytic gradient,
+/// which then gives the standard errors.
+pub fn fit(model: &impl Likelihood, options: &FitOptions) -> Result<Fit> {
+    let names = model.names();
+    let p = names.len();
+    if !(options.penalizer >= 0.0 && options.penalizer.is_finite()) {
+        return Err(KernelError::InvalidParameter(format!(
+            "penalizer_coef must be a finite number >= 0, not {}",
+            options.penalizer
+        )));
+    }
+    if !(options.tol > 0.0) || options.max_iter == 0 {
+        return Err(KernelError::InvalidParameter("tol must be > 0 and max_iter >= 1".into()));
+    }
+    let starts = if options.starts.is_empty() { model.starts() } else { options.starts.clone() };
+    for s in &starts {
+        if s.len() != p || s.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+            return Err(KernelError::InvalidParameter(format!(
+                "a starting point needs {p} positive finite values ({}), got {s:?}",
+                names.join(", ")
+            )));
+        }
+    }
+    let (lo, hi) = (vec![-LOG_BOUND; p], vec![LOG_BOUND; p]);
+    let settings = optimize::Settings { max_iter: options.max_iter, gtol: options.tol };
+    let f = |u: &[f64], g: &mut [f64]| objective(model, options.penalizer, u, g);
+    let mut runs = Vec::with_capacity(starts.len());
+    for s in &starts {
+        let u0: Vec<f64> = s.iter().map(|v| v.ln()).collect();
+        runs.push(optimize::minimize(f, &u0, &lo, &hi, settings));
+    }
+    let iterations: usize = runs.iter().map(|r| r.iterations).sum();
+    let mut evaluations: usize = runs.iter().map(|r| r.evaluations).sum();
+    let best = runs.iter().filter(|r| r.f.is_finite()).min_by(|a, b| a.f.total_cmp(&b.f)).cloned();
+    let Some(mut best) = best else {
+        return Err(KernelError::OutOfRange(
+            "the log-likelihood is not finite at any starting point: check the data, or pass initial_params".into(),
+        ));
+    };
+    let at_optimum = runs.iter().filter(|r| (r.f - best.f).abs() <= 1e-8 * best.f.abs().max(1.0)).count();
+
+    // Newton polish: quadratic convergence from where the quasi-Newton search stopped
+    let mut hess = None;
+    for _ in 0..4 {
+        let g_fd = |u: &[f64], g: &mut [f64]| {
+            f(u, g);
+        };
+        let h = optimize::hessian(g_fd, &best.x, 1e-5);
+        evaluations += 2 * p;
+        let free: Vec<usize> = (0..p).filter(|&i| best.x[i] > lo[i] && best.x[i] < hi[i]).collect();
+        let (Some(h), false) = (h, free.is_empty()) else {
+            break;
+        };
+        let hf: Vec<f64> = free.iter().flat_map(|&i| free.iter().map(|&j| (i, j)).collect::<Vec<_>>()).map(|(i, j)| h[i * p + j]).collect();
+        hess = Some(h);
+        let Some(l) = optimize::cholesky(&hf, free.len()) else { break };
+        let gnorm = optimize::projected_gradient_norm(&best.x, &best.grad, &lo, &hi);
+        if gnorm <= 1e-3 * options.tol {
+            break;
+        }
+        let gf: Vec<f64> = free.iter().map(|&i| best.grad[i]).collect();
+        let step = optimize::cholesky_solve(&l, &gf);
+        let mut x = best.x.clone();
+        for (k, &i) in free.iter().enumerate() {
+            x[i] = (x[i] - step[k]).clamp(lo[i], hi[i]);
+        }
+        let mut g = vec![0.0; p];
+        let fx = f(&x, &mut g);
+        evaluations += 1;
+        let better = optimize::projected_gradient_norm(&x, &g, &lo, &hi) < gnorm;
+        // near the optimum the objective moves by less than its rounding (~1e-14 relative):
+        // a step that lowers the gradient is taken unless the objective clearly rose
+        if !(fx.is_finite() && fx <= best.f + 1e-12 * best.f.abs().max(1.0) && better) {
+            break;
+        }
+        best = optimize::Outcome { x, f: fx, grad: g, ..best };
+        hess = None;
+    }
+    let hess = match hess {
+        Some(h) => Some(h),
+        None => {
+            evaluations += 2 * p;
+            optimize::hessian(|u: &[f64], g: &mut [f64]| _ = f(u, g), &best.x, 1e-5)
+        }
+    };
+
+    let theta: Vec<f64> = best.x.iter().map(|v| v.exp()).collect();
+    let mut g = vec![0.0; p];
+    let log_likelihood = model.log_lik(&theta, &mut g);
+    let gradient_norm = optimize::projected_gradient_norm(&best.x, &best.grad, &lo, &hi);
+    let on_bound: Vec<&str> =
+        (0..p).filter(|&i| best.x[i] <= lo[i] || best.x[i] >= hi[i]).map(|i| names[i]).collect();
+    // covariance of ln θ = inverse of the Hessian of the total penalised negative
+    // log-likelihood (W times the mean); of θ by the delta method: diag(θ) C diag(θ)
+    let w = model.total_weight();
+    let inv = hess.as_ref().and_then(|h| {
+        let total: Vec<f64> = h.iter().map(|v| v * w).collect();
+        optimize::spd_inverse(&total, p)
+    });
+    let covariance = match &inv {
+        Some(c) => (0..p * p).map(|k| theta[k / p] * theta[k % p] * c[k]).collect(),
+        None => vec![f64::NAN; p * p],
+    };
+    let searched = best.converged || gradient_norm <= options.tol;
+    let (converged, message) = if !searched {
+        (false, format!("did not converge ({}); try other initial_params or a penalizer_coef", best.message))
+    } else if !on_bound.is_empty() {
+        (
+            false,
+            format!(
+                "{} reached the bound of the search (1e-10 or 1e10): the data cannot identify it; \
+                 a penalizer_coef keeps it finite",
+                on_bound.join(", ")
+            ),
+        )
+    } else if inv.is_none() {
+        (false, "the Hessian at the optimum is not positive definite: standard errors are undefined".into())
+    } else {
+        (true, format!("converged: largest gradient component {gradient_norm:.1e}"))
+    };
+    Ok(Fit {
+        params: theta,
+        log_likelihood,
+        covariance,
+        converged,
+        message,
+        iterations,
+        evaluations,
+        gradient_norm,
+        starts: starts.len(),
+        starts_at_optimum: at_optimum,
+    })
+}
+
+/// Checks a parameter vector: one positive finite value per name.
+pub(crate) fn check_params(p: &[f64], names: &[&str]) -> Result<()> {
+    if p.len() != names.len() || p.iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+        return Err(KernelError::InvalidParameter(format!(
+            "the parameters are {} positive finite numbers ({}), got {p:?}",
+            names.len(),
+            names.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// The first index where `bad` holds, as an input error naming the column and the fix.
+pub(crate) fn check_column(name: &str, values: &[f64], bad: impl Fn(f64) -> bool, rule: &str) -> Result<()> {
+    match values.iter().position(|&v| bad(v)) {
+        Some(i) => Err(KernelError::OutOfRange(format!("{name}[{i}] = {}: {rule}", values[i]))),
+        None => Ok(()),
+    }
+}
+
+/// Checks that every column has `n` values.
+pub(crate) fn check_lengths(n: usize, columns: &[(&str, usize)]) -> Result<()> {
+    for (name, len) in columns {
+        if *len != n {
+            return Err(KernelError::LengthMismatch(format!("{name} has {len} values but there are {n} rows")));
+        }
+    }
+    if n == 0 {
+        return Err(KernelError::OutOfRange("no rows to fit: the data is empty".into()));
+    }
+    Ok(())
+}
+
+/// Checks optional weights (finite, >= 0, positive sum) and returns their sum.
+pub(crate) fn check_weights(weights: Option<&[f64]>, n: usize) -> Result<f64> {
+    match weights {
+        None => Ok(n as f64),
+        Some(w) => {
+            check_lengths(n, &[("weights", w.len())])?;
+            check_column("weights", w, |v| !(v >= 0.0 && v.is_finite()), "weights count customers: finite and >= 0")?;
+            let total: f64 = w.iter().sum();
+            if total > 0.0 {
+                Ok(total)
+            } else {
+                Err(KernelError::OutOfRange("the weights sum to 0: no customer to fit".into()))
+            }
+        }
+    }
+}
+
+/// Distinct values of a column of whole numbers (sorted) and each row's index among them.
+pub(crate) fn factorize_counts(values: &[f64]) -> (Vec<f64>, Vec<u32>) {
+    let max = values.iter().fold(0.0f64, |m, &v| m.max(v));
+    if max <= (4 * values.len()).max(1 << 16) as f64 {
+        let mut seen = vec![u32::MAX; max as usize + 1];
+        values.iter().for_each(|&v| seen[v as usize] = 0);
+        let mut distinct = Vec::new();
+        for (v, s) in seen.iter_mut().enumerate() {
+            if *s == 0 {
+                *s = distinct.len() as u32;
+                distinct.push(v as f64);
+            }
+        }
+        let codes = values.iter().map(|&v| seen[v as usize]).collect();
+        (distinct, codes)
+    } else {
+        let mut distinct = values.to_vec();
+        distinct.sort_by(f64::total_cmp);
+        distinct.dedup();
+        let codes = values.iter().map(|v| distinct.partition_point(|d| d < v) as u32).collect();
+        (distinct, codes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn factorized_counts_index_their_distinct_values() {
+        for values in [vec![3.0, 0.0, 3.0, 7.0], vec![1e9, 2.0, 1e9]] {
+            let (distinct, codes) = factorize_counts(&values);
+            let mut want = values.clone();
+            want.sort_by(f64::total_cmp);
+            want.dedup();
+            assert_eq!(distinct, want);
+            assert!(values.iter().zip(&codes).all(|(v, &c)| distinct[c as usize] == *v));
+        }
+    }
+
+    #[test]
+    fn row_sums_do_not_depend_on_the_thread_count() {
+        let n = 3 * crate::CHUNK + 17;
+        let row = |i: usize, g: &mut [f64; 2]| {
+            let v = ((i * 7919) % 1000) as f64 / 7.0;
+            g[0] += v.sqrt();
+            g[1] += 1.0 / (1.0 + v);
+            v.ln_1p()
+        };
+        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap().install(|| sum_rows(n, row));
+        let four = rayon::ThreadPoolBuilder::new().num_threads(4).build().unwrap().install(|| sum_rows(n, row));
+        assert_eq!(one.0.to_bits(), four.0.to_bits());
+        assert_eq!(one.1.map(f64::to_bits), four.1.map(f64::to_bits));
+    }
+}

@@ -1,0 +1,242 @@
+//! Special functions of the likelihoods: log-gamma and digamma (statrs), their differences
+//! over integer steps, log-sum-exp, and the Gauss hypergeometric function 2F1 by its
+//! power series for 0 <= z < 1, with the partial derivatives the gradients need.
+
+pub use statrs::function::gamma::{digamma, ln_gamma};
+
+/// ln B(a, b) = ln Γ(a) + ln Γ(b) − ln Γ(a + b).
+#[inline]
+pub fn ln_beta(a: f64, b: f64) -> f64 {
+    ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b)
+}
+
+/// Below this many steps, ln Γ(a + n) − ln Γ(a) is a sum of logarithms: exact to a few ulps
+/// even for a huge `a`, where the difference of two large log-gammas would cancel.
+const SHORT: f64 = 48.0;
+
+/// ln Γ(a + n) − ln Γ(a) = ln of the rising factorial (a)_n, for an integer n >= 0.
+pub fn ln_rising(a: f64, n: f64) -> f64 {
+    if n <= SHORT {
+        let (mut sum, mut prod, mut k) = (0.0, 1.0, 0.0);
+        while k < n {
+            prod *= a + k;
+            k += 1.0;
+            if prod > 1e250 || k >= n {
+                sum += prod.ln();
+                prod = 1.0;
+            }
+        }
+        sum
+    } else {
+        ln_gamma(a + n) - ln_gamma(a)
+    }
+}
+
+/// ψ(a + n) − ψ(a) = Σ_{k<n} 1 / (a + k), for an integer n >= 0.
+pub fn digamma_rising(a: f64, n: f64) -> f64 {
+    if n <= SHORT {
+        let (mut sum, mut k) = (0.0, 0.0);
+        while k < n {
+            sum += 1.0 / (a + k);
+            k += 1.0;
+        }
+        sum
+    } else {
+        digamma(a + n) - digamma(a)
+    }
+}
+
+/// ln(e^a + e^b) without overflow.
+#[inline]
+pub fn log_add_exp(a: f64, b: f64) -> f64 {
+    let m = a.max(b);
+    if m == f64::NEG_INFINITY {
+        return m;
+    }
+    m + (-(a - b).abs()).exp().ln_1p()
+}
+
+/// ln(1 − e^x) for x <= 0, accurate on both sides of −ln 2 (Mächler 2012).
+#[inline]
+pub fn log1m_exp(x: f64) -> f64 {
+    if x > -std::f64::consts::LN_2 {
+        (-x.exp_m1()).ln()
+    } else {
+        (-x.exp()).ln_1p()
+    }
+}
+
+/// The logistic function 1 / (1 + e^−x).
+#[inline]
+pub fn expit(x: f64) -> f64 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// 2F1(a, b; c; z) and its partial derivatives with respect to a, b, c and z.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hyp2f1 {
+    pub value: f64,
+    pub d_a: f64,
+    pub d_b: f64,
+    pub d_c: f64,
+    pub d_z: f64,
+}
+
+/// Most terms the series may take before it is declared not convergent.
+const MAX_TERMS: usize = 1_000_000;
+
+/// The power series Σ (a)_n (b)_n / ((c)_n n!) z^n for 0 <= z < 1 and c > 0, summed until
+/// the tail is below a relative 1e-17 (the terms decay at least geometrically once n is
+/// past max(a, b) / (1 − z)). With `grad`, also its partial derivatives, from the same
+/// terms: ∂/∂a is Σ t_n Σ_{k<n} 1/(a + k), likewise b, and −(…) for c; ∂/∂z is
+/// Σ n t_n / z, carried as t_n / z so that z = 0 is allowed. `None` when the series does
+/// not converge within a million terms (z too close to 1) or a term is not finite.
+pub fn hyp2f1_series(a: f64, b: f64, c: f64, z: f64, grad: bool) -> Option<Hyp2f1> {
+    if !(0.0..1.0).contains(&z) || c <= 0.0 || !(a.is_finite() && b.is_finite() && c.is_finite()) {
+        return None;
+    }
+    let (mut sum, mut sa, mut sb, mut sc, mut sz) = (1.0, 0.0, 0.0, 0.0, 0.0);
+    let (mut ha, mut hb, mut hc) = (0.0, 0.0, 0.0); // Σ_{k<n} 1/(a + k), ...
+    let mut term = 1.0; // t_n
+    let mut over_z = 0.0; // t_n / z for n >= 1
+    for n in 0..MAX_TERMS {
+        let nf = n as f64;
+        let step = (a + nf) * (b + nf) / ((c + nf) * (nf + 1.0));
+        if grad {
+            ha += 1.0 / (a + nf);
+            hb += 1.0 / (b + nf);
+            hc += 1.0 / (c + nf);
+            over_z = if n == 0 { a * b / c } else { over_z * step * z };
+        }
+        term *= step * z;
+        if !term.is_finite() {
+            return None;
+        }
+        sum += term;
+        if grad {
+            sa += term * ha;
+            sb += term * hb;
+            sc += term * hc;
+            sz += (nf + 1.0) * over_z;
+        }
+        // past the peak the ratio of successive terms moves monotonically towards z, so
+        // every later ratio is at most r = max(current ratio, z) and the tail at most
+        // |t| r / (1 − r)
+        let ratio = ((a + nf + 1.0) * (b + nf + 1.0) / ((c + nf + 1.0) * (nf + 2.0)) * z).abs();
+        if ratio < 1.0 && nf + 1.0 > (a.abs().max(b.abs()) - c).max(0.0) {
+            let r = ratio.max(z);
+            let geo = 1.0 / (1.0 - r);
+            let tail = term.abs() * r * geo;
+            let mut done = tail <= 1e-17 * sum.abs() || term == 0.0;
+            if grad && term != 0.0 {
+                // the derivative series have terms t_n H_n (H_n grows like ln n) and n t_n / z
+                let h = ha.abs().max(hb.abs()).max(hc.abs()) + geo;
+                done &= tail * h <= 1e-17 * (sum.abs() + sa.abs() + sb.abs() + sc.abs());
+                done &= (nf + 2.0) * term.abs() / z * geo * geo <= 1e-17 * (sum.abs() + sz.abs());
+            }
+            if done {
+                return Some(Hyp2f1 { value: sum, d_a: sa, d_b: sb, d_c: -sc, d_z: sz });
+            }
+        }
+    }
+    None
+}
+
+/// ln 2F1(a, b; c; z) for 0 <= z < 1 and c > 0, from whichever of the series of 2F1 and
+/// of its Euler transform (1 − z)^(c−a−b) 2F1(c − a, c − b; c; z) stays bounded: when
+/// c − a − b < 0 the function grows like (1 − z)^(c−a−b) as z → 1 and the transformed
+/// series does not. NaN when neither converges.
+pub fn ln_hyp2f1(a: f64, b: f64, c: f64, z: f64) -> f64 {
+    if z == 0.0 {
+        return 0.0;
+    }
+    let e = c - a - b;
+    let value = if e < 0.0 {
+        hyp2f1_series(c - a, c - b, c, z, false).map(|f| e * (-z).ln_1p() + f.value.ln())
+    } else {
+        hyp2f1_series(a, b, c, z, false).map(|f| f.value.ln())
+    };
+    value.unwrap_or(f64::NAN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64, rel: f64) -> bool {
+        (a - b).abs() <= rel * b.abs().max(1e-300)
+    }
+
+    #[test]
+    fn rising_factorials_match_log_gamma_differences() {
+        for &a in &[1e-3, 0.24, 1.0, 3.7, 250.0, 1e7] {
+            for &n in &[0.0, 1.0, 5.0, 47.0, 48.0, 49.0, 300.0] {
+                let want = ln_gamma(a + n) - ln_gamma(a);
+                let tol = 1e-13 * (ln_gamma(a + n).abs() + 1.0);
+                assert!((ln_rising(a, n) - want).abs() <= tol, "a={a} n={n}");
+                let want = digamma(a + n) - digamma(a);
+                assert!((digamma_rising(a, n) - want).abs() <= 1e-12 * (want.abs() + 1.0), "a={a} n={n}");
+            }
+        }
+        // exact where the difference of log-gammas would cancel
+        assert!(close(ln_rising(1e12, 2.0), (1e12f64).ln() + (1e12f64 + 1.0).ln(), 1e-15));
+    }
+
+    #[test]
+    fn log_sum_helpers() {
+        assert!(close(log_add_exp(1000.0, 1000.0), 1000.0 + 2f64.ln(), 1e-15));
+        assert_eq!(log_add_exp(f64::NEG_INFINITY, 0.0), 0.0);
+        assert!(close(log1m_exp(-1e-20), (1e-20f64).ln(), 1e-12));
+        assert!(close(log1m_exp(-50.0), -(-50f64).exp(), 1e-12));
+        assert!(close(expit(-800.0), 0.0f64.max((-800f64).exp()), 1e-12) || expit(-800.0) == 0.0);
+        assert_eq!(expit(800.0), 1.0);
+    }
+
+    #[test]
+    fn hyp2f1_closed_forms() {
+        // 2F1(1, 1; 2; z) = −ln(1 − z) / z
+        for &z in &[1e-9, 0.1, 0.5, 0.9, 0.99] {
+            let f = hyp2f1_series(1.0, 1.0, 2.0, z, true).unwrap();
+            assert!(close(f.value, -(-z).ln_1p() / z, 1e-14), "z={z}");
+            // d/dz = (ab/c) 2F1(a+1, b+1; c+1; z) = 2F1(2, 2; 3; z)
+            let g = hyp2f1_series(2.0, 2.0, 3.0, z, false).unwrap();
+            assert!(close(f.d_z, 0.5 * g.value, 1e-13), "z={z}");
+        }
+        // 2F1(a, b; b; z) = (1 − z)^−a
+        let f = hyp2f1_series(2.5, 3.0, 3.0, 0.3, false).unwrap();
+        assert!(close(f.value, 0.7f64.powf(-2.5), 1e-14));
+        assert!(close(ln_hyp2f1(2.5, 3.0, 3.0, 0.3), -2.5 * 0.7f64.ln(), 1e-14));
+        // at z = 0 the z-derivative is ab/c
+        let f = hyp2f1_series(1.5, 2.0, 4.0, 0.0, true).unwrap();
+        assert_eq!(f.value, 1.0);
+        assert!(close(f.d_z, 0.75, 1e-15));
+    }
+
+    #[test]
+    fn hyp2f1_partial_derivatives_match_finite_differences() {
+        let (a, b, c, z) = (1.0, 3.3, 5.7, 0.6);
+        let f = hyp2f1_series(a, b, c, z, true).unwrap();
+        let h = 1e-6;
+        let fd = |da: f64, db: f64, dc: f64, dz: f64| {
+            let p = hyp2f1_series(a + da, b + db, c + dc, z + dz, false).unwrap().value;
+            let m = hyp2f1_series(a - da, b - db, c - dc, z - dz, false).unwrap().value;
+            (p - m) / (2.0 * h)
+        };
+        assert!(close(f.d_a, fd(h, 0.0, 0.0, 0.0), 1e-8));
+        assert!(close(f.d_b, fd(0.0, h, 0.0, 0.0), 1e-8));
+        assert!(close(f.d_c, fd(0.0, 0.0, h, 0.0), 1e-8));
+        assert!(close(f.d_z, fd(0.0, 0.0, 0.0, h), 1e-8));
+    }
+
+    #[test]
+    fn hyp2f1_refuses_what_it_cannot_sum() {
+        assert!(hyp2f1_series(1.0, 1.0, 2.0, 1.0, false).is_none());
+        assert!(hyp2f1_series(1.0, 1.0, 0.0, 0.5, false).is_none());
+        assert!(ln_hyp2f1(1.0, 1.0, 2.0, -0.5).is_nan());
+    }
+}
