@@ -17,13 +17,16 @@
 //! of [`crate::CHUNK`] rows added in chunk order, so they are the same bits whatever the
 //! number of threads.
 
-//pub mod bgbb;
-//pub mod gamma_gamma;
+// index loops over a handful of parameters read like the formulas they implement
+#![allow(clippy::needless_range_loop)]
+
+pub mod bgbb;
+pub mod gamma_gamma;
 pub mod nbd;
 pub mod optimize;
 pub mod pareto;
 pub mod special;
-//pub mod survival;
+pub mod survival;
 
 use crate::{KernelError, Result};
 
@@ -109,6 +112,17 @@ pub fn sum_rows<const P: usize>(n: usize, row: impl Fn(usize, &mut [f64; P]) -> 
     (v, g)
 }
 
+/// `f(i)` for every row `0..n`, in parallel (rows are independent).
+pub fn map_rows(n: usize, f: impl Fn(usize) -> f64 + Sync + Send) -> Vec<f64> {
+    use rayon::prelude::*;
+    let mut out = vec![0.0; n];
+    out.par_chunks_mut(crate::CHUNK).enumerate().for_each(|(c, chunk)| {
+        let start = c * crate::CHUNK;
+        chunk.iter_mut().enumerate().for_each(|(j, o)| *o = f(start + j));
+    });
+    out
+}
+
 /// The objective minimised: −(1/W) Σ w ℓ + λ Σ θ², over u = ln θ, and its gradient in u.
 fn objective(model: &impl Likelihood, penalizer: f64, u: &[f64], grad: &mut [f64]) -> f64 {
     let theta: Vec<f64> = u.iter().map(|v| v.exp()).collect();
@@ -137,7 +151,7 @@ pub fn fit(model: &impl Likelihood, options: &FitOptions) -> Result<Fit> {
             options.penalizer
         )));
     }
-    if !(options.tol > 0.0) || options.max_iter == 0 {
+    if options.tol.is_nan() || options.tol <= 0.0 || options.max_iter == 0 {
         return Err(KernelError::InvalidParameter("tol must be > 0 and max_iter >= 1".into()));
     }
     let starts = if options.starts.is_empty() { model.starts() } else { options.starts.clone() };
@@ -179,7 +193,11 @@ pub fn fit(model: &impl Likelihood, options: &FitOptions) -> Result<Fit> {
         let (Some(h), false) = (h, free.is_empty()) else {
             break;
         };
-        let hf: Vec<f64> = free.iter().flat_map(|&i| free.iter().map(|&j| (i, j)).collect::<Vec<_>>()).map(|(i, j)| h[i * p + j]).collect();
+        let hf: Vec<f64> = free
+            .iter()
+            .flat_map(|&i| free.iter().map(|&j| (i, j)).collect::<Vec<_>>())
+            .map(|(i, j)| h[i * p + j])
+            .collect();
         hess = Some(h);
         let Some(l) = optimize::cholesky(&hf, free.len()) else { break };
         let gnorm = optimize::projected_gradient_norm(&best.x, &best.grad, &lo, &hi);
@@ -216,8 +234,7 @@ pub fn fit(model: &impl Likelihood, options: &FitOptions) -> Result<Fit> {
     let mut g = vec![0.0; p];
     let log_likelihood = model.log_lik(&theta, &mut g);
     let gradient_norm = optimize::projected_gradient_norm(&best.x, &best.grad, &lo, &hi);
-    let on_bound: Vec<&str> =
-        (0..p).filter(|&i| best.x[i] <= lo[i] || best.x[i] >= hi[i]).map(|i| names[i]).collect();
+    let on_bound: Vec<&str> = (0..p).filter(|&i| best.x[i] <= lo[i] || best.x[i] >= hi[i]).map(|i| names[i]).collect();
     // covariance of ln θ = inverse of the Hessian of the total penalised negative
     // log-likelihood (W times the mean); of θ by the delta method: diag(θ) C diag(θ)
     let w = model.total_weight();

@@ -283,18 +283,9 @@ pub(crate) fn check_horizon(t: f64) -> Result<()> {
     }
 }
 
-/// Applies `f(x, t_x, T)` to every row, in parallel (each row independent).
+/// Applies `f(x, t_x, T)` to every row, in parallel.
 pub(crate) fn per_row(data: &Histories, f: impl Fn(f64, f64, f64) -> f64 + Sync + Send) -> Vec<f64> {
-    use rayon::prelude::*;
-    let mut out = vec![0.0; data.frequency.len()];
-    out.par_chunks_mut(crate::CHUNK).enumerate().for_each(|(c, chunk)| {
-        let start = c * crate::CHUNK;
-        for (j, o) in chunk.iter_mut().enumerate() {
-            let i = start + j;
-            *o = f(data.frequency[i], data.recency[i], data.age[i]);
-        }
-    });
-    out
+    super::map_rows(data.frequency.len(), |i| f(data.frequency[i], data.recency[i], data.age[i]))
 }
 
 #[cfg(test)]
@@ -343,11 +334,13 @@ pub(crate) mod tests {
                 let a1 = lg(r + x) - lg(r) + r * al.ln();
                 let a2 = lg(a + b) + lg(b + x) - lg(b) - lg(a + b + x);
                 let a3 = -(r + x) * (al + t).ln();
-                let a4 = if x > 0.0 { a.ln() - (b + x - 1.0).ln() - (r + x) * (al + tx).ln() } else { f64::NEG_INFINITY };
+                let a4 =
+                    if x > 0.0 { a.ln() - (b + x - 1.0).ln() - (r + x) * (al + tx).ln() } else { f64::NEG_INFINITY };
                 a1 + a2 + (a3.exp() + a4.exp()).ln()
             })
             .sum();
-        let m = Model::new(Variant::BetaGeo, Histories { frequency: &x, recency: &tx, age: &t, weights: None }).unwrap();
+        let m =
+            Model::new(Variant::BetaGeo, Histories { frequency: &x, recency: &tx, age: &t, weights: None }).unwrap();
         let got = m.log_lik(&[r, al, a, b], &mut [0.0; 4]);
         assert!((got - want).abs() < 1e-11 * want.abs(), "{got} vs {want}");
     }
@@ -356,7 +349,9 @@ pub(crate) mod tests {
     fn rejects_impossible_histories() {
         let bad = |x: f64, tx: f64, t: f64| {
             let (x, tx, t) = ([x], [tx], [t]);
-            Model::new(Variant::BetaGeo, Histories { frequency: &x, recency: &tx, age: &t, weights: None }).err().unwrap()
+            Model::new(Variant::BetaGeo, Histories { frequency: &x, recency: &tx, age: &t, weights: None })
+                .err()
+                .unwrap()
         };
         assert!(bad(-1.0, 0.0, 1.0).to_string().contains("frequency[0] = -1"));
         assert!(bad(1.5, 1.0, 2.0).to_string().contains("whole number"));
@@ -364,14 +359,16 @@ pub(crate) mod tests {
         assert!(bad(0.0, 1.0, 2.0).to_string().contains("with frequency 0"));
         assert!(bad(1.0, f64::NAN, 2.0).to_string().contains("recency"));
         let empty: [f64; 0] = [];
-        let e = Model::new(Variant::BetaGeo, Histories { frequency: &empty, recency: &empty, age: &empty, weights: None });
+        let e =
+            Model::new(Variant::BetaGeo, Histories { frequency: &empty, recency: &empty, age: &empty, weights: None });
         assert!(e.err().unwrap().to_string().contains("empty"));
     }
 
     #[test]
     fn fit_recovers_the_optimum_from_every_start() {
         let (x, tx, t) = sample();
-        let m = Model::new(Variant::BetaGeo, Histories { frequency: &x, recency: &tx, age: &t, weights: None }).unwrap();
+        let m =
+            Model::new(Variant::BetaGeo, Histories { frequency: &x, recency: &tx, age: &t, weights: None }).unwrap();
         let f = fit(&m, &FitOptions { penalizer: 0.01, ..FitOptions::default() }).unwrap();
         assert!(f.converged, "{f:?}");
         assert_eq!(f.starts_at_optimum, f.starts, "{f:?}");
@@ -390,7 +387,8 @@ pub(crate) mod tests {
     fn cdnow_estimates_of_fader_hardie_lee() {
         let (x, tx, t) = cdnow();
         assert_eq!(x.len(), 2357);
-        let m = Model::new(Variant::BetaGeo, Histories { frequency: &x, recency: &tx, age: &t, weights: None }).unwrap();
+        let m =
+            Model::new(Variant::BetaGeo, Histories { frequency: &x, recency: &tx, age: &t, weights: None }).unwrap();
         let f = fit(&m, &FitOptions::default()).unwrap();
         assert!(f.converged, "{f:?}");
         // FHL 2005: r = 0.243, alpha = 4.414, a = 0.793, b = 2.426, LL = -9582.4
@@ -399,7 +397,8 @@ pub(crate) mod tests {
             assert!((f.params[k] - want[k]).abs() <= 1e-4 * want[k], "{f:?}");
         }
         assert!((f.log_likelihood - -9582.43).abs() < 0.005, "{f:?}");
-        let m = Model::new(Variant::Modified, Histories { frequency: &x, recency: &tx, age: &t, weights: None }).unwrap();
+        let m =
+            Model::new(Variant::Modified, Histories { frequency: &x, recency: &tx, age: &t, weights: None }).unwrap();
         let f = fit(&m, &FitOptions::default()).unwrap();
         eprintln!("{f:?}");
     }

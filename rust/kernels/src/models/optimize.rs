@@ -86,7 +86,8 @@ pub fn minimize(
         }
         let free: Vec<bool> = (0..p).map(|i| !held(x[i], g[i], lo[i], hi[i])).collect();
         for i in 0..p {
-            d[i] = if free[i] { -(0..p).filter(|&j| free[j]).map(|j| hinv[i * p + j] * g[j]).sum::<f64>() } else { 0.0 };
+            d[i] =
+                if free[i] { -(0..p).filter(|&j| free[j]).map(|j| hinv[i * p + j] * g[j]).sum::<f64>() } else { 0.0 };
         }
         if dot(&g, &d) >= 0.0 {
             // not a descent direction: forget the curvature
@@ -197,7 +198,7 @@ pub fn cholesky(a: &[f64], p: usize) -> Option<Vec<f64>> {
         for j in 0..=i {
             let s: f64 = a[i * p + j] - (0..j).map(|k| l[i * p + k] * l[j * p + k]).sum::<f64>();
             if i == j {
-                if !(s > 0.0) {
+                if s.is_nan() || s <= 0.0 {
                     return None;
                 }
                 l[i * p + i] = s.sqrt();

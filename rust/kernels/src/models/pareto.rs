@@ -138,7 +138,8 @@ impl Likelihood for Model<'_> {
 
     fn log_lik(&self, theta: &[f64], grad: &mut [f64]) -> f64 {
         let p = Params { r: theta[0], alpha: theta[1], s: theta[2], beta: theta[3] };
-        let table: Vec<(f64, f64)> = self.distinct.iter().map(|&x| (ln_rising(p.r, x), digamma_rising(p.r, x))).collect();
+        let table: Vec<(f64, f64)> =
+            self.distinct.iter().map(|&x| (ln_rising(p.r, x), digamma_rising(p.r, x))).collect();
         let (ln_alpha, ln_beta) = (p.alpha.ln(), p.beta.ln());
         let d = &self.data;
         let (ll, g) = sum_rows::<4>(d.frequency.len(), |i, g| {
