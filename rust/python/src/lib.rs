@@ -11,6 +11,7 @@ mod cohort;
 mod errors;
 mod gil;
 mod ids;
+mod models;
 mod summary;
 mod window;
 
@@ -34,5 +35,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(summary::customer_summary, m)?)?;
     m.add_function(wrap_pyfunction!(window::period_kpis, m)?)?;
     m.add_function(wrap_pyfunction!(window::rolling_active, m)?)?;
+    models::register(m)?;
     Ok(())
 }

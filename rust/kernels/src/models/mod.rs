@@ -277,6 +277,92 @@ pub fn fit(model: &impl Likelihood, options: &FitOptions) -> Result<Fit> {
     })
 }
 
+/// Σ w ℓ of `model` at `params` (checked positive) and its gradient.
+pub fn log_likelihood_at(model: &impl Likelihood, params: &[f64]) -> Result<(f64, Vec<f64>)> {
+    check_params(params, model.names())?;
+    let mut g = vec![0.0; params.len()];
+    let v = model.log_lik(params, &mut g);
+    Ok((v, g))
+}
+
+/// The three models of repeat purchasing in continuous time, read from their names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountModel {
+    BetaGeo,
+    ModifiedBetaGeo,
+    ParetoNbd,
+}
+
+impl CountModel {
+    /// `"bg_nbd"`, `"mbg_nbd"` or `"pareto_nbd"`.
+    pub fn parse(name: &str) -> Result<Self> {
+        match name {
+            "bg_nbd" => Ok(CountModel::BetaGeo),
+            "mbg_nbd" => Ok(CountModel::ModifiedBetaGeo),
+            "pareto_nbd" => Ok(CountModel::ParetoNbd),
+            _ => Err(KernelError::InvalidParameter(format!(
+                "unknown model {name:?}: use \"bg_nbd\", \"mbg_nbd\" or \"pareto_nbd\""
+            ))),
+        }
+    }
+
+    fn variant(self) -> nbd::Variant {
+        if self == CountModel::ModifiedBetaGeo {
+            nbd::Variant::Modified
+        } else {
+            nbd::Variant::BetaGeo
+        }
+    }
+
+    /// Maximum likelihood on `data`.
+    pub fn fit(self, data: nbd::Histories, options: &FitOptions) -> Result<Fit> {
+        match self {
+            CountModel::ParetoNbd => fit(&pareto::Model::new(data)?, options),
+            _ => fit(&nbd::Model::new(self.variant(), data)?, options),
+        }
+    }
+
+    /// Σ w ℓ at `params` and its gradient.
+    pub fn log_likelihood(self, params: &[f64], data: nbd::Histories) -> Result<(f64, Vec<f64>)> {
+        match self {
+            CountModel::ParetoNbd => log_likelihood_at(&pareto::Model::new(data)?, params),
+            _ => log_likelihood_at(&nbd::Model::new(self.variant(), data)?, params),
+        }
+    }
+
+    /// P(alive) of each customer.
+    pub fn p_alive(self, params: &[f64], data: &nbd::Histories) -> Result<Vec<f64>> {
+        match self {
+            CountModel::ParetoNbd => pareto::p_alive(pareto::Params::new(params)?, data),
+            _ => nbd::p_alive(self.variant(), nbd::Params::new(params)?, data),
+        }
+    }
+
+    /// Expected purchases in the next `t` given each history.
+    pub fn conditional_expected_purchases(self, params: &[f64], t: f64, data: &nbd::Histories) -> Result<Vec<f64>> {
+        match self {
+            CountModel::ParetoNbd => pareto::conditional_expected_purchases(pareto::Params::new(params)?, t, data),
+            _ => nbd::conditional_expected_purchases(self.variant(), nbd::Params::new(params)?, t, data),
+        }
+    }
+
+    /// E[X(t)] for each t.
+    pub fn expected_purchases(self, params: &[f64], t: &[f64]) -> Result<Vec<f64>> {
+        match self {
+            CountModel::ParetoNbd => pareto::expected_purchases(pareto::Params::new(params)?, t),
+            _ => nbd::expected_purchases(self.variant(), nbd::Params::new(params)?, t),
+        }
+    }
+
+    /// P(X(t) = n) for each (n, t).
+    pub fn probability_of_purchases(self, params: &[f64], n: &[f64], t: &[f64]) -> Result<Vec<f64>> {
+        match self {
+            CountModel::ParetoNbd => pareto::probability_of_purchases(pareto::Params::new(params)?, n, t),
+            _ => nbd::probability_of_purchases(self.variant(), nbd::Params::new(params)?, n, t),
+        }
+    }
+}
+
 /// Checks a parameter vector: one positive finite value per name.
 pub(crate) fn check_params(p: &[f64], names: &[&str]) -> Result<()> {
     if p.len() != names.len() || p.iter().any(|v| !(v.is_finite() && *v > 0.0)) {

@@ -346,6 +346,19 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn purchase_probabilities_sum_to_one_and_to_the_mean() {
+        let p = Params { r: 0.52, alpha: 6.18, a: 0.89, b: 1.61 };
+        let n: Vec<f64> = (0..600).map(|v| v as f64).collect();
+        for variant in [Variant::BetaGeo, Variant::Modified] {
+            let pr = probability_of_purchases(variant, p, &n, &[52.0; 600]).unwrap();
+            assert!((pr.iter().sum::<f64>() - 1.0).abs() < 1e-12, "{variant:?}");
+            let mean: f64 = pr.iter().zip(&n).map(|(p, n)| p * n).sum();
+            let want = expected_purchases(variant, p, &[52.0]).unwrap()[0];
+            assert!((mean - want).abs() < 1e-10 * want, "{variant:?} {mean} {want}");
+        }
+    }
+
+    #[test]
     fn rejects_impossible_histories() {
         let bad = |x: f64, tx: f64, t: f64| {
             let (x, tx, t) = ([x], [tx], [t]);

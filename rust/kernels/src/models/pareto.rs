@@ -214,6 +214,36 @@ pub fn expected_purchases(p: Params, t: &[f64]) -> Result<Vec<f64>> {
     Ok(t.iter().map(|&t| p.r * p.beta / p.alpha * survival_integral(p.beta / (p.beta + t), p.s)).collect())
 }
 
+/// P(X(t) = n) for a customer drawn from the population: alive throughout (an NBD count
+/// times (β/(β+t))^s), or dead at τ < t after n purchases in (0, τ]. With
+/// K = Γ(r+n)α^r / (Γ(r) n!), it is K t^n (α+t)^−(r+n) (β/(β+t))^s plus
+/// K s β^s ∫_0^t τ^n (α+τ)^−(r+n) (β+τ)^−(s+1) dτ, the integral by adaptive Gauss–Kronrod
+/// quadrature (relative 1e-12).
+pub fn probability_of_purchases(p: Params, n: &[f64], t: &[f64]) -> Result<Vec<f64>> {
+    if n.len() != t.len() {
+        return Err(crate::KernelError::LengthMismatch(format!("{} counts but {} horizons", n.len(), t.len())));
+    }
+    super::check_column("n", n, |v| !(v >= 0.0 && v.is_finite() && v.fract() == 0.0), "n must be a whole number >= 0")?;
+    t.iter().try_for_each(|&t| check_horizon(t))?;
+    let (r, al, s, be) = (p.r, p.alpha, p.s, p.beta);
+    Ok(super::map_rows(n.len(), |i| {
+        let (n, t) = (n[i], t[i]);
+        if t == 0.0 {
+            return if n == 0.0 { 1.0 } else { 0.0 };
+        }
+        let k = ln_rising(r, n) - super::special::ln_gamma(n + 1.0) + r * al.ln();
+        let pow = |tau: f64| if n == 0.0 { 0.0 } else { n * tau.ln() };
+        let alive = (k + pow(t) - (r + n) * (al + t).ln() + s * (be / (be + t)).ln()).exp();
+        let dead = super::special::integrate(
+            |tau| (k + s.ln() + pow(tau) - (r + n) * (al + tau).ln() + s * be.ln() - (s + 1.0) * (be + tau).ln()).exp(),
+            0.0,
+            t,
+            1e-12,
+        );
+        alive + dead
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::nbd::tests::cdnow;
@@ -248,6 +278,16 @@ mod tests {
             let (a, b) = (ln_bracket(&p, x, tx, t, None), ln_bracket(&q, x, tx, t, None));
             assert!((a - b).abs() < 1e-10, "{a} {b}");
         }
+    }
+
+    #[test]
+    fn purchase_probabilities_sum_to_one_and_to_the_mean() {
+        let p = Params { r: 0.55, alpha: 10.58, s: 0.61, beta: 11.67 };
+        let n: Vec<f64> = (0..400).map(|v| v as f64).collect();
+        let pr = probability_of_purchases(p, &n, &[39.0; 400]).unwrap();
+        assert!((pr.iter().sum::<f64>() - 1.0).abs() < 1e-10, "{}", pr.iter().sum::<f64>());
+        let mean: f64 = pr.iter().zip(&n).map(|(p, n)| p * n).sum();
+        assert!((mean - expected_purchases(p, &[39.0]).unwrap()[0]).abs() < 1e-9);
     }
 
     #[test]
