@@ -9,7 +9,7 @@ True
 
 from __future__ import annotations
 
-from . import datasets, exceptions, plugins
+from . import datasets, exceptions, models, plugins
 from ._core import __version__
 from .crm import CampaignResult, campaigns
 from .customers import activation, churn_reasons, completeness
@@ -57,6 +57,7 @@ __all__ = [
     "indices",
     "lifecycle",
     "loyalty_index",
+    "models",
     "nps",
     "period_kpis",
     "plugins",
