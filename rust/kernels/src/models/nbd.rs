@@ -17,7 +17,7 @@
 //! The terms that depend on x alone (log-gammas, digammas) are tabled once per evaluation
 //! over the distinct frequencies, so a row costs two logarithms and one log-sum-exp.
 
-use super::special::{digamma_rising, expit, ln_beta, ln_gamma, ln_hyp2f1, ln_rising};
+use super::special::{digamma_rising, expit, ln_beta, ln_gamma, ln_rising, one_minus_scaled_hyp2f1};
 use super::{check_column, check_lengths, check_weights, factorize_counts, sum_rows, Likelihood};
 use crate::{KernelError, Result};
 
@@ -219,8 +219,8 @@ pub fn conditional_expected_purchases(variant: Variant, p: Params, t: f64, data:
             return 0.0;
         }
         let z = t / (p.alpha + age + t);
-        let ln_f = ln_hyp2f1(p.r + x, p.b + x + k, p.a + p.b + x - 1.0 + k, z);
-        let inner = -(ln_f + (p.r + x) * ((p.alpha + age) / (p.alpha + age + t)).ln()).exp_m1();
+        let ln_q = (p.r + x) * ((p.alpha + age) / (p.alpha + age + t)).ln();
+        let inner = one_minus_scaled_hyp2f1(ln_q, p.r + x, p.b + x + k, p.a + p.b + x - 1.0 + k, z);
         let scale = (p.a + p.b + x - 1.0 + k) / (p.a - 1.0);
         scale * inner * expit(-log_odds_dead(variant, p, x, tx, age))
     }))
@@ -236,10 +236,10 @@ pub fn expected_purchases(variant: Variant, p: Params, t: &[f64]) -> Result<Vec<
             if t == 0.0 {
                 return 0.0;
             }
-            let ln_f = ln_hyp2f1(p.r, p.b + k, p.a + p.b - 1.0 + k, t / (p.alpha + t));
+            let ln_q = p.r * (p.alpha / (p.alpha + t)).ln();
             // (a+b−1)/(a−1) for BG/NBD, b/(a−1) for MBG/NBD
             let scale = if variant == Variant::Modified { p.b } else { p.a + p.b - 1.0 } / (p.a - 1.0);
-            scale * -(ln_f + p.r * (p.alpha / (p.alpha + t)).ln()).exp_m1()
+            scale * one_minus_scaled_hyp2f1(ln_q, p.r, p.b + k, p.a + p.b - 1.0 + k, t / (p.alpha + t))
         })
         .collect())
 }

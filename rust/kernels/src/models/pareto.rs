@@ -93,6 +93,35 @@ fn ln_a(p: &Params, x: f64, t: f64, grad: bool) -> Option<(f64, [f64; 4])> {
     Some((value, g))
 }
 
+/// Largest argument of the series: beyond it (α and β more than 100 times apart) the terms
+/// fall too slowly and the death term is integrated instead.
+const SERIES_LIMIT: f64 = 0.99;
+
+/// ln of s ∫_{t_x}^{T} (α+τ)^−(r+x) (β+τ)^−(s+1) dτ (the probability of a death between
+/// the last purchase and T, up to the common factor) and its gradient, by adaptive
+/// Gauss–Kronrod quadrature with the derivatives under the integral sign. The integrand
+/// is scaled by its value at t_x, its largest.
+fn ln_death_by_quadrature(p: &Params, x: f64, tx: f64, t: f64) -> (f64, [f64; 4]) {
+    let (r, al, s, be) = (p.r, p.alpha, p.s, p.beta);
+    let g = |tau: f64| -(r + x) * (al + tau).ln() - (s + 1.0) * (be + tau).ln();
+    let g0 = g(tx);
+    let v = super::special::integrate_vec::<5>(
+        |tau, out| {
+            let f = (g(tau) - g0).exp();
+            out[0] = f;
+            out[1] = -(al + tau).ln() * f;
+            out[2] = -(r + x) / (al + tau) * f;
+            out[3] = -(be + tau).ln() * f;
+            out[4] = -(s + 1.0) / (be + tau) * f;
+        },
+        tx,
+        t,
+        1e-13,
+    );
+    let grad = [v[1] / v[0], v[2] / v[0], 1.0 / s + v[3] / v[0], v[4] / v[0]];
+    (s.ln() + g0 + v[0].ln(), grad)
+}
+
 /// The three terms of L / (Γ(r+x) α^r β^s / Γ(r)) in logs with their gradients:
 /// ln G(T), ln c + ln A(t_x), ln c + ln A(T), with c = s / (r+s+x). Returns the log of
 /// their signed sum G(T) + c A(t_x) − c A(T) and fills `grad` with its gradient.
@@ -109,6 +138,18 @@ fn ln_bracket(p: &Params, x: f64, tx: f64, t: f64, grad: Option<&mut [f64; 4]>) 
             *g = g1;
         }
         return u1;
+    }
+    if (al - be).abs() / (al.max(be) + tx) > SERIES_LIMIT {
+        // the series would need more than ~4,000 terms: integrate over the death time
+        let (ld, gd) = ln_death_by_quadrature(p, x, tx, t);
+        let m = u1.max(ld);
+        let (e1, e2) = ((u1 - m).exp(), (ld - m).exp());
+        if let Some(g) = grad {
+            for k in 0..4 {
+                g[k] = (e1 * g1[k] + e2 * gd[k]) / (e1 + e2);
+            }
+        }
+        return m + (e1 + e2).ln();
     }
     let lc = s.ln() - rsx.ln();
     let gc = [-1.0 / rsx, 0.0, 1.0 / s - 1.0 / rsx, 0.0];
@@ -255,7 +296,13 @@ mod tests {
         let (x, tx, t) = cdnow();
         let (x, tx, t) = (&x[..300], &tx[..300], &t[..300]);
         let m = Model::new(Histories { frequency: x, recency: tx, age: t, weights: None }).unwrap();
-        for theta in [[0.55, 10.6, 0.61, 11.7], [0.55, 12.0, 0.61, 3.0], [1.3, 2.0, 2.5, 2.0]] {
+        for theta in [
+            [0.55, 10.6, 0.61, 11.7],
+            [0.55, 12.0, 0.61, 3.0],
+            [1.3, 2.0, 2.5, 2.0],
+            [2.0, 0.01, 3.0, 900.0],
+            [0.55, 500.0, 0.61, 0.01],
+        ] {
             let mut g = [0.0; 4];
             m.log_lik(&theta, &mut g);
             for k in 0..4 {
@@ -267,6 +314,24 @@ mod tests {
                 let fd = (m.log_lik(&up, &mut scratch) - m.log_lik(&dn, &mut scratch)) / (2.0 * h);
                 assert!((g[k] - fd).abs() <= 1e-6 * fd.abs().max(1.0), "θ={theta:?} k={k}: {} vs {fd}", g[k]);
             }
+        }
+    }
+
+    #[test]
+    fn series_and_quadrature_agree_below_the_switch() {
+        // α/β = 50: z = 0.98 at t_x = 0, still summed; the quadrature gives the same
+        let p = Params { r: 0.7, alpha: 50.0, s: 0.9, beta: 1.0 };
+        for (x, tx, t) in [(0.0, 0.0, 30.0), (3.0, 0.0, 30.0), (12.0, 2.5, 40.0)] {
+            let (mut gs, mut gq) = ([0.0; 4], [0.0; 4]);
+            let series = ln_bracket(&p, x, tx, t, Some(&mut gs));
+            let (ld, gd) = ln_death_by_quadrature(&p, x, tx, t);
+            let la = -(p.r + x) * (p.alpha + t).ln() - p.s * (p.beta + t).ln();
+            let g1 = [-(p.alpha + t).ln(), -(p.r + x) / (p.alpha + t), -(p.beta + t).ln(), -p.s / (p.beta + t)];
+            let quad = super::super::special::log_add_exp(la, ld);
+            let (w1, w2) = ((la - quad).exp(), (ld - quad).exp());
+            (0..4).for_each(|k| gq[k] = w1 * g1[k] + w2 * gd[k]);
+            assert!((series - quad).abs() < 1e-12, "{series} {quad}");
+            assert!((0..4).all(|k| (gs[k] - gq[k]).abs() < 1e-9 * gs[k].abs().max(1.0)), "{gs:?} {gq:?}");
         }
     }
 

@@ -90,14 +90,16 @@ pub struct Hyp2f1 {
 /// Most terms the series may take before it is declared not convergent.
 const MAX_TERMS: usize = 1_000_000;
 
-/// The power series Σ (a)_n (b)_n / ((c)_n n!) z^n for 0 <= z < 1 and c > 0, summed until
+/// The power series Σ (a)_n (b)_n / ((c)_n n!) z^n for 0 <= z < 1 (c not 0, −1, −2, ...), summed until
 /// the tail is below a relative 1e-17 (the terms decay at least geometrically once n is
 /// past max(a, b) / (1 − z)). With `grad`, also its partial derivatives, from the same
 /// terms: ∂/∂a is Σ t_n Σ_{k<n} 1/(a + k), likewise b, and −(…) for c; ∂/∂z is
 /// Σ n t_n / z, carried as t_n / z so that z = 0 is allowed. `None` when the series does
 /// not converge within a million terms (z too close to 1) or a term is not finite.
 pub fn hyp2f1_series(a: f64, b: f64, c: f64, z: f64, grad: bool) -> Option<Hyp2f1> {
-    if !(0.0..1.0).contains(&z) || c <= 0.0 || !(a.is_finite() && b.is_finite() && c.is_finite()) {
+    // c = 0, −1, −2, ... divides by zero; any other c (negative too) is a convergent series
+    let pole = c <= 0.0 && c.fract() == 0.0;
+    if !(0.0..1.0).contains(&z) || pole || !(a.is_finite() && b.is_finite() && c.is_finite()) {
         return None;
     }
     let (mut sum, mut sa, mut sb, mut sc, mut sz) = (1.0, 0.0, 0.0, 0.0, 0.0);
@@ -147,21 +149,30 @@ pub fn hyp2f1_series(a: f64, b: f64, c: f64, z: f64, grad: bool) -> Option<Hyp2f
     None
 }
 
-/// ln 2F1(a, b; c; z) for 0 <= z < 1 and c > 0, from whichever of the series of 2F1 and
-/// of its Euler transform (1 − z)^(c−a−b) 2F1(c − a, c − b; c; z) stays bounded: when
-/// c − a − b < 0 the function grows like (1 − z)^(c−a−b) as z → 1 and the transformed
-/// series does not. NaN when neither converges.
-pub fn ln_hyp2f1(a: f64, b: f64, c: f64, z: f64) -> f64 {
+/// 2F1(a, b; c; z) for 0 <= z < 1 as (ln k, v) with 2F1 = k v (v may be negative when c < 0),
+/// from whichever of the series of 2F1 and of its Euler transform
+/// (1 − z)^(c−a−b) 2F1(c − a, c − b; c; z) stays bounded: when c − a − b < 0 the function
+/// grows like (1 − z)^(c−a−b) as z → 1 and the transformed series does not. `None` when
+/// the series does not converge.
+pub fn hyp2f1_scaled(a: f64, b: f64, c: f64, z: f64) -> Option<(f64, f64)> {
     if z == 0.0 {
-        return 0.0;
+        return Some((0.0, 1.0));
     }
     let e = c - a - b;
-    let value = if e < 0.0 {
-        hyp2f1_series(c - a, c - b, c, z, false).map(|f| e * (-z).ln_1p() + f.value.ln())
+    if e < 0.0 {
+        hyp2f1_series(c - a, c - b, c, z, false).map(|f| (e * (-z).ln_1p(), f.value))
     } else {
-        hyp2f1_series(a, b, c, z, false).map(|f| f.value.ln())
-    };
-    value.unwrap_or(f64::NAN)
+        hyp2f1_series(a, b, c, z, false).map(|f| (0.0, f.value))
+    }
+}
+
+/// 1 − q 2F1(a, b; c; z) given ln q, without cancellation when the product is near 1.
+pub fn one_minus_scaled_hyp2f1(ln_q: f64, a: f64, b: f64, c: f64, z: f64) -> f64 {
+    match hyp2f1_scaled(a, b, c, z) {
+        Some((ln_k, v)) if v > 0.0 => -(ln_q + ln_k + v.ln()).exp_m1(),
+        Some((ln_k, v)) => 1.0 - (ln_q + ln_k).exp() * v,
+        None => f64::NAN,
+    }
 }
 
 /// Gauss–Kronrod 7/15 nodes and weights on [−1, 1] (QUADPACK's qk15, digits as published),
@@ -200,27 +211,49 @@ const G_W: [f64; 4] = [
 /// ∫_a^b f by adaptive Gauss–Kronrod 7/15 (bisecting the panel of largest error estimate)
 /// to a relative error of about `rel` for a smooth integrand. NaN if `f` is not finite.
 pub fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64, rel: f64) -> f64 {
-    let panel = |a: f64, b: f64| -> (f64, f64) {
+    integrate_vec::<1>(|x, out| out[0] = f(x), a, b, rel)[0]
+}
+
+/// ∫_a^b of K integrands at once (`f(x, out)` writes the K values at x), on the panels that
+/// integrate the first one to a relative `rel`: the others should be the first times slowly
+/// varying factors (its derivatives with respect to parameters, say).
+pub fn integrate_vec<const K: usize>(f: impl Fn(f64, &mut [f64; K]), a: f64, b: f64, rel: f64) -> [f64; K] {
+    let panel = |a: f64, b: f64| -> ([f64; K], f64) {
         let (c, h) = (0.5 * (a + b), 0.5 * (b - a));
-        let fc = f(c);
-        let (mut k, mut g) = (GK_W[7] * fc, G_W[3] * fc);
+        let (mut k, mut g) = ([0.0; K], 0.0);
+        let (mut v1, mut v2) = ([0.0; K], [0.0; K]);
+        f(c, &mut v1);
+        for i in 0..K {
+            k[i] = GK_W[7] * v1[i];
+        }
+        g += G_W[3] * v1[0];
         for j in 0..7 {
-            let (f1, f2) = (f(c - h * GK_X[j]), f(c + h * GK_X[j]));
-            k += GK_W[j] * (f1 + f2);
+            f(c - h * GK_X[j], &mut v1);
+            f(c + h * GK_X[j], &mut v2);
+            for i in 0..K {
+                k[i] += GK_W[j] * (v1[i] + v2[i]);
+            }
             if j % 2 == 1 {
-                g += G_W[j / 2] * (f1 + f2);
+                g += G_W[j / 2] * (v1[0] + v2[0]);
             }
         }
-        (k * h, ((k - g) * h).abs())
+        let err = ((k[0] - g) * h).abs();
+        k.iter_mut().for_each(|v| *v *= h);
+        (k, err)
     };
     let mut panels = vec![(a, b, panel(a, b))];
+    let sum = |panels: &[(f64, f64, ([f64; K], f64))]| {
+        let mut t = [0.0; K];
+        panels.iter().for_each(|p| (0..K).for_each(|i| t[i] += p.2 .0[i]));
+        t
+    };
     for _ in 0..2000 {
-        let total: f64 = panels.iter().map(|p| p.2 .0).sum();
+        let total = sum(&panels);
         let error: f64 = panels.iter().map(|p| p.2 .1).sum();
-        if !total.is_finite() {
-            return f64::NAN;
+        if !total[0].is_finite() {
+            return [f64::NAN; K];
         }
-        if error <= rel * total.abs() || error == 0.0 {
+        if error <= rel * total[0].abs() || error == 0.0 {
             return total;
         }
         let worst = (0..panels.len()).max_by(|&i, &j| panels[i].2 .1.total_cmp(&panels[j].2 .1)).unwrap();
@@ -229,7 +262,7 @@ pub fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64, rel: f64) -> f64 {
         panels.push((a, m, panel(a, m)));
         panels.push((m, b, panel(m, b)));
     }
-    panels.iter().map(|p| p.2 .0).sum()
+    sum(&panels)
 }
 
 #[cfg(test)]
@@ -278,7 +311,20 @@ mod tests {
         // 2F1(a, b; b; z) = (1 − z)^−a
         let f = hyp2f1_series(2.5, 3.0, 3.0, 0.3, false).unwrap();
         assert!(close(f.value, 0.7f64.powf(-2.5), 1e-14));
-        assert!(close(ln_hyp2f1(2.5, 3.0, 3.0, 0.3), -2.5 * 0.7f64.ln(), 1e-14));
+        let (ln_k, v) = hyp2f1_scaled(2.5, 3.0, 3.0, 0.3).unwrap();
+        assert!(close(ln_k + v.ln(), -2.5 * 0.7f64.ln(), 1e-14));
+        // negative c: 2F1(1, b; b − 1... ) checked through 1 − q F on a known case, F(1, 1; −0.5; z)
+        // against its own series summed naively
+        let naive: f64 = (0..400)
+            .scan(1.0f64, |t, n| {
+                let v = *t;
+                let nf = n as f64;
+                *t *= (1.0 + nf) * (1.0 + nf) / ((-0.5 + nf) * (nf + 1.0)) * 0.3;
+                Some(v)
+            })
+            .sum();
+        let (ln_k, v) = hyp2f1_scaled(1.0, 1.0, -0.5, 0.3).unwrap();
+        assert!(close(ln_k.exp() * v, naive, 1e-12), "{} {naive}", ln_k.exp() * v);
         // at z = 0 the z-derivative is ab/c
         let f = hyp2f1_series(1.5, 2.0, 4.0, 0.0, true).unwrap();
         assert_eq!(f.value, 1.0);
@@ -315,6 +361,7 @@ mod tests {
     fn hyp2f1_refuses_what_it_cannot_sum() {
         assert!(hyp2f1_series(1.0, 1.0, 2.0, 1.0, false).is_none());
         assert!(hyp2f1_series(1.0, 1.0, 0.0, 0.5, false).is_none());
-        assert!(ln_hyp2f1(1.0, 1.0, 2.0, -0.5).is_nan());
+        assert!(hyp2f1_series(1.0, 1.0, -2.0, 0.5, false).is_none());
+        assert!(one_minus_scaled_hyp2f1(0.0, 1.0, 1.0, 2.0, -0.5).is_nan());
     }
 }
