@@ -218,7 +218,14 @@ pub fn integrate(f: impl Fn(f64) -> f64, a: f64, b: f64, rel: f64) -> f64 {
 /// integrate the first one to a relative `rel`: the others should be the first times slowly
 /// varying factors (its derivatives with respect to parameters, say).
 pub fn integrate_vec<const K: usize>(f: impl Fn(f64, &mut [f64; K]), a: f64, b: f64, rel: f64) -> [f64; K] {
-    let panel = |a: f64, b: f64| -> ([f64; K], f64) {
+    /// One panel [a, b]: its Kronrod sums and the error estimate of the first.
+    struct Panel<const K: usize> {
+        a: f64,
+        b: f64,
+        sums: [f64; K],
+        error: f64,
+    }
+    let panel = |a: f64, b: f64| -> Panel<K> {
         let (c, h) = (0.5 * (a + b), 0.5 * (b - a));
         let (mut k, mut g) = ([0.0; K], 0.0);
         let (mut v1, mut v2) = ([0.0; K], [0.0; K]);
@@ -237,32 +244,32 @@ pub fn integrate_vec<const K: usize>(f: impl Fn(f64, &mut [f64; K]), a: f64, b: 
                 g += G_W[j / 2] * (v1[0] + v2[0]);
             }
         }
-        let err = ((k[0] - g) * h).abs();
+        let error = ((k[0] - g) * h).abs();
         k.iter_mut().for_each(|v| *v *= h);
-        (k, err)
+        Panel { a, b, sums: k, error }
     };
-    let mut panels = vec![(a, b, panel(a, b))];
-    let sum = |panels: &[(f64, f64, ([f64; K], f64))]| {
+    let total = |panels: &[Panel<K>]| {
         let mut t = [0.0; K];
-        panels.iter().for_each(|p| (0..K).for_each(|i| t[i] += p.2 .0[i]));
+        panels.iter().for_each(|p| (0..K).for_each(|i| t[i] += p.sums[i]));
         t
     };
+    let mut panels = vec![panel(a, b)];
     for _ in 0..2000 {
-        let total = sum(&panels);
-        let error: f64 = panels.iter().map(|p| p.2 .1).sum();
-        if !total[0].is_finite() {
+        let sums = total(&panels);
+        let error: f64 = panels.iter().map(|p| p.error).sum();
+        if !sums[0].is_finite() {
             return [f64::NAN; K];
         }
-        if error <= rel * total[0].abs() || error == 0.0 {
-            return total;
+        if error <= rel * sums[0].abs() || error == 0.0 {
+            return sums;
         }
-        let worst = (0..panels.len()).max_by(|&i, &j| panels[i].2 .1.total_cmp(&panels[j].2 .1)).unwrap();
-        let (a, b, _) = panels.swap_remove(worst);
-        let m = 0.5 * (a + b);
-        panels.push((a, m, panel(a, m)));
-        panels.push((m, b, panel(m, b)));
+        let worst = (0..panels.len()).max_by(|&i, &j| panels[i].error.total_cmp(&panels[j].error)).unwrap();
+        let p = panels.swap_remove(worst);
+        let m = 0.5 * (p.a + p.b);
+        panels.push(panel(p.a, m));
+        panels.push(panel(m, p.b));
     }
-    sum(&panels)
+    total(&panels)
 }
 
 #[cfg(test)]
