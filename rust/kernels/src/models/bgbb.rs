@@ -151,10 +151,12 @@ impl Tables {
     }
 }
 
-/// The BG/BB likelihood of validated histories.
+/// The BG/BB likelihood of validated histories (every `stride`-th row).
+#[derive(Clone)]
 pub struct Model<'a> {
     data: Histories<'a>,
     total: f64,
+    stride: usize,
     max_n: usize,
 }
 
@@ -162,7 +164,7 @@ impl<'a> Model<'a> {
     pub fn new(data: Histories<'a>) -> Result<Self> {
         let total = data.validate()?;
         let max_n = data.periods.iter().fold(0.0f64, |m, &v| m.max(v)) as usize;
-        Ok(Model { data, total, max_n })
+        Ok(Model { data, total, stride: 1, max_n })
     }
 }
 
@@ -177,8 +179,9 @@ impl Likelihood for Model<'_> {
 
     fn log_lik(&self, theta: &[f64], grad: &mut [f64]) -> f64 {
         let t = Tables::new(theta, self.max_n);
-        let d = &self.data;
-        let (ll, g) = sum_rows::<4>(d.frequency.len(), |i, g| {
+        let (d, stride) = (&self.data, self.stride);
+        let (ll, g) = sum_rows::<4>(d.frequency.len().div_ceil(stride), |j, g| {
+            let i = j * stride;
             let w = d.weights.map_or(1.0, |w| w[i]);
             let mut gr = [0.0; 4];
             let v = t.row(d.frequency[i] as usize, d.recency[i] as usize, d.periods[i] as usize, Some(&mut gr));
@@ -193,6 +196,17 @@ impl Likelihood for Model<'_> {
 
     fn starts(&self) -> Vec<Vec<f64>> {
         vec![vec![1.0, 1.0, 1.0, 1.0], vec![0.5, 0.5, 0.5, 3.0], vec![2.0, 1.0, 0.3, 2.0]]
+    }
+
+    fn rows(&self) -> usize {
+        self.data.frequency.len().div_ceil(self.stride)
+    }
+
+    fn every(&self, stride: usize) -> Option<Self> {
+        let stride = self.stride * stride.max(1);
+        let total =
+            (0..self.data.frequency.len()).step_by(stride).map(|i| self.data.weights.map_or(1.0, |w| w[i])).sum();
+        Some(Model { stride, total, ..self.clone() })
     }
 }
 

@@ -46,10 +46,12 @@ impl Spend<'_> {
     }
 }
 
-/// The Gamma-Gamma likelihood of validated repeat buyers.
+/// The Gamma-Gamma likelihood of validated repeat buyers (every `stride`-th row).
+#[derive(Clone)]
 pub struct Model<'a> {
     data: Spend<'a>,
     total: f64,
+    stride: usize,
     distinct: Vec<f64>,
     codes: Vec<u32>,
     /// Σ w [(px − 1) ln m + px ln x] = p Σ w x (ln m + ln x) − Σ w ln m: the two sums.
@@ -61,13 +63,22 @@ impl<'a> Model<'a> {
     pub fn new(data: Spend<'a>) -> Result<Self> {
         let total = data.validate()?;
         let (distinct, codes) = factorize_counts(data.frequency);
-        let (mut sum_x_log_mx, mut sum_log_m) = (0.0, 0.0);
-        for i in 0..data.frequency.len() {
-            let (w, x, m) = (data.weights.map_or(1.0, |w| w[i]), data.frequency[i], data.monetary_value[i]);
+        let mut m = Model { data, total, stride: 1, distinct, codes, sum_x_log_mx: 0.0, sum_log_m: 0.0 };
+        m.sum_logs();
+        Ok(m)
+    }
+
+    /// The two data-only sums of ℓ, over the rows in use.
+    fn sum_logs(&mut self) {
+        let (mut sum_x_log_mx, mut sum_log_m, mut total) = (0.0, 0.0, 0.0);
+        let d = &self.data;
+        for i in (0..d.frequency.len()).step_by(self.stride) {
+            let (w, x, m) = (d.weights.map_or(1.0, |w| w[i]), d.frequency[i], d.monetary_value[i]);
             sum_x_log_mx += w * x * (m * x).ln();
             sum_log_m += w * m.ln();
+            total += w;
         }
-        Ok(Model { data, total, distinct, codes, sum_x_log_mx, sum_log_m })
+        (self.sum_x_log_mx, self.sum_log_m, self.total) = (sum_x_log_mx, sum_log_m, total);
     }
 }
 
@@ -91,8 +102,9 @@ impl Likelihood for Model<'_> {
                 [ln_gamma(a) - ln_gamma(b), x * (digamma(a) - digamma(b)), digamma(a)]
             })
             .collect();
-        let d = &self.data;
-        let (ll, g) = sum_rows::<3>(d.frequency.len(), |i, g| {
+        let (d, stride) = (&self.data, self.stride);
+        let (ll, g) = sum_rows::<3>(d.frequency.len().div_ceil(stride), |j, g| {
+            let i = j * stride;
             let (w, x, m) = (d.weights.map_or(1.0, |w| w[i]), d.frequency[i], d.monetary_value[i]);
             let c = &table[self.codes[i] as usize];
             let l = (ga + m * x).ln();
@@ -115,6 +127,16 @@ impl Likelihood for Model<'_> {
             / self.total;
         // E[value] = pγ/(q − 1): start with q = 2 (or 4) and γ matching the mean
         vec![vec![1.0, 2.0, mean], vec![5.0, 4.0, 0.6 * mean], vec![0.5, 1.5, 0.25 * mean]]
+    }
+
+    fn rows(&self) -> usize {
+        self.data.frequency.len().div_ceil(self.stride)
+    }
+
+    fn every(&self, stride: usize) -> Option<Self> {
+        let mut m = Model { stride: self.stride * stride.max(1), ..self.clone() };
+        m.sum_logs();
+        Some(m)
     }
 }
 

@@ -78,7 +78,7 @@ pub struct Fit {
 }
 
 /// A model's weighted log-likelihood.
-pub trait Likelihood: Sync {
+pub trait Likelihood: Sync + Sized {
     /// Parameter names, in order.
     fn names(&self) -> &'static [&'static str];
     /// Σ w_i.
@@ -86,8 +86,20 @@ pub trait Likelihood: Sync {
     /// Σ w_i ℓ_i(θ); writes its gradient with respect to θ into `grad`. A non-finite value
     /// marks θ as infeasible.
     fn log_lik(&self, theta: &[f64], grad: &mut [f64]) -> f64;
+    /// The same and its Hessian (row-major, p × p) in one pass, when the model has it in
+    /// closed form; `None` lets [`fit`] difference the gradient instead.
+    fn log_lik_hessian(&self, _theta: &[f64], _grad: &mut [f64], _hess: &mut [f64]) -> Option<f64> {
+        None
+    }
     /// Default starting points (natural scale).
     fn starts(&self) -> Vec<Vec<f64>>;
+    /// Rows (customers, histories, cohorts) the likelihood sums over.
+    fn rows(&self) -> usize;
+    /// The same likelihood over every `stride`-th row (the starts are searched on it when
+    /// the data is large); `None` when rows cannot be thinned (a few cohorts).
+    fn every(&self, _stride: usize) -> Option<Self> {
+        None
+    }
 }
 
 /// Sums `row(i, grad)` (which returns w_i ℓ_i and adds w_i ∇ℓ_i into `grad`) over
@@ -139,9 +151,45 @@ fn objective(model: &impl Likelihood, penalizer: f64, u: &[f64], grad: &mut [f64
     f
 }
 
-/// Maximum likelihood: the best of several quasi-Newton searches on the log-parameters,
-/// polished by Newton steps on the finite-difference Hessian of the analytic gradient,
-/// which then gives the standard errors.
+/// The objective, its gradient and its Hessian in u = ln θ: analytic when the model has
+/// it (one pass), else central differences of the analytic gradient (2p passes). With
+/// f(θ) and θ = e^u: ∂²f/∂u_i∂u_j = θ_i θ_j ∂²f/∂θ_i∂θ_j + δ_ij θ_i ∂f/∂θ_i.
+fn objective_hessian(model: &impl Likelihood, penalizer: f64, u: &[f64]) -> (f64, Vec<f64>, Option<Vec<f64>>, usize) {
+    let p = u.len();
+    let theta: Vec<f64> = u.iter().map(|v| v.exp()).collect();
+    let w = model.total_weight();
+    let (mut g, mut h) = (vec![0.0; p], vec![0.0; p * p]);
+    if let Some(ll) = model.log_lik_hessian(&theta, &mut g, &mut h) {
+        if !ll.is_finite() {
+            return (f64::NAN, g, None, 1);
+        }
+        let mut f = -ll / w;
+        let mut gu = vec![0.0; p];
+        for i in 0..p {
+            f += penalizer * theta[i] * theta[i];
+            let gi = -g[i] / w + 2.0 * penalizer * theta[i];
+            gu[i] = theta[i] * gi;
+            for j in 0..p {
+                let hij = -h[i * p + j] / w + if i == j { 2.0 * penalizer } else { 0.0 };
+                h[i * p + j] = theta[i] * theta[j] * hij + if i == j { theta[i] * gi } else { 0.0 };
+            }
+        }
+        return (f, gu, h.iter().all(|v| v.is_finite()).then_some(h), 1);
+    }
+    let f = objective(model, penalizer, u, &mut g);
+    let h = optimize::hessian(|x: &[f64], gx: &mut [f64]| _ = objective(model, penalizer, x, gx), u, 1e-5);
+    (f, g, h, 1 + 2 * p)
+}
+
+/// Rows above which the starts are searched on a thinned copy of the data.
+const THIN_ABOVE: usize = 60_000;
+/// Rows of that thinned copy (about).
+const THIN_TO: usize = 10_000;
+
+/// Maximum likelihood. The quasi-Newton search runs from every start (on every k-th row
+/// when there are more than 60,000, k fixed by the row count); Newton's method on the
+/// full data then takes the best point to a gradient below the tolerance, and the
+/// Hessian there gives the standard errors.
 pub fn fit(model: &impl Likelihood, options: &FitOptions) -> Result<Fit> {
     let names = model.names();
     let p = names.len();
@@ -164,77 +212,124 @@ pub fn fit(model: &impl Likelihood, options: &FitOptions) -> Result<Fit> {
         }
     }
     let (lo, hi) = (vec![-LOG_BOUND; p], vec![LOG_BOUND; p]);
-    let settings = optimize::Settings { max_iter: options.max_iter, gtol: options.tol };
-    let f = |u: &[f64], g: &mut [f64]| objective(model, options.penalizer, u, g);
-    let mut runs = Vec::with_capacity(starts.len());
-    for s in &starts {
-        let u0: Vec<f64> = s.iter().map(|v| v.ln()).collect();
-        runs.push(optimize::minimize(f, &u0, &lo, &hi, settings));
-    }
-    let iterations: usize = runs.iter().map(|r| r.iterations).sum();
+    let pen = options.penalizer;
+
+    // 1. search from every start, on a thinned copy of large data
+    let thinned = if model.rows() > THIN_ABOVE { model.every(model.rows() / THIN_TO) } else { None };
+    let runs: Vec<optimize::Outcome> = starts
+        .iter()
+        .map(|s| {
+            let u0: Vec<f64> = s.iter().map(|v| v.ln()).collect();
+            let settings = optimize::Settings { max_iter: options.max_iter, gtol: options.tol };
+            match &thinned {
+                Some(t) => {
+                    optimize::minimize(|u: &[f64], g: &mut [f64]| objective(t, pen, u, g), &u0, &lo, &hi, settings)
+                }
+                None => {
+                    optimize::minimize(|u: &[f64], g: &mut [f64]| objective(model, pen, u, g), &u0, &lo, &hi, settings)
+                }
+            }
+        })
+        .collect();
+    let mut iterations: usize = runs.iter().map(|r| r.iterations).sum();
     let mut evaluations: usize = runs.iter().map(|r| r.evaluations).sum();
-    let best = runs.iter().filter(|r| r.f.is_finite()).min_by(|a, b| a.f.total_cmp(&b.f)).cloned();
-    let Some(mut best) = best else {
+    let Some(best) = runs.iter().filter(|r| r.f.is_finite()).min_by(|a, b| a.f.total_cmp(&b.f)) else {
         return Err(KernelError::OutOfRange(
             "the log-likelihood is not finite at any starting point: check the data, or pass initial_params".into(),
         ));
     };
     let at_optimum = runs.iter().filter(|r| (r.f - best.f).abs() <= 1e-8 * best.f.abs().max(1.0)).count();
+    let mut x = best.x.clone();
+    let mut searched = best.converged;
+    let mut message = best.message;
 
-    // Newton polish: quadratic convergence from where the quasi-Newton search stopped
-    let mut hess = None;
-    for _ in 0..4 {
-        let g_fd = |u: &[f64], g: &mut [f64]| {
-            f(u, g);
+    // 2. Newton on the full data, each trial point evaluated with its Hessian in one pass
+    //    (backtracking when the objective rises; BFGS where the Hessian is not positive definite)
+    let mut bfgs_done = thinned.is_none();
+    let mut here = objective_hessian(model, pen, &x);
+    evaluations += here.3;
+    for _ in 0..options.max_iter.min(50) {
+        let (f, g, h) = (here.0, &here.1, &here.2);
+        iterations += 1;
+        let gnorm = optimize::projected_gradient_norm(&x, g, &lo, &hi);
+        let free: Vec<usize> = (0..p).filter(|&i| x[i] > lo[i] && x[i] < hi[i]).collect();
+        let step = h.as_ref().filter(|_| !free.is_empty() && f.is_finite()).and_then(|h| {
+            let hf: Vec<f64> =
+                free.iter().flat_map(|&i| free.iter().map(move |&j| (i, j))).map(|(i, j)| h[i * p + j]).collect();
+            let l = optimize::cholesky(&hf, free.len())?;
+            Some(optimize::cholesky_solve(&l, &free.iter().map(|&i| g[i]).collect::<Vec<_>>()))
+        });
+        if gnorm <= options.tol && step.is_some() {
+            searched = true;
+            message = "converged";
+            break;
+        }
+        let Some(step) = step else {
+            if bfgs_done || !f.is_finite() {
+                break;
+            }
+            // not positive definite here: the quasi-Newton search on the full data first
+            let settings = optimize::Settings { max_iter: options.max_iter, gtol: options.tol };
+            let o =
+                optimize::minimize(|u: &[f64], gu: &mut [f64]| objective(model, pen, u, gu), &x, &lo, &hi, settings);
+            iterations += o.iterations;
+            evaluations += o.evaluations;
+            (x, searched, message, bfgs_done) = (o.x, o.converged, o.message, true);
+            here = objective_hessian(model, pen, &x);
+            evaluations += here.3;
+            continue;
         };
-        let h = optimize::hessian(g_fd, &best.x, 1e-5);
-        evaluations += 2 * p;
-        let free: Vec<usize> = (0..p).filter(|&i| best.x[i] > lo[i] && best.x[i] < hi[i]).collect();
-        let (Some(h), false) = (h, free.is_empty()) else {
-            break;
-        };
-        let hf: Vec<f64> = free
-            .iter()
-            .flat_map(|&i| free.iter().map(|&j| (i, j)).collect::<Vec<_>>())
-            .map(|(i, j)| h[i * p + j])
-            .collect();
-        hess = Some(h);
-        let Some(l) = optimize::cholesky(&hf, free.len()) else { break };
-        let gnorm = optimize::projected_gradient_norm(&best.x, &best.grad, &lo, &hi);
-        if gnorm <= 1e-3 * options.tol {
-            break;
+        // near the optimum the objective moves by less than its rounding (~1e-14
+        // relative): a step that lowers the gradient is taken unless the objective clearly rose
+        let mut t = 1.0;
+        let mut moved = false;
+        for _ in 0..30 {
+            let mut xn = x.clone();
+            for (k, &i) in free.iter().enumerate() {
+                xn[i] = (x[i] - t * step[k]).clamp(lo[i], hi[i]);
+            }
+            let trial = objective_hessian(model, pen, &xn);
+            evaluations += trial.3;
+            let lower = trial.0.is_finite() && trial.0 <= f + 1e-12 * f.abs().max(1.0);
+            if lower && (trial.0 < f || optimize::projected_gradient_norm(&xn, &trial.1, &lo, &hi) < gnorm) {
+                (x, here, moved) = (xn, trial, true);
+                break;
+            }
+            t *= 0.5;
         }
-        let gf: Vec<f64> = free.iter().map(|&i| best.grad[i]).collect();
-        let step = optimize::cholesky_solve(&l, &gf);
-        let mut x = best.x.clone();
-        for (k, &i) in free.iter().enumerate() {
-            x[i] = (x[i] - step[k]).clamp(lo[i], hi[i]);
-        }
-        let mut g = vec![0.0; p];
-        let fx = f(&x, &mut g);
-        evaluations += 1;
-        let better = optimize::projected_gradient_norm(&x, &g, &lo, &hi) < gnorm;
-        // near the optimum the objective moves by less than its rounding (~1e-14 relative):
-        // a step that lowers the gradient is taken unless the objective clearly rose
-        if !(fx.is_finite() && fx <= best.f + 1e-12 * best.f.abs().max(1.0) && better) {
+        if !moved {
+            // no progress left at floating-point resolution
+            searched = searched || gnorm <= 1e3 * options.tol;
+            message = "stopped: Newton steps found no lower value";
             break;
         }
-        best = optimize::Outcome { x, f: fx, grad: g, ..best };
-        hess = None;
     }
-    let hess = match hess {
-        Some(h) => Some(h),
-        None => {
-            evaluations += 2 * p;
-            optimize::hessian(|u: &[f64], g: &mut [f64]| _ = f(u, g), &best.x, 1e-5)
-        }
-    };
+    let (f, grad, hess, _) = here;
+    if !f.is_finite() {
+        return Err(KernelError::OutOfRange("the log-likelihood is not finite at the optimum".into()));
+    }
+    finish(model, options, &x, grad, hess, searched, message, (iterations, evaluations, starts.len(), at_optimum))
+}
 
-    let theta: Vec<f64> = best.x.iter().map(|v| v.exp()).collect();
-    let mut g = vec![0.0; p];
-    let log_likelihood = model.log_lik(&theta, &mut g);
-    let gradient_norm = optimize::projected_gradient_norm(&best.x, &best.grad, &lo, &hi);
-    let on_bound: Vec<&str> = (0..p).filter(|&i| best.x[i] <= lo[i] || best.x[i] >= hi[i]).map(|i| names[i]).collect();
+/// The fit at `x` (log-parameters): covariance, convergence verdict and diagnostics.
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    model: &impl Likelihood,
+    options: &FitOptions,
+    x: &[f64],
+    grad: Vec<f64>,
+    hess: Option<Vec<f64>>,
+    searched: bool,
+    message: &str,
+    (iterations, evaluations, starts, at_optimum): (usize, usize, usize, usize),
+) -> Result<Fit> {
+    let names = model.names();
+    let p = names.len();
+    let (lo, hi) = (vec![-LOG_BOUND; p], vec![LOG_BOUND; p]);
+    let theta: Vec<f64> = x.iter().map(|v| v.exp()).collect();
+    let log_likelihood = model.log_lik(&theta, &mut vec![0.0; p]);
+    let gradient_norm = optimize::projected_gradient_norm(x, &grad, &lo, &hi);
+    let on_bound: Vec<&str> = (0..p).filter(|&i| x[i] <= lo[i] || x[i] >= hi[i]).map(|i| names[i]).collect();
     // covariance of ln θ = inverse of the Hessian of the total penalised negative
     // log-likelihood (W times the mean); of θ by the delta method: diag(θ) C diag(θ)
     let w = model.total_weight();
@@ -246,9 +341,9 @@ pub fn fit(model: &impl Likelihood, options: &FitOptions) -> Result<Fit> {
         Some(c) => (0..p * p).map(|k| theta[k / p] * theta[k % p] * c[k]).collect(),
         None => vec![f64::NAN; p * p],
     };
-    let searched = best.converged || gradient_norm <= options.tol;
+    let searched = searched || gradient_norm <= options.tol;
     let (converged, message) = if !searched {
-        (false, format!("did not converge ({}); try other initial_params or a penalizer_coef", best.message))
+        (false, format!("did not converge ({message}); try other initial_params or a penalizer_coef"))
     } else if !on_bound.is_empty() {
         (
             false,
@@ -272,7 +367,7 @@ pub fn fit(model: &impl Likelihood, options: &FitOptions) -> Result<Fit> {
         iterations,
         evaluations,
         gradient_norm,
-        starts: starts.len(),
+        starts,
         starts_at_optimum: at_optimum,
     })
 }

@@ -17,9 +17,10 @@
 //! The terms that depend on x alone (log-gammas, digammas) are tabled once per evaluation
 //! over the distinct frequencies, so a row costs two logarithms and one log-sum-exp.
 
-use super::special::{digamma_rising, expit, ln_beta, ln_gamma, ln_rising, one_minus_scaled_hyp2f1};
+use super::special::{digamma_rising, expit, ln_beta, ln_gamma, ln_rising, one_minus_scaled_hyp2f1, trigamma_rising};
 use super::{check_column, check_lengths, check_weights, factorize_counts, sum_rows, Likelihood};
 use crate::{KernelError, Result};
+use std::sync::Arc;
 
 /// Which of the two models.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,7 +84,8 @@ impl Histories<'_> {
     }
 }
 
-/// The BG/NBD or MBG/NBD likelihood of validated histories.
+/// The BG/NBD or MBG/NBD likelihood of validated histories (or of every k-th of them).
+#[derive(Clone)]
 pub struct Model<'a> {
     variant: Variant,
     data: Histories<'a>,
@@ -91,17 +93,158 @@ pub struct Model<'a> {
     /// Distinct frequencies and each row's index among them.
     distinct: Vec<f64>,
     codes: Vec<u32>,
+    rows: Rows,
+}
+
+/// The rows a pass reads: the customers without repeat purchase merged by age (their
+/// likelihood depends on T alone; customers are often acquired on a grid of days, so
+/// there are few distinct ages) as (T, total weight), and the indices of the others.
+#[derive(Clone)]
+struct Rows {
+    zeros: Arc<Vec<(f64, f64)>>,
+    others: Arc<Vec<u32>>,
 }
 
 impl<'a> Model<'a> {
     pub fn new(variant: Variant, data: Histories<'a>) -> Result<Self> {
         let total = data.validate()?;
         let (distinct, codes) = factorize_counts(data.frequency);
-        Ok(Model { variant, data, total, distinct, codes })
+        let mut m = Model {
+            variant,
+            data,
+            total,
+            distinct,
+            codes,
+            rows: Rows { zeros: Arc::default(), others: Arc::default() },
+        };
+        m.rows = m.layout(1);
+        Ok(m)
+    }
+
+    /// The rows of every `stride`-th customer (zeros merged by age, in order of first
+    /// occurrence).
+    fn layout(&self, stride: usize) -> Rows {
+        let mut by_age: hashbrown::HashMap<u64, usize, foldhash::fast::FixedState> = Default::default();
+        let mut zeros: Vec<(f64, f64)> = Vec::new();
+        let mut others = Vec::new();
+        for i in (0..self.data.frequency.len()).step_by(stride) {
+            if self.data.frequency[i] == 0.0 {
+                let t = self.data.age[i] + 0.0; // −0.0 and 0.0 are one age
+                let next = zeros.len();
+                let k = *by_age.entry(t.to_bits()).or_insert(next);
+                if k == next {
+                    zeros.push((t, 0.0));
+                }
+                zeros[k].1 += self.data.weight(i);
+            } else {
+                others.push(i as u32);
+            }
+        }
+        Rows { zeros: Arc::new(zeros), others: Arc::new(others) }
+    }
+
+    /// One pass: Σ w ℓ, its gradient (slots 0..4) and, with `hess`, the ten entries of its
+    /// Hessian's upper triangle (slots 4..14, row by row).
+    fn pass<const HESS: bool>(&self, theta: &[f64]) -> (f64, [f64; 14]) {
+        let hess = HESS;
+        let (r, alpha, a, b) = (theta[0], theta[1], theta[2], theta[3]);
+        let k = if self.variant == Variant::Modified { 1.0 } else { 0.0 };
+        let table: Vec<XTerms> = self
+            .distinct
+            .iter()
+            .map(|&x| {
+                let (dab, db) = (digamma_rising(a + b, x + k), digamma_rising(b, x + k));
+                let drop = self.variant == Variant::Modified || x > 0.0;
+                let tab = if hess { trigamma_rising(a + b, x + k) } else { 0.0 };
+                XTerms {
+                    constant: ln_rising(r, x) + ln_rising(b, x + k) - ln_rising(a + b, x + k),
+                    d_r: digamma_rising(r, x),
+                    d_a: -dab,
+                    d_b: db - dab,
+                    log_drop: if drop { a.ln() - (b + x - 1.0 + k).ln() } else { f64::NEG_INFINITY },
+                    inv_bx: if drop { 1.0 / (b + x - 1.0 + k) } else { 0.0 },
+                    h_rr: if hess { -trigamma_rising(r, x) } else { 0.0 },
+                    h_ab: tab,
+                    h_bb: if hess { tab - trigamma_rising(b, x + k) } else { 0.0 },
+                }
+            })
+            .collect();
+        let (ln_alpha, d) = (alpha.ln(), &self.data);
+        let ev = Row::<HESS> { r, alpha, a, ln_alpha };
+        // x = 0 and t_x = 0 for the merged customers (the code of x = 0 is the first)
+        let (zeros, others) = (&self.rows.zeros, &self.rows.others);
+        let (l0, i0) = (alpha.ln(), 1.0 / alpha);
+        let (mut ll, mut g) = sum_rows::<14>(zeros.len(), |j, g| {
+            let (t, w) = zeros[j];
+            ev.add(0.0, &table[0], ((alpha + t).ln(), l0, 1.0 / (alpha + t), i0), w, g)
+        });
+        let (ll2, g2) = sum_rows::<14>(others.len(), |j, g| {
+            let i = others[j] as usize;
+            let (t, tx) = (d.age[i], d.recency[i]);
+            let logs = ((alpha + t).ln(), (alpha + tx).ln(), 1.0 / (alpha + t), 1.0 / (alpha + tx));
+            ev.add(d.frequency[i], &table[self.codes[i] as usize], logs, d.weight(i), g)
+        });
+        ll += ll2;
+        (0..14).for_each(|k| g[k] += g2[k]);
+        (ll, g)
     }
 }
 
-/// Per distinct frequency: the terms of ℓ and ∇ℓ that depend on x only.
+/// The parameters one row's terms need (HESS: with the Hessian).
+struct Row<const HESS: bool> {
+    r: f64,
+    alpha: f64,
+    a: f64,
+    ln_alpha: f64,
+}
+
+impl<const HESS: bool> Row<HESS> {
+    /// Adds one customer (or a group of identical ones: weight w) with frequency x, given
+    /// the logs and inverses of α + T and α + t_x: returns w ℓ, adds w ∇ℓ (and the Hessian's
+    /// upper triangle) into `g`.
+    #[inline(always)]
+    fn add(&self, x: f64, c: &XTerms, (l3, l4, i3, i4): (f64, f64, f64, f64), w: f64, g: &mut [f64; 14]) -> f64 {
+        let (r, alpha, a, ln_alpha) = (self.r, self.alpha, self.a, self.ln_alpha);
+        let rx = r + x;
+        // ℓ's last term: ln[e^A3 + e^A4], A3 = −(r+x) ln(α+T),
+        // A4 = ln a − ln(b+x−1+k) − (r+x) ln(α+t_x); p3, p4 their shares
+        let a3 = -rx * l3;
+        let a4 = c.log_drop - rx * l4;
+        let (lse, p4) = if a4 == f64::NEG_INFINITY {
+            (a3, 0.0)
+        } else {
+            // e <= 1: ln(1 + e) is exact to an ulp of the result without log1p, at a
+            // third of its cost
+            let e = (-(a3 - a4).abs()).exp();
+            let s = 1.0 + e;
+            let small = e / s;
+            (a3.max(a4) + s.ln(), if a4 > a3 { 1.0 - small } else { small })
+        };
+        let p3 = 1.0 - p4;
+        g[0] += w * (c.d_r + ln_alpha - p3 * l3 - p4 * l4);
+        g[1] += w * (r / alpha - rx * (p3 * i3 + p4 * i4));
+        g[2] += w * (c.d_a + p4 / a);
+        g[3] += w * (c.d_b - p4 * c.inv_bx);
+        if HESS {
+            // p3 H(A3) + p4 H(A4) + p3 p4 (∇A3 − ∇A4)(∇A3 − ∇A4)ᵀ, plus the x-only terms
+            let q = w * p3 * p4;
+            let dd = [l4 - l3, rx * (i4 - i3), -1.0 / a, c.inv_bx];
+            g[4] += w * c.h_rr + q * dd[0] * dd[0];
+            g[5] += w * (1.0 / alpha - p3 * i3 - p4 * i4) + q * dd[0] * dd[1];
+            g[6] += q * dd[0] * dd[2];
+            g[7] += q * dd[0] * dd[3];
+            g[8] += w * (-r / (alpha * alpha) + rx * (p3 * i3 * i3 + p4 * i4 * i4)) + q * dd[1] * dd[1];
+            g[9] += q * dd[1] * dd[2];
+            g[10] += q * dd[1] * dd[3];
+            g[11] += w * (c.h_ab - p4 / (a * a)) + q * dd[2] * dd[2];
+            g[12] += w * c.h_ab + q * dd[2] * dd[3];
+            g[13] += w * (c.h_bb + p4 * c.inv_bx * c.inv_bx) + q * dd[3] * dd[3];
+        }
+        w * (c.constant + r * ln_alpha + lse)
+    }
+}
+
+/// Per distinct frequency: the terms of ℓ and of its derivatives that depend on x only.
 struct XTerms {
     /// ln Γ(r+x) − ln Γ(r) + ln B(a, b+x+k) − ln B(a, b) (k = 0 BG/NBD, 1 MBG/NBD)
     constant: f64,
@@ -114,6 +257,10 @@ struct XTerms {
     log_drop: f64,
     /// 1 / (b + x − 1 + k)
     inv_bx: f64,
+    /// second derivatives of the x-only terms: ∂²/∂r², ∂²/∂a² = ∂²/∂a∂b, ∂²/∂b²
+    h_rr: f64,
+    h_ab: f64,
+    h_bb: f64,
 }
 
 impl Likelihood for Model<'_> {
@@ -126,43 +273,23 @@ impl Likelihood for Model<'_> {
     }
 
     fn log_lik(&self, theta: &[f64], grad: &mut [f64]) -> f64 {
-        let (r, alpha, a, b) = (theta[0], theta[1], theta[2], theta[3]);
-        let k = if self.variant == Variant::Modified { 1.0 } else { 0.0 };
-        let table: Vec<XTerms> = self
-            .distinct
-            .iter()
-            .map(|&x| {
-                let (dab, db) = (digamma_rising(a + b, x + k), digamma_rising(b, x + k));
-                let drop = self.variant == Variant::Modified || x > 0.0;
-                XTerms {
-                    constant: ln_rising(r, x) + ln_rising(b, x + k) - ln_rising(a + b, x + k),
-                    d_r: digamma_rising(r, x),
-                    d_a: -dab,
-                    d_b: db - dab,
-                    log_drop: if drop { a.ln() - (b + x - 1.0 + k).ln() } else { f64::NEG_INFINITY },
-                    inv_bx: if drop { 1.0 / (b + x - 1.0 + k) } else { 0.0 },
-                }
-            })
-            .collect();
-        let (ln_alpha, d) = (alpha.ln(), &self.data);
-        let (ll, g) = sum_rows::<4>(d.frequency.len(), |i, g| {
-            let (x, tx, t, w) = (d.frequency[i], d.recency[i], d.age[i], d.weight(i));
-            let c = &table[self.codes[i] as usize];
-            let (l_t, l_tx) = ((alpha + t).ln(), (alpha + tx).ln());
-            // ℓ's last term: ln[e^A3 + e^A4], A3 = −(r+x) ln(α+T), A4 = ln a − ln(b+x−1+k) − (r+x) ln(α+t_x)
-            let a3 = -(r + x) * l_t;
-            let a4 = c.log_drop - (r + x) * l_tx;
-            let (m, p4) = if a4 == f64::NEG_INFINITY { (a3, 0.0) } else { (a3.max(a4), expit(a4 - a3)) };
-            let lse = m + ((a3 - m).exp() + (a4 - m).exp()).ln();
-            let p3 = 1.0 - p4;
-            g[0] += w * (c.d_r + ln_alpha - p3 * l_t - p4 * l_tx);
-            g[1] += w * (r / alpha - (r + x) * (p3 / (alpha + t) + p4 / (alpha + tx)));
-            g[2] += w * (c.d_a + p4 / a);
-            g[3] += w * (c.d_b - p4 * c.inv_bx);
-            w * (c.constant + r * ln_alpha + lse)
-        });
-        grad[..4].copy_from_slice(&g);
+        let (ll, g) = self.pass::<false>(theta);
+        grad[..4].copy_from_slice(&g[..4]);
         ll
+    }
+
+    fn log_lik_hessian(&self, theta: &[f64], grad: &mut [f64], hess: &mut [f64]) -> Option<f64> {
+        let (ll, g) = self.pass::<true>(theta);
+        grad[..4].copy_from_slice(&g[..4]);
+        let mut slot = 4;
+        for i in 0..4 {
+            for j in i..4 {
+                hess[i * 4 + j] = g[slot];
+                hess[j * 4 + i] = g[slot];
+                slot += 1;
+            }
+        }
+        Some(ll)
     }
 
     fn starts(&self) -> Vec<Vec<f64>> {
@@ -174,6 +301,17 @@ impl Likelihood for Model<'_> {
         }
         let rate = if sx > 0.0 && st > 0.0 { sx / st } else { 1.0 };
         vec![vec![1.0, 1.0 / rate, 1.0, 1.0], vec![0.3, 0.3 / rate, 0.8, 2.5], vec![3.0, 3.0 / rate, 2.0, 8.0]]
+    }
+
+    fn rows(&self) -> usize {
+        self.rows.zeros.len() + self.rows.others.len()
+    }
+
+    /// Every `stride`-th customer of the data (of a model over all of it).
+    fn every(&self, stride: usize) -> Option<Self> {
+        let stride = stride.max(1);
+        let total = (0..self.data.frequency.len()).step_by(stride).map(|i| self.data.weight(i)).sum();
+        Some(Model { total, rows: self.layout(stride), ..self.clone() })
     }
 }
 
@@ -320,6 +458,57 @@ pub(crate) mod tests {
                 assert!((g[k] - fd).abs() <= 1e-6 * fd.abs().max(1.0), "{variant:?} k={k}: {} vs {fd}", g[k]);
             }
         }
+    }
+
+    #[test]
+    fn hessian_matches_differences_of_the_gradient() {
+        let (x, tx, t) = sample();
+        let w: Vec<f64> = (0..x.len()).map(|i| 1.0 + i as f64 * 0.5).collect();
+        for variant in [Variant::BetaGeo, Variant::Modified] {
+            let m = Model::new(variant, Histories { frequency: &x, recency: &tx, age: &t, weights: Some(&w) }).unwrap();
+            let theta = [0.7, 5.0, 0.6, 2.2];
+            let (mut g, mut h) = ([0.0; 4], [0.0; 16]);
+            let v = m.log_lik_hessian(&theta, &mut g, &mut h).unwrap();
+            let mut g1 = [0.0; 4];
+            assert_eq!(v, m.log_lik(&theta, &mut g1));
+            assert_eq!(g, g1);
+            for j in 0..4 {
+                let step = 1e-6 * theta[j];
+                let (mut up, mut dn) = (theta, theta);
+                up[j] += step;
+                dn[j] -= step;
+                let (mut gu, mut gd) = ([0.0; 4], [0.0; 4]);
+                m.log_lik(&up, &mut gu);
+                m.log_lik(&dn, &mut gd);
+                for i in 0..4 {
+                    let fd = (gu[i] - gd[i]) / (2.0 * step);
+                    assert!(
+                        (h[i * 4 + j] - fd).abs() <= 1e-5 * fd.abs().max(1.0),
+                        "{variant:?} ({i},{j}): {} vs {fd}",
+                        h[i * 4 + j]
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn thinned_rows_are_every_kth() {
+        let (x, tx, t) = sample();
+        let m =
+            Model::new(Variant::BetaGeo, Histories { frequency: &x, recency: &tx, age: &t, weights: None }).unwrap();
+        let thin = m.every(3).unwrap();
+        assert_eq!(thin.rows(), 4);
+        assert_eq!(thin.total_weight(), 4.0);
+        let (xs, txs, ts): (Vec<f64>, Vec<f64>, Vec<f64>) = (
+            (0..10).step_by(3).map(|i| x[i]).collect(),
+            (0..10).step_by(3).map(|i| tx[i]).collect(),
+            (0..10).step_by(3).map(|i| t[i]).collect(),
+        );
+        let direct =
+            Model::new(Variant::BetaGeo, Histories { frequency: &xs, recency: &txs, age: &ts, weights: None }).unwrap();
+        let theta = [0.7, 5.0, 0.6, 2.2];
+        assert_eq!(thin.log_lik(&theta, &mut [0.0; 4]), direct.log_lik(&theta, &mut [0.0; 4]));
     }
 
     #[test]

@@ -27,10 +27,12 @@ use super::special::{digamma_rising, hyp2f1_series, ln_rising};
 use super::{check_params, factorize_counts, sum_rows, Likelihood};
 use crate::Result;
 
-/// The Pareto/NBD likelihood of validated histories.
+/// The Pareto/NBD likelihood of validated histories (every `stride`-th row).
+#[derive(Clone)]
 pub struct Model<'a> {
     data: Histories<'a>,
     total: f64,
+    stride: usize,
     distinct: Vec<f64>,
     codes: Vec<u32>,
 }
@@ -39,7 +41,7 @@ impl<'a> Model<'a> {
     pub fn new(data: Histories<'a>) -> Result<Self> {
         let total = data.validate()?;
         let (distinct, codes) = factorize_counts(data.frequency);
-        Ok(Model { data, total, distinct, codes })
+        Ok(Model { data, total, stride: 1, distinct, codes })
     }
 }
 
@@ -182,8 +184,9 @@ impl Likelihood for Model<'_> {
         let table: Vec<(f64, f64)> =
             self.distinct.iter().map(|&x| (ln_rising(p.r, x), digamma_rising(p.r, x))).collect();
         let (ln_alpha, ln_beta) = (p.alpha.ln(), p.beta.ln());
-        let d = &self.data;
-        let (ll, g) = sum_rows::<4>(d.frequency.len(), |i, g| {
+        let (d, stride) = (&self.data, self.stride);
+        let (ll, g) = sum_rows::<4>(d.frequency.len().div_ceil(stride), |j, g| {
+            let i = j * stride;
             let w = d.weights.map_or(1.0, |w| w[i]);
             let (lr, dr) = table[self.codes[i] as usize];
             let mut gb = [0.0; 4];
@@ -212,6 +215,17 @@ impl Likelihood for Model<'_> {
             vec![0.5, 0.5 * scale, 0.5, 0.5 * tbar],
             vec![2.0, 2.0 * scale, 2.0, 4.0 * tbar],
         ]
+    }
+
+    fn rows(&self) -> usize {
+        self.data.frequency.len().div_ceil(self.stride)
+    }
+
+    fn every(&self, stride: usize) -> Option<Self> {
+        let stride = self.stride * stride.max(1);
+        let total =
+            (0..self.data.frequency.len()).step_by(stride).map(|i| self.data.weights.map_or(1.0, |w| w[i])).sum();
+        Some(Model { stride, total, ..self.clone() })
     }
 }
 

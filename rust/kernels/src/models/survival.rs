@@ -166,6 +166,10 @@ impl Likelihood for Model<'_> {
         }
         s
     }
+
+    fn rows(&self) -> usize {
+        self.data.offsets.len() - 1
+    }
 }
 
 /// sBG (α, β) or BdW (α, β, c) parameters.
