@@ -458,6 +458,42 @@ impl CountModel {
     }
 }
 
+/// The rows a pass of BG/NBD, MBG/NBD or Pareto/NBD reads: the customers without repeat
+/// purchase merged by age (their likelihood depends on T alone, and customers are often
+/// acquired on a grid of days, so there are few distinct ages) as (T, total weight) in
+/// order of first occurrence, and the indices of the others; over every `stride`-th row.
+#[derive(Clone)]
+pub(crate) struct Rows {
+    pub zeros: std::sync::Arc<Vec<(f64, f64)>>,
+    pub others: std::sync::Arc<Vec<u32>>,
+}
+
+impl Rows {
+    pub(crate) fn new(data: &nbd::Histories, stride: usize) -> Self {
+        let mut by_age: hashbrown::HashMap<u64, usize, foldhash::fast::FixedState> = Default::default();
+        let mut zeros: Vec<(f64, f64)> = Vec::new();
+        let mut others = Vec::new();
+        for i in (0..data.frequency.len()).step_by(stride.max(1)) {
+            if data.frequency[i] == 0.0 {
+                let t = data.age[i] + 0.0; // −0.0 and 0.0 are one age
+                let next = zeros.len();
+                let k = *by_age.entry(t.to_bits()).or_insert(next);
+                if k == next {
+                    zeros.push((t, 0.0));
+                }
+                zeros[k].1 += data.weight(i);
+            } else {
+                others.push(i as u32);
+            }
+        }
+        Rows { zeros: std::sync::Arc::new(zeros), others: std::sync::Arc::new(others) }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.zeros.len() + self.others.len()
+    }
+}
+
 /// Checks a parameter vector: one positive finite value per name.
 pub(crate) fn check_params(p: &[f64], names: &[&str]) -> Result<()> {
     if p.len() != names.len() || p.iter().any(|v| !(v.is_finite() && *v > 0.0)) {

@@ -18,9 +18,8 @@
 //! over the distinct frequencies, so a row costs two logarithms and one log-sum-exp.
 
 use super::special::{digamma_rising, expit, ln_beta, ln_gamma, ln_rising, one_minus_scaled_hyp2f1, trigamma_rising};
-use super::{check_column, check_lengths, check_weights, factorize_counts, sum_rows, Likelihood};
+use super::{check_column, check_lengths, check_weights, factorize_counts, sum_rows, Likelihood, Rows};
 use crate::{KernelError, Result};
-use std::sync::Arc;
 
 /// Which of the two models.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +78,7 @@ impl Histories<'_> {
     }
 
     #[inline]
-    fn weight(&self, i: usize) -> f64 {
+    pub(crate) fn weight(&self, i: usize) -> f64 {
         self.weights.map_or(1.0, |w| w[i])
     }
 }
@@ -96,51 +95,12 @@ pub struct Model<'a> {
     rows: Rows,
 }
 
-/// The rows a pass reads: the customers without repeat purchase merged by age (their
-/// likelihood depends on T alone; customers are often acquired on a grid of days, so
-/// there are few distinct ages) as (T, total weight), and the indices of the others.
-#[derive(Clone)]
-struct Rows {
-    zeros: Arc<Vec<(f64, f64)>>,
-    others: Arc<Vec<u32>>,
-}
-
 impl<'a> Model<'a> {
     pub fn new(variant: Variant, data: Histories<'a>) -> Result<Self> {
         let total = data.validate()?;
         let (distinct, codes) = factorize_counts(data.frequency);
-        let mut m = Model {
-            variant,
-            data,
-            total,
-            distinct,
-            codes,
-            rows: Rows { zeros: Arc::default(), others: Arc::default() },
-        };
-        m.rows = m.layout(1);
-        Ok(m)
-    }
-
-    /// The rows of every `stride`-th customer (zeros merged by age, in order of first
-    /// occurrence).
-    fn layout(&self, stride: usize) -> Rows {
-        let mut by_age: hashbrown::HashMap<u64, usize, foldhash::fast::FixedState> = Default::default();
-        let mut zeros: Vec<(f64, f64)> = Vec::new();
-        let mut others = Vec::new();
-        for i in (0..self.data.frequency.len()).step_by(stride) {
-            if self.data.frequency[i] == 0.0 {
-                let t = self.data.age[i] + 0.0; // −0.0 and 0.0 are one age
-                let next = zeros.len();
-                let k = *by_age.entry(t.to_bits()).or_insert(next);
-                if k == next {
-                    zeros.push((t, 0.0));
-                }
-                zeros[k].1 += self.data.weight(i);
-            } else {
-                others.push(i as u32);
-            }
-        }
-        Rows { zeros: Arc::new(zeros), others: Arc::new(others) }
+        let rows = Rows::new(&data, 1);
+        Ok(Model { variant, data, total, distinct, codes, rows })
     }
 
     /// One pass: Σ w ℓ, its gradient (slots 0..4) and, with `hess`, the ten entries of its
@@ -304,14 +264,14 @@ impl Likelihood for Model<'_> {
     }
 
     fn rows(&self) -> usize {
-        self.rows.zeros.len() + self.rows.others.len()
+        self.rows.len()
     }
 
     /// Every `stride`-th customer of the data (of a model over all of it).
     fn every(&self, stride: usize) -> Option<Self> {
         let stride = stride.max(1);
         let total = (0..self.data.frequency.len()).step_by(stride).map(|i| self.data.weight(i)).sum();
-        Some(Model { total, rows: self.layout(stride), ..self.clone() })
+        Some(Model { total, rows: Rows::new(&self.data, stride), ..self.clone() })
     }
 }
 

@@ -23,25 +23,26 @@
 //! partial derivatives of the series (see [`super::special::hyp2f1_series`]).
 
 use super::nbd::{check_horizon, per_row, Histories};
-use super::special::{digamma_rising, hyp2f1_series, ln_rising};
-use super::{check_params, factorize_counts, sum_rows, Likelihood};
+use super::special::{digamma_rising, ln_rising};
+use super::{check_params, factorize_counts, sum_rows, Likelihood, Rows};
 use crate::Result;
 
-/// The Pareto/NBD likelihood of validated histories (every `stride`-th row).
+/// The Pareto/NBD likelihood of validated histories (or of every k-th of them).
 #[derive(Clone)]
 pub struct Model<'a> {
     data: Histories<'a>,
     total: f64,
-    stride: usize,
     distinct: Vec<f64>,
     codes: Vec<u32>,
+    rows: Rows,
 }
 
 impl<'a> Model<'a> {
     pub fn new(data: Histories<'a>) -> Result<Self> {
         let total = data.validate()?;
         let (distinct, codes) = factorize_counts(data.frequency);
-        Ok(Model { data, total, stride: 1, distinct, codes })
+        let rows = Rows::new(&data, 1);
+        Ok(Model { data, total, distinct, codes, rows })
     }
 }
 
@@ -61,20 +62,98 @@ impl Params {
     }
 }
 
-/// ln A(t) and its gradient in (r, α, s, β); `None` when the series fails.
-fn ln_a(p: &Params, x: f64, t: f64, grad: bool) -> Option<(f64, [f64; 4])> {
+/// The series 2F1(1, B; C; z) = Σ_n c_n z^n of one frequency, tabled for every z up to the
+/// largest a pass meets: c_n = (B)_n / (C)_n (B < C, so the c_n decrease), and the
+/// coefficients of its derivatives in B and C, c_n Σ_{k<n} 1/(B+k) and c_n Σ_{k<n} 1/(C+k).
+/// A row then sums a polynomial, without a division.
+struct Series {
+    c: Vec<f64>,
+    cb: Vec<f64>,
+    cc: Vec<f64>,
+}
+
+impl Series {
+    fn new(b: f64, c: f64, z_max: f64, grad: bool) -> Series {
+        let (mut cs, mut cbs, mut ccs) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut coef, mut hb, mut hc, mut zp) = (1.0, 0.0, 0.0, 1.0);
+        for n in 0..8192 {
+            cs.push(coef);
+            if grad {
+                cbs.push(coef * hb);
+                ccs.push(coef * hc);
+            }
+            // the z-derivative's terms n c_n z^(n−1) bound every tail
+            if coef * zp * (n as f64 + 1.0) <= 1e-19 || zp == 0.0 {
+                break;
+            }
+            let nf = n as f64;
+            coef *= (b + nf) / (c + nf);
+            hb += 1.0 / (b + nf);
+            hc += 1.0 / (c + nf);
+            zp *= z_max;
+        }
+        Series { c: cs, cb: cbs, cc: ccs }
+    }
+
+    /// F, ∂F/∂B, ∂F/∂C, ∂F/∂z at z (at most the z_max of the table).
+    #[inline]
+    fn eval(&self, z: f64, grad: bool) -> (f64, f64, f64, f64) {
+        let (mut f, mut fb, mut fc, mut fz) = (self.c[0], 0.0, 0.0, 0.0);
+        let mut zp = 1.0; // z^(n−1)
+        for n in 1..self.c.len() {
+            let t = self.c[n] * zp;
+            if grad {
+                fz += n as f64 * t;
+                fb += self.cb[n] * zp * z;
+                fc += self.cc[n] * zp * z;
+            }
+            zp *= z;
+            f += self.c[n] * zp;
+            if t * (n as f64 + 1.0) <= 1e-19 * f {
+                break;
+            }
+        }
+        (f, fb, -fc, fz)
+    }
+}
+
+/// What one pass needs per distinct frequency: ln Γ(r+x) − ln Γ(r), ψ(r+x) − ψ(r), and the
+/// series of A (None where α and β are too far apart for it).
+struct PerX {
+    ln_r: f64,
+    psi_r: f64,
+    series: Option<Series>,
+}
+
+fn per_x(p: &Params, distinct: &[f64], grad: bool) -> Vec<PerX> {
+    let z_max = (p.alpha - p.beta).abs() / p.alpha.max(p.beta);
+    distinct
+        .iter()
+        .map(|&x| {
+            let (b, c) =
+                if p.alpha >= p.beta { (p.r + x, p.r + p.s + x + 1.0) } else { (p.s + 1.0, p.r + p.s + x + 1.0) };
+            PerX {
+                ln_r: ln_rising(p.r, x),
+                psi_r: digamma_rising(p.r, x),
+                series: (z_max <= SERIES_LIMIT).then(|| Series::new(b, c, z_max, grad)),
+            }
+        })
+        .collect()
+}
+
+/// ln A(t) and its gradient in (r, α, s, β).
+fn ln_a(p: &Params, x: f64, t: f64, series: &Series, grad: bool) -> (f64, [f64; 4]) {
     let (r, al, s, be) = (p.r, p.alpha, p.s, p.beta);
     let rx = r + x;
-    let c = r + s + x + 1.0;
     let (la, lb) = ((al + t).ln(), (be + t).ln());
     let mut value = -rx * la - s * lb;
     let mut g = [-la, -rx / (al + t), -lb, -s / (be + t)];
     if al >= be {
         let z = (al - be) / (al + t);
-        let f = hyp2f1_series(1.0, rx, c, z, grad)?;
-        value += f.value.ln();
+        let (f, fb, fc, fz) = series.eval(z, grad);
+        value += f.ln();
         if grad {
-            let (db, dc, dz) = (f.d_b / f.value, f.d_c / f.value, f.d_z / f.value);
+            let (db, dc, dz) = (fb / f, fc / f, fz / f);
             g[0] += db + dc;
             g[1] += dz * (be + t) / ((al + t) * (al + t));
             g[2] += dc;
@@ -82,17 +161,17 @@ fn ln_a(p: &Params, x: f64, t: f64, grad: bool) -> Option<(f64, [f64; 4])> {
         }
     } else {
         let z = (be - al) / (be + t);
-        let f = hyp2f1_series(1.0, s + 1.0, c, z, grad)?;
-        value += la - lb + f.value.ln();
+        let (f, fb, fc, fz) = series.eval(z, grad);
+        value += la - lb + f.ln();
         if grad {
-            let (db, dc, dz) = (f.d_b / f.value, f.d_c / f.value, f.d_z / f.value);
+            let (db, dc, dz) = (fb / f, fc / f, fz / f);
             g[0] += dc;
             g[1] += 1.0 / (al + t) - dz / (be + t);
             g[2] += db + dc;
             g[3] += -1.0 / (be + t) + dz * (al + t) / ((be + t) * (be + t));
         }
     }
-    Some((value, g))
+    (value, g)
 }
 
 /// Largest argument of the series: beyond it (α and β more than 100 times apart) the terms
@@ -126,8 +205,16 @@ fn ln_death_by_quadrature(p: &Params, x: f64, tx: f64, t: f64) -> (f64, [f64; 4]
 
 /// The three terms of L / (Γ(r+x) α^r β^s / Γ(r)) in logs with their gradients:
 /// ln G(T), ln c + ln A(t_x), ln c + ln A(T), with c = s / (r+s+x). Returns the log of
-/// their signed sum G(T) + c A(t_x) − c A(T) and fills `grad` with its gradient.
-fn ln_bracket(p: &Params, x: f64, tx: f64, t: f64, grad: Option<&mut [f64; 4]>) -> f64 {
+/// their signed sum G(T) + c A(t_x) − c A(T) and fills `grad` with its gradient. `at_tx`
+/// may carry ln A(t_x) and its gradient when already known (the same for every customer
+/// without repeat purchase).
+fn ln_bracket(
+    p: &Params,
+    (x, tx, t): (f64, f64, f64),
+    series: Option<&Series>,
+    at_tx: Option<(f64, [f64; 4])>,
+    grad: Option<&mut [f64; 4]>,
+) -> f64 {
     let want = grad.is_some();
     let (r, al, s, be) = (p.r, p.alpha, p.s, p.beta);
     let rsx = r + s + x;
@@ -141,8 +228,9 @@ fn ln_bracket(p: &Params, x: f64, tx: f64, t: f64, grad: Option<&mut [f64; 4]>) 
         }
         return u1;
     }
-    if (al - be).abs() / (al.max(be) + tx) > SERIES_LIMIT {
-        // the series would need more than ~4,000 terms: integrate over the death time
+    let Some(series) = series else {
+        // α and β more than 100 times apart: the series would need thousands of terms,
+        // integrate over the death time instead
         let (ld, gd) = ln_death_by_quadrature(p, x, tx, t);
         let m = u1.max(ld);
         let (e1, e2) = ((u1 - m).exp(), (ld - m).exp());
@@ -152,12 +240,11 @@ fn ln_bracket(p: &Params, x: f64, tx: f64, t: f64, grad: Option<&mut [f64; 4]>) 
             }
         }
         return m + (e1 + e2).ln();
-    }
+    };
     let lc = s.ln() - rsx.ln();
     let gc = [-1.0 / rsx, 0.0, 1.0 / s - 1.0 / rsx, 0.0];
-    let (Some((lx, gx)), Some((lt, gt))) = (ln_a(p, x, tx, want), ln_a(p, x, t, want)) else {
-        return f64::NAN;
-    };
+    let (lx, gx) = at_tx.unwrap_or_else(|| ln_a(p, x, tx, series, want));
+    let (lt, gt) = ln_a(p, x, t, series, want);
     let (u2, u3) = (lc + lx, lc + lt);
     let m = u1.max(u2);
     let (e1, e2, e3) = ((u1 - m).exp(), (u2 - m).exp(), (u3 - m).exp());
@@ -181,22 +268,35 @@ impl Likelihood for Model<'_> {
 
     fn log_lik(&self, theta: &[f64], grad: &mut [f64]) -> f64 {
         let p = Params { r: theta[0], alpha: theta[1], s: theta[2], beta: theta[3] };
-        let table: Vec<(f64, f64)> =
-            self.distinct.iter().map(|&x| (ln_rising(p.r, x), digamma_rising(p.r, x))).collect();
+        let table = per_x(&p, &self.distinct, true);
         let (ln_alpha, ln_beta) = (p.alpha.ln(), p.beta.ln());
-        let (d, stride) = (&self.data, self.stride);
-        let (ll, g) = sum_rows::<4>(d.frequency.len().div_ceil(stride), |j, g| {
-            let i = j * stride;
-            let w = d.weights.map_or(1.0, |w| w[i]);
-            let (lr, dr) = table[self.codes[i] as usize];
-            let mut gb = [0.0; 4];
-            let b = ln_bracket(&p, d.frequency[i], d.recency[i], d.age[i], Some(&mut gb));
-            g[0] += w * (dr + ln_alpha + gb[0]);
+        let d = &self.data;
+        let add = |k: &PerX, w: f64, b: f64, gb: &[f64; 4], g: &mut [f64; 4]| {
+            g[0] += w * (k.psi_r + ln_alpha + gb[0]);
             g[1] += w * (p.r / p.alpha + gb[1]);
             g[2] += w * (ln_beta + gb[2]);
             g[3] += w * (p.s / p.beta + gb[3]);
-            w * (lr + p.r * ln_alpha + p.s * ln_beta + b)
+            w * (k.ln_r + p.r * ln_alpha + p.s * ln_beta + b)
+        };
+        // customers without repeat purchase: x = 0 (the first code), t_x = 0, one A(0)
+        let (zeros, others) = (&self.rows.zeros, &self.rows.others);
+        let zero = &table[0];
+        let a0 = zero.series.as_ref().map(|s| ln_a(&p, 0.0, 0.0, s, true));
+        let (mut ll, mut g) = sum_rows::<4>(zeros.len(), |j, g| {
+            let (t, w) = zeros[j];
+            let mut gb = [0.0; 4];
+            let b = ln_bracket(&p, (0.0, 0.0, t), zero.series.as_ref(), a0, Some(&mut gb));
+            add(zero, w, b, &gb, g)
         });
+        let (ll2, g2) = sum_rows::<4>(others.len(), |j, g| {
+            let i = others[j] as usize;
+            let k = &table[self.codes[i] as usize];
+            let mut gb = [0.0; 4];
+            let b = ln_bracket(&p, (d.frequency[i], d.recency[i], d.age[i]), k.series.as_ref(), None, Some(&mut gb));
+            add(k, d.weight(i), b, &gb, g)
+        });
+        ll += ll2;
+        (0..4).for_each(|k| g[k] += g2[k]);
         grad[..4].copy_from_slice(&g);
         ll
     }
@@ -218,23 +318,27 @@ impl Likelihood for Model<'_> {
     }
 
     fn rows(&self) -> usize {
-        self.data.frequency.len().div_ceil(self.stride)
+        self.rows.len()
     }
 
+    /// Every `stride`-th customer of the data (of a model over all of it).
     fn every(&self, stride: usize) -> Option<Self> {
-        let stride = self.stride * stride.max(1);
-        let total =
-            (0..self.data.frequency.len()).step_by(stride).map(|i| self.data.weights.map_or(1.0, |w| w[i])).sum();
-        Some(Model { stride, total, ..self.clone() })
+        let stride = stride.max(1);
+        let total = (0..self.data.frequency.len()).step_by(stride).map(|i| self.data.weight(i)).sum();
+        Some(Model { total, rows: Rows::new(&self.data, stride), ..self.clone() })
     }
 }
 
 /// P(alive at T | x, t_x, T) = G(T) / [G(T) + s/(r+s+x) (A(t_x) − A(T))] (note 009 eq. 37).
 pub fn p_alive(p: Params, data: &Histories) -> Result<Vec<f64>> {
     data.validate()?;
-    Ok(per_row(data, |x, tx, t| {
+    let (distinct, codes) = factorize_counts(data.frequency);
+    let table = per_x(&p, &distinct, false);
+    Ok(super::map_rows(data.frequency.len(), |i| {
+        let (x, tx, t) = (data.frequency[i], data.recency[i], data.age[i]);
         let u1 = -(p.r + x) * (p.alpha + t).ln() - p.s * (p.beta + t).ln();
-        (u1 - ln_bracket(&p, x, tx, t, None)).exp().min(1.0)
+        let series = table[codes[i] as usize].series.as_ref();
+        (u1 - ln_bracket(&p, (x, tx, t), series, None, None)).exp().min(1.0)
     }))
 }
 
@@ -337,7 +441,8 @@ mod tests {
         let p = Params { r: 0.7, alpha: 50.0, s: 0.9, beta: 1.0 };
         for (x, tx, t) in [(0.0, 0.0, 30.0), (3.0, 0.0, 30.0), (12.0, 2.5, 40.0)] {
             let (mut gs, mut gq) = ([0.0; 4], [0.0; 4]);
-            let series = ln_bracket(&p, x, tx, t, Some(&mut gs));
+            let k = &per_x(&p, &[x], true)[0];
+            let series = ln_bracket(&p, (x, tx, t), k.series.as_ref(), None, Some(&mut gs));
             let (ld, gd) = ln_death_by_quadrature(&p, x, tx, t);
             let la = -(p.r + x) * (p.alpha + t).ln() - p.s * (p.beta + t).ln();
             let g1 = [-(p.alpha + t).ln(), -(p.r + x) / (p.alpha + t), -(p.beta + t).ln(), -p.s / (p.beta + t)];
@@ -354,7 +459,11 @@ mod tests {
         let p = Params { r: 0.7, alpha: 5.0, s: 0.9, beta: 5.0 };
         let q = Params { beta: 5.0 * (1.0 + 1e-12), ..p };
         for (x, tx, t) in [(0.0, 0.0, 30.0), (3.0, 12.5, 30.0), (10.0, 29.0, 30.0)] {
-            let (a, b) = (ln_bracket(&p, x, tx, t, None), ln_bracket(&q, x, tx, t, None));
+            let (sp, sq) = (&per_x(&p, &[x], false)[0], &per_x(&q, &[x], false)[0]);
+            let (a, b) = (
+                ln_bracket(&p, (x, tx, t), sp.series.as_ref(), None, None),
+                ln_bracket(&q, (x, tx, t), sq.series.as_ref(), None, None),
+            );
             assert!((a - b).abs() < 1e-10, "{a} {b}");
         }
     }
