@@ -243,15 +243,30 @@ pub fn fit(model: &impl Likelihood, options: &FitOptions) -> Result<Fit> {
     let mut searched = best.converged;
     let mut message = best.message;
 
-    // 2. Newton on the full data, each trial point evaluated with its Hessian in one pass
-    //    (backtracking when the objective rises; BFGS where the Hessian is not positive definite)
+    // 2. Newton on the full data. With an analytic Hessian every trial point is evaluated
+    //    with it in one pass; without, the Hessian differenced on the thinned data is
+    //    updated by BFGS along the steps (quasi-Newton from a good start), and differenced
+    //    on the full data at the optimum. Backtracking when the objective rises; the BFGS
+    //    search where the Hessian is not positive definite.
     let mut bfgs_done = thinned.is_none();
-    let mut here = objective_hessian(model, pen, &x);
+    let analytic = model.log_lik_hessian(&vec![1.0; p], &mut vec![0.0; p], &mut vec![0.0; p * p]).is_some();
+    let mut fresh = true; // here.2 is the Hessian at x
+    let mut here = match &thinned {
+        // the first chord steps need only an approximate Hessian: the thinned data's
+        Some(thin) if !analytic => {
+            let mut g = vec![0.0; p];
+            let f = objective(model, pen, &x, &mut g);
+            let h = optimize::hessian(|u: &[f64], gu: &mut [f64]| _ = objective(thin, pen, u, gu), &x, 1e-5);
+            fresh = false;
+            (f, g, h, 1)
+        }
+        _ => objective_hessian(model, pen, &x),
+    };
     evaluations += here.3;
     for _ in 0..options.max_iter.min(50) {
-        let (f, g, h) = (here.0, &here.1, &here.2);
+        let (f, g, h) = (here.0, here.1.clone(), here.2.clone());
         iterations += 1;
-        let gnorm = optimize::projected_gradient_norm(&x, g, &lo, &hi);
+        let gnorm = optimize::projected_gradient_norm(&x, &g, &lo, &hi);
         let free: Vec<usize> = (0..p).filter(|&i| x[i] > lo[i] && x[i] < hi[i]).collect();
         let step = h.as_ref().filter(|_| !free.is_empty() && f.is_finite()).and_then(|h| {
             let hf: Vec<f64> =
@@ -265,6 +280,12 @@ pub fn fit(model: &impl Likelihood, options: &FitOptions) -> Result<Fit> {
             break;
         }
         let Some(step) = step else {
+            if !fresh {
+                here = objective_hessian(model, pen, &x);
+                evaluations += here.3;
+                fresh = true;
+                continue;
+            }
             if bfgs_done || !f.is_finite() {
                 break;
             }
@@ -277,6 +298,7 @@ pub fn fit(model: &impl Likelihood, options: &FitOptions) -> Result<Fit> {
             (x, searched, message, bfgs_done) = (o.x, o.converged, o.message, true);
             here = objective_hessian(model, pen, &x);
             evaluations += here.3;
+            fresh = true;
             continue;
         };
         // near the optimum the objective moves by less than its rounding (~1e-14
@@ -288,21 +310,49 @@ pub fn fit(model: &impl Likelihood, options: &FitOptions) -> Result<Fit> {
             for (k, &i) in free.iter().enumerate() {
                 xn[i] = (x[i] - t * step[k]).clamp(lo[i], hi[i]);
             }
-            let trial = objective_hessian(model, pen, &xn);
+            let trial = if analytic {
+                objective_hessian(model, pen, &xn)
+            } else {
+                let mut gn = vec![0.0; p];
+                let fnew = objective(model, pen, &xn, &mut gn);
+                (fnew, gn, h.clone(), 1)
+            };
             evaluations += trial.3;
             let lower = trial.0.is_finite() && trial.0 <= f + 1e-12 * f.abs().max(1.0);
-            if lower && (trial.0 < f || optimize::projected_gradient_norm(&xn, &trial.1, &lo, &hi) < gnorm) {
-                (x, here, moved) = (xn, trial, true);
+            let gnew = optimize::projected_gradient_norm(&xn, &trial.1, &lo, &hi);
+            if lower && (trial.0 < f || gnew < gnorm) {
+                let (xo, go) = (std::mem::replace(&mut x, xn), here.1.clone());
+                (here, moved, fresh) = (trial, true, analytic);
+                if !analytic {
+                    // BFGS update of the kept Hessian with the step taken: superlinear
+                    // convergence without differencing again
+                    let sv: Vec<f64> = (0..p).map(|i| x[i] - xo[i]).collect();
+                    let yv: Vec<f64> = (0..p).map(|i| here.1[i] - go[i]).collect();
+                    if let Some(h) = here.2.as_mut() {
+                        optimize::bfgs_update_hessian(h, &sv, &yv);
+                    }
+                }
                 break;
             }
             t *= 0.5;
         }
         if !moved {
+            if !fresh {
+                here = objective_hessian(model, pen, &x);
+                evaluations += here.3;
+                fresh = true;
+                continue;
+            }
             // no progress left at floating-point resolution
             searched = searched || gnorm <= 1e3 * options.tol;
             message = "stopped: Newton steps found no lower value";
             break;
         }
+    }
+    if !fresh {
+        // the standard errors need the Hessian at the optimum itself
+        here = objective_hessian(model, pen, &x);
+        evaluations += here.3;
     }
     let (f, grad, hess, _) = here;
     if !f.is_finite() {

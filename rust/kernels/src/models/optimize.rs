@@ -165,6 +165,23 @@ fn bfgs_update(h: &mut [f64], s: &[f64], y: &[f64], sy: f64) {
     }
 }
 
+/// BFGS update of a Hessian approximation B with step s and gradient change y:
+/// B ← B − B s sᵀ B / (sᵀ B s) + y yᵀ / (yᵀ s); skipped when the curvature yᵀ s is not
+/// positive (the update would lose positive definiteness).
+pub fn bfgs_update_hessian(b: &mut [f64], s: &[f64], y: &[f64]) {
+    let p = s.len();
+    let bs: Vec<f64> = (0..p).map(|i| (0..p).map(|j| b[i * p + j] * s[j]).sum()).collect();
+    let (sbs, ys) = (dot(s, &bs), dot(y, s));
+    if !(sbs > 0.0 && ys > 1e-12 * dot(y, y).sqrt() * dot(s, s).sqrt()) {
+        return;
+    }
+    for i in 0..p {
+        for j in 0..p {
+            b[i * p + j] += -bs[i] * bs[j] / sbs + y[i] * y[j] / ys;
+        }
+    }
+}
+
 /// The Hessian of `f` at `x` by central differences of its analytic gradient (step `h`
 /// in each coordinate), symmetrised. `None` when a gradient is not finite.
 pub fn hessian(mut grad: impl FnMut(&[f64], &mut [f64]), x: &[f64], h: f64) -> Option<Vec<f64>> {
@@ -281,6 +298,16 @@ mod tests {
         };
         let o = minimize(f, &[30.0], &[-100.0], &[100.0], Settings::default());
         assert!(o.converged && (o.x[0] - 2.0).abs() < 1e-8, "{o:?}");
+    }
+
+    #[test]
+    fn bfgs_update_satisfies_the_secant_equation() {
+        let mut b = vec![2.0, 0.0, 0.0, 1.0];
+        let (s, y) = ([0.3, -0.1], [1.0, 0.2]);
+        bfgs_update_hessian(&mut b, &s, &y);
+        let bs = [b[0] * s[0] + b[1] * s[1], b[2] * s[0] + b[3] * s[1]];
+        assert!((bs[0] - y[0]).abs() < 1e-14 && (bs[1] - y[1]).abs() < 1e-14, "{b:?}");
+        assert!((b[1] - b[2]).abs() < 1e-15);
     }
 
     #[test]

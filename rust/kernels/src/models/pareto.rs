@@ -35,6 +35,9 @@ pub struct Model<'a> {
     distinct: Vec<f64>,
     codes: Vec<u32>,
     rows: Rows,
+    /// The distinct frequencies the rows in use have (a thinned copy has fewer, and a
+    /// pass tables a series for each).
+    used: Vec<bool>,
 }
 
 impl<'a> Model<'a> {
@@ -42,7 +45,8 @@ impl<'a> Model<'a> {
         let total = data.validate()?;
         let (distinct, codes) = factorize_counts(data.frequency);
         let rows = Rows::new(&data, 1);
-        Ok(Model { data, total, distinct, codes, rows })
+        let used = vec![true; distinct.len()];
+        Ok(Model { data, total, distinct, codes, rows, used })
     }
 }
 
@@ -87,9 +91,10 @@ impl Series {
                 break;
             }
             let nf = n as f64;
-            coef *= (b + nf) / (c + nf);
-            hb += 1.0 / (b + nf);
-            hc += 1.0 / (c + nf);
+            let (ib, ic) = (1.0 / (b + nf), 1.0 / (c + nf));
+            coef *= (b + nf) * ic;
+            hb += ib;
+            hc += ic;
             zp *= z_max;
         }
         Series { c: cs, cb: cbs, cc: ccs }
@@ -125,11 +130,16 @@ struct PerX {
     series: Option<Series>,
 }
 
-fn per_x(p: &Params, distinct: &[f64], grad: bool) -> Vec<PerX> {
+/// The table of each distinct frequency (with `used`, only of those; the others empty).
+fn per_x(p: &Params, distinct: &[f64], used: Option<&[bool]>, grad: bool) -> Vec<PerX> {
     let z_max = (p.alpha - p.beta).abs() / p.alpha.max(p.beta);
     distinct
         .iter()
-        .map(|&x| {
+        .enumerate()
+        .map(|(k, &x)| {
+            if used.is_some_and(|u| !u[k]) {
+                return PerX { ln_r: 0.0, psi_r: 0.0, series: None };
+            }
             let (b, c) =
                 if p.alpha >= p.beta { (p.r + x, p.r + p.s + x + 1.0) } else { (p.s + 1.0, p.r + p.s + x + 1.0) };
             PerX {
@@ -268,7 +278,7 @@ impl Likelihood for Model<'_> {
 
     fn log_lik(&self, theta: &[f64], grad: &mut [f64]) -> f64 {
         let p = Params { r: theta[0], alpha: theta[1], s: theta[2], beta: theta[3] };
-        let table = per_x(&p, &self.distinct, true);
+        let table = per_x(&p, &self.distinct, Some(&self.used), true);
         let (ln_alpha, ln_beta) = (p.alpha.ln(), p.beta.ln());
         let d = &self.data;
         let add = |k: &PerX, w: f64, b: f64, gb: &[f64; 4], g: &mut [f64; 4]| {
@@ -325,7 +335,11 @@ impl Likelihood for Model<'_> {
     fn every(&self, stride: usize) -> Option<Self> {
         let stride = stride.max(1);
         let total = (0..self.data.frequency.len()).step_by(stride).map(|i| self.data.weight(i)).sum();
-        Some(Model { total, rows: Rows::new(&self.data, stride), ..self.clone() })
+        let rows = Rows::new(&self.data, stride);
+        let mut used = vec![false; self.distinct.len()];
+        used[0] |= !rows.zeros.is_empty();
+        rows.others.iter().for_each(|&i| used[self.codes[i as usize] as usize] = true);
+        Some(Model { total, rows, used, ..self.clone() })
     }
 }
 
@@ -333,7 +347,7 @@ impl Likelihood for Model<'_> {
 pub fn p_alive(p: Params, data: &Histories) -> Result<Vec<f64>> {
     data.validate()?;
     let (distinct, codes) = factorize_counts(data.frequency);
-    let table = per_x(&p, &distinct, false);
+    let table = per_x(&p, &distinct, None, false);
     Ok(super::map_rows(data.frequency.len(), |i| {
         let (x, tx, t) = (data.frequency[i], data.recency[i], data.age[i]);
         let u1 = -(p.r + x) * (p.alpha + t).ln() - p.s * (p.beta + t).ln();
@@ -441,7 +455,7 @@ mod tests {
         let p = Params { r: 0.7, alpha: 50.0, s: 0.9, beta: 1.0 };
         for (x, tx, t) in [(0.0, 0.0, 30.0), (3.0, 0.0, 30.0), (12.0, 2.5, 40.0)] {
             let (mut gs, mut gq) = ([0.0; 4], [0.0; 4]);
-            let k = &per_x(&p, &[x], true)[0];
+            let k = &per_x(&p, &[x], None, true)[0];
             let series = ln_bracket(&p, (x, tx, t), k.series.as_ref(), None, Some(&mut gs));
             let (ld, gd) = ln_death_by_quadrature(&p, x, tx, t);
             let la = -(p.r + x) * (p.alpha + t).ln() - p.s * (p.beta + t).ln();
@@ -459,7 +473,7 @@ mod tests {
         let p = Params { r: 0.7, alpha: 5.0, s: 0.9, beta: 5.0 };
         let q = Params { beta: 5.0 * (1.0 + 1e-12), ..p };
         for (x, tx, t) in [(0.0, 0.0, 30.0), (3.0, 12.5, 30.0), (10.0, 29.0, 30.0)] {
-            let (sp, sq) = (&per_x(&p, &[x], false)[0], &per_x(&q, &[x], false)[0]);
+            let (sp, sq) = (&per_x(&p, &[x], None, false)[0], &per_x(&q, &[x], None, false)[0]);
             let (a, b) = (
                 ln_bracket(&p, (x, tx, t), sp.series.as_ref(), None, None),
                 ln_bracket(&q, (x, tx, t), sq.series.as_ref(), None, None),
