@@ -140,17 +140,28 @@ class SurvivalModel(Model):
         theta = np.asarray(self.param_vector())
         cov_log = self.covariance / np.outer(theta, theta)
         est = f(theta.tolist(), t)
-        logit = np.log(est) - np.log1p(-est)
+        lo, hi = est.copy(), est.copy()
+        # S(0) = 1 exactly (and any value at 0 or 1) has no uncertainty to map
+        inner = (est > 0) & (est < 1)
+        if not inner.any():
+            return est, lo, hi
+        ti = np.ascontiguousarray(t[inner])
+
+        def logit(p: np.ndarray) -> np.ndarray:
+            return np.log(p) - np.log1p(-p)
+
         h = 1e-5
-        grad = np.empty((theta.size, t.size))
+        grad = np.empty((theta.size, ti.size))
         for k in range(theta.size):
             up, dn = np.log(theta), np.log(theta)
             up[k] += h
             dn[k] -= h
-            pu, pd = f(np.exp(up).tolist(), t), f(np.exp(dn).tolist(), t)
-            grad[k] = (np.log(pu) - np.log1p(-pu) - np.log(pd) + np.log1p(-pd)) / (2 * h)
+            grad[k] = (logit(f(np.exp(up).tolist(), ti)) - logit(f(np.exp(dn).tolist(), ti))) / (2 * h)
         se = np.sqrt(np.einsum("it,ij,jt->t", grad, cov_log, grad))
-        return est, 1 / (1 + np.exp(-(logit - z * se))), 1 / (1 + np.exp(-(logit + z * se)))
+        centre = logit(est[inner])
+        lo[inner] = 1 / (1 + np.exp(-(centre - z * se)))
+        hi[inner] = 1 / (1 + np.exp(-(centre + z * se)))
+        return est, lo, hi
 
 
 def _periods(t: Any) -> np.ndarray:
