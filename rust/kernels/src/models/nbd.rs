@@ -17,7 +17,9 @@
 //! The terms that depend on x alone (log-gammas, digammas) are tabled once per evaluation
 //! over the distinct frequencies, so a row costs two logarithms and one log-sum-exp.
 
-use super::special::{digamma_rising, expit, ln_beta, ln_gamma, ln_rising, one_minus_scaled_hyp2f1, trigamma_rising};
+use super::special::{
+    digamma_rising, expit, ln_beta, ln_gamma, ln_rising, one_minus_scaled_hyp2f1, trigamma_rising, SeriesTable,
+};
 use super::{check_column, check_lengths, check_weights, factorize_counts, sum_rows, Likelihood, Rows};
 use crate::{KernelError, Result};
 
@@ -311,14 +313,42 @@ fn log_odds_dead(variant: Variant, p: Params, x: f64, tx: f64, t: f64) -> f64 {
 pub fn conditional_expected_purchases(variant: Variant, p: Params, t: f64, data: &Histories) -> Result<Vec<f64>> {
     data.validate()?;
     check_horizon(t)?;
+    if t == 0.0 {
+        return Ok(vec![0.0; data.frequency.len()]);
+    }
     let k = if variant == Variant::Modified { 1.0 } else { 0.0 };
-    Ok(per_row(data, |x, tx, age| {
-        if t == 0.0 {
-            return 0.0;
-        }
+    // 2F1(r+x, b+x+k; a+b+x−1+k; z), z = t/(α+T+t), per distinct frequency: through Euler's
+    // transformation when it grows towards z = 1 (see `hyp2f1_scaled`), tabled up to the
+    // largest z (the youngest customer)
+    let (distinct, codes) = factorize_counts(data.frequency);
+    let youngest = data.age.iter().fold(f64::INFINITY, |m, &v| m.min(v));
+    let z_max = t / (p.alpha + youngest + t);
+    let series: Vec<Option<(f64, SeriesTable)>> = distinct
+        .iter()
+        .map(|&x| {
+            let (a, b, c) = (p.r + x, p.b + x + k, p.a + p.b + x - 1.0 + k);
+            let e = c - a - b;
+            if e < 0.0 {
+                SeriesTable::new(c - a, c - b, c, z_max).map(|s| (e, s))
+            } else {
+                SeriesTable::new(a, b, c, z_max).map(|s| (0.0, s))
+            }
+        })
+        .collect();
+    Ok(per_row_index(data, |i, x, tx, age| {
         let z = t / (p.alpha + age + t);
         let ln_q = (p.r + x) * ((p.alpha + age) / (p.alpha + age + t)).ln();
-        let inner = one_minus_scaled_hyp2f1(ln_q, p.r + x, p.b + x + k, p.a + p.b + x - 1.0 + k, z);
+        let inner = match &series[codes[i] as usize] {
+            Some((e, s)) => {
+                let (ln_k, v) = (e * (-z).ln_1p(), s.eval(z));
+                if v > 0.0 {
+                    -(ln_q + ln_k + v.ln()).exp_m1()
+                } else {
+                    1.0 - (ln_q + ln_k).exp() * v
+                }
+            }
+            None => one_minus_scaled_hyp2f1(ln_q, p.r + x, p.b + x + k, p.a + p.b + x - 1.0 + k, z),
+        };
         let scale = (p.a + p.b + x - 1.0 + k) / (p.a - 1.0);
         scale * inner * expit(-log_odds_dead(variant, p, x, tx, age))
     }))
@@ -379,6 +409,11 @@ pub(crate) fn check_horizon(t: f64) -> Result<()> {
     } else {
         Err(KernelError::InvalidParameter(format!("the horizon t must be finite and >= 0, not {t}")))
     }
+}
+
+/// Applies `f(i, x, t_x, T)` to every row, in parallel.
+pub(crate) fn per_row_index(data: &Histories, f: impl Fn(usize, f64, f64, f64) -> f64 + Sync + Send) -> Vec<f64> {
+    super::map_rows(data.frequency.len(), |i| f(i, data.frequency[i], data.recency[i], data.age[i]))
 }
 
 /// Applies `f(x, t_x, T)` to every row, in parallel.

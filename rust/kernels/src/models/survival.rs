@@ -14,7 +14,7 @@
 //! Several cohorts observed over different spans (a cohort matrix) add their
 //! log-likelihoods for a pooled fit (Fader & Hardie 2007, note 017).
 
-use super::special::{digamma, digamma_rising, ln_gamma, ln_rising, log1m_exp};
+use super::special::{digamma, digamma_rising, ln_gamma_ratio, ln_rising, log1m_exp};
 use super::{check_params, Likelihood};
 use crate::{KernelError, Result};
 
@@ -83,7 +83,8 @@ fn ln_survival(al: f64, be: f64, c: f64, t: f64) -> (f64, [f64; 3]) {
     }
     let tc = t.powf(c);
     let (pb, pab) = (digamma(be + tc), digamma(al + be + tc));
-    let v = ln_gamma(be + tc) - ln_gamma(be) - ln_gamma(al + be + tc) + ln_gamma(al + be);
+    // ln B(α, β+u) − ln B(α, β) = [ln Γ(α+β) − ln Γ(β)] − [ln Γ(α+β+u) − ln Γ(β+u)]
+    let v = ln_gamma_ratio(be, al) - ln_gamma_ratio(be + tc, al);
     let g = [digamma(al + be) - pab, pb - digamma(be) - pab + digamma(al + be), (pb - pab) * tc * t.ln()];
     (v, g)
 }
