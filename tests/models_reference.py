@@ -61,7 +61,7 @@ def bgnbd_pmf(params, n, t, modified=False):
     r, al, a, b = map(_f, params)
     t = _f(t)
     k = 1 if modified else 0
-    nb = lambda j: mp.gamma(r + j) / (mp.gamma(r) * mp.factorial(j)) * (al / (al + t)) ** r * (t / (al + t)) ** j  # noqa: E731
+    nb = lambda j: mp.gamma(r + j) / (mp.gamma(r) * mp.factorial(j)) * (al / (al + t)) ** r * (t / (al + t)) ** j
     first = mp.beta(a, b + n + k) / mp.beta(a, b) * nb(n)
     second = 0
     if n + k > 0:
@@ -105,7 +105,7 @@ def pareto_loglik_by_quadrature(params, x, tx, T):
         alive = (al + T) ** (-(r + x)) * (be + T) ** (-s)
         dead = 0
         if T > tx:
-            f = lambda u: (al + u) ** (-(r + x)) * (be + u) ** (-(s + 1))  # noqa: E731
+            f = lambda u: (al + u) ** (-(r + x)) * (be + u) ** (-(s + 1))
             dead = s * mp.quad(f, mp.linspace(tx, T, 100), method="gauss-legendre")
         return float(mp.log(head * (alive + dead)))
 
@@ -136,7 +136,7 @@ def pareto_pmf(params, n, t):
     """P(X(t) = n) = E over μ of [e^{−μt} NB(n; t) + ∫_0^t μ e^{−μτ} NB(n; τ) dτ]."""
     r, al, s, be = map(_f, params)
     t = _f(t)
-    nb = lambda u: mp.gamma(r + n) / (mp.gamma(r) * mp.factorial(n)) * (al / (al + u)) ** r * (u / (al + u)) ** n  # noqa: E731
+    nb = lambda u: mp.gamma(r + n) / (mp.gamma(r) * mp.factorial(n)) * (al / (al + u)) ** r * (u / (al + u)) ** n
     alive = nb(t) * (be / (be + t)) ** s
     dead = mp.quad(lambda u: nb(u) * s * be**s * (be + u) ** (-(s + 1)), mp.linspace(0, t, 20), method="gauss-legendre")
     return float(alive + dead)

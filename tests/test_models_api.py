@@ -10,14 +10,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+import fidelite
 import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pytest
-
-import fidelite
-from fidelite.exceptions import ColumnNotFoundError, EmptyInputError, FideliteError, InputError, ParameterError
+from fidelite.exceptions import (
+    ColumnNotFoundError,
+    EmptyInputError,
+    FideliteError,
+    InputError,
+    ParameterError,
+)
 from fidelite.models import (
     BetaDiscreteWeibull,
     BetaGeo,
@@ -82,9 +87,9 @@ def test_parameters_and_state_errors():
     with pytest.raises(ParameterError, match="positive"):
         BetaGeo.from_params(r=1, alpha=-1, a=1, b=1)
     with pytest.raises(ParameterError, match="call .fit"):
-        BetaGeo().params
+        _ = BetaGeo().params
     with pytest.raises(ParameterError, match="was not fitted"):
-        BetaGeo.from_params(r=1, alpha=1, a=1, b=1).log_likelihood
+        _ = BetaGeo.from_params(r=1, alpha=1, a=1, b=1).log_likelihood
     with pytest.raises(ParameterError, match="not fitted on any"):
         BetaGeo.from_params(r=1, alpha=1, a=1, b=1).p_alive()
     with pytest.raises(ParameterError, match="penalizer_coef"):
@@ -225,18 +230,19 @@ def test_survival_intervals():
     assert inside.all() and np.all(t["survival_upper"] <= 1)
     # ten times the customers: intervals about sqrt(10) narrower
     big = ShiftedBetaGeo().fit(np.array(high) * 10).survival_table([12], ci=0.9)
-    width = lambda tab: float(tab["survival_upper"][-1] - tab["survival_lower"][-1])  # noqa: E731
+    width = lambda tab: float(tab["survival_upper"][-1] - tab["survival_lower"][-1])
     assert width(big) == pytest.approx(width(t) / np.sqrt(10), rel=0.05)
     bdw = BetaDiscreteWeibull().fit(high)
     assert bdw.converged and bdw.log_likelihood >= m.log_likelihood - 1e-9  # it nests sBG
 
 
 def test_fits_are_the_same_bits_on_any_thread_count():
+    path = str(DATA / "cdnow_customers_summary.csv")
     code = (
         "import json, pandas as pd; from fidelite.models import BetaGeo, ParetoNBD;"
-        "d = pd.read_csv(%r);"
+        f"d = pd.read_csv({path!r});"
         "print(json.dumps([float(v).hex() for c in (BetaGeo, ParetoNBD) for v in c().fit(d).params.values()]))"
-    ) % str(DATA / "cdnow_customers_summary.csv")
+    )
     runs = []
     for threads in ("1", "2", "3"):
         env = {**os.environ, "RAYON_NUM_THREADS": threads}

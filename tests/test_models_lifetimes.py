@@ -13,8 +13,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
-from fidelite.models import BetaGeo, BetaGeoBetaBinom, GammaGamma, ModifiedBetaGeo, ParetoNBD, customer_lifetime_value
+from fidelite.models import (
+    BetaGeo,
+    BetaGeoBetaBinom,
+    GammaGamma,
+    ModifiedBetaGeo,
+    ParetoNBD,
+    customer_lifetime_value,
+)
 
 DATA = Path(__file__).parent / "data"
 REF = json.loads((DATA / "lifetimes_reference.json").read_text())

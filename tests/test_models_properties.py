@@ -9,10 +9,9 @@ asymptotic standard errors to hold (20,000 for the count models).
 
 from __future__ import annotations
 
+import model_simulation as sim
 import numpy as np
 import pytest
-
-import model_simulation as sim
 from fidelite.models import (
     BetaDiscreteWeibull,
     BetaGeo,

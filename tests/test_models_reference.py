@@ -4,15 +4,21 @@ relative (1e-9 where the reference integrates numerically), predictions to 1e-9.
 
 from __future__ import annotations
 
+import models_reference as ref
 import mpmath as mp
 import numpy as np
 import pytest
+from fidelite import _core
+from fidelite.models import (
+    BetaDiscreteWeibull,
+    BetaGeo,
+    BetaGeoBetaBinom,
+    ModifiedBetaGeo,
+    ParetoNBD,
+    ShiftedBetaGeo,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import models_reference as ref
-from fidelite import _core
-from fidelite.models import BetaDiscreteWeibull, BetaGeo, BetaGeoBetaBinom, ModifiedBetaGeo, ParetoNBD, ShiftedBetaGeo
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 positive = st.floats(0.05, 20.0)
@@ -104,7 +110,7 @@ def test_gradients_are_the_derivative_of_the_log_likelihood():
     ]:
         _, grad = _core.counts_log_likelihood(key, params, x, tx, T)
         for k in range(4):
-            def g(v, k=k):
+            def g(v, k=k, params=params, f=f):
                 p = list(params)
                 p[k] = float(v)
                 return f(p)

@@ -25,17 +25,17 @@ import json
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-import model_simulation as sim  # noqa: E402
-
-from fidelite.models import BetaGeo, GammaGamma, ParetoNBD, customer_lifetime_value  # noqa: E402
+import model_simulation as sim
+from fidelite.models import BetaGeo, GammaGamma, ParetoNBD, customer_lifetime_value
 
 BG = (0.2426, 4.4136, 0.7929, 2.4259)
 PARETO = (0.5533, 10.578, 0.6062, 11.67)

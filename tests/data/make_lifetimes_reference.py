@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 warnings.simplefilter("ignore")
-import lifetimes  # noqa: E402
-from lifetimes import (  # noqa: E402
+import lifetimes
+from lifetimes import (
     BetaGeoBetaBinomFitter,
     BetaGeoFitter,
     GammaGammaFitter,

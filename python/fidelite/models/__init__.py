@@ -26,7 +26,12 @@ from .base import Model
 from .bgbb import BetaGeoBetaBinom
 from .counts import BetaGeo, CountModel, ModifiedBetaGeo, ParetoNBD
 from .spend import UNITS_PER_MONTH, GammaGamma, customer_lifetime_value
-from .survival import BetaDiscreteWeibull, ShiftedBetaGeo, SurvivalModel, survivor_series
+from .survival import (
+    BetaDiscreteWeibull,
+    ShiftedBetaGeo,
+    SurvivalModel,
+    survivor_series,
+)
 
 __all__ = [
     "UNITS_PER_MONTH",

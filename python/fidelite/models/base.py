@@ -10,12 +10,17 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from statistics import NormalDist
-from typing import Any, TypeVar
+from typing import Any, Self
 
 import numpy as np
 
 from .. import _core
-from ..exceptions import ColumnNotFoundError, EmptyInputError, InputError, ParameterError
+from ..exceptions import (
+    ColumnNotFoundError,
+    EmptyInputError,
+    InputError,
+    ParameterError,
+)
 from ..results import TableResult
 
 __all__ = [
@@ -35,9 +40,6 @@ __all__ = [
 
 core = _core
 """The compiled kernels (``fidelite._core``)."""
-
-M = TypeVar("M", bound="Model")
-
 
 def column_names(data: Any) -> list[str]:
     """The column names of a pandas / polars / pyarrow table, a dict or a fidelite table."""
@@ -122,7 +124,7 @@ class Model:
         self.values: np.ndarray | None = None
 
     @classmethod
-    def from_params(cls: type[M], **params: float) -> M:
+    def from_params(cls, **params: float) -> Self:
         """A model with these parameters (no fit): ``BetaGeo.from_params(r=0.24, alpha=4.41, a=0.79, b=2.43)``."""
         if set(params) != set(cls.param_names):
             raise ParameterError(f"{cls.__name__} takes the parameters {', '.join(cls.param_names)}; got {', '.join(params) or 'none'}")

@@ -18,7 +18,17 @@ from typing import Any
 
 import numpy as np
 
-from .base import InputError, Model, ParameterError, TableResult, column, core, fit_options, optional_weights, require_rows
+from .base import (
+    InputError,
+    Model,
+    ParameterError,
+    TableResult,
+    column,
+    core,
+    fit_options,
+    optional_weights,
+    require_rows,
+)
 
 __all__ = ["BetaGeoBetaBinom"]
 

@@ -14,10 +14,19 @@ from typing import Any
 
 import numpy as np
 
-from .base import InputError, Model, ParameterError, column, core, fit_options, optional_weights, require_rows
+from .base import (
+    InputError,
+    Model,
+    ParameterError,
+    column,
+    core,
+    fit_options,
+    optional_weights,
+    require_rows,
+)
 from .counts import CountModel
 
-__all__ = ["GammaGamma", "customer_lifetime_value", "UNITS_PER_MONTH"]
+__all__ = ["UNITS_PER_MONTH", "GammaGamma", "customer_lifetime_value"]
 
 UNITS_PER_MONTH = {"D": 30.0, "W": 4.345, "M": 1.0, "H": 720.0}
 """Time units of a purchase model per month, as lifetimes and PyMC-Marketing count them

@@ -18,8 +18,9 @@ into one set of parameters by :meth:`fit`, or one model per cohort by :meth:`fit
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import pairwise
 from statistics import NormalDist
-from typing import Any, TypeVar
+from typing import Any, Self
 
 import numpy as np
 
@@ -27,20 +28,14 @@ from .base import InputError, Model, ParameterError, TableResult, core, fit_opti
 
 __all__ = ["BetaDiscreteWeibull", "ShiftedBetaGeo", "survivor_series"]
 
-S = TypeVar("S", bound="SurvivalModel")
-
-
 def survivor_series(survivors: Any) -> tuple[np.ndarray, np.ndarray]:
     """Survivor counts of one or more cohorts as (values, offsets): cohort i is
     ``values[offsets[i]:offsets[i + 1]]``. A 2-d array is one cohort per row, each row
     ending at its first NaN (periods not observed yet); a NaN followed by a number is an
     error."""
-    if isinstance(survivors, np.ndarray) and survivors.ndim == 2:
-        rows = list(survivors)
-    elif isinstance(survivors, (list, tuple)) and survivors and all(np.ndim(s) == 1 for s in survivors):
-        rows = list(survivors)
-    else:
-        rows = [survivors]
+    matrix = isinstance(survivors, np.ndarray) and survivors.ndim == 2
+    series = isinstance(survivors, (list, tuple)) and survivors and all(np.ndim(s) == 1 for s in survivors)
+    rows = list(survivors) if matrix or series else [survivors]
     series = []
     for i, row in enumerate(rows):
         try:
@@ -71,13 +66,13 @@ class SurvivalModel(Model):
     kind = ""
 
     def fit(
-        self: S,
+        self,
         survivors: Any,
         *,
         initial_params: Mapping[str, float] | Sequence[float] | None = None,
         max_iter: int = 500,
         tol: float = 1e-9,
-    ) -> S:
+    ) -> Self:
         """Maximum likelihood on one survivor series or several cohorts pooled (one set of
         parameters; Fader & Hardie's note on multi-cohort data). Counts may be
         fractional (e.g. survivors out of 1,000), but standard errors assume counts."""
@@ -88,11 +83,11 @@ class SurvivalModel(Model):
         return self
 
     @classmethod
-    def fit_each(cls: type[S], survivors: Any, **options: Any) -> list[S]:
+    def fit_each(cls, survivors: Any, **options: Any) -> list[Self]:
         """One model per cohort (row of a 2-d array, or item of a list of series)."""
         values, offsets = survivor_series(survivors)
         return [cls(penalizer_coef=options.pop("penalizer_coef", 0.0)).fit(values[a:b], **options)
-                for a, b in zip(offsets[:-1], offsets[1:])]
+                for a, b in pairwise(offsets)]
 
     def survival(self, t: Any) -> np.ndarray:
         """S(t): the share of a cohort still there after ``t`` periods (S(0) = 1)."""

@@ -181,13 +181,14 @@ fn objective_hessian(model: &impl Likelihood, penalizer: f64, u: &[f64]) -> (f64
     (f, g, h, 1 + 2 * p)
 }
 
-/// Rows above which the starts are searched on a thinned copy of the data.
-const THIN_ABOVE: usize = 60_000;
+/// Rows above which the starts are searched on a thinned copy of the data (customers without
+/// repeat purchase merged by age count as one row per age).
+const THIN_ABOVE: usize = 20_000;
 /// Rows of that thinned copy (about).
-const THIN_TO: usize = 10_000;
+const THIN_TO: usize = 5_000;
 
 /// Maximum likelihood. The quasi-Newton search runs from every start (on every k-th row
-/// when there are more than 60,000, k fixed by the row count); Newton's method on the
+/// when there are more than 20,000, k fixed by the row count); Newton's method on the
 /// full data then takes the best point to a gradient below the tolerance, and the
 /// Hessian there gives the standard errors.
 pub fn fit(model: &impl Likelihood, options: &FitOptions) -> Result<Fit> {

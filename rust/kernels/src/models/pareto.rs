@@ -184,9 +184,9 @@ fn ln_a(p: &Params, x: f64, t: f64, series: &Series, grad: bool) -> (f64, [f64; 
     (value, g)
 }
 
-/// Largest argument of the series: beyond it (α and β more than 10 times apart) the terms
-/// fall too slowly (hundreds per customer) and the death term is integrated instead.
-const SERIES_LIMIT: f64 = 0.9;
+/// Largest argument of the series: beyond it (α and β more than ~30 times apart) the terms
+/// fall too slowly (over a thousand per customer) and the death term is integrated instead.
+const SERIES_LIMIT: f64 = 0.97;
 
 /// ln of s ∫_{t_x}^{T} (α+τ)^−(r+x) (β+τ)^−(s+1) dτ (the probability of a death between
 /// the last purchase and T, up to the common factor) and its gradient, by adaptive
@@ -239,7 +239,7 @@ fn ln_bracket(
         return u1;
     }
     let Some(series) = series else {
-        // α and β more than 10 times apart: the series would need hundreds of terms,
+        // α and β more than ~30 times apart: the series would need thousands of terms,
         // integrate over the death time instead
         let (ld, gd) = ln_death_by_quadrature(p, x, tx, t);
         let m = u1.max(ld);
@@ -451,8 +451,8 @@ mod tests {
 
     #[test]
     fn series_and_quadrature_agree_below_the_switch() {
-        // α/β = 8: z = 0.875 at t_x = 0, still summed; the quadrature gives the same
-        let p = Params { r: 0.7, alpha: 8.0, s: 0.9, beta: 1.0 };
+        // α/β = 25: z = 0.96 at t_x = 0, still summed; the quadrature gives the same
+        let p = Params { r: 0.7, alpha: 25.0, s: 0.9, beta: 1.0 };
         for (x, tx, t) in [(0.0, 0.0, 30.0), (3.0, 0.0, 30.0), (12.0, 2.5, 40.0)] {
             let (mut gs, mut gq) = ([0.0; 4], [0.0; 4]);
             let k = &per_x(&p, &[x], None, true)[0];
