@@ -22,7 +22,7 @@ True
 
 from __future__ import annotations
 
-from . import datasets, exceptions, metrics, plugins
+from . import datasets, exceptions, metrics, models, plugins
 from ._core import __version__
 from .eventlog import EventLog
 from .explore import explore  # the ipywidgets view is imported on first call

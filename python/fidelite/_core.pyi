@@ -133,3 +133,81 @@ def active_per_period(
 def stickiness(
     events: EventsLike, query: QueryLike, *, short: str = "day", mask: npt.NDArray[np.bool_] | None = None
 ) -> dict[str, Any]: ...
+
+# models (fidelite.models): every column float64; fits return a dict with params,
+# covariance, log_likelihood, converged, message, iterations, evaluations,
+# gradient_norm, starts, starts_at_optimum
+_F64 = npt.NDArray[np.float64]
+
+def fit_counts(
+    model: str,
+    frequency: _F64,
+    recency: _F64,
+    T: _F64,
+    *,
+    weights: _F64 | None = None,
+    penalizer: float = 0.0,
+    starts: list[list[float]] | None = None,
+    max_iter: int = 500,
+    tol: float = 1e-9,
+) -> dict[str, Any]: ...
+def counts_log_likelihood(
+    model: str, params: list[float], frequency: _F64, recency: _F64, T: _F64, *, weights: _F64 | None = None
+) -> tuple[float, _F64]: ...
+def counts_p_alive(model: str, params: list[float], frequency: _F64, recency: _F64, T: _F64) -> _F64: ...
+def counts_conditional_expected(
+    model: str, params: list[float], t: float, frequency: _F64, recency: _F64, T: _F64
+) -> _F64: ...
+def counts_expected(model: str, params: list[float], t: _F64) -> _F64: ...
+def counts_pmf(model: str, params: list[float], n: _F64, t: _F64) -> _F64: ...
+def fit_bgbb(
+    frequency: _F64,
+    recency: _F64,
+    n_periods: _F64,
+    *,
+    weights: _F64 | None = None,
+    penalizer: float = 0.0,
+    starts: list[list[float]] | None = None,
+    max_iter: int = 500,
+    tol: float = 1e-9,
+) -> dict[str, Any]: ...
+def bgbb_log_likelihood(
+    params: list[float], frequency: _F64, recency: _F64, n_periods: _F64, *, weights: _F64 | None = None
+) -> tuple[float, _F64]: ...
+def bgbb_p_alive(params: list[float], m: float, frequency: _F64, recency: _F64, n_periods: _F64) -> _F64: ...
+def bgbb_conditional_expected(
+    params: list[float], m: float, frequency: _F64, recency: _F64, n_periods: _F64
+) -> _F64: ...
+def bgbb_expected(params: list[float], n: _F64) -> _F64: ...
+def bgbb_pmf(params: list[float], x: _F64, n: _F64) -> _F64: ...
+def fit_gamma_gamma(
+    frequency: _F64,
+    monetary_value: _F64,
+    *,
+    weights: _F64 | None = None,
+    penalizer: float = 0.0,
+    starts: list[list[float]] | None = None,
+    max_iter: int = 500,
+    tol: float = 1e-9,
+) -> dict[str, Any]: ...
+def gamma_gamma_log_likelihood(
+    params: list[float], frequency: _F64, monetary_value: _F64, *, weights: _F64 | None = None
+) -> tuple[float, _F64]: ...
+def gamma_gamma_spend(params: list[float], frequency: _F64, monetary_value: _F64) -> _F64: ...
+def fit_survival(
+    model: str,
+    survivors: _F64,
+    offsets: npt.NDArray[np.int64],
+    *,
+    penalizer: float = 0.0,
+    starts: list[list[float]] | None = None,
+    max_iter: int = 500,
+    tol: float = 1e-9,
+) -> dict[str, Any]: ...
+def survival_log_likelihood(
+    params: list[float], survivors: _F64, offsets: npt.NDArray[np.int64]
+) -> tuple[float, _F64]: ...
+def survival_curve(params: list[float], t: _F64) -> _F64: ...
+def survival_retention(params: list[float], t: _F64) -> _F64: ...
+def survival_lifetime(params: list[float], horizon: float | None = None) -> float: ...
+def survival_derl(params: list[float], discount_rate: float, renewals: _F64) -> _F64: ...

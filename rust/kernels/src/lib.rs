@@ -17,6 +17,7 @@ pub mod ids;
 pub mod layout;
 pub mod lifecycle;
 pub mod mem;
+pub mod models;
 pub mod scan;
 pub mod summary;
 pub mod window;

@@ -17,6 +17,7 @@ mod gil;
 mod ids;
 mod layout;
 mod lifecycle;
+mod models;
 mod scan;
 mod summary;
 mod window;
@@ -31,6 +32,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     ids::register(m)?;
     layout::register(m)?;
     lifecycle::register(m)?;
+    models::register(m)?;
     scan::register(m)?;
     summary::register(m)?;
     window::register(m)

@@ -1,0 +1,171 @@
+"""Model fits and predictions against lifetimes and PyMC-Marketing, on the same simulated
+customer summaries (issue 13's speed section; phase B adds it to ``make bench``).
+
+- BG/NBD fit on N customers (default 1,000,000): fidelite, lifetimes' BetaGeoFitter, and
+  PyMC-Marketing's BetaGeoModel fitted by MAP with flat (HalfFlat) priors, i.e. maximum
+  likelihood. Each peer's estimates must agree with ours (1e-3 relative) before its time
+  counts.
+- Pareto/NBD fit: fidelite and lifetimes' ParetoNBDFitter (Nelder-Mead), on
+  ``--pareto-customers`` (default: N; lifetimes takes tens of minutes on a million).
+- Predictions for every one of the N customers: P(alive) and expected purchases in the
+  next 52 weeks (BG/NBD and Pareto/NBD), and 12-month CLV with Gamma-Gamma spend.
+
+Summaries are simulated from the models (tests/model_simulation.py) with the CDNOW
+estimates, customers acquired over 3 years on a grid of days, times in weeks. Peers that
+are not installed are skipped (lifetimes: ``pip install lifetimes``; PyMC-Marketing is a
+large install, kept out of the test extras).
+
+    .venv/bin/python tests/benchmarks/models_bench.py --customers 1000000 --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+import model_simulation as sim
+from fidelite.models import BetaGeo, GammaGamma, ParetoNBD, customer_lifetime_value
+
+BG = (0.2426, 4.4136, 0.7929, 2.4259)
+PARETO = (0.5533, 10.578, 0.6062, 11.67)
+SPEND = (6.25, 3.74, 15.44)
+
+
+def summaries(model: str, n: int, seed: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    age = np.floor(rng.uniform(1, 3 * 365, n)) / 7.0
+    if model == "bg":
+        x, tx, T = sim.bg_nbd(rng, BG, age)
+    else:
+        x, tx, T = sim.pareto_nbd(rng, PARETO, age)
+    tx = np.minimum(np.floor(tx * 7.0) / 7.0, T)  # purchases on days too
+    spend = np.where(x > 0, sim.gamma_gamma(rng, SPEND, np.maximum(x, 1.0)), 0.0)
+    return {"frequency": x, "recency": tx, "T": T, "monetary_value": spend}
+
+
+def timed(f: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = f()
+        best = min(best, time.perf_counter() - t)
+    return best, out
+
+
+def agree(ours: dict[str, float], theirs: list[float], rel: float) -> bool:
+    return all(abs(a - b) <= rel * abs(a) for a, b in zip(ours.values(), theirs))
+
+
+def lifetimes_fit(cls_name: str, d: dict[str, np.ndarray]) -> list[float] | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import lifetimes
+    except ImportError:
+        return None
+    m = getattr(lifetimes, cls_name)().fit(d["frequency"], d["recency"], d["T"])
+    return [float(v) for v in m.params_.values]
+
+
+def pymc_fit(d: dict[str, np.ndarray]) -> list[float] | None:
+    try:
+        import pandas as pd
+        from pymc_extras.prior import Prior
+        from pymc_marketing.clv import BetaGeoModel
+    except ImportError:
+        return None
+    df = pd.DataFrame({"customer_id": np.arange(d["frequency"].size), **{k: d[k] for k in ("frequency", "recency", "T")}})
+    flat = {k: Prior("HalfFlat") for k in ("r", "alpha", "a", "b")}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = BetaGeoModel(data=df, model_config=flat)
+        m.fit(method="map")
+    post = m.fit_result
+    return [float(post[k].values.ravel()[0]) for k in ("r", "alpha", "a", "b")]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--customers", type=int, default=1_000_000)
+    ap.add_argument("--pareto-customers", type=int, default=None)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--peers", default="lifetimes,pymc", help="comma-separated: lifetimes, pymc (or none)")
+    ap.add_argument("--json", type=Path, default=None)
+    args = ap.parse_args()
+    peers = set(args.peers.split(",")) - {"none", ""}
+    n = args.customers
+    report: dict[str, Any] = {"customers": n}
+    rows = []
+
+    bg = summaries("bg", n, 1)
+    t_ours, fit = timed(lambda: BetaGeo().fit(bg), args.repeat)
+    assert fit.converged, fit.fit_info
+    rows.append(("BG/NBD fit", n, "fidelite", t_ours, 1.0))
+    report["bg_nbd"] = {"fidelite": t_ours, "params": fit.params}
+    for peer, run in (("lifetimes", lambda: lifetimes_fit("BetaGeoFitter", bg)), ("pymc", lambda: pymc_fit(bg))):
+        if peer not in peers:
+            continue
+        t, theirs = timed(run, 1)
+        if theirs is None:
+            print(f"{peer}: not installed, skipped", file=sys.stderr)
+            continue
+        if not agree(fit.params, theirs, 1e-3):
+            print(f"MISMATCH {peer} BG/NBD: {theirs} vs {fit.params}", file=sys.stderr)
+            return 1
+        rows.append(("BG/NBD fit", n, peer, t, t / t_ours))
+        report["bg_nbd"][peer] = t
+
+    m = args.pareto_customers or n
+    pareto = summaries("pareto", m, 2)
+    t_ours, pfit = timed(lambda: ParetoNBD().fit(pareto), args.repeat)
+    assert pfit.converged, pfit.fit_info
+    rows.append(("Pareto/NBD fit", m, "fidelite", t_ours, 1.0))
+    report["pareto_nbd"] = {"customers": m, "fidelite": t_ours, "params": pfit.params}
+    if "lifetimes" in peers:
+        t, theirs = timed(lambda: lifetimes_fit("ParetoNBDFitter", pareto), 1)
+        if theirs is not None:
+            # Nelder-Mead stops at xtol 1e-6 of its own scale: agreement to 1e-3
+            if not agree(pfit.params, theirs, 1e-3):
+                print(f"MISMATCH lifetimes Pareto/NBD: {theirs} vs {pfit.params}", file=sys.stderr)
+                return 1
+            rows.append(("Pareto/NBD fit", m, "lifetimes", t, t / t_ours))
+            report["pareto_nbd"]["lifetimes"] = t
+
+    gg = GammaGamma().fit(bg)
+    predictions = {
+        "BG/NBD P(alive)": lambda: fit.p_alive(),
+        "BG/NBD expected purchases, 52 weeks": lambda: fit.conditional_expected_purchases(52.0),
+        "Pareto/NBD P(alive)": lambda: pfit.p_alive(pareto),
+        "Pareto/NBD expected purchases, 52 weeks": lambda: pfit.conditional_expected_purchases(52.0, pareto),
+        "CLV, 12 months (BG/NBD + Gamma-Gamma)": lambda: customer_lifetime_value(fit, bg, spend_model=gg, time_unit="W"),
+    }
+    report["predictions"] = {}
+    for name, f in predictions.items():
+        t, out = timed(f, args.repeat)
+        assert np.all(np.isfinite(out)), name
+        rows.append((name, n if "Pareto" not in name else m, "fidelite", t, 1.0))
+        report["predictions"][name] = t
+
+    width = max(len(r[0]) for r in rows)
+    print(f"{'query':<{width}}  {'customers':>10}  {'who':<10} {'seconds':>9}  {'peer / fidelite':>15}")
+    for name, size, who, t, ratio in rows:
+        shown = f"{ratio:,.0f}x" if who != "fidelite" else ""
+        print(f"{name:<{width}}  {size:>10,}  {who:<10} {t:>9.3f}  {shown:>15}")
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
