@@ -187,8 +187,15 @@ def bgbb_pmf(params, x, n):
 def gamma_gamma_loglik(params, x, m):
     p, q, g = map(_f, params)
     x, m = _f(x), _f(m)
-    return float(mp.loggamma(p * x + q) - mp.loggamma(p * x) - mp.loggamma(q) + q * mp.log(g)
-                 + (p * x - 1) * mp.log(m) + p * x * mp.log(x) - (p * x + q) * mp.log(g + m * x))
+    return float(
+        mp.loggamma(p * x + q)
+        - mp.loggamma(p * x)
+        - mp.loggamma(q)
+        + q * mp.log(g)
+        + (p * x - 1) * mp.log(m)
+        + p * x * mp.log(x)
+        - (p * x + q) * mp.log(g + m * x)
+    )
 
 
 # ---- sBG and BdW ----

@@ -10,12 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import fidelite
 import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pytest
+
+import fidelite
 from fidelite.exceptions import (
     ColumnNotFoundError,
     EmptyInputError,
@@ -64,7 +65,11 @@ def test_column_names_are_keywords():
     ("change", "error", "words"),
     [
         (lambda d: d.drop(columns="T"), ColumnNotFoundError, "no column 'T' for T (columns: ID, frequency, recency)"),
-        (lambda d: d.assign(frequency=d.frequency.where(d.index != 5)), InputError, "frequency has 1 missing value(s) (first at row 5)"),
+        (
+            lambda d: d.assign(frequency=d.frequency.where(d.index != 5)),
+            InputError,
+            "frequency has 1 missing value(s) (first at row 5)",
+        ),
         (lambda d: d.assign(frequency=d.frequency.where(d.index != 7, -1)), InputError, "frequency[7] = -1"),
         (lambda d: d.assign(frequency=d.frequency + 0.5), InputError, "whole number"),
         (lambda d: d.assign(recency=d.recency.where(d.index != 0, 99.0)), InputError, "recency[0] = 99 > T[0] = 38.86"),
@@ -122,7 +127,9 @@ def test_compressed_rows_with_weights_are_the_same_fit():
         full = cls().fit(CDNOW)
         packed = cls().fit(grouped, weights="size")
         np.testing.assert_allclose(list(packed.params.values()), list(full.params.values()), rtol=1e-8)
-        np.testing.assert_allclose(list(packed.standard_errors.values()), list(full.standard_errors.values()), rtol=1e-6)
+        np.testing.assert_allclose(
+            list(packed.standard_errors.values()), list(full.standard_errors.values()), rtol=1e-6
+        )
         assert packed.log_likelihood == pytest.approx(full.log_likelihood, rel=1e-12)
 
 
@@ -138,9 +145,13 @@ def test_unidentified_parameters_are_reported_not_raised():
     data = {"frequency": np.zeros(500), "recency": np.zeros(500), "T": np.linspace(1, 50, 500)}
     m = BetaGeo().fit(data)
     assert not m.converged
-    assert m.fit_info["message"] in {
-        "the Hessian at the optimum is not positive definite: standard errors are undefined",
-    } or "bound of the search" in m.fit_info["message"]
+    assert (
+        m.fit_info["message"]
+        in {
+            "the Hessian at the optimum is not positive definite: standard errors are undefined",
+        }
+        or "bound of the search" in m.fit_info["message"]
+    )
     assert np.isnan(m.standard_errors["a"]) or not np.isfinite(m.covariance).all()
 
 
@@ -164,8 +175,11 @@ def test_gamma_gamma_accounts_for_every_row():
     df = pd.read_csv(DATA / "cdnow_customers_summary_with_transactions.csv")
     df.loc[3, ["x", "zbar"]] = [2, 0.0]  # a repeat buyer whose refunds cancel her spend
     m = GammaGamma().fit(df, frequency="x", monetary_value="zbar")
-    assert m.report == {"rows": 2357, "used": 946,
-                        "left_out": {"no repeat purchase (frequency 0)": 1410, "mean value <= 0": 1}}
+    assert m.report == {
+        "rows": 2357,
+        "used": 946,
+        "left_out": {"no repeat purchase (frequency 0)": 1410, "mean value <= 0": 1},
+    }
     with pytest.raises(InputError, match="nothing to fit"):
         GammaGamma().fit({"frequency": [0, 0], "monetary_value": [0.0, 0.0]})
 

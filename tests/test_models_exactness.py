@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 from fidelite.models import (
     BetaGeo,
     BetaGeoBetaBinom,
@@ -59,8 +60,11 @@ def test_pareto_nbd_on_cdnow(cdnow):
 def test_gamma_gamma_on_the_946_repeat_buyers():
     df = pd.read_csv(DATA / "cdnow_customers_summary_with_transactions.csv")
     m = GammaGamma().fit(df, frequency="x", monetary_value="zbar")
-    assert m.report == {"rows": 2357, "used": 946,
-                        "left_out": {"no repeat purchase (frequency 0)": 1411, "mean value <= 0": 0}}
+    assert m.report == {
+        "rows": 2357,
+        "used": 946,
+        "left_out": {"no repeat purchase (frequency 0)": 1411, "mean value <= 0": 0},
+    }
     assert m.converged, m.fit_info
     assert_estimates(m, {"p": 6.2488, "q": 3.7446, "gamma": 15.4477})
 

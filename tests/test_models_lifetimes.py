@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 from fidelite.models import (
     BetaGeo,
     BetaGeoBetaBinom,
@@ -104,8 +105,11 @@ def test_bg_bb_predictions_and_fit():
     close(list(fit.standard_errors.values()), ref["fit"]["standard_errors"], rel=1e-3)
     from fidelite import _core
 
-    ll, _ = _core.bgbb_log_likelihood(ref["params"], *(df[c].to_numpy(float) for c in ("frequency", "recency", "periods")),
-                                      weights=df.weights.to_numpy(float))
+    ll, _ = _core.bgbb_log_likelihood(
+        ref["params"],
+        *(df[c].to_numpy(float) for c in ("frequency", "recency", "periods")),
+        weights=df.weights.to_numpy(float),
+    )
     # lifetimes adds 1e-15 inside its log: 1e-12 relative
     assert ll == pytest.approx(ref["log_likelihood"], rel=1e-10)
 
@@ -117,8 +121,18 @@ def test_gamma_gamma_spend_clv_and_fit():
     close(gg.conditional_expected_spend(df, frequency="x", monetary_value="zbar"), ref["spend"])
     bg = count_model("bg_nbd")
     for d, want in ref["clv"].items():
-        got = customer_lifetime_value(bg, df, spend_model=gg, horizon=12, discount_rate=float(d), time_unit="W",
-                                      frequency="x", recency="t_x", T="T", monetary_value="zbar")
+        got = customer_lifetime_value(
+            bg,
+            df,
+            spend_model=gg,
+            horizon=12,
+            discount_rate=float(d),
+            time_unit="W",
+            frequency="x",
+            recency="t_x",
+            T="T",
+            monetary_value="zbar",
+        )
         close(got, want)
     fit = GammaGamma().fit(df, frequency="x", monetary_value="zbar")
     close(list(fit.params.values()), ref["fit"]["params"], rel=1e-5)

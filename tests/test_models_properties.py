@@ -12,6 +12,7 @@ from __future__ import annotations
 import model_simulation as sim
 import numpy as np
 import pytest
+
 from fidelite.models import (
     BetaDiscreteWeibull,
     BetaGeo,
@@ -80,7 +81,9 @@ def test_gamma_gamma_recovers_its_parameters(seed):
 @pytest.mark.parametrize("cls", [ShiftedBetaGeo, BetaDiscreteWeibull], ids=["sbg", "bdw"])
 def test_survival_models_recover_their_parameters(cls, seed):
     rng = np.random.default_rng(500 + seed)
-    truth = [rng.uniform(0.5, 2.0), rng.uniform(1.0, 5.0)] + ([rng.uniform(0.6, 1.5)] if cls is BetaDiscreteWeibull else [])
+    truth = [rng.uniform(0.5, 2.0), rng.uniform(1.0, 5.0)] + (
+        [rng.uniform(0.6, 1.5)] if cls is BetaDiscreteWeibull else []
+    )
     # three cohorts observed over 12, 9 and 6 periods, pooled
     cohorts = [sim.survivors(rng, truth, 5_000, k) for k in (12, 9, 6)]
     check(cls().fit(cohorts), truth)

@@ -8,6 +8,9 @@ import models_reference as ref
 import mpmath as mp
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from fidelite import _core
 from fidelite.models import (
     BetaDiscreteWeibull,
@@ -17,8 +20,6 @@ from fidelite.models import (
     ParetoNBD,
     ShiftedBetaGeo,
 )
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 positive = st.floats(0.05, 20.0)
@@ -55,7 +56,9 @@ def test_bg_nbd_family_log_likelihood_and_predictions(params, data, modified):
         got = m.conditional_expected_purchases(13.0, cols)
         want = [ref.bgnbd_conditional_expected(params, 13.0, *row, modified=modified) for row in zip(x, tx, T)]
         rel_close(got, want, 1e-8)
-        rel_close(m.expected_purchases([0.5, 52.0]), [ref.bgnbd_expected(params, t, modified) for t in (0.5, 52.0)], 1e-9)
+        rel_close(
+            m.expected_purchases([0.5, 52.0]), [ref.bgnbd_expected(params, t, modified) for t in (0.5, 52.0)], 1e-9
+        )
     got = m.probability_of_purchases([0, 1, 3, 12], 26.0)
     want = [ref.bgnbd_pmf(params, n, 26.0, modified) for n in (0, 1, 3, 12)]
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-15)
@@ -73,17 +76,30 @@ def test_pareto_nbd_against_the_note(params, data):
     m = ParetoNBD.from_params(**dict(zip(ParetoNBD.param_names, params)))
     cols = {"frequency": x, "recency": tx, "T": T}
     rel_close(m.p_alive(cols), [ref.pareto_p_alive(params, *row) for row in zip(x, tx, T)], 1e-9)
-    rel_close(m.conditional_expected_purchases(20.0, cols),
-              [ref.pareto_conditional_expected(params, 20.0, *row) for row in zip(x, tx, T)], 1e-8)
+    rel_close(
+        m.conditional_expected_purchases(20.0, cols),
+        [ref.pareto_conditional_expected(params, 20.0, *row) for row in zip(x, tx, T)],
+        1e-8,
+    )
     if abs(params[2] - 1) > 1e-3:
         rel_close(m.expected_purchases([3.0, 60.0]), [ref.pareto_expected(params, t) for t in (3.0, 60.0)], 1e-10)
-    np.testing.assert_allclose(m.probability_of_purchases([0, 2, 7], 30.0),
-                               [ref.pareto_pmf(params, n, 30.0) for n in (0, 2, 7)], rtol=1e-9, atol=1e-15)
+    np.testing.assert_allclose(
+        m.probability_of_purchases([0, 2, 7], 30.0),
+        [ref.pareto_pmf(params, n, 30.0) for n in (0, 2, 7)],
+        rtol=1e-9,
+        atol=1e-15,
+    )
 
 
 @pytest.mark.parametrize(
     "params",
-    [(0.55, 10.6, 0.61, 11.7), (0.55, 500.0, 0.61, 0.01), (2.0, 0.01, 3.0, 900.0), (0.3, 7.0, 0.2, 7.0), (40.0, 3.0, 0.05, 2.0)],
+    [
+        (0.55, 10.6, 0.61, 11.7),
+        (0.55, 500.0, 0.61, 0.01),
+        (2.0, 0.01, 3.0, 900.0),
+        (0.3, 7.0, 0.2, 7.0),
+        (40.0, 3.0, 0.05, 2.0),
+    ],
     ids=["cdnow", "alpha>>beta", "beta>>alpha", "equal", "large-r"],
 )
 def test_pareto_hard_corners(params):
@@ -110,10 +126,12 @@ def test_gradients_are_the_derivative_of_the_log_likelihood():
     ]:
         _, grad = _core.counts_log_likelihood(key, params, x, tx, T)
         for k in range(4):
+
             def g(v, k=k, params=params, f=f):
                 p = list(params)
                 p[k] = float(v)
                 return f(p)
+
             want = float(mp.diff(g, params[k], h=1e-6))
             assert grad[k] == pytest.approx(want, rel=1e-6), (key, k)
 
@@ -133,13 +151,25 @@ def test_bg_bb_against_the_double_sum(params, n, data):
     cols = {"frequency": x, "recency": tx, "n_periods": nn}
     rel_close(m.p_alive(3, cols), [ref.bgbb_p_alive(params, 3, *r) for r in rows], 1e-10)
     if abs(params[2] - 1) > 1e-3:
-        rel_close(m.conditional_expected_purchases(5, cols), [ref.bgbb_conditional_expected(params, 5, *r) for r in rows], 1e-9)
-    np.testing.assert_allclose(m.probability_of_purchases([0, 1, n], n), [ref.bgbb_pmf(params, k, n) if k <= n else 0 for k in (0, 1, n)],
-                               rtol=1e-10, atol=1e-15)
+        rel_close(
+            m.conditional_expected_purchases(5, cols),
+            [ref.bgbb_conditional_expected(params, 5, *r) for r in rows],
+            1e-9,
+        )
+    np.testing.assert_allclose(
+        m.probability_of_purchases([0, 1, n], n),
+        [ref.bgbb_pmf(params, k, n) if k <= n else 0 for k in (0, 1, n)],
+        rtol=1e-10,
+        atol=1e-15,
+    )
 
 
 @SETTINGS
-@given(params=st.tuples(positive, positive, positive), x=st.lists(st.integers(1, 30), min_size=1, max_size=5), data=st.data())
+@given(
+    params=st.tuples(positive, positive, positive),
+    x=st.lists(st.integers(1, 30), min_size=1, max_size=5),
+    data=st.data(),
+)
 def test_gamma_gamma_log_likelihood(params, x, data):
     m = [data.draw(st.floats(0.5, 500.0)) for _ in x]
     ll, _ = _core.gamma_gamma_log_likelihood(list(params), np.array(x, float), np.array(m))
@@ -147,7 +177,9 @@ def test_gamma_gamma_log_likelihood(params, x, data):
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(alpha=positive, beta=positive, c=st.floats(0.3, 3.0), drops=st.lists(st.floats(0.0, 0.6), min_size=1, max_size=8))
+@given(
+    alpha=positive, beta=positive, c=st.floats(0.3, 3.0), drops=st.lists(st.floats(0.0, 0.6), min_size=1, max_size=8)
+)
 def test_survival_models(alpha, beta, c, drops):
     series = [1000.0]
     for d in drops:
@@ -160,7 +192,11 @@ def test_survival_models(alpha, beta, c, drops):
         m = cls.from_params(**dict(zip(cls.param_names, params)))
         t = [0, 1, 2.5, 7, 40]
         rel_close(m.survival(t), [float(ref.survival(params, v)) for v in t], 1e-10)
-        rel_close(m.retention_rate([1, 5]), [float(ref.survival(params, v) / ref.survival(params, v - 1)) for v in (1, 5)], 1e-10)
+        rel_close(
+            m.retention_rate([1, 5]),
+            [float(ref.survival(params, v) / ref.survival(params, v - 1)) for v in (1, 5)],
+            1e-10,
+        )
         rel_close(m.derl(0.1, [0, 7]), [ref.derl_series(params, 0.1, k) for k in (0, 7)], 1e-9)
 
 
@@ -171,16 +207,25 @@ def test_sbg_derl_is_the_closed_form():
 
 
 def test_expected_lifetimes():
-    assert ShiftedBetaGeo.from_params(alpha=2.5, beta=3.0).expected_lifetime() == pytest.approx((2.5 + 3 - 1) / 1.5, rel=1e-14)
+    assert ShiftedBetaGeo.from_params(alpha=2.5, beta=3.0).expected_lifetime() == pytest.approx(
+        (2.5 + 3 - 1) / 1.5, rel=1e-14
+    )
     assert ShiftedBetaGeo.from_params(alpha=0.7, beta=1.2).expected_lifetime() == float("inf")
     m = ShiftedBetaGeo.from_params(alpha=0.7, beta=1.2)
-    assert m.expected_lifetime(horizon=5) == pytest.approx(float(sum(ref.survival([0.7, 1.2], t) for t in range(5))), rel=1e-13)
+    assert m.expected_lifetime(horizon=5) == pytest.approx(
+        float(sum(ref.survival([0.7, 1.2], t) for t in range(5))), rel=1e-13
+    )
     # BdW: S(t) falls like t^-2.4; the reference sums 20,000 terms and integrates the tail
     # (Euler-Maclaurin; mpmath's nsum extrapolates this tail wrongly, at 1e-5)
     p = [3.0, 2.0, 0.8]
     n = 20_000
     with mp.workdps(20):
-        want = float(mp.fsum(ref.survival(p, t) for t in range(n)) + mp.quad(lambda t: ref.survival(p, t), [n, mp.inf])
-                     - ref.survival(p, n) / 2)
-    assert BetaDiscreteWeibull.from_params(alpha=3.0, beta=2.0, c=0.8).expected_lifetime() == pytest.approx(want, rel=1e-8)
+        want = float(
+            mp.fsum(ref.survival(p, t) for t in range(n))
+            + mp.quad(lambda t: ref.survival(p, t), [n, mp.inf])
+            - ref.survival(p, n) / 2
+        )
+    assert BetaDiscreteWeibull.from_params(alpha=3.0, beta=2.0, c=0.8).expected_lifetime() == pytest.approx(
+        want, rel=1e-8
+    )
     assert BetaDiscreteWeibull.from_params(alpha=1.0, beta=2.0, c=0.9).expected_lifetime() == float("inf")

@@ -59,6 +59,7 @@ __all__ = [
     "explore",
     "hookimpl",
     "indices",
+    "models",
     "plugins",
     *metrics.__all__,
 ]

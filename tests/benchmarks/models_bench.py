@@ -35,6 +35,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 import model_simulation as sim
+
 from fidelite.models import BetaGeo, GammaGamma, ParetoNBD, customer_lifetime_value
 
 BG = (0.2426, 4.4136, 0.7929, 2.4259)
@@ -85,7 +86,9 @@ def pymc_fit(d: dict[str, np.ndarray]) -> list[float] | None:
         from pymc_marketing.clv import BetaGeoModel
     except ImportError:
         return None
-    df = pd.DataFrame({"customer_id": np.arange(d["frequency"].size), **{k: d[k] for k in ("frequency", "recency", "T")}})
+    df = pd.DataFrame(
+        {"customer_id": np.arange(d["frequency"].size), **{k: d[k] for k in ("frequency", "recency", "T")}}
+    )
     flat = {k: Prior("HalfFlat") for k in ("r", "alpha", "a", "b")}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -148,7 +151,9 @@ def main() -> int:
         "BG/NBD expected purchases, 52 weeks": lambda: fit.conditional_expected_purchases(52.0),
         "Pareto/NBD P(alive)": lambda: pfit.p_alive(pareto),
         "Pareto/NBD expected purchases, 52 weeks": lambda: pfit.conditional_expected_purchases(52.0, pareto),
-        "CLV, 12 months (BG/NBD + Gamma-Gamma)": lambda: customer_lifetime_value(fit, bg, spend_model=gg, time_unit="W"),
+        "CLV, 12 months (BG/NBD + Gamma-Gamma)": lambda: customer_lifetime_value(
+            fit, bg, spend_model=gg, time_unit="W"
+        ),
     }
     report["predictions"] = {}
     for name, f in predictions.items():

@@ -41,6 +41,7 @@ __all__ = [
 core = _core
 """The compiled kernels (``fidelite._core``)."""
 
+
 def column_names(data: Any) -> list[str]:
     """The column names of a pandas / polars / pyarrow table, a dict or a fidelite table."""
     for attr in ("columns", "column_names"):
@@ -127,7 +128,9 @@ class Model:
     def from_params(cls, **params: float) -> Self:
         """A model with these parameters (no fit): ``BetaGeo.from_params(r=0.24, alpha=4.41, a=0.79, b=2.43)``."""
         if set(params) != set(cls.param_names):
-            raise ParameterError(f"{cls.__name__} takes the parameters {', '.join(cls.param_names)}; got {', '.join(params) or 'none'}")
+            raise ParameterError(
+                f"{cls.__name__} takes the parameters {', '.join(cls.param_names)}; got {', '.join(params) or 'none'}"
+            )
         values = np.array([float(params[k]) for k in cls.param_names])
         if not np.all((values > 0) & np.isfinite(values)):
             raise ParameterError(f"{cls.__name__} parameters must be positive and finite: {params}")
@@ -214,7 +217,9 @@ class Model:
         return f"{type(self).__name__}({ps}; log-likelihood {self.log_likelihood:.2f}, {state})"
 
 
-def fit_options(model: Model, initial_params: Mapping[str, float] | Sequence[float] | None, max_iter: int, tol: float) -> dict[str, Any]:
+def fit_options(
+    model: Model, initial_params: Mapping[str, float] | Sequence[float] | None, max_iter: int, tol: float
+) -> dict[str, Any]:
     """The keyword arguments of a ``fidelite._core.fit_*`` call."""
     starts = None
     if initial_params is not None:

@@ -57,8 +57,13 @@ class BetaGeoBetaBinom(Model):
         cols = self._read(data, frequency, recency, n_periods)
         require_rows(cols["frequency"].size, "customers")
         w = optional_weights(data, weights, cols["frequency"].size)
-        result = core.fit_bgbb(cols["frequency"], cols["recency"], cols["n_periods"], weights=w,
-                               **fit_options(self, initial_params, max_iter, tol))
+        result = core.fit_bgbb(
+            cols["frequency"],
+            cols["recency"],
+            cols["n_periods"],
+            weights=w,
+            **fit_options(self, initial_params, max_iter, tol),
+        )
         self.record_fit(result)
         self.data = cols
         self.weights = w
@@ -66,8 +71,11 @@ class BetaGeoBetaBinom(Model):
 
     @staticmethod
     def _read(data: Any, frequency: Any, recency: Any, n_periods: Any) -> dict[str, np.ndarray]:
-        cols = {"frequency": column(data, frequency, "frequency"), "recency": column(data, recency, "recency"),
-                "n_periods": column(data, n_periods, "n_periods")}
+        cols = {
+            "frequency": column(data, frequency, "frequency"),
+            "recency": column(data, recency, "recency"),
+            "n_periods": column(data, n_periods, "n_periods"),
+        }
         sizes = {k: v.size for k, v in cols.items()}
         if len(set(sizes.values())) > 1:
             raise InputError(f"columns of different lengths: {sizes}")
@@ -81,17 +89,33 @@ class BetaGeoBetaBinom(Model):
             return fitted
         return self._read(data, frequency, recency, n_periods)
 
-    def p_alive(self, m: int = 0, data: Any = None, *, frequency: Any = "frequency", recency: Any = "recency",
-                n_periods: Any = "n_periods") -> np.ndarray:
+    def p_alive(
+        self,
+        m: int = 0,
+        data: Any = None,
+        *,
+        frequency: Any = "frequency",
+        recency: Any = "recency",
+        n_periods: Any = "n_periods",
+    ) -> np.ndarray:
         """P(alive at opportunity n + m | history) for each customer (m = 0: now)."""
         c = self._customers(data, frequency, recency, n_periods)
         return core.bgbb_p_alive(self.param_vector(), float(m), c["frequency"], c["recency"], c["n_periods"])
 
-    def conditional_expected_purchases(self, m: int, data: Any = None, *, frequency: Any = "frequency",
-                                       recency: Any = "recency", n_periods: Any = "n_periods") -> np.ndarray:
+    def conditional_expected_purchases(
+        self,
+        m: int,
+        data: Any = None,
+        *,
+        frequency: Any = "frequency",
+        recency: Any = "recency",
+        n_periods: Any = "n_periods",
+    ) -> np.ndarray:
         """Expected purchases of each customer over the next ``m`` opportunities."""
         c = self._customers(data, frequency, recency, n_periods)
-        return core.bgbb_conditional_expected(self.param_vector(), float(m), c["frequency"], c["recency"], c["n_periods"])
+        return core.bgbb_conditional_expected(
+            self.param_vector(), float(m), c["frequency"], c["recency"], c["n_periods"]
+        )
 
     def expected_purchases(self, n: Any) -> np.ndarray:
         """E[X(n)]: expected purchases over the first ``n`` opportunities of a customer drawn
@@ -107,14 +131,20 @@ class BetaGeoBetaBinom(Model):
 
     def predict(self, m: int, data: Any = None, **columns: Any) -> TableResult:
         """Per customer: the history, P(alive now) and the expected purchases in the next ``m``."""
-        c = self._customers(data, columns.get("frequency", "frequency"), columns.get("recency", "recency"),
-                            columns.get("n_periods", "n_periods"))
+        c = self._customers(
+            data,
+            columns.get("frequency", "frequency"),
+            columns.get("recency", "recency"),
+            columns.get("n_periods", "n_periods"),
+        )
         p = self.param_vector()
         return TableResult(
             {
                 **c,
                 "p_alive": core.bgbb_p_alive(p, 0.0, c["frequency"], c["recency"], c["n_periods"]),
-                "expected_purchases": core.bgbb_conditional_expected(p, float(m), c["frequency"], c["recency"], c["n_periods"]),
+                "expected_purchases": core.bgbb_conditional_expected(
+                    p, float(m), c["frequency"], c["recency"], c["n_periods"]
+                ),
             },
             title=f"BG/BB: expected purchases in the next {m} opportunities",
         )

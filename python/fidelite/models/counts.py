@@ -63,7 +63,11 @@ class CountModel(Model):
         require_rows(cols["frequency"].size, "customers")
         w = optional_weights(data, weights, cols["frequency"].size)
         result = core.fit_counts(
-            self.kind, cols["frequency"], cols["recency"], cols["T"], weights=w,
+            self.kind,
+            cols["frequency"],
+            cols["recency"],
+            cols["T"],
+            weights=w,
             **fit_options(self, initial_params, max_iter, tol),
         )
         self.record_fit(result)
@@ -73,8 +77,11 @@ class CountModel(Model):
 
     @staticmethod
     def _read(data: Any, frequency: Any, recency: Any, T: Any) -> dict[str, np.ndarray]:
-        cols = {"frequency": column(data, frequency, "frequency"), "recency": column(data, recency, "recency"),
-                "T": column(data, T, "T")}
+        cols = {
+            "frequency": column(data, frequency, "frequency"),
+            "recency": column(data, recency, "recency"),
+            "T": column(data, T, "T"),
+        }
         sizes = {k: v.size for k, v in cols.items()}
         if len(set(sizes.values())) > 1:
             raise InputError(f"columns of different lengths: {sizes}")
@@ -88,7 +95,9 @@ class CountModel(Model):
             return fitted
         return self._read(data, frequency, recency, T)
 
-    def p_alive(self, data: Any = None, *, frequency: Any = "frequency", recency: Any = "recency", T: Any = "T") -> np.ndarray:
+    def p_alive(
+        self, data: Any = None, *, frequency: Any = "frequency", recency: Any = "recency", T: Any = "T"
+    ) -> np.ndarray:
         """P(alive at T | x, t_x, T) for each customer (default: the customers fitted)."""
         c = self._customers(data, frequency, recency, T)
         return core.counts_p_alive(self.kind, self.param_vector(), c["frequency"], c["recency"], c["T"])
@@ -99,7 +108,9 @@ class CountModel(Model):
         """Expected repeat purchases of each customer in the next ``t`` time units, given
         their history (default: the customers fitted)."""
         c = self._customers(data, frequency, recency, T)
-        return core.counts_conditional_expected(self.kind, self.param_vector(), float(t), c["frequency"], c["recency"], c["T"])
+        return core.counts_conditional_expected(
+            self.kind, self.param_vector(), float(t), c["frequency"], c["recency"], c["T"]
+        )
 
     def expected_purchases(self, t: Any) -> np.ndarray:
         """E[X(t)]: expected repeat purchases in the first ``t`` time units of a customer
@@ -111,18 +122,24 @@ class CountModel(Model):
         """P(X(t) = n): probability that a customer drawn from the population makes ``n``
         repeat purchases in her first ``t`` time units (``n`` and ``t`` broadcast)."""
         nn, tt = np.broadcast_arrays(np.asarray(n, dtype=np.float64), np.asarray(t, dtype=np.float64))
-        out = core.counts_pmf(self.kind, self.param_vector(), np.ascontiguousarray(nn.ravel()), np.ascontiguousarray(tt.ravel()))
+        out = core.counts_pmf(
+            self.kind, self.param_vector(), np.ascontiguousarray(nn.ravel()), np.ascontiguousarray(tt.ravel())
+        )
         return out.reshape(nn.shape)
 
     def predict(self, t: float, data: Any = None, **columns: Any) -> TableResult:
         """Per customer: the history, P(alive) and the expected purchases in the next ``t``."""
-        c = self._customers(data, columns.get("frequency", "frequency"), columns.get("recency", "recency"), columns.get("T", "T"))
+        c = self._customers(
+            data, columns.get("frequency", "frequency"), columns.get("recency", "recency"), columns.get("T", "T")
+        )
         p = self.param_vector()
         return TableResult(
             {
                 **c,
                 "p_alive": core.counts_p_alive(self.kind, p, c["frequency"], c["recency"], c["T"]),
-                "expected_purchases": core.counts_conditional_expected(self.kind, p, float(t), c["frequency"], c["recency"], c["T"]),
+                "expected_purchases": core.counts_conditional_expected(
+                    self.kind, p, float(t), c["frequency"], c["recency"], c["T"]
+                ),
             },
             title=f"{type(self).__name__}: expected purchases in the next {t:g} time units",
         )

@@ -73,8 +73,10 @@ class GammaGamma(Model):
         self.report = {
             "rows": int(x.size),
             "used": int(keep.sum()),
-            "left_out": {"no repeat purchase (frequency 0)": int(no_repeat.sum()),
-                         "mean value <= 0": int(not_positive.sum())},
+            "left_out": {
+                "no repeat purchase (frequency 0)": int(no_repeat.sum()),
+                "mean value <= 0": int(not_positive.sum()),
+            },
         }
         if not keep.any():
             raise InputError("no repeat buyer with a positive mean value: the Gamma-Gamma model has nothing to fit")
@@ -85,8 +87,9 @@ class GammaGamma(Model):
         self.weights = ws
         return self
 
-    def conditional_expected_spend(self, data: Any = None, *, frequency: Any = "frequency",
-                                   monetary_value: Any = "monetary_value") -> np.ndarray:
+    def conditional_expected_spend(
+        self, data: Any = None, *, frequency: Any = "frequency", monetary_value: Any = "monetary_value"
+    ) -> np.ndarray:
         """Expected mean transaction value of each customer, p(γ + m x)/(px + q − 1): a
         weighted average of the population mean pγ/(q − 1) and her own mean m (customers
         without repeat purchase get the population mean). lifetimes calls it
@@ -132,7 +135,9 @@ def customer_lifetime_value(
     """
     if isinstance(time_unit, str):
         if time_unit not in UNITS_PER_MONTH:
-            raise ParameterError(f"time_unit must be one of {', '.join(UNITS_PER_MONTH)} or a number of units per month, not {time_unit!r}")
+            raise ParameterError(
+                f"time_unit must be one of {', '.join(UNITS_PER_MONTH)} or a number of units per month, not {time_unit!r}"
+            )
         u = UNITS_PER_MONTH[time_unit]
     else:
         u = float(time_unit)

@@ -28,6 +28,7 @@ from .base import InputError, Model, ParameterError, TableResult, core, fit_opti
 
 __all__ = ["BetaDiscreteWeibull", "ShiftedBetaGeo", "survivor_series"]
 
+
 def survivor_series(survivors: Any) -> tuple[np.ndarray, np.ndarray]:
     """Survivor counts of one or more cohorts as (values, offsets): cohort i is
     ``values[offsets[i]:offsets[i + 1]]``. A 2-d array is one cohort per row, each row
@@ -44,7 +45,7 @@ def survivor_series(survivors: Any) -> tuple[np.ndarray, np.ndarray]:
             raise InputError(f"survivor counts must be numbers: {e}") from e
         nan = np.flatnonzero(np.isnan(v))
         if nan.size:
-            if not np.all(np.isnan(v[nan[0]:])):
+            if not np.all(np.isnan(v[nan[0] :])):
                 raise InputError(
                     f"cohort {i}: a missing count (period {nan[0]}) before observed ones; "
                     "only the periods after the last observed one may be missing"
@@ -77,7 +78,9 @@ class SurvivalModel(Model):
         parameters; Fader & Hardie's note on multi-cohort data). Counts may be
         fractional (e.g. survivors out of 1,000), but standard errors assume counts."""
         values, offsets = survivor_series(survivors)
-        self.record_fit(core.fit_survival(self.kind, values, offsets, **fit_options(self, initial_params, max_iter, tol)))
+        self.record_fit(
+            core.fit_survival(self.kind, values, offsets, **fit_options(self, initial_params, max_iter, tol))
+        )
         self.survivors = values
         self.offsets = offsets
         return self
@@ -86,8 +89,10 @@ class SurvivalModel(Model):
     def fit_each(cls, survivors: Any, **options: Any) -> list[Self]:
         """One model per cohort (row of a 2-d array, or item of a list of series)."""
         values, offsets = survivor_series(survivors)
-        return [cls(penalizer_coef=options.pop("penalizer_coef", 0.0)).fit(values[a:b], **options)
-                for a, b in pairwise(offsets)]
+        return [
+            cls(penalizer_coef=options.pop("penalizer_coef", 0.0)).fit(values[a:b], **options)
+            for a, b in pairwise(offsets)
+        ]
 
     def survival(self, t: Any) -> np.ndarray:
         """S(t): the share of a cohort still there after ``t`` periods (S(0) = 1)."""
@@ -124,10 +129,19 @@ class SurvivalModel(Model):
         r_lo, r_hi = r.copy(), r.copy()
         later = tt >= 1
         if later.any():
-            r[later], r_lo[later], r_hi[later] = self._interval(core.survival_retention, np.ascontiguousarray(tt[later]), z)
+            r[later], r_lo[later], r_hi[later] = self._interval(
+                core.survival_retention, np.ascontiguousarray(tt[later]), z
+            )
         return TableResult(
-            {"period": tt, "survival": s, "survival_lower": s_lo, "survival_upper": s_hi,
-             "retention_rate": r, "retention_lower": r_lo, "retention_upper": r_hi},
+            {
+                "period": tt,
+                "survival": s,
+                "survival_lower": s_lo,
+                "survival_upper": s_hi,
+                "retention_rate": r,
+                "retention_lower": r_lo,
+                "retention_upper": r_hi,
+            },
             title=f"{type(self).__name__}: survival and retention with {ci:.0%} intervals",
         )
 
