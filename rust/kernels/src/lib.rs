@@ -8,6 +8,7 @@
 pub mod bitmap;
 pub mod calendar;
 pub mod cohort;
+pub mod columns;
 pub mod error;
 pub mod group;
 pub mod ids;

@@ -27,3 +27,9 @@ pub fn to_pyerr(py: Python<'_>, err: KernelError) -> PyErr {
         Err(_) => PyValueError::new_err(message),
     }
 }
+
+/// A `ParameterError` (a `ValueError`) raised by the bindings themselves.
+#[cold]
+pub fn to_pyerr_value(message: String) -> PyErr {
+    Python::attach(|py| to_pyerr(py, KernelError::InvalidParameter(message)))
+}

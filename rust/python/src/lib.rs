@@ -6,8 +6,10 @@
 use pyo3::prelude::*;
 
 mod arrays;
+mod arrow;
 mod calendar;
 mod cohort;
+mod columns;
 mod errors;
 mod gil;
 mod ids;
@@ -18,8 +20,8 @@ mod window;
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("build_profile", if cfg!(debug_assertions) { "debug" } else { "release" })?;
-    m.add_function(wrap_pyfunction!(ids::factorize_i64, m)?)?;
-    m.add_function(wrap_pyfunction!(ids::factorize_bytes, m)?)?;
+    ids::register(m)?;
+    columns::register(m)?;
     m.add_function(wrap_pyfunction!(ids::group_by_customer, m)?)?;
     m.add_function(wrap_pyfunction!(ids::take, m)?)?;
     m.add_function(wrap_pyfunction!(ids::scan_i64, m)?)?;
