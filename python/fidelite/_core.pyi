@@ -20,6 +20,12 @@ def factorize_ids(column: Any) -> tuple[npt.NDArray[np.uint32], int, IdIndex]: .
 def factorize_int_ids(
     ids: npt.NDArray[np.int64] | npt.NDArray[np.uint64], valid: npt.NDArray[np.bool_] | None = None
 ) -> tuple[npt.NDArray[np.uint32], int, IdIndex]: ...
+def arrow_text(
+    offsets: npt.NDArray[np.int64],
+    data: npt.NDArray[np.uint8],
+    valid: npt.NDArray[np.bool_] | None = None,
+    binary: bool = False,
+) -> ArrowArray: ...
 
 @final
 class IdIndex:

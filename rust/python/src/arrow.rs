@@ -37,12 +37,20 @@ pub fn chunks(obj: &Bound<'_, PyAny>) -> PyResult<Vec<ArrayRef>> {
         // SAFETY: the capsule's name promises an ArrowArrayStream; from_raw moves it out
         // (leaving a released stream for the capsule's destructor).
         let reader = unsafe { ArrayStreamReader::from_raw(ptr.as_ptr()) }.map_err(arrow_err)?;
-        if let DataType::Struct(_) = reader.field_type() {
-            return Err(PyTypeError::new_err(
-                "expected one column, got a table (an Arrow stream of struct type); select the column first",
-            ));
+        match reader.field_type() {
+            // a table of one column (e.g. a DuckDB query selecting the ids): that column
+            DataType::Struct(fields) if fields.len() == 1 => reader
+                .map(|a| a.map(|a| arrow_array::cast::AsArray::as_struct(&a).column(0).clone()))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(arrow_err)?,
+            DataType::Struct(fields) => {
+                return Err(PyTypeError::new_err(format!(
+                    "expected one column, got a table of {} columns; select the column first",
+                    fields.len()
+                )))
+            }
+            _ => reader.collect::<Result<Vec<_>, _>>().map_err(arrow_err)?,
         }
-        reader.collect::<Result<Vec<_>, _>>().map_err(arrow_err)?
     } else if obj.hasattr(intern!(py, "__arrow_c_array__"))? {
         let pair = obj.call_method0(intern!(py, "__arrow_c_array__"))?.cast_into::<PyTuple>()?;
         let schema = pair.get_item(0)?.cast_into::<PyCapsule>()?;

@@ -16,6 +16,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(factorize_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(factorize_ids, m)?)?;
     m.add_function(wrap_pyfunction!(factorize_int_ids, m)?)?;
+    m.add_function(wrap_pyfunction!(arrow_text, m)?)?;
     m.add_class::<PyIdIndex>()?;
     m.add_class::<arrow::ArrowArray>()?;
     m.add_class::<arrow::ArrowBuffer>()?;
@@ -102,6 +103,37 @@ pub fn factorize_int_ids<'py>(
         }
     };
     Ok(factorized(py, f))
+}
+
+/// An Arrow `large_string` (or `large_binary`) array from numpy buffers (copied): row `i`
+/// is `data[offsets[i]..offsets[i + 1]]`, null where `valid` is False. For text held in
+/// Python objects when pyarrow is not installed.
+#[pyfunction]
+#[pyo3(signature = (offsets, data, valid=None, binary=false))]
+pub fn arrow_text(
+    offsets: PyReadonlyArray1<'_, i64>,
+    data: PyReadonlyArray1<'_, u8>,
+    valid: Option<PyReadonlyArray1<'_, bool>>,
+    binary: bool,
+) -> PyResult<arrow::ArrowArray> {
+    use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
+    let offsets = offsets.as_slice()?;
+    let n = offsets.len().saturating_sub(1);
+    let nulls = null_buffer(valid.as_ref().map(|v| v.as_slice()).transpose()?, n)?;
+    let bad = |e: arrow_schema::ArrowError| crate::errors::to_pyerr_value(format!("not a valid text column: {e}"));
+    if offsets.is_empty() || offsets[0] < 0 || offsets.windows(2).any(|w| w[1] < w[0]) {
+        return Err(crate::errors::to_pyerr_value(
+            "offsets must be non-empty, non-negative and non-decreasing".into(),
+        ));
+    }
+    let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets.to_vec()));
+    let data = Buffer::from_slice_ref(data.as_slice()?);
+    let array: arrow_array::ArrayRef = if binary {
+        std::sync::Arc::new(arrow_array::LargeBinaryArray::try_new(offsets, data, nulls).map_err(bad)?)
+    } else {
+        std::sync::Arc::new(arrow_array::LargeStringArray::try_new(offsets, data, nulls).map_err(bad)?)
+    };
+    Ok(arrow::ArrowArray::new(array))
 }
 
 /// The distinct ids of a factorised column, one per code (immutable, thread-safe).
