@@ -230,6 +230,11 @@ fn factorize_dictionary(arrays: &[ArrayRef]) -> Result<Ids> {
             NullBuffer::new(BooleanBuffer::new(Buffer::from_vec(words), 0, d.len()))
         })
         .collect();
+    if masks.iter().all(|m| m.null_count() == m.len()) {
+        // no row holds an id: whatever the dictionary's type, nothing to factorise
+        let n = arrays.iter().map(|a| a.len()).sum();
+        return factorize_column(Column::Null(n));
+    }
     let wide = widened(&dicts);
     let entries = factorize_column(column(&dicts, &wide, Some(&masks))?)?;
     let (codes, n_null) = through_keys(arrays, &which, &begin, &entries.codes, NULL)?;
