@@ -20,7 +20,7 @@ def test_bench_smoke_run_checks_every_id_kind_and_frame(tmp_path):
     run = subprocess.run(
         [sys.executable, str(ROOT / "tests" / "benchmarks" / "bench.py"), "--customers", "20000", "--repeat", "1",
          "--peers", "polars,duckdb", "--skip", "variants,growth,stages,explorer,memory", "--json", str(out)],
-        capture_output=True, text=True, cwd=ROOT, timeout=600,
+        capture_output=True, text=True, cwd=ROOT, timeout=600, check=False,
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     report = json.loads(out.read_text())
@@ -36,6 +36,6 @@ def test_bench_smoke_run_checks_every_id_kind_and_frame(tmp_path):
 def test_bench_subset_arguments_are_checked():
     run = subprocess.run(
         [sys.executable, str(ROOT / "tests" / "benchmarks" / "bench.py"), "--ids", "strings"],
-        capture_output=True, text=True, cwd=ROOT, timeout=120,
+        capture_output=True, text=True, cwd=ROOT, timeout=120, check=False,
     )
     assert run.returncode == 2 and "--ids: choose from" in run.stderr

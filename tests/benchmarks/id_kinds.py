@@ -11,7 +11,7 @@ For each kind: every query from each frame (ours: ``EventLog(frame)`` + the quer
 against the fastest of polars and DuckDB on the same data (their frames built before
 timing; results checked equal first); the peak memory of building the EventLog from
 each frame in a fresh process, over the frame's own size; and the id factorisation
-alone (``_core.factorize_ids``) from each frame's id column.
+alone (``fidelite.io.ids.factorize``, the ingest of phase B) from each frame's id column.
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 import fidelite
-from fidelite import _core
 
 HERE = Path(__file__).resolve().parent
 ID_KINDS = ("dense", "wide", "string", "uuid", "categorical")
@@ -120,13 +120,13 @@ def run(data: dict[str, np.ndarray], queries: list[Any], kinds: list[str], frame
             cols = [c for c in q.columns]
             sub = {f: (d.select(cols) if hasattr(d, "select") and not hasattr(d, "loc") else d[cols]) for f, d in held.items()}
             ours_ref = q.canon(q.ours(fidelite.EventLog(sub[frames[0]])))
-            contenders: dict[str, Any] = {f"ours_{f}": (lambda d: lambda: q.ours(fidelite.EventLog(d)))(d)
-                                          for f, d in sub.items()}
+            contenders: dict[str, Any] = {f"ours_{f}": _ours(q, d) for f, d in sub.items()}
             chosen = {n: p for n, p in q.peers.items() if n in ("polars", "duckdb") and (peers is None or n in peers)}
             for name, p in chosen.items():
-                contenders[name] = (lambda p: lambda: p.run(peer_frames))(p)
+                contenders[name] = _peer(p, peer_frames)
 
-            def check(name: str, result: Any, q: Any = q, ours_ref: Any = ours_ref, chosen: Any = chosen) -> None:
+            def check(name: str, result: Any, q: Any = q, ours_ref: Any = ours_ref, chosen: Any = chosen,
+                      kind: str = kind) -> None:
                 if name.startswith("ours_"):
                     diff = compare(ours_ref, q.canon(result))
                     where = f"our result from the {name[5:]} frame differs from the {frames[0]} one"
@@ -150,8 +150,7 @@ def run(data: dict[str, np.ndarray], queries: list[Any], kinds: list[str], frame
             del contenders, sub
             gc.collect()
         for f, d in held.items():
-            col = id_column_of(d)
-            res["factorize"][f] = min(_timed(lambda: _core.factorize_ids(col)) for _ in range(repeat))
+            res["factorize"][f] = _factorize_seconds(id_column_of(d), repeat)
         if memory:
             res["memory"] = memory_by_frame(table, frames)
         out[kind] = res
@@ -160,13 +159,27 @@ def run(data: dict[str, np.ndarray], queries: list[Any], kinds: list[str], frame
     return out
 
 
-def _timed(fn: Callable[[], Any]) -> float:
+def _ours(q: Any, df: Any) -> Callable[[], Any]:
+    return lambda: q.ours(fidelite.EventLog(df))
+
+
+def _peer(p: Any, frames: Any) -> Callable[[], Any]:
+    return lambda: p.run(frames)
+
+
+def _factorize_seconds(col: Any, repeat: int) -> float:
+    """Best of ``repeat`` seconds of ``fidelite.io.ids.factorize(col)``."""
     import time
 
-    gc.collect()
-    t = time.perf_counter()
-    fn()
-    return time.perf_counter() - t
+    from fidelite.io import ids
+
+    best = float("inf")
+    for _ in range(repeat):
+        gc.collect()
+        t = time.perf_counter()
+        ids.factorize(col)
+        best = min(best, time.perf_counter() - t)
+    return best
 
 
 def memory_by_frame(table: Any, frames: list[str]) -> dict[str, Any]:
@@ -215,7 +228,7 @@ def print_results(results: dict[str, Any], frames: list[str], target: float) -> 
         met = sum(1 for w in worst if w[0] >= target)
         print(f"target >= {target:g}x end to end: met in {met} of {len(worst)} rows; slowest: {low[0]:.2f}x "
               f"({low[1]} ids, {low[2]}, from {low[3]})")
-    print("\nid factorisation alone (_core.factorize_ids on the frame's id column, best of R):")
+    print("\nid factorisation alone (fidelite.io.ids.factorize on the frame's id column, best of R):")
     for kind, res in results.items():
         print(f"  {kind:<12} " + "  ".join(f"{f} {fmt(t)}" for f, t in res["factorize"].items()))
     if any("memory" in res for res in results.values()):

@@ -27,7 +27,7 @@ import numpy as np
 
 from .. import _core
 from .._deps import loaded
-from ..exceptions import DTypeError, MissingDependencyError
+from ..exceptions import DTypeError, MissingDependencyError, ParameterError
 
 #: The code of a row whose id is null.
 NULL_CODE = np.iinfo(np.uint32).max
@@ -56,6 +56,29 @@ def factorize(column: Any) -> Ids:
         codes, n_null, index = _core.factorize_ids(col)
     null = codes == NULL_CODE if n_null else np.broadcast_to(np.False_, codes.shape)
     return Ids(codes, null, int(n_null), index)
+
+
+def keep_rows(ids: Ids, keep: np.ndarray) -> Ids:
+    """The rows of ``ids`` where ``keep`` is True (no null id among them), with the ids
+    that no kept row holds dropped from the index and the codes renumbered. The order of
+    the ids left is kept, so the result is what factorising the kept rows would give.
+
+    >>> ids = factorize(np.array([30, 10, 20, 10]))
+    >>> kept = keep_rows(ids, np.array([True, True, False, True]))
+    >>> kept.index.labels().tolist(), kept.codes.tolist()
+    ([10, 30], [1, 0, 0])
+    """
+    codes = ids.codes[keep]
+    if ids.n_null and np.any(codes == NULL_CODE):
+        raise ParameterError("keep_rows: the rows kept must all hold an id (drop the null ids: keep & ~ids.null)")
+    used = np.zeros(len(ids.index), bool)
+    used[codes] = True
+    no_nulls = np.broadcast_to(np.False_, codes.shape)
+    if used.all():
+        return Ids(codes, no_nulls, 0, ids.index)
+    remap = (np.cumsum(used, dtype=np.int64) - 1).astype(np.uint32)
+    index = ids.index.subset(np.flatnonzero(used).astype(np.uint32))
+    return Ids(remap[codes], no_nulls, 0, index)
 
 
 def lookup(index: IdIndex, column: Any) -> np.ndarray:
@@ -98,9 +121,26 @@ def _arrow(col: Any) -> Any:
     if pa is not None and isinstance(col, (pa.Array, pa.ChunkedArray)) and pa.types.is_floating(col.type):
         return _floats(col.to_numpy(zero_copy_only=False))
     pl = loaded("polars")
-    if pl is not None and isinstance(col, pl.Series) and col.dtype.is_float():
-        return _floats(col.to_numpy())
+    if pl is not None and isinstance(col, pl.Series):
+        if col.dtype.is_float():
+            return _floats(col.to_numpy())
+        if isinstance(col.dtype, (pl.Categorical, pl.Enum)) and pa is not None:
+            return _polars_categories(col, pa)
     return col
+
+
+def _polars_categories(col: Any, pa: Any) -> Any:
+    """A polars Categorical / Enum as an Arrow dictionary built from its own codes and
+    categories (no copy of the codes): polars' own Arrow export of a categorical column
+    rebuilds it row by row (measured 2.4 s for 11.7 M rows; this: 0.25 s)."""
+    import polars as pl
+
+    cats = col.dtype.categories
+    values = cats.to_series() if isinstance(cats, pl.Categories) else cats
+    keys = col.to_physical().to_arrow()
+    return pa.chunked_array(
+        [pa.DictionaryArray.from_arrays(k, values.to_arrow()) for k in (keys.chunks if hasattr(keys, "chunks") else [keys])]
+    )
 
 
 def _pandas(s: Any) -> Any:
@@ -164,7 +204,7 @@ def _objects(values: np.ndarray) -> Any:
                                 or pa.types.is_integer(arr.type) or pa.types.is_null(arr.type)
                                 or pa.types.is_large_string(arr.type)):
             return arr
-    null = np.fromiter((v is None or (isinstance(v, float) and v != v) for v in values), bool, len(values))
+    null = np.fromiter((v is None or (isinstance(v, float) and np.isnan(v)) for v in values), bool, len(values))
     kinds = {type(v) for v, n in zip(values, null) if not n}
     if kinds <= {str}:
         return _text(values, binary=False, null=null)

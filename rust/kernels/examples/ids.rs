@@ -1,6 +1,7 @@
 //! Times id factorisation for every id kind on a log of the benchmark's shape:
 //! `cargo run --release --example ids [rows] [distinct]` (default 11.7 M rows, 1 M ids,
-//! rows in random order). Prints the best of 5 per kind, wall and process CPU time.
+//! rows in random order). Prints the best of 5 per kind, wall and process CPU time;
+//! `IDS_ONLY=UUID` times only the kinds whose name holds that text.
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -62,13 +63,15 @@ fn main() {
     let mut s = 1u64;
     let customer: Vec<u64> = (0..rows).map(|_| rng(&mut s) % distinct).collect();
     println!("{rows} rows, {distinct} distinct ids, random row order; best of 5 (wall, process CPU)");
-    let run = |name: &str, arrays: Vec<ArrayRef>| {
-        let f = ids::arrow::factorize(&arrays).unwrap();
-        let (t, c) = best(|| ids::arrow::factorize(&arrays).unwrap());
-        if std::env::var_os("ONLY_TEXT").is_some() {
-            println!("  {name}: {:.1} ms (cpu {c} ms)", t.as_secs_f64() * 1e3);
+    // IDS_ONLY=uuid (a substring of the names below) times only some kinds
+    let only = std::env::var("IDS_ONLY").unwrap_or_default();
+    let run = |name: &str, arrays: &dyn Fn() -> Vec<ArrayRef>| {
+        if !name.contains(only.as_str()) {
             return;
         }
+        let arrays = arrays();
+        let f = ids::arrow::factorize(&arrays).unwrap();
+        let (t, c) = best(|| ids::arrow::factorize(&arrays).unwrap());
         let (ts, _) = best(|| {
             let f = ids::arrow::factorize(&arrays).unwrap();
             f.index.sorted_order().len()
@@ -82,35 +85,32 @@ fn main() {
             f.index.len()
         );
     };
-    if std::env::var_os("ONLY_TEXT").is_some() {
-        let text: Vec<String> = customer.iter().map(|&c| format!("C-{c:08}")).collect();
-        run("large_string C-%08d", vec![Arc::new(LargeStringArray::from_iter_values(&text))]);
-        return;
-    }
-    let dense: Vec<i64> = customer.iter().map(|&c| c as i64 + 1000).collect();
-    run("int64 dense", vec![Arc::new(Int64Array::from(dense))]);
-    let wide: Vec<i64> = customer.iter().map(|&c| c as i64 * 7919 + 1_000_003).collect();
-    run("int64 wide (id * 7919 + 1000003)", vec![Arc::new(Int64Array::from(wide))]);
-    let snow: Vec<i64> = customer.iter().map(|&c| (rng(&mut (c + 99)) >> 1) as i64).collect();
-    run("int64 hashed (random 63-bit)", vec![Arc::new(Int64Array::from(snow))]);
-    let text: Vec<String> = customer.iter().map(|&c| format!("C-{c:08}")).collect();
-    run("string C-%08d", vec![Arc::new(StringArray::from_iter_values(&text))]);
-    run("large_string C-%08d", vec![Arc::new(LargeStringArray::from_iter_values(&text))]);
-    run("string_view C-%08d", vec![Arc::new(StringViewArray::from_iter_values(&text))]);
-    let chunks: Vec<ArrayRef> = text
-        .chunks(rows.div_ceil(16).max(1))
-        .map(|c| Arc::new(LargeStringArray::from_iter_values(c)) as ArrayRef)
-        .collect();
-    run("large_string C-%08d, 16 chunks", chunks);
-    drop(text);
-    let uuids: Vec<String> = customer.iter().map(|&c| hex(&uuid(c))).collect();
-    run("large_string UUID", vec![Arc::new(LargeStringArray::from_iter_values(&uuids))]);
-    run("string_view UUID", vec![Arc::new(StringViewArray::from_iter_values(&uuids))]);
-    drop(uuids);
-    let raw = FixedSizeBinaryArray::try_from_iter(customer.iter().map(|&c| uuid(c))).unwrap();
-    run("fixed_size_binary(16) UUID", vec![Arc::new(raw)]);
-    let dict_values = LargeStringArray::from_iter_values((0..distinct).map(|c| format!("C-{c:08}")));
-    let keys = UInt32Array::from(customer.iter().map(|&c| c as u32).collect::<Vec<_>>());
-    let dict = DictionaryArray::<UInt32Type>::try_new(keys, Arc::new(dict_values)).unwrap();
-    run("dictionary<uint32, large_string>", vec![Arc::new(dict)]);
+    let text = || customer.iter().map(|&c| format!("C-{c:08}")).collect::<Vec<_>>();
+    let uuids = || customer.iter().map(|&c| hex(&uuid(c))).collect::<Vec<_>>();
+    run("int64 dense", &|| vec![Arc::new(Int64Array::from_iter_values(customer.iter().map(|&c| c as i64 + 1000)))]);
+    run("int64 wide (id * 7919 + 1000003)", &|| {
+        vec![Arc::new(Int64Array::from_iter_values(customer.iter().map(|&c| c as i64 * 7919 + 1_000_003)))]
+    });
+    run("int64 hashed (random 63-bit)", &|| {
+        vec![Arc::new(Int64Array::from_iter_values(customer.iter().map(|&c| (rng(&mut (c + 99)) >> 1) as i64)))]
+    });
+    run("string C-%08d", &|| vec![Arc::new(StringArray::from_iter_values(text()))]);
+    run("large_string C-%08d", &|| vec![Arc::new(LargeStringArray::from_iter_values(text()))]);
+    run("string_view C-%08d", &|| vec![Arc::new(StringViewArray::from_iter_values(text()))]);
+    run("large_string C-%08d, 16 chunks", &|| {
+        let t = text();
+        t.chunks(rows.div_ceil(16).max(1))
+            .map(|c| Arc::new(LargeStringArray::from_iter_values(c)) as ArrayRef)
+            .collect()
+    });
+    run("large_string UUID", &|| vec![Arc::new(LargeStringArray::from_iter_values(uuids()))]);
+    run("string_view UUID", &|| vec![Arc::new(StringViewArray::from_iter_values(uuids()))]);
+    run("fixed_size_binary(16) UUID", &|| {
+        vec![Arc::new(FixedSizeBinaryArray::try_from_iter(customer.iter().map(|&c| uuid(c))).unwrap())]
+    });
+    run("dictionary<uint32, large_string>", &|| {
+        let values = LargeStringArray::from_iter_values((0..distinct).map(|c| format!("C-{c:08}")));
+        let keys = UInt32Array::from(customer.iter().map(|&c| c as u32).collect::<Vec<_>>());
+        vec![Arc::new(DictionaryArray::<UInt32Type>::try_new(keys, Arc::new(values)).unwrap())]
+    });
 }

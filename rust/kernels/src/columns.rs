@@ -80,12 +80,15 @@ fn nulls(arrays: &[ArrayRef]) -> Option<Vec<bool>> {
     Some(out)
 }
 
+/// How a column's own buffer becomes the values (the identity, where the types agree).
+type Share<N, T> = fn(ScalarBuffer<N>) -> ScalarBuffer<T>;
+
 /// The values of primitive chunks of type `P`, each mapped by `f` (nulls to `zero`);
 /// shared when `share` and the column is one chunk without nulls.
 fn convert<P: ArrowPrimitiveType, T: ArrowNativeType>(
     arrays: &[ArrayRef],
     zero: T,
-    share: Option<fn(ScalarBuffer<P::Native>) -> ScalarBuffer<T>>,
+    share: Option<Share<P::Native, T>>,
     f: impl Fn(P::Native) -> Result<T>,
 ) -> Result<Read<T>> {
     let null = nulls(arrays);
@@ -130,7 +133,7 @@ pub fn read_times(arrays: &[ArrayRef]) -> Result<(Read<i64>, TimeKind)> {
     let instant = |tz: &Option<std::sync::Arc<str>>| TimeKind::Instant { tz: tz.as_deref().map(str::to_owned) };
     Ok(match &t {
         DataType::Timestamp(TimeUnit::Microsecond, tz) => {
-            (convert::<TimestampMicrosecondType, i64>(arrays, 0, Some(same), |x| Ok(x))?, instant(tz))
+            (convert::<TimestampMicrosecondType, i64>(arrays, 0, Some(same), Ok)?, instant(tz))
         }
         DataType::Timestamp(TimeUnit::Nanosecond, tz) => {
             (convert::<TimestampNanosecondType, i64>(arrays, 0, None, |x| Ok(x.div_euclid(1000)))?, instant(tz))
@@ -161,7 +164,7 @@ pub fn read_ints(arrays: &[ArrayRef]) -> Result<Read<i64>> {
         Ok(x.into())
     }
     match t {
-        DataType::Int64 => convert::<Int64Type, i64>(arrays, 0, Some(same), |x| Ok(x)),
+        DataType::Int64 => convert::<Int64Type, i64>(arrays, 0, Some(same), Ok),
         DataType::Int32 => convert::<Int32Type, i64>(arrays, 0, None, wide),
         DataType::Int16 => convert::<Int16Type, i64>(arrays, 0, None, wide),
         DataType::Int8 => convert::<Int8Type, i64>(arrays, 0, None, wide),
@@ -184,7 +187,7 @@ pub fn read_floats(arrays: &[ArrayRef]) -> Result<Read<f64>> {
         };
     }
     match t {
-        DataType::Float64 => convert::<Float64Type, f64>(arrays, 0.0, Some(same), |x| Ok(x)),
+        DataType::Float64 => convert::<Float64Type, f64>(arrays, 0.0, Some(same), Ok),
         DataType::Float32 => cast!(Float32Type),
         DataType::Float16 => convert::<Float16Type, f64>(arrays, 0.0, None, |x| Ok(x.to_f64())),
         DataType::Int64 => cast!(Int64Type),

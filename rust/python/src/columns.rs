@@ -28,14 +28,14 @@ fn to_numpy<'py, T: Element + arrow_buffer::ArrowNativeType>(py: Python<'py>, r:
     Ok((values, r.null.map(|n| n.into_pyarray(py))))
 }
 
+/// `(values, null, kind, tz)` of [`read_times`].
+type Times<'py> = (Bound<'py, PyArray1<i64>>, Option<Arr<'py, bool>>, &'static str, Option<String>);
+
 /// Reads an Arrow timestamp (any unit, any tz) or date column: `(values, null, kind,
 /// tz)`; `kind` `"instant"` (values in µs since the epoch, UTC) or `"date"` (values in
 /// days since 1970-01-01); `tz` the column's time zone, if any.
 #[pyfunction]
-pub fn read_times<'py>(
-    py: Python<'py>,
-    column: &Bound<'py, PyAny>,
-) -> PyResult<(Bound<'py, PyArray1<i64>>, Option<Arr<'py, bool>>, &'static str, Option<String>)> {
+pub fn read_times<'py>(py: Python<'py>, column: &Bound<'py, PyAny>) -> PyResult<Times<'py>> {
     let arrays = arrow::chunks(column)?;
     let (r, kind) = py.run_kernel(|| columns::read_times(&arrays))?;
     let (values, null) = to_numpy(py, r)?;

@@ -73,10 +73,9 @@ pub enum IntIds<'py> {
 
 fn null_buffer(valid: Option<&[bool]>, n: usize) -> PyResult<Option<arrow_buffer::NullBuffer>> {
     match valid {
-        Some(v) if v.len() != n => Err(crate::errors::to_pyerr_value(format!(
-            "valid has {} values but there are {n} ids",
-            v.len()
-        ))),
+        Some(v) if v.len() != n => {
+            Err(crate::errors::to_pyerr_value(format!("valid has {} values but there are {n} ids", v.len())))
+        }
         Some(v) => Ok(Some(arrow_buffer::NullBuffer::from(v))),
         None => Ok(None),
     }
@@ -122,9 +121,7 @@ pub fn arrow_text(
     let nulls = null_buffer(valid.as_ref().map(|v| v.as_slice()).transpose()?, n)?;
     let bad = |e: arrow_schema::ArrowError| crate::errors::to_pyerr_value(format!("not a valid text column: {e}"));
     if offsets.is_empty() || offsets[0] < 0 || offsets.windows(2).any(|w| w[1] < w[0]) {
-        return Err(crate::errors::to_pyerr_value(
-            "offsets must be non-empty, non-negative and non-decreasing".into(),
-        ));
+        return Err(crate::errors::to_pyerr_value("offsets must be non-empty, non-negative and non-decreasing".into()));
     }
     let offsets = OffsetBuffer::new(ScalarBuffer::from(offsets.to_vec()));
     let data = Buffer::from_slice_ref(data.as_slice()?);
@@ -167,7 +164,9 @@ impl PyIdIndex {
     }
 
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
-        other.cast::<PyIdIndex>().is_ok_and(|o| o.get().inner == self.inner && o.get().inner.is_ascending() == self.inner.is_ascending())
+        other
+            .cast::<PyIdIndex>()
+            .is_ok_and(|o| o.get().inner == self.inner && o.get().inner.is_ascending() == self.inner.is_ascending())
     }
 
     /// `"int64"`, `"uint64"` (ids beyond the int64 range), `"text"` or `"binary"`.
@@ -205,6 +204,13 @@ impl PyIdIndex {
             return Err(crate::errors::to_pyerr_value(format!("code {bad} is outside 0..{n}")));
         }
         self.take_all(py, Some(codes))
+    }
+
+    /// The index of the ids of `codes` (strictly increasing), in that order: what is left
+    /// when rows are dropped (code `i` of the result is `codes[i]` here).
+    fn subset<'py>(&self, py: Python<'py>, codes: PyReadonlyArray1<'py, u32>) -> PyResult<PyIdIndex> {
+        let codes = codes.as_slice()?;
+        Ok(PyIdIndex { inner: py.run_kernel(|| self.inner.subset(codes))? })
     }
 
     /// The labels as an Arrow array (int64, uint64, large_string or large_binary) behind
@@ -271,7 +277,14 @@ impl PyIdIndex {
             }
         };
         let kind = PyString::new(py, kind_name(me.inner.labels())).into_any();
-        let args = PyTuple::new(py, [kind, me.inner.is_ascending().into_pyobject(py)?.to_owned().into_any(), PyList::new(py, payload)?.into_any()])?;
+        let args = PyTuple::new(
+            py,
+            [
+                kind,
+                me.inner.is_ascending().into_pyobject(py)?.to_owned().into_any(),
+                PyList::new(py, payload)?.into_any(),
+            ],
+        )?;
         Ok((slf.get_type().getattr("_from_state")?, args))
     }
 
@@ -284,7 +297,7 @@ impl PyIdIndex {
         payload: Vec<Vec<u8>>,
     ) -> PyResult<PyIdIndex> {
         fn words<T>(b: &[u8], f: fn([u8; 8]) -> T) -> PyResult<Vec<T>> {
-            if b.len() % 8 != 0 {
+            if !b.len().is_multiple_of(8) {
                 return Err(crate::errors::to_pyerr_value("a pickled IdIndex is truncated".into()));
             }
             Ok(b.chunks_exact(8).map(|c| f(c.try_into().expect("8 bytes"))).collect())
@@ -321,11 +334,7 @@ impl PyIdIndex {
                     .iter()
                     .map(|&c| {
                         let b = labels.bytes(c as usize);
-                        Ok(if *utf8 {
-                            PyString::from_bytes(py, b)?.into_any()
-                        } else {
-                            PyBytes::new(py, b).into_any()
-                        })
+                        Ok(if *utf8 { PyString::from_bytes(py, b)?.into_any() } else { PyBytes::new(py, b).into_any() })
                     })
                     .collect::<PyResult<Vec<_>>>()?;
                 let np = py.import("numpy")?;

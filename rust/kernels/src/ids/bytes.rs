@@ -5,7 +5,7 @@ use hashbrown::HashTable;
 use rayon::prelude::*;
 
 use super::engine::{self, Block, Source};
-use super::{hash, IdIndex, Ids, Labels, NULL};
+use super::{hash, IdIndex, Ids, Labels};
 use crate::{KernelError, Result};
 
 /// Where the bytes of each row of one chunk are, as Arrow lays them out.
@@ -22,9 +22,6 @@ pub enum ByteRows<'a> {
     Fixed { width: usize, data: &'a [u8], len: usize },
 }
 
-/// How many rows ahead the gathers of first rows ask for theirs.
-const PREFETCH_AHEAD: usize = 16;
-
 /// Longest string a view holds inline.
 const INLINE: usize = 12;
 
@@ -40,6 +37,20 @@ impl<'a> ByteRows<'a> {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The length of the longest row (null rows included: an upper bound).
+    pub fn max_len(&self) -> usize {
+        match *self {
+            ByteRows::Offsets32 { offsets, .. } => {
+                offsets.windows(2).map(|w| (w[1] as i64 - w[0] as i64).max(0) as usize).max().unwrap_or(0)
+            }
+            ByteRows::Offsets64 { offsets, .. } => {
+                offsets.windows(2).map(|w| (w[1] - w[0]).max(0) as usize).max().unwrap_or(0)
+            }
+            ByteRows::Views { views, .. } => views.iter().map(|&v| v as u32 as usize).max().unwrap_or(0),
+            ByteRows::Fixed { width, .. } => width,
+        }
     }
 
     /// Row `i`, or None when the layout points outside its buffers.
@@ -78,6 +89,25 @@ impl<'a> ByteRows<'a> {
             ByteRows::Offsets64 { offsets, .. } => crate::group::prefetch(offsets, i),
             ByteRows::Views { views, .. } => crate::group::prefetch(views, i),
             ByteRows::Fixed { width, data, .. } => crate::group::prefetch(data, i * width),
+        }
+    }
+
+    /// A hint that the bytes of row `i` will be read soon (reads its offsets or view,
+    /// which [`ByteRows::prefetch`] asked for earlier).
+    #[inline]
+    pub fn prefetch_bytes(&self, i: usize) {
+        match *self {
+            ByteRows::Offsets32 { offsets, data } => crate::group::prefetch(data, offsets[i] as usize),
+            ByteRows::Offsets64 { offsets, data } => crate::group::prefetch(data, offsets[i] as usize),
+            ByteRows::Views { views, buffers } => {
+                let v = views[i];
+                if v as u32 as usize > INLINE {
+                    if let Some(b) = buffers.get((v >> 64) as u32 as usize) {
+                        crate::group::prefetch(b.as_slice(), (v >> 96) as u32 as usize);
+                    }
+                }
+            }
+            ByteRows::Fixed { width, data, .. } => crate::group::prefetch(data, i * width + width - 1),
         }
     }
 
@@ -154,6 +184,20 @@ pub struct PartIds {
     data: Vec<u8>,
 }
 
+impl PartIds {
+    #[inline]
+    fn bytes(&self, u: usize) -> &[u8] {
+        &self.data[self.starts[u]..self.starts[u + 1]]
+    }
+
+    fn push(&mut self, hash: u64, row: u32, bytes: &[u8]) {
+        self.hashes.push(hash);
+        self.rows.push(row);
+        self.data.extend_from_slice(bytes);
+        self.starts.push(self.data.len());
+    }
+}
+
 /// Factorises byte-string ids given in chunks; `utf8` says whether they are text.
 pub fn factorize(chunks: &[ByteChunk], utf8: bool) -> Result<Ids> {
     let (ids, _) = factorize_rows(chunks, utf8)?;
@@ -162,12 +206,18 @@ pub fn factorize(chunks: &[ByteChunk], utf8: bool) -> Result<Ids> {
 
 /// [`factorize`], also returning the first row of each id in code order.
 ///
-/// Pass 3 of the [`engine`] tells ids apart by their 64-bit hash alone: it reads no
-/// string (reading each row's bytes there, in no useful order, is the cache and TLB miss
-/// that costs). The labels are then read from the first row of each id, in row order,
-/// and a last pass, reading the rows in order, checks every row against its code's
-/// label. Should two ids ever share a hash (no known input does), the factorisation runs
-/// again comparing bytes.
+/// Pass 3 of the [`engine`] reads each row's bytes where it finds them, in no useful
+/// order: those reads are the cache and TLB misses that cost. Two ways around them:
+///
+/// - ids of at most 12 bytes (`"C-00012345"`, short codes): pass 3 tells ids apart by
+///   their 64-bit hash alone and reads the bytes of each id's first row only; a last pass
+///   reads the rows in order and checks each against its code's label through a 16-byte
+///   summary (length and bytes, as Arrow's string views hold them), which keeps the
+///   labels' side in cache. Should two ids ever share a hash (no known input does), the
+///   factorisation runs again the other way;
+/// - longer ids (UUIDs as text, e-mails): pass 3 compares the bytes of every row with the
+///   ids found so far in its partition (kept in cache); a partition's rows come in
+///   ascending order, so their bytes are asked for some rows ahead and the reads overlap.
 pub fn factorize_rows(chunks: &[ByteChunk], utf8: bool) -> Result<(Ids, Vec<u32>)> {
     factorize_with(chunks, utf8, u64::MAX)
 }
@@ -182,12 +232,13 @@ pub(super) fn factorize_with(chunks: &[ByteChunk], utf8: bool, mask: u64) -> Res
     for c in chunks {
         starts.push(starts.last().unwrap() + c.rows.len());
     }
-    let mut source = ByteSource { chunks, starts, mask, exact: false };
+    let exact = chunks.iter().any(|c| c.rows.max_len() > INLINE);
+    let mut source = ByteSource { chunks, starts, mask, exact };
     loop {
         let out = engine::run(&source, &blocks, n)?;
-        let rows: Vec<u32> = out.uniques.iter().flat_map(|u| u.rows.iter().copied()).collect();
         let labels = concat(&out.uniques, utf8);
         if source.exact || verified(chunks, &blocks, &out.codes, &labels) {
+            let rows: Vec<u32> = out.uniques.iter().flat_map(|u| u.rows.iter().copied()).collect();
             let ids = Ids { codes: out.codes, n_null: out.n_null, index: IdIndex::new(labels, false) };
             return Ok((ids, rows));
         }
@@ -195,9 +246,8 @@ pub(super) fn factorize_with(chunks: &[ByteChunk], utf8: bool, mask: u64) -> Res
     }
 }
 
-/// Whether every row's id is its code's label: the rows are read in order; each label
-/// is first compared through a 16-byte summary (length, then up to 12 bytes inline or
-/// a 4-byte prefix), as Arrow's string views do, which keeps the labels' side in cache.
+/// Whether every row's id (of at most 12 bytes) is its code's label: the rows are read
+/// in order, the labels through their 16-byte summaries.
 fn verified(chunks: &[ByteChunk], blocks: &[Block], codes: &[u32], labels: &Labels) -> bool {
     let views: Vec<u128> = (0..labels.len()).into_par_iter().map(|c| view(labels.bytes(c))).collect();
     const AHEAD: usize = 16;
@@ -207,48 +257,19 @@ fn verified(chunks: &[ByteChunk], blocks: &[Block], codes: &[u32], labels: &Labe
             if let Some(&next) = codes.get(k + AHEAD) {
                 crate::group::prefetch(&views, next as usize);
             }
-            if c == NULL {
-                return true;
-            }
-            let row = chunk.rows.get(b.rows.start + k);
-            views[c as usize] == view(row) && (row.len() <= INLINE || labels.bytes(c as usize) == row)
+            c == super::NULL || views[c as usize] == view(chunk.rows.get(b.rows.start + k))
         })
     })
 }
 
-/// Length and the first 12 bytes of a string, zero-padded, in one number.
+/// Length and bytes of an id of at most 12 bytes, zero-padded, in one number (longer
+/// ids: their first 12 bytes).
 #[inline]
 fn view(b: &[u8]) -> u128 {
     let mut v = [0u8; 16];
     let head = b.len().min(INLINE);
     v[4..4 + head].copy_from_slice(&b[..head]);
     u128::from_le_bytes(v) | b.len() as u32 as u128
-}
-
-struct ByteSource<'a, 'c> {
-    chunks: &'c [ByteChunk<'a>],
-    /// Chunk `k` holds rows `starts[k]..starts[k + 1]`.
-    starts: Vec<usize>,
-    /// Bits of the hashes kept (all but in tests).
-    mask: u64,
-    /// Compare the bytes of every row (else ids are told apart by hash, then verified).
-    exact: bool,
-}
-
-impl ByteSource<'_, '_> {
-    #[inline]
-    fn hash(&self, bytes: &[u8]) -> u64 {
-        hash::bytes(bytes) & self.mask
-    }
-
-    /// The chunk holding row `r`, searching forward from chunk `k`.
-    #[inline]
-    fn chunk_from(&self, mut k: usize, r: usize) -> usize {
-        while r >= self.starts[k + 1] {
-            k += 1;
-        }
-        k
-    }
 }
 
 /// The labels of every partition's ids, one after the other (copied in parallel).
@@ -271,6 +292,75 @@ fn concat(parts: &[PartIds], utf8: bool) -> Labels {
     Labels::Bytes { offsets, data, utf8 }
 }
 
+struct ByteSource<'a, 'c> {
+    chunks: &'c [ByteChunk<'a>],
+    /// Chunk `k` holds rows `starts[k]..starts[k + 1]`.
+    starts: Vec<usize>,
+    /// Bits of the hashes kept (all but in tests).
+    mask: u64,
+    /// Compare the bytes of every row (else ids are told apart by hash, then verified).
+    exact: bool,
+}
+
+impl<'a> ByteSource<'a, '_> {
+    #[inline]
+    fn hash(&self, bytes: &[u8]) -> u64 {
+        hash::bytes(bytes) & self.mask
+    }
+
+    /// The chunk holding row `r`, searching forward from chunk `k`.
+    #[inline]
+    fn chunk_from(&self, mut k: usize, r: usize) -> usize {
+        while r >= self.starts[k + 1] {
+            k += 1;
+        }
+        k
+    }
+}
+
+/// How far ahead (in rows of a partition) pass 3 asks for a row's offsets or view, and
+/// for the bytes they point at.
+const AHEAD_META: usize = 64;
+const AHEAD_BYTES: usize = 24;
+
+impl<'a> ByteSource<'a, '_> {
+    /// Calls `f(bytes)` for each of `rows` (ascending), in order, asking for each row's
+    /// offsets or view, then its bytes, some rows ahead.
+    fn gather(&self, rows: &[u32], mut f: impl FnMut(&'a [u8])) {
+        let (mut k, mut k_meta, mut k_bytes) = (0, 0, 0);
+        for (j, &row) in rows.iter().enumerate() {
+            if let Some(&r) = rows.get(j + AHEAD_META) {
+                k_meta = self.chunk_from(k_meta, r as usize);
+                self.chunks[k_meta].rows.prefetch(r as usize - self.starts[k_meta]);
+            }
+            if let Some(&r) = rows.get(j + AHEAD_BYTES) {
+                k_bytes = self.chunk_from(k_bytes, r as usize);
+                self.chunks[k_bytes].rows.prefetch_bytes(r as usize - self.starts[k_bytes]);
+            }
+            k = self.chunk_from(k, row as usize);
+            f(self.chunks[k].rows.get(row as usize - self.starts[k]));
+        }
+    }
+
+    /// Pass 3 comparing the bytes of every row (see [`factorize_rows`]).
+    fn probe_exact(&self, hashes: &[u64], slots: &mut [u32], table: &mut HashTable<(u64, u32)>, ids: &mut PartIds) {
+        let rows = slots.to_vec();
+        let mut j = 0;
+        self.gather(&rows, |bytes| {
+            let (h, row) = (hashes[j], rows[j]);
+            let t = hash::in_table(h);
+            let found = table.find(t, |&(g, u)| g == h && ids.bytes(u as usize) == bytes).map(|e| e.1);
+            slots[j] = found.unwrap_or_else(|| {
+                let u = ids.hashes.len() as u32;
+                ids.push(h, row, bytes);
+                table.insert_unique(t, (h, u), |e| hash::in_table(e.0));
+                u
+            });
+            j += 1;
+        });
+    }
+}
+
 impl Source for ByteSource<'_, '_> {
     type Entry = u64;
     type Uniques = PartIds;
@@ -286,67 +376,43 @@ impl Source for ByteSource<'_, '_> {
     }
 
     fn partition(&self, hashes: &[u64], slots: &mut [u32], table: &mut HashTable<(u64, u32)>) -> (PartIds, usize) {
-        let mut ids = PartIds::default(); // (hashes and rows in the order found)
-                                          // in exact mode, the bytes of each id, to compare rows with (and to rank ids
-                                          // sharing a hash)
-        let mut bytes: Vec<&[u8]> = Vec::new();
-        // rows come in ascending order: the chunk only moves forward
-        let mut k = 0;
-        for (&h, slot) in hashes.iter().zip(slots.iter_mut()) {
-            let t = hash::in_table(h);
-            let row = *slot;
-            let found = if self.exact {
-                k = self.chunk_from(k, row as usize);
-                let b = self.chunks[k].rows.get(row as usize - self.starts[k]);
-                let found = table.find(t, |&(g, u)| g == h && bytes[u as usize] == b).map(|e| e.1);
-                if found.is_none() {
-                    bytes.push(b);
-                }
-                found
-            } else {
-                table.find(t, |e| e.0 == h).map(|e| e.1)
-            };
-            *slot = found.unwrap_or_else(|| {
-                let u = ids.hashes.len() as u32;
-                ids.hashes.push(h);
-                ids.rows.push(row);
-                table.insert_unique(t, (h, u), |e| hash::in_table(e.0));
-                u
+        // the ids found, in that order: hash, first row, bytes (`data[starts[u]..]`)
+        let mut ids = PartIds { starts: vec![0], ..Default::default() };
+        if self.exact {
+            self.probe_exact(hashes, slots, table, &mut ids);
+        } else {
+            for (&h, slot) in hashes.iter().zip(slots.iter_mut()) {
+                let t = hash::in_table(h);
+                let row = *slot;
+                *slot = table.find(t, |e| e.0 == h).map(|e| e.1).unwrap_or_else(|| {
+                    let u = ids.hashes.len() as u32;
+                    ids.hashes.push(h);
+                    ids.rows.push(row);
+                    table.insert_unique(t, (h, u), |e| hash::in_table(e.0));
+                    u
+                });
+            }
+            // the bytes of each id's first row: rows in ascending order, asked for ahead
+            self.gather(&ids.rows.clone(), |b| {
+                ids.data.extend_from_slice(b);
+                ids.starts.push(ids.data.len());
             });
         }
         let n = ids.hashes.len();
         let order = engine::rank(n, slots, |&a, &b| {
             let (a, b) = (a as usize, b as usize);
-            ids.hashes[a].cmp(&ids.hashes[b]).then_with(|| if self.exact { bytes[a].cmp(bytes[b]) } else { a.cmp(&b) })
+            (ids.hashes[a], ids.bytes(a)).cmp(&(ids.hashes[b], ids.bytes(b)))
         });
-        // the bytes of each id's first row, read in row order, a tight loop that asks for
-        // rows ahead of time (these reads are cache and TLB misses)
-        if !self.exact {
-            bytes.reserve(n);
-            let mut k = 0;
-            for (j, &row) in ids.rows.iter().enumerate() {
-                if let Some(&ahead) = ids.rows.get(j + PREFETCH_AHEAD) {
-                    let r = ahead as usize;
-                    let c = self.chunk_from(k, r);
-                    self.chunks[c].rows.prefetch(r - self.starts[c]);
-                }
-                k = self.chunk_from(k, row as usize);
-                bytes.push(self.chunks[k].rows.get(row as usize - self.starts[k]));
-            }
-        }
         let mut out = PartIds {
             hashes: Vec::with_capacity(n),
             rows: Vec::with_capacity(n),
             starts: Vec::with_capacity(n + 1),
-            data: Vec::with_capacity(bytes.iter().map(|b| b.len()).sum()),
+            data: Vec::with_capacity(ids.data.len()),
         };
         out.starts.push(0);
         for &o in &order {
             let o = o as usize;
-            out.hashes.push(ids.hashes[o]);
-            out.rows.push(ids.rows[o]);
-            out.data.extend_from_slice(bytes[o]);
-            out.starts.push(out.data.len());
+            out.push(ids.hashes[o], ids.rows[o], ids.bytes(o));
         }
         (out, n)
     }

@@ -63,22 +63,6 @@ impl Labels {
         }
     }
 
-    /// Byte-string labels from the ids in code order (copied into one buffer).
-    pub fn bytes_of<'a>(ids: impl ExactSizeIterator<Item = &'a [u8]> + Clone, utf8: bool) -> Labels {
-        let mut offsets = Vec::with_capacity(ids.len() + 1);
-        offsets.push(0i64);
-        let mut total = 0i64;
-        for b in ids.clone() {
-            total += b.len() as i64;
-            offsets.push(total);
-        }
-        let mut data = Vec::with_capacity(total as usize);
-        for b in ids {
-            data.extend_from_slice(b);
-        }
-        Labels::Bytes { offsets, data, utf8 }
-    }
-
     /// Checks labels restored from outside (e.g. unpickled): offsets within the data.
     pub fn checked(self) -> Result<Labels> {
         if let Labels::Bytes { offsets, data, .. } = &self {
@@ -176,6 +160,37 @@ impl IdIndex {
             }
             order
         })
+    }
+
+    /// The index of the ids of `codes` (strictly increasing, each below `len()`), in that
+    /// order: code `i` of the result is code `codes[i]` of this index. Dropping ids keeps
+    /// the others' order, so codes stay a function of the set of ids (and ascending ones
+    /// ascending).
+    pub fn subset(&self, codes: &[u32]) -> Result<IdIndex> {
+        if codes.windows(2).any(|w| w[0] >= w[1]) || codes.last().is_some_and(|&c| c as usize >= self.len()) {
+            return Err(KernelError::InvalidParameter(format!(
+                "codes to keep must be strictly increasing and below {}",
+                self.len()
+            )));
+        }
+        fn pick<T: Copy>(v: &[T], codes: &[u32]) -> Vec<T> {
+            codes.iter().map(|&c| v[c as usize]).collect()
+        }
+        let labels = match &self.labels {
+            Labels::Int(v) => Labels::Int(pick(v, codes)),
+            Labels::UInt(v) => Labels::UInt(pick(v, codes)),
+            Labels::Bytes { utf8, .. } => {
+                let mut offsets = Vec::with_capacity(codes.len() + 1);
+                offsets.push(0i64);
+                let mut data = Vec::new();
+                for &c in codes {
+                    data.extend_from_slice(self.labels.bytes(c as usize));
+                    offsets.push(data.len() as i64);
+                }
+                Labels::Bytes { offsets, data, utf8: *utf8 }
+            }
+        };
+        Ok(IdIndex::new(labels, self.ascending))
     }
 
     /// Hash table of the codes (built on first use).

@@ -323,7 +323,21 @@ fn sorted_order_is_byte_wise() {
 fn ids_sharing_a_hash_are_still_told_apart() {
     // hashes cut to 8 bits: thousands of ids collide, the check finds it and the
     // factorisation compares bytes instead
-    let words: Vec<String> = (0..3000).map(|i| format!("C-{:08}", i * 7 % 2000)).collect();
+    for long in [false, true] {
+        ids_sharing_a_hash(long);
+    }
+}
+
+fn ids_sharing_a_hash(long: bool) {
+    let words: Vec<String> = (0..3000)
+        .map(|i| {
+            if long {
+                format!("a long customer id, number {:08}", i * 7 % 2000)
+            } else {
+                format!("C-{:08}", i * 7 % 2000)
+            }
+        })
+        .collect();
     let a = StringArray::from_iter_values(&words);
     let chunk =
         bytes::ByteChunk::new(bytes::ByteRows::Offsets32 { offsets: a.value_offsets(), data: a.value_data() }, None)
@@ -335,4 +349,23 @@ fn ids_sharing_a_hash_are_still_told_apart() {
         assert_eq!(f.codes[r as usize], c as u32);
         assert!(!f.codes[..r as usize].contains(&(c as u32)), "the first row of each id");
     }
+}
+
+#[test]
+fn subset_keeps_the_order_of_the_ids_left() {
+    let f = arrow::factorize(&[arr(StringArray::from(vec!["d", "b", "a", "c"]))]).unwrap();
+    let keep = [0u32, 2, 3];
+    let sub = f.index.subset(&keep).unwrap();
+    for (i, &c) in keep.iter().enumerate() {
+        assert_eq!(sub.labels().bytes(i), f.index.labels().bytes(c as usize));
+    }
+    // the same set of ids factorised afresh gets the same codes
+    let kept: Vec<&[u8]> = keep.iter().map(|&c| f.index.labels().bytes(c as usize)).collect();
+    let again = arrow::factorize(&[arr(BinaryArray::from(kept.clone()))]).unwrap();
+    assert_eq!(
+        (0..3).map(|c| again.index.labels().bytes(c)).collect::<Vec<_>>(),
+        (0..3).map(|c| sub.labels().bytes(c)).collect::<Vec<_>>()
+    );
+    assert!(f.index.subset(&[2, 1]).is_err());
+    assert!(f.index.subset(&[4]).is_err());
 }
