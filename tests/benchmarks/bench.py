@@ -6,11 +6,14 @@ For each query: our time end to end (EventLog built from the numpy columns, ids
 factorised, then the query), on a prepared EventLog (built and grouped beforehand, the
 query only, nothing derived cached yet), warm (the same query again on that log), and each
 peer's time on frames built before timing; every peer's result is checked equal to ours
-before its time counts (a mismatch aborts, exit status 1). Then linear growth (the cohort matrix at N/10 and N
-customers), the peak memory of building the EventLog (fresh process, RSS), and where the
-end-to-end time goes, stage by stage.
+before its time counts (a mismatch aborts, exit status 1). Then every query end to end from pandas / polars / pyarrow frames for each kind of customer
+id (dense and wide ints, "C-%08d" and UUID strings, categoricals; ``--ids``, ``--frames``
+pick some; see id_kinds.py), linear growth (the cohort matrix at N/10 and N customers),
+the peak memory of building the EventLog (fresh process, RSS), and where the end-to-end
+time goes, stage by stage.
 
     .venv/bin/python tests/benchmarks/bench.py --customers 1000000 --repeat 3 --json out.json
+    make bench BENCH_ARGS="--ids string,uuid --frames polars --skip variants,explorer"
 """
 
 from __future__ import annotations
@@ -37,13 +40,14 @@ from fidelite import _core
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import id_kinds
 from queries import QUERIES, Frames, Query, compare
 from stages import breakdown, primitives
 
 TARGET_E2E = 5.0  # fastest peer / ours, end to end
 TARGET_PREPARED = 20.0  # fastest peer / ours, on a prepared EventLog
 TARGET_GROWTH = 1.1  # (time ratio / event ratio) for 10x the customers
-SECTIONS = ("queries", "variants", "growth", "memory", "stages", "explorer")
+SECTIONS = ("queries", "ids", "variants", "growth", "memory", "stages", "explorer")
 
 
 class Mismatch(SystemExit):
@@ -447,6 +451,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--peers", default=None, help="comma-separated peer names (default: every peer of each query)")
     p.add_argument("--skip", default="", help=f"comma-separated sections to skip: {', '.join(SECTIONS)}")
+    p.add_argument(
+        "--ids",
+        default=",".join(id_kinds.ID_KINDS),
+        help=f"id kinds of the 'ids' section, comma-separated, from {', '.join(id_kinds.ID_KINDS)}",
+    )
+    p.add_argument(
+        "--frames",
+        default=",".join(id_kinds.FRAME_KINDS),
+        help=f"frames of the 'ids' section, comma-separated, from {', '.join(id_kinds.FRAME_KINDS)}",
+    )
     p.add_argument("--json", dest="json_out", default=None, help="also write the numbers to this JSON file")
     a = p.parse_args(argv)
     if a.customers < 10 or a.repeat < 1:
@@ -460,6 +474,12 @@ def main(argv: list[str] | None = None) -> int:
     if skip - set(SECTIONS):
         p.error(f"unknown sections to skip {sorted(skip - set(SECTIONS))}; choose from {SECTIONS}")
     peer_filter = [s.strip() for s in a.peers.split(",")] if a.peers else None
+    id_kinds_wanted = [s.strip() for s in a.ids.split(",") if s.strip()]
+    frames_wanted = [s.strip() for s in a.frames.split(",") if s.strip()]
+    if set(id_kinds_wanted) - set(id_kinds.ID_KINDS) or not id_kinds_wanted:
+        p.error(f"--ids: choose from {id_kinds.ID_KINDS}")
+    if set(frames_wanted) - set(id_kinds.FRAME_KINDS) or not frames_wanted:
+        p.error(f"--frames: choose from {id_kinds.FRAME_KINDS}")
 
     report: dict[str, Any] = {"machine": machine(), "args": vars(a)}
     print_machine(report["machine"])
@@ -507,6 +527,22 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print_table(results, peer_names)
         report["queries"] = results
+
+    if "ids" not in skip and queries:
+        print("\nid kinds x frames ...", flush=True)
+        report["ids"] = id_kinds.run(
+            data,
+            queries,
+            id_kinds_wanted,
+            frames_wanted,
+            a.repeat,
+            peer_filter,
+            interleaved,
+            compare,
+            Mismatch,
+            memory="memory" not in skip,
+        )
+        id_kinds.print_results(report["ids"], frames_wanted, TARGET_E2E)
 
     if "variants" not in skip and "amount" in data:
         report["variants"] = variants(data, a.repeat)

@@ -5,6 +5,9 @@ Run by bench.py as ``python memory_probe.py FOLDER COLUMN...``: loads ``FOLDER/C
 RSS (``/proc/self/clear_refs``), builds the EventLog, then runs the monthly cohort matrix on
 it, and prints one JSON line of byte counts. RSS is used rather than tracemalloc, which
 does not see the Rust allocations.
+
+``python memory_probe.py --frame pandas|polars|arrow EVENTS.parquet`` does the same from a
+frame of that kind read from the file (its input size: the frame's own memory).
 """
 
 from __future__ import annotations
@@ -66,5 +69,37 @@ def main(folder: str, names: list[str]) -> dict[str, int | bool]:
     }
 
 
+def main_frame(kind: str, path: str) -> dict[str, int | bool]:
+    import pyarrow.parquet as pq
+    from id_kinds import frame, frame_bytes
+
+    import fidelite
+
+    tiny = {
+        "customer_id": np.array([3, 1, 3]),
+        "timestamp": np.array(["2024-01-05", "2024-02-01", "2024-03-01"], "datetime64[us]"),
+    }
+    fidelite.retention(fidelite.EventLog(tiny), period="month")
+    df = frame(pq.read_table(path), kind)
+    gc.collect()
+    base = status("VmRSS")
+    reset = reset_peak()
+    log = fidelite.EventLog(df)
+    build_peak = status("VmHWM")
+    log_rss = status("VmRSS")
+    del log
+    return {
+        "input_bytes": frame_bytes(df),
+        "baseline_rss": base,
+        "build_peak_extra": build_peak - base,
+        "log_resident_extra": log_rss - base,
+        "peak_reset": reset,
+    }
+
+
 if __name__ == "__main__":
-    print(json.dumps(main(sys.argv[1], sys.argv[2:])))
+    if sys.argv[1] == "--frame":
+        sys.path.insert(0, __import__("os").path.dirname(__file__))
+        print(json.dumps(main_frame(sys.argv[2], sys.argv[3])))
+    else:
+        print(json.dumps(main(sys.argv[1], sys.argv[2:])))

@@ -12,6 +12,9 @@ pub enum KernelError {
     LengthMismatch(String),
     /// Input the kernels cannot represent (too many customers, instants out of range).
     OutOfRange(String),
+    /// A column of a type the kernel does not read (e.g. float ids, or integer ids looked
+    /// up among text ones).
+    WrongType(String),
 }
 
 pub type Result<T> = std::result::Result<T, KernelError>;
@@ -22,9 +25,10 @@ impl fmt::Display for KernelError {
             KernelError::UnknownTimeZone(tz) => {
                 write!(f, "unknown time zone {tz:?}: pass an IANA name such as \"Europe/Paris\" or \"UTC\"")
             }
-            KernelError::InvalidParameter(m) | KernelError::LengthMismatch(m) | KernelError::OutOfRange(m) => {
-                f.write_str(m)
-            }
+            KernelError::InvalidParameter(m)
+            | KernelError::LengthMismatch(m)
+            | KernelError::OutOfRange(m)
+            | KernelError::WrongType(m) => f.write_str(m),
         }
     }
 }

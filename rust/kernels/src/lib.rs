@@ -12,6 +12,7 @@
 pub mod bitmap;
 pub mod calendar;
 pub mod cohort;
+pub mod columns;
 pub mod error;
 pub mod ids;
 pub mod layout;

@@ -9,9 +9,11 @@
 use pyo3::prelude::*;
 
 mod arrays;
+mod arrow;
 mod bitmap;
 mod calendar;
 mod cohort;
+mod columns;
 mod errors;
 mod gil;
 mod ids;
@@ -29,6 +31,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     bitmap::register(m)?;
     calendar::register(m)?;
     cohort::register(m)?;
+    columns::register(m)?;
     ids::register(m)?;
     layout::register(m)?;
     lifecycle::register(m)?;

@@ -206,7 +206,7 @@ const PREFETCH_AHEAD: usize = 24;
 
 /// A hint that `values[i]` will be read soon (no-op off x86-64 or out of bounds).
 #[inline(always)]
-fn prefetch<T>(values: &[T], i: usize) {
+pub(crate) fn prefetch<T>(values: &[T], i: usize) {
     #[cfg(target_arch = "x86_64")]
     if let Some(v) = values.get(i) {
         // SAFETY: prefetching is a hint with no effect on memory; the pointer is valid.

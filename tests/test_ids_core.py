@@ -1,0 +1,134 @@
+"""The id kernels and Arrow readers at the ``_core`` level: Arrow layouts in, without
+copies where the layout allows, and the IdIndex's own surface."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+
+from fidelite import _core
+from fidelite.exceptions import DTypeError, ParameterError
+
+NULL = 2**32 - 1
+
+
+@pytest.mark.parametrize(
+    "t", [pa.string(), pa.large_string(), pa.string_view(), pa.binary(), pa.large_binary(), pa.binary_view()]
+)
+def test_every_byte_layout_gives_the_same_codes(t):
+    words = ["C-00000001", "", None, "a", "a\0", "longer than twelve bytes!", "a", "é"]
+    values = [
+        None if w is None else (w if pa.types.is_unicode(t) or t == pa.string_view() else w.encode()) for w in words
+    ]
+    codes, n_null, index = _core.factorize_ids(pa.array(values, t))
+    ref_codes, _, ref_index = _core.factorize_ids(pa.array(words, pa.string()))
+    assert codes.tolist() == ref_codes.tolist()
+    assert n_null == 1 and codes[2] == NULL and len(index) == 6
+    assert index.kind == (
+        "text" if ref_index.kind == "text" and t in (pa.string(), pa.large_string(), pa.string_view()) else "binary"
+    )
+
+
+def test_sliced_arrays_start_at_their_own_first_row():
+    a = pa.array(["x", "y", "z", "x", "y"]).slice(2, 3)
+    codes, _, index = _core.factorize_ids(a)
+    assert index.take(codes).tolist() == ["z", "x", "y"]
+    f = pa.array([b"a" * 16, b"b" * 16, b"a" * 16], pa.binary(16)).slice(1)
+    codes, _, index = _core.factorize_ids(f)
+    assert index.take(codes).tolist() == [b"b" * 16, b"a" * 16]
+
+
+def test_dictionary_drops_unused_entries_and_matches_the_decoded_column():
+    d = pa.DictionaryArray.from_arrays(pa.array([3, None, 0, 3], pa.int16()), pa.array(["b", "unused", None, "a"]))
+    codes, n_null, index = _core.factorize_ids(d)
+    assert sorted(index.labels().tolist()) == ["a", "b"]
+    plain = _core.factorize_ids(pa.array(["a", None, "b", "a"]))
+    assert codes.tolist() == plain[0].tolist() and index == plain[2] and n_null == 1
+    # a null dictionary value is a null id
+    d = pa.DictionaryArray.from_arrays(pa.array([2, 0]), pa.array(["b", "x", None]))
+    assert _core.factorize_ids(d)[1] == 1
+
+
+def test_index_labels_as_arrow_without_python_objects():
+    codes, _, index = _core.factorize_ids(pa.array(["q", "p", "q"]))
+    arr = pa.array(index.labels_arrow())
+    assert arr.type == pa.large_string() and arr.to_pylist() == index.labels().tolist()
+    assert pa.array(_core.factorize_int_ids(np.array([4, 4, 9]))[2].labels_arrow()).to_pylist() == [4, 9]
+    assert index.take(np.array([codes[0]])).tolist() == ["q"]
+    with pytest.raises(ParameterError, match="outside"):
+        index.take([5])
+
+
+def test_factorize_int_ids_with_a_validity_mask():
+    codes, n_null, index = _core.factorize_int_ids(np.array([7, 0, 7, 8]), np.array([True, False, True, True]))
+    assert n_null == 1 and codes[1] == NULL and sorted(index.labels().tolist()) == [7, 8]
+    with pytest.raises(ParameterError, match="valid has 2 values"):
+        _core.factorize_int_ids(np.array([7, 0, 7]), np.array([True, False]))
+
+
+def test_arrow_text_checks_its_offsets():
+    a = _core.arrow_text(np.array([0, 1, 1, 3]), np.frombuffer(b"abc", np.uint8), np.array([True, False, True]))
+    assert pa.array(a).to_pylist() == ["a", None, "bc"]
+    with pytest.raises(ParameterError, match="non-decreasing"):
+        _core.arrow_text(np.array([0, 2, 1]), np.frombuffer(b"abc", np.uint8))
+    with pytest.raises(ParameterError, match="not a valid text"):
+        _core.arrow_text(np.array([0, 5]), np.frombuffer(b"abc", np.uint8))
+    with pytest.raises(ParameterError, match="not a valid text"):
+        _core.arrow_text(np.array([0, 1]), np.frombuffer(b"\xff", np.uint8))
+
+
+def test_not_a_column():
+    with pytest.raises(TypeError, match="Arrow column"):
+        _core.factorize_ids([1, 2])
+    with pytest.raises(TypeError, match="table of 2 columns"):
+        _core.factorize_ids(pa.table({"a": [1], "b": [2]}))
+    with pytest.raises(DTypeError, match="Float64"):
+        _core.factorize_ids(pa.array([1.0]))
+
+
+# ----------------------------------------------------------------- column readers
+
+
+def test_microsecond_timestamps_are_shared_not_copied():
+    ts = pa.array(np.array([1, 2, 3], "datetime64[us]"), pa.timestamp("us", tz="Europe/Paris"))
+    values, null, kind, tz = _core.read_times(ts)
+    assert (values.tolist(), null, kind, tz) == ([1, 2, 3], None, "instant", "Europe/Paris")
+    assert isinstance(values.base, _core.ArrowBuffer) and not values.flags.writeable
+    assert values.ctypes.data == ts.buffers()[1].address
+    pdts = pd.Series(pd.to_datetime(["2024-01-01", None]).as_unit("ns"))
+    values, null, kind, tz = _core.read_times(pa.array(pdts))
+    assert values[0] == 1_704_067_200_000_000 and null.tolist() == [False, True] and tz is None
+
+
+@pytest.mark.parametrize(
+    ("unit", "raw", "us"), [("s", [-1, 2], [-1_000_000, 2_000_000]), ("ms", [5], [5000]), ("ns", [-1, 1999], [-1, 1])]
+)
+def test_timestamp_units(unit, raw, us):
+    values, *_ = _core.read_times(pa.array(raw, pa.timestamp(unit)))
+    assert values.tolist() == us and values.flags.writeable
+
+
+def test_dates_chunks_and_polars():
+    values, null, kind, _ = _core.read_times(
+        pa.chunked_array([pa.array([0, None], pa.date32()), pa.array([3], pa.date32())])
+    )
+    assert (values.tolist(), null.tolist(), kind) == ([0, 0, 3], [False, True, False], "date")
+    s = pl.Series([1, 2], dtype=pl.Datetime("ms", "UTC"))
+    assert _core.read_times(s)[0].tolist() == [1000, 2000]
+    with pytest.raises(DTypeError, match="timestamps"):
+        _core.read_times(pa.array(["2024-01-01"]))
+
+
+def test_numbers():
+    f = pa.array([1.5, 2.5])
+    values, null = _core.read_floats(f)
+    assert values.ctypes.data == f.buffers()[1].address and null is None
+    values, null = _core.read_floats(pl.Series([1, None], dtype=pl.Int32))
+    assert values.tolist() == [1.0, 0.0] and null.tolist() == [False, True]
+    values, null = _core.read_ints(pa.array([4, None], pa.int8()))
+    assert values.dtype == np.int64 and values.tolist() == [4, 0]
+    with pytest.raises(DTypeError, match="numeric"):
+        _core.read_floats(pa.array(["x"]))
