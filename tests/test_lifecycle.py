@@ -135,7 +135,16 @@ def test_errors():
 
 def test_exports_and_display(monthly):
     df = monthly.to_pandas()
-    assert list(df.columns) == ["period", "new", "returning", "resurrected", "dormant", "quick_ratio", "complete"]
+    assert list(df.columns) == [
+        "period",
+        "new",
+        "returning",
+        "resurrected",
+        "dormant",
+        "active",
+        "quick_ratio",
+        "complete",
+    ]
     assert df["dormant"].tolist() == [0, 1, 2, 1]
     pl_df = monthly.to_polars()
     assert pl_df["new"].to_list() == [2, 1, 0, 0]

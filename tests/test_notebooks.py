@@ -73,7 +73,7 @@ def test_notebook_runs_top_to_bottom(run, name):
 @pytest.mark.slow
 def test_quickstart_shows_matrix_lifecycle_and_indices(run):
     nb = run("01-quickstart.ipynb")
-    shop = fidelite.datasets.demo_shop(5_000, seed=7)
+    shop = fidelite.datasets.demo_shop(5_000, seed=7, tz="Europe/Paris")
     m = fidelite.retention(fidelite.EventLog(shop.events, tz="Europe/Paris"), period="month")
     matrix = text(outputs(nb, "m = fidelite.retention(log"), "text/html")
     assert f"data-rows='{len(m.cohorts)}'" in matrix and f"data-cols='{m.counts.shape[1]}'" in matrix

@@ -251,7 +251,7 @@ def test_compute_index_engagement_is_a_customer_table(shop):
 def test_compute_index_result_object():
     r = fidelite.compute_index("nps", surveys=SURVEYS)
     assert float(r) == 25.0 and r.info.name == "nps" and r.reason is None
-    assert repr(r) == "nps: 25 points"
+    assert repr(r) == "nps: 25.00 points"
     assert r.to_pandas().to_dict("list") == {"index": ["nps"], "value": [25.0], "unit": ["points"]}
     with pytest.raises(TypeError, match="use float"):
         r["value"]

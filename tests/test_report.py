@@ -125,14 +125,14 @@ def test_kpis_compare_the_latest_complete_period_with_the_previous(full, shop):
     assert rows["active customers"] == [f"{a:,}", f"{b:,}", f"{a - b:+,} ({(a - b) / b * 100:+.1f}%)"]
     r1, r0 = k["retention_rate"][last], k["retention_rate"][prev]
     assert rows["retention rate (E - N) / S"] == [f"{r1:.1f}%", f"{r0:.1f}%", f"{r1 - r0:+.1f} pts"]
-    assert rows["churn rate (lost / S)"][0] == f"{k['churn_rate'][last]:.1f}%"
-    assert rows["kept rate (active at both ends)"][0] == f"{k['kept_rate'][last]:.1f}%"
+    assert rows["churn rate: no longer active at the end"][0] == f"{k['churn_rate'][last]:.1f}%"
+    assert rows["kept rate: still active at the end"][0] == f"{k['kept_rate'][last]:.1f}%"
 
 
 def test_kpis_include_each_metric_whose_inputs_are_given(full, shop):
     rows = cells(table(full.section("kpis"), "other-kpis"))
     nps = fidelite.nps(shop.surveys)
-    assert rows["NPS"][0] == f"{nps.value:,.2f}"
+    assert rows["NPS"][0] == f"{nps.value:,.2f} points"
     assert f"responses {nps.parts['responses']:,}" in rows["NPS"][1]
     assert rows["repeat-purchase rate"][0] == f"{fidelite.repeat_rate(shop.events).value:.1f}%"
     nrr = fidelite.revenue_retention(shop.subscriptions, period="quarter")
@@ -265,7 +265,7 @@ def test_indices_section_computes_every_available_index(full):
 def test_indices_needing_missing_tables_are_listed_as_skipped(shop):
     s = build_report(shop.events, period="quarter", sections=[SECTIONS[5]]).section("indices")
     assert "nps" not in cells(table(s, "indices"))
-    assert "nps: skipped, needs the surveys table(s)." in s.notes
+    assert "nps: skipped, needs the surveys table (--surveys FILE)." in s.notes
 
 
 def test_a_failing_index_shows_its_error_and_the_others_remain(shop):
@@ -349,8 +349,11 @@ def test_terminal_report_prints_the_cohort_table(full):
 
 def test_narrow_terminals_drop_matrix_columns_not_label_columns(full):
     text = terminal(full, width=60)
-    assert "more columns in the HTML report (--html)" in text
-    assert all(len(ln) <= 60 for ln in text.splitlines())
+    assert "more columns (" in text and "see them in the HTML report (--html)" in " ".join(text.split())
+    assert all(len(ln.rstrip()) <= 60 for ln in text.splitlines())
+    cohorts = text[text.index("Cohort retention") : text.index("Lifecycle")]
+    header = next(ln for ln in cohorts.splitlines() if ln.startswith("cohort"))
+    assert header.split()[:4] == ["cohort", "size", "0", "1"]  # the label columns stay, the last offsets go
 
 
 # ------------------------------------------------------------------ HTML

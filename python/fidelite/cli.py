@@ -3,11 +3,18 @@
 Bad input ends with a one-line ``error: <message>`` on stderr and exit status 2, never a
 traceback. rich (the ``cli`` extra) is imported only when a command runs.
 
+The report is printed as text (captions above their tables, fitted to the terminal
+without cutting a value: piped output is 80 columns unless ``COLUMNS`` says otherwise),
+or written as JSON or CSV (``--format``), to stdout or ``--output FILE``; ``--section``
+keeps one section (or, for CSV, names the table: ``--format csv --section at_risk`` is
+the whole at-risk list).
+
 Examples::
 
     fidelite demo --customers 5000 --html demo.html
     fidelite report orders.parquet --customer client --time ordered_at --amount total \\
-        --period month --tz Europe/Paris --surveys nps.csv --html report.html
+        --product sku --period month --tz Europe/Paris --surveys nps.csv --html report.html
+    fidelite report orders.csv --format csv --section at_risk --output at_risk.csv
     fidelite indices
 """
 
@@ -42,6 +49,9 @@ CLI_HINTS = {
     "time=<column name>": "--time COL",
     "amount=<column name>": "--amount COL",
     "event=<column name>": "--event COL",
+    "product=<column name>": "--product COL",
+    "duration=<column name>": "--duration COL",
+    "channel=<column name>": "--channel COL",
     "pass strict=False to skip them": "drop --strict to skip them",
 }
 
@@ -112,12 +122,66 @@ def _console() -> Any:
     return Console()
 
 
-def _finish(report: Any, html_out: str | None, console: Any) -> int:
-    report.print(console)
-    if html_out:
-        report.write_html(html_out)
-        console.print(f"\nHTML report written to {html_out}", markup=False, highlight=False)
+#: Output formats of ``--format``.
+FORMATS = ("text", "json", "csv")
+
+
+def _finish(report: Any, args: argparse.Namespace, console: Any) -> int:
+    """Write the report as ``--format`` says, to stdout or ``--output``, then the HTML."""
+    fmt, section, out = args.format, args.section, args.output
+    if fmt == "csv" and not section:
+        raise UsageError(
+            "--format csv writes one table: name it with --section (sections and their tables: "
+            + "; ".join(f"{s}: {', '.join(t) or 'no table'}" for s, t in report.tables().items())
+            + ")"
+        )
+    if section:
+        try:
+            report.table(section) if fmt == "csv" else report.print(_null_console(), section=section)
+        except KeyError as e:
+            raise UsageError(f"--section {section}: {e.args[0]}") from None
+    notices = console
+    if fmt == "text":
+        if out:
+            from rich.console import Console
+
+            with open(out, "w", encoding="utf-8") as f:
+                report.print(Console(file=f, color_system=None, width=console.width), section=section)
+        else:
+            report.print(console, section=section)
+    else:
+        text = report.to_json(section) if fmt == "json" else report.to_csv(section)
+        if out:
+            with open(out, "w", encoding="utf-8", newline="") as f:
+                f.write(text)
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        notices = _stderr_console()  # stdout holds the data
+    if out:
+        notices.print(f"{fmt} report written to {out}", markup=False, highlight=False)
+    if args.html:
+        report.write_html(args.html)
+        notices.print(
+            f"{'' if out or fmt != 'text' else chr(10)}HTML report written to {args.html}",
+            markup=False,
+            highlight=False,
+        )
     return 0
+
+
+def _null_console() -> Any:
+    import io
+
+    from rich.console import Console
+
+    return Console(file=io.StringIO())
+
+
+def _stderr_console() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -127,10 +191,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     console = _console()
     with stages(2 + len(SECTIONS)) as step:
         step(f"generating the demo shop ({args.customers:,} customers)")
-        shop = demo_shop(args.customers, seed=args.seed)
+        shop = demo_shop(args.customers, seed=args.seed, tz=args.tz)  # the shop lives in the report's zone
         report = build_report(
             shop.events,
             period=args.period,
+            week_start=args.week_start,
             tz=args.tz,
             as_of=args.as_of,
             customers=shop.customers,
@@ -141,17 +206,38 @@ def cmd_demo(args: argparse.Namespace) -> int:
             source=f"demo shop ({args.customers:,} customers, seed {args.seed})",
             progress=step,
         )
-    return _finish(report, args.html, console)
+    return _finish(report, args, console)
 
 
-def _read(path: str, what: str) -> Any:
-    """A CSV / Parquet file as an Arrow table (the file's own column types)."""
+def _read(path: str, what: str, id_column: str | None = None, fallback: str | None = None) -> Any:
+    """A CSV / Parquet file as an Arrow table (the file's own column types). For a side
+    table, its customer id column is renamed ``customer_id`` (the name the metrics read):
+    ``id_column`` when given (it must exist), else ``fallback`` (the event table's id
+    column) when the table has that and no ``customer_id``."""
     from . import io
     from ._deps import import_optional
+    from .exceptions import ColumnNotFoundError
 
     table = io.read_table(path, what=what)
     pa = import_optional("pyarrow", "read files")
-    return pa.table(table.columns)
+    out = pa.table(table.columns)
+    name = id_column
+    if name is None and fallback and fallback in out.column_names and "customer_id" not in out.column_names:
+        name = fallback
+    if name is not None and name != "customer_id":
+        if name not in out.column_names:
+            shown = ", ".join(map(repr, out.column_names))
+            raise ColumnNotFoundError(f"column {name!r} (the customer id) is not in the {what}; it has {shown}")
+        out = out.rename_columns(["customer_id" if c == name else c for c in out.column_names])
+    if fallback is not None and "customer_id" not in out.column_names:
+        shown = ", ".join(map(repr, out.column_names))
+        how = "name it with --customers-id COL" if what == "customers table" else "rename it to customer_id"
+        raise ColumnNotFoundError(f"the {what} has no customer id column (customer_id): {how}; it has {shown}")
+    return out
+
+
+#: The column roles of the event table the command line names (``--amount COL`` ...).
+ROLES = ("amount", "event", "product", "duration", "channel")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -160,15 +246,28 @@ def cmd_report(args: argparse.Namespace) -> int:
     console = _console()
     optional = {name: getattr(args, name) for name in ("customers", "surveys", "contacts", "subscriptions")}
     given = {k: v for k, v in optional.items() if v}
-    columns = {k: v for k, v in (("amount", args.amount), ("event", args.event)) if v}
+    columns = {k: getattr(args, k) for k in ROLES if getattr(args, k)}
+    if args.customers_id and not args.customers:
+        raise UsageError("--customers-id names the id column of the --customers FILE: pass that file too")
     with stages(2 + len(SECTIONS)) as step:
         step(f"reading {os.path.basename(args.file)}" + (f" and {len(given)} more tables" if given else ""))
         events = _read(args.file, "event table")
-        tables = {name: _read(path, f"{name} table") for name, path in given.items()}
+        tables = {}
+        for name, path in given.items():
+            try:
+                tables[name] = _read(
+                    path,
+                    f"{name} table",
+                    args.customers_id if name == "customers" else None,
+                    fallback=args.customer,
+                )
+            except (FideliteError, ValueError) as e:
+                raise InFile(path, e) from e
         try:
             report = build_report(
                 events,
                 period=args.period,
+                week_start=args.week_start,
                 tz=args.tz,
                 as_of=args.as_of,
                 customer=args.customer,
@@ -182,7 +281,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             )
         except (FideliteError, ValueError) as e:
             raise InFile(args.file, e) from e
-    return _finish(report, args.html, console)
+    return _finish(report, args, console)
 
 
 def cmd_indices(args: argparse.Namespace) -> int:
@@ -219,10 +318,29 @@ def cmd_indices(args: argparse.Namespace) -> int:
 
 def _calendar_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--period", default="month", help="day | week | month | quarter | year (default: month)")
+    p.add_argument(
+        "--week-start",
+        dest="week_start",
+        default="monday",
+        metavar="DAY",
+        help="first day of a week for --period week (monday ... sunday; default: monday)",
+    )
     p.add_argument("--tz", default="UTC", help="IANA time zone in which periods are cut (default: UTC)")
     p.add_argument(
         "--as-of", dest="as_of", metavar="DATE", help="cut-off date or datetime (ISO 8601); default: the latest event"
     )
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="text (default), json (every section) or csv (one table, every row: name it with --section)",
+    )
+    p.add_argument(
+        "--section",
+        metavar="NAME",
+        help="only this section, or this table (at_risk, cohorts, lifecycle, period_kpis, ...; with --format csv)",
+    )
+    p.add_argument("--output", "-o", metavar="FILE", help="write the report (in --format) to FILE instead of stdout")
     p.add_argument("--html", metavar="OUT", help="also write a self-contained HTML report to OUT")
 
 
@@ -258,8 +376,14 @@ def parser() -> argparse.ArgumentParser:
         "--customer", default="customer_id", metavar="COL", help="customer id column (default: customer_id)"
     )
     rep.add_argument("--time", default="timestamp", metavar="COL", help="event time column (default: timestamp)")
-    rep.add_argument("--amount", metavar="COL", help="revenue column (default: 'amount' when present)")
-    rep.add_argument("--event", metavar="COL", help="event type column (default: 'event' when present)")
+    for role, what in (
+        ("amount", "revenue column (negative = refund)"),
+        ("event", "event type column (purchase, visit, ...)"),
+        ("product", "product column (upsell rate)"),
+        ("duration", "duration column, seconds of use (engagement index)"),
+        ("channel", "channel column (web, app, store, ...)"),
+    ):
+        rep.add_argument(f"--{role}", metavar="COL", help=f"{what}; default: '{role}' when present")
     rep.add_argument(
         "--purchase-event",
         dest="purchase_event",
@@ -273,6 +397,12 @@ def parser() -> argparse.ArgumentParser:
         ("subscriptions", "customer_id, start, end, mrr"),
     ):
         rep.add_argument(f"--{name}", metavar="FILE", help=f"{name} table ({cols})")
+    rep.add_argument(
+        "--customers-id",
+        dest="customers_id",
+        metavar="COL",
+        help="customer id column of the --customers table (default: customer_id, else the --customer column)",
+    )
     rep.add_argument("--strict", action="store_true", help="stop on the first rejected row instead of skipping it")
     _calendar_options(rep)
     rep.set_defaults(run=cmd_report)

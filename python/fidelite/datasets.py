@@ -11,6 +11,7 @@ Fully vectorised numpy and deterministic for a given seed.
 
 from __future__ import annotations
 
+import datetime as dt
 import operator
 from dataclasses import dataclass, fields
 from typing import Any
@@ -106,6 +107,7 @@ def demo_shop(
     seed: int = 0,
     start: str = "2023-01-01",
     years: float = 3.0,
+    tz: str = "UTC",
     frame: str = "numpy",
 ) -> DemoShop:
     """Generate a synthetic shop: events, customers, surveys, CRM contacts and subscriptions.
@@ -115,10 +117,16 @@ def demo_shop(
     n_customers : rows of the customers table (>= 1). About 15 % are prospects who never have
         an event; the event log holds about 10-12 events per customer.
     seed : seed of ``numpy.random.default_rng``; the same arguments give the same tables.
-    start, years : every timestamp of every table lies in ``[start, start + years)`` (naive
-        UTC; whole years are calendar years).
+    start, years : every timestamp of every table lies in ``[start, start + years)`` in the
+        local wall time of ``tz`` (whole years are calendar years).
+    tz : the shop's time zone (IANA name): its customers live by its clock (daily, weekly and
+        yearly rhythms in local time) and its data fit its calendar, so that an
+        :class:`~fidelite.EventLog` with the same ``tz`` sees whole months and years, with no
+        event spilling into a period after ``start + years``. Timestamps are UTC instants
+        (naive datetime64, as the package reads them), whatever ``tz``.
     frame : "numpy" (a ``dict`` of column arrays per table), "pandas", "polars" or "arrow"
-        (``pyarrow.Table``).
+        (``pyarrow.Table``); the other frames need their package (else
+        :class:`~fidelite.exceptions.MissingDependencyError` names the extra to install).
 
     Tables (in the numpy form strings are ``object`` arrays and None is missing):
 
@@ -152,6 +160,13 @@ def demo_shop(
     ['login', 'purchase', 'refund', 'visit']
     >>> len(shop.customers["customer_id"]), shop.customers["created"].dtype
     (1000, dtype('<M8[us]'))
+
+    With ``tz``, the data fit the local calendar: the last event of a 2023-2025 shop in
+    Paris falls on December 31st, 2025 in Paris (22:59 UTC at the latest).
+
+    >>> paris = demo_shop(1000, seed=1, tz="Europe/Paris")
+    >>> bool(paris.events["timestamp"].max() < np.datetime64("2025-12-31T23:00"))
+    True
     """
     n = operator.index(n_customers)
     if n < 1:
@@ -163,10 +178,29 @@ def demo_shop(
     first = np.datetime64(start, "us")
     if np.isnat(first):
         raise ValueError("start must be a date, got NaT")
-    tables = _Shop(n, np.random.default_rng(seed), first, _add_years(first, years)).tables()
+    zone = _zone(tz)
+    if frame != "numpy":  # a missing package fails before the draw (imports kept lazy: numpy alone
+        from ._deps import import_optional  # runs this module)
+
+        import_optional({"pandas": "pandas", "arrow": "pyarrow", "polars": "polars"}[frame], f"build {frame} frames")
+    tables = _Shop(n, np.random.default_rng(seed), first, _add_years(first, years), zone).tables()
     if frame != "numpy":
         tables = {name: _convert(table, frame) for name, table in tables.items()}
     return DemoShop(**tables)
+
+
+def _zone(tz: str) -> Any:
+    """The ``zoneinfo`` zone of ``tz`` (None for UTC), or a TimeZoneError."""
+    if tz == "UTC":
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError, TypeError) as e:
+        from .exceptions import TimeZoneError
+
+        raise TimeZoneError(f"unknown time zone {tz!r}: use an IANA name such as 'Europe/Paris'") from e
 
 
 def _add_years(start: np.datetime64, years: float) -> np.datetime64:
@@ -202,8 +236,8 @@ class _Shop:
     every process the weekly, yearly and daily seasonality.
     """
 
-    def __init__(self, n: int, rng: np.random.Generator, start: np.datetime64, end: np.datetime64):
-        self.n, self.rng, self.start = n, rng, start
+    def __init__(self, n: int, rng: np.random.Generator, start: np.datetime64, end: np.datetime64, zone: Any = None):
+        self.n, self.rng, self.start, self.zone = n, rng, start, zone
         self.span = int((end - start) / np.timedelta64(1, "us"))
         self.days = self.span / _DAY
         grid = np.append(np.arange(0, self.span, _HOUR, dtype=np.int64), self.span)
@@ -527,7 +561,35 @@ class _Shop:
 
     # --- tables ----------------------------------------------------------------------------------
     def _time(self, t: np.ndarray) -> np.ndarray:
-        return (t + self.start.astype(np.int64)).view("M8[us]")
+        """Local wall time (µs since ``start``) -> UTC instants (datetime64[us]): each local
+        hour is shifted by its zone's UTC offset (a wall time in a spring-forward gap reads
+        with the offset before the change, as ``datetime`` does)."""
+        local = t + self.start.astype(np.int64)
+        if self.zone is not None:
+            local = local - self._offsets()[local // _HOUR - self.start.astype(np.int64) // _HOUR]
+        return local.view("M8[us]")
+
+    def _offsets(self) -> np.ndarray:
+        """UTC offset (µs) of every local hour of the span, computed once: per day, and
+        per hour on the days whose offset changes."""
+        if getattr(self, "_offset_table", None) is None:
+            first_hour = int(self.start.astype(np.int64) // _HOUR)
+            n_hours = -(-self.span // _HOUR) + 1
+            epoch = dt.datetime(1970, 1, 1)
+
+            def offset(hour: int) -> int:
+                local = (epoch + dt.timedelta(hours=hour)).replace(tzinfo=self.zone)
+                return int((local.utcoffset() or dt.timedelta(0)) // dt.timedelta(microseconds=1))
+
+            table = np.empty(n_hours + 24, dtype=np.int64)
+            for day in range(0, n_hours + 24, 24):
+                a, b = offset(first_hour + day), offset(first_hour + day + 24)
+                if a == b:
+                    table[day : day + 24] = a
+                else:  # a change of offset that day: hour by hour
+                    table[day : day + 24] = [offset(first_hour + day + h) for h in range(24)]
+            self._offset_table = table
+        return self._offset_table
 
     def _event_table(self) -> dict[str, np.ndarray]:
         ids = self.ids[self.e_cust]  # in generation order: mostly sequential lookups
@@ -634,11 +696,12 @@ class _Shop:
 
 
 def _convert(table: dict[str, np.ndarray], frame: str) -> Table:
-    if frame == "pandas":
-        import pandas as pd
+    from ._deps import import_optional
 
+    if frame == "pandas":
+        pd = import_optional("pandas", "build pandas frames")
         return pd.DataFrame(table)
-    import pyarrow as pa
+    pa = import_optional("pyarrow", f"build {frame} tables")
 
     def array(column: np.ndarray) -> Any:
         kind = pa.string() if column.dtype == object else None  # typed even when empty
@@ -647,6 +710,5 @@ def _convert(table: dict[str, np.ndarray], frame: str) -> Table:
     arrow = pa.table({name: array(column) for name, column in table.items()})
     if frame == "arrow":
         return arrow
-    import polars as pl
-
+    pl = import_optional("polars", "build polars frames")
     return pl.from_arrow(arrow)

@@ -55,6 +55,23 @@ class ParameterError(FideliteError, ValueError):
     """A metric parameter outside its allowed values."""
 
 
+class MissingColumnError(ParameterError):
+    """A metric needs an optional column of the event log (``amount``, ``product``,
+    ``duration``...) that the log does not have; ``.column`` names its role.
+
+    >>> import fidelite
+    >>> try:
+    ...     fidelite.upsell_rate({"customer_id": [1], "timestamp": ["2024-01-01"]})
+    ... except MissingColumnError as e:
+    ...     print(e.column)
+    product
+    """
+
+    def __init__(self, message: str, column: str = "") -> None:
+        super().__init__(message)
+        self.column = column
+
+
 class MissingTableError(FideliteError, ValueError):
     """A metric needs an optional table (customers, surveys, contacts, subscriptions)."""
 
@@ -74,6 +91,7 @@ __all__ = [
     "FideliteError",
     "InputError",
     "LengthMismatchError",
+    "MissingColumnError",
     "MissingDependencyError",
     "MissingTableError",
     "ParameterError",

@@ -199,6 +199,7 @@ def completeness(
         value=value,
         reason=reason and "the customers table has no rows",
         meta={"customers": n},
+        units={"rate": "%"},
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..calendar import duration_us
-from ..exceptions import ParameterError
+from ..exceptions import MissingColumnError, ParameterError
 from ..query import parse, purchase_mask
 from ..results.base import TableResult
 
@@ -115,9 +115,10 @@ def engagement(
     if log.has("duration"):
         duration = np.bincount(c, weights=layout.columns["duration"][in_window], minlength=log.n_customers)
     elif w[1] > 0:
-        raise ParameterError(
+        raise MissingColumnError(
             "the duration component needs a duration column (seconds of use): pass duration=<column name>, "
-            "or weights={'frequency': 1, 'duration': 0, 'key_actions': 1}"
+            "or weights={'frequency': 1, 'duration': 0, 'key_actions': 1}",
+            "duration",
         )
     else:
         duration = np.zeros(log.n_customers)

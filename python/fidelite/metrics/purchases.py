@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..calendar import duration_us
-from ..exceptions import ParameterError
+from ..exceptions import MissingColumnError, ParameterError
 from ..io import US_PER_DAY
 from ..query import net_revenue, parse, purchase_mask
 from ..results.base import ValueResult, safe_ratio
@@ -119,7 +119,7 @@ def upsell_rate(
     q = parse(data, columns, metric=upsell_rate, tz=tz, as_of=as_of)
     log, end = q.log, q.as_of
     if not log.has("product"):
-        raise ParameterError("upsell_rate needs a product column: pass product=<column name>")
+        raise MissingColumnError("upsell_rate needs a product column: pass product=<column name>", "product")
     layout = q.grouped()
     buy = purchase_mask(log, purchase_event) & (layout.ts <= end)
     product = layout.columns["product"].astype(np.int64)
@@ -235,4 +235,5 @@ def clv(
         "purchases": purchases,
         "revenue": revenue,
     }
-    return ValueResult(value * factor, title="customer lifetime value", parts=parts, reason=reason)
+    units = {"margin": "fraction", "discount_rate": "fraction", "lifetime_years": "years"}
+    return ValueResult(value * factor, title="customer lifetime value", parts=parts, reason=reason, units=units)

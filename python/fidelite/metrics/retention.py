@@ -12,7 +12,7 @@ import numpy as np
 from .. import _core
 from ..calendar import ROLLING_US
 from ..eventlog import Events
-from ..exceptions import MissingTableError, ParameterError
+from ..exceptions import MissingColumnError, MissingTableError, ParameterError
 from ..query import Query, bitmaps, choice, parse, segments, signups
 from ..results.retention import RetentionMatrix, SegmentedRetention
 
@@ -102,7 +102,7 @@ def retention(
         if not brackets or min(brackets) < 1:
             raise ParameterError(f"brackets must be a non-empty list of positive widths, got {brackets!r}")
     if measure != "customers" and not log.has("amount"):
-        raise ParameterError(f"measure={measure!r} needs an amount column: pass amount=<column name>")
+        raise MissingColumnError(f"measure={measure!r} needs an amount column: pass amount=<column name>", "amount")
 
     extra_ids, signup_us, customers_report = log.customer_ids[:0], None, None
     if cohort == "signup":

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..exceptions import ParameterError
+from ..exceptions import MissingColumnError, ParameterError
 from ..query import Query, parse, summary
 from ..results.base import TableResult
 from ..results.customers import PatternResult, RFMResult
@@ -280,7 +280,9 @@ def rfm(
     """
     q = parse(data, columns, metric=rfm, tz=tz, as_of=as_of)
     if not q.log.has("amount"):
-        raise ParameterError("rfm needs an amount column for the monetary score: pass amount=<column name>")
+        raise MissingColumnError(
+            "rfm needs an amount column for the monetary score: pass amount=<column name>", "amount"
+        )
     s = summary(q, purchase_event).columns
     buyers = q.log.codes_by_id(s["n_purchases"] > 0)
     recency = s["recency_days"][buyers]
@@ -333,7 +335,9 @@ def best_customers(
         raise ParameterError(f"n is the number of customers to list (>= 1), got {n!r}")
     q = parse(data, columns, metric=best_customers, tz=tz, as_of=as_of)
     if not q.log.has("amount"):
-        raise ParameterError("best_customers ranks by revenue and needs an amount column: pass amount=<column name>")
+        raise MissingColumnError(
+            "best_customers ranks by revenue and needs an amount column: pass amount=<column name>", "amount"
+        )
     s = summary(q, purchase_event).columns
     codes = q.log.codes_by_id()  # ties by ascending id
     order = codes[np.argsort(-s["revenue"][codes], kind="stable")][: int(n)]

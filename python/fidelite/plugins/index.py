@@ -26,7 +26,7 @@ import numpy as np
 from .._deps import loaded
 from ..exceptions import ParameterError
 from ..results import Result
-from ..results.formatting import html_table, text_table
+from ..results.formatting import html_table, text_table, value
 
 #: The tables an index may declare as inputs (docs/metrics.md, "Inputs").
 TABLES = ("events", "customers", "surveys", "contacts", "subscriptions")
@@ -274,7 +274,7 @@ class IndexList(Result, list):
 
     def __repr__(self) -> str:
         shown = {k: v for k, v in self.to_dict().items() if k != "description"}
-        text = f"{len(self)} {self.title}\n{text_table(shown, max_rows=len(self) or 1)}"
+        text = f"{len(self)} {self.title}\n{text_table(shown, max_rows=len(self) or 1, fit=False)}"
         return text + "".join(f"\nbroken plugin: {p}" for p in self.problems)
 
     def to_html(self) -> str:
@@ -350,10 +350,9 @@ class IndexResult(Result):
     def __repr__(self) -> str:
         if self.columns is None:
             assert self.value is not None
-            shown = "NaN" if math.isnan(self.value) else f"{self.value:,.4g}"
-            unit = f" {self.info.unit}" if self.info.unit else ""
+            shown = "NaN" if math.isnan(self.value) else value(self.value, self.info.unit)
             why = f" ({self.reason})" if self.reason else ""
-            return f"{self.info.name}: {shown}{unit}{why}"
+            return f"{self.info.name}: {shown}{why}"
         return f"{self.info.name} ({self.info.level} level)\n{text_table(self.columns)}"
 
     def to_html(self) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..eventlog import EventLog
-from ..exceptions import ParameterError
+from ..exceptions import MissingColumnError
 
 EventTypes = str | Sequence[str] | None
 
@@ -35,7 +35,9 @@ def amounts(log: EventLog, metric: str) -> np.ndarray:
     """The amount column in grouped order (carried through the grouping if it happens
     now), or a ParameterError saying that ``metric`` needs one."""
     if not log.has("amount"):
-        raise ParameterError(f"{metric} needs an amount column (revenue per event): pass amount=<column name>")
+        raise MissingColumnError(
+            f"{metric} needs an amount column (revenue per event): pass amount=<column name>", "amount"
+        )
     return log.grouped(columns=("amount",)).columns["amount"]
 
 

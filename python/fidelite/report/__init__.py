@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import query
-from ..calendar import check_period, to_instant
+from ..calendar import Calendar, check_period, to_instant
 from ..eventlog import EventLog
 from .document import Report
 from .kpis import kpis
@@ -66,6 +66,7 @@ def build_report(
     subscriptions: Any = None,
     sections: Sequence[SectionBuilder] | None = None,
     purchase_event: str | None = None,
+    week_start: str = "monday",
     title: str = "fidelite report",
     source: str = "",
     progress: Callable[[str], Any] | None = None,
@@ -77,12 +78,14 @@ def build_report(
     keywords (``customer=``, ``time=``, ``amount=``, ``event=``, ``strict=`` ...); ``tz``
     is the zone in which periods are cut (default: the log's). The optional tables use the
     canonical column names of docs/metrics.md ("Inputs"). ``period`` cuts cohorts, lifecycle and
-    KPIs; ``as_of`` (default: the latest event) marks incomplete periods;
+    KPIs (weeks start on ``week_start``); ``as_of`` (default: the latest event) marks
+    incomplete periods;
     ``purchase_event`` names the event type of a purchase (default "purchase"; in a log
     without an event column every event is one). ``progress`` is called with the name of
     each stage (building the log, then each section title).
     """
     check_period(period)
+    Calendar.make(period, "UTC", week_start)  # a bad week_start fails here, once
     if progress is not None and not isinstance(data, EventLog):
         progress("building the log")
     log, tz = query.log_of(data, tz, columns, build_report)
@@ -99,6 +102,7 @@ def build_report(
         subscriptions=subscriptions,
         source=source,
         purchase_event=purchase_event,
+        week_start=week_start,
     )
     return Report(inputs, run_sections(inputs, SECTIONS if sections is None else sections, progress), title=title)
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from .._deps import import_optional
 from ..results.formatting import numeric
 from .model import Figure, Table, Text, error_line
+from .sections import as_of_text
 
 if TYPE_CHECKING:
     from .model import ReportData, Section
@@ -59,9 +60,8 @@ def render_body(report: ReportData) -> str:
     from .._core import __version__
 
     inputs = report.inputs
-    as_of = "latest event" if inputs.as_of is None else str(inputs.as_of)
     meta = (
-        f"{inputs.source or inputs.log.source}; {inputs.period} periods in {inputs.tz}; as of {as_of}; "
+        f"{inputs.source or inputs.log.source}; {inputs.period} periods in {inputs.tz}; as of {as_of_text(inputs)}; "
         f"fidelite {__version__}"
     )
     nav = "".join(f"<a href='#section-{html.escape(s.key)}'>{html.escape(s.title)}</a>" for s in report.sections)

@@ -15,18 +15,28 @@ import numpy as np
 from .. import metrics
 from ..calendar import Calendar
 from ..results.formatting import DASH, change, count, num, pct, value
-from .model import Block, Figure, ReportInputs, Skip, Table, error_line, purchase_hint
+from .model import Block, Figure, ReportInputs, Skip, Table, Text, error_line, needs_table, purchase_hint, skip_reason
 
-#: Per-period KPIs shown (column of ``period_kpis``, label, unit).
+#: Per-period KPIs shown (column of ``period_kpis``, label, unit): the headline pair
+#: first (kept + churned = 100 % of S), then (E - N) / S, which also counts comebacks.
 PERIOD_KPIS = (
+    ("active_start", "active at the start (S)", ""),
+    ("kept_rate", "kept rate: still active at the end", "%"),
+    ("churn_rate", "churn rate: no longer active at the end", "%"),
+    ("retention_rate", "retention rate (E - N) / S", "%"),
     ("active", "active customers", ""),
     ("new", "new customers", ""),
-    ("retention_rate", "retention rate (E - N) / S", "%"),
-    ("kept_rate", "kept rate (active at both ends)", "%"),
-    ("churn_rate", "churn rate (lost / S)", "%"),
     ("net_result", "net result", ""),
     ("revenue_per_active", "revenue per active customer", ""),
     ("orders_per_active", "orders per active customer", ""),
+)
+
+#: What S, E, N and the rates mean, under the KPI table.
+DEFINITIONS = (
+    "S = customers active at the start of the period, E = active at its end, N = new customers (first event "
+    "ever in the period) active at its end. Kept rate + churn rate = 100 % of S.",
+    "(E - N) / S counts every customer active at the end who is not new, also those who came back during the "
+    "period without being active at its start: it can exceed the kept rate, and 100 %, while churn is high.",
 )
 
 
@@ -44,9 +54,13 @@ class Kpi:
 
 
 def value_row(label: str, result: Any) -> list[list[str]]:
-    """One row: the headline ``.value`` (with its unit) and a detail from its parts."""
+    """One row: the headline ``.value`` (with its unit) and a detail from its parts (each
+    with its unit)."""
     v = getattr(result, "value", None)
-    shown = DASH if v is None or (isinstance(v, float) and math.isnan(v)) else value(v, getattr(result, "unit", ""))
+    unit = getattr(result, "unit", "")
+    if not isinstance(unit, str):  # a table's .unit(column): the unit of its value, when it says
+        unit = getattr(result, "units", {}).get("value", "")
+    shown = DASH if v is None or (isinstance(v, float) and math.isnan(v)) else value(v, unit)
     return [[label, shown, _detail(result)]]
 
 
@@ -164,6 +178,15 @@ def period_blocks(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
         return [], [f"No {inputs.period} had fully elapsed at as_of: no complete period to report yet."]
     last = int(done[-1])
     prev = int(done[-2]) if len(done) > 1 else None
+    headline: list[Block] = []
+    s, kept, churn = (_column(t, c) for c in ("active_start", "kept_rate", "churn_rate"))
+    if s is not None and kept is not None and churn is not None:
+        headline.append(
+            Text(
+                f"{labels[last]}: of the {count(s[last])} customers active at its start (S), "
+                f"{pct(kept[last])} were still active at its end (kept) and {pct(churn[last])} were not (churned)."
+            )
+        )
     columns = ["KPI", labels[last]] + ([labels[prev], "change"] if prev is not None else [])
     rows = []
     for col, label, unit in PERIOD_KPIS:
@@ -177,17 +200,18 @@ def period_blocks(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
     caption = f"latest complete {inputs.period} ({labels[last]})" + (
         " against the previous one" if prev is not None else ""
     )
-    blocks: list[Block] = [Table(columns, rows, caption=caption, key="period-kpis")]
-    shown = done
+    data = dict(t.columns) if isinstance(getattr(t, "columns", None), dict) else None
+    blocks: list[Block] = [*headline, Table(columns, rows, caption=caption, key="period-kpis", data=data)]
+    shown = np.arange(len(labels))
     blocks.append(
         Figure(
             "kpi-trends",
-            f"KPI trends per {inputs.period} (complete periods)",
+            f"KPI trends per {inputs.period} (hollow markers: incomplete at as_of)",
             lambda fig: draw_trends(fig, t, shown, labels),
             (10.0, 5.5),
         )
     )
-    return blocks, []
+    return blocks, list(DEFINITIONS)
 
 
 def draw_trends(fig: Any, t: Any, rows: np.ndarray, labels: list[str]) -> None:
@@ -214,8 +238,9 @@ def draw_trends(fig: Any, t: Any, rows: np.ndarray, labels: list[str]) -> None:
 def _detail(result: Any) -> str:
     reason = getattr(result, "reason", None)
     parts = getattr(result, "parts", None) or {}
+    part = getattr(result, "part", None)
     shown = [
-        f"{k.replace('_', ' ')} {num(v)}"
+        f"{k.replace('_', ' ')} {part(k) if part is not None else num(v)}"
         for k, v in list(parts.items())[:4]
         if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
     ]
@@ -230,29 +255,32 @@ def _detail(result: Any) -> str:
 
 
 def extra_rows(inputs: ReportInputs) -> tuple[list[list[str]], list[str]]:
-    """(rows, notes) of the extra KPIs: computed, failed or waiting for a table."""
+    """(rows, notes) of the extra KPIs: computed, failed, or skipped because an input
+    (a table, a column of the log) is absent."""
     rows: list[list[str]] = []
     notes: list[str] = []
-    waiting: dict[tuple[str, ...], list[str]] = {}
+    waiting: dict[str, list[str]] = {}
     for kpi in EXTRA_KPIS:
         fn = getattr(metrics, kpi.function, None)
         if fn is None:
             continue
         missing = tuple(n for n in kpi.needs if getattr(inputs, n) is None)
         if missing:
-            waiting.setdefault(missing, []).append(kpi.label)
+            waiting.setdefault(needs_table(*missing), []).append(kpi.label)
             continue
         try:
             result = kpi.compute(fn, inputs)
         except Exception as e:  # one KPI failing must not hide the others
+            why = skip_reason(e)
+            if why is not None:
+                waiting.setdefault(why, []).append(kpi.label)
+                continue
             rows.append([kpi.label, "error", "see below"])
             notes.append(f"{kpi.label} failed: {error_line(e)}")
             continue
         rows += (kpi.rows or value_row)(kpi.label, result)
-    for missing, labels in waiting.items():
-        notes.append(
-            f"{', '.join(labels)}: skipped, needs the " + " and ".join(f"{m} table (--{m} FILE)" for m in missing) + "."
-        )
+    for why, labels in waiting.items():
+        notes.append(f"{', '.join(labels)}: skipped, {why}.")
     return rows, notes
 
 

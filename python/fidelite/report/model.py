@@ -12,8 +12,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from ..cache import Cache
 from ..eventlog import EventLog
+from ..exceptions import MissingColumnError, MissingTableError
 
 #: The optional tables a report can use besides the event log (docs/metrics.md, "Inputs").
 OPTIONAL_TABLES = ("customers", "surveys", "contacts", "subscriptions")
@@ -36,7 +39,10 @@ class Table:
 
     ``footer`` rows are set apart (an average row); ``html`` is an optional richer HTML
     rendering of the same table (e.g. the retention matrix's own); ``key`` is a stable
-    name for ``data-table`` in HTML.
+    name for ``data-table`` in HTML and for ``--section`` on the command line. ``data``
+    holds the table's raw columns when the cells show only part of them (the top 10 of a
+    customer list): the CSV and JSON exports write every row from it, ``units`` and ``tz``
+    say how its values read.
     """
 
     columns: list[str]
@@ -45,6 +51,9 @@ class Table:
     footer: list[list[str]] = field(default_factory=list)
     html: str | None = None
     key: str = ""
+    data: dict[str, np.ndarray] | None = field(default=None, repr=False)
+    units: dict[str, str] = field(default_factory=dict, repr=False)
+    tz: str | None = None
 
 
 @dataclass
@@ -98,21 +107,33 @@ class ReportInputs:
     subscriptions: Any = None
     source: str = ""
     purchase_event: str | None = None
+    week_start: str = "monday"
     cache: Cache = field(default_factory=Cache)
 
     def __post_init__(self) -> None:
         if not self.tz:
             self.tz = self.log.tz
 
-    def kw(self, *, purchases: bool = False) -> dict[str, Any]:
-        """Keywords shared by the metric calls: ``tz``, ``as_of`` when given, and
-        ``purchase_event`` when given and the metric counts ``purchases``."""
+    def kw(self, *, purchases: bool = False, period: bool = False) -> dict[str, Any]:
+        """Keywords shared by the metric calls: ``tz``, ``as_of`` when given,
+        ``purchase_event`` when given and the metric counts ``purchases``, and the
+        report's ``period`` and ``week_start`` for a metric cut in ``period``s."""
         out: dict[str, Any] = {"tz": self.tz}
         if self.as_of is not None:
             out["as_of"] = self.as_of
         if purchases and self.purchase_event is not None:
             out["purchase_event"] = self.purchase_event
+        if period:
+            out["period"] = self.period
+            out["week_start"] = self.week_start
         return out
+
+    @property
+    def as_of_us(self) -> int:
+        """The as-of instant in force (µs since the epoch, UTC)."""
+        from ..calendar import to_instant
+
+        return self.log.t_max if self.as_of is None else to_instant(self.as_of, self.tz)
 
     def tables(self) -> dict[str, Any]:
         """The available tables by name: ``events`` (the log) and the optional ones given."""
@@ -124,7 +145,7 @@ class ReportInputs:
         """Raise :class:`Skip` naming the optional tables that are missing."""
         missing = [n for n in names if getattr(self, n) is None]
         if missing:
-            raise Skip("needs the " + " and ".join(f"{n} table (--{n} FILE)" for n in missing))
+            raise Skip(needs_table(*missing))
 
     def cached(self, key: str, compute: Callable[[], Any]) -> Any:
         """The result of ``compute()`` for ``key``, computed once per report."""
@@ -151,6 +172,28 @@ class SectionBuilder:
         else:
             section.blocks, section.notes = list(blocks), list(notes)
         return section
+
+
+def needs_table(*names: str) -> str:
+    """``needs the surveys table (--surveys FILE)``."""
+    return "needs the " + " and ".join(f"{n} table (--{n} FILE)" for n in names)
+
+
+def needs_column(role: str) -> str:
+    """``needs a product column (--product COL)``."""
+    article = "an" if role[:1] in "aeiou" else "a"
+    return f"needs {article} {role} column (--{role} COL)"
+
+
+def skip_reason(e: BaseException) -> str | None:
+    """What a metric that raised ``e`` needs, when ``e`` says an input is absent (a
+    column of the log, an optional table): it is then skipped, not failed."""
+    if isinstance(e, MissingColumnError) and e.column:
+        return needs_column(e.column)
+    if isinstance(e, MissingTableError):
+        found = [t for t in OPTIONAL_TABLES if f"the {t} table" in str(e) or f"{t}=" in str(e)]
+        return needs_table(*found[:1]) if found else one_line(str(e))
+    return None
 
 
 def purchase_hint(notes: list[str]) -> list[str]:

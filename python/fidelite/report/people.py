@@ -10,7 +10,19 @@ import numpy as np
 
 from .. import metrics, plugins
 from ..results.formatting import DASH, num, pct, value
-from .model import Block, Figure, ReportInputs, Skip, Table, error_line, purchase_hint
+from .model import (
+    Block,
+    Figure,
+    ReportInputs,
+    Skip,
+    Table,
+    Text,
+    error_line,
+    needs_column,
+    needs_table,
+    purchase_hint,
+    skip_reason,
+)
 from .sections import describe_table
 
 #: Customers listed in the best-customer and at-risk tables.
@@ -40,32 +52,50 @@ def _rfm(inputs: ReportInputs, fn: Callable[..., Any]) -> list[Block]:
             rows,
             key="rfm-segments",
             caption=f"RFM segments of {num(len(r))} buyers",
+            data=dict(seg.columns),
         ),
         Figure("rfm-segments", "Buyers per RFM segment", draw, (7.0, 3.5)),
     ]
 
 
+def at_risk_rule(meta: dict[str, Any], period: str) -> str:
+    """The at-risk rule in words, with its parameters and why the list depends on the period."""
+    factor, lapse = meta.get("factor", 2.0), meta.get("lapse_after", 3)
+    return (
+        f"At risk: a buyer whose days since the last purchase exceed {factor:g} x their usual gap between purchases "
+        f"(their median gap; the population's median for one-time buyers), and who is not lapsed: at least one event "
+        f"in the last {lapse} {period}s (factor={factor:g}, lapse_after={lapse} periods). lapse_after counts "
+        f"periods, so the list changes with --period: {lapse} months, weeks or quarters are different spans."
+    )
+
+
 def _at_risk(inputs: ReportInputs, fn: Callable[..., Any]) -> list[Block]:
-    r = fn(inputs.log, period=inputs.period, **inputs.kw(purchases=True))
+    r = fn(inputs.log, **inputs.kw(purchases=True, period=True))
     cols = {k: r[k] for k in ("customer_id", "last_purchase", "days_since", "expected_gap_days", "revenue")}
     caption = (
         f"{num(len(r))} customers at risk of {num(r.meta.get('eligible', 0))} recent buyers "
-        f"(time since last purchase > {r.meta.get('factor', 2):g} x their usual gap), by revenue"
+        f"(no purchase for more than {r.meta.get('factor', 2):g} x their usual gap, an event in the last "
+        f"{r.meta.get('lapse_after', 3)} {inputs.period}s), by revenue"
     )
-    return [describe_table(cols, key="at-risk", caption=caption, max_rows=TOP)]
+    return [
+        describe_table(cols, key="at-risk", caption=caption, max_rows=TOP, tz=inputs.tz),
+        Text(at_risk_rule(r.meta, inputs.period)),
+    ]
 
 
 def _best(inputs: ReportInputs, fn: Callable[..., Any]) -> list[Block]:
     r = fn(inputs.log, n=TOP, **inputs.kw(purchases=True))
     cols = {k: r[k] for k in ("rank", "customer_id", "revenue", "n_purchases", "last_purchase", "recency_days")}
-    return [describe_table(cols, key="best-customers", caption=f"best {len(r)} customers by net revenue")]
+    return [describe_table(cols, key="best-customers", caption=f"best {len(r)} customers by net revenue", tz=inputs.tz)]
 
 
 def _patterns(inputs: ReportInputs, fn: Callable[..., Any]) -> list[Block]:
-    r = fn(inputs.log, period=inputs.period, **inputs.kw())
+    r = fn(inputs.log, **inputs.kw(period=True))
     rows = [[str(p), num(n), pct(share)] for p, n, share in zip(r["pattern"], r["customers"], r["share"])]
     caption = f"retention pattern of each customer (lapsed: no event in the last {r.meta.get('lapse_after', 3)} {inputs.period}s)"
-    return [Table(["pattern", "customers", "share"], rows, caption=caption, key="retention-patterns")]
+    return [
+        Table(["pattern", "customers", "share"], rows, caption=caption, key="retention-patterns", data=dict(r.columns))
+    ]
 
 
 def _churn_reasons(inputs: ReportInputs, fn: Callable[..., Any]) -> list[Block]:
@@ -99,23 +129,25 @@ def customers_section(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
             continue
         label = name.replace("_", " ")
         if needs_amount and not inputs.log.has("amount"):
-            notes.append(f"{label}: skipped, needs an amount column (--amount COL).")
+            notes.append(f"{label}: skipped, {needs_column('amount')}.")
             continue
         missing = [t for t in tables if getattr(inputs, t) is None]
         if missing:
-            notes.append(
-                f"{label}: skipped, needs the " + " and ".join(f"{t} table (--{t} FILE)" for t in missing) + "."
-            )
+            notes.append(f"{label}: skipped, {needs_table(*missing)}.")
             continue
         try:
             blocks += build(inputs, fn)
         except Exception as e:  # one failing part must not hide the others
+            why = skip_reason(e)
+            if why is not None:
+                notes.append(f"{label}: skipped, {why}.")
+                continue
             errors.append(e)
             notes.append(f"{label} failed: {error_line(e)}")
     if not blocks:
         if errors:
             raise errors[0]
-        raise Skip("needs an amount column (--amount COL) for RFM segments and best customers")
+        raise Skip(f"{needs_column('amount')} for RFM segments and best customers")
     notes.append("Revenue is net (purchases plus refunds) and recency is measured at as_of.")
     return blocks, purchase_hint(notes)
 
@@ -151,36 +183,59 @@ def _index_note(result: Any) -> str:
     return "; ".join(notes)
 
 
+def index_outcomes(inputs: ReportInputs) -> list[tuple[Any, Any]]:
+    """``(info, result or exception)`` for every index whose input tables were given,
+    in registry order: the one place the report computes indices (a per-index time budget
+    goes here)."""
+    tables = inputs.tables()
+    out: list[tuple[Any, Any]] = []
+    for info in plugins.available_indices(set(tables)):
+        params = {k: v for k, v in inputs.kw(purchases=True).items() if k in info.parameters}
+        try:
+            out.append((info, plugins.compute_index(info.name, **{t: tables[t] for t in info.inputs}, **params)))
+        except Exception as e:  # each failing index shows its error; the others still render
+            out.append((info, e))
+    return out
+
+
 def indices_section(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
     tables = inputs.tables()
-    listed = plugins.available_indices(set(tables))
     everything = plugins.indices()
     rows: list[list[str]] = []
     notes: list[str] = []
-    for info in listed:
-        params = {k: v for k, v in inputs.kw(purchases=True).items() if k in info.parameters}
+    skipped: list[str] = []
+    failed = 0
+    outcomes = index_outcomes(inputs)
+    for info, outcome in outcomes:
         provider = f"{info.package} {info.version}".strip()
-        try:
-            result = plugins.compute_index(info.name, **{t: tables[t] for t in info.inputs}, **params)
-        except Exception as e:  # each failing index shows its error; the others still render
+        if isinstance(outcome, BaseException):
+            why = skip_reason(outcome)
+            if why is not None:
+                skipped.append(f"{info.name}: skipped, {why}.")
+                continue
+            failed += 1
             rows.append([info.name, "error", info.level, provider, "see below"])
-            notes.append(f"{info.name} failed: {error_line(e)}")
+            notes.append(f"{info.name} failed: {error_line(outcome)}")
             continue
-        rows.append([info.name, _shown(result), info.level, provider, _index_note(result)])
-    unavailable = [i for i in everything if i.name not in set(listed.names())]
-    for i in unavailable:
-        missing = [t for t in i.inputs if t not in tables]
-        notes.append(f"{i.name}: skipped, needs the {' and '.join(missing)} table(s).")
+        rows.append([info.name, _shown(outcome), info.level, provider, _index_note(outcome)])
+    computed = {info.name for info, _ in outcomes}
+    for i in everything:
+        if i.name not in computed:
+            missing = [t for t in i.inputs if t not in tables]
+            skipped.append(f"{i.name}: skipped, {needs_table(*missing)}.")
+    notes += skipped
     for problem in getattr(everything, "problems", []):
         notes.append(f"broken plugin, left out: {problem}")
-    if not rows and not unavailable:
+    if not rows and not skipped:
         raise Skip("needs at least one registered loyalty index (fidelite indices lists them)")
-    blocks: list[Block] = []
+    total = len(rows) + len(skipped)
+    summary = f"{total} indices: {len(rows) - failed} computed, {len(skipped)} skipped (inputs absent)" + (
+        f", {failed} failed" if failed else ""
+    )
+    blocks: list[Block] = [Text(summary)]
     if rows:
         columns = ["index", "value", "level", "provider", "note"]
         if not any(r[-1] for r in rows):
             columns, rows = columns[:-1], [r[:-1] for r in rows]
-        blocks.append(
-            Table(columns, rows, caption=f"{len(rows)} indices computed from {', '.join(tables)}", key="indices")
-        )
+        blocks.append(Table(columns, rows, caption=f"indices of the tables given ({', '.join(tables)})", key="indices"))
     return blocks, notes

@@ -7,7 +7,6 @@ Each builder takes :class:`~fidelite.report.model.ReportInputs` and returns
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 
@@ -15,7 +14,7 @@ from .. import io, metrics
 from ..metrics.lifecycle import lifecycle
 from ..metrics.retention import retention
 from ..results import LifecycleResult, RetentionMatrix
-from ..results.formatting import instant, num, pct
+from ..results.formatting import formatted, has_instants, instant, num, pct, zone_name
 from .model import OPTIONAL_TABLES, Block, Figure, ReportInputs, Table, error_line
 
 #: Cohort rows shown as text when the full matrix is too large for one page.
@@ -27,22 +26,20 @@ LIFECYCLE_ROWS = 24
 
 
 def as_of_text(inputs: ReportInputs) -> str:
+    """``2024-12-31 23:59 (Europe/Paris), the latest event``: as_of in local time."""
+    shown = instant(inputs.as_of_us, inputs.tz)
     if inputs.as_of is None:
-        return f"{instant(inputs.log.t_max, inputs.tz)}, the latest event"
-    return str(inputs.as_of)
+        return f"{shown}, the latest event"
+    return f"{shown} (as_of {inputs.as_of})"
 
 
 def retention_matrix(inputs: ReportInputs) -> RetentionMatrix:
     """The report's cohort matrix (first-event cohorts, criterion "on"), computed once."""
-    return inputs.cached(
-        "retention", lambda: retention(inputs.log, period=inputs.period, as_of=inputs.as_of, tz=inputs.tz)
-    )
+    return inputs.cached("retention", lambda: retention(inputs.log, **inputs.kw(period=True)))
 
 
 def lifecycle_result(inputs: ReportInputs) -> LifecycleResult:
-    return inputs.cached(
-        "lifecycle", lambda: lifecycle(inputs.log, period=inputs.period, as_of=inputs.as_of, tz=inputs.tz)
-    )
+    return inputs.cached("lifecycle", lambda: lifecycle(inputs.log, **inputs.kw(period=True)))
 
 
 # ---------------------------------------------------------------- 1. data accounting
@@ -60,7 +57,11 @@ def accounting(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
         ["first event", instant(log.t_min, inputs.tz)],
         ["last event", instant(log.t_max, inputs.tz)],
         ["as of", as_of_text(inputs)],
-        ["period", f"{inputs.period} (calendar, {inputs.tz})"],
+        [
+            "period",
+            f"{inputs.period} (calendar, {inputs.tz}"
+            + (f", weeks start on {inputs.week_start})" if inputs.period == "week" else ")"),
+        ],
     ]
     for name in OPTIONAL_TABLES:
         table = getattr(inputs, name)
@@ -125,7 +126,14 @@ def cohort_table(m: RetentionMatrix, max_rows: int = MAX_COHORT_ROWS) -> Table:
     caption = f"{shown}share of each {m.params['period']} cohort active at each offset"
     html = m.to_html() if k * b <= MAX_HTML_CELLS else None
     return Table(
-        ["cohort", "size"] + list(m.offset_labels), rows, caption=caption, footer=footer, html=html, key="cohorts"
+        ["cohort", "size"] + list(m.offset_labels),
+        rows,
+        caption=caption,
+        footer=footer,
+        html=html,
+        key="cohorts",
+        data=m.to_dict(),
+        units={"rate": "fraction"},
     )
 
 
@@ -173,6 +181,7 @@ def lifecycle_section(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
             rows,
             caption=caption,
             key="lifecycle",
+            data=lc.to_dict(),
         ),
         Figure("lifecycle-chart", "Lifecycle", lambda fig: lc.plot(ax=fig.subplots()), (width, 4.5)),
     ]
@@ -184,22 +193,33 @@ def lifecycle_section(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
     return blocks, notes
 
 
-def describe_table(columns: dict[str, np.ndarray], *, key: str, caption: str = "", max_rows: int = 20) -> Table:
-    """A :class:`Table` of the first ``max_rows`` rows of equal-length columns."""
+def describe_table(
+    columns: dict[str, np.ndarray],
+    *,
+    key: str,
+    caption: str = "",
+    max_rows: int = 20,
+    units: dict[str, str] | None = None,
+    tz: str | None = None,
+) -> Table:
+    """A :class:`Table` of the first ``max_rows`` rows of equal-length columns, formatted
+    as every result is (ids as they are, instants in local time to the minute); the
+    whole columns go with it for the CSV and JSON exports."""
     names = list(columns)
     n = len(next(iter(columns.values()))) if columns else 0
-    rows = [
-        [str(columns[c][i]) if c == "customer_id" else _cell(columns[c][i]) for c in names]
-        for i in range(min(n, max_rows))
-    ]
+    rows = formatted(columns, range(min(n, max_rows)), units=units, tz=tz)
     if n > max_rows:
-        caption = (caption + "; " if caption else "") + f"first {max_rows} of {n:,} rows"
-    return Table([c.replace("_", " ") for c in names], rows, caption=caption, key=key)
-
-
-def _cell(v: Any) -> str:
-    if isinstance(v, (float, np.floating, int, np.integer, bool, np.bool_)) or v is None:
-        return num(v)
-    if isinstance(v, np.datetime64):
-        return str(v.astype("datetime64[D]")) if not np.isnat(v) else "–"
-    return str(v)
+        caption = (
+            caption + "; " if caption else ""
+        ) + f"first {max_rows} of {n:,} rows (--format csv --section {key.replace('-', '_')} lists them all)"
+    if tz and has_instants(columns):
+        caption += f"{'; ' if caption else ''}times in {zone_name(tz)}"
+    return Table(
+        [c.replace("_", " ") for c in names],
+        rows,
+        caption=caption,
+        key=key,
+        data=dict(columns),
+        units=dict(units or {}),
+        tz=tz,
+    )

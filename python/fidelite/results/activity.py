@@ -22,7 +22,12 @@ class StickinessResult(TableResult):
     ) -> None:
         ratio = f"{meta['short'][0].upper()}AU/{meta['long'][0].upper()}AU"
         super().__init__(
-            columns, title=f"stickiness ({ratio}) per {meta['long']}", value=value, reason=reason, meta=meta
+            columns,
+            title=f"stickiness ({ratio}) per {meta['long']}",
+            value=value,
+            reason=reason,
+            meta=meta,
+            units={"stickiness": "%"},
         )
         self.histogram = histogram
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .._deps import import_optional
-from .formatting import cell, html_table, text_table
+from .formatting import cell, has_instants, html_table, text_table, unit_of, value, zone_name
 
 
 class Result(ABC):
@@ -40,15 +40,28 @@ class Result(ABC):
         pl = import_optional("polars", "export results to polars")
         return pl.DataFrame({k: (v.tolist() if v.dtype == object else v) for k, v in self.to_dict().items()})
 
+    #: Units of columns whose name does not say it (see :func:`~fidelite.results.formatting.unit_of`).
+    units: dict[str, str] = {}
+    #: The zone instants are shown in (local time to the minute).
+    tz: str | None = None
+
     def to_html(self) -> str:
-        """The result as an HTML table (what Jupyter shows)."""
-        return html_table(self.to_dict(), title=self.title)
+        """The result as an HTML table (what Jupyter shows): head and tail when long,
+        instants in local time."""
+        return html_table(self.to_dict(), title=self.title, units=self.units, tz=self.tz)
 
     def _repr_html_(self) -> str:
         return self.to_html()
 
     def __repr__(self) -> str:
-        return f"{self.title}\n{text_table(self.to_dict())}" if self.title else text_table(self.to_dict())
+        """Head and tail with ``…`` when long, middle columns dropped to fit the
+        terminal, the shape below, as pandas and polars print."""
+        columns = self.to_dict()
+        title = self.title
+        if self.tz and has_instants(columns):
+            title += f"{' ' if title else ''}(times in {zone_name(self.tz)})"
+        table = text_table(columns, units=self.units, tz=self.tz)
+        return f"{title}\n{table}" if title else table
 
 
 class TableResult(Result):
@@ -67,6 +80,7 @@ class TableResult(Result):
         value: float | None = None,
         reason: str | None = None,
         meta: Mapping[str, Any] | None = None,
+        units: Mapping[str, str] | None = None,
     ) -> None:
         self.columns = {k: np.asarray(v) for k, v in columns.items()}
         lengths = {len(v) for v in self.columns.values()}
@@ -76,6 +90,12 @@ class TableResult(Result):
         self.value = value
         self.reason = reason
         self.meta = dict(meta or {})
+        self.units = dict(units or {})
+        self.tz = self.meta.get("tz")
+
+    def unit(self, column: str) -> str:
+        """The unit of ``column`` (``%`` for percentages 0-100, else a word or "")."""
+        return unit_of(column, self.units)
 
     def to_dict(self) -> dict[str, np.ndarray]:
         return self.columns
@@ -100,9 +120,14 @@ class ValueResult(Result):
 
     When the base of a rate is empty the value is NaN and ``reason`` says why.
 
+    ``units`` gives the unit of parts whose name does not say it (``{"yearly_churn_rate":
+    "%"}``; names ending in ``_rate``, ``_pct`` or ``share`` are percentages anyway).
+
     >>> r = ValueResult(20.0, title="net reactivity rate", unit="%", parts={"converted": 2000, "contacted": 10000})
     >>> float(r), r.parts["converted"]
     (20.0, 2000)
+    >>> r
+    net reactivity rate: 20.0% [converted=2,000, contacted=10,000]
     """
 
     def __init__(
@@ -113,12 +138,22 @@ class ValueResult(Result):
         unit: str = "",
         parts: Mapping[str, Any] | None = None,
         reason: str | None = None,
+        units: Mapping[str, str] | None = None,
     ) -> None:
         self.value = float(value)
         self.title = title
         self.unit = unit
         self.parts = dict(parts or {})
         self.reason = reason
+        self.units = dict(units or {})
+
+    def part(self, name: str) -> str:
+        """Part ``name`` formatted with its unit (``48.3%``)."""
+        v = self.parts[name]
+        unit = unit_of(name, self.units)
+        if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)):
+            return value(v, unit) if unit not in ("", "fraction") else cell(v, unit=unit)
+        return cell(v)
 
     def __float__(self) -> float:
         return self.value
@@ -130,8 +165,8 @@ class ValueResult(Result):
         return cols
 
     def __repr__(self) -> str:
-        shown = "NaN" if math.isnan(self.value) else f"{self.value:,.4g}{self.unit and ' ' + self.unit}"
-        parts = ", ".join(f"{k}={cell(v)}" for k, v in self.parts.items())
+        shown = "NaN" if math.isnan(self.value) else value(self.value, self.unit)
+        parts = ", ".join(f"{k}={self.part(k)}" for k in self.parts)
         why = f" ({self.reason})" if self.reason else ""
         return f"{self.title}: {shown}{why}" + (f" [{parts}]" if parts else "")
 

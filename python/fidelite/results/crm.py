@@ -26,7 +26,14 @@ class CampaignResult(TableResult):
         meta: dict[str, Any],
         report: RowReport,
     ) -> None:
-        super().__init__(columns, title="CRM campaign KPIs", value=value, reason=reason, meta=meta)
+        super().__init__(
+            columns,
+            title="CRM campaign KPIs",
+            value=value,
+            reason=reason,
+            meta=meta,
+            units={"net_reactivity": "%", "reactivity": "%", "roi": "%"},
+        )
         self.pressure = pressure
         self.solicitation = solicitation
         self.kpis = kpis
@@ -35,4 +42,8 @@ class CampaignResult(TableResult):
     def by(self, level: str) -> TableResult:
         """The rows of one level: "all", "channel" or "campaign"."""
         keep = self.columns["level"] == level
-        return TableResult({k: v[keep] for k, v in self.columns.items() if k != "level"}, title=f"CRM KPIs by {level}")
+        return TableResult(
+            {k: v[keep] for k, v in self.columns.items() if k != "level"},
+            title=f"CRM KPIs by {level}",
+            units=self.units,
+        )

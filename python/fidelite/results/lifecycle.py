@@ -50,6 +50,7 @@ class LifecycleResult(Result):
             "returning": self.returning,
             "resurrected": self.resurrected,
             "dormant": self.dormant,
+            "active": self.active,
             "quick_ratio": self.quick_ratio,
             "complete": self.complete,
         }

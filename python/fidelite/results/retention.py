@@ -20,6 +20,7 @@ from ..exceptions import ParameterError
 from ..io import RowReport
 from ..query.params import choice
 from .base import Result, TableResult
+from .formatting import ELLIPSIS, instant, num, pct, shown_rows, text_grid
 
 
 def wilson(k: np.ndarray, n: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
@@ -219,34 +220,83 @@ class RetentionMatrix(Result):
         title = f"customers of cohort {self.cohort_labels[k]}, offset {self.offset_labels[j]}"
         if self.segment is not None:
             title += f" ({self.params['segment']} = {self.segment})"
-        return TableResult(columns, title=title, meta={"cohort": self.cohort_labels[k], "offset": int(self.offsets[j])})
+        return TableResult(
+            columns,
+            title=title,
+            meta={"cohort": self.cohort_labels[k], "offset": int(self.offsets[j]), "tz": self.params.get("tz")},
+        )
 
     # ------------------------------------------------------------------ display
+    @property
+    def membership_column(self) -> bool:
+        """Whether offset 0 is the cohort itself (100 % by construction: the default
+        ``offset0="cohort"`` on customer rates over the cohort size)."""
+        p = self.params
+        return (
+            self.measure == "customers"
+            and p.get("offset0") == "cohort"
+            and p.get("reference") == "cohort"
+            and self.counts.shape[1] > 1
+        )
+
+    def scale_top(self) -> float:
+        """The top of the colour scale of the table and the heatmap: the largest rate at
+        offsets >= 1 when offset 0 is the cohort itself (its 100 % would leave every other
+        cell pale), else the largest rate."""
+        rates = self.rates[:, 1:] if self.membership_column else self.rates
+        finite = rates[np.isfinite(rates)]
+        top = float(finite.max()) if finite.size else 1.0
+        return top if top > 0 else 1.0
+
     def _cell_text(self, k: int, j: int) -> str:
         r = self.rates[k, j]
         if math.isnan(r):
             return ""
-        if self.measure != "customers":
-            return f"{r:,.2f}"
-        return f"{100 * r:.1f}%"
+        return pct(r, fraction=True) if self.measure == "customers" else num(r)
+
+    def _marked(self, k: int, j: int) -> str:
+        """The cell's text with ``*`` when incomplete (a space otherwise: units line up)."""
+        text = self._cell_text(k, j)
+        return text + ("*" if not self.complete[k, j] else " ") if text else ""
+
+    def _average_text(self, j: int) -> str:
+        a = self.average[j]
+        if math.isnan(a):
+            return ""
+        return pct(a, fraction=True) if self.measure == "customers" else num(a)
+
+    @property
+    def _as_of_text(self) -> str:
+        return instant(int(self.as_of.astype(np.int64)), self.params.get("tz"))
+
+    def _scale_note(self) -> str:
+        return (
+            " Colours are scaled on offsets 1 and later (offset 0 is the cohort itself)."
+            if self.membership_column
+            else ""
+        )
 
     def to_html(self) -> str:
         k, b = self.counts.shape
-        top = np.nanmax(self.rates) if self.rates.size and not np.all(np.isnan(self.rates)) else 1.0
-        top = top if top > 0 else 1.0
-        head = "<th>cohort</th><th>size</th>" + "".join(f"<th>{html.escape(s)}</th>" for s in self.offset_labels)
+        top = self.scale_top()
+        head = "<th>cohort</th><th class=num>size</th>" + "".join(
+            f"<th>{html.escape(s)}</th>" for s in self.offset_labels
+        )
         rows = []
         for i in range(k):
             cells = []
             for j in range(b):
                 r = self.rates[i, j]
-                shade = 0.0 if math.isnan(r) else min(1.0, r / top)
                 done = bool(self.complete[i, j])
-                style = f"background: rgba(33, 102, 172, {0.08 + 0.82 * shade:.2f}); color: {'#fff' if shade > 0.55 else '#111'};"
+                if j == 0 and self.membership_column:
+                    style = "background: #eef0f3; color: #333;"
+                else:
+                    shade = 0.0 if math.isnan(r) else min(1.0, r / top)
+                    style = f"background: rgba(33, 102, 172, {0.06 + 0.84 * shade:.2f}); color: {'#fff' if shade > 0.55 else '#111'};"
                 if not done:
                     style += " font-style: italic; outline: 1px dashed #888; outline-offset: -2px;"
                 title = (
-                    f"count {self.counts[i, j]:,}" if self.measure == "customers" else f"value {self.counts[i, j]:,.2f}"
+                    f"count {self.counts[i, j]:,}" if self.measure == "customers" else f"value {num(self.counts[i, j])}"
                 )
                 if self.ci_low is not None and not math.isnan(self.ci_low[i, j]):
                     title += f"; {int(self.ci_level * 100)}% CI {100 * self.ci_low[i, j]:.1f}–{100 * self.ci_high[i, j]:.1f}%"  # type: ignore[operator,index]
@@ -258,16 +308,17 @@ class RetentionMatrix(Result):
                     f"data-count='{self.counts[i, j]}' data-rate='{'' if math.isnan(r) else f'{r:.6f}'}' "
                     f"data-complete='{int(done)}'>{text}</td>"
                 )
-            rows.append(f"<tr><th>{self.cohort_labels[i]}</th><td>{self.sizes[i]:,}</td>{''.join(cells)}</tr>")
+            rows.append(f"<tr><th>{self.cohort_labels[i]}</th><td>{num(self.sizes[i])}</td>{''.join(cells)}</tr>")
         avg = "".join(
-            f"<td data-average='{'' if math.isnan(a) else f'{a:.6f}'}'>{'' if math.isnan(a) else (f'{100 * a:.1f}%' if self.measure == 'customers' else f'{a:,.2f}')}</td>"
-            for a in self.average
+            f"<td data-average='{'' if math.isnan(a) else f'{a:.6f}'}'>{self._average_text(j)}</td>"
+            for j, a in enumerate(self.average)
         )
-        rows.append(f"<tr class='average'><th>average</th><td>{int(self.sizes.sum()):,}</td>{avg}</tr>")
+        rows.append(f"<tr class='average'><th>average</th><td>{num(int(self.sizes.sum()))}</td>{avg}</tr>")
         p = self.params
         caption = (
             f"{html.escape(self.title)}: {p['period']} cohorts ({p['cohort']}), criterion {p['criterion']}, "
-            f"measure {p['measure']}, tz {p['tz']}, as of {self.as_of}. * incomplete cell (excluded from the average)."
+            f"measure {p['measure']}, as of {html.escape(self._as_of_text)}. * incomplete cell (excluded from the "
+            f"average).{self._scale_note()}"
         )
         return (
             f"<table class='fidelite-retention' data-rows='{k}' data-cols='{b}'><caption>{caption}</caption>"
@@ -275,18 +326,26 @@ class RetentionMatrix(Result):
         )
 
     def __repr__(self) -> str:
+        """Every cohort up to 60 (else the first and last five, with ``…`` between), the
+        offsets that fit the terminal (first and last, ``…`` between), the average row and
+        the shape, as pandas and polars print a frame."""
         k, b = self.counts.shape
-        show = min(b, 12)
-        lines = [
-            f"{self.title}: {k} cohorts x {b} offsets ({self.params['period']}, {self.params['criterion']}, {self.measure})"
-        ]
-        lines.append("cohort        size  " + " ".join(f"{s:>7}" for s in self.offset_labels[:show]))
-        for i in range(min(k, 24)):
-            cells = " ".join(
-                f"{self._cell_text(i, j) + ('*' if not self.complete[i, j] else ''):>7}" for j in range(show)
-            )
-            lines.append(f"{self.cohort_labels[i]:<10} {self.sizes[i]:>7,}  {cells}")
-        return "\n".join(lines)
+        p = self.params
+        header = ["cohort", "size", *self.offset_labels]
+        rows = []
+        for i in shown_rows(k):
+            if i < 0:
+                rows.append([ELLIPSIS] * len(header))
+                continue
+            cells = [self._marked(i, j) for j in range(b)]
+            rows.append([self.cohort_labels[i], num(self.sizes[i]), *cells])
+        footer = [["average", num(int(self.sizes.sum())), *(self._average_text(j) + " " for j in range(b))]]
+        grid = text_grid(header, rows, footer=footer, keep=2, right=[False] + [True] * (b + 1))
+        return (
+            f"{self.title}: {p['period']} cohorts ({p['cohort']}), criterion {p['criterion']}, measure {self.measure}\n"
+            f"as of {self._as_of_text}\n{grid}\n[{k:,} cohorts x {b:,} offsets; * = incomplete at as_of, left out "
+            "of the average]"
+        )
 
     def plot(self, ax: Any = None) -> Any:
         """A heatmap of the rates (matplotlib); incomplete cells are hatched. Returns the Axes."""

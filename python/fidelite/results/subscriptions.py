@@ -15,7 +15,12 @@ class RevenueRetention(TableResult):
         self, columns: dict[str, Any], *, value: float, reason: str | None, meta: dict[str, Any], report: RowReport
     ) -> None:
         super().__init__(
-            columns, title=f"revenue retention per {meta['period']}", value=value, reason=reason, meta=meta
+            columns,
+            title=f"revenue retention per {meta['period']}",
+            value=value,
+            reason=reason,
+            meta=meta,
+            units={"nrr": "%", "grr": "%", "revenue_churn": "%"},
         )
         self.report = report
         self.period = meta["period"]

@@ -15,7 +15,7 @@ class NPSResult(ValueResult):
     def __init__(
         self, value: float, *, question: str, parts: dict[str, Any], reason: str | None, report: RowReport
     ) -> None:
-        super().__init__(value, title=f"NPS ({question})", parts=parts, reason=reason)
+        super().__init__(value, title=f"NPS ({question})", unit="points", parts=parts, reason=reason)
         self.question = question
         self.report = report
 
@@ -24,5 +24,11 @@ class LoyaltyIndexResult(TableResult):
     """Per-question net scores (a table) with the index as ``.value`` and the row ``report``."""
 
     def __init__(self, columns: dict[str, Any], *, value: float, reason: str | None, report: RowReport) -> None:
-        super().__init__(columns, title="customer loyalty index", value=value, reason=reason)
+        super().__init__(
+            columns,
+            title="customer loyalty index",
+            value=value,
+            reason=reason,
+            units={"net_score": "points", "value": "points"},
+        )
         self.report = report
