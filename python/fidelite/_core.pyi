@@ -156,6 +156,18 @@ def customer_summary(
     product: npt.NDArray[np.int32] | None = None,
     n_products: int = 0,
 ) -> dict[str, npt.NDArray[Any]]: ...
+def clv_summary(
+    events: EventsLike,
+    query: QueryLike,
+    *,
+    calibration_end: int | None = None,
+    time_scaler: float = 1.0,
+    purchase_mask: npt.NDArray[np.bool_] | None = None,
+    amount: npt.NDArray[np.float64] | None = None,
+) -> dict[str, npt.NDArray[Any]]: ...
+def purchase_tracking(
+    events: EventsLike, query: QueryLike, *, purchase_mask: npt.NDArray[np.bool_] | None = None
+) -> tuple[int, npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
 def period_kpis(
     events: EventsLike,
     query: QueryLike,
