@@ -12,7 +12,7 @@ from .crm import campaigns
 from .customers import activation, churn_reasons, completeness
 from .engagement import engagement
 from .lifecycle import lifecycle
-from .predict import clv_summary
+from .predict import clv_summary, predicted_clv
 from .purchases import clv, repeat_rate, upsell_rate
 from .retention import retention
 from .states import at_risk, best_customers, retention_patterns, rfm
@@ -32,6 +32,7 @@ __all__ = [
     "clv_summary",
     "completeness",
     "customer_summary",
+    "predicted_clv",
     "engagement",
     "lifecycle",
     "loyalty_index",

@@ -33,6 +33,8 @@ class PurchaseModel(Protocol):
 
     def conditional_expected_purchases(self, t: float, data: Any = None) -> np.ndarray: ...
 
+    def p_alive(self, data: Any = None) -> np.ndarray: ...
+
 
 class TrackingSource(Protocol):
     """The actual purchases per period of a summary's time unit (``starts``, ``births``,
@@ -201,6 +203,38 @@ class ModelGrid(TableResult):
         return ax
 
 
+def model_grid(
+    model: PurchaseModel,
+    *,
+    T: float,
+    max_frequency: int,
+    what: str = "p_alive",
+    t: float = 1.0,
+    steps: int = 60,
+) -> ModelGrid:
+    """A model's P(alive) (``what="p_alive"``) or expected purchases in the next ``t``
+    (``what="expected_purchases"``) over frequency 0 .. ``max_frequency`` and ``steps`` + 1
+    recencies from 0 to ``T``, for customers of age ``T`` (lifetimes' matrices take the
+    largest T and frequency of the customers)."""
+    if what not in ("p_alive", "expected_purchases"):
+        raise ParameterError(f"what is 'p_alive' or 'expected_purchases', not {what!r}")
+    if not (T > 0 and math.isfinite(T)):
+        raise ParameterError(f"the grid needs a positive age T, not {T!r}")
+    frequency = np.arange(int(max_frequency) + 1, dtype=float)
+    recency = np.linspace(0.0, float(T), int(steps) + 1)
+    f, r = np.meshgrid(frequency, recency, indexing="ij")
+    valid = (f > 0) | (r == 0)
+    cells = {"frequency": f[valid], "recency": r[valid], "T": np.full(int(valid.sum()), float(T))}
+    values = np.full(f.shape, np.nan)
+    if what == "p_alive":
+        values[valid] = model.p_alive(cells)
+        title = f"P(alive) by frequency and recency (T = {T:g})"
+    else:
+        values[valid] = model.conditional_expected_purchases(t, cells)
+        title = f"expected purchases in the next {t:g} by frequency and recency (T = {T:g})"
+    return ModelGrid(values, frequency, recency, T=float(T), what=what, title=title)
+
+
 class PredictedCLV(TableResult):
     """Per-customer predictions of :func:`fidelite.predicted_clv`, in ascending id order:
     ``customer_id``, the history (``frequency``, ``recency``, ``T``, ``monetary_value``),
@@ -236,6 +270,19 @@ class PredictedCLV(TableResult):
         self.spend_model = spend_model
         self.summary = summary
 
+    def matrix(self, kind: str = "p_alive") -> ModelGrid:
+        """The purchase model's P(alive) (``"p_alive"``) or expected purchases over the
+        horizon (``"frequency_recency"``) by frequency and recency, at the largest age and
+        up to the largest frequency of the customers (Fader, Hardie & Lee 2005)."""
+        if kind not in ("p_alive", "frequency_recency"):
+            raise ParameterError(f"kind is 'p_alive' or 'frequency_recency', not {kind!r}")
+        T = float(np.max(self["T"])) if len(self) else 0.0
+        max_frequency = int(np.max(self["frequency"])) if len(self) else 0
+        what = "p_alive" if kind == "p_alive" else "expected_purchases"
+        return model_grid(
+            self.purchase_model, T=T, max_frequency=max_frequency, what=what, t=self.meta["horizon_units"]
+        )
+
     def plot(self, kind: str = "tracking", ax: Any = None) -> Any:
         """One diagnostic plot: ``"tracking"`` (cumulative repeat purchases, actual
         against the model), ``"incremental"`` (per period), ``"calibration"`` (holdout
@@ -252,10 +299,8 @@ class PredictedCLV(TableResult):
         if kind == "calibration":
             assert self.summary is not None
             return self.summary.plot_calibration_vs_holdout(self.purchase_model, ax=ax)
-        if kind == "p_alive":
-            return self.purchase_model.p_alive_matrix().plot(ax=ax)
-        if kind == "frequency_recency":
-            return self.purchase_model.frequency_recency_matrix(self.meta["horizon_units"]).plot(ax=ax)
+        if kind in ("p_alive", "frequency_recency"):
+            return self.matrix(kind).plot(ax=ax)
         ax = _axes(ax, (7, 4))
         clv = np.asarray(self["clv"], dtype=float)
         clv = clv[np.isfinite(clv)]
