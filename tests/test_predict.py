@@ -189,3 +189,38 @@ def test_every_plot_draws(cdnow_clv, kind):
 def test_unknown_plot_kind(cdnow_clv):
     with pytest.raises(ParameterError, match="unknown plot kind"):
         cdnow_clv.plot("pie")
+
+
+# ----------------------------------------------------------------------------- at_risk
+
+
+def test_at_risk_by_p_alive(shop):
+    r = fidelite.at_risk(shop.events, method="p_alive", threshold=0.4)
+    p = r.meta["params"]
+    params = [p[k] for k in ("r", "alpha", "a", "b")]
+    # the same model fitted on the day summary, P(alive) from the mpmath reference
+    s = fidelite.clv_summary(shop.events, time_unit="D").to_pandas()
+    bg = BetaGeo().fit(s)
+    assert bg.params == pytest.approx(p, rel=1e-9) and r.meta["converged"]
+    alive = np.array([bgnbd_p_alive(params, x, tx, T) for x, tx, T in zip(s["frequency"], s["recency"], s["T"])])
+    risky = s[(s["frequency"] >= 1) & (alive < 0.4)]
+    revenue = fidelite.customer_summary(shop.events).to_pandas().set_index("customer_id")["revenue"]
+    want = risky.assign(revenue=revenue.loc[risky["customer_id"]].to_numpy())
+    want = want.sort_values(["revenue", "customer_id"], ascending=[False, True], kind="stable")
+    assert r["customer_id"].tolist() == want["customer_id"].tolist()
+    assert len(r) > 20 and r.meta["eligible"] == int((s["frequency"] >= 1).sum())
+    np.testing.assert_allclose(r["p_alive"], alive[want.index], rtol=1e-9)
+    assert np.all(r["p_alive"] < 0.4) and r["frequency"].min() >= 1
+    assert list(r.columns) == ["customer_id", "last_purchase", "days_since", "p_alive", "frequency", "revenue"]
+    # a higher threshold takes in more customers; the default method is unchanged
+    assert len(fidelite.at_risk(shop.events, method="p_alive", threshold=0.8)) > len(r)
+    assert "expected_gap_days" in fidelite.at_risk(shop.events).columns
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"method": "model"}, "unknown method 'model'"), ({"method": "p_alive", "threshold": 1.5}, "threshold is a")],
+)
+def test_at_risk_method_errors(shop, kwargs, match):
+    with pytest.raises(ParameterError, match=match):
+        fidelite.at_risk(shop.events, **kwargs)
