@@ -156,6 +156,18 @@ def customer_summary(
     product: npt.NDArray[np.int32] | None = None,
     n_products: int = 0,
 ) -> dict[str, npt.NDArray[Any]]: ...
+def clv_summary(
+    events: EventsLike,
+    query: QueryLike,
+    *,
+    calibration_end: int | None = None,
+    time_scaler: float = 1.0,
+    purchase_mask: npt.NDArray[np.bool_] | None = None,
+    amount: npt.NDArray[np.float64] | None = None,
+) -> dict[str, npt.NDArray[Any]]: ...
+def purchase_tracking(
+    events: EventsLike, query: QueryLike, *, purchase_mask: npt.NDArray[np.bool_] | None = None
+) -> tuple[int, npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
 def period_kpis(
     events: EventsLike,
     query: QueryLike,
@@ -204,6 +216,9 @@ def counts_log_likelihood(
 def counts_p_alive(model: str, params: list[float], frequency: _F64, recency: _F64, T: _F64) -> _F64: ...
 def counts_conditional_expected(
     model: str, params: list[float], t: float, frequency: _F64, recency: _F64, T: _F64
+) -> _F64: ...
+def counts_discounted_expected(
+    model: str, params: list[float], t: _F64, weights: _F64, frequency: _F64, recency: _F64, T: _F64
 ) -> _F64: ...
 def counts_expected(model: str, params: list[float], t: _F64) -> _F64: ...
 def counts_pmf(model: str, params: list[float], n: _F64, t: _F64) -> _F64: ...

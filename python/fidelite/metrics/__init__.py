@@ -12,6 +12,7 @@ from .crm import campaigns
 from .customers import activation, churn_reasons, completeness
 from .engagement import engagement
 from .lifecycle import lifecycle
+from .predict import clv_summary, predicted_clv
 from .purchases import clv, repeat_rate, upsell_rate
 from .retention import retention
 from .states import at_risk, best_customers, retention_patterns, rfm
@@ -28,8 +29,10 @@ __all__ = [
     "campaigns",
     "churn_reasons",
     "clv",
+    "clv_summary",
     "completeness",
     "customer_summary",
+    "predicted_clv",
     "engagement",
     "lifecycle",
     "loyalty_index",

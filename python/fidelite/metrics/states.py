@@ -12,7 +12,9 @@ from typing import Any
 import numpy as np
 
 from ..exceptions import MissingColumnError, ParameterError
+from ..models import BetaGeo
 from ..query import Query, parse, summary
+from ..query.clv import clv_arrays, on_time_unit
 from ..results.base import TableResult
 from ..results.customers import PatternResult, RFMResult
 
@@ -120,9 +122,14 @@ def retention_patterns(
 # ----------------------------------------------------------------------------- at risk
 
 
+AT_RISK_METHODS = ("gap", "p_alive")
+
+
 def at_risk(
     data: Any,
     *,
+    method: str = "gap",
+    threshold: float = 0.5,
     factor: float = 2.0,
     lapse_after: int = 3,
     period: str = "month",
@@ -147,6 +154,14 @@ def at_risk(
     ties by ascending customer id. Columns: customer_id, last_purchase, days_since,
     expected_gap_days, ratio (days_since / expected gap), revenue.
 
+    ``method="p_alive"`` asks the BG/NBD model instead (docs/metrics.md, "Prediction"):
+    fitted by maximum likelihood on :func:`clv_summary` of the purchases at or before
+    ``as_of`` in days, a customer is at risk when her probability of still being a
+    customer, ``p_alive``, is below ``threshold``. Only repeat buyers can be judged (the
+    model holds a one-time buyer alive). Same ranking; columns customer_id, last_purchase,
+    days_since, p_alive, frequency (repeat purchase days), revenue; ``meta["params"]`` the
+    fitted parameters. ``factor`` and ``lapse_after`` belong to the default method.
+
     >>> import fidelite
     >>> log = {"customer_id": [1, 1, 1, 2, 2, 2], "amount": [10.0, 10.0, 10.0, 5.0, 5.0, 5.0],
     ...        "timestamp": ["2024-01-01", "2024-01-11", "2024-01-21", "2024-01-01", "2024-02-01", "2024-03-01"]}
@@ -154,11 +169,15 @@ def at_risk(
     >>> r["customer_id"].tolist(), r["days_since"].tolist(), r["expected_gap_days"].tolist()
     ([1], [40.0], [10.0])
     """
+    if method not in AT_RISK_METHODS:
+        raise ParameterError(f"unknown method {method!r}: use one of {', '.join(map(repr, AT_RISK_METHODS))}")
     if not (isinstance(factor, (int, float, np.integer, np.floating)) and math.isfinite(float(factor)) and factor > 0):
         raise ParameterError(f"factor must be a positive number (e.g. 2: twice the usual gap), got {factor!r}")
     lapse = _lapse(lapse_after)
     q = parse(data, columns, metric=at_risk, tz=tz, as_of=as_of, period=period, week_start=week_start)
     sm = summary(q, purchase_event)
+    if method == "p_alive":
+        return _at_risk_p_alive(q, sm.columns, threshold, purchase_event, sm.reason)
     s = sm.columns
     seen, _, last, now = _period_positions(q, s)
     gap = s["median_gap_days"]
@@ -189,6 +208,46 @@ def at_risk(
         population_gap_days=population,
     )
     return TableResult(cols, title=f"customers at risk (gap > {factor:g} x usual)", meta=meta, reason=sm.reason)
+
+
+def _at_risk_p_alive(
+    q: Query, s: dict[str, np.ndarray], threshold: float, purchase_event: Any, reason: str | None
+) -> TableResult:
+    """``at_risk(method="p_alive")``: repeat buyers whose BG/NBD P(alive) is below
+    ``threshold``, ranked by net revenue."""
+    number = isinstance(threshold, (int, float, np.integer, np.floating)) and not isinstance(threshold, bool)
+    if not (number and 0 < float(threshold) <= 1):
+        raise ParameterError(f"threshold is a probability in (0, 1], e.g. 0.5; got {threshold!r}")
+    cols = clv_arrays(on_time_unit(q, "D"), purchase_event=purchase_event).columns
+    bought = ~np.isnat(cols["first_purchase"])
+    if not bought.any():
+        raise ParameterError("no customer bought anything at or before as_of: the model has nothing to fit")
+    x, tx, T = (np.ascontiguousarray(cols[k][bought]) for k in ("frequency", "recency", "T"))
+    model = BetaGeo().fit(frequency=x, recency=tx, T=T)
+    alive = np.full(len(bought), np.nan)
+    alive[bought] = model.p_alive(frequency=x, recency=tx, T=T)
+    risky = bought & (cols["frequency"] >= 1) & (alive < float(threshold))
+    idx = q.log.codes_by_id(risky)
+    order = idx[np.argsort(-np.nan_to_num(s["revenue"][idx], nan=-np.inf), kind="stable")]
+    out = {
+        "customer_id": q.log.customer_ids[order],
+        "last_purchase": s["last_purchase"][order],
+        "days_since": s["recency_days"][order],
+        "p_alive": alive[order],
+        "frequency": cols["frequency"][order],
+        "revenue": s["revenue"][order],
+    }
+    meta = _meta(
+        q,
+        purchase_event,
+        method="p_alive",
+        threshold=float(threshold),
+        eligible=int((bought & (cols["frequency"] >= 1)).sum()),
+        params=model.params,
+        converged=model.converged,
+    )
+    title = f"customers at risk (BG/NBD P(alive) < {float(threshold):g})"
+    return TableResult(out, title=title, meta=meta, reason=reason)
 
 
 # ----------------------------------------------------------------------------- RFM

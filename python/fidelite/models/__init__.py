@@ -22,6 +22,7 @@ docs/models.md gives each likelihood and prediction with the papers.
 
 from __future__ import annotations
 
+from ..results.forecast import SURVIVAL_MODELS
 from .base import Model
 from .bgbb import BetaGeoBetaBinom
 from .counts import BetaGeo, CountModel, ModifiedBetaGeo, ParetoNBD
@@ -32,6 +33,9 @@ from .survival import (
     SurvivalModel,
     survivor_series,
 )
+
+# the survival models RetentionMatrix.forecast reads by name (results sit a layer below)
+SURVIVAL_MODELS.update(sbg=ShiftedBetaGeo, bdw=BetaDiscreteWeibull)
 
 __all__ = [
     "UNITS_PER_MONTH",

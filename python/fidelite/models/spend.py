@@ -152,10 +152,8 @@ def customer_lifetime_value(
     age = column(data, T, "T")
     spend = spend_model.conditional_expected_spend(data, frequency=x, monetary_value=monetary_value)
     p = purchase_model.param_vector()
-    value = np.zeros(x.size)
-    previous = np.zeros(x.size)
-    for i in range(1, int(horizon) + 1):
-        cumulative = core.counts_conditional_expected(purchase_model.kind, p, i * u, x, tx, age)
-        value += (cumulative - previous) / (1.0 + discount_rate) ** i
-        previous = cumulative
+    months = np.arange(1, int(horizon) + 1, dtype=float)
+    value = core.counts_discounted_expected(
+        purchase_model.kind, p, months * u, (1.0 + discount_rate) ** -months, x, tx, age
+    )
     return margin * spend * value

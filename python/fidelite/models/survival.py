@@ -145,6 +145,24 @@ class SurvivalModel(Model):
             title=f"{type(self).__name__}: survival and retention with {ci:.0%} intervals",
         )
 
+    def survival_given(self, t: Any, since: int, ci: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """S(t) / S(since): the share of those present after ``since`` periods who are still
+        there after ``t`` (t >= since), as (estimate, lower, upper) with ``ci`` intervals by
+        the delta method on the logit scale (as :meth:`survival_table`). It projects a
+        cohort from its last observed period: expected survivors at t = survivors at
+        ``since`` x this."""
+        if not 0 < ci < 1:
+            raise ParameterError(f"ci must be between 0 and 1, not {ci}")
+        tt = _periods(t)
+        if np.any(tt < since):
+            raise ParameterError(f"t must be >= since ({since}), got {tt.min():g}")
+        base = _periods([since])
+
+        def ratio(params: list[float], t: np.ndarray) -> np.ndarray:
+            return core.survival_curve(params, t) / core.survival_curve(params, base)[0]
+
+        return self._interval(ratio, tt, NormalDist().inv_cdf(0.5 + ci / 2))
+
     def _interval(self, f: Any, t: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         theta = np.asarray(self.param_vector())
         cov_log = self.covariance / np.outer(theta, theta)

@@ -13,6 +13,7 @@ from .base import Result, TableResult, ValueResult, safe_ratio
 from .crm import CampaignResult
 from .customers import ActivationResult, CustomerSummary, PatternResult, RFMResult
 from .lifecycle import LifecycleResult
+from .predict import ClvSummary, ModelGrid, PredictedCLV
 from .retention import RetentionMatrix, SegmentedRetention, wilson
 from .subscriptions import RevenueRetention
 from .surveys import LoyaltyIndexResult, NPSResult
@@ -20,11 +21,14 @@ from .surveys import LoyaltyIndexResult, NPSResult
 __all__ = [
     "ActivationResult",
     "CampaignResult",
+    "ClvSummary",
     "CustomerSummary",
     "LifecycleResult",
     "LoyaltyIndexResult",
+    "ModelGrid",
     "NPSResult",
     "PatternResult",
+    "PredictedCLV",
     "RFMResult",
     "Result",
     "RetentionMatrix",

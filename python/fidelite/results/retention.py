@@ -20,6 +20,7 @@ from ..exceptions import ParameterError
 from ..io import RowReport
 from ..query.params import choice
 from .base import Result, TableResult
+from .forecast import RetentionForecast, forecast_matrix
 from .formatting import ELLIPSIS, instant, num, pct, shown_rows, text_grid
 
 
@@ -346,6 +347,25 @@ class RetentionMatrix(Result):
             f"as of {self._as_of_text}\n{grid}\n[{k:,} cohorts x {b:,} offsets; * = incomplete at as_of, left out "
             "of the average]"
         )
+
+    def forecast(
+        self, model: str = "sbg", *, horizon: int | None = None, pooled: bool = True, ci: float = 0.95
+    ) -> RetentionForecast:
+        """The matrix completed and extended to offset ``horizon`` (default: its last
+        column) by a survival model, ``"sbg"`` (shifted beta-geometric) or ``"bdw"`` (beta
+        discrete-Weibull), fitted by maximum likelihood on the complete cells of every
+        cohort (one set of parameters, the default: young cohorts have too few periods of
+        their own) or, with ``pooled=False``, on each cohort with enough periods.
+
+        A cohort is projected from its last complete cell L: rate(t) = rate(L) x S(t) / S(L),
+        with a ``ci`` interval by the delta method. Needs unbounded retention:
+        ``fidelite.retention(data, criterion="on_or_after")``, one column per offset.
+
+        >>> import fidelite
+        >>> shop = fidelite.datasets.load("shop")  # doctest: +SKIP
+        >>> fidelite.retention(shop.events, criterion="on_or_after").forecast(horizon=24)  # doctest: +SKIP
+        """
+        return forecast_matrix(self, model, horizon=horizon, pooled=pooled, ci=ci)
 
     def plot(self, ax: Any = None) -> Any:
         """A heatmap of the rates (matplotlib); incomplete cells are hatched. Returns the Axes."""

@@ -50,49 +50,55 @@ pub enum Column {
     Floats(Vec<f64>),
 }
 
-/// Declares the summary's columns once: the [`Summary`] (one vector per column), the
-/// [`Row`] of one customer, and their order and kinds ([`Summary::columns`]). Adding a
-/// column is one line here plus its value in [`summarize`].
+/// Declares the columns of a per-customer table once: the table (`$table`, one vector
+/// per column), the row of one customer (`$row`), a piece's rows borrowed from the table
+/// (`$rows`), and the columns' order and kinds (`$table::columns`). Adding a column is one
+/// line in its invocation plus its value where the rows are computed ([`summarize`] for
+/// [`Summary`], [`summarize_clv`] for [`ClvSummary`]).
 macro_rules! summary_columns {
-    ($($name:ident: $kind:ident $ty:ty),* $(,)?) => {
+    ($table:ident, $row:ident, $rows:ident { $($name:ident: $kind:ident $ty:ty),* $(,)? }) => {
         /// One value per customer code for each column (see [`summary_columns!`]).
         #[derive(Debug, Clone, PartialEq, Default)]
-        pub struct Summary {
+        #[allow(non_snake_case)]
+        pub struct $table {
             $(pub $name: Vec<$ty>,)*
         }
 
-        /// The summary of one customer.
+        /// The row of one customer.
         #[derive(Debug, Clone, Copy, PartialEq)]
-        pub struct Row {
+        #[allow(non_snake_case)]
+        pub struct $row {
             $(pub $name: $ty,)*
         }
 
-        /// One piece's rows, borrowed from a [`Summary`].
-        struct Rows<'a> {
+        /// One piece's rows, borrowed from the table.
+        #[allow(non_snake_case)]
+        struct $rows<'a> {
             $($name: &'a mut [$ty],)*
         }
 
-        impl Rows<'_> {
+        impl $rows<'_> {
             #[inline]
-            fn set(&mut self, j: usize, row: Row) {
+            fn set(&mut self, j: usize, row: $row) {
                 $(self.$name[j] = row.$name;)*
             }
         }
 
-        impl Summary {
+        impl $table {
             /// Zeroed columns (fresh zero pages from the allocator): every row is written by
             /// the kernel, so no fill pass is needed.
             fn zeroed(n: usize) -> Self {
-                Summary { $($name: crate::mem::zeros(n),)* }
+                $table { $($name: crate::mem::zeros(n),)* }
             }
 
             /// The rows cut into pieces of [`PIECE`] customers.
-            fn pieces(&mut self) -> Vec<Rows<'_>> {
+            #[allow(non_snake_case)]
+            fn pieces(&mut self) -> Vec<$rows<'_>> {
                 $(let mut $name = self.$name.chunks_mut(PIECE);)*
                 let mut out = Vec::new();
                 loop {
                     $(let Some($name) = $name.next() else { return out };)*
-                    out.push(Rows { $($name,)* });
+                    out.push($rows { $($name,)* });
                 }
             }
 
@@ -110,7 +116,7 @@ macro_rules! summary_columns {
     (@column Float, $v:expr) => { Column::Floats($v) };
 }
 
-summary_columns! {
+summary_columns! { Summary, Row, Rows {
     first: Instant i64,
     last: Instant i64,
     n_events: Count i64,
@@ -123,7 +129,7 @@ summary_columns! {
     median_gap_days: Float f64,
     recency_days: Float f64,
     tenure_days: Float f64,
-}
+}}
 
 /// Per-thread scratch: product stamps (`stamp[p] == c + 1` once customer `c` bought `p`)
 /// and the purchase gaps of the current customer. Reused, never reallocated per event.
@@ -313,6 +319,241 @@ pub fn customer_summary(events: Events, n_customers: usize, cal: &Calendar, spec
     )?;
     drop(pieces);
     Ok(out)
+}
+
+// ----------------------------------------------------------------------------- CLV summary
+
+summary_columns! { ClvSummary, ClvRow, ClvRows {
+    first_purchase: Instant i64,
+    frequency: Count i64,
+    recency: Float f64,
+    T: Float f64,
+    monetary_value: Float f64,
+    frequency_holdout: Count i64,
+    monetary_value_holdout: Float f64,
+}}
+
+/// What the CLV summary reads besides the events and the calendar of its time unit.
+#[derive(Debug, Clone, Copy)]
+pub struct ClvSpec<'a> {
+    /// Per event: is a purchase. `None` = every event is a purchase.
+    pub purchase_mask: Option<&'a [bool]>,
+    /// Per event amount (only the purchases' are read); `None` = no monetary values.
+    pub amount: Option<&'a [f64]>,
+    /// The smallest and largest instant of the events when the caller knows them.
+    pub ts_range: Option<(i64, i64)>,
+    /// End of calibration: purchases at or before it make the calibration columns, later
+    /// ones (up to `observation_end`) the holdout columns. `observation_end` = no holdout.
+    pub calibration_end: i64,
+    /// End of observation: later events are ignored.
+    pub observation_end: i64,
+    /// Recency and T are counted in periods of the calendar, divided by this.
+    pub time_scaler: f64,
+}
+
+impl ClvSpec<'_> {
+    fn validate(&self, n_events: usize) -> Result<()> {
+        check_len("purchase_mask", self.purchase_mask, n_events)?;
+        check_len("amount", self.amount, n_events)?;
+        if self.calibration_end > self.observation_end {
+            return Err(KernelError::InvalidParameter(
+                "calibration_end is after observation_end: the holdout period would end before it starts".into(),
+            ));
+        }
+        if !(self.time_scaler > 0.0 && self.time_scaler.is_finite()) {
+            return Err(KernelError::InvalidParameter(format!(
+                "time_scaler must be a positive number, not {}",
+                self.time_scaler
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// One customer's purchase periods, walked in time order: the first one and what follows.
+struct PurchasePeriods {
+    first: i64,
+    first_period: i64,
+    last_period: i64,
+    periods: i64,
+    repeat_value: f64,
+}
+
+/// Summarises one customer (see [`clv_summary`]) from its time-sorted run.
+#[inline(always)]
+fn summarize_clv(run: Run, cal: &Calendar, spec: &ClvSpec, calibration_period: i64) -> ClvRow {
+    let run = run.until(spec.observation_end);
+    let (ts, amount, mask) = (run.ts, run.amount, run.flags[0]);
+    let split = match ts.last() {
+        Some(&t) if t > spec.calibration_end => ts.partition_point(|&t| t <= spec.calibration_end),
+        _ => ts.len(),
+    };
+    let bought = |k: usize| mask.is_none_or(|m| m[k]);
+    let value = |k: usize| amount.map_or(0.0, |a| a[k]);
+    let mut cal_part: Option<PurchasePeriods> = None;
+    for k in (0..split).filter(|&k| bought(k)) {
+        let p = cal.period_of(ts[k]);
+        match &mut cal_part {
+            None => {
+                cal_part = Some(PurchasePeriods {
+                    first: ts[k],
+                    first_period: p,
+                    last_period: p,
+                    periods: 1,
+                    repeat_value: 0.0,
+                })
+            }
+            Some(s) => {
+                s.periods += (p != s.last_period) as i64;
+                s.last_period = p;
+                if p != s.first_period {
+                    s.repeat_value += value(k);
+                }
+            }
+        }
+    }
+    let (mut holdout_periods, mut last, mut holdout_value) = (0i64, i64::MIN, 0.0f64);
+    for k in (split..ts.len()).filter(|&k| bought(k)) {
+        let p = cal.period_of(ts[k]);
+        holdout_periods += (p != last) as i64;
+        last = p;
+        holdout_value += value(k);
+    }
+    let mean = |sum: f64, n: i64| match (amount, n) {
+        (None, _) => f64::NAN,
+        (Some(_), 0) => 0.0,
+        (Some(_), n) => sum / n as f64,
+    };
+    let scaler = spec.time_scaler;
+    match cal_part {
+        Some(s) => ClvRow {
+            first_purchase: s.first,
+            frequency: s.periods - 1,
+            recency: (s.last_period - s.first_period) as f64 / scaler,
+            T: (calibration_period - s.first_period) as f64 / scaler,
+            monetary_value: mean(s.repeat_value, s.periods - 1),
+            frequency_holdout: holdout_periods,
+            monetary_value_holdout: mean(holdout_value, holdout_periods),
+        },
+        None => ClvRow {
+            first_purchase: NONE,
+            frequency: 0,
+            recency: f64::NAN,
+            T: f64::NAN,
+            monetary_value: f64::NAN,
+            frequency_holdout: holdout_periods,
+            monetary_value_holdout: mean(holdout_value, holdout_periods),
+        },
+    }
+}
+
+/// The summary the customer-base models read (BG/NBD, Pareto/NBD, Gamma-Gamma), one row
+/// per customer code, from the purchases at or before `spec.observation_end`; `cal` cuts
+/// time into the summary's time unit (days, weeks, months...).
+///
+/// A customer's purchase periods are the distinct periods of `cal` holding one of her
+/// purchases; over the calibration (purchases at or before `spec.calibration_end`):
+///
+/// - `first_purchase`: her first purchase ([`NONE`] when she bought nothing by then: not
+///   a row of the models' table, and her other calibration columns are NaN);
+/// - `frequency`: repeat purchase periods, those after the first;
+/// - `recency`: periods from the first purchase period to the last one, and `T`: from the
+///   first purchase period to the period of `calibration_end`, both divided by
+///   `time_scaler`;
+/// - `monetary_value`: the mean value of a repeat purchase period (the amounts of the
+///   purchases it holds, summed), 0 without one, NaN without amounts;
+/// - `frequency_holdout`, `monetary_value_holdout`: the same over the purchases after
+///   `calibration_end` (every purchase period counts; the mean value is 0 without one).
+///
+/// This is `summary_data_from_transaction_data` / `calibration_and_holdout_data` of
+/// lifetimes and `rfm_summary` / `rfm_train_test_split` of PyMC-Marketing, with the end of
+/// observation as an instant (later events are ignored, as `as_of` does everywhere).
+///
+/// ```
+/// use fidelite_kernels::{calendar::{Calendar, Period}, summary::*, Events, US_PER_DAY};
+/// let d = US_PER_DAY;
+/// // one customer: purchases on days 0, 0, 3 and 10; calibration to day 5, observation to day 12
+/// let rows = Events::Rows { codes: &[0, 0, 0, 0], ts: &[10 * d, 0, 3 * d, 12] };
+/// let cal = Calendar::new("UTC", Period::Day, 0, 12 * d).unwrap();
+/// let amount = [4.0, 2.0, 3.0, 1.0];
+/// let spec = ClvSpec { purchase_mask: None, amount: Some(&amount), ts_range: None,
+///                      calibration_end: 5 * d, observation_end: 12 * d, time_scaler: 1.0 };
+/// let s = clv_summary(rows, 1, &cal, &spec).unwrap();
+/// assert_eq!((s.frequency[0], s.recency[0], s.T[0], s.monetary_value[0]), (1, 3.0, 5.0, 3.0));
+/// assert_eq!((s.frequency_holdout[0], s.monetary_value_holdout[0]), (1, 4.0));
+/// ```
+pub fn clv_summary(events: Events, n_customers: usize, cal: &Calendar, spec: &ClvSpec) -> Result<ClvSummary> {
+    spec.validate(events.len())?;
+    let calibration_period = cal.period_of(spec.calibration_end);
+    let mut out = ClvSummary::zeroed(n_customers);
+    let mut pieces = out.pieces();
+    let cols = Columns { amount: spec.amount, label: None, flags: [spec.purchase_mask, None] };
+    for_each_run(
+        events,
+        cols,
+        n_customers,
+        spec.ts_range,
+        &mut pieces,
+        || (),
+        |_, rows, _, j, run| rows.set(j, summarize_clv(run, cal, spec, calibration_period)),
+    )?;
+    drop(pieces);
+    Ok(out)
+}
+
+/// Purchases per period of a calendar, for tracking plots (actual against a model).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tracking {
+    /// The first period (that of the earliest purchase); the counts run from it to the
+    /// period of the end of observation.
+    pub first: i64,
+    /// Customers whose first purchase falls in each period.
+    pub births: Vec<i64>,
+    /// Repeat purchase periods in each period: a customer's purchase periods after her first.
+    pub repeats: Vec<i64>,
+}
+
+/// The births and repeat purchase periods of every period (see [`Tracking`]), from the
+/// purchases at or before `spec.observation_end` (its calibration end plays no part):
+/// the same purchase periods as [`clv_summary`]'s.
+pub fn purchase_tracking(events: Events, n_customers: usize, cal: &Calendar, spec: &ClvSpec) -> Result<Tracking> {
+    spec.validate(events.len())?;
+    let end = cal.period_of(spec.observation_end);
+    let cols = Columns { amount: None, label: None, flags: [spec.purchase_mask, None] };
+    // every piece lists its customers' (first, repeat) purchase periods
+    let mut outs: Vec<(Vec<i64>, Vec<i64>)> = vec![Default::default(); n_pieces(n_customers)];
+    for_each_run(
+        events,
+        cols,
+        n_customers,
+        spec.ts_range,
+        &mut outs,
+        || (),
+        |_, out, _, _, run| {
+            let run = run.until(spec.observation_end);
+            let mut last = None;
+            for (k, &t) in run.ts.iter().enumerate() {
+                if !run.flag(0, k) {
+                    continue;
+                }
+                let p = cal.period_of(t);
+                match last {
+                    None => out.0.push(p),
+                    Some(q) if q != p => out.1.push(p),
+                    _ => {}
+                }
+                last = Some(p);
+            }
+        },
+    )?;
+    let first = outs.iter().filter_map(|o| o.0.iter().min()).min().copied().unwrap_or(end).min(end);
+    let n = (end - first + 1) as usize;
+    let (mut births, mut repeats) = (vec![0i64; n], vec![0i64; n]);
+    for (b, r) in &outs {
+        b.iter().for_each(|&p| births[(p - first) as usize] += 1);
+        r.iter().for_each(|&p| repeats[(p - first) as usize] += 1);
+    }
+    Ok(Tracking { first, births, repeats })
 }
 
 #[cfg(test)]
@@ -544,5 +785,198 @@ mod tests {
             customer_summary(Events::Grouped(g), g.n_customers(), &cal, &spec),
             Err(KernelError::OutOfRange(_))
         ));
+    }
+
+    /// A log of `n` customers with repeated instants, refunds and non-purchases, grouped.
+    fn clv_log(n: usize) -> (Vec<i64>, Vec<i64>, Vec<f64>, Vec<bool>) {
+        let (mut indptr, mut ts) = (vec![0i64], Vec::new());
+        for c in 0..n {
+            ts.extend((0..(c % 9)).map(|k| ((c * 37 + k * 53) % 120) as i64 * D / 3 + (k % 3) as i64 * 3_600_000_000));
+            let lo = indptr[indptr.len() - 1] as usize;
+            ts[lo..].sort_unstable();
+            indptr.push(ts.len() as i64);
+        }
+        let amount: Vec<f64> = (0..ts.len()).map(|i| ((i * 7919) % 41) as f64 * 0.25 - 1.0).collect();
+        let mask: Vec<bool> = (0..ts.len()).map(|i| i % 5 != 3).collect();
+        (indptr, ts, amount, mask)
+    }
+
+    /// The CLV row of one customer written out: distinct purchase periods in sets.
+    fn clv_brute(ts: &[i64], amount: &[f64], mask: &[bool], cal: &Calendar, spec: &ClvSpec) -> ClvRow {
+        use std::collections::BTreeMap;
+        let (mut calib, mut hold) = (BTreeMap::<i64, f64>::new(), BTreeMap::<i64, f64>::new());
+        let mut first = NONE;
+        for i in 0..ts.len() {
+            if !mask[i] || ts[i] > spec.observation_end {
+                continue;
+            }
+            let side = if ts[i] <= spec.calibration_end { &mut calib } else { &mut hold };
+            *side.entry(cal.period_of(ts[i])).or_insert(0.0) += amount[i];
+            if ts[i] <= spec.calibration_end && (first == NONE || ts[i] < first) {
+                first = ts[i];
+            }
+        }
+        let hold_mean = if hold.is_empty() { 0.0 } else { hold.values().sum::<f64>() / hold.len() as f64 };
+        let Some((&p0, _)) = calib.first_key_value() else {
+            return ClvRow {
+                first_purchase: NONE,
+                frequency: 0,
+                recency: f64::NAN,
+                T: f64::NAN,
+                monetary_value: f64::NAN,
+                frequency_holdout: hold.len() as i64,
+                monetary_value_holdout: hold_mean,
+            };
+        };
+        let p1 = *calib.last_key_value().unwrap().0;
+        let x = calib.len() as i64 - 1;
+        let repeat: f64 = calib.iter().skip(1).map(|(_, v)| v).sum();
+        ClvRow {
+            first_purchase: first,
+            frequency: x,
+            recency: (p1 - p0) as f64 / spec.time_scaler,
+            T: (cal.period_of(spec.calibration_end) - p0) as f64 / spec.time_scaler,
+            monetary_value: if x > 0 { repeat / x as f64 } else { 0.0 },
+            frequency_holdout: hold.len() as i64,
+            monetary_value_holdout: hold_mean,
+        }
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a.is_nan() && b.is_nan()) || (a - b).abs() <= 1e-12 * b.abs().max(1.0)
+    }
+
+    #[test]
+    fn clv_summary_matches_sets_of_purchase_periods() {
+        let n = 300;
+        let (indptr, ts, amount, mask) = clv_log(n);
+        let g = Grouped::new(&indptr, &ts).unwrap();
+        for (tz, period, scaler) in [("UTC", Period::Day, 7.0), ("Europe/Paris", Period::Week(0), 1.0)] {
+            let cal = Calendar::new(tz, period, 0, 60 * D).unwrap();
+            for (cal_end, obs_end) in [(20 * D, 35 * D), (40 * D, 40 * D), (25 * D + 5, 30 * D - 7)] {
+                for with_mask in [false, true] {
+                    let all = vec![true; ts.len()];
+                    let spec = ClvSpec {
+                        purchase_mask: with_mask.then_some(mask.as_slice()),
+                        amount: Some(&amount),
+                        ts_range: None,
+                        calibration_end: cal_end,
+                        observation_end: obs_end,
+                        time_scaler: scaler,
+                    };
+                    let s = clv_summary(Events::Grouped(g), n, &cal, &spec).unwrap();
+                    for c in 0..n {
+                        let r = g.range(c);
+                        let m = if with_mask { &mask[r.clone()] } else { &all[r.clone()] };
+                        let want = clv_brute(&ts[r.clone()], &amount[r], m, &cal, &spec);
+                        assert_eq!((s.first_purchase[c], s.frequency[c]), (want.first_purchase, want.frequency), "{c}");
+                        assert_eq!(s.frequency_holdout[c], want.frequency_holdout, "{c}");
+                        for (got, want) in [
+                            (s.recency[c], want.recency),
+                            (s.T[c], want.T),
+                            (s.monetary_value[c], want.monetary_value),
+                            (s.monetary_value_holdout[c], want.monetary_value_holdout),
+                        ] {
+                            assert!(close(got, want), "customer {c}: {got} vs {want}");
+                        }
+                    }
+                }
+            }
+        }
+        // without amounts the monetary values are NaN
+        let cal = utc(Period::Day);
+        let spec = ClvSpec {
+            purchase_mask: None,
+            amount: None,
+            ts_range: None,
+            calibration_end: 30 * D,
+            observation_end: 40 * D,
+            time_scaler: 1.0,
+        };
+        let s = clv_summary(Events::Grouped(g), n, &cal, &spec).unwrap();
+        assert!(s.monetary_value.iter().chain(&s.monetary_value_holdout).all(|v| v.is_nan()));
+    }
+
+    #[test]
+    fn clv_rows_in_any_order_give_the_same_bits() {
+        let n = 2 * (1usize << PART_BITS) + 11;
+        let (indptr, ts, amount, mask) = clv_log(n);
+        let g = Grouped::new(&indptr, &ts).unwrap();
+        let (codes, at) = crate::scramble(&g);
+        let r_ts: Vec<i64> = at.iter().map(|&i| ts[i]).collect();
+        let r_amount: Vec<f64> = at.iter().map(|&i| amount[i]).collect();
+        let r_mask: Vec<bool> = at.iter().map(|&i| mask[i]).collect();
+        let cal = Calendar::new("America/New_York", Period::Day, 0, 60 * D).unwrap();
+        for with_mask in [false, true] {
+            let spec = |m, a| ClvSpec {
+                purchase_mask: with_mask.then_some(m),
+                amount: Some(a),
+                ts_range: None,
+                calibration_end: 22 * D,
+                observation_end: 37 * D,
+                time_scaler: 7.0,
+            };
+            let (m, a, rm, ra) = (mask.as_slice(), amount.as_slice(), r_mask.as_slice(), r_amount.as_slice());
+            let want = clv_summary(Events::Grouped(g), n, &cal, &spec(m, a)).unwrap();
+            let got = clv_summary(Events::Rows { codes: &codes, ts: &r_ts }, n, &cal, &spec(rm, ra)).unwrap();
+            assert_eq!(format!("{got:?}"), format!("{want:?}"));
+            let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+            let single = one.install(|| clv_summary(Events::Grouped(g), n, &cal, &spec(m, a)).unwrap());
+            assert_eq!(format!("{single:?}"), format!("{want:?}"));
+            let t_rows = purchase_tracking(Events::Rows { codes: &codes, ts: &r_ts }, n, &cal, &spec(rm, ra)).unwrap();
+            let t_grouped = purchase_tracking(Events::Grouped(g), n, &cal, &spec(m, a)).unwrap();
+            assert_eq!(t_rows, t_grouped);
+        }
+    }
+
+    #[test]
+    fn tracking_counts_births_and_repeat_periods() {
+        let n = 500;
+        let (indptr, ts, amount, mask) = clv_log(n);
+        let g = Grouped::new(&indptr, &ts).unwrap();
+        let cal = Calendar::new("Europe/Paris", Period::Day, 0, 60 * D).unwrap();
+        let spec = ClvSpec {
+            purchase_mask: Some(&mask),
+            amount: Some(&amount),
+            ts_range: None,
+            calibration_end: 10 * D,
+            observation_end: 33 * D + 17,
+            time_scaler: 1.0,
+        };
+        let t = purchase_tracking(Events::Grouped(g), n, &cal, &spec).unwrap();
+        let (mut births, mut repeats) = (std::collections::BTreeMap::new(), std::collections::BTreeMap::new());
+        for c in 0..n {
+            let periods: std::collections::BTreeSet<i64> = g
+                .range(c)
+                .filter(|&i| mask[i] && ts[i] <= spec.observation_end)
+                .map(|i| cal.period_of(ts[i]))
+                .collect();
+            for (k, p) in periods.into_iter().enumerate() {
+                *(if k == 0 { &mut births } else { &mut repeats }).entry(p).or_insert(0i64) += 1;
+            }
+        }
+        assert_eq!(t.first, *births.keys().next().unwrap());
+        assert_eq!(t.first + t.births.len() as i64 - 1, cal.period_of(spec.observation_end));
+        for (k, (&b, &r)) in t.births.iter().zip(&t.repeats).enumerate() {
+            let p = t.first + k as i64;
+            assert_eq!((b, r), (*births.get(&p).unwrap_or(&0), *repeats.get(&p).unwrap_or(&0)), "period {p}");
+        }
+    }
+
+    #[test]
+    fn clv_rejects_a_holdout_ending_before_it_starts() {
+        let g = Grouped::new(&[0, 1], &[0]).unwrap();
+        let spec = ClvSpec {
+            purchase_mask: None,
+            amount: None,
+            ts_range: None,
+            calibration_end: 2 * D,
+            observation_end: D,
+            time_scaler: 1.0,
+        };
+        let cal = utc(Period::Day);
+        assert!(matches!(clv_summary(Events::Grouped(g), 1, &cal, &spec), Err(KernelError::InvalidParameter(_))));
+        let spec = ClvSpec { calibration_end: D, time_scaler: 0.0, ..spec };
+        assert!(matches!(clv_summary(Events::Grouped(g), 1, &cal, &spec), Err(KernelError::InvalidParameter(_))));
     }
 }

@@ -17,6 +17,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(counts_log_likelihood, m)?)?;
     m.add_function(wrap_pyfunction!(counts_p_alive, m)?)?;
     m.add_function(wrap_pyfunction!(counts_conditional_expected, m)?)?;
+    m.add_function(wrap_pyfunction!(counts_discounted_expected, m)?)?;
     m.add_function(wrap_pyfunction!(counts_expected, m)?)?;
     m.add_function(wrap_pyfunction!(counts_pmf, m)?)?;
     m.add_function(wrap_pyfunction!(fit_bgbb, m)?)?;
@@ -134,6 +135,27 @@ pub fn counts_conditional_expected<'py>(
 ) -> PyResult<Out<'py>> {
     let data = histories(&frequency, &recency, &T, None)?;
     Ok(py.run_kernel(|| CountModel::parse(model)?.conditional_expected_purchases(&params, t, &data))?.into_pyarray(py))
+}
+
+/// Σ_k w_k (E[Y(t_k)] − E[Y(t_{k−1})]) of each customer over increasing horizons `t`:
+/// the discounted purchases of a customer-lifetime value in one pass.
+#[pyfunction]
+#[allow(non_snake_case, clippy::too_many_arguments)]
+pub fn counts_discounted_expected<'py>(
+    py: Python<'py>,
+    model: &str,
+    params: Vec<f64>,
+    t: F64s<'py>,
+    weights: F64s<'py>,
+    frequency: F64s<'py>,
+    recency: F64s<'py>,
+    T: F64s<'py>,
+) -> PyResult<Out<'py>> {
+    let data = histories(&frequency, &recency, &T, None)?;
+    let (t, w) = (t.as_slice()?, weights.as_slice()?);
+    Ok(py
+        .run_kernel(|| CountModel::parse(model)?.discounted_expected_purchases(&params, t, w, &data))?
+        .into_pyarray(py))
 }
 
 /// E[X(t)] of a new customer, for each t.

@@ -492,6 +492,58 @@ impl CountModel {
         }
     }
 
+    /// Σ_k w_k (E[Y(t_k)] − E[Y(t_{k−1})]) for each customer, with E[Y(t)] her expected
+    /// purchases in the next t (as [`Self::conditional_expected_purchases`]), `t_0 = 0`,
+    /// `horizons` t_1 < t_2 < ... and their `weights` w_k: the discounted purchases of a
+    /// customer-lifetime value over every horizon in one pass.
+    ///
+    /// E[Y(t)] is P(alive) times an expectation given alive that reads only (x, T), not
+    /// t_x: the latter is computed once per distinct (x, T) pair and horizon (customers
+    /// observed on a grid of days share few pairs), P(alive) once per customer.
+    pub fn discounted_expected_purchases(
+        self,
+        params: &[f64],
+        horizons: &[f64],
+        weights: &[f64],
+        data: &nbd::Histories,
+    ) -> Result<Vec<f64>> {
+        if horizons.len() != weights.len() {
+            return Err(KernelError::LengthMismatch(format!(
+                "{} horizons but {} weights",
+                horizons.len(),
+                weights.len()
+            )));
+        }
+        let mut previous = 0.0;
+        for &t in horizons {
+            nbd::check_horizon(t)?;
+            if t < previous {
+                return Err(KernelError::InvalidParameter(format!(
+                    "the horizons must increase: {t} follows {previous}"
+                )));
+            }
+            previous = t;
+        }
+        if let Some(w) = weights.iter().find(|w| !w.is_finite()) {
+            return Err(KernelError::InvalidParameter(format!("the weights must be finite, not {w}")));
+        }
+        let alive = self.p_alive(params, data)?;
+        let (x, age, codes) = distinct_pairs(data.frequency, data.age);
+        let if_alive = |t: f64| -> Result<Vec<f64>> {
+            Ok(match self {
+                CountModel::ParetoNbd => pareto::expected_if_alive(pareto::Params::new(params)?, t, &x, &age),
+                _ => nbd::expected_if_alive(self.variant(), nbd::Params::new(params)?, t, &x, &age),
+            })
+        };
+        let (mut value, mut before) = (vec![0.0; x.len()], vec![0.0; x.len()]);
+        for (&t, &w) in horizons.iter().zip(weights) {
+            let now = if_alive(t)?;
+            value.iter_mut().zip(now.iter().zip(&before)).for_each(|(v, (n, b))| *v += w * (n - b));
+            before = now;
+        }
+        Ok(map_rows(codes.len(), |i| value[codes[i] as usize] * alive[i]))
+    }
+
     /// E[X(t)] for each t.
     pub fn expected_purchases(self, params: &[f64], t: &[f64]) -> Result<Vec<f64>> {
         match self {
@@ -595,6 +647,25 @@ pub(crate) fn check_weights(weights: Option<&[f64]>, n: usize) -> Result<f64> {
     }
 }
 
+/// The distinct (a, b) pairs of two columns, in order of first occurrence (equal bits are
+/// equal), and each row's pair index.
+pub(crate) fn distinct_pairs(a: &[f64], b: &[f64]) -> (Vec<f64>, Vec<f64>, Vec<u32>) {
+    let mut seen: hashbrown::HashMap<(u64, u64), u32, foldhash::fast::FixedState> = Default::default();
+    let (mut da, mut db) = (Vec::new(), Vec::new());
+    let codes = a
+        .iter()
+        .zip(b)
+        .map(|(&u, &v)| {
+            *seen.entry((u.to_bits(), v.to_bits())).or_insert_with(|| {
+                da.push(u);
+                db.push(v);
+                (da.len() - 1) as u32
+            })
+        })
+        .collect();
+    (da, db, codes)
+}
+
 /// Distinct values of a column of whole numbers (sorted) and each row's index among them.
 pub(crate) fn factorize_counts(values: &[f64]) -> (Vec<f64>, Vec<u32>) {
     let max = values.iter().fold(0.0f64, |m, &v| m.max(v));
@@ -622,6 +693,48 @@ pub(crate) fn factorize_counts(values: &[f64]) -> (Vec<f64>, Vec<u32>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn discounted_purchases_sum_the_increments_of_every_horizon() {
+        // customers on a grid of days (in weeks), many sharing (x, T) but not t_x
+        let n = 3000;
+        let x: Vec<f64> = (0..n).map(|i| ((i * 7) % 11) as f64 * ((i % 3 != 0) as u8 as f64)).collect();
+        let age: Vec<f64> = (0..n).map(|i| (1 + (i * 13) % 300) as f64 / 7.0).collect();
+        let tx: Vec<f64> =
+            (0..n).map(|i| if x[i] == 0.0 { 0.0 } else { age[i] * ((i * 31) % 97) as f64 / 97.0 }).collect();
+        let data = nbd::Histories { frequency: &x, recency: &tx, age: &age, weights: None };
+        let horizons: Vec<f64> = (1..=12).map(|m| m as f64 * 4.345).collect();
+        let weights: Vec<f64> = (1..=12).map(|m| 1.01f64.powi(-m)).collect();
+        for (model, params) in [
+            (CountModel::BetaGeo, vec![0.2426, 4.4136, 0.7929, 2.4259]),
+            (CountModel::ModifiedBetaGeo, vec![0.5248, 6.1830, 0.8914, 1.6140]),
+            (CountModel::ParetoNbd, vec![0.5533, 10.578, 0.6062, 11.67]),
+        ] {
+            let got = model.discounted_expected_purchases(&params, &horizons, &weights, &data).unwrap();
+            let mut want = vec![0.0; n];
+            let mut before = vec![0.0; n];
+            for (&t, &w) in horizons.iter().zip(&weights) {
+                let now = model.conditional_expected_purchases(&params, t, &data).unwrap();
+                (0..n).for_each(|i| want[i] += w * (now[i] - before[i]));
+                before = now;
+            }
+            for i in 0..n {
+                assert!(
+                    (got[i] - want[i]).abs() <= 1e-12 * want[i].abs().max(1e-3),
+                    "{model:?} row {i}: {} vs {}",
+                    got[i],
+                    want[i]
+                );
+            }
+            // one horizon with weight 1 is the conditional expectation itself
+            let one = model.discounted_expected_purchases(&params, &[52.0], &[1.0], &data).unwrap();
+            assert_eq!(one, model.conditional_expected_purchases(&params, 52.0, &data).unwrap());
+        }
+        let bad = |h: &[f64], w: &[f64]| CountModel::BetaGeo.discounted_expected_purchases(&[1.0; 4], h, w, &data);
+        assert!(matches!(bad(&[2.0, 1.0], &[1.0, 1.0]), Err(KernelError::InvalidParameter(_))));
+        assert!(matches!(bad(&[1.0], &[1.0, 1.0]), Err(KernelError::LengthMismatch(_))));
+        assert!(matches!(bad(&[1.0], &[f64::NAN]), Err(KernelError::InvalidParameter(_))));
+    }
 
     #[test]
     fn factorized_counts_index_their_distinct_values() {

@@ -313,15 +313,25 @@ fn log_odds_dead(variant: Variant, p: Params, x: f64, tx: f64, t: f64) -> f64 {
 pub fn conditional_expected_purchases(variant: Variant, p: Params, t: f64, data: &Histories) -> Result<Vec<f64>> {
     data.validate()?;
     check_horizon(t)?;
+    let mut out = expected_if_alive(variant, p, t, data.frequency, data.age);
+    let alive = per_row(data, |x, tx, age| expit(-log_odds_dead(variant, p, x, tx, age)));
+    out.iter_mut().zip(&alive).for_each(|(o, a)| *o *= a);
+    Ok(out)
+}
+
+/// Expected repeat purchases in (T, T + t] of a customer with `x` repeat purchases at age
+/// `T`, given that she is alive at T (FHL 2005 eq. 10 without its P(alive) factor, which
+/// alone reads t_x), for each (x, T) pair of `frequency` and `age` (checked by the caller).
+pub(crate) fn expected_if_alive(variant: Variant, p: Params, t: f64, frequency: &[f64], age: &[f64]) -> Vec<f64> {
     if t == 0.0 {
-        return Ok(vec![0.0; data.frequency.len()]);
+        return vec![0.0; frequency.len()];
     }
     let k = if variant == Variant::Modified { 1.0 } else { 0.0 };
     // 2F1(r+x, b+x+k; a+b+x−1+k; z), z = t/(α+T+t), per distinct frequency: through Euler's
     // transformation when it grows towards z = 1 (see `hyp2f1_scaled`), tabled up to the
     // largest z (the youngest customer)
-    let (distinct, codes) = factorize_counts(data.frequency);
-    let youngest = data.age.iter().fold(f64::INFINITY, |m, &v| m.min(v));
+    let (distinct, codes) = factorize_counts(frequency);
+    let youngest = age.iter().fold(f64::INFINITY, |m, &v| m.min(v));
     let z_max = t / (p.alpha + youngest + t);
     let series: Vec<Option<(f64, SeriesTable)>> = distinct
         .iter()
@@ -335,7 +345,8 @@ pub fn conditional_expected_purchases(variant: Variant, p: Params, t: f64, data:
             }
         })
         .collect();
-    Ok(per_row_index(data, |i, x, tx, age| {
+    super::map_rows(frequency.len(), |i| {
+        let (x, age) = (frequency[i], age[i]);
         let z = t / (p.alpha + age + t);
         let ln_q = (p.r + x) * ((p.alpha + age) / (p.alpha + age + t)).ln();
         let inner = match &series[codes[i] as usize] {
@@ -349,9 +360,8 @@ pub fn conditional_expected_purchases(variant: Variant, p: Params, t: f64, data:
             }
             None => one_minus_scaled_hyp2f1(ln_q, p.r + x, p.b + x + k, p.a + p.b + x - 1.0 + k, z),
         };
-        let scale = (p.a + p.b + x - 1.0 + k) / (p.a - 1.0);
-        scale * inner * expit(-log_odds_dead(variant, p, x, tx, age))
-    }))
+        (p.a + p.b + x - 1.0 + k) / (p.a - 1.0) * inner
+    })
 }
 
 /// Expected repeat purchases in (0, t] of a customer drawn from the population, E[X(t)]
@@ -409,11 +419,6 @@ pub(crate) fn check_horizon(t: f64) -> Result<()> {
     } else {
         Err(KernelError::InvalidParameter(format!("the horizon t must be finite and >= 0, not {t}")))
     }
-}
-
-/// Applies `f(i, x, t_x, T)` to every row, in parallel.
-pub(crate) fn per_row_index(data: &Histories, f: impl Fn(usize, f64, f64, f64) -> f64 + Sync + Send) -> Vec<f64> {
-    super::map_rows(data.frequency.len(), |i| f(i, data.frequency[i], data.recency[i], data.age[i]))
 }
 
 /// Applies `f(x, t_x, T)` to every row, in parallel.

@@ -22,7 +22,7 @@
 //! ln L is then a signed log-sum-exp of three terms, and its gradient follows from the
 //! partial derivatives of the series (see [`super::special::hyp2f1_series`]).
 
-use super::nbd::{check_horizon, per_row, Histories};
+use super::nbd::{check_horizon, Histories};
 use super::special::{digamma_rising, ln_rising};
 use super::{check_params, factorize_counts, sum_rows, Likelihood, Rows};
 use crate::Result;
@@ -372,12 +372,19 @@ fn survival_integral(q: f64, s: f64) -> f64 {
 pub fn conditional_expected_purchases(p: Params, t: f64, data: &Histories) -> Result<Vec<f64>> {
     let alive = p_alive(p, data)?;
     check_horizon(t)?;
-    let mut out = per_row(data, |x, _, age| {
-        let q = (p.beta + age) / (p.beta + age + t);
-        (p.r + x) * (p.beta + age) / (p.alpha + age) * survival_integral(q, p.s)
-    });
+    let mut out = expected_if_alive(p, t, data.frequency, data.age);
     out.iter_mut().zip(&alive).for_each(|(o, a)| *o *= a);
     Ok(out)
+}
+
+/// Expected purchases in (T, T + t] of a customer with `x` repeat purchases at age `T`,
+/// given that she is alive at T, for each (x, T) pair of `frequency` and `age`.
+pub(crate) fn expected_if_alive(p: Params, t: f64, frequency: &[f64], age: &[f64]) -> Vec<f64> {
+    super::map_rows(frequency.len(), |i| {
+        let (x, age) = (frequency[i], age[i]);
+        let q = (p.beta + age) / (p.beta + age + t);
+        (p.r + x) * (p.beta + age) / (p.alpha + age) * survival_integral(q, p.s)
+    })
 }
 
 /// E[X(t)] of a customer drawn from the population (note 009 eq. 27):
