@@ -23,7 +23,7 @@ True
 from __future__ import annotations
 
 from . import datasets, exceptions, metrics, models, plugins
-from ._core import __version__
+from ._core import __version__, memory_limit, set_memory_limit
 from .eventlog import EventLog
 from .explore import explore  # the ipywidgets view is imported on first call
 from .io import RowReport
@@ -59,7 +59,9 @@ __all__ = [
     "explore",
     "hookimpl",
     "indices",
+    "memory_limit",
     "models",
     "plugins",
+    "set_memory_limit",
     *metrics.__all__,
 ]

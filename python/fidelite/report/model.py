@@ -98,6 +98,7 @@ class ReportInputs:
     subscriptions: Any = None
     source: str = ""
     purchase_event: str | None = None
+    index_timeout: float | None = None
     cache: Cache = field(default_factory=Cache)
 
     def __post_init__(self) -> None:

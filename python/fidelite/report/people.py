@@ -161,9 +161,12 @@ def indices_section(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
         params = {k: v for k, v in inputs.kw(purchases=True).items() if k in info.parameters}
         provider = f"{info.package} {info.version}".strip()
         try:
-            result = plugins.compute_index(info.name, **{t: tables[t] for t in info.inputs}, **params)
+            result = plugins.compute_index(
+                info.name, **{t: tables[t] for t in info.inputs}, timeout=inputs.index_timeout, **params
+            )
         except Exception as e:  # each failing index shows its error; the others still render
-            rows.append([info.name, "error", info.level, provider, "see below"])
+            shown = "timed out" if isinstance(e, TimeoutError) else "error"
+            rows.append([info.name, shown, info.level, provider, "see below"])
             notes.append(f"{info.name} failed: {error_line(e)}")
             continue
         rows.append([info.name, _shown(result), info.level, provider, _index_note(result)])
