@@ -23,10 +23,11 @@ True
 from __future__ import annotations
 
 from . import datasets, exceptions, metrics, models, plugins
-from ._core import __version__, memory_limit, set_memory_limit
+from ._core import __version__
 from .eventlog import EventLog
 from .explore import explore  # the ipywidgets view is imported on first call
 from .io import RowReport
+from .limits import memory_limit, set_memory_limit
 from .metrics import *
 from .plugins import Index, compute_index, hookimpl, indices
 from .results import (

@@ -31,7 +31,7 @@ import numpy as np
 from . import _core, io
 from .cache import Cache
 from .calendar import Calendar
-from .exceptions import EmptyInputError, ParameterError
+from .exceptions import EmptyInputError, ParameterError, TimeZoneError
 from .io import RowReport
 
 #: The canonical column names of an event log, by role.
@@ -69,6 +69,18 @@ TIME_RANGE = "timestamp outside years 1..9999"
 BAD_AMOUNT = "infinite amount"
 NULL_EVENT = "null event type"
 BAD_DURATION = "negative or infinite duration"
+
+
+def check_column_keywords(**given: Any) -> None:
+    """Column keywords name columns by their (string) name; True / False / None are the
+    optional columns' switches. Anything else is a :class:`ParameterError`."""
+    for role, name in given.items():
+        if name is not None and not isinstance(name, (str, bool)):
+            raise ParameterError(
+                f"{role}={name!r}: column keywords take a column name as a string; "
+                f"pass {role}={str(name)!r}, and rename non-string columns first "
+                "(df.columns = df.columns.astype(str))"
+            )
 
 
 def readonly(a: np.ndarray) -> np.ndarray:
@@ -246,6 +258,17 @@ class EventLog:
         tz: str = "UTC",
         strict: bool = False,
     ) -> None:
+        check_column_keywords(
+            customer=customer,
+            time=time,
+            amount=amount,
+            event=event,
+            product=product,
+            duration=duration,
+            channel=channel,
+        )
+        if not isinstance(tz, str):
+            raise TimeZoneError(f"tz must be an IANA zone name such as 'Europe/Paris' or 'UTC', got {tz!r}")
         _core.Calendar("day", tz)  # validates tz early
         self.tz = tz
         table = io.read_table(data)

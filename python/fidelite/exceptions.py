@@ -47,12 +47,12 @@ class DTypeError(FideliteError, TypeError):
     """A column has a type fidelite cannot interpret (e.g. booleans as customer ids)."""
 
 
-class TimeZoneError(FideliteError, ValueError):
-    """An unknown IANA time-zone name."""
-
-
 class ParameterError(FideliteError, ValueError):
     """A metric parameter outside its allowed values."""
+
+
+class TimeZoneError(ParameterError):
+    """An unknown IANA time-zone name (or a zone that is not a name, such as None)."""
 
 
 class ResultTooLargeError(ParameterError):
