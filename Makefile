@@ -7,7 +7,7 @@ PIP := $(PY) -m pip -q --disable-pip-version-check
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
 RUST_SOURCES := $(shell find rust -name '*.rs' -o -name Cargo.toml) pyproject.toml
 
-.PHONY: demo test build build-test bench lint fmt docs clean
+.PHONY: demo test test-long build build-test bench lint fmt docs clean
 
 demo: build
 	$(VENV)/bin/fidelite demo
@@ -15,6 +15,12 @@ demo: build
 test: build-test
 	cd rust && cargo test -q -p fidelite-kernels
 	$(PY) -m pytest -q
+
+# every metric against its reference implementation on FIDELITE_LONG_EXAMPLES (10,000)
+# random logs per property test (hours; tests/conftest.py, the "long" hypothesis profile)
+REFERENCE_TESTS := $(shell grep -lE "^(from|import) (reference|models_reference)" tests/test_*.py)
+test-long: build-test
+	HYPOTHESIS_PROFILE=long $(PY) -m pytest -q -p no:cacheprovider $(REFERENCE_TESTS) $(LONG_ARGS)
 
 bench: build-test
 	$(PIP) install "lifetimes>=0.11"  # the summary's third peer (not needed by the tests)

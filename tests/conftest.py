@@ -18,6 +18,28 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+#: ``make test-long`` (HYPOTHESIS_PROFILE=long): every property test runs on at least
+#: FIDELITE_LONG_EXAMPLES random inputs (default 10,000), whatever its own max_examples;
+#: ``make test`` keeps each test's own count (a few dozen to a few hundred).
+LONG_EXAMPLES = int(os.environ.get("FIDELITE_LONG_EXAMPLES", "10000"))
+settings.register_profile("long", max_examples=LONG_EXAMPLES, deadline=None)
+if os.environ.get("HYPOTHESIS_PROFILE"):
+    settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under the long profile, raise every property test's own max_examples to the
+    profile's (a test's @settings would otherwise win over the profile)."""
+    if os.environ.get("HYPOTHESIS_PROFILE") != "long":
+        return
+    for item in items:
+        test = getattr(item, "obj", None)
+        own = getattr(test, "_hypothesis_internal_use_settings", None)
+        if own is not None and own.max_examples < LONG_EXAMPLES:
+            test._hypothesis_internal_use_settings = settings(own, max_examples=LONG_EXAMPLES, deadline=None)
+
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("FIDELITE_CHROMIUM", "/usr/bin/chromium")

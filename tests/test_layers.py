@@ -42,6 +42,7 @@ LAYERS = [
     ("fidelite._deps", 0),
     ("fidelite.exceptions", 0),
     ("fidelite.cache", 0),
+    ("fidelite.limits", 0),
 ]
 ROOT_LAYER = 6
 LAYER_NAMES = {

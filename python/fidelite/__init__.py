@@ -27,6 +27,7 @@ from ._core import __version__
 from .eventlog import EventLog
 from .explore import explore  # the ipywidgets view is imported on first call
 from .io import RowReport
+from .limits import memory_limit, set_memory_limit
 from .metrics import *
 from .plugins import Index, compute_index, hookimpl, indices
 from .results import (
@@ -59,7 +60,9 @@ __all__ = [
     "explore",
     "hookimpl",
     "indices",
+    "memory_limit",
     "models",
     "plugins",
+    "set_memory_limit",
     *metrics.__all__,
 ]

@@ -17,7 +17,7 @@ import numpy as np
 
 from . import _core
 from ._deps import loaded
-from .exceptions import ParameterError
+from .exceptions import ParameterError, TimeZoneError
 from .io import US_PER_DAY
 
 PERIODS = ("day", "week", "month", "quarter", "year")
@@ -101,13 +101,31 @@ def check_period(period: str) -> str:
     return period
 
 
+def _missing(value: Any) -> bool:
+    """Whether ``value`` is a missing time: None, NaT (numpy or pandas) or a float NaN."""
+    if value is None or (isinstance(value, float) and value != value):
+        return True
+    if isinstance(value, np.datetime64):
+        return bool(np.isnat(value))
+    pd = loaded("pandas")
+    return pd is not None and value is pd.NaT
+
+
 def to_instant(value: Any, tz: str, *, end_of_day: bool = True) -> int:
     """An instant in µs since the epoch from a date, datetime or ISO string.
 
     A date (no time of day) means the *end* of that day in ``tz`` when ``end_of_day``
     (as_of="2024-06-30" includes the whole of June 30th), else its start. Naive
-    datetimes are UTC, like naive timestamps in the data.
+    datetimes are UTC, like naive timestamps in the data. A missing time (None, NaT,
+    NaN) is a :class:`~fidelite.exceptions.ParameterError`, never an empty answer.
     """
+    if _missing(value):
+        raise ParameterError(
+            f"as_of (or a date parameter) is {value!r}, not a time; pass a date such as '2024-06-30', "
+            "or leave as_of out for the latest event"
+        )
+    if not isinstance(tz, str):
+        raise TimeZoneError(f"tz must be an IANA zone name such as 'Europe/Paris' or 'UTC', got {tz!r}")
     if isinstance(value, str):
         text = value.strip()
         try:
@@ -195,5 +213,10 @@ class Calendar(_core.Calendar):
             if m:
                 quarter, month = m.group(2), m.group(3)
                 first = 1 if quarter is None and month is None else (3 * int(quarter) - 2 if quarter else int(month))
+                if not 1 <= first <= 12:
+                    raise ParameterError(
+                        f"cannot read {value!r} as a period: month {first} is not in 1..12; "
+                        "use a label such as '2024-03', '2024-Q1', '2024' or a date '2024-03-15'"
+                    )
                 value = dt.date(int(m.group(1)), first, 1)
         return int(self.period_of(to_instant(value, self.tz, end_of_day=False)))

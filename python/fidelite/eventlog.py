@@ -31,7 +31,7 @@ import numpy as np
 from . import _core, io
 from .cache import Cache
 from .calendar import Calendar
-from .exceptions import EmptyInputError, ParameterError
+from .exceptions import EmptyInputError, ParameterError, TimeZoneError
 from .io import RowReport
 
 #: The canonical column names of an event log, by role.
@@ -71,6 +71,27 @@ NULL_EVENT = "null event type"
 BAD_DURATION = "negative or infinite duration"
 
 
+def check_column_keywords(**given: Any) -> None:
+    """Column keywords name columns by their (string) name; True / False / None are the
+    optional columns' switches. Anything else is a :class:`ParameterError`."""
+    for role, name in given.items():
+        if name is not None and not isinstance(name, (str, bool)):
+            raise ParameterError(
+                f"{role}={name!r}: column keywords take a column name as a string; "
+                f"pass {role}={str(name)!r}, and rename non-string columns first "
+                "(df.columns = df.columns.astype(str))"
+            )
+
+
+def readonly(a: np.ndarray) -> np.ndarray:
+    """A read-only view of ``a``: every array a log hands out is one, so that no caller
+    (a plugin, a notebook) can change what later results read; the caller's own array,
+    which the log may share, stays writeable."""
+    v = a.view()
+    v.flags.writeable = False
+    return v
+
+
 class GroupedColumns(Mapping[str, np.ndarray]):
     """The optional columns of a grouped log, each put in grouped order on first use: a
     query that reads only the times never pays for reordering the amounts or the labels.
@@ -81,7 +102,7 @@ class GroupedColumns(Mapping[str, np.ndarray]):
         pending = {k: v for k, v in rows.items() if k not in done}
         self._rows: dict[str, np.ndarray] | None = pending or None
         self._perm: np.ndarray | None = perm if pending else None
-        self._done = dict(done)
+        self._done = {k: readonly(v) for k, v in done.items()}
         self._lock = threading.Lock()
 
     def __getitem__(self, name: str) -> np.ndarray:
@@ -90,7 +111,7 @@ class GroupedColumns(Mapping[str, np.ndarray]):
                 if name not in self._names:
                     raise KeyError(name)
                 assert self._rows is not None and self._perm is not None
-                self._done[name] = _core.take(self._rows.pop(name), self._perm)
+                self._done[name] = readonly(_core.take(self._rows.pop(name), self._perm))
                 if not self._rows:
                     self._rows = self._perm = None
             return self._done[name]
@@ -237,6 +258,17 @@ class EventLog:
         tz: str = "UTC",
         strict: bool = False,
     ) -> None:
+        check_column_keywords(
+            customer=customer,
+            time=time,
+            amount=amount,
+            event=event,
+            product=product,
+            duration=duration,
+            channel=channel,
+        )
+        if not isinstance(tz, str):
+            raise TimeZoneError(f"tz must be an IANA zone name such as 'Europe/Paris' or 'UTC', got {tz!r}")
         _core.Calendar("day", tz)  # validates tz early
         self.tz = tz
         table = io.read_table(data)
@@ -298,11 +330,15 @@ class EventLog:
             ts = ts[keep]
             cols = {k: v[keep] for k, v in cols.items()}
         f = io.factorize_ids(ids, keep)
-        self._ids = f.labels
+        self._ids = readonly(f.labels)
         # contiguous once, here: kernels read every column as a slice, in either layout
-        cols = {k: np.ascontiguousarray(v) for k, v in cols.items()}
+        cols = {k: readonly(np.ascontiguousarray(v)) for k, v in cols.items()}
         # rows stay in input order until a kernel needs them grouped by customer
-        self._rows: tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]] | None = (f.codes, ts, cols)
+        self._rows: tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]] | None = (
+            readonly(f.codes),
+            readonly(ts),
+            cols,
+        )
         self._layout: Layout | None = None
         self._follow: bool | None = None  # see _codes_follow_ids
         self._lock = threading.Lock()
@@ -336,7 +372,9 @@ class EventLog:
                 indptr, perm, gts, carried = _core.group_by_customer(
                     codes, ts, len(self._ids), ties=ties, carry=[cols[k] for k in names]
                 )
-                self._layout = Layout(indptr, gts, GroupedColumns(cols, perm, dict(zip(names, carried))))
+                self._layout = Layout(
+                    readonly(indptr), readonly(gts), GroupedColumns(cols, perm, dict(zip(names, carried)))
+                )
                 self._rows = None
             return self._layout
 
@@ -559,9 +597,13 @@ class EventLog:
         self.__dict__.update(state)
         self._lock = threading.Lock()
         self._layout = None
+        self._ids = readonly(self._ids)  # unpickled arrays are writeable again
+        if self._rows is not None:
+            codes, ts, cols = self._rows
+            self._rows = (readonly(codes), readonly(ts), {k: readonly(v) for k, v in cols.items()})
         if layout is not None:
             indptr, ts, cols = layout
-            self._layout = Layout(indptr, ts, GroupedColumns(cols, np.zeros(0, np.uint32), cols))
+            self._layout = Layout(readonly(indptr), readonly(ts), GroupedColumns(cols, np.zeros(0, np.uint32), cols))
 
     def equals(self, other: Any) -> bool:
         """Whether ``other`` is a log of the same customers, events (in grouped order),

@@ -47,10 +47,6 @@ class DTypeError(FideliteError, TypeError):
     """A column has a type fidelite cannot interpret (e.g. booleans as customer ids)."""
 
 
-class TimeZoneError(FideliteError, ValueError):
-    """An unknown IANA time-zone name."""
-
-
 class ParameterError(FideliteError, ValueError):
     """A metric parameter outside its allowed values."""
 
@@ -72,12 +68,38 @@ class MissingColumnError(ParameterError):
         self.column = column
 
 
+class TimeZoneError(ParameterError):
+    """An unknown IANA time-zone name (or a zone that is not a name, such as None)."""
+
+
+class ResultTooLargeError(ParameterError):
+    """The answer would take more memory than :func:`fidelite.memory_limit` allows.
+
+    Usually one placeholder date (1900-01-01, 9999-12-31) or a far-off ``as_of``
+    stretches the calendar span; the message names the span's first and last dates and
+    says how to shorten it (filter the rows, an earlier ``as_of=``, a longer ``period=``)
+    or to raise the limit with :func:`fidelite.set_memory_limit`.
+    """
+
+
+class OutOfMemoryError(FideliteError, MemoryError):
+    """The system refused memory the answer needed, although within the limit."""
+
+
+class InternalError(FideliteError, RuntimeError):
+    """A bug in fidelite (a panic in the Rust kernels): please report it with the input."""
+
+
 class MissingTableError(FideliteError, ValueError):
     """A metric needs an optional table (customers, surveys, contacts, subscriptions)."""
 
 
 class PluginError(FideliteError, RuntimeError):
     """A plugin failed to load, register or compute; the message names the plugin."""
+
+
+class PluginTimeoutError(PluginError, TimeoutError):
+    """A plugin's index took longer than its time budget (``timeout=``)."""
 
 
 class MissingDependencyError(FideliteError, ImportError):
@@ -90,12 +112,16 @@ __all__ = [
     "EmptyInputError",
     "FideliteError",
     "InputError",
+    "InternalError",
     "LengthMismatchError",
     "MissingColumnError",
     "MissingDependencyError",
     "MissingTableError",
+    "OutOfMemoryError",
     "ParameterError",
     "PluginError",
+    "PluginTimeoutError",
     "RejectedRowsError",
+    "ResultTooLargeError",
     "TimeZoneError",
 ]

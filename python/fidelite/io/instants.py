@@ -104,10 +104,13 @@ def _local_midnights(days: np.ndarray, tz: str) -> np.ndarray:
     if days.size == 0:
         return days.astype(np.int64)
     uniq, inv = np.unique(days, return_inverse=True)
-    lo, hi = int(uniq[0]), int(uniq[-1])
-    days_of = _core.Calendar("day", tz, 0, (lo * US_PER_DAY - US_PER_DAY, (hi + 2) * US_PER_DAY))
-    _, starts = days_of.axis(lo, hi - lo)
-    return starts[uniq - lo][inv]
+    # one start per distinct day (never per day of the span: a placeholder in year
+    # 100,000,000 must not size anything); days past the ends of i64 µs saturate and are
+    # rejected as out of range with the other instants
+    edge = np.iinfo(np.int64).max // US_PER_DAY - 2
+    lo, hi = (min(max(int(d), -edge), edge) for d in (uniq[0], uniq[-1]))
+    days_of = _core.Calendar("day", tz, 0, ((lo - 1) * US_PER_DAY, (hi + 2) * US_PER_DAY))
+    return days_of.day_starts(uniq)[inv]
 
 
 def _parse_strings(series: Any, null: np.ndarray, tz: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -14,7 +14,7 @@ from .. import _core
 from ..calendar import duration_us
 from ..exceptions import ParameterError
 from ..io import US_PER_DAY
-from ..query import check_keywords, parse, purchase_types
+from ..query import check_keywords, lacks_purchases, overflow_note, parse, purchase_types
 from ..results.base import TableResult
 
 _EMPTY_BASE = "empty base: nobody was active at the start of the period"
@@ -77,15 +77,22 @@ def period_kpis(
     log, cal, as_of_us = q.log, q.calendar, q.as_of
     window_us = 0 if activity_window is None else duration_us(activity_window, "activity_window")
     # either layout: a log not grouped yet is read partition by partition
-    ev = q.events(active_event, purchase_types(log, purchase_event), columns=("amount",))
+    lacking = lacks_purchases(log, purchase_event)
+    ev = q.events(active_event, None if lacking else purchase_types(log, purchase_event), columns=("amount",))
     out = _core.period_kpis(
-        ev, q, window_us=window_us, active_mask=ev.masks[0], purchase_mask=ev.masks[1], amount=ev.columns.get("amount")
+        ev,
+        q,
+        window_us=window_us,
+        active_mask=ev.masks[0],
+        purchase_mask=np.zeros(len(ev.ts), bool) if lacking else ev.masks[1],
+        amount=ev.columns.get("amount"),
     )
     n = len(out["active_end"])
     days, _ = cal.axis(out["first_period"], n)
     s, e, new, kept, active = (out[k] for k in ("active_start", "active_end", "new", "kept", "active"))
     lost, gained = s - kept, e - kept
-    revenue = out["revenue"] if log.has("amount") else np.full(n, np.nan)
+    revenue = out["revenue"] if log.has("amount") and not lacking else np.full(n, np.nan)
+    orders = np.full(n, np.nan) if lacking else out["orders"]
     cols = {
         "period": days[:n],
         "active_start": s,
@@ -100,9 +107,9 @@ def period_kpis(
         "net_result": gained - lost,
         "active": active,
         "revenue": revenue,
-        "orders": out["orders"],
+        "orders": orders,
         "revenue_per_active": _rate(revenue, active),
-        "orders_per_active": _rate(out["orders"], active),
+        "orders_per_active": _rate(orders, active),
         "complete": out["complete"],
     }
     reasons = []
@@ -110,6 +117,11 @@ def period_kpis(
         reasons.append(f"{_EMPTY_BASE}: retention, kept and churn rates are NaN there")
     if not log.has("amount"):
         reasons.append("the log has no amount column: revenue is NaN (pass amount=<column>)")
+    if lacking:
+        reasons.append(f"{lacking}: revenue and orders are NaN (pass purchase_event= to count purchases)")
+    overflow = overflow_note(cols)
+    if overflow:
+        reasons.append(overflow)
     params = dict(
         period=period,
         week_start=cal.week_start,

@@ -16,7 +16,7 @@ from ..calendar import Calendar, duration_us
 from ..eventlog import EventLog
 from ..exceptions import EmptyInputError, MissingTableError
 from ..io import US_PER_DAY, KeyedTable
-from ..query import Query, check_keywords, net_revenue, parse, purchase_mask, resolve_as_of
+from ..query import Query, check_keywords, net_revenue, overflow_note, parse, purchase_mask, resolve_as_of
 from ..results.base import TableResult
 from ..results.crm import CampaignResult
 
@@ -252,6 +252,9 @@ def campaigns(
     overall.update(pooled)
     value = float(cols["net_reactivity"][0])
     reason = None if not math.isnan(value) else "no contact on an active customer"
+    overflow = overflow_note(cols)
+    if overflow:
+        reason = f"{reason}; {overflow}" if reason else overflow
     meta = dict(
         attribution_window_days=attribution_us / US_PER_DAY,
         activity_window_days=activity_us / US_PER_DAY,
@@ -295,6 +298,9 @@ def _group_kpis(
         """Contacts (or a weight's sum) per group, over the masked contacts."""
         g = group if mask is None else group[mask]
         w = weights if weights is None or mask is None else weights[mask]
+        if w is not None:  # summed by group, then by value: the same bits in any row order
+            order = np.lexsort((w, g))
+            g, w = g[order], w[order]
         return np.bincount(g, weights=w, minlength=k)[:k]
 
     contacts = count().astype(np.int64)

@@ -13,7 +13,7 @@ from .. import _core
 from ..calendar import ROLLING_US
 from ..eventlog import Events
 from ..exceptions import MissingColumnError, MissingTableError, ParameterError
-from ..query import Query, bitmaps, choice, parse, segments, signups
+from ..query import Query, bitmaps, choice, parse, positive_ints, segments, signups
 from ..results.retention import RetentionMatrix, SegmentedRetention
 
 CRITERIA = ("on", "on_or_after", "streak")
@@ -98,9 +98,7 @@ def retention(
             f"window='rolling' measures days, weeks (7 d) or months (30 d); period={period!r} has no fixed length"
         )
     if brackets is not None:
-        brackets = [int(w) for w in brackets]
-        if not brackets or min(brackets) < 1:
-            raise ParameterError(f"brackets must be a non-empty list of positive widths, got {brackets!r}")
+        brackets = positive_ints("brackets", brackets)
     if measure != "customers" and not log.has("amount"):
         raise MissingColumnError(f"measure={measure!r} needs an amount column: pass amount=<column name>", "amount")
 

@@ -83,7 +83,8 @@ def read_scores(col: Any) -> tuple[np.ndarray, np.ndarray]:
             col = np.array(arr.to_pylist(), dtype=object)
             arr = None
     if arr is None:
-        v = np.asarray(col)
+        # a Python list is read cell by cell: np.asarray([True, 10]) would make True a 1
+        v = np.array(col, dtype=object) if isinstance(col, (list, tuple)) else np.asarray(col)
         if v.ndim != 1:
             raise DTypeError(f"the score column must be one-dimensional, got shape {v.shape}")
         if v.dtype.kind == "b":

@@ -46,6 +46,7 @@ from __future__ import annotations
 from .hookspecs import hookimpl
 from .index import TABLES, Index, IndexDefinitionError, IndexInfo, IndexList, IndexResult
 from .manager import (
+    DEFAULT_TIMEOUT,
     PluginInfo,
     PluginProblem,
     available_indices,
@@ -62,6 +63,7 @@ from .manager import (
 )
 
 __all__ = [
+    "DEFAULT_TIMEOUT",
     "TABLES",
     "Index",
     "IndexDefinitionError",

@@ -15,7 +15,10 @@ Faults never spread: a plugin that fails to import, implements an unknown hook, 
 registers a malformed or duplicate index is left out and reported by :func:`errors`
 (``fidelite.indices()`` still lists everything else); :func:`check` raises them. A
 plugin registered at run time with :func:`register` is checked strictly: any of these
-faults raises :class:`~fidelite.exceptions.PluginError` at once.
+faults raises :class:`~fidelite.exceptions.PluginError` at once. "Raises" means any
+``BaseException`` but ``KeyboardInterrupt``: a plugin calling ``sys.exit()`` is a
+faulty plugin, not the end of the program. An index's ``compute`` may be given a time
+budget (``timeout=``, :data:`DEFAULT_TIMEOUT` in :func:`compute_all` and the report).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import difflib
 import os
 import sys
 import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import import_module
@@ -33,7 +37,7 @@ import numpy as np
 import pluggy
 
 from ..eventlog import EventLog
-from ..exceptions import FideliteError, MissingTableError, ParameterError, PluginError
+from ..exceptions import FideliteError, MissingTableError, ParameterError, PluginError, PluginTimeoutError
 from . import hookspecs
 from .builtin import DEFAULT_PLUGINS
 from .index import (
@@ -54,6 +58,8 @@ AUTOLOAD_ENV = "FIDELITE_DISABLE_PLUGIN_AUTOLOAD"
 BLOCK_ENV = "FIDELITE_BLOCK_PLUGINS"
 TRACE_ENV = "FIDELITE_TRACE_PLUGINS"
 HOOK = "fidelite_register_indices"
+#: The time budget in seconds of each index in :func:`compute_all` and the report.
+DEFAULT_TIMEOUT = 60.0
 
 #: The plugin manager. Prefer :func:`register` / :func:`unregister` over ``pm.register``:
 #: they check the plugin strictly.
@@ -157,7 +163,9 @@ class _Host:
                 continue
             try:
                 pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP, name=ep.name)
-            except Exception as e:
+            except KeyboardInterrupt:
+                raise
+            except BaseException as e:  # SystemExit at import is the plugin's fault too
                 if pm.has_plugin(ep.name):
                     pm.unregister(name=ep.name)
                 self._problem(
@@ -255,7 +263,9 @@ class _Host:
             returned = pm.subset_hook_caller(HOOK, others)(register=register)
         except IndexDefinitionError as e:
             fail(e.index, f"{who} defined a malformed index: {e}", e)
-        except Exception as e:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as e:  # SystemExit, GeneratorExit ... from a plugin: its fault
             fail(None, f"{who} failed in {HOOK}: {type(e).__name__}: {e}", e)
         else:
             if returned:
@@ -431,6 +441,7 @@ def compute_index(
     contacts: Any = None,
     subscriptions: Any = None,
     columns: dict[str, Any] | None = None,
+    timeout: float | None = None,
     **params: Any,
 ) -> IndexResult:
     """Compute the registered index ``name`` from the tables it declared.
@@ -449,6 +460,10 @@ def compute_index(
         as given. Tables the index does not declare are ignored.
     columns : EventLog column keywords (``customer=``, ``time=``, ``tz=`` ...) used to
         build the log from ``events``.
+    timeout : seconds the index's ``compute`` may take (None: no limit). Past it,
+        :class:`~fidelite.exceptions.PluginTimeoutError` is raised; the computation goes
+        on in a background (daemon) thread, whose result is dropped: Python cannot stop
+        a thread.
     **params : parameters of the index (see ``IndexInfo.parameters``).
 
     >>> import fidelite
@@ -484,13 +499,53 @@ def compute_index(
         kwargs["events"] = EventLog.of(events, **(columns or {}))
     who = f"plugin {info.plugin!r}{_origin_text(info.package, info.version)}"
     try:
-        out = index.compute(**kwargs, **params)
+        out = _call(lambda: index.compute(**kwargs, **params), timeout)
     except FideliteError as e:
         e.add_note(f"while computing index {name!r} from {who}")
         raise
-    except Exception as e:
+    except _TimedOut:
+        raise PluginTimeoutError(
+            f"index {name!r} from {who} did not finish within its time budget of {timeout:g} s; "
+            "pass a larger timeout= (or timeout=None) to wait longer"
+        ) from None
+    except KeyboardInterrupt:
+        raise
+    except BaseException as e:  # SystemExit from a plugin must not end the program
         raise PluginError(f"index {name!r} from {who} failed: {type(e).__name__}: {e}") from e
     return _result(info, out, who)
+
+
+class _TimedOut(Exception):
+    pass
+
+
+def _call(compute: Any, timeout: float | None) -> Any:
+    """``compute()``, here when ``timeout`` is None; else in a daemon thread, raising
+    ``_TimedOut`` when it takes longer than ``timeout`` seconds."""
+    if timeout is None:
+        return compute()
+    if not timeout > 0:
+        raise ParameterError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
+    box: list[Any] = []
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            box.append((True, compute()))
+        except BaseException as e:  # handed to the caller, who sorts it
+            box.append((False, e))
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="fidelite-index", daemon=True).start()
+    deadline = time.monotonic() + timeout
+    while not done.wait(min(0.1, max(deadline - time.monotonic(), 0))):  # short waits: Ctrl-C gets through
+        if time.monotonic() >= deadline:
+            raise _TimedOut
+    ok, value = box[0]
+    if not ok:
+        raise value
+    return value
 
 
 def compute_all(
@@ -501,9 +556,13 @@ def compute_all(
     contacts: Any = None,
     subscriptions: Any = None,
     columns: dict[str, Any] | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> dict[str, IndexResult | FideliteError]:
     """Every index the given tables allow, computed with default parameters: a result,
     or the error of an index that failed (the others are still computed).
+
+    Each index has ``timeout`` seconds (:data:`DEFAULT_TIMEOUT`; None: no limit); a slower
+    one is a :class:`~fidelite.exceptions.PluginTimeoutError` in the output.
 
     What the report and the explorer show. The event log is built once (its errors raise).
 
@@ -526,7 +585,7 @@ def compute_all(
     out: dict[str, IndexResult | FideliteError] = {}
     for info in available_indices(tables):
         try:
-            out[info.name] = compute_index(info.name, **tables)
+            out[info.name] = compute_index(info.name, **tables, timeout=timeout)
         except FideliteError as e:
             out[info.name] = e
     return out

@@ -12,8 +12,8 @@
 from __future__ import annotations
 
 from .customers import MISSING, Signups, Summary, attribute, event_types, segments, signups, summary
-from .params import Query, check_keywords, choice, keywords, log_of, parse, resolve_as_of
-from .purchases import EventTypes, amounts, net_revenue, purchase_mask, purchase_types
+from .params import Query, check_keywords, choice, keywords, log_of, parse, positive_ints, resolve_as_of
+from .purchases import EventTypes, amounts, lacks_purchases, net_revenue, overflow_note, purchase_mask, purchase_types
 
 __all__ = [
     "MISSING",
@@ -25,10 +25,13 @@ __all__ = [
     "attribute",
     "check_keywords",
     "choice",
+    "positive_ints",
     "event_types",
     "keywords",
+    "lacks_purchases",
     "log_of",
     "net_revenue",
+    "overflow_note",
     "parse",
     "purchase_mask",
     "purchase_types",

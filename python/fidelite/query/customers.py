@@ -18,7 +18,7 @@ from .. import _core, io
 from ..exceptions import ParameterError
 from ..io import KeyedTable, RowReport
 from .params import Query
-from .purchases import EventTypes, purchase_types
+from .purchases import EventTypes, lacks_purchases, purchase_types
 
 #: The segment value of customers without one.
 MISSING = "(missing)"
@@ -33,25 +33,31 @@ class Summary:
     reason: str | None
 
 
-def summary(q: Query, purchase_event: EventTypes = "purchase") -> Summary:
+def summary(q: Query, purchase_event: EventTypes = "purchase", *, activity: bool = False) -> Summary:
     """Per-customer summary of the events at or before ``q.as_of``: ``first``, ``last``,
     ``n_events``, ``n_purchases``, ``n_periods`` (distinct periods of the query's
     calendar), ``revenue``, ``n_products``, ``first_purchase``, ``last_purchase``,
     ``median_gap_days``, ``recency_days``, ``tenure_days`` (see
     :func:`fidelite.customer_summary`). A log not grouped yet is summarised from its rows,
-    partition by partition, without grouping it."""
+    partition by partition, without grouping it. With ``activity``, a log without
+    purchases (visits and logins) has empty purchase columns and a ``reason``; without,
+    it is a ParameterError (:func:`purchase_types`)."""
     log = q.log
-    ev = q.events(purchase_types(log, purchase_event), columns=("amount", "product"))
+    lacking = lacks_purchases(log, purchase_event) if activity else None
+    ev = q.events(None if lacking else purchase_types(log, purchase_event), columns=("amount", "product"))
     product = ev.columns.get("product")
     cols = _core.customer_summary(
         ev,
         q,
-        purchase_mask=ev.mask,
+        purchase_mask=np.zeros(len(ev.ts), bool) if lacking else ev.mask,
         amount=ev.columns.get("amount"),
         product=product,
         n_products=len(log.labels("product")) if product is not None else 0,
     )
     reason = None if log.has("amount") else "the log has no amount column: revenue is NaN (pass amount=<column>)"
+    if lacking:
+        cols = {**cols, "revenue": np.full(len(cols["revenue"]), np.nan)}
+        reason = f"{lacking}: no purchases, so the purchase columns are empty; pass purchase_event= to count them"
     return Summary(cols, reason)
 
 

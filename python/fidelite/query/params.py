@@ -10,6 +10,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, NoReturn, TypeVar, cast
 
+import numpy as np
+
 from ..calendar import Calendar, check_period, to_instant, week_start_index
 from ..eventlog import CALENDAR_MARGIN_US, COLUMN_KEYWORDS, EventLog, Events, Layout
 from ..exceptions import ParameterError
@@ -82,6 +84,22 @@ def choice(name: str, value: Any, allowed: Sequence[Any]) -> Any:
     if value not in allowed:
         raise ParameterError(f"unknown {name} {value!r}: use one of {', '.join(map(repr, allowed))}")
     return value
+
+
+def positive_ints(name: str, value: Any) -> list[int]:
+    """``value`` as a non-empty list of positive integers (Python or numpy integers, not
+    bools, floats or a string of digits), else a :class:`~fidelite.exceptions.ParameterError`.
+
+    >>> positive_ints("brackets", [1, 2])
+    [1, 2]
+    """
+    items = list(value) if isinstance(value, (list, tuple, np.ndarray, range)) else []
+    whole = all(isinstance(w, (int, np.integer)) and not isinstance(w, (bool, np.bool_)) and w >= 1 for w in items)
+    if not (items and whole):
+        raise ParameterError(
+            f"{name} must be a non-empty list of positive widths (whole numbers), e.g. {name}=[1, 2, 3], got {value!r}"
+        )
+    return [int(w) for w in items]
 
 
 def resolve_as_of(value: Any, tz: str, default: int) -> int:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .. import query
+from .. import plugins, query
 from ..calendar import Calendar, check_period, to_instant
 from ..eventlog import EventLog
 from .document import Report
@@ -70,6 +70,7 @@ def build_report(
     title: str = "fidelite report",
     source: str = "",
     progress: Callable[[str], Any] | None = None,
+    index_timeout: float | None = plugins.DEFAULT_TIMEOUT,
     **columns: Any,
 ) -> Report:
     """Build the report of an event log and the optional tables.
@@ -82,7 +83,9 @@ def build_report(
     incomplete periods;
     ``purchase_event`` names the event type of a purchase (default "purchase"; in a log
     without an event column every event is one). ``progress`` is called with the name of
-    each stage (building the log, then each section title).
+    each stage (building the log, then each section title). ``index_timeout`` is each
+    loyalty index's time budget in seconds (None: no limit): a slower index is reported as
+    timed out, the others still show.
     """
     check_period(period)
     Calendar.make(period, "UTC", week_start)  # a bad week_start fails here, once
@@ -103,6 +106,7 @@ def build_report(
         source=source,
         purchase_event=purchase_event,
         week_start=week_start,
+        index_timeout=index_timeout,
     )
     return Report(inputs, run_sections(inputs, SECTIONS if sections is None else sections, progress), title=title)
 

@@ -108,6 +108,7 @@ class ReportInputs:
     source: str = ""
     purchase_event: str | None = None
     week_start: str = "monday"
+    index_timeout: float | None = None
     cache: Cache = field(default_factory=Cache)
 
     def __post_init__(self) -> None:

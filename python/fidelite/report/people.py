@@ -192,7 +192,8 @@ def index_outcomes(inputs: ReportInputs) -> list[tuple[Any, Any]]:
     for info in plugins.available_indices(set(tables)):
         params = {k: v for k, v in inputs.kw(purchases=True).items() if k in info.parameters}
         try:
-            out.append((info, plugins.compute_index(info.name, **{t: tables[t] for t in info.inputs}, **params)))
+            tabled = {t: tables[t] for t in info.inputs}
+            out.append((info, plugins.compute_index(info.name, **tabled, timeout=inputs.index_timeout, **params)))
         except Exception as e:  # each failing index shows its error; the others still render
             out.append((info, e))
     return out
@@ -214,7 +215,8 @@ def indices_section(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
                 skipped.append(f"{info.name}: skipped, {why}.")
                 continue
             failed += 1
-            rows.append([info.name, "error", info.level, provider, "see below"])
+            shown = "timed out" if isinstance(outcome, TimeoutError) else "error"
+            rows.append([info.name, shown, info.level, provider, "see below"])
             notes.append(f"{info.name} failed: {error_line(outcome)}")
             continue
         rows.append([info.name, _shown(outcome), info.level, provider, _index_note(outcome)])

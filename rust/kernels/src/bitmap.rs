@@ -77,8 +77,18 @@ pub fn active_bitmaps(
     as_of: i64,
 ) -> Result<Bitmaps<'static>> {
     crate::check_len("mask", mask, events.len())?;
+    cal.check_origin(Some(p_lo))?;
     let n_periods = (cal.period_of(as_of) - p_lo + 1).max(0) as usize;
     let words = n_periods.div_ceil(64).max(1);
+    let cells = n_customers as u128 * words as u128;
+    let bytes = crate::mem::bytes_of::<u64>(cells);
+    let what = || {
+        let (n, p) = (crate::mem::count(n_customers as u64), crate::mem::count(n_periods as u64));
+        format!("the activity bitmaps of {n} customers x {p} {}s", cal.period.name())
+    };
+    cal.check_span(what, bytes, p_lo, as_of)?;
+    let n_cells = cells as usize; // within the limit, hence within usize
+    let stop = crate::interrupt::token();
     let set = |bits: &mut [u64], row: usize, p: i64| {
         let j = p - p_lo;
         if j >= 0 && (j as usize) < n_periods {
@@ -93,36 +103,38 @@ pub fn active_bitmaps(
             if let Some(&c) = codes.iter().find(|&&c| c as usize >= n_customers) {
                 return Err(KernelError::OutOfRange(format!("customer code {c} >= {n_customers} customers")));
             }
-            let threads = rayon::current_num_threads().max(1);
-            let chunk = ts.len().div_ceil(threads).max(1);
-            let mut partial: Vec<Vec<u64>> = (0..ts.len().div_ceil(chunk))
-                .into_par_iter()
-                .map(|k| {
-                    let mut bits = crate::mem::zeros(n_customers * words);
-                    // rows in blocks: first every (word, bit) of the block, then the ORs, so
-                    // that the random accesses of a block are in flight together
-                    let mut pending: Vec<(usize, u64)> = Vec::with_capacity(BLOCK);
-                    let range = k * chunk..((k + 1) * chunk).min(ts.len());
-                    let end = range.end;
-                    for block in range.step_by(BLOCK).map(|b| b..(b + BLOCK).min(end)) {
-                        pending.clear();
-                        for i in block {
-                            let t = ts[i];
-                            if t <= as_of && mask.is_none_or(|m| m[i]) {
-                                let j = cal.period_of(t) - p_lo;
-                                if j >= 0 && (j as usize) < n_periods {
-                                    pending.push((codes[i] as usize * words + j as usize / 64, 1u64 << (j % 64)));
-                                }
+            // one bitmap per slice of rows, as many slices as threads when the limit allows
+            let threads = rayon::current_num_threads().max(1) as u128;
+            let n_parts = (crate::mem::limit() as u128 / bytes.max(1)).clamp(1, threads) as usize;
+            let chunk = ts.len().div_ceil(n_parts).max(1);
+            let mut partial: Vec<Vec<u64>> =
+                (0..ts.len().div_ceil(chunk).max(1)).map(|_| crate::mem::try_zeros(n_cells)).collect::<Result<_>>()?;
+            partial.par_iter_mut().enumerate().for_each(|(k, bits)| {
+                // rows in blocks: first every (word, bit) of the block, then the ORs, so
+                // that the random accesses of a block are in flight together
+                let mut pending: Vec<(usize, u64)> = Vec::with_capacity(BLOCK);
+                let range = k * chunk..((k + 1) * chunk).min(ts.len());
+                let end = range.end;
+                for block in range.step_by(BLOCK).map(|b| b..(b + BLOCK).min(end)) {
+                    if stop.requested() {
+                        return;
+                    }
+                    pending.clear();
+                    for i in block {
+                        let t = ts[i];
+                        if t <= as_of && mask.is_none_or(|m| m[i]) {
+                            let j = cal.period_of(t) - p_lo;
+                            if j >= 0 && (j as usize) < n_periods {
+                                pending.push((codes[i] as usize * words + j as usize / 64, 1u64 << (j % 64)));
                             }
                         }
-                        for &(w, bit) in &pending {
-                            bits[w] |= bit;
-                        }
                     }
-                    bits
-                })
-                .collect();
-            let mut out = partial.pop().unwrap_or_else(|| crate::mem::zeros(n_customers * words));
+                    for &(w, bit) in &pending {
+                        bits[w] |= bit;
+                    }
+                }
+            });
+            let mut out = partial.pop().expect("at least one slice");
             out.par_chunks_mut(1 << 14).enumerate().for_each(|(k, dst)| {
                 for other in &partial {
                     for (d, s) in dst.iter_mut().zip(&other[k * (1 << 14)..]) {
@@ -139,7 +151,7 @@ pub fn active_bitmaps(
                     g.n_customers()
                 )));
             }
-            let mut out = crate::mem::zeros(n_customers * words);
+            let mut out = crate::mem::try_zeros(n_cells)?;
             // one customer's bits, into `row` (its `words` words)
             let customer = |c: usize, row: &mut [u64]| {
                 for i in g.range(c) {
@@ -153,6 +165,9 @@ pub fn active_bitmaps(
                 }
             };
             out.par_chunks_mut(CHUNK * words).enumerate().for_each(|(k, dst)| {
+                if stop.requested() {
+                    return;
+                }
                 for (row, c) in dst.chunks_exact_mut(words).zip(k * CHUNK..) {
                     if words <= LOCAL_WORDS {
                         // up to 512 periods: the customer's bits build up in registers / L1

@@ -48,7 +48,7 @@ impl Period {
         match self {
             Period::Day => day,
             // 1970-01-01 was a Thursday (weekday 3 when Monday = 0).
-            Period::Week(ws) => (day + 3 - ws as i64).div_euclid(7),
+            Period::Week(ws) => day.saturating_add(3 - ws as i64).div_euclid(7),
             Period::Month => {
                 let (y, m, _) = civil_from_days(day);
                 y * 12 + m as i64 - 1
@@ -97,7 +97,7 @@ impl Period {
     pub fn start_day(self, p: i64) -> i64 {
         match self {
             Period::Day => p,
-            Period::Week(ws) => p * 7 - 3 + ws as i64,
+            Period::Week(ws) => p.saturating_mul(7).saturating_add(ws as i64 - 3),
             Period::Month => days_from_civil(p.div_euclid(12), (p.rem_euclid(12) + 1) as u32, 1),
             Period::Quarter => days_from_civil(p.div_euclid(4), (p.rem_euclid(4) * 3 + 1) as u32, 1),
             Period::Year => days_from_civil(p, 1, 1),
@@ -105,9 +105,13 @@ impl Period {
     }
 }
 
+/// Day counts the civil conversions read exactly (about +-3 billion years); others are
+/// clamped to them, so that no day count overflows.
+const CIVIL_DAYS: i64 = 1 << 40;
+
 /// (year, month 1-12, day 1-31) of a day count since 1970-01-01 (H. Hinnant's algorithm).
 pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
+    let z = z.clamp(-CIVIL_DAYS, CIVIL_DAYS) + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
@@ -118,8 +122,9 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (yoe + era * 400 + (m <= 2) as i64, m, d)
 }
 
-/// Day count since 1970-01-01 of a civil date.
+/// Day count since 1970-01-01 of a civil date (years beyond about +-3 billion clamped).
 pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = y.clamp(-(CIVIL_DAYS / 366), CIVIL_DAYS / 366);
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -134,6 +139,16 @@ const MAX_TABLE_DAYS: i64 = 200_000;
 /// Instants the kernels accept: years 1 .. 9999.
 pub const MIN_US: i64 = -62_135_596_800 * US_PER_SEC;
 pub const MAX_US: i64 = 253_402_300_799 * US_PER_SEC;
+/// Local days a calendar places exactly: those of years 1 .. 9999 and a few around them
+/// (other days, where no event lies, start at UTC midnight).
+pub const MIN_DAY: i64 = MIN_US / US_PER_DAY - 2;
+pub const MAX_DAY: i64 = MAX_US / US_PER_DAY + 2;
+
+/// The ISO date (`YYYY-MM-DD`) of a day count since 1970-01-01.
+pub fn iso_date(day: i64) -> String {
+    let (y, m, d) = civil_from_days(day);
+    format!("{y:04}-{m:02}-{d:02}")
+}
 
 /// A time zone plus a period unit: maps instants to local days and periods, and owns the
 /// period axis (start instants, labels) and completeness. Built once per query (its tables
@@ -237,7 +252,8 @@ impl Calendar {
         } else {
             self.offset_slow(t)
         };
-        t + off as i64 * US_PER_SEC
+        // saturating: instants near the ends of i64 (a NaT, a sentinel as_of) stay ordered
+        t.saturating_add(off as i64 * US_PER_SEC)
     }
 
     #[cold]
@@ -271,9 +287,14 @@ impl Calendar {
     }
 
     /// UTC instant at which local day `day` begins (the first instant at or after local
-    /// midnight when midnight falls in a DST gap).
+    /// midnight when midnight falls in a DST gap). Days outside [`MIN_DAY`] ..=
+    /// [`MAX_DAY`] begin at UTC midnight (saturating at the ends of `i64`).
     pub fn day_start_instant(&self, day: i64) -> i64 {
-        let Some(z) = &self.tz else { return day * US_PER_DAY };
+        let utc = day.saturating_mul(US_PER_DAY);
+        let Some(z) = &self.tz else { return utc };
+        if !(MIN_DAY..=MAX_DAY).contains(&day) {
+            return utc;
+        }
         let base = DateTime::from_timestamp(day * 86_400, 0).expect("day in range").naive_utc();
         for minute in 0..=1440 {
             let ndt = base + chrono::Duration::minutes(minute);
@@ -294,10 +315,50 @@ impl Calendar {
         &self.tz_name
     }
 
+    /// `Ok` when `origin` (the first period of an axis, or None) is a period some `i64`
+    /// instant falls in; an error otherwise (an axis from there could not be counted).
+    pub fn check_origin(&self, origin: Option<i64>) -> Result<()> {
+        let (lo, hi) = (self.period_of(i64::MIN), self.period_of(i64::MAX));
+        match origin {
+            Some(p) if !(lo..=hi).contains(&p) => Err(KernelError::InvalidParameter(format!(
+                "the axis origin, {} {p}, is not a {} of any instant",
+                self.period.name(),
+                self.period.name()
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// The local date (`YYYY-MM-DD`) of instant `t`.
+    pub fn date_of(&self, t: i64) -> String {
+        iso_date(self.local_day(t))
+    }
+
+    /// [`crate::mem::check`] of `bytes` for a buffer sized by the span from period `first`
+    /// to instant `last`: the error names `what`, the span's first and last local dates
+    /// and how to shorten it (filter placeholder dates, an earlier `as_of`, a longer
+    /// period) or to raise the limit.
+    pub fn check_span(&self, what: impl FnOnce() -> String, bytes: u128, first: i64, last: i64) -> Result<()> {
+        if bytes <= crate::mem::limit() as u128 {
+            return Ok(());
+        }
+        let from =
+            iso_date(self.period.start_day(first.clamp(self.period.of_day(MIN_DAY), self.period.of_day(MAX_DAY))));
+        let hint = format!(
+            ": its {}s run from {from} to {} ({}). A placeholder date in the data (such as 1900-01-01 or \
+             9999-12-31) or a far-off as_of usually causes this: filter such rows out, pass an earlier as_of=, \
+             or choose a longer period; if the span is meant, raise the limit with fidelite.set_memory_limit()",
+            self.period.name(),
+            self.date_of(last),
+            self.tz_name,
+        );
+        crate::mem::check(bytes, what, &hint)
+    }
+
     /// The UTC start instants of periods `first ..= first + count` (`count + 1` values: the
     /// last one ends the period before it).
     pub fn bounds(&self, first: i64, count: usize) -> Vec<i64> {
-        (0..=count as i64).map(|k| self.period_start_instant(first + k)).collect()
+        (0..=count as i64).map(|k| self.period_start_instant(first.saturating_add(k))).collect()
     }
 
     /// Whether each of the `count` periods from `first` had fully elapsed at `as_of`.
@@ -307,7 +368,7 @@ impl Calendar {
 
     /// The labels of the `count` periods from `first` (see [`Period::label`]).
     pub fn labels(&self, first: i64, count: usize) -> Vec<String> {
-        (0..count as i64).map(|k| self.period.label(first + k)).collect()
+        (0..count as i64).map(|k| self.period.label(first.saturating_add(k))).collect()
     }
 }
 

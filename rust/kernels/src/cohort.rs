@@ -12,7 +12,8 @@ use crate::bitmap::{for_each_bit, lowest_bit, Bitmaps};
 use crate::calendar::{Calendar, Window};
 use std::ops::Range;
 
-use crate::{check_len, par_customer_chunks, Grouped, KernelError, Result};
+use crate::mem::{bytes_of, count};
+use crate::{check_len, par_customer_chunks, par_customer_fold, parts_in_budget, Grouped, KernelError, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CohortMode {
@@ -161,7 +162,8 @@ fn for_each_entry(g: &Grouped, cal: &Calendar, spec: &CohortSpec, c: usize, mut 
     }
 }
 
-fn validate(g: &Grouped, spec: &CohortSpec) -> Result<()> {
+fn validate(g: &Grouped, cal: &Calendar, spec: &CohortSpec) -> Result<()> {
+    cal.check_origin(spec.origin)?;
     let n = g.ts.len();
     check_len("start_mask", spec.start_mask, n)?;
     check_len("return_mask", spec.return_mask, n)?;
@@ -216,7 +218,7 @@ fn validate(g: &Grouped, spec: &CohortSpec) -> Result<()> {
     Ok(())
 }
 
-fn axes(g: &Grouped, cal: &Calendar, spec: &CohortSpec) -> Option<Axes> {
+fn axes(g: &Grouped, cal: &Calendar, spec: &CohortSpec) -> Result<Option<Axes>> {
     // (earliest t0, latest cohort period) over all entries
     let parts = par_customer_chunks(g.n_customers(), |r| {
         let (mut t_min, mut p_max) = (i64::MAX, i64::MIN);
@@ -232,18 +234,49 @@ fn axes(g: &Grouped, cal: &Calendar, spec: &CohortSpec) -> Option<Axes> {
     let (p_lo, p_max, t_min) = match spec.origin {
         // every cohort from the origin to as_of: an axis that does not depend on the data
         Some(origin) => (origin, cal.period_of(spec.as_of), cal.period_start_instant(origin)),
-        None if t_min == i64::MAX => return None,
+        None if t_min == i64::MAX => return Ok(None),
         None => (cal.period_of(t_min), p_max, t_min),
     };
     if p_max < p_lo {
-        return None;
+        return Ok(None);
     }
     let n_offsets = match spec.window {
-        Window::Calendar => (cal.period_of(spec.as_of) - p_lo + 1).max(0) as usize,
-        Window::Rolling(l) => ((spec.as_of - t_min) / l + 1).max(0) as usize,
+        Window::Calendar => (cal.period_of(spec.as_of) - p_lo + 1).max(0) as u128,
+        Window::Rolling(l) => (spec.as_of.saturating_sub(t_min) / l + 1).max(0) as u128,
     };
-    let (bucket_of, n_buckets) = buckets(spec.brackets, n_offsets);
-    Some(Axes { p_lo, n_cohorts: (p_max - p_lo + 1) as usize, bucket_of, n_buckets })
+    let n_cohorts = (p_max - p_lo + 1) as u128;
+    let n_buckets = spec.brackets.map_or(n_offsets, |b| b.len() as u128);
+    let n_seg = spec.segment.map_or(1, |s| s.1) as u128;
+    check_matrix(cal, spec, p_lo, n_seg, n_cohorts, n_buckets, bytes_of::<i32>(n_offsets))?;
+    let (bucket_of, n_buckets) = buckets(spec.brackets, n_offsets as usize);
+    Ok(Some(Axes { p_lo, n_cohorts: n_cohorts as usize, bucket_of, n_buckets }))
+}
+
+/// Bytes of one partial result of a `(segments x cohorts x buckets)` matrix: its cells,
+/// its cohort sizes and the per-entry stamps.
+fn part_bytes(n_seg: u128, n_cohorts: u128, n_buckets: u128) -> u128 {
+    bytes_of::<i64>(n_seg.saturating_mul(n_cohorts).saturating_mul(n_buckets.saturating_add(1)))
+        .saturating_add(bytes_of::<u32>(n_buckets))
+}
+
+/// The memory check of a cohort matrix before anything of its size is allocated: the
+/// total and one partial result, the completeness flags and `extra` bytes.
+fn check_matrix(
+    cal: &Calendar,
+    spec: &CohortSpec,
+    p_lo: i64,
+    n_seg: u128,
+    n_cohorts: u128,
+    n_buckets: u128,
+    extra: u128,
+) -> Result<()> {
+    let flags = bytes_of::<[bool; 2]>(n_cohorts.saturating_mul(n_buckets));
+    let bytes = part_bytes(n_seg, n_cohorts, n_buckets).saturating_mul(2).saturating_add(flags).saturating_add(extra);
+    let what = || {
+        let segments = if n_seg > 1 { format!(" x {} segments", count(n_seg)) } else { String::new() };
+        format!("a cohort matrix of {} cohorts x {} offsets{segments}", count(n_cohorts), count(n_buckets))
+    };
+    cal.check_span(what, bytes, p_lo, spec.as_of)
 }
 
 /// Per-thread accumulator.
@@ -340,17 +373,24 @@ fn counted(
     }
 }
 
-/// Sums per-chunk accumulators in chunk order (deterministic).
-fn reduce(parts: Vec<Acc>, revenue: bool, cells: usize, rows: usize) -> (Vec<i64>, Vec<f64>, Vec<i64>) {
-    let mut counts = if revenue { vec![] } else { vec![0i64; cells] };
-    let mut values = if revenue { vec![0f64; cells] } else { vec![] };
-    let mut sizes = vec![0i64; rows];
-    for a in parts {
+/// The sum of per-chunk accumulators, added in chunk order (deterministic): at most
+/// [`parts_in_budget`] of them exist at once.
+fn tally_chunks(
+    n_customers: usize,
+    revenue: bool,
+    (cells, rows, nb): (usize, usize, usize),
+    chunk: impl Fn(Range<usize>) -> Acc + Sync + Send,
+) -> Result<(Vec<i64>, Vec<f64>, Vec<i64>)> {
+    let mut counts = if revenue { vec![] } else { crate::mem::try_zeros(cells)? };
+    let mut values = if revenue { crate::mem::try_zeros(cells)? } else { vec![] };
+    let mut sizes = crate::mem::try_zeros(rows)?;
+    let batch = parts_in_budget(part_bytes(1, rows as u128, nb as u128));
+    par_customer_fold(n_customers, batch, chunk, |a| {
         counts.iter_mut().zip(&a.counts).for_each(|(x, y)| *x += y);
         values.iter_mut().zip(&a.values).for_each(|(x, y)| *x += y);
         sizes.iter_mut().zip(&a.sizes).for_each(|(x, y)| *x += y);
-    }
-    (counts, values, sizes)
+    });
+    Ok((counts, values, sizes))
 }
 
 /// No cohort entry at all: zero rows, and still one column per bracket.
@@ -479,20 +519,19 @@ impl Sink for Tally<'_> {
 
 /// Computes the cohort matrix. See the module docs for the semantics.
 pub fn cohort_matrix(g: &Grouped, cal: &Calendar, spec: &CohortSpec) -> Result<CohortMatrix> {
-    validate(g, spec)?;
+    validate(g, cal, spec)?;
     let n_seg = spec.segment.map_or(1, |s| s.1);
-    let Some(ax) = axes(g, cal, spec) else {
+    let Some(ax) = axes(g, cal, spec)? else {
         return Ok(empty(cal.period_of(spec.as_of), spec));
     };
     let (nk, nb) = (ax.n_cohorts, ax.n_buckets);
     let revenue = spec.measure != Measure::Customers;
     let cells = n_seg * nk * nb;
-    let parts = par_customer_chunks(g.n_customers(), |r| {
+    let (counts, mut values, sizes) = tally_chunks(g.n_customers(), revenue, (cells, n_seg * nk, nb), |r| {
         let mut sink = Tally { acc: Acc::new(revenue, cells, n_seg * nk, nb), spec, nb, row: 0 };
         walk(g, cal, spec, &ax, r, &mut sink);
         sink.acc
-    });
-    let (counts, mut values, sizes) = reduce(parts, revenue, cells, n_seg * nk);
+    })?;
     if spec.measure == Measure::CumulativeRevenue {
         for row in values.chunks_mut(nb.max(1)) {
             for b in 1..nb {
@@ -613,9 +652,9 @@ pub fn cohort_members(
     cohort: usize,
     bucket: usize,
 ) -> Result<Members> {
-    validate(g, spec)?;
+    validate(g, cal, spec)?;
     let n_seg = spec.segment.map_or(1, |s| s.1);
-    let Some(ax) = axes(g, cal, spec) else {
+    let Some(ax) = axes(g, cal, spec)? else {
         return Ok(Members::default());
     };
     if segment >= n_seg || cohort >= ax.n_cohorts || bucket >= ax.n_buckets {
@@ -662,6 +701,7 @@ pub fn cohort_matrix_bitmaps(
     cal: &Calendar,
     spec: &CohortSpec,
 ) -> Result<CohortMatrix> {
+    cal.check_origin(spec.origin)?;
     if spec.window != Window::Calendar
         || spec.measure != Measure::Customers
         || spec.offset0 != Offset0::Cohort
@@ -710,10 +750,13 @@ pub fn cohort_matrix_bitmaps(
         None => range,
     };
     let n_offsets = start.n_periods - k_lo;
-    let (bucket_of, nb) = buckets(spec.brackets, n_offsets);
     let nk = k_hi - k_lo + 1;
+    let p_lo = start.p_lo + k_lo as i64;
+    let n_buckets = spec.brackets.map_or(n_offsets, |b| b.len());
+    check_matrix(cal, spec, p_lo, n_seg as u128, nk as u128, n_buckets as u128, bytes_of::<i32>(n_offsets as u128))?;
+    let (bucket_of, nb) = buckets(spec.brackets, n_offsets);
     let cells = n_seg * nk * nb;
-    let parts = par_customer_chunks(n, |r| {
+    let (counts, _, sizes) = tally_chunks(n, false, (cells, n_seg * nk, nb), |r| {
         let mut acc = Acc::new(false, cells, n_seg * nk, nb);
         for c in r {
             let seg = spec.segment.map_or(0, |(s, _)| s[c] as usize);
@@ -739,9 +782,8 @@ pub fn cohort_matrix_bitmaps(
             }
         }
         acc
-    });
-    let (counts, _, sizes) = reduce(parts, false, cells, n_seg * nk);
-    let ax = Axes { p_lo: start.p_lo + k_lo as i64, n_cohorts: nk, bucket_of, n_buckets: nb };
+    })?;
+    let ax = Axes { p_lo, n_cohorts: nk, bucket_of, n_buckets: nb };
     Ok(CohortMatrix::on(&ax, n_seg, counts, vec![], sizes, cal, spec))
 }
 

@@ -15,6 +15,13 @@ pub enum KernelError {
     /// A column of a type the kernel does not read (e.g. float ids, or integer ids looked
     /// up among text ones).
     WrongType(String),
+    /// An answer (or its scratch) larger than the memory limit ([`crate::mem::limit`]),
+    /// usually from a placeholder date or a far-off `as_of`: the message names the span.
+    TooLarge(String),
+    /// The allocator refused a buffer within the limit (the machine is short of memory).
+    OutOfMemory(String),
+    /// The caller asked the kernel to stop ([`crate::interrupt`]: Ctrl-C).
+    Interrupted,
 }
 
 pub type Result<T> = std::result::Result<T, KernelError>;
@@ -28,7 +35,10 @@ impl fmt::Display for KernelError {
             KernelError::InvalidParameter(m)
             | KernelError::LengthMismatch(m)
             | KernelError::OutOfRange(m)
-            | KernelError::WrongType(m) => f.write_str(m),
+            | KernelError::WrongType(m)
+            | KernelError::TooLarge(m)
+            | KernelError::OutOfMemory(m) => f.write_str(m),
+            KernelError::Interrupted => f.write_str("interrupted"),
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod cohort;
 pub mod columns;
 pub mod error;
 pub mod ids;
+pub mod interrupt;
 pub mod layout;
 pub mod lifecycle;
 pub mod mem;
@@ -47,15 +48,56 @@ pub fn check_len<T>(name: &str, col: Option<&[T]>, n: usize) -> Result<()> {
 }
 
 /// Runs `f` on fixed chunks of customers in parallel and returns the partial results in
-/// chunk order (deterministic reduction, see [`CHUNK`]).
+/// chunk order (deterministic reduction, see [`CHUNK`]). Once the caller asks to stop
+/// ([`interrupt`]), the remaining chunks run `f` on an empty range.
 pub fn par_customer_chunks<T, F>(n_customers: usize, f: F) -> Vec<T>
 where
     T: Send,
     F: Fn(std::ops::Range<usize>) -> T + Sync + Send,
 {
     use rayon::prelude::*;
+    let stop = interrupt::token();
     let n_chunks = n_customers.div_ceil(CHUNK);
-    (0..n_chunks).into_par_iter().map(|i| f(i * CHUNK..((i + 1) * CHUNK).min(n_customers))).collect()
+    (0..n_chunks).into_par_iter().map(|i| f(chunk_range(i, n_customers, &stop))).collect()
+}
+
+/// The customers of chunk `i` (none once the caller asked to stop).
+fn chunk_range(i: usize, n_customers: usize, stop: &interrupt::Token) -> std::ops::Range<usize> {
+    let r = i * CHUNK..((i + 1) * CHUNK).min(n_customers);
+    if stop.requested() {
+        r.start..r.start
+    } else {
+        r
+    }
+}
+
+/// [`par_customer_chunks`] for partial results too large to keep one per chunk: chunks
+/// run in parallel batches of at most `batch`, and `merge` receives each partial result
+/// in chunk order (the same order, hence the same float sums, as reducing the whole
+/// `Vec`), so that at most `batch` of them exist at once.
+pub fn par_customer_fold<T, F>(n_customers: usize, batch: usize, f: F, mut merge: impl FnMut(T))
+where
+    T: Send,
+    F: Fn(std::ops::Range<usize>) -> T + Sync + Send,
+{
+    use rayon::prelude::*;
+    let stop = interrupt::token();
+    let (n_chunks, batch) = (n_customers.div_ceil(CHUNK), batch.max(1));
+    for first in (0..n_chunks).step_by(batch) {
+        let parts: Vec<T> = (first..(first + batch).min(n_chunks))
+            .into_par_iter()
+            .map(|i| f(chunk_range(i, n_customers, &stop)))
+            .collect();
+        parts.into_iter().for_each(&mut merge);
+    }
+}
+
+/// How many partial results of `part_bytes` each may exist at once besides one total of
+/// the same size, within the memory limit: between 1 and four per thread (enough to keep
+/// every thread busy). Call after checking that two fit ([`mem::check`]).
+pub fn parts_in_budget(part_bytes: u128) -> usize {
+    let fit = (mem::limit() as u128 / part_bytes.max(1)).saturating_sub(1);
+    fit.clamp(1, 4 * rayon::current_num_threads().max(1) as u128) as usize
 }
 
 /// Scratch buffers kept per worker thread for one kernel call. `for_each_init` would

@@ -1,7 +1,8 @@
 //! Lifecycle per period: new, returning, resurrected and dormant customers.
 use crate::bitmap::{for_each_bit, Bitmaps};
 use crate::calendar::Calendar;
-use crate::{check_len, par_customer_chunks, Grouped, Result};
+use crate::mem::{bytes_of, count};
+use crate::{check_len, par_customer_chunks, par_customer_fold, parts_in_budget, Grouped, Result};
 
 /// Counts per period, from `first_period` to the period of `as_of`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +46,7 @@ pub fn lifecycle(
     origin: Option<i64>,
 ) -> Result<Lifecycle> {
     check_len("mask", mask, g.ts.len())?;
+    cal.check_origin(origin)?;
     let active = |i: usize| g.ts[i] <= as_of && mask.is_none_or(|m| m[i]);
     let p_hi = cal.period_of(as_of);
     let p_lo = origin.or_else(|| {
@@ -58,8 +60,11 @@ pub fn lifecycle(
     let Some(p_lo) = p_lo.filter(|&p| p <= p_hi) else {
         return Ok(Lifecycle::empty(p_hi));
     };
-    let n = (p_hi - p_lo + 1) as usize;
-    let parts = par_customer_chunks(g.n_customers(), |r| {
+    let n = (p_hi - p_lo + 1) as u128;
+    let what = || format!("a lifecycle of {} {}s", count(n), cal.period.name());
+    cal.check_span(what, 2 * bytes_of::<[i64; 4]>(n) + bytes_of::<bool>(n), p_lo, as_of)?;
+    let n = n as usize;
+    let total = sum_states(g.n_customers(), n, |r| {
         let mut out = [vec![0i64; n], vec![0i64; n], vec![0i64; n], vec![0i64; n]];
         let [new, returning, resurrected, dormant] = &mut out;
         for c in r {
@@ -95,21 +100,31 @@ pub fn lifecycle(
         }
         out
     });
+    let [new, returning, resurrected, dormant] = total;
+    Ok(Lifecycle { first_period: p_lo, new, returning, resurrected, dormant, complete: cal.complete(p_lo, n, as_of) })
+}
+
+/// The four state counts over `n` periods, summed over the chunks of customers (at most
+/// [`parts_in_budget`] partial sums at once).
+fn sum_states(
+    n_customers: usize,
+    n: usize,
+    chunk: impl Fn(std::ops::Range<usize>) -> [Vec<i64>; 4] + Sync + Send,
+) -> [Vec<i64>; 4] {
     let mut total = [vec![0i64; n], vec![0i64; n], vec![0i64; n], vec![0i64; n]];
-    for part in parts {
+    par_customer_fold(n_customers, parts_in_budget(bytes_of::<[i64; 4]>(n as u128)), chunk, |part| {
         for (t, p) in total.iter_mut().zip(part) {
             t.iter_mut().zip(p).for_each(|(a, b)| *a += b);
         }
-    }
-    let [new, returning, resurrected, dormant] = total;
-    Ok(Lifecycle { first_period: p_lo, new, returning, resurrected, dormant, complete: cal.complete(p_lo, n, as_of) })
+    });
+    total
 }
 
 /// The same lifecycle from active-period bitmaps (one bit per period up to `as_of`); with
 /// `origin`, periods start at the bitmaps' first period instead of the first active one.
 pub fn lifecycle_bitmaps(b: &Bitmaps<'_>, cal: &Calendar, as_of: i64, origin: bool) -> Lifecycle {
     let n = b.n_periods;
-    let parts = par_customer_chunks(b.n_customers(), |r| {
+    let total = sum_states(b.n_customers(), n, |r| {
         let mut out = [vec![0i64; n], vec![0i64; n], vec![0i64; n], vec![0i64; n]];
         let [new, returning, resurrected, dormant] = &mut out;
         for c in r {
@@ -133,12 +148,6 @@ pub fn lifecycle_bitmaps(b: &Bitmaps<'_>, cal: &Calendar, as_of: i64, origin: bo
         }
         out
     });
-    let mut total = [vec![0i64; n], vec![0i64; n], vec![0i64; n], vec![0i64; n]];
-    for part in parts {
-        for (t, p) in total.iter_mut().zip(part) {
-            t.iter_mut().zip(p).for_each(|(a, b)| *a += b);
-        }
-    }
     // periods start at the first one anybody was active in
     let skip = if origin { Some(0).filter(|_| n > 0) } else { total[0].iter().position(|&x| x > 0) };
     let Some(skip) = skip else {

@@ -11,7 +11,8 @@
 //! and partial arrays are reduced in piece order (the same bits whatever the layout or
 //! the thread count).
 use crate::calendar::{Calendar, Period, MAX_US};
-use crate::layout::visit::{for_each_keys, for_each_run, n_pieces, Columns};
+use crate::layout::visit::{for_each_keys, for_each_run, n_pieces, Columns, MAX_ROW_KEYS, PIECE};
+use crate::mem::{bytes_of, count};
 use crate::{Events, KernelError, Result};
 
 /// The length of the activity window `W`.
@@ -87,6 +88,21 @@ fn prefix_sums(diff: &[i64], n: usize) -> Vec<i64> {
 /// Adds `part` into `total` slot by slot.
 fn add<T: Copy + std::ops::AddAssign>(total: &mut [T], part: &[T]) {
     total.iter_mut().zip(part).for_each(|(x, &y)| *x += y);
+}
+
+/// Bytes of the scratch of a per-piece kernel over `n` axis points: `per_point` bytes per
+/// point for each piece's partial sums and the total, plus what [`for_each_keys`] keeps
+/// per thread (a customers x keys bitmap) when it reads `n` keys from rows.
+fn pieces_bytes(events: &Events, n_customers: usize, n: u128, per_point: u128, keys: bool) -> u128 {
+    let partials = (n_pieces(n_customers) as u128 + 1).saturating_mul(n.saturating_add(2)).saturating_mul(per_point);
+    let bitmaps = match events {
+        Events::Rows { .. } if keys && n <= MAX_ROW_KEYS as u128 => {
+            let threads = rayon::current_num_threads().max(1) as u128 + 1;
+            threads * bytes_of::<u64>(PIECE as u128 * n.div_ceil(64))
+        }
+        _ => 0,
+    };
+    partials.saturating_add(bitmaps)
 }
 
 /// The first period of an axis: the given origin, else the period of the earliest event at
@@ -215,6 +231,7 @@ pub fn period_kpis(events: Events, n_customers: usize, cal: &Calendar, spec: &Kp
         }
     }
     events.check(n_customers)?;
+    cal.check_origin(spec.origin)?;
     let as_of = spec.as_of;
     let p_hi = cal.period_of(as_of);
     let p_lo = axis_start(&events, as_of, spec.origin, |t| cal.period_of(t)).unwrap_or(p_hi + 1);
@@ -232,7 +249,10 @@ pub fn period_kpis(events: Events, n_customers: usize, cal: &Calendar, spec: &Kp
             complete: vec![],
         });
     }
-    let n = (p_hi - p_lo + 1) as usize;
+    let n = (p_hi - p_lo + 1) as u128;
+    let what = || format!("the period KPIs of {} {}s", count(n), cal.period.name());
+    cal.check_span(what, pieces_bytes(&events, n_customers, n, 6 * 8, false) + n * 10 * 8, p_lo, as_of)?;
+    let n = n as usize;
     let bounds = cal.bounds(p_lo, n);
     let window = spec.window;
     let cols = Columns { amount: spec.amount, label: None, flags: [spec.active_mask, spec.purchase_mask] };
@@ -363,11 +383,18 @@ pub fn rolling_active(
         )));
     }
     events.check(n_customers)?;
+    if let Some(day) = origin {
+        Calendar::new("UTC", Period::Day, 0, 0)?.check_origin(Some(day))?;
+    }
     let last_day = cal.local_day(as_of);
     let Some(first_day) = axis_start(&events, as_of, origin, |t| cal.local_day(t)).filter(|&d| d <= last_day) else {
         return Ok(RollingActive { first_day: last_day, active: vec![] });
     };
-    let n = (last_day - first_day + 1) as usize;
+    let n = (last_day - first_day + 1) as u128;
+    let what = || format!("the rolling count of active customers over {} days", count(n));
+    let first_period = cal.period.of_day(first_day);
+    cal.check_span(what, pieces_bytes(&events, n_customers, n, 8, true), first_period, as_of)?;
+    let n = n as usize;
     // a run never needs to reach past the last day
     let span = window_days.min(n as i64 + 1) - 1;
     let mut parts = vec![vec![0i64; n + 1]; n_pieces(n_customers)];
@@ -424,6 +451,10 @@ pub fn active_per_period(
             "the activity window must be longer than zero, got {reach} µs"
         )));
     }
+    cal.check_origin(Some(first_period))?;
+    let what = || format!("the active customers of {} {}s", count(n_periods as u64), cal.period.name());
+    let bytes = pieces_bytes(&events, n_customers, n_periods as u128, 8, false);
+    cal.check_span(what, bytes, first_period, cal.period_start_instant(first_period.saturating_add(n_periods as i64)))?;
     let last = n_periods as i64 - 1;
     let cols = Columns { amount: None, label: None, flags: [mask, None] };
     let mut parts = vec![vec![0i64; n_periods + 1]; n_pieces(n_customers)];
@@ -505,6 +536,7 @@ pub fn stickiness(
 ) -> Result<Stickiness> {
     crate::check_len("mask", mask, events.len())?;
     events.check(n_customers)?;
+    cal.check_origin(origin)?;
     let long = cal.period;
     let week = Period::parse("week", week_start)?;
     if matches!(long, Period::Day) || (short_weeks && matches!(long, Period::Week(_))) {
@@ -530,6 +562,18 @@ pub fn stickiness(
     let n = (p_hi - p_lo + 1) as usize;
     let (first_day, last_day) = (long.start_day(p_lo), cal.local_day(as_of));
     let n_days = (last_day - first_day + 1).max(0) as usize;
+    // the histogram's width is at most the days of a long period, plus one
+    let width: u128 = match long {
+        Period::Week(_) => 8,
+        Period::Month => 32,
+        Period::Quarter => 93,
+        Period::Day | Period::Year => 367,
+    };
+    let bytes = pieces_bytes(&events, n_customers, n as u128, (2 + width) * 8, false)
+        + pieces_bytes(&events, n_customers, n_days as u128, 0, true)
+        + bytes_of::<i32>(n_days as u128);
+    let what = || format!("the stickiness of {} {}s ({} days)", count(n as u64), long.name(), count(n_days as u64));
+    cal.check_span(what, bytes, p_lo, as_of)?;
     // per local day of the axis: its period, and its counted unit's index within the period (-1: none)
     let elapsed = |day_after: i64| cal.day_start_instant(day_after) <= as_of.saturating_add(1);
     let mut unit_of_day = vec![-1i32; n_days];

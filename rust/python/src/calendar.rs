@@ -2,6 +2,7 @@
 //! Python class, built once per query and passed to every kernel of it. It owns period
 //! lookup, the period axis, labels and completeness.
 use fidelite_kernels::calendar::{self, Period};
+use fidelite_kernels::{mem, KernelError};
 use numpy::{IntoPyArray, PyReadonlyArray1};
 use pyo3::prelude::*;
 use pyo3::types::PyType;
@@ -60,7 +61,7 @@ impl Calendar {
     /// Period index of each instant (µs since the epoch, UTC).
     fn periods_of<'py>(&self, py: Python<'py>, ts: PyReadonlyArray1<'py, i64>) -> PyResult<Arr<'py, i64>> {
         let ts = ts.as_slice()?;
-        let out: Vec<i64> = py.detach(|| ts.iter().map(|&t| self.inner.period_of(t)).collect());
+        let out = py.run_kernel(|| Ok(ts.iter().map(|&t| self.inner.period_of(t)).collect::<Vec<_>>()))?;
         Ok(out.into_pyarray(py))
     }
 
@@ -71,8 +72,8 @@ impl Calendar {
 
     /// Period index of each local day (days since 1970-01-01).
     fn periods_of_days<'py>(&self, py: Python<'py>, days: PyReadonlyArray1<'py, i64>) -> PyResult<Arr<'py, i64>> {
-        let p = self.inner.period;
-        Ok(days.as_slice()?.iter().map(|&d| p.of_day(d)).collect::<Vec<_>>().into_pyarray(py))
+        let (p, days) = (self.inner.period, days.as_slice()?);
+        Ok(py.run_kernel(|| Ok(days.iter().map(|&d| p.of_day(d)).collect::<Vec<_>>()))?.into_pyarray(py))
     }
 
     /// The local day (days since 1970-01-01) of one instant.
@@ -85,23 +86,42 @@ impl Calendar {
         self.inner.day_start_instant(day)
     }
 
+    /// The UTC instant at which each local day of `days` begins (days since 1970-01-01;
+    /// days outside years 1..9999 begin at UTC midnight, saturating).
+    fn day_starts<'py>(&self, py: Python<'py>, days: PyReadonlyArray1<'py, i64>) -> PyResult<Arr<'py, i64>> {
+        let days = days.as_slice()?;
+        let out = py.run_kernel(|| Ok(days.iter().map(|&d| self.inner.day_start_instant(d)).collect::<Vec<_>>()))?;
+        Ok(out.into_pyarray(py))
+    }
+
     /// The first local days and the UTC start instants of periods `first ..= first +
     /// count` (`count + 1` values each: the last ones end the period before).
-    fn axis<'py>(&self, py: Python<'py>, first: i64, count: usize) -> (Arr<'py, i64>, Arr<'py, i64>) {
-        let p = self.inner.period;
-        let days: Vec<i64> = (0..=count as i64).map(|k| p.start_day(first + k)).collect();
-        (days.into_pyarray(py), self.inner.bounds(first, count).into_pyarray(py))
+    fn axis<'py>(&self, py: Python<'py>, first: i64, count: usize) -> PyResult<(Arr<'py, i64>, Arr<'py, i64>)> {
+        let (days, bounds) = py.run_kernel(|| {
+            self.check_axis("an axis", first, count, 16)?;
+            let p = self.inner.period;
+            let days: Vec<i64> = (0..=count as i64).map(|k| p.start_day(first.saturating_add(k))).collect();
+            Ok((days, self.inner.bounds(first, count)))
+        })?;
+        Ok((days.into_pyarray(py), bounds.into_pyarray(py)))
     }
 
     /// The labels of the `count` periods from `first`: `2024-03` (month), `2024-Q1`
     /// (quarter), `2024` (year), else the ISO date of the period's first day.
-    fn period_labels(&self, first: i64, count: usize) -> Vec<String> {
-        self.inner.labels(first, count)
+    fn period_labels(&self, py: Python<'_>, first: i64, count: usize) -> PyResult<Vec<String>> {
+        py.run_kernel(|| {
+            self.check_axis("the labels of an axis", first, count, 64)?;
+            Ok(self.inner.labels(first, count))
+        })
     }
 
     /// Whether each of the `count` periods from `first` had fully elapsed at `as_of`.
-    fn complete<'py>(&self, py: Python<'py>, first: i64, count: usize, as_of: i64) -> Arr<'py, bool> {
-        self.inner.complete(first, count, as_of).into_pyarray(py)
+    fn complete<'py>(&self, py: Python<'py>, first: i64, count: usize, as_of: i64) -> PyResult<Arr<'py, bool>> {
+        let out = py.run_kernel(|| {
+            self.check_axis("the completeness of an axis", first, count, 9)?;
+            Ok(self.inner.complete(first, count, as_of))
+        })?;
+        Ok(out.into_pyarray(py))
     }
 
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> (Bound<'py, PyType>, CalendarArgs) {
@@ -111,6 +131,15 @@ impl Calendar {
 
     fn __repr__(&self) -> String {
         format!("<Calendar {} in {}>", self.inner.period.name(), self.inner.tz())
+    }
+}
+
+impl Calendar {
+    /// The memory check of `count` periods from `first` taking `per_period` bytes each.
+    fn check_axis(&self, what: &str, first: i64, count: usize, per_period: u128) -> Result<(), KernelError> {
+        let what = || format!("{what} of {} {}s", mem::count(count as u64), self.inner.period.name());
+        let last = self.inner.period_start_instant(first.saturating_add(count as i64));
+        self.inner.check_span(what, (count as u128 + 1) * per_period, first, last)
     }
 }
 

@@ -143,7 +143,11 @@ where
     match events {
         Events::Grouped(g) => {
             let workers = PerThread::new(&init);
+            let stop = crate::interrupt::token();
             outs.par_iter_mut().enumerate().for_each(|(p, out)| {
+                if stop.requested() {
+                    return; // Ctrl-C: the caller drops the result
+                }
                 workers.with(|scratch| {
                     for (j, c) in piece(p, n_customers).enumerate() {
                         visit(scratch, out, c, j, Run::of(g.ts, &cols, g.range(c)));
@@ -273,7 +277,11 @@ fn from_rows<R, O, S, I, F>(
     // at the same instant, the order of the grouped layout where amounts can tell
     let by_amount = |x: &R, y: &R| event(x).amount.total_cmp(&event(y).amount);
     let workers = PerThread::new(|| (init(), Runs::default(), Local::default()));
+    let stop = crate::interrupt::token();
     outs.par_iter_mut().enumerate().for_each(|(p, out)| {
+        if stop.requested() {
+            return; // Ctrl-C: the caller drops the result
+        }
         workers.with(|(scratch, runs, local)| {
             let customers = parts.customers(p);
             runs.sort(&rows[parts.rows(p)], &key, customers.len(), t_range, Some(&by_amount));
@@ -465,7 +473,11 @@ where
             });
             let words = n_keys.div_ceil(64).max(1);
             let workers = PerThread::new(Vec::new);
+            let stop = crate::interrupt::token();
             outs.par_iter_mut().enumerate().for_each(|(p, out)| {
+                if stop.requested() {
+                    return; // Ctrl-C: the caller drops the result
+                }
                 workers.with(|bits: &mut Vec<u64>| {
                     let customers = parts.customers(p);
                     bits.clear();
@@ -497,7 +509,11 @@ where
     K: Fn(usize, i64) -> Option<u32> + Sync,
     F: Fn(&mut O, usize, Keys<'_, K>) + Sync,
 {
+    let stop = crate::interrupt::token();
     outs.par_iter_mut().enumerate().for_each(|(p, out)| {
+        if stop.requested() {
+            return; // Ctrl-C: the caller drops the result
+        }
         for c in piece(p, n_customers) {
             let r = g.range(c);
             visit(out, c, Keys::Events { ts: &g.ts[r.clone()], first: r.start, rows, key, at: 0 });

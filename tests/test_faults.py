@@ -1,0 +1,173 @@
+"""Nothing aborts the process (issue 18, items 1, 2 and 4): answers sized by a placeholder
+date raise ResultTooLargeError before allocating, a panic in a kernel is InternalError,
+and Ctrl-C stops a long kernel call with KeyboardInterrupt.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+import fidelite
+from fidelite import _core
+from fidelite.exceptions import (
+    FideliteError,
+    InternalError,
+    ParameterError,
+    ResultTooLargeError,
+)
+
+
+def _log(dates, unit="us", **kw):
+    ts = np.array(dates, f"datetime64[{unit}]")
+    return fidelite.EventLog({"customer_id": np.arange(len(ts)), "timestamp": ts}, **kw)
+
+
+@pytest.fixture
+def placeholder_log():
+    """10,000 rows of 2024 and one 1900-01-01 placeholder."""
+    rng = np.random.default_rng(0)
+    ts = (np.datetime64("2024-01-01") + rng.integers(0, 365, 10_000).astype("timedelta64[D]")).astype("M8[us]")
+    ts[0] = np.datetime64("1900-01-01")
+    return fidelite.EventLog({"customer_id": rng.integers(0, 3_000, ts.size), "timestamp": ts})
+
+
+def test_placeholder_dates_monthly_retention_is_too_large_not_an_abort():
+    log = _log(["0001-01-01", "9999-12-31", "2024-01-01"])
+    with pytest.raises(ResultTooLargeError) as e:
+        fidelite.retention(log, period="month")
+    assert isinstance(e.value, ParameterError) and isinstance(e.value, ValueError)
+    m = str(e.value)
+    assert "0001-01-01" in m and "9999-12-31" in m and "as_of=" in m and "filter" in m
+    assert "fidelite.set_memory_limit()" in m
+
+
+def test_a_1900_placeholder_in_daily_retention_names_it(placeholder_log):
+    with pytest.raises(ResultTooLargeError, match=r"1900-01-01 to 2024-12-\d\d \(UTC\)"):
+        fidelite.retention(placeholder_log, period="day")
+
+
+def test_the_dates_are_in_the_query_zone():
+    log = _log(["1900-01-01T12:00", "2024-06-01"])
+    with pytest.raises(ResultTooLargeError, match=r"from 1900-01-01 to 2024-06-01 \(Pacific/Auckland\)"):
+        fidelite.retention(log, period="day", tz="Pacific/Auckland")
+
+
+def test_other_metrics_of_the_placeholder_log_still_run(placeholder_log):
+    # their answers are one value per day of the span: 45,000 days is small
+    assert len(fidelite.lifecycle(placeholder_log, period="day").to_pandas()) > 45_000
+    assert len(fidelite.rolling_active(placeholder_log).to_pandas()) > 45_000
+    fidelite.period_kpis(placeholder_log, period="day")
+    fidelite.stickiness(placeholder_log)
+
+
+def test_a_datetime64_day_in_year_100_million_is_rejected_at_construction():
+    days = np.array(["2024-01-01", "100000000-01-01", "-100000000-01-01"], "datetime64[D]")
+    log = fidelite.EventLog({"customer_id": [1, 2, 3], "timestamp": days}, tz="Europe/Paris")
+    assert log.report.used == 1 and log.report.n_rejected == 2
+    assert "outside years 1..9999" in str(log.report)
+
+
+@pytest.mark.parametrize("metric", ["retention", "lifecycle", "period_kpis", "active_customers"])
+def test_a_far_future_as_of_is_guarded(metric):
+    log = _log(["2024-01-01", "2024-02-01"])
+    fidelite.set_memory_limit(1 << 20)
+    try:
+        with pytest.raises(ResultTooLargeError, match="9999-12-31"):
+            getattr(fidelite, metric)(log, period="day", as_of="9999-12-31")
+    finally:
+        fidelite.set_memory_limit(_core.DEFAULT_MEMORY_LIMIT)
+
+
+def test_the_limit_is_a_setting_and_large_legit_answers_fit():
+    assert fidelite.memory_limit() == _core.DEFAULT_MEMORY_LIMIT == 2 << 30
+    shop = fidelite.datasets.demo_shop(500, seed=1)
+    fidelite.set_memory_limit(10_000)
+    try:
+        with pytest.raises(ResultTooLargeError, match="memory limit of 10 kB"):
+            fidelite.retention(shop.events, period="day")
+    finally:
+        fidelite.set_memory_limit(_core.DEFAULT_MEMORY_LIMIT)
+    # back at the default: three years of daily cohorts fit easily
+    assert fidelite.retention(shop.events, period="day").counts.shape[0] > 500
+
+
+@pytest.mark.parametrize("chunks", [0, 5])
+def test_a_panic_is_an_internal_error_not_a_base_exception(chunks):
+    with pytest.raises(InternalError, match=r"internal error .* please report .*: boom \d") as e:
+        _core.fault_drill(chunks, panic=f"boom {chunks}")
+    assert isinstance(e.value, FideliteError) and isinstance(e.value, RuntimeError)
+    # the process goes on, and the next kernel call works
+    assert _core.fault_drill(4) == 4
+
+
+def test_a_panic_on_a_worker_thread_is_an_internal_error_too():
+    import threading
+
+    seen = []
+
+    def call():
+        try:
+            _core.fault_drill(3, panic="off the main thread")
+        except InternalError as e:
+            seen.append(str(e))
+
+    t = threading.Thread(target=call)
+    t.start()
+    t.join()
+    assert seen and "off the main thread" in seen[0]
+
+
+_INTERRUPTED = textwrap.dedent(
+    """
+    import sys, time
+    import fidelite
+    from fidelite import _core
+    {setup}
+    print("ready", flush=True)
+    t0 = time.perf_counter()
+    try:
+        while True:
+            {call}
+    except KeyboardInterrupt:
+        print("interrupted", time.perf_counter(), flush=True)
+        sys.exit(0)
+    """
+)
+
+
+def _interrupt(setup: str, call: str, after: float) -> float:
+    """Runs `call` in a loop in a subprocess, sends SIGINT `after` seconds after it is
+    ready; returns the seconds from the signal to the KeyboardInterrupt."""
+    code = _INTERRUPTED.format(setup=setup, call=call)
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout.readline().strip() == "ready", p.stderr.read()
+        time.sleep(after)
+        sent = time.perf_counter()
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=30)
+    finally:
+        p.kill()
+    assert p.returncode == 0, err
+    word, at = out.split()
+    assert word == "interrupted"
+    return float(at) - sent
+
+
+def test_ctrl_c_stops_a_long_kernel_call():
+    # one call of ~100 s of work: only the interrupt ends it
+    latency = _interrupt("", "_core.fault_drill(200_000)", after=0.5)
+    assert latency < 2.0, latency
+
+
+def test_ctrl_c_stops_a_long_metric():
+    setup = "shop = fidelite.datasets.demo_shop(20_000, seed=0); log = shop.events"
+    latency = _interrupt(setup, "fidelite.retention(log, period='day')", after=0.7)
+    assert latency < 2.0, latency
