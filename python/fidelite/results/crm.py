@@ -35,4 +35,5 @@ class CampaignResult(TableResult):
     def by(self, level: str) -> TableResult:
         """The rows of one level: "all", "channel" or "campaign"."""
         keep = self.columns["level"] == level
-        return TableResult({k: v[keep] for k, v in self.columns.items() if k != "level"}, title=f"CRM KPIs by {level}")
+        rows = TableResult({k: v[keep] for k, v in self.columns.items() if k != "level"}, title=f"CRM KPIs by {level}")
+        return rows.carry(self.native_backend)
