@@ -10,7 +10,8 @@ Layers, top to bottom (CONTRIBUTING.md, "Design"):
 - ``results``: result classes and their rendering;
 - ``query``, ``eventlog``, ``calendar``: shared parameters, the log, the calendar;
 - ``io``: reading any input, row accounting;
-- ``_core``, ``_deps``, ``exceptions``, ``cache``: the kernels and what every layer may use.
+- ``_core``, ``_deps``, ``exceptions``, ``cache``, ``frames``: the kernels and what every
+  layer may use.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ LAYERS = [
     ("fidelite.exceptions", 0),
     ("fidelite.cache", 0),
     ("fidelite.limits", 0),
+    ("fidelite.frames", 0),
 ]
 ROOT_LAYER = 6
 LAYER_NAMES = {

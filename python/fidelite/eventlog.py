@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _core, io
+from . import _core, frames, io
 from .cache import Cache
 from .calendar import Calendar
 from .exceptions import EmptyInputError, ParameterError, TimeZoneError
@@ -244,6 +244,11 @@ class EventLog:
     2
     """
 
+    #: The dataframe library the data came from ("pandas", "polars", "pyarrow", "duckdb",
+    #: ..., "numpy" for a dict of arrays): what :meth:`to_native` and the metrics'
+    #: results' ``to_native()`` return.
+    native_backend: str | None = None
+
     def __init__(
         self,
         data: Any,
@@ -272,6 +277,7 @@ class EventLog:
         _core.Calendar("day", tz)  # validates tz early
         self.tz = tz
         table = io.read_table(data)
+        self.native_backend = frames.backend_of(data)
         n = table.n_rows
         if n == 0:
             raise EmptyInputError(f"the {table.source} has no rows; pass a log with at least one event")
@@ -656,3 +662,25 @@ class EventLog:
         cols = self._export()
         df = pl.DataFrame({k: (v.tolist() if v.dtype == object else v) for k, v in cols.items()})
         return df.with_columns(pl.col("timestamp").dt.replace_time_zone("UTC"))
+
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
+        """The used rows (as :meth:`to_pandas` lists them) through the Arrow PyCapsule
+        interface, built without pyarrow; ``timestamp`` is in UTC. ``pa.table(log)``,
+        ``pl.DataFrame(log)`` and DuckDB read it."""
+        table = frames.arrow_table(self._export(), timezones={"timestamp": "UTC"})
+        return table.__arrow_c_stream__(requested_schema)
+
+    def to_native(self, *, backend: str | None = None) -> Any:
+        """The used rows as a frame of the library the data came in as
+        (:attr:`native_backend`; a dict of numpy arrays for a dict input), or of
+        ``backend`` (any library narwhals supports).
+
+        >>> import fidelite, polars as pl
+        >>> log = fidelite.EventLog(pl.DataFrame({"customer_id": [2, 1], "timestamp": ["2024-01-02", "2024-01-01"]}))
+        >>> log.to_native()["customer_id"].to_list()
+        [1, 2]
+        """
+        target = backend or self.native_backend or frames.ARROW
+        if target == frames.NUMPY:
+            return self._export()
+        return frames.to_native(self, target)

@@ -2,11 +2,21 @@
 share lives in :mod:`fidelite.query`). docs/metrics.md defines every one of them.
 
 Registering a metric is one line here: import it and list it in ``__all__``; the package
-then exports it (``fidelite.<name>``) and the API reference documents it.
+then exports it (``fidelite.<name>``) and the API reference documents it, and its results
+carry the dataframe library of its input (``result.to_native()``).
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from .. import frames
+from ..eventlog import EventLog
+from ..query import Query
+from ..results import Result
 from .activity import active_customers, period_kpis, rolling_active
 from .crm import campaigns
 from .customers import activation, churn_reasons, completeness
@@ -20,6 +30,24 @@ from .stickiness import stickiness
 from .subscriptions import revenue_retention
 from .summary import customer_summary
 from .surveys import loyalty_index, nps
+
+
+def native(metric: Callable[..., Any]) -> Callable[..., Any]:
+    """``metric`` whose result carries the dataframe library of its data (its first
+    argument): what :meth:`~fidelite.results.Result.to_native` gives back."""
+    first = next(iter(inspect.signature(metric).parameters))
+
+    @functools.wraps(metric)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        result = metric(*args, **kwargs)
+        if isinstance(result, Result):
+            data = args[0] if args else kwargs.get(first)
+            log = data.log if isinstance(data, Query) else data
+            result.carry(log.native_backend if isinstance(log, EventLog) else frames.backend_of(log))
+        return result
+
+    return call
+
 
 __all__ = [
     "activation",
@@ -47,3 +75,6 @@ __all__ = [
     "stickiness",
     "upsell_rate",
 ]
+# every registered metric, so that a new one cannot forget it
+for _name in __all__:
+    globals()[_name] = native(globals()[_name])

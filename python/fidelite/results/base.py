@@ -4,7 +4,9 @@ rendered as text and HTML.
 Two generic shapes serve most metrics: :class:`TableResult` (named columns of equal
 length) and :class:`ValueResult` (one headline number, with its parts). Every result
 class derives from :class:`Result`, whose :meth:`Result.to_dict` (ordered columns of
-equal length) is what every export builds on.
+equal length) is what every export builds on: pandas, polars, Arrow (every result is an
+Arrow table through ``__arrow_c_stream__``, built without pyarrow) and the caller's own
+frame type (:meth:`Result.to_native`).
 """
 
 from __future__ import annotations
@@ -13,22 +15,56 @@ import html
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 
+from .. import frames
 from .._deps import import_optional
+from ..query.params import choice
 from .formatting import cell, has_instants, html_table, text_table, unit_of, value, zone_name
 
 
 class Result(ABC):
-    """Base class: subclasses provide :meth:`to_dict` (ordered columns of equal length)."""
+    """Base class: subclasses provide :meth:`to_dict` (ordered columns of equal length).
+
+    Every result is a table for any Arrow consumer: ``pl.DataFrame(result)``,
+    ``pa.table(result)``, ``duckdb.sql("select * from result")`` read it through
+    ``__arrow_c_stream__``; :meth:`to_native` gives it as a frame of the library the data
+    came from. Matrix results have several :attr:`forms` (long and wide), the first the
+    default.
+    """
 
     title: str = ""
+    #: The tabular forms of the result (:meth:`table`), the default first.
+    forms: tuple[str, ...] = ("table",)
+    #: The dataframe library of the input the result was computed from ("pandas",
+    #: "polars", "pyarrow", "duckdb", ... or "numpy"): what :meth:`to_native` returns.
+    #: None when unknown (a result built by hand): :meth:`to_native` then gives pyarrow.
+    native_backend: str | None = None
 
     @abstractmethod
     def to_dict(self) -> dict[str, np.ndarray]:
         """The result's columns (numpy arrays of equal length), in order."""
+
+    def table(self, form: str | None = None) -> dict[str, np.ndarray]:
+        """The columns of one of the :attr:`forms` (None: the default, :meth:`to_dict`);
+        results with more than one form build the others."""
+        if form is None or form == self.forms[0]:
+            return self.to_dict()
+        choice("form", form, self.forms)
+        raise NotImplementedError(f"{type(self).__name__} lists the form {form!r} but does not build it")
+
+    def carry(self, native_backend: str | None) -> Self:
+        """Sets :attr:`native_backend` on this result and on the results it holds (its
+        parts, segments, histograms...). Returns self."""
+        self.native_backend = native_backend
+        for value in vars(self).values():
+            held = value.values() if isinstance(value, dict) else (value,)
+            for part in held:
+                if isinstance(part, Result):
+                    part.carry(native_backend)
+        return self
 
     def to_pandas(self) -> Any:
         """The result as a pandas DataFrame."""
@@ -36,9 +72,41 @@ class Result(ABC):
         return pd.DataFrame(self.to_dict())
 
     def to_polars(self) -> Any:
-        """The result as a polars DataFrame."""
+        """The result as a polars DataFrame (through the Arrow interface: NaN values,
+        which fidelite uses for what it could not compute, are nulls)."""
         pl = import_optional("polars", "export results to polars")
-        return pl.DataFrame({k: (v.tolist() if v.dtype == object else v) for k, v in self.to_dict().items()})
+        return pl.DataFrame(frames.arrow_table(self.to_dict()))
+
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
+        """The Arrow PyCapsule interface: the default form as an Arrow stream, built
+        without pyarrow (numeric columns shared, not copied; NaN and NaT are nulls)."""
+        return frames.arrow_table(self.to_dict()).__arrow_c_stream__(requested_schema)
+
+    def to_arrow(self, form: str | None = None) -> Any:
+        """One of the :attr:`forms` (None: the default) as a pyarrow Table."""
+        pa = import_optional("pyarrow", "export results to pyarrow")
+        return pa.table(frames.arrow_table(self.table(form)))
+
+    def to_native(self, form: str | None = None, *, backend: str | None = None) -> Any:
+        """One of the :attr:`forms` as a frame of the library the data came in as
+        (:attr:`native_backend`): a pandas, polars or pyarrow table, a DuckDB relation...;
+        the columns as a dict of numpy arrays for a dict input. ``backend`` asks for
+        another library (any that narwhals supports).
+
+        >>> import fidelite, polars as pl
+        >>> shop = fidelite.datasets.demo_shop(300, seed=1, frame="polars")
+        >>> m = fidelite.retention(shop.events, period="quarter")
+        >>> type(m.to_native()).__name__, m.to_native().height == m.counts.size
+        ('DataFrame', True)
+        >>> list(m.to_native("wide", backend="pandas").columns[:3])
+        ['cohort', 'size', '0']
+        """
+        columns = self.table(form)
+        target = backend or self.native_backend or frames.ARROW
+        if target == frames.NUMPY:
+            return columns
+        dates = tuple(k for k, v in columns.items() if v.dtype == "datetime64[D]")
+        return frames.to_native(frames.arrow_table(columns), target, dates=dates)
 
     #: Units of columns whose name does not say it (see :func:`~fidelite.results.formatting.unit_of`).
     units: dict[str, str] = {}

@@ -42,8 +42,9 @@ class CampaignResult(TableResult):
     def by(self, level: str) -> TableResult:
         """The rows of one level: "all", "channel" or "campaign"."""
         keep = self.columns["level"] == level
-        return TableResult(
+        rows = TableResult(
             {k: v[keep] for k, v in self.columns.items() if k != "level"},
             title=f"CRM KPIs by {level}",
             units=self.units,
         )
+        return rows.carry(self.native_backend)

@@ -43,6 +43,22 @@ class LifecycleResult(Result):
         """Customers active in each period (new + returning + resurrected)."""
         return self.new + self.returning + self.resurrected
 
+    #: "wide": one row per period (:meth:`to_dict`); "long": one row per period and status
+    #: (period, status, customers, complete), dormant customers counted positive.
+    forms = ("wide", "long")
+    STATUSES = ("new", "returning", "resurrected", "dormant")
+
+    def table(self, form: str | None = None) -> dict[str, np.ndarray]:
+        if form != "long":
+            return super().table(form)
+        k = len(self.STATUSES)
+        return {
+            "period": np.repeat(self.periods, k),
+            "status": np.tile(np.array(self.STATUSES, dtype=object), len(self.periods)),
+            "customers": np.stack([getattr(self, s) for s in self.STATUSES], axis=1).ravel(),
+            "complete": np.repeat(self.complete, k),
+        }
+
     def to_dict(self) -> dict[str, np.ndarray]:
         return {
             "period": self.periods,

@@ -133,6 +133,15 @@ class RetentionMatrix(Result):
         prev = np.concatenate([sizes[:, :1], self.counts[:, :-1].astype(float)], axis=1)
         return prev
 
+    #: "long": one row per cell (:meth:`to_dict`); "wide": one row per cohort (cohort,
+    #: size, then the rate of each offset, named by its label), the matrix as it reads.
+    forms = ("long", "wide")
+
+    def table(self, form: str | None = None) -> dict[str, np.ndarray]:
+        if form != "wide":
+            return super().table(form)
+        return {"cohort": self.cohorts, "size": self.sizes, **dict(zip(self.offset_labels, self.rates.T))}
+
     @property
     def values(self) -> np.ndarray:
         """Alias of :attr:`counts` (reads better for revenue measures)."""
@@ -221,11 +230,12 @@ class RetentionMatrix(Result):
         title = f"customers of cohort {self.cohort_labels[k]}, offset {self.offset_labels[j]}"
         if self.segment is not None:
             title += f" ({self.params['segment']} = {self.segment})"
-        return TableResult(
+        cell = TableResult(
             columns,
             title=title,
             meta={"cohort": self.cohort_labels[k], "offset": int(self.offsets[j]), "tz": self.params.get("tz")},
         )
+        return cell.carry(self.native_backend)
 
     # ------------------------------------------------------------------ display
     @property
@@ -421,15 +431,23 @@ class SegmentedRetention(Result):
     def items(self) -> Any:
         return self.matrices.items()
 
+    #: "long": one row per segment and cell (:meth:`to_dict`); "wide": one row per
+    #: segment and cohort (segment, cohort, size, the rate of each offset).
+    forms = ("long", "wide")
+
     def to_dict(self) -> dict[str, np.ndarray]:
-        frames = [m.to_dict() for m in self.matrices.values()]
+        return self.table("long")
+
+    def table(self, form: str | None = None) -> dict[str, np.ndarray]:
+        choice("form", form or "long", self.forms)
+        parts = [m.table(form) for m in self.matrices.values()]
         out = {
             self.attribute: np.concatenate(
-                [np.full(len(f["cohort"]), v, dtype=object) for v, f in zip(self.matrices, frames)]
+                [np.full(len(f["cohort"]), v, dtype=object) for v, f in zip(self.matrices, parts)]
             )
         }
-        for col in frames[0]:
-            out[col] = np.concatenate([f[col] for f in frames])
+        for col in parts[0]:
+            out[col] = np.concatenate([f[col] for f in parts])
         return out
 
     def to_html(self) -> str:

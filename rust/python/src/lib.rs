@@ -15,6 +15,7 @@ mod calendar;
 mod cohort;
 mod columns;
 mod errors;
+mod export;
 mod gil;
 mod ids;
 mod interrupt;
@@ -34,6 +35,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     calendar::register(m)?;
     cohort::register(m)?;
     columns::register(m)?;
+    export::register(m)?;
     ids::register(m)?;
     interrupt::register(m)?;
     layout::register(m)?;
