@@ -23,6 +23,7 @@ from fidelite.exceptions import (
     RejectedRowsError,
     TimeZoneError,
 )
+from fidelite.io import INEXACT_ID
 
 STAMPS = ["2024-01-05T10:00:00", "2024-01-02T00:00:00", "1969-12-31T23:30:00", "2024-02-01T08:15:30.250000"]
 
@@ -271,7 +272,9 @@ def test_string_ids_and_renamed_columns():
     df = base().rename(columns={"customer_id": "cid", "timestamp": "ts", "amount": "eur"})
     df["cid"] = df["cid"].map({1: "b", 2: "a", 3: "é"})
     lg = EventLog(df, customer="cid", time="ts", amount="eur", event=False)
-    assert lg.customer_ids.tolist() == ["a", "b", "é"]
+    assert lg.customer_ids[lg.id_order()].tolist() == ["a", "b", "é"]
+    assert sorted(lg.customer_ids.tolist()) == ["a", "b", "é"]  # in code order: not necessarily sorted
+    assert lg.to_pandas()["customer_id"].tolist() == ["a", "b", "é", "é"]
     assert list(lg.to_pandas().columns) == ["customer_id", "timestamp", "amount"]
     assert lg.columns == {"customer": "cid", "time": "ts", "amount": "eur"}
 
@@ -281,7 +284,8 @@ def test_string_ids_are_compared_exactly(wrap):
     ids = ["b", "a", "", "é", "a\x00", "A", "a"]
     ts = np.arange(len(ids)).astype("datetime64[D]").astype("datetime64[us]")
     lg = EventLog({"customer_id": wrap(ids), "timestamp": ts})
-    assert lg.customer_ids.tolist() == ["", "A", "a", "a\x00", "b", "é"]  # code point order
+    assert lg.customer_ids[lg.id_order()].tolist() == ["", "A", "a", "a\x00", "b", "é"]  # code point order
+    assert lg.n_customers == 6 and [lg.customer_ids[c] for c in lg.codes_of(ids)] == ids
     assert lg.to_pandas()["customer_id"].tolist() == ["", "A", "a", "a", "a\x00", "b", "é"]
 
 
@@ -336,14 +340,18 @@ def test_mismatched_lengths():
 
 @pytest.mark.parametrize("ids", [np.array([True, False]), pd.Series([True, False]), pl.Series([True, False])])
 def test_bool_ids(ids):
-    with pytest.raises(DTypeError, match="integers or strings"):
+    with pytest.raises(DTypeError, match="customer ids must be integers"):
         EventLog({"customer_id": ids, "timestamp": TS})
 
 
-@pytest.mark.parametrize("ids", [np.array([1.5, 2.0]), np.array([1.0, np.inf]), pd.Series([1.0, 2.25])])
-def test_float_ids_with_fractions(ids):
-    with pytest.raises(DTypeError, match="fractional or infinite"):
-        EventLog({"customer_id": ids, "timestamp": TS})
+@pytest.mark.parametrize(
+    "ids", [np.array([1.5, 2.0, 2.0]), np.array([2.0, np.inf, 2.0]), pd.Series([2.0, 2.25, 2.0]), [2.0**63, 2, 2]]
+)
+def test_float_ids_that_are_not_integers_are_rejected_and_counted(ids):
+    """One bad float id is one rejected row, never rounded onto another customer."""
+    lg = EventLog({"customer_id": ids, "timestamp": np.array(["2024-01-01"] * 3, "datetime64[us]")})
+    assert lg.report.rejected == {INEXACT_ID: 1}
+    assert lg.customer_ids.tolist() == [2] and lg.n_events == 2
 
 
 @pytest.mark.parametrize(

@@ -1,15 +1,14 @@
 """One column at a time: numpy values of a fixed dtype plus the masks of the rows that could
 not be read (nulls, unparseable values), so that the caller can account for every row.
 
-Customer ids, floats, labels and true/false flags here; instants in
-:mod:`fidelite.io.instants`. pandas / polars / pyarrow are only imported when a column is
+Floats, labels and true/false flags here; instants in :mod:`fidelite.io.instants`,
+customer ids in :mod:`fidelite.io.ids`. pandas / polars / pyarrow are only imported when a column is
 of their type.
 """
 
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -108,86 +107,6 @@ def as_numpy(col: Any) -> np.ndarray:
     if arr.ndim != 1:
         raise DTypeError(f"a column must be one-dimensional, got shape {arr.shape}")
     return arr
-
-
-@dataclass
-class Ids:
-    """Customer ids of the kept rows as dense codes (ascending id order) and labels."""
-
-    codes: np.ndarray  # uint32
-    labels: np.ndarray  # int64 or object (str)
-
-
-def id_column(col: Any) -> tuple[Any, np.ndarray]:
-    """Prepare an id column: returns (prepared column, null mask)."""
-    arr = to_arrow(col, null_as="int64", text=True)
-    if arr is not None:
-        pa = loaded("pyarrow")
-        t = arr.type
-        if pa.types.is_integer(t) or pa.types.is_floating(t):
-            values, null = arrow_numpy(arr, 0)
-            return _int_ids(values, null), null
-        if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
-            null = arr.is_null().to_numpy(zero_copy_only=False)
-            return arr, null
-        raise DTypeError(
-            f"customer ids must be integers or strings, got Arrow type {t}; cast the column to int64 or str"
-        )
-    values = as_numpy(col)
-    kind = values.dtype.kind
-    if kind in "iuf":
-        null = np.isnan(values) if kind == "f" else no_rows(len(values))
-        return _int_ids(values, null), null
-    if kind in "US":
-        return values, no_rows(len(values))
-    if kind == "O":
-        null = np.array([v is None or (isinstance(v, float) and v != v) for v in values], bool)
-        kinds = {type(v) for v, n in zip(values, null) if not n}
-        if kinds <= {str}:
-            return values, null
-        if kinds <= {int, np.int64}:
-            return _int_ids(np.where(null, 0, values).astype(np.int64), null), null
-        raise DTypeError(
-            f"customer ids mix {sorted(k.__name__ for k in kinds)}; make them all int or all str (e.g. .astype(str))"
-        )
-    raise DTypeError(
-        f"customer ids must be integers or strings, got dtype {values.dtype}; cast the column to int64 or str"
-    )
-
-
-def _int_ids(values: np.ndarray, null: np.ndarray) -> np.ndarray:
-    if values.dtype.kind == "f":
-        ok = values[~null]
-        if ok.size and (not np.all(np.isfinite(ok)) or np.any(ok != np.floor(ok))):
-            raise DTypeError(
-                "customer ids are floats with fractional or infinite values; ids must be integers or strings"
-            )
-        return np.where(null, 0, values).astype(np.int64)
-    if values.dtype == np.uint64 and values.size and values.max() > np.iinfo(np.int64).max:
-        raise DTypeError("customer ids exceed the int64 range; pass them as strings")
-    return values.astype(np.int64, copy=False)
-
-
-def factorize_ids(prepared: Any, keep: np.ndarray | None) -> Ids:
-    """Dense codes for the kept rows (``keep`` mask; None = all)."""
-    if isinstance(prepared, np.ndarray) and prepared.dtype == np.int64:
-        values = prepared if keep is None else prepared[keep]
-        codes, uniques = _core.factorize_i64(np.ascontiguousarray(values))
-        return Ids(codes, uniques)
-    pa = loaded("pyarrow")
-    if pa is not None and isinstance(prepared, pa.Array):
-        arr = prepared if keep is None else prepared.filter(pa.array(keep))
-        arr = arr.cast(pa.large_string())
-        bufs = arr.buffers()
-        offsets = np.frombuffer(bufs[1], np.int64)[arr.offset : arr.offset + len(arr) + 1]
-        data = np.frombuffer(bufs[2], np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
-        codes, rows = _core.factorize_bytes(np.ascontiguousarray(offsets), data)
-        labels = np.array(arr.take(pa.array(rows)).to_pylist(), dtype=object)
-        return Ids(codes, labels)
-    values = prepared if keep is None else prepared[keep]
-    # str objects sort as they are: numpy "U" strings would drop trailing NULs ("a\0" == "a")
-    uniques, inverse = np.unique(values if values.dtype.kind in "OU" else values.astype(str), return_inverse=True)
-    return Ids(inverse.astype(np.uint32), uniques.astype(object))
 
 
 def floats(col: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
