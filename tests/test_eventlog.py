@@ -444,3 +444,37 @@ def test_columns_carried_through_the_grouping_equal_the_columns_reordered_after(
     prepared = EventLog(data).prepare().grouped()  # carries every float column
     for role in ("amount", "duration", "event"):
         assert np.array_equal(prepared.columns[role], after.columns[role])
+
+
+@pytest.mark.parametrize(
+    ("role", "dtype"),
+    [
+        ("customer_id", ">i8"),
+        ("customer_id", ">u4"),
+        ("customer_id", ">f8"),
+        ("timestamp", ">M8[us]"),
+        ("timestamp", ">M8[ns]"),
+        ("timestamp", ">M8[s]"),
+        ("timestamp", ">M8[D]"),
+        ("amount", ">f8"),
+        ("amount", ">f4"),
+        ("duration", ">f8"),
+        ("duration", ">i8"),
+    ],
+)
+def test_big_endian_columns_are_read_like_native_ones(role, dtype):
+    """Arrays in the other byte order (e.g. read from a file) are converted once, never
+    misread through a raw view (18.2)."""
+    table = {
+        "customer_id": np.array([3, 1, 3, 2]),
+        "timestamp": np.array(["2024-01-05", "2023-02-01", "2024-03-01", "1999-12-31"], "datetime64[D]"),
+        "amount": np.array([1.5, 2.0, -1.0, 4.25]),
+        "duration": np.array([1.0, 2.0, 3.0, 0.0]),
+    }
+    native = dict(table)
+    if dtype.startswith(">M8"):
+        native[role] = table[role].astype(dtype.replace(">", "<"))
+    table[role] = native[role].astype(dtype)
+    assert not table[role].dtype.isnative
+    want = EventLog(native, tz="Europe/Paris").to_pandas()
+    pd.testing.assert_frame_equal(EventLog(table, tz="Europe/Paris").to_pandas(), want)

@@ -103,9 +103,18 @@ def all_false(mask: np.ndarray) -> bool:
 
 
 def as_numpy(col: Any) -> np.ndarray:
+    """A one-dimensional numpy column in the machine's byte order (big-endian arrays such
+    as ``>M8[us]`` or ``>f8`` from a file are converted once: their raw int64 views
+    would be misread).
+
+    >>> as_numpy(np.array([1, 2], ">i8")).dtype.byteorder
+    '='
+    """
     arr = np.asarray(col)
     if arr.ndim != 1:
         raise DTypeError(f"a column must be one-dimensional, got shape {arr.shape}")
+    if not arr.dtype.isnative:
+        arr = arr.astype(arr.dtype.newbyteorder("="))
     return arr
 
 
