@@ -191,8 +191,9 @@ def test_mixed_python_objects():
     assert lg.report.rejected == {"null timestamp": 2, "unparseable timestamp (expected ISO 8601)": 1}
     with pytest.raises(DTypeError, match="customer ids mix"):
         EventLog(pd.DataFrame({"customer_id": pd.Series([1, "a"], dtype=object), "timestamp": TS}))
-    with pytest.raises(DTypeError, match="amount column must be numeric"):
-        EventLog(pd.DataFrame({"customer_id": [1, 2], "timestamp": TS, "amount": pd.Series([1, "a"], dtype=object)}))
+    # a cell that is not a number rejects its row alone
+    lg = EventLog(pd.DataFrame({"customer_id": [1, 2], "timestamp": TS, "amount": pd.Series([1, "a"], dtype=object)}))
+    assert lg.report.rejected == {"unparseable amount (not a number)": 1}
     with pytest.raises(DTypeError, match="epoch numbers"):
         EventLog(pd.DataFrame({"customer_id": [1, 2], "timestamp": pd.Series([1_704_067_200, 5], dtype=object)}))
 
@@ -371,8 +372,8 @@ def test_unknown_time_zone():
 def test_wrong_types_of_input():
     with pytest.raises(DTypeError, match="cannot read a list"):
         EventLog([1, 2, 3])
-    with pytest.raises(DTypeError, match="amount column must be numeric"):
-        EventLog({"customer_id": [1, 2], "timestamp": TS, "amount": ["a", "b"]})
+    with pytest.raises(DTypeError, match="amount column must hold numbers, got dtype bool; cast it to float"):
+        EventLog({"customer_id": [1, 2], "timestamp": TS, "amount": [True, False]})
 
 
 def test_unknown_period_and_criterion():
@@ -478,3 +479,48 @@ def test_big_endian_columns_are_read_like_native_ones(role, dtype):
     assert not table[role].dtype.isnative
     want = EventLog(native, tz="Europe/Paris").to_pandas()
     pd.testing.assert_frame_equal(EventLog(table, tz="Europe/Paris").to_pandas(), want)
+
+
+@pytest.mark.parametrize("text", ["", "\n", "customer_id,timestamp\n"])
+def test_empty_and_header_only_csv_are_the_same_error(tmp_path, text):
+    path = tmp_path / "events.csv"
+    path.write_text(text)
+    with pytest.raises(EmptyInputError, match=r"the event table \(events.csv\) has no rows"):
+        EventLog(path)
+
+
+AMOUNT_CELLS = ["1.5", "x", " 2 ", "", None, "12,5", "1e3", "-4"]
+
+
+@pytest.mark.parametrize(
+    "wrap",
+    [
+        lambda v: np.array(v, dtype=object),
+        pd.Series,
+        lambda v: pd.Series(v, dtype="str"),
+        pl.Series,
+        pa.array,
+    ],
+    ids=["numpy object", "pandas object", "pandas str", "polars", "pyarrow"],
+)
+def test_amounts_written_as_text_are_read_per_row(wrap):
+    """A cell that is not a number rejects its row alone, with the reason (16.1); text of
+    numbers reads the same from every frame (18.8); blank cells are missing amounts."""
+    ts = np.array(["2024-01-01"] * len(AMOUNT_CELLS), "datetime64[us]")
+    lg = EventLog({"customer_id": np.arange(len(AMOUNT_CELLS)), "timestamp": ts, "amount": wrap(AMOUNT_CELLS)})
+    assert lg.report.rejected == {"unparseable amount (not a number)": 2}
+    assert lg.to_pandas()["amount"].tolist() == [1.5, 2.0, 0.0, 0.0, 1000.0, -4.0]
+
+
+def test_an_unparseable_number_in_a_csv_rejects_its_row_only(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text("customer_id,timestamp,amount,duration\n1,2024-01-01,1.5,3\n2,2024-01-02,abc,4\n3,2024-01-03,2,?\n")
+    lg = EventLog(path)
+    assert lg.report.rejected == {"unparseable amount (not a number)": 1, "unparseable duration (not a number)": 1}
+    assert lg.to_pandas()["amount"].tolist() == [1.5]
+
+
+def test_a_wrong_amount_type_says_how_to_fix_it():
+    ts = np.array(["2024-01-01"] * 2, "datetime64[us]")
+    with pytest.raises(DTypeError, match=r"amount column must hold numbers.*astype\(float\)"):
+        EventLog({"customer_id": [1, 2], "timestamp": ts, "amount": ts})

@@ -71,6 +71,7 @@ TIME_RANGE = "timestamp outside years 1..9999"
 BAD_AMOUNT = "infinite amount"
 NULL_EVENT = "null event type"
 BAD_DURATION = "negative or infinite duration"
+UNPARSEABLE = {"amount": "unparseable amount (not a number)", "duration": "unparseable duration (not a number)"}
 
 
 class GroupedColumns(Mapping[str, np.ndarray]):
@@ -277,7 +278,8 @@ class EventLog:
             if role not in names:
                 continue
             # nulls become 0: neither infinite nor negative, so the counts still hold
-            v, null_v, n_inf, n_neg = io.float_column(table.get(names[role], role), role)
+            v, null_v, bad_v, n_inf, n_neg = io.float_column(table.get(names[role], role), role)
+            acc.reject(UNPARSEABLE[role], bad_v)
             if not io.all_false(null_v):
                 acc.note(f"missing {role}s counted as 0", null_v)
                 v = np.where(null_v, 0.0, v)

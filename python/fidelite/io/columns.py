@@ -119,34 +119,76 @@ def as_numpy(col: Any) -> np.ndarray:
 
 
 def floats(col: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """(float64 values, null mask) of a numeric column."""
-    return float_column(col, name)[:2]
+    """(float64 values, mask of the rows without a number: null, or text that is not a
+    number) of a numeric column."""
+    values, null, bad, *_ = float_column(col, name)
+    return values, null if all_false(bad) else null | bad
 
 
-def float_column(col: Any, name: str) -> tuple[np.ndarray, np.ndarray, int, int]:
-    """:func:`floats` (contiguous values) plus the counts of infinite and of negative
-    values, from the one pass that looks for NaN."""
+def float_column(col: Any, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
+    """(contiguous float64 values, null mask, unparseable mask, count of infinite values,
+    count of negative values), the counts from the one pass that looks for NaN.
+
+    Numbers may be numbers or text (``" 12.5 "``, ``"1e3"``, ``"-4"``), the same from a
+    numpy object array, pandas, polars or Arrow; a blank cell is null; a cell that is not
+    a number (``"12,5"``, ``"n/a"``, an object) is *unparseable*, its row's alone.
+
+    >>> v, null, bad, *_ = float_column(np.array(["1.5", " ", "x", 2], dtype=object), "amount")
+    >>> v[[0, 3]].tolist(), null.tolist(), bad.tolist()
+    ([1.5, 2.0], [False, True, False, False], [False, False, True, False])
+    """
+    bad = no_rows(_length(col))
     arr = to_arrow(col, null_as="float64")
     if arr is not None:
         pa = loaded("pyarrow")
-        if not (pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type) or pa.types.is_decimal(arr.type)):
-            raise DTypeError(f"the {name} column must be numeric, got Arrow type {arr.type}")
-        values, null = arrow_numpy(arr.cast(pa.float64()), 0.0)
+        if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type) or pa.types.is_decimal(arr.type):
+            values, null = arrow_numpy(arr.cast(pa.float64()), 0.0)
+        elif pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) or pa.types.is_string_view(arr.type):
+            values, null, bad = _numbers(arr.to_numpy(zero_copy_only=False))
+        else:
+            raise DTypeError(_number_type_message(name, f"Arrow type {arr.type}"))
     else:
         v = as_numpy(col)
-        if v.dtype.kind not in "iuf":
-            if v.dtype.kind == "O":
-                try:
-                    v = np.array([np.nan if x is None else x for x in v], dtype=np.float64)
-                except (TypeError, ValueError):
-                    raise DTypeError(f"the {name} column must be numeric, got non-numeric objects") from None
-            else:
-                raise DTypeError(f"the {name} column must be numeric, got dtype {v.dtype}")
-        values, null = v.astype(np.float64, copy=False), no_rows(len(v))
+        if v.dtype.kind in "iuf":
+            values, null = v.astype(np.float64, copy=False), no_rows(len(v))
+        elif v.dtype.kind in "OUST":
+            values, null, bad = _numbers(v.astype(object))
+        else:
+            raise DTypeError(_number_type_message(name, f"dtype {v.dtype}"))
     values = np.ascontiguousarray(values)
     n_nan, n_infinite, n_negative = _core.scan_f64(values)  # one parallel pass
     nan = np.isnan(values) if n_nan else no_rows(len(values))
-    return values, nan if all_false(null) else null | nan, n_infinite, n_negative
+    if n_nan and not all_false(bad):
+        nan = nan & ~bad
+    return values, nan if all_false(null) else null | nan, bad, n_infinite, n_negative
+
+
+def _length(col: Any) -> int:
+    try:
+        return len(col)
+    except TypeError:
+        return len(np.asarray(col))
+
+
+def _number_type_message(name: str, got: str) -> str:
+    return (
+        f"the {name} column must hold numbers, got {got}; cast it to float "
+        f"(e.g. pandas: df[col].astype(float), polars: pl.col(col).cast(pl.Float64))"
+    )
+
+
+def _numbers(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(float64 values, null mask, unparseable mask) of Python objects: numbers, text
+    of numbers, None / NaN / blank text as nulls."""
+    pd = import_optional("pandas", "read numbers written as text")
+    s = pd.Series(cells, dtype=object).map(lambda x: x.strip() if isinstance(x, str) else x)
+    is_bool = s.map(lambda x: isinstance(x, (bool, np.bool_))).to_numpy(dtype=bool)
+    null = (s.isna() | (s == "") | s.map(lambda x: isinstance(x, str) and x.lower() == "nan")).to_numpy(dtype=bool)
+    parsed = pd.to_numeric(s.mask(null | is_bool, None), errors="coerce")
+    values = np.array(parsed.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64)
+    bad = (np.isnan(values) & ~null) | is_bool
+    values[null | bad] = 0.0
+    return values, null, bad
 
 
 def labels(col: Any, name: str) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:

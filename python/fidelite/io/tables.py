@@ -97,7 +97,12 @@ def _read_path(path: str, what: str) -> Table:
         csv = import_optional("pyarrow.csv", "read CSV files")
         parse = csv.ParseOptions(delimiter="\t" if lower.endswith(".tsv") else ",")
         # an empty cell is a null (not the id "" or an unparseable timestamp "")
-        table = csv.read_csv(path, parse_options=parse, convert_options=csv.ConvertOptions(strings_can_be_null=True))
+        if _blank(path):  # no header either: the same "no rows" as a header-only file
+            table = import_optional("pyarrow", "read CSV files").table({})
+        else:
+            table = csv.read_csv(
+                path, parse_options=parse, convert_options=csv.ConvertOptions(strings_can_be_null=True)
+            )
     elif lower.endswith((".parquet", ".pq")):
         table = import_optional("pyarrow.parquet", "read Parquet files").read_table(path)
     else:
@@ -105,3 +110,17 @@ def _read_path(path: str, what: str) -> Table:
     t = read_table(table, what=what)
     t.source = f"{what} ({os.path.basename(path)})"
     return t
+
+
+def _blank(path: str) -> bool:
+    """Whether a text file holds nothing but white space (gzip read through)."""
+    opener: Any = open
+    if path.lower().endswith(".gz"):
+        import gzip
+
+        opener = gzip.open
+    with opener(path, "rb") as f:
+        while chunk := f.read(1 << 16):
+            if chunk.strip():
+                return False
+    return True
