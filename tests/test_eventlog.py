@@ -524,3 +524,17 @@ def test_a_wrong_amount_type_says_how_to_fix_it():
     ts = np.array(["2024-01-01"] * 2, "datetime64[us]")
     with pytest.raises(DTypeError, match=r"amount column must hold numbers.*astype\(float\)"):
         EventLog({"customer_id": [1, 2], "timestamp": ts, "amount": ts})
+
+
+def test_csv_ids_with_leading_zeros_stay_text(tmp_path):
+    """ "007" and "7" are two customers (18.3); plain integers are read as integers."""
+    path = tmp_path / "events.csv"
+    path.write_text("customer_id,timestamp\n007,2024-01-01\n7,2024-01-02\n0,2024-01-03\n")
+    lg = EventLog(path)
+    assert lg.n_customers == 3 and sorted(lg.customer_ids.tolist()) == ["0", "007", "7"]
+    path.write_text("customer_id,timestamp\n12,2024-01-01\n-7,2024-01-02\n0,2024-01-03\n,2024-01-04\n")
+    lg = EventLog(path)
+    assert lg.customer_ids[lg.id_order()].tolist() == [-7, 0, 12]
+    assert lg.report.rejected == {"null customer id": 1}
+    path.write_text("id,timestamp\nA1,2024-01-01\n")
+    assert EventLog(path, customer="id").customer_ids.tolist() == ["A1"]

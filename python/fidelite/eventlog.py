@@ -242,7 +242,7 @@ class EventLog:
     ) -> None:
         _core.Calendar("day", tz)  # validates tz early
         self.tz = tz
-        table = io.read_table(data)
+        table = io.read_table(data, ids=customer)
         n = table.n_rows
         if n == 0:
             raise EmptyInputError(f"the {table.source} has no rows; pass a log with at least one event")

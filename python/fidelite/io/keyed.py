@@ -72,7 +72,7 @@ class KeyedTable:
     def __init__(
         self, data: Any, *, what: str, customer: str = "customer_id", noun: str = "rows", empty: str | None = None
     ) -> None:
-        self.table: Table = read_table(data, what=what)
+        self.table: Table = read_table(data, what=what, ids=customer)
         if empty is not None and self.table.n_rows == 0:
             raise EmptyInputError(f"the {self.table.source} has no rows; {empty}")
         self.customer = customer
