@@ -538,3 +538,15 @@ def test_csv_ids_with_leading_zeros_stay_text(tmp_path):
     assert lg.report.rejected == {"null customer id": 1}
     path.write_text("id,timestamp\nA1,2024-01-01\n")
     assert EventLog(path, customer="id").customer_ids.tolist() == ["A1"]
+
+
+def test_date_only_strings_in_any_form_are_local_midnight():
+    """18.6: every accepted date-only form is local midnight in tz, like "2024-01-05";
+    an ambiguous form is rejected with a counted reason, never guessed."""
+    forms = ["2024-01-05", "20240105", "2024-1-5", " 2024-01-05 ", "2024/01/05", "2024/1/5"]
+    lg = EventLog(
+        {"customer_id": list(range(len(forms) + 2)), "timestamp": [*forms, "01/02/2024", "05.01.2024"]}, tz="Asia/Tokyo"
+    )
+    assert lg.report.rejected == {"unparseable timestamp (expected ISO 8601)": 2}
+    got = set(lg.to_pandas()["timestamp"].tolist())
+    assert got == {pd.Timestamp("2024-01-04T15:00", tz="UTC")}
