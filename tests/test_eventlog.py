@@ -23,6 +23,7 @@ from fidelite.exceptions import (
     RejectedRowsError,
     TimeZoneError,
 )
+from fidelite.io import INEXACT_ID
 
 STAMPS = ["2024-01-05T10:00:00", "2024-01-02T00:00:00", "1969-12-31T23:30:00", "2024-02-01T08:15:30.250000"]
 
@@ -190,8 +191,9 @@ def test_mixed_python_objects():
     assert lg.report.rejected == {"null timestamp": 2, "unparseable timestamp (expected ISO 8601)": 1}
     with pytest.raises(DTypeError, match="customer ids mix"):
         EventLog(pd.DataFrame({"customer_id": pd.Series([1, "a"], dtype=object), "timestamp": TS}))
-    with pytest.raises(DTypeError, match="amount column must be numeric"):
-        EventLog(pd.DataFrame({"customer_id": [1, 2], "timestamp": TS, "amount": pd.Series([1, "a"], dtype=object)}))
+    # a cell that is not a number rejects its row alone
+    lg = EventLog(pd.DataFrame({"customer_id": [1, 2], "timestamp": TS, "amount": pd.Series([1, "a"], dtype=object)}))
+    assert lg.report.rejected == {"unparseable amount (not a number)": 1}
     with pytest.raises(DTypeError, match="epoch numbers"):
         EventLog(pd.DataFrame({"customer_id": [1, 2], "timestamp": pd.Series([1_704_067_200, 5], dtype=object)}))
 
@@ -271,7 +273,9 @@ def test_string_ids_and_renamed_columns():
     df = base().rename(columns={"customer_id": "cid", "timestamp": "ts", "amount": "eur"})
     df["cid"] = df["cid"].map({1: "b", 2: "a", 3: "é"})
     lg = EventLog(df, customer="cid", time="ts", amount="eur", event=False)
-    assert lg.customer_ids.tolist() == ["a", "b", "é"]
+    assert lg.customer_ids[lg.id_order()].tolist() == ["a", "b", "é"]
+    assert sorted(lg.customer_ids.tolist()) == ["a", "b", "é"]  # in code order: not necessarily sorted
+    assert lg.to_pandas()["customer_id"].tolist() == ["a", "b", "é", "é"]
     assert list(lg.to_pandas().columns) == ["customer_id", "timestamp", "amount"]
     assert lg.columns == {"customer": "cid", "time": "ts", "amount": "eur"}
 
@@ -281,7 +285,8 @@ def test_string_ids_are_compared_exactly(wrap):
     ids = ["b", "a", "", "é", "a\x00", "A", "a"]
     ts = np.arange(len(ids)).astype("datetime64[D]").astype("datetime64[us]")
     lg = EventLog({"customer_id": wrap(ids), "timestamp": ts})
-    assert lg.customer_ids.tolist() == ["", "A", "a", "a\x00", "b", "é"]  # code point order
+    assert lg.customer_ids[lg.id_order()].tolist() == ["", "A", "a", "a\x00", "b", "é"]  # code point order
+    assert lg.n_customers == 6 and [lg.customer_ids[c] for c in lg.codes_of(ids)] == ids
     assert lg.to_pandas()["customer_id"].tolist() == ["", "A", "a", "a", "a\x00", "b", "é"]
 
 
@@ -336,14 +341,18 @@ def test_mismatched_lengths():
 
 @pytest.mark.parametrize("ids", [np.array([True, False]), pd.Series([True, False]), pl.Series([True, False])])
 def test_bool_ids(ids):
-    with pytest.raises(DTypeError, match="integers or strings"):
+    with pytest.raises(DTypeError, match="customer ids must be integers"):
         EventLog({"customer_id": ids, "timestamp": TS})
 
 
-@pytest.mark.parametrize("ids", [np.array([1.5, 2.0]), np.array([1.0, np.inf]), pd.Series([1.0, 2.25])])
-def test_float_ids_with_fractions(ids):
-    with pytest.raises(DTypeError, match="fractional or infinite"):
-        EventLog({"customer_id": ids, "timestamp": TS})
+@pytest.mark.parametrize(
+    "ids", [np.array([1.5, 2.0, 2.0]), np.array([2.0, np.inf, 2.0]), pd.Series([2.0, 2.25, 2.0]), [2.0**63, 2, 2]]
+)
+def test_float_ids_that_are_not_integers_are_rejected_and_counted(ids):
+    """One bad float id is one rejected row, never rounded onto another customer."""
+    lg = EventLog({"customer_id": ids, "timestamp": np.array(["2024-01-01"] * 3, "datetime64[us]")})
+    assert lg.report.rejected == {INEXACT_ID: 1}
+    assert lg.customer_ids.tolist() == [2] and lg.n_events == 2
 
 
 @pytest.mark.parametrize(
@@ -363,8 +372,8 @@ def test_unknown_time_zone():
 def test_wrong_types_of_input():
     with pytest.raises(DTypeError, match="cannot read a list"):
         EventLog([1, 2, 3])
-    with pytest.raises(DTypeError, match="amount column must be numeric"):
-        EventLog({"customer_id": [1, 2], "timestamp": TS, "amount": ["a", "b"]})
+    with pytest.raises(DTypeError, match="amount column must hold numbers, got dtype bool; cast it to float"):
+        EventLog({"customer_id": [1, 2], "timestamp": TS, "amount": [True, False]})
 
 
 def test_unknown_period_and_criterion():
@@ -436,3 +445,108 @@ def test_columns_carried_through_the_grouping_equal_the_columns_reordered_after(
     prepared = EventLog(data).prepare().grouped()  # carries every float column
     for role in ("amount", "duration", "event"):
         assert np.array_equal(prepared.columns[role], after.columns[role])
+
+
+@pytest.mark.parametrize(
+    ("role", "dtype"),
+    [
+        ("customer_id", ">i8"),
+        ("customer_id", ">u4"),
+        ("customer_id", ">f8"),
+        ("timestamp", ">M8[us]"),
+        ("timestamp", ">M8[ns]"),
+        ("timestamp", ">M8[s]"),
+        ("timestamp", ">M8[D]"),
+        ("amount", ">f8"),
+        ("amount", ">f4"),
+        ("duration", ">f8"),
+        ("duration", ">i8"),
+    ],
+)
+def test_big_endian_columns_are_read_like_native_ones(role, dtype):
+    """Arrays in the other byte order (e.g. read from a file) are converted once, never
+    misread through a raw view (18.2)."""
+    table = {
+        "customer_id": np.array([3, 1, 3, 2]),
+        "timestamp": np.array(["2024-01-05", "2023-02-01", "2024-03-01", "1999-12-31"], "datetime64[D]"),
+        "amount": np.array([1.5, 2.0, -1.0, 4.25]),
+        "duration": np.array([1.0, 2.0, 3.0, 0.0]),
+    }
+    native = dict(table)
+    if dtype.startswith(">M8"):
+        native[role] = table[role].astype(dtype.replace(">", "<"))
+    table[role] = native[role].astype(dtype)
+    assert not table[role].dtype.isnative
+    want = EventLog(native, tz="Europe/Paris").to_pandas()
+    pd.testing.assert_frame_equal(EventLog(table, tz="Europe/Paris").to_pandas(), want)
+
+
+@pytest.mark.parametrize("text", ["", "\n", "customer_id,timestamp\n"])
+def test_empty_and_header_only_csv_are_the_same_error(tmp_path, text):
+    path = tmp_path / "events.csv"
+    path.write_text(text)
+    with pytest.raises(EmptyInputError, match=r"the event table \(events.csv\) has no rows"):
+        EventLog(path)
+
+
+AMOUNT_CELLS = ["1.5", "x", " 2 ", "", None, "12,5", "1e3", "-4"]
+
+
+@pytest.mark.parametrize(
+    "wrap",
+    [
+        lambda v: np.array(v, dtype=object),
+        pd.Series,
+        lambda v: pd.Series(v, dtype="str"),
+        pl.Series,
+        pa.array,
+    ],
+    ids=["numpy object", "pandas object", "pandas str", "polars", "pyarrow"],
+)
+def test_amounts_written_as_text_are_read_per_row(wrap):
+    """A cell that is not a number rejects its row alone, with the reason (16.1); text of
+    numbers reads the same from every frame (18.8); blank cells are missing amounts."""
+    ts = np.array(["2024-01-01"] * len(AMOUNT_CELLS), "datetime64[us]")
+    lg = EventLog({"customer_id": np.arange(len(AMOUNT_CELLS)), "timestamp": ts, "amount": wrap(AMOUNT_CELLS)})
+    assert lg.report.rejected == {"unparseable amount (not a number)": 2}
+    assert lg.to_pandas()["amount"].tolist() == [1.5, 2.0, 0.0, 0.0, 1000.0, -4.0]
+
+
+def test_an_unparseable_number_in_a_csv_rejects_its_row_only(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text("customer_id,timestamp,amount,duration\n1,2024-01-01,1.5,3\n2,2024-01-02,abc,4\n3,2024-01-03,2,?\n")
+    lg = EventLog(path)
+    assert lg.report.rejected == {"unparseable amount (not a number)": 1, "unparseable duration (not a number)": 1}
+    assert lg.to_pandas()["amount"].tolist() == [1.5]
+
+
+def test_a_wrong_amount_type_says_how_to_fix_it():
+    ts = np.array(["2024-01-01"] * 2, "datetime64[us]")
+    with pytest.raises(DTypeError, match=r"amount column must hold numbers.*astype\(float\)"):
+        EventLog({"customer_id": [1, 2], "timestamp": ts, "amount": ts})
+
+
+def test_csv_ids_with_leading_zeros_stay_text(tmp_path):
+    """ "007" and "7" are two customers (18.3); plain integers are read as integers."""
+    path = tmp_path / "events.csv"
+    path.write_text("customer_id,timestamp\n007,2024-01-01\n7,2024-01-02\n0,2024-01-03\n")
+    lg = EventLog(path)
+    assert lg.n_customers == 3 and sorted(lg.customer_ids.tolist()) == ["0", "007", "7"]
+    path.write_text("customer_id,timestamp\n12,2024-01-01\n-7,2024-01-02\n0,2024-01-03\n,2024-01-04\n")
+    lg = EventLog(path)
+    assert lg.customer_ids[lg.id_order()].tolist() == [-7, 0, 12]
+    assert lg.report.rejected == {"null customer id": 1}
+    path.write_text("id,timestamp\nA1,2024-01-01\n")
+    assert EventLog(path, customer="id").customer_ids.tolist() == ["A1"]
+
+
+def test_date_only_strings_in_any_form_are_local_midnight():
+    """18.6: every accepted date-only form is local midnight in tz, like "2024-01-05";
+    an ambiguous form is rejected with a counted reason, never guessed."""
+    forms = ["2024-01-05", "20240105", "2024-1-5", " 2024-01-05 ", "2024/01/05", "2024/1/5"]
+    lg = EventLog(
+        {"customer_id": list(range(len(forms) + 2)), "timestamp": [*forms, "01/02/2024", "05.01.2024"]}, tz="Asia/Tokyo"
+    )
+    assert lg.report.rejected == {"unparseable timestamp (expected ISO 8601)": 2}
+    got = set(lg.to_pandas()["timestamp"].tolist())
+    assert got == {pd.Timestamp("2024-01-04T15:00", tz="UTC")}

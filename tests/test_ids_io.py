@@ -246,8 +246,6 @@ def test_uint64_beyond_int64_and_narrow_ints():
 def test_bad_ids_get_specific_errors():
     with pytest.raises(DTypeError, match="mix"):
         io_ids.factorize(np.array(["a", 1], dtype=object))
-    with pytest.raises(DTypeError, match="fractional"):
-        io_ids.factorize(np.array([1.5, 2.0]))
     with pytest.raises(DTypeError, match="bool"):
         io_ids.factorize(np.array([True, False]))
     with pytest.raises(DTypeError, match="Boolean|bool"):
@@ -282,3 +280,26 @@ def test_text_without_pyarrow(monkeypatch):
     check(io_ids.factorize(np.array(values, dtype=object)), values)
     check(io_ids.factorize(np.array([b"x", b"y", b"x"], dtype="S")), [b"x", b"y", b"x"])
     check(io_ids.factorize(np.array([7, None, 7], dtype=object)), [7, None, 7])
+
+
+@pytest.mark.parametrize(
+    "col",
+    [
+        np.array([1.5, 2.0, np.nan, np.inf, 2.0**63, 2.0**53 + 2, -(2.0**60), 7.0]),
+        pd.Series([1.5, 2.0, None, np.inf, 2.0**63, 2.0**53 + 2, -(2.0**60), 7.0]),
+        pa.array([1.5, 2.0, None, np.inf, 2.0**63, 2.0**53 + 2, -(2.0**60), 7.0]),
+        pl.Series([1.5, 2.0, None, np.inf, 2.0**63, 2.0**53 + 2, -(2.0**60), 7.0]),
+        np.array([1.5, 2, None, np.inf, 2.0**63, 2.0**53 + 2, -(2.0**60), 7], dtype=object),
+    ],
+)
+def test_float_ids_are_read_only_when_exactly_one_integer(col):
+    """A float id that is not exactly an integer id (a fraction, an infinity, beyond 2**53
+    where floats skip integers, 2**63 and up) is marked inexact, never rounded onto
+    another customer's id; the rest of the column is read."""
+    ids = io_ids.factorize(col)
+    assert ids.inexact.tolist() == [True, False, False, True, True, True, True, False]
+    assert (ids.n_inexact, ids.n_null) == (5, 1) and ids.null.tolist()[2]
+    assert sorted(ids.index.labels().tolist()) == [2, 7]
+    assert io_ids.lookup(ids.index, col).tolist() == [-1, ids.codes[1], -1, -1, -1, -1, -1, ids.codes[7]]
+    kept = io_ids.keep_rows(ids, ~ids.null & ~ids.inexact)
+    assert kept.n_inexact == 0 and len(kept.codes) == 2

@@ -31,8 +31,9 @@ import numpy as np
 from . import _core, frames, io
 from .cache import Cache
 from .calendar import Calendar
-from .exceptions import EmptyInputError, ParameterError, TimeZoneError
+from .exceptions import DTypeError, EmptyInputError, ParameterError, TimeZoneError
 from .io import RowReport
+from .io import ids as io_ids
 
 #: The canonical column names of an event log, by role.
 CANONICAL = {
@@ -63,12 +64,14 @@ CALENDAR_MARGIN_US = 400 * io.US_PER_DAY
 
 # Rejection reasons, in the order rows are checked: a row is counted under the first.
 NULL_ID = io.NULL_ID
+INEXACT_ID = io.INEXACT_ID
 NULL_TIME = "null timestamp"
 BAD_TIME = "unparseable timestamp (expected ISO 8601)"
 TIME_RANGE = "timestamp outside years 1..9999"
 BAD_AMOUNT = "infinite amount"
 NULL_EVENT = "null event type"
 BAD_DURATION = "negative or infinite duration"
+UNPARSEABLE = {"amount": "unparseable amount (not a number)", "duration": "unparseable duration (not a number)"}
 
 
 def check_column_keywords(**given: Any) -> None:
@@ -276,7 +279,7 @@ class EventLog:
             raise TimeZoneError(f"tz must be an IANA zone name such as 'Europe/Paris' or 'UTC', got {tz!r}")
         _core.Calendar("day", tz)  # validates tz early
         self.tz = tz
-        table = io.read_table(data)
+        table = io.read_table(data, ids=customer)
         self.native_backend = frames.backend_of(data)
         n = table.n_rows
         if n == 0:
@@ -297,8 +300,9 @@ class EventLog:
         self.columns = dict(names)  # role -> source column name
 
         acc = io.Accounting(n, table.source)
-        ids, null_id = io.id_column(table.get(customer, "customer"))
-        acc.reject(NULL_ID, null_id)
+        ids = io_ids.factorize(table.get(customer, "customer"))
+        acc.reject(NULL_ID, ids.null)
+        acc.reject(INEXACT_ID, ids.inexact)
         ts, null_t, bad_t, t_bounds = io.instants(table.get(time, "time"), tz)
         ts = np.ascontiguousarray(ts, np.int64)
         acc.reject(NULL_TIME, null_t)
@@ -312,7 +316,8 @@ class EventLog:
             if role not in names:
                 continue
             # nulls become 0: neither infinite nor negative, so the counts still hold
-            v, null_v, n_inf, n_neg = io.float_column(table.get(names[role], role), role)
+            v, null_v, bad_v, n_inf, n_neg = io.float_column(table.get(names[role], role), role)
+            acc.reject(UNPARSEABLE[role], bad_v)
             if not io.all_false(null_v):
                 acc.note(f"missing {role}s counted as 0", null_v)
                 v = np.where(null_v, 0.0, v)
@@ -335,18 +340,20 @@ class EventLog:
         if keep is not None:
             ts = ts[keep]
             cols = {k: v[keep] for k, v in cols.items()}
-        f = io.factorize_ids(ids, keep)
-        self._ids = readonly(f.labels)
+            ids = io_ids.keep_rows(ids, keep)
+        #: The distinct ids; code ``i`` stands for id ``i`` of the index (not in id order).
+        self._index: io_ids.IdIndex = ids.index
+        self._ids: np.ndarray | None = None  # customer_ids, built on first use
+        self._order: np.ndarray | None = None  # id_order, built on first use
         # contiguous once, here: kernels read every column as a slice, in either layout
         cols = {k: readonly(np.ascontiguousarray(v)) for k, v in cols.items()}
         # rows stay in input order until a kernel needs them grouped by customer
         self._rows: tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]] | None = (
-            readonly(f.codes),
+            readonly(ids.codes),
             readonly(ts),
             cols,
         )
         self._layout: Layout | None = None
-        self._follow: bool | None = None  # see _codes_follow_ids
         self._lock = threading.Lock()
         #: Derived structures (activity bitmaps), see :meth:`cached`.
         self.cache = Cache(CACHE_SIZE)
@@ -376,7 +383,7 @@ class EventLog:
                 ties = [cols[k] for k in TIE_ORDER if k in cols]
                 names = [k for k in dict.fromkeys(columns) if k in cols and cols[k].dtype == np.float64]
                 indptr, perm, gts, carried = _core.group_by_customer(
-                    codes, ts, len(self._ids), ties=ties, carry=[cols[k] for k in names]
+                    codes, ts, self.n_customers, ties=ties, carry=[cols[k] for k in names]
                 )
                 self._layout = Layout(
                     readonly(indptr), readonly(gts), GroupedColumns(cols, perm, dict(zip(names, carried)))
@@ -458,48 +465,55 @@ class EventLog:
     # ----------------------------------------------------------------- customers
     def codes_of(self, ids: Any, what: str = "customers table") -> np.ndarray:
         """The log's customer code of each id (int64, -1 when the log has no such
-        customer): the one place where ids of another table (``what``, in messages) are
-        matched to the log. Ids must be of the log's kind (integers or strings).
+        customer or the id is null): the one place where ids of another table (``what``,
+        in messages) are matched to the log, looked up in the Rust index. Ids must be of
+        the log's kind (integers or strings) and may be any column the log accepts.
 
         >>> import fidelite
         >>> log = fidelite.EventLog({"customer_id": [30, 10], "timestamp": ["2024-01-01", "2024-01-02"]})
-        >>> log.codes_of([10, 20, 30]).tolist()
-        [0, -1, 1]
+        >>> codes = log.codes_of([10, 20, 30])
+        >>> log.customer_ids[codes[[0, 2]]].tolist(), int(codes[1])
+        ([10, 30], -1)
         """
-        ids = np.asarray(ids)
-        if ids.dtype.kind in "US":
-            ids = ids.astype(object)
-        known = self._ids
+        if isinstance(ids, (list, tuple)):
+            ids = np.asarray(ids, dtype=object if any(isinstance(v, (str, bytes)) for v in ids) else None)
         if len(ids) == 0:  # an empty (or all-null) id column has no type of its own
             return np.zeros(0, np.int64)
-        if (known.dtype == object) != (ids.dtype == object):
-            have, log = ("string", "integer") if ids.dtype == object else ("integer", "string")
-            raise ParameterError(f"the {what} has {have} ids but the event log has {log} ids; use one id type")
-        if not len(known):
-            return np.full(len(ids), -1, np.int64)
-        pos = np.searchsorted(known, ids)
-        found = (pos < len(known)) & (known[np.minimum(pos, len(known) - 1)] == ids)
-        return np.where(found, pos, -1).astype(np.int64)
+        try:
+            return io_ids.lookup(self._index, ids)
+        except DTypeError as e:
+            log = "integer" if self._index.kind in ("int64", "uint64") else "string"
+            have = "string" if log == "integer" else "integer"
+            raise ParameterError(
+                f"the {what} has {have} ids but the event log has {log} ids; use one id type ({e})"
+            ) from None
 
     def id_order(self) -> np.ndarray:
-        """The customer codes in ascending id order: what every result that lists
-        customers by id follows (:meth:`by_id`, :meth:`codes_by_id`)."""
-        return np.arange(self.n_customers, dtype=np.int64)  # codes are numbered in id order
+        """The customer codes in ascending id order (int64): what every result that lists
+        customers by id follows (:meth:`by_id`, :meth:`codes_by_id`). Sorted in Rust on
+        first use and kept; the identity when codes already follow the ids (dense
+        integer ids)."""
+        order = self._order
+        if order is None:
+            if self._index.ascending:
+                order = np.arange(self.n_customers, dtype=np.int64)
+            else:
+                order = self._index.sorted_order().astype(np.int64)
+            order.flags.writeable = False
+            self._order = order
+        return order
 
     def _codes_follow_ids(self) -> bool:
-        """Whether :meth:`id_order` is the identity (checked once)."""
-        if self._follow is None:
-            order = self.id_order()
-            self._follow = bool(np.array_equal(order, np.arange(len(order))))
-        return self._follow
+        """Whether :meth:`id_order` is the identity (no sort needed to know it)."""
+        return bool(self._index.ascending) or self.n_customers <= 1
 
     def codes_by_id(self, mask: np.ndarray | None = None) -> np.ndarray:
         """The codes of the customers of ``mask`` (per code; None: every customer), listed
         in ascending id order."""
+        if self._codes_follow_ids():
+            return np.arange(self.n_customers, dtype=np.int64) if mask is None else np.flatnonzero(mask)
         order = self.id_order()
-        if mask is None:
-            return order
-        return np.flatnonzero(mask) if self._codes_follow_ids() else order[mask[order]]
+        return order if mask is None else order[mask[order]]
 
     def by_id(self, values: np.ndarray) -> np.ndarray:
         """A per-customer array (in code order) in ascending id order; the array itself
@@ -536,13 +550,32 @@ class EventLog:
 
     @property
     def n_customers(self) -> int:
-        return len(self._ids)
+        return len(self._index)
 
     @property
     def customer_ids(self) -> np.ndarray:
         """The distinct customer ids by code: code ``i`` stands for ``customer_ids[i]``
-        (int64 or object str)."""
-        return self._ids
+        (int64, uint64 beyond the int64 range, or an object array of ``str`` / ``bytes``).
+
+        Codes need not follow the ids: ``customer_ids[log.id_order()]`` lists them in
+        ascending order (results that list customers do). Built on first use: text ids
+        become Python strings only when asked for (:attr:`id_index` holds them in Rust).
+
+        >>> import fidelite
+        >>> log = fidelite.EventLog({"customer_id": ["b", "a", "b"], "timestamp": ["2024-01-01"] * 3})
+        >>> sorted(log.customer_ids.tolist()), log.customer_ids[log.id_order()].tolist()
+        (['a', 'b'], ['a', 'b'])
+        """
+        ids = self._ids
+        if ids is None:
+            ids = self._ids = readonly(self._index.labels())
+        return ids
+
+    @property
+    def id_index(self) -> io_ids.IdIndex:
+        """The distinct customer ids as a Rust :class:`~fidelite._core.IdIndex` (code ``i``
+        is id ``i``): lookups, labels of some codes, Arrow export, without Python objects."""
+        return self._index
 
     def has(self, role: str) -> bool:
         """Whether the optional column ``role`` (amount, event, ...) is present."""
@@ -593,6 +626,7 @@ class EventLog:
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         del state["_lock"]
+        state["_ids"] = None  # rebuilt from the index on demand
         layout = state.pop("_layout")
         if layout is not None:  # every column in grouped order, as plain arrays
             state["_layout"] = (layout.indptr, layout.ts, {k: layout.columns[k] for k in layout.columns})
@@ -603,7 +637,6 @@ class EventLog:
         self.__dict__.update(state)
         self._lock = threading.Lock()
         self._layout = None
-        self._ids = readonly(self._ids)  # unpickled arrays are writeable again
         if self._rows is not None:
             codes, ts, cols = self._rows
             self._rows = (readonly(codes), readonly(ts), {k: readonly(v) for k, v in cols.items()})
@@ -618,7 +651,7 @@ class EventLog:
             return False
         if (self.tz, self.columns, self.report, self._labels) != (other.tz, other.columns, other.report, other._labels):
             return False
-        if not (np.array_equal(self._ids, other._ids) and self.t_min == other.t_min and self.t_max == other.t_max):
+        if not (self._index == other._index and self.t_min == other.t_min and self.t_max == other.t_max):
             return False
         a, b = self.grouped(), other.grouped()
         if not (
@@ -630,14 +663,20 @@ class EventLog:
     # ----------------------------------------------------------------- export
     def _export(self) -> dict[str, np.ndarray]:
         layout = self.grouped()
+        rows: np.ndarray | slice = slice(None)
+        if not self._codes_follow_ids():  # customers in ascending id order
+            order = self.id_order()
+            sizes = layout.sizes()[order]
+            starts = layout.indptr[:-1][order]
+            rows = np.arange(int(sizes.sum()), dtype=np.int64) + np.repeat(starts - (np.cumsum(sizes) - sizes), sizes)
         out: dict[str, np.ndarray] = {
-            "customer_id": self._ids[layout.customer_of_event()],
-            "timestamp": layout.ts.view("datetime64[us]"),
+            "customer_id": self.customer_ids[layout.customer_of_event()[rows]],
+            "timestamp": layout.ts[rows].view("datetime64[us]"),
         }
         for role in ("amount", "event", "product", "duration", "channel"):
             if role not in layout.columns:
                 continue
-            v = layout.columns[role]
+            v = layout.columns[role][rows]
             if role in self._labels:
                 labs = np.array((*self._labels[role], None), dtype=object)
                 v = labs[np.where(v < 0, len(labs) - 1, v)]
@@ -645,7 +684,7 @@ class EventLog:
         return out
 
     def to_pandas(self) -> Any:
-        """The used rows under canonical column names, sorted by customer then time
+        """The used rows under canonical column names, sorted by customer id then time
         (same-instant events as described on the class; timestamps as tz-aware UTC)."""
         from ._deps import import_optional
 

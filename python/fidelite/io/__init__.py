@@ -11,14 +11,11 @@ from .columns import (
     MAX_US,
     MIN_US,
     US_PER_DAY,
-    Ids,
     all_false,
     bounds,
-    factorize_ids,
     flags,
     float_column,
     floats,
-    id_column,
     labels,
     missing_mask,
     no_rows,
@@ -26,26 +23,25 @@ from .columns import (
     to_arrow,
 )
 from .instants import instants, times_us
-from .keyed import NULL_ID, KeyedTable
+from .keyed import INEXACT_ID, NULL_ID, KeyedTable, SortedIds
 from .tables import Table, read_table
 
 __all__ = [
+    "INEXACT_ID",
     "MAX_US",
     "MIN_US",
     "NULL_ID",
     "US_PER_DAY",
     "Accounting",
-    "Ids",
     "KeyedTable",
     "RowReport",
+    "SortedIds",
     "Table",
     "all_false",
     "bounds",
-    "factorize_ids",
     "flags",
     "float_column",
     "floats",
-    "id_column",
     "instants",
     "labels",
     "missing_mask",

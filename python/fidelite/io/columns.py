@@ -1,15 +1,14 @@
 """One column at a time: numpy values of a fixed dtype plus the masks of the rows that could
 not be read (nulls, unparseable values), so that the caller can account for every row.
 
-Customer ids, floats, labels and true/false flags here; instants in
-:mod:`fidelite.io.instants`. pandas / polars / pyarrow are only imported when a column is
+Floats, labels and true/false flags here; instants in :mod:`fidelite.io.instants`,
+customer ids in :mod:`fidelite.io.ids`. pandas / polars / pyarrow are only imported when a column is
 of their type.
 """
 
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -104,121 +103,92 @@ def all_false(mask: np.ndarray) -> bool:
 
 
 def as_numpy(col: Any) -> np.ndarray:
+    """A one-dimensional numpy column in the machine's byte order (big-endian arrays such
+    as ``>M8[us]`` or ``>f8`` from a file are converted once: their raw int64 views
+    would be misread).
+
+    >>> as_numpy(np.array([1, 2], ">i8")).dtype.byteorder
+    '='
+    """
     arr = np.asarray(col)
     if arr.ndim != 1:
         raise DTypeError(f"a column must be one-dimensional, got shape {arr.shape}")
+    if not arr.dtype.isnative:
+        arr = arr.astype(arr.dtype.newbyteorder("="))
     return arr
 
 
-@dataclass
-class Ids:
-    """Customer ids of the kept rows as dense codes (ascending id order) and labels."""
-
-    codes: np.ndarray  # uint32
-    labels: np.ndarray  # int64 or object (str)
-
-
-def id_column(col: Any) -> tuple[Any, np.ndarray]:
-    """Prepare an id column: returns (prepared column, null mask)."""
-    arr = to_arrow(col, null_as="int64", text=True)
-    if arr is not None:
-        pa = loaded("pyarrow")
-        t = arr.type
-        if pa.types.is_integer(t) or pa.types.is_floating(t):
-            values, null = arrow_numpy(arr, 0)
-            return _int_ids(values, null), null
-        if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
-            null = arr.is_null().to_numpy(zero_copy_only=False)
-            return arr, null
-        raise DTypeError(
-            f"customer ids must be integers or strings, got Arrow type {t}; cast the column to int64 or str"
-        )
-    values = as_numpy(col)
-    kind = values.dtype.kind
-    if kind in "iuf":
-        null = np.isnan(values) if kind == "f" else no_rows(len(values))
-        return _int_ids(values, null), null
-    if kind in "US":
-        return values, no_rows(len(values))
-    if kind == "O":
-        null = np.array([v is None or (isinstance(v, float) and v != v) for v in values], bool)
-        kinds = {type(v) for v, n in zip(values, null) if not n}
-        if kinds <= {str}:
-            return values, null
-        if kinds <= {int, np.int64}:
-            return _int_ids(np.where(null, 0, values).astype(np.int64), null), null
-        raise DTypeError(
-            f"customer ids mix {sorted(k.__name__ for k in kinds)}; make them all int or all str (e.g. .astype(str))"
-        )
-    raise DTypeError(
-        f"customer ids must be integers or strings, got dtype {values.dtype}; cast the column to int64 or str"
-    )
-
-
-def _int_ids(values: np.ndarray, null: np.ndarray) -> np.ndarray:
-    if values.dtype.kind == "f":
-        ok = values[~null]
-        if ok.size and (not np.all(np.isfinite(ok)) or np.any(ok != np.floor(ok))):
-            raise DTypeError(
-                "customer ids are floats with fractional or infinite values; ids must be integers or strings"
-            )
-        return np.where(null, 0, values).astype(np.int64)
-    if values.dtype == np.uint64 and values.size and values.max() > np.iinfo(np.int64).max:
-        raise DTypeError("customer ids exceed the int64 range; pass them as strings")
-    return values.astype(np.int64, copy=False)
-
-
-def factorize_ids(prepared: Any, keep: np.ndarray | None) -> Ids:
-    """Dense codes for the kept rows (``keep`` mask; None = all)."""
-    if isinstance(prepared, np.ndarray) and prepared.dtype == np.int64:
-        values = prepared if keep is None else prepared[keep]
-        codes, uniques = _core.factorize_i64(np.ascontiguousarray(values))
-        return Ids(codes, uniques)
-    pa = loaded("pyarrow")
-    if pa is not None and isinstance(prepared, pa.Array):
-        arr = prepared if keep is None else prepared.filter(pa.array(keep))
-        arr = arr.cast(pa.large_string())
-        bufs = arr.buffers()
-        offsets = np.frombuffer(bufs[1], np.int64)[arr.offset : arr.offset + len(arr) + 1]
-        data = np.frombuffer(bufs[2], np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
-        codes, rows = _core.factorize_bytes(np.ascontiguousarray(offsets), data)
-        labels = np.array(arr.take(pa.array(rows)).to_pylist(), dtype=object)
-        return Ids(codes, labels)
-    values = prepared if keep is None else prepared[keep]
-    # str objects sort as they are: numpy "U" strings would drop trailing NULs ("a\0" == "a")
-    uniques, inverse = np.unique(values if values.dtype.kind in "OU" else values.astype(str), return_inverse=True)
-    return Ids(inverse.astype(np.uint32), uniques.astype(object))
-
-
 def floats(col: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """(float64 values, null mask) of a numeric column."""
-    return float_column(col, name)[:2]
+    """(float64 values, mask of the rows without a number: null, or text that is not a
+    number) of a numeric column."""
+    values, null, bad, *_ = float_column(col, name)
+    return values, null if all_false(bad) else null | bad
 
 
-def float_column(col: Any, name: str) -> tuple[np.ndarray, np.ndarray, int, int]:
-    """:func:`floats` (contiguous values) plus the counts of infinite and of negative
-    values, from the one pass that looks for NaN."""
+def float_column(col: Any, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
+    """(contiguous float64 values, null mask, unparseable mask, count of infinite values,
+    count of negative values), the counts from the one pass that looks for NaN.
+
+    Numbers may be numbers or text (``" 12.5 "``, ``"1e3"``, ``"-4"``), the same from a
+    numpy object array, pandas, polars or Arrow; a blank cell is null; a cell that is not
+    a number (``"12,5"``, ``"n/a"``, an object) is *unparseable*, its row's alone.
+
+    >>> v, null, bad, *_ = float_column(np.array(["1.5", " ", "x", 2], dtype=object), "amount")
+    >>> v[[0, 3]].tolist(), null.tolist(), bad.tolist()
+    ([1.5, 2.0], [False, True, False, False], [False, False, True, False])
+    """
+    bad = no_rows(_length(col))
     arr = to_arrow(col, null_as="float64")
     if arr is not None:
         pa = loaded("pyarrow")
-        if not (pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type) or pa.types.is_decimal(arr.type)):
-            raise DTypeError(f"the {name} column must be numeric, got Arrow type {arr.type}")
-        values, null = arrow_numpy(arr.cast(pa.float64()), 0.0)
+        if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type) or pa.types.is_decimal(arr.type):
+            values, null = arrow_numpy(arr.cast(pa.float64()), 0.0)
+        elif pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) or pa.types.is_string_view(arr.type):
+            values, null, bad = _numbers(arr.to_numpy(zero_copy_only=False))
+        else:
+            raise DTypeError(_number_type_message(name, f"Arrow type {arr.type}"))
     else:
         v = as_numpy(col)
-        if v.dtype.kind not in "iuf":
-            if v.dtype.kind == "O":
-                try:
-                    v = np.array([np.nan if x is None else x for x in v], dtype=np.float64)
-                except (TypeError, ValueError):
-                    raise DTypeError(f"the {name} column must be numeric, got non-numeric objects") from None
-            else:
-                raise DTypeError(f"the {name} column must be numeric, got dtype {v.dtype}")
-        values, null = v.astype(np.float64, copy=False), no_rows(len(v))
+        if v.dtype.kind in "iuf":
+            values, null = v.astype(np.float64, copy=False), no_rows(len(v))
+        elif v.dtype.kind in "OUST":
+            values, null, bad = _numbers(v.astype(object))
+        else:
+            raise DTypeError(_number_type_message(name, f"dtype {v.dtype}"))
     values = np.ascontiguousarray(values)
     n_nan, n_infinite, n_negative = _core.scan_f64(values)  # one parallel pass
     nan = np.isnan(values) if n_nan else no_rows(len(values))
-    return values, nan if all_false(null) else null | nan, n_infinite, n_negative
+    if n_nan and not all_false(bad):
+        nan = nan & ~bad
+    return values, nan if all_false(null) else null | nan, bad, n_infinite, n_negative
+
+
+def _length(col: Any) -> int:
+    try:
+        return len(col)
+    except TypeError:
+        return len(np.asarray(col))
+
+
+def _number_type_message(name: str, got: str) -> str:
+    return (
+        f"the {name} column must hold numbers, got {got}; cast it to float "
+        f"(e.g. pandas: df[col].astype(float), polars: pl.col(col).cast(pl.Float64))"
+    )
+
+
+def _numbers(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(float64 values, null mask, unparseable mask) of Python objects: numbers, text
+    of numbers, None / NaN / blank text as nulls."""
+    pd = import_optional("pandas", "read numbers written as text")
+    s = pd.Series(cells, dtype=object).map(lambda x: x.strip() if isinstance(x, str) else x)
+    is_bool = s.map(lambda x: isinstance(x, (bool, np.bool_))).to_numpy(dtype=bool)
+    null = (s.isna() | (s == "") | s.map(lambda x: isinstance(x, str) and x.lower() == "nan")).to_numpy(dtype=bool)
+    parsed = pd.to_numeric(s.mask(null | is_bool, None), errors="coerce")
+    values = np.array(parsed.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64)
+    bad = (np.isnan(values) & ~null) | is_bool
+    values[null | bad] = 0.0
+    return values, null, bad
 
 
 def labels(col: Any, name: str) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:

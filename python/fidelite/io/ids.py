@@ -21,7 +21,7 @@ count) but are not in ascending id order, except for integer ids dense in their 
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -38,25 +38,46 @@ IdIndex = _core.IdIndex
 
 @dataclass(frozen=True)
 class Ids:
-    """A factorised id column: ``codes`` (uint32, ``NULL_CODE`` where the id is null),
-    ``null`` (bool mask; read-only and free when no id is null), ``n_null`` and the
-    ``index`` (``len(index)`` distinct ids, ``index.take(codes)`` their labels)."""
+    """A factorised id column: ``codes`` (uint32, ``NULL_CODE`` where the row has no
+    readable id), ``null`` (bool mask of the null ids; read-only and free when there are
+    none), ``n_null``, the ``index`` (``len(index)`` distinct ids, ``index.take(codes)``
+    their labels), and ``inexact`` / ``n_inexact``: float ids that are not exactly an
+    integer id (fractions, infinities, beyond ``2**53`` where floats skip integers),
+    left out rather than rounded onto another customer's id."""
 
     codes: np.ndarray
     null: np.ndarray
     n_null: int
     index: IdIndex
+    inexact: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    n_inexact: int = 0
+
+
+#: Float ids beyond this magnitude may stand for several integers: not read.
+MAX_EXACT_FLOAT = 2.0**53
 
 
 def factorize(column: Any) -> Ids:
-    """Factorise one id column of any supported kind (see the module doc)."""
+    """Factorise one id column of any supported kind (see the module doc).
+
+    >>> ids = factorize(np.array([1.0, np.nan, 2.5, 1.0]))
+    >>> ids.index.labels().tolist(), ids.n_null, ids.n_inexact, ids.inexact.tolist()
+    ([1], 1, 1, [False, False, True, False])
+    """
     col = _prepare(column)
+    inexact = None
     if isinstance(col, tuple):
-        codes, n_null, index = _core.factorize_int_ids(*col)
+        values, valid, *rest = col
+        inexact = rest[0] if rest else None
+        codes, n_null, index = _core.factorize_int_ids(values, valid)
     else:
         codes, n_null, index = _core.factorize_ids(col)
-    null = codes == NULL_CODE if n_null else np.broadcast_to(np.False_, codes.shape)
-    return Ids(codes, null, int(n_null), index)
+    none = np.broadcast_to(np.False_, codes.shape)
+    if inexact is None:
+        return Ids(codes, codes == NULL_CODE if n_null else none, int(n_null), index, none, 0)
+    n_inexact = int(np.count_nonzero(inexact))
+    null = (codes == NULL_CODE) & ~inexact if n_null > n_inexact else none
+    return Ids(codes, null, int(n_null) - n_inexact, index, inexact, n_inexact)
 
 
 def keep_rows(ids: Ids, keep: np.ndarray) -> Ids:
@@ -70,16 +91,16 @@ def keep_rows(ids: Ids, keep: np.ndarray) -> Ids:
     ([10, 30], [1, 0, 0])
     """
     codes = ids.codes[keep]
-    if ids.n_null and np.any(codes == NULL_CODE):
+    if (ids.n_null or ids.n_inexact) and np.any(codes == NULL_CODE):
         raise ParameterError("keep_rows: the rows kept must all hold an id (drop the null ids: keep & ~ids.null)")
     used = np.zeros(len(ids.index), bool)
     used[codes] = True
     no_nulls = np.broadcast_to(np.False_, codes.shape)
     if used.all():
-        return Ids(codes, no_nulls, 0, ids.index)
+        return Ids(codes, no_nulls, 0, ids.index, no_nulls, 0)
     remap = (np.cumsum(used, dtype=np.int64) - 1).astype(np.uint32)
     index = ids.index.subset(np.flatnonzero(used).astype(np.uint32))
-    return Ids(remap[codes], no_nulls, 0, index)
+    return Ids(remap[codes], no_nulls, 0, index, no_nulls, 0)
 
 
 def lookup(index: IdIndex, column: Any) -> np.ndarray:
@@ -88,10 +109,12 @@ def lookup(index: IdIndex, column: Any) -> np.ndarray:
     (a ``DTypeError`` otherwise)."""
     col = _prepare(column)
     if isinstance(col, tuple):
-        values, valid = col
+        values, valid, *rest = col
         codes = index.lookup(values)
         if valid is not None:
             codes[~valid] = -1
+        if rest and rest[0] is not None:  # inexact floats match no id
+            codes[rest[0]] = -1
         return codes
     return index.lookup(col)
 
@@ -112,6 +135,11 @@ def _prepare(column: Any) -> Any:
         return _pandas(column)
     if _is_arrow(column):
         return _arrow(column)
+    if isinstance(column, (list, tuple)):
+        # as Python objects: numpy text would drop trailing NULs ("a\0" is not "a")
+        values = np.empty(len(column), dtype=object)
+        values[:] = column
+        return _objects(values)
     return _numpy(np.asarray(column) if not isinstance(column, np.ndarray) else column)
 
 
@@ -179,16 +207,17 @@ def _numpy(values: np.ndarray) -> Any:
     raise DTypeError(_type_message(str(values.dtype)))
 
 
-def _floats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+def _floats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Integer ids read as floats (gaps made them NaN): (int64 ids, valid, inexact), the
+    rows whose float is not exactly one integer id marked in ``inexact`` (and not valid)."""
     values = np.asarray(values, np.float64)
-    valid = ~np.isnan(values)
-    ok = values[valid]
-    if ok.size and (not np.all(np.isfinite(ok)) or np.any(ok != np.floor(ok))):
-        raise DTypeError("customer ids are floats with fractional or infinite values; ids must be integers or strings")
-    if ok.size and (ok.min() < -(2.0**63) or ok.max() >= 2.0**63):
-        raise DTypeError("customer ids are floats beyond the int64 range; pass them as integers or strings")
+    with np.errstate(invalid="ignore"):
+        exact = (np.abs(values) <= MAX_EXACT_FLOAT) & (values == np.floor(values))
+    nan = np.isnan(values)
+    inexact = ~exact & ~nan
+    valid = exact
     ints = np.where(valid, values, 0).astype(np.int64)
-    return ints, (None if valid.all() else valid)
+    return ints, (None if valid.all() else valid), (inexact if inexact.any() else None)
 
 
 def _objects(values: np.ndarray) -> Any:

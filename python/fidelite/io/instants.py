@@ -17,6 +17,8 @@ from .._deps import import_optional, loaded
 from ..exceptions import DTypeError
 from .columns import NAT, US_PER_DAY, all_false, arrow_numpy, as_numpy, nat_mask, no_rows, to_arrow
 
+#: Date-only text (year first; the separators, if any, alike): local midnight.
+DATE_ONLY = r"\d{4}([-/]?)\d{1,2}\1\d{1,2}"
 _UNIT_US = {"s": 1_000_000, "ms": 1_000, "us": 1, "ns": -1_000}  # negative: divide
 
 
@@ -122,13 +124,15 @@ def _parse_strings(series: Any, null: np.ndarray, tz: str) -> tuple[np.ndarray, 
         # mixed objects: a number is not an instant (never guessed as an epoch): unparseable
         number = series.map(lambda v: isinstance(v, numbers.Number) and not isinstance(v, bool)).to_numpy(dtype=bool)
         series = series.mask(number & ~null, None)
+    series = series.map(lambda v: v.strip() if isinstance(v, str) else v)  # blanks around a date
     parsed = pd.to_datetime(series, utc=True, errors="coerce", format="ISO8601")
     raw = parsed.to_numpy(dtype="datetime64[us]").view(np.int64).copy()
     bad = (raw == np.iinfo(np.int64).min) & ~null
     raw[null | bad] = 0
-    # a date without a time of day ("2024-01-05", datetime.date) is local midnight in tz,
-    # as in a date column
-    date_only = (series.astype(str).str.strip().str.len() == 10).to_numpy(dtype=bool) & ~(null | bad)
+    # a date without a time of day ("2024-01-05", "20240105", "2024-1-5", "2024/01/05",
+    # datetime.date) is local midnight in tz, as in a date column; day-first or
+    # month-first forms ("01/02/2024") are ambiguous: unparseable above, never guessed
+    date_only = series.astype(str).str.fullmatch(DATE_ONLY).to_numpy(dtype=bool) & ~(null | bad)
     if date_only.any():
         raw[date_only] = _local_midnights(raw[date_only] // US_PER_DAY, tz)
     return raw, null, bad

@@ -9,17 +9,44 @@ it keeps. Matching those ids to an event log's customers is the log's job
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ..exceptions import EmptyInputError
+from . import ids as io_ids
 from .accounting import Accounting, RowReport
-from .columns import Ids, factorize_ids, flags, floats, id_column, labels
+from .columns import flags, floats, labels
 from .instants import times_us
 from .tables import Table, read_table
 
 NULL_ID = "null customer id"
+INEXACT_ID = "customer id a float that is not exactly an integer (read the ids as integers or text)"
+
+
+@dataclass(frozen=True)
+class SortedIds:
+    """Customer ids of some rows of a side table as dense codes into their distinct ids,
+    ``labels`` in ascending order (int64 / uint64 numpy, or an object array of str)."""
+
+    codes: np.ndarray  # uint32
+    labels: np.ndarray
+
+
+def sorted_ids(ids: io_ids.Ids) -> SortedIds:
+    """``ids`` (no null among them) renumbered so that codes follow ascending ids.
+
+    >>> sorted_ids(io_ids.factorize(np.array(["b", "a", "b"], dtype=object)))
+    SortedIds(codes=array([1, 0, 1], dtype=uint32), labels=array(['a', 'b'], dtype=object))
+    """
+    index = ids.index
+    if index.ascending:
+        return SortedIds(ids.codes, index.labels())
+    order = index.sorted_order()
+    rank = np.empty(len(order), np.uint32)
+    rank[order] = np.arange(len(order), dtype=np.uint32)
+    return SortedIds(rank[ids.codes], index.take(order))
 
 
 class KeyedTable:
@@ -45,14 +72,16 @@ class KeyedTable:
     def __init__(
         self, data: Any, *, what: str, customer: str = "customer_id", noun: str = "rows", empty: str | None = None
     ) -> None:
-        self.table: Table = read_table(data, what=what)
+        self.table: Table = read_table(data, what=what, ids=customer)
         if empty is not None and self.table.n_rows == 0:
             raise EmptyInputError(f"the {self.table.source} has no rows; {empty}")
         self.customer = customer
         self.accounting = Accounting(self.table.n_rows, self.table.source, noun=noun)
-        self._ids, null = id_column(self.table.get(customer, "customer"))
-        self.accounting.reject(NULL_ID, null)
-        self.null_id = null
+        self._ids = io_ids.factorize(self.table.get(customer, "customer"))
+        self.accounting.reject(NULL_ID, self._ids.null)
+        self.accounting.reject(INEXACT_ID, self._ids.inexact)
+        #: Rows without a readable id (null, or a float that is not an integer id).
+        self.null_id: np.ndarray = self._ids.null | self._ids.inexact if self._ids.n_inexact else self._ids.null
 
     @property
     def n_rows(self) -> int:
@@ -85,12 +114,13 @@ class KeyedTable:
         """(int32 codes into sorted labels, labels, null mask) of a label column."""
         return labels(self.column(name, role), role)
 
-    def factorize(self, keep: np.ndarray | None) -> Ids:
+    def factorize(self, keep: np.ndarray | None) -> SortedIds:
         """The ids of the rows of ``keep`` (None: every row with an id) as dense codes into
         the distinct ids, ascending."""
         if keep is None:
-            keep = ~self.null_id if self.null_id.any() else None
-        return factorize_ids(self._ids, keep if keep is None or not keep.all() else None)
+            keep = ~self.null_id if self._ids.n_null or self._ids.n_inexact else None
+        ids = self._ids if keep is None or keep.all() else io_ids.keep_rows(self._ids, keep)
+        return sorted_ids(ids)
 
     def finish(self, *, strict: bool = False, rule: str = "") -> RowReport:
         """The row accounting (see :meth:`Accounting.finish`)."""

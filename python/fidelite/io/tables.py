@@ -50,12 +50,16 @@ def _length(col: Any) -> int:
         raise DTypeError(f"a column must be array-like, got {type(col).__name__}") from None
 
 
-def read_table(data: Any, *, what: str = "event table") -> Table:
-    """Wrap ``data`` as a :class:`Table` without converting any column yet."""
+def read_table(data: Any, *, what: str = "event table", ids: str | None = None) -> Table:
+    """Wrap ``data`` as a :class:`Table` without converting any column yet.
+
+    In a CSV file, the id column ``ids`` is read as text unless every id is plainly an
+    integer (no leading zero, no sign but ``-``, at most 18 digits): ``"007"`` and ``"7"``
+    stay two customers. Pass the ids as a typed frame to read them otherwise."""
     if isinstance(data, Table):
         return data
     if isinstance(data, (str, os.PathLike)):
-        return _read_path(os.fspath(data), what)
+        return _read_path(os.fspath(data), what, ids)
     pd, pl, pa = loaded("pandas"), loaded("polars"), loaded("pyarrow")
     if pd is not None and isinstance(data, pd.DataFrame):
         cols = {str(c): data[c] for c in data.columns}
@@ -89,7 +93,7 @@ def read_table(data: Any, *, what: str = "event table") -> Table:
     )
 
 
-def _read_path(path: str, what: str) -> Table:
+def _read_path(path: str, what: str, ids: str | None = None) -> Table:
     if not os.path.exists(path):
         raise FileNotFoundError(f"no such file: {path!r}")
     lower = path.lower()
@@ -97,7 +101,16 @@ def _read_path(path: str, what: str) -> Table:
         csv = import_optional("pyarrow.csv", "read CSV files")
         parse = csv.ParseOptions(delimiter="\t" if lower.endswith(".tsv") else ",")
         # an empty cell is a null (not the id "" or an unparseable timestamp "")
-        table = csv.read_csv(path, parse_options=parse, convert_options=csv.ConvertOptions(strings_can_be_null=True))
+        if _blank(path):  # no header either: the same "no rows" as a header-only file
+            table = import_optional("pyarrow", "read CSV files").table({})
+        else:
+            pa = import_optional("pyarrow", "read CSV files")
+            types = {ids: pa.string()} if ids is not None else None
+            convert = csv.ConvertOptions(strings_can_be_null=True, column_types=types)
+            table = csv.read_csv(path, parse_options=parse, convert_options=convert)
+            if ids is not None and ids in table.column_names:
+                at = table.column_names.index(ids)
+                table = table.set_column(at, ids, _plain_integers(table.column(ids)))
     elif lower.endswith((".parquet", ".pq")):
         table = import_optional("pyarrow.parquet", "read Parquet files").read_table(path)
     else:
@@ -105,3 +118,27 @@ def _read_path(path: str, what: str) -> Table:
     t = read_table(table, what=what)
     t.source = f"{what} ({os.path.basename(path)})"
     return t
+
+
+def _blank(path: str) -> bool:
+    """Whether a text file holds nothing but white space (gzip read through)."""
+    opener: Any = open
+    if path.lower().endswith(".gz"):
+        import gzip
+
+        opener = gzip.open
+    with opener(path, "rb") as f:
+        while chunk := f.read(1 << 16):
+            if chunk.strip():
+                return False
+    return True
+
+
+def _plain_integers(col: Any) -> Any:
+    """A text id column as int64 when every id is plainly an integer, else as it is."""
+    pc = import_optional("pyarrow.compute", "read CSV files")
+    pa = import_optional("pyarrow", "read CSV files")
+    plain = pc.match_substring_regex(col, r"^-?(0|[1-9][0-9]{0,17})$")
+    if col.null_count == len(col) or not pc.all(pc.fill_null(plain, True)).as_py():
+        return col
+    return col.cast(pa.int64())

@@ -11,7 +11,6 @@ use crate::gil::Detach;
 /// Adds the id functions and the `IdIndex` class.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(factorize_i64, m)?)?;
-    m.add_function(wrap_pyfunction!(factorize_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(factorize_ids, m)?)?;
     m.add_function(wrap_pyfunction!(factorize_int_ids, m)?)?;
     m.add_function(wrap_pyfunction!(arrow_text, m)?)?;
@@ -29,19 +28,6 @@ pub fn factorize_i64<'py>(
 ) -> PyResult<(Arr<'py, u32>, Arr<'py, i64>)> {
     let ids = ids.as_slice()?;
     let f = py.run_kernel(|| ids::factorize_i64(ids))?;
-    Ok((f.codes.into_pyarray(py), f.uniques.into_pyarray(py)))
-}
-
-/// Factorises Arrow-layout strings: `(codes, first_rows)`, codes in byte-wise string order,
-/// `first_rows[code]` a row holding that string.
-#[pyfunction]
-pub fn factorize_bytes<'py>(
-    py: Python<'py>,
-    offsets: PyReadonlyArray1<'py, i64>,
-    data: PyReadonlyArray1<'py, u8>,
-) -> PyResult<(Arr<'py, u32>, Arr<'py, u32>)> {
-    let (offsets, data) = (offsets.as_slice()?, data.as_slice()?);
-    let f = py.run_kernel(|| ids::factorize_bytes(offsets, data))?;
     Ok((f.codes.into_pyarray(py), f.uniques.into_pyarray(py)))
 }
 

@@ -1,10 +1,13 @@
 //! Byte-string ids (text or binary) in any Arrow layout: 32- or 64-bit offsets, views,
 //! or fixed width (UUIDs as 16 bytes).
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use arrow_buffer::{Buffer, NullBuffer};
 use hashbrown::HashTable;
 use rayon::prelude::*;
 
 use super::engine::{self, Block, Source};
+use super::keys::{self, Shape};
 use super::{hash, IdIndex, Ids, Labels};
 use crate::{KernelError, Result};
 
@@ -37,20 +40,6 @@ impl<'a> ByteRows<'a> {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-
-    /// The length of the longest row (null rows included: an upper bound).
-    pub fn max_len(&self) -> usize {
-        match *self {
-            ByteRows::Offsets32 { offsets, .. } => {
-                offsets.windows(2).map(|w| (w[1] as i64 - w[0] as i64).max(0) as usize).max().unwrap_or(0)
-            }
-            ByteRows::Offsets64 { offsets, .. } => {
-                offsets.windows(2).map(|w| (w[1] - w[0]).max(0) as usize).max().unwrap_or(0)
-            }
-            ByteRows::Views { views, .. } => views.iter().map(|&v| v as u32 as usize).max().unwrap_or(0),
-            ByteRows::Fixed { width, .. } => width,
-        }
     }
 
     /// Row `i`, or None when the layout points outside its buffers.
@@ -174,14 +163,19 @@ fn bad_layout() -> KernelError {
     )
 }
 
-/// The distinct ids of one partition in code order: the hash, first row and bytes of
-/// each (`data[starts[u]..starts[u + 1]]`).
-#[derive(Debug, Default)]
+/// The distinct ids of one partition in code order: the hash and bytes of each
+/// (`data[starts[u]..starts[u + 1]]`).
+#[derive(Debug)]
 pub struct PartIds {
     hashes: Vec<u64>,
-    rows: Vec<u32>,
     starts: Vec<usize>,
     data: Vec<u8>,
+}
+
+impl Default for PartIds {
+    fn default() -> Self {
+        PartIds { hashes: Vec::new(), starts: vec![0], data: Vec::new() }
+    }
 }
 
 impl PartIds {
@@ -190,91 +184,93 @@ impl PartIds {
         &self.data[self.starts[u]..self.starts[u + 1]]
     }
 
-    fn push(&mut self, hash: u64, row: u32, bytes: &[u8]) {
+    fn push(&mut self, hash: u64, bytes: &[u8]) {
         self.hashes.push(hash);
-        self.rows.push(row);
         self.data.extend_from_slice(bytes);
         self.starts.push(self.data.len());
+    }
+
+    fn len(&self) -> usize {
+        self.hashes.len()
+    }
+
+    /// These ids (numbered in first-seen order) ranked by `(hash, bytes)`; `codes` (first-seen
+    /// numbers) are renumbered to the ranks.
+    fn ranked(self, codes: &mut [u32]) -> PartIds {
+        let order = engine::rank(self.len(), codes, |&a, &b| {
+            let (a, b) = (a as usize, b as usize);
+            (self.hashes[a], self.bytes(a)).cmp(&(self.hashes[b], self.bytes(b)))
+        });
+        let mut out = PartIds {
+            hashes: Vec::with_capacity(order.len()),
+            starts: Vec::with_capacity(order.len() + 1),
+            data: Vec::with_capacity(self.data.len()),
+        };
+        out.starts.push(0);
+        for &o in &order {
+            out.push(self.hashes[o as usize], self.bytes(o as usize));
+        }
+        out
     }
 }
 
 /// Factorises byte-string ids given in chunks; `utf8` says whether they are text.
+///
+/// Ids that fit 128 bits (at most 15 bytes, 16-byte binary, canonical UUID text: see
+/// [`keys`]) are told apart by that number, held in the partitions' own entries. Longer
+/// ids (e-mails, free-form codes) are compared byte for byte in pass 3 of the
+/// [`engine`], which reads each row's bytes where it finds them: a partition's rows come
+/// in ascending order, so their bytes are asked for some rows ahead and the reads overlap.
+/// Either way, codes follow the hash of the bytes then the bytes: they do not depend on
+/// which way was taken.
 pub fn factorize(chunks: &[ByteChunk], utf8: bool) -> Result<Ids> {
-    let (ids, _) = factorize_rows(chunks, utf8)?;
-    Ok(ids)
-}
-
-/// [`factorize`], also returning the first row of each id in code order.
-///
-/// Pass 3 of the [`engine`] reads each row's bytes where it finds them, in no useful
-/// order: those reads are the cache and TLB misses that cost. Two ways around them:
-///
-/// - ids of at most 12 bytes (`"C-00012345"`, short codes): pass 3 tells ids apart by
-///   their 64-bit hash alone and reads the bytes of each id's first row only; a last pass
-///   reads the rows in order and checks each against its code's label through a 16-byte
-///   summary (length and bytes, as Arrow's string views hold them), which keeps the
-///   labels' side in cache. Should two ids ever share a hash (no known input does), the
-///   factorisation runs again the other way;
-/// - longer ids (UUIDs as text, e-mails): pass 3 compares the bytes of every row with the
-///   ids found so far in its partition (kept in cache); a partition's rows come in
-///   ascending order, so their bytes are asked for some rows ahead and the reads overlap.
-pub fn factorize_rows(chunks: &[ByteChunk], utf8: bool) -> Result<(Ids, Vec<u32>)> {
     factorize_with(chunks, utf8, u64::MAX)
 }
 
-/// [`factorize_rows`] with hashes cut to the bits of `mask` (tests force collisions).
-pub(super) fn factorize_with(chunks: &[ByteChunk], utf8: bool, mask: u64) -> Result<(Ids, Vec<u32>)> {
+/// [`factorize`] with hashes cut to the bits of `mask` (tests force collisions).
+pub(super) fn factorize_with(chunks: &[ByteChunk], utf8: bool, mask: u64) -> Result<Ids> {
     let n: usize = chunks.iter().map(|c| c.rows.len()).sum();
     super::check_rows(n)?;
     let blocks = engine::blocks(chunks.iter().map(|c| c.rows.len()));
+    let mut shape = Some(Shape::Short);
+    while let Some(s) = shape {
+        let source = KeySource { chunks, shape: s, mask, unfit: AtomicUsize::new(FITS) };
+        match engine::run(&source, &blocks, n) {
+            Ok(out) => return Ok(ids(out, utf8)),
+            Err(e) => match source.unfit.load(Ordering::Relaxed) {
+                FITS => return Err(e),
+                len => shape = next_shape(s, len),
+            },
+        }
+    }
     let mut starts = Vec::with_capacity(chunks.len() + 1);
     starts.push(0);
     for c in chunks {
         starts.push(starts.last().unwrap() + c.rows.len());
     }
-    let exact = chunks.iter().any(|c| c.rows.max_len() > INLINE);
-    let mut source = ByteSource { chunks, starts, mask, exact };
-    loop {
-        let out = engine::run(&source, &blocks, n)?;
-        let labels = concat(&out.uniques, utf8);
-        if source.exact || verified(chunks, &blocks, &out.codes, &labels) {
-            let rows: Vec<u32> = out.uniques.iter().flat_map(|u| u.rows.iter().copied()).collect();
-            let ids = Ids { codes: out.codes, n_null: out.n_null, index: IdIndex::new(labels, false) };
-            return Ok((ids, rows));
-        }
-        source.exact = true;
+    let out = engine::run(&ByteSource { chunks, starts, mask }, &blocks, n)?;
+    Ok(ids(out, utf8))
+}
+
+/// The shape to try after `s` did not fit an id of `len` bytes (None: compare bytes).
+/// Whichever unfit id is met first, the codes are the same (see [`factorize`]).
+fn next_shape(s: Shape, len: usize) -> Option<Shape> {
+    match (s, len) {
+        (Shape::Short, 16) => Some(Shape::Sixteen),
+        (Shape::Short, keys::UUID_TEXT) => Some(Shape::Uuid { upper: false }),
+        (Shape::Uuid { upper: false }, keys::UUID_TEXT) => Some(Shape::Uuid { upper: true }),
+        _ => None,
     }
 }
 
-/// Whether every row's id (of at most 12 bytes) is its code's label: the rows are read
-/// in order, the labels through their 16-byte summaries.
-fn verified(chunks: &[ByteChunk], blocks: &[Block], codes: &[u32], labels: &Labels) -> bool {
-    let views: Vec<u128> = (0..labels.len()).into_par_iter().map(|c| view(labels.bytes(c))).collect();
-    const AHEAD: usize = 16;
-    blocks.par_iter().all(|b| {
-        let (chunk, codes) = (&chunks[b.chunk], &codes[b.start..b.start + b.rows.len()]);
-        codes.iter().enumerate().all(|(k, &c)| {
-            if let Some(&next) = codes.get(k + AHEAD) {
-                crate::layout::group::prefetch(&views, next as usize);
-            }
-            c == super::NULL || views[c as usize] == view(chunk.rows.get(b.rows.start + k))
-        })
-    })
-}
-
-/// Length and bytes of an id of at most 12 bytes, zero-padded, in one number (longer
-/// ids: their first 12 bytes).
-#[inline]
-fn view(b: &[u8]) -> u128 {
-    let mut v = [0u8; 16];
-    let head = b.len().min(INLINE);
-    v[4..4 + head].copy_from_slice(&b[..head]);
-    u128::from_le_bytes(v) | b.len() as u32 as u128
+fn ids(out: engine::Output<PartIds>, utf8: bool) -> Ids {
+    let labels = concat(&out.uniques, utf8);
+    Ids { codes: out.codes, n_null: out.n_null, index: IdIndex::new(labels, false) }
 }
 
 /// The labels of every partition's ids, one after the other (copied in parallel).
 fn concat(parts: &[PartIds], utf8: bool) -> Labels {
-    let n: usize = parts.iter().map(|p| p.hashes.len()).sum();
+    let n: usize = parts.iter().map(|p| p.len()).sum();
     let mut offsets = Vec::with_capacity(n + 1);
     offsets.push(0i64);
     let mut total = 0i64;
@@ -292,14 +288,76 @@ fn concat(parts: &[PartIds], utf8: bool) -> Labels {
     Labels::Bytes { offsets, data, utf8 }
 }
 
+/// [`KeySource::unfit`] while every id met so far fits the shape.
+const FITS: usize = usize::MAX;
+
+/// Ids told apart by their keys (see [`keys`]).
+struct KeySource<'a, 'c> {
+    chunks: &'c [ByteChunk<'a>],
+    shape: Shape,
+    /// Bits of the hashes kept (all but in tests).
+    mask: u64,
+    /// The length of an id met that does not fit the shape ([`FITS`]: none yet).
+    unfit: AtomicUsize,
+}
+
+impl Source for KeySource<'_, '_> {
+    type Entry = u128;
+    type Uniques = PartIds;
+    const ROWS: bool = false;
+
+    fn hashes(&self, b: &Block, mut f: impl FnMut(Option<u64>)) -> Result<()> {
+        if self.unfit.load(Ordering::Relaxed) != FITS {
+            return Err(unfit());
+        }
+        let mut bad = FITS;
+        self.chunks[b.chunk].each(b.rows.clone(), |x| match x {
+            Some(x) if bad == FITS => match self.shape.key(x) {
+                Some(_) => f(Some(hash::bytes(x) & self.mask)),
+                None => bad = x.len(),
+            },
+            _ => f(None),
+        })?;
+        if bad != FITS {
+            self.unfit.store(bad, Ordering::Relaxed);
+            return Err(unfit());
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn entry(&self, b: &Block, i: usize) -> u128 {
+        self.shape.key(self.chunks[b.chunk].rows.get(b.rows.start + i)).unwrap_or_default()
+    }
+
+    fn partition(&self, entries: &[u128], codes: &mut [u32], table: &mut HashTable<(u64, u32)>) -> (PartIds, usize) {
+        let distinct = keys::first_seen(entries, codes, table);
+        let mut ids = PartIds::default();
+        let mut bytes = Vec::with_capacity(keys::UUID_TEXT);
+        for &k in &distinct {
+            bytes.clear();
+            self.shape.bytes_of(k, &mut bytes);
+            ids.push(hash::bytes(&bytes) & self.mask, &bytes);
+        }
+        let n = ids.len();
+        (ids.ranked(codes), n)
+    }
+}
+
+/// The error that stops a pass when an id does not fit the shape (the caller then tries
+/// another way; users never see it).
+#[cold]
+fn unfit() -> KernelError {
+    KernelError::InvalidParameter("an id does not fit the shape tried".into())
+}
+
+/// Ids compared byte for byte.
 struct ByteSource<'a, 'c> {
     chunks: &'c [ByteChunk<'a>],
     /// Chunk `k` holds rows `starts[k]..starts[k + 1]`.
     starts: Vec<usize>,
     /// Bits of the hashes kept (all but in tests).
     mask: u64,
-    /// Compare the bytes of every row (else ids are told apart by hash, then verified).
-    exact: bool,
 }
 
 impl<'a> ByteSource<'a, '_> {
@@ -341,24 +399,6 @@ impl<'a> ByteSource<'a, '_> {
             f(self.chunks[k].rows.get(row as usize - self.starts[k]));
         }
     }
-
-    /// Pass 3 comparing the bytes of every row (see [`factorize_rows`]).
-    fn probe_exact(&self, hashes: &[u64], slots: &mut [u32], table: &mut HashTable<(u64, u32)>, ids: &mut PartIds) {
-        let rows = slots.to_vec();
-        let mut j = 0;
-        self.gather(&rows, |bytes| {
-            let (h, row) = (hashes[j], rows[j]);
-            let t = hash::in_table(h);
-            let found = table.find(t, |&(g, u)| g == h && ids.bytes(u as usize) == bytes).map(|e| e.1);
-            slots[j] = found.unwrap_or_else(|| {
-                let u = ids.hashes.len() as u32;
-                ids.push(h, row, bytes);
-                table.insert_unique(t, (h, u), |e| hash::in_table(e.0));
-                u
-            });
-            j += 1;
-        });
-    }
 }
 
 impl Source for ByteSource<'_, '_> {
@@ -375,45 +415,25 @@ impl Source for ByteSource<'_, '_> {
         self.hash(self.chunks[b.chunk].rows.get(b.rows.start + i))
     }
 
+    /// Compares the bytes of every row with the ids found so far in the partition (kept
+    /// in cache); `slots` holds each row's number on entry.
     fn partition(&self, hashes: &[u64], slots: &mut [u32], table: &mut HashTable<(u64, u32)>) -> (PartIds, usize) {
-        // the ids found, in that order: hash, first row, bytes (`data[starts[u]..]`)
-        let mut ids = PartIds { starts: vec![0], ..Default::default() };
-        if self.exact {
-            self.probe_exact(hashes, slots, table, &mut ids);
-        } else {
-            for (&h, slot) in hashes.iter().zip(slots.iter_mut()) {
-                let t = hash::in_table(h);
-                let row = *slot;
-                *slot = table.find(t, |e| e.0 == h).map(|e| e.1).unwrap_or_else(|| {
-                    let u = ids.hashes.len() as u32;
-                    ids.hashes.push(h);
-                    ids.rows.push(row);
-                    table.insert_unique(t, (h, u), |e| hash::in_table(e.0));
-                    u
-                });
-            }
-            // the bytes of each id's first row: rows in ascending order, asked for ahead
-            self.gather(&ids.rows.clone(), |b| {
-                ids.data.extend_from_slice(b);
-                ids.starts.push(ids.data.len());
+        let mut ids = PartIds::default();
+        let rows = slots.to_vec();
+        let mut j = 0;
+        self.gather(&rows, |bytes| {
+            let h = hashes[j];
+            let t = hash::in_table(h);
+            let found = table.find(t, |&(g, u)| g == h && ids.bytes(u as usize) == bytes).map(|e| e.1);
+            slots[j] = found.unwrap_or_else(|| {
+                let u = ids.len() as u32;
+                ids.push(h, bytes);
+                table.insert_unique(t, (h, u), |e| hash::in_table(e.0));
+                u
             });
-        }
-        let n = ids.hashes.len();
-        let order = engine::rank(n, slots, |&a, &b| {
-            let (a, b) = (a as usize, b as usize);
-            (ids.hashes[a], ids.bytes(a)).cmp(&(ids.hashes[b], ids.bytes(b)))
+            j += 1;
         });
-        let mut out = PartIds {
-            hashes: Vec::with_capacity(n),
-            rows: Vec::with_capacity(n),
-            starts: Vec::with_capacity(n + 1),
-            data: Vec::with_capacity(ids.data.len()),
-        };
-        out.starts.push(0);
-        for &o in &order {
-            let o = o as usize;
-            out.push(ids.hashes[o], ids.rows[o], ids.bytes(o));
-        }
-        (out, n)
+        let n = ids.len();
+        (ids.ranked(slots), n)
     }
 }

@@ -17,6 +17,7 @@ mod engine;
 mod hash;
 mod index;
 pub mod ints;
+mod keys;
 
 pub use index::{IdIndex, IdKind, Labels};
 
@@ -50,7 +51,7 @@ fn check_rows(n: usize) -> Result<()> {
 }
 
 /// Dense codes numbered in ascending id order plus the distinct ids they stand for
-/// (`uniques[code]`): the form the event log used before the [`IdIndex`].
+/// (`uniques[code]`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Factorized<U> {
     pub codes: Vec<u32>,
@@ -84,19 +85,6 @@ pub fn factorize_i64(ids: &[i64]) -> Result<Factorized<i64>> {
     let order = to_ascending(&mut f.codes, &f.index);
     let Labels::Int(labels) = f.index.labels() else { unreachable!("int64 ids give integer labels") };
     Ok(Factorized { codes: f.codes, uniques: order.iter().map(|&o| labels[o as usize]).collect() })
-}
-
-/// Factorises strings stored Arrow-style (row `i` is `data[offsets[i]..offsets[i + 1]]`)
-/// into codes in byte-wise string order; `uniques[code]` is the first row holding that
-/// string.
-pub fn factorize_bytes(offsets: &[i64], data: &[u8]) -> Result<Factorized<u32>> {
-    if offsets.is_empty() {
-        return Err(KernelError::InvalidParameter("string offsets must hold at least one value".into()));
-    }
-    let chunk = bytes::ByteChunk::new(bytes::ByteRows::Offsets64 { offsets, data }, None)?;
-    let (mut f, rows) = bytes::factorize_rows(&[chunk], true)?;
-    let order = to_ascending(&mut f.codes, &f.index);
-    Ok(Factorized { codes: f.codes, uniques: order.iter().map(|&o| rows[o as usize]).collect() })
 }
 
 #[cfg(test)]

@@ -298,18 +298,6 @@ fn legacy_ascending_forms() {
     u.dedup();
     assert_eq!(f.uniques, u);
     assert!(f.codes.iter().zip(&wide).all(|(&c, x)| u[c as usize] == *x));
-    let words = ["b", "", "ab", "b", "é", ""];
-    let mut data = Vec::new();
-    let mut offsets = vec![0i64];
-    for w in words {
-        data.extend_from_slice(w.as_bytes());
-        offsets.push(data.len() as i64);
-    }
-    let f = factorize_bytes(&offsets, &data).unwrap();
-    assert_eq!(f.codes, vec![2, 0, 1, 2, 3, 0]);
-    assert_eq!(f.uniques, vec![1, 2, 0, 4], "the first row of each string, ascending");
-    assert!(factorize_bytes(&[0, 5], b"abc").is_err());
-    assert!(factorize_bytes(&[], b"").is_err());
 }
 
 #[test]
@@ -321,8 +309,8 @@ fn sorted_order_is_byte_wise() {
 
 #[test]
 fn ids_sharing_a_hash_are_still_told_apart() {
-    // hashes cut to 8 bits: thousands of ids collide, the check finds it and the
-    // factorisation compares bytes instead
+    // hashes cut to 8 bits: thousands of ids share one; they are still told apart (short
+    // ones by their keys, long ones by their bytes)
     for long in [false, true] {
         ids_sharing_a_hash(long);
     }
@@ -342,13 +330,8 @@ fn ids_sharing_a_hash(long: bool) {
     let chunk =
         bytes::ByteChunk::new(bytes::ByteRows::Offsets32 { offsets: a.value_offsets(), data: a.value_data() }, None)
             .unwrap();
-    let (f, rows) = bytes::factorize_with(&[chunk], true, 0xF000_0000_0000_000F).unwrap();
+    let f = bytes::factorize_with(&[chunk], true, 0xF000_0000_0000_000F).unwrap();
     check(&f, &words.iter().map(|s| Some(s.as_bytes().to_vec())).collect::<Vec<_>>());
-    for (c, &r) in rows.iter().enumerate() {
-        assert_eq!(f.index.labels().bytes(c), words[r as usize].as_bytes());
-        assert_eq!(f.codes[r as usize], c as u32);
-        assert!(!f.codes[..r as usize].contains(&(c as u32)), "the first row of each id");
-    }
 }
 
 #[test]
@@ -368,4 +351,66 @@ fn subset_keeps_the_order_of_the_ids_left() {
     );
     assert!(f.index.subset(&[2, 1]).is_err());
     assert!(f.index.subset(&[4]).is_err());
+}
+
+/// Canonical UUID text: lower case, upper case, both (each text its own id).
+fn uuid_texts(n: usize, case: &str) -> Vec<String> {
+    let mut s = 17u64;
+    (0..n)
+        .map(|i| {
+            let k = (rng(&mut s) as u128) << 64 | rng(&mut s) as u128;
+            let h = format!("{k:032x}");
+            let t = format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..]);
+            match case {
+                "upper" => t.to_uppercase(),
+                "mixed" if i % 2 == 1 => t.to_uppercase(),
+                _ => t,
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn uuid_text_of_either_case_and_ids_of_every_shape() {
+    for case in ["lower", "upper", "mixed"] {
+        let distinct = uuid_texts(3000, case);
+        let mut s = 5u64;
+        let mut rows: Vec<String> = (0..40_000).map(|_| distinct[(rng(&mut s) % 3000) as usize].clone()).collect();
+        if case == "mixed" {
+            // the same UUID in both cases: two ids
+            rows.push(distinct[0].to_uppercase());
+        }
+        let f = arrow::factorize(&[arr(StringArray::from_iter_values(&rows))]).unwrap();
+        check(&f, &rows.iter().map(|s| Some(s.as_bytes().to_vec())).collect::<Vec<_>>());
+    }
+    // 16 bytes of text, 16 bytes of binary, fixed width or not: the same codes
+    let words: Vec<String> = (0..500).map(|i| format!("sixteen-byte-{:03}", i % 97)).collect();
+    let text = arrow::factorize(&[arr(StringArray::from_iter_values(&words))]).unwrap();
+    let bin = arrow::factorize(&[arr(BinaryArray::from_iter_values(words.iter().map(|w| w.as_bytes())))]).unwrap();
+    let fixed =
+        arrow::factorize(&[arr(FixedSizeBinaryArray::try_from_iter(words.iter().map(|w| w.as_bytes())).unwrap())])
+            .unwrap();
+    check(&text, &words.iter().map(|s| Some(s.as_bytes().to_vec())).collect::<Vec<_>>());
+    assert_eq!(text.codes, bin.codes);
+    assert_eq!(bin.codes, fixed.codes);
+}
+
+#[test]
+fn codes_follow_the_ids_whichever_way_they_are_told_apart() {
+    // the same ids among others that need another way (longer ids, another UUID case):
+    // the ids common to both keep their order
+    let order = |f: &Ids| -> Vec<Vec<u8>> { (0..f.index.len()).map(|c| f.index.labels().bytes(c).to_vec()).collect() };
+    let uuids = uuid_texts(2000, "lower");
+    let short: Vec<String> = (0..2000).map(|i| format!("C-{i:08}")).collect();
+    for (base, extra) in [
+        (&uuids, "not a uuid, longer than the others".to_string()),
+        (&uuids, uuids[0].to_uppercase()),
+        (&short, "sixteen-bytes-id".to_string()),
+        (&short, "a longer id than fifteen bytes".to_string()),
+    ] {
+        let alone = arrow::factorize(&[arr(StringArray::from_iter_values(base.iter()))]).unwrap();
+        let more = arrow::factorize(&[arr(StringArray::from_iter_values(base.iter().chain([&extra])))]).unwrap();
+        let kept: Vec<Vec<u8>> = order(&more).into_iter().filter(|b| b != extra.as_bytes()).collect();
+        assert_eq!(kept, order(&alone), "with {extra:?}");
+    }
 }
