@@ -7,6 +7,7 @@ then exports it (``fidelite.<name>``) and the API reference documents it.
 
 from __future__ import annotations
 
+from ..scale.hook import partitioned_input
 from .activity import active_customers, period_kpis, rolling_active
 from .crm import campaigns
 from .customers import activation, churn_reasons, completeness
@@ -44,3 +45,7 @@ __all__ = [
     "stickiness",
     "upsell_rate",
 ]
+
+# Every public metric also takes a Dask DataFrame or a Parquet dataset as its data (the one
+# hook of fidelite.scale; dask is imported only when given one).
+globals().update({_name: partitioned_input(globals()[_name]) for _name in __all__})
