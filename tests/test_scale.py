@@ -38,12 +38,10 @@ TO_DECLARE = {
     "loyalty_index",  # surveys table
     "nps",  # surveys table, counts added
     "period_kpis",  # counts add; the rates are computed in the metric body (needs a from-counts step)
-    "repeat_rate",  # counts add, rate from the merged counts
     "retention_patterns",  # per-customer patterns concatenated, shares from the merged counts
     "revenue_retention",  # subscriptions table
     "rfm",  # quintiles after the concatenated inputs
     "stickiness",  # ratio of merged rolling counts
-    "upsell_rate",  # counts add, rate from the merged counts
 }
 
 CASES = [
@@ -74,7 +72,7 @@ def dataset(events, tmp_path_factory):
 def client():
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(
-        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0"
     ) as cluster:
         with distributed.Client(cluster) as c:
             yield c

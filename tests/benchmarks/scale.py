@@ -77,7 +77,7 @@ def child(task: str, path: str, memory_limit: str) -> dict[str, Any]:
 
         from fidelite.scale import DaskLog
 
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
             with Client(cluster) as client:
                 t0 = time.perf_counter()  # the cluster's start-up is not the backend's cost
                 log = DaskLog(dd.read_parquet(path))

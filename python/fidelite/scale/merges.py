@@ -9,13 +9,14 @@ merges list every partition's customers, then order them by id as the in-memory 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import reduce
 from typing import Any
 
 import numpy as np
 
-from ..results import CustomerSummary, LifecycleResult, RetentionMatrix, TableResult
+from ..results import CustomerSummary, LifecycleResult, RetentionMatrix, TableResult, ValueResult
+from ..results.base import safe_ratio
 
 
 def _total(arrays: Sequence[np.ndarray], what: str) -> np.ndarray:
@@ -104,3 +105,38 @@ def concat_summaries(parts: Sequence[CustomerSummary]) -> CustomerSummary:
     as_of = int(first.as_of.astype("datetime64[us]").astype(np.int64))
     reason = next((p.reason for p in parts if p.reason), None)
     return CustomerSummary(cols, as_of=as_of, params=first.meta, reason=reason)
+
+
+def add_ratio(
+    numerator: str,
+    denominator: str,
+    *,
+    scale: float,
+    summed: Sequence[str],
+    shares: Mapping[str, tuple[str, Sequence[str]]] = {},
+) -> Any:
+    """A merge of headline ratios (:class:`~fidelite.ValueResult`): the ``summed`` parts
+    added, the value ``numerator / denominator x scale`` computed from the sums (NaN with
+    the partials' reason when the merged base is empty), each of ``shares`` (part name ->
+    (numerator part, denominator parts)) a percentage of the sums; other parts are the
+    same in every partition."""
+
+    shares = dict(shares or {})
+
+    def merge(parts: Sequence[ValueResult]) -> ValueResult:
+        first = parts[0]
+        p = {
+            k: sum(x.parts[k] for x in parts) if k in summed else _same([x.parts[k] for x in parts], k)
+            for k in first.parts
+            if k not in shares
+        }
+        for name, (num, dens) in shares.items():
+            p[name], _ = safe_ratio(p[num], sum(p[d] for d in dens), 100.0)
+        value, empty = safe_ratio(p[numerator], p[denominator], scale)
+        merged = {k: p[k] for k in first.parts}  # the partials' order of parts
+        return ValueResult(
+            value, title=first.title, unit=first.unit, parts=merged, reason=first.reason if empty else None
+        )
+
+    merge.__doc__ = f"{numerator} / {denominator} of the summed parts ({', '.join(summed)})."
+    return merge

@@ -48,6 +48,17 @@ DECLARATIONS: dict[str, Declaration] = {
     # metrics/activity.py
     "active_customers": Declaration(merges.add_columns("active")),
     "rolling_active": Declaration(merges.add_columns("active")),
+    # metrics/purchases.py
+    "repeat_rate": Declaration(merges.add_ratio("repeaters", "buyers", scale=100.0, summed=("buyers", "repeaters"))),
+    "upsell_rate": Declaration(
+        merges.add_ratio(
+            "multi_product",
+            "single_product",
+            scale=1.0,
+            summed=("multi_product", "single_product", "no_product"),
+            shares={"share": ("multi_product", ("multi_product", "single_product"))},
+        )
+    ),
     # metrics/summary.py
     "customer_summary": Declaration(merges.concat_summaries),
 }
