@@ -7,7 +7,7 @@ PIP := $(PY) -m pip -q --disable-pip-version-check
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
 RUST_SOURCES := $(shell find rust -name '*.rs' -o -name Cargo.toml) pyproject.toml
 
-.PHONY: demo test test-long build build-test bench lint fmt docs clean
+.PHONY: demo test test-long build build-test bench bench-scale lint fmt docs clean
 
 demo: build
 	$(VENV)/bin/fidelite demo
@@ -25,6 +25,10 @@ test-long: build-test
 bench: build-test
 	$(PIP) install "lifetimes>=0.11"  # the summary's third peer (not needed by the tests)
 	$(PY) tests/benchmarks/bench.py $(BENCH_ARGS)
+
+# out of core (~200 M events from Parquet) and Dask against the in-memory path (issue 14)
+bench-scale: build-test
+	$(PY) tests/benchmarks/scale.py $(SCALE_ARGS)
 
 $(PY):
 	python3 -m venv $(VENV)

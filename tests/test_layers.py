@@ -7,6 +7,7 @@ Layers, top to bottom (CONTRIBUTING.md, "Design"):
 - the package root (``fidelite/__init__.py``) re-exports everything;
 - surfaces: ``cli``, ``datasets``, ``report``, ``explore``, ``plugins``;
 - ``metrics`` (and ``models``): one module per family;
+- ``scale``: partitioned execution (runs the metric it is handed, merges results);
 - ``results``: result classes and their rendering;
 - ``query``, ``eventlog``, ``calendar``: shared parameters, the log, the calendar;
 - ``io``: reading any input, row accounting;
@@ -34,6 +35,7 @@ LAYERS = [
     ("fidelite.plugins", 5),
     ("fidelite.metrics", 4),
     ("fidelite.models", 4),
+    ("fidelite.scale", 3.5),
     ("fidelite.results", 3),
     ("fidelite.query", 2),
     ("fidelite.eventlog", 2),
@@ -51,6 +53,7 @@ LAYER_NAMES = {
     6: "the package root",
     5: "surfaces",
     4: "metrics",
+    3.5: "partitioned execution",
     3: "results",
     2: "query / eventlog / calendar",
     1: "io",
@@ -114,7 +117,7 @@ def collect(modules: dict[str, Module]) -> None:
                         mod.names.append((target, alias.name, node.lineno))
 
 
-def layer(name: str) -> int:
+def layer(name: str) -> float:
     if name == "fidelite":
         return ROOT_LAYER
     for prefix, n in LAYERS:

@@ -17,6 +17,7 @@ from .. import frames
 from ..eventlog import EventLog
 from ..query import Query
 from ..results import Result
+from ..scale.hook import partitioned_input
 from .activity import active_customers, period_kpis, rolling_active
 from .crm import campaigns
 from .customers import activation, churn_reasons, completeness
@@ -75,6 +76,7 @@ __all__ = [
     "stickiness",
     "upsell_rate",
 ]
-# every registered metric, so that a new one cannot forget it
-for _name in __all__:
-    globals()[_name] = native(globals()[_name])
+# every registered metric, so that a new one cannot forget it: its result carries the
+# dataframe library of its input, and it also takes a Dask DataFrame or a Parquet dataset
+# as its data (the one hook of fidelite.scale; dask is imported only when given one)
+globals().update({_name: partitioned_input(native(globals()[_name])) for _name in __all__})

@@ -1,0 +1,40 @@
+"""The one hook through which every public metric accepts partitioned data: a Dask
+DataFrame or a Parquet dataset (a directory or a glob) given as ``data`` goes to the
+partitioned paths; anything else reaches the metric unchanged. Dask is never imported
+here: a frame is recognised by the module of its type."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from .parquet import is_dataset
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def is_dask(data: Any) -> bool:
+    """Whether ``data`` is a Dask DataFrame (without importing Dask)."""
+    return type(data).__module__.split(".")[0] in ("dask", "dask_expr") and hasattr(data, "npartitions")
+
+
+def partitioned_input(metric: F) -> F:
+    """``metric``, also accepting a Dask DataFrame or a Parquet dataset as its first
+    argument (run partition by partition and merged: :mod:`fidelite.scale`)."""
+
+    @functools.wraps(metric)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        data = args[0] if args else kwargs.get("data")
+        rest = {k: v for k, v in kwargs.items() if k != "data"}
+        if is_dask(data):
+            from .dask_backend import run_dask
+
+            return run_dask(metric, data, *args[1:], **rest)
+        if is_dataset(data):
+            from .parquet import run_dataset
+
+            return run_dataset(metric, data, *args[1:], **rest)
+        return metric(*args, **kwargs)
+
+    return cast(F, call)

@@ -1,0 +1,76 @@
+"""How each public metric runs on partitions of the customers: one declaration per metric,
+grouped by metric module, keyed by the metric's public name.
+
+A declaration names the partial (by default the metric itself, run on one partition's
+query) and the merge (:mod:`.merges`). ``tests/test_scale.py`` runs every public metric of
+``fidelite.__all__`` partitioned and in memory and compares them: a metric with no
+declaration here fails it (unless it is on that test's visible list of metrics still to
+declare).
+
+To move a declaration next to its metric later, set ``metric.partitioned = Declaration(...)``
+in the metric's module and have :func:`declaration_of` read that attribute first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..exceptions import FideliteError
+from ..query import Query
+from . import merges
+
+
+class NotPartitionedError(FideliteError, NotImplementedError):
+    """The metric has no declared partial and merge yet: it runs in memory only."""
+
+
+def on_partition(metric: Callable[..., Any], query: Query, kwargs: dict[str, Any]) -> Any:
+    """The default partial: the metric itself on one partition's query."""
+    return metric(query, **kwargs)
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """How a metric runs partitioned: ``partial(metric, query, kwargs)`` on each
+    partition's query, then ``merge(partials)`` (in partition order) into the result."""
+
+    merge: Callable[[Sequence[Any]], Any]
+    partial: Callable[[Callable[..., Any], Query, dict[str, Any]], Any] = on_partition
+
+
+DECLARATIONS: dict[str, Declaration] = {
+    # metrics/retention.py
+    "retention": Declaration(merges.add_matrices),
+    # metrics/lifecycle.py
+    "lifecycle": Declaration(merges.add_lifecycle),
+    # metrics/activity.py
+    "active_customers": Declaration(merges.add_columns("active")),
+    "rolling_active": Declaration(merges.add_columns("active")),
+    # metrics/purchases.py
+    "repeat_rate": Declaration(merges.add_ratio("repeaters", "buyers", scale=100.0, summed=("buyers", "repeaters"))),
+    "upsell_rate": Declaration(
+        merges.add_ratio(
+            "multi_product",
+            "single_product",
+            scale=1.0,
+            summed=("multi_product", "single_product", "no_product"),
+            shares={"share": ("multi_product", ("multi_product", "single_product"))},
+        )
+    ),
+    # metrics/summary.py
+    "customer_summary": Declaration(merges.concat_summaries),
+}
+
+
+def declaration_of(metric: Callable[..., Any]) -> Declaration:
+    """The declaration of a public metric, or :class:`NotPartitionedError` saying it has none."""
+    name = getattr(metric, "__name__", repr(metric))
+    try:
+        return DECLARATIONS[name]
+    except KeyError:
+        raise NotPartitionedError(
+            f"{name}() does not run on partitioned data yet (no partial and merge declared in "
+            "fidelite.scale.registry): load the data in memory, e.g. fidelite.EventLog(path)"
+        ) from None
