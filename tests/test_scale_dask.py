@@ -44,6 +44,18 @@ def test_two_worker_processes_give_the_in_memory_numbers(events, client):
     assert s.to_pandas().equals(fidelite.customer_summary(events, tz="Europe/Paris").to_pandas())
 
 
+def test_a_deep_tree_reduction_gives_the_same_numbers(events, client):
+    """split_every=2 over 6 partitions: three levels of merges, whose intermediate
+    results cover different cohorts until the last step trims the axis."""
+    log = DaskLog(dd.from_pandas(events, npartitions=6), split_every=2)
+    assert len(log.logs) > 2
+    for kw in (dict(period="week"), dict(period="month", measure="revenue")):
+        got, want = log.run(fidelite.retention, **kw), fidelite.retention(events, **kw)
+        assert got.cohort_labels == want.cohort_labels
+        np.testing.assert_allclose(got.counts, want.counts, rtol=1e-12)
+    np.testing.assert_array_equal(log.run(fidelite.lifecycle).new, fidelite.lifecycle(events).new)
+
+
 def test_the_plan_shuffles_exactly_once(events, client):
     from dask.dataframe.dask_expr._shuffle import ShuffleBase
 

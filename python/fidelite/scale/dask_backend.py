@@ -9,14 +9,14 @@ tasks otherwise (Dask's own choice). Dask is imported when a frame is given, nev
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from .._deps import import_optional
 from ..eventlog import COLUMN_KEYWORDS, EventLog
 from ..query import parse
 from .parquet import total_report
-from .registry import Declaration, declaration_of
+from .registry import declaration_of
 
 
 def _log(frame: Any, tz: str, columns: dict[str, Any]) -> EventLog | None:
@@ -37,17 +37,13 @@ def _report(log: EventLog | None) -> Any:
 
 
 def _partial(
-    declaration: Declaration,
+    partial: Callable[..., Any],
     metric: Callable[..., Any],
     log: EventLog,
     t_range: tuple[int, int],
     kwargs: dict[str, Any],
 ) -> Any:
-    return declaration.partial(metric, parse(log, {}, t_range=t_range, start=t_range[0]), kwargs)
-
-
-def _merge(declaration: Declaration, parts: Sequence[Any]) -> Any:
-    return declaration.merge(parts)
+    return partial(metric, parse(log, {}, t_range=t_range, start=t_range[0]), kwargs)
 
 
 class DaskLog:
@@ -88,13 +84,14 @@ class DaskLog:
         partition order at every level)."""
         dask = import_optional("dask", "run on Dask DataFrames")
         declaration = declaration_of(metric)
-        partial, merge = dask.delayed(_partial), dask.delayed(_merge)
-        level = [partial(declaration, metric, log, self.t_range, kwargs) for log in self.logs]
-        while len(level) > 1:
-            level = [
-                merge(declaration, level[i : i + self.split_every]) for i in range(0, len(level), self.split_every)
-            ]
-        (out,) = dask.compute(level[0]) if len(self.logs) > 1 else dask.compute(merge(declaration, level))
+        # the declaration's functions go into the graph one by one
+        partial, merge = dask.delayed(_partial), dask.delayed(declaration.merge)
+        level = [partial(declaration.partial, metric, log, self.t_range, kwargs) for log in self.logs]
+        while True:  # at least one merge, however few partitions
+            level = [merge(level[i : i + self.split_every]) for i in range(0, len(level), self.split_every)]
+            if len(level) == 1:
+                break
+        (out,) = dask.compute(dask.delayed(declaration.finish)(level[0]))
         return out
 
 

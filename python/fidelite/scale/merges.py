@@ -36,30 +36,51 @@ def _same(values: Sequence[Any], what: str) -> Any:
 
 def add_matrices(parts: Sequence[RetentionMatrix]) -> RetentionMatrix:
     """Cohort matrices: counts and sizes added; rates, averages and intervals computed
-    again from the merged counts. The partitions' axes run over the whole data's range;
-    the merged matrix keeps the cohorts from the first to the last one present (the
-    in-memory definition), dropping empty cohorts at either end. The merged matrix keeps
-    no link to the partitions' logs: :meth:`~fidelite.RetentionMatrix.customers` is not
-    available on it."""
+    again from the merged counts. Merged matrices merge again (a tree reduction); the
+    merged matrix keeps no link to the partitions' logs:
+    :meth:`~fidelite.RetentionMatrix.customers` is not available on it."""
     first = parts[0]
-    sizes = _total([p.sizes for p in parts], "sizes")
-    present = np.flatnonzero(sizes)
-    rows = slice(present[0], present[-1] + 1) if len(present) else slice(None)
+    return _matrix(
+        first,
+        counts=_total([p.counts for p in parts], "counts"),
+        sizes=_total([p.sizes for p in parts], "sizes"),
+        complete=_same([p.complete for p in parts], "completeness"),
+        observed=_same([p.observed for p in parts], "observed cells"),
+        cohorts=_same([p.cohorts for p in parts], "cohorts"),
+        cohort_labels=first.cohort_labels,
+    )
+
+
+def present_cohorts(m: RetentionMatrix) -> RetentionMatrix:
+    """The last step of a partitioned matrix: the partitions' axes run over the whole
+    data's range; keep the cohorts from the first to the last one present (the in-memory
+    definition), dropping empty cohorts at either end."""
+    present = np.flatnonzero(m.sizes)
+    if not len(present) or (present[0] == 0 and present[-1] == len(m.sizes) - 1):
+        return m
+    rows = slice(present[0], present[-1] + 1)
+    return _matrix(
+        m,
+        counts=m.counts[rows],
+        sizes=m.sizes[rows],
+        complete=m.complete[rows],
+        observed=m.observed[rows],
+        cohorts=m.cohorts[rows],
+        cohort_labels=m.cohort_labels[rows],
+    )
+
+
+def _matrix(like: RetentionMatrix, **arrays: Any) -> RetentionMatrix:
     return RetentionMatrix(
-        counts=_total([p.counts for p in parts], "counts")[rows],
-        sizes=sizes[rows],
-        complete=_same([p.complete for p in parts], "completeness")[rows],
-        observed=_same([p.observed for p in parts], "observed cells")[rows],
-        cohorts=_same([p.cohorts for p in parts], "cohorts")[rows],
-        offsets=first.offsets,
-        offset_labels=first.offset_labels,
-        cohort_labels=first.cohort_labels[rows],
-        params=first.params,
-        as_of=int(first.as_of.astype("datetime64[us]").astype(np.int64)),
-        ci=first.ci_level,
-        average=first.average_kind,
-        segment=first.segment,
-        segment_code=first.segment_code,
+        **arrays,
+        offsets=like.offsets,
+        offset_labels=like.offset_labels,
+        params=like.params,
+        as_of=int(like.as_of.astype("datetime64[us]").astype(np.int64)),
+        ci=like.ci_level,
+        average=like.average_kind,
+        segment=like.segment,
+        segment_code=like.segment_code,
     )
 
 

@@ -196,7 +196,7 @@ class SpilledLog:
         for log in self.logs():
             q = parse(log, {}, t_range=self.t_range, start=self.t_range[0])
             partials.append(declaration.partial(metric, q, kwargs))
-        return declaration.merge(partials)
+        return declaration(partials)
 
     def close(self) -> None:
         """Remove the spilled partitions."""

@@ -26,6 +26,11 @@ class NotPartitionedError(FideliteError, NotImplementedError):
     """The metric has no declared partial and merge yet: it runs in memory only."""
 
 
+def as_merged(result: Any) -> Any:
+    """The default last step: the merged result as it is."""
+    return result
+
+
 def on_partition(metric: Callable[..., Any], query: Query, kwargs: dict[str, Any]) -> Any:
     """The default partial: the metric itself on one partition's query."""
     return metric(query, **kwargs)
@@ -34,15 +39,22 @@ def on_partition(metric: Callable[..., Any], query: Query, kwargs: dict[str, Any
 @dataclass(frozen=True)
 class Declaration:
     """How a metric runs partitioned: ``partial(metric, query, kwargs)`` on each
-    partition's query, then ``merge(partials)`` (in partition order) into the result."""
+    partition's query, ``merge(partials)`` (in partition order; merged results merge
+    again, for a tree reduction), then ``finish(merged)``: the population-wide steps
+    (ranks, quintiles, fits, trimming the axes to the data) on the whole result."""
 
     merge: Callable[[Sequence[Any]], Any]
     partial: Callable[[Callable[..., Any], Query, dict[str, Any]], Any] = on_partition
+    finish: Callable[[Any], Any] = as_merged
+
+    def __call__(self, partials: Sequence[Any]) -> Any:
+        """The result of the whole data from every partition's partial."""
+        return self.finish(self.merge(partials))
 
 
 DECLARATIONS: dict[str, Declaration] = {
     # metrics/retention.py
-    "retention": Declaration(merges.add_matrices),
+    "retention": Declaration(merges.add_matrices, finish=merges.present_cohorts),
     # metrics/lifecycle.py
     "lifecycle": Declaration(merges.add_lifecycle),
     # metrics/activity.py
