@@ -5,6 +5,11 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip -q --disable-pip-version-check
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
+# The example plugins are installed for the tests only, in their own folder put on
+# PYTHONPATH by `make test` (entry points are found there): never in the venv itself.
+TEST_PLUGINS := $(VENV)/test-plugins
+# Build and install steps print their output only when they fail (V=1 shows it always).
+QUIET = $(if $(V),,> $(VENV)/make.log 2>&1 || { cat $(VENV)/make.log; exit 1; })
 RUST_SOURCES := $(shell find rust -name '*.rs' -o -name Cargo.toml) pyproject.toml
 
 .PHONY: demo test test-long build build-test bench bench-scale lint fmt docs clean
@@ -12,9 +17,9 @@ RUST_SOURCES := $(shell find rust -name '*.rs' -o -name Cargo.toml) pyproject.to
 demo: build
 	$(VENV)/bin/fidelite demo
 
-test: build-test
+test: build-test $(TEST_PLUGINS)/.installed
 	cd rust && cargo test -q -p fidelite-kernels
-	$(PY) -m pytest -q
+	PYTHONPATH=$(abspath $(TEST_PLUGINS))$${PYTHONPATH:+:$$PYTHONPATH} $(PY) -m pytest -q
 
 # every metric against its reference implementation on FIDELITE_LONG_EXAMPLES (10,000)
 # random logs per property test (hours; tests/conftest.py, the "long" hypothesis profile)
@@ -32,20 +37,27 @@ bench-scale: build-test
 
 $(PY):
 	python3 -m venv $(VENV)
-	$(PIP) install --upgrade pip "maturin>=1.9,<2"
+	$(PIP) install --upgrade pip "maturin>=1.9,<2" $(QUIET)
 
 # release build of the extension, installed in editable mode with the runtime extras
 build: $(VENV)/.built
 $(VENV)/.built: $(RUST_SOURCES) | $(PY)
-	$(VENV)/bin/maturin develop --release -q --extras all
+	$(VENV)/bin/maturin develop --release -q --extras all $(QUIET)
 	touch $@
 
 # the same build plus the test extras and the example plugins
 build-test: $(VENV)/.built-test
-$(VENV)/.built-test: $(VENV)/.built $(PLUGINS)
-	$(VENV)/bin/maturin develop --release -q --extras all,test
-	$(if $(PLUGINS),$(PIP) install --no-deps $(foreach p,$(PLUGINS),-e $(dir $(p))))
+$(VENV)/.built-test: $(VENV)/.built
+	$(VENV)/bin/maturin develop --release -q --extras all,test $(QUIET)
 	touch $@
+
+# the example plugins, for the tests only (an older checkout installed them in the venv:
+# removed from there)
+$(TEST_PLUGINS)/.installed: $(VENV)/.built-test $(PLUGINS) $(shell find plugins -name '*.py' 2>/dev/null)
+	rm -rf $(TEST_PLUGINS)
+	-$(PIP) uninstall -y $(foreach p,$(PLUGINS),$(notdir $(patsubst %/,%,$(dir $(p))))) > /dev/null 2>&1
+	$(if $(PLUGINS),$(PIP) install --no-deps --target $(TEST_PLUGINS) $(foreach p,$(PLUGINS),$(dir $(p))) $(QUIET))
+	mkdir -p $(TEST_PLUGINS) && touch $@
 
 lint: build-test
 	$(PY) -m ruff check .

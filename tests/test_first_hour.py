@@ -184,3 +184,29 @@ def test_demo_shop_without_pandas_says_which_extra_to_install():
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("ok") and "pandas" in done.stdout
     assert issubclass(MissingDependencyError, ImportError)
+
+
+def test_make_prints_no_pip_noise_and_keeps_the_example_plugin_out_of_the_venv():
+    root = fidelite_root()
+    dry = subprocess.run(
+        ["make", "-n", "-B", "demo", "test"], cwd=root, capture_output=True, text=True, timeout=60
+    ).stdout
+    installs = [ln for ln in dry.splitlines() if "maturin develop" in ln or " install " in ln]
+    assert installs and all("make.log 2>&1 ||" in ln for ln in installs), installs  # output shown on failure only
+    plugin = [ln for ln in installs if "plugins/" in ln]
+    assert plugin and all("--target .venv/test-plugins" in ln and " -e " not in ln for ln in plugin)
+    assert "PYTHONPATH=" in dry and "test-plugins" in dry
+    site = subprocess.run(
+        [sys.executable, "-c", "import importlib.util as u; print(u.find_spec('fidelite_example_index') is None)"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={k: v for k, v in __import__("os").environ.items() if k != "PYTHONPATH"},
+    )
+    assert site.stdout.strip() == "True"  # not installed in the venv itself
+
+
+def fidelite_root():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent

@@ -637,7 +637,9 @@ def test_lazy_loading_is_thread_safe(tmp_path):
 
 def test_example_package_is_discovered_from_its_entry_point():
     eps = {ep.name: ep for ep in importlib.metadata.entry_points(group="fidelite")}
-    assert "example_index" in eps, "run make build-test (pip install --no-deps -e plugins/fidelite-example-index)"
+    assert "example_index" in eps, (
+        "run make test (it installs plugins/fidelite-example-index in .venv/test-plugins, on PYTHONPATH)"
+    )
     assert eps["example_index"].dist.name == "fidelite-example-index"
     assert eps["example_index"].value == "fidelite_example_index"
     listed = fidelite.indices()

@@ -2,8 +2,12 @@
 
 The view holds no analytics: every control calls ``state.set(...)`` / ``state.select(...)``
 and the visible tab is redrawn from the state (the other tabs are redrawn when they are
-opened). Errors raised in a callback are shown in the tab's error box and their traceback
-in the log below the tabs, never swallowed. Rendered values carry stable ``data-*``
+opened). Errors raised in a callback are shown inline, in the tab's error box or in place
+of the table or chart that failed (type and message; an input that is absent reads
+"skipped: needs a product column (pass product=...)"), never in a stderr box: their
+tracebacks go to the ``fidelite.explore`` logger (debug level) and to
+:attr:`Explorer.tracebacks`. Long work shows "computing…" above the tabs, and the
+indices tab fills in row by row as each index finishes. Rendered values carry stable ``data-*``
 attributes (table cells, the selected cell, chart images) for tests.
 """
 
@@ -14,6 +18,7 @@ import datetime as dt
 import hashlib
 import html
 import io
+import logging
 import math
 import traceback
 from collections.abc import Callable, Iterator
@@ -24,8 +29,11 @@ import ipywidgets as W
 import numpy as np
 
 from .._deps import import_optional
-from ..results.formatting import html_table, pct
+from ..exceptions import MissingColumnError, MissingTableError
+from ..results.formatting import html_table, instant, pct, value
 from ._state import ExplorerState
+
+logger = logging.getLogger("fidelite.explore")
 
 TABS = ("Retention", "Lifecycle & KPIs", "Customers", "Indices")
 RETENTION, LIFECYCLE, CUSTOMERS, INDICES = range(len(TABS))
@@ -52,6 +60,8 @@ _CSS = """<style>
 .fidelite-explorer h4 {margin: 12px 0 4px 0}
 .fidelite-explorer caption {caption-side: bottom; font-size: 11px; color: #555; text-align: left}
 .fidelite-explorer .fidelite-error {color: #b00020; white-space: pre-wrap}
+.fidelite-explorer .fidelite-skipped {color: #555; font-style: italic}
+.fidelite-explorer .fidelite-computing {color: #555; font-style: italic}
 </style>"""
 
 
@@ -168,18 +178,13 @@ def cell_html(info: dict[str, Any]) -> str:
 def index_value_html(result: Any) -> str:
     """One index result: its number, or its table folded under a summary line."""
     if result.columns is None:
-        value = "–" if math.isnan(result.value) else f"{result.value:,.4g}"
+        shown = "–" if math.isnan(result.value) else value(result.value, result.info.unit)
         why = f" <small>({html.escape(result.reason)})</small>" if result.reason else ""
-        return f"<span class='fidelite-index-value' data-value='{result.value!r}'>{value}</span>{why}"
+        return f"<span class='fidelite-index-value' data-value='{result.value!r}'>{html.escape(shown)}</span>{why}"
     n = len(result)
     return (
         f"<details><summary>{n:,} {result.info.level} rows</summary>{html_table(result.columns, max_rows=20)}</details>"
     )
-
-
-def _seconds(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Instants shown to the second."""
-    return {k: (v.astype("datetime64[s]") if v.dtype.kind == "M" else v) for k, v in columns.items()}
 
 
 def _as_date(value: Any) -> dt.date | None:
@@ -193,9 +198,28 @@ def _as_date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(np.datetime64(value, "D")))
 
 
+def skip_text(exc: BaseException) -> str | None:
+    """``skipped: needs a product column (pass product=...)`` when ``exc`` says an input is
+    absent, else None."""
+    if isinstance(exc, MissingColumnError) and exc.column:
+        article = "an" if exc.column[:1] in "aeiou" else "a"
+        return f"skipped: needs {article} {exc.column} column (pass {exc.column}=...)"
+    if isinstance(exc, MissingTableError):
+        return f"skipped: {str(exc).splitlines()[0]}"
+    return None
+
+
 def error_html(exc: BaseException) -> str:
+    """An error shown inline: its type and message, or why it was skipped."""
+    skipped = skip_text(exc)
+    if skipped is not None:
+        return f"<div class='fidelite-skipped'>{html.escape(skipped)}</div>"
     notes = "".join(f"\n{n}" for n in getattr(exc, "__notes__", []))
     return f"<div class='fidelite-error'>{html.escape(type(exc).__name__)}: {html.escape(str(exc) + notes)}</div>"
+
+
+#: What the status line shows while a tab computes.
+COMPUTING = "<span class='fidelite-computing'>computing…</span>"
 
 
 class Explorer:
@@ -229,6 +253,8 @@ class Explorer:
         self._syncing = False
         self._dirty = set(range(len(TABS)))
         self._rolling_source: Any = None
+        #: Tracebacks of the errors shown inline (newest last), for debugging.
+        self.tracebacks: list[str] = []
 
     # ------------------------------------------------------------------ display
     @property
@@ -281,11 +307,13 @@ class Explorer:
         self._sync_controls()
 
         log = st.log
-        span = " – ".join(str(np.datetime64(t, "us").astype("datetime64[D]")) for t in (log.t_min, log.t_max))
+        span = f"{instant(log.t_min, st.tz).split(' (')[0]} – {instant(log.t_max, st.tz)}"
         header = W.HTML(
             f"{_CSS}<b>fidelite explorer</b>: {log.n_customers:,} customers, {log.n_events:,} events, "
-            f"{span} (UTC); periods cut in {html.escape(st.tz)}"
+            f"{html.escape(span)}; periods cut in {html.escape(st.tz)}"
         )
+        header.add_class("fidelite-header")
+        self.status = self._html("fidelite-status")
         self.errors = [self._html("fidelite-errors") for _ in TABS]
 
         # retention
@@ -339,9 +367,7 @@ class Explorer:
 
         self.tabs = W.Tab(children=[retention_tab, lifecycle_tab, customers_tab, indices_tab], titles=TABS)
         self.tabs.observe(lambda change: self._refresh(change["new"]), names="selected_index")
-        self.log_output = W.Output()
-        self.log_output.add_class("fidelite-log")
-        root = W.VBox([header, W.HBox([c["period"], c["as_of"]]), self.tabs, self.log_output])
+        root = W.VBox([header, W.HBox([c["period"], c["as_of"], self.status]), self.tabs])
         root.add_class("fidelite-explorer")
         return root
 
@@ -368,14 +394,28 @@ class Explorer:
         finally:
             self._syncing = False
 
+    def _record(self, exc: BaseException) -> None:
+        """Keep the traceback of an error shown inline (logged at debug level)."""
+        self.tracebacks.append("".join(traceback.format_exception(exc)))
+        logger.debug("explorer error", exc_info=exc)
+
+    @contextmanager
+    def _busy(self) -> Iterator[None]:
+        """Show "computing…" while the block runs."""
+        self.status.value = COMPUTING
+        try:
+            yield
+        finally:
+            self.status.value = ""
+
     @contextmanager
     def _guard(self, tab: int) -> Iterator[None]:
-        """Show an error raised in the block in ``tab``'s error box and its traceback in the log."""
+        """Show an error raised in the block inline, in ``tab``'s error box."""
         try:
             yield
         except Exception as exc:  # every error of a callback must be visible
             self.errors[tab].value = error_html(exc)
-            self.log_output.append_stderr(traceback.format_exc())
+            self._record(exc)
 
     def _on_control(self, name: str, value: Any) -> None:
         if self._syncing:
@@ -411,7 +451,7 @@ class Explorer:
             return
         self.errors[tab].value = ""
         draw = (self._draw_retention, self._draw_lifecycle, self._draw_customers, self._draw_indices)[tab]
-        with self._guard(tab):
+        with self._busy(), self._guard(tab):
             draw()
             self._dirty.discard(tab)
 
@@ -452,7 +492,7 @@ class Explorer:
             widget.value = render()
         except Exception as exc:
             widget.value = error_html(exc)
-            self.log_output.append_stderr(traceback.format_exc())
+            self._record(exc)
 
     def _draw_lifecycle(self) -> None:
         st = self.state
@@ -486,16 +526,16 @@ class Explorer:
             return (
                 f"<h4>Customers of the selected cell</h4><div class='fidelite-drill' data-count='{len(t)}' "
                 f"data-cohort='{html.escape(t.meta['cohort'])}' data-offset='{t.meta['offset']}'>"
-                f"{html_table(_seconds(t.columns), title=f'{t.title}: {len(t):,}')}</div>"
+                f"{html_table(t.columns, title=f'{t.title}: {len(t):,}', units=t.units, tz=st.tz)}</div>"
             )
 
         def at_risk() -> str:
             t = st.at_risk()
-            top = _seconds({k: v[:AT_RISK_ROWS] for k, v in t.columns.items()})
+            top = {k: v[:AT_RISK_ROWS] for k, v in t.columns.items()}
             title = f"{len(t):,} customers at risk (gap > 2 x their usual gap); the top {AT_RISK_ROWS} by revenue"
             return (
                 f"<h4>At-risk customers</h4><div class='fidelite-at-risk-list' data-count='{len(t)}'>"
-                f"{html_table(top, title=title)}</div>"
+                f"{html_table(top, title=title, units=t.units, tz=st.tz)}</div>"
             )
 
         self._fill(
@@ -508,26 +548,46 @@ class Explorer:
         self._fill(self.drill_html, drill)
 
     def _draw_indices(self) -> None:
+        """One row per registered index, filled in as each finishes ("computing…" until
+        then); an index whose input is absent says what it needs, a failing one its error."""
         st = self.state
-        rows = []
         given = {"events"} | {t for t, v in st.tables.items() if v is not None}
-        for info in st.index_list():
+        infos = list(st.index_list())
+        rows = [self._index_row(info, "pending", COMPUTING) for info in infos]
+        self._show_indices(rows)
+        for k, info in enumerate(infos):
             missing = [t for t in info.inputs if t not in given]
             if missing:
-                status, shown = "missing", f"<i>needs the {' and '.join(missing)} table (pass {missing[0]}=...)</i>"
+                status, shown = (
+                    "missing",
+                    (
+                        f"<i class='fidelite-skipped'>skipped: needs the {' and '.join(missing)} table "
+                        f"(pass {missing[0]}=...)</i>"
+                    ),
+                )
             else:
                 try:
                     status, shown = "ok", index_value_html(st.index(info.name))
                 except Exception as exc:  # one failing index must not hide the others
-                    self.log_output.append_stderr(traceback.format_exc())
-                    status, shown = "error", error_html(exc)
-            origin = f"{info.plugin} ({info.package} {info.version})".strip() if info.package else info.plugin
-            rows.append(
-                f"<tr data-index='{html.escape(info.name)}' data-status='{status}'><th>{html.escape(info.name)}</th>"
-                f"<td>{shown}</td><td>{html.escape(info.unit)}</td><td>{html.escape(info.description)}</td>"
-                f"<td>{html.escape(origin)}</td></tr>"
-            )
+                    self._record(exc)
+                    status = "missing" if skip_text(exc) else "error"
+                    shown = error_html(exc)
+            rows[k] = self._index_row(info, status, shown)
+            self._show_indices(rows)
+
+    def _index_row(self, info: Any, status: str, shown: str) -> str:
+        origin = f"{info.plugin} ({info.package} {info.version})".strip() if info.package else info.plugin
+        return (
+            f"<tr data-index='{html.escape(info.name)}' data-status='{status}'><th>{html.escape(info.name)}</th>"
+            f"<td>{shown}</td><td>{html.escape(info.unit)}</td><td>{html.escape(info.description)}</td>"
+            f"<td>{html.escape(origin)}</td></tr>"
+        )
+
+    def _show_indices(self, rows: list[str]) -> None:
+        done = sum("data-status='pending'" not in r for r in rows)
         self.indices_html.value = (
+            f"<div class='fidelite-index-progress' data-done='{done}' data-total='{len(rows)}'>"
+            f"{done} of {len(rows)} indices{'' if done == len(rows) else ' (computing…)'}</div>"
             "<table class='fidelite-table fidelite-index-table'><thead><tr><th>index</th><th>value</th><th>unit</th>"
             f"<th>what it measures</th><th>plugin</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
         )

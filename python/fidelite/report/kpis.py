@@ -222,11 +222,25 @@ def draw_trends(fig: Any, t: Any, rows: np.ndarray, labels: list[str]) -> None:
         v = _column(t, col)
         if v is not None:
             left.plot(x, np.asarray(v, float)[rows], marker="o", markersize=3, label=label)
-    for col, label in (("retention_rate", "retention rate"), ("churn_rate", "churn rate")):
+    for col, label in (("kept_rate", "kept rate"), ("churn_rate", "churn rate")):
         v = _column(t, col)
         if v is not None:
             right.plot(x, np.asarray(v, float)[rows], marker="o", markersize=3, label=label)
-    step = max(1, len(rows) // 12)
+    complete = _column(t, "complete")
+    if complete is not None:  # incomplete periods: hollow markers, as the tables star them
+        open_ = ~np.asarray(complete, bool)[rows]
+        for ax in (left, right):
+            for line in list(ax.get_lines()):
+                ax.plot(
+                    x[open_],
+                    np.asarray(line.get_ydata(), float)[open_],
+                    linestyle="none",
+                    marker="o",
+                    markersize=6,
+                    markerfacecolor="white",
+                    markeredgecolor=line.get_color(),
+                )
+    step = max(1, -(-len(rows) // 12))  # at most 12 labels
     for ax, ylabel in ((left, "customers"), (right, "%")):
         ax.set_xticks(x[::step], [labels[i] for i in rows[::step]], rotation=45, ha="right")
         ax.set_ylabel(ylabel)

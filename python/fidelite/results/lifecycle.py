@@ -77,17 +77,28 @@ class LifecycleResult(Result):
         return html_table(cols, title=self.title, css="fidelite-table fidelite-lifecycle")
 
     def plot(self, ax: Any = None) -> Any:
-        """Stacked bars per period, dormant drawn below zero (PostHog style). Returns the Axes."""
+        """Stacked bars per period, dormant drawn below zero (PostHog style); incomplete
+        periods hatched. Returns the Axes."""
         plt = import_optional("matplotlib.pyplot", "plot")
         if ax is None:
             _, ax = plt.subplots(figsize=(min(3 + 0.35 * len(self.labels), 16), 4))
         x = np.arange(len(self.labels))
         bottom = np.zeros(len(x))
-        for name, colour in (("new", "#2ca02c"), ("returning", "#1f77b4"), ("resurrected", "#ff7f0e")):
+        # Okabe-Ito colours (colour-blind safe); incomplete periods hatched, as starred in the table
+        bars = []
+        for name, colour in (("new", "#009E73"), ("returning", "#0072B2"), ("resurrected", "#E69F00")):
             vals = getattr(self, name)
-            ax.bar(x, vals, bottom=bottom, label=name, color=colour)
+            bars.append(ax.bar(x, vals, bottom=bottom, label=name, color=colour))
             bottom = bottom + vals
-        ax.bar(x, -self.dormant, label="dormant", color="#d62728")
+        bars.append(ax.bar(x, -self.dormant, label="dormant", color="#D55E00"))
+        incomplete = ~np.asarray(self.complete, bool)
+        for container in bars:
+            for patch, open_ in zip(container.patches, incomplete):
+                if open_:
+                    patch.set_hatch("///")
+                    patch.set_alpha(0.55)
+        if incomplete.any():
+            ax.bar([], [], color="white", edgecolor="0.4", hatch="///", label="incomplete at as_of")
         step = max(1, len(x) // 18)
         ax.set_xticks(x[::step], self.labels[::step], rotation=45, ha="right")
         ax.axhline(0, color="#444", linewidth=0.8)

@@ -378,7 +378,8 @@ class RetentionMatrix(Result):
         return forecast_matrix(self, model, horizon=horizon, pooled=pooled, ci=ci)
 
     def plot(self, ax: Any = None) -> Any:
-        """A heatmap of the rates (matplotlib); incomplete cells are hatched. Returns the Axes."""
+        """A heatmap of the rates (matplotlib), its colour scale set on offsets >= 1;
+        incomplete cells are greyed (explained in the legend). Returns the Axes."""
         plt = import_optional("matplotlib.pyplot", "plot")
         if ax is None:
             _, ax = plt.subplots(
@@ -389,18 +390,36 @@ class RetentionMatrix(Result):
             ax.text(0.5, 0.5, f"no cohort at as_of {self.as_of}", ha="center", va="center", transform=ax.transAxes)
             return ax
         shown = np.where(self.complete, self.rates, np.nan)
-        im = ax.imshow(shown, aspect="auto", cmap="Blues", interpolation="nearest")
+        # the colour scale is set on offsets >= 1: offset 0 (100 % by definition) would
+        # make every other cell pale; it shows at the top of the scale
+        later = shown[:, 1:]
+        top = float(np.nanmax(later)) if np.isfinite(later).any() else float(np.nanmax(shown, initial=0.0))
+        top = top if top > 0 else 1.0
+        im = ax.imshow(shown, aspect="auto", cmap="Blues", interpolation="nearest", vmin=0.0, vmax=top)
         partial = np.where(~self.complete, self.rates, np.nan)
         ax.imshow(partial, aspect="auto", cmap="Greys", alpha=0.35, interpolation="nearest")
-        ax.set_xticks(
-            range(len(self.offset_labels)), self.offset_labels, rotation=90 if len(self.offset_labels) > 24 else 0
-        )
+        if (~self.complete).any():
+            from matplotlib.patches import Patch
+
+            ax.legend(
+                handles=[Patch(facecolor="0.75", label="incomplete at as_of (not in the average)")],
+                loc="upper right",
+                fontsize="small",
+            )
+        n_off = len(self.offset_labels)
+        xstep = max(1, -(-n_off // 24))  # at most 24 offset labels, legible
+        ax.set_xticks(range(0, n_off, xstep), self.offset_labels[::xstep], rotation=90 if n_off > 24 else 0)
         step = max(1, len(self.cohort_labels) // 24)
         ax.set_yticks(range(0, len(self.cohort_labels), step), self.cohort_labels[::step])
         ax.set_xlabel(f"offset ({self.params['period']}s)")
         ax.set_ylabel("cohort")
         ax.set_title(self.title)
-        ax.figure.colorbar(im, ax=ax, label="rate" if self.measure == "customers" else "per cohort member")
+        ax.figure.colorbar(
+            im,
+            ax=ax,
+            extend="max",
+            label=("rate" if self.measure == "customers" else "per cohort member") + " (scale: offsets >= 1)",
+        )
         return ax
 
 
