@@ -144,14 +144,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _finish(report, args.html, console)
 
 
-def _read(path: str, what: str) -> Any:
-    """A CSV / Parquet file as an Arrow table (the file's own column types)."""
+def _read(path: str, what: str, ids: str = "customer_id") -> Any:
+    """A CSV / Parquet file read once (the file's own column types, ids as text unless
+    plainly integers), keeping its line numbers for the row accounting."""
     from . import io
-    from ._deps import import_optional
 
-    table = io.read_table(path, what=what)
-    pa = import_optional("pyarrow", "read files")
-    return pa.table(table.columns)
+    table = io.read_table(path, what=what, ids=ids)
+    table.source = what  # errors are prefixed with the path already
+    return table
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -163,8 +163,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     columns = {k: v for k, v in (("amount", args.amount), ("event", args.event)) if v}
     with stages(2 + len(SECTIONS)) as step:
         step(f"reading {os.path.basename(args.file)}" + (f" and {len(given)} more tables" if given else ""))
-        events = _read(args.file, "event table")
-        tables = {name: _read(path, f"{name} table") for name, path in given.items()}
+        events = _read(args.file, "event table", args.customer)
+        tables = {name: _read(path, f"{name} table", args.customer) for name, path in given.items()}
         try:
             report = build_report(
                 events,
