@@ -196,7 +196,7 @@ def test_rejected_rows_are_reported_and_strict_stops(capsys, frames, tmp_path):
     assert reason.split()[-1] == "3"
     code, out, err = run(capsys, "report", str(path), *CUSTOM, "--strict")
     assert_one_line_error(
-        code, err, "bad.csv:", "3 of 500 rows were rejected", "the first is row 3", "drop --strict to skip them"
+        code, err, "bad.csv:", "3 of 500 rows were rejected", "the first is line 5", "drop --strict to skip them"
     )
     assert out == ""
 

@@ -550,3 +550,33 @@ def test_date_only_strings_in_any_form_are_local_midnight():
     assert lg.report.rejected == {"unparseable timestamp (expected ISO 8601)": 2}
     got = set(lg.to_pandas()["timestamp"].tolist())
     assert got == {pd.Timestamp("2024-01-04T15:00", tz="UTC")}
+
+
+def test_rejected_rows_are_shown_by_their_line_in_the_file(tmp_path):
+    """16.1: the report keeps a few examples per reason, as 1-based lines of the CSV file
+    (header = line 1); strict mode names the first one's line."""
+    path = tmp_path / "events.csv"
+    rows = [f"{i},2024-01-{1 + i % 28:02d},{i}.5" for i in range(1, 20)]
+    rows[4] = "5,2024-01-05,abc"  # line 6
+    rows[9] = "10,not a date,1"  # line 11
+    rows[14] = "15,2024-01-15,x"  # line 16
+    rows[16] = "17,2024-01-17,?"  # line 18
+    rows[17] = "18,2024-01-18,??"  # line 19
+    path.write_text("customer_id,timestamp,amount\n" + "\n".join(rows) + "\n")
+    lg = EventLog(path)
+    r = lg.report
+    assert r.where == "line"
+    assert r.examples == {
+        "unparseable timestamp (expected ISO 8601)": [11],
+        "unparseable amount (not a number)": [6, 16, 18],
+    }
+    assert "rejected: 4 unparseable amount (not a number) (lines 6, 16, 18, ...)" in str(r)
+    assert "(line 11)" in str(r) and "lines 6, 16, 18" in r.to_html()
+    with pytest.raises(RejectedRowsError, match=r"the first is line 6\b"):
+        EventLog(path, strict=True)
+    # any other input: 0-based row positions
+    table = pd.read_csv(path, dtype={"amount": object})
+    r = EventLog(table).report
+    assert r.where == "row" and r.examples["unparseable amount (not a number)"] == [4, 14, 16]
+    with pytest.raises(RejectedRowsError, match=r"the first is row 4\b"):
+        EventLog(table, strict=True)

@@ -209,6 +209,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _finish(report, args, console)
 
 
+def _read_events(path: str, what: str, ids: str = "customer_id") -> Any:
+    """A CSV / Parquet file read once (the file's own column types, ids as text unless
+    plainly integers), keeping its line numbers for the row accounting."""
+    from . import io
+
+    table = io.read_table(path, what=what, ids=ids)
+    table.source = what  # errors are prefixed with the path already
+    return table
+
+
 def _read(path: str, what: str, id_column: str | None = None, fallback: str | None = None) -> Any:
     """A CSV / Parquet file as an Arrow table (the file's own column types). For a side
     table, its customer id column is renamed ``customer_id`` (the name the metrics read):
@@ -218,7 +228,7 @@ def _read(path: str, what: str, id_column: str | None = None, fallback: str | No
     from ._deps import import_optional
     from .exceptions import ColumnNotFoundError
 
-    table = io.read_table(path, what=what)
+    table = io.read_table(path, what=what, ids=id_column or fallback or "customer_id")
     pa = import_optional("pyarrow", "read files")
     out = pa.table(table.columns)
     name = id_column
@@ -251,7 +261,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise UsageError("--customers-id names the id column of the --customers FILE: pass that file too")
     with stages(2 + len(SECTIONS)) as step:
         step(f"reading {os.path.basename(args.file)}" + (f" and {len(given)} more tables" if given else ""))
-        events = _read(args.file, "event table")
+        events = _read_events(args.file, "event table", args.customer)
         tables = {}
         for name, path in given.items():
             try:

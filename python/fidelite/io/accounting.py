@@ -22,26 +22,49 @@ class RowReport:
     """What became of every input row: ``read == used + sum(rejected.values())``.
 
     ``notes`` counts rows that were used but deserve a mention (refunds, missing amounts).
+    ``examples`` gives, for each reason, the first few rejected rows: 1-based line numbers
+    in a CSV file (the header is line 1) when ``where == "line"``, else 0-based row
+    positions (``where == "row"``).
+
+    >>> r = RowReport(3, 2, {"null timestamp": 1}, examples={"null timestamp": [3]}, where="line")
+    >>> print(r)
+    3 rows read, 2 used, 1 rejected
+      rejected: 1 null timestamp (line 3)
     """
 
     read: int
     used: int
     rejected: dict[str, int] = field(default_factory=dict)
     notes: dict[str, int] = field(default_factory=dict)
+    examples: dict[str, list[int]] = field(default_factory=dict)
+    where: str = "row"
 
     @property
     def n_rejected(self) -> int:
         return sum(self.rejected.values())
 
+    def example_text(self, reason: str) -> str:
+        """Where the first rows rejected for ``reason`` are: ``"lines 3, 9, 12, ..."``."""
+        at = self.examples.get(reason, [])
+        if not at:
+            return ""
+        more = ", ..." if self.rejected.get(reason, 0) > len(at) else ""
+        return f"{self.where}{'s' if len(at) > 1 else ''} {', '.join(f'{i:,}' for i in at)}{more}"
+
     def __str__(self) -> str:
         lines = [f"{self.read:,} rows read, {self.used:,} used, {self.n_rejected:,} rejected"]
-        lines += [f"  rejected: {n:,} {why}" for why, n in self.rejected.items()]
+        for why, n in self.rejected.items():
+            at = self.example_text(why)
+            lines.append(f"  rejected: {n:,} {why}" + (f" ({at})" if at else ""))
         lines += [f"  note: {n:,} {what}" for what, n in self.notes.items()]
         return "\n".join(lines)
 
     def to_html(self) -> str:
         """The accounting as an HTML table."""
-        rows = "".join(f"<tr><td>rejected: {why}</td><td>{n:,}</td></tr>" for why, n in self.rejected.items())
+        rows = "".join(
+            f"<tr><td>rejected: {why}</td><td>{n:,}</td><td>{self.example_text(why)}</td></tr>"
+            for why, n in self.rejected.items()
+        )
         rows += "".join(f"<tr><td>note: {what}</td><td>{n:,}</td></tr>" for what, n in self.notes.items())
         return (
             "<table class='fidelite-report'><tr><td>rows read</td><td>"
@@ -64,11 +87,17 @@ class Accounting:
     (2, {'null customer id': 1, 'null timestamp': 1}, {'null cost counted as 0': 1})
     """
 
-    def __init__(self, n_rows: int, source: str, *, noun: str = "rows") -> None:
+    #: Rejected rows kept as examples per reason.
+    EXAMPLES = 3
+
+    def __init__(self, n_rows: int, source: str, *, noun: str = "rows", first_line: int | None = None) -> None:
         self.n_rows = n_rows
         self.source = source
         self.noun = noun
+        #: The 1-based line of row 0 in a file (see :class:`~fidelite.io.tables.Table`).
+        self.first_line = first_line
         self.rejected: dict[str, int] = {}
+        self.examples: dict[str, list[int]] = {}
         self._any: np.ndarray | None = None  # rows rejected so far; None: none yet
         self._notes: list[tuple[str, int, Callable[[], np.ndarray]]] = []
         self._excluded: tuple[str, np.ndarray] | None = None
@@ -89,6 +118,10 @@ class Accounting:
         if not count:
             return
         self.rejected[reason] = self.rejected.get(reason, 0) + count
+        kept = self.examples.setdefault(reason, [])
+        if len(kept) < self.EXAMPLES:
+            kept.extend(self.place(int(i)) for i in np.flatnonzero(fresh)[: self.EXAMPLES - len(kept)])
+            kept.sort()
         self._any = np.array(fresh, bool) if self._any is None else self._any | fresh
 
     def note(self, what: str, mask: np.ndarray | Callable[[], np.ndarray], count: int | None = None) -> None:
@@ -127,7 +160,18 @@ class Accounting:
                 notes[what] = notes.get(what, 0) + n
         if self._excluded is not None and self._excluded[1].any():
             notes[self._excluded[0]] = int(self._excluded[1].sum())
-        return RowReport(read=self.n_read, used=self.n_used, rejected=dict(self.rejected), notes=notes)
+        return RowReport(
+            read=self.n_read,
+            used=self.n_used,
+            rejected=dict(self.rejected),
+            notes=notes,
+            examples={k: list(v) for k, v in self.examples.items()},
+            where="row" if self.first_line is None else "line",
+        )
+
+    def place(self, row: int) -> int:
+        """Row ``row`` (0-based) as users find it: its line in the file, else ``row``."""
+        return row if self.first_line is None else row + self.first_line
 
     def check_strict(self, rule: str = "") -> None:
         """Raise :class:`~fidelite.exceptions.RejectedRowsError` if a row was rejected
@@ -139,8 +183,9 @@ class Accounting:
         first = int(np.flatnonzero(rejected)[0])
         reasons = "; ".join(f"{v:,} {k}" for k, v in self.rejected.items())
         raise RejectedRowsError(
-            f"{report.n_rejected:,} of {report.read:,} {self.noun} were rejected ({reasons}); the first is row "
-            f"{first}{'; ' + rule if rule else ''}. Fix or drop them, or pass strict=False to skip them.",
+            f"{report.n_rejected:,} of {report.read:,} {self.noun} were rejected ({reasons}); the first is "
+            f"{'row' if self.first_line is None else 'line'} {self.place(first)}"
+            f"{'; ' + rule if rule else ''}. Fix or drop them, or pass strict=False to skip them.",
             report,
         )
 

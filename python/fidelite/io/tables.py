@@ -18,11 +18,14 @@ from ..exceptions import ColumnNotFoundError, DTypeError, LengthMismatchError, P
 
 @dataclass
 class Table:
-    """Raw columns by name, all of one length; ``source`` names the input in messages."""
+    """Raw columns by name, all of one length; ``source`` names the input in messages;
+    ``first_line``, for a file, the 1-based line of row 0 (2 in a CSV file: line 1 is the
+    header), else None (rows are then named by their 0-based position)."""
 
     columns: dict[str, Any]
     n_rows: int
     source: str
+    first_line: int | None = None
 
     def get(self, name: str, role: str) -> Any:
         """Column ``name``, or a :class:`~fidelite.exceptions.ColumnNotFoundError` naming
@@ -117,6 +120,8 @@ def _read_path(path: str, what: str, ids: str | None = None) -> Table:
         raise ParameterError(f"cannot read {path!r}: use a .csv, .tsv, .csv.gz or .parquet file")
     t = read_table(table, what=what)
     t.source = f"{what} ({os.path.basename(path)})"
+    if lower.endswith((".csv", ".csv.gz", ".tsv")):
+        t.first_line = 2  # one line per row (pyarrow's default: no newline inside a cell)
     return t
 
 
