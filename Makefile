@@ -12,7 +12,7 @@ TEST_PLUGINS := $(VENV)/test-plugins
 QUIET = $(if $(V),,> $(VENV)/make.log 2>&1 || { cat $(VENV)/make.log; exit 1; })
 RUST_SOURCES := $(shell find rust -name '*.rs' -o -name Cargo.toml) pyproject.toml
 
-.PHONY: demo test test-long build build-test bench bench-scale lint fmt docs clean
+.PHONY: demo test test-long fuzz build build-test bench bench-scale lint fmt docs clean
 
 demo: build
 	$(VENV)/bin/fidelite demo
@@ -26,6 +26,16 @@ test: build-test $(TEST_PLUGINS)/.installed
 REFERENCE_TESTS := $(shell grep -lE "^(from|import) (reference|models_reference)" tests/test_*.py)
 test-long: build-test
 	HYPOTHESIS_PROFILE=long $(PY) -m pytest -q -p no:cacheprovider $(REFERENCE_TESTS) $(LONG_ARGS)
+
+# cargo-fuzz over the kernels (rust/fuzz, nightly): each target FUZZ_SECONDS, growing its
+# corpus in rust/fuzz/corpus/<target> (a small seed corpus is committed); a crash stops here
+# and leaves the input in rust/fuzz/artifacts/<target>
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := calendar cohort activity summary
+fuzz:
+	cd rust && for t in $(FUZZ_TARGETS); do \
+	  cargo +nightly fuzz run --fuzz-dir fuzz $$t -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 -max_len=4096 || exit 1; \
+	done
 
 bench: build-test
 	$(PIP) install "lifetimes>=0.11"  # the summary's third peer (not needed by the tests)

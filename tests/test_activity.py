@@ -210,9 +210,9 @@ def test_active_customers_on_an_activity_log_without_purchases():
         "timestamp": np.array(["2024-01-05", "2024-01-09", "2024-02-07"], "datetime64[us]"),
     }
     assert fidelite.active_customers(data)["active"].tolist() == [2, 1]
-    with pytest.raises(ParameterError, match="unknown event type"):
-        fidelite.period_kpis(data)  # orders need a purchase event type...
-    k = fidelite.period_kpis(data, purchase_event="visit")  # ...which can be named
+    k = fidelite.period_kpis(data)  # no purchase: orders NaN, with a reason (issue 18.7)...
+    assert np.isnan(k["orders"]).all() and "no event of type 'purchase'" in k.reason
+    k = fidelite.period_kpis(data, purchase_event="visit")  # ...the purchase type can be named
     assert k["orders"].tolist() == [0, 1]
 
 

@@ -199,7 +199,8 @@ def skip_reason(e: BaseException) -> str | None:
 
 def purchase_hint(notes: list[str]) -> list[str]:
     """``notes`` plus a hint when a metric missed the default purchase event type."""
-    if any("unknown event type(s) ['purchase']" in n for n in notes):
+    missed = ("unknown event type(s) ['purchase']", "no event of type 'purchase'")
+    if any(m in n for n in notes for m in missed):
         return notes + [
             "Purchases are events of type 'purchase' by default: name yours with "
             "purchase_event= (fidelite report --purchase-event NAME)."
