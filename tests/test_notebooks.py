@@ -142,3 +142,16 @@ def test_explorer_notebook_drives_the_controller(run):
     assert "'cohort': '2024-Q1'" in info and f"'count': {q.counts[k, 2]}" in info
     listing = text(outputs(nb, "customers = state.cell_customers()"), "text/html")
     assert "customers of cohort 2024-Q1, offset 2" in listing
+
+
+@pytest.mark.slow
+def test_predict_notebook_shows_the_predictions(run):
+    nb = run("04-predict.ipynb")
+    assert "summary for the models" in text(outputs(nb, "fidelite.clv_summary("))
+    fitted = text(outputs(nb, "fidelite.predicted_clv("))
+    assert "total predicted value:" in fitted and "alpha" in fitted
+    assert any("image/png" in o.get("data", {}) for o in outputs(nb, 'clv.plot("tracking")'))
+    assert "mean holdout purchases by calibration frequency" in text(outputs(nb, "calibration_vs_holdout("))
+    gone = text(outputs(nb, 'method="p_alive"'))
+    assert "p_alive" in gone and "customer_id" in gone
+    assert "data-projected='1'" in text(outputs(nb, "matrix.forecast("), "text/html")
