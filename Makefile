@@ -18,6 +18,7 @@ test: build-test
 
 bench: build-test
 	$(PIP) install "lifetimes>=0.11"  # the summary's third peer (not needed by the tests)
+	$(PIP) install pymc-marketing || echo "note: PyMC-Marketing did not install: the predict section skips it"
 	$(PY) tests/benchmarks/bench.py $(BENCH_ARGS)
 
 $(PY):

@@ -123,7 +123,10 @@ def test_explorer_notebook_stores_the_rendered_explorer(run):
     assert period["_options_labels"][period["index"]] == "month"
     assert _with_class(state, "fidelite-control-criterion")["_options_labels"] == ["on", "on_or_after", "streak"]
     tabs = next(s["state"] for s in state.values() if s["model_name"] == "TabModel")
-    assert tabs["titles"] == ["Retention", "Lifecycle & KPIs", "Customers", "Indices"] and tabs["selected_index"] == 0
+    assert (
+        tabs["titles"] == ["Retention", "Lifecycle & KPIs", "Customers", "Indices", "Predicted value"]
+        and tabs["selected_index"] == 0
+    )
     cell = _with_class(state, "fidelite-cell-info")["value"]
     assert f"data-count='{m.counts[0, 1]}'" in cell and "data-cohort='2023-01'" in cell
     assert _with_class(state, "fidelite-lifecycle-chart")["value"] == ""  # drawn when its tab opens
