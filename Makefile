@@ -39,6 +39,7 @@ fuzz:
 
 bench: build-test
 	$(PIP) install "lifetimes>=0.11"  # the summary's third peer (not needed by the tests)
+	$(PIP) install pymc-marketing || echo "note: PyMC-Marketing did not install: the predict section skips it"
 	$(PY) tests/benchmarks/bench.py $(BENCH_ARGS)
 
 # out of core (~200 M events from Parquet) and Dask against the in-memory path (issue 14)

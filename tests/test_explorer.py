@@ -554,6 +554,22 @@ def test_indices_tab_lists_every_index_and_isolates_a_failing_one(ex):
     assert "broken_probe" not in ex.indices_html.value
 
 
+def test_predicted_value_tab(ex, log):
+    assert ex.predict_html.value == ""  # computed when opened
+    ex.tabs.selected_index = 4
+    value = ex.predict_html.value
+    r = fidelite.predicted_clv(log, horizon=12)
+    assert float(attr(value, "data-total")) == pytest.approx(r.value, rel=1e-9)
+    gone = fidelite.at_risk(log, method="p_alive")
+    assert f"data-count='{len(gone)}'" in value
+    f = fidelite.retention(log, criterion="on_or_after").forecast()
+    assert "fidelite-forecast" in value and int(attr(value.split("fidelite-forecast-box")[1], "data-projected")) > (
+        f.projected.sum()
+    )
+    ex.controls["period"].value = "quarter"  # visible: redrawn at once
+    assert "quarter cohorts" in ex.predict_html.value
+
+
 # ------------------------------------------------------------------ issue 16, items 3 and 7
 
 

@@ -123,7 +123,10 @@ def test_explorer_notebook_stores_the_rendered_explorer(run):
     assert period["_options_labels"][period["index"]] == "month"
     assert _with_class(state, "fidelite-control-criterion")["_options_labels"] == ["on", "on_or_after", "streak"]
     tabs = next(s["state"] for s in state.values() if s["model_name"] == "TabModel")
-    assert tabs["titles"] == ["Retention", "Lifecycle & KPIs", "Customers", "Indices"] and tabs["selected_index"] == 0
+    assert (
+        tabs["titles"] == ["Retention", "Lifecycle & KPIs", "Customers", "Indices", "Predicted value"]
+        and tabs["selected_index"] == 0
+    )
     cell = _with_class(state, "fidelite-cell-info")["value"]
     assert f"data-count='{m.counts[0, 1]}'" in cell and "data-cohort='2023-01'" in cell
     assert _with_class(state, "fidelite-lifecycle-chart")["value"] == ""  # drawn when its tab opens
@@ -142,3 +145,16 @@ def test_explorer_notebook_drives_the_controller(run):
     assert "'cohort': '2024-Q1'" in info and f"'count': {q.counts[k, 2]}" in info
     listing = text(outputs(nb, "customers = state.cell_customers()"), "text/html")
     assert "customers of cohort 2024-Q1, offset 2" in listing
+
+
+@pytest.mark.slow
+def test_predict_notebook_shows_the_predictions(run):
+    nb = run("04-predict.ipynb")
+    assert "summary for the models" in text(outputs(nb, "fidelite.clv_summary("))
+    fitted = text(outputs(nb, "fidelite.predicted_clv("))
+    assert "total predicted value:" in fitted and "alpha" in fitted
+    assert any("image/png" in o.get("data", {}) for o in outputs(nb, 'clv.plot("tracking")'))
+    assert "mean holdout purchases by calibration frequency" in text(outputs(nb, "calibration_vs_holdout("))
+    gone = text(outputs(nb, 'method="p_alive"'))
+    assert "p_alive" in gone and "customer_id" in gone
+    assert "data-projected='1'" in text(outputs(nb, "matrix.forecast("), "text/html")

@@ -224,3 +224,45 @@ def test_at_risk_by_p_alive(shop):
 def test_at_risk_method_errors(shop, kwargs, match):
     with pytest.raises(ParameterError, match=match):
         fidelite.at_risk(shop.events, **kwargs)
+
+
+# ----------------------------------------------------------------------------- report
+
+
+def test_report_section_shows_the_predictions(shop):
+    from fidelite.report import SECTIONS, build_report
+
+    report = build_report(shop.events, sections=[s for s in SECTIONS if s.key == "predict"])
+    s = report.section("predict")
+    assert s.status == "ok"
+    keys = [b.key for b in s.blocks]
+    assert keys == [
+        "predicted-value",
+        "predicted-top",
+        "predicted-tracking",
+        "predicted-p-alive",
+        "at-risk-p-alive",
+        "forecast",
+        "forecast",
+    ]
+    r = fidelite.predicted_clv(shop.events, horizon=12)
+    facts = dict(map(tuple, s.blocks[0].rows))
+    assert facts["predicted value, next 12 months"] == f"{r.value:,.2f}"
+    top = s.blocks[1].rows
+    best = int(np.argmax(r["clv"]))
+    assert top[0][0] == str(r["customer_id"][best])
+    gone = fidelite.at_risk(shop.events, method="p_alive")
+    assert [row[0] for row in s.blocks[4].rows] == [str(c) for c in gone["customer_id"][:10]]
+    assert "data-projected='1'" in s.blocks[5].html
+    html = report.to_html() if hasattr(report, "to_html") else ""
+    assert "Predicted value" in html or not html
+
+
+def test_report_section_without_amounts_still_forecasts():
+    from fidelite.report import SECTIONS, build_report
+
+    log = fidelite.datasets.demo_shop(300, seed=1).events
+    log = {k: log[k] for k in ("customer_id", "timestamp", "event")}
+    s = build_report(log, sections=[x for x in SECTIONS if x.key == "predict"]).section("predict")
+    assert s.status == "ok" and any("needs an amount column" in n for n in s.notes)
+    assert [b.key for b in s.blocks][0] == "at-risk-p-alive"

@@ -21,7 +21,7 @@ from fidelite.report import SECTIONS, Report, SectionBuilder, Skip, Table, build
 from fidelite.report.sections import cohort_table
 from fidelite.results.formatting import change, numeric
 
-KEYS = ["accounting", "kpis", "cohorts", "lifecycle", "customers", "indices", "methods"]
+KEYS = ["accounting", "kpis", "cohorts", "lifecycle", "customers", "indices", "predict", "methods"]
 
 
 @pytest.fixture(scope="module")
@@ -372,7 +372,15 @@ def test_html_is_self_contained(html):
 
 def test_html_charts_are_inline_pngs(html):
     charts = dict(re.findall(r"data-chart='([\w-]+)'><img src='data:image/png;base64,([A-Za-z0-9+/=]+)'", html))
-    assert set(charts) == {"kpi-trends", "retention-heatmap", "lifecycle-chart", "rfm-segments"}
+    assert set(charts) == {
+        "kpi-trends",
+        "retention-heatmap",
+        "lifecycle-chart",
+        "rfm-segments",
+        "predicted-tracking",
+        "predicted-p-alive",
+        "forecast",
+    }
     for data in charts.values():
         assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
 

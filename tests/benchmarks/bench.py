@@ -47,7 +47,7 @@ from stages import breakdown, primitives
 TARGET_E2E = 5.0  # fastest peer / ours, end to end
 TARGET_PREPARED = 20.0  # fastest peer / ours, on a prepared EventLog
 TARGET_GROWTH = 1.1  # (time ratio / event ratio) for 10x the customers
-SECTIONS = ("queries", "ids", "variants", "growth", "memory", "stages", "explorer")
+SECTIONS = ("queries", "ids", "variants", "growth", "memory", "stages", "explorer", "predict")
 
 
 class Mismatch(SystemExit):
@@ -591,6 +591,12 @@ def main(argv: list[str] | None = None) -> int:
                 print(
                     f"  {own * 1000:8.1f} ms {100 * own / total:5.1f}%  {name} ({calls:g} call{'s' if calls != 1 else ''})"
                 )
+
+    if "predict" not in skip:
+        from models_bench import predict_section
+
+        print("\npredict: the models' summary and fits against lifetimes and PyMC-Marketing ...", flush=True)
+        report["predict"] = predict_section(data, a.repeat, {"lifetimes", "pymc"})
 
     if "explorer" not in skip:
         from explorer_bench import explorer_bench

@@ -98,6 +98,119 @@ def pymc_fit(d: dict[str, np.ndarray]) -> list[float] | None:
     return [float(post[k].values.ravel()[0]) for k in ("r", "alpha", "a", "b")]
 
 
+def lifetimes_summary_fit(df: Any) -> tuple[Any, list[float]] | None:
+    """lifetimes' summary of the transactions (days in weeks) and its BG/NBD fit."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from lifetimes import BetaGeoFitter
+            from lifetimes.utils import summary_data_from_transaction_data
+    except ImportError:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        s = summary_data_from_transaction_data(df, "customer_id", "timestamp", freq="D", freq_multiplier=7)
+        m = BetaGeoFitter().fit(s["frequency"], s["recency"], s["T"])
+    return s, [float(v) for v in m.params_.values]
+
+
+def pymc_summary_fit(df: Any) -> tuple[Any, list[float]] | None:
+    """PyMC-Marketing's rfm_summary (days in weeks) and a BG/NBD MAP fit with flat priors."""
+    try:
+        from pymc_extras.prior import Prior
+        from pymc_marketing.clv import BetaGeoModel
+        from pymc_marketing.clv.utils import rfm_summary
+    except ImportError:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        s = rfm_summary(df, "customer_id", "timestamp", time_unit="D", time_scaler=7)
+        flat = {k: Prior("HalfFlat") for k in ("r", "alpha", "a", "b")}
+        m = BetaGeoModel(data=s, model_config=flat)
+        m.fit(method="map")
+    post = m.fit_result
+    return s, [float(post[k].values.ravel()[0]) for k in ("r", "alpha", "a", "b")]
+
+
+def predict_section(
+    data: dict[str, np.ndarray], repeat: int, peers: set[str], pareto_customers: int = 100_000
+) -> dict[str, Any]:
+    """``make bench``'s predict section, on the headline log (numpy columns customer_id,
+    timestamp, amount, event): ``clv_summary`` plus a BG/NBD fit against lifetimes and
+    PyMC-Marketing (summary and MAP fit, flat priors; summaries and estimates checked equal
+    first), Pareto/NBD against lifetimes on ``pareto_customers`` customers of the summary,
+    and the predictions of ``predicted_clv`` for every customer. Prints the table; returns
+    the numbers. A peer that is not installed is skipped with a note."""
+    import pandas as pd
+
+    import fidelite
+
+    purchases = data["event"] == "purchase" if "event" in data else np.ones(len(data["customer_id"]), bool)
+    cols = {k: data[k][purchases] for k in ("customer_id", "timestamp", "amount")}
+    log = fidelite.EventLog(cols)
+
+    def ours() -> tuple[Any, BetaGeo]:
+        s = fidelite.clv_summary(log, time_unit="D", time_scaler=7)
+        return s, BetaGeo().fit(s)
+
+    t_ours, (summary, fit) = timed(ours, repeat)
+    n = len(summary)
+    rows = [("clv_summary + BG/NBD fit", n, "fidelite", t_ours, 1.0)]
+    out: dict[str, Any] = {"customers": n, "summary_bg_nbd": {"fidelite": t_ours, "params": fit.params}}
+    df = pd.DataFrame(cols)
+    for peer, run in (("lifetimes", lambda: lifetimes_summary_fit(df)), ("pymc", lambda: pymc_summary_fit(df))):
+        if peer not in peers:
+            continue
+        t, got = timed(run, 1)
+        if got is None:
+            print(f"note: {peer} is not installed: skipped (pip install {peer.replace('pymc', 'pymc-marketing')})")
+            out["summary_bg_nbd"][peer] = None
+            continue
+        theirs, params = got
+        theirs = theirs.reset_index() if "customer_id" not in theirs.columns else theirs
+        theirs = theirs.sort_values("customer_id")
+        same = np.array_equal(theirs["frequency"].to_numpy(), summary["frequency"]) and np.allclose(
+            theirs["T"].to_numpy(), summary["T"], rtol=1e-12
+        )
+        if not same or not agree(fit.params, params, 1e-3):
+            raise AssertionError(f"MISMATCH {peer}: summary equal {same}, params {params} vs {fit.params}")
+        rows.append(("clv_summary + BG/NBD fit", n, peer, t, t / t_ours))
+        out["summary_bg_nbd"][peer] = t
+    m = min(pareto_customers, n)
+    sub = {k: np.ascontiguousarray(summary[k][:m]) for k in ("frequency", "recency", "T")}
+    t_p, pfit = timed(lambda: ParetoNBD().fit(sub), repeat)
+    rows.append(("Pareto/NBD fit", m, "fidelite", t_p, 1.0))
+    out["pareto_nbd"] = {"customers": m, "fidelite": t_p, "params": pfit.params}
+    if "lifetimes" in peers:
+        t, theirs_p = timed(lambda: lifetimes_fit("ParetoNBDFitter", sub), 1)
+        if theirs_p is not None:
+            if not agree(pfit.params, theirs_p, 1e-3):
+                raise AssertionError(f"MISMATCH lifetimes Pareto/NBD: {theirs_p} vs {pfit.params}")
+            rows.append(("Pareto/NBD fit", m, "lifetimes", t, t / t_p))
+            out["pareto_nbd"]["lifetimes"] = t
+    gg = GammaGamma().fit(summary)
+
+    def predictions() -> None:
+        fit.p_alive()
+        fit.conditional_expected_purchases(12 * 30 / 7)
+        gg.conditional_expected_spend(summary)
+        customer_lifetime_value(fit, summary, spend_model=gg, time_unit=30 / 7)
+
+    t_pred, _ = timed(predictions, repeat)
+    rows.append(("predictions: P(alive), purchases, spend, 12-month CLV", n, "fidelite", t_pred, 1.0))
+    out["predictions"] = {"seconds": t_pred, "target_met": t_pred < 1.0}
+    width = max(len(r[0]) for r in rows)
+    print(f"\n{'predict':<{width}}  {'customers':>10}  {'who':<10} {'seconds':>9}  {'peer / fidelite':>15}")
+    for name, size, who, t, ratio in rows:
+        shown = f"{ratio:,.0f}x" if who != "fidelite" else ""
+        print(f"{name:<{width}}  {size:>10,}  {who:<10} {t:>9.3f}  {shown:>15}")
+    print(
+        "targets: clv_summary + BG/NBD >= 50x the faster peer, Pareto/NBD >= 100x lifetimes, "
+        f"predictions < 1 s ({'met' if t_pred < 1.0 else 'NOT met'})"
+    )
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--customers", type=int, default=1_000_000)

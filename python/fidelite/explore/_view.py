@@ -31,12 +31,13 @@ import numpy as np
 from .._deps import import_optional
 from ..exceptions import MissingColumnError, MissingTableError
 from ..results.formatting import html_table, instant, pct, value
+from ._predict import predict_tab_html
 from ._state import ExplorerState
 
 logger = logging.getLogger("fidelite.explore")
 
-TABS = ("Retention", "Lifecycle & KPIs", "Customers", "Indices")
-RETENTION, LIFECYCLE, CUSTOMERS, INDICES = range(len(TABS))
+TABS = ("Retention", "Lifecycle & KPIs", "Customers", "Indices", "Predicted value")
+RETENTION, LIFECYCLE, CUSTOMERS, INDICES, PREDICT = range(len(TABS))
 #: Rows of the at-risk list and of the KPI table shown.
 AT_RISK_ROWS = 20
 KPI_ROWS = 24
@@ -365,7 +366,12 @@ class Explorer:
         self.indices_html = self._html("fidelite-indices")
         indices_tab = W.VBox([self.errors[INDICES], self.indices_html])
 
-        self.tabs = W.Tab(children=[retention_tab, lifecycle_tab, customers_tab, indices_tab], titles=TABS)
+        # predicted value
+        self.predict_html = self._html("fidelite-predict")
+        predict_tab = W.VBox([self.errors[PREDICT], self.predict_html])
+
+        tabs = [retention_tab, lifecycle_tab, customers_tab, indices_tab, predict_tab]
+        self.tabs = W.Tab(children=tabs, titles=TABS)
         self.tabs.observe(lambda change: self._refresh(change["new"]), names="selected_index")
         root = W.VBox([header, W.HBox([c["period"], c["as_of"], self.status]), self.tabs])
         root.add_class("fidelite-explorer")
@@ -431,7 +437,7 @@ class Explorer:
         with self._guard(tab):
             self._sync_controls()  # a rejected value reverts; dependent options follow
         if changed:
-            self._dirty |= {RETENTION, LIFECYCLE, CUSTOMERS}
+            self._dirty |= {RETENTION, LIFECYCLE, CUSTOMERS, PREDICT}
             self._refresh(tab)
 
     def _on_cell(self) -> None:
@@ -450,7 +456,14 @@ class Explorer:
         if tab not in self._dirty and tab != INDICES:  # indices: listed afresh (plugins come and go), values cached
             return
         self.errors[tab].value = ""
-        draw = (self._draw_retention, self._draw_lifecycle, self._draw_customers, self._draw_indices)[tab]
+        draws = (
+            self._draw_retention,
+            self._draw_lifecycle,
+            self._draw_customers,
+            self._draw_indices,
+            self._draw_predict,
+        )
+        draw = draws[tab]
         with self._busy(), self._guard(tab):
             draw()
             self._dirty.discard(tab)
@@ -546,6 +559,14 @@ class Explorer:
         )
         self._fill(self.at_risk_html, at_risk)
         self._fill(self.drill_html, drill)
+
+    def _draw_predict(self) -> None:
+        st = self.state
+        period = st.params["period"]
+        self.predict_html.value = st.cached(
+            ("predict", period, st.as_of_us),
+            lambda: predict_tab_html(st.log, as_of=st.as_of, tz=st.tz, period=period, error=error_html),
+        )
 
     def _draw_indices(self) -> None:
         """One row per registered index, filled in as each finishes ("computing…" until

@@ -12,7 +12,7 @@ Contractual (churn is observed): :class:`ShiftedBetaGeo` (sBG) and
 
 Every model has ``.fit(...)``, ``.params``, ``.log_likelihood``, ``.standard_errors``,
 ``.covariance``, ``.converged``, ``.fit_info``, ``.summary()`` and ``from_params(...)``.
-docs/models.md gives each likelihood and prediction with the papers.
+docs/metrics.md ("Predictive models") gives each likelihood and prediction with the papers.
 
 >>> import fidelite
 >>> m = fidelite.models.ShiftedBetaGeo().fit([1000, 631, 468, 382, 326, 289, 262, 241])

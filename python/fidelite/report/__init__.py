@@ -39,6 +39,7 @@ from .model import (
     run_sections,
 )
 from .people import customers_section, indices_section
+from .predict import predict_section
 from .sections import accounting, cohorts, lifecycle_section
 
 #: The built-in sections, in report order. Pass ``sections=`` to :func:`build_report` to
@@ -50,6 +51,7 @@ SECTIONS: list[SectionBuilder] = [
     SectionBuilder("lifecycle", "Lifecycle", lifecycle_section),
     SectionBuilder("customers", "Customers: RFM segments and at-risk list", customers_section),
     SectionBuilder("indices", "Loyalty indices", indices_section),
+    SectionBuilder("predict", "Predicted value", predict_section),
     SectionBuilder("methods", "Methods", methods, html_only=True),
 ]
 

@@ -484,12 +484,11 @@ impl CountModel {
         }
     }
 
-    /// Expected purchases in the next `t` given each history.
+    /// Expected purchases in the next `t` given each history: through
+    /// [`Self::discounted_expected_purchases`] with one horizon of weight 1 (the same
+    /// values as the per-row formulas, computed once per distinct (x, T)).
     pub fn conditional_expected_purchases(self, params: &[f64], t: f64, data: &nbd::Histories) -> Result<Vec<f64>> {
-        match self {
-            CountModel::ParetoNbd => pareto::conditional_expected_purchases(pareto::Params::new(params)?, t, data),
-            _ => nbd::conditional_expected_purchases(self.variant(), nbd::Params::new(params)?, t, data),
-        }
+        self.discounted_expected_purchases(params, &[t], &[1.0], data)
     }
 
     /// Σ_k w_k (E[Y(t_k)] − E[Y(t_{k−1})]) for each customer, with E[Y(t)] her expected
@@ -714,7 +713,18 @@ mod tests {
             let mut want = vec![0.0; n];
             let mut before = vec![0.0; n];
             for (&t, &w) in horizons.iter().zip(&weights) {
-                let now = model.conditional_expected_purchases(&params, t, &data).unwrap();
+                let now = match model {
+                    CountModel::ParetoNbd => {
+                        pareto::conditional_expected_purchases(pareto::Params::new(&params).unwrap(), t, &data)
+                    }
+                    _ => nbd::conditional_expected_purchases(
+                        model.variant(),
+                        nbd::Params::new(&params).unwrap(),
+                        t,
+                        &data,
+                    ),
+                }
+                .unwrap();
                 (0..n).for_each(|i| want[i] += w * (now[i] - before[i]));
                 before = now;
             }
@@ -726,9 +736,20 @@ mod tests {
                     want[i]
                 );
             }
-            // one horizon with weight 1 is the conditional expectation itself
-            let one = model.discounted_expected_purchases(&params, &[52.0], &[1.0], &data).unwrap();
-            assert_eq!(one, model.conditional_expected_purchases(&params, 52.0, &data).unwrap());
+            // one horizon with weight 1 is the per-row formula (FHL 2005 eq. 10, note 009)
+            let one = model.conditional_expected_purchases(&params, 52.0, &data).unwrap();
+            let per_row = match model {
+                CountModel::ParetoNbd => {
+                    pareto::conditional_expected_purchases(pareto::Params::new(&params).unwrap(), 52.0, &data)
+                }
+                _ => nbd::conditional_expected_purchases(
+                    model.variant(),
+                    nbd::Params::new(&params).unwrap(),
+                    52.0,
+                    &data,
+                ),
+            };
+            assert_eq!(one, per_row.unwrap());
         }
         let bad = |h: &[f64], w: &[f64]| CountModel::BetaGeo.discounted_expected_purchases(&[1.0; 4], h, w, &data);
         assert!(matches!(bad(&[2.0, 1.0], &[1.0, 1.0]), Err(KernelError::InvalidParameter(_))));
