@@ -7,7 +7,7 @@ PIP := $(PY) -m pip -q --disable-pip-version-check
 PLUGINS := $(wildcard plugins/*/pyproject.toml)
 RUST_SOURCES := $(shell find rust -name '*.rs' -o -name Cargo.toml) pyproject.toml
 
-.PHONY: demo test build build-test bench lint fmt docs clean
+.PHONY: demo test build build-test bench lint fmt docs clean wheel
 
 demo: build
 	$(VENV)/bin/fidelite demo
@@ -54,5 +54,10 @@ fmt: $(VENV)/.built-test
 docs: build-test
 	$(PY) -m mkdocs build --strict --quiet
 
+# the release wheel (abi3: one for every CPython 3.11+) and the sdist, into dist/
+wheel: | $(PY)
+	$(VENV)/bin/maturin build --release -q --out dist
+	$(VENV)/bin/maturin sdist -q --out dist
+
 clean:
-	rm -rf $(VENV) rust/target python/fidelite/*.so site
+	rm -rf $(VENV) rust/target python/fidelite/*.so site dist
