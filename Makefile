@@ -27,6 +27,7 @@ $(PY):
 # release build of the extension, installed in editable mode with the runtime extras
 build: $(VENV)/.built
 $(VENV)/.built: $(RUST_SOURCES) | $(PY)
+	rm -f python/fidelite/_core.cpython-*.so  # a version-specific build left over would shadow the abi3 one
 	$(VENV)/bin/maturin develop --release -q --extras all
 	touch $@
 
@@ -57,7 +58,7 @@ docs: build-test
 # the release wheel (abi3: one for every CPython 3.11+) and the sdist, into dist/
 wheel: | $(PY)
 	$(VENV)/bin/maturin build --release -q --out dist
-	$(VENV)/bin/maturin sdist -q --out dist
+	$(VENV)/bin/maturin sdist --out dist
 
 clean:
 	rm -rf $(VENV) rust/target python/fidelite/*.so site dist
