@@ -12,7 +12,7 @@ TEST_PLUGINS := $(VENV)/test-plugins
 QUIET = $(if $(V),,> $(VENV)/make.log 2>&1 || { cat $(VENV)/make.log; exit 1; })
 RUST_SOURCES := $(shell find rust -name '*.rs' -o -name Cargo.toml) pyproject.toml
 
-.PHONY: demo test test-long fuzz build build-test bench bench-scale lint fmt docs clean
+.PHONY: demo test test-long fuzz build build-test bench bench-scale lint fmt docs clean wheel
 
 demo: build
 	$(VENV)/bin/fidelite demo
@@ -53,6 +53,7 @@ $(PY):
 # release build of the extension, installed in editable mode with the runtime extras
 build: $(VENV)/.built
 $(VENV)/.built: $(RUST_SOURCES) | $(PY)
+	rm -f python/fidelite/_core.cpython-*.so  # a version-specific build left over would shadow the abi3 one
 	$(VENV)/bin/maturin develop --release -q --extras all $(QUIET)
 	touch $@
 
@@ -87,5 +88,10 @@ fmt: $(VENV)/.built-test
 docs: build-test
 	$(PY) -m mkdocs build --strict --quiet
 
+# the release wheel (abi3: one for every CPython 3.11+) and the sdist, into dist/
+wheel: | $(PY)
+	$(VENV)/bin/maturin build --release -q --out dist
+	$(VENV)/bin/maturin sdist --out dist
+
 clean:
-	rm -rf $(VENV) rust/target python/fidelite/*.so site
+	rm -rf $(VENV) rust/target python/fidelite/*.so site dist

@@ -23,6 +23,9 @@ _EXTRA = {
     "tqdm": "cli",
     "dask": "dask",
     "dask.dataframe": "dask",
+    "adbc_driver_postgresql.dbapi": "sql",
+    "adbc_driver_sqlite.dbapi": "sql",
+    "duckdb": "sql",
 }
 
 

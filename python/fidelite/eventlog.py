@@ -223,8 +223,9 @@ class EventLog:
     ----------
     data:
         pandas / polars / pyarrow table, record-batch reader, anything with
-        ``__arrow_c_stream__`` (a DuckDB result), a dict of arrays, or a path to a
-        ``.csv`` / ``.parquet`` file.
+        ``__arrow_c_stream__`` (a DuckDB result), a dict of arrays, a path to a
+        ``.csv`` / ``.parquet`` file, or a database (with ``query``): a
+        ``postgresql://user@host/db`` URI, a DuckDB or SQLite file (the ``sql`` extra).
     customer, time:
         Column names of the customer id (int or string) and of the event instant
         (datetime of any unit, naive = UTC, or tz-aware; dates are local midnight in
@@ -235,6 +236,9 @@ class EventLog:
     tz:
         IANA zone of the dates in the data, and the default zone in which metrics cut
         calendar periods (a metric's ``tz=`` overrides it for that query).
+    query:
+        The SQL selecting the events of a database ``data`` (e.g. ``"select * from
+        orders"``), read as Arrow batches and accounted for like any input.
     strict:
         Raise :class:`~fidelite.exceptions.RejectedRowsError` instead of dropping a row.
 
@@ -264,6 +268,7 @@ class EventLog:
         duration: str | bool | None = None,
         channel: str | bool | None = None,
         tz: str = "UTC",
+        query: str | None = None,
         strict: bool = False,
     ) -> None:
         check_column_keywords(
@@ -279,7 +284,7 @@ class EventLog:
             raise TimeZoneError(f"tz must be an IANA zone name such as 'Europe/Paris' or 'UTC', got {tz!r}")
         _core.Calendar("day", tz)  # validates tz early
         self.tz = tz
-        table = io.read_table(data, ids=customer)
+        table = io.read_table(data, ids=customer, query=query)
         self.native_backend = frames.backend_of(data)
         n = table.n_rows
         if n == 0:

@@ -14,6 +14,7 @@ from typing import Any
 
 from .._deps import import_optional, loaded
 from ..exceptions import ColumnNotFoundError, DTypeError, LengthMismatchError, ParameterError
+from . import loaders
 
 
 @dataclass
@@ -53,14 +54,25 @@ def _length(col: Any) -> int:
         raise DTypeError(f"a column must be array-like, got {type(col).__name__}") from None
 
 
-def read_table(data: Any, *, what: str = "event table", ids: str | None = None) -> Table:
-    """Wrap ``data`` as a :class:`Table` without converting any column yet.
+def read_table(data: Any, *, what: str = "event table", ids: str | None = None, query: str | None = None) -> Table:
+    """Wrap ``data`` as a :class:`Table` without converting any column yet; a database
+    URI or file is read with ``query`` by its loader (:mod:`fidelite.io.loaders`).
 
     In a CSV file, the id column ``ids`` is read as text unless every id is plainly an
     integer (no leading zero, no sign but ``-``, at most 18 digits): ``"007"`` and ``"7"``
     stay two customers. Pass the ids as a typed frame to read them otherwise."""
     if isinstance(data, Table):
         return data
+    if isinstance(data, (str, os.PathLike)) and (query is not None or loaders.find(os.fspath(data))):
+        rows, name = loaders.load(os.fspath(data), query)
+        table = read_table(rows, what=what)
+        table.source = f"{what} ({name} query)"
+        return table
+    if query is not None:
+        raise ParameterError(
+            f"query= selects rows of a database, but the data is a {type(data).__name__}: "
+            "pass a database URI (postgresql://...) or file (.duckdb, .sqlite), or drop query="
+        )
     if isinstance(data, (str, os.PathLike)):
         return _read_path(os.fspath(data), what, ids)
     pd, pl, pa = loaded("pandas"), loaded("polars"), loaded("pyarrow")

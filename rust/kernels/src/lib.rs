@@ -25,6 +25,11 @@ pub mod summary;
 pub mod window;
 
 pub use error::{KernelError, Result};
+
+// the README's example, compiled and run by `cargo test --doc`
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
 pub use layout::{Events, Grouped};
 
 /// Microseconds in one second.
