@@ -61,6 +61,8 @@ def every_result(tables: dict[str, Any], data: Any) -> dict[str, Result]:
     walk("retention(segment=)", segmented, found)
     matrix = fidelite.retention(data, period="quarter")
     walk("retention.customers(0, 1)", matrix.customers(0, 1), found)
+    walk("retention(on_or_after).forecast()", fidelite.retention(data, criterion="on_or_after").forecast(), found)
+    walk("predicted_clv.matrix()", found["predicted_clv"].matrix(), found)
     walk("campaigns.by('channel')", fidelite.campaigns(tables["contacts"], events=data).by("channel"), found)
     walk("indices()", fidelite.indices(), found)
     for index in fidelite.indices():

@@ -33,10 +33,12 @@ TO_DECLARE = {
     "campaigns",  # contacts table partitioned by customer, campaign counts added
     "churn_reasons",  # customers table
     "clv",  # population averages from the merged summary
+    "clv_summary",  # per-customer rows concatenated, with the whole data's observation end
     "completeness",  # customers table
     "engagement",  # percentile ranks after the merge
     "loyalty_index",  # surveys table
     "nps",  # surveys table, counts added
+    "predicted_clv",  # the models fitted once on the concatenated clv_summary
     "period_kpis",  # counts add; the rates are computed in the metric body (needs a from-counts step)
     "retention_patterns",  # per-customer patterns concatenated, shares from the merged counts
     "revenue_retention",  # subscriptions table

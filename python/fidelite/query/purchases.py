@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..eventlog import EventLog
-from ..exceptions import MissingColumnError
+from ..exceptions import MissingColumnError, ParameterError
 
 EventTypes = str | Sequence[str] | None
 

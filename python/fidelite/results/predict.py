@@ -11,6 +11,7 @@ columns.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
@@ -75,6 +76,13 @@ class ClvSummary(TableResult):
             reason=reason,
         )
         self.tracking_source = tracking
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled with its tracking data computed (the events it came from stay behind)."""
+        state = self.__dict__.copy()
+        if state.get("tracking_source") is not None:
+            state["tracking_source"] = functools.partial(_same, state["tracking_source"]())
+        return state
 
     @property
     def holdout(self) -> bool:
@@ -318,3 +326,7 @@ def _axes(ax: Any, size: tuple[float, float]) -> Any:
     plt = import_optional("matplotlib.pyplot", "plot")
     _, ax = plt.subplots(figsize=size)
     return ax
+
+
+def _same(value: Any) -> Any:
+    return value
