@@ -59,8 +59,8 @@ class Result(ABC):
         """Sets :attr:`native_backend` on this result and on the results it holds (its
         parts, segments, histograms...). Returns self."""
         self.native_backend = native_backend
-        for value in vars(self).values():
-            held = value.values() if isinstance(value, dict) else (value,)
+        for attribute in vars(self).values():
+            held = attribute.values() if isinstance(attribute, dict) else (attribute,)
             for part in held:
                 if isinstance(part, Result):
                     part.carry(native_backend)
