@@ -17,6 +17,7 @@ import numpy as np
 from .. import _core, io
 from ..exceptions import ParameterError
 from ..io import KeyedTable, RowReport
+from . import attributes
 from .params import Query
 from .purchases import EventTypes, lacks_purchases, purchase_types
 
@@ -125,7 +126,8 @@ def segments(
 ) -> tuple[np.ndarray, list[Any]]:
     """The segment of every customer (uint32 codes into the returned values) by
     ``attribute_name``: a column of the customers table, else an event label column
-    (event, product, channel) taken at the customer's first event. Customers without a
+    (event, product, channel) taken at the customer's first event, else a derived
+    attribute (:mod:`.attributes`, which plugins register). Customers without a
     value are in ``"(missing)"``, listed last; the others in the order of their text.
     ``extra_ids``: customers of the table without an event (signup cohorts), numbered
     after the log's."""
@@ -151,6 +153,8 @@ def segments(
         labs = np.array((*log.labels(attribute_name), MISSING), dtype=object)
         first = layout.columns[attribute_name][layout.indptr[:-1]]
         values[: log.n_customers] = labs[np.where(first < 0, len(labs) - 1, first)]
+    elif attributes.get(attribute_name) is not None:
+        values[: log.n_customers] = attributes.derive(attribute_name, log)
     else:
         where = (
             "the customers table or the event log"
