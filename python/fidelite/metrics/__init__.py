@@ -15,8 +15,10 @@ from typing import Any
 
 from .. import frames
 from ..eventlog import EventLog
-from ..query import Query
+from ..exceptions import EmptyInputError, ParameterError
+from ..query import Query, segments
 from ..results import Result
+from ..results.segmented import SegmentedResult
 from ..scale.hook import partitioned_input
 from .activity import active_customers, period_kpis, rolling_active
 from .crm import campaigns
@@ -50,6 +52,53 @@ def native(metric: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
+def segmentable(metric: Callable[..., Any]) -> Callable[..., Any]:
+    """``metric``, also taking ``segment=`` (attribute names) and ``bins=`` (numeric
+    attributes binned), and ``customers=`` (the table holding the attributes) when it does
+    not take it already: then it runs once per segment, on that segment's customers alone
+    (:func:`fidelite.query.segments.split_call`), and returns a
+    :class:`~fidelite.results.SegmentedResult`. A segment the metric cannot compute
+    (no event, no purchase among its events...) is listed in ``skipped`` with the error's
+    message; when no segment can be computed, the first error is raised. A metric with its own ``segment``
+    parameter segments itself (``retention``: one pass, shared axes) and is returned as is.
+    docs/segments.md says what each metric means per segment."""
+    signature = inspect.signature(metric)
+    if "segment" in signature.parameters:
+        return metric
+
+    @functools.wraps(metric)
+    def call(*args: Any, segment: Any = None, bins: Any = None, **kwargs: Any) -> Any:
+        if segment is None and bins is None:
+            return metric(*args, **kwargs)
+        split = segments.split_call(metric, args, kwargs, segment, bins)
+        results, skipped, failed = {}, dict(split.skipped), []
+        for key, (a, kw) in split.calls.items():
+            try:
+                results[key] = metric(*a, **kw)
+            except (EmptyInputError, ParameterError) as e:  # nothing to compute on in this segment
+                skipped[key] = str(e)
+                failed.append(e)
+        if failed and not results:  # the call itself is wrong, not one segment's data
+            raise failed[0]
+        return SegmentedResult(
+            split.segmentation.attributes,
+            results,
+            customers=split.customers,
+            skipped=skipped,
+            edges=split.segmentation.edges,
+            metric=metric.__name__,
+            report=split.report,
+        )
+
+    params = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
+    added = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=None) for n in ("segment", "bins")]
+    if "customers" not in signature.parameters:
+        added.append(inspect.Parameter("customers", inspect.Parameter.KEYWORD_ONLY, default=None))
+    rest = [p for p in signature.parameters.values() if p.kind is p.VAR_KEYWORD]
+    call.__signature__ = signature.replace(parameters=[*params, *added, *rest])  # type: ignore[attr-defined]
+    return call
+
+
 __all__ = [
     "activation",
     "active_customers",
@@ -79,4 +128,5 @@ __all__ = [
 # every registered metric, so that a new one cannot forget it: its result carries the
 # dataframe library of its input, and it also takes a Dask DataFrame or a Parquet dataset
 # as its data (the one hook of fidelite.scale; dask is imported only when given one)
-globals().update({_name: partitioned_input(native(globals()[_name])) for _name in __all__})
+# (and segment= / bins= on each: one result per segment, docs/segments.md)
+globals().update({_name: partitioned_input(native(segmentable(globals()[_name]))) for _name in __all__})

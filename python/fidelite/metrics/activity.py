@@ -14,7 +14,7 @@ from .. import _core
 from ..calendar import duration_us
 from ..exceptions import ParameterError
 from ..io import US_PER_DAY
-from ..query import check_keywords, lacks_purchases, overflow_note, parse, purchase_types
+from ..query import check_keywords, choice, lacks_purchases, overflow_note, parse, purchase_types
 from ..results.base import TableResult
 
 _EMPTY_BASE = "empty base: nobody was active at the start of the period"
@@ -36,6 +36,7 @@ def period_kpis(
     as_of: Any = None,
     active_event: str | Sequence[str] | None = None,
     purchase_event: str | Sequence[str] | None = "purchase",
+    denominator: str = "active",
     **columns: Any,
 ) -> TableResult:
     """The active base and its movements, one row per calendar period.
@@ -60,6 +61,11 @@ def period_kpis(
     every event in a log without an event column), ``revenue_per_active``,
     ``orders_per_active``, ``complete`` (the period had fully elapsed at ``as_of``).
 
+    ``denominator="all"`` puts churn over every customer acquired so far instead of the
+    active base: ``churn_rate`` = lost / ``customers_start`` x 100, where
+    ``customers_start`` (a column then) counts the customers with an active event before
+    the period's start instant (active or not at that start).
+
     Rates over an empty base are NaN (``result.reason`` says so). Periods run from the
     period of the first event to the period of ``as_of`` (default: the latest event;
     later events are ignored; a date means the end of that day in ``tz``).
@@ -73,6 +79,7 @@ def period_kpis(
     >>> k["active_start"].tolist(), k["active_end"].tolist(), k["new"].tolist(), k["churn_rate"].tolist()
     ([0, 2], [2, 2], [2, 1], [nan, 50.0])
     """
+    choice("denominator", denominator, ("active", "all"))
     q = parse(data, columns, metric=period_kpis, tz=tz, as_of=as_of, period=period, week_start=week_start)
     log, cal, as_of_us = q.log, q.calendar, q.as_of
     window_us = 0 if activity_window is None else duration_us(activity_window, "activity_window")
@@ -88,9 +95,16 @@ def period_kpis(
         amount=ev.columns.get("amount"),
     )
     n = len(out["active_end"])
-    days, _ = cal.axis(out["first_period"], n)
+    days, bounds = cal.axis(out["first_period"], n)
     s, e, new, kept, active = (out[k] for k in ("active_start", "active_end", "new", "kept", "active"))
     lost, gained = s - kept, e - kept
+    base = s
+    if denominator == "all":  # every customer with an active event before the period's start
+        layout = q.grouped()
+        seen = layout.ts <= as_of_us
+        mask = log.event_mask(active_event)
+        first = np.sort(layout.first_per_customer(seen if mask is None else seen & mask))
+        base = np.searchsorted(first, bounds[:n], side="left").astype(np.int64)
     revenue = out["revenue"] if log.has("amount") and not lacking else np.full(n, np.nan)
     orders = np.full(n, np.nan) if lacking else out["orders"]
     cols = {
@@ -103,7 +117,8 @@ def period_kpis(
         "gained": gained,
         "retention_rate": _rate(e - new, s, 100.0),
         "kept_rate": _rate(kept, s, 100.0),
-        "churn_rate": _rate(lost, s, 100.0),
+        "churn_rate": _rate(lost, base, 100.0),
+        **({"customers_start": base} if denominator == "all" else {}),
         "net_result": gained - lost,
         "active": active,
         "revenue": revenue,
@@ -129,6 +144,7 @@ def period_kpis(
         activity_window=activity_window,
         active_event=active_event,
         purchase_event=purchase_event,
+        denominator=denominator,
         as_of=np.datetime64(as_of_us, "us"),
     )
     return TableResult(cols, title=f"period KPIs per {period}", reason="; ".join(reasons) or None, meta=params)

@@ -14,9 +14,9 @@ import numpy as np
 from .. import _core
 from ..calendar import Calendar, duration_us
 from ..eventlog import EventLog
-from ..exceptions import EmptyInputError, MissingTableError
+from ..exceptions import EmptyInputError, MissingTableError, ParameterError
 from ..io import US_PER_DAY, KeyedTable
-from ..query import Query, check_keywords, net_revenue, overflow_note, parse, purchase_mask, resolve_as_of
+from ..query import Query, check_keywords, choice, net_revenue, overflow_note, parse, purchase_mask, resolve_as_of
 from ..results.base import TableResult
 from ..results.crm import CampaignResult
 
@@ -95,6 +95,8 @@ def campaigns(
     converted: str = "converted",
     unsubscribed: str = "unsubscribed",
     cost: str = "cost",
+    denominator: str = "all",
+    fixed_costs: float | None = None,
     **columns: Any,
 ) -> CampaignResult:
     """CRM campaign KPIs, overall and per channel and per campaign.
@@ -106,14 +108,25 @@ def campaigns(
     - ``net_reactivity`` = contacted active customers who converted / contacted active
       customers x 100 (distinct customers: converted = a ``converted`` contact while active);
     - ``reactivity`` = clicked / opened contacts x 100 (a click counts as an open);
-    - ``unsubscribe_rate`` = unsubscribed / contacts x 100 (all contacts);
+    - ``unsubscribe_rate`` = unsubscribed / contacts x 100 (all contacts); with
+      ``denominator="active"``: contacted active customers with an ``unsubscribed``
+      contact while active / contacted active customers x 100 (distinct customers, as
+      net reactivity; ``unsubscribed_active`` is then a column);
     - ``attributed_orders`` / ``attributed_revenue``: purchases (and their amount) attributed
       last-touch to a contact: the customer's latest contact strictly before the purchase,
       if the purchase comes within ``attribution_window`` (default 7 days) of it. Each
       purchase counts for at most one contact; refunds are not attributed;
     - ``orders_per_contacted_active`` / ``revenue_per_contacted_active``: attributed orders /
       revenue of the contacts on active customers, per contacted active customer;
-    - ``roi`` = attributed revenue / cost x 100 (all contacts of the group).
+    - ``roi`` = attributed revenue / cost x 100 (all contacts of the group). With
+      ``fixed_costs=`` (staff, content: one amount for everything the result covers), each
+      row also bears ``fixed_cost``, the fixed costs shared in proportion to its contacts
+      (the rows of a level sum to them), and ``roi`` = attributed revenue / (cost +
+      fixed_cost) x 100 (a missing cost column then counts as no variable cost).
+
+    ``.reactivity`` per calendar ``period`` of the contacts: opened, clicked,
+    ``reactivity`` (clicked / opened x 100), contacted_active, converted_active and
+    ``net_reactivity`` of that period's contacts (the definitions above, per period).
 
     ``.pressure`` (commercial pressure) per calendar ``period``: contacts, contacts on active
     customers, active customers (customers active at some instant of the period: an event in
@@ -121,7 +134,10 @@ def campaigns(
     customers / active customers. ``.solicitation`` per period: active customers solicited
     (contacted in the period) or not, their net revenue per customer (as
     :func:`customer_summary` counts it) and ``marginal_revenue`` = solicited - not solicited;
-    ``kpis`` has the same pooled over all periods.
+    ``kpis`` has the same pooled over all periods. ``spend_per_solicited`` = the cost of the
+    period's contacts to solicited customers / solicited customers, and ``marginal_roi`` =
+    ``marginal_revenue`` / ``spend_per_solicited`` x 100: the revenue the solicitation adds
+    per unit of CRM spend.
 
     Periods run from the first contact's period to ``as_of`` (default: the latest contact or
     event); later contacts and events are ignored. Without ``events`` every contacted
@@ -147,6 +163,14 @@ def campaigns(
             "campaigns needs the contacts table: pass a table with customer_id, timestamp, "
             "campaign, channel, opened, clicked, converted, unsubscribed, cost"
         )
+    choice("denominator", denominator, ("all", "active"))
+    if fixed_costs is not None and (
+        isinstance(fixed_costs, bool)
+        or not isinstance(fixed_costs, (int, float, np.integer, np.floating))
+        or not math.isfinite(fixed_costs)
+        or fixed_costs < 0
+    ):
+        raise ParameterError(f"fixed_costs is one amount >= 0 (staff, content), e.g. fixed_costs=5000; got {fixed_costs!r}")
     attribution_us = duration_us(attribution_window, "attribution_window")
     activity_us = duration_us(activity_window, "activity_window")
     customer, time = columns.get("customer", "customer_id"), columns.get("time", "timestamp")
@@ -240,14 +264,27 @@ def campaigns(
         ("campaign", campaign_codes, campaign_names),
     ]
     blocks = [
-        _group_kpis(level, g, names, code, n_customers, active, flags, c_cost, attributed_rev, attributed_ord)
+        _group_kpis(level, g, names, code, n_customers, active, flags, c_cost, attributed_rev, attributed_ord, denominator)
         for level, g, names in levels
     ]
+    if fixed_costs is not None:  # shared by contacts; ROI over variable + fixed costs
+        for b in blocks:
+            b["fixed_cost"] = b["contacts"] * (float(fixed_costs) / n)
+            b["roi"] = _rate(b["attributed_revenue"], np.nan_to_num(b["cost"]) + b["fixed_cost"])
     cols = {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]}
 
     pressure, solicitation, pooled = _periods(
-        replace(q, as_of=end) if log is not None else None, cal, code, c_ts, active, end, activity_us, purchase_event
+        replace(q, as_of=end) if log is not None else None,
+        cal,
+        code,
+        c_ts,
+        active,
+        end,
+        activity_us,
+        purchase_event,
+        c_cost,
     )
+    reactivity = _reactivity(cal, c_ts, code, n_customers, active, flags, pressure)
     overall = {k: v[0].item() for k, v in cols.items() if k not in ("level", "group")}
     overall.update(pooled)
     value = float(cols["net_reactivity"][0])
@@ -262,6 +299,8 @@ def campaigns(
         tz=tz,
         as_of=np.datetime64(end, "us"),
         events=log is not None,
+        denominator=denominator,
+        fixed_costs=fixed_costs,
     )
     return CampaignResult(
         cols,
@@ -269,6 +308,7 @@ def campaigns(
         reason=reason,
         pressure=pressure,
         solicitation=solicitation,
+        reactivity=reactivity,
         kpis=overall,
         meta=meta,
         report=report,
@@ -291,6 +331,7 @@ def _group_kpis(
     cost: np.ndarray | None,
     revenue: np.ndarray,
     orders: np.ndarray,
+    denominator: str = "all",
 ) -> dict[str, np.ndarray]:
     k = len(names)
 
@@ -308,12 +349,15 @@ def _group_kpis(
     key = group[active] * n_customers + np.maximum(code[active], 0)
     pairs, inverse = np.unique(key, return_inverse=True)
     reached = np.bincount(pairs // n_customers, minlength=k)[:k].astype(np.int64)
-    conv = flags["converted"]
-    if conv is not None:
-        pair_converted = np.bincount(inverse, weights=conv[active].astype(np.float64), minlength=len(pairs)) > 0
-        converted = np.bincount(pairs[pair_converted] // n_customers, minlength=k)[:k].astype(np.float64)
-    else:
-        converted = np.full(k, math.nan)
+
+    def customers_with(flag: np.ndarray | None) -> np.ndarray:
+        """Distinct contacted active customers with a ``flag`` contact while active, per group."""
+        if flag is None:
+            return np.full(k, math.nan)
+        pair_flagged = np.bincount(inverse, weights=flag[active].astype(np.float64), minlength=len(pairs)) > 0
+        return np.bincount(pairs[pair_flagged] // n_customers, minlength=k)[:k].astype(np.float64)
+
+    converted = customers_with(flags["converted"])
     nan = np.full(k, math.nan)
     opened = flags["opened"]
     clicked = flags["clicked"]
@@ -323,6 +367,7 @@ def _group_kpis(
         n_opened, n_clicked = (count(opened).astype(np.float64) if opened is not None else nan), nan
     unsub = flags["unsubscribed"]
     n_unsub = count(unsub).astype(np.float64) if unsub is not None else nan
+    unsub_active = customers_with(unsub) if denominator == "active" else nan
     total_cost = count(weights=cost) if cost is not None else nan
     rev_active, ord_active = count(active, revenue), count(active, orders)
     rev_all, ord_all = count(weights=revenue), count(weights=orders)
@@ -337,7 +382,8 @@ def _group_kpis(
         "clicked": n_clicked,
         "reactivity": _rate(n_clicked, n_opened),
         "unsubscribed": n_unsub,
-        "unsubscribe_rate": _rate(n_unsub, contacts),
+        **({"unsubscribed_active": unsub_active} if denominator == "active" else {}),
+        "unsubscribe_rate": _rate(unsub_active, reached) if denominator == "active" else _rate(n_unsub, contacts),
         "attributed_orders": ord_all,
         "attributed_revenue": rev_all,
         "orders_per_contacted_active": _rate(ord_active, reached, 1.0),
@@ -356,6 +402,7 @@ def _periods(
     end: int,
     activity_us: int,
     purchase_event: str | Sequence[str],
+    cost: np.ndarray | None = None,
 ) -> tuple[TableResult, TableResult, dict[str, float]]:
     """Commercial pressure and solicited-vs-not revenue per period, and the pooled figures."""
     p0 = cal.period_of(int(c_ts.min()))
@@ -366,6 +413,7 @@ def _periods(
     to_active = np.bincount(c_period[active], minlength=n_p)[:n_p]
     complete = cal.complete(p0, n_p, end)
     nan = np.full(n_p, math.nan)
+    spend = nan
     if q is None:
         active_n, sol_n, rev_sol, rev_all = nan, nan, nan, nan
     else:
@@ -384,6 +432,10 @@ def _periods(
         last = _latest_before(layout.indptr, layout.ts, pc, bounds[pp + 1] - 1, inclusive=True)
         live = (last >= 0) & (layout.ts[np.maximum(last, 0)] > bounds[pp] - activity_us)
         sol_n = np.bincount(pp[live], minlength=n_p)[:n_p].astype(np.float64)
+        if cost is not None:  # the cost of the period's contacts to solicited customers
+            to_solicited = np.zeros(len(code), bool)
+            to_solicited[known] = np.isin(code[known] * n_p + c_period[known], pairs[live])
+            spend = _summed(c_period[to_solicited], cost[to_solicited], n_p)
         # revenue in the period, split by whether the customer was solicited in it
         rev = net_revenue(log, purchase_mask(log, purchase_event), "campaigns") if log.has("amount") else None
         if rev is None:
@@ -398,6 +450,7 @@ def _periods(
     not_n = active_n - sol_n
     rev_not = rev_all - rev_sol
     per_sol, per_not = _rate(rev_sol, sol_n, 1.0), _rate(rev_not, not_n, 1.0)
+    spend_per = _rate(spend, sol_n, 1.0)
     labels = np.array(cal.period_labels(p0, n_p), dtype=object)
     pressure = TableResult(
         {
@@ -422,6 +475,8 @@ def _periods(
             "revenue_per_solicited": per_sol,
             "revenue_per_not_solicited": per_not,
             "marginal_revenue": per_sol - per_not,
+            "spend_per_solicited": spend_per,
+            "marginal_roi": _rate(per_sol - per_not, spend_per),
             "complete": complete,
         },
         title=f"revenue per active customer, solicited or not, per {cal.period}",
@@ -434,4 +489,40 @@ def _periods(
         "revenue_per_not_solicited": pool_not,
         "marginal_revenue": pool_sol - pool_not,
     }
+    pool_spend = float(_rate(np.array([np.sum(spend)]), np.array([np.sum(sol_n)]), 1.0)[0])
+    pooled["spend_per_solicited"] = pool_spend
+    pooled["marginal_roi"] = float(_rate(np.array([pool_sol - pool_not]), np.array([pool_spend]))[0])
     return pressure, solicitation, pooled
+
+
+def _summed(group: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
+    """``weights`` summed per group, in an order that does not depend on the rows'."""
+    order = np.lexsort((weights, group))
+    return np.bincount(group[order], weights=weights[order], minlength=k)[:k]
+
+
+def _reactivity(
+    cal: Calendar,
+    c_ts: np.ndarray,
+    code: np.ndarray,
+    n_customers: int,
+    active: np.ndarray,
+    flags: dict[str, np.ndarray | None],
+    pressure: TableResult,
+) -> TableResult:
+    """Reactivity and net reactivity of each period's contacts (the periods of ``pressure``)."""
+    n_p = len(pressure)
+    p0 = cal.period_of(int(c_ts.min()))
+    c_period = cal.periods_of(c_ts) - p0
+    kpis = _group_kpis("period", c_period, [""] * n_p, code, n_customers, active, flags, None, c_ts * 0.0, c_ts * 0.0)
+    return TableResult(
+        {
+            "period": pressure["period"],
+            "label": pressure["label"],
+            **{k: kpis[k] for k in ("opened", "clicked", "reactivity", "contacted_active", "converted_active")},
+            "net_reactivity": kpis["net_reactivity"],
+            "complete": pressure["complete"],
+        },
+        title=f"reactivity per {cal.period}",
+        units={"reactivity": "%", "net_reactivity": "%"},
+    )

@@ -18,7 +18,7 @@ import numpy as np
 from ..calendar import duration_us
 from ..exceptions import MissingColumnError, ParameterError
 from ..io import US_PER_DAY
-from ..query import net_revenue, parse, purchase_mask
+from ..query import choice, net_revenue, parse, purchase_mask
 from ..results.base import ValueResult, safe_ratio
 
 US_PER_YEAR = 365 * US_PER_DAY
@@ -37,9 +37,15 @@ def repeat_rate(
     purchase_event: str | Sequence[str] | None = "purchase",
     as_of: Any = None,
     tz: str | None = None,
+    denominator: str = "buyers",
     **columns: Any,
 ) -> ValueResult:
     """Repeat-purchase rate = customers with >= 2 purchases / customers with >= 1 x 100.
+
+    - ``denominator="all"``: over every customer with an event (of any type) at or before
+      ``as_of`` instead of the buyers (``parts["customers"]``); with ``within=``, buyers
+      whose window had not elapsed stay out of the base. Not with ``cohort=`` (a cohort is
+      the period of the first purchase, which non-buyers do not have).
 
     - ``within=`` a duration (``"30D"``, a timedelta, days): only purchases in
       [first purchase, first purchase + within] count, and buyers whose window had not
@@ -55,6 +61,12 @@ def repeat_rate(
     >>> round(fidelite.repeat_rate(log).value, 2), round(fidelite.repeat_rate(log, within="7D").value, 2)
     (66.67, 33.33)
     """
+    choice("denominator", denominator, ("buyers", "all"))
+    if denominator == "all" and cohort is not None:
+        raise ParameterError(
+            "repeat_rate(denominator='all') counts every customer, but cohort= selects customers by the period "
+            "of their first purchase: drop one of them"
+        )
     q = parse(data, columns, metric=repeat_rate, tz=tz, as_of=as_of, period=period, week_start=week_start)
     log, end = q.log, q.as_of
     layout = q.grouped()
@@ -78,7 +90,11 @@ def repeat_rate(
     counts = layout.per_customer(buy)
     buyers = int(buyer.sum())
     repeaters = int((buyer & (counts >= 2)).sum())
-    value, reason = safe_ratio(repeaters, buyers, 100.0)
+    base = buyers
+    if denominator == "all":  # customers with an event by as_of, less the buyers not mature yet
+        base = int((layout.per_customer(layout.ts <= end) > 0).sum()) - parts.get("immature", 0)
+        parts["customers"] = base
+    value, reason = safe_ratio(repeaters, base, 100.0)
     if reason:
         reason = (
             "no buyers"

@@ -3,7 +3,7 @@ parameters, call one kernel, wrap the arrays in a :class:`~fidelite.RetentionMat
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +40,8 @@ def retention(
     reference: str = "cohort",
     as_of: Any = None,
     ci: float | None = None,
-    segment: str | None = None,
+    segment: str | Sequence[str] | None = None,
+    bins: Mapping[str, Any] | None = None,
     average: str = "weighted",
     **columns: Any,
 ) -> RetentionMatrix | SegmentedRetention:
@@ -69,7 +70,9 @@ def retention(
     - ``ci=0.95``: Wilson score interval per rate cell (NaN over an empty base, and where
       a count exceeds its base, which ``reference="previous"`` with ``criterion="on"`` allows).
     - ``segment=``: a customers-table attribute, or an event label column (event, product,
-      channel) taken at the customer's first event: one matrix per value.
+      channel) taken at the customer's first event, or several (``["country", "channel"]``);
+      ``bins=`` cuts numeric ones (``{"age": [18, 35]}``, ``{"age": 4}`` for quartiles):
+      one matrix per segment, on shared axes, in one pass (docs/segments.md).
     - ``matrix.customers(cohort, offset)`` lists the customers any cell counted, for every
       combination of these parameters (the kernel that built the matrix decides).
     - ``average="weighted"`` (by denominators) or ``"simple"`` (mean of cell rates).
@@ -111,9 +114,10 @@ def retention(
         s = signups(q, customers, customer_col, signup)
         extra_ids, signup_us, customers_report = s.extra_ids, s.signup, s.report
 
-    seg_codes, seg_values = None, [None]
-    if segment is not None:
-        seg_codes, seg_values = segments(q, segment, customers, customer_col, extra_ids)
+    seg_codes, seg_values, attrs = None, [None], ()
+    if segment is not None or bins is not None:
+        seg = segments.resolve(segment, bins, log=log, customers=customers, customer=customer_col, extra_ids=extra_ids)
+        seg_codes, seg_values, attrs = seg.codes, seg.keys, seg.attributes
 
     cells = CohortCells(
         q,
@@ -173,6 +177,7 @@ def retention(
         measure=measure,
         reference=reference,
         segment=segment,
+        bins=bins,
     )
     common = dict(
         complete=out["complete"],
@@ -193,9 +198,9 @@ def retention(
     }
     for m in mats.values():
         m.customers_report = customers_report
-    if segment is None:
+    if not attrs:
         return mats[None]
-    return SegmentedRetention(segment, mats)
+    return SegmentedRetention(attrs, mats, customers=dict(zip(seg_values, seg.counts.tolist())), edges=seg.edges)
 
 
 def _bitmap_path(window: str, measure: str, offset0: str, cohort: str, q: Query) -> bool:

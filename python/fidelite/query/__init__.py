@@ -11,7 +11,8 @@
 
 from __future__ import annotations
 
-from .customers import MISSING, Signups, Summary, attribute, event_types, segments, signups, summary
+from . import segments
+from .customers import MISSING, Signups, Summary, attribute, event_types, signups, summary
 from .params import Query, check_keywords, choice, keywords, log_of, parse, positive_ints, resolve_as_of
 from .purchases import EventTypes, amounts, lacks_purchases, net_revenue, overflow_note, purchase_mask, purchase_types
 

@@ -1,6 +1,6 @@
 """Per-customer building blocks every metric family may use: the per-customer summary
-arrays (one kernel pass), signup instants and attributes from a customers table, and the
-segment of every customer.
+arrays (one kernel pass), signup instants and attributes from a customers table (the
+segment of every customer is :mod:`.segments`).
 
 Arrays are in the log's customer code order; customers of a customers table who have no
 event (signup cohorts) follow, numbered from ``log.n_customers`` in ascending id order.
@@ -17,7 +17,6 @@ import numpy as np
 from .. import _core, io
 from ..exceptions import ParameterError
 from ..io import KeyedTable, RowReport
-from . import attributes
 from .params import Query
 from .purchases import EventTypes, lacks_purchases, purchase_types
 
@@ -115,60 +114,6 @@ def attribute(q: Query, customers: Any, customer: str, column: str) -> tuple[np.
     per_id = np.empty(len(f.labels), dtype=object)
     per_id[f.codes] = values  # repeated ids: the last row wins
     return f.labels, per_id
-
-
-def segments(
-    q: Query,
-    attribute_name: str,
-    customers: Any = None,
-    customer: str = "customer_id",
-    extra_ids: np.ndarray | None = None,
-) -> tuple[np.ndarray, list[Any]]:
-    """The segment of every customer (uint32 codes into the returned values) by
-    ``attribute_name``: a column of the customers table, else an event label column
-    (event, product, channel) taken at the customer's first event, else a derived
-    attribute (:mod:`.attributes`, which plugins register). Customers without a
-    value are in ``"(missing)"``, listed last; the others in the order of their text.
-    ``extra_ids``: customers of the table without an event (signup cohorts), numbered
-    after the log's."""
-    log = q.log
-    extra = extra_ids if extra_ids is not None else log.customer_ids[:0]
-    values = np.full(log.n_customers + len(extra), MISSING, dtype=object)
-    table_has = customers is not None and io.read_table(customers, what="customers table").has(attribute_name)
-    if table_has:
-        ids, per_id = attribute(q, customers, customer, attribute_name)
-        code = log.codes_of(ids)
-        values[code[code >= 0]] = per_id[code >= 0]
-        if len(extra):
-            # customers without an event: the table's own ids, in the same ascending order
-            at = np.searchsorted(ids, extra)
-            values[log.n_customers :] = per_id[at]
-    elif log.has(attribute_name):
-        if attribute_name not in ("event", "product", "channel"):
-            raise ParameterError(
-                f"segment={attribute_name!r} is numeric; segment by a label column (event, product, channel) "
-                "or a customers-table attribute"
-            )
-        layout = q.grouped()
-        labs = np.array((*log.labels(attribute_name), MISSING), dtype=object)
-        first = layout.columns[attribute_name][layout.indptr[:-1]]
-        values[: log.n_customers] = labs[np.where(first < 0, len(labs) - 1, first)]
-    elif attributes.get(attribute_name) is not None:
-        values[: log.n_customers] = attributes.derive(attribute_name, log)
-    else:
-        where = (
-            "the customers table or the event log"
-            if customers is not None
-            else "the event log (pass customers= for customer attributes)"
-        )
-        raise ParameterError(f"segment={attribute_name!r} is not a column of {where}")
-    values[np.equal(values, np.array(None, dtype=object)) | np.not_equal(values, values)] = MISSING  # None, NaN
-    # segments in the order of their text, "(missing)" last
-    uniq, first_at, inverse = np.unique(values.astype(str), return_index=True, return_inverse=True)
-    order = np.argsort(uniq == MISSING, kind="stable")
-    rank = np.empty(len(order), np.int64)
-    rank[order] = np.arange(len(order))
-    return rank[inverse].astype(np.uint32), [values[first_at[i]] for i in order]
 
 
 def event_types(names: str | Sequence[str] | None) -> tuple[str, ...] | None:

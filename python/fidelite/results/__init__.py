@@ -15,6 +15,7 @@ from .customers import ActivationResult, CustomerSummary, PatternResult, RFMResu
 from .lifecycle import LifecycleResult
 from .predict import ClvSummary, ModelGrid, PredictedCLV
 from .retention import RetentionMatrix, SegmentedRetention, wilson
+from .segmented import SegmentedResult
 from .subscriptions import RevenueRetention
 from .surveys import LoyaltyIndexResult, NPSResult
 
@@ -33,6 +34,7 @@ __all__ = [
     "Result",
     "RetentionMatrix",
     "RevenueRetention",
+    "SegmentedResult",
     "SegmentedRetention",
     "StickinessResult",
     "TableResult",

@@ -11,8 +11,8 @@ from .base import TableResult
 
 class CampaignResult(TableResult):
     """Campaign KPIs: one row overall (``level="all"``), then one per channel and per
-    campaign. ``.value`` = overall net reactivity rate; ``pressure`` and ``solicitation``
-    are per-period tables; ``kpis`` holds the overall numbers; ``report`` the contacts rows."""
+    campaign. ``.value`` = overall net reactivity rate; ``pressure``, ``solicitation`` and
+    ``reactivity`` are per-period tables; ``kpis`` holds the overall numbers; ``report`` the contacts rows."""
 
     def __init__(
         self,
@@ -25,6 +25,7 @@ class CampaignResult(TableResult):
         kpis: dict[str, Any],
         meta: dict[str, Any],
         report: RowReport,
+        reactivity: TableResult | None = None,
     ) -> None:
         super().__init__(
             columns,
@@ -32,10 +33,11 @@ class CampaignResult(TableResult):
             value=value,
             reason=reason,
             meta=meta,
-            units={"net_reactivity": "%", "reactivity": "%", "roi": "%"},
+            units={"net_reactivity": "%", "reactivity": "%", "roi": "%", "unsubscribe_rate": "%"},
         )
         self.pressure = pressure
         self.solicitation = solicitation
+        self.reactivity = reactivity
         self.kpis = kpis
         self.report = report
 

@@ -20,6 +20,7 @@ from ..exceptions import ParameterError
 from ..io import RowReport
 from ..query.params import choice
 from .base import Result, TableResult
+from .segmented import SegmentedResult
 from .forecast import RetentionForecast, forecast_matrix
 from .formatting import ELLIPSIS, instant, num, pct, shown_rows, text_grid
 
@@ -423,57 +424,34 @@ class RetentionMatrix(Result):
         return ax
 
 
-class SegmentedRetention(Result):
-    """One :class:`RetentionMatrix` per segment value, on shared axes; ``result[value]``."""
+class SegmentedRetention(SegmentedResult):
+    """One :class:`RetentionMatrix` per segment, on shared axes (the same cohorts and
+    offsets), computed in one pass: the :class:`~fidelite.results.SegmentedResult` of
+    ``retention(segment=...)``; ``result[key]``, ``.matrices`` (= ``.results``).
+    Forms: "long" (one row per segment and cell) and "wide" (one row per segment and
+    cohort: size and the rate of each offset), the segment columns first."""
 
-    def __init__(self, attribute: str, matrices: dict[Any, RetentionMatrix]) -> None:
-        self.attribute = attribute
-        self.matrices = matrices
-        self.title = f"retention by {attribute}"
+    def __init__(
+        self,
+        attributes: str | tuple[str, ...],
+        matrices: dict[Any, RetentionMatrix],
+        *,
+        customers: dict[Any, int] | None = None,
+        edges: dict[str, list[float]] | None = None,
+    ) -> None:
+        attrs = (attributes,) if isinstance(attributes, str) else tuple(attributes)
+        super().__init__(attrs, matrices, customers=customers, edges=edges, metric="retention")
+        #: The segment attribute (its name; the tuple of names for several).
+        self.attribute = attrs[0] if len(attrs) == 1 else attrs
 
     @property
-    def segments(self) -> list[Any]:
-        return list(self.matrices)
+    def matrices(self) -> dict[Any, RetentionMatrix]:
+        return self.results  # type: ignore[return-value]
 
-    def __getitem__(self, value: Any) -> RetentionMatrix:
-        try:
-            return self.matrices[value]
-        except KeyError:
-            raise KeyError(f"no segment {value!r}; segments are {self.segments}") from None
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self.matrices)
-
-    def __len__(self) -> int:
-        return len(self.matrices)
-
-    def items(self) -> Any:
-        return self.matrices.items()
-
-    #: "long": one row per segment and cell (:meth:`to_dict`); "wide": one row per
-    #: segment and cohort (segment, cohort, size, the rate of each offset).
     forms = ("long", "wide")
 
     def to_dict(self) -> dict[str, np.ndarray]:
         return self.table("long")
 
     def table(self, form: str | None = None) -> dict[str, np.ndarray]:
-        choice("form", form or "long", self.forms)
-        parts = [m.table(form) for m in self.matrices.values()]
-        out = {
-            self.attribute: np.concatenate(
-                [np.full(len(f["cohort"]), v, dtype=object) for v, f in zip(self.matrices, parts)]
-            )
-        }
-        for col in parts[0]:
-            out[col] = np.concatenate([f[col] for f in parts])
-        return out
-
-    def to_html(self) -> str:
-        return "".join(
-            f"<h4>{html.escape(self.attribute)} = {html.escape(str(v))}</h4>{m.to_html()}"
-            for v, m in self.matrices.items()
-        )
-
-    def __repr__(self) -> str:
-        return "\n\n".join(repr(m) for m in self.matrices.values())
+        return super().table(form or "long")
