@@ -28,8 +28,7 @@ def events(draw, max_customers: int = 10, max_events: int = 40):
         {
             "customer_id": draw(st.lists(st.integers(0, n_cust - 1), min_size=n, max_size=n)),
             "timestamp": [
-                T0 + pd.Timedelta(hours=h)
-                for h in draw(st.lists(st.integers(0, 300 * 24), min_size=n, max_size=n))
+                T0 + pd.Timedelta(hours=h) for h in draw(st.lists(st.integers(0, 300 * 24), min_size=n, max_size=n))
             ],
             "event": ["purchase", *kinds],  # purchase metrics need a purchase in the log
             "amount": draw(st.lists(st.sampled_from([0.0, 10.0, 30.0]), min_size=n, max_size=n)),
@@ -69,7 +68,9 @@ def test_churn_over_all_customers_matches_pandas(ev):
     # the default stays the active base
     d = fidelite.period_kpis(ev)
     assert "customers_start" not in d.columns
-    np.testing.assert_allclose(d["churn_rate"], [rate(lost, s) for lost, s in zip(d["lost"], d["active_start"])], equal_nan=True)
+    np.testing.assert_allclose(
+        d["churn_rate"], [rate(lost, s) for lost, s in zip(d["lost"], d["active_start"])], equal_nan=True
+    )
 
 
 def test_churn_over_all_worked_example():
@@ -127,7 +128,10 @@ def test_repeat_rate_denominator_errors():
 def crm(draw):
     ev = draw(events(max_customers=8, max_events=25))
     n = draw(st.integers(1, 25))
-    flags = {f: draw(st.lists(st.booleans(), min_size=n, max_size=n)) for f in ("opened", "clicked", "unsubscribed", "converted")}
+    flags = {
+        f: draw(st.lists(st.booleans(), min_size=n, max_size=n))
+        for f in ("opened", "clicked", "unsubscribed", "converted")
+    }
     contacts = pd.DataFrame(
         {
             "customer_id": draw(st.lists(st.integers(0, 9), min_size=n, max_size=n)),
@@ -144,8 +148,9 @@ def crm(draw):
     return ev, contacts
 
 
-def ref_active(ev: pd.DataFrame, contacts: pd.DataFrame, window=pd.Timedelta(days=365)) -> pd.Series:
-    """Whether each contact is on an active customer: an event in (t - window, t]."""
+def ref_active(ev: pd.DataFrame, contacts: pd.DataFrame) -> pd.Series:
+    """Whether each contact is on an active customer: an event in (t - 365 days, t]."""
+    window = pd.Timedelta(days=365)
     out = []
     for c, t in zip(contacts["customer_id"], contacts["timestamp"]):
         e = ev.loc[ev["customer_id"] == c, "timestamp"]
@@ -187,7 +192,9 @@ def test_campaign_denominators_match_pandas(data, fixed):
     opened = [int((contacts["opened"] | contacts["clicked"])[month == p].sum()) for p in months]
     clicked = [int(contacts["clicked"][month == p].sum()) for p in months]
     assert r.reactivity["opened"].tolist() == opened and r.reactivity["clicked"].tolist() == clicked
-    np.testing.assert_allclose(r.reactivity["reactivity"], [rate(c, o) for c, o in zip(clicked, opened)], equal_nan=True)
+    np.testing.assert_allclose(
+        r.reactivity["reactivity"], [rate(c, o) for c, o in zip(clicked, opened)], equal_nan=True
+    )
     net = []
     for p in months:
         a = act[month[active] == p]

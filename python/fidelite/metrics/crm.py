@@ -170,7 +170,9 @@ def campaigns(
         or not math.isfinite(fixed_costs)
         or fixed_costs < 0
     ):
-        raise ParameterError(f"fixed_costs is one amount >= 0 (staff, content), e.g. fixed_costs=5000; got {fixed_costs!r}")
+        raise ParameterError(
+            f"fixed_costs is one amount >= 0 (staff, content), e.g. fixed_costs=5000; got {fixed_costs!r}"
+        )
     attribution_us = duration_us(attribution_window, "attribution_window")
     activity_us = duration_us(activity_window, "activity_window")
     customer, time = columns.get("customer", "customer_id"), columns.get("time", "timestamp")
@@ -264,7 +266,9 @@ def campaigns(
         ("campaign", campaign_codes, campaign_names),
     ]
     blocks = [
-        _group_kpis(level, g, names, code, n_customers, active, flags, c_cost, attributed_rev, attributed_ord, denominator)
+        _group_kpis(
+            level, g, names, code, n_customers, active, flags, c_cost, attributed_rev, attributed_ord, denominator
+        )
         for level, g, names in levels
     ]
     if fixed_costs is not None:  # shared by contacts; ROI over variable + fixed costs

@@ -114,7 +114,8 @@ def retention(
         s = signups(q, customers, customer_col, signup)
         extra_ids, signup_us, customers_report = s.extra_ids, s.signup, s.report
 
-    seg_codes, seg_values, attrs = None, [None], ()
+    seg_codes, seg_values = None, [None]
+    attrs: tuple[str, ...] = ()
     if segment is not None or bins is not None:
         seg = segments.resolve(segment, bins, log=log, customers=customers, customer=customer_col, extra_ids=extra_ids)
         seg_codes, seg_values, attrs = seg.codes, seg.keys, seg.attributes

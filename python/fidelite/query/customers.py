@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 
 from .. import _core, io
-from ..exceptions import ParameterError
 from ..io import KeyedTable, RowReport
 from .params import Query
 from .purchases import EventTypes, lacks_purchases, purchase_types

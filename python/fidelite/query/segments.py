@@ -154,13 +154,15 @@ def resolve(
         ranks.append(rank)
         labels.append(labs)
     # segments: the combinations present, in lexicographic order of the attribute ranks
-    combos, codes = np.unique(np.stack(ranks, axis=1), axis=0, return_inverse=True) if len(ids) else (
-        np.zeros((0, len(attrs)), np.int64),
-        np.zeros(0, np.int64),
+    combos, codes = (
+        np.unique(np.stack(ranks, axis=1), axis=0, return_inverse=True)
+        if len(ids)
+        else (
+            np.zeros((0, len(attrs)), np.int64),
+            np.zeros(0, np.int64),
+        )
     )
-    keys = [
-        labels[0][row[0]] if len(attrs) == 1 else tuple(labels[i][r] for i, r in enumerate(row)) for row in combos
-    ]
+    keys = [labels[0][row[0]] if len(attrs) == 1 else tuple(labels[i][r] for i, r in enumerate(row)) for row in combos]
     return Segmentation(attrs, keys, ids, np.asarray(codes).reshape(-1).astype(np.uint32), missing, edges)
 
 
@@ -410,12 +412,6 @@ def split_call(
     for s, key in enumerate(keys):
         call_args, call_kwargs = list(args), dict(kwargs)
 
-        def put(name: str, value: Any) -> None:
-            if name == first and call_args:
-                call_args[0] = value
-            else:
-                call_kwargs[name] = value
-
         if event_rows is not None:
             mask = event_rows == s
             if not mask.any():
@@ -423,11 +419,20 @@ def split_call(
                 continue
             part = {k: v[mask] for k, v in export.items()}
             sub = EventLog(part, tz=log.tz) if isinstance(log_source, EventLog) else part  # type: ignore[union-attr]
-            put(first if first == "data" else "events", sub)
+            _put(call_args, call_kwargs, first, first if first == "data" else "events", sub)
         for name, (table, rows) in tables.items():
-            put(name, rows_of(table, rows == s))
+            _put(call_args, call_kwargs, first, name, rows_of(table, rows == s))
         calls[key] = (tuple(call_args), call_kwargs)
     return SplitCall(seg, calls, skipped, dict(zip(keys, counts)), log.report if log is not None else None)
+
+
+def _put(args: list[Any], kwargs: dict[str, Any], first: str, name: str, value: Any) -> None:
+    """Argument ``name`` of a call set to ``value``: positional when it is the first one and
+    was given so, else by keyword."""
+    if name == first and args:
+        args[0] = value
+    else:
+        kwargs[name] = value
 
 
 def _table_ids(table: Any, name: str, customer: str) -> Any:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import math
 import statistics
-from collections.abc import Iterator
 from typing import Any, Protocol
 
 import numpy as np
@@ -20,9 +19,9 @@ from ..exceptions import ParameterError
 from ..io import RowReport
 from ..query.params import choice
 from .base import Result, TableResult
-from .segmented import SegmentedResult
 from .forecast import RetentionForecast, forecast_matrix
 from .formatting import ELLIPSIS, instant, num, pct, shown_rows, text_grid
+from .segmented import SegmentedResult
 
 
 def wilson(k: np.ndarray, n: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
@@ -446,7 +445,7 @@ class SegmentedRetention(SegmentedResult):
 
     @property
     def matrices(self) -> dict[Any, RetentionMatrix]:
-        return self.results  # type: ignore[return-value]
+        return self.results
 
     forms = ("long", "wide")
 

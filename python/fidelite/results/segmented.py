@@ -68,7 +68,7 @@ class SegmentedResult(Result):
     ) -> None:
         self.attributes = tuple(attributes)
         self.results = dict(results)
-        self.customers = dict(customers) if customers is not None else {k: 0 for k in self.results}
+        self.customers = dict(customers) if customers is not None else dict.fromkeys(self.results, 0)
         self.skipped = dict(skipped or {})
         self.edges = dict(edges or {})
         self.metric = metric
@@ -217,7 +217,7 @@ class SegmentedResult(Result):
         if y_name is None or any(y_name not in t for t in tables):
             raise ValueError(f"no numeric column {column!r} to compare; columns: {list(tables[0])}")
         if "customer_id" in tables[0]:
-            ax.boxplot([np.asarray(t[y_name], float) for t in tables], vert=False)
+            ax.boxplot([np.asarray(t[y_name], float) for t in tables], orientation="horizontal")
             ax.set_yticks(np.arange(1, len(keys) + 1), labels)
             ax.set_xlabel(y_name)
             return ax
