@@ -425,3 +425,28 @@ def test_no_segment_is_the_plain_metric():
     events = pd.DataFrame({"customer_id": [1, 1], "timestamp": pd.date_range("2024-01-01", periods=2)})
     assert not isinstance(fidelite.repeat_rate(events), fidelite.SegmentedResult)
     assert math.isclose(fidelite.repeat_rate(events).value, 100.0)
+
+
+def test_subscriptions_surveys_and_models_segmented():
+    shop_ = fidelite.datasets.demo_shop(300, seed=8, frame="pandas")
+    ev, cu, subs, surveys = shop_.events, shop_.customers, shop_.subscriptions, shop_.surveys
+    keys = ref_segment_of(ev, cu, "segment")
+    rr = fidelite.revenue_retention(subs, segment="segment", customers=cu, as_of="2025-12-31")
+    for key in rr.segments:
+        ref = fidelite.revenue_retention(_split(subs, keys, key), as_of="2025-12-31")
+        columns_equal(rr[key].to_dict(), ref.to_dict(), f"revenue_retention[{key}]")
+    li = fidelite.loyalty_index(surveys, segment="segment", customers=cu)
+    for key in li.segments:
+        ref = fidelite.loyalty_index(_split(surveys, keys, key))
+        columns_equal(li[key].to_dict(), ref.to_dict(), f"loyalty_index[{key}]")
+    cs = fidelite.clv_summary(ev, segment="segment", customers=cu)
+    for key in cs.segments:
+        ref = fidelite.clv_summary(_split(ev, keys, key), observation_end=as_of(ev))
+        columns_equal(cs[key].to_dict(), ref.to_dict(), f"clv_summary[{key}]")
+
+
+def test_partitioned_input_says_segments_need_the_data_in_memory():
+    events = pd.DataFrame({"customer_id": [1, 2], "timestamp": pd.date_range("2024-01-01", periods=2)})
+    q = fidelite.query.parse(events, {})
+    with pytest.raises(ParameterError, match="in memory"):
+        fidelite.repeat_rate(q, segment="event")

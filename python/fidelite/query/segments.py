@@ -328,9 +328,9 @@ def split_call(
 ) -> SplitCall:
     """``metric(*args, **kwargs)`` as one call per segment of ``segment`` / ``bins``:
     each on the events of the segment's customers only (rows of its customers in the
-    event log and in every per-customer table the metric takes), with the ``as_of`` of
-    the whole data (the latest event, or contact / creation date, when not given), so
-    that the segments are comparable. The customers table named by ``customers=`` (or
+    event log and in every per-customer table the metric takes), with the ``as_of`` (or
+    ``observation_end`` for the model summaries) of the whole data (the latest event, or
+    contact / creation date, when not given), so that the segments are comparable. The customers table named by ``customers=`` (or
     taken first, as by :func:`fidelite.activation`) holds the attributes."""
     import inspect
 
@@ -352,7 +352,10 @@ def split_call(
     # the event log: the data, or events=
     log_source = given_first if first == "data" else kwargs.get("events") if "events" in params else None
     if isinstance(log_source, Query):
-        raise ParameterError("segment= takes the data itself, not a query: pass the event table or EventLog")
+        raise ParameterError(
+            "segment= takes the data itself, not a query; it does not run on partitioned data (a Dask "
+            "DataFrame or a Parquet dataset) yet: load the events in memory (fidelite.EventLog(path))"
+        )
     columns = {k: kwargs[k] for k in COLUMN_KEYWORDS if k in kwargs and k not in explicit}
     log: EventLog | None = None
     if log_source is not None:
@@ -390,12 +393,13 @@ def split_call(
         counts[at] += len(extra_ids)
 
     # the as_of of the whole data, for every segment
-    if "as_of" in params and kwargs.get("as_of") is None and log is not None:
+    cut = "as_of" if "as_of" in params else "observation_end" if "observation_end" in params else None
+    if cut is not None and kwargs.get(cut) is None and log is not None:
         latest = log.t_max
         if first in ("contacts", "customers") and given_first is not None:
             column = kwargs.get("created", "created") if "created" in params else kwargs.get("time", "timestamp")
             latest = max(latest, _latest(given_first, first, customer, column, kwargs.get("tz") or log.tz))
-        kwargs["as_of"] = np.datetime64(latest, "us")
+        kwargs[cut] = np.datetime64(latest, "us")
 
     # the event rows by segment
     event_rows: np.ndarray | None = None
