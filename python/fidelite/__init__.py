@@ -37,6 +37,7 @@ from .results import (
     RetentionMatrix,
     RevenueRetention,
     SegmentedRetention,
+    SurvivalResult,
     TableResult,
     ValueResult,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "RevenueRetention",
     "RowReport",
     "SegmentedRetention",
+    "SurvivalResult",
     "TableResult",
     "ValueResult",
     "__version__",

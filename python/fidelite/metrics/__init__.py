@@ -30,6 +30,7 @@ from .states import at_risk, best_customers, retention_patterns, rfm
 from .stickiness import stickiness
 from .subscriptions import revenue_retention
 from .summary import customer_summary
+from .survival import survival
 from .surveys import loyalty_index, nps
 
 
@@ -74,6 +75,7 @@ __all__ = [
     "rfm",
     "rolling_active",
     "stickiness",
+    "survival",
     "upsell_rate",
 ]
 # every registered metric, so that a new one cannot forget it: its result carries the

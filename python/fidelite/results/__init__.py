@@ -17,6 +17,7 @@ from .predict import ClvSummary, ModelGrid, PredictedCLV
 from .retention import RetentionMatrix, SegmentedRetention, wilson
 from .subscriptions import RevenueRetention
 from .surveys import LoyaltyIndexResult, NPSResult
+from .survival import SurvivalResult
 
 __all__ = [
     "ActivationResult",
@@ -35,6 +36,7 @@ __all__ = [
     "RevenueRetention",
     "SegmentedRetention",
     "StickinessResult",
+    "SurvivalResult",
     "TableResult",
     "ValueResult",
     "safe_ratio",
