@@ -96,7 +96,7 @@ def test_daily_offsets_in_weekly_cohorts_by_hand():
     assert m.params["offset_period"] == "day"
     # complete when the latest possible start of the cohort (its end, Jan 8) plus j + 1 days passed
     early = fidelite.retention(df, period="week", window="rolling", offset_period="day", as_of="2024-01-10")
-    assert early.complete[0, :3].tolist() == [True, True, False]
+    assert early.complete[0, :4].tolist() == [True, True, True, False]  # as_of: the end of Jan 10
 
 
 def test_offset_period_errors():

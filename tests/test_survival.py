@@ -315,7 +315,9 @@ def test_subscriptions_by_hand():
     subs = pd.DataFrame(
         {
             "customer_id": [1, 1, 2, 3, 3, 4],
-            "start": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-01-10", "2024-01-01", "2024-03-01", "2024-05-01"]),
+            "start": pd.to_datetime(
+                ["2024-01-01", "2024-02-01", "2024-01-10", "2024-01-01", "2024-03-01", "2024-05-01"]
+            ),
             # 1: a plan change on Feb 1 (touching rows: one spell) ending Apr 1
             # 2: running; 3: ends Jan 31, comes back in March (only the first spell counts)
             "end": pd.to_datetime(["2024-02-01", "2024-04-01", None, "2024-01-31", None, "2024-05-11"]),

@@ -10,7 +10,7 @@ import html
 from collections.abc import Callable
 from typing import Any
 
-from ..metrics import survival
+from ..metrics.survival import survival
 from ..results import SurvivalResult
 
 

@@ -32,8 +32,8 @@ from .._deps import import_optional
 from ..exceptions import MissingColumnError, MissingTableError
 from ..results.formatting import html_table, instant, pct, value
 from ._predict import predict_tab_html
-from ._survival import survival_tab_html
 from ._state import ExplorerState
+from ._survival import survival_tab_html
 
 logger = logging.getLogger("fidelite.explore")
 

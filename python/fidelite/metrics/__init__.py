@@ -30,8 +30,8 @@ from .states import at_risk, best_customers, retention_patterns, rfm
 from .stickiness import stickiness
 from .subscriptions import revenue_retention
 from .summary import customer_summary
-from .survival import survival
 from .surveys import loyalty_index, nps
+from .survival import survival
 
 
 def native(metric: Callable[..., Any]) -> Callable[..., Any]:

@@ -81,7 +81,14 @@ def revenue_retention(
     """
     cal = Calendar.make(period, tz, week_start)
     subs = read_subscriptions(
-        subscriptions, metric="revenue_retention", customer=customer, start=start, end=end, mrr=mrr, tz=tz, strict=strict
+        subscriptions,
+        metric="revenue_retention",
+        customer=customer,
+        start=start,
+        end=end,
+        mrr=mrr,
+        tz=tz,
+        strict=strict,
     )
     codes, t0, t1, value, report = subs.codes, subs.start, subs.end, subs.mrr, subs.report
     latest = max(int(t0.max()), int(t1[t1 != np.iinfo(np.int64).max].max(initial=t0.max())))
@@ -216,8 +223,10 @@ def _cohort_matrix(
     # each customer's MRR at its offset 0: the last step at or before k0
     key = gc * (n_b + 2) + gk
     at = np.searchsorted(key, np.arange(n_c) * (n_b + 2) + k0, side="right") - 1
-    m0 = np.where((at >= 0) & (gc[np.maximum(at, 0)] == np.arange(n_c)), after[np.maximum(at, 0)], 0)
-    m0 = np.where(member, m0, 0)
+    m0 = np.zeros(n_c, np.int64)
+    if len(gc):  # some row runs at a boundary
+        hit = (at >= 0) & (gc[np.maximum(at, 0)] == np.arange(n_c)) & member
+        m0[hit] = after[at[hit]]
     # each step holds from its boundary to the customer's next step (or the end)
     nxt = np.append(gk[1:], n_b)
     nxt[:-1][gc[1:] != gc[:-1]] = n_b

@@ -21,7 +21,7 @@ from .. import _core, io
 from ..calendar import duration_us
 from ..exceptions import EmptyInputError, MissingTableError, ParameterError
 from ..io import KeyedTable
-from ..query import MISSING, check_keywords, choice, parse, resolve_as_of, segments
+from ..query import MISSING, Query, check_keywords, choice, parse, resolve_as_of, segments
 from ..query.subscriptions import RUNNING, read_subscriptions
 from ..results.base import TableResult
 from ..results.survival import SurvivalResult
@@ -105,6 +105,7 @@ def survival(
     if not 0 < ci < 1:
         raise ParameterError(f"ci must be a level between 0 and 1 (e.g. 0.95), got {ci!r}")
     customer_col = columns.get("customer", "customer_id")
+    q: Query | None
     if subscriptions is None:
         if data is None:
             raise MissingTableError(
@@ -165,7 +166,9 @@ def survival(
         unit=unit,
         ci=ci,
         segment=segment,
-        churn_after=None if source == "subscriptions" else np.timedelta64(duration_us(churn_after, "churn_after"), "us"),
+        churn_after=None
+        if source == "subscriptions"
+        else np.timedelta64(duration_us(churn_after, "churn_after"), "us"),
         as_of=np.datetime64(as_of_us, "us"),
         tz=q.tz if q is not None else (tz or "UTC"),
         active_event=active_event,

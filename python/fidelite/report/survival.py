@@ -4,9 +4,10 @@ is given: the curve with its interval, the median lifetime and the at-risk table
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from ..metrics import survival
+from ..metrics.survival import survival
 from ..results import SurvivalResult
 from ..results.formatting import num, pct
 from .model import Block, Figure, ReportInputs, Table, error_line
@@ -18,20 +19,22 @@ def _facts(r: SurvivalResult) -> list[list[str]]:
     lo, hi = float(m["median_lower"][0]), float(m["median_upper"][0])
 
     def days(x: float) -> str:
-        return "beyond the data" if x == float("inf") else f"{num(x)} {r.unit}s"
+        return "beyond the data" if x == float("inf") else f"{num(x)} {r.time_unit}s"
 
     facts = [
         ["customers", num(int(m["customers"][0]))],
         ["churned (the others are censored)", num(int(m["churned"][0]))],
-        ["median lifetime", days(r.value)],
+        ["median lifetime", days(math.inf if r.value is None else float(r.value))],
         [f"{r.meta['ci']:.0%} interval of the median", f"{days(lo)} to {days(hi)}"],
     ]
     for t in (90, 180, 365):
         below = r["time"] <= t
         if below.any() and r["time"].max() >= t:
-            facts.append([f"still active after {t} {r.unit}s", pct(100 * float(r["survival"][below][-1]))])
+            facts.append([f"still active after {t} {r.time_unit}s", pct(100 * float(r["survival"][below][-1]))])
     if r.meta["churn_after"] is not None:
-        facts.append(["churned: no event in the last", f"{r.meta['churn_after'].astype('timedelta64[D]').astype(int)} days"])
+        facts.append(
+            ["churned: no event in the last", f"{r.meta['churn_after'].astype('timedelta64[D]').astype(int)} days"]
+        )
     return facts
 
 

@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 
 from .._deps import import_optional
-
 from ..io import RowReport
 from .base import TableResult
 

@@ -58,7 +58,7 @@ class SurvivalResult(TableResult):
         self.logrank = logrank
         self.lifetimes = lifetimes
         self.report = report
-        self.unit = unit
+        self.time_unit = unit
 
     def curve(self, segment: Any = None) -> dict[str, np.ndarray]:
         """The columns of one segment's curve (the only one without ``segment=``)."""
@@ -76,17 +76,19 @@ class SurvivalResult(TableResult):
 
     def summary(self) -> str:
         """One line: the median lifetime with its interval, and the log-rank p-value."""
-        m = self.median
-        lo, hi = float(m["median_lower"][0]), float(m["median_upper"][0])
-        text = f"median lifetime {_duration(self.value, self.unit)} ({self.meta['ci']:.0%} CI {_duration(lo, self.unit)}"
-        text += f" to {_duration(hi, self.unit)}), {int(m['customers'][0]):,} customers, {int(m['churned'][0]):,} churned"
+        m, unit = self.median, self.time_unit
+        median, lo, hi = (float(m[k][0]) for k in ("median", "median_lower", "median_upper"))
+        text = f"median lifetime {_duration(median, unit)} ({self.meta['ci']:.0%} CI {_duration(lo, unit)} to "
+        text += f"{_duration(hi, unit)}), {int(m['customers'][0]):,} customers, {int(m['churned'][0]):,} churned"
         if self.logrank is not None:
             text += f"; log-rank p = {float(self.logrank['p_value'][0]):.3g}"
         return text
 
     def to_html(self) -> str:
         """The summary line, the median per segment and the head and tail of the curve."""
-        parts = [f"<div class='fidelite-survival'><p><b>{html.escape(self.title)}</b>: {html.escape(self.summary())}</p>"]
+        parts = [
+            f"<div class='fidelite-survival'><p><b>{html.escape(self.title)}</b>: {html.escape(self.summary())}</p>"
+        ]
         parts.append(self.median.to_html())
         parts.append(super().to_html())
         return "".join(parts) + "</div>"
@@ -109,7 +111,7 @@ class SurvivalResult(TableResult):
                 lo, hi = np.concatenate([[1.0], c["lower"]]), np.concatenate([[1.0], c["upper"]])
                 ax.fill_between(x, lo, hi, step="post", color=colour, alpha=0.2, linewidth=0)
         ax.set_ylim(0, 1.02)
-        ax.set_xlabel(f"lifetime ({self.unit}s)")
+        ax.set_xlabel(f"lifetime ({self.time_unit}s)")
         ax.set_ylabel("share still active")
         ax.set_title(self.title)
         if len(self.segments) > 1:
