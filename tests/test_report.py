@@ -21,7 +21,7 @@ from fidelite.report import SECTIONS, Report, SectionBuilder, Skip, Table, build
 from fidelite.report.sections import cohort_table
 from fidelite.results.formatting import change, numeric
 
-KEYS = ["accounting", "kpis", "cohorts", "lifecycle", "customers", "indices", "predict", "methods"]
+KEYS = ["accounting", "kpis", "cohorts", "lifecycle", "customers", "indices", "predict", "survival", "methods"]
 
 
 @pytest.fixture(scope="module")
