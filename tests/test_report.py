@@ -380,6 +380,8 @@ def test_html_charts_are_inline_pngs(html):
         "predicted-tracking",
         "predicted-p-alive",
         "forecast",
+        "survival-events",
+        "survival-subscriptions",
     }
     for data in charts.values():
         assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
