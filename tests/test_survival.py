@@ -349,6 +349,10 @@ def test_errors():
         fidelite.survival(subscriptions={"customer_id": [1], "start": ["2024-01-01"], "end": [None]}, segment="tier")
     with pytest.raises(EmptyInputError):
         fidelite.survival(three_customers(), as_of="2020-01-01")
+    subs = {"customer_id": [1], "start": ["2024-01-01"], "end": [None]}
+    with pytest.raises(ParameterError, match="churn_after applies to lifetimes from events"):
+        fidelite.survival(subscriptions=subs, churn_after=30)
+    assert fidelite.survival(three_customers()).meta["churn_after"] == np.timedelta64(90 * DAY_US, "us")
 
 
 def test_result_surfaces():

@@ -42,7 +42,7 @@ CHURN_AFTER_DAYS = 90
 def survival(
     data: Any = None,
     *,
-    churn_after: Any = CHURN_AFTER_DAYS,
+    churn_after: Any = None,
     subscriptions: Any = None,
     customers: Any = None,
     segment: str | None = None,
@@ -69,7 +69,8 @@ def survival(
     end of its first unbroken spell of subscriptions (rows that overlap or touch, such as
     a plan change, continue the spell); a spell still running at ``as_of`` is censored
     there. Rows starting after ``as_of`` are ignored, ends after it are not known yet.
-    ``data`` is then optional (it only serves ``segment=``); ``churn_after`` is unused.
+    ``data`` is then optional (it only serves ``segment=``); ``churn_after`` does not
+    apply (passing it is an error).
 
     With ``d_i`` churns among ``n_i`` customers at risk at each distinct duration
     ``t_i`` (at risk: duration >= t_i):
@@ -107,6 +108,7 @@ def survival(
         raise ParameterError(f"ci must be a level between 0 and 1 (e.g. 0.95), got {ci!r}")
     customer_col = columns.get("customer", "customer_id")
     q: Query | None
+    churn_us: int | None = None  # events only
     if subscriptions is None:
         if data is None:
             raise MissingTableError(
@@ -114,11 +116,17 @@ def survival(
                 "customer_id, start, end>)"
             )
         q = parse(data, columns, metric=survival, tz=tz, as_of=as_of)
+        churn_us = duration_us(CHURN_AFTER_DAYS if churn_after is None else churn_after, "churn_after")
         ids, dur_us, churned, seg_codes, seg_values = _from_events(
-            q, duration_us(churn_after, "churn_after"), active_event, segment, customers, customer_col
+            q, churn_us, active_event, segment, customers, customer_col
         )
         report, source, as_of_us = None, "events", q.as_of
     else:
+        if churn_after is not None:
+            raise ParameterError(
+                "churn_after applies to lifetimes from events; from subscriptions a lifetime ends with the "
+                "customer's first unbroken spell of subscriptions: drop churn_after="
+            )
         check_keywords(columns, survival)
         q = None if data is None else parse(data, columns, metric=survival, tz=tz, as_of=as_of)
         zone = tz or (q.tz if q is not None else "UTC")
@@ -167,9 +175,7 @@ def survival(
         unit=unit,
         ci=ci,
         segment=segment,
-        churn_after=None
-        if source == "subscriptions"
-        else np.timedelta64(duration_us(churn_after, "churn_after"), "us"),
+        churn_after=None if churn_us is None else np.timedelta64(churn_us, "us"),
         as_of=np.datetime64(as_of_us, "us"),
         tz=q.tz if q is not None else (tz or "UTC"),
         active_event=active_event,
