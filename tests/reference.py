@@ -270,6 +270,8 @@ def ref_retention(
     ci: float | None = None,
     segment: str | None = None,
     average: str = "weighted",
+    offset_period: str | None = None,
+    min_events: int = 1,
 ) -> dict[str, Any]:
     """The retention matrix by definition. Returns a dict with ``segments`` (list),
     per-segment ``counts`` / ``sizes`` / ``rates`` / ``average`` / ``ci_low`` /
@@ -330,7 +332,7 @@ def ref_retention(
         if window == "calendar":
             n_offsets = cal.period_of(cut) - p_lo + 1
         else:
-            n_offsets = (cut - min(t0 for _, t0 in entries)) // ROLLING_US[period] + 1
+            n_offsets = (cut - min(t0 for _, t0 in entries)) // ROLLING_US[offset_period or period] + 1
     if brackets is None:
         bucket_ranges = [(j, j) for j in range(n_offsets)]
     else:
@@ -358,11 +360,12 @@ def ref_retention(
         k = p0 - p_lo
         sizes[s][k] += 1
         reached: set[int] = set()
+        returns_in = [0] * nb  # return events per bucket: a bucket is reached at the min_events-th
         revenue = [0.0] * nb
         for e in by_customer.get(c, []):
             if e.t < t0 or not returns_ok(e.event):
                 continue
-            j = cal.period_of(e.t) - p0 if window == "calendar" else (e.t - t0) // ROLLING_US[period]
+            j = cal.period_of(e.t) - p0 if window == "calendar" else (e.t - t0) // ROLLING_US[offset_period or period]
             if j < 0:
                 continue
             if j == 0 and offset0 == "return" and e.t == t0:
@@ -370,7 +373,9 @@ def ref_retention(
             b = bucket(j)
             if b is None:
                 continue
-            reached.add(b)
+            returns_in[b] += 1
+            if returns_in[b] >= min_events:
+                reached.add(b)
             revenue[b] += e.amount
         if measure != "customers":
             running = 0.0
@@ -407,7 +412,7 @@ def ref_retention(
             if window == "calendar":
                 end, begin = cal.start_us(p + last + 1), cal.start_us(p + first)
             else:
-                length = ROLLING_US[period]
+                length = ROLLING_US[offset_period or period]
                 end, begin = cal.start_us(p + 1) + length * (last + 1), cal.start_us(p) + length * first
             complete[k, b] = end - 1 <= cut  # the cell's last µs had passed
             observed[k, b] = begin <= cut

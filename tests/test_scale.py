@@ -44,6 +44,7 @@ TO_DECLARE = {
     "revenue_retention",  # subscriptions table
     "rfm",  # quintiles after the concatenated inputs
     "stickiness",  # ratio of merged rolling counts
+    "survival",  # lifetimes concatenated, the estimate and the test on the whole
 }
 
 CASES = [

@@ -38,6 +38,7 @@ from .results import (
     RevenueRetention,
     SegmentedResult,
     SegmentedRetention,
+    SurvivalResult,
     TableResult,
     ValueResult,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "RowReport",
     "SegmentedResult",
     "SegmentedRetention",
+    "SurvivalResult",
     "TableResult",
     "ValueResult",
     "__version__",

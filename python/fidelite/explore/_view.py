@@ -33,11 +33,12 @@ from ..exceptions import MissingColumnError, MissingTableError
 from ..results.formatting import html_table, instant, pct, value
 from ._predict import predict_tab_html
 from ._state import ExplorerState
+from ._survival import survival_tab_html
 
 logger = logging.getLogger("fidelite.explore")
 
-TABS = ("Retention", "Lifecycle & KPIs", "Customers", "Indices", "Predicted value")
-RETENTION, LIFECYCLE, CUSTOMERS, INDICES, PREDICT = range(len(TABS))
+TABS = ("Retention", "Lifecycle & KPIs", "Customers", "Indices", "Predicted value", "Survival")
+RETENTION, LIFECYCLE, CUSTOMERS, INDICES, PREDICT, SURVIVAL = range(len(TABS))
 #: Rows of the at-risk list and of the KPI table shown.
 AT_RISK_ROWS = 20
 KPI_ROWS = 24
@@ -370,7 +371,11 @@ class Explorer:
         self.predict_html = self._html("fidelite-predict")
         predict_tab = W.VBox([self.errors[PREDICT], self.predict_html])
 
-        tabs = [retention_tab, lifecycle_tab, customers_tab, indices_tab, predict_tab]
+        # survival
+        self.survival_html = self._html("fidelite-survival-tab")
+        survival_tab = W.VBox([self.errors[SURVIVAL], self.survival_html])
+
+        tabs = [retention_tab, lifecycle_tab, customers_tab, indices_tab, predict_tab, survival_tab]
         self.tabs = W.Tab(children=tabs, titles=TABS)
         self.tabs.observe(lambda change: self._refresh(change["new"]), names="selected_index")
         root = W.VBox([header, W.HBox([c["period"], c["as_of"], self.status]), self.tabs])
@@ -437,7 +442,7 @@ class Explorer:
         with self._guard(tab):
             self._sync_controls()  # a rejected value reverts; dependent options follow
         if changed:
-            self._dirty |= {RETENTION, LIFECYCLE, CUSTOMERS, PREDICT}
+            self._dirty |= {RETENTION, LIFECYCLE, CUSTOMERS, PREDICT, SURVIVAL}
             self._refresh(tab)
 
     def _on_cell(self) -> None:
@@ -462,6 +467,7 @@ class Explorer:
             self._draw_customers,
             self._draw_indices,
             self._draw_predict,
+            self._draw_survival,
         )
         draw = draws[tab]
         with self._busy(), self._guard(tab):
@@ -566,6 +572,16 @@ class Explorer:
         self.predict_html.value = st.cached(
             ("predict", period, st.as_of_us),
             lambda: predict_tab_html(st.log, as_of=st.as_of, tz=st.tz, period=period, error=error_html),
+        )
+
+    def _draw_survival(self) -> None:
+        st = self.state
+        segment = st.params["segment"]
+        self.survival_html.value = st.cached(
+            ("survival", segment, st.as_of_us),
+            lambda: survival_tab_html(
+                st.log, as_of=st.as_of, tz=st.tz, tables=st.tables, segment=segment, error=error_html, chart=chart_html
+            ),
         )
 
     def _draw_indices(self) -> None:

@@ -33,6 +33,7 @@ from .stickiness import stickiness
 from .subscriptions import revenue_retention
 from .summary import customer_summary
 from .surveys import loyalty_index, nps
+from .survival import survival
 
 
 def native(metric: Callable[..., Any]) -> Callable[..., Any]:
@@ -123,6 +124,7 @@ __all__ = [
     "rfm",
     "rolling_active",
     "stickiness",
+    "survival",
     "upsell_rate",
 ]
 # every registered metric, so that a new one cannot forget it: its result carries the

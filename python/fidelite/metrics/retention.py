@@ -28,6 +28,7 @@ def retention(
     week_start: str | int = "monday",
     tz: str | None = None,
     window: str = "calendar",
+    offset_period: str | None = None,
     criterion: str = "on",
     brackets: Sequence[int] | None = None,
     offset0: str = "cohort",
@@ -43,6 +44,7 @@ def retention(
     segment: str | Sequence[str] | None = None,
     bins: Mapping[str, Any] | None = None,
     average: str = "weighted",
+    min_events: int = 1,
     **columns: Any,
 ) -> RetentionMatrix | SegmentedRetention:
     """Cohort retention matrix (docs/metrics.md, "Cohort retention matrix").
@@ -56,6 +58,13 @@ def retention(
     - ``period``/``week_start``/``tz``: calendar periods in local wall time, DST-correct.
     - ``window="rolling"``: offsets are floor((t - t0) / L) from each customer's start
       instant, L = 24 h / 7 d / 30 d for day / week / month; cohorts stay calendar periods.
+    - ``offset_period`` (re-bucketing, with ``window="rolling"``): offsets in another
+      unit than the cohorts, e.g. ``period="week", window="rolling",
+      offset_period="day"``: weekly cohorts, offset j = the (j + 1)-th 24 h since each
+      customer's own start (day / week / month = 24 h / 7 d / 30 d). Default: ``period``.
+    - ``min_events=N``: a customer counts in a cell only with at least N return events
+      in it (in the bracket, with ``brackets``); offset 0 as the cohort size
+      (``offset0="cohort"``) is unchanged. Customers measure only.
     - ``offset0="cohort"`` (PostHog): offset 0 is the cohort size; ``"return"``
       (Amplitude, Mixpanel day 0): only returns strictly after the start instant.
     - ``brackets=[w1, w2, ...]``: columns are offset ranges [0, w1), [w1, w1 + w2), ...;
@@ -96,9 +105,23 @@ def retention(
     customer_col = columns.get("customer", "customer_id")
     q = parse(data, columns, metric=retention, tz=tz, as_of=as_of, period=period, week_start=week_start)
     log, cal = q.log, q.calendar
-    if window == "rolling" and period not in ROLLING_US:
+    unit = period if offset_period is None else offset_period
+    if window == "rolling" and unit not in ROLLING_US:
+        name = "period" if offset_period is None else "offset_period"
         raise ParameterError(
-            f"window='rolling' measures days, weeks (7 d) or months (30 d); period={period!r} has no fixed length"
+            f"window='rolling' measures days, weeks (7 d) or months (30 d); {name}={unit!r} has no fixed length"
+        )
+    if offset_period is not None and offset_period != period and window != "rolling":
+        raise ParameterError(
+            f"offset_period={offset_period!r} re-buckets the offsets of {period} cohorts into fixed lengths from "
+            "each customer's start: pass window='rolling' with it"
+        )
+    if not isinstance(min_events, (int, np.integer)) or isinstance(min_events, bool) or min_events < 1:
+        raise ParameterError(f"min_events must be a whole number >= 1 (1 = any return), got {min_events!r}")
+    min_events = int(min_events)
+    if min_events > 1 and measure != "customers":
+        raise ParameterError(
+            f"min_events counts customers with at least {min_events} returns in a cell: use measure='customers'"
         )
     if brackets is not None:
         brackets = positive_ints("brackets", brackets)
@@ -123,7 +146,7 @@ def retention(
     cells = CohortCells(
         q,
         dict(
-            window_us=ROLLING_US[period] if window == "rolling" else 0,
+            window_us=ROLLING_US[unit] if window == "rolling" else 0,
             mode=cohort,
             criterion=criterion,
             offset0=offset0,
@@ -132,12 +155,13 @@ def retention(
             signup=signup_us,
             segment=seg_codes,
             n_segments=len(seg_values),
+            min_events=min_events,
         ),
         start_event,
         return_event,
         extra_ids,
     )
-    if _bitmap_path(window, measure, offset0, cohort, q):
+    if min_events == 1 and _bitmap_path(window, measure, offset0, cohort, q):
         p_lo, n_periods, start_bits = bitmaps.active(q, start_event)
         return_bits = start_bits if return_event == start_event else bitmaps.active(q, return_event)[2]
         out = _core.cohort_matrix_bitmaps(
@@ -169,6 +193,7 @@ def retention(
         week_start=cal.week_start,
         tz=q.tz,
         window=window,
+        offset_period=unit,
         criterion=criterion,
         brackets=brackets,
         offset0=offset0,
@@ -179,6 +204,7 @@ def retention(
         reference=reference,
         segment=segment,
         bins=bins,
+        min_events=min_events,
     )
     common = dict(
         complete=out["complete"],

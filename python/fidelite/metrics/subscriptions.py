@@ -10,51 +10,12 @@ from typing import Any
 import numpy as np
 
 from ..calendar import Calendar
-from ..exceptions import EmptyInputError, MissingTableError
-from ..io import KeyedTable, RowReport
+from ..exceptions import EmptyInputError
 from ..query import keywords, resolve_as_of
-from ..results.subscriptions import RevenueRetention
+from ..query.subscriptions import read_subscriptions
+from ..results.subscriptions import RevenueCohorts, RevenueRetention
 
-NULL_START = "null start"
-BAD_START = "unparseable start (expected ISO 8601)"
-BAD_END = "unparseable end (expected ISO 8601)"
-NULL_MRR = "null mrr"
-BAD_MRR = "negative or infinite mrr"
-END_BEFORE_START = "end before start"
 _MICRO = 1e6  # MRR is summed exactly in millionths of a currency unit
-
-
-def _read(
-    subscriptions: Any, customer: str, start: str, end: str, mrr: str, tz: str, strict: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, RowReport]:
-    """(customer codes, start µs, end µs (i64 max = running), mrr, report) of the kept rows."""
-    if subscriptions is None:
-        raise MissingTableError(
-            "revenue_retention needs the subscriptions table: pass a table with columns customer_id, start, end "
-            "(null = running), mrr"
-        )
-    table = KeyedTable(
-        subscriptions,
-        what="subscriptions table",
-        customer=customer,
-        noun="subscription rows",
-        empty="pass at least one subscription",
-    )
-    acc = table.accounting
-    t0, null_t0, bad_t0 = table.instants(start, "start", tz)
-    t1, null_t1, bad_t1 = table.instants(end, "end", tz)
-    value, null_v = table.floats(mrr, "mrr")
-    acc.reject(NULL_START, null_t0)
-    acc.reject(BAD_START, bad_t0)
-    acc.reject(BAD_END, bad_t1)
-    acc.reject(NULL_MRR, null_v)
-    acc.reject(BAD_MRR, ~null_v & ((value < 0) | np.isinf(value)))
-    acc.reject(END_BEFORE_START, ~null_t1 & (t1 < t0))
-    report = table.finish(strict=strict)
-    keep = acc.keep if acc.keep is not None else np.ones(table.n_rows, bool)
-    codes = table.factorize(keep).codes.astype(np.int64)
-    t1 = np.where(null_t1, np.iinfo(np.int64).max, t1)
-    return codes, t0[keep], t1[keep], value[keep], report
 
 
 @keywords
@@ -92,6 +53,17 @@ def revenue_retention(
       start_mrr = 0).
 
     So end_mrr = start_mrr + new + reactivation + expansion - contraction - churned.
+
+    ``.cohorts`` is the same per cohort, as a matrix (docs/metrics.md, "Revenue retention
+    per cohort"): a customer's cohort is the period of its first start; offset j of cohort
+    k is the end of period k + j (offset 0: the end of the cohort's own period, each
+    member's initial MRR M0). Per cell, over the cohort's customers with their MRR Mj
+    there: ``mrr`` = sum Mj, ``churned`` = sum M0 where Mj = 0 < M0, ``contraction`` =
+    sum M0 - Mj where 0 < Mj < M0, ``expansion`` = sum Mj - M0 where 0 < M0 < Mj,
+    ``reactivation`` = sum Mj where M0 = 0 (joined and left within the cohort period, back
+    later); ``nrr`` = mrr / start_mrr x 100, ``grr`` = (start_mrr - churned - contraction)
+    / start_mrr x 100 (NaN on a cohort without initial MRR). ``.cohorts.matrix("nrr")``
+    is the cohorts x offsets grid.
     Periods run from the first subscription's period to the period of ``as_of`` (default:
     the latest start or end in the table; rows starting later are ignored and ends after it
     are not yet known, so the last period shows the state at ``as_of``, ``complete=False``).
@@ -108,7 +80,17 @@ def revenue_retention(
     ([0.0, 150.0, 100.0], 53.333333333333336, 100.0)
     """
     cal = Calendar.make(period, tz, week_start)
-    codes, t0, t1, value, report = _read(subscriptions, customer, start, end, mrr, tz, strict)
+    subs = read_subscriptions(
+        subscriptions,
+        metric="revenue_retention",
+        customer=customer,
+        start=start,
+        end=end,
+        mrr=mrr,
+        tz=tz,
+        strict=strict,
+    )
+    codes, t0, t1, value, report = subs.codes, subs.start, subs.end, subs.mrr, subs.report
     latest = max(int(t0.max()), int(t1[t1 != np.iinfo(np.int64).max].max(initial=t0.max())))
     as_of_us = resolve_as_of(as_of, tz, latest)
     known = t0 <= as_of_us
@@ -211,5 +193,83 @@ def revenue_retention(
         tz=tz,
         as_of=np.datetime64(as_of_us, "us"),
         labels=cal.period_labels(first_p, n_p),
+        period_starts=days[:n_p],
     )
-    return RevenueRetention(cols, value=value_, reason=reason, meta=meta, report=report)
+    cohorts = _cohort_matrix(codes, t0, gc, gk, after, bounds, complete, meta)
+    return RevenueRetention(cols, value=value_, reason=reason, meta=meta, report=report, cohorts=cohorts)
+
+
+def _cohort_matrix(
+    codes: np.ndarray,
+    t0: np.ndarray,
+    gc: np.ndarray,
+    gk: np.ndarray,
+    after: np.ndarray,
+    bounds: np.ndarray,
+    complete: np.ndarray,
+    meta: dict[str, Any],
+) -> RevenueCohorts:
+    """The revenue retention matrix per cohort from each customer's MRR steps: ``after``
+    (millionths) from boundary ``gk`` on, sorted by customer ``gc`` then boundary.
+    Customers are those of the rows running at some boundary (``codes``, ``t0``)."""
+    n_p = len(bounds) - 1
+    n_b = n_p + 1
+    n_c = int(codes.max()) + 1 if len(codes) else 0
+    first = np.full(n_c, np.iinfo(np.int64).max)
+    np.minimum.at(first, codes, t0)
+    member = first != np.iinfo(np.int64).max
+    cohort = np.searchsorted(bounds, first, side="right") - 1  # the period of the first start
+    k0 = cohort + 1  # offset 0: the end of the cohort period
+    # each customer's MRR at its offset 0: the last step at or before k0
+    key = gc * (n_b + 2) + gk
+    at = np.searchsorted(key, np.arange(n_c) * (n_b + 2) + k0, side="right") - 1
+    m0 = np.zeros(n_c, np.int64)
+    if len(gc):  # some row runs at a boundary
+        hit = (at >= 0) & (gc[np.maximum(at, 0)] == np.arange(n_c)) & member
+        m0[hit] = after[at[hit]]
+    # each step holds from its boundary to the customer's next step (or the end)
+    nxt = np.append(gk[1:], n_b)
+    nxt[:-1][gc[1:] != gc[:-1]] = n_b
+    lo, hi = np.maximum(gk, k0[gc]), np.minimum(nxt, n_b)
+    seg = hi > lo
+    c, v, lo, hi = gc[seg], after[seg], lo[seg], hi[seg]
+    base = m0[c]
+    parts = {
+        "mrr": v,
+        "paying": (v > 0).astype(np.int64),
+        "churned": np.where((v == 0) & (base > 0), base, 0),
+        "contraction": np.where((v > 0) & (v < base), base - v, 0),
+        "expansion": np.where((base > 0) & (v > base), v - base, 0),
+        "reactivation": np.where(base == 0, v, 0),
+    }
+    row, j_lo, j_hi = cohort[c], lo - k0[c], hi - k0[c]
+    grids = {}
+    for name, x in parts.items():
+        diff = np.zeros((n_p, n_p + 1), np.int64)
+        np.add.at(diff, (row, j_lo), x)
+        np.add.at(diff, (row, j_hi), -x)
+        grids[name] = np.cumsum(diff, axis=1)[:, :n_p]
+    sizes = np.bincount(cohort[member], minlength=n_p)[:n_p]
+    start = np.bincount(cohort, weights=m0, minlength=n_p)[:n_p]  # exact: sums of integers < 2^53
+    k, j = np.nonzero(np.arange(n_p)[:, None] + np.arange(n_p)[None, :] < n_p)
+    cell = {name: g[k, j] for name, g in grids.items()}
+    money = {name: cell[name] / _MICRO for name in ("mrr", "churned", "contraction", "expansion", "reactivation")}
+    start_k = start[k] / _MICRO
+    with np.errstate(invalid="ignore", divide="ignore"):
+        base_k = np.where(start_k > 0, start_k, np.nan)
+        nrr = money["mrr"] / base_k * 100.0
+        grr = (start_k - money["churned"] - money["contraction"]) / base_k * 100.0
+    days = meta["period_starts"]
+    cols: dict[str, Any] = {
+        "cohort": days[k],
+        "offset": j,
+        "customers": sizes[k],
+        "paying": cell["paying"],
+        "start_mrr": start_k,
+        **money,
+        "nrr": nrr,
+        "grr": grr,
+        "complete": complete[k + j],
+    }
+    labels = meta["labels"]
+    return RevenueCohorts(cols, cohort_labels=list(labels), meta=meta)

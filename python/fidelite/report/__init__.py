@@ -41,6 +41,7 @@ from .model import (
 from .people import customers_section, indices_section
 from .predict import predict_section
 from .sections import accounting, cohorts, lifecycle_section
+from .survival import survival_section
 
 #: The built-in sections, in report order. Pass ``sections=`` to :func:`build_report` to
 #: add your own (any :class:`SectionBuilder`) or to drop some.
@@ -52,6 +53,7 @@ SECTIONS: list[SectionBuilder] = [
     SectionBuilder("customers", "Customers: RFM segments and at-risk list", customers_section),
     SectionBuilder("indices", "Loyalty indices", indices_section),
     SectionBuilder("predict", "Predicted value", predict_section),
+    SectionBuilder("survival", "Customer lifetimes", survival_section),
     SectionBuilder("methods", "Methods", methods, html_only=True),
 ]
 

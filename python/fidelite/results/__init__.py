@@ -18,6 +18,7 @@ from .retention import RetentionMatrix, SegmentedRetention, wilson
 from .segmented import SegmentedResult
 from .subscriptions import RevenueRetention
 from .surveys import LoyaltyIndexResult, NPSResult
+from .survival import SurvivalResult
 
 __all__ = [
     "ActivationResult",
@@ -37,6 +38,7 @@ __all__ = [
     "SegmentedResult",
     "SegmentedRetention",
     "StickinessResult",
+    "SurvivalResult",
     "TableResult",
     "ValueResult",
     "safe_ratio",

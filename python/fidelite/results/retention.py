@@ -411,7 +411,7 @@ class RetentionMatrix(Result):
         ax.set_xticks(range(0, n_off, xstep), self.offset_labels[::xstep], rotation=90 if n_off > 24 else 0)
         step = max(1, len(self.cohort_labels) // 24)
         ax.set_yticks(range(0, len(self.cohort_labels), step), self.cohort_labels[::step])
-        ax.set_xlabel(f"offset ({self.params['period']}s)")
+        ax.set_xlabel(f"offset ({self.params.get('offset_period', self.params['period'])}s)")
         ax.set_ylabel("cohort")
         ax.set_title(self.title)
         ax.figure.colorbar(

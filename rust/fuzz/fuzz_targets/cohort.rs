@@ -35,6 +35,7 @@ fuzz_target!(|data: &[u8]| {
         amount: Some(&amount),
         signup: Some(&signup),
         segment: if u.arbitrary().unwrap_or(false) { Some((&segments, 3)) } else { None },
+        min_events: 1 + pick(&mut u, 3),
         as_of,
         origin: origin(&mut u, &cal, as_of).unwrap_or(None),
     };

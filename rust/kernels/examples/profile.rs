@@ -167,6 +167,7 @@ fn main() {
             amount: None,
             signup: None,
             segment: None,
+            min_events: 1,
             as_of: hi,
             origin: None,
         };

@@ -67,6 +67,9 @@ pub struct CohortSpec<'a> {
     pub signup: Option<&'a [i64]>,
     /// Per customer segment code and the number of segments.
     pub segment: Option<(&'a [u32], usize)>,
+    /// Return events an entry needs in a bucket to count there (1 = any return; more
+    /// needs the customers measure). Offset 0 as the cohort size is not affected.
+    pub min_events: u32,
     /// Events after this instant are ignored; cells not elapsed by then are incomplete.
     pub as_of: i64,
     /// The first cohort period (None: the period of the earliest entry). With it, the
@@ -204,6 +207,14 @@ fn validate(g: &Grouped, cal: &Calendar, spec: &CohortSpec) -> Result<()> {
                 "revenue measures sum the amounts in each cell: use criterion=\"on\"".into(),
             ));
         }
+    }
+    if spec.min_events == 0 {
+        return Err(KernelError::InvalidParameter("min_events must be at least 1".into()));
+    }
+    if spec.min_events > 1 && spec.measure != Measure::Customers {
+        return Err(KernelError::InvalidParameter(
+            "min_events counts customers with enough returns in a cell: use measure=\"customers\"".into(),
+        ));
     }
     if let Some(b) = spec.brackets {
         if b.is_empty() || b.iter().any(|&w| w < 1) {
@@ -441,6 +452,10 @@ trait Sink {
 fn walk(g: &Grouped, cal: &Calendar, spec: &CohortSpec, ax: &Axes, customers: Range<usize>, sink: &mut impl Sink) {
     let cohort0 = spec.offset0 == Offset0::Cohort;
     let nk = ax.n_cohorts as i64;
+    // min_events > 1: the returns of the current entry per bucket (reset per entry)
+    let need = spec.min_events.max(1);
+    let mut seen: Vec<u32> = if need > 1 { vec![0; ax.n_buckets] } else { Vec::new() };
+    let mut touched: Vec<usize> = Vec::new();
     for c in customers {
         let seg = spec.segment.map_or(0, |(s, _)| s[c] as usize);
         let events = g.range(c);
@@ -451,6 +466,10 @@ fn walk(g: &Grouped, cal: &Calendar, spec: &CohortSpec, ax: &Axes, customers: Ra
                 return; // before an explicit origin
             }
             sink.begin(c, seg * ax.n_cohorts + k as usize, t0);
+            for &b in &touched {
+                seen[b] = 0;
+            }
+            touched.clear();
             // events are time-sorted: skip those before t0
             let from = events.start + g.ts[events.clone()].partition_point(|&t| t < t0);
             // rolling windows: offset j holds instants [t0 + j l, t0 + (j + 1) l)
@@ -477,7 +496,17 @@ fn walk(g: &Grouped, cal: &Calendar, spec: &CohortSpec, ax: &Axes, customers: Ra
                 }
                 // (a local clock turned back at a DST change can make j < 0)
                 match usize::try_from(j).ok().and_then(|j| ax.bucket_of.get(j)) {
-                    Some(&b) if b >= 0 => sink.reach(b as usize, i),
+                    Some(&b) if b >= 0 && need == 1 => sink.reach(b as usize, i),
+                    Some(&b) if b >= 0 => {
+                        let b = b as usize;
+                        if seen[b] == 0 {
+                            touched.push(b);
+                        }
+                        seen[b] += 1;
+                        if seen[b] == need {
+                            sink.reach(b, i); // the min_events-th return in the bucket
+                        }
+                    }
                     _ => continue,
                 }
             }
@@ -639,7 +668,7 @@ impl Sink for Collect<'_> {
 /// let cal = Calendar::new("UTC", Period::Day, 0, 3 * d).unwrap();
 /// let spec = CohortSpec { mode: CohortMode::First, window: Window::Calendar, criterion: Criterion::OnOrAfter,
 ///     offset0: Offset0::Cohort, measure: Measure::Customers, brackets: None, start_mask: None, return_mask: None,
-///     amount: None, signup: None, segment: None, as_of: 3 * d - 1, origin: None };
+///     amount: None, signup: None, segment: None, min_events: 1, as_of: 3 * d - 1, origin: None };
 /// let m = cohort_members(&g, &cal, &spec, 0, 0, 1).unwrap();
 /// assert_eq!(m.codes, vec![0, 1]); // cohort day 0, back on day 1 or later
 /// assert_eq!(cohort_matrix(&g, &cal, &spec).unwrap().counts[1], 2);
@@ -849,6 +878,7 @@ mod tests {
             amount: None,
             signup: None,
             segment: None,
+            min_events: 1,
             as_of: 10 * US_PER_DAY - 1,
             origin: None,
         }
@@ -946,6 +976,7 @@ mod tests {
                             brackets,
                             start_mask: Some(&mask),
                             segment: Some((&seg, 3)),
+                            min_events: 1,
                             as_of,
                             ..spec()
                         };
@@ -1012,6 +1043,11 @@ mod tests {
             }
         }
         specs.push(CohortSpec { start_mask: Some(&start), return_mask: Some(&ret), segment: Some((&seg, 2)), ..base });
+        for min_events in [2, 3] {
+            specs.push(CohortSpec { min_events, ..base });
+            specs.push(CohortSpec { min_events, offset0: Offset0::Return, brackets: Some(&widths[..]), ..base });
+            specs.push(CohortSpec { min_events, criterion: Criterion::Streak, window: Window::Rolling(7 * d), ..base });
+        }
         for measure in [Measure::Revenue, Measure::CumulativeRevenue] {
             specs.push(CohortSpec { measure, ..base });
             specs.push(CohortSpec { measure, offset0: Offset0::Return, window: Window::Rolling(3 * d), ..base });
@@ -1035,5 +1071,27 @@ mod tests {
             }
         }
         assert!(cohort_members(&g, &cal, &base, 0, 9999, 0).is_err());
+    }
+
+    #[test]
+    fn min_events_needs_that_many_returns_in_a_bucket() {
+        let d = US_PER_DAY;
+        // customer 0: day 0, twice on day 1, day 3; customer 1: days 0 and 2
+        let (indptr, ts) = (vec![0i64, 4, 6], vec![0, d, d + 5, 3 * d, 0, 2 * d]);
+        let g = Grouped::new(&indptr, &ts).unwrap();
+        let cal = Calendar::new("UTC", Period::Day, 0, 10 * d).unwrap();
+        let at = |min_events, offset0| {
+            cohort_matrix(&g, &cal, &CohortSpec { min_events, offset0, as_of: 5 * d, ..spec() }).unwrap().counts
+        };
+        assert_eq!(at(1, Offset0::Cohort), vec![2, 1, 1, 1, 0, 0]);
+        assert_eq!(at(2, Offset0::Cohort), vec![2, 1, 0, 0, 0, 0]);
+        assert_eq!(at(2, Offset0::Return), vec![0, 1, 0, 0, 0, 0]);
+        // two returns on day 1 and one on day 3: a bracket [1, 4) holds three
+        let w = [1i64, 3];
+        let s = CohortSpec { min_events: 3, brackets: Some(&w), as_of: 5 * d, ..spec() };
+        assert_eq!(cohort_matrix(&g, &cal, &s).unwrap().counts, vec![2, 1]);
+        assert!(cohort_matrix(&g, &cal, &CohortSpec { min_events: 0, ..spec() }).is_err());
+        let revenue = CohortSpec { min_events: 2, measure: Measure::Revenue, amount: Some(&[1.0; 6]), ..spec() };
+        assert!(cohort_matrix(&g, &cal, &revenue).is_err());
     }
 }

@@ -45,6 +45,8 @@ pub struct SpecArgs<'py> {
     segment: Option<PyReadonlyArray1<'py, u32>>,
     #[pyo3(item)]
     n_segments: usize,
+    #[pyo3(item)]
+    min_events: u32,
 }
 
 impl SpecArgs<'_> {
@@ -72,6 +74,7 @@ impl SpecArgs<'_> {
                 amount,
                 signup,
                 segment: segment.map(|s| (s, self.n_segments)),
+                min_events: self.min_events,
                 as_of: query.as_of,
                 origin: query.origin,
             })
@@ -99,7 +102,7 @@ fn criterion(value: &str) -> Result<Criterion, KernelError> {
 /// The cohort retention matrix over the grouped events (see `fidelite_kernels::cohort`);
 /// `spec` is a dict of `window_us` (0 = calendar periods), `mode`, `criterion`, `offset0`,
 /// `measure`, `brackets`, `start_mask`, `return_mask`, `amount`, `signup`, `segment`,
-/// `n_segments`. Returns a dict: `first_period`, `counts` or `values` (segments x cohorts
+/// `n_segments`, `min_events`. Returns a dict: `first_period`, `counts` or `values` (segments x cohorts
 /// x buckets), `sizes` (segments x cohorts), `complete` and `observed` (cohorts x buckets).
 #[pyfunction]
 pub fn cohort_matrix<'py>(
@@ -192,6 +195,7 @@ pub fn cohort_matrix_bitmaps<'py>(
             amount: None,
             signup: None,
             segment: segment.map(|s| (s, n_segments)),
+            min_events: 1,
             as_of,
             origin,
         };

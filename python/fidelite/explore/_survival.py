@@ -1,0 +1,54 @@
+"""The explorer's "Survival" tab: the Kaplan-Meier curve of customer lifetimes
+(:func:`fidelite.survival`) from the events, and from the subscriptions table when one is
+given, each with its median, at-risk table and (with the segment chosen above the retention
+matrix) the log-rank test; each part rendered alone so that one failing part does not hide
+the other."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from typing import Any
+
+from ..metrics.survival import survival
+from ..results import SurvivalResult
+
+
+def survival_part_html(result: SurvivalResult, *, source: str, chart: Callable[..., str]) -> str:
+    """One source's curve (a chart), its summary line, median and at-risk tables."""
+    logrank = ""
+    if result.logrank is not None:
+        logrank = f" data-logrank-p='{float(result.logrank['p_value'][0]):.6g}'"
+    img = chart(f"survival-{source}", result.plot, hooks={"source": source}, alt=result.title, size=(8.0, 3.6))
+    return (
+        f"<h4>Lifetimes from the {source}</h4>"
+        f"<div class='fidelite-survival-part' data-source='{source}' data-median='{result.value:.6g}' "
+        f"data-customers='{int(result.median['customers'][0])}'{logrank}>"
+        f"<p>{html.escape(result.summary())}</p>{img}{result.median.to_html()}{result.at_risk.to_html()}</div>"
+    )
+
+
+def survival_tab_html(
+    log: Any,
+    *,
+    as_of: Any,
+    tz: str,
+    tables: dict[str, Any],
+    segment: str | None,
+    error: Callable[[Exception], str],
+    chart: Callable[..., str],
+) -> str:
+    """The tab's HTML: events always, subscriptions when given; a part that fails shows
+    ``error(exc)`` in its place."""
+    customers, subscriptions = tables.get("customers"), tables.get("subscriptions")
+    kw: dict[str, Any] = dict(as_of=as_of, tz=tz, segment=segment, customers=customers)
+    parts: list[tuple[str, Callable[[], SurvivalResult]]] = [("events", lambda: survival(log, **kw))]
+    if subscriptions is not None:
+        parts.append(("subscriptions", lambda: survival(log, subscriptions=subscriptions, **kw)))
+    out = []
+    for source, compute in parts:
+        try:
+            out.append(survival_part_html(compute(), source=source, chart=chart))
+        except Exception as exc:  # each part alone
+            out.append(f"<div class='fidelite-part-error'>{error(exc)}</div>")
+    return "".join(out)
