@@ -215,11 +215,20 @@ def _from_events(
     dur = np.where(churned, last - first, q.as_of - first)
     seg_codes, seg_values = np.zeros(log.n_customers, np.uint32), [None]
     if segment is not None:
-        seg_codes, seg_values = segments(q, segment, customers, customer_col)
+        seg_codes, seg_values = _log_segments(q, segment, customers, customer_col)
     seg_codes = seg_codes[codes]
     present = np.unique(seg_codes)  # segments without a lifetime are left out
     rank = np.searchsorted(present, seg_codes).astype(np.uint32)
     return log.customer_ids[codes], dur, churned, rank, [seg_values[i] for i in present]
+
+
+def _log_segments(q: Query, segment: Any, customers: Any, customer_col: str) -> tuple[np.ndarray, list[Any]]:
+    """The segment of each of the log's customers (codes into the returned keys), read as
+    ``segment=`` reads it on every metric (:func:`fidelite.query.segments.resolve`)."""
+    s = segments.resolve(
+        segment, log=q.log, customers=customers, customer=customer_col, extra_ids=q.log.customer_ids[:0]
+    )
+    return s.codes, list(s.keys)
 
 
 def _from_subscriptions(subs: Any, as_of_us: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -270,7 +279,7 @@ def _subject_segments(
         hit = (f.labels[at] == ids) if found else np.zeros(len(ids), bool)
         values[hit] = per_id[at[hit]]
     elif q is not None:
-        codes, seg_values = segments(q, segment, customers, customer_col)
+        codes, seg_values = _log_segments(q, segment, customers, customer_col)
         code = q.log.codes_of(ids)
         values[code >= 0] = np.asarray(seg_values, dtype=object)[codes[code[code >= 0]]]
     else:
