@@ -423,6 +423,10 @@ def parser() -> argparse.ArgumentParser:
         description="List the loyalty indices registered by fidelite and installed plugins.",
     )
     ind.set_defaults(run=cmd_indices)
+
+    from . import plugins
+
+    plugins.add_commands(sub)  # the commands of plugins (fidelite_register_commands), `fidelite plugins` too
     return top
 
 
