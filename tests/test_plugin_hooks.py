@@ -516,3 +516,33 @@ def test_strict_register_raises_for_every_hook(hook, registration):
         fidelite.plugins.register(plugin(hook, registration), name="strict")
     assert "strict" not in [p.name for p in fidelite.plugins.list_plugins()]
     assert attributes.get("x") is None and loaders.find("a.x") is None
+
+
+# --------------------------------------------------------------------------- embedding the index API
+
+
+def test_the_index_list_is_read_through_the_arrow_capsule():
+    duckdb = pytest.importorskip("duckdb")
+    pa = pytest.importorskip("pyarrow")
+    pl = pytest.importorskip("polars")
+    listed = fidelite.indices()
+    names = listed.names()
+    assert pa.table(listed).column("name").to_pylist() == names
+    assert pl.DataFrame(listed)["name"].to_list() == names
+    assert [row[0] for row in duckdb.sql("select name from listed").fetchall()] == names
+    # still reads like the list it used to be
+    assert not isinstance(listed, list) and listed == list(listed) and listed[0].name == names[0]
+    assert len(listed) == len(names) and listed[0] in listed and listed[:2] == list(listed)[:2]
+
+
+@pytest.mark.parametrize(("frame", "native"), [("pandas", "DataFrame"), ("polars", "DataFrame"), ("arrow", "Table")])
+def test_compute_index_gives_the_callers_frame_back(frame, native):
+    pytest.importorskip({"arrow": "pyarrow"}.get(frame, frame))
+    shop = fidelite.datasets.demo_shop(300, seed=1, frame=frame)
+    table = fidelite.compute_index("engagement", events=shop.events).to_native()
+    module = {"arrow": "pyarrow"}.get(frame, frame)
+    assert type(table).__module__.split(".")[0] == module and type(table).__name__ == native
+    overall = fidelite.compute_index("nps", surveys=shop.surveys).to_native()
+    assert type(overall).__module__.split(".")[0] == module
+    numpy_in = fidelite.compute_index("repeat_rate", events=fidelite.datasets.demo_shop(300, seed=1).events)
+    assert isinstance(numpy_in.to_native(), dict)  # a dict of arrays in, the columns out

@@ -76,7 +76,7 @@ def test_the_loader_and_the_attribute_through_the_api(site, data):
         print(json.dumps({{
             "used": log.report.used, "rejected": log.report.n_rejected, "read": log.report.read,
             "source": log.source, "plugin": plugins["outside"],
-            "segments": {{s: int(seg[s].sizes.sum()) for s in seg.segments()}},
+            "segments": {{s: int(seg[s].sizes.sum()) for s in seg.segments}},
             "errors": [str(p) for p in fidelite.plugins.errors()],
         }}))
     """)

@@ -226,8 +226,10 @@ def test_list_plugins():
     builtin = plugins["fidelite.plugins.builtin"]
     assert (builtin.package, builtin.hooks) == (
         "fidelite",
-        ("fidelite_register_commands", "fidelite_register_indices", "fidelite_register_loaders"),
+        ("fidelite_register_indices", "fidelite_register_loaders"),
     )
+    listing = plugins["fidelite.plugins.listing"]  # the `fidelite plugins` command
+    assert (listing.package, listing.hooks) == ("fidelite", ("fidelite_register_commands",))
 
 
 # --------------------------------------------------------------------------- compute_index
@@ -570,7 +572,7 @@ def test_autoload_can_be_disabled(tmp_path):
     fake_install(tmp_path, "fidelite-good", GOOD)
     out = listing(tmp_path, FIDELITE_DISABLE_PLUGIN_AUTOLOAD="1")
     assert set(out["names"]) == BUILTIN
-    assert out["plugins"] == ["fidelite.plugins.builtin"]
+    assert out["plugins"] == ["fidelite.plugins.builtin", "fidelite.plugins.listing"]
     assert "good_index" in listing(tmp_path, FIDELITE_DISABLE_PLUGIN_AUTOLOAD="0")["names"]
 
 

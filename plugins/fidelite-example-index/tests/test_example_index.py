@@ -129,7 +129,7 @@ def test_purchase_rhythm_is_a_segment():
         4: "6+ purchase days",
     }
     by = fidelite.retention(log, period="month", segment="purchase_rhythm")
-    assert {s: int(by[s].sizes.sum()) for s in by.segments()} == {
+    assert {s: int(by[s].sizes.sum()) for s in by.segments} == {
         "1 purchase day": 1,
         "3-5 purchase days": 1,
         "6+ purchase days": 1,

@@ -1,5 +1,5 @@
-"""fidelite's own plugin: the built-in loyalty indices, the database loaders and the
-``fidelite plugins`` command, registered through the same hooks as any plugin.
+"""fidelite's own plugin: the built-in loyalty indices and the database loaders,
+registered through the same hooks as any plugin.
 
 Each compute function imports its metric when called, so that loading the plugins stays
 cheap; the metrics themselves live in :mod:`fidelite.metrics` (docs/metrics.md defines
@@ -15,8 +15,9 @@ from ..eventlog import EventLog
 from .hookspecs import hookimpl
 from .index import Index
 
-#: Modules registered as plugins before any installed plugin (by module name).
-DEFAULT_PLUGINS = ("fidelite.plugins.builtin",)
+#: Modules registered as plugins before any installed plugin (by module name): this one,
+#: and the ``fidelite plugins`` command (:mod:`fidelite.plugins.listing`).
+DEFAULT_PLUGINS = ("fidelite.plugins.builtin", "fidelite.plugins.listing")
 
 
 def nps(surveys: Any, question: str = "recommend") -> Any:
@@ -148,19 +149,4 @@ def fidelite_register_loaders(register: Any) -> None:
         suffixes=(".duckdb",),
         needs_query=True,
         description="DuckDB database files, opened read-only: duckdb:///path or a .duckdb file, with query=.",
-    )
-
-
-def plugins_command(args: Any) -> int:
-    from .listing import print_plugins
-
-    return print_plugins()
-
-
-@hookimpl
-def fidelite_register_commands(register: Any) -> None:
-    register(
-        "plugins",
-        plugins_command,
-        help="list the plugins, what each registered, and the broken ones with their errors",
     )

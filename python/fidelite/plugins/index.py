@@ -17,7 +17,7 @@ import inspect
 import math
 import numbers
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, overload
 
@@ -248,12 +248,13 @@ class IndexInfo:
         return f"{lo} .. {hi}".strip()
 
 
-class IndexList(Result, Sequence[IndexInfo]):
+class IndexList(Result):
     """The registered indices (a sequence of :class:`IndexInfo`), shown as a table.
 
-    It reads like a list (``len``, indexing, iteration, ``==`` a list) but is not one, so
-    that Arrow consumers (``pa.table``, ``pl.DataFrame``, DuckDB) read it as its table,
-    through ``__arrow_c_stream__``, like every result. ``problems`` holds the plugins that
+    It reads like a list (``len``, indexing, iteration, ``in``, ``==`` a list) but is not a
+    list nor a registered ``Sequence``, so that Arrow consumers (``pa.table``,
+    ``pl.DataFrame``, DuckDB), which try those first, read it as its table through
+    ``__arrow_c_stream__``, like every result. ``problems`` holds the plugins that
     failed to load or register (see :func:`fidelite.plugins.errors`); they are listed
     under the table.
     """
@@ -276,6 +277,9 @@ class IndexList(Result, Sequence[IndexInfo]):
 
     def __iter__(self) -> Iterator[IndexInfo]:
         return iter(self.items)
+
+    def __contains__(self, info: object) -> bool:
+        return info in self.items
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, IndexList):

@@ -1,5 +1,7 @@
-"""``fidelite plugins``: every plugin with its package, its hooks and what it registered
-through each, then the broken ones with their errors.
+"""``fidelite plugins``: every plugin with its package and what it registered through
+each hook, then the broken ones with their errors. A built-in plugin (loaded before any
+installed one, see :data:`fidelite.plugins.builtin.DEFAULT_PLUGINS`) registers the command
+through ``fidelite_register_commands``.
 
 >>> from fidelite.plugins.listing import provided
 >>> provided()["fidelite.plugins.builtin"]["loaders"]
@@ -11,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import manager
+from .hookspecs import hookimpl
 
 #: What each hook registers, as the listing names it.
 KINDS = ("indices", "sections", "attributes", "loaders", "commands")
@@ -57,3 +60,16 @@ def print_plugins(console: Any = None) -> int:
         where = f" [{problem.hook}]" if problem.hook else ""
         console.print(Text(f"broken plugin{where}: {' '.join(str(problem).split())}", style="yellow"), soft_wrap=True)
     return 1 if problems else 0
+
+
+def plugins_command(args: Any) -> int:
+    return print_plugins()
+
+
+@hookimpl
+def fidelite_register_commands(register: Any) -> None:
+    register(
+        "plugins",
+        plugins_command,
+        help="list the plugins, what each registered, and the broken ones with their errors (status 1 then)",
+    )
