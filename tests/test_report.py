@@ -18,6 +18,7 @@ import pytest
 import fidelite
 from fidelite.exceptions import ParameterError, TimeZoneError
 from fidelite.report import SECTIONS, Report, SectionBuilder, Skip, Table, build_report
+from fidelite.report.plugin_sections import with_plugins
 from fidelite.report.sections import cohort_table
 from fidelite.results.formatting import change, numeric
 
@@ -76,7 +77,7 @@ def test_every_section_in_order_and_ok(full):
 def test_progress_names_every_stage(shop):
     seen: list[str] = []
     build_report(shop.events, period="year", progress=seen.append)
-    assert seen == ["building the log"] + [b.title for b in SECTIONS]
+    assert seen == ["building the log"] + [b.title for b in with_plugins(SECTIONS)]  # installed plugins' too
 
 
 # ------------------------------------------------------------------ 1. data accounting
