@@ -51,12 +51,9 @@ def test_every_result_class_has_an_instance(results):
 
 #: Result classes that consumers do not read as the result's table, and why. When one is
 #: fixed, the tests below fail until it is taken off this list.
-NOT_READ_AS_TABLE = {
-    # a list subclass: pa.table / pl.DataFrame take it as a list of rows and DuckDB refuses
-    # it before looking for __arrow_c_stream__; pa.RecordBatchReader.from_stream reads it.
-    # Fix: IndexList holding its items instead of being a list (plugins/index.py).
-    "IndexList",
-}
+#: (IndexList was one while it subclassed list: pa.table / pl.DataFrame took it as a list
+#: of rows and DuckDB refused it; it now holds its items and reads as its table.)
+NOT_READ_AS_TABLE: set[str] = set()
 
 
 def readable(results):

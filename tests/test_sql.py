@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import fidelite
-from fidelite.exceptions import MissingDependencyError, ParameterError
+from fidelite.exceptions import MissingDependencyError, ParameterError, PluginError
 from fidelite.io import loaders
 
 METRICS = ("retention", "lifecycle", "period_kpis", "customer_summary", "repeat_rate")
@@ -142,8 +142,10 @@ def test_postgresql_errors_say_what_is_wrong(postgres):
     with pytest.raises(ParameterError, match="needs a query"):
         fidelite.EventLog(postgres)
     dbapi = pytest.importorskip("adbc_driver_postgresql.dbapi")
-    with pytest.raises(dbapi.Error, match="no_such_table"):
+    # the database's answer, as a PluginError naming the loader, chained from the driver's error
+    with pytest.raises(PluginError, match="loader 'postgresql' .* failed to read .*no_such_table") as e:
         fidelite.EventLog(postgres, query="select * from no_such_table")
+    assert isinstance(e.value.__cause__, dbapi.Error)
 
 
 def test_duckdb_file(events, parquet_log, tmp_path):

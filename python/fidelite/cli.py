@@ -187,9 +187,10 @@ def _stderr_console() -> Any:
 def cmd_demo(args: argparse.Namespace) -> int:
     from .datasets import demo_shop
     from .report import SECTIONS, build_report
+    from .report.plugin_sections import with_plugins
 
     console = _console()
-    with stages(2 + len(SECTIONS)) as step:
+    with stages(2 + len(with_plugins(SECTIONS))) as step:
         step(f"generating the demo shop ({args.customers:,} customers)")
         shop = demo_shop(args.customers, seed=args.seed, tz=args.tz)  # the shop lives in the report's zone
         report = build_report(
@@ -252,6 +253,7 @@ ROLES = ("amount", "event", "product", "duration", "channel")
 
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import SECTIONS, build_report
+    from .report.plugin_sections import with_plugins
 
     console = _console()
     optional = {name: getattr(args, name) for name in ("customers", "surveys", "contacts", "subscriptions")}
@@ -259,7 +261,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     columns = {k: getattr(args, k) for k in ROLES if getattr(args, k)}
     if args.customers_id and not args.customers:
         raise UsageError("--customers-id names the id column of the --customers FILE: pass that file too")
-    with stages(2 + len(SECTIONS)) as step:
+    with stages(2 + len(with_plugins(SECTIONS))) as step:
         step(f"reading {os.path.basename(args.file)}" + (f" and {len(given)} more tables" if given else ""))
         events = _read_events(args.file, "event table", args.customer)
         tables = {}
@@ -423,6 +425,10 @@ def parser() -> argparse.ArgumentParser:
         description="List the loyalty indices registered by fidelite and installed plugins.",
     )
     ind.set_defaults(run=cmd_indices)
+
+    from . import plugins
+
+    plugins.add_commands(sub)  # the commands of plugins (fidelite_register_commands), `fidelite plugins` too
     return top
 
 

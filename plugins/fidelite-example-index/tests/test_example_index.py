@@ -103,3 +103,71 @@ def test_computed_through_fidelite():
     assert float(r) == pytest.approx(fidelite.nps(shop.surveys).value)
     reg = fidelite.compute_index("purchase_regularity", events=shop.events)
     assert len(reg) > 0 and ((reg["value"] > 0) & (reg["value"] <= 100)).all()
+
+
+# --------------------------------------------------------------------------- the other hooks
+
+
+def rhythm_log():
+    # customer 1: purchases on 3 days; 2: one day (twice); 3: visits only; 4: 6 days
+    days = ["2024-01-01", "2024-01-02", "2024-01-03"]
+    rows = [(1, d, "purchase") for d in days] + [(2, "2024-01-05", "purchase"), (2, "2024-01-05T12:00", "purchase")]
+    rows += [(3, "2024-01-01", "visit")] + [(4, f"2024-02-0{k}", "purchase") for k in range(1, 7)]
+    return fidelite.EventLog(
+        {"customer_id": [r[0] for r in rows], "timestamp": [r[1] for r in rows], "event": [r[2] for r in rows]}
+    )
+
+
+def test_purchase_rhythm_is_a_segment():
+    from fidelite_example_index import purchase_rhythm
+
+    log = rhythm_log()
+    assert dict(zip(log.customer_ids.tolist(), purchase_rhythm(log))) == {
+        1: "3-5 purchase days",
+        2: "1 purchase day",
+        3: "no purchase",
+        4: "6+ purchase days",
+    }
+    by = fidelite.retention(log, period="month", segment="purchase_rhythm")
+    assert {s: int(by[s].sizes.sum()) for s in by.segments} == {
+        "1 purchase day": 1,
+        "3-5 purchase days": 1,
+        "6+ purchase days": 1,
+        "no purchase": 1,
+    }
+
+
+def test_the_section_in_the_report():
+    from fidelite.report import build_report
+
+    section = build_report(rhythm_log()).section("purchase_rhythm")
+    assert section.status == "ok", section.message
+    assert section.title == "Purchase rhythm"
+    assert any(getattr(b, "text", "") == "4 customers; 1 bought on 6 days or more." for b in section.blocks)
+
+
+def test_the_jsonl_loader_counts_bad_lines(tmp_path):
+    path = tmp_path / "shop.events.jsonl"
+    path.write_text(
+        '{"customer_id": 1, "timestamp": "2024-01-01"}\n'
+        "not json\n"
+        "\n"
+        '{"customer_id": 2, "timestamp": "2024-01-02"}\n'
+        "[1, 2]\n"
+    )
+    for source in (str(path), f"jsonl://{path}"):
+        log = fidelite.EventLog(source)
+        assert (log.report.read, log.report.used, log.report.n_rejected) == (4, 2, 2)
+
+
+def test_the_regularity_command(tmp_path, capsys):
+    from fidelite import cli
+
+    path = tmp_path / "shop.events.jsonl"
+    lines = [f'{{"customer_id": 1, "timestamp": "2024-01-{d:02d}"}}' for d in (1, 11, 21)]
+    path.write_text("\n".join(lines) + "\n")
+    assert cli.main(["regularity", str(path)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "1 of 1 customers have 3+ purchase days",
+        "purchase regularity: median 100.0, 1 at 50 or more",
+    ]

@@ -150,7 +150,8 @@ class ExplorerState:
                 if self._ctable is not None:
                     skip = {self.customer_col, self.signup}
                     attrs = tuple(c for c, v in self._ctable.columns.items() if c not in skip and _is_label_column(v))
-                self._segments = (None, *roles, *(a for a in attrs if a not in roles))
+                derived = tuple(a for a in query.attributes.names() if a not in roles and a not in attrs)  # plugins
+                self._segments = (None, *roles, *(a for a in attrs if a not in roles), *derived)
             return self._segments
         if name == "segment_value":
             result = self.retention()

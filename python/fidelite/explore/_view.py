@@ -31,6 +31,7 @@ import numpy as np
 from .._deps import import_optional
 from ..exceptions import MissingColumnError, MissingTableError
 from ..results.formatting import html_table, instant, pct, value
+from ._plugin_tabs import add_plugin_tabs
 from ._predict import predict_tab_html
 from ._state import ExplorerState
 from ._survival import survival_tab_html
@@ -378,6 +379,7 @@ class Explorer:
         tabs = [retention_tab, lifecycle_tab, customers_tab, indices_tab, predict_tab, survival_tab]
         self.tabs = W.Tab(children=tabs, titles=TABS)
         self.tabs.observe(lambda change: self._refresh(change["new"]), names="selected_index")
+        self.errors += add_plugin_tabs(self.tabs, st, self._controls, error_html)  # a tab per plugin section
         root = W.VBox([header, W.HBox([c["period"], c["as_of"], self.status]), self.tabs])
         root.add_class("fidelite-explorer")
         return root

@@ -1,4 +1,5 @@
-"""The plugin host: teams register their own loyalty indices.
+"""The plugin host: teams register their own loyalty indices, report sections and
+explorer tabs, derived customer attributes (``segment=``), loaders and CLI commands.
 
 Write your own index in three steps.
 
@@ -33,7 +34,11 @@ After ``pip install``, the index appears in ``fidelite.indices()``,
 ``fidelite.compute_index("orders_per_customer", events=df)``, ``fidelite indices``, the
 report and the explorer. In a notebook, ``fidelite.plugins.register(module_or_class)``
 registers a plugin without installing it. ``plugins/fidelite-example-index`` in the
-repository is a complete example; docs/plugins.md documents every hook.
+repository is a complete example; docs/plugins.md documents every hook. The other hooks
+(``fidelite_register_sections``, ``_attributes``, ``_loaders``, ``_commands``) take a
+``register(name, function, **options)`` callback; :mod:`fidelite.plugins.hookspecs`
+documents each. :func:`sections`, :func:`loaders`, :func:`commands` and
+:func:`attributes_registered` list what they registered; ``fidelite plugins`` prints it.
 
 Environment: ``FIDELITE_DISABLE_PLUGIN_AUTOLOAD=1`` loads no installed plugin,
 ``FIDELITE_BLOCK_PLUGINS=a,b`` skips the named ones, ``FIDELITE_TRACE_PLUGINS=1`` prints
@@ -49,21 +54,31 @@ from .manager import (
     DEFAULT_TIMEOUT,
     PluginInfo,
     PluginProblem,
+    add_commands,
+    attributes_registered,
     available_indices,
+    build_section,
     check,
+    commands,
     compute_all,
     compute_index,
     errors,
     indices,
     list_plugins,
     load,
+    loaders,
     pm,
     register,
+    sections,
     unregister,
 )
+from .registrations import CommandInfo, LoaderInfo, SectionInfo
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "CommandInfo",
+    "LoaderInfo",
+    "SectionInfo",
     "TABLES",
     "Index",
     "IndexDefinitionError",
@@ -72,8 +87,12 @@ __all__ = [
     "IndexResult",
     "PluginInfo",
     "PluginProblem",
+    "add_commands",
+    "attributes_registered",
     "available_indices",
+    "build_section",
     "check",
+    "commands",
     "compute_all",
     "compute_index",
     "errors",
@@ -81,7 +100,9 @@ __all__ = [
     "indices",
     "list_plugins",
     "load",
+    "loaders",
     "pm",
     "register",
+    "sections",
     "unregister",
 ]

@@ -1,8 +1,9 @@
-"""The built-in loyalty indices, registered through the same hook as any plugin.
+"""fidelite's own plugin: the built-in loyalty indices and the database loaders,
+registered through the same hooks as any plugin.
 
 Each compute function imports its metric when called, so that loading the plugins stays
 cheap; the metrics themselves live in :mod:`fidelite.metrics` (docs/metrics.md defines
-every one).
+every one), the loaders' read functions in :mod:`fidelite.io.loaders`.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from ..eventlog import EventLog
 from .hookspecs import hookimpl
 from .index import Index
 
-#: Modules registered as plugins before any installed plugin (by module name).
-DEFAULT_PLUGINS = ("fidelite.plugins.builtin",)
+#: Modules registered as plugins before any installed plugin (by module name): this one,
+#: and the ``fidelite plugins`` command (:mod:`fidelite.plugins.listing`).
+DEFAULT_PLUGINS = ("fidelite.plugins.builtin", "fidelite.plugins.listing")
 
 
 def nps(surveys: Any, question: str = "recommend") -> Any:
@@ -118,4 +120,33 @@ def fidelite_register_indices(register: Any) -> None:
             description="Upsell rate: customers who bought two or more distinct products / customers who bought "
             "exactly one.",
         )
+    )
+
+
+@hookimpl
+def fidelite_register_loaders(register: Any) -> None:
+    from ..io import loaders
+
+    register(
+        "postgresql",
+        loaders.read_postgresql,
+        schemes=("postgresql", "postgres"),
+        needs_query=True,
+        description="PostgreSQL through ADBC (the sql extra): postgresql://user@host/db with query=.",
+    )
+    register(
+        "sqlite",
+        loaders.read_sqlite,
+        schemes=("sqlite",),
+        suffixes=(".sqlite", ".sqlite3", ".db"),
+        needs_query=True,
+        description="SQLite files through ADBC (the sql extra): sqlite:///path or a .sqlite file, with query=.",
+    )
+    register(
+        "duckdb",
+        loaders.read_duckdb,
+        schemes=("duckdb",),
+        suffixes=(".duckdb",),
+        needs_query=True,
+        description="DuckDB database files, opened read-only: duckdb:///path or a .duckdb file, with query=.",
     )

@@ -17,9 +17,9 @@ import inspect
 import math
 import numbers
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -99,14 +99,7 @@ class Index:
             )
         if not isinstance(self.description, str) or not self.description.strip():
             raise IndexDefinitionError(name, "description is empty; say in a sentence what the index measures")
-        inputs = (self.inputs,) if isinstance(self.inputs, str) else tuple(self.inputs)
-        unknown = [t for t in inputs if t not in TABLES]
-        if unknown or not inputs:
-            raise IndexDefinitionError(
-                name, f"inputs must be one or more of {_listed(TABLES)}; got {_listed(unknown) or 'none'}"
-            )
-        if len(set(inputs)) != len(inputs):
-            raise IndexDefinitionError(name, f"inputs {inputs} name a table twice")
+        inputs = _inputs(name, self.inputs)
         object.__setattr__(self, "inputs", inputs)
         if self.level not in LEVELS:
             raise IndexDefinitionError(name, f"level must be one of {_listed(LEVELS)}; got {self.level!r}")
@@ -120,6 +113,27 @@ class Index:
     def accepts(self, parameter: str) -> bool:
         """Whether ``compute`` takes the keyword ``parameter``."""
         return parameter in self.parameters or _takes_any_keyword(self.compute)
+
+
+def _inputs(name: str, given: Any) -> tuple[str, ...]:
+    inputs = (given,) if isinstance(given, str) else tuple(given)
+    unknown = [t for t in inputs if t not in TABLES]
+    if unknown or not inputs:
+        raise IndexDefinitionError(
+            name, f"inputs must be one or more of {_listed(TABLES)}; got {_listed(unknown) or 'none'}"
+        )
+    if len(set(inputs)) != len(inputs):
+        raise IndexDefinitionError(name, f"inputs {inputs} name a table twice")
+    return inputs
+
+
+def check_inputs(name: str, function: Any, inputs: Any) -> tuple[tuple[str, ...], dict[str, Any], bool]:
+    """``(inputs, parameters, takes_any_keyword)`` of a plugin function called with the
+    tables ``inputs`` as keywords, checked as an :class:`Index`'s ``compute`` is (raises
+    :class:`IndexDefinitionError`); ``parameters`` are its other keywords with their
+    defaults."""
+    tables = _inputs(name, inputs)
+    return tables, _parameters(name, function, tables), _takes_any_keyword(function)
 
 
 def _check_range(name: str, given: Any) -> tuple[float | None, float | None] | None:
@@ -234,18 +248,45 @@ class IndexInfo:
         return f"{lo} .. {hi}".strip()
 
 
-class IndexList(Result, list):
-    """The registered indices (a list of :class:`IndexInfo`), shown as a table.
+class IndexList(Result):
+    """The registered indices (a sequence of :class:`IndexInfo`), shown as a table.
 
-    ``problems`` holds the plugins that failed to load or register (see
-    :func:`fidelite.plugins.errors`); they are listed under the table.
+    It reads like a list (``len``, indexing, iteration, ``in``, ``==`` a list) but is not a
+    list nor a registered ``Sequence``, so that Arrow consumers (``pa.table``,
+    ``pl.DataFrame``, DuckDB), which try those first, read it as its table through
+    ``__arrow_c_stream__``, like every result. ``problems`` holds the plugins that
+    failed to load or register (see :func:`fidelite.plugins.errors`); they are listed
+    under the table.
     """
 
     title = "loyalty indices"
 
     def __init__(self, items: Iterable[IndexInfo] = (), problems: Iterable[Any] = ()) -> None:
-        list.__init__(self, items)
+        self.items = list(items)
         self.problems = list(problems)
+
+    @overload
+    def __getitem__(self, i: int) -> IndexInfo: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[IndexInfo]: ...
+    def __getitem__(self, i: int | slice) -> IndexInfo | list[IndexInfo]:
+        return self.items[i]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[IndexInfo]:
+        return iter(self.items)
+
+    def __contains__(self, info: object) -> bool:
+        return info in self.items
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, IndexList):
+            return self.items == other.items
+        return isinstance(other, list) and self.items == other
+
+    __hash__ = None  # type: ignore[assignment]
 
     def names(self) -> list[str]:
         return [i.name for i in self]
@@ -284,9 +325,6 @@ class IndexList(Result, list):
         return table + "".join(
             f"<p class='fidelite-plugin-error'>broken plugin: {html.escape(str(p))}</p>" for p in self.problems
         )
-
-    __eq__ = list.__eq__
-    __hash__ = None
 
 
 # --------------------------------------------------------------------------- results

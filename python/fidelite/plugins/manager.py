@@ -36,8 +36,11 @@ from typing import Any
 import numpy as np
 import pluggy
 
+from .. import frames
 from ..eventlog import EventLog
 from ..exceptions import FideliteError, MissingTableError, ParameterError, PluginError, PluginTimeoutError
+from ..io import loaders as io_loaders
+from ..query import attributes
 from . import hookspecs
 from .builtin import DEFAULT_PLUGINS
 from .index import (
@@ -51,6 +54,15 @@ from .index import (
     IndexResult,
     as_columns,
     as_number,
+)
+from .registrations import (
+    REGISTRARS,
+    CommandInfo,
+    LoaderInfo,
+    Origin,
+    Registered,
+    RegistrationError,
+    SectionInfo,
 )
 
 ENTRY_POINT_GROUP = "fidelite"
@@ -76,6 +88,8 @@ class PluginProblem:
     version: str
     index: str | None
     error: PluginError
+    #: The hook in which the fault happened (None: loading the plugin, or its indices).
+    hook: str | None = None
 
     def __str__(self) -> str:
         return str(self.error)
@@ -104,10 +118,12 @@ def _origin_text(package: str, version: str) -> str:
 
 
 class _Registry:
-    """The indices registered by the current set of plugins, and the faults met."""
+    """What the current set of plugins registered (indices in ``entries``, the other hooks'
+    items in ``registered``), and the faults met."""
 
     def __init__(self) -> None:
         self.entries: dict[str, tuple[Index, IndexInfo]] = {}
+        self.registered = Registered()
         self.problems: list[PluginProblem] = []
 
 
@@ -118,6 +134,13 @@ class _Host:
         self._load_problems: list[PluginProblem] = []
         self._origins: dict[str, tuple[str, str]] = {}  # plugin name -> (package, version)
         self._cache: tuple[tuple[Any, ...], _Registry] | None = None
+        self._builder: int | None = None  # the thread building the registry
+
+    def refresh(self) -> None:
+        """Bring the registries of the lower layers (attributes, loaders) up to date with
+        the current plugins; a no-op inside a hook call (the registry is being built)."""
+        if self._builder != threading.get_ident():
+            self.registry()
 
     # ------------------------------------------------------------------ loading
     def load(self) -> None:
@@ -220,15 +243,54 @@ class _Host:
                 return self._cache[1]
             self._reject_unknown_hooks()  # plugins added with pm.register since the last call
             key = tuple(pm.list_name_plugin())
+            if self._cache is not None:
+                self._cache[1].registered.withdraw()
             reg = _Registry()
-            # In registration order (built-ins first, so that they keep their names), not in
-            # pluggy's call order, which tryfirst / trylast would let a plugin change.
-            implementers = {impl.plugin_name for impl in getattr(pm.hook, HOOK).get_hookimpls()}
-            for name, plugin in pm.list_name_plugin():
-                if name in implementers:
-                    self._collect(plugin, name, reg)
+            self._builder = threading.get_ident()
+            try:
+                # In registration order (built-ins first, so that they keep their names), not
+                # in pluggy's call order, which tryfirst / trylast would let a plugin change.
+                for hook in (HOOK, *REGISTRARS):
+                    implementers = {impl.plugin_name for impl in getattr(pm.hook, hook).get_hookimpls()}
+                    for name, plugin in pm.list_name_plugin():
+                        if name in implementers:
+                            if hook == HOOK:
+                                self._collect(plugin, name, reg)
+                            else:
+                                self._collect_other(hook, plugin, name, reg)
+            finally:
+                self._builder = None
             self._cache = (key, reg)
             return reg
+
+    def _collect_other(self, hook: str, plugin: Any, name: str, reg: _Registry) -> None:
+        """Call one plugin's ``hook`` (sections, attributes, loaders, commands) with its
+        ``register``; each refused registration is a problem, the others count."""
+        origin = Origin(name, *self.origin(name))
+        accept = REGISTRARS[hook](reg.registered, origin)
+
+        def fail(message: str, cause: BaseException | None = None) -> None:
+            err = PluginError(message)
+            err.__cause__ = cause
+            reg.problems.append(PluginProblem(name, origin.package, origin.version, None, err, hook))
+
+        def register(*args: Any, **kwargs: Any) -> None:
+            try:
+                accept(*args, **kwargs)
+            except RegistrationError as e:
+                fail(f"{origin} registered a malformed item in {hook}: {e}", e)
+            except TypeError as e:  # a wrong call of register itself
+                fail(f"{origin} called register() of {hook} wrongly: {e}", e)
+
+        try:
+            returned = pm.subset_hook_caller(hook, [p for p in pm.get_plugins() if p is not plugin])(register=register)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as e:  # SystemExit, GeneratorExit ... from a plugin: its fault
+            fail(f"{origin} failed in {hook}: {type(e).__name__}: {e}", e)
+        else:
+            if returned:
+                fail(f"{origin} returned {returned[0]!r} from {hook}; call register(...) instead of returning it")
 
     def _collect(self, plugin: Any, name: str, reg: _Registry) -> None:
         """Call one plugin's ``fidelite_register_indices`` and keep what it registers."""
@@ -273,6 +335,9 @@ class _Host:
 
 
 _host = _Host()
+# the lower layers ask the host before each lookup (they never import it)
+attributes.on_lookup(_host.refresh)
+io_loaders.on_lookup(_host.refresh)
 
 
 def _unknown_hooks(plugin: Any) -> list[str]:
@@ -512,7 +577,9 @@ def compute_index(
         raise
     except BaseException as e:  # SystemExit from a plugin must not end the program
         raise PluginError(f"index {name!r} from {who} failed: {type(e).__name__}: {e}") from e
-    return _result(info, out, who)
+    first = kwargs[index.inputs[0]]
+    backend = first.native_backend if isinstance(first, EventLog) else frames.backend_of(first)
+    return _result(info, out, who).carry(backend)
 
 
 class _TimedOut(Exception):
@@ -662,3 +729,160 @@ def _check_values(info: IndexInfo, who: str, values: Any) -> None:
             f"index {info.name!r} from {who} returned {first:g}, outside its declared range "
             f"{info.range_text}; fix the computation or the declared range"
         )
+
+
+# --------------------------------------------------------------------------- the other hooks
+
+
+def sections() -> list[SectionInfo]:
+    """The report sections (and explorer tabs) plugins registered, in registration order
+    (``fidelite_register_sections``)."""
+    return list(_host.registry().registered.sections.values())
+
+
+def loaders() -> list[LoaderInfo]:
+    """The loaders registered through ``fidelite_register_loaders`` (fidelite's own
+    database loaders first), with the URI schemes and file suffixes each serves."""
+    return list(_host.registry().registered.loaders)
+
+
+def attributes_registered() -> dict[str, str]:
+    """The derived attributes plugins registered (``fidelite_register_attributes``), by
+    name, with the plugin each came from; ``fidelite.query.attributes`` holds them."""
+    return {name: origin.plugin for name, origin in _host.registry().registered.attributes.items()}
+
+
+def commands() -> list[CommandInfo]:
+    """The CLI subcommands registered through ``fidelite_register_commands``."""
+    return list(_host.registry().registered.commands.values())
+
+
+def build_section(
+    name: str,
+    *,
+    events: Any = None,
+    customers: Any = None,
+    surveys: Any = None,
+    contacts: Any = None,
+    subscriptions: Any = None,
+    columns: dict[str, Any] | None = None,
+    period: str | None = None,
+    tz: str | None = None,
+    as_of: Any = None,
+    timeout: float | None = None,
+) -> list[Any]:
+    """Build the plugin section ``name`` from the tables it declared: a list of parts,
+    each a fidelite result (tables, numbers and frames a ``build`` returns become a
+    :class:`~fidelite.TableResult` / :class:`~fidelite.ValueResult`) or a string.
+
+    ``period``, ``tz`` and ``as_of`` are passed to a ``build`` that takes them (None: left
+    to its default). Raises ``ParameterError`` for an unknown section,
+    ``MissingTableError`` naming a declared table that is missing, ``PluginError`` naming
+    the section and the plugin when ``build`` raises or returns something else, and
+    :class:`~fidelite.exceptions.PluginTimeoutError` past ``timeout`` seconds (the report
+    and the explorer give it :data:`DEFAULT_TIMEOUT`). fidelite's own errors raised in
+    ``build`` pass through with a note naming the section.
+    """
+    held = _host.registry().registered.sections
+    info = held.get(name)
+    if info is None:
+        close = difflib.get_close_matches(str(name), list(held), n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ParameterError(f"no plugin section named {name!r}.{hint} Registered: {', '.join(held) or 'none'}")
+    given = {
+        "events": events,
+        "customers": customers,
+        "surveys": surveys,
+        "contacts": contacts,
+        "subscriptions": subscriptions,
+    }
+    missing = [t for t in info.inputs if given[t] is None]
+    if missing:
+        raise MissingTableError(
+            f"section {name!r} needs the {' and '.join(missing)} table(s): pass "
+            + ", ".join(f"{t}=<table>" for t in missing)
+        )
+    kwargs = {t: given[t] for t in info.inputs}
+    if "events" in kwargs:
+        kwargs["events"] = EventLog.of(events, **(columns or {}))
+    context = {"period": period, "tz": tz, "as_of": as_of}
+    kwargs.update({k: context[k] for k in info.context if context[k] is not None})
+    who = f"section {name!r} from plugin {info.plugin!r}{_origin_text(info.package, info.version)}"
+    try:
+        out = _call(lambda: info.build(**kwargs), timeout)
+    except FideliteError as e:
+        e.add_note(f"while building {who}")
+        raise
+    except _TimedOut:
+        raise PluginTimeoutError(
+            f"{who} did not finish within its time budget of {timeout:g} s; pass a larger timeout= to wait longer"
+        ) from None
+    except KeyboardInterrupt:
+        raise
+    except BaseException as e:  # SystemExit from a plugin must not end the program
+        raise PluginError(f"{who} failed: {type(e).__name__}: {e}") from e
+    parts = list(out) if isinstance(out, (list, tuple)) else [out]
+    return [_part(p, who, info.title) for p in parts]
+
+
+def _part(out: Any, who: str, title: str) -> Any:
+    """One part of a section as a fidelite result or a string."""
+    from ..results import Result, TableResult, ValueResult
+
+    if isinstance(out, (str, Result)):
+        return out
+    number = as_number(out)
+    if number is not None:
+        return ValueResult(number[0], title=title, reason=number[1])
+    cols = as_columns(out)
+    if cols is not None and cols and all(v.ndim == 1 for v in cols.values()):
+        if len({len(v) for v in cols.values()}) == 1:
+            return TableResult(cols, title=title)
+    raise PluginError(
+        f"{who} returned a {type(out).__name__}; return a fidelite result, a table (pandas / polars / "
+        "pyarrow, dict of equal-length arrays), a number or text, or a list of them"
+    )
+
+
+def add_commands(subparsers: Any) -> None:
+    """Add the plugin commands to the ``fidelite`` command line (``subparsers`` of its
+    argparse parser). A name the command line already has is left out and reported by
+    :func:`errors`; running a command that raises gives a
+    :class:`~fidelite.exceptions.PluginError` naming it and its plugin."""
+    reg = _host.registry()
+    for info in reg.registered.commands.values():
+        who = f"plugin {info.plugin!r}{_origin_text(info.package, info.version)}"
+        if info.name in subparsers.choices:
+            message = f"{who} registered command {info.name!r}, which the command line already has; rename it"
+            if not any(str(p) == message for p in reg.problems):
+                reg.problems.append(
+                    PluginProblem(
+                        info.plugin,
+                        info.package,
+                        info.version,
+                        None,
+                        PluginError(message),
+                        "fidelite_register_commands",
+                    )
+                )
+            continue
+        sub = subparsers.add_parser(info.name, help=info.help, description=info.help)
+        if info.arguments is not None:
+            info.arguments(sub)  # tried at registration: it worked then
+        sub.set_defaults(run=_command_runner(info, who))
+
+
+def _command_runner(info: CommandInfo, who: str) -> Any:
+    def run(args: Any) -> int:
+        try:
+            status = info.run(args)
+        except FideliteError as e:
+            e.add_note(f"while running command {info.name!r} from {who}")
+            raise
+        except (KeyboardInterrupt, SystemExit):  # sys.exit(n) in a command sets its status
+            raise
+        except BaseException as e:
+            raise PluginError(f"command {info.name!r} from {who} failed: {type(e).__name__}: {e}") from e
+        return 0 if status is None else int(status)
+
+    return run

@@ -5,7 +5,7 @@ A derived attribute is a function of the log that returns one value per customer
 log's customer code order (``log.customer_ids[i]`` is the customer of value ``i``). Plugins
 add them through the ``fidelite_register_attributes`` hook; this module is the registry
 that the query layer reads when it resolves ``segment=`` (so the metrics never import the
-plugin host).
+plugin host). The host fills it on first use, through :func:`on_lookup`.
 
 >>> import fidelite
 >>> from fidelite.query import attributes
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..exceptions import ParameterError
+from ..exceptions import FideliteError, ParameterError, PluginError
 
 if TYPE_CHECKING:
     from ..eventlog import EventLog
@@ -47,6 +47,18 @@ class Attribute:
 
 
 _registry: dict[str, Attribute] = {}
+_fill: list[Callable[[], None]] = []
+
+
+def on_lookup(fill: Callable[[], None]) -> None:
+    """Call ``fill()`` before every lookup: the plugin host registers the attributes of
+    the installed plugins on first use this way."""
+    _fill.append(fill)
+
+
+def _refresh() -> None:
+    for fill in _fill:
+        fill()
 
 
 def register(name: str, derive: Derive, *, source: str = "fidelite", description: str = "") -> None:
@@ -72,22 +84,36 @@ def unregister(name: str) -> None:
 
 def names() -> list[str]:
     """The registered derived attributes, sorted."""
+    _refresh()
     return sorted(_registry)
 
 
-def get(name: str) -> Attribute | None:
-    """The registered attribute ``name``, or None."""
+def get(name: str, *, refresh: bool = True) -> Attribute | None:
+    """The registered attribute ``name``, or None (``refresh=False``: without asking the
+    plugin host first, for the host itself)."""
+    if refresh:
+        _refresh()
     return _registry.get(name)
 
 
 def derive(name: str, log: EventLog) -> np.ndarray:
     """The values of attribute ``name`` for every customer of ``log`` (an object array in
     code order). A function returning the wrong number of values is a
-    :class:`~fidelite.exceptions.ParameterError` naming its source."""
-    held = _registry.get(name)
+    :class:`~fidelite.exceptions.ParameterError` naming its source; one that raises, a
+    :class:`~fidelite.exceptions.PluginError` naming it (fidelite's own errors pass
+    through with a note)."""
+    held = get(name)
     if held is None:
         raise ParameterError(f"no derived attribute {name!r}; registered: {names() or 'none'}")
-    values = np.asarray(held.derive(log), dtype=object)
+    try:
+        values = np.asarray(held.derive(log), dtype=object)
+    except FideliteError as e:
+        e.add_note(f"while deriving attribute {name!r} (from {held.source!r})")
+        raise
+    except KeyboardInterrupt:
+        raise
+    except BaseException as e:  # a plugin's SystemExit must not end the program either
+        raise PluginError(f"derived attribute {name!r} (from {held.source!r}) failed: {type(e).__name__}: {e}") from e
     if values.shape != (log.n_customers,):
         raise ParameterError(
             f"derived attribute {name!r} (from {held.source!r}) returned {values.shape} values; "

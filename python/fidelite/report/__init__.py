@@ -24,6 +24,7 @@ from typing import Any
 from .. import plugins, query
 from ..calendar import Calendar, check_period, to_instant
 from ..eventlog import EventLog
+from . import plugin_sections
 from .document import Report
 from .kpis import kpis
 from .methods import methods
@@ -112,7 +113,8 @@ def build_report(
         week_start=week_start,
         index_timeout=index_timeout,
     )
-    return Report(inputs, run_sections(inputs, SECTIONS if sections is None else sections, progress), title=title)
+    builders = plugin_sections.with_plugins(SECTIONS) if sections is None else sections
+    return Report(inputs, run_sections(inputs, builders, progress), title=title)
 
 
 __all__ = [

@@ -1,4 +1,5 @@
-"""Two loyalty indices fidelite does not have, registered through its plugin hook.
+"""Two loyalty indices fidelite does not have, and one use of each of fidelite's other
+plugin hooks.
 
 - ``purchase_regularity`` (per customer, from events): how steady a customer's rhythm
   of purchase days is. For customers with at least ``min_purchase_days`` distinct
@@ -12,6 +13,19 @@
   +100 for a promoter (9-10), -100 for a detractor (0-6), 0 for a passive (7-8), so it
   lies in -100..100 and equals the plain NPS when ``half_life_days`` is infinite.
 
+Through the other hooks:
+
+- attribute ``purchase_rhythm`` (``segment="purchase_rhythm"`` anywhere): each
+  customer's band of distinct purchase days, ``"1 purchase day"``, ``"2 purchase days"``,
+  ``"3-5 purchase days"`` or ``"6+ purchase days"`` (``"no purchase"`` for the others);
+- section ``purchase_rhythm`` (a report section and an explorer tab): the customers of
+  each band and the cohort retention of the ``period`` split by band;
+- loader ``jsonl``: ``.events.jsonl`` files and ``jsonl://path`` URIs, one JSON object
+  per line; a line that is not a JSON object becomes a row of nulls, which the log
+  rejects and counts ("null customer id");
+- command ``fidelite regularity FILE [--min-purchase-days N]``: the regularity index of
+  an event file, summarised.
+
 Installed, the package is found through its entry point (group ``fidelite``)::
 
     >>> import fidelite
@@ -21,6 +35,7 @@ Installed, the package is found through its entry point (group ``fidelite``)::
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -165,4 +180,122 @@ def fidelite_register_indices(register):
             range=(-100, 100),
             higher_is_better=True,
         )
+    )
+
+
+# --------------------------------------------------------------------------- the other hooks
+
+#: The bands of distinct purchase days of :func:`purchase_rhythm` (upper bound, label).
+RHYTHM_BANDS = ((0, "no purchase"), (1, "1 purchase day"), (2, "2 purchase days"), (5, "3-5 purchase days"))
+RHYTHM_TOP = "6+ purchase days"
+
+
+def purchase_days(events: fidelite.EventLog, purchase_event: str = "purchase") -> np.ndarray:
+    """The number of distinct purchase days (local calendar days) of every customer of
+    the log, in the order of ``events.customer_ids``."""
+    df = events.to_pandas()
+    if "event" in df.columns:
+        df = df[df["event"] == purchase_event]
+    day = df["timestamp"].dt.tz_convert(events.tz).dt.normalize()
+    counts = day.groupby(df["customer_id"].to_numpy()).nunique()
+    return counts.reindex(events.customer_ids, fill_value=0).to_numpy(np.int64)
+
+
+def purchase_rhythm(log: fidelite.EventLog) -> np.ndarray:
+    """Derived attribute: the band of each customer's distinct purchase days."""
+    days = purchase_days(log)
+    out = np.full(days.shape, RHYTHM_TOP, dtype=object)
+    for upper, label in reversed(RHYTHM_BANDS):
+        out[days <= upper] = label
+    return out
+
+
+def rhythm_section(events: fidelite.EventLog, period: str = "month", tz: Any = None) -> list[Any]:
+    """Report section / explorer tab: customers by purchase rhythm, then retention by it."""
+    bands = purchase_rhythm(events)
+    labels = [label for _, label in RHYTHM_BANDS] + [RHYTHM_TOP]
+    counts = np.array([(bands == label).sum() for label in labels], dtype=np.int64)
+    table = fidelite.TableResult(
+        {"purchase_rhythm": np.array(labels, dtype=object), "customers": counts},
+        title="customers by distinct purchase days",
+    )
+    retained = fidelite.retention(events, period=period, tz=tz, segment="purchase_rhythm")
+    return [
+        f"{events.n_customers:,} customers; {int(counts[-1]):,} bought on 6 days or more.",
+        table,
+        retained,
+    ]
+
+
+def read_jsonl(source: str, query: Any) -> dict[str, list[Any]]:
+    """Loader: one JSON object per line (blank lines skipped); every other line is a row
+    of nulls, so that the event log rejects and counts it."""
+    path = source[len("jsonl://") :] if source.startswith("jsonl://") else source
+    rows: list[dict[str, Any]] = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                row = None
+            rows.append(row if isinstance(row, dict) else {})
+    names = list(dict.fromkeys(k for row in rows for k in row)) or ["customer_id", "timestamp"]
+    return {name: [row.get(name) for row in rows] for name in names}
+
+
+def regularity_arguments(parser: Any) -> None:
+    parser.add_argument("file", help="events as .csv, .parquet or .events.jsonl")
+    parser.add_argument("--min-purchase-days", type=int, default=3, metavar="N", help="default: 3")
+
+
+def regularity_command(args: Any) -> int:
+    """``fidelite regularity FILE``: how many customers are regular buyers."""
+    log = fidelite.EventLog(args.file)
+    r = purchase_regularity(log, min_purchase_days=args.min_purchase_days)
+    values = r["value"]
+    print(f"{len(r):,} of {log.n_customers:,} customers have {args.min_purchase_days}+ purchase days")
+    if len(r):
+        print(f"purchase regularity: median {np.median(values):.1f}, {int((values >= 50).sum()):,} at 50 or more")
+    return 0
+
+
+@fidelite.hookimpl
+def fidelite_register_attributes(register):
+    register(
+        "purchase_rhythm",
+        purchase_rhythm,
+        description="Band of each customer's distinct purchase days: 1, 2, 3-5, 6+ (or no purchase).",
+    )
+
+
+@fidelite.hookimpl
+def fidelite_register_sections(register):
+    register(
+        "purchase_rhythm",
+        rhythm_section,
+        title="Purchase rhythm",
+        description="Customers by their number of distinct purchase days, and cohort retention by that band.",
+    )
+
+
+@fidelite.hookimpl
+def fidelite_register_loaders(register):
+    register(
+        "jsonl",
+        read_jsonl,
+        schemes=("jsonl",),
+        suffixes=(".events.jsonl",),
+        description="JSON Lines event files: one object per line (customer_id, timestamp, ...).",
+    )
+
+
+@fidelite.hookimpl
+def fidelite_register_commands(register):
+    register(
+        "regularity",
+        regularity_command,
+        help="summarise the purchase regularity index of an event file",
+        arguments=regularity_arguments,
     )
