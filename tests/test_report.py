@@ -21,7 +21,18 @@ from fidelite.report import SECTIONS, Report, SectionBuilder, Skip, Table, build
 from fidelite.report.sections import cohort_table
 from fidelite.results.formatting import change, numeric
 
-KEYS = ["accounting", "kpis", "cohorts", "lifecycle", "customers", "indices", "predict", "methods"]
+KEYS = [
+    "accounting",
+    "kpis",
+    "cohorts",
+    "lifecycle",
+    "customers",
+    "indices",
+    "predict",
+    "campaigns",
+    "revenue",
+    "methods",
+]
 
 
 @pytest.fixture(scope="module")
@@ -88,13 +99,13 @@ def test_accounting_counts_every_row_with_its_reason(shop):
     report = build_report(events, period="year", sections=SECTIONS[:1])
     t = cells(table(report.section("accounting"), "row-accounting"))
     n = len(events["timestamp"])
-    assert t["rows read"] == [f"{n:,}"]
-    assert t["rows used"] == [f"{n - 10:,}"]
-    assert t["rows rejected"] == ["10"]
-    assert t["rejected: null customer id"] == ["7"]
-    assert t["rejected: null timestamp"] == ["3"]
+    assert t["rows read"] == [f"{n:,}", ""]
+    assert t["rows used"] == [f"{n - 10:,}", ""]
+    assert t["rows rejected"] == ["10", ""]
+    assert t["rejected: null customer id"] == ["7", "rows 0, 1, 2, ..."]  # the first rows rejected, 0-based
+    assert t["rejected: null timestamp"] == ["3", "rows 7, 8, 9"]
     refunds = int((events["amount"][10:] < 0).sum())
-    assert t["note: refunds (negative amounts)"] == [f"{refunds:,}"]
+    assert t["note: refunds (negative amounts)"] == [f"{refunds:,}", ""]
     assert any(n.startswith("10 rejected rows are left out") for n in report.section("accounting").notes)
 
 
@@ -145,6 +156,46 @@ def test_kpis_include_each_metric_whose_inputs_are_given(full, shop):
         f"{int(crm.kpis['converted_active']):,} of {int(crm.kpis['contacted_active']):,} contacted active customers"
     )
     assert rows["CRM ROI"][0] == f"{crm.kpis['roi']:,.0f}%"
+
+
+def test_campaigns_section(full, html, shop):
+    s = full.section("campaigns")
+    crm = fidelite.campaigns(shop.contacts, events=shop.events, period="quarter")
+    rows = cells(table(s, "campaign-kpis"))
+    assert rows["net reactivity rate"][0] == f"{crm.value:.1f}%"
+    assert rows["unsubscribe rate"][0] == f"{crm.kpis['unsubscribe_rate']:.1f}%"
+    channels = table(s, "campaign-channels")
+    assert [r[0] for r in channels.rows] == [str(g) for g in crm.by("channel")["group"]]
+    pressure = table(s, "campaign-pressure")
+    p = crm.pressure
+    assert len(pressure.data["contacts"]) == len(p)  # every period in the exports
+    last = pressure.rows[-1]
+    assert last[0] == f"{p['label'][-1]}{'' if p['complete'][-1] else '*'}" and last[1] == f"{int(p['contacts'][-1]):,}"
+    assert "data-chart='campaign-pressure'" in html.split("data-section='campaigns'")[1].split("</section>")[0]
+    assert any("last-touch" in n for n in s.notes)
+
+
+def test_revenue_section(full, html, shop):
+    s = full.section("revenue")
+    r = fidelite.revenue_retention(shop.subscriptions, period="quarter")
+    k = int(np.flatnonzero(r["complete"])[-1])
+    assert cells(table(s, "mrr"))["net revenue retention (NRR)"][0] == f"{r['nrr'][k]:.1f}%"
+    bridge = table(s, "mrr-bridge")
+    assert len(bridge.rows) == min(len(r), 24) and len(bridge.data["nrr"]) == len(r)
+    row = bridge.rows[-1 - (len(r) - 1 - k)]
+    assert row[0] == r.meta["labels"][k] and row[-1] == f"{r['nrr'][k]:.1f}%"
+    assert bridge.rows[-1][0].endswith("*") == (not r["complete"][-1])
+    assert "data-chart='mrr-bridge'" in html.split("data-section='revenue'")[1].split("</section>")[0]
+
+
+def test_campaigns_and_revenue_sections_say_what_they_need(shop):
+    from fidelite.report import SECTIONS
+
+    keep = [b for b in SECTIONS if b.key in ("campaigns", "revenue")]
+    report = build_report(shop.events, period="quarter", sections=keep)
+    assert report.section("campaigns").status == "skipped"
+    assert report.section("campaigns").message == "needs the contacts table (--contacts FILE)"
+    assert report.section("revenue").message == "needs the subscriptions table (--subscriptions FILE)"
 
 
 def test_kpis_without_surveys_say_what_they_need(shop):
@@ -380,6 +431,8 @@ def test_html_charts_are_inline_pngs(html):
         "predicted-tracking",
         "predicted-p-alive",
         "forecast",
+        "campaign-pressure",
+        "mrr-bridge",
     }
     for data in charts.values():
         assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"

@@ -24,6 +24,7 @@ from typing import Any
 from .. import plugins, query
 from ..calendar import Calendar, check_period, to_instant
 from ..eventlog import EventLog
+from .campaigns import campaigns_section
 from .document import Report
 from .kpis import kpis
 from .methods import methods
@@ -40,6 +41,7 @@ from .model import (
 )
 from .people import customers_section, indices_section
 from .predict import predict_section
+from .revenue import revenue_section
 from .sections import accounting, cohorts, lifecycle_section
 
 #: The built-in sections, in report order. Pass ``sections=`` to :func:`build_report` to
@@ -52,6 +54,8 @@ SECTIONS: list[SectionBuilder] = [
     SectionBuilder("customers", "Customers: RFM segments and at-risk list", customers_section),
     SectionBuilder("indices", "Loyalty indices", indices_section),
     SectionBuilder("predict", "Predicted value", predict_section),
+    SectionBuilder("campaigns", "CRM campaigns", campaigns_section),
+    SectionBuilder("revenue", "Revenue retention", revenue_section),
     SectionBuilder("methods", "Methods", methods, html_only=True),
 ]
 

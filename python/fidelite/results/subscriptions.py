@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..io import RowReport
+from . import style
 from .base import TableResult
+
+#: The MRR movements of the bridge, drawn above (+1) or below (-1) zero, with their colour.
+MOVES = (
+    ("new", 1, style.GAIN),
+    ("reactivation", 1, style.COMEBACK),
+    ("expansion", 1, style.PRIMARY),
+    ("contraction", -1, style.OKABE_ITO["reddish_purple"]),
+    ("churned", -1, style.LOSS),
+)
 
 
 class RevenueRetention(TableResult):
@@ -26,3 +38,34 @@ class RevenueRetention(TableResult):
         self.period = meta["period"]
         self.tz = meta["tz"]
         self.as_of = meta["as_of"]
+
+    def plot(self, ax: Any = None) -> Any:
+        """The MRR bridge per period: movements stacked (gains above zero, losses below)
+        with NRR and GRR (%, right axis); incomplete periods hatched and hollow
+        (:mod:`fidelite.results.style`). Returns the Axes."""
+        labels = list(self.meta["labels"])
+        ax = style.axes(ax, (min(3 + 0.35 * len(labels), 16), 4))
+        x = np.arange(len(labels))
+        complete = np.asarray(self["complete"], bool)
+        up, down, bars = np.zeros(len(x)), np.zeros(len(x)), []
+        for name, sign, colour in MOVES:
+            v = np.nan_to_num(np.asarray(self[name], float))
+            bars.append(ax.bar(x, sign * v, bottom=up if sign > 0 else down, color=colour, label=name))
+            if sign > 0:
+                up = up + v
+            else:
+                down = down - v
+        ax.axhline(0, color=style.NEUTRAL, linewidth=0.8)
+        ax.set_ylabel("MRR moved")
+        rates = ax.twinx()
+        rates.plot(x, self["nrr"], color=style.ACTUAL, marker="o", markersize=3, label="NRR")
+        rates.plot(x, self["grr"], color=style.NEUTRAL, marker="o", markersize=3, linestyle="--", label="GRR")
+        style.hollow_incomplete(rates, x, complete)
+        rates.set_ylabel("% of the start MRR")
+        handles = ax.get_legend_handles_labels()[0] + rates.get_legend_handles_labels()[0]
+        if style.hatch_incomplete(bars, complete):
+            handles += [style.incomplete_handle(), style.incomplete_handle("line")]
+        ax.legend(handles=handles, loc="upper left", ncols=2)
+        style.ticks(ax, labels)
+        ax.set_title(f"MRR bridge per {self.period}")
+        return style.finish(ax)
