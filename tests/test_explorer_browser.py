@@ -125,25 +125,25 @@ def test_every_tab_campaigns_revenue_and_retention_controls_with_no_stderr_box(e
 
     tabs = page.get_by_role("tab")
     titles = tabs.all_inner_texts()
-    assert titles[-2:] == ["Campaigns", "Revenue retention"]
+    assert titles[-2:] == ["Campaigns", "Revenue (MRR)"]
     for title in titles:  # every tab, each drawn
-        page.get_by_role("tab", name=title).click()
+        page.get_by_role("tab", name=title, exact=True).click()
     page.get_by_role("tab", name="Campaigns").click()
     as_of = np.datetime64(events.t_max, "us")  # the explorer's as-of: the latest event
     r = fidelite.campaigns(shop.contacts, events=events, as_of=as_of)
-    box = page.locator("div.fidelite-campaigns")
+    box = page.locator("div.fidelite-campaigns-overall")
     expect(box).to_have_attribute("data-contacts", str(int(r.kpis["contacts"])), timeout=UPDATE_MS)
     pressure = page.locator("img.fidelite-chart[data-chart='campaign-pressure']")
     expect(pressure).to_have_attribute("data-periods", str(len(r.pressure)))
     assert pressure.evaluate("img => img.complete && img.naturalWidth > 0")
 
-    page.get_by_role("tab", name="Revenue retention").click()
+    page.get_by_role("tab", name="Revenue (MRR)").click()
     rr = fidelite.revenue_retention(shop.subscriptions, as_of=as_of)
     k = int(np.flatnonzero(rr["complete"])[-1])
-    expect(page.locator("div.fidelite-revenue")).to_have_attribute(
+    expect(page.locator("div.fidelite-revenue-headline")).to_have_attribute(
         "data-period", rr.meta["labels"][k], timeout=UPDATE_MS
     )
-    nrr = float(page.locator("div.fidelite-revenue").get_attribute("data-nrr"))
+    nrr = float(page.locator("div.fidelite-revenue-headline").get_attribute("data-nrr"))
     assert nrr == pytest.approx(rr["nrr"][k], rel=1e-12)
     expect(page.locator("img.fidelite-chart[data-chart='mrr-bridge']")).to_be_visible()
 

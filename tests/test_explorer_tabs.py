@@ -140,7 +140,7 @@ def test_campaigns_tab(ex, shop, log):
 
 
 def test_revenue_tab(ex, shop):
-    tab(ex, "Revenue retention")
+    tab(ex, "Revenue (MRR)")
     page = ex.pages["revenue"].value
     r = fidelite.revenue_retention(shop.subscriptions, as_of=ex.state.as_of, tz=ex.state.tz)
     k = int(np.flatnonzero(r["complete"])[-1])
@@ -153,7 +153,7 @@ def test_revenue_tab(ex, shop):
 def test_pages_without_their_table_say_what_they_need(log):
     ex = fidelite.explore(log)
     _ = ex.widget
-    for title, table in (("Campaigns", "contacts"), ("Revenue retention", "subscriptions")):
+    for title, table in (("Campaigns", "contacts"), ("Revenue (MRR)", "subscriptions")):
         tab(ex, title)
         shown = ex.errors[ex.titles.index(title)].value
         assert f"skipped: needs the {table} table" in shown and f"pass {table}=" in shown
@@ -207,3 +207,14 @@ def test_weekly_forecast_table_is_capped(ex):
     table = page[page.index("fidelite-forecast'") :]
     assert int(attr(table, "data-cols")) <= 48 and int(attr(table, "data-rows")) <= 36
     assert "Showing the latest 36 of" in page and "offsets 0-47 of" in page
+
+
+def test_at_risk_list_follows_the_period_and_names_its_rule(ex, log):
+    """Issue 16 item 11 in the explorer: lapse_after counts periods, so the list follows
+    the period control, and says so."""
+    ex.controls["period"].value = "quarter"
+    tab(ex, "Customers")
+    quarter = fidelite.at_risk(log, period="quarter")
+    assert len(quarter) != len(fidelite.at_risk(log, period="month"))
+    assert int(attr(ex.at_risk_html.value, "data-count")) == len(quarter)
+    assert "an event in the last 3 quarters (lapse_after counts periods" in ex.at_risk_html.value

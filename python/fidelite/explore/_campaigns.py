@@ -64,7 +64,7 @@ def overall_html(r: Any) -> str:
     body = html_table(rows, title=title, css="fidelite-table fidelite-index-table")
     return block(
         "Campaigns: overall",
-        "fidelite-campaigns",
+        "fidelite-campaigns-overall",
         body,
         net_reactivity=f"{k['net_reactivity']!r}",
         contacts=int(k["contacts"]),

@@ -1,5 +1,5 @@
-"""The explorer's "Revenue retention" tab: :func:`fidelite.revenue_retention` of the
-subscriptions table. The NRR, GRR and revenue churn of the latest complete period, the MRR
+"""The explorer's "Revenue (MRR)" tab: revenue retention
+(:func:`fidelite.revenue_retention`) of the subscriptions table. The NRR, GRR and revenue churn of the latest complete period, the MRR
 bridge per period as a chart (gains above zero, losses below, NRR and GRR as lines;
 incomplete periods marked) and as a table, each part failing alone."""
 
@@ -26,7 +26,7 @@ def headline_html(r: Any) -> str:
     note = f"; {rejected:,} subscription rows rejected" if rejected else ""
     if not len(done):
         why = html.escape(f"{r.reason or 'no complete period yet'}{note}")
-        return block("Revenue retention", "fidelite-revenue", f"<p>{why}</p>")
+        return block("Revenue retention", "fidelite-revenue-headline", f"<p>{why}</p>")
     k = int(done[-1])
     rows = {
         "KPI": np.array(["net revenue retention (NRR)", "gross revenue retention (GRR)", "revenue churn"], object),
@@ -35,7 +35,7 @@ def headline_html(r: Any) -> str:
     title = f"latest complete {r.period}: start MRR {num(r['start_mrr'][k])}, end MRR {num(r['end_mrr'][k])}{note}"
     return block(
         "Revenue retention",
-        "fidelite-revenue",
+        "fidelite-revenue-headline",
         html_table(rows, title=title, css="fidelite-table fidelite-index-table"),
         nrr=repr(float(r["nrr"][k])),
         period=labels[k],

@@ -398,8 +398,13 @@ class ExplorerState:
         return self.cached(("rfm", self.as_of_us), lambda: rfm(self.log, as_of=self.as_of, tz=self.tz))
 
     def at_risk(self) -> TableResult:
-        """:func:`fidelite.at_risk` at as-of (default factor, lapse after 3 months), ranked by revenue."""
-        return self.cached(("at_risk", self.as_of_us), lambda: at_risk(self.log, as_of=self.as_of, tz=self.tz))
+        """:func:`fidelite.at_risk` at as-of, ranked by revenue (default factor; lapsed after
+        3 of the periods in force, as the report counts them)."""
+        p = self.params
+        return self.cached(
+            ("at_risk", p["period"], self.as_of_us),
+            lambda: at_risk(self.log, period=p["period"], as_of=self.as_of, tz=self.tz),
+        )
 
     def patterns(self) -> TableResult:
         """:func:`fidelite.retention_patterns` per period at as-of."""

@@ -58,7 +58,7 @@ def _predict_page(state: ExplorerState) -> str:
 PAGES: list[PageTab] = [
     PageTab("Predicted value", "predict", _predict_page),
     PageTab("Campaigns", "campaigns", campaigns_tab_html),
-    PageTab("Revenue retention", "revenue", revenue_tab_html),
+    PageTab("Revenue (MRR)", "revenue", revenue_tab_html),  # not "... retention": the Retention tab is found by name
 ]
 #: The built-in tabs, drawn from widgets of their own.
 BUILT_IN = ("Retention", "Lifecycle & KPIs", "Customers", "Indices")
@@ -585,7 +585,12 @@ class Explorer:
         def at_risk() -> str:
             t = st.at_risk()
             top = {k: v[:AT_RISK_ROWS] for k, v in t.columns.items()}
-            title = f"{len(t):,} customers at risk (gap > 2 x their usual gap); the top {AT_RISK_ROWS} by revenue"
+            m, period = t.meta, st.params["period"]
+            title = (
+                f"{len(t):,} customers at risk: no purchase for more than {m.get('factor', 2):g} x their usual gap, "
+                f"an event in the last {m.get('lapse_after', 3)} {period}s (lapse_after counts periods: it changes "
+                f"with the period); the top {AT_RISK_ROWS} by revenue"
+            )
             return (
                 f"<h4>At-risk customers</h4><div class='fidelite-at-risk-list' data-count='{len(t)}'>"
                 f"{html_table(top, title=title, units=t.units, tz=st.tz)}</div>"
