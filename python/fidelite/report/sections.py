@@ -50,18 +50,6 @@ def accounting(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
     rows = [["rows read", num(r.read)], ["rows used", num(r.used)], ["rows rejected", num(r.n_rejected)]]
     rows += [[f"rejected: {why}", num(n)] for why, n in r.rejected.items()]
     rows += [[f"note: {what}", num(n)] for what, n in r.notes.items()]
-    columns, caption = ["rows", "count"], "row accounting"
-    if any(r.examples.get(why) for why in r.rejected):  # where the first rejected rows are
-        columns.append("first rejected")
-        rows = [
-            row + [r.example_text(row[0].removeprefix("rejected: ")) if row[0].startswith("rejected: ") else ""]
-            for row in rows
-        ]
-        caption += (
-            " (first rejected: their line in the file, the header being line 1)"
-            if r.where == "line"
-            else " (first rejected: their 0-based row position in the input)"
-        )
     facts = [
         ["source", inputs.source or log.source],
         ["customers", num(log.n_customers)],
@@ -86,9 +74,25 @@ def accounting(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
             "(strict mode, --strict, stops on them instead)."
         )
     blocks: list[Block] = [
-        Table(columns, rows, caption=caption, key="row-accounting"),
+        Table(["rows", "count"], rows, caption="row accounting", key="row-accounting"),
         Table(["", ""], facts, caption="data covered", key="data-covered"),
     ]
+    examples = [[why, r.example_text(why)] for why in r.rejected if r.examples.get(why)]
+    if examples:  # where the first rejected rows are, to find and fix them
+        where = (
+            "their line in the file, the header being line 1"
+            if r.where == "line"
+            else "their 0-based position in the input"
+        )
+        blocks.insert(
+            1,
+            Table(
+                ["rejected for", "first rejected rows"],
+                examples,
+                caption=f"first rejected rows ({where})",
+                key="rejected-rows",
+            ),
+        )
     if inputs.customers is not None and hasattr(metrics, "completeness"):
         try:
             c = metrics.completeness(inputs.customers)
