@@ -168,6 +168,10 @@ def test_campaigns_section(full, html, shop):
     assert rows["unsubscribe rate"][0] == f"{crm.kpis['unsubscribe_rate']:.1f}%"
     channels = table(s, "campaign-channels")
     assert [r[0] for r in channels.rows] == [str(g) for g in crm.by("channel")["group"]]
+    assert channels.columns[:4] == ["group", "contacts", "contacted active", "net reactivity"]
+    converted = channels.columns.index("converted active")
+    assert channels.rows[0][converted] == f"{int(crm.by('channel')['converted_active'][0]):,}"  # a count: no decimals
+    assert set(channels.data) == set(crm.by("channel").columns)  # every column in the exports
     pressure = table(s, "campaign-pressure")
     p = crm.pressure
     assert len(pressure.data["contacts"]) == len(p)  # every period in the exports
@@ -185,7 +189,7 @@ def test_revenue_section(full, html, shop):
     bridge = table(s, "mrr-bridge")
     assert len(bridge.rows) == min(len(r), 24) and len(bridge.data["nrr"]) == len(r)
     row = bridge.rows[-1 - (len(r) - 1 - k)]
-    assert row[0] == r.meta["labels"][k] and row[-1] == f"{r['nrr'][k]:.1f}%"
+    assert row[0] == r.meta["labels"][k] and row[2] == f"{r['nrr'][k]:.1f}%" and bridge.columns[2] == "NRR"
     assert bridge.rows[-1][0].endswith("*") == (not r["complete"][-1])
     assert "data-chart='mrr-bridge'" in html.split("data-section='revenue'")[1].split("</section>")[0]
 

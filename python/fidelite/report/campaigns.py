@@ -28,6 +28,33 @@ def result(inputs: ReportInputs) -> Any:
     )
 
 
+#: The columns of the per-channel and per-campaign tables, the headline ones first (a
+#: narrow terminal drops the last); the exports hold them all.
+GROUP_COLUMNS = (
+    "group",
+    "contacts",
+    "contacted_active",
+    "net_reactivity",
+    "reactivity",
+    "unsubscribe_rate",
+    "roi",
+    "attributed_revenue",
+    "converted_active",
+    "opened",
+    "clicked",
+    "unsubscribed",
+    "cost",
+)
+
+
+def groups_table(t: Any, level: str, key: str) -> Table:
+    """The KPIs per channel or campaign (every column in the exports)."""
+    shown = {k: t.columns[k] for k in GROUP_COLUMNS if k in t.columns}
+    out = describe_table(shown, key=key, caption=f"by {level}", units=t.units)
+    out.data = dict(t.columns)
+    return out
+
+
 def pressure_table(r: Any, period: str) -> Table:
     """Pressure and solicitation per period, the latest :data:`PERIOD_ROWS`, ``*`` on
     incomplete periods; every period in the exports."""
@@ -41,17 +68,17 @@ def pressure_table(r: Any, period: str) -> Table:
             count(p["contacts_to_active"][i]),
             count(p["active_customers"][i]),
             num(p["pressure"][i]),
+            num(s["marginal_revenue"][i]),
             num(s["revenue_per_solicited"][i]),
             num(s["revenue_per_not_solicited"][i]),
-            num(s["marginal_revenue"][i]),
         ]
         for i in range(first, n)
     ]
     caption = (f"latest {n - first} of {n} {period}s" if first else f"{n} {period}s") + " (* = incomplete at as_of)"
     data = {k: np.asarray(v) for k, v in p.columns.items()}
     data.update({k: np.asarray(v) for k, v in s.columns.items() if k not in data})
-    columns = ["period", "contacts", "on active", "active customers", "pressure"]
-    columns += ["revenue per solicited", "revenue per not solicited", "marginal revenue"]
+    columns = ["period", "contacts", "on active customers", "active customers", "pressure", "marginal revenue"]
+    columns += ["revenue per solicited", "revenue per not solicited"]
     return Table(columns, rows, caption=caption, key="campaign-pressure", data=data)
 
 
@@ -62,8 +89,8 @@ def campaigns_section(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
     width = min(4 + 0.3 * len(r.pressure), 14)
     blocks: list[Block] = [
         Table(["KPI", "value", "detail"], campaign_rows("campaigns", r), caption="all contacts", key="campaign-kpis"),
-        describe_table(by_channel.columns, key="campaign-channels", caption="by channel", units=by_channel.units),
-        describe_table(by_campaign.columns, key="campaign-list", caption="by campaign", units=by_campaign.units),
+        groups_table(by_channel, "channel", "campaign-channels"),
+        groups_table(by_campaign, "campaign", "campaign-list"),
         Figure(
             "campaign-pressure", "Commercial pressure per period", lambda fig: r.plot(ax=fig.subplots()), (width, 4)
         ),

@@ -27,18 +27,24 @@ def bridge_table(r: Any) -> Table:
     n = len(r)
     first = max(0, n - PERIOD_ROWS)
     labels = r.meta["labels"]
-    moves = ("start_mrr", "new", "reactivation", "expansion", "contraction", "churned", "end_mrr")
+    moves = ("new", "reactivation", "expansion", "contraction", "churned", "end_mrr")
     rows = [
-        [labels[i] + ("" if r["complete"][i] else "*")]
+        [labels[i] + ("" if r["complete"][i] else "*"), num(r["start_mrr"][i])]
+        + [pct(r[c][i]) for c in ("nrr", "grr", "revenue_churn")]
         + [num(r[c][i]) for c in moves]
-        + [pct(r[c][i]) for c in ("revenue_churn", "grr", "nrr")]
         for i in range(first, n)
     ]
     caption = (f"latest {n - first} of {n} {r.period}s" if first else f"{n} {r.period}s") + (
         " (* = incomplete at as_of: the state at as_of)"
     )
-    columns = ["period", "start MRR", "new", "reactivation", "expansion", "contraction", "churned", "end MRR"]
-    columns += ["revenue churn", "GRR", "NRR"]
+    columns = [
+        "period",
+        "start MRR",
+        "NRR",
+        "GRR",
+        "revenue churn",
+    ]  # the rates first: a narrow terminal drops the last
+    columns += ["new", "reactivation", "expansion", "contraction", "churned", "end MRR"]
     return Table(columns, rows, caption=caption, key="mrr-bridge", data=r.to_dict(), units=dict(r.units))
 
 

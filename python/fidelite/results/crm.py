@@ -12,6 +12,10 @@ from . import style
 from .base import TableResult
 
 
+#: The count columns (floats where a missing flag column makes them NaN).
+COUNTS = ("converted_active", "opened", "clicked", "unsubscribed", "attributed_orders")
+
+
 class CampaignResult(TableResult):
     """Campaign KPIs: one row overall (``level="all"``), then one per channel and per
     campaign. ``.value`` = overall net reactivity rate; ``pressure`` and ``solicitation``
@@ -35,7 +39,12 @@ class CampaignResult(TableResult):
             value=value,
             reason=reason,
             meta=meta,
-            units={"net_reactivity": "%", "reactivity": "%", "roi": "%"},
+            units={
+                "net_reactivity": "%",
+                "reactivity": "%",
+                "roi": "%",
+                **dict.fromkeys(COUNTS, "count"),
+            },
         )
         self.pressure = pressure
         self.solicitation = solicitation
