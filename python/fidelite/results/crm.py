@@ -11,7 +11,6 @@ from ..io import RowReport
 from . import style
 from .base import TableResult
 
-
 #: The count columns (floats where a missing flag column makes them NaN).
 COUNTS = ("converted_active", "opened", "clicked", "unsubscribed", "attributed_orders")
 
