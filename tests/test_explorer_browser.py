@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import fidelite
@@ -102,3 +103,51 @@ def test_criterion_cell_selection_drill_down_and_indices(explorer, events):
     page.get_by_role("tab", name="Indices").click()
     expect(page.locator("tr[data-index='repeat_rate']")).to_have_attribute("data-status", "ok", timeout=UPDATE_MS)
     expect(page.locator("tr[data-index='nps']")).to_have_attribute("data-status", "ok")
+
+
+def test_every_tab_campaigns_revenue_and_retention_controls_with_no_stderr_box(explorer, events):
+    """Issue 16 ("no stderr box after visiting every tab") and issue 17 item 8: the new
+    tabs show their numbers, the new retention controls redraw the matrix."""
+    from playwright.sync_api import expect
+
+    page = explorer
+    shop = fidelite.datasets.demo_shop(3_000, seed=7)
+    assert "contacts=shop.contacts, subscriptions=shop.subscriptions" in NOTEBOOK.read_text()
+
+    page.locator(".fidelite-control-brackets input").fill("1, 2, 9")
+    page.locator(".fidelite-control-brackets input").press("Enter")
+    table = page.locator(".fidelite-matrix table.fidelite-retention")
+    expect(table).to_have_attribute("data-cols", "3", timeout=UPDATE_MS)
+    page.locator(".fidelite-control-return_event select").select_option("purchase")
+    want = fidelite.retention(events, brackets=[1, 2, 9], return_event="purchase")
+    label = want.cohort_labels[-6]
+    expect(cell(page, label, 1)).to_have_attribute("data-count", str(want.counts[-6, 1]), timeout=UPDATE_MS)
+
+    tabs = page.get_by_role("tab")
+    titles = tabs.all_inner_texts()
+    assert titles[-2:] == ["Campaigns", "Revenue (MRR)"]
+    for title in titles:  # every tab, each drawn
+        page.get_by_role("tab", name=title, exact=True).click()
+    page.get_by_role("tab", name="Campaigns").click()
+    as_of = np.datetime64(events.t_max, "us")  # the explorer's as-of: the latest event
+    r = fidelite.campaigns(shop.contacts, events=events, as_of=as_of)
+    box = page.locator("div.fidelite-campaigns-overall")
+    expect(box).to_have_attribute("data-contacts", str(int(r.kpis["contacts"])), timeout=UPDATE_MS)
+    pressure = page.locator("img.fidelite-chart[data-chart='campaign-pressure']")
+    expect(pressure).to_have_attribute("data-periods", str(len(r.pressure)))
+    assert pressure.evaluate("img => img.complete && img.naturalWidth > 0")
+
+    page.get_by_role("tab", name="Revenue (MRR)").click()
+    rr = fidelite.revenue_retention(shop.subscriptions, as_of=as_of)
+    k = int(np.flatnonzero(rr["complete"])[-1])
+    expect(page.locator("div.fidelite-revenue-headline")).to_have_attribute(
+        "data-period", rr.meta["labels"][k], timeout=UPDATE_MS
+    )
+    nrr = float(page.locator("div.fidelite-revenue-headline").get_attribute("data-nrr"))
+    assert nrr == pytest.approx(rr["nrr"][k], rel=1e-12)
+    expect(page.locator("img.fidelite-chart[data-chart='mrr-bridge']")).to_be_visible()
+
+    # no stderr box, no traceback, anywhere, after every tab was visited
+    expect(page.locator("[data-mime-type='application/vnd.jupyter.stderr']")).to_have_count(0)
+    assert "Traceback" not in page.locator("body").inner_text()
+    assert page.locator(".fidelite-error").count() == 0

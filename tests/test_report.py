@@ -22,7 +22,19 @@ from fidelite.report.plugin_sections import with_plugins
 from fidelite.report.sections import cohort_table
 from fidelite.results.formatting import change, numeric
 
-KEYS = ["accounting", "kpis", "cohorts", "lifecycle", "customers", "indices", "predict", "survival", "methods"]
+KEYS = [
+    "accounting",
+    "kpis",
+    "cohorts",
+    "lifecycle",
+    "customers",
+    "indices",
+    "predict",
+    "survival",
+    "campaigns",
+    "revenue",
+    "methods",
+]
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +110,8 @@ def test_accounting_counts_every_row_with_its_reason(shop):
     assert t["rejected: null timestamp"] == ["3"]
     refunds = int((events["amount"][10:] < 0).sum())
     assert t["note: refunds (negative amounts)"] == [f"{refunds:,}"]
+    where = cells(table(report.section("accounting"), "rejected-rows"))  # the first rows rejected, 0-based
+    assert where == {"null customer id": ["rows 0, 1, 2, ..."], "null timestamp": ["rows 7, 8, 9"]}
     assert any(n.startswith("10 rejected rows are left out") for n in report.section("accounting").notes)
 
 
@@ -148,6 +162,50 @@ def test_kpis_include_each_metric_whose_inputs_are_given(full, shop):
         f"{int(crm.kpis['converted_active']):,} of {int(crm.kpis['contacted_active']):,} contacted active customers"
     )
     assert rows["CRM ROI"][0] == f"{crm.kpis['roi']:,.0f}%"
+
+
+def test_campaigns_section(full, html, shop):
+    s = full.section("campaigns")
+    crm = fidelite.campaigns(shop.contacts, events=shop.events, period="quarter")
+    rows = cells(table(s, "campaign-kpis"))
+    assert rows["net reactivity rate"][0] == f"{crm.value:.1f}%"
+    assert rows["unsubscribe rate"][0] == f"{crm.kpis['unsubscribe_rate']:.1f}%"
+    channels = table(s, "campaign-channels")
+    assert [r[0] for r in channels.rows] == [str(g) for g in crm.by("channel")["group"]]
+    assert channels.columns[:4] == ["group", "contacts", "contacted active", "net reactivity"]
+    converted = channels.columns.index("converted active")
+    assert channels.rows[0][converted] == f"{int(crm.by('channel')['converted_active'][0]):,}"  # a count: no decimals
+    assert set(channels.data) == set(crm.by("channel").columns)  # every column in the exports
+    pressure = table(s, "campaign-pressure")
+    p = crm.pressure
+    assert len(pressure.data["contacts"]) == len(p)  # every period in the exports
+    last = pressure.rows[-1]
+    assert last[0] == f"{p['label'][-1]}{'' if p['complete'][-1] else '*'}" and last[1] == f"{int(p['contacts'][-1]):,}"
+    assert "data-chart='campaign-pressure'" in html.split("data-section='campaigns'")[1].split("</section>")[0]
+    assert any("last-touch" in n for n in s.notes)
+
+
+def test_revenue_section(full, html, shop):
+    s = full.section("revenue")
+    r = fidelite.revenue_retention(shop.subscriptions, period="quarter")
+    k = int(np.flatnonzero(r["complete"])[-1])
+    assert cells(table(s, "mrr"))["net revenue retention (NRR)"][0] == f"{r['nrr'][k]:.1f}%"
+    bridge = table(s, "mrr-bridge")
+    assert len(bridge.rows) == min(len(r), 24) and len(bridge.data["nrr"]) == len(r)
+    row = bridge.rows[-1 - (len(r) - 1 - k)]
+    assert row[0] == r.meta["labels"][k] and row[2] == f"{r['nrr'][k]:.1f}%" and bridge.columns[2] == "NRR"
+    assert bridge.rows[-1][0].endswith("*") == (not r["complete"][-1])
+    assert "data-chart='mrr-bridge'" in html.split("data-section='revenue'")[1].split("</section>")[0]
+
+
+def test_campaigns_and_revenue_sections_say_what_they_need(shop):
+    from fidelite.report import SECTIONS
+
+    keep = [b for b in SECTIONS if b.key in ("campaigns", "revenue")]
+    report = build_report(shop.events, period="quarter", sections=keep)
+    assert report.section("campaigns").status == "skipped"
+    assert report.section("campaigns").message == "needs the contacts table (--contacts FILE)"
+    assert report.section("revenue").message == "needs the subscriptions table (--subscriptions FILE)"
 
 
 def test_kpis_without_surveys_say_what_they_need(shop):
@@ -385,6 +443,8 @@ def test_html_charts_are_inline_pngs(html):
         "forecast",
         "survival-events",
         "survival-subscriptions",
+        "campaign-pressure",
+        "mrr-bridge",
     }
     for data in charts.values():
         assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"

@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from typing import Any
-
-import ipywidgets as W
 
 from .. import plugins
 from ..exceptions import MissingColumnError, MissingTableError
@@ -57,32 +54,12 @@ def section_html(info: plugins.SectionInfo, state: ExplorerState, error: Callabl
     )
 
 
-def add_plugin_tabs(
-    tabs: W.Tab, state: ExplorerState, controls: dict[str, Any], error: Callable[[BaseException], str]
-) -> list[W.HTML]:
-    """Append a tab per plugin section to ``tabs`` (an error box above the section's
-    HTML); returns the tabs' error boxes, where the view shows a control's error."""
-    infos = plugins.sections()
-    errors = [W.HTML() for _ in infos]
-    boxes = [W.HTML() for _ in infos]
-    for err, box in zip(errors, boxes):
-        err.add_class("fidelite-errors")
-        box.add_class("fidelite-plugin-tab")
-    first = len(tabs.children)
-    titles = list(tabs.titles)
-    tabs.children = [*tabs.children, *(W.VBox([e, b]) for e, b in zip(errors, boxes))]
-    tabs.titles = [*titles, *(info.title for info in infos)]
+def plugin_pages(error: Callable[[BaseException], str]) -> list[tuple[str, str, Callable[[ExplorerState], str]]]:
+    """A page per plugin section, as ``(title, key, render)``: the explorer shows each
+    after its own tabs and draws it like them (when opened, and again on a change of
+    period or as-of date while it is open)."""
 
-    def draw(_: Any = None) -> None:
-        k = (tabs.selected_index or 0) - first
-        if 0 <= k < len(infos):
-            info = infos[k]
-            key = ("plugin-section", info.name, state.params["period"], state.as_of_us)
-            boxes[k].value = state.cached(key, lambda: section_html(info, state, error))
+    def page(info: plugins.SectionInfo) -> Callable[[ExplorerState], str]:
+        return lambda state: section_html(info, state, error)
 
-    if infos:
-        tabs.observe(draw, names="selected_index")
-        for name in ("period", "as_of"):
-            if name in controls:
-                controls[name].observe(draw, names="value")
-    return errors
+    return [(info.title, f"plugin-{info.name}", page(info)) for info in plugins.sections()]

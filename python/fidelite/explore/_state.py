@@ -17,14 +17,24 @@ import numpy as np
 from .. import io, plugins, query
 from .._deps import loaded
 from ..cache import Cache
-from ..calendar import PERIODS, to_instant
-from ..exceptions import ParameterError
+from ..calendar import PERIODS, ROLLING_US, to_instant
+from ..exceptions import MissingTableError, ParameterError
 from ..metrics.activity import period_kpis, rolling_active
+from ..metrics.crm import campaigns
 from ..metrics.lifecycle import lifecycle
 from ..metrics.retention import COHORT_MODES, CRITERIA, MEASURES, retention
 from ..metrics.states import at_risk, retention_patterns, rfm
+from ..metrics.subscriptions import revenue_retention
 from ..plugins import IndexList, IndexResult
-from ..results import LifecycleResult, RetentionMatrix, RFMResult, SegmentedRetention, TableResult
+from ..results import (
+    CampaignResult,
+    LifecycleResult,
+    RetentionMatrix,
+    RevenueRetention,
+    RFMResult,
+    SegmentedRetention,
+    TableResult,
+)
 
 #: The retention parameters the explorer controls, and their defaults.
 DEFAULTS: dict[str, Any] = {
@@ -32,10 +42,18 @@ DEFAULTS: dict[str, Any] = {
     "criterion": "on",
     "measure": "customers",
     "cohort": "first",
+    "window": "calendar",
+    "offset0": "cohort",
+    "brackets": None,
+    "start_event": None,
+    "return_event": None,
     "segment": None,
     "segment_value": None,
     "as_of": None,
 }
+#: The parameters chosen from :meth:`ExplorerState.options` (``brackets`` is free text,
+#: ``segment_value`` and ``as_of`` are checked on their own).
+CHOICES = ("period", "measure", "criterion", "cohort", "window", "offset0", "start_event", "return_event", "segment")
 _LABEL_ROLES = ("event", "product", "channel")
 _CACHE_SIZE = 12
 
@@ -53,6 +71,24 @@ def _is_label_column(col: Any) -> bool:
         sample = [v for v in values[:1000] if v is not None]
         return bool(sample) and all(isinstance(v, str) for v in sample)
     return False
+
+
+def parse_brackets(value: Any) -> tuple[int, ...] | None:
+    """Bracket widths from a list or its text (``"1, 6, 23"``; ``""`` or None: no brackets).
+
+    >>> parse_brackets("1, 6 23"), parse_brackets("")
+    ((1, 6, 23), None)
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        words = value.replace(",", " ").split()
+        if not words:
+            return None
+        if not all(w.isdigit() for w in words):
+            raise ParameterError(f"brackets are whole widths separated by commas, e.g. 1, 6, 23; got {value!r}")
+        value = [int(w) for w in words]
+    return tuple(query.positive_ints("brackets", value))
 
 
 def clip(matrix: RetentionMatrix, max_cohorts: int, max_offsets: int) -> tuple[RetentionMatrix, int]:
@@ -143,6 +179,12 @@ class ExplorerState:
         if name == "cohort":
             has_signup = self._ctable is not None and self.signup in self._ctable.columns
             return COHORT_MODES if has_signup else tuple(m for m in COHORT_MODES if m != "signup")
+        if name == "window":
+            return ("calendar", "rolling") if self.params["period"] in ROLLING_US else ("calendar",)
+        if name == "offset0":
+            return ("cohort", "return")
+        if name in ("start_event", "return_event"):
+            return (None, *self.log.labels("event")) if self.log.has("event") else (None,)
         if name == "segment":
             if self._segments is None:
                 roles = tuple(r for r in _LABEL_ROLES if self.log.has(r))
@@ -160,25 +202,33 @@ class ExplorerState:
 
     def set(self, **changes: Any) -> None:
         """Change parameters (``period``, ``criterion``, ``measure``, ``cohort``,
+        ``window``, ``offset0``, ``brackets``, ``start_event``, ``return_event``,
         ``segment``, ``segment_value``, ``as_of``) together; nothing changes if one is invalid.
 
-        A revenue measure implies ``criterion="on"``; a new ``segment`` selects its
-        first value. ``as_of`` is a date, datetime or ISO string (None = latest event).
+        A revenue measure implies ``criterion="on"``; a period of no fixed length (quarter,
+        year) implies ``window="calendar"``; a new ``segment`` selects its first value.
+        ``brackets`` is None, a list of widths or their text (``"1, 6, 23"``; empty: none).
+        ``start_event`` / ``return_event`` are event types (None: any event).
+        ``as_of`` is a date, datetime or ISO string (None = latest event).
         """
         new = dict(self.params)
         unknown = [k for k in changes if k not in DEFAULTS]
         if unknown:
             raise ParameterError(f"unknown explorer parameter(s) {unknown}: use {', '.join(DEFAULTS)}")
         new.update(changes)
+        if "brackets" in changes:
+            new["brackets"] = parse_brackets(changes["brackets"])
         if new["measure"] != "customers" and "criterion" not in changes:
             new["criterion"] = "on"
+        if new["period"] not in ROLLING_US and "window" not in changes:
+            new["window"] = "calendar"
         as_of_us = self.log.t_max if new["as_of"] is None else to_instant(new["as_of"], self.tz)
         if as_of_us < self.log.t_min:
             raise ParameterError(f"as_of {new['as_of']} is before the first event; pick a later date")
         old, old_as_of = self.params, self.as_of_us
         self.params, self.as_of_us = new, as_of_us
         try:
-            for name in ("period", "measure", "criterion", "cohort", "segment"):
+            for name in CHOICES:
                 if new[name] not in self.options(name):
                     allowed = ", ".join(map(repr, self.options(name)))
                     raise ParameterError(f"{name}={new[name]!r} is not available here: use one of {allowed}")
@@ -212,7 +262,7 @@ class ExplorerState:
 
     def _retention_key(self) -> tuple[Any, ...]:
         p = self.params
-        return ("retention", p["period"], p["criterion"], p["measure"], p["cohort"], p["segment"], self.as_of_us)
+        return ("retention", *(p[n] for n in DEFAULTS if n not in ("segment_value", "as_of")), self.as_of_us)
 
     # ------------------------------------------------------------------ retention
     def retention(self) -> RetentionMatrix | SegmentedRetention:
@@ -226,6 +276,11 @@ class ExplorerState:
                 criterion=p["criterion"],
                 measure=p["measure"],
                 cohort=p["cohort"],
+                window=p["window"],
+                offset0=p["offset0"],
+                brackets=None if p["brackets"] is None else list(p["brackets"]),
+                start_event=p["start_event"],
+                return_event=p["return_event"],
                 segment=p["segment"],
                 as_of=self.as_of,
                 tz=self.tz,
@@ -344,8 +399,13 @@ class ExplorerState:
         return self.cached(("rfm", self.as_of_us), lambda: rfm(self.log, as_of=self.as_of, tz=self.tz))
 
     def at_risk(self) -> TableResult:
-        """:func:`fidelite.at_risk` at as-of (default factor, lapse after 3 months), ranked by revenue."""
-        return self.cached(("at_risk", self.as_of_us), lambda: at_risk(self.log, as_of=self.as_of, tz=self.tz))
+        """:func:`fidelite.at_risk` at as-of, ranked by revenue (default factor; lapsed after
+        3 of the periods in force, as the report counts them)."""
+        p = self.params
+        return self.cached(
+            ("at_risk", p["period"], self.as_of_us),
+            lambda: at_risk(self.log, period=p["period"], as_of=self.as_of, tz=self.tz),
+        )
 
     def patterns(self) -> TableResult:
         """:func:`fidelite.retention_patterns` per period at as-of."""
@@ -353,6 +413,32 @@ class ExplorerState:
         return self.cached(
             ("patterns", p["period"], self.as_of_us),
             lambda: retention_patterns(self.log, period=p["period"], as_of=self.as_of, tz=self.tz),
+        )
+
+    def table(self, name: str, what: str) -> Any:
+        """The optional table ``name`` the explorer was given, else a
+        :class:`~fidelite.exceptions.MissingTableError` saying ``what`` needs it."""
+        table = self.tables[name]
+        if table is None:
+            raise MissingTableError(f"needs the {name} table for {what} (pass {name}=... to explore)")
+        return table
+
+    def campaigns(self) -> CampaignResult:
+        """:func:`fidelite.campaigns` of the contacts table against the log, per period, at
+        as-of (attribution and activity windows: the defaults)."""
+        contacts, p = self.table("contacts", "the campaign KPIs"), self.params
+        return self.cached(
+            ("campaigns", p["period"], self.as_of_us),
+            lambda: campaigns(contacts, events=self.log, period=p["period"], as_of=self.as_of, tz=self.tz),
+        )
+
+    def revenue_retention(self) -> RevenueRetention:
+        """:func:`fidelite.revenue_retention` of the subscriptions table per period, at the
+        explorer's as-of (the latest event by default, as every tab) and in its zone."""
+        subscriptions, p = self.table("subscriptions", "revenue retention"), self.params
+        return self.cached(
+            ("revenue_retention", p["period"], self.as_of_us),
+            lambda: revenue_retention(subscriptions, period=p["period"], as_of=self.as_of, tz=self.tz),
         )
 
     # ------------------------------------------------------------------ indices

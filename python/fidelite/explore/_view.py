@@ -13,33 +13,74 @@ attributes (table cells, the selected cell, chart images) for tests.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 import html
-import io
 import logging
 import math
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import ipywidgets as W
 import numpy as np
 
-from .._deps import import_optional
-from ..exceptions import MissingColumnError, MissingTableError
+from ..results import style
 from ..results.formatting import html_table, instant, pct, value
-from ._plugin_tabs import add_plugin_tabs
+from ._campaigns import campaigns_tab_html
+from ._html import COMPUTING, chart_html, error_html, skip_text
+from ._plugin_tabs import plugin_pages
 from ._predict import predict_tab_html
+from ._revenue import revenue_tab_html
 from ._state import ExplorerState
 from ._survival import survival_tab_html
 
 logger = logging.getLogger("fidelite.explore")
 
-TABS = ("Retention", "Lifecycle & KPIs", "Customers", "Indices", "Predicted value", "Survival")
-RETENTION, LIFECYCLE, CUSTOMERS, INDICES, PREDICT, SURVIVAL = range(len(TABS))
+
+@dataclass(frozen=True)
+class PageTab:
+    """A tab drawn as one HTML page from the state: ``render(state)`` returns its HTML
+    (raising shows the error inline, or "skipped: needs ..." for an absent input). It is
+    redrawn when opened after a parameter change, and its HTML is cached per ``period``
+    and ``as_of`` (a page reads only those parameters)."""
+
+    title: str
+    key: str  # the page widget's CSS class is fidelite-<key>
+    render: Callable[[ExplorerState], str]
+
+
+def _predict_page(state: ExplorerState) -> str:
+    return predict_tab_html(state.log, as_of=state.as_of, tz=state.tz, period=state.params["period"], error=error_html)
+
+
+def _survival_page(state: ExplorerState) -> str:
+    return survival_tab_html(
+        state.log,
+        as_of=state.as_of,
+        tz=state.tz,
+        tables=state.tables,
+        segment=state.params["segment"],
+        error=error_html,
+        chart=chart_html,
+    )
+
+
+#: The tabs after the four built-in ones, in order. A new tab is one line here: its module
+#: (``explore/_<name>.py``) provides ``render(state) -> str`` (see ``_campaigns.py``).
+PAGES: list[PageTab] = [
+    PageTab("Predicted value", "predict", _predict_page),
+    PageTab("Campaigns", "campaigns", campaigns_tab_html),
+    PageTab("Revenue (MRR)", "revenue", revenue_tab_html),  # not "... retention": the Retention tab is found by name
+    PageTab("Survival", "survival-tab", _survival_page),
+]
+#: The built-in tabs, drawn from widgets of their own.
+BUILT_IN = ("Retention", "Lifecycle & KPIs", "Customers", "Indices")
+RETENTION, LIFECYCLE, CUSTOMERS, INDICES = range(len(BUILT_IN))
+#: Every tab's title at import (an explorer reads :data:`PAGES` when it is built).
+TABS = (*BUILT_IN, *(p.title for p in PAGES))
+PREDICT = TABS.index("Predicted value")
 #: Rows of the at-risk list and of the KPI table shown.
 AT_RISK_ROWS = 20
 KPI_ROWS = 24
@@ -51,6 +92,11 @@ _CONTROL_LABELS = {
     "criterion": "criterion",
     "measure": "measure",
     "cohort": "cohort",
+    "window": "window",
+    "offset0": "offset 0",
+    "brackets": "brackets",
+    "start_event": "start event",
+    "return_event": "return event",
     "segment": "segment",
     "segment_value": "value",
 }
@@ -68,46 +114,41 @@ _CSS = """<style>
 </style>"""
 
 
-def chart_html(
-    name: str, draw: Callable[[Any], None], *, hooks: dict[str, Any], alt: str, size: tuple[float, float] = (9.0, 3.4)
-) -> str:
-    """An ``<img>`` (inline PNG) of what ``draw(ax)`` plots, with ``data-chart=name``, a
-    ``data-digest`` of the image bytes and ``data-<key>`` for each hook."""
-    import_optional("matplotlib", "draw the explorer's charts")
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=size, dpi=80, layout="constrained")
-    draw(fig.subplots())
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    png = buf.getvalue()
-    attrs = "".join(f" data-{k}='{html.escape(str(v), quote=True)}'" for k, v in hooks.items())
-    return (
-        f"<img class='fidelite-chart' data-chart='{name}' data-digest='{hashlib.sha1(png).hexdigest()[:16]}'{attrs} "
-        f"alt='{html.escape(alt, quote=True)}' src='data:image/png;base64,{base64.b64encode(png).decode()}'>"
-    )
+def draw_kpis(ax: Any, kpis: Any, labels: list[str], period: str) -> Any:
+    """Active customers per period (bars) with the kept and churn rates (lines, which sum
+    to 100 % of the customers active at the start); incomplete periods hatched and hollow,
+    as the tables star them."""
+    x = np.arange(len(labels))
+    complete = np.asarray(kpis["complete"], bool)
+    bars = ax.bar(x, kpis["active"], color=style.PRIMARY, alpha=0.35, label="active customers")
+    ax.set_ylabel("customers")
+    rates = ax.twinx()
+    rates.plot(x, kpis["kept_rate"], color=style.PRIMARY, marker="o", markersize=3, label="kept rate")
+    rates.plot(x, kpis["churn_rate"], color=style.LOSS, marker="o", markersize=3, label="churn rate")
+    style.hollow_incomplete(rates, x, complete)
+    rates.set_ylabel("% of the customers active at the start")
+    handles, names = ax.get_legend_handles_labels()
+    more, more_names = rates.get_legend_handles_labels()
+    handles, names = handles + more, names + more_names
+    if style.hatch_incomplete([bars], complete):
+        for h in (style.incomplete_handle(), style.incomplete_handle("line")):
+            handles.append(h)
+            names.append(h.get_label())
+    style.ticks(ax, labels)
+    ax.legend(handles, names, loc="upper left")
+    ax.set_title(f"active base per {period}")
+    style.finish(ax)
+    return ax
 
 
 def kpi_chart_html(kpis: Any, labels: list[str], hooks: dict[str, Any]) -> str:
-    """Active customers per period (bars) with the retention and churn rates (lines)."""
-
-    def draw(ax: Any) -> None:
-        x = np.arange(len(labels))
-        ax.bar(x, kpis["active"], color="#9ecae1", label="active customers")
-        ax.set_ylabel("customers")
-        rates = ax.twinx()
-        rates.plot(x, kpis["retention_rate"], color="#08519c", marker=".", label="retention rate")
-        rates.plot(x, kpis["churn_rate"], color="#d62728", marker=".", label="churn rate")
-        rates.set_ylabel("%")
-        step = max(1, len(x) // 18)
-        ax.set_xticks(x[::step], labels[::step], rotation=45, ha="right")
-        handles = ax.get_legend_handles_labels()
-        more = rates.get_legend_handles_labels()
-        ax.legend(handles[0] + more[0], handles[1] + more[1], loc="upper left", fontsize="small")
-        ax.set_title(f"active base per {hooks['period']}")
-
+    """:func:`draw_kpis` as an image; ``data-incomplete`` counts its incomplete periods."""
+    open_ = int((~np.asarray(kpis["complete"], bool)).sum())
     return chart_html(
-        "kpis", draw, hooks={**hooks, "periods": len(labels)}, alt="active customers, retention and churn"
+        "kpis",
+        lambda ax: draw_kpis(ax, kpis, labels, hooks["period"]),
+        hooks={**hooks, "periods": len(labels), "incomplete": open_},
+        alt="active customers, kept and churn rates",
     )
 
 
@@ -115,10 +156,11 @@ def rolling_chart_html(rolling: Any, hooks: dict[str, Any]) -> str:
     """Customers active in the trailing 30 days, per day."""
 
     def draw(ax: Any) -> None:
-        ax.plot(rolling["day"], rolling["active"], color="#2171b5", linewidth=1.2)
+        ax.plot(rolling["day"], rolling["active"], color=style.PRIMARY, linewidth=1.2)
         ax.set_ylabel("customers")
         ax.set_title(rolling.title if hasattr(rolling, "title") and rolling.title else "rolling active customers")
         ax.figure.autofmt_xdate()
+        style.finish(ax)
 
     return chart_html(
         "rolling",
@@ -132,12 +174,14 @@ def rolling_chart_html(rolling: Any, hooks: dict[str, Any]) -> str:
 def kpi_table_html(kpis: Any, labels: list[str]) -> str:
     """The period KPIs as a table (latest periods first)."""
     cols = [
+        "active_start",
         "active",
         "new",
         "kept",
         "lost",
-        "retention_rate",
+        "kept_rate",
         "churn_rate",
+        "retention_rate",
         "net_result",
         "revenue",
         "orders",
@@ -173,7 +217,7 @@ def cell_html(info: dict[str, Any]) -> str:
     # outline the selected cell in the matrix
     style = (
         f"<style>.fidelite-matrix td[data-cohort='{html.escape(info['cohort'])}'][data-offset='{info['column']}']"
-        "{outline: 3px solid #e6550d; outline-offset: -3px}</style>"
+        "{outline: 3px solid #E69F00; outline-offset: -3px}</style>"
     )
     return f"{style}<div class='fidelite-cell'{attrs}>{head}{text}</div>"
 
@@ -201,38 +245,18 @@ def _as_date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(np.datetime64(value, "D")))
 
 
-def skip_text(exc: BaseException) -> str | None:
-    """``skipped: needs a product column (pass product=...)`` when ``exc`` says an input is
-    absent, else None."""
-    if isinstance(exc, MissingColumnError) and exc.column:
-        article = "an" if exc.column[:1] in "aeiou" else "a"
-        return f"skipped: needs {article} {exc.column} column (pass {exc.column}=...)"
-    if isinstance(exc, MissingTableError):
-        return f"skipped: {str(exc).splitlines()[0]}"
-    return None
-
-
-def error_html(exc: BaseException) -> str:
-    """An error shown inline: its type and message, or why it was skipped."""
-    skipped = skip_text(exc)
-    if skipped is not None:
-        return f"<div class='fidelite-skipped'>{html.escape(skipped)}</div>"
-    notes = "".join(f"\n{n}" for n in getattr(exc, "__notes__", []))
-    return f"<div class='fidelite-error'>{html.escape(type(exc).__name__)}: {html.escape(str(exc) + notes)}</div>"
-
-
-#: What the status line shows while a tab computes.
-COMPUTING = "<span class='fidelite-computing'>computing…</span>"
-
-
 class Explorer:
     """The interactive explorer (ipywidgets): retention, lifecycle and KPIs, customers,
-    loyalty indices. Display it in a notebook (or return it from a cell).
+    loyalty indices, then one tab per :data:`PAGES` entry (predicted value, campaigns,
+    revenue retention; a tab whose input table was not given says what it needs).
+    Display it in a notebook (or return it from a cell).
 
     ``period`` and ``as of`` (above the tabs) apply to every tab; the retention tab has
-    the criterion, measure, cohort mode and segment, and selectors for one cell (its
-    count, rate and CI; hovering a cell shows them too). "List its customers" opens the
-    customers tab on the customers counted in that cell.
+    the criterion, measure, cohort mode, segment, window (calendar or rolling), offset 0
+    (the cohort, or returns after the start only), brackets (offset widths), the start and
+    return event types, and selectors for one cell (its count, rate and CI; hovering a
+    cell shows them too). "List its customers" opens the customers tab on the customers
+    counted in that cell.
 
     Parameters: an :class:`ExplorerState` (``state=``) or the arguments of one.
 
@@ -254,7 +278,10 @@ class Explorer:
         self.state = state
         self._widget: W.Widget | None = None
         self._syncing = False
-        self._dirty = set(range(len(TABS)))
+        #: The page tabs of this explorer (:data:`PAGES` when it was made).
+        self.page_tabs = [*PAGES, *(PageTab(*page) for page in plugin_pages(error_html))]  # plugin sections last
+        self.titles = (*BUILT_IN, *(p.title for p in self.page_tabs))
+        self._dirty = set(range(len(self.titles)))
         self._rolling_source: Any = None
         #: Tracebacks of the errors shown inline (newest last), for debugging.
         self.tracebacks: list[str] = []
@@ -271,7 +298,8 @@ class Explorer:
     @property
     def controls(self) -> dict[str, Any]:
         """The controls by parameter name (``period``, ``as_of``, ``criterion``, ``measure``,
-        ``cohort``, ``segment``, ``segment_value``); setting ``.value`` acts like the user."""
+        ``cohort``, ``window``, ``offset0``, ``brackets``, ``start_event``, ``return_event``,
+        ``segment``, ``segment_value``); setting ``.value`` acts like the user."""
         _ = self.widget  # built on first use
         return self._controls
 
@@ -301,8 +329,30 @@ class Explorer:
     def _build(self) -> W.Widget:
         st = self.state
         self._controls: dict[str, Any] = {
-            n: self._dropdown(n) for n in ("period", "criterion", "measure", "cohort", "segment", "segment_value")
+            n: self._dropdown(n)
+            for n in (
+                "period",
+                "criterion",
+                "measure",
+                "cohort",
+                "window",
+                "offset0",
+                "start_event",
+                "return_event",
+                "segment",
+                "segment_value",
+            )
         }
+        brackets = W.Text(
+            description="brackets",
+            placeholder="widths, e.g. 1, 6, 23",
+            continuous_update=False,
+            style={"description_width": "initial"},
+            layout=W.Layout(width="16em"),
+        )
+        brackets.add_class("fidelite-control-brackets")
+        brackets.observe(lambda change: self._on_control("brackets", change["new"]), names="value")
+        self._controls["brackets"] = brackets
         as_of = W.DatePicker(description="as of", style={"description_width": "initial"}, layout=W.Layout(width="auto"))
         as_of.add_class("fidelite-control-as_of")
         as_of.observe(lambda change: self._on_control("as_of", change["new"]), names="value")
@@ -317,7 +367,7 @@ class Explorer:
         )
         header.add_class("fidelite-header")
         self.status = self._html("fidelite-status")
-        self.errors = [self._html("fidelite-errors") for _ in TABS]
+        self.errors = [self._html("fidelite-errors") for _ in self.titles]
 
         # retention
         self.matrix_html = self._html("fidelite-matrix")
@@ -344,6 +394,10 @@ class Explorer:
                     [c["criterion"], c["measure"], c["cohort"], c["segment"], c["segment_value"]],
                     layout=W.Layout(flex_flow="row wrap"),
                 ),
+                W.HBox(
+                    [c["window"], c["offset0"], c["brackets"], c["start_event"], c["return_event"]],
+                    layout=W.Layout(flex_flow="row wrap"),
+                ),
                 self.errors[RETENTION],
                 self.matrix_html,
                 self.matrix_note,
@@ -368,18 +422,15 @@ class Explorer:
         self.indices_html = self._html("fidelite-indices")
         indices_tab = W.VBox([self.errors[INDICES], self.indices_html])
 
-        # predicted value
-        self.predict_html = self._html("fidelite-predict")
-        predict_tab = W.VBox([self.errors[PREDICT], self.predict_html])
+        # one HTML page per PageTab
+        #: The page widgets of :attr:`page_tabs`, by key.
+        self.pages = {page.key: self._html(f"fidelite-{page.key}") for page in self.page_tabs}
+        first = len(BUILT_IN)
+        pages = [W.VBox([self.errors[first + k], self.pages[p.key]]) for k, p in enumerate(self.page_tabs)]
 
-        # survival
-        self.survival_html = self._html("fidelite-survival-tab")
-        survival_tab = W.VBox([self.errors[SURVIVAL], self.survival_html])
-
-        tabs = [retention_tab, lifecycle_tab, customers_tab, indices_tab, predict_tab, survival_tab]
-        self.tabs = W.Tab(children=tabs, titles=TABS)
+        tabs = [retention_tab, lifecycle_tab, customers_tab, indices_tab, *pages]
+        self.tabs = W.Tab(children=tabs, titles=self.titles)
         self.tabs.observe(lambda change: self._refresh(change["new"]), names="selected_index")
-        self.errors += add_plugin_tabs(self.tabs, st, self._controls, error_html)  # a tab per plugin section
         root = W.VBox([header, W.HBox([c["period"], c["as_of"], self.status]), self.tabs])
         root.add_class("fidelite-explorer")
         return root
@@ -393,6 +444,9 @@ class Explorer:
             for name, w in self._controls.items():
                 if name == "as_of":
                     w.value = _as_date(st.params["as_of"])
+                    continue
+                if name == "brackets":
+                    w.value = ", ".join(map(str, st.params["brackets"] or ()))
                     continue
                 if name == "segment_value" and st.params["segment"] is None:
                     options: tuple[Any, ...] = (None,)
@@ -444,7 +498,7 @@ class Explorer:
         with self._guard(tab):
             self._sync_controls()  # a rejected value reverts; dependent options follow
         if changed:
-            self._dirty |= {RETENTION, LIFECYCLE, CUSTOMERS, PREDICT, SURVIVAL}
+            self._dirty |= set(range(len(self.titles))) - {INDICES}
             self._refresh(tab)
 
     def _on_cell(self) -> None:
@@ -463,15 +517,8 @@ class Explorer:
         if tab not in self._dirty and tab != INDICES:  # indices: listed afresh (plugins come and go), values cached
             return
         self.errors[tab].value = ""
-        draws = (
-            self._draw_retention,
-            self._draw_lifecycle,
-            self._draw_customers,
-            self._draw_indices,
-            self._draw_predict,
-            self._draw_survival,
-        )
-        draw = draws[tab]
+        draws = (self._draw_retention, self._draw_lifecycle, self._draw_customers, self._draw_indices)
+        draw = draws[tab] if tab < len(draws) else (lambda: self._draw_page(self.page_tabs[tab - len(draws)]))
         with self._busy(), self._guard(tab):
             draw()
             self._dirty.discard(tab)
@@ -553,7 +600,12 @@ class Explorer:
         def at_risk() -> str:
             t = st.at_risk()
             top = {k: v[:AT_RISK_ROWS] for k, v in t.columns.items()}
-            title = f"{len(t):,} customers at risk (gap > 2 x their usual gap); the top {AT_RISK_ROWS} by revenue"
+            m, period = t.meta, st.params["period"]
+            title = (
+                f"{len(t):,} customers at risk: no purchase for more than {m.get('factor', 2):g} x their usual gap, "
+                f"an event in the last {m.get('lapse_after', 3)} {period}s (lapse_after counts periods: it changes "
+                f"with the period); the top {AT_RISK_ROWS} by revenue"
+            )
             return (
                 f"<h4>At-risk customers</h4><div class='fidelite-at-risk-list' data-count='{len(t)}'>"
                 f"{html_table(top, title=title, units=t.units, tz=st.tz)}</div>"
@@ -568,23 +620,20 @@ class Explorer:
         self._fill(self.at_risk_html, at_risk)
         self._fill(self.drill_html, drill)
 
-    def _draw_predict(self) -> None:
-        st = self.state
-        period = st.params["period"]
-        self.predict_html.value = st.cached(
-            ("predict", period, st.as_of_us),
-            lambda: predict_tab_html(st.log, as_of=st.as_of, tz=st.tz, period=period, error=error_html),
-        )
+    @property
+    def predict_html(self) -> W.HTML:
+        """The "Predicted value" page."""
+        return self.pages["predict"]
 
-    def _draw_survival(self) -> None:
+    def _draw_page(self, page: PageTab) -> None:
         st = self.state
-        segment = st.params["segment"]
-        self.survival_html.value = st.cached(
-            ("survival", segment, st.as_of_us),
-            lambda: survival_tab_html(
-                st.log, as_of=st.as_of, tz=st.tz, tables=st.tables, segment=segment, error=error_html, chart=chart_html
-            ),
-        )
+        widget = self.pages[page.key]
+        try:
+            key = ("page", page.key, st.params["period"], st.params.get("segment"), st.as_of_us)
+            widget.value = st.cached(key, lambda: page.render(st))
+        except Exception:
+            widget.value = ""  # no stale page under the error
+            raise
 
     def _draw_indices(self) -> None:
         """One row per registered index, filled in as each finishes ("computing…" until

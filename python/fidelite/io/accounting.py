@@ -49,7 +49,9 @@ class RowReport:
         if not at:
             return ""
         more = ", ..." if self.rejected.get(reason, 0) > len(at) else ""
-        return f"{self.where}{'s' if len(at) > 1 else ''} {', '.join(f'{i:,}' for i in at)}{more}"
+        return (
+            f"{self.where}{'s' if len(at) > 1 else ''} {', '.join(str(i) for i in at)}{more}"  # labels: no separators
+        )
 
     def __str__(self) -> str:
         lines = [f"{self.read:,} rows read, {self.used:,} used, {self.n_rejected:,} rejected"]

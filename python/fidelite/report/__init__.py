@@ -25,6 +25,7 @@ from .. import plugins, query
 from ..calendar import Calendar, check_period, to_instant
 from ..eventlog import EventLog
 from . import plugin_sections
+from .campaigns import campaigns_section
 from .document import Report
 from .kpis import kpis
 from .methods import methods
@@ -41,6 +42,7 @@ from .model import (
 )
 from .people import customers_section, indices_section
 from .predict import predict_section
+from .revenue import revenue_section
 from .sections import accounting, cohorts, lifecycle_section
 from .survival import survival_section
 
@@ -55,6 +57,8 @@ SECTIONS: list[SectionBuilder] = [
     SectionBuilder("indices", "Loyalty indices", indices_section),
     SectionBuilder("predict", "Predicted value", predict_section),
     SectionBuilder("survival", "Customer lifetimes", survival_section),
+    SectionBuilder("campaigns", "CRM campaigns", campaigns_section),
+    SectionBuilder("revenue", "Revenue retention", revenue_section),
     SectionBuilder("methods", "Methods", methods, html_only=True),
 ]
 

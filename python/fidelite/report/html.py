@@ -10,7 +10,7 @@ import html
 import io
 from typing import TYPE_CHECKING
 
-from .._deps import import_optional
+from ..results import style
 from ..results.formatting import numeric
 from .model import Figure, Table, Text, error_line
 from .sections import as_of_text
@@ -133,14 +133,10 @@ def render_figure(fig: Figure) -> str:
     )
 
 
-def figure_png(fig: Figure, dpi: int = 96) -> tuple[str, tuple[int, int]]:
-    """(base64 PNG, pixel size) of a chart drawn on a fresh Agg figure (no pyplot state)."""
-    import_optional("matplotlib", "draw the report's charts")
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure as MplFigure
-
-    mfig = MplFigure(figsize=fig.size, dpi=dpi, layout="constrained")
-    FigureCanvasAgg(mfig)
+def figure_png(fig: Figure, dpi: int = style.DPI) -> tuple[str, tuple[int, int]]:
+    """(base64 PNG, pixel size) of a chart drawn on a fresh figure of the shared style
+    (:func:`fidelite.results.style.figure`: no pyplot state)."""
+    mfig = style.figure(fig.size)
     fig.draw(mfig)
     buf = io.BytesIO()
     mfig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})

@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import metrics
 from ..calendar import Calendar
+from ..results import style
 from ..results.formatting import DASH, change, count, num, pct, value
 from .model import Block, Figure, ReportInputs, Skip, Table, Text, error_line, needs_table, purchase_hint, skip_reason
 
@@ -215,38 +216,32 @@ def period_blocks(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
 
 
 def draw_trends(fig: Any, t: Any, rows: np.ndarray, labels: list[str]) -> None:
-    """Active / new customers (left) and retention / churn rates (right) per period."""
+    """Active / new customers (left) and kept / churn rates (right) per period, incomplete
+    periods hollow (the shared style, :mod:`fidelite.results.style`)."""
     left, right = fig.subplots(1, 2)
     x = np.arange(len(rows))
-    for col, label in (("active", "active customers"), ("new", "new customers")):
+    series = (
+        (left, "active", "active customers", style.PRIMARY),
+        (left, "new", "new customers", style.GAIN),
+        (right, "kept_rate", "kept rate", style.PRIMARY),
+        (right, "churn_rate", "churn rate", style.LOSS),
+    )
+    for ax, col, label, colour in series:
         v = _column(t, col)
         if v is not None:
-            left.plot(x, np.asarray(v, float)[rows], marker="o", markersize=3, label=label)
-    for col, label in (("kept_rate", "kept rate"), ("churn_rate", "churn rate")):
-        v = _column(t, col)
-        if v is not None:
-            right.plot(x, np.asarray(v, float)[rows], marker="o", markersize=3, label=label)
+            ax.plot(x, np.asarray(v, float)[rows], marker="o", markersize=3, label=label, color=colour)
     complete = _column(t, "complete")
-    if complete is not None:  # incomplete periods: hollow markers, as the tables star them
-        open_ = ~np.asarray(complete, bool)[rows]
-        for ax in (left, right):
-            for line in list(ax.get_lines()):
-                ax.plot(
-                    x[open_],
-                    np.asarray(line.get_ydata(), float)[open_],
-                    linestyle="none",
-                    marker="o",
-                    markersize=6,
-                    markerfacecolor="white",
-                    markeredgecolor=line.get_color(),
-                )
-    step = max(1, -(-len(rows) // 12))  # at most 12 labels
+    shown = [labels[i] for i in rows]
     for ax, ylabel in ((left, "customers"), (right, "%")):
-        ax.set_xticks(x[::step], [labels[i] for i in rows[::step]], rotation=45, ha="right")
+        handles = ax.get_legend_handles_labels()[0]
+        if complete is not None and not np.asarray(complete, bool)[rows].all():  # as the tables star them
+            style.hollow_incomplete(ax, x, np.asarray(complete, bool)[rows])
+            handles.append(style.incomplete_handle("line"))
+        style.ticks(ax, shown, most=12)  # half-width panels
         ax.set_ylabel(ylabel)
-        ax.grid(alpha=0.3)
-        if ax.get_lines():
-            ax.legend(fontsize="small")
+        if handles:
+            ax.legend(handles=handles)
+        style.finish(ax, grid=True)
 
 
 def _detail(result: Any) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from .. import metrics, plugins
+from ..results import style
 from ..results.formatting import DASH, num, pct, value
 from .model import (
     Block,
@@ -41,10 +42,11 @@ def _rfm(inputs: ReportInputs, fn: Callable[..., Any]) -> list[Block]:
     def draw(fig: Any) -> None:
         ax = fig.subplots()
         y = np.arange(len(labels))
-        ax.barh(y, counts, color="#2166ac")
+        ax.barh(y, counts, color=style.PRIMARY)
         ax.set_yticks(y, labels)
         ax.invert_yaxis()
         ax.set_xlabel("customers")
+        style.finish(ax)
 
     return [
         Table(

@@ -77,6 +77,22 @@ def accounting(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
         Table(["rows", "count"], rows, caption="row accounting", key="row-accounting"),
         Table(["", ""], facts, caption="data covered", key="data-covered"),
     ]
+    examples = [[why, r.example_text(why)] for why in r.rejected if r.examples.get(why)]
+    if examples:  # where the first rejected rows are, to find and fix them
+        where = (
+            "their line in the file, the header being line 1"
+            if r.where == "line"
+            else "their 0-based position in the input"
+        )
+        blocks.insert(
+            1,
+            Table(
+                ["rejected for", "first rejected rows"],
+                examples,
+                caption=f"first rejected rows ({where})",
+                key="rejected-rows",
+            ),
+        )
     if inputs.customers is not None and hasattr(metrics, "completeness"):
         try:
             c = metrics.completeness(inputs.customers)

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .._deps import import_optional
+from . import style
 from .base import TableResult
 
 
@@ -32,18 +32,16 @@ class StickinessResult(TableResult):
         self.histogram = histogram
 
     def plot(self, ax: Any = None) -> Any:
-        """The stickiness (%) per period, incomplete periods hollow. Returns the Axes."""
-        plt = import_optional("matplotlib.pyplot", "plot")
-        if ax is None:
-            _, ax = plt.subplots(figsize=(min(3 + 0.35 * len(self), 16), 3.5))
+        """The stickiness (%) per period, incomplete periods hollow
+        (:mod:`fidelite.results.style`). Returns the Axes."""
+        ax = style.axes(ax, (min(3 + 0.35 * len(self), 16), 3.5))
         labels = self.meta.get("labels", [str(p) for p in self["period"]])
         x = np.arange(len(labels))
-        done = self["complete"]
-        ax.plot(x, self["stickiness"], color="#2166ac", linewidth=1)
-        ax.scatter(x[done], self["stickiness"][done], color="#2166ac", zorder=3)
-        ax.scatter(x[~done], self["stickiness"][~done], facecolors="none", edgecolors="#2166ac", zorder=3)
-        step = max(1, len(x) // 18)
-        ax.set_xticks(x[::step], labels[::step], rotation=45, ha="right")
+        ax.plot(x, self["stickiness"], color=style.PRIMARY, linewidth=1, marker="o", markersize=4, label="stickiness")
+        style.hollow_incomplete(ax, x, self["complete"])
+        if not np.all(self["complete"]):
+            ax.legend(handles=[ax.get_lines()[0], style.incomplete_handle("line")], loc="best")
+        style.ticks(ax, list(labels))
         ax.set_ylabel("%")
         ax.set_title(self.title)
-        return ax
+        return style.finish(ax)

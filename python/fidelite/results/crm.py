@@ -5,8 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..io import RowReport
+from . import style
 from .base import TableResult
+
+#: The count columns (floats where a missing flag column makes them NaN).
+COUNTS = ("converted_active", "opened", "clicked", "unsubscribed", "attributed_orders")
 
 
 class CampaignResult(TableResult):
@@ -33,7 +39,13 @@ class CampaignResult(TableResult):
             value=value,
             reason=reason,
             meta=meta,
-            units={"net_reactivity": "%", "reactivity": "%", "roi": "%", "unsubscribe_rate": "%"},
+            units={
+                "net_reactivity": "%",
+                "reactivity": "%",
+                "roi": "%",
+                "unsubscribe_rate": "%",
+                **dict.fromkeys(COUNTS, "count"),
+            },
         )
         self.pressure = pressure
         self.solicitation = solicitation
@@ -50,3 +62,26 @@ class CampaignResult(TableResult):
             units=self.units,
         )
         return rows.carry(self.native_backend)
+
+    def plot(self, ax: Any = None) -> Any:
+        """The commercial pressure per period: contacts on active customers (bars) and
+        contacts per active customer (line), incomplete periods hatched and hollow
+        (:mod:`fidelite.results.style`). Returns the Axes."""
+        p = self.pressure
+        labels = [str(v) for v in p["label"]]
+        ax = style.axes(ax, (min(3 + 0.35 * len(labels), 16), 4))
+        x = np.arange(len(labels))
+        complete = np.asarray(p["complete"], bool)
+        bars = ax.bar(x, p["contacts_to_active"], color=style.PRIMARY, alpha=0.35, label="contacts on active customers")
+        ax.set_ylabel("contacts")
+        right = ax.twinx()
+        right.plot(x, p["pressure"], color=style.LOSS, marker="o", markersize=3, label="pressure")
+        style.hollow_incomplete(right, x, complete)
+        right.set_ylabel("contacts per active customer")
+        handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
+        if style.hatch_incomplete([bars], complete):
+            handles += [style.incomplete_handle(), style.incomplete_handle("line")]
+        ax.legend(handles=handles, loc="upper left")
+        style.ticks(ax, labels)
+        ax.set_title(f"commercial pressure per {self.meta.get('period', 'period')}")
+        return style.finish(ax)

@@ -17,6 +17,7 @@ import numpy as np
 
 from .._deps import import_optional
 from ..exceptions import ParameterError
+from . import style
 from .base import Result
 
 
@@ -131,6 +132,11 @@ def forecast_matrix(
     )
 
 
+#: Cohorts (the latest) and offsets (the first) of the HTML table by default.
+MAX_HTML_COHORTS = 36
+MAX_HTML_OFFSETS = 48
+
+
 class RetentionForecast(Result):
     """A retention matrix completed and extended to ``horizon`` by a survival model (see
     :meth:`~fidelite.results.RetentionMatrix.forecast`).
@@ -193,29 +199,30 @@ class RetentionForecast(Result):
         r = self.rates[i, j]
         return "" if math.isnan(r) else f"{100 * r:.1f}%"
 
-    def to_html(self) -> str:
+    def to_html(self, max_cohorts: int | None = MAX_HTML_COHORTS, max_offsets: int | None = MAX_HTML_OFFSETS) -> str:
         """The matrix; projected cells in italics on a hatched background, their interval in
-        the tooltip."""
+        the tooltip. The latest ``max_cohorts`` cohorts and the first ``max_offsets``
+        offsets (None: all), the caption saying so: a weekly matrix stays legible."""
         k, b = self.rates.shape
-        head = "<th>cohort</th><th>size</th>" + "".join(f"<th>{j}</th>" for j in range(b))
+        r0 = 0 if max_cohorts is None else max(0, k - int(max_cohorts))
+        cols = b if max_offsets is None else min(b, int(max_offsets))
+        head = "<th>cohort</th><th>size</th>" + "".join(f"<th>{j}</th>" for j in range(cols))
         rows = []
-        for i in range(k):
+        for i in range(r0, k):
             cells = []
-            for j in range(b):
+            for j in range(cols):
                 r = self.rates[i, j]
-                shade = 0.0 if math.isnan(r) else min(1.0, max(r, 0.0))
-                style = f"background-color: rgba(33, 102, 172, {0.08 + 0.82 * shade:.2f});"
-                style += f" color: {'#fff' if shade > 0.55 else '#111'};"
+                css = style.cell_css(0.0 if math.isnan(r) else r) + ";"
                 title = "observed"
                 if self.projected[i, j]:
-                    style += (
+                    css += (
                         " font-style: italic; background-image: repeating-linear-gradient(45deg, "
                         "rgba(255,255,255,.45) 0 2px, transparent 2px 6px);"
                     )
                     level = f"{self.ci:.0%}"
                     title = f"projected; {level} interval {100 * self.lower[i, j]:.1f}–{100 * self.upper[i, j]:.1f}%"
                 cells.append(
-                    f"<td style='{style}' title='{html.escape(title)}' data-projected='{int(self.projected[i, j])}' "
+                    f"<td style='{css}' title='{html.escape(title)}' data-projected='{int(self.projected[i, j])}' "
                     f"data-rate='{'' if math.isnan(r) else f'{r:.6f}'}'>{self._text(i, j)}</td>"
                 )
             rows.append(
@@ -225,8 +232,12 @@ class RetentionForecast(Result):
             f"{html.escape(self.title)}: {self.params.get('period')} cohorts, share active at or after each offset. "
             "Italic, hatched: projected by the model."
         )
+        if r0 or cols < b:
+            shown = [f"the latest {k - r0} of {k} cohorts"] if r0 else []
+            shown += [f"offsets 0-{cols - 1} of {b}"] if cols < b else []
+            caption += f" Showing {' and '.join(shown)} (every cell: to_dict())."
         return (
-            f"<table class='fidelite-retention fidelite-forecast' data-rows='{k}' data-cols='{b}'>"
+            f"<table class='fidelite-retention fidelite-forecast' data-rows='{k - r0}' data-cols='{cols}'>"
             f"<caption>{caption}</caption><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
         )
 
@@ -244,19 +255,20 @@ class RetentionForecast(Result):
         return "\n".join(lines)
 
     def plot(self, ax: Any = None) -> Any:
-        """A heatmap of the shares; projected cells hatched. Returns the Axes."""
-        plt = import_optional("matplotlib.pyplot", "plot")
+        """A heatmap of the shares (:mod:`fidelite.results.style`); projected cells
+        hatched. Returns the Axes."""
         patches = import_optional("matplotlib.patches", "plot")
         k, b = self.rates.shape
-        if ax is None:
-            _, ax = plt.subplots(figsize=(min(2 + 0.5 * b, 16), min(1.5 + 0.3 * k, 12)))
-        im = ax.imshow(self.rates, aspect="auto", cmap="Blues", vmin=0, vmax=1, interpolation="nearest")
+        ax = style.axes(ax, (min(2 + 0.5 * b, 16), min(1.5 + 0.3 * k, 12)))
+        im = ax.imshow(self.rates, aspect="auto", cmap=style.cmap(), vmin=0, vmax=1, interpolation="nearest")
         for i, j in zip(*np.nonzero(self.projected)):
-            ax.add_patch(patches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///", edgecolor="#555", lw=0))
+            rect = patches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch=style.HATCH, edgecolor=style.NEUTRAL)
+            rect.set_linewidth(0)
+            ax.add_patch(rect)
         ax.set_xlabel(f"offset ({self.params.get('period')}s)")
-        step = max(1, k // 24)
-        ax.set_yticks(range(0, k, step), self.cohort_labels[::step])
+        style.ticks(ax, [str(j) for j in range(b)])
+        style.ticks(ax, list(self.cohort_labels), axis="y")
         ax.set_ylabel("cohort")
         ax.set_title(self.title + ": hatched cells projected")
         ax.figure.colorbar(im, ax=ax, label="share active at or after the offset")
-        return ax
+        return style.finish(ax)

@@ -34,8 +34,9 @@ ELLIPSIS = "…"
 MAX_ROWS = 60
 #: ... that many rows in all (pandas' ``display.min_rows``).
 MIN_ROWS = 10
-#: Units whose values are shown bare (a ratio has no unit).
-BARE_UNITS = ("", "ratio")
+#: Units whose values are shown bare (a ratio has no unit; a count is a whole number of
+#: things, shown without decimals even when held as a float to allow NaN).
+BARE_UNITS = ("", "ratio", "count")
 
 
 def num(v: Any, digits: int = 2) -> str:
@@ -85,7 +86,7 @@ def value(v: Any, unit: str = "") -> str:
     """
     if unit == "%":
         return pct(v)
-    text = num(v)
+    text = count(v) if unit == "count" else num(v)
     return f"{text} {unit}" if unit not in BARE_UNITS and text != DASH else text
 
 
@@ -223,6 +224,8 @@ def cell(v: Any, *, unit: str = "", ident: bool = False, tz: str | None = None) 
             return pct(v)
         if unit == "fraction":
             return pct(v, fraction=True)
+        if unit == "count":
+            return count(v)
         return f"{v:,.2f}" if abs(float(v)) < 1e15 else f"{v:.3g}"
     if isinstance(v, (int, np.integer)):
         return pct(v) if unit == "%" else f"{v:,}"

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .._deps import import_optional
+from . import style
 from .base import Result
 from .formatting import html_table
 
@@ -78,31 +78,22 @@ class LifecycleResult(Result):
 
     def plot(self, ax: Any = None) -> Any:
         """Stacked bars per period, dormant drawn below zero (PostHog style); incomplete
-        periods hatched. Returns the Axes."""
-        plt = import_optional("matplotlib.pyplot", "plot")
-        if ax is None:
-            _, ax = plt.subplots(figsize=(min(3 + 0.35 * len(self.labels), 16), 4))
+        periods hatched (:mod:`fidelite.results.style`). Returns the Axes."""
+        ax = style.axes(ax, (min(3 + 0.35 * len(self.labels), 16), 4))
         x = np.arange(len(self.labels))
         bottom = np.zeros(len(x))
-        # Okabe-Ito colours (colour-blind safe); incomplete periods hatched, as starred in the table
         bars = []
-        for name, colour in (("new", "#009E73"), ("returning", "#0072B2"), ("resurrected", "#E69F00")):
+        for name, colour in (("new", style.GAIN), ("returning", style.PRIMARY), ("resurrected", style.COMEBACK)):
             vals = getattr(self, name)
             bars.append(ax.bar(x, vals, bottom=bottom, label=name, color=colour))
             bottom = bottom + vals
-        bars.append(ax.bar(x, -self.dormant, label="dormant", color="#D55E00"))
-        incomplete = ~np.asarray(self.complete, bool)
-        for container in bars:
-            for patch, open_ in zip(container.patches, incomplete):
-                if open_:
-                    patch.set_hatch("///")
-                    patch.set_alpha(0.55)
-        if incomplete.any():
-            ax.bar([], [], color="white", edgecolor="0.4", hatch="///", label="incomplete at as_of")
-        step = max(1, len(x) // 18)
-        ax.set_xticks(x[::step], self.labels[::step], rotation=45, ha="right")
-        ax.axhline(0, color="#444", linewidth=0.8)
+        bars.append(ax.bar(x, -self.dormant, label="dormant", color=style.LOSS))
+        handles, _ = ax.get_legend_handles_labels()
+        if style.hatch_incomplete(bars, self.complete):  # as starred in the table
+            handles.append(style.incomplete_handle())
+        style.ticks(ax, list(self.labels))
+        ax.axhline(0, color=style.NEUTRAL, linewidth=0.8)
         ax.set_ylabel("customers")
         ax.set_title(self.title)
-        ax.legend(loc="upper left", fontsize="small")
-        return ax
+        ax.legend(handles=handles, loc="upper left")
+        return style.finish(ax)

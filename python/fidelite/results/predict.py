@@ -18,8 +18,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .._deps import import_optional
 from ..exceptions import ParameterError
+from . import style
 from .base import TableResult
 
 #: Customers per bin of the calibration-against-holdout table: calibration frequencies
@@ -128,15 +128,15 @@ class ClvSummary(TableResult):
         ax = _axes(ax, (9, 4))
         key = "_cumulative" if cumulative else ""
         x = t["period_start"]
-        ax.plot(x, t["actual" + key], color="#111", lw=1.4, label="actual")
-        ax.plot(x, t["expected" + key], color="#2166ac", lw=1.4, ls="--", label="model")
+        ax.plot(x, t["actual" + key], color=style.ACTUAL, lw=1.4, label="actual")
+        ax.plot(x, t["expected" + key], color=style.PRIMARY, lw=1.4, ls="--", label="model")
         if self.holdout:
-            ax.axvline(np.datetime64(self.meta["calibration_end"], "D"), color="#888", ls=":", lw=1)
+            ax.axvline(np.datetime64(self.meta["calibration_end"], "D"), color=style.NEUTRAL, ls=":", lw=1)
         kind = "cumulative repeat purchases" if cumulative else f"repeat purchases per {self.meta['period']}"
         ax.set_ylabel(kind)
         ax.set_title(f"Tracking: {kind}")
         ax.legend(frameon=False)
-        return ax
+        return style.finish(ax)
 
     # ------------------------------------------------------------------ holdout
     def calibration_vs_holdout(self, model: PurchaseModel, *, bins: int = HOLDOUT_BINS) -> TableResult:
@@ -167,14 +167,14 @@ class ClvSummary(TableResult):
         t = self.calibration_vs_holdout(model, bins=bins)
         ax = _axes(ax, (7, 4))
         x = np.arange(len(t))
-        ax.plot(x, t["actual"], "o-", color="#111", label="actual")
-        ax.plot(x, t["model"], "s--", color="#2166ac", label="model")
+        ax.plot(x, t["actual"], "o-", color=style.ACTUAL, label="actual")
+        ax.plot(x, t["model"], "s--", color=style.PRIMARY, label="model")
         ax.set_xticks(x, list(t["frequency"]))
         ax.set_xlabel("purchases in calibration (frequency)")
         ax.set_ylabel("mean purchases in holdout")
         ax.set_title("Calibration against holdout")
         ax.legend(frameon=False)
-        return ax
+        return style.finish(ax)
 
 
 class ModelGrid(TableResult):
@@ -203,12 +203,12 @@ class ModelGrid(TableResult):
         Returns the Axes."""
         ax = _axes(ax, (7, 5.5))
         extent = (self.recency[0], self.recency[-1], self.frequency[-1], self.frequency[0])
-        im = ax.imshow(self.values, aspect="auto", cmap="viridis", interpolation="nearest", extent=extent)
+        im = ax.imshow(self.values, aspect="auto", cmap=style.cmap(), interpolation="nearest", extent=extent)
         ax.set_xlabel("recency (time of the last purchase)")
         ax.set_ylabel("frequency (repeat purchases)")
         ax.set_title(self.title)
         ax.figure.colorbar(im, ax=ax, label=self.what.replace("_", " "))
-        return ax
+        return style.finish(ax)
 
 
 def model_grid(
@@ -312,20 +312,16 @@ class PredictedCLV(TableResult):
         ax = _axes(ax, (7, 4))
         clv = np.asarray(self["clv"], dtype=float)
         clv = clv[np.isfinite(clv)]
-        ax.hist(clv, bins=50, color="#2166ac")
+        ax.hist(clv, bins=50, color=style.PRIMARY)
         ax.set_yscale("log")
         ax.set_xlabel(f"CLV over {self.meta['horizon_months']} months")
         ax.set_ylabel("customers")
         ax.set_title("Distribution of predicted CLV")
-        return ax
+        return style.finish(ax)
 
 
 def _axes(ax: Any, size: tuple[float, float]) -> Any:
-    if ax is not None:
-        return ax
-    plt = import_optional("matplotlib.pyplot", "plot")
-    _, ax = plt.subplots(figsize=size)
-    return ax
+    return style.axes(ax, size)
 
 
 def _same(value: Any) -> Any:

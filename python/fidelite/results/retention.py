@@ -18,6 +18,7 @@ from .._deps import import_optional
 from ..exceptions import ParameterError
 from ..io import RowReport
 from ..query.params import choice
+from . import style
 from .base import Result, TableResult
 from .forecast import RetentionForecast, forecast_matrix
 from .formatting import ELLIPSIS, instant, num, pct, shown_rows, text_grid
@@ -300,12 +301,11 @@ class RetentionMatrix(Result):
                 r = self.rates[i, j]
                 done = bool(self.complete[i, j])
                 if j == 0 and self.membership_column:
-                    style = "background: #eef0f3; color: #333;"
+                    css = "background: #eef0f3; color: #333333;"
                 else:
-                    shade = 0.0 if math.isnan(r) else min(1.0, r / top)
-                    style = f"background: rgba(33, 102, 172, {0.06 + 0.84 * shade:.2f}); color: {'#fff' if shade > 0.55 else '#111'};"
+                    css = style.cell_css(0.0 if math.isnan(r) else r / top) + ";"
                 if not done:
-                    style += " font-style: italic; outline: 1px dashed #888; outline-offset: -2px;"
+                    css += " font-style: italic; outline: 1px dashed #666666; outline-offset: -2px;"
                 title = (
                     f"count {self.counts[i, j]:,}" if self.measure == "customers" else f"value {num(self.counts[i, j])}"
                 )
@@ -315,7 +315,7 @@ class RetentionMatrix(Result):
                     title += "; incomplete at as_of"
                 text = self._cell_text(i, j) + ("*" if not done and self._cell_text(i, j) else "")
                 cells.append(
-                    f"<td style='{style}' title='{html.escape(title)}' data-cohort='{self.cohort_labels[i]}' data-offset='{j}' "
+                    f"<td style='{css}' title='{html.escape(title)}' data-cohort='{self.cohort_labels[i]}' data-offset='{j}' "
                     f"data-count='{self.counts[i, j]}' data-rate='{'' if math.isnan(r) else f'{r:.6f}'}' "
                     f"data-complete='{int(done)}'>{text}</td>"
                 )
@@ -378,39 +378,36 @@ class RetentionMatrix(Result):
         return forecast_matrix(self, model, horizon=horizon, pooled=pooled, ci=ci)
 
     def plot(self, ax: Any = None) -> Any:
-        """A heatmap of the rates (matplotlib), its colour scale set on offsets >= 1;
-        incomplete cells are greyed (explained in the legend). Returns the Axes."""
-        plt = import_optional("matplotlib.pyplot", "plot")
-        if ax is None:
-            _, ax = plt.subplots(
-                figsize=(min(2 + 0.5 * self.counts.shape[1], 16), min(1.5 + 0.3 * self.counts.shape[0], 12))
-            )
+        """A heatmap of the rates (matplotlib, :mod:`fidelite.results.style`), its colour
+        scale set on offsets >= 1; incomplete cells hatched and greyed (explained in the
+        legend); at most 24 labels per axis. Returns the Axes."""
+        k, b = self.counts.shape
+        ax = style.axes(ax, (min(2 + 0.5 * b, 16), min(1.5 + 0.3 * k, 12)))
         if self.counts.size == 0:  # no cohort before as_of: an empty, labelled frame
             ax.set_title(self.title)
             ax.text(0.5, 0.5, f"no cohort at as_of {self.as_of}", ha="center", va="center", transform=ax.transAxes)
-            return ax
+            return style.finish(ax)
         shown = np.where(self.complete, self.rates, np.nan)
         # the colour scale is set on offsets >= 1: offset 0 (100 % by definition) would
         # make every other cell pale; it shows at the top of the scale
         later = shown[:, 1:]
         top = float(np.nanmax(later)) if np.isfinite(later).any() else float(np.nanmax(shown, initial=0.0))
         top = top if top > 0 else 1.0
-        im = ax.imshow(shown, aspect="auto", cmap="Blues", interpolation="nearest", vmin=0.0, vmax=top)
-        partial = np.where(~self.complete, self.rates, np.nan)
-        ax.imshow(partial, aspect="auto", cmap="Greys", alpha=0.35, interpolation="nearest")
+        im = ax.imshow(shown, aspect="auto", cmap=style.cmap(), interpolation="nearest", vmin=0.0, vmax=top)
+        partial = np.where(~self.complete, 1.0, np.nan)
         if (~self.complete).any():
-            from matplotlib.patches import Patch
+            from matplotlib.colors import ListedColormap
+            from matplotlib.patches import Rectangle
 
-            ax.legend(
-                handles=[Patch(facecolor="0.75", label="incomplete at as_of (not in the average)")],
-                loc="upper right",
-                fontsize="small",
-            )
-        n_off = len(self.offset_labels)
-        xstep = max(1, -(-n_off // 24))  # at most 24 offset labels, legible
-        ax.set_xticks(range(0, n_off, xstep), self.offset_labels[::xstep], rotation=90 if n_off > 24 else 0)
-        step = max(1, len(self.cohort_labels) // 24)
-        ax.set_yticks(range(0, len(self.cohort_labels), step), self.cohort_labels[::step])
+            ax.imshow(partial, aspect="auto", cmap=ListedColormap([style.INCOMPLETE]), interpolation="nearest")
+            for i, j in zip(*np.nonzero(~self.complete)):
+                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch=style.HATCH, ec=style.NEUTRAL, lw=0))
+            handle = style.incomplete_handle()
+            handle.set_facecolor(style.INCOMPLETE)
+            handle.set_label("incomplete at as_of (not in the average)")
+            ax.legend(handles=[handle], loc="upper right")
+        style.ticks(ax, list(self.offset_labels))
+        style.ticks(ax, list(self.cohort_labels), axis="y")
         ax.set_xlabel(f"offset ({self.params.get('offset_period', self.params['period'])}s)")
         ax.set_ylabel("cohort")
         ax.set_title(self.title)
@@ -420,7 +417,7 @@ class RetentionMatrix(Result):
             extend="max",
             label=("rate" if self.measure == "customers" else "per cohort member") + " (scale: offsets >= 1)",
         )
-        return ax
+        return style.finish(ax)
 
 
 class SegmentedRetention(SegmentedResult):

@@ -7,9 +7,18 @@ from typing import Any
 
 import numpy as np
 
-from .._deps import import_optional
 from ..io import RowReport
+from . import style
 from .base import TableResult
+
+#: The MRR movements of the bridge, drawn above (+1) or below (-1) zero, with their colour.
+MOVES = (
+    ("new", 1, style.GAIN),
+    ("reactivation", 1, style.COMEBACK),
+    ("expansion", 1, style.PRIMARY),
+    ("contraction", -1, style.OKABE_ITO["reddish_purple"]),
+    ("churned", -1, style.LOSS),
+)
 
 
 class RevenueRetention(TableResult):
@@ -40,6 +49,37 @@ class RevenueRetention(TableResult):
         self.as_of = meta["as_of"]
         self.cohorts = cohorts
 
+    def plot(self, ax: Any = None) -> Any:
+        """The MRR bridge per period: movements stacked (gains above zero, losses below)
+        with NRR and GRR (%, right axis); incomplete periods hatched and hollow
+        (:mod:`fidelite.results.style`). Returns the Axes."""
+        labels = list(self.meta["labels"])
+        ax = style.axes(ax, (min(3 + 0.35 * len(labels), 16), 4))
+        x = np.arange(len(labels))
+        complete = np.asarray(self["complete"], bool)
+        up, down, bars = np.zeros(len(x)), np.zeros(len(x)), []
+        for name, sign, colour in MOVES:
+            v = np.nan_to_num(np.asarray(self[name], float))
+            bars.append(ax.bar(x, sign * v, bottom=up if sign > 0 else down, color=colour, label=name))
+            if sign > 0:
+                up = up + v
+            else:
+                down = down - v
+        ax.axhline(0, color=style.NEUTRAL, linewidth=0.8)
+        ax.set_ylabel("MRR moved")
+        rates = ax.twinx()
+        rates.plot(x, self["nrr"], color=style.ACTUAL, marker="o", markersize=3, label="NRR")
+        rates.plot(x, self["grr"], color=style.NEUTRAL, marker="o", markersize=3, linestyle="--", label="GRR")
+        style.hollow_incomplete(rates, x, complete)
+        rates.set_ylabel("% of the start MRR")
+        handles = ax.get_legend_handles_labels()[0] + rates.get_legend_handles_labels()[0]
+        if style.hatch_incomplete(bars, complete):
+            handles += [style.incomplete_handle(), style.incomplete_handle("line")]
+        ax.legend(handles=handles, loc="upper left", ncols=2)
+        style.ticks(ax, labels)
+        ax.set_title(f"MRR bridge per {self.period}")
+        return style.finish(ax)
+
 
 class RevenueCohorts(TableResult):
     """Revenue retention per cohort, one row per (cohort, offset) cell: ``cohort``,
@@ -69,19 +109,16 @@ class RevenueCohorts(TableResult):
 
     def plot(self, column: str = "nrr", ax: Any = None) -> Any:
         """``column`` as a heatmap (cohorts x offsets), incomplete cells hatched. Returns the Axes."""
-        plt = import_optional("matplotlib.pyplot", "plot")
         grid = self.matrix(column)
         n = len(self.cohort_labels)
-        if ax is None:
-            _, ax = plt.subplots(figsize=(min(4 + 0.4 * n, 16), min(2 + 0.3 * n, 12)))
-        im = ax.imshow(grid, cmap="viridis", aspect="auto")
+        ax = style.axes(ax, (min(4 + 0.4 * n, 16), min(2 + 0.3 * n, 12)))
+        im = ax.imshow(grid, cmap=style.cmap(), aspect="auto")
         done = self.matrix("complete")
         ys, xs = np.nonzero(done == 0)
-        ax.scatter(xs, ys, marker="x", color="white", s=12, label="incomplete at as_of")
-        step = max(1, n // 24)
-        ax.set_yticks(range(0, n, step), self.cohort_labels[::step])
+        ax.scatter(xs, ys, marker="x", color=style.NEUTRAL, s=12, label="incomplete at as_of")
+        style.ticks(ax, list(self.cohort_labels), axis="y")
         ax.set_xlabel(f"offset ({self.meta['period']}s)")
         ax.set_ylabel("cohort")
         ax.set_title(f"{column.upper()} per cohort (%)" if column in ("nrr", "grr") else f"{column} per cohort")
         ax.figure.colorbar(im, ax=ax)
-        return ax
+        return style.finish(ax)
