@@ -32,12 +32,14 @@ from .._deps import import_optional
 from ..exceptions import MissingColumnError, MissingTableError
 from ..results.formatting import html_table, instant, pct, value
 from ._predict import predict_tab_html
+from ._programme import programme_tab_html
+from ._surveys import surveys_tab_html
 from ._state import ExplorerState
 
 logger = logging.getLogger("fidelite.explore")
 
-TABS = ("Retention", "Lifecycle & KPIs", "Customers", "Indices", "Predicted value")
-RETENTION, LIFECYCLE, CUSTOMERS, INDICES, PREDICT = range(len(TABS))
+TABS = ("Retention", "Lifecycle & KPIs", "Customers", "Indices", "Predicted value", "Surveys", "Programme")
+RETENTION, LIFECYCLE, CUSTOMERS, INDICES, PREDICT, SURVEYS, PROGRAMME = range(len(TABS))
 #: Rows of the at-risk list and of the KPI table shown.
 AT_RISK_ROWS = 20
 KPI_ROWS = 24
@@ -370,7 +372,12 @@ class Explorer:
         self.predict_html = self._html("fidelite-predict")
         predict_tab = W.VBox([self.errors[PREDICT], self.predict_html])
 
-        tabs = [retention_tab, lifecycle_tab, customers_tab, indices_tab, predict_tab]
+        # surveys and programme (their tables given to explore())
+        self.surveys_html, self.programme_html = self._html("fidelite-surveys"), self._html("fidelite-programme")
+        surveys_tab = W.VBox([self.errors[SURVEYS], self.surveys_html])
+        programme_tab = W.VBox([self.errors[PROGRAMME], self.programme_html])
+
+        tabs = [retention_tab, lifecycle_tab, customers_tab, indices_tab, predict_tab, surveys_tab, programme_tab]
         self.tabs = W.Tab(children=tabs, titles=TABS)
         self.tabs.observe(lambda change: self._refresh(change["new"]), names="selected_index")
         root = W.VBox([header, W.HBox([c["period"], c["as_of"], self.status]), self.tabs])
@@ -437,7 +444,7 @@ class Explorer:
         with self._guard(tab):
             self._sync_controls()  # a rejected value reverts; dependent options follow
         if changed:
-            self._dirty |= {RETENTION, LIFECYCLE, CUSTOMERS, PREDICT}
+            self._dirty |= {RETENTION, LIFECYCLE, CUSTOMERS, PREDICT, SURVEYS, PROGRAMME}
             self._refresh(tab)
 
     def _on_cell(self) -> None:
@@ -462,6 +469,8 @@ class Explorer:
             self._draw_customers,
             self._draw_indices,
             self._draw_predict,
+            self._draw_surveys,
+            self._draw_programme,
         )
         draw = draws[tab]
         with self._busy(), self._guard(tab):
@@ -567,6 +576,23 @@ class Explorer:
             ("predict", period, st.as_of_us),
             lambda: predict_tab_html(st.log, as_of=st.as_of, tz=st.tz, period=period, error=error_html),
         )
+
+    def _draw_table_tab(self, name: str, table: Any, widget: W.HTML, render: Callable[..., str]) -> None:
+        """A tab on one optional table (``name``): its HTML, or what to pass when absent."""
+        st = self.state
+        if table is None:
+            raise MissingTableError(f"this tab needs the {name} table: pass {name}=<table> to fidelite.explore()")
+        period = st.params["period"]
+        widget.value = st.cached(
+            (name, period, st.as_of_us),
+            lambda: render(st.log, table, as_of=st.as_of, tz=st.tz, period=period, error=error_html),
+        )
+
+    def _draw_surveys(self) -> None:
+        self._draw_table_tab("surveys", self.state.tables["surveys"], self.surveys_html, surveys_tab_html)
+
+    def _draw_programme(self) -> None:
+        self._draw_table_tab("programme", self.state.programme, self.programme_html, programme_tab_html)
 
     def _draw_indices(self) -> None:
         """One row per registered index, filled in as each finishes ("computing…" until

@@ -24,13 +24,14 @@ from .customers import activation, churn_reasons, completeness
 from .engagement import engagement
 from .lifecycle import lifecycle
 from .predict import clv_summary, predicted_clv
+from .programme import near_next_tier, programme_impact, programme_kpis, programme_points, tier_migration
 from .purchases import clv, repeat_rate, upsell_rate
 from .retention import retention
 from .states import at_risk, best_customers, retention_patterns, rfm
 from .stickiness import stickiness
 from .subscriptions import revenue_retention
 from .summary import customer_summary
-from .surveys import loyalty_index, nps
+from .surveys import loyalty_index, loyalty_index_over_time, nps, nps_behaviour, nps_over_time, nps_transitions
 
 
 def native(metric: Callable[..., Any]) -> Callable[..., Any]:
@@ -64,8 +65,17 @@ __all__ = [
     "predicted_clv",
     "engagement",
     "lifecycle",
+    "near_next_tier",
+    "programme_impact",
+    "programme_kpis",
+    "programme_points",
+    "tier_migration",
     "loyalty_index",
+    "loyalty_index_over_time",
     "nps",
+    "nps_behaviour",
+    "nps_over_time",
+    "nps_transitions",
     "period_kpis",
     "repeat_rate",
     "retention",

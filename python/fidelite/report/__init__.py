@@ -40,7 +40,9 @@ from .model import (
 )
 from .people import customers_section, indices_section
 from .predict import predict_section
+from .programme import programme_section
 from .sections import accounting, cohorts, lifecycle_section
+from .surveys import surveys_section
 
 #: The built-in sections, in report order. Pass ``sections=`` to :func:`build_report` to
 #: add your own (any :class:`SectionBuilder`) or to drop some.
@@ -52,6 +54,8 @@ SECTIONS: list[SectionBuilder] = [
     SectionBuilder("customers", "Customers: RFM segments and at-risk list", customers_section),
     SectionBuilder("indices", "Loyalty indices", indices_section),
     SectionBuilder("predict", "Predicted value", predict_section),
+    SectionBuilder("surveys", "Surveys: NPS over time and behaviour", surveys_section),
+    SectionBuilder("programme", "Loyalty programme", programme_section),
     SectionBuilder("methods", "Methods", methods, html_only=True),
 ]
 
@@ -66,6 +70,7 @@ def build_report(
     surveys: Any = None,
     contacts: Any = None,
     subscriptions: Any = None,
+    programme: Any = None,
     sections: Sequence[SectionBuilder] | None = None,
     purchase_event: str | None = None,
     week_start: str = "monday",
@@ -105,6 +110,7 @@ def build_report(
         surveys=surveys,
         contacts=contacts,
         subscriptions=subscriptions,
+        programme=programme,
         source=source,
         purchase_event=purchase_event,
         week_start=week_start,
