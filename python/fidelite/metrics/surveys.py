@@ -283,7 +283,9 @@ def nps_interval(promoters: Any, detractors: Any, n: Any, level: float = 0.95) -
     p = (np.asarray(promoters, np.float64) + 0.75) / n_adj
     d = (np.asarray(detractors, np.float64) + 0.75) / n_adj
     half = z * np.sqrt(np.maximum(p + d - (p - d) ** 2, 0.0) / n_adj)
-    return np.clip((p - d - half) * 100, -100, 100), np.clip((p - d + half) * 100, -100, 100)
+    empty = n_adj == 3.0  # no answer: no information
+    low = np.where(empty, -100.0, np.clip((p - d - half) * 100, -100, 100))
+    return low, np.where(empty, 100.0, np.clip((p - d + half) * 100, -100, 100))
 
 
 @dataclass(frozen=True)
