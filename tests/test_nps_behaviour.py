@@ -35,6 +35,8 @@ def surveys_and_log(draw):
             t = T0 + draw(st.integers(0, 300)) * DAY + pd.Timedelta(hours=draw(st.integers(0, 23)))
             for q in draw(st.sampled_from([["recommend"], QUESTIONS])):
                 answers.append((c, t, q, draw(st.integers(0, 10))))
+            for edge in draw(st.sampled_from([(), (0,), (7,), (0, 30)])):  # events on the window's bounds
+                events.append((c, t + edge * DAY, draw(st.sampled_from(["purchase", "visit"])), 5.0))
         for _ in range(draw(st.integers(0 if c > 1 else 1, 8))):
             t = T0 + draw(st.integers(0, 400)) * DAY + pd.Timedelta(minutes=draw(st.integers(0, 1439)))
             kind = draw(st.sampled_from(["purchase", "visit"]))
@@ -173,6 +175,10 @@ def ref_behaviour(log: pd.DataFrame, surveys: pd.DataFrame, days: int) -> dict:
 @given(surveys_and_log(), st.sampled_from([7, 30, 90]))
 def test_nps_behaviour_matches_the_reference(data, days):
     surveys, log = data
+    if not (log.event == "purchase").any():
+        with pytest.raises(ParameterError, match="purchase_event"):
+            fidelite.nps_behaviour(log, surveys=surveys, days=days)
+        return
     b = fidelite.nps_behaviour(log, surveys=surveys, days=days)
     want, excluded = ref_behaviour(log, surveys, days)
     assert b.meta["excluded"] == excluded
