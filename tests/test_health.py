@@ -103,8 +103,14 @@ def test_missing_nps_renormalises_the_weights():
             "duration": [10.0, 5.0, 5.0, 1.0],
         }
     )
-    surveys = pd.DataFrame({"customer_id": [1, 3], "timestamp": pd.to_datetime(["2024-01-05", "2024-01-06"]),
-                            "question": ["recommend"] * 2, "score": [10, 2]})
+    surveys = pd.DataFrame(
+        {
+            "customer_id": [1, 3],
+            "timestamp": pd.to_datetime(["2024-01-05", "2024-01-06"]),
+            "question": ["recommend"] * 2,
+            "score": [10, 2],
+        }
+    )
     only_nps = fidelite.compute_index("health", events=log, surveys=surveys, weights={"nps": 1})
     v = dict(zip(only_nps["customer_id"].tolist(), only_nps["value"].tolist()))
     assert v[1] == 100.0 and v[3] == 0.0 and math.isnan(v[2])  # customer 2 has no component left

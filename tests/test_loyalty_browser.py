@@ -39,7 +39,9 @@ def explorer(voila, page, tmp_path):
     notebook = tmp_path / "loyalty.ipynb"
     cell = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": SOURCE}
     kernel = {"display_name": "Python 3", "language": "python", "name": "python3"}
-    notebook.write_text(json.dumps({"cells": [cell], "metadata": {"kernelspec": kernel}, "nbformat": 4, "nbformat_minor": 5}))
+    notebook.write_text(
+        json.dumps({"cells": [cell], "metadata": {"kernelspec": kernel}, "nbformat": 4, "nbformat_minor": 5})
+    )
     page.goto(voila(notebook))
     expect(page.locator(".fidelite-matrix table.fidelite-retention")).to_be_visible(timeout=FIRST_LOAD_MS)
     return page
@@ -60,8 +62,12 @@ def test_surveys_and_programme_tabs(explorer, shop):
     expect(trend).to_have_attribute("data-periods", str(len(month)), timeout=UPDATE_MS)
     expect(trend).to_have_attribute("data-latest", f"{month.value:.6f}")
     expect(trend.locator("table")).to_be_visible()
-    expect(page.locator("div.fidelite-nps-behaviour")).to_have_attribute("data-answers", str(int(behaviour["answers"][-1])))
-    expect(page.locator("div.fidelite-nps-transitions")).to_have_attribute("data-count", str(int(transitions.counts.sum())))
+    expect(page.locator("div.fidelite-nps-behaviour")).to_have_attribute(
+        "data-answers", str(int(behaviour["answers"][-1]))
+    )
+    expect(page.locator("div.fidelite-nps-transitions")).to_have_attribute(
+        "data-count", str(int(transitions.counts.sum()))
+    )
 
     page.get_by_role("tab", name="Programme").click()
     impact = fidelite.programme_impact(log, programme=shop.programme)
@@ -69,11 +75,15 @@ def test_surveys_and_programme_tabs(explorer, shop):
     expect(box).to_have_attribute("data-effect", f"{impact.value:.6f}", timeout=UPDATE_MS)
     expect(box).to_contain_text("difference in differences")
     kpis = fidelite.programme_kpis(log, programme=shop.programme)
-    expect(page.locator("div.fidelite-programme-kpis")).to_have_attribute("data-members", str(int(kpis["customers"][0])))
+    expect(page.locator("div.fidelite-programme-kpis")).to_have_attribute(
+        "data-members", str(int(kpis["customers"][0]))
+    )
     points = fidelite.programme_points(shop.programme)
     expect(page.locator("div.fidelite-programme-points")).to_have_attribute("data-rate", f"{points.value:.6f}")
     migration = fidelite.tier_migration(shop.programme)
-    expect(page.locator("div.fidelite-tier-migration")).to_have_attribute("data-count", str(int(migration.counts.sum())))
+    expect(page.locator("div.fidelite-tier-migration")).to_have_attribute(
+        "data-count", str(int(migration.counts.sum()))
+    )
 
     # the period applies to the surveys tab too: quarters redraw its trend
     page.locator(".fidelite-control-period select").select_option("quarter")

@@ -157,7 +157,7 @@ def ref_behaviour(log: pd.DataFrame, surveys: pd.DataFrame, days: int) -> dict:
     w = pd.Timedelta(days=days)
     rows = {k: [] for k in ("promoter", "passive", "detractor")}
     excluded = {"customer without an event in the log": 0, "window not over at as_of": 0}
-    for c, t, q, s in surveys[surveys.question == "recommend"].itertuples(index=False):
+    for c, t, _q, s in surveys[surveys.question == "recommend"].itertuples(index=False):
         if c not in set(log.customer_id):
             excluded["customer without an event in the log"] += 1
             continue

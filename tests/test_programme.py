@@ -70,8 +70,10 @@ def ref_kpis(events: pd.DataFrame, programme: pd.DataFrame, window_days: int, as
     out = {}
     for group, is_member in (("members", True), ("non_members", False)):
         customers = [
-            c for c in events["customer_id"].unique()
-            if (events[events.customer_id == c].timestamp <= as_of).any() and ((c in join and join[c] <= as_of) == is_member)
+            c
+            for c in events["customer_id"].unique()
+            if (events[events.customer_id == c].timestamp <= as_of).any()
+            and ((c in join and join[c] <= as_of) == is_member)
         ]
         cur = events[(events.timestamp > start) & (events.timestamp <= as_of) & events.customer_id.isin(customers)]
         prev = events[(events.timestamp > start - w) & (events.timestamp <= start) & events.customer_id.isin(customers)]
@@ -187,7 +189,9 @@ def test_impact_is_deterministic_and_its_interval_follows_the_seed():
     assert (a.value, a.ci_low, a.ci_high) == (b.value, b.ci_low, b.ci_high)
     assert a.value == c.value and (a.ci_low, a.ci_high) != (c.ci_low, c.ci_high)
     shuffled = pd.DataFrame(shop.events).sample(frac=1.0, random_state=3)
-    d = fidelite.programme_impact(shuffled, programme=pd.DataFrame(shop.programme).sample(frac=1.0, random_state=4), seed=1)
+    d = fidelite.programme_impact(
+        shuffled, programme=pd.DataFrame(shop.programme).sample(frac=1.0, random_state=4), seed=1
+    )
     assert (d.value, d.ci_low, d.ci_high) == (a.value, a.ci_low, a.ci_high)
 
 
@@ -197,7 +201,9 @@ def test_the_demo_programme_effect_is_found(seed):
     r = fidelite.programme_impact(shop.events, programme=shop.programme, window=PROGRAMME_WINDOW_DAYS)
     assert r.ci_low > 0, r.headline  # excludes 0
     assert r.ci_low <= PROGRAMME_EFFECT <= r.ci_high, r.headline  # covers the planted effect
-    naive = fidelite.programme_impact(shop.events, programme=shop.programme, window=PROGRAMME_WINDOW_DAYS, kpi="revenue")
+    naive = fidelite.programme_impact(
+        shop.events, programme=shop.programme, window=PROGRAMME_WINDOW_DAYS, kpi="revenue"
+    )
     assert naive.ci_low > 0
 
 
@@ -297,7 +303,10 @@ def test_tier_migration_matches_the_reference(data, extra_days):
     present = [t for t in order if t in set(programme.tier.dropna())]
     m = fidelite.tier_migration(programme, tiers=present, as_of=as_of)
     assert m.labels == ["(not a member)", "(no tier)", *present]
-    assert m.counts.tolist() == ref_migration(programme, as_of.normalize() + DAY - pd.Timedelta(microseconds=1), present).tolist()
+    assert (
+        m.counts.tolist()
+        == ref_migration(programme, as_of.normalize() + DAY - pd.Timedelta(microseconds=1), present).tolist()
+    )
 
 
 def test_tier_migration_worked_example_and_forms():
@@ -385,4 +394,8 @@ def test_demo_programme_is_consistent():
     p = fidelite.programme_points(shop.programme)
     assert 0 < p.value < 100 and (p["outstanding"] >= 0).all()
     m = fidelite.tier_migration(shop.programme, tiers=PROGRAMME_TIERS)
-    assert m.counts[2:, 2:].sum() > 0 and np.triu(m.counts[2:, 2:], 1).sum() > 0 and np.tril(m.counts[2:, 2:], -1).sum() > 0
+    assert (
+        m.counts[2:, 2:].sum() > 0
+        and np.triu(m.counts[2:, 2:], 1).sum() > 0
+        and np.tril(m.counts[2:, 2:], -1).sum() > 0
+    )

@@ -255,7 +255,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .report import SECTIONS, build_report
 
     console = _console()
-    optional = {name: getattr(args, name) for name in ("customers", "surveys", "contacts", "subscriptions", "programme")}
+    optional = {
+        name: getattr(args, name) for name in ("customers", "surveys", "contacts", "subscriptions", "programme")
+    }
     given = {k: v for k, v in optional.items() if v}
     columns = {k: getattr(args, k) for k in ROLES if getattr(args, k)}
     if args.customers_id and not args.customers:

@@ -776,7 +776,9 @@ class _Shop:
         product = np.where(other, self.by_popularity[rng.integers(0, 65536, m)], self.favourite[cust])
         amount = self.price[product] * (1 + rng.poisson(0.25, m)) * self.spend[cust] * rng.lognormal(0.0, 0.15, m)
         amount = np.maximum(np.round(amount, 2), 0.5)
-        duration = np.ceil(np.concatenate([np.exp(5.7 + 0.7 * rng.standard_normal(m)), rng.lognormal(np.log(150.0), 0.6, m)]))
+        duration = np.ceil(
+            np.concatenate([np.exp(5.7 + 0.7 * rng.standard_normal(m)), rng.lognormal(np.log(150.0), 0.6, m)])
+        )
         order = rng.permutation(2 * m)
         e_cust = np.concatenate([cust, cust])[order]
         extra = {
@@ -823,7 +825,9 @@ class _Shop:
             "time": np.concatenate([join[who], t, r_t, review[m_col]]),
             "event": np.repeat(np.arange(4), [len(who), len(c), len(r_cust), len(m_row)]),
             "points": np.concatenate([np.zeros(len(who)), points, np.full(len(r_cust), _REWARD), np.zeros(len(m_row))]),
-            "tier": np.concatenate([np.zeros(len(who), np.int64), np.full(len(c) + len(r_cust), -1), level[m_row, m_col]]),
+            "tier": np.concatenate(
+                [np.zeros(len(who), np.int64), np.full(len(c) + len(r_cust), -1), level[m_row, m_col]]
+            ),
         }
         order = np.lexsort((rows["event"], rows["time"]))
         table = {

@@ -33,8 +33,8 @@ from ..exceptions import MissingColumnError, MissingTableError
 from ..results.formatting import html_table, instant, pct, value
 from ._predict import predict_tab_html
 from ._programme import programme_tab_html
-from ._surveys import surveys_tab_html
 from ._state import ExplorerState
+from ._surveys import surveys_tab_html
 
 logger = logging.getLogger("fidelite.explore")
 

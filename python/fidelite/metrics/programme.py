@@ -95,7 +95,9 @@ def read_programme(programme: Any, tz: str, *, strict: bool = False, metric: str
     if table.has("tier"):
         tier, tiers, null_tier = table.labels("tier", "tier")
     elif (kind == TIER).any():
-        raise MissingColumnError("the programme table has tier rows but no tier column: add one naming the new tier", "tier")
+        raise MissingColumnError(
+            "the programme table has tier rows but no tier column: add one naming the new tier", "tier"
+        )
     else:
         tier, tiers, null_tier = np.full(n, -1, np.int32), (), np.ones(n, bool)
     scored = (kind == EARN) | (kind == REDEEM)
@@ -117,7 +119,9 @@ def read_programme(programme: Any, tz: str, *, strict: bool = False, metric: str
     points = np.where(scored[keep], points[keep], 0.0)
     tier = np.where(null_tier[keep], -1, tier[keep]).astype(np.int64)
     order = np.lexsort((owner, kind, ts))
-    return ProgrammeRows(ids.labels, owner[order], ts[order], kind[order], points[order], tier[order], tuple(tiers), report)
+    return ProgrammeRows(
+        ids.labels, owner[order], ts[order], kind[order], points[order], tier[order], tuple(tiers), report
+    )
 
 
 @dataclass(frozen=True)
@@ -129,9 +133,7 @@ class Membership:
     report: RowReport
 
 
-def membership(
-    q: Query, customers: Any, programme: Any, member_since: str, strict: bool, metric: str
-) -> Membership:
+def membership(q: Query, customers: Any, programme: Any, member_since: str, strict: bool, metric: str) -> Membership:
     """The :class:`Membership` of the log's customers from a programme table (preferred when
     both are given) or a customers table's ``member_since`` column."""
     log = q.log
@@ -349,7 +351,9 @@ def programme_impact(
     layout = q.grouped(columns=("amount",) if log.has("amount") else ())
     codes = layout.customer_of_event()
     buy = purchase_mask(log, purchase_event)
-    revenue = net_revenue(log, buy, "programme_impact") if (kpi == "revenue" or log.has("amount")) else np.zeros(len(buy))
+    revenue = (
+        net_revenue(log, buy, "programme_impact") if (kpi == "revenue" or log.has("amount")) else np.zeros(len(buy))
+    )
     win = Windowed(codes, layout.ts, {"purchases": buy.astype(np.float64), "revenue": revenue})
     first = layout.ts[layout.indptr[:-1]]
     # members and their join days
@@ -438,7 +442,9 @@ def programme_impact(
 # ----------------------------------------------------------------------------- points and tiers
 
 
-def _calendar_range(rows: ProgrammeRows, period: str, week_start: Any, tz: str, as_of: Any) -> tuple[Calendar, int, int, int]:
+def _calendar_range(
+    rows: ProgrammeRows, period: str, week_start: Any, tz: str, as_of: Any
+) -> tuple[Calendar, int, int, int]:
     latest = int(rows.ts.max())
     end = resolve_as_of(as_of, tz, latest)
     cal = Calendar.make(period, tz, week_start, (int(rows.ts.min()), end))
@@ -609,7 +615,11 @@ def near_next_tier(
     rows = read_programme(programme, tz, strict=strict, metric="near_next_tier")
     end = resolve_as_of(as_of, tz, int(rows.ts.max()))
     joins = rows.joins()
-    since = np.full(len(rows.ids), np.iinfo(np.int64).min) if qualifying is None else end - _window(qualifying, "qualifying")
+    since = (
+        np.full(len(rows.ids), np.iinfo(np.int64).min)
+        if qualifying is None
+        else end - _window(qualifying, "qualifying")
+    )
     earn = (rows.kind == EARN) & (rows.ts <= end) & (rows.ts > np.broadcast_to(since, len(rows.ids))[rows.owner])
     points = np.bincount(rows.owner[earn], weights=rows.points[earn], minlength=len(rows.ids))
     level = np.searchsorted(thresholds, points, side="right") - 1
@@ -628,6 +638,8 @@ def near_next_tier(
         "points_to_next": gap[idx],
     }
     meta = {"within": float(within), "as_of": np.datetime64(end, "us"), "tz": tz, "members": int(member.sum())}
-    result = TableResult(cols, title=f"members within {within:g} points of the next tier", value=float(len(idx)), meta=meta)
+    result = TableResult(
+        cols, title=f"members within {within:g} points of the next tier", value=float(len(idx)), meta=meta
+    )
     result.report = rows.report  # type: ignore[attr-defined]
     return result

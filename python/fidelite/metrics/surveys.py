@@ -341,8 +341,8 @@ def answers(
     acc = Accounting(n, table.source, noun="survey rows")
     acc.exclude(OTHER_QUESTIONS, (which < 0) & ~q_null)
     acc.reject(NULL_QUESTION, q_null)
-    for code in range(1, len(_STATUS)):
-        acc.reject(_STATUS[code], (status == code) & (which >= 0))  # type: ignore[arg-type]
+    for reason in range(1, len(_STATUS)):
+        acc.reject(_STATUS[reason], (status == reason) & (which >= 0))  # type: ignore[arg-type]
     if ids is not None:
         acc.reject(io.NULL_ID, ids.null)
         acc.reject(io.INEXACT_ID, ids.inexact)
@@ -403,7 +403,9 @@ def nps_over_time(
     ([0.0, 50.0], [2, 2, 0])
     """
     cal = Calendar.make(by, tz, week_start)
-    a = answers(surveys, "nps_over_time", (question,), tz=tz, question_column=question_column, score=score, strict=strict)
+    a = answers(
+        surveys, "nps_over_time", (question,), tz=tz, question_column=question_column, score=score, strict=strict
+    )
     if not len(a.ts):
         raise EmptyInputError(f"no valid answer to {question!r} in the surveys table ({a.report})")
     end = resolve_as_of(as_of, tz, int(a.ts.max()))
@@ -435,7 +437,7 @@ def nps_over_time(
     headline = float(value[done[-1]]) if len(done) else math.nan
     reason = None if len(done) else "no complete period with answers"
     meta = {"by": by, "ci": ci, "tz": tz, "question": question, "as_of": np.datetime64(end, "us")}
-    units = {name: "points" for name in ("nps", "ci_low", "ci_high")}
+    units = dict.fromkeys(("nps", "ci_low", "ci_high"), "points")
     result = TableResult(cols, title=f"NPS per {by}", value=headline, reason=reason, meta=meta, units=units)
     result.report = a.report  # type: ignore[attr-defined]
     return result
@@ -470,8 +472,9 @@ def loyalty_index_over_time(
     if not wanted or any(not isinstance(q, str) for q in wanted) or len(set(wanted)) != len(wanted):
         raise ParameterError(f"questions must be distinct question names, e.g. {list(QUESTIONS)}; got {questions!r}")
     cal = Calendar.make(by, tz, week_start)
-    a = answers(surveys, "loyalty_index_over_time", wanted, tz=tz, question_column=question_column, score=score,
-                strict=strict)
+    a = answers(
+        surveys, "loyalty_index_over_time", wanted, tz=tz, question_column=question_column, score=score, strict=strict
+    )
     if not len(a.ts):
         raise EmptyInputError(f"no valid answer to {list(wanted)} in the surveys table ({a.report})")
     end = resolve_as_of(as_of, tz, int(a.ts.max()))
@@ -495,9 +498,14 @@ def loyalty_index_over_time(
     headline = float(cols["loyalty_index"][done[-1]]) if len(done) else math.nan
     units = {k: "points" for k in cols if k.endswith("_net") or k == "loyalty_index"}
     meta = {"by": by, "tz": tz, "questions": list(wanted), "as_of": np.datetime64(end, "us")}
-    result = TableResult(cols, title=f"customer loyalty index per {by}", value=headline,
-                         reason=None if len(done) else "no complete period with answers to every question",
-                         meta=meta, units=units)
+    result = TableResult(
+        cols,
+        title=f"customer loyalty index per {by}",
+        value=headline,
+        reason=None if len(done) else "no complete period with answers to every question",
+        meta=meta,
+        units=units,
+    )
     result.report = a.report  # type: ignore[attr-defined]
     return result
 
@@ -525,16 +533,20 @@ def nps_transitions(
     >>> fidelite.nps_transitions(t).counts.tolist()
     [[0, 0, 1], [1, 0, 0], [0, 0, 1]]
     """
-    a = answers(surveys, "nps_transitions", (question,), tz=tz, question_column=question_column, score=score,
-                strict=strict)
+    a = answers(
+        surveys, "nps_transitions", (question,), tz=tz, question_column=question_column, score=score, strict=strict
+    )
     cat = category(a.scores)
     counts = np.zeros((3, 3), np.int64)
     if len(cat) > 1:
         same = a.customer[1:] == a.customer[:-1]
         np.add.at(counts, (cat[:-1][same], cat[1:][same]), 1)
     return TransitionMatrix(
-        counts, list(CATEGORIES), title=f"NPS transitions between consecutive answers ({question})",
-        value_of=(0, 2), report=a.report,
+        counts,
+        list(CATEGORIES),
+        title=f"NPS transitions between consecutive answers ({question})",
+        value_of=(0, 2),
+        report=a.report,
     )
 
 
@@ -578,8 +590,9 @@ def nps_behaviour(
     span = duration_us(days, "days")
     if span <= 0:
         raise ParameterError(f"days must be a positive duration, got {days!r}")
-    a = answers(surveys, "nps_behaviour", (question,), tz=q.tz, question_column=question_column, score=score,
-                strict=strict)
+    a = answers(
+        surveys, "nps_behaviour", (question,), tz=q.tz, question_column=question_column, score=score, strict=strict
+    )
     log = q.log
     id_code = log.codes_of(a.ids, "surveys table") if len(a.ids) else np.zeros(0, np.int64)
     code = id_code[a.customer]
@@ -640,8 +653,13 @@ def nps_behaviour(
         revenue_per_customer=s[:, 4],
         purchases_per_customer=s[:, 5],
     )
-    meta = {"days": span / 86_400_000_000, "as_of": np.datetime64(q.as_of, "us"), "tz": q.tz, "excluded": excluded,
-            "question": question}
+    meta = {
+        "days": span / 86_400_000_000,
+        "as_of": np.datetime64(q.as_of, "us"),
+        "tz": q.tz,
+        "excluded": excluded,
+        "question": question,
+    }
     result = TableResult(cols, title=f"behaviour in the {span / 86_400_000_000:g} days after an NPS answer", meta=meta)
     result.report = a.report  # type: ignore[attr-defined]
     return result

@@ -178,14 +178,18 @@ def health(
     elif isinstance(weights, Mapping):
         unknown = set(weights) - set(HEALTH_COMPONENTS)
         if unknown:
-            raise ParameterError(f"unknown health component(s) {sorted(unknown)} in weights; use {list(HEALTH_COMPONENTS)}")
+            raise ParameterError(
+                f"unknown health component(s) {sorted(unknown)} in weights; use {list(HEALTH_COMPONENTS)}"
+            )
         w = np.array([float(weights.get(c, 0.0)) for c in HEALTH_COMPONENTS])
     else:
         w = np.asarray(list(weights), dtype=float)
         if w.shape != (4,):
             raise ParameterError(f"weights needs 4 numbers ({', '.join(HEALTH_COMPONENTS)}), got {list(weights)!r}")
     if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
-        raise ParameterError(f"weights must be finite, >= 0 and not all 0; got {dict(zip(HEALTH_COMPONENTS, w.tolist()))}")
+        raise ParameterError(
+            f"weights must be finite, >= 0 and not all 0; got {dict(zip(HEALTH_COMPONENTS, w.tolist()))}"
+        )
     q = parse(events, {}, as_of=as_of)
     log, end = q.log, q.as_of
     span = duration_us(period, "period")
@@ -202,10 +206,14 @@ def health(
     buy = purchase_mask(log, "purchase")
     now = buy & (layout.ts > end - span) & seen
     before = buy & (layout.ts > end - 2 * span) & (layout.ts <= end - span)
-    trend = (np.bincount(codes[now], minlength=log.n_customers) - np.bincount(codes[before], minlength=log.n_customers))[rows]
+    trend = (
+        np.bincount(codes[now], minlength=log.n_customers) - np.bincount(codes[before], minlength=log.n_customers)
+    )[rows]
     parts = {"recency": percentile_ranks(-recency), "trend": percentile_ranks(trend.astype(np.float64))}
     mix = {"frequency": 1.0, "duration": 1.0 if log.has("duration") else 0.0, "key_actions": 1.0}
-    e = engagement_index(log, window=span / 86_400_000_000, weights=mix, population="all", as_of=np.datetime64(end, "us"))
+    e = engagement_index(
+        log, window=span / 86_400_000_000, weights=mix, population="all", as_of=np.datetime64(end, "us")
+    )
     score_of = dict(zip(e["customer_id"].tolist(), e["engagement"].tolist()))
     eng = np.array([score_of.get(i, np.nan) for i in log.customer_ids[rows].tolist()])
     parts["engagement"] = eng
@@ -241,7 +249,10 @@ def health(
         **{f"{c}_pct": parts[c] for c in ("recency", "trend", "nps")},
         "value": value,
     }
-    meta = {"weights": dict(zip(HEALTH_COMPONENTS, w.tolist())), "period_days": span / 86_400_000_000,
-            "as_of": np.datetime64(end, "us"), "tz": q.tz}
+    meta = {
+        "weights": dict(zip(HEALTH_COMPONENTS, w.tolist())),
+        "period_days": span / 86_400_000_000,
+        "as_of": np.datetime64(end, "us"),
+        "tz": q.tz,
+    }
     return TableResult(cols, title="customer health", meta=meta)
-

@@ -54,9 +54,8 @@ def _behaviour(inputs: ReportInputs) -> list[Block]:
         for i in range(len(b))
     ]
     left = ", ".join(f"{k}: {v}" for k, v in b.meta["excluded"].items() if v)
-    caption = (
-        f"per answer, in the {BEHAVIOUR_DAYS} days after it: repurchase = a purchase, churn = no event at all"
-        + (f"; left out: {left}" if left else "")
+    caption = f"per answer, in the {BEHAVIOUR_DAYS} days after it: repurchase = a purchase, churn = no event at all" + (
+        f"; left out: {left}" if left else ""
     )
     return [
         Table(
