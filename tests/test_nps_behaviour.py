@@ -217,3 +217,37 @@ def test_bad_inputs():
         fidelite.nps_over_time(t, strict=True)
     with pytest.raises(ParameterError, match="days"):
         fidelite.nps_behaviour({"customer_id": [1], "timestamp": ["2024-01-01"]}, surveys=t, days=0)
+
+
+# ----------------------------------------------------------------------------- engagement over time
+
+
+@st.composite
+def activity_log(draw):
+    rows = []
+    for c in range(1, draw(st.integers(1, 6)) + 1):
+        for _ in range(draw(st.integers(1, 10))):
+            t = T0 + draw(st.integers(0, 200)) * DAY + pd.Timedelta(hours=draw(st.integers(0, 23)))
+            rows.append((c, t, draw(st.sampled_from(["purchase", "visit", "login"])), float(draw(st.integers(0, 99)))))
+    return pd.DataFrame(rows, columns=["customer_id", "timestamp", "event", "duration"])
+
+
+@settings(max_examples=50, deadline=None)
+@given(activity_log(), st.sampled_from(["month", "week", "quarter"]), st.sampled_from([None, ["login"]]))
+def test_engagement_over_time_matches_the_reference(log, by, key_events):
+    e = fidelite.engagement_over_time(log, by=by, key_events=key_events)
+    freq = {"month": "M", "quarter": "Q", "week": "W-SUN"}[by]
+    period = log.timestamp.dt.to_period(freq)
+    axis = pd.period_range(period.min(), period.max(), freq=freq)
+    keys = ["purchase"] if key_events is None else key_events
+    for i, p in enumerate(axis):
+        g = log[period == p]
+        n = g.customer_id.nunique()
+        assert e["active"][i] == n
+        if n:
+            days = g.groupby("customer_id").timestamp.apply(lambda s: s.dt.floor("D").nunique()).sum()
+            assert e["active_days"][i] == pytest.approx(days / n)
+            assert e["duration"][i] == pytest.approx(g.duration.sum() / n)
+            assert e["key_actions"][i] == pytest.approx(g.event.isin(keys).sum() / n)
+        else:
+            assert math.isnan(e["active_days"][i])

@@ -21,7 +21,7 @@ from ..scale.hook import partitioned_input
 from .activity import active_customers, period_kpis, rolling_active
 from .crm import campaigns
 from .customers import activation, churn_reasons, completeness
-from .engagement import engagement
+from .engagement import engagement, engagement_over_time
 from .lifecycle import lifecycle
 from .predict import clv_summary, predicted_clv
 from .programme import near_next_tier, programme_impact, programme_kpis, programme_points, tier_migration
@@ -64,6 +64,7 @@ __all__ = [
     "customer_summary",
     "predicted_clv",
     "engagement",
+    "engagement_over_time",
     "lifecycle",
     "near_next_tier",
     "programme_impact",

@@ -14,9 +14,10 @@ from .crm import CampaignResult
 from .customers import ActivationResult, CustomerSummary, PatternResult, RFMResult
 from .lifecycle import LifecycleResult
 from .predict import ClvSummary, ModelGrid, PredictedCLV
+from .programme import ProgrammeImpact, TierMigration
 from .retention import RetentionMatrix, SegmentedRetention, wilson
 from .subscriptions import RevenueRetention
-from .surveys import LoyaltyIndexResult, NPSResult
+from .surveys import LoyaltyIndexResult, NPSResult, TransitionMatrix
 
 __all__ = [
     "ActivationResult",
@@ -29,6 +30,7 @@ __all__ = [
     "NPSResult",
     "PatternResult",
     "PredictedCLV",
+    "ProgrammeImpact",
     "RFMResult",
     "Result",
     "RetentionMatrix",
@@ -36,6 +38,8 @@ __all__ = [
     "SegmentedRetention",
     "StickinessResult",
     "TableResult",
+    "TierMigration",
+    "TransitionMatrix",
     "ValueResult",
     "safe_ratio",
     "wilson",
