@@ -41,10 +41,13 @@ def ref_health(log: pd.DataFrame, surveys: pd.DataFrame | None, weights: dict, p
     freq = w.groupby("customer_id").timestamp.apply(lambda s: s.dt.floor("D").nunique()).reindex(ids, fill_value=0)
     dur = w.groupby("customer_id").duration.sum().reindex(ids, fill_value=0.0)
     key = w[w.event == "purchase"].groupby("customer_id").size().reindex(ids, fill_value=0)
-    eng = (pct_ranks(freq.astype(float)) + pct_ranks(dur) + pct_ranks(key.astype(float))) / 3
-    parts = pd.DataFrame(
-        {"recency": pct_ranks(-recency), "trend": pct_ranks(trend.astype(float)), "engagement": eng}, index=ids
-    )
+    bought = (seen.event == "purchase").any()
+    if bought:
+        eng = (pct_ranks(freq.astype(float)) + pct_ranks(dur) + pct_ranks(key.astype(float))) / 3
+    else:  # an activity log: no trend, no key actions
+        eng = (pct_ranks(freq.astype(float)) + pct_ranks(dur)) / 2
+    trend_pct = pct_ranks(trend.astype(float)) if bought else pd.Series(np.nan, index=ids)
+    parts = pd.DataFrame({"recency": pct_ranks(-recency), "trend": trend_pct, "engagement": eng}, index=ids)
     parts["nps"] = np.nan
     if surveys is not None:
         s = surveys[(surveys.question == "recommend") & (surveys.timestamp <= as_of)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 import fidelite
@@ -78,9 +79,10 @@ def test_surveys_and_programme_tabs(explorer, shop):
     expect(page.locator("div.fidelite-programme-kpis")).to_have_attribute(
         "data-members", str(int(kpis["customers"][0]))
     )
-    points = fidelite.programme_points(shop.programme)
+    as_of = np.datetime64(log.t_max, "us")  # the explorer's as_of: the latest event
+    points = fidelite.programme_points(shop.programme, as_of=as_of)
     expect(page.locator("div.fidelite-programme-points")).to_have_attribute("data-rate", f"{points.value:.6f}")
-    migration = fidelite.tier_migration(shop.programme)
+    migration = fidelite.tier_migration(shop.programme, as_of=as_of)
     expect(page.locator("div.fidelite-tier-migration")).to_have_attribute(
         "data-count", str(int(migration.counts.sum()))
     )

@@ -124,7 +124,8 @@ def test_explorer_notebook_stores_the_rendered_explorer(run):
     assert _with_class(state, "fidelite-control-criterion")["_options_labels"] == ["on", "on_or_after", "streak"]
     tabs = next(s["state"] for s in state.values() if s["model_name"] == "TabModel")
     assert (
-        tabs["titles"] == ["Retention", "Lifecycle & KPIs", "Customers", "Indices", "Predicted value"]
+        tabs["titles"]
+        == ["Retention", "Lifecycle & KPIs", "Customers", "Indices", "Predicted value", "Surveys", "Programme"]
         and tabs["selected_index"] == 0
     )
     cell = _with_class(state, "fidelite-cell-info")["value"]

@@ -21,7 +21,18 @@ from fidelite.report import SECTIONS, Report, SectionBuilder, Skip, Table, build
 from fidelite.report.sections import cohort_table
 from fidelite.results.formatting import change, numeric
 
-KEYS = ["accounting", "kpis", "cohorts", "lifecycle", "customers", "indices", "predict", "methods"]
+KEYS = [
+    "accounting",
+    "kpis",
+    "cohorts",
+    "lifecycle",
+    "customers",
+    "indices",
+    "predict",
+    "surveys",
+    "programme",
+    "methods",
+]
 
 
 @pytest.fixture(scope="module")
@@ -380,6 +391,7 @@ def test_html_charts_are_inline_pngs(html):
         "predicted-tracking",
         "predicted-p-alive",
         "forecast",
+        "nps-over-time",
     }
     for data in charts.values():
         assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"

@@ -552,9 +552,9 @@ def tier_migration(
     >>> import fidelite
     >>> rows = {"customer_id": [1, 1, 2], "event": ["join", "tier", "join"], "tier": ["silver", "gold", "silver"],
     ...         "timestamp": ["2024-01-10", "2024-05-01", "2024-02-01"]}
-    >>> m = fidelite.tier_migration(rows, as_of="2024-09-30")
+    >>> m = fidelite.tier_migration(rows, as_of="2024-09-30")  # quarter ends 04-01 and 07-01
     >>> m.labels, m.counts.tolist()
-    (['(not a member)', '(no tier)', 'silver', 'gold'], [[0, 0, 2, 0], [0, 0, 0, 0], [0, 0, 1, 1], [0, 0, 0, 1]])
+    (['(not a member)', '(no tier)', 'silver', 'gold'], [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 1, 1], [0, 0, 0, 0]])
     """
     rows = read_programme(programme, tz, strict=strict, metric="tier_migration")
     order = _tier_order(rows, tiers)

@@ -272,7 +272,7 @@ def nps_interval(promoters: Any, detractors: Any, n: Any, level: float = 0.95) -
 
     >>> lo, hi = nps_interval(50, 20, 100)
     >>> round(float(lo), 1), round(float(hi), 1)
-    (15.9, 43.0)
+    (14.1, 44.2)
     """
     if not 0 < level < 1:
         raise ParameterError(f"ci is a confidence level between 0 and 1, e.g. 0.95; got {level!r}")
@@ -553,7 +553,7 @@ def nps_transitions(
 def nps_behaviour(
     data: Any,
     *,
-    surveys: Any,
+    surveys: Any = None,
     days: Any = 90,
     question: str = "recommend",
     purchase_event: str = "purchase",

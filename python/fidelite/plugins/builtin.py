@@ -154,7 +154,8 @@ def health(
       purchases in the ``period`` before it;
     - ``engagement``: the engagement index over the last ``period`` (active days, time
       spent when the log has a duration column, key actions = purchases), every customer
-      counted (inactive ones score zeros);
+      counted (inactive ones score zeros); in a log without purchases the trend is
+      missing and engagement has no key actions;
     - ``nps``: the customer's latest answer (0-10) to ``question`` at or before ``as_of``,
       ranked among the customers who answered (needs ``surveys``).
 
@@ -170,7 +171,7 @@ def health(
     from ..metrics.engagement import engagement as engagement_index
     from ..metrics.engagement import percentile_ranks
     from ..metrics.surveys import answers
-    from ..query import parse, purchase_mask
+    from ..query import lacks_purchases, parse, purchase_mask
     from ..results import TableResult
 
     if weights is None:
@@ -203,16 +204,29 @@ def health(
     last = np.full(log.n_customers, np.iinfo(np.int64).min)
     np.maximum.at(last, codes[seen], layout.ts[seen])
     recency = (end - last[rows]) / 86_400_000_000
-    buy = purchase_mask(log, "purchase")
+    no_purchases = lacks_purchases(log, "purchase") is not None  # an activity log: no trend, no key actions
+    buy = np.zeros(len(codes), bool) if no_purchases else purchase_mask(log, "purchase")
     now = buy & (layout.ts > end - span) & seen
     before = buy & (layout.ts > end - 2 * span) & (layout.ts <= end - span)
     trend = (
         np.bincount(codes[now], minlength=log.n_customers) - np.bincount(codes[before], minlength=log.n_customers)
     )[rows]
-    parts = {"recency": percentile_ranks(-recency), "trend": percentile_ranks(trend.astype(np.float64))}
-    mix = {"frequency": 1.0, "duration": 1.0 if log.has("duration") else 0.0, "key_actions": 1.0}
+    parts = {
+        "recency": percentile_ranks(-recency),
+        "trend": np.full(len(rows), np.nan) if no_purchases else percentile_ranks(trend.astype(np.float64)),
+    }
+    mix = {
+        "frequency": 1.0,
+        "duration": 1.0 if log.has("duration") else 0.0,
+        "key_actions": 0.0 if no_purchases else 1.0,
+    }
     e = engagement_index(
-        log, window=span / 86_400_000_000, weights=mix, population="all", as_of=np.datetime64(end, "us")
+        log,
+        window=span / 86_400_000_000,
+        weights=mix,
+        key_events=list(log.labels("event")) if no_purchases else None,
+        population="all",
+        as_of=np.datetime64(end, "us"),
     )
     score_of = dict(zip(e["customer_id"].tolist(), e["engagement"].tolist()))
     eng = np.array([score_of.get(i, np.nan) for i in log.customer_ids[rows].tolist()])

@@ -572,7 +572,7 @@ def compute_all(
     >>> shop = fidelite.datasets.demo_shop(500, seed=1)
     >>> out = fidelite.plugins.compute_all(events=shop.events, surveys=shop.surveys)
     >>> sorted(out)[:3]
-    ['engagement', 'loyalty_index', 'nps']
+    ['engagement', 'health', 'loyalty_index']
     """
     tables = {
         "events": events,
