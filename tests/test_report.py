@@ -44,6 +44,7 @@ def full(shop) -> Report:
         surveys=shop.surveys,
         contacts=shop.contacts,
         subscriptions=shop.subscriptions,
+        programme=shop.programme,
         source="demo",
     )
 
