@@ -20,7 +20,11 @@ import fidelite
 from fidelite.results import Result
 
 #: Tables of the demo shop a metric may take first, by parameter name.
-TABLES = ("customers", "surveys", "contacts", "subscriptions")
+TABLES = ("customers", "surveys", "contacts", "subscriptions", "programme")
+#: Tables a metric of the events takes as keywords (the surveys of nps_behaviour...).
+KEYWORD_TABLES = ("surveys", "programme")
+#: Parameters without a default that a metric needs.
+REQUIRED = {"near_next_tier": {"tiers": {"bronze": 0, "silver": 150, "gold": 500}, "within": 50}}
 
 
 def string_ids(shop: Any) -> dict[str, dict[str, np.ndarray]]:
@@ -39,10 +43,11 @@ def call_metric(name: str, tables: dict[str, Any], data: Any) -> Result:
     metric = getattr(fidelite, name)
     params = inspect.signature(metric).parameters
     first = next(iter(params))
+    extra = REQUIRED.get(name, {})
     if first in TABLES:
         kwargs = {"events": data} if "events" in params else {}
-        return metric(tables[first], **kwargs)
-    return metric(data)
+        return metric(tables[first], **kwargs, **extra)
+    return metric(data, **{t: tables[t] for t in KEYWORD_TABLES if t in params}, **extra)
 
 
 def call_every_metric(tables: dict[str, Any], data: Any) -> Iterator[tuple[str, Result]]:

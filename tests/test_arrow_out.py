@@ -32,7 +32,9 @@ def small_shop():
 
 @pytest.fixture(scope="module", params=["int ids", "text ids"])
 def results(request, small_shop):
-    tables = {n: getattr(small_shop, n) for n in ("events", "customers", "surveys", "contacts", "subscriptions")}
+    tables = {
+        n: getattr(small_shop, n) for n in ("events", "customers", "surveys", "contacts", "subscriptions", "programme")
+    }
     if request.param == "text ids":
         tables = string_ids(small_shop)
     log = fidelite.EventLog(tables["events"])

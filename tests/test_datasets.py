@@ -48,6 +48,7 @@ COLUMNS = {
         "cost": "float",
     },
     "subscriptions": {"customer_id": "int", "start": "time", "end": "time", "mrr": "float"},
+    "programme": {"customer_id": "int", "timestamp": "time", "event": "str", "points": "float", "tier": "str"},
 }
 TABLES = list(COLUMNS)
 CHURN_REASONS = {
@@ -101,7 +102,7 @@ def _purchase_within(shop: datasets.DemoShop, days: int) -> np.ndarray:
 # --- API -----------------------------------------------------------------------------------
 
 
-def test_result_is_a_frozen_dataclass_of_five_tables():
+def test_result_is_a_frozen_dataclass_of_six_tables():
     small = demo_shop(50, seed=1)  # not the shared fixture: this test tries to modify it
     assert [f.name for f in dataclasses.fields(small)] == TABLES
     with pytest.raises(dataclasses.FrozenInstanceError):

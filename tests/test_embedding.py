@@ -29,7 +29,7 @@ def assert_same(got, expected, where):
 
 def test_one_log_shared_by_eight_threads():
     shop = fidelite.datasets.demo_shop(2_000, seed=8)
-    tables = {n: getattr(shop, n) for n in ("events", "customers", "surveys", "contacts", "subscriptions")}
+    tables = {n: getattr(shop, n) for n in ("events", "customers", "surveys", "contacts", "subscriptions", "programme")}
     expected = columns(call_every_metric(tables, fidelite.EventLog(tables["events"])))
     assert len(expected) == len(fidelite.metrics.__all__)
 

@@ -27,7 +27,7 @@ def shop_as(backend: str):
 
 
 def tables_of(shop):
-    return {n: getattr(shop, n) for n in ("events", "customers", "surveys", "contacts", "subscriptions")}
+    return {n: getattr(shop, n) for n in ("events", "customers", "surveys", "contacts", "subscriptions", "programme")}
 
 
 @pytest.mark.parametrize("backend", FRAMES)

@@ -27,7 +27,7 @@ from fidelite.plugins import Index, IndexDefinitionError, hookimpl, hookspecs, p
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "plugins" / "fidelite-example-index"
-BUILTIN = {"nps", "loyalty_index", "engagement", "repeat_rate", "upsell_rate"}
+BUILTIN = {"nps", "loyalty_index", "engagement", "repeat_rate", "upsell_rate", "health"}
 SURVEYS = {
     "customer_id": [1, 2, 3, 4],
     "timestamp": ["2024-01-01"] * 4,

@@ -33,6 +33,8 @@ KEYS = [
     "survival",
     "campaigns",
     "revenue",
+    "surveys",
+    "programme",
     "methods",
 ]
 
@@ -46,6 +48,7 @@ def full(shop) -> Report:
         surveys=shop.surveys,
         contacts=shop.contacts,
         subscriptions=shop.subscriptions,
+        programme=shop.programme,
         source="demo",
     )
 
@@ -445,6 +448,7 @@ def test_html_charts_are_inline_pngs(html):
         "survival-subscriptions",
         "campaign-pressure",
         "mrr-bridge",
+        "nps-over-time",
     }
     for data in charts.values():
         assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"

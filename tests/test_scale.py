@@ -45,6 +45,16 @@ TO_DECLARE = {
     "rfm",  # quintiles after the concatenated inputs
     "stickiness",  # ratio of merged rolling counts
     "survival",  # lifetimes concatenated, the estimate and the test on the whole
+    "engagement_over_time",  # distinct (customer, day) runs per period: add per partition (to declare)
+    "loyalty_index_over_time",  # surveys table
+    "near_next_tier",  # programme table
+    "nps_behaviour",  # surveys joined to the events: per-answer windows concatenated
+    "nps_over_time",  # surveys table, counts added
+    "nps_transitions",  # surveys table
+    "programme_impact",  # matching needs every customer's history: not additive
+    "programme_kpis",  # counts add per group, after the membership is read
+    "programme_points",  # programme table
+    "tier_migration",  # programme table
 }
 
 CASES = [

@@ -32,6 +32,11 @@ def call(name, shop, **kw):
     table = shop.events if params[0] == "data" else getattr(shop, params[0])
     if "events" in params[1:]:
         kw["events"] = shop.events
+    for other in ("surveys", "programme"):  # tables a metric of the events takes as keywords
+        if other in params[1:]:
+            kw[other] = getattr(shop, other)
+    if name == "near_next_tier":
+        kw.update(tiers=fidelite.datasets.PROGRAMME_TIERS, within=50)
     return metric(table, **kw)
 
 

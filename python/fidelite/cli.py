@@ -203,6 +203,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             surveys=shop.surveys,
             contacts=shop.contacts,
             subscriptions=shop.subscriptions,
+            programme=shop.programme,
             title="fidelite demo report",
             source=f"demo shop ({args.customers:,} customers, seed {args.seed})",
             progress=step,
@@ -256,7 +257,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .report.plugin_sections import with_plugins
 
     console = _console()
-    optional = {name: getattr(args, name) for name in ("customers", "surveys", "contacts", "subscriptions")}
+    optional = {
+        name: getattr(args, name) for name in ("customers", "surveys", "contacts", "subscriptions", "programme")
+    }
     given = {k: v for k, v in optional.items() if v}
     columns = {k: getattr(args, k) for k in ROLES if getattr(args, k)}
     if args.customers_id and not args.customers:
@@ -407,6 +410,7 @@ def parser() -> argparse.ArgumentParser:
         ("surveys", "customer_id, timestamp, question, score"),
         ("contacts", "customer_id, timestamp, campaign, channel, opened, clicked, converted, ..."),
         ("subscriptions", "customer_id, start, end, mrr"),
+        ("programme", "customer_id, timestamp, event (join / earn / redeem / tier), points, tier"),
     ):
         rep.add_argument(f"--{name}", metavar="FILE", help=f"{name} table ({cols})")
     rep.add_argument(

@@ -18,7 +18,16 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DemoShop", "demo_shop"]
+__all__ = ["PROGRAMME_EFFECT", "PROGRAMME_TIERS", "PROGRAMME_WINDOW_DAYS", "DemoShop", "demo_shop"]
+
+#: The effect the demo's loyalty programme has, by construction: each member makes on
+#: average this many extra purchases in the :data:`PROGRAMME_WINDOW_DAYS` days after
+#: joining (a Poisson number of them, on top of the purchases she would have made anyway).
+PROGRAMME_EFFECT = 0.5
+#: The days after joining in which the programme's extra purchases fall.
+PROGRAMME_WINDOW_DAYS = 90
+#: The demo programme's tiers and the points earned over the last 365 days each needs.
+PROGRAMME_TIERS = {"bronze": 0.0, "silver": 150.0, "gold": 500.0}
 
 Table = Any  # dict[str, np.ndarray] | pandas.DataFrame | polars.DataFrame | pyarrow.Table
 
@@ -48,6 +57,9 @@ _QUESTIONS = ("recommend", "buy_again", "try_new")
 _CONTACT_CHANNELS = ("email", "sms", "push")
 _PRODUCTS = tuple(f"P{i:03d}" for i in range(1, 51))
 _PLAN_MRR = np.array([9.0, 29.0, 79.0, 199.0, 499.0])
+_MEMBER_SHARE = 0.35  # of the customers with an event before their join instant
+_REWARD = 250.0  # points of one reward
+_PROGRAMME_EVENTS = ("join", "earn", "redeem", "tier")
 
 # Activity intensity by weekday (Monday first), month and hour of day; signups by month.
 _WEEKDAY = np.array([0.90, 0.88, 0.90, 0.94, 1.02, 1.30, 1.22])
@@ -85,13 +97,14 @@ _SIGNUP_MONTH = np.array([1.25, 1.00, 1.05, 1.00, 0.95, 0.90, 0.80, 0.75, 1.10, 
 
 @dataclass(frozen=True, repr=False)
 class DemoShop:
-    """The five tables of :func:`demo_shop`, each in the requested frame type."""
+    """The six tables of :func:`demo_shop`, each in the requested frame type."""
 
     events: Table
     customers: Table
     surveys: Table
     contacts: Table
     subscriptions: Table
+    programme: Table
 
     def __repr__(self) -> str:
         def rows(table: Table) -> int:
@@ -109,8 +122,10 @@ def demo_shop(
     years: float = 3.0,
     tz: str = "UTC",
     frame: str = "numpy",
+    programme_effect: float = PROGRAMME_EFFECT,
 ) -> DemoShop:
-    """Generate a synthetic shop: events, customers, surveys, CRM contacts and subscriptions.
+    """Generate a synthetic shop: events, customers, surveys, CRM contacts, subscriptions and
+    a loyalty programme.
 
     Parameters
     ----------
@@ -124,6 +139,10 @@ def demo_shop(
         :class:`~fidelite.EventLog` with the same ``tz`` sees whole months and years, with no
         event spilling into a period after ``start + years``. Timestamps are UTC instants
         (naive datetime64, as the package reads them), whatever ``tz``.
+    programme_effect : extra purchases a member makes on average in the
+        :data:`PROGRAMME_WINDOW_DAYS` days after joining (default :data:`PROGRAMME_EFFECT`;
+        0: a programme without effect, whose events are exactly those of the other tables'
+        shop).
     frame : "numpy" (a ``dict`` of column arrays per table), "pandas", "polars" or "arrow"
         (``pyarrow.Table``); the other frames need their package (else
         :class:`~fidelite.exceptions.MissingDependencyError` names the extra to install).
@@ -148,6 +167,17 @@ def demo_shop(
     - subscriptions, by customer and start: ``customer_id``, ``start``, ``end`` (NaT / null =
       running), ``mrr`` float64. Consecutive rows of a customer are plan changes (upgrades,
       downgrades); an ``end`` with no following row is a cancellation.
+    - programme, by time: the loyalty programme, launched a year after ``start`` (a third
+      of the span when shorter): ``customer_id``, ``timestamp``, ``event`` ("join", "earn",
+      "redeem", "tier"), ``points`` float64 (earned: one per whole currency unit of each
+      purchase after joining; redeemed: 250 a reward; 0 on join and tier rows), ``tier``
+      ("bronze", "silver", "gold" on join and tier rows, else missing: the tier follows the
+      points earned over the last 365 days, :data:`PROGRAMME_TIERS`, reviewed monthly).
+      About a third of the customers join, at a random instant after their first event.
+      The programme has a known effect: a member makes :data:`PROGRAMME_EFFECT` extra
+      purchases on average in the :data:`PROGRAMME_WINDOW_DAYS` days after joining (the
+      events table holds them, after the other rows), which
+      :func:`fidelite.programme_impact` recovers.
 
     Examples
     --------
@@ -173,6 +203,8 @@ def demo_shop(
         raise ValueError(f"n_customers must be >= 1, got {n}")
     if frame not in _FRAMES:
         raise ValueError(f"frame must be one of {', '.join(map(repr, _FRAMES))}; got {frame!r}")
+    if not (isinstance(programme_effect, (int, float)) and programme_effect >= 0):
+        raise ValueError(f"programme_effect must be a number >= 0, got {programme_effect!r}")
     if not years > 0:
         raise ValueError(f"years must be > 0, got {years!r}")
     first = np.datetime64(start, "us")
@@ -183,7 +215,9 @@ def demo_shop(
         from ._deps import import_optional  # runs this module)
 
         import_optional({"pandas": "pandas", "arrow": "pyarrow", "polars": "polars"}[frame], f"build {frame} frames")
-    tables = _Shop(n, np.random.default_rng(seed), first, _add_years(first, years), zone).tables()
+    # the programme draws from its own stream: the other tables are those of a shop without one
+    streams = np.random.default_rng(seed), np.random.default_rng([seed, 4])
+    tables = _Shop(n, *streams, first, _add_years(first, years), zone, float(programme_effect)).tables()
     if frame != "numpy":
         tables = {name: _convert(table, frame) for name, table in tables.items()}
     return DemoShop(**tables)
@@ -236,8 +270,18 @@ class _Shop:
     every process the weekly, yearly and daily seasonality.
     """
 
-    def __init__(self, n: int, rng: np.random.Generator, start: np.datetime64, end: np.datetime64, zone: Any = None):
+    def __init__(
+        self,
+        n: int,
+        rng: np.random.Generator,
+        programme_rng: np.random.Generator,
+        start: np.datetime64,
+        end: np.datetime64,
+        zone: Any = None,
+        programme_effect: float = PROGRAMME_EFFECT,
+    ):
         self.n, self.rng, self.start, self.zone = n, rng, start, zone
+        self.programme_rng, self.programme_effect = programme_rng, programme_effect
         self.span = int((end - start) / np.timedelta64(1, "us"))
         self.days = self.span / _DAY
         grid = np.append(np.arange(0, self.span, _HOUR, dtype=np.int64), self.span)
@@ -275,13 +319,16 @@ class _Shop:
         self._campaigns()
         self._events()
         self._history()
-        return {
+        tables = {
             "events": self._event_table(),
             "customers": self._customer_table(),
             "surveys": self._survey_table(),
             "contacts": self._contact_table(),
             "subscriptions": self._subscription_table(),
         }
+        extra, tables["programme"] = self._programme()
+        tables["events"] = {k: np.concatenate([v, extra[k]]) for k, v in tables["events"].items()}
+        return tables
 
     # --- customers and their traits --------------------------------------------------------
     def _customers(self) -> None:
@@ -693,6 +740,104 @@ class _Shop:
             "end": end_time,
             "mrr": _PLAN_MRR[tier],
         }
+
+    # --- the loyalty programme -------------------------------------------------------------------
+    def _programme(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """(the extra event rows the programme brings, the programme table), drawn from the
+        programme's own random stream.
+
+        From the launch (a year after the start, or a third of the span when shorter) every
+        customer gets a join instant, uniform up to 90 days + the effect window before the
+        end; those with an event before it join with probability ``_MEMBER_SHARE``. In the
+        ``PROGRAMME_WINDOW_DAYS`` after joining a member makes Poisson(``programme_effect``)
+        extra purchase sessions (a visit, then a purchase): the planted effect, whatever the
+        member's own state (it happens before the last 90 days, so churn is untouched).
+        Members earn one point per whole currency unit of each purchase after joining; each
+        time their points earned cross a multiple of ``_REWARD``, half of them redeem a
+        reward about a week later. The tier follows the points earned over the last 365
+        days (``PROGRAMME_TIERS``), reviewed at each month start; a ``tier`` row records a
+        change, the ``join`` row the first tier.
+        """
+        rng, n, span = self.programme_rng, self.n, self.span
+        window = PROGRAMME_WINDOW_DAYS * _DAY
+        launch = min(365 * _DAY, span // 3)
+        last_join = max(launch, span - 90 * _DAY - window)
+        join = launch + (rng.random(n) * (last_join - launch)).astype(np.int64)
+        member = self.has_events & (self.first < join) & (rng.random(n) < _MEMBER_SHARE)
+        who = np.flatnonzero(member)
+        # the effect: extra sessions with a purchase
+        cust = np.repeat(who, rng.poisson(self.programme_effect, len(who)))
+        m = len(cust)
+        visit_t = join[cust] + (rng.random(m) * window).astype(np.int64)
+        buy_t = visit_t + rng.integers(_MINUTE, 25 * _MINUTE, m)
+        keep = buy_t < span
+        cust, visit_t, buy_t, m = cust[keep], visit_t[keep], buy_t[keep], int(keep.sum())
+        other = rng.random(m) >= self.loyalty[cust]
+        product = np.where(other, self.by_popularity[rng.integers(0, 65536, m)], self.favourite[cust])
+        amount = self.price[product] * (1 + rng.poisson(0.25, m)) * self.spend[cust] * rng.lognormal(0.0, 0.15, m)
+        amount = np.maximum(np.round(amount, 2), 0.5)
+        duration = np.ceil(
+            np.concatenate([np.exp(5.7 + 0.7 * rng.standard_normal(m)), rng.lognormal(np.log(150.0), 0.6, m)])
+        )
+        order = rng.permutation(2 * m)
+        e_cust = np.concatenate([cust, cust])[order]
+        extra = {
+            "customer_id": self.ids[e_cust],
+            "timestamp": self._time(np.concatenate([visit_t, buy_t])[order]),
+            "event": _strings(_EVENTS, np.repeat(np.array([_VISIT, _PURCHASE], np.int8), m)[order]),
+            "amount": np.concatenate([np.zeros(m), amount])[order],
+            "product": _strings(_PRODUCTS, np.concatenate([product, product])[order]),
+            "duration": duration[order],
+            "channel": _strings(_CHANNELS, self.channel[e_cust]),
+        }
+        # points: every purchase of a member after joining
+        bought = (self.e_event == _PURCHASE) & member[self.e_cust] & (self.e_time >= join[self.e_cust])
+        c = np.concatenate([self.e_cust[bought], cust])
+        t = np.concatenate([self.e_time[bought], buy_t])
+        points = np.floor(np.concatenate([self.e_amount[bought], amount]))
+        order = np.lexsort((t, c))
+        c, t, points = c[order], t[order], points[order]
+        total = np.cumsum(points)
+        owner_start = np.searchsorted(c, c, side="left")
+        earned = total - np.concatenate([[0.0], total])[owner_start]  # cumulative per member
+        crossed = (np.floor(earned / _REWARD) - np.floor((earned - points) / _REWARD)).astype(np.int64)
+        n_redeem = rng.binomial(crossed, 0.5)
+        r_cust = np.repeat(c, n_redeem)
+        r_t = np.repeat(t, n_redeem) + (_HOUR + rng.exponential(7 * _DAY, len(r_cust))).astype(np.int64)
+        r_cust, r_t = r_cust[r_t < span], r_t[r_t < span]
+        # tiers, reviewed at each month start after the launch
+        months = self.start.astype("M8[M]") + np.arange(int(self.days / 28) + 2)
+        review = ((months.astype("M8[us]") - self.start) / np.timedelta64(1, "us")).astype(np.int64)
+        review = review[(review > launch) & (review < span)]
+        thresholds = np.array(list(PROGRAMME_TIERS.values()))
+        level = np.zeros((len(who), len(review)), np.int64)
+        row = np.searchsorted(who, c)
+        for j, b in enumerate(review):  # a loop over months, vectorised over members
+            recent = (t > b - 365 * _DAY) & (t <= b)
+            qualifying = np.bincount(row[recent], weights=points[recent], minlength=len(who))
+            level[:, j] = np.searchsorted(thresholds, qualifying, side="right") - 1
+        after = review[None, :] > join[who][:, None]
+        level[~after] = 0
+        previous = np.concatenate([np.zeros((len(who), 1), np.int64), level[:, :-1]], axis=1)
+        m_row, m_col = np.nonzero(after & (level != previous))
+        rows = {
+            "cust": np.concatenate([who, c, r_cust, who[m_row]]),
+            "time": np.concatenate([join[who], t, r_t, review[m_col]]),
+            "event": np.repeat(np.arange(4), [len(who), len(c), len(r_cust), len(m_row)]),
+            "points": np.concatenate([np.zeros(len(who)), points, np.full(len(r_cust), _REWARD), np.zeros(len(m_row))]),
+            "tier": np.concatenate(
+                [np.zeros(len(who), np.int64), np.full(len(c) + len(r_cust), -1), level[m_row, m_col]]
+            ),
+        }
+        order = np.lexsort((rows["event"], rows["time"]))
+        table = {
+            "customer_id": self.ids[rows["cust"][order]],
+            "timestamp": self._time(rows["time"][order]),
+            "event": _strings(_PROGRAMME_EVENTS, rows["event"][order]),
+            "points": rows["points"][order],
+            "tier": _strings(tuple(PROGRAMME_TIERS), rows["tier"][order]),
+        }
+        return extra, table
 
 
 def _convert(table: dict[str, np.ndarray], frame: str) -> Table:

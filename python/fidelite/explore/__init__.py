@@ -51,8 +51,8 @@ def __getattr__(name: str) -> Any:
 def explore(data: Any, **kwargs: Any) -> Explorer:
     """The interactive explorer on ``data`` (an EventLog or anything it accepts).
 
-    Keywords: ``customers=``, ``surveys=``, ``contacts=``, ``subscriptions=`` (optional
-    tables), ``signup=`` (signup date column), ``tz=``, ``max_cohorts=`` / ``max_offsets=``
+    Keywords: ``customers=``, ``surveys=``, ``contacts=``, ``subscriptions=``,
+    ``programme=`` (optional tables), ``signup=`` (signup date column), ``tz=``, ``max_cohorts=`` / ``max_offsets=``
     (displayed matrix size), ``ci=`` and the :class:`~fidelite.EventLog` column keywords.
     Returns an :class:`Explorer`; display it (last expression of a cell) to use it.
     Raises :class:`~fidelite.exceptions.MissingDependencyError` without ipywidgets.

@@ -120,6 +120,7 @@ class ExplorerState:
     data : an :class:`~fidelite.EventLog` or anything it accepts (built once, here).
     customers, surveys, contacts, subscriptions : optional tables (signup cohorts,
         segments, and the inputs of the loyalty indices).
+    programme : the loyalty programme's rows (join / earn / redeem / tier), optional.
     signup : the customers-table column of the signup date (``cohort="signup"``).
     tz : time zone of the calendar periods (default: the log's).
     max_cohorts, max_offsets : size of the displayed matrix (latest cohorts, first offsets).
@@ -145,6 +146,7 @@ class ExplorerState:
         surveys: Any = None,
         contacts: Any = None,
         subscriptions: Any = None,
+        programme: Any = None,
         signup: str = "created",
         tz: str | None = None,
         max_cohorts: int = 36,
@@ -154,6 +156,7 @@ class ExplorerState:
     ) -> None:
         self.log, self.tz = query.log_of(data, tz, columns)
         self.tables = {"customers": customers, "surveys": surveys, "contacts": contacts, "subscriptions": subscriptions}
+        self.programme = programme
         self._ctable = io.read_table(customers, what="customers table") if customers is not None else None
         self.signup = signup
         self.customer_col = "customer_id"

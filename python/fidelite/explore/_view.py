@@ -26,14 +26,17 @@ from typing import Any
 import ipywidgets as W
 import numpy as np
 
+from ..exceptions import MissingTableError
 from ..results import style
 from ..results.formatting import html_table, instant, pct, value
 from ._campaigns import campaigns_tab_html
 from ._html import COMPUTING, chart_html, error_html, skip_text
 from ._plugin_tabs import plugin_pages
 from ._predict import predict_tab_html
+from ._programme import programme_tab_html
 from ._revenue import revenue_tab_html
 from ._state import ExplorerState
+from ._surveys import surveys_tab_html
 from ._survival import survival_tab_html
 
 logger = logging.getLogger("fidelite.explore")
@@ -67,6 +70,19 @@ def _survival_page(state: ExplorerState) -> str:
     )
 
 
+def _table_page(name: str, table: Callable[[ExplorerState], Any], render: Callable[..., str]) -> Callable[..., str]:
+    """A page on one optional table (``name``): its HTML, or what to pass when absent."""
+
+    def page(state: ExplorerState) -> str:
+        given = table(state)
+        if given is None:
+            raise MissingTableError(f"this tab needs the {name} table: pass {name}=<table> to fidelite.explore()")
+        period = state.params["period"]
+        return render(state.log, given, as_of=state.as_of, tz=state.tz, period=period, error=error_html)
+
+    return page
+
+
 #: The tabs after the four built-in ones, in order. A new tab is one line here: its module
 #: (``explore/_<name>.py``) provides ``render(state) -> str`` (see ``_campaigns.py``).
 PAGES: list[PageTab] = [
@@ -74,6 +90,8 @@ PAGES: list[PageTab] = [
     PageTab("Campaigns", "campaigns", campaigns_tab_html),
     PageTab("Revenue (MRR)", "revenue", revenue_tab_html),  # not "... retention": the Retention tab is found by name
     PageTab("Survival", "survival-tab", _survival_page),
+    PageTab("Surveys", "surveys", _table_page("surveys", lambda st: st.tables["surveys"], surveys_tab_html)),
+    PageTab("Programme", "programme", _table_page("programme", lambda st: st.programme, programme_tab_html)),
 ]
 #: The built-in tabs, drawn from widgets of their own.
 BUILT_IN = ("Retention", "Lifecycle & KPIs", "Customers", "Indices")

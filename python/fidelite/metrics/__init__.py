@@ -23,16 +23,17 @@ from ..scale.hook import partitioned_input
 from .activity import active_customers, period_kpis, rolling_active
 from .crm import campaigns
 from .customers import activation, churn_reasons, completeness
-from .engagement import engagement
+from .engagement import engagement, engagement_over_time
 from .lifecycle import lifecycle
 from .predict import clv_summary, predicted_clv
+from .programme import near_next_tier, programme_impact, programme_kpis, programme_points, tier_migration
 from .purchases import clv, repeat_rate, upsell_rate
 from .retention import retention
 from .states import at_risk, best_customers, retention_patterns, rfm
 from .stickiness import stickiness
 from .subscriptions import revenue_retention
 from .summary import customer_summary
-from .surveys import loyalty_index, nps
+from .surveys import loyalty_index, loyalty_index_over_time, nps, nps_behaviour, nps_over_time, nps_transitions
 from .survival import survival
 
 
@@ -113,9 +114,19 @@ __all__ = [
     "customer_summary",
     "predicted_clv",
     "engagement",
+    "engagement_over_time",
     "lifecycle",
+    "near_next_tier",
+    "programme_impact",
+    "programme_kpis",
+    "programme_points",
+    "tier_migration",
     "loyalty_index",
+    "loyalty_index_over_time",
     "nps",
+    "nps_behaviour",
+    "nps_over_time",
+    "nps_transitions",
     "period_kpis",
     "repeat_rate",
     "retention",

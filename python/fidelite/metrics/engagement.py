@@ -154,3 +154,87 @@ def engagement(
         population=population,
     )
     return TableResult(cols, title="engagement index", value=value, reason=reason, meta=meta)
+
+
+def engagement_over_time(
+    data: Any,
+    *,
+    by: str = "month",
+    key_events: str | Sequence[str] | None = None,
+    week_start: str | int = "monday",
+    as_of: Any = None,
+    tz: str | None = None,
+    **columns: Any,
+) -> TableResult:
+    """The engagement components per period, per active customer.
+
+    One row per period (``by``: day, week, month, quarter, year, cut in ``tz``) from the
+    first event's period to the period of ``as_of`` (later events ignored): ``active``
+    (customers with an event in the period), and per active customer the mean of the three
+    components of :func:`engagement` over the period: ``active_days`` (distinct local
+    days), ``duration`` (sum of the ``duration`` column; NaN without one) and
+    ``key_actions`` (events of ``key_events``, default purchases); ``complete``. The index
+    itself ranks customers within one population (its mean is 50 by construction), so
+    over time the raw components are what moves. ``.value``: active days per active
+    customer in the latest complete period.
+
+    >>> import fidelite
+    >>> log = {"customer_id": [1, 1, 2, 1], "duration": [10.0, 5.0, 1.0, 2.0],
+    ...        "timestamp": ["2024-01-01 09:00", "2024-01-01 18:00", "2024-01-03", "2024-02-02"]}
+    >>> e = fidelite.engagement_over_time(log, as_of="2024-02-29")
+    >>> e["active"].tolist(), e["active_days"].tolist(), e["duration"].tolist()
+    ([2, 1], [1.0, 1.0], [8.0, 2.0])
+    """
+    q = parse(data, columns, metric=engagement_over_time, tz=tz, as_of=as_of, period=by, week_start=week_start)
+    log, end, cal = q.log, q.as_of, q.calendar
+    layout = q.grouped(columns=("duration",) if log.has("duration") else ())
+    seen = layout.ts <= end
+    if not seen.any():
+        raise ParameterError(f"no event at or before as_of ({np.datetime64(end, 'us')})")
+    c, ts = layout.customer_of_event()[seen], layout.ts[seen]
+    first = int(cal.period_of(int(ts.min())))
+    count = int(cal.period_of(end)) - first + 1
+    period = cal.periods_of(ts) - first
+    day = q.days.periods_of(ts)
+    # events grouped by customer and sorted by time: a new (customer, period) or (customer, day) starts a run
+    same = np.zeros(len(c), bool)
+    same[1:] = c[1:] == c[:-1]
+    new_period = ~same | np.concatenate([[True], period[1:] != period[:-1]])
+    new_day = ~same | np.concatenate([[True], day[1:] != day[:-1]])
+    active = np.bincount(period[new_period], minlength=count)
+    active_days = np.bincount(period[new_day], minlength=count)
+    if key_events is None and log.has("event") and "purchase" not in log.labels("event"):
+        raise ParameterError(
+            f"key actions default to purchases but the log has no 'purchase' events (it has {list(log.labels('event'))}); "
+            "pass key_events=[...] naming the key event types"
+        )
+    key = purchase_mask(log, "purchase") if key_events is None else log.event_mask(key_events)
+    assert key is not None
+    actions = np.bincount(period[key[seen]], minlength=count)
+    duration = (
+        np.bincount(period, weights=layout.columns["duration"][seen], minlength=count)
+        if log.has("duration")
+        else np.full(count, np.nan)
+    )
+    days, bounds = cal.axis(first, count)
+    per = np.where(active > 0, active, 1)
+    complete = bounds[1:] <= end
+    cols = {
+        "period": days[:count],
+        "active": active,
+        "active_days": np.where(active > 0, active_days / per, np.nan),
+        "duration": np.where(active > 0, duration / per, np.nan),
+        "key_actions": np.where(active > 0, actions / per, np.nan),
+        "complete": complete,
+    }
+    done = np.flatnonzero(complete & (active > 0))
+    value = float(cols["active_days"][done[-1]]) if len(done) else math.nan
+    meta = {"by": by, "tz": q.tz, "as_of": np.datetime64(end, "us"), "key_events": key_events or "purchase"}
+    return TableResult(
+        cols,
+        title=f"engagement per {by} (per active customer)",
+        value=value,
+        reason=None if len(done) else "no complete period with activity",
+        meta=meta,
+        units={"duration": "seconds"},
+    )

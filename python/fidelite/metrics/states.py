@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import io
 from ..exceptions import MissingColumnError, ParameterError
 from ..models import BetaGeo
 from ..query import Query, parse, summary
@@ -135,6 +136,7 @@ def at_risk(
     period: str = "month",
     week_start: str | int = "monday",
     purchase_event: str | Sequence[str] | None = "purchase",
+    rank_by: Any = "revenue",
     as_of: Any = None,
     tz: str | None = None,
     **columns: Any,
@@ -153,6 +155,11 @@ def at_risk(
     Rows are ranked by value: ``revenue`` (net, as in :func:`customer_summary`) descending,
     ties by ascending customer id. Columns: customer_id, last_purchase, days_since,
     expected_gap_days, ratio (days_since / expected gap), revenue.
+
+    ``rank_by`` a table of scores per customer (``customer_id`` and ``value`` columns,
+    e.g. the health index, ``fidelite.compute_index("health", events=...)``) ranks by
+    that score instead, lowest first (the least healthy on top), customers without a
+    score last; the score is then a ``score`` column.
 
     ``method="p_alive"`` asks the BG/NBD model instead (docs/metrics.md, "Prediction"):
     fitted by maximum likelihood on :func:`clv_summary` of the purchases at or before
@@ -176,8 +183,9 @@ def at_risk(
     lapse = _lapse(lapse_after)
     q = parse(data, columns, metric=at_risk, tz=tz, as_of=as_of, period=period, week_start=week_start)
     sm = summary(q, purchase_event)
+    scores = _scores(q, rank_by)
     if method == "p_alive":
-        return _at_risk_p_alive(q, sm.columns, threshold, purchase_event, sm.reason)
+        return _at_risk_p_alive(q, sm.columns, threshold, purchase_event, sm.reason, scores)
     s = sm.columns
     seen, _, last, now = _period_positions(q, s)
     gap = s["median_gap_days"]
@@ -189,8 +197,7 @@ def at_risk(
     with np.errstate(invalid="ignore", divide="ignore"):
         risky = eligible & (days > float(factor) * expected)
         ratio = np.where(risky, days / expected, math.nan)
-    idx = q.log.codes_by_id(risky)  # ties by ascending id
-    order = idx[np.argsort(-np.nan_to_num(s["revenue"][idx], nan=-np.inf), kind="stable")]
+    order = _ranked(q.log.codes_by_id(risky), s["revenue"], scores)  # ties by ascending id
     cols = {
         "customer_id": q.log.customer_ids[order],
         "last_purchase": s["last_purchase"][order],
@@ -199,6 +206,8 @@ def at_risk(
         "ratio": ratio[order],
         "revenue": s["revenue"][order],
     }
+    if scores is not None:
+        cols["score"] = scores[order]
     meta = _meta(
         q,
         purchase_event,
@@ -210,8 +219,40 @@ def at_risk(
     return TableResult(cols, title=f"customers at risk (gap > {factor:g} x usual)", meta=meta, reason=sm.reason)
 
 
+def _scores(q: Query, rank_by: Any) -> np.ndarray | None:
+    """The ``rank_by`` score of every customer (code order; NaN without one), None for
+    the default ranking by revenue."""
+    if isinstance(rank_by, str) and rank_by == "revenue":
+        return None
+    if rank_by is None or isinstance(rank_by, str):
+        raise ParameterError(
+            f"rank_by must be 'revenue' or a table of scores (customer_id and value columns), e.g. "
+            f"fidelite.compute_index('health', events=...); got {rank_by!r}"
+        )
+    table = io.read_table(rank_by, what="rank_by table", ids="customer_id")
+    values, null = io.floats(table.get("value", "value"), "value")
+    code = q.log.codes_of(table.get("customer_id", "customer"), "rank_by table")
+    scores = np.full(q.log.n_customers, np.nan)
+    ok = (code >= 0) & ~null & np.isfinite(values)
+    scores[code[ok]] = values[ok]
+    return scores
+
+
+def _ranked(idx: np.ndarray, revenue: np.ndarray, scores: np.ndarray | None) -> np.ndarray:
+    """``idx`` (customer codes in ascending id order) ranked: by revenue descending, or by
+    score ascending with the customers without one last; ties keep the id order."""
+    if scores is None:
+        return idx[np.argsort(-np.nan_to_num(revenue[idx], nan=-np.inf), kind="stable")]
+    return idx[np.argsort(np.nan_to_num(scores[idx], nan=np.inf), kind="stable")]
+
+
 def _at_risk_p_alive(
-    q: Query, s: dict[str, np.ndarray], threshold: float, purchase_event: Any, reason: str | None
+    q: Query,
+    s: dict[str, np.ndarray],
+    threshold: float,
+    purchase_event: Any,
+    reason: str | None,
+    scores: np.ndarray | None = None,
 ) -> TableResult:
     """``at_risk(method="p_alive")``: repeat buyers whose BG/NBD P(alive) is below
     ``threshold``, ranked by net revenue."""
@@ -227,8 +268,7 @@ def _at_risk_p_alive(
     alive = np.full(len(bought), np.nan)
     alive[bought] = model.p_alive(frequency=x, recency=tx, T=T)
     risky = bought & (cols["frequency"] >= 1) & (alive < float(threshold))
-    idx = q.log.codes_by_id(risky)
-    order = idx[np.argsort(-np.nan_to_num(s["revenue"][idx], nan=-np.inf), kind="stable")]
+    order = _ranked(q.log.codes_by_id(risky), s["revenue"], scores)
     out = {
         "customer_id": q.log.customer_ids[order],
         "last_purchase": s["last_purchase"][order],
@@ -237,6 +277,8 @@ def _at_risk_p_alive(
         "frequency": cols["frequency"][order],
         "revenue": s["revenue"][order],
     }
+    if scores is not None:
+        out["score"] = scores[order]
     meta = _meta(
         q,
         purchase_event,

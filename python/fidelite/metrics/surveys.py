@@ -13,17 +13,22 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .. import io
 from .._deps import import_optional, loaded
-from ..exceptions import DTypeError, MissingTableError, ParameterError
+from ..calendar import Calendar, duration_us
+from ..exceptions import DTypeError, EmptyInputError, MissingTableError, ParameterError
 from ..io import Accounting, RowReport
-from ..query import keywords
-from ..results.base import safe_ratio
-from ..results.surveys import LoyaltyIndexResult, NPSResult
+from ..io import ids as io_ids
+from ..io.instants import times_us
+from ..io.keyed import sorted_ids
+from ..query import keywords, net_revenue, parse, purchase_mask, resolve_as_of
+from ..results.base import TableResult, safe_ratio
+from ..results.surveys import LoyaltyIndexResult, NPSResult, TransitionMatrix
 
 QUESTIONS = ("recommend", "buy_again", "try_new")
 
@@ -244,3 +249,417 @@ def loyalty_index(
         cols[key] = np.array([r[2][key] for r in rows], np.int64)
     cols["net_score"] = nets
     return LoyaltyIndexResult(cols, value=value, reason=reason, report=report)
+
+
+# ----------------------------------------------------------------------------- answers over time
+
+CATEGORIES = ("detractor", "passive", "promoter")
+NULL_TIME = "null timestamp"
+BAD_TIME = "unparseable timestamp"
+
+
+def category(scores: np.ndarray) -> np.ndarray:
+    """0 detractor (0-6), 1 passive (7-8), 2 promoter (9-10) of each score."""
+    return (np.asarray(scores) >= 7).astype(np.int64) + (np.asarray(scores) >= 9)
+
+
+def nps_interval(promoters: Any, detractors: Any, n: Any, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Adjusted-Wald interval of the NPS (Rocks 2016, *The American Statistician* 70:4):
+    add 3 answers to ``n``, 3/4 to the promoters and 3/4 to the detractors, then take the
+    normal interval of the difference of the two multinomial shares,
+    p_P - p_D +- z sqrt((p_P + p_D - (p_P - p_D)^2) / (n + 3)), clipped to -100..100.
+    Defined for every n, 0 included (the whole range when n = 0).
+
+    >>> lo, hi = nps_interval(50, 20, 100)
+    >>> round(float(lo), 1), round(float(hi), 1)
+    (14.1, 44.2)
+    """
+    if not 0 < level < 1:
+        raise ParameterError(f"ci is a confidence level between 0 and 1, e.g. 0.95; got {level!r}")
+    import statistics
+
+    z = statistics.NormalDist().inv_cdf(0.5 + level / 2)
+    n_adj = np.asarray(n, np.float64) + 3.0
+    p = (np.asarray(promoters, np.float64) + 0.75) / n_adj
+    d = (np.asarray(detractors, np.float64) + 0.75) / n_adj
+    half = z * np.sqrt(np.maximum(p + d - (p - d) ** 2, 0.0) / n_adj)
+    empty = n_adj == 3.0  # no answer: no information
+    low = np.where(empty, -100.0, np.clip((p - d - half) * 100, -100, 100))
+    return low, np.where(empty, 100.0, np.clip((p - d + half) * 100, -100, 100))
+
+
+@dataclass(frozen=True)
+class Answers:
+    """Valid timed answers of a surveys table: ``customer`` (dense codes into ``ids``,
+    ascending ids), ``ts`` (µs), ``scores`` and ``question`` (index into the asked
+    questions), sorted by (customer, time, question, score); ``rows`` (the table's rows of
+    them, for matching), ``id_column`` and the row ``report``."""
+
+    customer: np.ndarray
+    ids: np.ndarray
+    ts: np.ndarray
+    scores: np.ndarray
+    question: np.ndarray
+    id_column: Any
+    rows: np.ndarray
+    report: RowReport
+
+
+def answers(
+    surveys: Any,
+    metric: str,
+    wanted: Sequence[str],
+    *,
+    tz: str,
+    question_column: str = "question",
+    score: str = "score",
+    customer: str = "customer_id",
+    time: str = "timestamp",
+    strict: bool = False,
+) -> Answers:
+    """The timed answers to the ``wanted`` questions: :func:`nps`'s rejections, plus rows
+    without a readable customer id or timestamp."""
+    if surveys is None:
+        raise MissingTableError(
+            f"{metric} needs the surveys table: pass surveys=<a table with columns customer_id, timestamp, question, score>"
+        )
+    table = io.read_table(surveys, what="surveys table", ids=customer)
+    n = table.n_rows
+    default = wanted[0] if tuple(wanted) == ("recommend",) else None
+    q_codes, q_labels, q_null = _questions(table, question_column, n, default)
+    scores, status = read_scores(table.get(score, "score")) if n else (np.zeros(0, np.int64), np.zeros(0, np.int8))
+    if n and not q_null.all() and not set(wanted) & set(q_labels):
+        raise ParameterError(
+            f"no answers to question(s) {list(wanted)} in the surveys table; its questions are {list(q_labels)}. "
+            "Pass question=<one of them>"
+        )
+    lut = np.array([wanted.index(q) if q in wanted else -1 for q in q_labels] + [-1], np.int64)
+    which = np.where(q_null, -1, lut[np.where(q_codes < 0, len(q_labels), q_codes)])
+    id_column = table.get(customer, "customer")
+    ids = io_ids.factorize(id_column) if n else None
+    ts, null_t, bad_t = times_us(table.get(time, "time"), tz) if n else (np.zeros(0, np.int64),) * 3
+    acc = Accounting(n, table.source, noun="survey rows")
+    acc.exclude(OTHER_QUESTIONS, (which < 0) & ~q_null)
+    acc.reject(NULL_QUESTION, q_null)
+    for reason in range(1, len(_STATUS)):
+        acc.reject(_STATUS[reason], (status == reason) & (which >= 0))  # type: ignore[arg-type]
+    if ids is not None:
+        acc.reject(io.NULL_ID, ids.null)
+        acc.reject(io.INEXACT_ID, ids.inexact)
+    acc.reject(NULL_TIME, null_t)
+    acc.reject(BAD_TIME, bad_t)
+    if strict:
+        acc.check_strict("answers need a customer id, a timestamp and an integer score 0..10")
+    keep = acc.keep if acc.keep is not None else np.ones(n, bool)
+    rows = np.flatnonzero(keep)
+    if ids is not None and len(rows):
+        sorted_ = sorted_ids(io_ids.keep_rows(ids, keep))
+        code, labels = sorted_.codes.astype(np.int64), sorted_.labels
+    else:
+        code, labels = np.zeros(0, np.int64), np.zeros(0, np.int64)
+    ts, sc, qu = ts[keep], scores[keep], which[keep]
+    order = np.lexsort((sc, qu, ts, code))
+    return Answers(code[order], labels, ts[order], sc[order], qu[order], id_column, rows[order], acc.report())
+
+
+def _period_axis(cal: Calendar, ts: np.ndarray, end: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """(period index from 0 of each instant, local start dates, complete flags, count)."""
+    first = int(cal.period_of(int(ts.min())))
+    count = int(cal.period_of(end)) - first + 1
+    days, bounds = cal.axis(first, count)
+    return cal.periods_of(ts) - first, days[:count], bounds[1:] <= end, count
+
+
+@keywords
+def nps_over_time(
+    surveys: Any,
+    *,
+    by: str = "month",
+    ci: float = 0.95,
+    question: str = "recommend",
+    week_start: str | int = "monday",
+    tz: str = "UTC",
+    as_of: Any = None,
+    question_column: str = "question",
+    score: str = "score",
+    strict: bool = False,
+) -> TableResult:
+    """The NPS of the answers of each period (``by``: day, week, month, quarter, year),
+    with its interval.
+
+    One row per period from the first answer's to the period of ``as_of`` (default: the
+    latest answer; later answers are left out), empty periods included: responses,
+    promoters, passives, detractors, ``nps`` (NaN without answers), ``ci_low`` /
+    ``ci_high`` (the adjusted-Wald interval at level ``ci``, :func:`nps_interval`: add 3
+    answers, 3/4 promoter and 3/4 detractor, then the normal interval of the difference
+    of the promoter and detractor shares; its coverage is checked by simulation in the
+    tests), ``complete``. ``.value`` is the NPS of the latest complete period.
+
+    >>> import fidelite
+    >>> t = {"customer_id": [1, 2, 3, 4], "score": [10, 3, 9, 8],
+    ...      "timestamp": ["2024-01-03", "2024-01-09", "2024-02-01", "2024-02-11"]}
+    >>> r = fidelite.nps_over_time(t, as_of="2024-03-31")
+    >>> r["nps"].tolist()[:2], r["responses"].tolist()
+    ([0.0, 50.0], [2, 2, 0])
+    """
+    cal = Calendar.make(by, tz, week_start)
+    a = answers(
+        surveys, "nps_over_time", (question,), tz=tz, question_column=question_column, score=score, strict=strict
+    )
+    if not len(a.ts):
+        raise EmptyInputError(f"no valid answer to {question!r} in the surveys table ({a.report})")
+    end = resolve_as_of(as_of, tz, int(a.ts.max()))
+    known = a.ts <= end
+    if not known.any():
+        raise EmptyInputError(f"no answer at or before as_of ({np.datetime64(end, 'us')})")
+    if not known.all():
+        a.report.notes["answers after as_of (left out)"] = int((~known).sum())
+    p, days, complete, count = _period_axis(cal, a.ts[known], end)
+    cat = category(a.scores[known])
+    tally = np.zeros((count, 3), np.int64)
+    np.add.at(tally, (p, cat), 1)
+    n = tally.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.where(n > 0, (tally[:, 2] - tally[:, 0]) / np.where(n > 0, n, 1) * 100, np.nan)
+    low, high = nps_interval(tally[:, 2], tally[:, 0], n, ci)
+    cols = {
+        "period": days,
+        "responses": n,
+        "promoters": tally[:, 2],
+        "passives": tally[:, 1],
+        "detractors": tally[:, 0],
+        "nps": value,
+        "ci_low": np.where(n > 0, low, np.nan),
+        "ci_high": np.where(n > 0, high, np.nan),
+        "complete": complete,
+    }
+    done = np.flatnonzero(complete & (n > 0))
+    headline = float(value[done[-1]]) if len(done) else math.nan
+    reason = None if len(done) else "no complete period with answers"
+    meta = {"by": by, "ci": ci, "tz": tz, "question": question, "as_of": np.datetime64(end, "us")}
+    units = dict.fromkeys(("nps", "ci_low", "ci_high"), "points")
+    result = TableResult(cols, title=f"NPS per {by}", value=headline, reason=reason, meta=meta, units=units)
+    result.report = a.report  # type: ignore[attr-defined]
+    return result
+
+
+@keywords
+def loyalty_index_over_time(
+    surveys: Any,
+    *,
+    by: str = "month",
+    questions: Sequence[str] = QUESTIONS,
+    week_start: str | int = "monday",
+    tz: str = "UTC",
+    as_of: Any = None,
+    question_column: str = "question",
+    score: str = "score",
+    strict: bool = False,
+) -> TableResult:
+    """The customer loyalty index of the answers of each period: one row per period (as
+    :func:`nps_over_time`) with the net score of each question (``<question>_net``, NaN
+    without answers), ``responses`` (answers to any of them) and ``loyalty_index`` (their
+    mean; NaN when a question has no answer in the period). ``.value``: the index of the
+    latest complete period.
+
+    >>> import fidelite
+    >>> t = {"customer_id": [1] * 3, "timestamp": ["2024-01-03"] * 3,
+    ...      "question": ["recommend", "buy_again", "try_new"], "score": [10, 9, 0]}
+    >>> round(float(fidelite.loyalty_index_over_time(t, as_of="2024-01-31")["loyalty_index"][0]), 2)
+    33.33
+    """
+    wanted = tuple(questions)
+    if not wanted or any(not isinstance(q, str) for q in wanted) or len(set(wanted)) != len(wanted):
+        raise ParameterError(f"questions must be distinct question names, e.g. {list(QUESTIONS)}; got {questions!r}")
+    cal = Calendar.make(by, tz, week_start)
+    a = answers(
+        surveys, "loyalty_index_over_time", wanted, tz=tz, question_column=question_column, score=score, strict=strict
+    )
+    if not len(a.ts):
+        raise EmptyInputError(f"no valid answer to {list(wanted)} in the surveys table ({a.report})")
+    end = resolve_as_of(as_of, tz, int(a.ts.max()))
+    known = a.ts <= end
+    if not known.any():
+        raise EmptyInputError(f"no answer at or before as_of ({np.datetime64(end, 'us')})")
+    p, days, complete, count = _period_axis(cal, a.ts[known], end)
+    cat, qu = category(a.scores[known]), a.question[known]
+    cols: dict[str, Any] = {"period": days, "responses": np.bincount(p, minlength=count)}
+    nets = []
+    for i, q in enumerate(wanted):
+        tally = np.zeros((count, 3), np.int64)
+        np.add.at(tally, (p[qu == i], cat[qu == i]), 1)
+        n = tally.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            nets.append(np.where(n > 0, (tally[:, 2] - tally[:, 0]) / np.where(n > 0, n, 1) * 100, np.nan))
+        cols[f"{q}_net"] = nets[-1]
+    cols["loyalty_index"] = np.mean(nets, axis=0)
+    cols["complete"] = complete
+    done = np.flatnonzero(complete & np.isfinite(cols["loyalty_index"]))
+    headline = float(cols["loyalty_index"][done[-1]]) if len(done) else math.nan
+    units = {k: "points" for k in cols if k.endswith("_net") or k == "loyalty_index"}
+    meta = {"by": by, "tz": tz, "questions": list(wanted), "as_of": np.datetime64(end, "us")}
+    result = TableResult(
+        cols,
+        title=f"customer loyalty index per {by}",
+        value=headline,
+        reason=None if len(done) else "no complete period with answers to every question",
+        meta=meta,
+        units=units,
+    )
+    result.report = a.report  # type: ignore[attr-defined]
+    return result
+
+
+@keywords
+def nps_transitions(
+    surveys: Any,
+    *,
+    question: str = "recommend",
+    tz: str = "UTC",
+    question_column: str = "question",
+    score: str = "score",
+    strict: bool = False,
+) -> TransitionMatrix:
+    """How customers move between detractor, passive and promoter from one answer to
+    their next: ``counts[i, j]`` = answers in category j whose customer's previous answer
+    (to the same question) was in category i. Answers are ordered by time (ties by
+    score); a customer's first answer has no previous one and is not counted.
+    ``shares`` are % of each row; ``.value`` = % of the answers of previous detractors
+    that are promoters now.
+
+    >>> import fidelite
+    >>> t = {"customer_id": [1, 1, 1, 2, 2], "score": [3, 9, 10, 8, 2],
+    ...      "timestamp": ["2024-01-01", "2024-02-01", "2024-03-01", "2024-01-05", "2024-03-05"]}
+    >>> fidelite.nps_transitions(t).counts.tolist()
+    [[0, 0, 1], [1, 0, 0], [0, 0, 1]]
+    """
+    a = answers(
+        surveys, "nps_transitions", (question,), tz=tz, question_column=question_column, score=score, strict=strict
+    )
+    cat = category(a.scores)
+    counts = np.zeros((3, 3), np.int64)
+    if len(cat) > 1:
+        same = a.customer[1:] == a.customer[:-1]
+        np.add.at(counts, (cat[:-1][same], cat[1:][same]), 1)
+    return TransitionMatrix(
+        counts,
+        list(CATEGORIES),
+        title=f"NPS transitions between consecutive answers ({question})",
+        value_of=(0, 2),
+        report=a.report,
+    )
+
+
+def nps_behaviour(
+    data: Any,
+    *,
+    surveys: Any = None,
+    days: Any = 90,
+    question: str = "recommend",
+    purchase_event: str = "purchase",
+    as_of: Any = None,
+    tz: str | None = None,
+    question_column: str = "question",
+    score: str = "score",
+    strict: bool = False,
+    **columns: Any,
+) -> TableResult:
+    """What promoters, passives and detractors do in the ``days`` after their answer.
+
+    Each valid answer (a customer's answer at t) looks at her events in (t, t + days]:
+
+    - ``repurchase_rate``: % of answers followed by at least one purchase;
+    - ``churn_rate``: % of answers followed by no event at all;
+    - ``revenue_per_customer``: net revenue in the window per answer (NaN without an
+      amount column); ``purchases_per_customer`` likewise.
+
+    Counted per answer, as the NPS counts them (a customer who answered twice counts
+    twice); ``customers`` gives the distinct customers. Rows: promoter, passive, detractor,
+    all. Answers whose window is not over at ``as_of`` (default: the latest event) and
+    answers of customers without an event in the log are left out and counted in
+    ``meta["excluded"]``.
+
+    >>> import fidelite
+    >>> log = {"customer_id": [1, 1, 2], "timestamp": ["2024-01-01", "2024-01-20", "2024-06-01"]}
+    >>> t = {"customer_id": [1, 2], "timestamp": ["2024-01-02", "2024-01-02"], "score": [10, 2]}
+    >>> b = fidelite.nps_behaviour(log, surveys=t, days=30)
+    >>> b["repurchase_rate"].tolist()
+    [100.0, nan, 0.0, 50.0]
+    """
+    q = parse(data, columns, metric=nps_behaviour, tz=tz, as_of=as_of)
+    span = duration_us(days, "days")
+    if span <= 0:
+        raise ParameterError(f"days must be a positive duration, got {days!r}")
+    a = answers(
+        surveys, "nps_behaviour", (question,), tz=q.tz, question_column=question_column, score=score, strict=strict
+    )
+    log = q.log
+    id_code = log.codes_of(a.ids, "surveys table") if len(a.ids) else np.zeros(0, np.int64)
+    code = id_code[a.customer]
+    in_log = code >= 0
+    over = a.ts + span <= q.as_of
+    excluded = {
+        "customer without an event in the log": int((~in_log).sum()),
+        "window not over at as_of": int((in_log & ~over).sum()),
+    }
+    use = in_log & over
+    c, t, cat, cust = code[use], a.ts[use], category(a.scores[use]), a.customer[use]
+    layout = q.grouped(columns=("amount",) if log.has("amount") else ())
+    owner = layout.customer_of_event()
+    buy = purchase_mask(log, purchase_event)
+
+    def window_sum(mask: np.ndarray, values: np.ndarray | None = None) -> np.ndarray:
+        # events of the mask sorted by (customer, time): per answer, the sum over (t, t + span]
+        idx = np.flatnonzero(mask)
+        instants = np.unique(layout.ts[idx]) if len(idx) else np.zeros(1, np.int64)
+        stride = len(instants) + 1
+        key = owner[idx] * stride + np.searchsorted(instants, layout.ts[idx])
+        w = np.ones(len(idx)) if values is None else values[idx]
+        cum = np.concatenate([[0.0], np.cumsum(w)])
+
+        def pos(x: np.ndarray) -> np.ndarray:
+            return np.searchsorted(key, c * stride + np.searchsorted(instants, x, side="right"), side="left")
+
+        return cum[pos(t + span)] - cum[pos(t)]
+
+    any_events = window_sum(np.ones(len(owner), bool))
+    purchases = window_sum(buy)
+    revenue = (
+        window_sum(np.ones(len(owner), bool), net_revenue(log, buy, "nps_behaviour"))
+        if log.has("amount")
+        else np.full(len(c), np.nan)
+    )
+    groups = [cat == 2, cat == 1, cat == 0, np.ones(len(cat), bool)]
+    cols: dict[str, Any] = {"category": np.array(["promoter", "passive", "detractor", "all"], dtype=object)}
+    stats = []
+    for g in groups:
+        k = int(g.sum())
+        stats.append(
+            [
+                k,
+                len(np.unique(cust[g])),
+                (purchases[g] > 0).sum() / k * 100 if k else math.nan,
+                (any_events[g] == 0).sum() / k * 100 if k else math.nan,
+                revenue[g].sum() / k if k else math.nan,
+                purchases[g].sum() / k if k else math.nan,
+            ]
+        )
+    s = np.array(stats, dtype=np.float64)
+    cols.update(
+        answers=s[:, 0].astype(np.int64),
+        customers=s[:, 1].astype(np.int64),
+        repurchase_rate=s[:, 2],
+        churn_rate=s[:, 3],
+        revenue_per_customer=s[:, 4],
+        purchases_per_customer=s[:, 5],
+    )
+    meta = {
+        "days": span / 86_400_000_000,
+        "as_of": np.datetime64(q.as_of, "us"),
+        "tz": q.tz,
+        "excluded": excluded,
+        "question": question,
+    }
+    result = TableResult(cols, title=f"behaviour in the {span / 86_400_000_000:g} days after an NPS answer", meta=meta)
+    result.report = a.report  # type: ignore[attr-defined]
+    return result

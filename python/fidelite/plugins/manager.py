@@ -560,6 +560,8 @@ def compute_index(
         takes = ", ".join(f"{k}={v!r}" for k, v in index.parameters.items()) or "no parameters"
         raise ParameterError(f"index {name!r} has no parameter(s) {', '.join(map(repr, unknown))}; it takes {takes}")
     kwargs = {t: given[t] for t in index.inputs}
+    # optional tables: a table the index takes as a parameter without declaring it
+    kwargs.update({t: v for t, v in given.items() if v is not None and t not in kwargs and t in index.parameters})
     if "events" in kwargs:
         kwargs["events"] = EventLog.of(events, **(columns or {}))
     who = f"plugin {info.plugin!r}{_origin_text(info.package, info.version)}"
@@ -637,7 +639,7 @@ def compute_all(
     >>> shop = fidelite.datasets.demo_shop(500, seed=1)
     >>> out = fidelite.plugins.compute_all(events=shop.events, surveys=shop.surveys)
     >>> sorted(out)[:3]
-    ['engagement', 'loyalty_index', 'nps']
+    ['engagement', 'health', 'loyalty_index']
     """
     tables = {
         "events": events,

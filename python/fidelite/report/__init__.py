@@ -42,8 +42,10 @@ from .model import (
 )
 from .people import customers_section, indices_section
 from .predict import predict_section
+from .programme import programme_section
 from .revenue import revenue_section
 from .sections import accounting, cohorts, lifecycle_section
+from .surveys import surveys_section
 from .survival import survival_section
 
 #: The built-in sections, in report order. Pass ``sections=`` to :func:`build_report` to
@@ -59,6 +61,8 @@ SECTIONS: list[SectionBuilder] = [
     SectionBuilder("survival", "Customer lifetimes", survival_section),
     SectionBuilder("campaigns", "CRM campaigns", campaigns_section),
     SectionBuilder("revenue", "Revenue retention", revenue_section),
+    SectionBuilder("surveys", "Surveys: NPS over time and behaviour", surveys_section),
+    SectionBuilder("programme", "Loyalty programme", programme_section),
     SectionBuilder("methods", "Methods", methods, html_only=True),
 ]
 
@@ -73,6 +77,7 @@ def build_report(
     surveys: Any = None,
     contacts: Any = None,
     subscriptions: Any = None,
+    programme: Any = None,
     sections: Sequence[SectionBuilder] | None = None,
     purchase_event: str | None = None,
     week_start: str = "monday",
@@ -112,6 +117,7 @@ def build_report(
         surveys=surveys,
         contacts=contacts,
         subscriptions=subscriptions,
+        programme=programme,
         source=source,
         purchase_event=purchase_event,
         week_start=week_start,

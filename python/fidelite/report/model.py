@@ -105,6 +105,7 @@ class ReportInputs:
     surveys: Any = None
     contacts: Any = None
     subscriptions: Any = None
+    programme: Any = None
     source: str = ""
     purchase_event: str | None = None
     week_start: str = "monday"

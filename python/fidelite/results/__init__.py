@@ -14,10 +14,11 @@ from .crm import CampaignResult
 from .customers import ActivationResult, CustomerSummary, PatternResult, RFMResult
 from .lifecycle import LifecycleResult
 from .predict import ClvSummary, ModelGrid, PredictedCLV
+from .programme import ProgrammeImpact, TierMigration
 from .retention import RetentionMatrix, SegmentedRetention, wilson
 from .segmented import SegmentedResult
 from .subscriptions import RevenueRetention
-from .surveys import LoyaltyIndexResult, NPSResult
+from .surveys import LoyaltyIndexResult, NPSResult, TransitionMatrix
 from .survival import SurvivalResult
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "NPSResult",
     "PatternResult",
     "PredictedCLV",
+    "ProgrammeImpact",
     "RFMResult",
     "Result",
     "RetentionMatrix",
@@ -40,6 +42,8 @@ __all__ = [
     "StickinessResult",
     "SurvivalResult",
     "TableResult",
+    "TierMigration",
+    "TransitionMatrix",
     "ValueResult",
     "safe_ratio",
     "wilson",

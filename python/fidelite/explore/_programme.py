@@ -1,0 +1,74 @@
+"""The explorer's "Programme" tab: members vs non-members (:func:`fidelite.programme_kpis`),
+the programme's impact as a difference in differences (:func:`fidelite.programme_impact`),
+points earned, redeemed and outstanding (:func:`fidelite.programme_points`) and the tier
+migration matrix (:func:`fidelite.tier_migration`), each rendered alone so that one failing
+part does not hide the others."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..metrics import programme_impact, programme_kpis, programme_points, tier_migration
+from ..results.formatting import html_table
+
+#: Periods of the points table shown (latest first).
+POINTS_ROWS = 12
+
+
+def kpis_html(log: Any, programme: Any, *, as_of: Any, tz: str) -> str:
+    k = programme_kpis(log, programme=programme, as_of=as_of, tz=tz)
+    return (
+        f"<h4>Members vs non-members (last 365 days)</h4><div class='fidelite-programme-kpis' "
+        f"data-members='{int(k['customers'][0])}'>{k.to_html()}</div>"
+    )
+
+
+def impact_html(log: Any, programme: Any, *, as_of: Any, tz: str) -> str:
+    r = programme_impact(log, programme=programme, as_of=as_of, tz=tz)
+    return (
+        f"<h4>Impact (difference in differences against matched non-members)</h4>"
+        f"<div class='fidelite-programme-impact' data-effect='{r.value:.6f}' data-low='{r.ci_low:.6f}' "
+        f"data-high='{r.ci_high:.6f}'>{r.to_html()}</div>"
+    )
+
+
+def points_html(programme: Any, *, as_of: Any, tz: str, period: str) -> str:
+    p = programme_points(programme, period=period, as_of=as_of, tz=tz)
+    order = np.arange(len(p))[::-1][:POINTS_ROWS]
+    shown = {k: p[k][order] for k in p.columns}
+    title = f"points per {period}, latest first; redemption rate overall {p.value:.1f}%"
+    return (
+        f"<h4>Points</h4><div class='fidelite-programme-points' data-rate='{p.value:.6f}'>"
+        f"{html_table(shown, title=title)}</div>"
+    )
+
+
+def tiers_html(programme: Any, *, as_of: Any, tz: str) -> str:
+    m = tier_migration(programme, as_of=as_of, tz=tz)
+    return (
+        f"<h4>Tier migration</h4><div class='fidelite-tier-migration' data-count='{int(m.counts.sum())}'>"
+        f"{m.to_html()}</div>"
+    )
+
+
+def programme_tab_html(
+    log: Any, programme: Any, *, as_of: Any, tz: str, period: str, error: Callable[[Exception], str]
+) -> str:
+    """The tab's HTML; a part that fails shows ``error(exc)`` in its place."""
+    parts = [
+        lambda: kpis_html(log, programme, as_of=as_of, tz=tz),
+        lambda: impact_html(log, programme, as_of=as_of, tz=tz),
+        lambda: points_html(programme, as_of=as_of, tz=tz, period=period),
+        lambda: tiers_html(programme, as_of=as_of, tz=tz),
+    ]
+    out = []
+    for part in parts:
+        try:
+            out.append(part())
+        except Exception as exc:  # each part alone
+            out.append(f"<div class='fidelite-part-error'>{error(exc)}</div>")
+    return "".join(out) or html.escape("no programme")

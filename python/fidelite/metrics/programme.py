@@ -1,0 +1,645 @@
+"""Loyalty programme metrics (docs/metrics.md, "Loyalty programme").
+
+Membership comes in either of two forms:
+
+- a customers table with a ``member_since`` column (the join instant; null = not a
+  member), and optionally a ``tier`` column (the current tier): ``customers=``;
+- a programme table of ``join`` / ``earn`` / ``redeem`` / ``tier`` rows: ``programme=``,
+  with columns ``customer_id``, ``timestamp``, ``event``, ``points`` (points earned or
+  redeemed, >= 0; ignored on join and tier rows) and ``tier`` (the new tier on tier
+  rows, the first tier on join rows; optional). A customer joins at her earliest join
+  row, or at her earliest programme row when she has no join row.
+
+Points, tiers and their migrations need the programme table. Every row of either table is
+used or rejected with a counted reason (``result.report``; ``strict=True`` raises).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..calendar import Calendar, duration_us
+from ..exceptions import MissingColumnError, MissingTableError, ParameterError
+from ..io import KeyedTable, RowReport
+from ..query import keywords, net_revenue, parse, purchase_mask, resolve_as_of
+from ..query.params import Query
+from ..results.base import TableResult
+from ..results.programme import ProgrammeImpact, TierMigration
+
+EVENTS = ("join", "earn", "redeem", "tier")
+JOIN, EARN, REDEEM, TIER = range(4)
+NEVER = np.iinfo(np.int64).max
+_DAY = 86_400_000_000
+
+NULL_TIME = "null timestamp"
+BAD_TIME = "unparseable timestamp"
+NULL_EVENT = "null event"
+OTHER_EVENT = "event not one of join, earn, redeem, tier"
+NULL_POINTS = "null points on an earn or redeem row"
+BAD_POINTS = "negative or infinite points"
+NULL_TIER = "tier row without a tier"
+NULL_SINCE = "unparseable member_since"
+KPIS = ("purchases", "revenue")
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class ProgrammeRows:
+    """The kept rows of a programme table, sorted by (time, event kind): ``ids`` (distinct
+    customer ids, ascending) and ``owner`` (index into them) per row, ``ts`` (µs), ``kind``
+    (0 join, 1 earn, 2 redeem, 3 tier), ``points``, ``tier`` (code into ``tiers``, -1
+    none), and the row ``report``."""
+
+    ids: np.ndarray
+    owner: np.ndarray
+    ts: np.ndarray
+    kind: np.ndarray
+    points: np.ndarray
+    tier: np.ndarray
+    tiers: tuple[str, ...]
+    report: RowReport
+
+    def joins(self) -> np.ndarray:
+        """The join instant of every customer of ``ids``: her earliest join row, else her
+        earliest row of any kind."""
+        first_join = np.full(len(self.ids), NEVER)
+        np.minimum.at(first_join, self.owner[self.kind == JOIN], self.ts[self.kind == JOIN])
+        first_any = np.full(len(self.ids), NEVER)
+        np.minimum.at(first_any, self.owner, self.ts)
+        return np.where(first_join < NEVER, first_join, first_any)
+
+
+def read_programme(programme: Any, tz: str, *, strict: bool = False, metric: str = "this metric") -> ProgrammeRows:
+    """The rows of a programme table (see the module docstring), each kept or rejected with
+    a counted reason."""
+    if programme is None:
+        raise MissingTableError(
+            f"{metric} needs the programme table: pass programme=<a table with columns customer_id, timestamp, "
+            "event (join / earn / redeem / tier), points, tier>"
+        )
+    table = KeyedTable(programme, what="programme table", noun="programme rows", empty="pass at least one row")
+    acc = table.accounting
+    n = table.n_rows
+    ts, null_t, bad_t = table.instants("timestamp", "timestamp", tz)
+    codes, labels, null_e = table.labels("event", "event")
+    lut = np.array([EVENTS.index(x) if x in EVENTS else -1 for x in labels] + [-1], np.int64)
+    kind = np.where(null_e, -1, lut[np.where(codes < 0, len(labels), codes)])
+    points, null_p = table.floats("points", "points") if table.has("points") else (np.zeros(n), np.ones(n, bool))
+    if table.has("tier"):
+        tier, tiers, null_tier = table.labels("tier", "tier")
+    elif (kind == TIER).any():
+        raise MissingColumnError(
+            "the programme table has tier rows but no tier column: add one naming the new tier", "tier"
+        )
+    else:
+        tier, tiers, null_tier = np.full(n, -1, np.int32), (), np.ones(n, bool)
+    scored = (kind == EARN) | (kind == REDEEM)
+    if not table.has("points") and scored.any():
+        raise MissingColumnError("the programme table has earn / redeem rows but no points column", "points")
+    acc.reject(NULL_TIME, null_t)
+    acc.reject(BAD_TIME, bad_t)
+    acc.reject(NULL_EVENT, null_e)
+    acc.reject(OTHER_EVENT, ~null_e & (kind < 0))
+    acc.reject(NULL_POINTS, scored & null_p)
+    with np.errstate(invalid="ignore"):
+        acc.reject(BAD_POINTS, scored & ~null_p & ((points < 0) | ~np.isfinite(points)))
+    acc.reject(NULL_TIER, (kind == TIER) & null_tier)
+    report = table.finish(strict=strict, rule="programme rows need a customer id, a time, a known event and points")
+    keep = acc.keep if acc.keep is not None else np.ones(n, bool)
+    ids = table.factorize(keep)
+    owner = ids.codes.astype(np.int64)
+    ts, kind = ts[keep], kind[keep]
+    points = np.where(scored[keep], points[keep], 0.0)
+    tier = np.where(null_tier[keep], -1, tier[keep]).astype(np.int64)
+    order = np.lexsort((owner, kind, ts))
+    return ProgrammeRows(
+        ids.labels, owner[order], ts[order], kind[order], points[order], tier[order], tuple(tiers), report
+    )
+
+
+@dataclass(frozen=True)
+class Membership:
+    """When each customer of the log joined (``join``, µs, ``NEVER`` = not a member), in
+    customer code order, and the row report of the table it came from."""
+
+    join: np.ndarray
+    report: RowReport
+
+
+def membership(q: Query, customers: Any, programme: Any, member_since: str, strict: bool, metric: str) -> Membership:
+    """The :class:`Membership` of the log's customers from a programme table (preferred when
+    both are given) or a customers table's ``member_since`` column."""
+    log = q.log
+    join = np.full(log.n_customers, NEVER)
+    if programme is not None:
+        rows = read_programme(programme, q.tz, strict=strict, metric=metric)
+        code = log.codes_of(rows.ids, "programme table")
+        found = code >= 0
+        join[code[found]] = rows.joins()[found]
+        report = rows.report
+        if not found.all():
+            report.notes["members without an event in the log (left out)"] = int((~found).sum())
+        return Membership(join, report)
+    if customers is None:
+        raise MissingTableError(
+            f"{metric} needs the programme membership: pass programme=<join / earn / redeem / tier rows> or "
+            "customers=<a customers table with a member_since column>"
+        )
+    table = KeyedTable(customers, what="customers table")
+    if not table.has(member_since):
+        raise MissingColumnError(
+            f"the customers table has no {member_since!r} column (the join instant, null for non-members); "
+            "pass member_since=<column name> or programme=<the programme's rows>",
+            member_since,
+        )
+    ts, null_t, bad_t = table.instants(member_since, "member_since", q.tz)
+    table.accounting.reject(NULL_SINCE, bad_t)
+    report = table.finish(strict=strict)
+    keep = ~(table.accounting.rejected_rows | null_t)
+    ids = table.factorize(keep)
+    first = np.full(len(ids.labels), NEVER)
+    np.minimum.at(first, ids.codes.astype(np.int64), ts[keep])
+    code = log.codes_of(ids.labels, "customers table")
+    found = code >= 0
+    join[code[found]] = first[found]
+    if not found.all():
+        report.notes["members without an event in the log (left out)"] = int((~found).sum())
+    return Membership(join, report)
+
+
+# ----------------------------------------------------------------------------- windows
+
+
+class Windowed:
+    """Running sums of per-event values, per customer, for sums over time windows: events
+    sorted by (customer, time), as in the grouped layout. :meth:`position` finds the first
+    event of a customer at or after an instant; the sum of ``values[name]`` over events
+    ``i:j`` is ``cumsum[name][j] - cumsum[name][i]``."""
+
+    def __init__(self, customer: np.ndarray, ts: np.ndarray, values: Mapping[str, np.ndarray]) -> None:
+        self.instants = np.unique(ts)
+        self.stride = len(self.instants) + 1
+        self.key = customer.astype(np.int64) * self.stride + np.searchsorted(self.instants, ts)
+        self.cumsum = {k: np.concatenate([[0.0], np.cumsum(v, dtype=np.float64)]) for k, v in values.items()}
+
+    def position(self, customer: np.ndarray, t: Any) -> np.ndarray:
+        """Index of the first event of ``customer`` at or after ``t``."""
+        return np.searchsorted(self.key, customer * self.stride + np.searchsorted(self.instants, t), side="left")
+
+    def total(self, name: str, customer: np.ndarray, a: Any, b: Any) -> np.ndarray:
+        """Sum of ``values[name]`` over the events of each customer in [a, b)."""
+        c = self.cumsum[name]
+        return c[self.position(customer, b)] - c[self.position(customer, a)]
+
+
+def _window(window: Any, name: str = "window") -> int:
+    span = duration_us(window, name)
+    if span <= 0:
+        raise ParameterError(f"{name} must be a positive duration (days, a timedelta or '90D'), got {window!r}")
+    return span
+
+
+# ----------------------------------------------------------------------------- members vs non-members
+
+
+def programme_kpis(
+    data: Any,
+    *,
+    customers: Any = None,
+    programme: Any = None,
+    window: Any = 365,
+    member_since: str = "member_since",
+    purchase_event: str = "purchase",
+    as_of: Any = None,
+    tz: str | None = None,
+    strict: bool = False,
+    **columns: Any,
+) -> TableResult:
+    """Members vs non-members on the same KPIs over the same window (as_of - window, as_of].
+
+    A customer (any customer with an event at or before ``as_of``) is a member when she
+    joined at or before ``as_of``. Per group:
+
+    - ``customers``; ``active``: with an event in the window; ``buyers``: with a purchase in it;
+    - ``repeat_rate`` = buyers with >= 2 purchases in the window / buyers x 100;
+    - ``revenue_per_customer`` = net revenue in the window / active customers;
+    - ``purchase_frequency`` = purchases in the window / buyers;
+    - ``retention`` = customers active in the previous window of the same length who are
+      active in this one / customers active in the previous window x 100.
+
+    A third row, ``difference``, is members - non-members. The naive difference mixes the
+    programme's effect with who joins it: :func:`programme_impact` separates them.
+
+    >>> import fidelite
+    >>> shop = fidelite.datasets.demo_shop(2000, seed=1)
+    >>> k = fidelite.programme_kpis(shop.events, programme=shop.programme)
+    >>> k["group"].tolist()
+    ['members', 'non_members', 'difference']
+    """
+    q = parse(data, columns, metric=programme_kpis, tz=tz, as_of=as_of)
+    span = _window(window)
+    member = membership(q, customers, programme, member_since, strict, "programme_kpis").join <= q.as_of
+    layout = q.grouped(columns=("amount",) if q.log.has("amount") else ())
+    codes = layout.customer_of_event()
+    buy = purchase_mask(q.log, purchase_event)
+    revenue = net_revenue(q.log, buy, "programme_kpis") if q.log.has("amount") else np.full(q.log.n_events, np.nan)
+    end, start = q.as_of, q.as_of - span
+    now = (layout.ts > start) & (layout.ts <= end)
+    before = (layout.ts > start - span) & (layout.ts <= start)
+    n = q.log.n_customers
+    seen = np.bincount(codes[layout.ts <= end], minlength=n) > 0
+    events_now = np.bincount(codes[now], minlength=n)
+    buys_now = np.bincount(codes[now & buy], minlength=n)
+    rev_now = np.bincount(codes[now], weights=revenue[now], minlength=n)
+    active_before = np.bincount(codes[before], minlength=n) > 0
+    rows = []
+    for group in (member, ~member):
+        g = group & seen
+        active, buyers = g & (events_now > 0), g & (buys_now > 0)
+        nb, na, nr = int(buyers.sum()), int(active.sum()), int((g & active_before).sum())
+        rows.append(
+            [
+                int(g.sum()),
+                na,
+                nb,
+                (buyers & (buys_now >= 2)).sum() / nb * 100 if nb else math.nan,
+                rev_now[active].sum() / na if na else math.nan,
+                buys_now[buyers].sum() / nb if nb else math.nan,
+                (active & active_before).sum() / nr * 100 if nr else math.nan,
+            ]
+        )
+    table = np.array(rows, dtype=np.float64)
+    table = np.vstack([table, table[0] - table[1]])
+    names = ("customers", "active", "buyers", "repeat_rate", "revenue_per_customer", "purchase_frequency", "retention")
+    cols: dict[str, Any] = {"group": np.array(["members", "non_members", "difference"], dtype=object)}
+    for i, name in enumerate(names):
+        cols[name] = table[:, i].astype(np.int64) if i < 3 else table[:, i]
+    meta = {"window_days": span / _DAY, "as_of": np.datetime64(end, "us"), "tz": q.tz}
+    return TableResult(cols, title="programme members vs non-members", meta=meta, units={"retention": "%"})
+
+
+# ----------------------------------------------------------------------------- impact
+
+
+def programme_impact(
+    data: Any,
+    *,
+    customers: Any = None,
+    programme: Any = None,
+    kpi: str = "purchases",
+    window: Any = 90,
+    matches: int = 5,
+    ci: float = 0.95,
+    n_boot: int = 1000,
+    seed: int = 0,
+    member_since: str = "member_since",
+    purchase_event: str = "purchase",
+    as_of: Any = None,
+    tz: str | None = None,
+    strict: bool = False,
+    **columns: Any,
+) -> ProgrammeImpact:
+    """The programme's impact on a KPI per customer: difference in differences of members
+    before vs after joining against matched non-members over the same calendar windows.
+
+    - KPI per customer and window: ``"purchases"`` (count) or ``"revenue"`` (net).
+    - Each member is placed on the local day she joined, d (start of the day in ``tz``):
+      before = [d - window, d), after = [d, d + window). Members are left out (and counted
+      in ``.excluded``) when the after window is not over at ``as_of``, or when they had
+      no event before d (nothing to match on).
+    - Controls of a member: customers with an event before d who had not joined by
+      d + window. Each member gets the ``matches`` nearest by pre-join RFM and tenure on
+      day d: log(1 + x) of recency (days since the last event), frequency (purchases),
+      monetary value (net revenue) and tenure (days since the first event), each divided
+      by its standard deviation over the matched members; Euclidean distance, with
+      replacement (a control may serve several members), ties by ascending customer id.
+    - Effect of member i = (after_i - before_i) - mean over her controls of
+      (after_j - before_j); ``.value`` is the mean over members (the effect on the
+      treated), in KPI units per member per window.
+    - Interval: percentile bootstrap, resampling members with their matched controls
+      (``n_boot`` resamples, ``numpy.random.default_rng(seed)``), at level ``ci``. The
+      matching is held fixed in the resamples.
+
+    Needs ``before`` history, so members who joined within ``window`` of the data start
+    have a truncated before window (as do their controls: same calendar windows).
+
+    >>> import fidelite
+    >>> shop = fidelite.datasets.demo_shop(3000, seed=2)
+    >>> r = fidelite.programme_impact(shop.events, programme=shop.programme)
+    >>> bool(r.ci_low > 0)
+    True
+    """
+    if kpi not in KPIS:
+        raise ParameterError(f"unknown kpi {kpi!r}: use one of {', '.join(map(repr, KPIS))}")
+    if not (isinstance(matches, (int, np.integer)) and not isinstance(matches, bool) and matches >= 1):
+        raise ParameterError(f"matches must be a whole number >= 1, got {matches!r}")
+    if not (isinstance(ci, float) and 0 < ci < 1):
+        raise ParameterError(f"ci must be a confidence level between 0 and 1 (e.g. 0.95), got {ci!r}")
+    if not (isinstance(n_boot, (int, np.integer)) and n_boot >= 100):
+        raise ParameterError(f"n_boot must be a whole number >= 100, got {n_boot!r}")
+    q = parse(data, columns, metric=programme_impact, tz=tz, as_of=as_of)
+    span = _window(window)
+    join = membership(q, customers, programme, member_since, strict, "programme_impact").join
+    log = q.log
+    layout = q.grouped(columns=("amount",) if log.has("amount") else ())
+    codes = layout.customer_of_event()
+    buy = purchase_mask(log, purchase_event)
+    revenue = (
+        net_revenue(log, buy, "programme_impact") if (kpi == "revenue" or log.has("amount")) else np.zeros(len(buy))
+    )
+    win = Windowed(codes, layout.ts, {"purchases": buy.astype(np.float64), "revenue": revenue})
+    first = layout.ts[layout.indptr[:-1]]
+    # members and their join days
+    joined = np.flatnonzero(join <= q.as_of)
+    days = q.days
+    p = days.periods_of(join[joined])
+    lo = int(p.min()) if len(p) else 0
+    _, bounds = days.axis(lo, int(p.max()) - lo + 2 if len(p) else 1)
+    day = bounds[p - lo] if len(p) else np.zeros(0, np.int64)
+    over = day + span <= q.as_of
+    history = first[joined] < day
+    excluded = {
+        "after window not over at as_of": int((~over).sum()),
+        "no event before joining": int((over & ~history).sum()),
+    }
+    members, day = joined[over & history], day[over & history]
+    if not len(members):
+        raise ParameterError(
+            "no member can be measured: members need an event before joining and a whole window after it "
+            f"(window {span / _DAY:g} days, as_of {np.datetime64(q.as_of, 'us')}); shorten window= or check the membership"
+        )
+
+    def features(c: np.ndarray, d: Any) -> np.ndarray:
+        at, start = win.position(c, d), layout.indptr[c]  # the customer has an event before d
+        recency = (d - layout.ts[at - 1]) / _DAY
+        frequency = win.cumsum["purchases"][at] - win.cumsum["purchases"][start]
+        monetary = win.cumsum["revenue"][at] - win.cumsum["revenue"][start]
+        tenure = (d - first[c]) / _DAY
+        return np.log1p(np.maximum(np.stack([recency, frequency, monetary, tenure], axis=1), 0.0))
+
+    member_x = features(members, day)
+    scale = member_x.std(axis=0)
+    scale[scale == 0] = 1.0
+    by_id = log.codes_by_id()
+    control = np.empty((len(members), matches), np.int64)
+    for d in np.unique(day):  # a loop over join days, vectorised over customers
+        mine = np.flatnonzero(day == d)
+        pool = by_id[(first[by_id] < d) & (join[by_id] >= d + span)]
+        if len(pool) < matches:
+            raise ParameterError(
+                f"only {len(pool)} non-members to match the members who joined on {np.datetime64(int(d), 'us')}; "
+                f"lower matches= (now {matches})"
+            )
+        pool_x = features(pool, d) / scale
+        dist = ((member_x[mine, None, :] / scale - pool_x[None, :, :]) ** 2).sum(axis=2)
+        nearest = np.argsort(dist, axis=1, kind="stable")[:, :matches]
+        control[mine] = pool[nearest]
+
+    def change(c: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        at = [win.cumsum[kpi][win.position(c, t)] for t in (d - span, d, d + span)]
+        return at[1] - at[0], at[2] - at[1]
+
+    m_before, m_after = change(members, day)
+    flat_day = np.repeat(day, matches)
+    c_before, c_after = change(control.ravel(), flat_day)
+    c_before, c_after = c_before.reshape(-1, matches).mean(axis=1), c_after.reshape(-1, matches).mean(axis=1)
+    effect = (m_after - m_before) - (c_after - c_before)
+    value = float(effect.mean())
+    rng = np.random.default_rng(seed)
+    boot = np.empty(n_boot)
+    for b in range(0, n_boot, 100):  # resamples in blocks: memory stays at 100 x members
+        draw = rng.integers(0, len(effect), (min(100, n_boot - b), len(effect)))
+        boot[b : b + len(draw)] = effect[draw].mean(axis=1)
+    low, high = np.quantile(boot, [(1 - ci) / 2, (1 + ci) / 2])
+    cols = {
+        "group": np.array(["members", "matched non-members", "difference"], dtype=object),
+        "customers": np.array([len(members), len(np.unique(control)), len(members)], np.int64),
+        "before": np.array([m_before.mean(), c_before.mean(), m_before.mean() - c_before.mean()]),
+        "after": np.array([m_after.mean(), c_after.mean(), m_after.mean() - c_after.mean()]),
+    }
+    cols["change"] = cols["after"] - cols["before"]
+    meta = {
+        "kpi": kpi,
+        "window_days": span / _DAY,
+        "matches": int(matches),
+        "ci": ci,
+        "n_boot": int(n_boot),
+        "seed": seed,
+        "as_of": np.datetime64(q.as_of, "us"),
+        "tz": q.tz,
+        "excluded": excluded,
+    }
+    return ProgrammeImpact(cols, value=value, ci_low=float(low), ci_high=float(high), meta=meta)
+
+
+# ----------------------------------------------------------------------------- points and tiers
+
+
+def _calendar_range(
+    rows: ProgrammeRows, period: str, week_start: Any, tz: str, as_of: Any
+) -> tuple[Calendar, int, int, int]:
+    latest = int(rows.ts.max())
+    end = resolve_as_of(as_of, tz, latest)
+    cal = Calendar.make(period, tz, week_start, (int(rows.ts.min()), end))
+    first_p = int(cal.period_of(int(rows.ts.min())))
+    n_p = int(cal.period_of(end)) - first_p + 1
+    if n_p < 1:
+        raise ParameterError(f"as_of ({np.datetime64(end, 'us')}) is before the programme's first row")
+    return cal, first_p, n_p, end
+
+
+@keywords
+def programme_points(
+    programme: Any,
+    *,
+    period: str = "month",
+    week_start: str | int = "monday",
+    tz: str = "UTC",
+    as_of: Any = None,
+    strict: bool = False,
+) -> TableResult:
+    """Points earned, redeemed and outstanding per period, and the redemption rate.
+
+    Per period (rows at or before ``as_of``): ``members`` (joined at or before the period's
+    end), ``earned`` and ``redeemed`` (points of the earn / redeem rows in it),
+    ``outstanding`` (all points earned - all redeemed up to the period's end: the
+    programme's liability), ``redemption_rate`` = redeemed / earned x 100 in the period
+    (NaN when nothing was earned), ``complete``. ``.value`` is the redemption rate over
+    the whole history (all redeemed / all earned x 100).
+
+    >>> import fidelite
+    >>> rows = {"customer_id": [1, 1, 1, 2], "event": ["join", "earn", "redeem", "earn"],
+    ...         "timestamp": ["2024-01-02", "2024-01-05", "2024-02-01", "2024-02-03"], "points": [0, 100, 40, 60]}
+    >>> p = fidelite.programme_points(rows)
+    >>> p["earned"].tolist(), p["outstanding"].tolist(), p.value
+    ([100.0, 60.0], [100.0, 120.0], 25.0)
+    """
+    rows = read_programme(programme, tz, strict=strict, metric="programme_points")
+    cal, first_p, n_p, end = _calendar_range(rows, period, week_start, tz, as_of)
+    known = rows.ts <= end
+    p = cal.periods_of(rows.ts[known]) - first_p
+    kind, points = rows.kind[known], rows.points[known]
+    earned = np.bincount(p[kind == EARN], weights=points[kind == EARN], minlength=n_p)
+    redeemed = np.bincount(p[kind == REDEEM], weights=points[kind == REDEEM], minlength=n_p)
+    joins = rows.joins()
+    joins = joins[joins <= end]
+    joined = np.bincount(cal.periods_of(joins) - first_p, minlength=n_p)
+    days, bounds = cal.axis(first_p, n_p)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(earned > 0, redeemed / np.where(earned > 0, earned, 1) * 100, np.nan)
+    cols = {
+        "period": days[:n_p],
+        "members": np.cumsum(joined).astype(np.int64),
+        "earned": earned,
+        "redeemed": redeemed,
+        "outstanding": np.cumsum(earned) - np.cumsum(redeemed),
+        "redemption_rate": rate,
+        "complete": bounds[1:] <= end,
+    }
+    total = earned.sum()
+    value = float(redeemed.sum() / total * 100) if total > 0 else math.nan
+    reason = None if total > 0 else "no points earned"
+    meta = {"period": period, "tz": tz, "as_of": np.datetime64(end, "us")}
+    result = TableResult(cols, title=f"programme points per {period}", value=value, reason=reason, meta=meta)
+    result.report = rows.report  # type: ignore[attr-defined]
+    return result
+
+
+def _tier_order(rows: ProgrammeRows, tiers: Any) -> list[str]:
+    """Tier names from the lowest to the highest: ``tiers`` (names, or a mapping name ->
+    threshold, ordered by threshold) else the order in which they first appear."""
+    if tiers is None:
+        seen: dict[str, None] = {}
+        for code in rows.tier[rows.tier >= 0].tolist():
+            seen.setdefault(rows.tiers[code], None)
+        return list(seen)
+    names = sorted(tiers, key=lambda t: tiers[t]) if isinstance(tiers, Mapping) else list(tiers)
+    missing = sorted(set(rows.tiers) - set(names))
+    if missing:
+        raise ParameterError(f"tiers does not name the tier(s) {missing} of the programme table; list every tier")
+    return names
+
+
+@keywords
+def tier_migration(
+    programme: Any,
+    *,
+    period: str = "quarter",
+    tiers: Any = None,
+    week_start: str | int = "monday",
+    tz: str = "UTC",
+    as_of: Any = None,
+    strict: bool = False,
+) -> TierMigration:
+    """How members move between tiers from one period to the next.
+
+    A customer's state at an instant: ``"(not a member)"`` before she joins, then her
+    latest tier (tier rows, and the tier of her join row), or ``"(no tier)"`` while she has
+    none. For every pair of consecutive period ends up to ``as_of`` (the ends of complete
+    periods), each customer who is a member at the later end adds one transition from her
+    state at the earlier end to her state at the later one (joins come from
+    ``"(not a member)"``). ``counts[i, j]`` sums the transitions over all the pairs;
+    ``share`` is each count as a % of its row. Tiers are ordered from ``tiers`` (names or
+    a mapping name -> points threshold), else by first appearance in the table.
+
+    >>> import fidelite
+    >>> rows = {"customer_id": [1, 1, 2], "event": ["join", "tier", "join"], "tier": ["silver", "gold", "silver"],
+    ...         "timestamp": ["2024-01-10", "2024-05-01", "2024-02-01"]}
+    >>> m = fidelite.tier_migration(rows, as_of="2024-09-30")  # quarter ends 04-01 and 07-01
+    >>> m.labels, m.counts.tolist()
+    (['(not a member)', '(no tier)', 'silver', 'gold'], [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 1, 1], [0, 0, 0, 0]])
+    """
+    rows = read_programme(programme, tz, strict=strict, metric="tier_migration")
+    order = _tier_order(rows, tiers)
+    cal, first_p, n_p, end = _calendar_range(rows, period, week_start, tz, as_of)
+    _, bounds = cal.axis(first_p, n_p)
+    ends = bounds[1:][bounds[1:] <= end]
+    labels = ["(not a member)", "(no tier)", *order]
+    state_of_tier = np.array([order.index(t) + 2 for t in rows.tiers] + [1], np.int64)
+    joins = rows.joins()
+    counts = np.zeros((len(labels), len(labels)), np.int64)
+    if len(ends) >= 2:
+        # state of every customer at every period end: the latest tier row at or before it
+        state = np.where(joins[:, None] <= ends[None, :], 1, 0)
+        tiered = np.flatnonzero(rows.tier >= 0)
+        when = np.searchsorted(ends, rows.ts[tiered], side="left")  # first end at or after the row
+        for k, i in zip(when.tolist(), tiered.tolist()):  # rows in time order: the latest wins
+            if k < len(ends):
+                state[rows.owner[i], k:] = state_of_tier[rows.tier[i]]
+        a, b = state[:, :-1].ravel(), state[:, 1:].ravel()
+        live = b > 0
+        np.add.at(counts, (a[live], b[live]), 1)
+    return TierMigration(counts, labels, period=period, ends=ends, report=rows.report)
+
+
+@keywords
+def near_next_tier(
+    programme: Any,
+    *,
+    tiers: Mapping[str, float],
+    within: float,
+    qualifying: Any = 365,
+    tz: str = "UTC",
+    as_of: Any = None,
+    strict: bool = False,
+) -> TableResult:
+    """Members within ``within`` points of their next tier at ``as_of``.
+
+    A member's qualifying points = points earned in the ``qualifying`` window ending at
+    ``as_of`` (days, a timedelta or ``"365D"``; None: since she joined). Her tier is the
+    highest of ``tiers`` (name -> threshold) whose threshold she reaches, the next tier the
+    lowest she does not; she is listed when next threshold - points <= ``within``. Members
+    at the top tier are never listed. Columns: customer_id, tier, points, next_tier,
+    points_to_next; closest first (ties by ascending id). ``.value`` = the number listed.
+
+    >>> import fidelite
+    >>> rows = {"customer_id": [1, 1, 2, 2], "event": ["join", "earn", "join", "earn"],
+    ...         "timestamp": ["2024-01-02", "2024-01-05", "2024-01-02", "2024-01-06"], "points": [0, 130, 0, 20]}
+    >>> r = fidelite.near_next_tier(rows, tiers={"bronze": 0, "silver": 150}, within=25)
+    >>> r["customer_id"].tolist(), r["points_to_next"].tolist()
+    ([1], [20.0])
+    """
+    if not isinstance(tiers, Mapping) or not tiers:
+        raise ParameterError("tiers must map each tier name to its points threshold, e.g. {'silver': 150, 'gold': 500}")
+    thresholds = np.array(sorted(float(v) for v in tiers.values()))
+    names = sorted(tiers, key=lambda t: float(tiers[t]))
+    if not (isinstance(within, (int, float, np.integer, np.floating)) and within >= 0):
+        raise ParameterError(f"within must be a number of points >= 0, got {within!r}")
+    rows = read_programme(programme, tz, strict=strict, metric="near_next_tier")
+    end = resolve_as_of(as_of, tz, int(rows.ts.max()))
+    joins = rows.joins()
+    since = (
+        np.full(len(rows.ids), np.iinfo(np.int64).min)
+        if qualifying is None
+        else end - _window(qualifying, "qualifying")
+    )
+    earn = (rows.kind == EARN) & (rows.ts <= end) & (rows.ts > np.broadcast_to(since, len(rows.ids))[rows.owner])
+    points = np.bincount(rows.owner[earn], weights=rows.points[earn], minlength=len(rows.ids))
+    level = np.searchsorted(thresholds, points, side="right") - 1
+    member = joins <= end
+    has_next = level + 1 < len(thresholds)
+    gap = np.where(has_next, thresholds[np.minimum(level + 1, len(thresholds) - 1)] - points, np.inf)
+    near = member & has_next & (gap <= within)
+    idx = np.flatnonzero(near)  # ids ascending
+    idx = idx[np.argsort(gap[idx], kind="stable")]
+    label = np.array([*names, "(below the lowest tier)"], dtype=object)
+    cols = {
+        "customer_id": rows.ids[idx],
+        "tier": label[np.where(level[idx] >= 0, level[idx], len(names))],
+        "points": points[idx],
+        "next_tier": np.array(names, dtype=object)[level[idx] + 1],
+        "points_to_next": gap[idx],
+    }
+    meta = {"within": float(within), "as_of": np.datetime64(end, "us"), "tz": tz, "members": int(member.sum())}
+    result = TableResult(
+        cols, title=f"members within {within:g} points of the next tier", value=float(len(idx)), meta=meta
+    )
+    result.report = rows.report  # type: ignore[attr-defined]
+    return result

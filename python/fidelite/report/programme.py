@@ -1,0 +1,69 @@
+"""The "loyalty programme" section: members vs non-members (:func:`fidelite.programme_kpis`),
+the programme's impact as a difference in differences against matched non-members
+(:func:`fidelite.programme_impact`), points earned, redeemed and outstanding
+(:func:`fidelite.programme_points`) and the tier migration matrix
+(:func:`fidelite.tier_migration`). Shown when the programme table is given."""
+
+from __future__ import annotations
+
+from .. import metrics
+from ..results.formatting import num, pct
+from .model import Block, ReportInputs, Skip, Table, error_line
+from .sections import describe_table
+
+
+def _kpis(inputs: ReportInputs) -> list[Block]:
+    k = metrics.programme_kpis(inputs.log, programme=inputs.programme, **inputs.kw(purchases=True))
+    names = ("customers", "repeat_rate", "revenue_per_customer", "purchase_frequency", "retention")
+    caption = (
+        "over the last 365 days; members = joined by the end; the difference mixes the programme's effect with who "
+        "joins it (the impact below separates them)"
+    )
+    return [describe_table({"group": k["group"], **{n: k[n] for n in names}}, key="programme-kpis", caption=caption)]
+
+
+def _impact(inputs: ReportInputs) -> list[Block]:
+    r = metrics.programme_impact(inputs.log, programme=inputs.programme, **inputs.kw(purchases=True))
+    rows = [
+        [str(r["group"][i]), num(int(r["customers"][i])), num(r["before"][i]), num(r["after"][i]), num(r["change"][i])]
+        for i in range(len(r))
+    ]
+    left = ", ".join(f"{k}: {v}" for k, v in r.meta["excluded"].items() if v)
+    caption = (
+        f"difference in differences: {r.headline}; each member against her {r.meta['matches']} nearest non-members "
+        "by pre-join recency, frequency, monetary value and tenure, same calendar windows; bootstrap "
+        f"({r.meta['n_boot']} resamples, seed {r.meta['seed']})" + (f"; left out: {left}" if left else "")
+    )
+    return [Table(["group", "customers", "before", "after", "change"], rows, caption=caption, key="programme-impact")]
+
+
+def _points(inputs: ReportInputs) -> list[Block]:
+    p = metrics.programme_points(inputs.programme, **inputs.kw(period=True))
+    caption = f"points per {inputs.period}; redemption rate over the whole history {pct(p.value)}"
+    shown = {k: p[k][::-1] for k in ("period", "members", "earned", "redeemed", "outstanding", "redemption_rate")}
+    return [describe_table(shown, key="programme-points", caption=caption + " (latest first)", max_rows=12)]
+
+
+def _tiers(inputs: ReportInputs) -> list[Block]:
+    m = metrics.tier_migration(inputs.programme, tz=inputs.tz, **({"as_of": inputs.as_of} if inputs.as_of else {}))
+    rows = [[m.labels[i], *(num(int(c)) for c in m.counts[i])] for i in range(len(m.labels))]
+    caption = f"members' state at consecutive quarter ends (rows: before, columns: after); {pct(m.value)} of tiered moves go up"
+    return [Table(["from \\ to", *m.labels], rows, caption=caption, key="tier-migration")]
+
+
+def programme_section(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
+    """Members vs non-members, impact, points and tiers."""
+    if inputs.programme is None:
+        raise Skip("needs the programme table (join / earn / redeem / tier rows)")
+    blocks: list[Block] = []
+    notes: list[str] = []
+    errors: list[Exception] = []
+    for label, build in (("members", _kpis), ("impact", _impact), ("points", _points), ("tiers", _tiers)):
+        try:
+            blocks += build(inputs)
+        except Exception as e:  # one failing part must not hide the others
+            errors.append(e)
+            notes.append(f"{label} failed: {error_line(e)}")
+    if not blocks:
+        raise errors[0]
+    return blocks, notes
