@@ -123,3 +123,20 @@ def test_a_file_the_scan_cannot_follow_falls_back_to_one_line_per_row(tmp_path):
     path.write_text('id,note\n1,5" screen\n2,b\n')
     lines = CsvLines(str(path), 2)
     assert [lines(0), lines(1)] == [2, 3]
+
+
+def test_the_command_line_prints_where_the_rejected_rows_are(tmp_path):
+    import contextlib
+    import io
+
+    from fidelite.cli import main
+
+    path = tmp_path / "events.csv"
+    expected = write(path, [row(i, bad=i in (3, 9)) if i % 4 else BLANK for i in range(1, 40)])
+    buf = io.StringIO()
+    with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(buf):
+        mp.setenv("COLUMNS", "80")
+        assert main(["report", str(path)]) == 0
+    text = " ".join(buf.getvalue().split())  # lines wrapped at 80 characters joined
+    assert f"rejected (unparseable amount (not a number)): lines {expected[0]}, {expected[1]}" in text
+    assert expected == [4, 10]
