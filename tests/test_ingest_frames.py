@@ -30,7 +30,7 @@ def logs_agree(a: EventLog, b: EventLog) -> None:
     st.lists(
         st.tuples(
             st.integers(0, 6),
-            st.one_of(st.none(), st.integers(-10**12, 10**12)),  # µs offset, None = NaT
+            st.one_of(st.none(), st.integers(-(10**12), 10**12)),  # µs offset, None = NaT
             st.one_of(st.none(), st.floats(-50, 50, allow_nan=False), st.just(float("nan"))),
         ),
         min_size=1,
