@@ -304,7 +304,7 @@ class EventLog:
                 names[role] = str(given)
         self.columns = dict(names)  # role -> source column name
 
-        acc = io.Accounting(n, table.source, first_line=table.first_line)
+        acc = io.Accounting(n, table.source, lines=table.lines)
         ids = io_ids.factorize(table.get(customer, "customer"))
         acc.reject(NULL_ID, ids.null)
         acc.reject(INEXACT_ID, ids.inexact)

@@ -92,12 +92,14 @@ class Accounting:
     #: Rejected rows kept as examples per reason.
     EXAMPLES = 3
 
-    def __init__(self, n_rows: int, source: str, *, noun: str = "rows", first_line: int | None = None) -> None:
+    def __init__(
+        self, n_rows: int, source: str, *, noun: str = "rows", lines: Callable[[int], int] | None = None
+    ) -> None:
         self.n_rows = n_rows
         self.source = source
         self.noun = noun
-        #: The 1-based line of row 0 in a file (see :class:`~fidelite.io.tables.Table`).
-        self.first_line = first_line
+        #: The 1-based line of the file where a row starts (see :class:`~fidelite.io.tables.Table`).
+        self.lines = lines
         self.rejected: dict[str, int] = {}
         self.examples: dict[str, list[int]] = {}
         self._any: np.ndarray | None = None  # rows rejected so far; None: none yet
@@ -168,12 +170,12 @@ class Accounting:
             rejected=dict(self.rejected),
             notes=notes,
             examples={k: list(v) for k, v in self.examples.items()},
-            where="row" if self.first_line is None else "line",
+            where="row" if self.lines is None else "line",
         )
 
     def place(self, row: int) -> int:
         """Row ``row`` (0-based) as users find it: its line in the file, else ``row``."""
-        return row if self.first_line is None else row + self.first_line
+        return row if self.lines is None else self.lines(row)
 
     def check_strict(self, rule: str = "") -> None:
         """Raise :class:`~fidelite.exceptions.RejectedRowsError` if a row was rejected
@@ -186,7 +188,7 @@ class Accounting:
         reasons = "; ".join(f"{v:,} {k}" for k, v in self.rejected.items())
         raise RejectedRowsError(
             f"{report.n_rejected:,} of {report.read:,} {self.noun} were rejected ({reasons}); the first is "
-            f"{'row' if self.first_line is None else 'line'} {self.place(first)}"
+            f"{'row' if self.lines is None else 'line'} {self.place(first)}"
             f"{'; ' + rule if rule else ''}. Fix or drop them, or pass strict=False to skip them.",
             report,
         )

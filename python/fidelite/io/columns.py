@@ -64,6 +64,27 @@ def to_arrow(col: Any, null_as: str | None = None, *, text: bool = False) -> Any
     return arr
 
 
+def numpy_view(col: Any, kinds: str) -> Any:
+    """The numpy array behind a pandas column of a plain numpy dtype of one of ``kinds``
+    (``"M"``, ``"iuf"``), without a copy; else ``col`` itself. Such columns then take the
+    numpy path instead of a conversion to Arrow (a copy of the whole column).
+
+    >>> import pandas as pd
+    >>> s = pd.Series([1.5, None])
+    >>> numpy_view(s, "f").tolist(), type(numpy_view(s.astype("Float64"), "f")).__name__
+    ([1.5, nan], 'Series')
+    """
+    pd = loaded("pandas")
+    if (
+        pd is not None
+        and isinstance(col, (pd.Series, pd.Index))
+        and isinstance(col.dtype, np.dtype)
+        and col.dtype.kind in kinds
+    ):
+        return col.to_numpy(copy=False)
+    return col
+
+
 def arrow_numpy(arr: Any, fill: Any) -> tuple[np.ndarray, np.ndarray]:
     """(values with nulls filled, null mask) of a primitive Arrow array."""
     null = arr.is_null().to_numpy(zero_copy_only=False) if arr.null_count else no_rows(len(arr))
@@ -138,6 +159,7 @@ def float_column(col: Any, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarra
     ([1.5, 2.0], [False, True, False, False], [False, False, True, False])
     """
     bad = no_rows(_length(col))
+    col = numpy_view(col, "iuf")
     arr = to_arrow(col, null_as="float64")
     if arr is not None:
         pa = loaded("pyarrow")

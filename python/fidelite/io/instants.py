@@ -15,7 +15,7 @@ import numpy as np
 from .. import _core
 from .._deps import import_optional, loaded
 from ..exceptions import DTypeError
-from .columns import NAT, US_PER_DAY, all_false, arrow_numpy, as_numpy, nat_mask, no_rows, to_arrow
+from .columns import NAT, US_PER_DAY, all_false, arrow_numpy, as_numpy, nat_mask, no_rows, numpy_view, to_arrow
 
 #: Date-only text (year first; the separators, if any, alike): local midnight.
 DATE_ONLY = r"\d{4}([-/]?)\d{1,2}\1\d{1,2}"
@@ -34,6 +34,7 @@ def times_us(col: Any, tz: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def instants(col: Any, tz: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int] | None]:
     """:func:`times_us` plus the bounds of the values when its checks found them on the
     way (a contiguous datetime64[us] column without NaT, the common case), else None."""
+    col = numpy_view(col, "M")  # a pandas datetime64 column: its numpy values, not a copy
     values = as_numpy(col) if isinstance(col, np.ndarray) else None
     if values is not None and values.dtype == np.dtype("M8[us]") and values.flags.c_contiguous:
         raw = values.view(np.int64)

@@ -76,7 +76,7 @@ class KeyedTable:
         if empty is not None and self.table.n_rows == 0:
             raise EmptyInputError(f"the {self.table.source} has no rows; {empty}")
         self.customer = customer
-        self.accounting = Accounting(self.table.n_rows, self.table.source, noun=noun, first_line=self.table.first_line)
+        self.accounting = Accounting(self.table.n_rows, self.table.source, noun=noun, lines=self.table.lines)
         self._ids = io_ids.factorize(self.table.get(customer, "customer"))
         self.accounting.reject(NULL_ID, self._ids.null)
         self.accounting.reject(INEXACT_ID, self._ids.inexact)

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from .._deps import import_optional, loaded
 from ..exceptions import ColumnNotFoundError, DTypeError, LengthMismatchError, ParameterError
@@ -20,13 +23,13 @@ from . import loaders
 @dataclass
 class Table:
     """Raw columns by name, all of one length; ``source`` names the input in messages;
-    ``first_line``, for a file, the 1-based line of row 0 (2 in a CSV file: line 1 is the
-    header), else None (rows are then named by their 0-based position)."""
+    ``lines``, for a text file, gives the 1-based line of the file where a row (0-based)
+    starts (a :class:`CsvLines`), else None (rows are then named by their position)."""
 
     columns: dict[str, Any]
     n_rows: int
     source: str
-    first_line: int | None = None
+    lines: Callable[[int], int] | None = None
 
     def get(self, name: str, role: str) -> Any:
         """Column ``name``, or a :class:`~fidelite.exceptions.ColumnNotFoundError` naming
@@ -133,8 +136,70 @@ def _read_path(path: str, what: str, ids: str | None = None) -> Table:
     t = read_table(table, what=what)
     t.source = f"{what} ({os.path.basename(path)})"
     if lower.endswith((".csv", ".csv.gz", ".tsv")):
-        t.first_line = 2  # one line per row (pyarrow's default: no newline inside a cell)
+        t.lines = CsvLines(path, t.n_rows)
     return t
+
+
+class CsvLines:
+    """The 1-based line of a CSV file where each row starts, as pyarrow reads the file:
+    the header is the first line that is not empty, empty lines (``\\n`` or ``\\r\\n``
+    alone) are skipped, and a quoted cell may hold line breaks. The file is scanned on
+    the first call only (rejected rows are rare: most files are never scanned).
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = path.write_text('\\nid,note\\n1,a\\n\\n2,"two\\nlines"\\n3,c\\n')
+    >>> lines = CsvLines(str(path), 3)
+    >>> [lines(row) for row in range(3)]
+    [3, 5, 7]
+    """
+
+    def __init__(self, path: str, n_rows: int) -> None:
+        self.path = path
+        self.n_rows = n_rows
+        self._starts: np.ndarray | None = None
+
+    def __call__(self, row: int) -> int:
+        if self._starts is None:
+            starts = _record_lines(self.path)
+            # a file this scan reads otherwise than pyarrow (a lone quote inside an unquoted
+            # cell): one line per row after the header, as most files are written
+            self._starts = starts if len(starts) == self.n_rows + 1 else np.arange(1, self.n_rows + 2)
+        return int(self._starts[row + 1])
+
+
+def _record_lines(path: str, chunk_bytes: int = 1 << 24) -> np.ndarray:
+    """The first line (1-based) of every record of a CSV file that is not empty, header
+    included: a record ends at a line break outside quotes (an even number of ``"`` before
+    it); it is empty when nothing but an optional ``\\r`` precedes its end."""
+    opener: Any = open
+    if path.lower().endswith(".gz"):
+        import gzip
+
+        opener = gzip.open
+    found: list[np.ndarray] = []
+    quotes = newlines = offset = 0
+    prev_end, prev_line, last_byte = -1, 1, -1  # last record end, next record's first line
+    with opener(path, "rb") as f:
+        while chunk := f.read(chunk_bytes):
+            b = np.frombuffer(chunk, np.uint8)
+            nl = np.flatnonzero(b == 10)
+            q = np.flatnonzero(b == 34)
+            ends_here = (quotes + np.searchsorted(q, nl)) % 2 == 0
+            local = nl[ends_here]
+            ends = offset + local
+            end_lines = newlines + np.flatnonzero(ends_here) + 2  # first line of the next record
+            before = np.concatenate(([prev_end], ends[:-1]))
+            starts = np.concatenate(([prev_line], end_lines[:-1]))
+            cr = np.where(local > 0, b[np.maximum(local - 1, 0)] == 13, last_byte == 13)
+            found.append(starts[ends - before - 1 - cr > 0])
+            if len(ends):
+                prev_end, prev_line = int(ends[-1]), int(end_lines[-1])
+            quotes, newlines, offset, last_byte = quotes + len(q), newlines + len(nl), offset + len(b), int(b[-1])
+    tail = offset - prev_end - 1 - (last_byte == 13 and offset - 1 > prev_end)
+    if tail > 0:  # a last record without a line break after it
+        found.append(np.array([prev_line]))
+    return np.concatenate(found) if found else np.zeros(0, np.int64)
 
 
 def _blank(path: str) -> bool:
