@@ -126,6 +126,7 @@ def test_a_file_the_scan_cannot_follow_falls_back_to_one_line_per_row(tmp_path):
 
 
 def test_the_command_line_prints_where_the_rejected_rows_are(tmp_path):
+    """The report's accounting section lists them (its "first rejected rows" table)."""
     import contextlib
     import io
 
@@ -135,8 +136,9 @@ def test_the_command_line_prints_where_the_rejected_rows_are(tmp_path):
     expected = write(path, [row(i, bad=i in (3, 9)) if i % 4 else BLANK for i in range(1, 40)])
     buf = io.StringIO()
     with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(buf):
-        mp.setenv("COLUMNS", "80")
+        mp.setenv("COLUMNS", "160")
         assert main(["report", str(path)]) == 0
-    text = " ".join(buf.getvalue().split())  # lines wrapped at 80 characters joined
-    assert f"rejected (unparseable amount (not a number)): lines {expected[0]}, {expected[1]}" in text
+    text = " ".join(buf.getvalue().split())
+    assert "first rejected rows (their line in the file, the header being line 1)" in text
+    assert f"unparseable amount (not a number) │ lines {expected[0]}, {expected[1]}" in text
     assert expected == [4, 10]

@@ -158,7 +158,6 @@ def _finish(report: Any, args: argparse.Namespace, console: Any) -> int:
             sys.stdout.write(text)
             sys.stdout.flush()
         notices = _stderr_console()  # stdout holds the data
-    _print_rejected_lines(report, notices)
     if out:
         notices.print(f"{fmt} report written to {out}", markup=False, highlight=False)
     if args.html:
@@ -169,15 +168,6 @@ def _finish(report: Any, args: argparse.Namespace, console: Any) -> int:
             highlight=False,
         )
     return 0
-
-
-def _print_rejected_lines(report: Any, console: Any) -> None:
-    """Where the first rejected rows of the event table are, per reason (lines of a CSV
-    file, else row positions), so that they can be found and fixed."""
-    rows = report.inputs.log.report
-    found = [(why, rows.example_text(why)) for why in rows.rejected]
-    for why, at in (f for f in found if f[1]):
-        console.print(f"rejected ({why}): {at}", markup=False, highlight=False)
 
 
 def _null_console() -> Any:
