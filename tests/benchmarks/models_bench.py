@@ -162,7 +162,13 @@ def predict_section(
 
     t_ours, (summary, fit) = timed(ours, repeat)
     n = len(summary)
-    rows = [("clv_summary + BG/NBD fit", n, "fidelite", t_ours, 1.0)]
+    rows: list[tuple[str, int, str, float, float]] = []
+
+    def add(name: str, size: int, who: str, t: float, ratio: float) -> None:
+        rows.append((name, size, who, t, ratio))
+        print(f"  measured: {name}, {size:,} customers, {who}: {t:.3f} s ({ratio:,.1f}x)", flush=True)
+
+    add("clv_summary + BG/NBD fit", n, "fidelite", t_ours, 1.0)
     out: dict[str, Any] = {"customers": n, "summary_bg_nbd": {"fidelite": t_ours, "params": fit.params}}
     df = pd.DataFrame(cols)
     for peer, run in (("lifetimes", lambda: lifetimes_summary_fit(df)), ("pymc", lambda: pymc_summary_fit(df))):
@@ -183,20 +189,8 @@ def predict_section(
         )
         if not same or not agree(fit.params, params, 1e-3):
             raise AssertionError(f"MISMATCH {peer}: summary equal {same}, params {params} vs {fit.params}")
-        rows.append(("clv_summary + BG/NBD fit", n, peer, t, t / t_ours))
+        add("clv_summary + BG/NBD fit", n, peer, t, t / t_ours)
         out["summary_bg_nbd"][peer] = t
-    m = min(pareto_customers, n)
-    sub = {k: np.ascontiguousarray(summary[k][:m]) for k in ("frequency", "recency", "T")}
-    t_p, pfit = timed(lambda: ParetoNBD().fit(sub), repeat)
-    rows.append(("Pareto/NBD fit", m, "fidelite", t_p, 1.0))
-    out["pareto_nbd"] = {"customers": m, "fidelite": t_p, "params": pfit.params}
-    if "lifetimes" in peers:
-        t, theirs_p = timed(lambda: lifetimes_fit("ParetoNBDFitter", sub), 1)
-        if theirs_p is not None:
-            if not agree(pfit.params, theirs_p, 1e-3):
-                raise AssertionError(f"MISMATCH lifetimes Pareto/NBD: {theirs_p} vs {pfit.params}")
-            rows.append(("Pareto/NBD fit", m, "lifetimes", t, t / t_p))
-            out["pareto_nbd"]["lifetimes"] = t
     gg = GammaGamma().fit(summary)
 
     def predictions() -> None:
@@ -206,8 +200,20 @@ def predict_section(
         customer_lifetime_value(fit, summary, spend_model=gg, time_unit=30 / 7)
 
     t_pred, _ = timed(predictions, repeat)
-    rows.append(("predictions: P(alive), purchases, spend, 12-month CLV", n, "fidelite", t_pred, 1.0))
+    add("predictions: P(alive), purchases, spend, 12-month CLV", n, "fidelite", t_pred, 1.0)
     out["predictions"] = {"seconds": t_pred, "target_met": t_pred < 1.0}
+    m = min(pareto_customers, n)
+    sub = {k: np.ascontiguousarray(summary[k][:m]) for k in ("frequency", "recency", "T")}
+    t_p, pfit = timed(lambda: ParetoNBD().fit(sub), repeat)
+    add("Pareto/NBD fit", m, "fidelite", t_p, 1.0)
+    out["pareto_nbd"] = {"customers": m, "fidelite": t_p, "params": pfit.params}
+    if "lifetimes" in peers:
+        t, theirs_p = timed(lambda: lifetimes_fit("ParetoNBDFitter", sub), 1)
+        if theirs_p is not None:
+            if not agree(pfit.params, theirs_p, 1e-3):
+                raise AssertionError(f"MISMATCH lifetimes Pareto/NBD: {theirs_p} vs {pfit.params}")
+            add("Pareto/NBD fit", m, "lifetimes", t, t / t_p)
+            out["pareto_nbd"]["lifetimes"] = t
     width = max(len(r[0]) for r in rows)
     print(f"\n{'predict':<{width}}  {'customers':>10}  {'who':<10} {'seconds':>9}  {'peer / fidelite':>15}")
     for name, size, who, t, ratio in rows:
