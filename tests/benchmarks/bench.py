@@ -596,7 +596,8 @@ def main(argv: list[str] | None = None) -> int:
         from models_bench import predict_section
 
         print("\npredict: the models' summary and fits against lifetimes and PyMC-Marketing ...", flush=True)
-        report["predict"] = predict_section(data, a.repeat, {"lifetimes", "pymc"})
+        predict_peers = {"lifetimes", "pymc"} if peer_filter is None else {"lifetimes", "pymc"} & set(peer_filter)
+        report["predict"] = predict_section(data, a.repeat, predict_peers)
 
     if "explorer" not in skip:
         from explorer_bench import explorer_bench

@@ -185,7 +185,7 @@ fn objective_hessian(model: &impl Likelihood, penalizer: f64, u: &[f64]) -> (f64
 /// repeat purchase merged by age count as one row per age).
 const THIN_ABOVE: usize = 20_000;
 /// Rows of that thinned copy (about).
-const THIN_TO: usize = 5_000;
+const THIN_TO: usize = 1_000;
 
 /// Maximum likelihood. The quasi-Newton search runs from every start (on every k-th row
 /// when there are more than 20,000, k fixed by the row count); Newton's method on the
