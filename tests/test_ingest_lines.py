@@ -140,5 +140,5 @@ def test_the_command_line_prints_where_the_rejected_rows_are(tmp_path):
         assert main(["report", str(path)]) == 0
     text = " ".join(buf.getvalue().split())
     assert "first rejected rows (their line in the file, the header being line 1)" in text
-    assert f"unparseable amount (not a number) │ lines {expected[0]}, {expected[1]}" in text
+    assert f"unparseable amount (not a number) lines {expected[0]}, {expected[1]}" in text
     assert expected == [4, 10]
