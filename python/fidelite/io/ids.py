@@ -71,13 +71,28 @@ def factorize(column: Any) -> Ids:
         inexact = rest[0] if rest else None
         codes, n_null, index = _core.factorize_int_ids(values, valid)
     else:
-        codes, n_null, index = _core.factorize_ids(col)
+        codes, n_null, index = _factorize_arrow(col)
     none = np.broadcast_to(np.False_, codes.shape)
     if inexact is None:
         return Ids(codes, codes == NULL_CODE if n_null else none, int(n_null), index, none, 0)
     n_inexact = int(np.count_nonzero(inexact))
     null = (codes == NULL_CODE) & ~inexact if n_null > n_inexact else none
     return Ids(codes, null, int(n_null) - n_inexact, index, inexact, n_inexact)
+
+
+def _factorize_arrow(col: Any) -> Any:
+    """``_core.factorize_ids``, with pyarrow's refusal to export a column (a pandas column
+    of ids of mixed Python types, e.g. a categorical of ints and bools) as a DTypeError."""
+    try:
+        return _core.factorize_ids(col)
+    except Exception as e:
+        pa = loaded("pyarrow")
+        if pa is None or not isinstance(e, pa.ArrowException):
+            raise
+        raise DTypeError(
+            f"cannot read the customer ids as one type ({e}); cast the column to str or int first, "
+            "e.g. df['customer_id'].astype(str)"
+        ) from e
 
 
 def keep_rows(ids: Ids, keep: np.ndarray) -> Ids:
