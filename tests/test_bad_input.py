@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import PLACEHOLDERS, biased_instants
 
 import fidelite
 from fidelite.exceptions import (
@@ -156,8 +157,6 @@ _CALENDAR_METRICS = {
 def _placeholder_logs(draw):
     """Small logs whose instants are biased to edges and, often, include a placeholder date
     or an instant at the ends of years 1..9999, with a random zone, period and as_of."""
-    from strategies import PLACEHOLDERS, biased_instants
-
     base = int(np.datetime64("2024-01-01", "us").astype(np.int64))
     far = [int(np.datetime64(d, "us").astype(np.int64)) for d in ("0001-01-01", "9999-12-31T23:59:59.999999")]
     plain = st.integers(0, 400).map(lambda d: base + d * 86_400_000_000)
@@ -260,3 +259,13 @@ def test_pandas_ids_of_mixed_python_types_are_a_dtype_error():
     events = pd.DataFrame({"customer_id": ids, "timestamp": pd.to_datetime(["2024-01-01"] * 3)})
     with pytest.raises(DTypeError, match="cast the column to str"):
         fidelite.EventLog(events)
+
+
+def test_python_int_ids_past_int64_are_read_or_refused_clearly():
+    """A list of Python ints with 2**64 in it raised a raw OverflowError (atheris)."""
+    ts = ["2024-01-01", "2024-01-02", "2024-01-03"]
+    log = fidelite.EventLog({"customer_id": [2**64 - 1, 3, 2**63], "timestamp": ts})
+    assert log.n_customers == 3 and sorted(log.customer_ids.tolist()) == [3, 2**63, 2**64 - 1]
+    for ids in ([2**64, 1, None], [-1, 2**63, 5]):
+        with pytest.raises(DTypeError, match="outside the 64-bit range"):
+            fidelite.EventLog({"customer_id": ids, "timestamp": ts})

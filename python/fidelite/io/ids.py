@@ -264,10 +264,24 @@ def _objects(values: np.ndarray) -> Any:
         return _text(values, binary=True, null=null)
     if all(issubclass(k, (int, float, np.integer, np.floating)) and not issubclass(k, (bool, np.bool_)) for k in kinds):
         if all(issubclass(k, (int, np.integer)) for k in kinds):
-            return np.where(null, 0, values).astype(np.int64), (None if not null.any() else ~null)
+            return _python_ints(np.where(null, 0, values)), (None if not null.any() else ~null)
         return _floats(np.where(null, np.nan, values).astype(np.float64))
     names = sorted(k.__name__ for k in kinds)
     raise DTypeError(f"customer ids mix {names}; make them all int or all str (e.g. .astype(str))")
+
+
+def _python_ints(values: np.ndarray) -> np.ndarray:
+    """Python ints as int64, or as uint64 when some exceed int64 and none is negative; ids
+    past both (or mixing 2**63 and up with negative ones) are a DTypeError."""
+    for dtype in (np.int64, np.uint64):
+        try:
+            return values.astype(dtype)
+        except OverflowError:
+            continue
+    raise DTypeError(
+        "customer ids include integers outside the 64-bit range (or both negative ids and ids of 2**63 "
+        "and more); read them as text, e.g. [str(i) for i in ids]"
+    )
 
 
 def _text(values: np.ndarray, *, binary: bool, null: np.ndarray | None = None) -> Any:
