@@ -588,9 +588,15 @@ mod tests {
         let (codes, ts) = ([0u32, 1, 0, 2, 1], [i64::MIN, 5, i64::MAX, -7, i64::MIN + 1]);
         let mut outs: Vec<Vec<(usize, Vec<i64>)>> = vec![Vec::new(); n_pieces(3)];
         let cols = Columns { amount: None, label: None, flags: [None, None] };
-        for_each_run(Events::Rows { codes: &codes, ts: &ts }, cols, 3, None, &mut outs, || (), |_, out, c, _, r| {
-            out.push((c, r.ts.to_vec()))
-        })
+        for_each_run(
+            Events::Rows { codes: &codes, ts: &ts },
+            cols,
+            3,
+            None,
+            &mut outs,
+            || (),
+            |_, out, c, _, r| out.push((c, r.ts.to_vec())),
+        )
         .unwrap();
         let want = vec![(0, vec![i64::MIN, i64::MAX]), (1, vec![i64::MIN + 1, 5]), (2, vec![-7])];
         assert_eq!(outs.concat(), want);
