@@ -45,9 +45,10 @@ pub fn calendar(u: &mut Unstructured) -> Result<Option<Calendar>> {
     const Y2024: i64 = 1_704_067_200_000_000;
     let zone = *u.choose(&ZONES)?;
     let period = Period::parse(u.choose(&PERIODS)?, u.int_in_range(0..=6)?).expect("known period");
+    // (an exhausted input draws 0: the cheap case, as most short inputs are)
     let (lo, hi) = match u.int_in_range(0..=15)? {
-        0 => return Ok(Some(full_range(zone, period))),
-        1 => (i64::MAX, i64::MIN), // an empty range: no tables at all
+        15 => return Ok(Some(full_range(zone, period))),
+        14 => (i64::MAX, i64::MIN), // an empty range: no tables at all
         _ => {
             let a = Y2024 + u.int_in_range(-400..=800)? * US_PER_DAY;
             (a, a + u.int_in_range(0..=1200)? * US_PER_DAY)
