@@ -27,7 +27,7 @@ test: build-test $(TEST_PLUGINS)/.installed
 # the logs biased by tests/strategies.py; a subset: make test-long LONG_ARGS="-k kpis"
 REFERENCE_TESTS := $(shell grep -lE "^(from|import) (reference|models_reference|strategies)" tests/test_*.py)
 test-long: build-test
-	HYPOTHESIS_PROFILE=long $(PY) -m pytest -q -p no:cacheprovider $(REFERENCE_TESTS) $(LONG_ARGS)
+	HYPOTHESIS_PROFILE=long $(PY) -m pytest -q -p no:cacheprovider --timeout=0 $(REFERENCE_TESTS) $(LONG_ARGS)
 
 # cargo-fuzz over every kernel entry point (rust/fuzz, nightly): each target FUZZ_SECONDS,
 # niced, one at a time, growing its corpus in rust/fuzz/corpus/<target>; a crash stops here
