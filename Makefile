@@ -12,30 +12,41 @@ TEST_PLUGINS := $(VENV)/test-plugins
 QUIET = $(if $(V),,> $(VENV)/make.log 2>&1 || { cat $(VENV)/make.log; exit 1; })
 RUST_SOURCES := $(shell find rust -name '*.rs' -o -name Cargo.toml) pyproject.toml
 
-.PHONY: demo test test-long fuzz build build-test bench bench-scale lint fmt docs clean wheel
+.PHONY: demo test test-long fuzz fuzz-python build build-test bench bench-scale lint fmt docs clean wheel
 
 demo: build
 	$(VENV)/bin/fidelite demo
 
 test: build-test $(TEST_PLUGINS)/.installed
 	cd rust && cargo test -q -p fidelite-kernels
+	cd rust/fuzz && cargo test -q --no-default-features  # the committed fuzz inputs, replayed
 	PYTHONPATH=$(abspath $(TEST_PLUGINS))$${PYTHONPATH:+:$$PYTHONPATH} $(PY) -m pytest -q
 
 # every metric against its reference implementation on FIDELITE_LONG_EXAMPLES (10,000)
-# random logs per property test (hours; tests/conftest.py, the "long" hypothesis profile)
-REFERENCE_TESTS := $(shell grep -lE "^(from|import) (reference|models_reference)" tests/test_*.py)
+# random logs per property test (hours; tests/conftest.py, the "long" hypothesis profile),
+# the logs biased by tests/strategies.py; a subset: make test-long LONG_ARGS="-k kpis"
+REFERENCE_TESTS := $(shell grep -lE "^(from|import) (reference|models_reference|strategies)" tests/test_*.py)
 test-long: build-test
-	HYPOTHESIS_PROFILE=long $(PY) -m pytest -q -p no:cacheprovider $(REFERENCE_TESTS) $(LONG_ARGS)
+	HYPOTHESIS_PROFILE=long $(PY) -m pytest -q -p no:cacheprovider --timeout=0 $(REFERENCE_TESTS) $(LONG_ARGS)
 
-# cargo-fuzz over the kernels (rust/fuzz, nightly): each target FUZZ_SECONDS, growing its
-# corpus in rust/fuzz/corpus/<target> (a small seed corpus is committed); a crash stops here
-# and leaves the input in rust/fuzz/artifacts/<target>
+# cargo-fuzz over every kernel entry point (rust/fuzz, nightly): each target FUZZ_SECONDS,
+# niced, one at a time, growing its corpus in rust/fuzz/corpus/<target>; a crash stops here
+# and leaves the input in rust/fuzz/artifacts/<target> (fix it, then copy the input to
+# rust/fuzz/regressions/<target>). `make test` replays every committed input on stable.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := calendar cohort activity summary
+FUZZ_TARGETS ?= calendar cohort activity summary ids layout columns models fit
+FUZZ_FLAGS ?= -rss_limit_mb=4096 -max_len=4096 -timeout=20
 fuzz:
 	cd rust && for t in $(FUZZ_TARGETS); do \
-	  cargo +nightly fuzz run --fuzz-dir fuzz $$t -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 -max_len=4096 || exit 1; \
+	  RAYON_NUM_THREADS=1 nice -n 19 cargo +nightly fuzz run --fuzz-dir fuzz $$t -- -max_total_time=$(FUZZ_SECONDS) $(FUZZ_FLAGS) || exit 1; \
 	done
+
+# atheris over EventLog ingest of odd frames (tests/fuzz/ingest.py), FUZZ_SECONDS, growing
+# tests/fuzz/corpus/ingest; `make test` replays the committed inputs (tests/test_fuzz_corpus.py)
+fuzz-python: build-test
+	$(PIP) install "atheris>=2.3" $(QUIET)
+	mkdir -p tests/fuzz/corpus/ingest
+	nice -n 19 $(PY) tests/fuzz/ingest.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 -timeout=60 tests/fuzz/corpus/ingest
 
 bench: build-test
 	$(PIP) install "lifetimes>=0.11"  # the summary's third peer (not needed by the tests)

@@ -281,6 +281,7 @@ def rolling_active(ev: Events, *, as_of: int | None, tz: str, window_days: int, 
 
 try:
     from hypothesis import strategies as st
+    from strategies import biased_instants, tied
 except ImportError:  # pragma: no cover - hypothesis is a test extra
     st = None
 
@@ -296,8 +297,13 @@ if st is not None:
         st.sampled_from([0, 1800, 2 * 3600, 3 * 3600, 4 * 3600, 13 * 3600, 14 * 3600, 22 * 3600, 23 * 3600, 86_399]),
     )
     _micros = st.one_of(st.sampled_from([0, 1, 999_999]), st.integers(0, 999_999))
-    instants = st.builds(
-        lambda d, s, u: BASE_US + d * DAY_US + s * 1_000_000 + u, st.integers(-3, SPAN_DAYS), _seconds, _micros
+    # plain instants, and often an edge: a DST transition or a local midnight +-1 µs
+    instants = biased_instants(
+        st.builds(
+            lambda d, s, u: BASE_US + d * DAY_US + s * 1_000_000 + u, st.integers(-3, SPAN_DAYS), _seconds, _micros
+        ),
+        BASE_US,
+        SPAN_DAYS,
     )
 
     @st.composite
@@ -318,7 +324,7 @@ if st is not None:
                 for _ in range(n)
             ]
         else:
-            ts = draw(st.lists(instants, min_size=n, max_size=n))
+            ts = draw(tied(instants, n))  # some instants exact copies of others
         ev = Events(customer, ts)
         if draw(st.booleans()):
             ev.event = draw(st.lists(st.sampled_from(["purchase", "visit", "refund"]), min_size=n, max_size=n))

@@ -573,11 +573,13 @@ def events_strategy(
     purchase): few customers, so ties, repeat buyers and one-time buyers all happen;
     instants on a 1-hour grid so equal instants happen too."""
     from hypothesis import strategies as st
+    from strategies import biased_instants
 
     event = st.builds(
         E,
         customer=st.integers(1, 8),
-        t=st.integers(0, max_days * 24).map(lambda h: T0 + h * 3_600_000_000),
+        # an hour grid (equal instants happen), or an edge: DST transition, local midnight +-1 µs
+        t=biased_instants(st.integers(0, max_days * 24).map(lambda h: T0 + h * 3_600_000_000), T0, max_days),
         event=st.sampled_from(event_types),
         amount=st.sampled_from([0.0, 5.0, 12.5, 40.0, -5.0]),
         product=st.sampled_from(products),

@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reference import Cal, assert_lifecycle_matches, assert_matches, assert_members_match, ref_lifecycle, ref_retention
+from strategies import edge_instants
 
 import fidelite
 
@@ -227,6 +228,10 @@ def logs(draw, period: str) -> pd.DataFrame:
     minutes = draw(st.lists(st.one_of(st.integers(-180, 180), st.integers(-span, span)), min_size=n, max_size=n))
     micros = draw(st.lists(st.sampled_from([0, 1, 999_999, 59_999_999]), min_size=n, max_size=n))
     ts = np.array([anchor + m * US_PER_MIN + u for m, u in zip(minutes, micros)], dtype=np.int64)
+    # a few rows on an edge: a DST transition or a local midnight +-1 µs (tests/strategies.py)
+    edges = edge_instants(anchor - span * US_PER_MIN, 2 * span // 1440 + 1)
+    for i, t in draw(st.lists(st.tuples(st.integers(0, n - 1), edges), max_size=3)):
+        ts[i] = t
     df = pd.DataFrame(
         {
             "customer_id": pd.Series(ids, dtype=object if isinstance(ids[0], str) else np.int64),

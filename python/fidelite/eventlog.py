@@ -68,6 +68,7 @@ INEXACT_ID = io.INEXACT_ID
 NULL_TIME = "null timestamp"
 BAD_TIME = "unparseable timestamp (expected ISO 8601)"
 TIME_RANGE = "timestamp outside years 1..9999"
+I64_MIN = int(np.iinfo(np.int64).min)
 BAD_AMOUNT = "infinite amount"
 NULL_EVENT = "null event type"
 BAD_DURATION = "negative or infinite duration"
@@ -313,6 +314,11 @@ class EventLog:
         acc.reject(NULL_TIME, null_t)
         acc.reject(BAD_TIME, bad_t)
         t_lo, t_hi = t_bounds or io.bounds(ts)  # nulls read as 0 here; exact bounds below
+        # the bounds leave NaT's bits (i64::MIN) aside, but nulls read as 0 here: such a value
+        # is an instant at the end of i64 (a saturated date in year -300,000,000, an Arrow
+        # timestamp), out of range like the others
+        if t_bounds is None and _core.scan_i64(ts, I64_MIN)[0]:
+            t_lo = I64_MIN
         if t_lo < io.MIN_US or t_hi > io.MAX_US:
             acc.reject(TIME_RANGE, ~(null_t | bad_t) & ((ts < io.MIN_US) | (ts > io.MAX_US)))
         cols: dict[str, np.ndarray] = {}

@@ -47,6 +47,8 @@ def to_arrow(col: Any, null_as: str | None = None, *, text: bool = False) -> Any
         pd, pl = loaded("pandas"), loaded("polars")
         if pd is not None and isinstance(col, (pd.Series, pd.Index)):
             pa = import_optional("pyarrow", "read pandas columns")
+            if isinstance(col.dtype, np.dtype) and not col.dtype.isnative:  # pyarrow refuses byte-swapped data
+                col = col.astype(col.dtype.newbyteorder("="))
             try:
                 arr = pa.array(col, from_pandas=True)
             except (pa.ArrowInvalid, pa.ArrowTypeError):

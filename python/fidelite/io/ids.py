@@ -71,13 +71,28 @@ def factorize(column: Any) -> Ids:
         inexact = rest[0] if rest else None
         codes, n_null, index = _core.factorize_int_ids(values, valid)
     else:
-        codes, n_null, index = _core.factorize_ids(col)
+        codes, n_null, index = _factorize_arrow(col)
     none = np.broadcast_to(np.False_, codes.shape)
     if inexact is None:
         return Ids(codes, codes == NULL_CODE if n_null else none, int(n_null), index, none, 0)
     n_inexact = int(np.count_nonzero(inexact))
     null = (codes == NULL_CODE) & ~inexact if n_null > n_inexact else none
     return Ids(codes, null, int(n_null) - n_inexact, index, inexact, n_inexact)
+
+
+def _factorize_arrow(col: Any) -> Any:
+    """``_core.factorize_ids``, with pyarrow's refusal to export a column (a pandas column
+    of ids of mixed Python types, e.g. a categorical of ints and bools) as a DTypeError."""
+    try:
+        return _core.factorize_ids(col)
+    except Exception as e:
+        pa = loaded("pyarrow")
+        if pa is None or not isinstance(e, pa.ArrowException):
+            raise
+        raise DTypeError(
+            f"cannot read the customer ids as one type ({e}); cast the column to str or int first, "
+            "e.g. df['customer_id'].astype(str)"
+        ) from e
 
 
 def keep_rows(ids: Ids, keep: np.ndarray) -> Ids:
@@ -249,10 +264,24 @@ def _objects(values: np.ndarray) -> Any:
         return _text(values, binary=True, null=null)
     if all(issubclass(k, (int, float, np.integer, np.floating)) and not issubclass(k, (bool, np.bool_)) for k in kinds):
         if all(issubclass(k, (int, np.integer)) for k in kinds):
-            return np.where(null, 0, values).astype(np.int64), (None if not null.any() else ~null)
+            return _python_ints(np.where(null, 0, values)), (None if not null.any() else ~null)
         return _floats(np.where(null, np.nan, values).astype(np.float64))
     names = sorted(k.__name__ for k in kinds)
     raise DTypeError(f"customer ids mix {names}; make them all int or all str (e.g. .astype(str))")
+
+
+def _python_ints(values: np.ndarray) -> np.ndarray:
+    """Python ints as int64, or as uint64 when some exceed int64 and none is negative; ids
+    past both (or mixing 2**63 and up with negative ones) are a DTypeError."""
+    for dtype in (np.int64, np.uint64):
+        try:
+            return values.astype(dtype)
+        except OverflowError:
+            continue
+    raise DTypeError(
+        "customer ids include integers outside the 64-bit range (or both negative ids and ids of 2**63 "
+        "and more); read them as text, e.g. [str(i) for i in ids]"
+    )
 
 
 def _text(values: np.ndarray, *, binary: bool, null: np.ndarray | None = None) -> Any:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .._deps import import_optional, loaded
-from ..exceptions import ColumnNotFoundError, DTypeError, LengthMismatchError, ParameterError
+from ..exceptions import ColumnNotFoundError, DTypeError, InputError, LengthMismatchError, ParameterError
 from . import loaders
 
 
@@ -125,7 +125,14 @@ def _read_path(path: str, what: str, ids: str | None = None) -> Table:
             pa = import_optional("pyarrow", "read CSV files")
             types = {ids: pa.string()} if ids is not None else None
             convert = csv.ConvertOptions(strings_can_be_null=True, column_types=types)
-            table = csv.read_csv(path, parse_options=parse, convert_options=convert)
+            try:
+                table = csv.read_csv(path, parse_options=parse, convert_options=convert)
+                table.column_names  # noqa: B018 - decodes the header: a non-UTF-8 one raises here
+            except (pa.ArrowInvalid, UnicodeDecodeError) as e:
+                raise InputError(
+                    f"cannot read {path!r} as a CSV file ({e}); check that every line has the same number of "
+                    "fields, that text with commas is quoted, and that the file is UTF-8"
+                ) from e
             if ids is not None and ids in table.column_names:
                 at = table.column_names.index(ids)
                 table = table.set_column(at, ids, _plain_integers(table.column(ids)))

@@ -547,8 +547,14 @@ pub fn purchase_tracking(events: Events, n_customers: usize, cal: &Calendar, spe
         },
     )?;
     let first = outs.iter().filter_map(|o| o.0.iter().min()).min().copied().unwrap_or(end).min(end);
-    let n = (end - first + 1) as usize;
-    let (mut births, mut repeats) = (vec![0i64; n], vec![0i64; n]);
+    // two counts per period of the span: checked against the memory limit first (a
+    // placeholder purchase in 1900 or year 1 made it millions of periods, and an instant at
+    // the end of i64 an allocation that aborts)
+    let n = (end as i128 - first as i128 + 1) as u128;
+    let what = || format!("the purchase tracking of {} {}s", crate::mem::count(n), cal.period.name());
+    cal.check_span(what, crate::mem::bytes_of::<i64>(2 * n), first, spec.observation_end)?;
+    let n = n as usize;
+    let (mut births, mut repeats) = (crate::mem::try_zeros::<i64>(n)?, crate::mem::try_zeros::<i64>(n)?);
     for (b, r) in &outs {
         b.iter().for_each(|&p| births[(p - first) as usize] += 1);
         r.iter().for_each(|&p| repeats[(p - first) as usize] += 1);
@@ -569,6 +575,28 @@ mod tests {
 
     fn utc(period: Period) -> Calendar {
         Calendar::new("UTC", period, 0, 400 * D).unwrap()
+    }
+
+    /// Purchases at both ends of i64 sized two counts per day of the span unchecked (3.4 GB
+    /// here, past the 2 GiB limit; more aborts the process): the limit was never consulted.
+    #[test]
+    fn purchase_tracking_of_a_huge_span_is_too_large_not_an_abort() {
+        let cal = utc(Period::Day);
+        let spec = ClvSpec {
+            purchase_mask: None,
+            amount: None,
+            ts_range: None,
+            calibration_end: i64::MAX,
+            observation_end: i64::MAX,
+            time_scaler: 1.0,
+        };
+        let (codes, ts) = ([0u32, 0], [i64::MIN, 5 * D]);
+        let tracking = purchase_tracking(Events::Rows { codes: &codes, ts: &ts }, 1, &cal, &spec);
+        assert!(matches!(tracking, Err(KernelError::TooLarge(_))), "{:?}", tracking.map(|t| t.births.len()));
+        let spec = ClvSpec { calibration_end: 10 * D, observation_end: 10 * D, ..spec };
+        let (codes, ts) = ([0u32, 0], [2 * D, 5 * D]);
+        let t = purchase_tracking(Events::Rows { codes: &codes, ts: &ts }, 1, &cal, &spec).unwrap();
+        assert_eq!((t.first, t.births.len(), t.repeats.iter().sum::<i64>()), (2, 9, 1));
     }
 
     #[test]
