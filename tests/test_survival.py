@@ -460,3 +460,33 @@ def test_subscriptions_match_reference(subs, as_of_day):
     np.testing.assert_allclose(got["duration"].to_numpy(), ref.loc[got.index, "duration"].to_numpy(), rtol=1e-12)
     assert got["churned"].tolist() == ref.loc[got.index, "churned"].tolist()
     check_curve(s.to_dict(), ref_km(ref["duration"].to_numpy(float), ref["churned"].to_numpy(bool)))
+
+
+def test_several_attributes_and_bins_segment_as_on_every_metric():
+    """segment= lists and bins= (the segments mechanism): the same segments as
+    query.segments.resolve gives, and each segment's curve is the survival of its
+    customers alone."""
+    from fidelite.query import segments
+
+    shop = fidelite.datasets.demo_shop(800, seed=5, frame="pandas")
+    events, customers = shop.events, shop.customers
+    one = fidelite.survival(events, customers=customers, segment="country", as_of="2025-06-30")
+    listed = fidelite.survival(events, customers=customers, segment=["country"], as_of="2025-06-30")
+    pd.testing.assert_frame_equal(one.to_pandas(), listed.to_pandas())
+    binned = fidelite.survival(events, bins={"amount": [50.0]}, as_of="2025-06-30")
+    log = fidelite.EventLog(events)
+    s = segments.resolve(None, {"amount": [50.0]}, log=log)
+    lifetimes = (
+        binned.lifetimes.to_pandas() if hasattr(binned.lifetimes, "to_pandas") else pd.DataFrame(binned.lifetimes)
+    )
+    assert sorted(set(lifetimes["segment"])) == sorted(k for k, n in zip(s.keys, s.counts) if n)
+    for key in set(lifetimes["segment"]):
+        ids = set(lifetimes.loc[lifetimes["segment"] == key, "customer_id"])
+        alone = fidelite.survival(events[events["customer_id"].isin(ids)], as_of="2025-06-30")
+        got = binned.to_pandas().query("segment == @key")
+        np.testing.assert_allclose(got["survival"].to_numpy(), alone.to_pandas()["survival"].to_numpy(), rtol=1e-12)
+    several = fidelite.survival(
+        events, customers=customers, segment=["country", "acquisition_channel"], as_of="2025-06-30"
+    )
+    assert several.logrank is not None and isinstance(several.segments[0], tuple)
+    several.plot()

@@ -12,7 +12,7 @@ lifetimes; docs/metrics.md has the numbers).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from statistics import NormalDist
 from typing import Any
 
@@ -45,7 +45,8 @@ def survival(
     churn_after: Any = None,
     subscriptions: Any = None,
     customers: Any = None,
-    segment: str | None = None,
+    segment: str | Sequence[str] | None = None,
+    bins: Mapping[str, Any] | None = None,
     active_event: str | Sequence[str] | None = None,
     as_of: Any = None,
     tz: str | None = None,
@@ -90,7 +91,8 @@ def survival(
 
     ``segment=``: a customers-table attribute (``customers=``), else an event label
     (event, product, channel) at the customer's first event, as :func:`retention` reads
-    it. ``unit``: durations in hours, days (default), weeks, months (365.25 / 12 days)
+    it; several attributes (``segment=["country", "channel"]``) and ``bins=`` are read as
+    on every metric (docs/segments.md). ``unit``: durations in hours, days (default), weeks, months (365.25 / 12 days)
     or years (365.25 days). Frames: the curve (``segment``, ``time``, ``at_risk``,
     ``churned``, ``censored``, ``survival``, ``lower``, ``upper``), ``.median``,
     ``.at_risk``, ``.lifetimes`` (one row per customer).
@@ -104,6 +106,9 @@ def survival(
     (60.0, inf)
     """
     choice("unit", unit, tuple(UNITS_US))
+    asked = segment  # as given, for the result
+    if bins is not None or (segment is not None and not isinstance(segment, str)):
+        segment = segments.Spec(segments.names(segment, bins), bins)  # read by query.segments.resolve
     if not 0 < ci < 1:
         raise ParameterError(f"ci must be a level between 0 and 1 (e.g. 0.95), got {ci!r}")
     customer_col = columns.get("customer", "customer_id")
@@ -174,7 +179,8 @@ def survival(
         source=source,
         unit=unit,
         ci=ci,
-        segment=segment,
+        segment=asked,
+        bins=bins,
         churn_after=None if churn_us is None else np.timedelta64(churn_us, "us"),
         as_of=np.datetime64(as_of_us, "us"),
         tz=q.tz if q is not None else (tz or "UTC"),
@@ -225,8 +231,9 @@ def _from_events(
 def _log_segments(q: Query, segment: Any, customers: Any, customer_col: str) -> tuple[np.ndarray, list[Any]]:
     """The segment of each of the log's customers (codes into the returned keys), read as
     ``segment=`` reads it on every metric (:func:`fidelite.query.segments.resolve`)."""
+    names, bins = (segment.names, segment.bins) if isinstance(segment, segments.Spec) else (segment, None)
     s = segments.resolve(
-        segment, log=q.log, customers=customers, customer=customer_col, extra_ids=q.log.customer_ids[:0]
+        names, bins, log=q.log, customers=customers, customer=customer_col, extra_ids=q.log.customer_ids[:0]
     )
     return s.codes, list(s.keys)
 
@@ -267,6 +274,9 @@ def _subject_segments(
     subscription customers ``ids``: a customers-table attribute, else the log's."""
     if segment is None:
         return np.zeros(len(ids), np.uint32), [None]
+    if isinstance(segment, segments.Spec) and (customers is not None or q is None):
+        s = segments.resolve(segment.names, segment.bins, customers=customers, customer=customer_col, extra_ids=ids)
+        return s.codes, list(s.keys)
     values = np.full(len(ids), MISSING, dtype=object)
     if customers is not None and io.read_table(customers, what="customers table").has(segment):
         table = KeyedTable(customers, what="customers table", customer=customer_col)
@@ -401,7 +411,9 @@ def _curve_table(curves: list[tuple[Any, KaplanMeier]], segmented: bool) -> dict
     cols: dict[str, list[np.ndarray]] = {k: [] for k in ("segment", "time", "at_risk", "churned", "censored")}
     cols.update({k: [] for k in ("survival", "lower", "upper")})
     for value, km in curves:
-        cols["segment"].append(np.full(len(km.time), value, dtype=object))
+        keys = np.empty(len(km.time), dtype=object)
+        keys[:] = [value] * len(km.time)  # a tuple key (several attributes) stays one value
+        cols["segment"].append(keys)
         for k in ("time", "at_risk", "churned", "censored", "survival", "lower", "upper"):
             cols[k].append(getattr(km, k))
     out = {k: np.concatenate(v) for k, v in cols.items()}

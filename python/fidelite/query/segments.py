@@ -96,6 +96,15 @@ class Segmentation:
         return out
 
 
+@dataclass(frozen=True)
+class Spec:
+    """A segmentation as asked (attribute ``names`` and their ``bins``), for a metric that
+    reads its segments itself (``survival``: its log-rank test needs them)."""
+
+    names: tuple[str, ...]
+    bins: Bins | None = None
+
+
 def names(segment: str | Sequence[str] | None, bins: Bins | None) -> tuple[str, ...]:
     """The attribute names of ``segment`` and ``bins`` (those of ``segment`` first), each
     once; a ParameterError for anything but names."""

@@ -10,13 +10,13 @@ from typing import Any
 
 import numpy as np
 
-from .._deps import import_optional
 from ..io import RowReport
+from . import style
 from .base import TableResult
 from .formatting import value as show
 
 #: One colour per segment curve (colour-blind safe, Okabe-Ito).
-COLOURS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+COLOURS = style.PALETTE
 
 
 class SurvivalResult(TableResult):
@@ -64,7 +64,7 @@ class SurvivalResult(TableResult):
         """The columns of one segment's curve (the only one without ``segment=``)."""
         if "segment" not in self.columns:
             return self.columns
-        keep = self.columns["segment"] == segment
+        keep = np.fromiter((k == segment for k in self.columns["segment"]), bool, len(self.columns["segment"]))
         if not keep.any():
             raise KeyError(f"no segment {segment!r}; segments: {list(dict.fromkeys(self.columns['segment']))}")
         return {k: v[keep] for k, v in self.columns.items()}
@@ -98,9 +98,7 @@ class SurvivalResult(TableResult):
 
     def plot(self, ax: Any = None, *, band: bool = True) -> Any:
         """The step curve of each segment with its interval as a band. Returns the Axes."""
-        plt = import_optional("matplotlib.pyplot", "plot")
-        if ax is None:
-            _, ax = plt.subplots(figsize=(7, 4))
+        ax = style.axes(ax, (7, 4))
         for i, seg in enumerate(self.segments):
             c = self.curve(seg)
             colour = COLOURS[i % len(COLOURS)]
@@ -116,7 +114,7 @@ class SurvivalResult(TableResult):
         ax.set_title(self.title)
         if len(self.segments) > 1:
             ax.legend(title=str(self.meta.get("segment")), frameon=False)
-        return ax
+        return style.finish(ax)
 
 
 def _duration(x: float, unit: str) -> str:
