@@ -107,8 +107,9 @@ def survival(
     """
     choice("unit", unit, tuple(UNITS_US))
     asked = segment  # as given, for the result
-    if bins is not None or (segment is not None and not isinstance(segment, str)):
-        segment = segments.Spec(segments.names(segment, bins), bins)  # read by query.segments.resolve
+    by: str | segments.Spec | None = segment if bins is None and (segment is None or isinstance(segment, str)) else None
+    if by is None and asked is not None or bins is not None:
+        by = segments.Spec(segments.names(segment, bins), bins)  # several attributes or bins: read by resolve
     if not 0 < ci < 1:
         raise ParameterError(f"ci must be a level between 0 and 1 (e.g. 0.95), got {ci!r}")
     customer_col = columns.get("customer", "customer_id")
@@ -123,7 +124,7 @@ def survival(
         q = parse(data, columns, metric=survival, tz=tz, as_of=as_of)
         churn_us = duration_us(CHURN_AFTER_DAYS if churn_after is None else churn_after, "churn_after")
         ids, dur_us, churned, seg_codes, seg_values = _from_events(
-            q, churn_us, active_event, segment, customers, customer_col
+            q, churn_us, active_event, by, customers, customer_col
         )
         report, source, as_of_us = None, "events", q.as_of
     else:
@@ -142,7 +143,7 @@ def survival(
         latest = int(max(subs.start.max(), known_ends.max(initial=subs.start.max())))
         as_of_us = resolve_as_of(as_of, zone, latest)
         ids, dur_us, churned = _from_subscriptions(subs, as_of_us)
-        seg_codes, seg_values = _subject_segments(q, ids, segment, customers, customer_col)
+        seg_codes, seg_values = _subject_segments(q, ids, by, customers, customer_col)
         report, source = subs.report, "subscriptions"
     if len(ids) == 0:
         raise EmptyInputError(f"no customer has a lifetime at or before as_of ({np.datetime64(as_of_us, 'us')})")
@@ -150,27 +151,27 @@ def survival(
     duration = dur_us / UNITS_US[unit]
     z = NormalDist().inv_cdf(0.5 + ci / 2)
     curves, medians = [], []
-    groups = [(None, np.ones(len(duration), bool))] if segment is None else []
-    if segment is not None:
+    groups = [(None, np.ones(len(duration), bool))] if by is None else []
+    if by is not None:
         groups = [(v, seg_codes == s) for s, v in enumerate(seg_values)]
     overall = kaplan_meier(duration, churned, z)
-    medians.append(("(all)" if segment is not None else None, len(duration), int(churned.sum()), overall))
+    medians.append(("(all)" if by is not None else None, len(duration), int(churned.sum()), overall))
     for value, members in groups:
-        km = overall if segment is None else kaplan_meier(duration[members], churned[members], z)
+        km = overall if by is None else kaplan_meier(duration[members], churned[members], z)
         curves.append((value, km))
-        if segment is not None:
+        if by is not None:
             medians.append((value, int(members.sum()), int(churned[members].sum()), km))
 
     times = np.asarray(at, dtype=float) if at is not None else default_times(float(duration.max()))
     if times.ndim != 1 or not np.isfinite(times).all() or (times < 0).any():
         raise ParameterError(f"at must be durations >= 0 (in {unit}s), got {at!r}")
-    table = _curve_table(curves, segment is not None)
-    at_risk = _at_risk_table(duration, churned, times, seg_codes, seg_values, segment)
-    median = _median_table(medians, segment is not None, unit)
-    logrank = log_rank(duration, churned, seg_codes) if segment is not None and len(seg_values) > 1 else None
+    table = _curve_table(curves, by is not None)
+    at_risk = _at_risk_table(duration, churned, times, seg_codes, seg_values, by)
+    median = _median_table(medians, by is not None, unit)
+    logrank = log_rank(duration, churned, seg_codes) if by is not None and len(seg_values) > 1 else None
     lifetimes = {
         "customer_id": ids,
-        **({"segment": np.asarray(seg_values, dtype=object)[seg_codes]} if segment is not None else {}),
+        **({"segment": np.asarray(seg_values, dtype=object)[seg_codes]} if by is not None else {}),
         "duration": duration,
         "churned": churned,
     }
@@ -204,7 +205,7 @@ def survival(
 
 
 def _from_events(
-    q: Any, churn_us: int, active_event: Any, segment: str | None, customers: Any, customer_col: str
+    q: Any, churn_us: int, active_event: Any, segment: str | segments.Spec | None, customers: Any, customer_col: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[Any]]:
     """(ids, duration µs, churned, segment codes, segment values) of the customers with an
     active event at or before as_of."""
@@ -268,7 +269,7 @@ def _from_subscriptions(subs: Any, as_of_us: int) -> tuple[np.ndarray, np.ndarra
 
 
 def _subject_segments(
-    q: Any, ids: np.ndarray, segment: str | None, customers: Any, customer_col: str
+    q: Any, ids: np.ndarray, segment: str | segments.Spec | None, customers: Any, customer_col: str
 ) -> tuple[np.ndarray, list[Any]]:
     """Segment codes (values in the order of their text, "(missing)" last) of the
     subscription customers ``ids``: a customers-table attribute, else the log's."""
@@ -278,10 +279,11 @@ def _subject_segments(
         s = segments.resolve(segment.names, segment.bins, customers=customers, customer=customer_col, extra_ids=ids)
         return s.codes, list(s.keys)
     values = np.full(len(ids), MISSING, dtype=object)
-    if customers is not None and io.read_table(customers, what="customers table").has(segment):
+    name = segment if isinstance(segment, str) else None  # a Spec reaches here only to read the log
+    if name is not None and customers is not None and io.read_table(customers, what="customers table").has(name):
         table = KeyedTable(customers, what="customers table", customer=customer_col)
         f = table.factorize(None)
-        col = io.objects(table.column(segment, "segment"))
+        col = io.objects(table.column(name, "segment"))
         per_id = np.empty(len(f.labels), dtype=object)
         per_id[f.codes] = col[~table.null_id] if table.null_id.any() else col  # the last row wins
         at = np.minimum(np.searchsorted(f.labels, ids), max(len(f.labels) - 1, 0))
@@ -428,7 +430,7 @@ def _at_risk_table(
     times: np.ndarray,
     seg_codes: np.ndarray,
     seg_values: list[Any],
-    segment: str | None,
+    segment: Any,
 ) -> TableResult:
     """At each time of ``times`` (per segment): customers at risk (duration >= t), and
     churned or censored before t."""
