@@ -21,8 +21,7 @@ import numpy as np
 from .. import _core, io
 from ..calendar import duration_us
 from ..exceptions import EmptyInputError, MissingTableError, ParameterError
-from ..io import KeyedTable
-from ..query import MISSING, Query, check_keywords, choice, parse, resolve_as_of, segments
+from ..query import MISSING, Query, attribute, check_keywords, choice, parse, resolve_as_of, segments
 from ..query.subscriptions import RUNNING, read_subscriptions
 from ..results.base import TableResult
 from ..results.survival import SurvivalResult
@@ -281,14 +280,9 @@ def _subject_segments(
     values = np.full(len(ids), MISSING, dtype=object)
     name = segment if isinstance(segment, str) else None  # a Spec reaches here only to read the log
     if name is not None and customers is not None and io.read_table(customers, what="customers table").has(name):
-        table = KeyedTable(customers, what="customers table", customer=customer_col)
-        f = table.factorize(None)
-        col = io.objects(table.column(name, "segment"))
-        per_id = np.empty(len(f.labels), dtype=object)
-        per_id[f.codes] = col[~table.null_id] if table.null_id.any() else col  # the last row wins
-        at = np.minimum(np.searchsorted(f.labels, ids), max(len(f.labels) - 1, 0))
-        found = len(f.labels) > 0
-        hit = (f.labels[at] == ids) if found else np.zeros(len(ids), bool)
+        labels, per_id = attribute(customers, customer_col, name)  # the last row wins
+        at = np.minimum(np.searchsorted(labels, ids), max(len(labels) - 1, 0))
+        hit = (labels[at] == ids) if len(labels) else np.zeros(len(ids), bool)
         values[hit] = per_id[at[hit]]
     elif q is not None:
         codes, seg_values = _log_segments(q, segment, customers, customer_col)

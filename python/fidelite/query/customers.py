@@ -102,7 +102,7 @@ def signups(q: Query, customers: Any, customer: str, column: str) -> Signups:
     return Signups(np.concatenate([signup, first[~in_log]]), extra_ids, report)
 
 
-def attribute(q: Query, customers: Any, customer: str, column: str) -> tuple[np.ndarray, np.ndarray]:
+def attribute(customers: Any, customer: str, column: str) -> tuple[np.ndarray, np.ndarray]:
     """(distinct ids, value of column ``column`` per id) of a customers table: the value
     of the id's last row; rows without an id are left out."""
     table = KeyedTable(customers, what="customers table", customer=customer)

@@ -39,7 +39,7 @@ from .. import io
 from ..exceptions import ParameterError
 from ..io import KeyedTable
 from . import attributes
-from .customers import MISSING
+from .customers import MISSING, attribute
 
 if TYPE_CHECKING:
     from ..eventlog import EventLog
@@ -188,18 +188,12 @@ def _values(
     """The value of attribute ``name`` for the log's customers and ``extra`` (object array)."""
     values = np.full(n_log + len(extra), None, dtype=object)
     if table is not None and table.has(name):
-        keyed = KeyedTable(customers, what="customers table", customer=customer)
-        f = keyed.factorize(None)
-        raw = io.objects(keyed.column(name, "segment"))
-        if keyed.null_id.any():
-            raw = raw[~keyed.null_id]
-        per_id = np.empty(len(f.labels), dtype=object)
-        per_id[f.codes] = raw  # repeated ids: the last row wins
+        ids, per_id = attribute(customers, customer, name)  # repeated ids: the last row wins
         if log is not None:
-            code = log.codes_of(f.labels)
+            code = log.codes_of(ids)
             values[code[code >= 0]] = per_id[code >= 0]
         if len(extra):
-            values[n_log:] = per_id[np.searchsorted(f.labels, extra)]
+            values[n_log:] = per_id[np.searchsorted(ids, extra)]
         return values
     if log is not None and log.has(name) and name in (*LABEL_COLUMNS, *NUMERIC_COLUMNS):
         if name in NUMERIC_COLUMNS and not binned:
