@@ -362,6 +362,35 @@ def answers(
     return Answers(code[order], labels, ts[order], sc[order], qu[order], id_column, rows[order], acc.report())
 
 
+def _answers_until(
+    surveys: Any, metric: str, wanted: tuple[str, ...], as_of: Any, **read: Any
+) -> tuple[Answers, int, np.ndarray]:
+    """The valid answers to ``wanted`` (:func:`answers`), the resolved ``as_of`` and the
+    mask of the answers at or before it (those after are counted in the report's notes);
+    an :class:`EmptyInputError` when none is left."""
+    a = answers(surveys, metric, wanted, **read)
+    if not len(a.ts):
+        shown = repr(wanted[0]) if len(wanted) == 1 else str(list(wanted))
+        raise EmptyInputError(f"no valid answer to {shown} in the surveys table ({a.report})")
+    end = resolve_as_of(as_of, read["tz"], int(a.ts.max()))
+    known = a.ts <= end
+    if not known.any():
+        raise EmptyInputError(f"no answer at or before as_of ({np.datetime64(end, 'us')})")
+    if not known.all():
+        a.report.notes["answers after as_of (left out)"] = int((~known).sum())
+    return a, end, known
+
+
+def _net_per_period(period: np.ndarray, cat: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(detractor / passive / promoter tally per period, answers per period, net score
+    per period: promoters - detractors in % of the answers, NaN without answers)."""
+    tally = np.zeros((count, 3), np.int64)
+    np.add.at(tally, (period, cat), 1)
+    n = tally.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return tally, n, np.where(n > 0, (tally[:, 2] - tally[:, 0]) / np.where(n > 0, n, 1) * 100, np.nan)
+
+
 def _period_axis(cal: Calendar, ts: np.ndarray, end: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """(period index from 0 of each instant, local start dates, complete flags, count)."""
     first = int(cal.period_of(int(ts.min())))
@@ -403,24 +432,11 @@ def nps_over_time(
     ([0.0, 50.0], [2, 2, 0])
     """
     cal = Calendar.make(by, tz, week_start)
-    a = answers(
-        surveys, "nps_over_time", (question,), tz=tz, question_column=question_column, score=score, strict=strict
+    a, end, known = _answers_until(
+        surveys, "nps_over_time", (question,), as_of, tz=tz, question_column=question_column, score=score, strict=strict
     )
-    if not len(a.ts):
-        raise EmptyInputError(f"no valid answer to {question!r} in the surveys table ({a.report})")
-    end = resolve_as_of(as_of, tz, int(a.ts.max()))
-    known = a.ts <= end
-    if not known.any():
-        raise EmptyInputError(f"no answer at or before as_of ({np.datetime64(end, 'us')})")
-    if not known.all():
-        a.report.notes["answers after as_of (left out)"] = int((~known).sum())
     p, days, complete, count = _period_axis(cal, a.ts[known], end)
-    cat = category(a.scores[known])
-    tally = np.zeros((count, 3), np.int64)
-    np.add.at(tally, (p, cat), 1)
-    n = tally.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        value = np.where(n > 0, (tally[:, 2] - tally[:, 0]) / np.where(n > 0, n, 1) * 100, np.nan)
+    tally, n, value = _net_per_period(p, category(a.scores[known]), count)
     low, high = nps_interval(tally[:, 2], tally[:, 0], n, ci)
     cols = {
         "period": days,
@@ -472,25 +488,22 @@ def loyalty_index_over_time(
     if not wanted or any(not isinstance(q, str) for q in wanted) or len(set(wanted)) != len(wanted):
         raise ParameterError(f"questions must be distinct question names, e.g. {list(QUESTIONS)}; got {questions!r}")
     cal = Calendar.make(by, tz, week_start)
-    a = answers(
-        surveys, "loyalty_index_over_time", wanted, tz=tz, question_column=question_column, score=score, strict=strict
+    a, end, known = _answers_until(
+        surveys,
+        "loyalty_index_over_time",
+        wanted,
+        as_of,
+        tz=tz,
+        question_column=question_column,
+        score=score,
+        strict=strict,
     )
-    if not len(a.ts):
-        raise EmptyInputError(f"no valid answer to {list(wanted)} in the surveys table ({a.report})")
-    end = resolve_as_of(as_of, tz, int(a.ts.max()))
-    known = a.ts <= end
-    if not known.any():
-        raise EmptyInputError(f"no answer at or before as_of ({np.datetime64(end, 'us')})")
     p, days, complete, count = _period_axis(cal, a.ts[known], end)
     cat, qu = category(a.scores[known]), a.question[known]
     cols: dict[str, Any] = {"period": days, "responses": np.bincount(p, minlength=count)}
     nets = []
     for i, q in enumerate(wanted):
-        tally = np.zeros((count, 3), np.int64)
-        np.add.at(tally, (p[qu == i], cat[qu == i]), 1)
-        n = tally.sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            nets.append(np.where(n > 0, (tally[:, 2] - tally[:, 0]) / np.where(n > 0, n, 1) * 100, np.nan))
+        nets.append(_net_per_period(p[qu == i], cat[qu == i], count)[2])
         cols[f"{q}_net"] = nets[-1]
     cols["loyalty_index"] = np.mean(nets, axis=0)
     cols["complete"] = complete
