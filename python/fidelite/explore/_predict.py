@@ -7,7 +7,6 @@ not hide the others."""
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -15,6 +14,7 @@ import numpy as np
 from ..metrics import at_risk, predicted_clv, retention
 from ..results import RetentionMatrix
 from ..results.formatting import html_table
+from ._html import parts_html
 
 #: Customers listed in the top-value and at-risk tables.
 ROWS = 20
@@ -56,17 +56,12 @@ def forecast_html(log: Any, *, as_of: Any, tz: str, period: str) -> str:
     )
 
 
-def predict_tab_html(log: Any, *, as_of: Any, tz: str, period: str, error: Callable[[Exception], str]) -> str:
-    """The tab's HTML; a part that fails shows ``error(exc)`` in its place."""
+def predict_tab_html(log: Any, *, as_of: Any, tz: str, period: str) -> str:
+    """The tab's HTML; a part that fails shows its error in its place (a log without
+    amounts still forecasts)."""
     parts = [
         lambda: predicted_value_html(log, as_of=as_of, tz=tz),
         lambda: gone_html(log, as_of=as_of, tz=tz),
         lambda: forecast_html(log, as_of=as_of, tz=tz, period=period),
     ]
-    out = []
-    for part in parts:
-        try:
-            out.append(part())
-        except Exception as exc:  # each part alone: a log without amounts still forecasts
-            out.append(f"<div class='fidelite-part-error'>{error(exc)}</div>")
-    return "".join(out) or html.escape("nothing to predict")
+    return parts_html(parts) or html.escape("nothing to predict")

@@ -7,13 +7,13 @@ part does not hide the others."""
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from ..metrics import programme_impact, programme_kpis, programme_points, tier_migration
 from ..results.formatting import html_table
+from ._html import parts_html
 
 #: Periods of the points table shown (latest first).
 POINTS_ROWS = 12
@@ -55,20 +55,12 @@ def tiers_html(programme: Any, *, as_of: Any, tz: str) -> str:
     )
 
 
-def programme_tab_html(
-    log: Any, programme: Any, *, as_of: Any, tz: str, period: str, error: Callable[[Exception], str]
-) -> str:
-    """The tab's HTML; a part that fails shows ``error(exc)`` in its place."""
+def programme_tab_html(log: Any, programme: Any, *, as_of: Any, tz: str, period: str) -> str:
+    """The tab's HTML; a part that fails shows its error in its place."""
     parts = [
         lambda: kpis_html(log, programme, as_of=as_of, tz=tz),
         lambda: impact_html(log, programme, as_of=as_of, tz=tz),
         lambda: points_html(programme, as_of=as_of, tz=tz, period=period),
         lambda: tiers_html(programme, as_of=as_of, tz=tz),
     ]
-    out = []
-    for part in parts:
-        try:
-            out.append(part())
-        except Exception as exc:  # each part alone
-            out.append(f"<div class='fidelite-part-error'>{error(exc)}</div>")
-    return "".join(out) or html.escape("no programme")
+    return parts_html(parts) or html.escape("no programme")

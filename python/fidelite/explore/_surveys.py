@@ -7,13 +7,13 @@ failing part does not hide the others."""
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from ..metrics import nps_behaviour, nps_over_time, nps_transitions
 from ..results.formatting import html_table
+from ._html import parts_html
 
 #: Days after an answer that the behaviour table looks at.
 BEHAVIOUR_DAYS = 90
@@ -46,19 +46,12 @@ def transitions_html(surveys: Any, *, tz: str) -> str:
     )
 
 
-def surveys_tab_html(
-    log: Any, surveys: Any, *, as_of: Any, tz: str, period: str, error: Callable[[Exception], str]
-) -> str:
-    """The tab's HTML; a part that fails shows ``error(exc)`` in its place."""
+def surveys_tab_html(log: Any, surveys: Any, *, as_of: Any, tz: str, period: str) -> str:
+    """The tab's HTML; a part that fails shows its error in its place (a surveys table
+    without ids still trends)."""
     parts = [
         lambda: nps_trend_html(surveys, as_of=as_of, tz=tz, period=period),
         lambda: behaviour_html(log, surveys, as_of=as_of, tz=tz),
         lambda: transitions_html(surveys, tz=tz),
     ]
-    out = []
-    for part in parts:
-        try:
-            out.append(part())
-        except Exception as exc:  # each part alone: a surveys table without ids still trends
-            out.append(f"<div class='fidelite-part-error'>{error(exc)}</div>")
-    return "".join(out) or html.escape("no surveys")
+    return parts_html(parts) or html.escape("no surveys")

@@ -7,19 +7,19 @@ the other."""
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
 from typing import Any
 
 from ..metrics.survival import survival
 from ..results import SurvivalResult
+from ._html import chart_html, parts_html
 
 
-def survival_part_html(result: SurvivalResult, *, source: str, chart: Callable[..., str]) -> str:
+def survival_part_html(result: SurvivalResult, *, source: str) -> str:
     """One source's curve (a chart), its summary line, median and at-risk tables."""
     logrank = ""
     if result.logrank is not None:
         logrank = f" data-logrank-p='{float(result.logrank['p_value'][0]):.6g}'"
-    img = chart(f"survival-{source}", result.plot, hooks={"source": source}, alt=result.title, size=(8.0, 3.6))
+    img = chart_html(f"survival-{source}", result.plot, hooks={"source": source}, alt=result.title, size=(8.0, 3.6))
     return (
         f"<h4>Lifetimes from the {source}</h4>"
         f"<div class='fidelite-survival-part' data-source='{source}' data-median='{result.value:.6g}' "
@@ -35,20 +35,14 @@ def survival_tab_html(
     tz: str,
     tables: dict[str, Any],
     segment: str | None,
-    error: Callable[[Exception], str],
-    chart: Callable[..., str],
 ) -> str:
     """The tab's HTML: events always, subscriptions when given; a part that fails shows
-    ``error(exc)`` in its place."""
+    its error in its place."""
     customers, subscriptions = tables.get("customers"), tables.get("subscriptions")
     kw: dict[str, Any] = dict(as_of=as_of, tz=tz, segment=segment, customers=customers)
-    parts: list[tuple[str, Callable[[], SurvivalResult]]] = [("events", lambda: survival(log, **kw))]
+    parts = [lambda: survival_part_html(survival(log, **kw), source="events")]
     if subscriptions is not None:
-        parts.append(("subscriptions", lambda: survival(log, subscriptions=subscriptions, **kw)))
-    out = []
-    for source, compute in parts:
-        try:
-            out.append(survival_part_html(compute(), source=source, chart=chart))
-        except Exception as exc:  # each part alone
-            out.append(f"<div class='fidelite-part-error'>{error(exc)}</div>")
-    return "".join(out)
+        parts.append(
+            lambda: survival_part_html(survival(log, subscriptions=subscriptions, **kw), source="subscriptions")
+        )
+    return parts_html(parts)

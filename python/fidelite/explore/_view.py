@@ -55,7 +55,7 @@ class PageTab:
 
 
 def _predict_page(state: ExplorerState) -> str:
-    return predict_tab_html(state.log, as_of=state.as_of, tz=state.tz, period=state.params["period"], error=error_html)
+    return predict_tab_html(state.log, as_of=state.as_of, tz=state.tz, period=state.params["period"])
 
 
 def _survival_page(state: ExplorerState) -> str:
@@ -65,8 +65,6 @@ def _survival_page(state: ExplorerState) -> str:
         tz=state.tz,
         tables=state.tables,
         segment=state.params["segment"],
-        error=error_html,
-        chart=chart_html,
     )
 
 
@@ -78,7 +76,7 @@ def _table_page(name: str, table: Callable[[ExplorerState], Any], render: Callab
         if given is None:
             raise MissingTableError(f"this tab needs the {name} table: pass {name}=<table> to fidelite.explore()")
         period = state.params["period"]
-        return render(state.log, given, as_of=state.as_of, tz=state.tz, period=period, error=error_html)
+        return render(state.log, given, as_of=state.as_of, tz=state.tz, period=period)
 
     return page
 

@@ -219,6 +219,24 @@ def error_line(e: BaseException) -> str:
     return f"{type(e).__name__}: {one_line(str(e)) or repr(e)}"
 
 
+def build_parts(parts: Iterable[tuple[str, Callable[[], list[Block]]]]) -> tuple[list[Block], list[str]]:
+    """The blocks of each ``(label, build)`` part in turn, and a note per part that failed
+    ("<label> failed: <error>"): one failing part must not hide the others. When none
+    built anything, the first error is raised."""
+    blocks: list[Block] = []
+    notes: list[str] = []
+    errors: list[Exception] = []
+    for label, build in parts:
+        try:
+            blocks += build()
+        except Exception as e:
+            errors.append(e)
+            notes.append(f"{label} failed: {error_line(e)}")
+    if not blocks and errors:
+        raise errors[0]
+    return blocks, notes
+
+
 @dataclass
 class ReportData:
     """A built report's content: its inputs, sections and title (rendered by

@@ -5,6 +5,7 @@ gone (``at_risk(method="p_alive")``), and the cohort retention forecast
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,7 @@ from .. import metrics
 from ..metrics.retention import retention
 from ..results import RetentionMatrix
 from ..results.formatting import num, pct
-from .model import Block, Figure, ReportInputs, Skip, Table, error_line, purchase_hint
+from .model import Block, Figure, ReportInputs, Skip, Table, build_parts, purchase_hint
 from .sections import describe_table
 
 #: Customers listed in the top-value and at-risk tables.
@@ -101,22 +102,14 @@ def _forecast(inputs: ReportInputs) -> list[Block]:
 
 def predict_section(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
     """Predicted value, customers likely gone, and the retention forecast."""
-    blocks: list[Block] = []
-    notes: list[str] = []
-    errors: list[Exception] = []
-    parts = [("predicted value", _value, True), ("at risk by P(alive)", _gone, False), ("forecast", _forecast, False)]
-    for label, build, needs_amount in parts:
-        if needs_amount and not inputs.log.has("amount"):
-            notes.append(f"{label}: skipped, needs an amount column (--amount COL).")
-            continue
-        try:
-            blocks += build(inputs)
-        except Exception as e:  # one failing part must not hide the others
-            errors.append(e)
-            notes.append(f"{label} failed: {error_line(e)}")
+    parts = [("predicted value", _value), ("at risk by P(alive)", _gone), ("forecast", _forecast)]
+    skipped = []
+    if not inputs.log.has("amount"):  # the predicted value needs spend
+        skipped.append("predicted value: skipped, needs an amount column (--amount COL).")
+        parts = parts[1:]
+    blocks, notes = build_parts((label, partial(build, inputs)) for label, build in parts)
+    notes = skipped + notes
     if not blocks:
-        if errors:
-            raise errors[0]
         raise Skip("needs purchases with an amount column (--amount COL)")
     notes.append(
         "Models fitted by maximum likelihood: BG/NBD for purchases (time in days), Gamma-Gamma for spend, "

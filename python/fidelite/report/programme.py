@@ -6,9 +6,11 @@ the programme's impact as a difference in differences against matched non-member
 
 from __future__ import annotations
 
+from functools import partial
+
 from .. import metrics
 from ..results.formatting import num, pct
-from .model import Block, ReportInputs, Skip, Table, error_line
+from .model import Block, ReportInputs, Skip, Table, build_parts
 from .sections import describe_table
 
 
@@ -55,15 +57,5 @@ def programme_section(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
     """Members vs non-members, impact, points and tiers."""
     if inputs.programme is None:
         raise Skip("needs the programme table (join / earn / redeem / tier rows)")
-    blocks: list[Block] = []
-    notes: list[str] = []
-    errors: list[Exception] = []
-    for label, build in (("members", _kpis), ("impact", _impact), ("points", _points), ("tiers", _tiers)):
-        try:
-            blocks += build(inputs)
-        except Exception as e:  # one failing part must not hide the others
-            errors.append(e)
-            notes.append(f"{label} failed: {error_line(e)}")
-    if not blocks:
-        raise errors[0]
-    return blocks, notes
+    parts = (("members", _kpis), ("impact", _impact), ("points", _points), ("tiers", _tiers))
+    return build_parts((label, partial(build, inputs)) for label, build in parts)

@@ -6,11 +6,12 @@ given."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from .. import metrics
 from ..results.formatting import num, pct
-from .model import Block, Figure, ReportInputs, Skip, Table, error_line
+from .model import Block, Figure, ReportInputs, Skip, Table, build_parts
 from .sections import describe_table
 
 #: Days after an answer that the behaviour table looks at.
@@ -78,16 +79,5 @@ def surveys_section(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
     """NPS over time, behaviour after answering, and transitions between answers."""
     if inputs.surveys is None:
         raise Skip("needs the surveys table (--surveys FILE)")
-    blocks: list[Block] = []
-    notes: list[str] = []
-    errors: list[Exception] = []
     parts = [("NPS over time", _trend), ("behaviour after answering", _behaviour), ("transitions", _transitions)]
-    for label, build in parts:
-        try:
-            blocks += build(inputs)
-        except Exception as e:  # one failing part must not hide the others
-            errors.append(e)
-            notes.append(f"{label} failed: {error_line(e)}")
-    if not blocks:
-        raise errors[0]
-    return blocks, notes
+    return build_parts((label, partial(build, inputs)) for label, build in parts)

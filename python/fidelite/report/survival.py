@@ -5,12 +5,13 @@ is given: the curve with its interval, the median lifetime and the at-risk table
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import Any
 
 from ..metrics.survival import survival
 from ..results import SurvivalResult
 from ..results.formatting import num, pct
-from .model import Block, Figure, ReportInputs, Table, error_line
+from .model import Block, Figure, ReportInputs, Table, build_parts
 from .sections import describe_table
 
 
@@ -56,20 +57,19 @@ def survival_section(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
     kw: dict[str, Any] = {"tz": inputs.tz}
     if inputs.as_of is not None:
         kw["as_of"] = inputs.as_of
-    blocks: list[Block] = []
-    notes: list[str] = []
-    parts = [("events", lambda: survival(inputs.log, **kw))]
+
+    def lifetimes(source: str, **given: Any) -> list[Block]:
+        return _part(survival(inputs.log, **given, **kw), source)
+
+    parts = [("lifetimes from the events", partial(lifetimes, "events"))]
     if inputs.subscriptions is not None:
-        parts.append(("subscriptions", lambda: survival(inputs.log, subscriptions=inputs.subscriptions, **kw)))
-    errors: list[Exception] = []
-    for source, compute in parts:
-        try:
-            blocks += _part(compute(), source)
-        except Exception as e:  # one failing part must not hide the other
-            errors.append(e)
-            notes.append(f"lifetimes from the {source} failed: {error_line(e)}")
-    if not blocks and errors:
-        raise errors[0]
+        parts.append(
+            (
+                "lifetimes from the subscriptions",
+                partial(lifetimes, "subscriptions", subscriptions=inputs.subscriptions),
+            )
+        )
+    blocks, notes = build_parts(parts)
     notes.append(
         "Kaplan-Meier estimate with right censoring: from the events, a customer with no event in the last "
         "90 days churned at its last event, the others are censored at the as-of date; from the subscriptions, "
