@@ -37,22 +37,30 @@ def percentile_ranks(values: np.ndarray) -> np.ndarray:
     return (average[inverse] - 1.0) / (n - 1) * 100.0
 
 
-def _weights(weights: Mapping[str, float] | Sequence[float] | None) -> np.ndarray:
+def component_weights(
+    weights: Mapping[str, float] | Sequence[float] | None, components: Sequence[str], what: str
+) -> np.ndarray:
+    """The weights of a composite score's ``components``: equal by default, else a mapping
+    by component (missing ones weigh 0) or one number each; finite, >= 0, not all 0.
+
+    >>> component_weights({"b": 2}, ("a", "b"), "demo").tolist()
+    [0.0, 2.0]
+    """
     if weights is None:
-        return np.ones(3)
+        return np.ones(len(components))
     if isinstance(weights, Mapping):
-        unknown = set(weights) - set(COMPONENTS)
+        unknown = set(weights) - set(components)
         if unknown:
-            raise ParameterError(
-                f"unknown engagement component(s) {sorted(unknown)} in weights; use {list(COMPONENTS)}"
-            )
-        w = np.array([float(weights.get(c, 0.0)) for c in COMPONENTS])
+            raise ParameterError(f"unknown {what} component(s) {sorted(unknown)} in weights; use {list(components)}")
+        w = np.array([float(weights.get(c, 0.0)) for c in components])
     else:
         w = np.asarray(list(weights), dtype=float)
-        if w.shape != (3,):
-            raise ParameterError(f"weights needs 3 numbers ({', '.join(COMPONENTS)}), got {list(weights)!r}")
+        if w.shape != (len(components),):
+            raise ParameterError(
+                f"weights needs {len(components)} numbers ({', '.join(components)}), got {list(weights)!r}"
+            )
     if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
-        raise ParameterError(f"weights must be finite, >= 0 and not all 0; got {dict(zip(COMPONENTS, w.tolist()))}")
+        raise ParameterError(f"weights must be finite, >= 0 and not all 0; got {dict(zip(components, w.tolist()))}")
     return w
 
 
@@ -98,7 +106,7 @@ def engagement(
     """
     if population not in ("active", "all"):
         raise ParameterError(f"population must be 'active' or 'all', got {population!r}")
-    w = _weights(weights)
+    w = component_weights(weights, COMPONENTS, "engagement")
     q = parse(data, columns, metric=engagement, tz=tz, as_of=as_of)
     log, end = q.log, q.as_of
     span = duration_us(window, "window")

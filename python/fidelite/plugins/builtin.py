@@ -170,29 +170,13 @@ def health(
 
     from ..calendar import duration_us
     from ..exceptions import ParameterError
+    from ..metrics.engagement import component_weights, percentile_ranks
     from ..metrics.engagement import engagement as engagement_index
-    from ..metrics.engagement import percentile_ranks
     from ..metrics.surveys import answers
     from ..query import lacks_purchases, parse, purchase_mask
     from ..results import TableResult
 
-    if weights is None:
-        w = np.ones(4)
-    elif isinstance(weights, Mapping):
-        unknown = set(weights) - set(HEALTH_COMPONENTS)
-        if unknown:
-            raise ParameterError(
-                f"unknown health component(s) {sorted(unknown)} in weights; use {list(HEALTH_COMPONENTS)}"
-            )
-        w = np.array([float(weights.get(c, 0.0)) for c in HEALTH_COMPONENTS])
-    else:
-        w = np.asarray(list(weights), dtype=float)
-        if w.shape != (4,):
-            raise ParameterError(f"weights needs 4 numbers ({', '.join(HEALTH_COMPONENTS)}), got {list(weights)!r}")
-    if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
-        raise ParameterError(
-            f"weights must be finite, >= 0 and not all 0; got {dict(zip(HEALTH_COMPONENTS, w.tolist()))}"
-        )
+    w = component_weights(weights, HEALTH_COMPONENTS, "health")
     q = parse(events, {}, as_of=as_of)
     log, end = q.log, q.as_of
     span = duration_us(period, "period")
