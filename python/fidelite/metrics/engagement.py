@@ -37,6 +37,19 @@ def percentile_ranks(values: np.ndarray) -> np.ndarray:
     return (average[inverse] - 1.0) / (n - 1) * 100.0
 
 
+def _key_actions(log: Any, key_events: str | Sequence[str] | None) -> np.ndarray:
+    """The mask of the log's key-action events: ``key_events``, default the purchases (an
+    error when the log has event types but no purchase)."""
+    if key_events is None and log.has("event") and "purchase" not in log.labels("event"):
+        raise ParameterError(
+            f"key actions default to purchases but the log has no 'purchase' events (it has {list(log.labels('event'))}); "
+            "pass key_events=[...] naming the key event types"
+        )
+    key = purchase_mask(log, "purchase") if key_events is None else log.event_mask(key_events)
+    assert key is not None
+    return key
+
+
 def component_weights(
     weights: Mapping[str, float] | Sequence[float] | None, components: Sequence[str], what: str
 ) -> np.ndarray:
@@ -130,13 +143,7 @@ def engagement(
         )
     else:
         duration = np.zeros(log.n_customers)
-    if key_events is None and log.has("event") and "purchase" not in log.labels("event"):
-        raise ParameterError(
-            f"key actions default to purchases but the log has no 'purchase' events (it has {list(log.labels('event'))}); "
-            "pass key_events=[...] naming the key event types"
-        )
-    key = purchase_mask(log, "purchase") if key_events is None else log.event_mask(key_events)
-    assert key is not None
+    key = _key_actions(log, key_events)
     actions = np.bincount(codes[in_window & key], minlength=log.n_customers)
 
     if population == "active":
@@ -211,13 +218,7 @@ def engagement_over_time(
     new_day = ~same | np.concatenate([[True], day[1:] != day[:-1]])
     active = np.bincount(period[new_period], minlength=count)
     active_days = np.bincount(period[new_day], minlength=count)
-    if key_events is None and log.has("event") and "purchase" not in log.labels("event"):
-        raise ParameterError(
-            f"key actions default to purchases but the log has no 'purchase' events (it has {list(log.labels('event'))}); "
-            "pass key_events=[...] naming the key event types"
-        )
-    key = purchase_mask(log, "purchase") if key_events is None else log.event_mask(key_events)
-    assert key is not None
+    key = _key_actions(log, key_events)
     actions = np.bincount(period[key[seen]], minlength=count)
     duration = (
         np.bincount(period, weights=layout.columns["duration"][seen], minlength=count)
