@@ -16,6 +16,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -64,9 +65,12 @@ def postgres(tmp_path_factory):
     if os.geteuid() == 0:  # PostgreSQL refuses to run as root
         user = pwd.getpwnam("postgres")
         os.chmod(root, 0o755)
-        for parent in root.parents:  # the server user must reach its directory
-            if str(parent).startswith(str(Path(tmp_path_factory.getbasetemp()).parent)):
-                os.chmod(parent, os.stat(parent).st_mode | 0o711)
+        for parent in root.parents:  # the server user must reach its directory: open the
+            if parent == Path(tempfile.gettempdir()):  # pytest folders up to pytest-of-<user>
+                break  # (pytest-xdist adds a level: pytest-of-root/pytest-N/popen-gwK/pg0)
+            os.chmod(parent, os.stat(parent).st_mode | 0o711)
+            if parent.name.startswith("pytest-of-"):
+                break
         os.chown(root, user.pw_uid, user.pw_gid)
         as_user = ["runuser", "-u", "postgres", "--"]
 
