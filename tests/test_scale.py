@@ -29,32 +29,14 @@ METRICS = sorted(
 TO_DECLARE = {
     "activation",  # customers table: partition it by the same hash
     "at_risk",  # percentile ranks after the concatenated summaries
-    "best_customers",  # population-wide ranks after the merge
     "campaigns",  # contacts table partitioned by customer, campaign counts added
-    "churn_reasons",  # customers table
     "clv",  # population averages from the merged summary
-    "clv_summary",  # per-customer rows concatenated, with the whole data's observation end
-    "completeness",  # customers table
-    "engagement",  # percentile ranks after the merge
-    "loyalty_index",  # surveys table
-    "nps",  # surveys table, counts added
     "predicted_clv",  # the models fitted once on the concatenated clv_summary
-    "period_kpis",  # counts add; the rates are computed in the metric body (needs a from-counts step)
-    "retention_patterns",  # per-customer patterns concatenated, shares from the merged counts
-    "revenue_retention",  # subscriptions table
     "rfm",  # quintiles after the concatenated inputs
-    "stickiness",  # ratio of merged rolling counts
     "survival",  # lifetimes concatenated, the estimate and the test on the whole
-    "engagement_over_time",  # distinct (customer, day) runs per period: add per partition (to declare)
-    "loyalty_index_over_time",  # surveys table
-    "near_next_tier",  # programme table
     "nps_behaviour",  # surveys joined to the events: per-answer windows concatenated
-    "nps_over_time",  # surveys table, counts added
-    "nps_transitions",  # surveys table
     "programme_impact",  # matching needs every customer's history: not additive
     "programme_kpis",  # counts add per group, after the membership is read
-    "programme_points",  # programme table
-    "tier_migration",  # programme table
 }
 
 CASES = [
@@ -64,21 +46,45 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def events():
-    ev = fidelite.datasets.demo_shop(600, seed=14, frame="pandas").events
-    ev["customer_id"] = "c" + ev["customer_id"].astype(str)  # string ids: the hash must not rely on ints
-    return ev
+#: The table a metric reads as its data, when it is not the events (a gathered side table).
+DATA = {
+    **dict.fromkeys(("nps", "nps_over_time", "nps_transitions", "loyalty_index", "loyalty_index_over_time"), "surveys"),
+    **dict.fromkeys(("churn_reasons", "completeness"), "customers"),
+    **dict.fromkeys(("programme_points", "tier_migration", "near_next_tier"), "programme"),
+    "revenue_retention": "subscriptions",
+}
+#: Arguments a metric cannot do without.
+REQUIRED = {"near_next_tier": dict(tiers={"member": 0, "silver": 200, "gold": 800}, within=150)}
+TABLES = ("events", "surveys", "customers", "programme", "subscriptions")
 
 
 @pytest.fixture(scope="module")
-def dataset(events, tmp_path_factory):
-    """The events as a Parquet directory of three files (rows shuffled across them)."""
-    root = tmp_path_factory.mktemp("dataset")
-    shuffled = events.sample(frac=1.0, random_state=3)
-    for i, chunk in enumerate(np.array_split(np.arange(len(shuffled)), 3)):
-        shuffled.iloc[chunk].to_parquet(root / f"part-{i}.parquet", index=False)
-    return root
+def shop():
+    demo = fidelite.datasets.demo_shop(600, seed=14, frame="pandas")
+    tables = {}
+    for name in TABLES:
+        t = getattr(demo, name).copy()
+        t["customer_id"] = "c" + t["customer_id"].astype(str)  # string ids: the hash must not rely on ints
+        tables[name] = t
+    return tables
+
+
+@pytest.fixture(scope="module")
+def events(shop):
+    return shop["events"]
+
+
+@pytest.fixture(scope="module")
+def datasets(shop, tmp_path_factory):
+    """Each table as a Parquet directory of three files (rows shuffled across them)."""
+    out = {}
+    for name, table in shop.items():
+        root = tmp_path_factory.mktemp(name)
+        shuffled = table.sample(frac=1.0, random_state=3)
+        for i, chunk in enumerate(np.array_split(np.arange(len(shuffled)), 3)):
+            shuffled.iloc[chunk].to_parquet(root / f"part-{i}.parquet", index=False)
+        out[name] = root
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -92,9 +98,9 @@ def client():
 
 
 @pytest.fixture(scope="module")
-def ddf(events, client):
+def ddfs(shop, client):
     dd = pytest.importorskip("dask.dataframe")
-    return dd.from_pandas(events.sample(frac=1.0, random_state=5), npartitions=4)
+    return {name: dd.from_pandas(t.sample(frac=1.0, random_state=5), npartitions=4) for name, t in shop.items()}
 
 
 def assert_same(got, want):
@@ -121,17 +127,19 @@ def parameters(metric, case):
         for n in METRICS
     ],
 )
-def test_every_metric_partitioned_equals_in_memory(events, dataset, ddf, tmp_path, name):
+def test_every_metric_partitioned_equals_in_memory(shop, datasets, ddfs, tmp_path, name):
     metric = getattr(fidelite, name)
-    frames = scale.split_frame(events, "customer_id", 3)
-    assert sum(map(len, frames)) == len(events) and all(len(f) for f in frames)
+    table = DATA.get(name, "events")
+    data = shop[table]
+    frames = scale.split_frame(data, "customer_id", 3)
+    assert sum(map(len, frames)) == len(data) and all(len(f) for f in frames)
     for case in CASES:
-        kw = parameters(metric, case)
+        kw = {**parameters(metric, case), **REQUIRED.get(name, {})}
         got = scale.run_frames(metric, frames, **kw)  # first: an undeclared metric stops here
-        want = metric(events, **kw)
+        want = metric(data, **kw)
         assert_same(got, want)
-        assert_same(metric(str(dataset), n_partitions=4, spill_dir=tmp_path, **kw), want)
-        assert_same(metric(ddf, **kw), want)
+        assert_same(metric(str(datasets[table]), n_partitions=4, spill_dir=tmp_path, **kw), want)
+        assert_same(metric(ddfs[table], **kw), want)
     assert not list(tmp_path.iterdir())  # the spilled partitions are gone
 
 

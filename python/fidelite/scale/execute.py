@@ -37,8 +37,18 @@ def run(metric: Callable[..., Any], logs: Sequence[EventLog], **kwargs: Any) -> 
 def run_frames(metric: Callable[..., Any], frames: Sequence[Any], **kwargs: Any) -> Any:
     """:func:`run` on one frame (or anything :class:`~fidelite.EventLog` accepts) per
     partition; the column keywords and ``tz`` among ``kwargs`` build each partition's log
-    and the rest go to the metric. Empty partitions are skipped."""
+    and the rest go to the metric. Empty partitions are skipped. A metric over a side
+    table (its declaration ``gather``) runs once on the frames concatenated."""
+    if declaration_of(metric).gather:  # a side table: the partitions concatenated, one call
+        return metric(concat_frames(frames), **kwargs)
     columns = {k: kwargs.pop(k) for k in list(kwargs) if k in COLUMN_KEYWORDS}
     tz = kwargs.get("tz")
     logs = [EventLog(f, tz=tz or "UTC", **columns) for f in frames if len(f)]
     return run(metric, logs, **kwargs)
+
+
+def concat_frames(frames: Sequence[Any]) -> Any:
+    """Frames of one table, one after the other (pandas, polars or Arrow, by the first)."""
+    import narwhals as nw
+
+    return nw.to_native(nw.concat([nw.from_native(f, eager_only=True) for f in frames]))

@@ -64,6 +64,17 @@ def total_report(reports: list[RowReport]) -> RowReport:
     return RowReport(sum(r.read for r in reports), sum(r.used for r in reports), rejected, notes)
 
 
+#: The keywords of the out-of-core path (:func:`run_dataset`), not the metric's.
+SPILL_KEYWORDS = ("memory_limit", "n_partitions", "spill_dir", "progress", "batch_size")
+
+
+def read_dataset(source: Any) -> Any:
+    """A Parquet dataset (a directory or a glob) read whole, as one Arrow table: for the
+    side tables (surveys, programme, customers, subscriptions) a gathered metric reads."""
+    ds = import_optional("pyarrow.dataset", "read Parquet datasets")
+    return ds.dataset(_files(source), format="parquet").to_table()
+
+
 def is_dataset(data: Any) -> bool:
     """Whether ``data`` names a Parquet dataset: a directory, or a glob pattern."""
     if not isinstance(data, (str, os.PathLike)):
@@ -150,7 +161,9 @@ class SpilledLog:
         writers: dict[int, Any] = {}
         try:
             with self._bar(dataset.count_rows(), "spilling", progress) as bar:
-                for batch in dataset.to_batches(batch_size=batch_size):
+                # one batch read ahead, one file at a time: Arrow's default read-ahead (16
+                # batches of 4 files) would hold gigabytes of a large dataset at once
+                for batch in dataset.to_batches(batch_size=batch_size, batch_readahead=1, fragment_readahead=1):
                     part = partition_of(batch.column(customer).to_numpy(zero_copy_only=False), self.n_partitions)
                     order = np.argsort(part, kind="stable")
                     bounds = np.searchsorted(part[order], np.arange(self.n_partitions + 1))
@@ -190,13 +203,16 @@ class SpilledLog:
                 yield pickle.load(f)
 
     def run(self, metric: Callable[..., Any], **kwargs: Any) -> Any:
-        """``metric`` over the whole dataset: each partition's partial, then the merge."""
+        """``metric`` over the whole dataset: each partition's partial, merged as they come
+        (:class:`PairwiseMerge`: a partial may hold its partition's log, e.g. for
+        ``RetentionMatrix.customers``, so few are kept at once)."""
         declaration = declaration_of(metric)
-        partials = []
+        merging = PairwiseMerge(declaration.merge)
         for log in self.logs():
             q = parse(log, {}, t_range=self.t_range, start=self.t_range[0])
-            partials.append(declaration.partial(metric, q, kwargs))
-        return declaration(partials)
+            merging.add(declaration.partial(metric, q, kwargs))
+            del log, q
+        return declaration.finish(merging.result())
 
     def close(self) -> None:
         """Remove the spilled partitions."""
@@ -209,15 +225,38 @@ class SpilledLog:
         self.close()
 
 
+class PairwiseMerge:
+    """Partials merged as they come, in order, as a binary counter merges: two merged runs
+    of the same length merge into one, so at most log2(P) + 1 results are held for P
+    partials (the merged results hold no partition's log), and each partial is copied
+    log2(P) times by a concatenating merge. Adjacent runs only: partition order is kept."""
+
+    def __init__(self, merge: Callable[[list[Any]], Any]) -> None:
+        self.merge = merge
+        self.stack: list[tuple[int, Any]] = []  # (partials covered, merged result)
+
+    def add(self, partial: Any) -> None:
+        n, result = 1, self.merge([partial])
+        while self.stack and self.stack[-1][0] == n:
+            m, before = self.stack.pop()
+            n, result = n + m, self.merge([before, result])
+        self.stack.append((n, result))
+
+    def result(self) -> Any:
+        """Everything added, merged (the last step of the declaration not applied)."""
+        if not self.stack:
+            raise ValueError("no partition to run on: the data holds no customer")
+        results = [r for _, r in self.stack]
+        return results[0] if len(results) == 1 else self.merge(results)
+
+
 def run_dataset(metric: Callable[..., Any], source: Any, **kwargs: Any) -> Any:
     """``metric`` on a Parquet dataset, out of core: spilled, run, and the spill removed.
     ``memory_limit``, ``n_partitions``, ``spill_dir`` and ``progress`` among ``kwargs``
     tune the spill; the column keywords and ``tz`` build each partition's log."""
     from ..eventlog import COLUMN_KEYWORDS
 
-    spill = {
-        k: kwargs.pop(k) for k in ("memory_limit", "n_partitions", "spill_dir", "progress", "batch_size") if k in kwargs
-    }
+    spill = {k: kwargs.pop(k) for k in SPILL_KEYWORDS if k in kwargs}
     columns = {k: kwargs.pop(k) for k in list(kwargs) if k in COLUMN_KEYWORDS}
     with SpilledLog(source, tz=kwargs.get("tz") or "UTC", **spill, **columns) as log:
         return log.run(metric, **kwargs)
