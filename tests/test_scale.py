@@ -31,7 +31,6 @@ TO_DECLARE = {
     "at_risk",  # percentile ranks after the concatenated summaries
     "campaigns",  # contacts table partitioned by customer, campaign counts added
     "clv",  # population averages from the merged summary
-    "predicted_clv",  # the models fitted once on the concatenated clv_summary
     "rfm",  # quintiles after the concatenated inputs
     "survival",  # lifetimes concatenated, the estimate and the test on the whole
     "nps_behaviour",  # surveys joined to the events: per-answer windows concatenated

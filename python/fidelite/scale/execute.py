@@ -31,7 +31,7 @@ def run(metric: Callable[..., Any], logs: Sequence[EventLog], **kwargs: Any) -> 
         raise ValueError("no partition to run on: the data holds no customer")
     span = (min(log.t_min for log in logs), max(log.t_max for log in logs))
     queries = [parse(log, {}, t_range=span, start=span[0]) for log in logs]
-    return declaration([declaration.partial(metric, q, kwargs) for q in queries])
+    return declaration([declaration.partial(metric, q, kwargs) for q in queries], metric, kwargs)
 
 
 def run_frames(metric: Callable[..., Any], frames: Sequence[Any], **kwargs: Any) -> Any:

@@ -52,9 +52,26 @@ class Declaration:
     #: runs once on it. Memory: the side table's rows (one or a few per customer).
     gather: bool = False
 
-    def __call__(self, partials: Sequence[Any]) -> Any:
-        """The result of the whole data from every partition's partial."""
-        return self.finish(self.merge(partials))
+    #: The population-wide step that needs the call itself, after ``finish``:
+    #: ``refit(metric, merged, kwargs)`` (e.g. the models fitted once on the merged
+    #: per-customer summary).
+    refit: Callable[[Callable[..., Any], Any, dict[str, Any]], Any] | None = None
+
+    def last(self, merged: Any, metric: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+        """The last steps on the merged result: ``finish``, then ``refit`` if declared."""
+        out = self.finish(merged)
+        return out if self.refit is None else self.refit(metric, out, kwargs)
+
+    def __call__(
+        self, partials: Sequence[Any], metric: Callable[..., Any] | None = None, kwargs: dict[str, Any] | None = None
+    ) -> Any:
+        """The result of the whole data from every partition's partial (``metric`` and its
+        ``kwargs``: the call, for ``refit``)."""
+        merged = self.merge(partials)
+        if self.refit is None:
+            return self.finish(merged)
+        assert metric is not None
+        return self.last(merged, metric, kwargs or {})
 
 
 def with_n(metric: Callable[..., Any], query: Query, kwargs: dict[str, Any]) -> Any:
@@ -69,6 +86,28 @@ def without_n(result: Any) -> Any:
     """The last step of a top-``n`` table: the ``n`` noted for the merge taken off."""
     del result.meta["n"]
     return result
+
+
+def _summary_keywords() -> set[str]:
+    from ..metrics.predict import clv_summary
+
+    return set(inspect.signature(clv_summary).parameters) - {"data", "columns"}
+
+
+def summary_for_models(metric: Callable[..., Any], query: Query, kwargs: dict[str, Any]) -> Any:
+    """The partial of a model metric: the partition's :func:`~fidelite.clv_summary` (with
+    the call's summary arguments; ``observation_end`` is the whole data's ``as_of``)."""
+    from ..metrics.predict import clv_summary
+
+    keep = _summary_keywords()
+    return clv_summary(query, **{k: v for k, v in kwargs.items() if k in keep})
+
+
+def fit_on_summary(metric: Callable[..., Any], summary: Any, kwargs: dict[str, Any]) -> Any:
+    """The last step of a model metric: the models fitted once, on the merged summary
+    (the summary's arguments already applied)."""
+    drop = _summary_keywords()
+    return metric(summary, **{k: v for k, v in kwargs.items() if k not in drop})
 
 
 def gathered() -> Declaration:
@@ -111,6 +150,7 @@ DECLARATIONS: dict[str, Declaration] = {
     "best_customers": Declaration(merges.top_customers, partial=with_n, finish=without_n),
     # metrics/predict.py
     "clv_summary": Declaration(merges.concat_clv_summaries),
+    "predicted_clv": Declaration(merges.concat_clv_summaries, partial=summary_for_models, refit=fit_on_summary),
     # metrics/summary.py
     "customer_summary": Declaration(merges.concat_summaries),
     # side tables, gathered: metrics/surveys.py
