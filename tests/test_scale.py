@@ -171,3 +171,42 @@ def test_partials_that_do_not_line_up_are_an_error(events):
     assert a.counts.shape != b.counts.shape or not np.array_equal(a.cohorts, b.cohorts)
     with pytest.raises(ValueError, match="do not line up|differ between partitions"):
         scale.merges.add_matrices([a, b])
+
+
+SEGMENTED = [
+    ("lifecycle", dict(segment="country", period="week")),
+    ("repeat_rate", dict(segment=["segment", "country"])),
+    ("customer_summary", dict(bins={"age": 3})),
+    ("period_kpis", dict(segment="acquisition_channel")),
+    ("engagement", dict(segment="country", bins={"age": [30, 50]})),
+]
+
+
+@pytest.mark.parametrize("name, kw", SEGMENTED, ids=[n for n, _ in SEGMENTED])
+def test_segments_partitioned_equal_in_memory(shop, datasets, ddfs, tmp_path, name, kw):
+    """segment= / bins= on every partitioned path: the population-wide segmentation (bins'
+    edges from every customer), each segment merged across partitions; skipped segments,
+    customers per segment and edges as in memory."""
+    metric = getattr(fidelite, name)
+    customers = shop["customers"].assign(age=np.arange(len(shop["customers"])) % 70 + 18.0)
+    want = metric(shop["events"], customers=customers, **kw)
+    for got in (
+        scale.run_frames(metric, scale.split_frame(shop["events"], "customer_id", 3), customers=customers, **kw),
+        metric(str(datasets["events"]), n_partitions=4, spill_dir=tmp_path, customers=customers, **kw),
+        metric(ddfs["events"], customers=customers, **kw),
+    ):
+        assert type(got) is type(want) and list(got.results) == list(want.results)
+        assert (got.skipped, got.customers, got.edges, got.attributes) == (
+            want.skipped,
+            want.customers,
+            want.edges,
+            want.attributes,
+        )
+        for key, result in want.results.items():
+            assert_same(got.results[key], result)
+    assert not list(tmp_path.iterdir())
+
+
+def test_segments_on_partitioned_data_need_the_customers_table(events):
+    with pytest.raises(fidelite.exceptions.ParameterError, match="pass customers=<table>"):
+        scale.run_frames(fidelite.lifecycle, scale.split_frame(events, "customer_id", 2), segment="country")

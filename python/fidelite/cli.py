@@ -394,7 +394,11 @@ def parser() -> argparse.ArgumentParser:
         "of an event log: row accounting, KPIs, cohort retention, lifecycle, customers, indices. "
         "Optional tables use the canonical column names (customer_id, timestamp, ...).",
     )
-    rep.add_argument("file", metavar="FILE", help="events as .csv, .tsv, .csv.gz or .parquet, or a Parquet dataset (a directory or a quoted glob)")
+    rep.add_argument(
+        "file",
+        metavar="FILE",
+        help="events as .csv, .tsv, .csv.gz or .parquet, or a Parquet dataset (a directory or a quoted glob)",
+    )
     rep.add_argument(
         "--customer", default="customer_id", metavar="COL", help="customer id column (default: customer_id)"
     )

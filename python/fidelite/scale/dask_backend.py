@@ -17,6 +17,7 @@ from ..eventlog import COLUMN_KEYWORDS, EventLog
 from ..query import parse
 from .parquet import total_report
 from .registry import declaration_of
+from .segmented import run_segmented, wants_segments
 
 
 def _log(frame: Any, tz: str, columns: dict[str, Any]) -> EventLog | None:
@@ -83,6 +84,12 @@ class DaskLog:
         """``metric`` over every partition, the partials merged in a tree reduction (in
         partition order at every level)."""
         dask = import_optional("dask", "run on Dask DataFrames")
+        if wants_segments(kwargs):
+
+            def each(fn: Callable[..., Any], *args: Any) -> list[Any]:
+                return list(dask.compute(*[dask.delayed(fn)(log, *args) for log in self.logs]))
+
+            return run_segmented(metric, each, self.t_range, self.report, kwargs)
         declaration = declaration_of(metric)
         # the declaration's functions go into the graph one by one
         partial, merge = dask.delayed(_partial), dask.delayed(declaration.merge)

@@ -7,7 +7,9 @@ from typing import Any
 
 from ..eventlog import COLUMN_KEYWORDS, EventLog
 from ..query import parse
+from .parquet import total_report
 from .registry import declaration_of
+from .segmented import each_of, run_segmented, wants_segments
 
 
 def run(metric: Callable[..., Any], logs: Sequence[EventLog], **kwargs: Any) -> Any:
@@ -30,6 +32,8 @@ def run(metric: Callable[..., Any], logs: Sequence[EventLog], **kwargs: Any) -> 
     if not logs:
         raise ValueError("no partition to run on: the data holds no customer")
     span = (min(log.t_min for log in logs), max(log.t_max for log in logs))
+    if wants_segments(kwargs):
+        return run_segmented(metric, each_of(logs), span, total_report([log.report for log in logs]), kwargs)
     queries = [parse(log, {}, t_range=span, start=span[0]) for log in logs]
     return declaration([declaration.partial(metric, q, kwargs) for q in queries], metric, kwargs)
 

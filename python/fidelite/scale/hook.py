@@ -27,7 +27,7 @@ def partitioned_input(metric: F) -> F:
 
     @functools.wraps(metric)
     def call(*args: Any, **kwargs: Any) -> Any:
-        data = args[0] if args else kwargs.get("data")
+        data: Any = args[0] if args else kwargs.get("data")
         rest = {k: v for k, v in kwargs.items() if k != "data"}
         if (is_dask(data) or is_dataset(data)) and declaration_of(metric).gather:
             table = data.compute() if is_dask(data) else read_dataset(data)

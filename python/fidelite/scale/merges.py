@@ -317,7 +317,9 @@ def add_engagement_over_time(parts: Sequence[TableResult]) -> TableResult:
     if all(np.isnan(p["duration"]).all() for p in parts):
         sums["duration"][:] = np.nan  # no duration column
     cols = {"period": axis["period"], "active": active}
-    cols.update({name: np.where(active > 0, total / np.where(active > 0, active, 1), np.nan) for name, total in sums.items()})
+    cols.update(
+        {name: np.where(active > 0, total / np.where(active > 0, active, 1), np.nan) for name, total in sums.items()}
+    )
     cols["complete"] = axis["complete"]
     done = np.flatnonzero(cols["complete"] & (active > 0))
     value = float(cols["active_days"][done[-1]]) if len(done) else float("nan")

@@ -31,6 +31,7 @@ from ..io import RowReport
 from ..query import parse
 from .partition import partition_of
 from .registry import declaration_of
+from .segmented import each_of, run_segmented, wants_segments
 
 #: Bytes of working memory per byte of Parquet column data (the row groups'
 #: ``total_byte_size``: encoded, uncompressed) when a partition is prepared: the Arrow
@@ -217,9 +218,12 @@ class SpilledLog:
                 yield pickle.load(f)
 
     def run(self, metric: Callable[..., Any], **kwargs: Any) -> Any:
-        """``metric`` over the whole dataset: each partition's partial, merged as they come
+        """``metric`` over the whole dataset (``segment=`` / ``bins=`` with ``customers=``:
+        per segment, :mod:`.segmented`): each partition's partial, merged as they come
         (:class:`PairwiseMerge`: a partial may hold its partition's log, e.g. for
         ``RetentionMatrix.customers``, so few are kept at once)."""
+        if wants_segments(kwargs):
+            return run_segmented(metric, each_of(self.logs), self.t_range, self.report, kwargs)
         declaration = declaration_of(metric)
         merging = PairwiseMerge(declaration.merge)
         for log in self.logs():
