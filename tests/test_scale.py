@@ -210,3 +210,9 @@ def test_segments_partitioned_equal_in_memory(shop, datasets, ddfs, tmp_path, na
 def test_segments_on_partitioned_data_need_the_customers_table(events):
     with pytest.raises(fidelite.exceptions.ParameterError, match="pass customers=<table>"):
         scale.run_frames(fidelite.lifecycle, scale.split_frame(events, "customer_id", 2), segment="country")
+
+
+def test_a_side_table_given_by_name_is_gathered_too(shop, datasets, ddfs):
+    want = fidelite.nps(shop["surveys"])
+    assert_same(fidelite.nps(surveys=ddfs["surveys"]), want)
+    assert_same(fidelite.nps(surveys=str(datasets["surveys"]), n_partitions=3), want)

@@ -6,6 +6,7 @@ here: a frame is recognised by the module of its type."""
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
@@ -25,10 +26,12 @@ def partitioned_input(metric: F) -> F:
     argument (run partition by partition and merged: :mod:`fidelite.scale`; a metric
     over a side table gathers the table and runs once on it)."""
 
+    first = next(iter(inspect.signature(metric).parameters))  # data, or surveys, programme...
+
     @functools.wraps(metric)
     def call(*args: Any, **kwargs: Any) -> Any:
-        data: Any = args[0] if args else kwargs.get("data")
-        rest = {k: v for k, v in kwargs.items() if k != "data"}
+        data: Any = args[0] if args else kwargs.get(first)
+        rest = {k: v for k, v in kwargs.items() if k != first}
         if (is_dask(data) or is_dataset(data)) and declaration_of(metric).gather:
             table = data.compute() if is_dask(data) else read_dataset(data)
             return metric(table, *args[1:], **{k: v for k, v in rest.items() if k not in SPILL_KEYWORDS})

@@ -57,21 +57,22 @@ class Declaration:
     #: per-customer summary).
     refit: Callable[[Callable[..., Any], Any, dict[str, Any]], Any] | None = None
 
-    def last(self, merged: Any, metric: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
-        """The last steps on the merged result: ``finish``, then ``refit`` if declared."""
+    def last(self, merged: Any, metric: Callable[..., Any] | None, kwargs: dict[str, Any]) -> Any:
+        """The last steps on the merged result: ``finish``, then ``refit`` if declared
+        (it needs the ``metric`` called and its ``kwargs``)."""
         out = self.finish(merged)
-        return out if self.refit is None else self.refit(metric, out, kwargs)
+        if self.refit is None:
+            return out
+        if metric is None:
+            raise TypeError("this declaration refits on the merged result: pass the metric and its arguments")
+        return self.refit(metric, out, kwargs)
 
     def __call__(
         self, partials: Sequence[Any], metric: Callable[..., Any] | None = None, kwargs: dict[str, Any] | None = None
     ) -> Any:
         """The result of the whole data from every partition's partial (``metric`` and its
         ``kwargs``: the call, for ``refit``)."""
-        merged = self.merge(partials)
-        if self.refit is None:
-            return self.finish(merged)
-        assert metric is not None
-        return self.last(merged, metric, kwargs or {})
+        return self.last(self.merge(partials), metric, kwargs or {})
 
 
 def with_n(metric: Callable[..., Any], query: Query, kwargs: dict[str, Any]) -> Any:
