@@ -33,6 +33,8 @@ TO_DECLARE = {
     "clv",  # population averages from the merged summary
     "rfm",  # quintiles after the concatenated inputs
     "survival",  # lifetimes concatenated, the estimate and the test on the whole
+    "engagement",  # raw components concatenated, then ranked: the ranking lives in metrics/ (a layer above scale)
+    "predicted_clv",  # clv_summary concatenated, then fitted: clv_summary lives in metrics/ (a layer above scale)
     "nps_behaviour",  # surveys joined to the events: per-answer windows concatenated
     "programme_impact",  # matching needs every customer's history: not additive
     "programme_kpis",  # counts add per group, after the membership is read
@@ -178,7 +180,7 @@ SEGMENTED = [
     ("repeat_rate", dict(segment=["segment", "country"])),
     ("customer_summary", dict(bins={"age": 3})),
     ("period_kpis", dict(segment="acquisition_channel")),
-    ("engagement", dict(segment="country", bins={"age": [30, 50]})),
+    ("upsell_rate", dict(segment="country", bins={"age": [30, 50]})),
 ]
 
 

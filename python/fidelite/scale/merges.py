@@ -324,20 +324,3 @@ def add_engagement_over_time(parts: Sequence[TableResult]) -> TableResult:
     done = np.flatnonzero(cols["complete"] & (active > 0))
     value = float(cols["active_days"][done[-1]]) if len(done) else float("nan")
     return _table(axis, cols, value=value, reason=None if len(done) else axis.reason)
-
-
-def ranked_engagement(merged: TableResult) -> TableResult:
-    """The last step of :func:`~fidelite.engagement`: the raw components concatenated
-    from the partitions (exact per customer), then ranked in the whole population and
-    weighted into the index, as in memory."""
-    from ..metrics.engagement import COMPONENTS, percentile_ranks
-
-    w = np.array([merged.meta["weights"][name] for name in COMPONENTS], dtype=np.float64)
-    pct = {name: percentile_ranks(merged[name].astype(np.float64)) for name in COMPONENTS}
-    cols = {name: merged[name] for name in ("customer_id", *COMPONENTS)}
-    cols.update({f"{name}_pct": pct[name] for name in COMPONENTS})
-    n = len(cols["customer_id"])
-    index = sum(w[i] * pct[name] for i, name in enumerate(COMPONENTS)) / w.sum()
-    cols["engagement"] = np.asarray(index, dtype=np.float64) if n else np.zeros(0)
-    value = float(cols["engagement"].mean()) if n else float("nan")
-    return _table(merged, cols, value=value, reason=None if n else merged.reason)

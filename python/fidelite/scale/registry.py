@@ -89,28 +89,6 @@ def without_n(result: Any) -> Any:
     return result
 
 
-def _summary_keywords() -> set[str]:
-    from ..metrics.predict import clv_summary
-
-    return set(inspect.signature(clv_summary).parameters) - {"data", "columns"}
-
-
-def summary_for_models(metric: Callable[..., Any], query: Query, kwargs: dict[str, Any]) -> Any:
-    """The partial of a model metric: the partition's :func:`~fidelite.clv_summary` (with
-    the call's summary arguments; ``observation_end`` is the whole data's ``as_of``)."""
-    from ..metrics.predict import clv_summary
-
-    keep = _summary_keywords()
-    return clv_summary(query, **{k: v for k, v in kwargs.items() if k in keep})
-
-
-def fit_on_summary(metric: Callable[..., Any], summary: Any, kwargs: dict[str, Any]) -> Any:
-    """The last step of a model metric: the models fitted once, on the merged summary
-    (the summary's arguments already applied)."""
-    drop = _summary_keywords()
-    return metric(summary, **{k: v for k, v in kwargs.items() if k not in drop})
-
-
 def gathered() -> Declaration:
     """The declaration of a metric over a side table: the partitions concatenated, then
     the metric once on the whole table (its merge is never called)."""
@@ -143,15 +121,13 @@ DECLARATIONS: dict[str, Declaration] = {
     "period_kpis": Declaration(merges.add_period_kpis),
     # metrics/stickiness.py
     "stickiness": Declaration(merges.add_stickiness),
-    # metrics/engagement.py
+    # metrics/engagement.py (engagement itself: its ranking lives in metrics/, a layer above)
     "engagement_over_time": Declaration(merges.add_engagement_over_time),
-    "engagement": Declaration(merges.concat_tables, finish=merges.ranked_engagement),
     # metrics/states.py
     "retention_patterns": Declaration(merges.concat_patterns),
     "best_customers": Declaration(merges.top_customers, partial=with_n, finish=without_n),
     # metrics/predict.py
     "clv_summary": Declaration(merges.concat_clv_summaries),
-    "predicted_clv": Declaration(merges.concat_clv_summaries, partial=summary_for_models, refit=fit_on_summary),
     # metrics/summary.py
     "customer_summary": Declaration(merges.concat_summaries),
     # side tables, gathered: metrics/surveys.py
