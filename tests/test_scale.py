@@ -29,32 +29,15 @@ METRICS = sorted(
 TO_DECLARE = {
     "activation",  # customers table: partition it by the same hash
     "at_risk",  # percentile ranks after the concatenated summaries
-    "best_customers",  # population-wide ranks after the merge
     "campaigns",  # contacts table partitioned by customer, campaign counts added
-    "churn_reasons",  # customers table
     "clv",  # population averages from the merged summary
-    "clv_summary",  # per-customer rows concatenated, with the whole data's observation end
-    "completeness",  # customers table
-    "engagement",  # percentile ranks after the merge
-    "loyalty_index",  # surveys table
-    "nps",  # surveys table, counts added
-    "predicted_clv",  # the models fitted once on the concatenated clv_summary
-    "period_kpis",  # counts add; the rates are computed in the metric body (needs a from-counts step)
-    "retention_patterns",  # per-customer patterns concatenated, shares from the merged counts
-    "revenue_retention",  # subscriptions table
     "rfm",  # quintiles after the concatenated inputs
-    "stickiness",  # ratio of merged rolling counts
     "survival",  # lifetimes concatenated, the estimate and the test on the whole
-    "engagement_over_time",  # distinct (customer, day) runs per period: add per partition (to declare)
-    "loyalty_index_over_time",  # surveys table
-    "near_next_tier",  # programme table
+    "engagement",  # raw components concatenated, then ranked: the ranking lives in metrics/ (a layer above scale)
+    "predicted_clv",  # clv_summary concatenated, then fitted: clv_summary lives in metrics/ (a layer above scale)
     "nps_behaviour",  # surveys joined to the events: per-answer windows concatenated
-    "nps_over_time",  # surveys table, counts added
-    "nps_transitions",  # surveys table
     "programme_impact",  # matching needs every customer's history: not additive
     "programme_kpis",  # counts add per group, after the membership is read
-    "programme_points",  # programme table
-    "tier_migration",  # programme table
 }
 
 CASES = [
@@ -64,21 +47,45 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def events():
-    ev = fidelite.datasets.demo_shop(600, seed=14, frame="pandas").events
-    ev["customer_id"] = "c" + ev["customer_id"].astype(str)  # string ids: the hash must not rely on ints
-    return ev
+#: The table a metric reads as its data, when it is not the events (a gathered side table).
+DATA = {
+    **dict.fromkeys(("nps", "nps_over_time", "nps_transitions", "loyalty_index", "loyalty_index_over_time"), "surveys"),
+    **dict.fromkeys(("churn_reasons", "completeness"), "customers"),
+    **dict.fromkeys(("programme_points", "tier_migration", "near_next_tier"), "programme"),
+    "revenue_retention": "subscriptions",
+}
+#: Arguments a metric cannot do without.
+REQUIRED = {"near_next_tier": dict(tiers={"member": 0, "silver": 200, "gold": 800}, within=150)}
+TABLES = ("events", "surveys", "customers", "programme", "subscriptions")
 
 
 @pytest.fixture(scope="module")
-def dataset(events, tmp_path_factory):
-    """The events as a Parquet directory of three files (rows shuffled across them)."""
-    root = tmp_path_factory.mktemp("dataset")
-    shuffled = events.sample(frac=1.0, random_state=3)
-    for i, chunk in enumerate(np.array_split(np.arange(len(shuffled)), 3)):
-        shuffled.iloc[chunk].to_parquet(root / f"part-{i}.parquet", index=False)
-    return root
+def shop():
+    demo = fidelite.datasets.demo_shop(600, seed=14, frame="pandas")
+    tables = {}
+    for name in TABLES:
+        t = getattr(demo, name).copy()
+        t["customer_id"] = "c" + t["customer_id"].astype(str)  # string ids: the hash must not rely on ints
+        tables[name] = t
+    return tables
+
+
+@pytest.fixture(scope="module")
+def events(shop):
+    return shop["events"]
+
+
+@pytest.fixture(scope="module")
+def datasets(shop, tmp_path_factory):
+    """Each table as a Parquet directory of three files (rows shuffled across them)."""
+    out = {}
+    for name, table in shop.items():
+        root = tmp_path_factory.mktemp(name)
+        shuffled = table.sample(frac=1.0, random_state=3)
+        for i, chunk in enumerate(np.array_split(np.arange(len(shuffled)), 3)):
+            shuffled.iloc[chunk].to_parquet(root / f"part-{i}.parquet", index=False)
+        out[name] = root
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -92,9 +99,9 @@ def client():
 
 
 @pytest.fixture(scope="module")
-def ddf(events, client):
+def ddfs(shop, client):
     dd = pytest.importorskip("dask.dataframe")
-    return dd.from_pandas(events.sample(frac=1.0, random_state=5), npartitions=4)
+    return {name: dd.from_pandas(t.sample(frac=1.0, random_state=5), npartitions=4) for name, t in shop.items()}
 
 
 def assert_same(got, want):
@@ -121,17 +128,19 @@ def parameters(metric, case):
         for n in METRICS
     ],
 )
-def test_every_metric_partitioned_equals_in_memory(events, dataset, ddf, tmp_path, name):
+def test_every_metric_partitioned_equals_in_memory(shop, datasets, ddfs, tmp_path, name):
     metric = getattr(fidelite, name)
-    frames = scale.split_frame(events, "customer_id", 3)
-    assert sum(map(len, frames)) == len(events) and all(len(f) for f in frames)
+    table = DATA.get(name, "events")
+    data = shop[table]
+    frames = scale.split_frame(data, "customer_id", 3)
+    assert sum(map(len, frames)) == len(data) and all(len(f) for f in frames)
     for case in CASES:
-        kw = parameters(metric, case)
+        kw = {**parameters(metric, case), **REQUIRED.get(name, {})}
         got = scale.run_frames(metric, frames, **kw)  # first: an undeclared metric stops here
-        want = metric(events, **kw)
+        want = metric(data, **kw)
         assert_same(got, want)
-        assert_same(metric(str(dataset), n_partitions=4, spill_dir=tmp_path, **kw), want)
-        assert_same(metric(ddf, **kw), want)
+        assert_same(metric(str(datasets[table]), n_partitions=4, spill_dir=tmp_path, **kw), want)
+        assert_same(metric(ddfs[table], **kw), want)
     assert not list(tmp_path.iterdir())  # the spilled partitions are gone
 
 
@@ -164,3 +173,48 @@ def test_partials_that_do_not_line_up_are_an_error(events):
     assert a.counts.shape != b.counts.shape or not np.array_equal(a.cohorts, b.cohorts)
     with pytest.raises(ValueError, match="do not line up|differ between partitions"):
         scale.merges.add_matrices([a, b])
+
+
+SEGMENTED = [
+    ("lifecycle", dict(segment="country", period="week")),
+    ("repeat_rate", dict(segment=["segment", "country"])),
+    ("customer_summary", dict(bins={"age": 3})),
+    ("period_kpis", dict(segment="acquisition_channel")),
+    ("upsell_rate", dict(segment="country", bins={"age": [30, 50]})),
+]
+
+
+@pytest.mark.parametrize("name, kw", SEGMENTED, ids=[n for n, _ in SEGMENTED])
+def test_segments_partitioned_equal_in_memory(shop, datasets, ddfs, tmp_path, name, kw):
+    """segment= / bins= on every partitioned path: the population-wide segmentation (bins'
+    edges from every customer), each segment merged across partitions; skipped segments,
+    customers per segment and edges as in memory."""
+    metric = getattr(fidelite, name)
+    customers = shop["customers"].assign(age=np.arange(len(shop["customers"])) % 70 + 18.0)
+    want = metric(shop["events"], customers=customers, **kw)
+    for got in (
+        scale.run_frames(metric, scale.split_frame(shop["events"], "customer_id", 3), customers=customers, **kw),
+        metric(str(datasets["events"]), n_partitions=4, spill_dir=tmp_path, customers=customers, **kw),
+        metric(ddfs["events"], customers=customers, **kw),
+    ):
+        assert type(got) is type(want) and list(got.results) == list(want.results)
+        assert (got.skipped, got.customers, got.edges, got.attributes) == (
+            want.skipped,
+            want.customers,
+            want.edges,
+            want.attributes,
+        )
+        for key, result in want.results.items():
+            assert_same(got.results[key], result)
+    assert not list(tmp_path.iterdir())
+
+
+def test_segments_on_partitioned_data_need_the_customers_table(events):
+    with pytest.raises(fidelite.exceptions.ParameterError, match="pass customers=<table>"):
+        scale.run_frames(fidelite.lifecycle, scale.split_frame(events, "customer_id", 2), segment="country")
+
+
+def test_a_side_table_given_by_name_is_gathered_too(shop, datasets, ddfs):
+    want = fidelite.nps(shop["surveys"])
+    assert_same(fidelite.nps(surveys=ddfs["surveys"]), want)
+    assert_same(fidelite.nps(surveys=str(datasets["surveys"]), n_partitions=3), want)

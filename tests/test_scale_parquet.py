@@ -93,3 +93,40 @@ def test_a_progress_bar_when_asked(dataset, tmp_path, capsys):
     assert "spilling" in err and "preparing" in err
     fidelite.lifecycle(str(dataset), spill_dir=tmp_path, n_partitions=2)  # not a terminal: no bar
     assert capsys.readouterr().err == ""
+
+
+def test_partials_merge_as_they_come_in_order():
+    """A binary counter of merges: partition order kept, few results held at once."""
+    from fidelite.scale.parquet import PairwiseMerge
+
+    merging, held = PairwiseMerge(lambda parts: sum(parts, ())), []
+    for i in range(13):
+        merging.add((i,))
+        held.append(len(merging.stack))
+    assert merging.result() == tuple(range(13))
+    assert max(held) == 3 and held[-1] == 3  # 13 = 8 + 4 + 1
+    with pytest.raises(ValueError, match="no partition"):
+        PairwiseMerge(list).result()
+
+
+def test_a_query_holds_few_partitions_in_memory_at_once(dataset, tmp_path, monkeypatch):
+    """A retention partial keeps its partition's log (for .customers()): the partials are
+    merged as they come, so the partitions' logs are not all alive at the end."""
+    import gc
+    import weakref
+
+    alive, most = weakref.WeakSet(), []
+    with SpilledLog(dataset, n_partitions=6, spill_dir=tmp_path) as log:
+        logs = log.logs
+
+        def counted():
+            for one in logs():
+                gc.collect()
+                alive.add(one)
+                most.append(len(alive))
+                yield one
+                del one
+
+        monkeypatch.setattr(log, "logs", counted)
+        log.run(fidelite.retention)
+    assert len(most) == 6 and max(most) <= 2, most

@@ -216,9 +216,17 @@ def _read_events(path: str, what: str, ids: str = "customer_id") -> Any:
     plainly integers), keeping its line numbers for the row accounting."""
     from . import io
 
-    table = io.read_table(path, what=what, ids=ids)
+    table = io.read_table(_dataset_or(path), what=what, ids=ids)
     table.source = what  # errors are prefixed with the path already
     return table
+
+
+def _dataset_or(path: str) -> Any:
+    """A Parquet dataset (a directory or a glob) read as one Arrow table; any other path
+    as it is (read by its extension)."""
+    from .scale.parquet import is_dataset, read_dataset
+
+    return read_dataset(path) if is_dataset(path) else path
 
 
 def _read(path: str, what: str, id_column: str | None = None, fallback: str | None = None) -> Any:
@@ -230,7 +238,7 @@ def _read(path: str, what: str, id_column: str | None = None, fallback: str | No
     from ._deps import import_optional
     from .exceptions import ColumnNotFoundError
 
-    table = io.read_table(path, what=what, ids=id_column or fallback or "customer_id")
+    table = io.read_table(_dataset_or(path), what=what, ids=id_column or fallback or "customer_id")
     pa = import_optional("pyarrow", "read files")
     out = pa.table(table.columns)
     name = id_column
@@ -386,7 +394,11 @@ def parser() -> argparse.ArgumentParser:
         "of an event log: row accounting, KPIs, cohort retention, lifecycle, customers, indices. "
         "Optional tables use the canonical column names (customer_id, timestamp, ...).",
     )
-    rep.add_argument("file", metavar="FILE", help="events as .csv, .tsv, .csv.gz or .parquet")
+    rep.add_argument(
+        "file",
+        metavar="FILE",
+        help="events as .csv, .tsv, .csv.gz or .parquet, or a Parquet dataset (a directory or a quoted glob)",
+    )
     rep.add_argument(
         "--customer", default="customer_id", metavar="COL", help="customer id column (default: customer_id)"
     )

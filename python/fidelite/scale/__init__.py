@@ -14,7 +14,9 @@ then merged, in partition order, as the metric declares in :mod:`.registry`: add
 - :mod:`.parquet`: :class:`SpilledLog`, a Parquet dataset larger than memory spilled to
   partitions on local disk;
 - :mod:`.dask_backend`: :class:`DaskLog`, a Dask DataFrame shuffled once by customer;
-- :mod:`.hook`: the decorator through which every public metric accepts both.
+- :mod:`.segmented`: ``segment=`` / ``bins=`` on partitioned data;
+- :mod:`.hook`: the decorator through which every public metric accepts both (a metric
+  over a side table, surveys or programme, gathers the table and runs once).
 
 A metric given a Dask DataFrame or a Parquet directory / glob goes through them by itself
 (``fidelite.retention(ddf)``); build a :class:`DaskLog` or :class:`SpilledLog` to prepare

@@ -16,7 +16,8 @@ from .._deps import import_optional
 from ..eventlog import COLUMN_KEYWORDS, EventLog
 from ..query import parse
 from .parquet import total_report
-from .registry import declaration_of
+from .registry import Declaration, declaration_of
+from .segmented import run_segmented, wants_segments
 
 
 def _log(frame: Any, tz: str, columns: dict[str, Any]) -> EventLog | None:
@@ -37,13 +38,16 @@ def _report(log: EventLog | None) -> Any:
 
 
 def _partial(
-    partial: Callable[..., Any],
+    declaration: Declaration,
     metric: Callable[..., Any],
     log: EventLog,
     t_range: tuple[int, int],
     kwargs: dict[str, Any],
 ) -> Any:
-    return partial(metric, parse(log, {}, t_range=t_range, start=t_range[0]), kwargs)
+    """One partition's partial, merged once on its worker: a partial may hold its
+    partition's log (a retention matrix does), which would travel with it otherwise."""
+    query = parse(log, {}, t_range=t_range, start=t_range[0])
+    return declaration.merge([declaration.partial(metric, query, kwargs)])
 
 
 class DaskLog:
@@ -83,15 +87,21 @@ class DaskLog:
         """``metric`` over every partition, the partials merged in a tree reduction (in
         partition order at every level)."""
         dask = import_optional("dask", "run on Dask DataFrames")
+        if wants_segments(kwargs):
+
+            def each(fn: Callable[..., Any], *args: Any) -> list[Any]:
+                return list(dask.compute(*[dask.delayed(fn)(log, *args) for log in self.logs]))
+
+            return run_segmented(metric, each, self.t_range, self.report, kwargs)
         declaration = declaration_of(metric)
         # the declaration's functions go into the graph one by one
         partial, merge = dask.delayed(_partial), dask.delayed(declaration.merge)
-        level = [partial(declaration.partial, metric, log, self.t_range, kwargs) for log in self.logs]
+        level = [partial(declaration, metric, log, self.t_range, kwargs) for log in self.logs]
         while True:  # at least one merge, however few partitions
             level = [merge(level[i : i + self.split_every]) for i in range(0, len(level), self.split_every)]
             if len(level) == 1:
                 break
-        (out,) = dask.compute(dask.delayed(declaration.finish)(level[0]))
+        (out,) = dask.compute(dask.delayed(declaration.last)(level[0], metric, kwargs))
         return out
 
 

@@ -6,10 +6,12 @@ here: a frame is recognised by the module of its type."""
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from .parquet import is_dataset
+from .parquet import SPILL_KEYWORDS, is_dataset, read_dataset
+from .registry import declaration_of
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -21,12 +23,18 @@ def is_dask(data: Any) -> bool:
 
 def partitioned_input(metric: F) -> F:
     """``metric``, also accepting a Dask DataFrame or a Parquet dataset as its first
-    argument (run partition by partition and merged: :mod:`fidelite.scale`)."""
+    argument (run partition by partition and merged: :mod:`fidelite.scale`; a metric
+    over a side table gathers the table and runs once on it)."""
+
+    first = next(iter(inspect.signature(metric).parameters))  # data, or surveys, programme...
 
     @functools.wraps(metric)
     def call(*args: Any, **kwargs: Any) -> Any:
-        data = args[0] if args else kwargs.get("data")
-        rest = {k: v for k, v in kwargs.items() if k != "data"}
+        data: Any = args[0] if args else kwargs.get(first)
+        rest = {k: v for k, v in kwargs.items() if k != first}
+        if (is_dask(data) or is_dataset(data)) and declaration_of(metric).gather:
+            table = data.compute() if is_dask(data) else read_dataset(data)
+            return metric(table, *args[1:], **{k: v for k, v in rest.items() if k not in SPILL_KEYWORDS})
         if is_dask(data):
             from .dask_backend import run_dask
 

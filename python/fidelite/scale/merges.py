@@ -161,3 +161,166 @@ def add_ratio(
 
     merge.__doc__ = f"{numerator} / {denominator} of the summed parts ({', '.join(summed)})."
     return merge
+
+
+def _nan_ratio(num: np.ndarray, den: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """``num / den * scale`` per cell, NaN where ``den`` is 0 (as the metrics compute it)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / np.maximum(den, 1) * scale, np.nan)
+
+
+def _shares(counts: np.ndarray) -> np.ndarray:
+    total = counts.sum()
+    return counts * (100.0 / total) if total else np.full(len(counts), np.nan)
+
+
+def _table(like: TableResult, cols: dict[str, Any], **changes: Any) -> TableResult:
+    """A table like ``like`` (title, value, reason, meta, units) with ``cols``."""
+    keep = dict(title=like.title, value=like.value, reason=like.reason, meta=like.meta, units=like.units)
+    return TableResult(cols, **{**keep, **changes})
+
+
+def concat_tables(parts: Sequence[TableResult], key: str = "customer_id") -> TableResult:
+    """Per-customer tables: every partition's rows, in ascending ``key`` order."""
+    first = parts[0]
+    return _table(first, by_id({name: np.concatenate([p[name] for p in parts]) for name in first}, key))
+
+
+def _reasons(parts: Sequence[Any], empty: bool, prefix: str = "empty base") -> str | None:
+    """The partials' reasons (``"; "``-joined notes), the empty-base note kept only when
+    the merged base is empty somewhere (``empty``): it holds in every partial then."""
+    notes: list[str] = []
+    for p in parts:
+        for note in (p.reason or "").split("; "):
+            if note and note not in notes and (empty or not note.startswith(prefix)):
+                notes.append(note)
+    return "; ".join(notes) or None
+
+
+_KPI_COUNTS = ("active_start", "active_end", "new", "kept", "lost", "gained", "customers_start", "net_result")
+
+
+def add_period_kpis(parts: Sequence[TableResult]) -> TableResult:
+    """:func:`~fidelite.period_kpis`: the counts, revenue and orders added per period; the
+    rates computed again from the sums."""
+    first = parts[0]
+    summed = {*_KPI_COUNTS, "active", "revenue", "orders"}
+    rates = {"retention_rate", "kept_rate", "churn_rate", "revenue_per_active", "orders_per_active"}
+    cols = {
+        name: _total([p[name] for p in parts], name)
+        if name in summed
+        else first[name]
+        if name in rates  # computed below
+        else _same([p[name] for p in parts], name)
+        for name in first
+    }
+    s, e, new, kept = (cols[k] for k in ("active_start", "active_end", "new", "kept"))
+    cols["retention_rate"] = _nan_ratio(e - new, s, 100.0)
+    cols["kept_rate"] = _nan_ratio(kept, s, 100.0)
+    cols["churn_rate"] = _nan_ratio(cols["lost"], cols.get("customers_start", s), 100.0)
+    cols["revenue_per_active"] = _nan_ratio(cols["revenue"], cols["active"])
+    cols["orders_per_active"] = _nan_ratio(cols["orders"], cols["active"])
+    return _table(first, cols, reason=_reasons(parts, bool((s == 0).any())))
+
+
+def concat_patterns(parts: Sequence[Any]) -> Any:
+    """:func:`~fidelite.retention_patterns`: customers per pattern added, shares from the
+    sums; the per-customer table concatenated in id order."""
+    from ..results.customers import PatternResult
+
+    first = parts[0]
+    counts = _total([p["customers"] for p in parts], "customers")
+    seen = [p for p in parts if p.reason is None]
+    return PatternResult(
+        {"pattern": first["pattern"], "customers": counts, "share": _shares(counts)},
+        per_customer=concat_tables([p.per_customer for p in parts]),
+        meta=first.meta,
+        reason=None if seen else first.reason,
+    )
+
+
+def concat_clv_summaries(parts: Sequence[Any]) -> Any:
+    """:func:`~fidelite.clv_summary`: the customers' rows concatenated in id order, the
+    customers left out added per reason. The merged summary holds no tracking data (the
+    purchases per period come from the events, which stay in the partitions)."""
+    from ..results.predict import ClvSummary
+
+    first = parts[0]
+    meta = dict(first.meta)
+    meta["left_out"] = {why: sum(p.meta["left_out"][why] for p in parts) for why in first.meta["left_out"]}
+    cols = by_id({name: np.concatenate([p[name] for p in parts]) for name in first})
+    return ClvSummary(cols, meta=meta, reason=first.reason)
+
+
+def top_customers(parts: Sequence[TableResult]) -> TableResult:
+    """:func:`~fidelite.best_customers`: the top ``n`` of the partitions' top ``n`` (each
+    customer's revenue is whole in its partition, so the top of the union is the top of
+    all), by revenue then ascending id; ``n`` rides in ``meta`` (see
+    :func:`.registry.with_n`)."""
+    first = parts[0]
+    cols = by_id({name: np.concatenate([p[name] for p in parts]) for name in first})
+    order = np.argsort(-cols["revenue"], kind="stable")[: first.meta["n"]]
+    cols = {name: values[order] for name, values in cols.items()}
+    cols["rank"] = np.arange(1, len(order) + 1)
+    return _table(first, cols)
+
+
+def _latest_complete(values: np.ndarray, complete: np.ndarray) -> float:
+    """The value of the latest complete period where it is not NaN (NaN if none)."""
+    done = np.flatnonzero(complete & ~np.isnan(values))
+    return float(values[done[-1]]) if len(done) else float("nan")
+
+
+def add_stickiness(parts: Sequence[Any]) -> Any:
+    """:func:`~fidelite.stickiness`: the active customers of every period and unit added
+    (a unit's count is the mean over its period times its units, a whole number), the
+    histogram's customers added; the means, ratios and shares computed again."""
+    from ..results.activity import StickinessResult
+
+    first = parts[0]
+    units = _same([p["units"] for p in parts], "units")
+    active = _total([p["active"] for p in parts], "active")
+    unit_active = _total([np.rint(np.nan_to_num(p["mean_short_active"]) * units) for p in parts], "unit active")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(units > 0, unit_active / np.maximum(units, 1), np.nan)
+        ratio = np.where((units > 0) & (active > 0), mean / np.maximum(active, 1) * 100.0, np.nan)
+    cols = {**first.columns, "active": active, "mean_short_active": mean, "stickiness": ratio}
+    h = first.histogram
+    customers = _total([p.histogram["customers"] for p in parts], "histogram")
+    per_row = active[np.searchsorted(first["period"], h["period"])]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(per_row > 0, customers / np.maximum(per_row, 1) * 100.0, np.nan)
+    histogram = _table(h, {**h.columns, "customers": customers, "share": share})
+    value = _latest_complete(ratio, cols["complete"])
+    return StickinessResult(
+        cols, histogram=histogram, value=value, reason=first.reason if np.isnan(value) else None, meta=first.meta
+    )
+
+
+def add_engagement_over_time(parts: Sequence[TableResult]) -> TableResult:
+    """:func:`~fidelite.engagement_over_time`: per period, the active customers and the
+    sums of their components added (a mean times the active count is the period's sum),
+    the means computed again. Every partial runs to the period of ``as_of`` from its own
+    first event's period, so they line up at the end: the longest one is the axis."""
+    axis = max(parts, key=len)
+    n = len(axis)
+    active = np.zeros(n, np.int64)
+    sums = {name: np.zeros(n) for name in ("active_days", "duration", "key_actions")}
+    for p in parts:
+        if not np.array_equal(p["period"], axis["period"][n - len(p) :]):
+            raise ValueError("partial periods do not line up: the partitions need the same as_of")
+        rows = slice(n - len(p), n)
+        active[rows] += p["active"]
+        for name, total in sums.items():
+            part = np.nan_to_num(p[name]) * p["active"]
+            total[rows] += part if name == "duration" else np.rint(part)
+    if all(np.isnan(p["duration"]).all() for p in parts):
+        sums["duration"][:] = np.nan  # no duration column
+    cols = {"period": axis["period"], "active": active}
+    cols.update(
+        {name: np.where(active > 0, total / np.where(active > 0, active, 1), np.nan) for name, total in sums.items()}
+    )
+    cols["complete"] = axis["complete"]
+    done = np.flatnonzero(cols["complete"] & (active > 0))
+    value = float(cols["active_days"][done[-1]]) if len(done) else float("nan")
+    return _table(axis, cols, value=value, reason=None if len(done) else axis.reason)

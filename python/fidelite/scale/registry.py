@@ -13,6 +13,7 @@ in the metric's module and have :func:`declaration_of` read that attribute first
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -46,10 +47,56 @@ class Declaration:
     merge: Callable[[Sequence[Any]], Any]
     partial: Callable[[Callable[..., Any], Query, dict[str, Any]], Any] = on_partition
     finish: Callable[[Any], Any] = as_merged
+    #: The metric's data is a side table (surveys, programme, customers, subscriptions),
+    #: not events: partitioned input is gathered whole (:func:`gathered`) and the metric
+    #: runs once on it. Memory: the side table's rows (one or a few per customer).
+    gather: bool = False
 
-    def __call__(self, partials: Sequence[Any]) -> Any:
-        """The result of the whole data from every partition's partial."""
-        return self.finish(self.merge(partials))
+    #: The population-wide step that needs the call itself, after ``finish``:
+    #: ``refit(metric, merged, kwargs)`` (e.g. the models fitted once on the merged
+    #: per-customer summary).
+    refit: Callable[[Callable[..., Any], Any, dict[str, Any]], Any] | None = None
+
+    def last(self, merged: Any, metric: Callable[..., Any] | None, kwargs: dict[str, Any]) -> Any:
+        """The last steps on the merged result: ``finish``, then ``refit`` if declared
+        (it needs the ``metric`` called and its ``kwargs``)."""
+        out = self.finish(merged)
+        if self.refit is None:
+            return out
+        if metric is None:
+            raise TypeError("this declaration refits on the merged result: pass the metric and its arguments")
+        return self.refit(metric, out, kwargs)
+
+    def __call__(
+        self, partials: Sequence[Any], metric: Callable[..., Any] | None = None, kwargs: dict[str, Any] | None = None
+    ) -> Any:
+        """The result of the whole data from every partition's partial (``metric`` and its
+        ``kwargs``: the call, for ``refit``)."""
+        return self.last(self.merge(partials), metric, kwargs or {})
+
+
+def with_n(metric: Callable[..., Any], query: Query, kwargs: dict[str, Any]) -> Any:
+    """The partial of a top-``n`` table: the metric on the partition, ``n`` noted in its
+    ``meta`` for the merge (:func:`.merges.top_customers`)."""
+    result = metric(query, **kwargs)
+    result.meta["n"] = int(kwargs.get("n", inspect.signature(metric).parameters["n"].default))
+    return result
+
+
+def without_n(result: Any) -> Any:
+    """The last step of a top-``n`` table: the ``n`` noted for the merge taken off."""
+    del result.meta["n"]
+    return result
+
+
+def gathered() -> Declaration:
+    """The declaration of a metric over a side table: the partitions concatenated, then
+    the metric once on the whole table (its merge is never called)."""
+    return Declaration(merge=_no_merge, gather=True)
+
+
+def _no_merge(parts: Sequence[Any]) -> Any:
+    raise TypeError("a gathered metric runs once on the whole table: it has no partials to merge")
 
 
 DECLARATIONS: dict[str, Declaration] = {
@@ -71,8 +118,33 @@ DECLARATIONS: dict[str, Declaration] = {
             shares={"share": ("multi_product", ("multi_product", "single_product"))},
         )
     ),
+    "period_kpis": Declaration(merges.add_period_kpis),
+    # metrics/stickiness.py
+    "stickiness": Declaration(merges.add_stickiness),
+    # metrics/engagement.py (engagement itself: its ranking lives in metrics/, a layer above)
+    "engagement_over_time": Declaration(merges.add_engagement_over_time),
+    # metrics/states.py
+    "retention_patterns": Declaration(merges.concat_patterns),
+    "best_customers": Declaration(merges.top_customers, partial=with_n, finish=without_n),
+    # metrics/predict.py
+    "clv_summary": Declaration(merges.concat_clv_summaries),
     # metrics/summary.py
     "customer_summary": Declaration(merges.concat_summaries),
+    # side tables, gathered: metrics/surveys.py
+    "nps": gathered(),
+    "nps_over_time": gathered(),
+    "nps_transitions": gathered(),
+    "loyalty_index": gathered(),
+    "loyalty_index_over_time": gathered(),
+    # metrics/customers.py (without events)
+    "churn_reasons": gathered(),
+    "completeness": gathered(),
+    # metrics/programme.py (the programme table alone)
+    "programme_points": gathered(),
+    "tier_migration": gathered(),
+    "near_next_tier": gathered(),
+    # metrics/subscriptions.py
+    "revenue_retention": gathered(),
 }
 
 
