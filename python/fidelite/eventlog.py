@@ -734,3 +734,81 @@ class EventLog:
         if target == frames.NUMPY:
             return self._export()
         return frames.to_native(self, target)
+
+    # ----------------------------------------------------------------- subsets
+    def subset(self, customers: np.ndarray) -> EventLog:
+        """The log of the customers where ``customers`` (a boolean mask over customer
+        codes) holds, without re-reading anything: their events are sliced out of the
+        factorised columns (grouped layout kept when there is one), codes renumbered in
+        the same order, label columns narrowed to the labels these events hold. Equal to
+        a log built from those customers' rows (:meth:`equals` aside from the code
+        order); its :attr:`report` counts those rows, all used (refunds noted). What
+        ``segment=`` runs each segment on.
+
+        >>> import fidelite
+        >>> log = fidelite.EventLog({"customer_id": [5, 6, 5], "timestamp": ["2024-01-01", "2024-01-02", "2024-01-03"],
+        ...                          "event": ["visit", "buy", "visit"]})
+        >>> sub = log.subset(log.customer_ids == 5)
+        >>> sub.n_customers, sub.n_events, sub.labels("event"), sub.report.used
+        (1, 2, ('visit',), 2)
+        """
+        keep = np.asarray(customers)
+        if keep.dtype != bool or keep.shape != (self.n_customers,):
+            raise ParameterError(
+                f"subset takes a boolean mask over the {self.n_customers:,} customer codes, "
+                f"got an array of {keep.dtype} and shape {keep.shape}"
+            )
+        kept = np.flatnonzero(keep)
+        if not len(kept):
+            raise EmptyInputError("the subset holds no customer; select at least one")
+        remap = np.cumsum(keep, dtype=np.int64) - 1
+        rows = self._rows
+        if rows is not None:  # input order: the rows of the kept customers
+            codes, ts, cols = rows
+            at = np.flatnonzero(keep[codes])
+            new_rows = (
+                readonly(remap[codes[at]].astype(codes.dtype)),
+                readonly(ts[at]),
+                {k: v[at] for k, v in cols.items()},
+            )
+            ts, cols = new_rows[1], new_rows[2]
+        else:
+            g = self.grouped()
+            sizes = g.sizes()[kept]
+            ends = np.cumsum(sizes)
+            at = np.arange(int(ends[-1]), dtype=np.int64) + np.repeat(g.indptr[kept] - (ends - sizes), sizes)
+            ts = g.ts[at]
+            cols = {k: g.columns[k][at] for k in g.columns}
+            new_rows = None
+        labels = dict(self._labels)
+        for role in labels:  # only the labels these events hold, codes renumbered
+            present = np.zeros(len(labels[role]) + 1, bool)
+            present[cols[role]] = True  # -1 (null) marks the last slot
+            used = np.flatnonzero(present[:-1])
+            if len(used) < len(labels[role]):
+                lut = np.full(len(labels[role]) + 1, -1, cols[role].dtype)
+                lut[used] = np.arange(len(used), dtype=cols[role].dtype)
+                cols[role] = lut[cols[role]]
+                labels[role] = tuple(labels[role][i] for i in used.tolist())
+        cols = {k: readonly(np.ascontiguousarray(v)) for k, v in cols.items()}
+        sub = object.__new__(type(self))
+        sub.__dict__.update(
+            tz=self.tz, source=self.source, native_backend=self.native_backend, columns=dict(self.columns)
+        )
+        n_refunds = int(np.count_nonzero(cols["amount"] < 0)) if "amount" in cols else 0
+        sub.report = RowReport(len(ts), len(ts), notes={"refunds (negative amounts)": n_refunds} if n_refunds else {})
+        sub._labels = labels
+        sub._index = self._index.subset(kept.astype(np.uint32))
+        sub._ids = sub._order = None
+        if new_rows is not None:
+            sub._rows = (new_rows[0], new_rows[1], cols)
+            sub._layout = None
+        else:
+            indptr = np.concatenate([[0], ends]).astype(self.grouped().indptr.dtype)
+            sub._rows = None
+            sub._layout = Layout(readonly(indptr), readonly(ts), GroupedColumns(cols, np.zeros(0, np.uint32), cols))
+        sub._lock = threading.Lock()
+        sub.cache = Cache(CACHE_SIZE)
+        sub._calendars = Cache(CALENDARS)
+        sub.t_min, sub.t_max = io.bounds(ts)
+        return sub
