@@ -467,9 +467,14 @@ class EventLog:
     ) -> Calendar:
         """The calendar of ``period`` cut in ``tz`` (default: the log's zone), weeks starting
         on ``week_start``, its lookups fast over ``t_range`` (default: the log's events and a
-        margin of :data:`CALENDAR_MARGIN_US` on each side); built once and kept."""
+        margin of :data:`CALENDAR_MARGIN_US` on each side; a :meth:`subset` shares its
+        parent's calendars and span); built once and kept."""
         zone = tz or self.tz
-        span = t_range or (self.t_min - CALENDAR_MARGIN_US, self.t_max + CALENDAR_MARGIN_US)
+        span = (
+            t_range
+            or getattr(self, "_calendar_span", None)
+            or (self.t_min - CALENDAR_MARGIN_US, self.t_max + CALENDAR_MARGIN_US)
+        )
         key = (period, week_start, zone, span)
         return self._calendars.get(key, lambda: Calendar.make(period, zone, week_start, span))
 
@@ -742,8 +747,8 @@ class EventLog:
         factorised columns (grouped layout kept when there is one), codes renumbered in
         the same order, label columns narrowed to the labels these events hold. Equal to
         a log built from those customers' rows (:meth:`equals` aside from the code
-        order); its :attr:`report` counts those rows, all used (refunds noted). What
-        ``segment=`` runs each segment on.
+        order); its :attr:`report` counts those rows, all used (refunds noted); it shares
+        the parent's calendars. What ``segment=`` runs each segment on.
 
         >>> import fidelite
         >>> log = fidelite.EventLog({"customer_id": [5, 6, 5], "timestamp": ["2024-01-01", "2024-01-02", "2024-01-03"],
@@ -809,6 +814,12 @@ class EventLog:
             sub._layout = Layout(readonly(indptr), readonly(ts), GroupedColumns(cols, np.zeros(0, np.uint32), cols))
         sub._lock = threading.Lock()
         sub.cache = Cache(CACHE_SIZE)
-        sub._calendars = Cache(CALENDARS)
+        # the parent's calendars (tables over its span, which covers the subset's): the
+        # segments of one call build one calendar, not one each
+        sub._calendars = self._calendars
+        sub._calendar_span = getattr(self, "_calendar_span", None) or (
+            self.t_min - CALENDAR_MARGIN_US,
+            self.t_max + CALENDAR_MARGIN_US,
+        )
         sub.t_min, sub.t_max = io.bounds(ts)
         return sub

@@ -163,16 +163,28 @@ def resolve(
         ranks.append(rank)
         labels.append(labs)
     # segments: the combinations present, in lexicographic order of the attribute ranks
-    combos, codes = (
-        np.unique(np.stack(ranks, axis=1), axis=0, return_inverse=True)
-        if len(ids)
-        else (
-            np.zeros((0, len(attrs)), np.int64),
-            np.zeros(0, np.int64),
-        )
-    )
+    combos, codes = _combinations(ranks, [len(labs) for labs in labels])
     keys = [labels[0][row[0]] if len(attrs) == 1 else tuple(labels[i][r] for i, r in enumerate(row)) for row in combos]
     return Segmentation(attrs, keys, ids, np.asarray(codes).reshape(-1).astype(np.uint32), missing, edges)
+
+
+def _combinations(ranks: list[np.ndarray], sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of the rank columns (rank ``i`` of column ``a`` below
+    ``sizes[a]``), in lexicographic order, and the row of each customer: one sort of one
+    integer key (the ranks in mixed radix) while it fits in 63 bits."""
+    if not len(ranks[0]):
+        return np.zeros((0, len(ranks)), np.int64), np.zeros(0, np.int64)
+    if math.prod(sizes) >= 2**63:
+        combos, codes = np.unique(np.stack(ranks, axis=1), axis=0, return_inverse=True)
+        return combos, codes
+    key = np.zeros(len(ranks[0]), np.int64)
+    for rank, size in zip(ranks, sizes):
+        key = key * size + rank
+    distinct, codes = np.unique(key, return_inverse=True)
+    combos = np.empty((len(distinct), len(ranks)), np.int64)
+    for a in range(len(ranks) - 1, -1, -1):
+        distinct, combos[:, a] = np.divmod(distinct, sizes[a])
+    return combos, codes
 
 
 def _values(
