@@ -256,6 +256,8 @@ class EventLog:
     #: ..., "numpy" for a dict of arrays): what :meth:`to_native` and the metrics'
     #: results' ``to_native()`` return.
     native_backend: str | None = None
+    #: The span a :meth:`subset`'s calendars cover: its parent's (None: its own events').
+    _calendar_span: tuple[int, int] | None = None
 
     def __init__(
         self,
@@ -470,11 +472,7 @@ class EventLog:
         margin of :data:`CALENDAR_MARGIN_US` on each side; a :meth:`subset` shares its
         parent's calendars and span); built once and kept."""
         zone = tz or self.tz
-        span = (
-            t_range
-            or getattr(self, "_calendar_span", None)
-            or (self.t_min - CALENDAR_MARGIN_US, self.t_max + CALENDAR_MARGIN_US)
-        )
+        span = t_range or self._calendar_span or (self.t_min - CALENDAR_MARGIN_US, self.t_max + CALENDAR_MARGIN_US)
         key = (period, week_start, zone, span)
         return self._calendars.get(key, lambda: Calendar.make(period, zone, week_start, span))
 
@@ -817,7 +815,7 @@ class EventLog:
         # the parent's calendars (tables over its span, which covers the subset's): the
         # segments of one call build one calendar, not one each
         sub._calendars = self._calendars
-        sub._calendar_span = getattr(self, "_calendar_span", None) or (
+        sub._calendar_span = self._calendar_span or (
             self.t_min - CALENDAR_MARGIN_US,
             self.t_max + CALENDAR_MARGIN_US,
         )
