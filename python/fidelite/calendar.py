@@ -20,7 +20,7 @@ from ._deps import loaded
 from .exceptions import ParameterError, TimeZoneError
 from .io import US_PER_DAY
 
-PERIODS = ("hour", "day", "week", "month", "quarter", "year")
+PERIODS = ("day", "week", "month", "quarter", "year", "hour")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 #: Rolling window lengths (``window="rolling"``): 1 h, 24 h, 7 d, 30 d.
 ROLLING_US = {"hour": US_PER_DAY // 24, "day": US_PER_DAY, "week": 7 * US_PER_DAY, "month": 30 * US_PER_DAY}
@@ -96,7 +96,7 @@ def week_start_index(week_start: str | int) -> int:
 
 
 def check_period(period: str) -> str:
-    """``period`` when it is one of :data:`PERIODS` (``"hour"`` .. ``"year"``)."""
+    """``period`` when it is one of :data:`PERIODS` (``"day"`` .. ``"year"``, ``"hour"``)."""
     if period not in PERIODS:
         raise ParameterError(f"unknown period {period!r}: use one of {', '.join(PERIODS)}")
     return period

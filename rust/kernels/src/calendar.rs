@@ -28,7 +28,7 @@ pub enum Period {
 }
 
 impl Period {
-    /// Parses `hour | day | week | month | quarter | year`; `week_start` is 0 = Monday .. 6 = Sunday.
+    /// Parses `day | week | month | quarter | year | hour`; `week_start` is 0 = Monday .. 6 = Sunday.
     pub fn parse(name: &str, week_start: u8) -> Result<Self> {
         if week_start > 6 {
             return Err(KernelError::InvalidParameter(format!(
@@ -44,7 +44,7 @@ impl Period {
             "year" => Period::Year,
             other => {
                 return Err(KernelError::InvalidParameter(format!(
-                    "unknown period {other:?}: use one of hour, day, week, month, quarter, year"
+                    "unknown period {other:?}: use one of day, week, month, quarter, year, hour"
                 )))
             }
         })
