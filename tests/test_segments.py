@@ -457,3 +457,44 @@ def test_partitioned_input_says_segments_need_the_data_in_memory():
     q = fidelite.query.parse(events, {})
     with pytest.raises(ParameterError, match="in memory"):
         fidelite.repeat_rate(q, segment="event")
+
+
+# ----------------------------------------------------------------------------- EventLog.subset
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(shop(), st.booleans(), st.data())
+def test_subset_is_the_log_built_from_those_customers_rows(data, grouped, draw):
+    events, _ = data
+    events = events.assign(amount=np.where(np.arange(len(events)) % 4 == 0, -1.5, 2.0))
+    log = fidelite.EventLog(events)
+    if grouped:
+        log.prepare()
+    ids = log.customer_ids
+    mask = np.array(draw.draw(st.lists(st.booleans(), min_size=len(ids), max_size=len(ids))), bool)
+    if not mask.any():
+        mask[0] = True
+    sub = log.subset(mask)
+    assert sub.is_grouped == grouped  # the parent's layout, kept
+    want = fidelite.EventLog(events[events.customer_id.isin(ids[mask].tolist())])
+    pd.testing.assert_frame_equal(sub.to_pandas(), want.to_pandas())
+    assert (sub.n_customers, sub.n_events, sub.t_min, sub.t_max) == (
+        want.n_customers,
+        want.n_events,
+        want.t_min,
+        want.t_max,
+    )
+    for role in ("event", "channel"):
+        if log.has(role):
+            assert sub.labels(role) == want.labels(role)
+    assert (sub.report.used, sub.report.notes) == (want.report.used, want.report.notes)
+    a, b = fidelite.period_kpis(sub, period="week"), fidelite.period_kpis(want, period="week")
+    assert a.to_pandas().equals(b.to_pandas())
+
+
+def test_subset_checks_its_mask():
+    log = fidelite.EventLog({"customer_id": [1, 2], "timestamp": ["2024-01-01", "2024-01-02"]})
+    with pytest.raises(ParameterError, match="boolean mask over the 2 customer codes"):
+        log.subset(np.array([1, 0]))
+    with pytest.raises(fidelite.exceptions.EmptyInputError):
+        log.subset(np.zeros(2, bool))

@@ -20,10 +20,10 @@ from ._deps import loaded
 from .exceptions import ParameterError, TimeZoneError
 from .io import US_PER_DAY
 
-PERIODS = ("day", "week", "month", "quarter", "year")
+PERIODS = ("day", "week", "month", "quarter", "year", "hour")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-#: Rolling window lengths (``window="rolling"``): 24 h, 7 d, 30 d.
-ROLLING_US = {"day": US_PER_DAY, "week": 7 * US_PER_DAY, "month": 30 * US_PER_DAY}
+#: Rolling window lengths (``window="rolling"``): 1 h, 24 h, 7 d, 30 d.
+ROLLING_US = {"hour": US_PER_DAY // 24, "day": US_PER_DAY, "week": 7 * US_PER_DAY, "month": 30 * US_PER_DAY}
 
 
 _UNITS_US = {
@@ -96,6 +96,7 @@ def week_start_index(week_start: str | int) -> int:
 
 
 def check_period(period: str) -> str:
+    """``period`` when it is one of :data:`PERIODS` (``"day"`` .. ``"year"``, ``"hour"``)."""
     if period not in PERIODS:
         raise ParameterError(f"unknown period {period!r}: use one of {', '.join(PERIODS)}")
     return period
@@ -188,8 +189,12 @@ class Calendar(_core.Calendar):
 
     def axis(self, first: int, count: int) -> tuple[np.ndarray, np.ndarray]:
         """(local start dates as datetime64[D], UTC start instants in µs) of ``count + 1``
-        consecutive periods from ``first`` (the last one bounds the previous)."""
+        consecutive periods from ``first`` (the last one bounds the previous). Hours: their
+        local wall-clock starts as datetime64[m] (the repeated hour of a fall-back day
+        twice, which the labels tell apart)."""
         days, starts = super().axis(first, count)
+        if self.period == "hour":
+            return days.view("datetime64[us]").astype("datetime64[m]"), starts
         return days.astype("datetime64[D]"), starts
 
     def periods_of(self, instants: np.ndarray) -> np.ndarray:
@@ -207,7 +212,20 @@ class Calendar(_core.Calendar):
 
     def start_of(self, value: Any) -> int:
         """Index of the period holding ``value``: a date / datetime, or a period label such
-        as ``"2024"``, ``"2024-03"``, ``"2024-Q2"``, ``"2024-03-15"``."""
+        as ``"2024"``, ``"2024-03"``, ``"2024-Q2"``, ``"2024-03-15"``, or an hour's label
+        (``"2024-11-03 01:00"``, local in the calendar's zone: the first of a repeated
+        hour unless its offset is given, ``"2024-11-03 01:00-05:00"``)."""
+        if isinstance(value, str) and self.period == "hour":
+            m = re.fullmatch(r"(\d{4}-\d{2}-\d{2})[ T](\d{2}):(\d{2})([+-]\d{2}:\d{2})?", value.strip())
+            if m:
+                wall = to_instant(f"{m.group(1)}T{m.group(2)}:{m.group(3)}", "UTC")  # local wall clock, as µs
+                near = int(self.period_of(wall))  # within a day of the hour wanted
+                labels = self.period_labels(near - 30, 61)
+                key = f"{m.group(1)} {m.group(2)}:{m.group(3)}"
+                for i, label in enumerate(labels):
+                    if label == key + (m.group(4) or "") or (m.group(4) is None and label[:16] == key):
+                        return near - 30 + i
+                raise ParameterError(f"{value!r} is not an hour of the {self.tz} calendar (a skipped hour?)")
         if isinstance(value, str):
             m = re.fullmatch(r"(\d{4})(?:-(?:Q([1-4])|(\d{2})))?", value.strip())
             if m:

@@ -199,6 +199,74 @@ class Windowed:
         return c[self.position(customer, b)] - c[self.position(customer, a)]
 
 
+def _nearest(
+    features: Any,
+    member_x: np.ndarray,
+    scale: np.ndarray,
+    day: np.ndarray,
+    layout: Any,
+    first: np.ndarray,
+    join: np.ndarray,
+    span: int,
+    by_id: np.ndarray,
+    matches: int,
+) -> np.ndarray:
+    """The ``matches`` controls of each member (codes, nearest first): on each join day d,
+    the customers with an event before d who had not joined by d + span, nearest by
+    Euclidean distance on the scaled features of day d, ties by ascending id (``by_id``:
+    the codes in id order).
+
+    One pass over the join days in time order: the count of each customer's events before
+    d grows with d (no search per day), and the ``matches`` nearest come from a partial
+    sort (``argpartition``) of the few candidates at or under the ``matches``-th distance,
+    then ordered by (distance, id): the same choice as a full stable sort of the row.
+    """
+    n = len(first)
+    owner = layout.customer_of_event()
+    by_time = np.argsort(layout.ts, kind="stable")
+    ts_sorted, owner_sorted = layout.ts[by_time], owner[by_time]
+    before = np.zeros(n, np.int64)  # events of each customer before the current day
+    done = 0
+    rank = np.empty(n, np.int64)  # the position of each code in id order
+    rank[by_id] = np.arange(n)
+    first_by_id, join_by_id = first[by_id], join[by_id]
+    control = np.empty((len(member_x), matches), np.int64)
+    # the members of each join day, the days in time order
+    order = np.argsort(day, kind="stable")
+    days, starts = np.unique(day[order], return_index=True)
+    bounds = np.append(starts, len(order))
+    for i, d in enumerate(days.tolist()):
+        mine = order[bounds[i] : bounds[i + 1]]
+        upto = int(np.searchsorted(ts_sorted, d, side="left"))
+        if upto > done:
+            before += np.bincount(owner_sorted[done:upto], minlength=n)
+            done = upto
+        pool = by_id[(first_by_id < d) & (join_by_id >= d + span)]
+        if len(pool) < matches:
+            raise ParameterError(
+                f"only {len(pool)} non-members to match the members who joined on {np.datetime64(int(d), 'us')}; "
+                f"lower matches= (now {matches})"
+            )
+        pool_x = (features(pool, np.int64(d), layout.indptr[pool] + before[pool]) / scale).T.copy()
+        x = member_x[mine]
+        # squared distances summed feature by feature, in order (what .sum(axis=-1) does)
+        dist = (x[:, 0, None] - pool_x[0]) ** 2
+        for f in range(1, pool_x.shape[0]):
+            dist += (x[:, f, None] - pool_x[f]) ** 2
+        if matches < len(pool):
+            kth = np.partition(dist, matches - 1, axis=1)[:, matches - 1]
+            rows, cols = np.nonzero(dist <= kth[:, None])
+        else:
+            rows, cols = np.divmod(np.arange(dist.size), len(pool))
+        # candidates by (row, distance, id): the first `matches` of each row
+        picked = np.lexsort((rank[pool[cols]], dist[rows, cols], rows))
+        rows, cols = rows[picked], cols[picked]
+        first_of_row = np.searchsorted(rows, np.arange(len(mine)))
+        take = first_of_row[:, None] + np.arange(matches)
+        control[mine] = pool[cols[take]]
+    return control
+
+
 def _window(window: Any, name: str = "window") -> int:
     span = duration_us(window, name)
     if span <= 0:
@@ -376,31 +444,20 @@ def programme_impact(
             f"(window {span / _DAY:g} days, as_of {np.datetime64(q.as_of, 'us')}); shorten window= or check the membership"
         )
 
-    def features(c: np.ndarray, d: Any) -> np.ndarray:
-        at, start = win.position(c, d), layout.indptr[c]  # the customer has an event before d
+    def features(c: np.ndarray, d: Any, at: np.ndarray) -> np.ndarray:
+        """RFM and tenure of customers ``c`` on day(s) ``d``; ``at``: the index of the
+        first event of each at or after ``d`` (the customer has an event before ``d``)."""
+        start = layout.indptr[c]
         recency = (d - layout.ts[at - 1]) / _DAY
         frequency = win.cumsum["purchases"][at] - win.cumsum["purchases"][start]
         monetary = win.cumsum["revenue"][at] - win.cumsum["revenue"][start]
         tenure = (d - first[c]) / _DAY
         return np.log1p(np.maximum(np.stack([recency, frequency, monetary, tenure], axis=1), 0.0))
 
-    member_x = features(members, day)
+    member_x = features(members, day, win.position(members, day))
     scale = member_x.std(axis=0)
     scale[scale == 0] = 1.0
-    by_id = log.codes_by_id()
-    control = np.empty((len(members), matches), np.int64)
-    for d in np.unique(day):  # a loop over join days, vectorised over customers
-        mine = np.flatnonzero(day == d)
-        pool = by_id[(first[by_id] < d) & (join[by_id] >= d + span)]
-        if len(pool) < matches:
-            raise ParameterError(
-                f"only {len(pool)} non-members to match the members who joined on {np.datetime64(int(d), 'us')}; "
-                f"lower matches= (now {matches})"
-            )
-        pool_x = features(pool, d) / scale
-        dist = ((member_x[mine, None, :] / scale - pool_x[None, :, :]) ** 2).sum(axis=2)
-        nearest = np.argsort(dist, axis=1, kind="stable")[:, :matches]
-        control[mine] = pool[nearest]
+    control = _nearest(features, member_x / scale, scale, day, layout, first, join, span, log.codes_by_id(), matches)
 
     def change(c: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         at = [win.cumsum[kpi][win.position(c, t)] for t in (d - span, d, d + span)]

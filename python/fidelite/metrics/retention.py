@@ -55,9 +55,11 @@ def retention(
     every period holding a start event (``"recurring"``), or the period of a customers-table
     date (``"signup"``; customers who never appear in the log count in the size).
 
-    - ``period``/``week_start``/``tz``: calendar periods in local wall time, DST-correct.
+    - ``period``/``week_start``/``tz``: calendar periods in local wall time, DST-correct;
+      ``period="hour"``: elapsed hours cut at the local :00 (docs/metrics.md, "Hour periods").
     - ``window="rolling"``: offsets are floor((t - t0) / L) from each customer's start
-      instant, L = 24 h / 7 d / 30 d for day / week / month; cohorts stay calendar periods.
+      instant, L = 1 h / 24 h / 7 d / 30 d for hour / day / week / month; cohorts stay
+      calendar periods.
     - ``offset_period`` (re-bucketing, with ``window="rolling"``): offsets in another
       unit than the cohorts, e.g. ``period="week", window="rolling",
       offset_period="day"``: weekly cohorts, offset j = the (j + 1)-th 24 h since each

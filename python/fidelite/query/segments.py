@@ -163,16 +163,28 @@ def resolve(
         ranks.append(rank)
         labels.append(labs)
     # segments: the combinations present, in lexicographic order of the attribute ranks
-    combos, codes = (
-        np.unique(np.stack(ranks, axis=1), axis=0, return_inverse=True)
-        if len(ids)
-        else (
-            np.zeros((0, len(attrs)), np.int64),
-            np.zeros(0, np.int64),
-        )
-    )
+    combos, codes = _combinations(ranks, [len(labs) for labs in labels])
     keys = [labels[0][row[0]] if len(attrs) == 1 else tuple(labels[i][r] for i, r in enumerate(row)) for row in combos]
     return Segmentation(attrs, keys, ids, np.asarray(codes).reshape(-1).astype(np.uint32), missing, edges)
+
+
+def _combinations(ranks: list[np.ndarray], sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of the rank columns (rank ``i`` of column ``a`` below
+    ``sizes[a]``), in lexicographic order, and the row of each customer: one sort of one
+    integer key (the ranks in mixed radix) while it fits in 63 bits."""
+    if not len(ranks[0]):
+        return np.zeros((0, len(ranks)), np.int64), np.zeros(0, np.int64)
+    if math.prod(sizes) >= 2**63:
+        combos, codes = np.unique(np.stack(ranks, axis=1), axis=0, return_inverse=True)
+        return combos, codes
+    key = np.zeros(len(ranks[0]), np.int64)
+    for rank, size in zip(ranks, sizes):
+        key = key * size + rank
+    distinct, codes = np.unique(key, return_inverse=True)
+    combos = np.empty((len(distinct), len(ranks)), np.int64)
+    for a in range(len(ranks) - 1, -1, -1):
+        distinct, combos[:, a] = np.divmod(distinct, sizes[a])
+    return combos, codes
 
 
 def _values(
@@ -218,17 +230,29 @@ def _values(
 
 
 def _absent(values: np.ndarray) -> np.ndarray:
-    """Null, NaN / NaT and blank text."""
-    out = np.zeros(len(values), bool)
-    for i, v in enumerate(values):
-        if v is None or (isinstance(v, str) and not v.strip()) or type(v).__name__ in ("NAType", "NaTType"):
-            out[i] = True
-        else:
-            try:
-                out[i] = bool(v != v)
-            except (TypeError, ValueError):
-                out[i] = False
-    return out
+    """Null, NaN / NaT and blank text (decided once per distinct value when the values
+    are hashable: a segment attribute holds few)."""
+    seen: dict[Any, bool] = {}
+
+    def absent(v: Any) -> bool:
+        try:
+            return seen[v]
+        except KeyError:
+            out = seen[v] = _is_absent(v)
+            return out
+        except TypeError:  # unhashable
+            return _is_absent(v)
+
+    return np.frompyfunc(absent, 1, 1)(values).astype(bool) if len(values) else np.zeros(0, bool)
+
+
+def _is_absent(v: Any) -> bool:
+    if v is None or (isinstance(v, str) and not v.strip()) or type(v).__name__ in ("NAType", "NaTType"):
+        return True
+    try:
+        return bool(v != v)
+    except (TypeError, ValueError):
+        return False
 
 
 def _ranked(values: np.ndarray, absent: np.ndarray) -> tuple[np.ndarray, list[Any]]:
@@ -337,7 +361,7 @@ def split_call(
     taken first, as by :func:`fidelite.activation`) holds the attributes."""
     import inspect
 
-    from ..eventlog import CANONICAL, COLUMN_KEYWORDS, EventLog
+    from ..eventlog import COLUMN_KEYWORDS, EventLog
     from .params import Query
 
     params = inspect.signature(metric).parameters
@@ -404,29 +428,22 @@ def split_call(
             latest = max(latest, _latest(given_first, first, customer, column, kwargs.get("tz") or log.tz))
         kwargs[cut] = np.datetime64(latest, "us")
 
-    # the event rows by segment
-    event_rows: np.ndarray | None = None
-    export: dict[str, np.ndarray] = {}
-    if log is not None:
-        export = log.to_native(backend="numpy")
-        event_rows = seg.codes.astype(np.int64)[log.codes_of(export[CANONICAL["customer"]])]
-        if not isinstance(log_source, EventLog):  # back to the caller's column names
-            names = {CANONICAL[role]: source for role, source in log.columns.items()}
-            export = {names.get(k, k): v for k, v in export.items()}
+    # the segment of each of the log's customers: each segment's call runs on the log
+    # restricted to its customers (EventLog.subset: no re-ingest), whose columns are read
+    segment_of_code = seg.codes[: log.n_customers] if log is not None else None
 
     calls: dict[Any, tuple[tuple[Any, ...], dict[str, Any]]] = {}
     skipped: dict[Any, str] = {}
     for s, key in enumerate(keys):
         call_args, call_kwargs = list(args), dict(kwargs)
-
-        if event_rows is not None:
-            mask = event_rows == s
+        if log is not None and segment_of_code is not None:
+            mask = segment_of_code == s
             if not mask.any():
                 skipped[key] = "no event of its customers"
                 continue
-            part = {k: v[mask] for k, v in export.items()}
-            sub = EventLog(part, tz=log.tz) if isinstance(log_source, EventLog) else part  # type: ignore[union-attr]
-            _put(call_args, call_kwargs, first, first if first == "data" else "events", sub)
+            for name in columns:  # they built the log
+                call_kwargs.pop(name, None)
+            _put(call_args, call_kwargs, first, first if first == "data" else "events", log.subset(mask))
         for name, (table, rows) in tables.items():
             _put(call_args, call_kwargs, first, name, rows_of(table, rows == s))
         calls[key] = (tuple(call_args), call_kwargs)

@@ -108,9 +108,12 @@ class RetentionMatrix(Result):
         self.segment = segment
         self.customers_report: RowReport | None = None
         self.measure = params["measure"]
-        den = self._denominators()
+        den = self._denominators()  # (cohorts, 1) for the cohort sizes, else (cohorts, offsets)
+        base = (den > 0) & observed
+        # counts / den where the base is a count (> 0) and the cell began, NaN elsewhere
         with np.errstate(divide="ignore", invalid="ignore"):
-            self.rates = np.where((den > 0) & observed, counts / np.maximum(den, 1), np.nan)
+            self.rates = np.divide(counts, den, dtype=np.float64)
+        np.copyto(self.rates, np.nan, where=~base)
         self.observed = observed
         self.ci_level = ci
         self.ci_low = self.ci_high = None
@@ -120,19 +123,23 @@ class RetentionMatrix(Result):
             self.ci_low, self.ci_high = wilson(counts.astype(float), np.where(observed, den, 0), ci)
         self.average_kind = average
         ok = complete & (den > 0)
+        any_ok = ok.any(0)
         with np.errstate(divide="ignore", invalid="ignore"):
             if average == "weighted":
-                self.average = np.where(ok.any(0), (counts * ok).sum(0) / (den * ok).sum(0), np.nan)
+                num = np.sum(counts, axis=0, where=ok)
+                total = np.sum(np.broadcast_to(den, counts.shape), axis=0, where=ok)
+                self.average = np.where(any_ok, num / total, np.nan)
             else:
-                self.average = np.where(ok.any(0), np.nansum(np.where(ok, self.rates, 0), 0) / ok.sum(0), np.nan)
+                self.average = np.where(any_ok, np.sum(self.rates, axis=0, where=ok) / ok.sum(0), np.nan)
         self.title = "retention" + (f" ({params['segment']} = {segment})" if segment is not None else "")
 
     def _denominators(self) -> np.ndarray:
-        sizes = np.broadcast_to(self.sizes[:, None], self.counts.shape).astype(float)
+        """The base of each rate: the cohort size (a column, broadcast over the offsets),
+        or with ``reference="previous"`` the previous offset's count."""
+        sizes = self.sizes[:, None].astype(float)
         if self.params["reference"] == "cohort" or self.counts.shape[1] == 0:
             return sizes
-        prev = np.concatenate([sizes[:, :1], self.counts[:, :-1].astype(float)], axis=1)
-        return prev
+        return np.concatenate([sizes, self.counts[:, :-1].astype(float)], axis=1)
 
     #: "long": one row per cell (:meth:`to_dict`); "wide": one row per cohort (cohort,
     #: size, then the rate of each offset, named by its label), the matrix as it reads.

@@ -9,9 +9,16 @@ use chrono_tz::Tz;
 
 use crate::{KernelError, Result, US_PER_DAY, US_PER_SEC};
 
+/// Microseconds in an hour.
+pub const US_PER_HOUR: i64 = 3_600 * US_PER_SEC;
+
 /// The unit a calendar is cut into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Period {
+    /// Elapsed hours cut at each local :00 (a fall-back day has 25, a spring-forward day
+    /// 23; a zone with a half-hour offset cuts at its own :00). Not a union of local days:
+    /// only [`Calendar`] places instants in hours ([`Calendar::period_of`]).
+    Hour,
     Day,
     /// Weeks starting on the given weekday (0 = Monday .. 6 = Sunday).
     Week(u8),
@@ -21,7 +28,7 @@ pub enum Period {
 }
 
 impl Period {
-    /// Parses `day | week | month | quarter | year`; `week_start` is 0 = Monday .. 6 = Sunday.
+    /// Parses `day | week | month | quarter | year | hour`; `week_start` is 0 = Monday .. 6 = Sunday.
     pub fn parse(name: &str, week_start: u8) -> Result<Self> {
         if week_start > 6 {
             return Err(KernelError::InvalidParameter(format!(
@@ -29,6 +36,7 @@ impl Period {
             )));
         }
         Ok(match name {
+            "hour" => Period::Hour,
             "day" => Period::Day,
             "week" => Period::Week(week_start),
             "month" => Period::Month,
@@ -36,16 +44,19 @@ impl Period {
             "year" => Period::Year,
             other => {
                 return Err(KernelError::InvalidParameter(format!(
-                    "unknown period {other:?}: use one of day, week, month, quarter, year"
+                    "unknown period {other:?}: use one of day, week, month, quarter, year, hour"
                 )))
             }
         })
     }
 
-    /// Index of the period holding local day `day` (days since 1970-01-01).
+    /// Index of the period holding local day `day` (days since 1970-01-01); for hours,
+    /// the hour the day's UTC midnight falls in (hours do not follow local days: see
+    /// [`Calendar::period_of`]).
     #[inline]
     pub fn of_day(self, day: i64) -> i64 {
         match self {
+            Period::Hour => day.saturating_mul(24),
             Period::Day => day,
             // 1970-01-01 was a Thursday (weekday 3 when Monday = 0).
             Period::Week(ws) => day.saturating_add(3 - ws as i64).div_euclid(7),
@@ -61,9 +72,10 @@ impl Period {
         }
     }
 
-    /// The name of the unit: `day`, `week`, `month`, `quarter` or `year`.
+    /// The name of the unit: `hour`, `day`, `week`, `month`, `quarter` or `year`.
     pub fn name(self) -> &'static str {
         match self {
+            Period::Hour => "hour",
             Period::Day => "day",
             Period::Week(_) => "week",
             Period::Month => "month",
@@ -86,7 +98,7 @@ impl Period {
             Period::Month => format!("{}-{:02}", p.div_euclid(12), p.rem_euclid(12) + 1),
             Period::Quarter => format!("{}-Q{}", p.div_euclid(4), p.rem_euclid(4) + 1),
             Period::Year => p.to_string(),
-            Period::Day | Period::Week(_) => {
+            Period::Hour | Period::Day | Period::Week(_) => {
                 let (y, m, d) = civil_from_days(self.start_day(p));
                 format!("{y:04}-{m:02}-{d:02}")
             }
@@ -96,6 +108,7 @@ impl Period {
     /// First local day of period `p` (inverse of [`Period::of_day`]).
     pub fn start_day(self, p: i64) -> i64 {
         match self {
+            Period::Hour => p.div_euclid(24),
             Period::Day => p,
             Period::Week(ws) => p.saturating_mul(7).saturating_add(ws as i64 - 3),
             Period::Month => days_from_civil(p.div_euclid(12), (p.rem_euclid(12) + 1) as u32, 1),
@@ -271,6 +284,9 @@ impl Calendar {
     /// Period index of instant `t`.
     #[inline(always)]
     pub fn period_of(&self, t: i64) -> i64 {
+        if self.period == Period::Hour {
+            return self.hour_of(t);
+        }
         let day = self.local_day(t);
         let i = day.wrapping_sub(self.local_day0) as usize;
         if i < self.periods.len() {
@@ -278,6 +294,47 @@ impl Calendar {
         } else {
             self.period_slow(day)
         }
+    }
+
+    /// Hour index of instant `t`: elapsed hours on the grid of the local :00, i.e.
+    /// `floor((t + f) / 1 h)` where `f` is the part of the UTC offset in force at `t` under
+    /// a whole hour (0 in most zones, 30 min in Asia/Kolkata). An offset change by whole
+    /// hours (DST) keeps the grid: the repeated local hour is two periods, the skipped
+    /// one none. A change by a fraction of an hour (Lord Howe's 30-minute DST, a zone's
+    /// move off local mean time) shifts the grid: the hour around it is cut short or
+    /// merged with the next.
+    #[inline(always)]
+    pub fn hour_of(&self, t: i64) -> i64 {
+        let off = self.local_us(t).wrapping_sub(t);
+        t.saturating_add(off.rem_euclid(US_PER_HOUR)).div_euclid(US_PER_HOUR)
+    }
+
+    /// UTC instant at which hour `p` begins (the first instant `hour_of` maps to `p` or
+    /// later).
+    fn hour_start_instant(&self, p: i64) -> i64 {
+        let grid = p.saturating_mul(US_PER_HOUR);
+        // the usual case: the grid point moved by the offset's part under an hour
+        for probe in [grid, grid.saturating_sub(US_PER_HOUR)] {
+            let off = self.local_us(probe).wrapping_sub(probe);
+            let c = grid.saturating_sub(off.rem_euclid(US_PER_HOUR));
+            if self.hour_of(c) >= p && (c == i64::MIN || self.hour_of(c - 1) < p) {
+                return c;
+            }
+        }
+        // a shifted grid: the smallest instant of hour p or later, by bisection
+        let (mut lo, mut hi) = (grid.saturating_sub(2 * US_PER_HOUR), grid.saturating_add(US_PER_HOUR));
+        if self.hour_of(lo) >= p {
+            return lo;
+        }
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if self.hour_of(mid) >= p {
+                hi = mid
+            } else {
+                lo = mid
+            }
+        }
+        hi
     }
 
     #[cold]
@@ -307,7 +364,27 @@ impl Calendar {
 
     /// UTC instant at which period `p` begins.
     pub fn period_start_instant(&self, p: i64) -> i64 {
+        if self.period == Period::Hour {
+            return self.hour_start_instant(p);
+        }
         self.day_start_instant(self.period.start_day(p))
+    }
+
+    /// The label of hour `p`: its local start, `YYYY-MM-DD HH:MM`, followed by the UTC
+    /// offset (`-04:00`) when the same local time starts another hour next to it (the
+    /// repeated hour of a fall-back day).
+    fn hour_label(&self, p: i64) -> String {
+        let wall = |q: i64| self.local_us(self.hour_start_instant(q));
+        let local = wall(p);
+        let (day, us) = (local.div_euclid(US_PER_DAY), local.rem_euclid(US_PER_DAY));
+        let minutes = us / (60 * US_PER_SEC);
+        let text = format!("{} {:02}:{:02}", iso_date(day), minutes / 60, minutes % 60);
+        let repeated = |q: i64| q != p && wall(q).saturating_sub(local).saturating_abs() < US_PER_HOUR;
+        if !(repeated(p.saturating_sub(1)) || repeated(p.saturating_add(1))) {
+            return text;
+        }
+        let off = local.saturating_sub(self.hour_start_instant(p)) / (60 * US_PER_SEC);
+        format!("{text}{}{:02}:{:02}", if off < 0 { '-' } else { '+' }, off.abs() / 60, off.abs() % 60)
     }
 
     /// The IANA name of the zone.
@@ -342,8 +419,12 @@ impl Calendar {
         if bytes <= crate::mem::limit() as u128 {
             return Ok(());
         }
-        let from =
-            iso_date(self.period.start_day(first.clamp(self.period.of_day(MIN_DAY), self.period.of_day(MAX_DAY))));
+        let from = match self.period {
+            Period::Hour => {
+                self.date_of(self.period_start_instant(first.clamp(self.hour_of(MIN_US), self.hour_of(MAX_US))))
+            }
+            p => iso_date(p.start_day(first.clamp(p.of_day(MIN_DAY), p.of_day(MAX_DAY)))),
+        };
         let hint = format!(
             ": its {}s run from {from} to {} ({}). A placeholder date in the data (such as 1900-01-01 or \
              9999-12-31) or a far-off as_of usually causes this: filter such rows out, pass an earlier as_of=, \
@@ -366,9 +447,20 @@ impl Calendar {
         self.bounds(first, count)[1..].iter().map(|&end| end <= as_of.saturating_add(1)).collect()
     }
 
-    /// The labels of the `count` periods from `first` (see [`Period::label`]).
+    /// The labels of the `count` periods from `first` (see [`Period::label`]; hours:
+    /// `2024-11-03 01:00`, the repeated hour of a fall-back day with its UTC offset,
+    /// `2024-11-03 01:00-04:00` then `2024-11-03 01:00-05:00`).
     pub fn labels(&self, first: i64, count: usize) -> Vec<String> {
-        (0..count as i64).map(|k| self.period.label(first.saturating_add(k))).collect()
+        (0..count as i64)
+            .map(|k| {
+                let p = first.saturating_add(k);
+                if self.period == Period::Hour {
+                    self.hour_label(p)
+                } else {
+                    self.period.label(p)
+                }
+            })
+            .collect()
     }
 }
 
@@ -436,6 +528,51 @@ mod tests {
             let t = h * 3_600 * US_PER_SEC + 1234;
             let want = t + offset_secs(&z, t.div_euclid(US_PER_SEC)) as i64 * US_PER_SEC;
             assert_eq!(cal.local_us(t), want);
+        }
+    }
+
+    /// Seconds since the epoch of a UTC date and time.
+    fn utc(y: i64, m: u32, d: u32, h: i64, min: i64) -> i64 {
+        (days_from_civil(y, m, d) * 86_400 + h * 3_600 + min * 60) * US_PER_SEC
+    }
+
+    #[test]
+    fn hours_follow_dst_and_half_hour_zones() {
+        // New York, 2024-11-03 (fall back at 06:00 UTC) and 2024-03-10 (spring forward at 07:00 UTC)
+        let ny =
+            Calendar::new("America/New_York", Period::Hour, utc(2024, 3, 1, 0, 0), utc(2024, 12, 1, 0, 0)).unwrap();
+        let hours = |a: i64, b: i64| ny.period_of(b) - ny.period_of(a);
+        assert_eq!(hours(utc(2024, 11, 3, 4, 0), utc(2024, 11, 4, 5, 0)), 25); // local midnight to midnight
+        assert_eq!(hours(utc(2024, 3, 10, 5, 0), utc(2024, 3, 11, 4, 0)), 23);
+        let p = ny.period_of(utc(2024, 11, 3, 5, 0)); // 01:00 EDT
+        assert_eq!(
+            ny.labels(p - 1, 4),
+            ["2024-11-03 00:00", "2024-11-03 01:00-04:00", "2024-11-03 01:00-05:00", "2024-11-03 02:00"]
+        );
+        assert_eq!(ny.period_start_instant(p + 1), utc(2024, 11, 3, 6, 0));
+        let q = ny.period_of(utc(2024, 3, 10, 6, 59));
+        assert_eq!(ny.labels(q, 2), ["2024-03-10 01:00", "2024-03-10 03:00"]);
+        // Kolkata (+05:30) and Adelaide (+10:30 in summer) cut at their own :00, i.e. :30 UTC
+        for (tz, local) in [("Asia/Kolkata", "2024-01-15 06:00"), ("Australia/Adelaide", "2024-01-15 11:00")] {
+            let cal = Calendar::new(tz, Period::Hour, utc(2024, 1, 1, 0, 0), utc(2024, 2, 1, 0, 0)).unwrap();
+            let t = utc(2024, 1, 15, 0, 30);
+            assert_eq!(cal.period_of(t), cal.period_of(t - 1) + 1, "{tz}");
+            assert_eq!(cal.period_start_instant(cal.period_of(t + 3_599 * US_PER_SEC)), t, "{tz}");
+            assert_eq!(cal.labels(cal.period_of(t), 1), [local], "{tz}");
+        }
+        // every start instant maps back to its hour, the instant before to the one before,
+        // inside and outside the fast table, across DST and a 30-minute DST (Lord Howe)
+        for tz in ["Europe/Paris", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"] {
+            let cal = Calendar::new(tz, Period::Hour, utc(2024, 1, 1, 0, 0), utc(2024, 2, 1, 0, 0)).unwrap();
+            let (a, b) = (cal.period_of(utc(2023, 1, 1, 0, 0)), cal.period_of(utc(2025, 1, 1, 0, 0)));
+            let mut last = i64::MIN;
+            for p in a..b {
+                let s = cal.period_start_instant(p);
+                assert!(s > last, "{tz} {p}");
+                assert_eq!(cal.period_of(s), p, "{tz} {p}");
+                assert_eq!(cal.period_of(s - 1), p - 1, "{tz} {p}");
+                last = s;
+            }
         }
     }
 

@@ -109,7 +109,7 @@ impl CohortMatrix {
         cal: &Calendar,
         spec: &CohortSpec,
     ) -> CohortMatrix {
-        let (complete, observed) = completeness(cal, spec, ax);
+        let (complete, observed, _) = completeness(cal, spec, ax);
         CohortMatrix {
             first_period: ax.p_lo,
             n_segments,
@@ -392,16 +392,23 @@ fn tally_chunks(
     (cells, rows, nb): (usize, usize, usize),
     chunk: impl Fn(Range<usize>) -> Acc + Sync + Send,
 ) -> Result<(Vec<i64>, Vec<f64>, Vec<i64>)> {
-    let mut counts = if revenue { vec![] } else { crate::mem::try_zeros(cells)? };
-    let mut values = if revenue { crate::mem::try_zeros(cells)? } else { vec![] };
-    let mut sizes = crate::mem::try_zeros(rows)?;
     let batch = parts_in_budget(part_bytes(1, rows as u128, nb as u128));
-    par_customer_fold(n_customers, batch, chunk, |a| {
-        counts.iter_mut().zip(&a.counts).for_each(|(x, y)| *x += y);
-        values.iter_mut().zip(&a.values).for_each(|(x, y)| *x += y);
-        sizes.iter_mut().zip(&a.sizes).for_each(|(x, y)| *x += y);
+    // counts (integers) start from the first part itself: a matrix much larger than its
+    // entries (few customers, a long span) is not zeroed, read and added once more
+    let mut total: Option<(Vec<i64>, Vec<f64>, Vec<i64>)> =
+        if revenue { Some((vec![], crate::mem::try_zeros(cells)?, crate::mem::try_zeros(rows)?)) } else { None };
+    par_customer_fold(n_customers, batch, chunk, |a| match &mut total {
+        None => total = Some((a.counts, a.values, a.sizes)),
+        Some((counts, values, sizes)) => {
+            counts.iter_mut().zip(&a.counts).for_each(|(x, y)| *x += y);
+            values.iter_mut().zip(&a.values).for_each(|(x, y)| *x += y);
+            sizes.iter_mut().zip(&a.sizes).for_each(|(x, y)| *x += y);
+        }
     });
-    Ok((counts, values, sizes))
+    match total {
+        Some(t) => Ok(t),
+        None => Ok((crate::mem::try_zeros(cells)?, vec![], crate::mem::try_zeros(rows)?)),
+    }
 }
 
 /// No cohort entry at all: zero rows, and still one column per bracket.
@@ -821,8 +828,10 @@ fn highest_bit(row: &[u64]) -> usize {
 }
 
 /// Per cell: complete (its last offset had fully elapsed at `as_of`) and observed (its
-/// first offset had begun).
-fn completeness(cal: &Calendar, spec: &CohortSpec, ax: &Axes) -> (Vec<bool>, Vec<bool>) {
+/// first offset had begun). The period starts come from one table over the axis (cohorts
+/// plus offsets: `n_cohorts + n_buckets` calendar lookups, not two per cell), read per cell;
+/// the third value is the number of calendar lookups made.
+fn completeness(cal: &Calendar, spec: &CohortSpec, ax: &Axes) -> (Vec<bool>, Vec<bool>, usize) {
     // first and last offset of each bucket
     let (mut first, mut last) = (vec![0i64; ax.n_buckets], vec![i64::MAX; ax.n_buckets]);
     match spec.brackets {
@@ -840,23 +849,52 @@ fn completeness(cal: &Calendar, spec: &CohortSpec, ax: &Axes) -> (Vec<bool>, Vec
             }
         }
     }
+    let starts = PeriodStarts::new(cal, ax.p_lo, ax.n_cohorts + ax.n_buckets + 1);
     let cells = ax.n_cohorts * ax.n_buckets;
     let (mut complete, mut observed) = (Vec::with_capacity(cells), Vec::with_capacity(cells));
     for k in 0..ax.n_cohorts {
         let p = ax.p_lo + k as i64;
         for (&j0, &j1) in first.iter().zip(&last) {
             let (begin, end) = match spec.window {
-                Window::Calendar => (cal.period_start_instant(p + j0), cal.period_start_instant(p + j1 + 1)),
+                Window::Calendar => {
+                    (starts.of(p.saturating_add(j0)), starts.of(p.saturating_add(j1).saturating_add(1)))
+                }
                 Window::Rolling(l) => (
-                    cal.period_start_instant(p).saturating_add(l.saturating_mul(j0)),
-                    cal.period_start_instant(p + 1).saturating_add(l.saturating_mul(j1 + 1)),
+                    starts.of(p).saturating_add(l.saturating_mul(j0)),
+                    starts.of(p + 1).saturating_add(l.saturating_mul(j1.saturating_add(1))),
                 ),
             };
             complete.push(end <= spec.as_of.saturating_add(1));
             observed.push(begin <= spec.as_of);
         }
     }
-    (complete, observed)
+    (complete, observed, starts.table.len() + starts.misses.get())
+}
+
+/// The UTC start instants of the periods `p_lo .. p_lo + len`, looked up once; periods
+/// outside (offsets past a long bracket) are looked up when asked.
+struct PeriodStarts<'a> {
+    cal: &'a Calendar,
+    p_lo: i64,
+    table: Vec<i64>,
+    misses: std::cell::Cell<usize>,
+}
+
+impl<'a> PeriodStarts<'a> {
+    fn new(cal: &'a Calendar, p_lo: i64, len: usize) -> Self {
+        PeriodStarts { cal, p_lo, table: cal.bounds(p_lo, len.saturating_sub(1)), misses: Default::default() }
+    }
+
+    #[inline]
+    fn of(&self, p: i64) -> i64 {
+        match usize::try_from(p.wrapping_sub(self.p_lo)).ok().and_then(|i| self.table.get(i)) {
+            Some(&t) if p >= self.p_lo => t,
+            _ => {
+                self.misses.set(self.misses.get() + 1);
+                self.cal.period_start_instant(p)
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -923,6 +961,72 @@ mod tests {
         assert_eq!(m.n_buckets, 4);
         // cohort day 0: offsets 0..3 complete; cohort day 1: offsets 0..2 complete, 3 not
         assert_eq!(m.complete, vec![true, true, true, true, true, true, true, false]);
+    }
+
+    /// The completeness flags as first written: two calendar lookups per cell.
+    fn completeness_per_cell(cal: &Calendar, spec: &CohortSpec, ax: &Axes) -> (Vec<bool>, Vec<bool>) {
+        let (mut complete, mut observed) = (vec![], vec![]);
+        for k in 0..ax.n_cohorts as i64 {
+            let p = ax.p_lo + k;
+            let mut j0 = 0i64;
+            for b in 0..ax.n_buckets {
+                let j1 = spec.brackets.map_or(j0, |w| j0 + w[b] - 1);
+                let (begin, end) = match spec.window {
+                    Window::Calendar => (cal.period_start_instant(p + j0), cal.period_start_instant(p + j1 + 1)),
+                    Window::Rolling(l) => {
+                        (cal.period_start_instant(p) + l * j0, cal.period_start_instant(p + 1) + l * (j1 + 1))
+                    }
+                };
+                complete.push(end <= spec.as_of + 1);
+                observed.push(begin <= spec.as_of);
+                j0 = j1 + 1;
+            }
+        }
+        (complete, observed)
+    }
+
+    #[test]
+    fn completeness_reads_one_table_of_period_starts() {
+        // DST zones, brackets longer than the axis, rolling windows: same flags as two
+        // lookups per cell
+        let d = US_PER_DAY;
+        let w = [1i64, 3, 40];
+        for tz in ["Europe/Paris", "America/New_York", "Asia/Kolkata"] {
+            for period in [Period::Day, Period::Week(6), Period::Month] {
+                let cal = Calendar::new(tz, period, 0, 400 * d).unwrap();
+                for (window, brackets) in
+                    [(Window::Calendar, None), (Window::Calendar, Some(&w[..])), (Window::Rolling(7 * d), Some(&w[..]))]
+                {
+                    let p_lo = cal.period_of(20 * d);
+                    let n_cohorts = (cal.period_of(380 * d) - p_lo) as usize;
+                    let n_buckets = brackets.map_or(n_cohorts, |b| b.len());
+                    let ax = Axes { p_lo, n_cohorts, bucket_of: vec![], n_buckets };
+                    let spec = CohortSpec { window, brackets, as_of: 300 * d + 12345, ..spec() };
+                    let (complete, observed, _) = completeness(&cal, &spec, &ax);
+                    assert_eq!((complete, observed), completeness_per_cell(&cal, &spec, &ax), "{tz} {period:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn completeness_work_grows_with_the_axes_not_the_cells() {
+        // issue 18: yearly cohorts over 1970..9999 (8,030 x 8,030 cells) made two calendar
+        // lookups per cell (128 million); the flags now take one per period of the axes
+        let (lo, hi) = (0, crate::calendar::MAX_US - 2 * 3_600 * crate::US_PER_SEC); // 9999-12-31, Paris
+        let cal = Calendar::new("Europe/Paris", Period::Year, lo, hi).unwrap();
+        let n = (cal.period_of(hi) - cal.period_of(lo) + 1) as usize;
+        assert_eq!(n, 8030);
+        let ax = Axes { p_lo: cal.period_of(lo), n_cohorts: n, bucket_of: vec![], n_buckets: n };
+        let (complete, observed, lookups) = completeness(&cal, &CohortSpec { as_of: hi, ..spec() }, &ax);
+        assert!(lookups <= 2 * n + 1, "{lookups} calendar lookups for {n} periods");
+        // cohort k, offset j is complete when year k + j is over: j < n - k (the last year,
+        // 9999, ends after as_of = its last second); observed up to the last year
+        for k in [0, 1, 4000, n - 1] {
+            let row = &complete[k * n..(k + 1) * n];
+            assert_eq!(row.iter().filter(|&&c| c).count(), n - 1 - k, "row {k}");
+            assert_eq!(observed[k * n..(k + 1) * n].iter().filter(|&&o| o).count(), n - k);
+        }
     }
 
     #[test]

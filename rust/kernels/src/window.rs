@@ -539,7 +539,7 @@ pub fn stickiness(
     cal.check_origin(origin)?;
     let long = cal.period;
     let week = Period::parse("week", week_start)?;
-    if matches!(long, Period::Day) || (short_weeks && matches!(long, Period::Week(_))) {
+    if matches!(long, Period::Hour | Period::Day) || (short_weeks && matches!(long, Period::Week(_))) {
         return Err(KernelError::InvalidParameter(format!(
             "the long window ({}) must be longer than the short one ({})",
             long.name(),
@@ -567,7 +567,7 @@ pub fn stickiness(
         Period::Week(_) => 8,
         Period::Month => 32,
         Period::Quarter => 93,
-        Period::Day | Period::Year => 367,
+        Period::Hour | Period::Day | Period::Year => 367,
     };
     let bytes = pieces_bytes(&events, n_customers, n as u128, (2 + width) * 8, false)
         + pieces_bytes(&events, n_customers, n_days as u128, 0, true)

@@ -94,14 +94,20 @@ impl Calendar {
         Ok(out.into_pyarray(py))
     }
 
-    /// The first local days and the UTC start instants of periods `first ..= first +
-    /// count` (`count + 1` values each: the last ones end the period before).
+    /// The first local days (hours: the local wall-clock start, in microseconds) and the
+    /// UTC start instants of periods `first ..= first + count` (`count + 1` values each:
+    /// the last ones end the period before).
     fn axis<'py>(&self, py: Python<'py>, first: i64, count: usize) -> PyResult<(Arr<'py, i64>, Arr<'py, i64>)> {
         let (days, bounds) = py.run_kernel(|| {
             self.check_axis("an axis", first, count, 16)?;
             let p = self.inner.period;
-            let days: Vec<i64> = (0..=count as i64).map(|k| p.start_day(first.saturating_add(k))).collect();
-            Ok((days, self.inner.bounds(first, count)))
+            let bounds = self.inner.bounds(first, count);
+            let days: Vec<i64> = if p == Period::Hour {
+                bounds.iter().map(|&t| self.inner.local_us(t)).collect()
+            } else {
+                (0..=count as i64).map(|k| p.start_day(first.saturating_add(k))).collect()
+            };
+            Ok((days, bounds))
         })?;
         Ok((days.into_pyarray(py), bounds.into_pyarray(py)))
     }
