@@ -448,7 +448,14 @@ def test_html_charts_are_inline_pngs(html):
         "survival-subscriptions",
         "campaign-pressure",
         "mrr-bridge",
+        "mrr-cohorts",
         "nps-over-time",
+        "nps-behaviour",
+        "nps-transitions",
+        "programme-kpis",
+        "programme-impact",
+        "programme-points",
+        "tier-migration",
     }
     for data in charts.values():
         assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"

@@ -53,7 +53,10 @@ def _rfm(st: ExplorerState, kw: dict[str, Any]) -> Any:
 
 
 def _predict(st: ExplorerState, kw: dict[str, Any]) -> Any:
-    return predicted_clv(st.log, tz=st.tz, customers=st.tables["customers"], **kw)
+    from ._predict import HORIZON_MONTHS
+
+    more = {**kw, "customers": st.tables["customers"]}
+    return predicted_clv(st.log, horizon=HORIZON_MONTHS, observation_end=st.as_of, tz=st.tz, **more)
 
 
 def _campaigns(st: ExplorerState, kw: dict[str, Any]) -> Any:

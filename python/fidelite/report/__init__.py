@@ -45,6 +45,7 @@ from .predict import predict_section
 from .programme import programme_section
 from .revenue import revenue_section
 from .sections import accounting, cohorts, lifecycle_section
+from .segments import with_comparison
 from .surveys import surveys_section
 from .survival import survival_section
 
@@ -135,6 +136,8 @@ def build_report(
         bins=bins,
     )
     builders = plugin_sections.with_plugins(SECTIONS) if sections is None else sections
+    if inputs.segment_kw():
+        builders = [with_comparison(b) for b in builders]
     return Report(inputs, run_sections(inputs, builders, progress), title=title)
 
 

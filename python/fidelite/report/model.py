@@ -186,13 +186,6 @@ class SectionBuilder:
             section.status, section.message = "error", error_line(e)
         else:
             section.blocks, section.notes = list(blocks), list(notes)
-            if inputs.segment_kw():
-                from .segments import segment_blocks  # sections import this module
-
-                try:
-                    section.blocks += segment_blocks(self.key, inputs)
-                except Exception as e:  # the section itself still shows
-                    section.notes.append(f"the comparison by segment failed: {error_line(e)}")
         return section
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import metrics
 from ..results import SegmentedResult, style
-from .model import Block, Figure, ReportInputs
+from .model import Block, Figure, ReportInputs, SectionBuilder, error_line
 from .sections import describe_table
 
 
@@ -53,6 +53,15 @@ def _surveys(i: ReportInputs, kw: dict[str, Any]) -> Any:
     return metrics.nps_over_time(i.surveys, by=i.period, tz=i.tz, **more)
 
 
+def _predicted(i: ReportInputs, kw: dict[str, Any]) -> Any:
+    from .predict import HORIZON_MONTHS
+
+    more = {**i.kw(purchases=True), **kw, "customers": i.customers}
+    if "as_of" in more:
+        more["observation_end"] = more.pop("as_of")
+    return metrics.predicted_clv(i.log, horizon=HORIZON_MONTHS, **more)
+
+
 #: The comparison of each section, by section key.
 COMPARISONS: dict[str, Comparison] = {
     "kpis": Comparison(
@@ -76,7 +85,7 @@ COMPARISONS: dict[str, Comparison] = {
     ),
     "predict": Comparison(
         "predicted value per customer",
-        lambda i, kw: metrics.predicted_clv(i.log, tz=i.tz, customers=i.customers, **kw),
+        lambda i, kw: _predicted(i, kw),
     ),
     "campaigns": Comparison(
         "net reactivity",
@@ -101,6 +110,23 @@ COMPARISONS: dict[str, Comparison] = {
         needs="programme",
     ),
 }
+
+
+def with_comparison(builder: SectionBuilder) -> SectionBuilder:
+    """``builder`` whose section, when the report has a segment, ends with its metric per
+    segment (:func:`segment_blocks`); a comparison that fails is a note of the section."""
+
+    def build(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
+        blocks, notes = builder.build(inputs)
+        blocks, notes = list(blocks), list(notes)
+        if inputs.segment_kw():
+            try:
+                blocks += segment_blocks(builder.key, inputs)
+            except Exception as e:  # the section itself still shows
+                notes.append(f"the comparison by segment failed: {error_line(e)}")
+        return blocks, notes
+
+    return SectionBuilder(builder.key, builder.title, build, html_only=builder.html_only)
 
 
 def segment_blocks(key: str, inputs: ReportInputs) -> list[Block]:
@@ -141,4 +167,4 @@ def segment_blocks(key: str, inputs: ReportInputs) -> list[Block]:
     return [figure, table, frame]
 
 
-__all__ = ["COMPARISONS", "Comparison", "segment_blocks"]
+__all__ = ["COMPARISONS", "Comparison", "segment_blocks", "with_comparison"]
