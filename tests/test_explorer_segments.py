@@ -146,3 +146,33 @@ def test_a_failing_comparison_shows_inline_and_the_tab_still_draws(shop, log):
     assert "skipped" in ex.by_segment[tab].value and "contacts" in ex.by_segment[tab].value
     ex.tabs.selected_index = ex.titles.index("Lifecycle & KPIs")
     assert "data-chart='lifecycle'" in ex.lifecycle_chart.value
+
+
+def test_new_charts_in_the_tabs_match_the_api(ex, shop, log):
+    """Issue 17 items 3, 6 and 8: stickiness and engagement over time in the lifecycle tab,
+    the loyalty index over time in the surveys tab, the NRR cohort matrix in the MRR tab."""
+    ex.controls["segment"].value = ""
+    ex.controls["period"].value = "month"
+    as_of = np.datetime64(log.t_max, "us")
+    ex.tabs.selected_index = ex.titles.index("Lifecycle & KPIs")
+    page = ex.engagement_html.value
+    s = fidelite.stickiness(log, as_of=as_of)
+    e = fidelite.engagement_over_time(log, by="month", as_of=as_of)
+    assert f"data-value='{s.value:.6f}'" in page and f"data-periods='{len(s)}'" in page
+    assert "data-chart='engagement' data-digest" in page and f"data-periods='{len(e)}'" in page
+    ex.tabs.selected_index = ex.titles.index("Surveys")
+    li = fidelite.loyalty_index_over_time(shop.surveys, by="month", as_of=as_of)
+    assert (
+        f"class='fidelite-loyalty-trend' data-periods='{len(li)}' data-latest='{li.value:.6f}'"
+        in ex.pages["surveys"].value
+    )
+    ex.tabs.selected_index = ex.titles.index("Revenue (MRR)")
+    r = fidelite.revenue_retention(shop.subscriptions, as_of=as_of)
+    page = ex.pages["revenue"].value
+    assert f"class='fidelite-mrr-cohorts' data-cohorts='{len(r.cohorts.cohort_labels)}'" in page
+    grid = r.cohorts.matrix("nrr")
+    k = len(grid) - 2  # the second latest cohort, offset 1
+    assert (
+        f">{fidelite.results.formatting.pct(grid[k, 1])}<" in page
+        or f">{fidelite.results.formatting.pct(grid[k, 1])}*<" in page
+    )

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..metrics import nps_behaviour, nps_over_time, nps_transitions
+from ..metrics import loyalty_index_over_time, nps_behaviour, nps_over_time, nps_transitions
 from ..results.formatting import html_table
 from ._html import chart_html, parts_html
 
@@ -28,6 +28,14 @@ def nps_trend_html(surveys: Any, *, as_of: Any, tz: str, period: str) -> str:
         f"<h4>NPS over time</h4><div class='fidelite-nps-trend' data-periods='{len(r)}' "
         f"data-latest='{r.value:.6f}'>{chart_html('nps-trend', r.plot, hooks={'periods': len(r)}, alt=r.title)}"
         f"{html_table(shown, title=title, units=r.units)}</div>"
+    )
+
+
+def loyalty_html(surveys: Any, *, as_of: Any, tz: str, period: str) -> str:
+    r = loyalty_index_over_time(surveys, by=period, as_of=as_of, tz=tz)
+    return (
+        f"<h4>Customer loyalty index over time</h4><div class='fidelite-loyalty-trend' data-periods='{len(r)}' "
+        f"data-latest='{r.value:.6f}'>{chart_html('loyalty-trend', r.plot, hooks={'periods': len(r)}, alt=r.title)}</div>"
     )
 
 
@@ -54,6 +62,7 @@ def surveys_tab_html(log: Any, surveys: Any, *, as_of: Any, tz: str, period: str
     without ids still trends)."""
     parts = [
         lambda: nps_trend_html(surveys, as_of=as_of, tz=tz, period=period),
+        lambda: loyalty_html(surveys, as_of=as_of, tz=tz, period=period),
         lambda: behaviour_html(log, surveys, as_of=as_of, tz=tz),
         lambda: transitions_html(surveys, tz=tz),
     ]

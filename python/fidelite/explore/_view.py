@@ -30,6 +30,7 @@ from ..exceptions import MissingTableError
 from ..results import style
 from ..results.formatting import html_table, instant, pct, value
 from ._campaigns import campaigns_tab_html
+from ._engagement import engagement_section_html
 from ._html import COMPUTING, chart_html, error_html, skip_text
 from ._plugin_tabs import plugin_pages
 from ._predict import predict_tab_html
@@ -446,6 +447,7 @@ class Explorer:
         self.lifecycle_chart = self._html("fidelite-lifecycle-chart")
         self.kpi_chart = self._html("fidelite-kpi-chart")
         self.rolling_chart = self._html("fidelite-rolling-chart")
+        self.engagement_html = self._html("fidelite-engagement-charts")
         self.kpi_table = self._html("fidelite-kpi-table")
         lifecycle_tab = W.VBox(
             [
@@ -454,6 +456,7 @@ class Explorer:
                 self.lifecycle_chart,
                 self.kpi_chart,
                 self.rolling_chart,
+                self.engagement_html,
                 self.kpi_table,
             ]
         )
@@ -632,6 +635,7 @@ class Explorer:
         hooks = {"period": st.params["period"], "as-of": str(st.as_of)}
         self._fill(self.kpi_table, lambda: kpi_table_html(st.kpis(), self._labels(st.kpis()["period"])))
         self._fill(self.rolling_chart, self._rolling_html)
+        self._fill(self.engagement_html, lambda: engagement_section_html(st))
         self._fill(self.kpi_chart, lambda: kpi_chart_html(st.kpis(), self._labels(st.kpis()["period"]), hooks))
         lc = st.lifecycle()
         self.lifecycle_chart.value = chart_html(  # last: tests wait on it

@@ -37,6 +37,18 @@ def _trend(inputs: ReportInputs) -> list[Block]:
     ]
 
 
+def _loyalty(inputs: ReportInputs) -> list[Block]:
+    r = metrics.loyalty_index_over_time(inputs.surveys, by=inputs.period, week_start=inputs.week_start, **inputs.kw())
+    return [
+        Figure(
+            "loyalty-index-over-time",
+            f"Customer loyalty index per {inputs.period} (net score of each question and their mean)",
+            lambda fig: r.plot(fig.subplots()),
+            (8.0, 3.5),
+        )
+    ]
+
+
 def _behaviour(inputs: ReportInputs) -> list[Block]:
     b = metrics.nps_behaviour(inputs.log, surveys=inputs.surveys, days=BEHAVIOUR_DAYS, **inputs.kw(purchases=True))
     rows = [
@@ -85,5 +97,10 @@ def surveys_section(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
     """NPS over time, behaviour after answering, and transitions between answers."""
     if inputs.surveys is None:
         raise Skip("needs the surveys table (--surveys FILE)")
-    parts = [("NPS over time", _trend), ("behaviour after answering", _behaviour), ("transitions", _transitions)]
+    parts = [
+        ("NPS over time", _trend),
+        ("loyalty index over time", _loyalty),
+        ("behaviour after answering", _behaviour),
+        ("transitions", _transitions),
+    ]
     return build_parts((label, partial(build, inputs)) for label, build in parts)
