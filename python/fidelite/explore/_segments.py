@@ -1,5 +1,6 @@
 """The explorer's segment picker at work in every tab: with a segment chosen (above the
-tabs), each tab whose metric takes ``segment=`` shows that metric per segment first: the
+tabs), each tab whose metric takes ``segment=`` shows that metric per segment below its
+own content: the
 comparison chart of the :class:`~fidelite.SegmentedResult`, its overview (one row per
 segment: customers, the headline value, why a segment has no result) and the segmented
 frame (segment columns first, the first rows).

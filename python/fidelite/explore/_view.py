@@ -275,8 +275,8 @@ class Explorer:
     ``period``, ``as of`` and ``segment`` (above the tabs) apply to every tab: with a
     segment (a customers-table column, an event label, a numeric attribute cut by
     ``bins``: a number of quantile bins, quartiles by default, or edges such as
-    ``18, 25, 35``; or a derived attribute), each tab first shows its metric per segment
-    (the comparison chart, one row per segment, the segmented frame). The retention tab has
+    ``18, 25, 35``; or a derived attribute), each tab also shows its metric per segment
+    (the comparison chart, one row per segment, the segmented frame) below its own content. The retention tab has
     the criterion, measure, cohort mode, the segment whose matrix is shown, window (calendar or rolling), offset 0
     (the cohort, or returns after the start only), brackets (offset widths), the start and
     return event types, and selectors for one cell (its count, rate and CI; hovering a
@@ -436,11 +436,11 @@ class Explorer:
                     layout=W.Layout(flex_flow="row wrap"),
                 ),
                 self.errors[RETENTION],
-                self.by_segment[RETENTION],
                 self.matrix_html,
                 self.matrix_note,
                 W.HBox([self.cell_cohort, self.cell_offset, self.drill_button], layout=W.Layout(flex_flow="row wrap")),
                 self.cell_text,
+                self.by_segment[RETENTION],
             ]
         )
         # lifecycle and KPIs
@@ -452,12 +452,12 @@ class Explorer:
         lifecycle_tab = W.VBox(
             [
                 self.errors[LIFECYCLE],
-                self.by_segment[LIFECYCLE],
                 self.lifecycle_chart,
                 self.kpi_chart,
                 self.rolling_chart,
                 self.engagement_html,
                 self.kpi_table,
+                self.by_segment[LIFECYCLE],
             ]
         )
         # customers
@@ -465,7 +465,7 @@ class Explorer:
         self.rfm_html = self._html("fidelite-rfm")
         self.at_risk_html = self._html("fidelite-at-risk")
         customers_tab = W.VBox(
-            [self.errors[CUSTOMERS], self.by_segment[CUSTOMERS], self.drill_html, self.rfm_html, self.at_risk_html]
+            [self.errors[CUSTOMERS], self.drill_html, self.rfm_html, self.at_risk_html, self.by_segment[CUSTOMERS]]
         )
         # indices
         self.indices_html = self._html("fidelite-indices")
@@ -476,7 +476,7 @@ class Explorer:
         self.pages = {page.key: self._html(f"fidelite-{page.key}") for page in self.page_tabs}
         first = len(BUILT_IN)
         pages = [
-            W.VBox([self.errors[first + k], self.by_segment[first + k], self.pages[p.key]])
+            W.VBox([self.errors[first + k], self.pages[p.key], self.by_segment[first + k]])
             for k, p in enumerate(self.page_tabs)
         ]
 
