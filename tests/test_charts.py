@@ -62,3 +62,50 @@ def test_lifecycle_chart_hatches_incomplete_periods(log):
     hatched = [p for p in ax.patches if p.get_hatch()]
     assert len(hatched) == 4 * int((~lc.complete).sum())  # the four series of the open period
     assert "incomplete at as_of" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+#: Result kinds without a chart, and why: one number (or a list of them) has no axis to
+#: draw; per-customer lists and one-row summaries are read as tables. A new result kind
+#: is not in here: it fails below until it has a ``.plot()`` in the shared style.
+NO_CHART = {
+    "ValueResult": "one number",
+    "NPSResult": "one number",
+    "IndexResult": "one number or a per-customer list, by index",
+    "IndexList": "the list of registered indices",
+    "LoyaltyIndexResult": "one net score per question",
+    "TableResult": "per-customer lists and one-row tables (at_risk, best_customers, ...)",
+    "ActivationResult": "a per-customer table with its rate",
+    "ClvSummary": "the per-customer inputs of the models",
+    "CustomerSummary": "one row per customer",
+    "PatternResult": "a few pattern counts",
+    "RFMResult": "scores per customer (the report draws its segment chart)",
+}
+
+
+def test_every_result_kind_has_a_plot_in_the_style(shop):
+    """Every kind of result the public API returns (tests/every_result.py) draws a chart
+    with ``.plot()`` that keeps to the shared style, unless it is listed in NO_CHART."""
+    from every_result import TABLES, every_result
+    from matplotlib.figure import Figure
+    from test_style import problems
+
+    tables = {name: getattr(shop, name) for name in ("events", *TABLES)}
+    found = every_result(tables, fidelite.EventLog(shop.events))
+    kinds: dict[str, object] = {}
+    for result in found.values():
+        kinds.setdefault(type(result).__name__, result)
+    assert {"PeriodSeries", "ProgrammeKPIs", "NPSBehaviour", "TransitionMatrix", "RevenueCohorts"} <= set(kinds)
+    missing = sorted(k for k, r in kinds.items() if k not in NO_CHART and not callable(getattr(r, "plot", None)))
+    assert missing == [], f"result kinds without .plot(): {missing}"
+    for name, result in kinds.items():
+        if name in NO_CHART:
+            continue
+        fig = Figure(layout="constrained")
+        ax = fig.subplots()
+        if name in ("SegmentedResult", "SegmentedRetention"):  # its code sets no style: the surfaces apply it
+            from fidelite.results import style
+
+            style.styled(lambda a, r=result: r.plot(ax=a), ax)
+        else:
+            result.plot(ax=ax)
+        assert problems(fig) == [], name

@@ -440,6 +440,9 @@ def test_html_charts_are_inline_pngs(html):
         "kpi-trends",
         "retention-heatmap",
         "lifecycle-chart",
+        "stickiness",
+        "engagement-over-time",
+        "loyalty-index-over-time",
         "rfm-segments",
         "predicted-tracking",
         "predicted-p-alive",
@@ -448,7 +451,14 @@ def test_html_charts_are_inline_pngs(html):
         "survival-subscriptions",
         "campaign-pressure",
         "mrr-bridge",
+        "mrr-cohorts",
         "nps-over-time",
+        "nps-behaviour",
+        "nps-transitions",
+        "programme-kpis",
+        "programme-impact",
+        "programme-points",
+        "tier-migration",
     }
     for data in charts.values():
         assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"

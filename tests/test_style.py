@@ -142,23 +142,65 @@ def _plots(shop, log) -> dict[str, Any]:
         "predicted_clv": lambda ax: fidelite.predicted_clv(log).plot("clv", ax=ax),
         "p_alive": lambda ax: fidelite.predicted_clv(log).plot("p_alive", ax=ax),
         "tracking": lambda ax: fidelite.predicted_clv(log).plot("tracking", ax=ax),
+        "revenue_cohorts": lambda ax: fidelite.revenue_retention(shop.subscriptions).cohorts.plot(ax=ax),
+        "programme_kpis": lambda ax: fidelite.programme_kpis(log, programme=shop.programme).plot(ax=ax),
+        "programme_kpis(column)": lambda ax: fidelite.programme_kpis(log, programme=shop.programme).plot(
+            ax=ax, column="revenue_per_customer"
+        ),
+        "programme_impact": lambda ax: fidelite.programme_impact(log, programme=shop.programme, n_boot=100).plot(ax=ax),
+        "programme_points": lambda ax: fidelite.programme_points(shop.programme).plot(ax=ax),
+        "tier_migration": lambda ax: fidelite.tier_migration(shop.programme).plot(ax=ax),
+        "near_next_tier": lambda ax: fidelite.near_next_tier(
+            shop.programme, tiers={"bronze": 0, "silver": 150, "gold": 500}, within=50
+        ).plot(ax=ax),
+        "nps_over_time": lambda ax: fidelite.nps_over_time(shop.surveys).plot(ax=ax),
+        "nps_behaviour": lambda ax: fidelite.nps_behaviour(log, surveys=shop.surveys).plot(ax=ax),
+        "nps_transitions": lambda ax: fidelite.nps_transitions(shop.surveys).plot(ax=ax),
+        "loyalty_index_over_time": lambda ax: fidelite.loyalty_index_over_time(shop.surveys).plot(ax=ax),
+        "engagement_over_time": lambda ax: fidelite.engagement_over_time(log).plot(ax=ax),
+        "survival": lambda ax: fidelite.survival(log, segment="segment", customers=shop.customers).plot(ax=ax),
+        "segmented (headline)": lambda ax: style.styled(
+            lambda a: fidelite.repeat_rate(log, segment="segment", customers=shop.customers).plot(ax=a), ax
+        ),
+        "segmented (per customer)": lambda ax: style.styled(
+            lambda a: fidelite.rfm(log, segment="segment", customers=shop.customers).plot("monetary", ax=a), ax
+        ),
+        "segmented (per period)": lambda ax: style.styled(
+            lambda a: fidelite.period_kpis(log, segment="segment", customers=shop.customers).plot("active", ax=a), ax
+        ),
     }
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "retention",
-        "lifecycle",
-        "stickiness",
-        "forecast",
-        "campaigns",
-        "revenue_retention",
-        "predicted_clv",
-        "p_alive",
-        "tracking",
-    ],
-)
+PLOTS = [
+    "retention",
+    "lifecycle",
+    "stickiness",
+    "forecast",
+    "campaigns",
+    "revenue_retention",
+    "predicted_clv",
+    "p_alive",
+    "tracking",
+    "revenue_cohorts",
+    "programme_kpis",
+    "programme_kpis(column)",
+    "programme_impact",
+    "programme_points",
+    "tier_migration",
+    "near_next_tier",
+    "nps_over_time",
+    "nps_behaviour",
+    "nps_transitions",
+    "loyalty_index_over_time",
+    "engagement_over_time",
+    "survival",
+    "segmented (headline)",
+    "segmented (per customer)",
+    "segmented (per period)",
+]
+
+
+@pytest.mark.parametrize("name", PLOTS)
 def test_every_plot_uses_the_style(name, shop, log):
     from matplotlib.figure import Figure
 

@@ -207,6 +207,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             title="fidelite demo report",
             source=f"demo shop ({args.customers:,} customers, seed {args.seed})",
             progress=step,
+            **_segments(args),
         )
     return _finish(report, args, console)
 
@@ -299,6 +300,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                 source=args.file,
                 purchase_event=args.purchase_event,
                 progress=step,
+                **_segments(args),
                 **columns,
                 **tables,
             )
@@ -367,6 +369,50 @@ def _calendar_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--html", metavar="OUT", help="also write a self-contained HTML report to OUT")
 
 
+def _segment_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--segment",
+        action="append",
+        metavar="COL",
+        help="add to each section its metric per segment of COL (a customers-table column, an event label, "
+        "a derived attribute); repeat for combinations",
+    )
+    p.add_argument(
+        "--bins",
+        action="append",
+        metavar="COL=SPEC",
+        help="cut a numeric segment attribute: COL=4 (quantile bins) or COL=18,25,35 (edges); repeatable",
+    )
+
+
+def parse_bins(specs: list[str] | None) -> dict[str, Any] | None:
+    """``--bins`` values as the ``bins=`` of the metrics.
+
+    >>> parse_bins(["age=4", "spend=10,100"])
+    {'age': 4, 'spend': [10.0, 100.0]}
+    """
+    if not specs:
+        return None
+    out: dict[str, Any] = {}
+    for spec in specs:
+        name, _, edges = spec.partition("=")
+        words = [w for w in edges.replace(",", " ").split() if w]
+        try:
+            numbers = [float(w) for w in words]
+        except ValueError:
+            numbers = []
+        if not name or not numbers:
+            raise UsageError(f"--bins {spec!r}: use COL=4 (quantile bins) or COL=18,25,35 (edges)")
+        out[name] = int(numbers[0]) if len(numbers) == 1 and numbers[0].is_integer() else numbers
+    return out
+
+
+def _segments(args: argparse.Namespace) -> dict[str, Any]:
+    """``segment=`` / ``bins=`` of build_report from ``--segment`` / ``--bins``."""
+    segment = args.segment[0] if args.segment and len(args.segment) == 1 else args.segment
+    return {"segment": segment, "bins": parse_bins(args.bins)}
+
+
 def parser() -> argparse.ArgumentParser:
     from ._core import __version__
 
@@ -385,6 +431,7 @@ def parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default: 0)")
     _calendar_options(demo)
+    _segment_options(demo)
     demo.set_defaults(run=cmd_demo)
 
     rep = sub.add_parser(
@@ -433,6 +480,7 @@ def parser() -> argparse.ArgumentParser:
     )
     rep.add_argument("--strict", action="store_true", help="stop on the first rejected row instead of skipping it")
     _calendar_options(rep)
+    _segment_options(rep)
     rep.set_defaults(run=cmd_report)
 
     ind = sub.add_parser(

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..metrics import programme_impact, programme_kpis, programme_points, tier_migration
 from ..results.formatting import html_table
-from ._html import parts_html
+from ._html import chart_html, parts_html
 
 #: Periods of the points table shown (latest first).
 POINTS_ROWS = 12
@@ -23,7 +23,8 @@ def kpis_html(log: Any, programme: Any, *, as_of: Any, tz: str) -> str:
     k = programme_kpis(log, programme=programme, as_of=as_of, tz=tz)
     return (
         f"<h4>Members vs non-members (last 365 days)</h4><div class='fidelite-programme-kpis' "
-        f"data-members='{int(k['customers'][0])}'>{k.to_html()}</div>"
+        f"data-members='{int(k['customers'][0])}'>"
+        f"{chart_html('programme-kpis', k.plot, hooks={}, alt=k.title, size=(8.0, 3.0))}{k.to_html()}</div>"
     )
 
 
@@ -32,7 +33,8 @@ def impact_html(log: Any, programme: Any, *, as_of: Any, tz: str) -> str:
     return (
         f"<h4>Impact (difference in differences against matched non-members)</h4>"
         f"<div class='fidelite-programme-impact' data-effect='{r.value:.6f}' data-low='{r.ci_low:.6f}' "
-        f"data-high='{r.ci_high:.6f}'>{r.to_html()}</div>"
+        f"data-high='{r.ci_high:.6f}'>"
+        f"{chart_html('programme-impact', r.plot, hooks={}, alt=r.headline, size=(7.0, 3.6))}{r.to_html()}</div>"
     )
 
 
@@ -43,6 +45,7 @@ def points_html(programme: Any, *, as_of: Any, tz: str, period: str) -> str:
     title = f"points per {period}, latest first; redemption rate overall {p.value:.1f}%"
     return (
         f"<h4>Points</h4><div class='fidelite-programme-points' data-rate='{p.value:.6f}'>"
+        f"{chart_html('programme-points', p.plot, hooks={'periods': len(p)}, alt=p.title)}"
         f"{html_table(shown, title=title)}</div>"
     )
 
@@ -51,7 +54,7 @@ def tiers_html(programme: Any, *, as_of: Any, tz: str) -> str:
     m = tier_migration(programme, as_of=as_of, tz=tz)
     return (
         f"<h4>Tier migration</h4><div class='fidelite-tier-migration' data-count='{int(m.counts.sum())}'>"
-        f"{m.to_html()}</div>"
+        f"{chart_html('tier-migration', m.plot, hooks={}, alt=m.title, size=(6.5, 4.0))}{m.to_html()}</div>"
     )
 
 

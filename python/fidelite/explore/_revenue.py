@@ -1,7 +1,8 @@
 """The explorer's "Revenue (MRR)" tab: revenue retention
 (:func:`fidelite.revenue_retention`) of the subscriptions table. The NRR, GRR and revenue churn of the latest complete period, the MRR
 bridge per period as a chart (gains above zero, losses below, NRR and GRR as lines;
-incomplete periods marked) and as a table, each part failing alone."""
+incomplete periods marked) and as a table, and the NRR per cohort (the cohort matrix,
+as a heatmap and a table), each part failing alone."""
 
 from __future__ import annotations
 
@@ -70,8 +71,38 @@ def bridge_html(r: Any) -> str:
     )
 
 
+def cohort_matrix_html(r: Any, column: str = "nrr") -> str:
+    """The NRR of each cohort at each offset (:attr:`RevenueRetention.cohorts`): a heatmap
+    (incomplete cells crossed) and the matrix, latest cohorts first."""
+    c = r.cohorts
+    grid = c.matrix(column)
+    done = c.matrix("complete")
+    n = len(c.cohort_labels)
+    chart = chart_html(
+        "mrr-cohorts",
+        lambda ax: c.plot(column, ax=ax),
+        hooks={"cohorts": n, "column": column},
+        alt=f"{column.upper()} per cohort",
+        size=(9.0, min(2.6 + 0.25 * n, 9.0)),
+    )
+    order = np.arange(n)[::-1][:PERIOD_ROWS]
+    table: dict[str, Any] = {"cohort": np.array(c.cohort_labels, object)[order]}
+    for j in range(n):
+        shown = [
+            pct(v) + ("" if d == 1 else "*") if np.isfinite(v) else "" for v, d in zip(grid[order, j], done[order, j])
+        ]
+        table[str(j)] = np.array(shown, object)
+    title = f"{column.upper()} (%) per {r.period} cohort at each offset, latest cohorts first (* = incomplete at as-of)"
+    return block(
+        f"{column.upper()} per cohort",
+        "fidelite-mrr-cohorts",
+        chart + html_table(table, title=title, max_rows=PERIOD_ROWS),
+        cohorts=n,
+    )
+
+
 def revenue_tab_html(state: ExplorerState) -> str:
     """The tab's HTML (raises :class:`~fidelite.exceptions.MissingTableError` without a
     subscriptions table: the tab then says what it needs)."""
     r = state.revenue_retention()
-    return parts_html([lambda: headline_html(r), lambda: bridge_html(r)])
+    return parts_html([lambda: headline_html(r), lambda: bridge_html(r), lambda: cohort_matrix_html(r)])

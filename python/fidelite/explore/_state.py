@@ -48,13 +48,17 @@ DEFAULTS: dict[str, Any] = {
     "start_event": None,
     "return_event": None,
     "segment": None,
+    "bins": None,
     "segment_value": None,
     "as_of": None,
 }
-#: The parameters chosen from :meth:`ExplorerState.options` (``brackets`` is free text,
-#: ``segment_value`` and ``as_of`` are checked on their own).
+#: The parameters chosen from :meth:`ExplorerState.options` (``brackets`` and ``bins`` are
+#: free text, ``segment_value`` and ``as_of`` are checked on their own).
 CHOICES = ("period", "measure", "criterion", "cohort", "window", "offset0", "start_event", "return_event", "segment")
 _LABEL_ROLES = ("event", "product", "channel")
+_NUMERIC_ROLES = ("amount", "duration")
+#: Bins of a numeric segment attribute when none are given: its quartiles.
+DEFAULT_BINS = 4
 _CACHE_SIZE = 12
 
 
@@ -71,6 +75,43 @@ def _is_label_column(col: Any) -> bool:
         sample = [v for v in values[:1000] if v is not None]
         return bool(sample) and all(isinstance(v, str) for v in sample)
     return False
+
+
+def _is_numeric_column(col: Any) -> bool:
+    """Whether a customers-table column holds numbers (not booleans, not instants)."""
+    arr = io.to_arrow(col)
+    pa = loaded("pyarrow")
+    if arr is not None and pa is not None:
+        return bool(pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type) or pa.types.is_decimal(arr.type))
+    return np.asarray(col).dtype.kind in "iuf"
+
+
+def parse_bins(value: Any) -> int | tuple[float, ...] | None:
+    """The bins of a numeric segment attribute from their text: one whole number is a
+    number of quantile bins (``"4"``: quartiles), several numbers are edges
+    (``"18, 25, 35, 50"``); ``""`` or None: the default (:data:`DEFAULT_BINS` quantiles).
+
+    >>> parse_bins("4"), parse_bins("18, 25 35.5"), parse_bins("")
+    (4, (18.0, 25.0, 35.5), None)
+    """
+    if value is None or isinstance(value, (int, tuple)):
+        return value
+    if isinstance(value, (list, np.ndarray)):
+        return tuple(float(v) for v in value)
+    words = str(value).replace(",", " ").split()
+    if not words:
+        return None
+    try:
+        numbers = [float(w) for w in words]
+    except ValueError:
+        raise ParameterError(
+            f"bins are a number of quantile bins (4) or edges separated by commas (18, 25, 35); got {value!r}"
+        ) from None
+    if len(numbers) == 1:
+        if not numbers[0].is_integer() or numbers[0] < 1:
+            raise ParameterError(f"one number of bins is a whole number of quantile bins >= 1, e.g. 4; got {value!r}")
+        return int(numbers[0])
+    return tuple(numbers)
 
 
 def parse_brackets(value: Any) -> tuple[int, ...] | None:
@@ -165,6 +206,7 @@ class ExplorerState:
         self.as_of_us = self.log.t_max
         self._selected: tuple[str, int] | None = None
         self._segments: tuple[Any, ...] | None = None
+        self._numeric: frozenset[str] = frozenset()
         #: The results computed so far, by parameters (see :meth:`cached`).
         self.cache = Cache(_CACHE_SIZE)
 
@@ -192,11 +234,17 @@ class ExplorerState:
             if self._segments is None:
                 roles = tuple(r for r in _LABEL_ROLES if self.log.has(r))
                 attrs: tuple[str, ...] = ()
+                numeric: tuple[str, ...] = ()
                 if self._ctable is not None:
                     skip = {self.customer_col, self.signup}
-                    attrs = tuple(c for c, v in self._ctable.columns.items() if c not in skip and _is_label_column(v))
-                derived = tuple(a for a in query.attributes.names() if a not in roles and a not in attrs)  # plugins
-                self._segments = (None, *roles, *(a for a in attrs if a not in roles), *derived)
+                    cols = [(c, v) for c, v in self._ctable.columns.items() if c not in skip]
+                    attrs = tuple(c for c, v in cols if _is_label_column(v))
+                    numeric = tuple(c for c, v in cols if c not in attrs and _is_numeric_column(v))
+                numeric += tuple(r for r in _NUMERIC_ROLES if self.log.has(r) and r not in numeric)
+                taken = {*roles, *attrs, *numeric}
+                derived = tuple(a for a in query.attributes.names() if a not in taken)  # plugins
+                self._numeric = frozenset(numeric)
+                self._segments = (None, *roles, *(a for a in attrs if a not in roles), *numeric, *derived)
             return self._segments
         if name == "segment_value":
             result = self.retention()
@@ -206,7 +254,12 @@ class ExplorerState:
     def set(self, **changes: Any) -> None:
         """Change parameters (``period``, ``criterion``, ``measure``, ``cohort``,
         ``window``, ``offset0``, ``brackets``, ``start_event``, ``return_event``,
-        ``segment``, ``segment_value``, ``as_of``) together; nothing changes if one is invalid.
+        ``segment``, ``bins``, ``segment_value``, ``as_of``) together; nothing changes if one is invalid.
+
+        ``segment`` applies to every tab (each shows its metric per segment); ``bins``
+        (a number of quantile bins or edges, or their text ``"18, 25, 35"``) cuts a numeric
+        segment attribute, :data:`DEFAULT_BINS` quantile bins when None; it is ignored for
+        a label attribute.
 
         A revenue measure implies ``criterion="on"``; a period of no fixed length (quarter,
         year) implies ``window="calendar"``; a new ``segment`` selects its first value.
@@ -221,6 +274,8 @@ class ExplorerState:
         new.update(changes)
         if "brackets" in changes:
             new["brackets"] = parse_brackets(changes["brackets"])
+        if "bins" in changes:
+            new["bins"] = parse_bins(changes["bins"])
         if new["measure"] != "customers" and "criterion" not in changes:
             new["criterion"] = "on"
         if new["period"] not in ROLLING_US and "window" not in changes:
@@ -251,6 +306,24 @@ class ExplorerState:
         except Exception:
             self.params, self.as_of_us = old, old_as_of
             raise
+
+    @property
+    def segment_numeric(self) -> bool:
+        """Whether the chosen segment attribute is numeric (cut into bins)."""
+        self.options("segment")
+        return self.params["segment"] in self._numeric
+
+    def segment_kw(self) -> dict[str, Any]:
+        """The ``segment=`` / ``bins=`` keywords of the chosen segment for any metric
+        (empty without one): a numeric attribute is cut by ``bins``."""
+        seg = self.params["segment"]
+        if seg is None:
+            return {}
+        if self.segment_numeric:
+            bins = self.params["bins"]
+            spec = DEFAULT_BINS if bins is None else bins if isinstance(bins, int) else list(bins)
+            return {"segment": seg, "bins": {seg: spec}}
+        return {"segment": seg}
 
     # ------------------------------------------------------------------ cache
     def cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
@@ -284,7 +357,7 @@ class ExplorerState:
                 brackets=None if p["brackets"] is None else list(p["brackets"]),
                 start_event=p["start_event"],
                 return_event=p["return_event"],
-                segment=p["segment"],
+                **self.segment_kw(),
                 as_of=self.as_of,
                 tz=self.tz,
                 customers=self.tables["customers"],

@@ -1,7 +1,7 @@
 """The explorer's "Survival" tab: the Kaplan-Meier curve of customer lifetimes
 (:func:`fidelite.survival`) from the events, and from the subscriptions table when one is
-given, each with its median, at-risk table and (with the segment chosen above the retention
-matrix) the log-rank test; each part rendered alone so that one failing part does not hide
+given, each with its median, at-risk table and (with the segment chosen above the tabs:
+one curve per segment) the log-rank test; each part rendered alone so that one failing part does not hide
 the other."""
 
 from __future__ import annotations
@@ -34,12 +34,12 @@ def survival_tab_html(
     as_of: Any,
     tz: str,
     tables: dict[str, Any],
-    segment: str | None,
+    segment_kw: dict[str, Any],
 ) -> str:
     """The tab's HTML: events always, subscriptions when given; a part that fails shows
     its error in its place."""
     customers, subscriptions = tables.get("customers"), tables.get("subscriptions")
-    kw: dict[str, Any] = dict(as_of=as_of, tz=tz, segment=segment, customers=customers)
+    kw: dict[str, Any] = dict(as_of=as_of, tz=tz, customers=customers, **segment_kw)
     parts = [lambda: survival_part_html(survival(log, **kw), source="events")]
     if subscriptions is not None:
         parts.append(

@@ -30,11 +30,13 @@ from ..exceptions import MissingTableError
 from ..results import style
 from ..results.formatting import html_table, instant, pct, value
 from ._campaigns import campaigns_tab_html
+from ._engagement import engagement_section_html
 from ._html import COMPUTING, chart_html, error_html, skip_text
 from ._plugin_tabs import plugin_pages
 from ._predict import predict_tab_html
 from ._programme import programme_tab_html
 from ._revenue import revenue_tab_html
+from ._segments import segment_html
 from ._state import ExplorerState
 from ._surveys import surveys_tab_html
 from ._survival import survival_tab_html
@@ -64,7 +66,7 @@ def _survival_page(state: ExplorerState) -> str:
         as_of=state.as_of,
         tz=state.tz,
         tables=state.tables,
-        segment=state.params["segment"],
+        segment_kw=state.segment_kw(),
     )
 
 
@@ -93,6 +95,8 @@ PAGES: list[PageTab] = [
 ]
 #: The built-in tabs, drawn from widgets of their own.
 BUILT_IN = ("Retention", "Lifecycle & KPIs", "Customers", "Indices")
+#: Keys of the built-in tabs (their segment comparison, their CSS classes).
+BUILT_IN_KEYS = ("retention", "lifecycle", "customers", "indices")
 RETENTION, LIFECYCLE, CUSTOMERS, INDICES = range(len(BUILT_IN))
 #: Every tab's title at import (an explorer reads :data:`PAGES` when it is built).
 TABS = (*BUILT_IN, *(p.title for p in PAGES))
@@ -114,7 +118,8 @@ _CONTROL_LABELS = {
     "start_event": "start event",
     "return_event": "return event",
     "segment": "segment",
-    "segment_value": "value",
+    "bins": "bins",
+    "segment_value": "segment shown",
 }
 _CSS = """<style>
 .fidelite-explorer table.fidelite-retention, .fidelite-explorer table.fidelite-table {border-collapse: collapse; font-size: 12px}
@@ -267,8 +272,12 @@ class Explorer:
     revenue retention; a tab whose input table was not given says what it needs).
     Display it in a notebook (or return it from a cell).
 
-    ``period`` and ``as of`` (above the tabs) apply to every tab; the retention tab has
-    the criterion, measure, cohort mode, segment, window (calendar or rolling), offset 0
+    ``period``, ``as of`` and ``segment`` (above the tabs) apply to every tab: with a
+    segment (a customers-table column, an event label, a numeric attribute cut by
+    ``bins``: a number of quantile bins, quartiles by default, or edges such as
+    ``18, 25, 35``; or a derived attribute), each tab also shows its metric per segment
+    (the comparison chart, one row per segment, the segmented frame) below its own content. The retention tab has
+    the criterion, measure, cohort mode, the segment whose matrix is shown, window (calendar or rolling), offset 0
     (the cohort, or returns after the start only), brackets (offset widths), the start and
     return event types, and selectors for one cell (its count, rate and CI; hovering a
     cell shows them too). "List its customers" opens the customers tab on the customers
@@ -315,7 +324,7 @@ class Explorer:
     def controls(self) -> dict[str, Any]:
         """The controls by parameter name (``period``, ``as_of``, ``criterion``, ``measure``,
         ``cohort``, ``window``, ``offset0``, ``brackets``, ``start_event``, ``return_event``,
-        ``segment``, ``segment_value``); setting ``.value`` acts like the user."""
+        ``segment``, ``bins``, ``segment_value``); setting ``.value`` acts like the user."""
         _ = self.widget  # built on first use
         return self._controls
 
@@ -369,6 +378,16 @@ class Explorer:
         brackets.add_class("fidelite-control-brackets")
         brackets.observe(lambda change: self._on_control("brackets", change["new"]), names="value")
         self._controls["brackets"] = brackets
+        bins = W.Text(
+            description="bins",
+            placeholder="4 (quartiles) or edges: 18, 25, 35",
+            continuous_update=False,
+            style={"description_width": "initial"},
+            layout=W.Layout(width="18em"),
+        )
+        bins.add_class("fidelite-control-bins")
+        bins.observe(lambda change: self._on_control("bins", change["new"]), names="value")
+        self._controls["bins"] = bins
         as_of = W.DatePicker(description="as of", style={"description_width": "initial"}, layout=W.Layout(width="auto"))
         as_of.add_class("fidelite-control-as_of")
         as_of.observe(lambda change: self._on_control("as_of", change["new"]), names="value")
@@ -384,6 +403,8 @@ class Explorer:
         header.add_class("fidelite-header")
         self.status = self._html("fidelite-status")
         self.errors = [self._html("fidelite-errors") for _ in self.titles]
+        #: Per tab, its metric per segment (empty without a segment).
+        self.by_segment = [self._html("fidelite-by-segment") for _ in self.titles]
 
         # retention
         self.matrix_html = self._html("fidelite-matrix")
@@ -407,7 +428,7 @@ class Explorer:
         retention_tab = W.VBox(
             [
                 W.HBox(
-                    [c["criterion"], c["measure"], c["cohort"], c["segment"], c["segment_value"]],
+                    [c["criterion"], c["measure"], c["cohort"], c["segment_value"]],
                     layout=W.Layout(flex_flow="row wrap"),
                 ),
                 W.HBox(
@@ -419,21 +440,33 @@ class Explorer:
                 self.matrix_note,
                 W.HBox([self.cell_cohort, self.cell_offset, self.drill_button], layout=W.Layout(flex_flow="row wrap")),
                 self.cell_text,
+                self.by_segment[RETENTION],
             ]
         )
         # lifecycle and KPIs
         self.lifecycle_chart = self._html("fidelite-lifecycle-chart")
         self.kpi_chart = self._html("fidelite-kpi-chart")
         self.rolling_chart = self._html("fidelite-rolling-chart")
+        self.engagement_html = self._html("fidelite-engagement-charts")
         self.kpi_table = self._html("fidelite-kpi-table")
         lifecycle_tab = W.VBox(
-            [self.errors[LIFECYCLE], self.lifecycle_chart, self.kpi_chart, self.rolling_chart, self.kpi_table]
+            [
+                self.errors[LIFECYCLE],
+                self.lifecycle_chart,
+                self.kpi_chart,
+                self.rolling_chart,
+                self.engagement_html,
+                self.kpi_table,
+                self.by_segment[LIFECYCLE],
+            ]
         )
         # customers
         self.drill_html = self._html("fidelite-drill-table")
         self.rfm_html = self._html("fidelite-rfm")
         self.at_risk_html = self._html("fidelite-at-risk")
-        customers_tab = W.VBox([self.errors[CUSTOMERS], self.drill_html, self.rfm_html, self.at_risk_html])
+        customers_tab = W.VBox(
+            [self.errors[CUSTOMERS], self.drill_html, self.rfm_html, self.at_risk_html, self.by_segment[CUSTOMERS]]
+        )
         # indices
         self.indices_html = self._html("fidelite-indices")
         indices_tab = W.VBox([self.errors[INDICES], self.indices_html])
@@ -442,12 +475,18 @@ class Explorer:
         #: The page widgets of :attr:`page_tabs`, by key.
         self.pages = {page.key: self._html(f"fidelite-{page.key}") for page in self.page_tabs}
         first = len(BUILT_IN)
-        pages = [W.VBox([self.errors[first + k], self.pages[p.key]]) for k, p in enumerate(self.page_tabs)]
+        pages = [
+            W.VBox([self.errors[first + k], self.pages[p.key], self.by_segment[first + k]])
+            for k, p in enumerate(self.page_tabs)
+        ]
 
         tabs = [retention_tab, lifecycle_tab, customers_tab, indices_tab, *pages]
         self.tabs = W.Tab(children=tabs, titles=self.titles)
         self.tabs.observe(lambda change: self._refresh(change["new"]), names="selected_index")
-        root = W.VBox([header, W.HBox([c["period"], c["as_of"], self.status]), self.tabs])
+        top = W.HBox(
+            [c["period"], c["as_of"], c["segment"], c["bins"], self.status], layout=W.Layout(flex_flow="row wrap")
+        )
+        root = W.VBox([header, top, self.tabs])
         root.add_class("fidelite-explorer")
         return root
 
@@ -463,6 +502,17 @@ class Explorer:
                     continue
                 if name == "brackets":
                     w.value = ", ".join(map(str, st.params["brackets"] or ()))
+                    continue
+                if name == "bins":
+                    bins = st.params["bins"]
+                    w.value = (
+                        ""
+                        if bins is None
+                        else str(bins)
+                        if isinstance(bins, int)
+                        else ", ".join(f"{b:g}" for b in bins)
+                    )
+                    w.disabled = not st.segment_numeric
                     continue
                 if name == "segment_value" and st.params["segment"] is None:
                     options: tuple[Any, ...] = (None,)
@@ -535,7 +585,9 @@ class Explorer:
         self.errors[tab].value = ""
         draws = (self._draw_retention, self._draw_lifecycle, self._draw_customers, self._draw_indices)
         draw = draws[tab] if tab < len(draws) else (lambda: self._draw_page(self.page_tabs[tab - len(draws)]))
+        key = BUILT_IN_KEYS[tab] if tab < len(BUILT_IN_KEYS) else self.page_tabs[tab - len(BUILT_IN_KEYS)].key
         with self._busy(), self._guard(tab):
+            self._fill(self.by_segment[tab], lambda: segment_html(self.state, key))
             draw()
             self._dirty.discard(tab)
 
@@ -583,6 +635,7 @@ class Explorer:
         hooks = {"period": st.params["period"], "as-of": str(st.as_of)}
         self._fill(self.kpi_table, lambda: kpi_table_html(st.kpis(), self._labels(st.kpis()["period"])))
         self._fill(self.rolling_chart, self._rolling_html)
+        self._fill(self.engagement_html, lambda: engagement_section_html(st))
         self._fill(self.kpi_chart, lambda: kpi_chart_html(st.kpis(), self._labels(st.kpis()["period"]), hooks))
         lc = st.lifecycle()
         self.lifecycle_chart.value = chart_html(  # last: tests wait on it
@@ -645,7 +698,7 @@ class Explorer:
         st = self.state
         widget = self.pages[page.key]
         try:
-            key = ("page", page.key, st.params["period"], st.params.get("segment"), st.as_of_us)
+            key = ("page", page.key, st.params["period"], str(st.segment_kw()), st.as_of_us)
             widget.value = st.cached(key, lambda: page.render(st))
         except Exception:
             widget.value = ""  # no stale page under the error

@@ -13,6 +13,7 @@ from ..calendar import duration_us
 from ..exceptions import MissingColumnError, ParameterError
 from ..query import parse, purchase_mask
 from ..results.base import TableResult
+from ..results.series import PeriodSeries
 
 COMPONENTS = ("frequency", "duration", "key_actions")
 
@@ -180,7 +181,7 @@ def engagement_over_time(
     as_of: Any = None,
     tz: str | None = None,
     **columns: Any,
-) -> TableResult:
+) -> PeriodSeries:
     """The engagement components per period, per active customer.
 
     One row per period (``by``: day, week, month, quarter, year, cut in ``tz``) from the
@@ -239,8 +240,10 @@ def engagement_over_time(
     done = np.flatnonzero(complete & (active > 0))
     value = float(cols["active_days"][done[-1]]) if len(done) else math.nan
     meta = {"by": by, "tz": q.tz, "as_of": np.datetime64(end, "us"), "key_events": key_events or "purchase"}
-    return TableResult(
+    return PeriodSeries(
         cols,
+        series=("active_days", "key_actions"),
+        ylabel="per active customer",
         title=f"engagement per {by} (per active customer)",
         value=value,
         reason=None if len(done) else "no complete period with activity",

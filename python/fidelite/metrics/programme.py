@@ -28,8 +28,7 @@ from ..exceptions import MissingColumnError, MissingTableError, ParameterError
 from ..io import KeyedTable, RowReport
 from ..query import keywords, net_revenue, parse, purchase_mask, resolve_as_of
 from ..query.params import Query
-from ..results.base import TableResult
-from ..results.programme import ProgrammeImpact, TierMigration
+from ..results.programme import NearNextTier, ProgrammeImpact, ProgrammeKPIs, ProgrammePoints, TierMigration
 
 EVENTS = ("join", "earn", "redeem", "tier")
 JOIN, EARN, REDEEM, TIER = range(4)
@@ -289,7 +288,7 @@ def programme_kpis(
     tz: str | None = None,
     strict: bool = False,
     **columns: Any,
-) -> TableResult:
+) -> ProgrammeKPIs:
     """Members vs non-members on the same KPIs over the same window (as_of - window, as_of].
 
     A customer (any customer with an event at or before ``as_of``) is a member when she
@@ -350,7 +349,7 @@ def programme_kpis(
     for i, name in enumerate(names):
         cols[name] = table[:, i].astype(np.int64) if i < 3 else table[:, i]
     meta = {"window_days": span / _DAY, "as_of": np.datetime64(end, "us"), "tz": q.tz}
-    return TableResult(cols, title="programme members vs non-members", meta=meta, units={"retention": "%"})
+    return ProgrammeKPIs(cols, title="programme members vs non-members", meta=meta, units={"retention": "%"})
 
 
 # ----------------------------------------------------------------------------- impact
@@ -521,7 +520,7 @@ def programme_points(
     tz: str = "UTC",
     as_of: Any = None,
     strict: bool = False,
-) -> TableResult:
+) -> ProgrammePoints:
     """Points earned, redeemed and outstanding per period, and the redemption rate.
 
     Per period (rows at or before ``as_of``): ``members`` (joined at or before the period's
@@ -564,7 +563,7 @@ def programme_points(
     value = float(redeemed.sum() / total * 100) if total > 0 else math.nan
     reason = None if total > 0 else "no points earned"
     meta = {"period": period, "tz": tz, "as_of": np.datetime64(end, "us")}
-    result = TableResult(cols, title=f"programme points per {period}", value=value, reason=reason, meta=meta)
+    result = ProgrammePoints(cols, title=f"programme points per {period}", value=value, reason=reason, meta=meta)
     result.report = rows.report  # type: ignore[attr-defined]
     return result
 
@@ -646,7 +645,7 @@ def near_next_tier(
     tz: str = "UTC",
     as_of: Any = None,
     strict: bool = False,
-) -> TableResult:
+) -> NearNextTier:
     """Members within ``within`` points of their next tier at ``as_of``.
 
     A member's qualifying points = points earned in the ``qualifying`` window ending at
@@ -695,7 +694,7 @@ def near_next_tier(
         "points_to_next": gap[idx],
     }
     meta = {"within": float(within), "as_of": np.datetime64(end, "us"), "tz": tz, "members": int(member.sum())}
-    result = TableResult(
+    result = NearNextTier(
         cols, title=f"members within {within:g} points of the next tier", value=float(len(idx)), meta=meta
     )
     result.report = rows.report  # type: ignore[attr-defined]

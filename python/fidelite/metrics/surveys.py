@@ -27,8 +27,9 @@ from ..io import ids as io_ids
 from ..io.instants import times_us
 from ..io.keyed import sorted_ids
 from ..query import keywords, net_revenue, parse, purchase_mask, resolve_as_of
-from ..results.base import TableResult, safe_ratio
-from ..results.surveys import LoyaltyIndexResult, NPSResult, TransitionMatrix
+from ..results.base import safe_ratio
+from ..results.series import PeriodSeries
+from ..results.surveys import LoyaltyIndexResult, NPSBehaviour, NPSResult, TransitionMatrix
 
 QUESTIONS = ("recommend", "buy_again", "try_new")
 
@@ -412,7 +413,7 @@ def nps_over_time(
     question_column: str = "question",
     score: str = "score",
     strict: bool = False,
-) -> TableResult:
+) -> PeriodSeries:
     """The NPS of the answers of each period (``by``: day, week, month, quarter, year),
     with its interval.
 
@@ -454,7 +455,10 @@ def nps_over_time(
     reason = None if len(done) else "no complete period with answers"
     meta = {"by": by, "ci": ci, "tz": tz, "question": question, "as_of": np.datetime64(end, "us")}
     units = dict.fromkeys(("nps", "ci_low", "ci_high"), "points")
-    result = TableResult(cols, title=f"NPS per {by}", value=headline, reason=reason, meta=meta, units=units)
+    result = PeriodSeries(
+        cols, series=("nps",), band=("ci_low", "ci_high"), ylabel="NPS (points)",
+        title=f"NPS per {by}", value=headline, reason=reason, meta=meta, units=units,
+    )  # fmt: skip
     result.report = a.report  # type: ignore[attr-defined]
     return result
 
@@ -471,7 +475,7 @@ def loyalty_index_over_time(
     question_column: str = "question",
     score: str = "score",
     strict: bool = False,
-) -> TableResult:
+) -> PeriodSeries:
     """The customer loyalty index of the answers of each period: one row per period (as
     :func:`nps_over_time`) with the net score of each question (``<question>_net``, NaN
     without answers), ``responses`` (answers to any of them) and ``loyalty_index`` (their
@@ -511,8 +515,10 @@ def loyalty_index_over_time(
     headline = float(cols["loyalty_index"][done[-1]]) if len(done) else math.nan
     units = {k: "points" for k in cols if k.endswith("_net") or k == "loyalty_index"}
     meta = {"by": by, "tz": tz, "questions": list(wanted), "as_of": np.datetime64(end, "us")}
-    result = TableResult(
+    result = PeriodSeries(
         cols,
+        series=("loyalty_index", *(f"{q}_net" for q in wanted)),
+        ylabel="net score (points)",
         title=f"customer loyalty index per {by}",
         value=headline,
         reason=None if len(done) else "no complete period with answers to every question",
@@ -576,7 +582,7 @@ def nps_behaviour(
     score: str = "score",
     strict: bool = False,
     **columns: Any,
-) -> TableResult:
+) -> NPSBehaviour:
     """What promoters, passives and detractors do in the ``days`` after their answer.
 
     Each valid answer (a customer's answer at t) looks at her events in (t, t + days]:
@@ -673,6 +679,6 @@ def nps_behaviour(
         "excluded": excluded,
         "question": question,
     }
-    result = TableResult(cols, title=f"behaviour in the {span / 86_400_000_000:g} days after an NPS answer", meta=meta)
+    result = NPSBehaviour(cols, title=f"behaviour in the {span / 86_400_000_000:g} days after an NPS answer", meta=meta)
     result.report = a.report  # type: ignore[attr-defined]
     return result

@@ -45,6 +45,7 @@ from .predict import predict_section
 from .programme import programme_section
 from .revenue import revenue_section
 from .sections import accounting, cohorts, lifecycle_section
+from .segments import with_comparison
 from .surveys import surveys_section
 from .survival import survival_section
 
@@ -85,6 +86,8 @@ def build_report(
     source: str = "",
     progress: Callable[[str], Any] | None = None,
     index_timeout: float | None = plugins.DEFAULT_TIMEOUT,
+    segment: Any = None,
+    bins: Any = None,
     **columns: Any,
 ) -> Report:
     """Build the report of an event log and the optional tables.
@@ -100,6 +103,13 @@ def build_report(
     each stage (building the log, then each section title). ``index_timeout`` is each
     loyalty index's time budget in seconds (None: no limit): a slower index is reported as
     timed out, the others still show.
+
+    ``segment`` (an attribute name or a list of them) and ``bins`` (``{"age": 4}``, as on
+    every metric, docs/segments.md) add to each section whose metric takes them its
+    metric per segment: a comparison chart, one row per segment and the segmented frame
+    (:mod:`fidelite.report.segments`); the survival section draws one curve per segment
+    with the log-rank test. A segmentation that fails is a note of its section, which
+    still shows.
     """
     check_period(period)
     Calendar.make(period, "UTC", week_start)  # a bad week_start fails here, once
@@ -122,8 +132,12 @@ def build_report(
         purchase_event=purchase_event,
         week_start=week_start,
         index_timeout=index_timeout,
+        segment=segment,
+        bins=bins,
     )
     builders = plugin_sections.with_plugins(SECTIONS) if sections is None else sections
+    if inputs.segment_kw():
+        builders = [with_comparison(b) for b in builders]
     return Report(inputs, run_sections(inputs, builders, progress), title=title)
 
 

@@ -94,7 +94,8 @@ class ReportInputs:
     (``period``, ``tz``: the report's zone, the log's by default).
 
     ``cache`` lets sections share results (the KPI trend and the cohort section reuse one
-    computation); use :meth:`cached`.
+    computation); use :meth:`cached`. ``segment`` / ``bins`` ask each section for its
+    metric per segment too (:mod:`fidelite.report.segments`).
     """
 
     log: EventLog
@@ -110,6 +111,8 @@ class ReportInputs:
     purchase_event: str | None = None
     week_start: str = "monday"
     index_timeout: float | None = None
+    segment: Any = None
+    bins: Any = None
     cache: Cache = field(default_factory=Cache)
 
     def __post_init__(self) -> None:
@@ -136,6 +139,16 @@ class ReportInputs:
         from ..calendar import to_instant
 
         return self.log.t_max if self.as_of is None else to_instant(self.as_of, self.tz)
+
+    def segment_kw(self) -> dict[str, Any]:
+        """``segment=`` and ``bins=`` for the per-segment comparisons (empty without a
+        segment or bins)."""
+        out: dict[str, Any] = {}
+        if self.segment is not None:
+            out["segment"] = self.segment
+        if self.bins is not None:
+            out["bins"] = self.bins
+        return out
 
     def tables(self) -> dict[str, Any]:
         """The available tables by name: ``events`` (the log) and the optional ones given."""

@@ -10,7 +10,7 @@ from functools import partial
 
 from .. import metrics
 from ..results.formatting import num, pct
-from .model import Block, ReportInputs, Skip, Table, build_parts
+from .model import Block, Figure, ReportInputs, Skip, Table, build_parts
 from .sections import describe_table
 
 
@@ -21,7 +21,10 @@ def _kpis(inputs: ReportInputs) -> list[Block]:
         "over the last 365 days; members = joined by the end; the difference mixes the programme's effect with who "
         "joins it (the impact below separates them)"
     )
-    return [describe_table({"group": k["group"], **{n: k[n] for n in names}}, key="programme-kpis", caption=caption)]
+    return [
+        describe_table({"group": k["group"], **{n: k[n] for n in names}}, key="programme-kpis", caption=caption),
+        Figure("programme-kpis", "Members as % of non-members", lambda fig: k.plot(fig.subplots()), (7.0, 3.2)),
+    ]
 
 
 def _impact(inputs: ReportInputs) -> list[Block]:
@@ -36,21 +39,35 @@ def _impact(inputs: ReportInputs) -> list[Block]:
         "by pre-join recency, frequency, monetary value and tenure, same calendar windows; bootstrap "
         f"({r.meta['n_boot']} resamples, seed {r.meta['seed']})" + (f"; left out: {left}" if left else "")
     )
-    return [Table(["group", "customers", "before", "after", "change"], rows, caption=caption, key="programme-impact")]
+    return [
+        Table(["group", "customers", "before", "after", "change"], rows, caption=caption, key="programme-impact"),
+        Figure("programme-impact", "Before and after joining", lambda fig: r.plot(fig.subplots()), (6.5, 4.0)),
+    ]
 
 
 def _points(inputs: ReportInputs) -> list[Block]:
     p = metrics.programme_points(inputs.programme, **inputs.kw(period=True))
     caption = f"points per {inputs.period}; redemption rate over the whole history {pct(p.value)}"
     shown = {k: p[k][::-1] for k in ("period", "members", "earned", "redeemed", "outstanding", "redemption_rate")}
-    return [describe_table(shown, key="programme-points", caption=caption + " (latest first)", max_rows=12)]
+    return [
+        describe_table(shown, key="programme-points", caption=caption + " (latest first)", max_rows=12),
+        Figure(
+            "programme-points",
+            f"Points earned, redeemed and outstanding per {inputs.period}",
+            lambda fig: p.plot(fig.subplots()),
+            (min(4 + 0.3 * len(p), 12), 3.8),
+        ),
+    ]
 
 
 def _tiers(inputs: ReportInputs) -> list[Block]:
     m = metrics.tier_migration(inputs.programme, tz=inputs.tz, **({"as_of": inputs.as_of} if inputs.as_of else {}))
     rows = [[m.labels[i], *(num(int(c)) for c in m.counts[i])] for i in range(len(m.labels))]
     caption = f"members' state at consecutive quarter ends (rows: before, columns: after); {pct(m.value)} of tiered moves go up"
-    return [Table(["from \\ to", *m.labels], rows, caption=caption, key="tier-migration")]
+    return [
+        Table(["from \\ to", *m.labels], rows, caption=caption, key="tier-migration"),
+        Figure("tier-migration", "Tier migration (% of the row)", lambda fig: m.plot(fig.subplots()), (6.5, 4.5)),
+    ]
 
 
 def programme_section(inputs: ReportInputs) -> tuple[list[Block], list[str]]:

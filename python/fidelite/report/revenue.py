@@ -1,10 +1,13 @@
 """The "Revenue retention" section, when a subscriptions table is given: NRR, GRR and
 revenue churn of the latest complete period (:func:`fidelite.revenue_retention`) and the
-MRR bridge per period (chart and table, incomplete periods starred)."""
+MRR bridge per period (chart and table, incomplete periods starred) and the NRR per cohort
+(the cohort matrix: heatmap and table)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+import numpy as np
 
 from .. import metrics
 from ..results.formatting import num, pct
@@ -48,6 +51,33 @@ def bridge_table(r: Any) -> Table:
     return Table(columns, rows, caption=caption, key="mrr-bridge", data=r.to_dict(), units=dict(r.units))
 
 
+def cohort_table(r: Any, column: str = "nrr") -> Table:
+    """``column`` (%) of each cohort (rows, the latest :data:`PERIOD_ROWS`) at each offset;
+    incomplete cells starred, cells past as_of blank; every cell in the exports."""
+    c = r.cohorts
+    grid, done = c.matrix(column), c.matrix("complete")
+    n = len(c.cohort_labels)
+    first = max(0, n - PERIOD_ROWS)
+    rows = [
+        [c.cohort_labels[i]]
+        + ["" if not np.isfinite(grid[i, j]) else pct(grid[i, j]) + ("" if done[i, j] == 1 else "*") for j in range(n)]
+        for i in range(first, n)
+    ]
+    caption = f"{column.upper()} per {r.period} cohort at each offset" + (
+        f", the latest {n - first} of {n} cohorts" if first else ""
+    )
+    caption += " (* = incomplete at as_of)"
+    return Table(
+        ["cohort", *(str(j) for j in range(n))],
+        rows,
+        caption=caption,
+        key="mrr-cohorts",
+        data=c.to_dict(),
+        units=dict(c.units),
+        tz=c.tz,
+    )
+
+
 def revenue_section(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
     inputs.need("subscriptions")
     r = result(inputs)
@@ -59,6 +89,17 @@ def revenue_section(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
         Figure("mrr-bridge", f"MRR bridge per {r.period}", lambda fig: r.plot(ax=fig.subplots()), (width, 4.5)),
         bridge_table(r),
     ]
+    if r.cohorts is not None and len(r.cohorts.cohort_labels):
+        n = len(r.cohorts.cohort_labels)
+        blocks += [
+            Figure(
+                "mrr-cohorts",
+                f"NRR per {r.period} cohort (%)",
+                lambda fig: r.cohorts.plot("nrr", ax=fig.subplots()),
+                (min(4 + 0.4 * n, 14), min(2.5 + 0.3 * n, 10)),
+            ),
+            cohort_table(r),
+        ]
     notes = [
         "A customer's MRR at an instant is the sum of its subscriptions running then; each period compares it at "
         "the period's start and the next period's start: new, reactivation (MRR again after a gap), expansion, "

@@ -15,7 +15,7 @@ from ..metrics.lifecycle import lifecycle
 from ..metrics.retention import retention
 from ..results import LifecycleResult, RetentionMatrix
 from ..results.formatting import formatted, has_instants, instant, num, pct, zone_name
-from .model import OPTIONAL_TABLES, Block, Figure, ReportInputs, Table, error_line
+from .model import OPTIONAL_TABLES, Block, Figure, ReportInputs, Table, Text, build_parts, error_line
 
 #: Cohort rows shown as text when the full matrix is too large for one page.
 MAX_COHORT_ROWS = 48
@@ -206,7 +206,41 @@ def lifecycle_section(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
         "resurrected: active, not in the previous period, active before; dormant: active in the previous period, not in this one.",
         "quick ratio = (new + resurrected) / dormant (above 1: the active base grows).",
     ]
-    return blocks, notes
+    try:  # one failing part is a note; the lifecycle still shows
+        more, failed = build_parts(
+            [("stickiness", lambda: _stickiness(inputs)), ("engagement", lambda: _engagement(inputs))]
+        )
+    except Exception as e:
+        more, failed = [], [f"stickiness and engagement failed: {error_line(e)}"]
+    return blocks + more, notes + failed
+
+
+def _stickiness(inputs: ReportInputs) -> list[Block]:
+    """DAU/MAU per month (:func:`fidelite.stickiness`)."""
+    s = metrics.stickiness(inputs.log, **inputs.kw())
+    caption = f"stickiness (DAU/MAU, %) of the latest complete month: {pct(s.value)}"
+    return [
+        Figure(
+            "stickiness",
+            "Stickiness: daily over monthly active customers (%)",
+            lambda fig: s.plot(fig.subplots()),
+            (min(3 + 0.3 * len(s), 14), 3.2),
+        ),
+        Text(caption),
+    ]
+
+
+def _engagement(inputs: ReportInputs) -> list[Block]:
+    """Active days and key actions per active customer per period (:func:`fidelite.engagement_over_time`)."""
+    e = metrics.engagement_over_time(inputs.log, by=inputs.period, week_start=inputs.week_start, **inputs.kw())
+    return [
+        Figure(
+            "engagement-over-time",
+            f"Engagement per {inputs.period}: per active customer",
+            lambda fig: e.plot(fig.subplots()),
+            (min(4 + 0.3 * len(e), 14), 3.5),
+        )
+    ]
 
 
 def describe_table(

@@ -7,7 +7,6 @@ given."""
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
 
 from .. import metrics
 from ..results.formatting import num, pct
@@ -27,18 +26,26 @@ def _trend(inputs: ReportInputs) -> list[Block]:
         f"{num(r.value)}"
     )
 
-    def chart(fig: Any) -> None:
-        ax = fig.subplots()
-        has = r["responses"] > 0
-        x = r["period"][has].astype("datetime64[D]")
-        ax.fill_between(x, r["ci_low"][has], r["ci_high"][has], alpha=0.25, label="95% interval")
-        ax.plot(x, r["nps"][has], marker="o", label="NPS")
-        ax.set_ylabel("NPS (points)")
-        ax.legend()
-
     return [
         describe_table(shown, key="nps-over-time", caption=caption, max_rows=24, units=r.units),
-        Figure("nps-over-time", f"NPS per {inputs.period} with its 95% interval", chart, (8.0, 3.5)),
+        Figure(
+            "nps-over-time",
+            f"NPS per {inputs.period} with its 95% interval",
+            lambda fig: r.plot(fig.subplots()),
+            (8.0, 3.5),
+        ),
+    ]
+
+
+def _loyalty(inputs: ReportInputs) -> list[Block]:
+    r = metrics.loyalty_index_over_time(inputs.surveys, by=inputs.period, week_start=inputs.week_start, **inputs.kw())
+    return [
+        Figure(
+            "loyalty-index-over-time",
+            f"Customer loyalty index per {inputs.period} (net score of each question and their mean)",
+            lambda fig: r.plot(fig.subplots()),
+            (8.0, 3.5),
+        )
     ]
 
 
@@ -64,7 +71,13 @@ def _behaviour(inputs: ReportInputs) -> list[Block]:
             rows,
             caption=caption,
             key="nps-behaviour",
-        )
+        ),
+        Figure(
+            "nps-behaviour",
+            f"Repurchase and churn in the {BEHAVIOUR_DAYS} days after an answer",
+            lambda fig: b.plot(fig.subplots()),
+            (7.0, 3.2),
+        ),
     ]
 
 
@@ -72,12 +85,22 @@ def _transitions(inputs: ReportInputs) -> list[Block]:
     t = metrics.nps_transitions(inputs.surveys, tz=inputs.tz)
     rows = [[t.labels[i], *(f"{num(int(c))} ({pct(s)})" for c, s in zip(t.counts[i], t.shares[i]))] for i in range(3)]
     caption = "category of each answer (columns) against the same customer's previous answer (rows), % of the row"
-    return [Table(["previous \\ now", *t.labels], rows, caption=caption, key="nps-transitions")]
+    return [
+        Table(["previous \\ now", *t.labels], rows, caption=caption, key="nps-transitions"),
+        Figure(
+            "nps-transitions", "Transitions between consecutive answers", lambda fig: t.plot(fig.subplots()), (6.0, 4.0)
+        ),
+    ]
 
 
 def surveys_section(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
     """NPS over time, behaviour after answering, and transitions between answers."""
     if inputs.surveys is None:
         raise Skip("needs the surveys table (--surveys FILE)")
-    parts = [("NPS over time", _trend), ("behaviour after answering", _behaviour), ("transitions", _transitions)]
+    parts = [
+        ("NPS over time", _trend),
+        ("loyalty index over time", _loyalty),
+        ("behaviour after answering", _behaviour),
+        ("transitions", _transitions),
+    ]
     return build_parts((label, partial(build, inputs)) for label, build in parts)

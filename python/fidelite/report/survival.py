@@ -52,6 +52,26 @@ def _part(r: SurvivalResult, source: str) -> list[Block]:
     ]
 
 
+def _by_segment(inputs: ReportInputs, kw: dict[str, Any]) -> list[Block]:
+    """With the report's segment: one curve per segment, the medians and the log-rank test."""
+    r = survival(inputs.log, customers=inputs.customers, **inputs.segment_kw(), **kw)
+    by = ", ".join(r.meta["segment"]) if isinstance(r.meta.get("segment"), (list, tuple)) else r.meta.get("segment")
+    out: list[Block] = [
+        Figure(
+            "survival-by-segment",
+            f"Share of customers still active by lifetime, by {by}",
+            lambda fig: r.plot(ax=fig.subplots(), band=False),
+            (8.0, 4.0),
+        ),
+        describe_table(r.median.to_dict(), key="survival-by-segment", caption=f"median lifetime by {by}"),
+    ]
+    if r.logrank is not None:
+        out.append(
+            describe_table(r.logrank.to_dict(), key="survival-logrank", caption="log-rank test between the segments")
+        )
+    return out
+
+
 def survival_section(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
     """Kaplan-Meier survival of customer lifetimes: events always, subscriptions when given."""
     kw: dict[str, Any] = {"tz": inputs.tz}
@@ -69,6 +89,8 @@ def survival_section(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
                 partial(lifetimes, "subscriptions", subscriptions=inputs.subscriptions),
             )
         )
+    if inputs.segment_kw():
+        parts.append(("lifetimes by segment", partial(_by_segment, inputs, kw)))
     blocks, notes = build_parts(parts)
     notes.append(
         "Kaplan-Meier estimate with right censoring: from the events, a customer with no event in the last "

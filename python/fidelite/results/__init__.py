@@ -14,11 +14,12 @@ from .crm import CampaignResult
 from .customers import ActivationResult, CustomerSummary, PatternResult, RFMResult
 from .lifecycle import LifecycleResult
 from .predict import ClvSummary, ModelGrid, PredictedCLV
-from .programme import ProgrammeImpact, TierMigration
+from .programme import NearNextTier, ProgrammeImpact, ProgrammeKPIs, ProgrammePoints, TierMigration
 from .retention import RetentionMatrix, SegmentedRetention, wilson
 from .segmented import SegmentedResult
+from .series import PeriodSeries
 from .subscriptions import RevenueRetention
-from .surveys import LoyaltyIndexResult, NPSResult, TransitionMatrix
+from .surveys import LoyaltyIndexResult, NPSBehaviour, NPSResult, TransitionMatrix
 from .survival import SurvivalResult
 
 __all__ = [
@@ -47,4 +48,9 @@ __all__ = [
     "ValueResult",
     "safe_ratio",
     "wilson",
+    "NearNextTier",
+    "NPSBehaviour",
+    "PeriodSeries",
+    "ProgrammeKPIs",
+    "ProgrammePoints",
 ]

@@ -25,7 +25,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -227,6 +227,37 @@ def finish(ax: Any, *, grid: bool = False) -> Any:
     return ax
 
 
+def rc() -> dict[str, Any]:
+    """matplotlib settings of the style: the palette as the colour cycle, box plots in the
+    palette, the text sizes. :func:`styled` draws under them."""
+    cycler = import_optional("cycler", "plot").cycler
+    return {
+        "axes.prop_cycle": cycler(color=list(PALETTE)),
+        "boxplot.boxprops.color": ACTUAL,
+        "boxplot.whiskerprops.color": ACTUAL,
+        "boxplot.capprops.color": ACTUAL,
+        "boxplot.flierprops.markeredgecolor": NEUTRAL,
+        "boxplot.medianprops.color": PRIMARY,
+        "axes.titlesize": TITLE_SIZE,
+        "axes.labelsize": LABEL_SIZE,
+        "xtick.labelsize": TICK_SIZE,
+        "ytick.labelsize": TICK_SIZE,
+        "legend.fontsize": TICK_SIZE,
+    }
+
+
+def styled(draw: Callable[[Any], Any], ax: Any) -> Any:
+    """``draw(ax)`` under :func:`rc`, then :func:`finish`: how the surfaces draw a chart
+    whose code sets no style of its own (the comparison plot of a segmented result).
+    Returns ``ax``."""
+    mpl = import_optional("matplotlib", "plot")
+    with mpl.rc_context(rc()):
+        draw(ax)
+    if ax.get_legend() is not None and len(ax.get_legend().get_texts()) > 12:
+        ax.legend(fontsize=TICK_SIZE, ncols=2, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    return finish(ax)
+
+
 __all__ = [
     "ACTUAL",
     "CMAP",
@@ -257,6 +288,8 @@ __all__ = [
     "incomplete_handle",
     "luminance",
     "ramp",
+    "rc",
+    "styled",
     "text_on",
     "ticks",
 ]

@@ -12,8 +12,9 @@ from typing import Any
 import numpy as np
 
 from ..io import RowReport
+from . import style
 from .base import Result, TableResult, ValueResult
-from .formatting import html_table, text_grid
+from .formatting import html_table, num, text_grid
 
 
 class NPSResult(ValueResult):
@@ -92,3 +93,58 @@ class TransitionMatrix(Result):
 
     def to_html(self) -> str:
         return html_table(self.table("wide"), title=self.title)
+
+    def plot(self, ax: Any = None) -> Any:
+        """The matrix as a heatmap of the row shares (% of each "from" state), each cell
+        labelled with its share and count; an empty row is left blank. Returns the Axes."""
+        k = len(self.labels)
+        ax = style.axes(ax, (min(3 + 0.9 * k, 12), min(2.5 + 0.7 * k, 10)))
+        im = ax.imshow(self.shares, cmap=style.cmap(), vmin=0, vmax=100, aspect="auto")
+        for i in range(k):
+            for j in range(k):
+                share = self.shares[i, j]
+                if math.isnan(share):
+                    continue
+                colour = style.text_on(style.ramp(share / 100))
+                ax.text(
+                    j, i, f"{share:.0f}%\n({int(self.counts[i, j]):,})", ha="center", va="center",
+                    color=colour, fontsize=style.TICK_SIZE,
+                )  # fmt: skip
+        style.ticks(ax, self.labels, most=k)
+        style.ticks(ax, self.labels, axis="y", most=k)
+        ax.set_xlabel(self.names[1].replace("_", " "))
+        ax.set_ylabel(self.names[0].replace("_", " "))
+        ax.set_title(self.title)
+        bar = ax.figure.colorbar(im, ax=ax)
+        bar.set_label("% of the row")
+        return style.finish(ax)
+
+
+class NPSBehaviour(TableResult):
+    """What promoters, passives and detractors do after answering (rows promoter,
+    passive, detractor, all): answers, customers, repurchase and churn rates (%), revenue
+    and purchases per answer (:func:`fidelite.nps_behaviour`)."""
+
+    def plot(self, ax: Any = None, *, columns: Sequence[str] = ("repurchase_rate", "churn_rate")) -> Any:
+        """``columns`` per category as grouped horizontal bars (rates in %: repurchase in
+        green, churn in vermillion), each bar labelled. Returns the Axes."""
+        cats = [str(c) for c in self["category"]]
+        ax = style.axes(ax, (7, 3.5))
+        y = np.arange(len(cats))
+        h = 0.8 / max(len(columns), 1)
+        roles = {"repurchase_rate": style.GAIN, "churn_rate": style.LOSS}
+        for i, name in enumerate(columns):
+            colour = roles.get(name, style.PALETTE[i % len(style.PALETTE)])
+            values = np.asarray(self[name], float)
+            bars = ax.barh(y + (i - (len(columns) - 1) / 2) * h, values, height=h, color=colour,
+                           label=name.replace("_", " "))  # fmt: skip
+            ax.bar_label(bars, labels=[num(v, 1) for v in values], fontsize=style.TICK_SIZE, padding=2)
+        style.ticks(ax, cats, axis="y")
+        ax.invert_yaxis()
+        ax.set_xlabel("% of answers" if all(self.unit(c) == "%" for c in columns) else "value per answer")
+        days = self.meta.get("days")
+        ax.set_title(f"in the {days:g} days after an NPS answer" if days is not None else self.title)
+        top = np.nanmax([np.nanmax(np.asarray(self[c], float), initial=0.0) for c in columns], initial=0.0)
+        ax.set_xlim(0, max(top, 1.0) * 1.15)  # room for the bar labels
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+        return style.finish(ax, grid=True)
