@@ -152,7 +152,8 @@ fn pair_terms(p: &Params, table: &[PerX], distinct: &[f64], pairs: &Pairs, grad:
         let mut j = 0;
         while j < chunk.len() {
             let code = pairs.code[start + j] as usize;
-            let run = (1..LANES.min(chunk.len() - j)).take_while(|&l| pairs.code[start + j + l] as usize == code).count() + 1;
+            let run =
+                (1..LANES.min(chunk.len() - j)).take_while(|&l| pairs.code[start + j + l] as usize == code).count() + 1;
             let x = distinct[code];
             let series = table[code].series.as_ref();
             let mut sums = [(0.0, 0.0, 0.0, 0.0); LANES];
