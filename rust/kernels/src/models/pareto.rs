@@ -102,7 +102,7 @@ impl Pairs {
                 (pairs.t.len() - 1) as u32
             })
         };
-        let rows = rows
+        let mut rows: Vec<PairRow> = rows
             .map(|(code, tx, t, w)| PairRow {
                 code,
                 at_t: at(code, t),
@@ -110,7 +110,26 @@ impl Pairs {
                 w,
             })
             .collect();
-        (pairs, rows)
+        // numbered by frequency, then time: the pairs of one series lie side by side
+        // (evaluated [`LANES`] at a time), neighbours needing about as many terms
+        let mut order: Vec<u32> = (0..pairs.t.len() as u32).collect();
+        order.sort_unstable_by(|&i, &j| {
+            let (i, j) = (i as usize, j as usize);
+            pairs.code[i].cmp(&pairs.code[j]).then(pairs.t[i].total_cmp(&pairs.t[j]))
+        });
+        let mut renumber = vec![0u32; order.len()];
+        order.iter().enumerate().for_each(|(k, &i)| renumber[i as usize] = k as u32);
+        for row in rows.iter_mut() {
+            row.at_t = renumber[row.at_t as usize];
+            if row.at_tx != NO_DEATH {
+                row.at_tx = renumber[row.at_tx as usize];
+            }
+        }
+        let sorted = Pairs {
+            code: order.iter().map(|&i| pairs.code[i as usize]).collect(),
+            t: order.iter().map(|&i| pairs.t[i as usize]).collect(),
+        };
+        (sorted, rows)
     }
 }
 
@@ -123,26 +142,44 @@ struct PairTerms {
     ga: [f64; 4],
 }
 
-/// The terms of every pair, in parallel.
+/// The terms of every pair, in parallel; the series of pairs of one frequency are summed
+/// [`LANES`] at a time (see [`Series::eval_lanes`]).
 fn pair_terms(p: &Params, table: &[PerX], distinct: &[f64], pairs: &Pairs, grad: bool) -> Vec<PairTerms> {
     use rayon::prelude::*;
     let mut out = vec![PairTerms::default(); pairs.t.len()];
     out.par_chunks_mut(1024).enumerate().for_each(|(c, chunk)| {
-        for (j, o) in chunk.iter_mut().enumerate() {
-            let k = c * 1024 + j;
-            let (code, t) = (pairs.code[k] as usize, pairs.t[k]);
+        let start = c * 1024;
+        let mut j = 0;
+        while j < chunk.len() {
+            let code = pairs.code[start + j] as usize;
+            let run =
+                (1..LANES.min(chunk.len() - j)).take_while(|&l| pairs.code[start + j + l] as usize == code).count() + 1;
             let x = distinct[code];
-            let (la, lb) = ((p.alpha + t).ln(), (p.beta + t).ln());
-            o.lg = -(p.r + x) * la - p.s * lb;
-            o.gg = [-la, -(p.r + x) / (p.alpha + t), -lb, -p.s / (p.beta + t)];
-            (o.la, o.ga) = match &table[code].series {
-                Some(series) => ln_a(p, x, t, series, grad),
-                None => (f64::NAN, [f64::NAN; 4]),
-            };
+            let series = table[code].series.as_ref();
+            let mut sums = [(0.0, 0.0, 0.0, 0.0); LANES];
+            if let Some(series) = series {
+                let mut z = [0.0; LANES];
+                (0..run).for_each(|l| z[l] = series_argument(p, pairs.t[start + j + l]));
+                sums = series.eval_lanes(z, run, grad);
+            }
+            for l in 0..run {
+                let (o, t) = (&mut chunk[j + l], pairs.t[start + j + l]);
+                let (la, lb) = ((p.alpha + t).ln(), (p.beta + t).ln());
+                o.lg = -(p.r + x) * la - p.s * lb;
+                o.gg = [-la, -(p.r + x) / (p.alpha + t), -lb, -p.s / (p.beta + t)];
+                (o.la, o.ga) = match series {
+                    Some(_) => ln_a_from(p, x, t, sums[l], grad),
+                    None => (f64::NAN, [f64::NAN; 4]),
+                };
+            }
+            j += run;
         }
     });
     out
 }
+
+/// Pairs whose series are summed together.
+const LANES: usize = 4;
 
 /// ln of G(T) + c A(t_x) − c A(T) of one row (c = s / (r+s+x)) and its gradient, from
 /// the terms of its pairs.
@@ -214,24 +251,46 @@ impl Series {
     }
 
     /// F, ∂F/∂B, ∂F/∂C, ∂F/∂z at z (at most the z_max of the table).
-    #[inline]
+    #[cfg(test)]
     fn eval(&self, z: f64, grad: bool) -> (f64, f64, f64, f64) {
-        let (mut f, mut fb, mut fc, mut fz) = (self.c[0], 0.0, 0.0, 0.0);
-        let mut zp = 1.0; // z^(n−1)
+        self.eval_lanes([z; LANES], 1, grad)[0]
+    }
+
+    /// [`Self::eval`] at the first `used` arguments of `z` at once: one pass over the
+    /// coefficients with independent sums (four chains of multiply-adds in flight instead
+    /// of one), each lane stopping where it would alone, so that its value is the same bits.
+    #[inline]
+    fn eval_lanes(&self, z: [f64; LANES], used: usize, grad: bool) -> [(f64, f64, f64, f64); LANES] {
+        let c0 = self.c[0];
+        let (mut f, mut fb, mut fc, mut fz) = ([c0; LANES], [0.0; LANES], [0.0; LANES], [0.0; LANES]);
+        let mut zp = [1.0; LANES]; // z^(n−1)
+        let mut live = [false; LANES];
+        live[..used].iter_mut().for_each(|v| *v = true);
+        let mut left = used;
         for n in 1..self.c.len() {
-            let t = self.c[n] * zp;
-            if grad {
-                fz += n as f64 * t;
-                fb += self.cb[n] * zp * z;
-                fc += self.cc[n] * zp * z;
+            let (cn, nf) = (self.c[n], n as f64);
+            for l in 0..LANES {
+                if !live[l] {
+                    continue;
+                }
+                let t = cn * zp[l];
+                if grad {
+                    fz[l] += nf * t;
+                    fb[l] += self.cb[n] * zp[l] * z[l];
+                    fc[l] += self.cc[n] * zp[l] * z[l];
+                }
+                zp[l] *= z[l];
+                f[l] += cn * zp[l];
+                if t * (nf + 1.0) <= 1e-19 * f[l] {
+                    live[l] = false;
+                    left -= 1;
+                }
             }
-            zp *= z;
-            f += self.c[n] * zp;
-            if t * (n as f64 + 1.0) <= 1e-19 * f {
+            if left == 0 {
                 break;
             }
         }
-        (f, fb, -fc, fz)
+        std::array::from_fn(|l| (f[l], fb[l], -fc[l], fz[l]))
     }
 }
 
@@ -264,16 +323,32 @@ fn per_x(p: &Params, distinct: &[f64], used: Option<&[bool]>, grad: bool) -> Vec
         .collect()
 }
 
+/// The argument of the series of A(t): (α−β)/(α+t) when α >= β, else (β−α)/(β+t).
+#[inline]
+fn series_argument(p: &Params, t: f64) -> f64 {
+    if p.alpha >= p.beta {
+        (p.alpha - p.beta) / (p.alpha + t)
+    } else {
+        (p.beta - p.alpha) / (p.beta + t)
+    }
+}
+
 /// ln A(t) and its gradient in (r, α, s, β).
+#[cfg(test)]
 fn ln_a(p: &Params, x: f64, t: f64, series: &Series, grad: bool) -> (f64, [f64; 4]) {
+    ln_a_from(p, x, t, series.eval(series_argument(p, t), grad), grad)
+}
+
+/// ln A(t) and its gradient in (r, α, s, β), given the series and its partial
+/// derivatives at [`series_argument`] (as [`Series::eval`] returns them).
+#[inline]
+fn ln_a_from(p: &Params, x: f64, t: f64, (f, fb, fc, fz): (f64, f64, f64, f64), grad: bool) -> (f64, [f64; 4]) {
     let (r, al, s, be) = (p.r, p.alpha, p.s, p.beta);
     let rx = r + x;
     let (la, lb) = ((al + t).ln(), (be + t).ln());
     let mut value = -rx * la - s * lb;
     let mut g = [-la, -rx / (al + t), -lb, -s / (be + t)];
     if al >= be {
-        let z = (al - be) / (al + t);
-        let (f, fb, fc, fz) = series.eval(z, grad);
         value += f.ln();
         if grad {
             let (db, dc, dz) = (fb / f, fc / f, fz / f);
@@ -283,8 +358,6 @@ fn ln_a(p: &Params, x: f64, t: f64, series: &Series, grad: bool) -> (f64, [f64; 
             g[3] -= dz / (al + t);
         }
     } else {
-        let z = (be - al) / (be + t);
-        let (f, fb, fc, fz) = series.eval(z, grad);
         value += la - lb + f.ln();
         if grad {
             let (db, dc, dz) = (fb / f, fc / f, fz / f);
@@ -311,12 +384,9 @@ fn ln_death_by_quadrature(p: &Params, x: f64, tx: f64, t: f64) -> (f64, [f64; 4]
     let g0 = g(tx);
     let v = super::special::integrate_vec::<5>(
         |tau, out| {
-            let f = (g(tau) - g0).exp();
-            out[0] = f;
-            out[1] = -(al + tau).ln() * f;
-            out[2] = -(r + x) / (al + tau) * f;
-            out[3] = -(be + tau).ln() * f;
-            out[4] = -(s + 1.0) / (be + tau) * f;
+            let (la, lb) = ((al + tau).ln(), (be + tau).ln());
+            let f = (-(r + x) * la - (s + 1.0) * lb - g0).exp();
+            *out = [f, -la * f, -(r + x) / (al + tau) * f, -lb * f, -(s + 1.0) / (be + tau) * f];
         },
         tx,
         t,
@@ -578,6 +648,25 @@ mod tests {
             (0..4).for_each(|k| gq[k] = w1 * g1[k] + w2 * gd[k]);
             assert!((series - quad).abs() < 1e-12, "{series} {quad}");
             assert!((0..4).all(|k| (gs[k] - gq[k]).abs() < 1e-9 * gs[k].abs().max(1.0)), "{gs:?} {gq:?}");
+        }
+    }
+
+    #[test]
+    fn series_summed_in_lanes_are_the_bits_of_one_at_a_time() {
+        // lanes that stop after very different numbers of terms, and a partial group
+        let series = Series::new(1.6, 13.2, 0.95, true);
+        let z = [0.95, 0.01, 0.5, 0.0];
+        for used in 1..=LANES {
+            for grad in [false, true] {
+                let lanes = series.eval_lanes(z, used, grad);
+                for l in 0..used {
+                    let one = series.eval_lanes([z[l]; LANES], 1, grad)[0];
+                    let bits = |v: (f64, f64, f64, f64)| [v.0, v.1, v.2, v.3].map(f64::to_bits);
+                    assert_eq!(bits(lanes[l]), bits(one), "lane {l} of {used}, grad {grad}");
+                    let want = super::super::special::hyp2f1_series(1.0, 1.6, 13.2, z[l], false).unwrap().value;
+                    assert!((one.0 - want).abs() <= 1e-14 * want, "{} vs {want}", one.0);
+                }
+            }
         }
     }
 
