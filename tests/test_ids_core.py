@@ -1,11 +1,9 @@
-"""The id kernels and Arrow readers at the ``_core`` level: Arrow layouts in, without
-copies where the layout allows, and the IdIndex's own surface."""
+"""The id kernels at the ``_core`` level: Arrow layouts in, without copies where the
+layout allows, and the IdIndex's own surface."""
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
-import polars as pl
 import pyarrow as pa
 import pytest
 
@@ -87,48 +85,3 @@ def test_not_a_column():
         _core.factorize_ids(pa.table({"a": [1], "b": [2]}))
     with pytest.raises(DTypeError, match="Float64"):
         _core.factorize_ids(pa.array([1.0]))
-
-
-# ----------------------------------------------------------------- column readers
-
-
-def test_microsecond_timestamps_are_shared_not_copied():
-    ts = pa.array(np.array([1, 2, 3], "datetime64[us]"), pa.timestamp("us", tz="Europe/Paris"))
-    values, null, kind, tz = _core.read_times(ts)
-    assert (values.tolist(), null, kind, tz) == ([1, 2, 3], None, "instant", "Europe/Paris")
-    assert isinstance(values.base, _core.ArrowBuffer) and not values.flags.writeable
-    assert values.ctypes.data == ts.buffers()[1].address
-    pdts = pd.Series(pd.to_datetime(["2024-01-01", None]).as_unit("ns"))
-    values, null, kind, tz = _core.read_times(pa.array(pdts))
-    assert values[0] == 1_704_067_200_000_000 and null.tolist() == [False, True] and tz is None
-
-
-@pytest.mark.parametrize(
-    ("unit", "raw", "us"), [("s", [-1, 2], [-1_000_000, 2_000_000]), ("ms", [5], [5000]), ("ns", [-1, 1999], [-1, 1])]
-)
-def test_timestamp_units(unit, raw, us):
-    values, *_ = _core.read_times(pa.array(raw, pa.timestamp(unit)))
-    assert values.tolist() == us and values.flags.writeable
-
-
-def test_dates_chunks_and_polars():
-    values, null, kind, _ = _core.read_times(
-        pa.chunked_array([pa.array([0, None], pa.date32()), pa.array([3], pa.date32())])
-    )
-    assert (values.tolist(), null.tolist(), kind) == ([0, 0, 3], [False, True, False], "date")
-    s = pl.Series([1, 2], dtype=pl.Datetime("ms", "UTC"))
-    assert _core.read_times(s)[0].tolist() == [1000, 2000]
-    with pytest.raises(DTypeError, match="timestamps"):
-        _core.read_times(pa.array(["2024-01-01"]))
-
-
-def test_numbers():
-    f = pa.array([1.5, 2.5])
-    values, null = _core.read_floats(f)
-    assert values.ctypes.data == f.buffers()[1].address and null is None
-    values, null = _core.read_floats(pl.Series([1, None], dtype=pl.Int32))
-    assert values.tolist() == [1.0, 0.0] and null.tolist() == [False, True]
-    values, null = _core.read_ints(pa.array([4, None], pa.int8()))
-    assert values.dtype == np.int64 and values.tolist() == [4, 0]
-    with pytest.raises(DTypeError, match="numeric"):
-        _core.read_floats(pa.array(["x"]))

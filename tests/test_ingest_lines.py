@@ -1,6 +1,6 @@
 """Rejected rows of a CSV file are named by the line where they stand in the file, whatever
-pyarrow skips or joins on the way: empty lines (before the header too, ``\\n`` or
-``\\r\\n``), and quoted cells holding line breaks (issue 11, small items)."""
+pyarrow skips or joins on the way: empty lines (before the header too, ``\\n``,
+``\\r\\n`` or a lone ``\\r``), and quoted cells holding line breaks (issue 11, small items)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def row(i: int, *, bad: bool = False, multiline: bool = False) -> tuple[str, boo
 BLANK = ("", False)
 
 
-def test_lines_after_blank_lines_quoted_breaks_and_crlf(tmp_path):
+def test_lines_after_blank_lines_quoted_breaks_and_every_line_ending(tmp_path):
     pieces = [
         row(1),
         BLANK,
@@ -52,7 +52,7 @@ def test_lines_after_blank_lines_quoted_breaks_and_crlf(tmp_path):
         row(6, bad=True, multiline=True),
         row(7, bad=True),
     ]
-    for newline in ("\n", "\r\n"):
+    for newline in ("\n", "\r\n", "\r"):
         path = tmp_path / "events.csv"
         expected = write(path, pieces, newline)
         assert expected == [4, 9, 11, 13]
@@ -98,10 +98,10 @@ pieces_strategy = st.lists(
 
 
 @settings(max_examples=60, deadline=None)
-@given(pieces_strategy, st.sampled_from(["\n", "\r\n"]), st.sampled_from([1, 3, 64, 1 << 20]))
+@given(pieces_strategy, st.sampled_from(["\n", "\r\n", "\r"]), st.sampled_from([1, 3, 64, 1 << 20]))
 def test_row_lines_match_where_the_rows_were_written(tmp_path_factory, layout, newline, chunk):
     """Every row's line, against the line counted while writing the file, for any mix of
-    blank lines, line breaks in quoted cells and both line endings, whatever the size of
+    blank lines, line breaks in quoted cells and the three line endings, whatever the size of
     the pieces the file is scanned in."""
     from fidelite.io import tables
 
@@ -114,6 +114,20 @@ def test_row_lines_match_where_the_rows_were_written(tmp_path_factory, layout, n
     assert found.tolist() == [1, *starts]
     lines = CsvLines(str(path), len(starts))
     assert [lines(i) for i in range(len(starts))] == starts
+
+
+def test_mixed_line_endings_and_a_final_lone_cr(tmp_path):
+    """A file mixing the three line endings (an export edited on several systems), with
+    blank lines of each kind and a lone \\r last: each row's line, counted by hand."""
+    path = tmp_path / "events.csv"
+    text = HEADER + "\r" + row(1)[0] + "\r\n\r" + row(2, bad=True)[0] + "\n\r\n" + row(3, bad=True)[0] + "\r"
+    path.write_bytes(text.encode())
+    # lines: 1 header, 2 row 1, 3 blank (lone \r), 4 row 2, 5 blank (\r\n), 6 row 3
+    assert EventLog(path).report.examples == {"unparseable amount (not a number)": [4, 6]}
+    for chunk in (1, 2, 5, 1 << 20):
+        from fidelite.io import tables
+
+        assert tables._record_lines(str(path), chunk).tolist() == [1, 2, 4, 6]
 
 
 def test_a_file_the_scan_cannot_follow_falls_back_to_one_line_per_row(tmp_path):

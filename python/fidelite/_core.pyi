@@ -100,10 +100,6 @@ class ArrowArray:
     def __len__(self) -> int: ...
 
 @final
-class ArrowBuffer:
-    """Keeps an Arrow buffer alive under the numpy arrays that view it."""
-
-@final
 class ArrowTable:
     """One Arrow record batch handed out through the Arrow PyCapsule interface."""
 
@@ -116,11 +112,6 @@ class ArrowTable:
     def types(self) -> list[str]: ...
 
 def arrow_table(names: list[str], arrays: list[Any], types: list[str | None]) -> ArrowTable: ...
-def read_times(
-    column: Any,
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_] | None, Literal["instant", "date"], str | None]: ...
-def read_ints(column: Any) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_] | None]: ...
-def read_floats(column: Any) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_] | None]: ...
 def group_by_customer(
     codes: npt.NDArray[np.uint32],
     ts: npt.NDArray[np.int64],

@@ -149,8 +149,8 @@ def _read_path(path: str, what: str, ids: str | None = None) -> Table:
 
 class CsvLines:
     """The 1-based line of a CSV file where each row starts, as pyarrow reads the file:
-    the header is the first line that is not empty, empty lines (``\\n`` or ``\\r\\n``
-    alone) are skipped, and a quoted cell may hold line breaks. The file is scanned on
+    the header is the first line that is not empty, empty lines are skipped, a line ends at
+    ``\\n``, ``\\r\\n`` or a lone ``\\r``, and a quoted cell may hold line breaks. The file is scanned on
     the first call only (rejected rows are rare: most files are never scanned).
 
     >>> import pathlib, tempfile
@@ -177,34 +177,47 @@ class CsvLines:
 
 def _record_lines(path: str, chunk_bytes: int = 1 << 24) -> np.ndarray:
     """The first line (1-based) of every record of a CSV file that is not empty, header
-    included: a record ends at a line break outside quotes (an even number of ``"`` before
-    it); it is empty when nothing but an optional ``\\r`` precedes its end."""
+    included. A line ends at ``\n``, ``\r\n`` or a lone ``\r`` (as pyarrow reads them);
+    a record ends at a line end outside quotes (an even number of ``"`` before it); it is
+    empty when nothing but an optional ``\r`` precedes its ``\n``."""
     opener: Any = open
     if path.lower().endswith(".gz"):
         import gzip
 
         opener = gzip.open
     found: list[np.ndarray] = []
-    quotes = newlines = offset = 0
+    quotes = breaks = offset = 0
     prev_end, prev_line, last_byte = -1, 1, -1  # last record end, next record's first line
+    held = b""  # a chunk's last byte when it is a \r: whether a \n follows is in the next
     with opener(path, "rb") as f:
-        while chunk := f.read(chunk_bytes):
-            b = np.frombuffer(chunk, np.uint8)
-            nl = np.flatnonzero(b == 10)
+        while True:
+            chunk = f.read(chunk_bytes)
+            data = held + chunk
+            if not data:
+                break
+            held = data[-1:] if chunk and data[-1] == 13 else b""
+            b = np.frombuffer(data[: len(data) - len(held)], np.uint8)
+            if not len(b):
+                continue
+            # line ends: every \n, and every \r not followed by one (b's last byte is a \r
+            # only when another \r is held after it, or at the end of the file)
+            after = np.append(b[1:], np.uint8(0))
+            nl = np.flatnonzero((b == 10) | ((b == 13) & (after != 10)))
             q = np.flatnonzero(b == 34)
             ends_here = (quotes + np.searchsorted(q, nl)) % 2 == 0
             local = nl[ends_here]
             ends = offset + local
-            end_lines = newlines + np.flatnonzero(ends_here) + 2  # first line of the next record
+            end_lines = breaks + np.flatnonzero(ends_here) + 2  # first line of the next record
             before = np.concatenate(([prev_end], ends[:-1]))
             starts = np.concatenate(([prev_line], end_lines[:-1]))
-            cr = np.where(local > 0, b[np.maximum(local - 1, 0)] == 13, last_byte == 13)
+            # the \r of a \r\n (a \r ending a piece is held for the next, so never `last_byte`)
+            prev_byte = np.where(local > 0, b[np.maximum(local - 1, 0)], last_byte)
+            cr = (b[local] == 10) & (prev_byte == 13)
             found.append(starts[ends - before - 1 - cr > 0])
             if len(ends):
                 prev_end, prev_line = int(ends[-1]), int(end_lines[-1])
-            quotes, newlines, offset, last_byte = quotes + len(q), newlines + len(nl), offset + len(b), int(b[-1])
-    tail = offset - prev_end - 1 - (last_byte == 13 and offset - 1 > prev_end)
-    if tail > 0:  # a last record without a line break after it
+            quotes, breaks, offset, last_byte = quotes + len(q), breaks + len(nl), offset + len(b), int(b[-1])
+    if offset - prev_end - 1 > 0:  # a last record without a line break after it
         found.append(np.array([prev_line]))
     return np.concatenate(found) if found else np.zeros(0, np.int64)
 

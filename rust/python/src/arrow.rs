@@ -2,16 +2,13 @@
 //! interface (`ffi`, `ffi_stream`) doing the work: any object with `__arrow_c_stream__`
 //! (a pyarrow `ChunkedArray`, a polars `Series`, a pandas 3 `Series`, a DuckDB result
 //! column) or `__arrow_c_array__` (a pyarrow `Array`) is read without copying its
-//! buffers; [`ArrowArray`] hands an array back the same way, and numpy arrays may view
-//! Arrow buffers ([`shared_numpy`]).
+//! buffers; [`ArrowArray`] hands an array back the same way.
 use std::ffi::CString;
 
 use arrow_array::ffi::{from_ffi, FFI_ArrowArray, FFI_ArrowSchema};
 use arrow_array::ffi_stream::{ArrayStreamReader, FFI_ArrowArrayStream};
 use arrow_array::{make_array, Array, ArrayRef};
-use arrow_buffer::{ArrowNativeType, ScalarBuffer};
 use arrow_schema::DataType;
-use numpy::{Element, PyArray1};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::intern;
 use pyo3::prelude::*;
@@ -125,25 +122,4 @@ impl ArrowArray {
     fn __repr__(&self) -> String {
         format!("ArrowArray({}, {} values)", self.array.data_type(), self.array.len())
     }
-}
-
-/// Keeps an Arrow buffer alive under the numpy arrays that view it.
-#[pyclass(frozen, module = "fidelite._core")]
-pub struct ArrowBuffer {
-    _buffer: arrow_buffer::Buffer,
-}
-
-/// A read-only 1-d numpy array viewing an Arrow buffer (no copy).
-pub fn shared_numpy<'py, T: Element + ArrowNativeType>(
-    py: Python<'py>,
-    values: ScalarBuffer<T>,
-) -> PyResult<Bound<'py, PyArray1<T>>> {
-    let view = numpy::ndarray::ArrayView1::from(&values[..]);
-    let owner = Bound::new(py, ArrowBuffer { _buffer: values.inner().clone() })?;
-    // SAFETY: `owner` keeps the buffer (hence `view`'s memory) alive for as long as the
-    // numpy array, whose base it becomes; the array is made read-only below, so nothing
-    // writes to memory Arrow considers immutable.
-    let arr = unsafe { PyArray1::borrow_from_array(&view, owner.into_any()) };
-    arr.getattr(intern!(py, "flags"))?.setattr(intern!(py, "writeable"), false)?;
-    Ok(arr)
 }

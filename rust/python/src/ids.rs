@@ -16,7 +16,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(arrow_text, m)?)?;
     m.add_class::<PyIdIndex>()?;
     m.add_class::<arrow::ArrowArray>()?;
-    m.add_class::<arrow::ArrowBuffer>()?;
     Ok(())
 }
 

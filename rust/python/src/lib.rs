@@ -13,7 +13,6 @@ mod arrow;
 mod bitmap;
 mod calendar;
 mod cohort;
-mod columns;
 mod errors;
 mod export;
 mod gil;
@@ -34,7 +33,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     bitmap::register(m)?;
     calendar::register(m)?;
     cohort::register(m)?;
-    columns::register(m)?;
     export::register(m)?;
     ids::register(m)?;
     interrupt::register(m)?;

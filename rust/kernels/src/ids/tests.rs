@@ -308,6 +308,28 @@ fn sorted_order_is_byte_wise() {
 }
 
 #[test]
+fn sorted_order_of_ids_sharing_their_first_16_bytes() {
+    // ids that differ only after byte 16, only by trailing NULs, or only in length: the
+    // prefix-key sort falls back to their full bytes
+    let mut s = 11u64;
+    let mut ids: Vec<Vec<u8>> = Vec::new();
+    for _ in 0..3000 {
+        let stem: &[u8] = [&b"0123456789abcdef"[..], b"0123456789abcde", b"customer-0000000"][rng(&mut s) as usize % 3];
+        let mut id = stem.to_vec();
+        for _ in 0..rng(&mut s) % 4 {
+            id.push([0u8, b'a', b'z', 0xff][rng(&mut s) as usize % 4]);
+        }
+        ids.push(id);
+    }
+    let f = arrow::factorize(&[arr(BinaryArray::from_iter_values(ids.iter()))]).unwrap();
+    let sorted: Vec<&[u8]> = f.index.sorted_order().iter().map(|&c| f.index.labels().bytes(c as usize)).collect();
+    let mut expected: Vec<&[u8]> = ids.iter().map(Vec::as_slice).collect();
+    expected.sort();
+    expected.dedup();
+    assert_eq!(sorted, expected);
+}
+
+#[test]
 fn ids_sharing_a_hash_are_still_told_apart() {
     // hashes cut to 8 bits: thousands of ids share one; they are still told apart (short
     // ones by their keys, long ones by their bytes)
