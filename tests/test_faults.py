@@ -138,7 +138,8 @@ _LATENCY = textwrap.dedent(
 
     rng = np.random.default_rng(0)
     log = fidelite.datasets.demo_shop({n_customers}, seed=0).events
-    rfm = fidelite.clv_summary(log).to_pandas().iloc[:: {fit_every}]
+    # (a Pareto/NBD fit's time depends much on its data: these ~4,000 customers take ~1-2 s)
+    rfm = fidelite.clv_summary(fidelite.datasets.demo_shop(20_000, seed=0).events).to_pandas().iloc[::4]
     m = {n_rows}
     ids = np.char.add("customer-", rng.integers(0, m // 10, m).astype(str))
     ts = np.datetime64("2024-01-01", "us") + rng.integers(0, 10**13, m).astype("timedelta64[us]")
@@ -195,7 +196,7 @@ _LATENCY = textwrap.dedent(
 
 
 def test_ctrl_c_stops_every_long_kernel_within_100_ms():
-    code = _LATENCY.format(n_customers=60_000, fit_every=4, n_rows=500_000)
+    code = _LATENCY.format(n_customers=60_000, n_rows=500_000)
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stderr
     seen = json.loads(p.stdout.strip().splitlines()[-1])
