@@ -5,11 +5,10 @@ and Ctrl-C stops a long kernel call with KeyboardInterrupt.
 
 from __future__ import annotations
 
-import signal
+import json
 import subprocess
 import sys
 import textwrap
-import time
 
 import numpy as np
 import pytest
@@ -124,50 +123,86 @@ def test_a_panic_on_a_worker_thread_is_an_internal_error_too():
     assert seen and "off the main thread" in seen[0]
 
 
-_INTERRUPTED = textwrap.dedent(
+# Ctrl-C (issue 18.4): a long call stops within 100 ms of SIGINT. The child process sends
+# itself SIGINT from a timer thread a quarter, half and three quarters into each long call
+# and measures the time from the signal to the KeyboardInterrupt reaching Python. Each
+# point gets up to three attempts (the best counts: a loaded machine can delay one), and
+# every call must run well past 100 ms uninterrupted, so a kernel that stops checking its
+# interrupt flag fails at one of the three points at least.
+_LATENCY = textwrap.dedent(
     """
-    import sys, time
+    import json, os, signal, sys, threading, time
+    import numpy as np
     import fidelite
     from fidelite import _core
-    {setup}
-    print("ready", flush=True)
-    t0 = time.perf_counter()
-    try:
-        while True:
-            {call}
-    except KeyboardInterrupt:
-        print("interrupted", time.perf_counter(), flush=True)
-        sys.exit(0)
+
+    rng = np.random.default_rng(0)
+    log = fidelite.datasets.demo_shop({n_customers}, seed=0).events
+    # (a Pareto/NBD fit's time depends much on its data: these ~4,000 customers take ~1-2 s)
+    rfm = fidelite.clv_summary(fidelite.datasets.demo_shop(20_000, seed=0).events).to_pandas().iloc[::4]
+    m = {n_rows}
+    ids = np.char.add("customer-", rng.integers(0, m // 10, m).astype(str))
+    ts = np.datetime64("2024-01-01", "us") + rng.integers(0, 10**13, m).astype("timedelta64[us]")
+    CALLS = {{
+        "drill": lambda: _core.fault_drill(400),
+        "cohort": lambda: fidelite.retention(log, period="day"),
+        "lifecycle": lambda: fidelite.lifecycle(log, period="day"),
+        "rolling window": lambda: fidelite.rolling_active(log, window="30D"),
+        "summary": lambda: fidelite.customer_summary(log, period="day"),
+        "model fit": lambda: fidelite.models.ParetoNBD().fit(rfm),
+        "factorisation": lambda: fidelite.EventLog({{"customer_id": ids, "timestamp": ts}}),
+    }}
+
+    # seconds from a SIGINT sent `delay` s into `call` to its KeyboardInterrupt (None when
+    # the call ended before the signal)
+    def latency(call, delay):
+        sent, ended = [], False
+        def send():
+            sent.append(time.perf_counter())
+            os.kill(os.getpid(), signal.SIGINT)
+        timer = threading.Timer(delay, send)
+        try:
+            try:
+                timer.start()
+                call()
+                ended = True
+                time.sleep(delay + 5)  # the signal comes here
+            except KeyboardInterrupt:
+                return None if ended else time.perf_counter() - sent[0]
+        except KeyboardInterrupt:  # (the signal came between the two try)
+            return None
+        raise AssertionError("no KeyboardInterrupt at all")
+
+    out = {{}}
+    for name, call in CALLS.items():
+        t0 = time.perf_counter()
+        call()
+        took = time.perf_counter() - t0
+        best = []
+        for at in (0.25, 0.5, 0.75):
+            seen = []
+            while len(seen) < 3 and not any(x < 0.1 for x in seen):
+                x = latency(call, at * took)
+                if x is not None:
+                    seen.append(x)
+                elif len(seen) == 0 and at == 0.75:
+                    break
+            best.append(min(seen, default=None))
+        out[name] = {{"call": took, "latency": best}}
+        print(name, out[name], file=sys.stderr, flush=True)
+    print(json.dumps(out), flush=True)
     """
 )
 
 
-def _interrupt(setup: str, call: str, after: float) -> float:
-    """Runs `call` in a loop in a subprocess, sends SIGINT `after` seconds after it is
-    ready; returns the seconds from the signal to the KeyboardInterrupt."""
-    code = _INTERRUPTED.format(setup=setup, call=call)
-    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert p.stdout.readline().strip() == "ready", p.stderr.read()
-        time.sleep(after)
-        sent = time.perf_counter()
-        p.send_signal(signal.SIGINT)
-        out, err = p.communicate(timeout=30)
-    finally:
-        p.kill()
-    assert p.returncode == 0, err
-    word, at = out.split()
-    assert word == "interrupted"
-    return float(at) - sent
-
-
-def test_ctrl_c_stops_a_long_kernel_call():
-    # one call of ~100 s of work: only the interrupt ends it
-    latency = _interrupt("", "_core.fault_drill(200_000)", after=0.5)
-    assert latency < 2.0, latency
-
-
-def test_ctrl_c_stops_a_long_metric():
-    setup = "shop = fidelite.datasets.demo_shop(20_000, seed=0); log = shop.events"
-    latency = _interrupt(setup, "fidelite.retention(log, period='day')", after=0.7)
-    assert latency < 2.0, latency
+def test_ctrl_c_stops_every_long_kernel_within_100_ms():
+    code = _LATENCY.format(n_customers=60_000, n_rows=500_000)
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr
+    seen = json.loads(p.stdout.strip().splitlines()[-1])
+    for name, r in seen.items():
+        # long enough that a kernel not checking its flag would keep going well past 100 ms
+        assert r["call"] > 0.2, (name, r)
+        got = [x for x in r["latency"] if x is not None]
+        assert len(got) >= 2, (name, r)
+        assert max(got) < 0.1, (name, r)

@@ -102,13 +102,23 @@ pub trait Likelihood: Sync + Sized {
     }
 }
 
+/// Rows between two checks for Ctrl-C ([`crate::interrupt`]) in [`sum_rows`] and
+/// [`map_rows`]: a Pareto/NBD row costs microseconds, so a whole chunk would take tens of
+/// milliseconds.
+const ROWS_PER_CHECK: usize = 1024;
+
 /// Sums `row(i, grad)` (which returns w_i ℓ_i and adds w_i ∇ℓ_i into `grad`) over
 /// `0..n`, in parallel over fixed chunks added in order: the same bits on any thread count.
 pub fn sum_rows<const P: usize>(n: usize, row: impl Fn(usize, &mut [f64; P]) -> f64 + Sync + Send) -> (f64, [f64; P]) {
+    let stop = crate::interrupt::token();
     let parts = crate::par_customer_chunks(n, |range| {
         let mut g = [0.0; P];
         let mut v = 0.0;
         for i in range {
+            // a chunk of a slow likelihood (Pareto/NBD: tens of ms) checks Ctrl-C within too
+            if i % ROWS_PER_CHECK == 0 && stop.requested() {
+                break;
+            }
             v += row(i, &mut g);
         }
         (v, g)
@@ -128,8 +138,12 @@ pub fn sum_rows<const P: usize>(n: usize, row: impl Fn(usize, &mut [f64; P]) -> 
 pub fn map_rows(n: usize, f: impl Fn(usize) -> f64 + Sync + Send) -> Vec<f64> {
     use rayon::prelude::*;
     let mut out = vec![0.0; n];
-    out.par_chunks_mut(crate::CHUNK).enumerate().for_each(|(c, chunk)| {
-        let start = c * crate::CHUNK;
+    let stop = crate::interrupt::token();
+    out.par_chunks_mut(ROWS_PER_CHECK).enumerate().for_each(|(c, chunk)| {
+        if stop.requested() {
+            return; // Ctrl-C: the caller drops the result
+        }
+        let start = c * ROWS_PER_CHECK;
         chunk.iter_mut().enumerate().for_each(|(j, o)| *o = f(start + j));
     });
     out
