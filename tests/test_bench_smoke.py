@@ -22,7 +22,7 @@ def test_bench_smoke_run_checks_every_id_kind_and_frame(tmp_path):
             sys.executable,
             str(ROOT / "tests" / "benchmarks" / "bench.py"),
             "--customers",
-            "20000",
+            "5000",
             "--repeat",
             "1",
             "--peers",

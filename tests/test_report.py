@@ -418,6 +418,17 @@ def test_narrow_terminals_drop_matrix_columns_not_label_columns(full):
     assert header.split()[:4] == ["cohort", "size", "0", "1"]  # the label columns stay, the last offsets go
 
 
+def test_a_long_source_path_breaks_after_a_slash_never_inside_a_name(shop):
+    source = "/data/exports/" + "/".join(["nightly-orders-archive"] * 3) + "/orders-2024-12-04.parquet"
+    report = build_report(shop.events, period="quarter", source=source, sections=SECTIONS[:1])
+    text = terminal(report, width=60)
+    assert all(len(ln.rstrip()) <= 60 for ln in text.splitlines())
+    lines = [ln.split()[-1] for ln in text.splitlines() if ln.strip()]
+    at = next(i for i, ln in enumerate(lines) if ln.startswith("/data/"))
+    assert "".join(lines[at : at + 4]) == source  # the path whole, cut only after its slashes
+    assert all(part.endswith("/") for part in lines[at : at + 3]) and lines[at + 3] == "orders-2024-12-04.parquet"
+
+
 # ------------------------------------------------------------------ HTML
 
 

@@ -10,6 +10,7 @@ under it says which and where to find them. Piped output is 80 columns wide unle
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -71,6 +72,24 @@ class Layout:
 def _words(text: str) -> int:
     """The longest piece of ``text`` that may not wrap: a word, or a path segment."""
     return max((len(w) + 1 for w in text.replace("/", "/ ").split()), default=0)
+
+
+def fold_path(text: str, width: int) -> str:
+    """``text`` broken into lines of at most ``width`` characters after a "/", when it is
+    a path (no spaces) longer than ``width``: rich would cut it anywhere, file names
+    included. A segment longer than ``width`` is left for rich to fold.
+
+    >>> fold_path("/tmp/exports/2024/orders.parquet", 16)
+    '/tmp/exports/\\n2024/\\norders.parquet'
+    """
+    if len(text) <= width or " " in text or "/" not in text.strip("/"):
+        return text
+    lines = [""]
+    for part in re.split("(?<=/)", text):
+        if lines[-1] and len(lines[-1]) + len(part) > width:
+            lines.append("")
+        lines[-1] += part
+    return "\n".join(lines)
 
 
 def layout(table: Table, rows: list[list[str]], width: int) -> Layout:
@@ -137,7 +156,7 @@ def render_table(table: Table, console: Any) -> None:
         )
     for i, row in enumerate(rows):
         out.add_row(
-            *(RText(c, style="dim" if c.endswith("*") else "") for c in row[:keep]),
+            *(RText(fold_path(c, w), style="dim" if c.endswith("*") else "") for c, w in zip(row, fit.widths)),
             end_section=i == len(rows) - 1 and bool(table.footer),
         )
     for row in table.footer:
