@@ -9,6 +9,7 @@ merges list every partition's customers, then order them by id as the in-memory 
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from functools import reduce
 from typing import Any
@@ -106,7 +107,7 @@ def add_columns(*summed: str) -> Any:
             name: _total([p[name] for p in parts], name) if name in summed else _same([p[name] for p in parts], name)
             for name in first
         }
-        return TableResult(cols, title=first.title, value=first.value, reason=first.reason, meta=first.meta)
+        return _table(first, cols)
 
     merge.__doc__ = f"Tables added column by column ({', '.join(summed)}), the other columns shared."
     return merge
@@ -175,9 +176,13 @@ def _shares(counts: np.ndarray) -> np.ndarray:
 
 
 def _table(like: TableResult, cols: dict[str, Any], **changes: Any) -> TableResult:
-    """A table like ``like`` (title, value, reason, meta, units) with ``cols``."""
+    """A table like ``like`` (its class and what that class adds, such as a
+    :class:`~fidelite.results.series.PeriodSeries`' plotted series; title, value, reason,
+    meta, units) with ``cols``."""
     keep = dict(title=like.title, value=like.value, reason=like.reason, meta=like.meta, units=like.units)
-    return TableResult(cols, **{**keep, **changes})
+    out = copy.copy(like)
+    TableResult.__init__(out, cols, **{**keep, **changes})
+    return out
 
 
 def concat_tables(parts: Sequence[TableResult], key: str = "customer_id") -> TableResult:
