@@ -368,26 +368,20 @@ class Explorer:
                 "segment_value",
             )
         }
-        brackets = W.Text(
-            description="brackets",
-            placeholder="widths, e.g. 1, 6, 23",
-            continuous_update=False,
-            style={"description_width": "initial"},
-            layout=W.Layout(width="16em"),
-        )
-        brackets.add_class("fidelite-control-brackets")
-        brackets.observe(lambda change: self._on_control("brackets", change["new"]), names="value")
-        self._controls["brackets"] = brackets
-        bins = W.Text(
-            description="bins",
-            placeholder="4 (quartiles) or edges: 18, 25, 35",
-            continuous_update=False,
-            style={"description_width": "initial"},
-            layout=W.Layout(width="18em"),
-        )
-        bins.add_class("fidelite-control-bins")
-        bins.observe(lambda change: self._on_control("bins", change["new"]), names="value")
-        self._controls["bins"] = bins
+        for name, placeholder, width in (
+            ("brackets", "widths, e.g. 1, 6, 23", "16em"),
+            ("bins", "4 (quartiles) or edges: 18, 25, 35", "18em"),
+        ):
+            box = W.Text(
+                description=name,
+                placeholder=placeholder,
+                continuous_update=False,
+                style={"description_width": "initial"},
+                layout=W.Layout(width=width),
+            )
+            box.add_class(f"fidelite-control-{name}")
+            box.observe(lambda change, name=name: self._on_control(name, change["new"]), names="value")
+            self._controls[name] = box
         as_of = W.DatePicker(description="as of", style={"description_width": "initial"}, layout=W.Layout(width="auto"))
         as_of.add_class("fidelite-control-as_of")
         as_of.observe(lambda change: self._on_control("as_of", change["new"]), names="value")

@@ -67,6 +67,11 @@ class Figure:
     size: tuple[float, float] = (8.0, 4.0)
     rendered: Any = field(default=None, repr=False, compare=False)  # the HTML renderer's cache
 
+    @classmethod
+    def of(cls, key: str, title: str, result: Any, size: tuple[float, float] = (8.0, 4.0)) -> Figure:
+        """The chart of a result: its ``.plot()`` on the figure's one Axes."""
+        return cls(key, title, lambda fig: result.plot(fig.subplots()), size)
+
 
 Block = Text | Table | Figure
 

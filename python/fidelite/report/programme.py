@@ -23,7 +23,7 @@ def _kpis(inputs: ReportInputs) -> list[Block]:
     )
     return [
         describe_table({"group": k["group"], **{n: k[n] for n in names}}, key="programme-kpis", caption=caption),
-        Figure("programme-kpis", "Members as % of non-members", lambda fig: k.plot(fig.subplots()), (7.0, 3.2)),
+        Figure.of("programme-kpis", "Members as % of non-members", k, (7.0, 3.2)),
     ]
 
 
@@ -41,7 +41,7 @@ def _impact(inputs: ReportInputs) -> list[Block]:
     )
     return [
         Table(["group", "customers", "before", "after", "change"], rows, caption=caption, key="programme-impact"),
-        Figure("programme-impact", "Before and after joining", lambda fig: r.plot(fig.subplots()), (6.5, 4.0)),
+        Figure.of("programme-impact", "Before and after joining", r, (6.5, 4.0)),
     ]
 
 
@@ -51,10 +51,10 @@ def _points(inputs: ReportInputs) -> list[Block]:
     shown = {k: p[k][::-1] for k in ("period", "members", "earned", "redeemed", "outstanding", "redemption_rate")}
     return [
         describe_table(shown, key="programme-points", caption=caption + " (latest first)", max_rows=12),
-        Figure(
+        Figure.of(
             "programme-points",
             f"Points earned, redeemed and outstanding per {inputs.period}",
-            lambda fig: p.plot(fig.subplots()),
+            p,
             (min(4 + 0.3 * len(p), 12), 3.8),
         ),
     ]
@@ -66,7 +66,7 @@ def _tiers(inputs: ReportInputs) -> list[Block]:
     caption = f"members' state at consecutive quarter ends (rows: before, columns: after); {pct(m.value)} of tiered moves go up"
     return [
         Table(["from \\ to", *m.labels], rows, caption=caption, key="tier-migration"),
-        Figure("tier-migration", "Tier migration (% of the row)", lambda fig: m.plot(fig.subplots()), (6.5, 4.5)),
+        Figure.of("tier-migration", "Tier migration (% of the row)", m, (6.5, 4.5)),
     ]
 
 

@@ -220,10 +220,10 @@ def _stickiness(inputs: ReportInputs) -> list[Block]:
     s = metrics.stickiness(inputs.log, **inputs.kw())
     caption = f"stickiness (DAU/MAU, %) of the latest complete month: {pct(s.value)}"
     return [
-        Figure(
+        Figure.of(
             "stickiness",
             "Stickiness: daily over monthly active customers (%)",
-            lambda fig: s.plot(fig.subplots()),
+            s,
             (min(3 + 0.3 * len(s), 14), 3.2),
         ),
         Text(caption),
@@ -234,10 +234,10 @@ def _engagement(inputs: ReportInputs) -> list[Block]:
     """Active days and key actions per active customer per period (:func:`fidelite.engagement_over_time`)."""
     e = metrics.engagement_over_time(inputs.log, by=inputs.period, week_start=inputs.week_start, **inputs.kw())
     return [
-        Figure(
+        Figure.of(
             "engagement-over-time",
             f"Engagement per {inputs.period}: per active customer",
-            lambda fig: e.plot(fig.subplots()),
+            e,
             (min(4 + 0.3 * len(e), 14), 3.5),
         )
     ]

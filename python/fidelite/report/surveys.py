@@ -28,10 +28,10 @@ def _trend(inputs: ReportInputs) -> list[Block]:
 
     return [
         describe_table(shown, key="nps-over-time", caption=caption, max_rows=24, units=r.units),
-        Figure(
+        Figure.of(
             "nps-over-time",
             f"NPS per {inputs.period} with its 95% interval",
-            lambda fig: r.plot(fig.subplots()),
+            r,
             (8.0, 3.5),
         ),
     ]
@@ -40,10 +40,10 @@ def _trend(inputs: ReportInputs) -> list[Block]:
 def _loyalty(inputs: ReportInputs) -> list[Block]:
     r = metrics.loyalty_index_over_time(inputs.surveys, by=inputs.period, week_start=inputs.week_start, **inputs.kw())
     return [
-        Figure(
+        Figure.of(
             "loyalty-index-over-time",
             f"Customer loyalty index per {inputs.period} (net score of each question and their mean)",
-            lambda fig: r.plot(fig.subplots()),
+            r,
             (8.0, 3.5),
         )
     ]
@@ -72,10 +72,10 @@ def _behaviour(inputs: ReportInputs) -> list[Block]:
             caption=caption,
             key="nps-behaviour",
         ),
-        Figure(
+        Figure.of(
             "nps-behaviour",
             f"Repurchase and churn in the {BEHAVIOUR_DAYS} days after an answer",
-            lambda fig: b.plot(fig.subplots()),
+            b,
             (7.0, 3.2),
         ),
     ]
@@ -87,9 +87,7 @@ def _transitions(inputs: ReportInputs) -> list[Block]:
     caption = "category of each answer (columns) against the same customer's previous answer (rows), % of the row"
     return [
         Table(["previous \\ now", *t.labels], rows, caption=caption, key="nps-transitions"),
-        Figure(
-            "nps-transitions", "Transitions between consecutive answers", lambda fig: t.plot(fig.subplots()), (6.0, 4.0)
-        ),
+        Figure.of("nps-transitions", "Transitions between consecutive answers", t, (6.0, 4.0)),
     ]
 
 
