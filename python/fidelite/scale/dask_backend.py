@@ -101,7 +101,7 @@ class DaskLog:
             level = [merge(level[i : i + self.split_every]) for i in range(0, len(level), self.split_every)]
             if len(level) == 1:
                 break
-        (out,) = dask.compute(dask.delayed(declaration.last)(level[0], metric, kwargs))
+        (out,) = dask.compute(dask.delayed(declaration.finish)(level[0]))
         return out
 
 

@@ -35,7 +35,7 @@ def run(metric: Callable[..., Any], logs: Sequence[EventLog], **kwargs: Any) -> 
     if wants_segments(kwargs):
         return run_segmented(metric, each_of(logs), span, total_report([log.report for log in logs]), kwargs)
     queries = [parse(log, {}, t_range=span, start=span[0]) for log in logs]
-    return declaration([declaration.partial(metric, q, kwargs) for q in queries], metric, kwargs)
+    return declaration([declaration.partial(metric, q, kwargs) for q in queries])
 
 
 def run_frames(metric: Callable[..., Any], frames: Sequence[Any], **kwargs: Any) -> Any:

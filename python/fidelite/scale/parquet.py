@@ -234,7 +234,7 @@ class SpilledLog:
             q = parse(log, {}, t_range=self.t_range, start=self.t_range[0])
             merging.add(declaration.partial(metric, q, kwargs))
             del log, q
-        return declaration.last(merging.result(), metric, kwargs)
+        return declaration.finish(merging.result())
 
     def close(self) -> None:
         """Remove the spilled partitions."""

@@ -52,27 +52,9 @@ class Declaration:
     #: runs once on it. Memory: the side table's rows (one or a few per customer).
     gather: bool = False
 
-    #: The population-wide step that needs the call itself, after ``finish``:
-    #: ``refit(metric, merged, kwargs)`` (e.g. the models fitted once on the merged
-    #: per-customer summary).
-    refit: Callable[[Callable[..., Any], Any, dict[str, Any]], Any] | None = None
-
-    def last(self, merged: Any, metric: Callable[..., Any] | None, kwargs: dict[str, Any]) -> Any:
-        """The last steps on the merged result: ``finish``, then ``refit`` if declared
-        (it needs the ``metric`` called and its ``kwargs``)."""
-        out = self.finish(merged)
-        if self.refit is None:
-            return out
-        if metric is None:
-            raise TypeError("this declaration refits on the merged result: pass the metric and its arguments")
-        return self.refit(metric, out, kwargs)
-
-    def __call__(
-        self, partials: Sequence[Any], metric: Callable[..., Any] | None = None, kwargs: dict[str, Any] | None = None
-    ) -> Any:
-        """The result of the whole data from every partition's partial (``metric`` and its
-        ``kwargs``: the call, for ``refit``)."""
-        return self.last(self.merge(partials), metric, kwargs or {})
+    def __call__(self, partials: Sequence[Any]) -> Any:
+        """The result of the whole data from every partition's partial."""
+        return self.finish(self.merge(partials))
 
 
 def with_n(metric: Callable[..., Any], query: Query, kwargs: dict[str, Any]) -> Any:

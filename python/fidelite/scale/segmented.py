@@ -130,7 +130,7 @@ def run_segmented(
         elif not got:  # no partition could compute it (a partition that cannot adds nothing)
             skipped[key] = str(partials[s][0])
         else:
-            results[key] = declaration.last(declaration.merge(got), metric, kwargs)
+            results[key] = declaration(got)
     if not results:
         raise ParameterError(f"no segment could be computed: {next(iter(skipped.values()), 'no segment')}")
     return SegmentedResult(
