@@ -7,6 +7,7 @@ a few run the installed ``fidelite`` script to check the real entry point.
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -278,3 +279,22 @@ def test_version(capsys):
         main(["--version"])
     assert e.value.code == 0
     assert capsys.readouterr().out.strip() == f"fidelite {fidelite.__version__}"
+
+
+def test_report_tiers_option_lists_the_members_near_their_next_tier(capsys, files, shop, tmp_path):
+    programme = tmp_path / "programme.parquet"
+    pd.DataFrame(shop.programme).to_parquet(programme, index=False)
+    code, out, err = run(
+        capsys, "report", str(files["parquet"]), *CUSTOM, "--programme", str(programme),
+        "--tiers", "bronze=0, silver=150,gold=500", "--format", "csv", "--section", "near-next-tier",
+    )  # fmt: skip
+    assert code == 0, err
+    near = fidelite.near_next_tier(shop.programme, tiers=fidelite.datasets.PROGRAMME_TIERS)
+    written = pd.read_csv(io.StringIO(out))
+    assert written["customer_id"].tolist() == near["customer_id"].tolist()
+
+
+@pytest.mark.parametrize("spec", ["silver", "silver=lots", "=150", "silver=150,"])
+def test_report_tiers_option_says_how_to_write_it(capsys, files, spec):
+    code, out, err = run(capsys, "report", str(files["parquet"]), *CUSTOM, "--tiers", spec)
+    assert_one_line_error(code, err, f"--tiers {spec!r}", "bronze=0,silver=150,gold=500")

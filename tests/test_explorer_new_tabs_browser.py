@@ -26,7 +26,8 @@ SOURCE = f"""import fidelite
 
 shop = fidelite.datasets.demo_shop({N}, seed={SEED})
 fidelite.explore(shop.events, customers=shop.customers, surveys=shop.surveys, contacts=shop.contacts,
-                 subscriptions=shop.subscriptions, programme=shop.programme)"""
+                 subscriptions=shop.subscriptions, programme=shop.programme,
+                 tiers=fidelite.datasets.PROGRAMME_TIERS)"""
 
 pytestmark = pytest.mark.browser
 
@@ -85,12 +86,15 @@ def test_new_tabs_and_the_segment_picker(explorer, shop):
     )
     points = fidelite.programme_points(shop.programme, as_of=as_of)
     expect(page.locator("div.fidelite-programme-points")).to_have_attribute("data-rate", f"{points.value:.6f}")
-    migration = fidelite.tier_migration(shop.programme, as_of=as_of)
+    migration = fidelite.tier_migration(shop.programme, as_of=as_of, tiers=fidelite.datasets.PROGRAMME_TIERS)
     expect(page.locator("div.fidelite-tier-migration")).to_have_attribute(
         "data-count", str(int(migration.counts.sum()))
     )
 
-    for chart in ("programme-kpis", "programme-impact", "programme-points", "tier-migration"):
+    near = fidelite.near_next_tier(shop.programme, tiers=fidelite.datasets.PROGRAMME_TIERS, as_of=as_of)
+    expect(page.locator("div.fidelite-near-next-tier")).to_have_attribute("data-count", str(len(near)))
+
+    for chart in ("programme-kpis", "programme-impact", "programme-points", "tier-migration", "near-next-tier"):
         expect(page.locator(f"img.fidelite-chart[data-chart='{chart}']")).to_be_visible()
 
     page.get_by_role("tab", name="Survival").click()

@@ -218,3 +218,22 @@ def test_at_risk_list_follows_the_period_and_names_its_rule(ex, log):
     assert len(quarter) != len(fidelite.at_risk(log, period="month"))
     assert int(attr(ex.at_risk_html.value, "data-count")) == len(quarter)
     assert "an event in the last 3 quarters (lapse_after counts periods" in ex.at_risk_html.value
+
+
+def test_programme_tab_lists_the_members_near_their_next_tier(shop, log):
+    tiers = fidelite.datasets.PROGRAMME_TIERS
+    ex = fidelite.explore(log, programme=shop.programme, tiers=tiers)
+    _ = ex.widget
+    tab(ex, "Programme")
+    page = ex.pages["programme"].value
+    near = fidelite.near_next_tier(shop.programme, tiers=tiers, as_of=np.datetime64(log.t_max, "us"))
+    assert attr(page, "data-count", "fidelite-near-next-tier") == str(len(near))
+    assert "data-chart='near-next-tier'" in page and "fidelite-error" not in page
+    order = fidelite.tier_migration(shop.programme, tiers=tiers).labels
+    migration = page[page.index("fidelite-tier-migration") :]
+    assert [migration.index(f">{label}<") for label in order] == sorted(migration.index(f">{label}<") for label in order)
+
+    plain = fidelite.explore(log, programme=shop.programme)
+    _ = plain.widget
+    tab(plain, "Programme")
+    assert "pass tiers={name: points threshold} to fidelite.explore()" in plain.pages["programme"].value

@@ -420,3 +420,24 @@ def test_impact_numbers_are_those_of_the_full_sort_per_join_day(n, seed, kwargs,
     shop = fidelite.datasets.demo_shop(n, seed=seed)
     r = fidelite.programme_impact(shop.events, programme=shop.programme, **kwargs)
     assert (r.value, r.ci_low, r.ci_high) == want
+
+
+def test_near_next_tier_defaults_to_a_tenth_of_the_smallest_tier_step():
+    rows = {
+        "customer_id": [1, 1, 2, 2, 3, 3],
+        "event": ["join", "earn", "join", "earn", "join", "earn"],
+        "timestamp": ["2024-01-02", "2024-01-05"] * 3,
+        "points": [0, 136, 0, 134, 0, 490],
+    }
+    tiers = {"bronze": 0, "silver": 150, "gold": 500}  # steps 150 and 350: within 15
+    r = fidelite.near_next_tier(rows, tiers=tiers)
+    assert r.meta["within"] == 15.0
+    assert r["customer_id"].tolist() == [3, 1]  # 10 and 14 points away; 2 is 16 away
+    assert fidelite.near_next_tier(rows, tiers={"silver": 200}, as_of="2024-02-01").meta["within"] == 20.0
+
+
+@pytest.mark.parametrize("tiers", [{"silver": float("nan")}, {"silver": "lots"}, {"silver": float("inf")}])
+def test_near_next_tier_rejects_thresholds_that_are_not_finite_numbers(tiers):
+    rows = {"customer_id": [1], "event": ["join"], "timestamp": ["2024-01-02"], "points": [0]}
+    with pytest.raises(ParameterError, match="finite points threshold"):
+        fidelite.near_next_tier(rows, tiers=tiers)

@@ -49,6 +49,7 @@ def full(shop) -> Report:
         contacts=shop.contacts,
         subscriptions=shop.subscriptions,
         programme=shop.programme,
+        tiers=fidelite.datasets.PROGRAMME_TIERS,
         source="demo",
     )
 
@@ -165,6 +166,27 @@ def test_kpis_include_each_metric_whose_inputs_are_given(full, shop):
         f"{int(crm.kpis['converted_active']):,} of {int(crm.kpis['contacted_active']):,} contacted active customers"
     )
     assert rows["CRM ROI"][0] == f"{crm.kpis['roi']:,.0f}%"
+
+
+def test_programme_section_lists_the_members_near_their_next_tier(full, shop):
+    s = full.section("programme")
+    near = fidelite.near_next_tier(shop.programme, tiers=fidelite.datasets.PROGRAMME_TIERS)
+    assert len(near) > 0  # the demo has members close to silver and gold
+    t = table(s, "near-next-tier")
+    assert t.caption.startswith(f"{len(near):,} of {near.meta['members']:,} members are within 15 points")
+    shown = [row[t.columns.index("points to next")] for row in t.rows]
+    assert len(shown) == min(len(near), 12)
+    assert [float(v.replace(",", "")) for v in shown] == pytest.approx(near["points_to_next"][: len(shown)], abs=0.01)
+    order = fidelite.tier_migration(shop.programme, tiers=fidelite.datasets.PROGRAMME_TIERS).labels
+    assert table(s, "tier-migration").columns[1:] == order
+
+
+def test_programme_section_without_tiers_says_how_to_list_members_near_a_tier(shop):
+    programme = [b for b in SECTIONS if b.key == "programme"]
+    s = build_report(shop.events, programme=shop.programme, sections=programme).section("programme")
+    assert s.status == "ok"
+    assert not [b for b in s.blocks if getattr(b, "key", None) == "near-next-tier"]
+    assert "members near their next tier: pass tiers= (tier name -> points threshold) to show them" in s.notes
 
 
 def test_campaigns_section(full, html, shop):
@@ -470,6 +492,7 @@ def test_html_charts_are_inline_pngs(html):
         "programme-impact",
         "programme-points",
         "tier-migration",
+        "near-next-tier",
     }
     for data in charts.values():
         assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"

@@ -185,7 +185,7 @@ def _stderr_console() -> Any:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .datasets import demo_shop
+    from .datasets import PROGRAMME_TIERS, demo_shop
     from .report import SECTIONS, build_report
     from .report.plugin_sections import with_plugins
 
@@ -204,6 +204,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             contacts=shop.contacts,
             subscriptions=shop.subscriptions,
             programme=shop.programme,
+            tiers=PROGRAMME_TIERS,
             title="fidelite demo report",
             source=f"demo shop ({args.customers:,} customers, seed {args.seed})",
             progress=step,
@@ -271,6 +272,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     }
     given = {k: v for k, v in optional.items() if v}
     columns = {k: getattr(args, k) for k in ROLES if getattr(args, k)}
+    tiers = parse_tiers(args.tiers)
     if args.customers_id and not args.customers:
         raise UsageError("--customers-id names the id column of the --customers FILE: pass that file too")
     with stages(2 + len(with_plugins(SECTIONS))) as step:
@@ -299,6 +301,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                 strict=args.strict,
                 source=args.file,
                 purchase_event=args.purchase_event,
+                tiers=tiers,
                 progress=step,
                 **_segments(args),
                 **columns,
@@ -407,6 +410,26 @@ def parse_bins(specs: list[str] | None) -> dict[str, Any] | None:
     return out
 
 
+def parse_tiers(spec: str | None) -> dict[str, float] | None:
+    """``--tiers`` as the ``tiers=`` of the report (tier name -> points threshold).
+
+    >>> parse_tiers("bronze=0, silver=150,gold=500")
+    {'bronze': 0.0, 'silver': 150.0, 'gold': 500.0}
+    """
+    if spec is None:
+        return None
+    out: dict[str, float] = {}
+    for item in (w.strip() for w in spec.split(",")):
+        name, sep, threshold = item.partition("=")
+        try:
+            out[name.strip()] = float(threshold)
+        except ValueError:
+            name = ""
+        if not sep or not name.strip():
+            raise UsageError(f"--tiers {spec!r}: use NAME=POINTS pairs, e.g. bronze=0,silver=150,gold=500")
+    return out
+
+
 def _segments(args: argparse.Namespace) -> dict[str, Any]:
     """``segment=`` / ``bins=`` of build_report from ``--segment`` / ``--bins``."""
     segment = args.segment[0] if args.segment and len(args.segment) == 1 else args.segment
@@ -472,6 +495,12 @@ def parser() -> argparse.ArgumentParser:
         ("programme", "customer_id, timestamp, event (join / earn / redeem / tier), points, tier"),
     ):
         rep.add_argument(f"--{name}", metavar="FILE", help=f"{name} table ({cols})")
+    rep.add_argument(
+        "--tiers",
+        metavar="NAME=POINTS,...",
+        help="the programme's tier thresholds (e.g. bronze=0,silver=150,gold=500): orders the tier migration and "
+        "lists the members near their next tier",
+    )
     rep.add_argument(
         "--customers-id",
         dest="customers_id",

@@ -52,7 +52,7 @@ def explore(data: Any, **kwargs: Any) -> Explorer:
     """The interactive explorer on ``data`` (an EventLog or anything it accepts).
 
     Keywords: ``customers=``, ``surveys=``, ``contacts=``, ``subscriptions=``,
-    ``programme=`` (optional tables), ``signup=`` (signup date column), ``tz=``, ``max_cohorts=`` / ``max_offsets=``
+    ``programme=`` (optional tables), ``tiers=`` (the programme's tier thresholds), ``signup=`` (signup date column), ``tz=``, ``max_cohorts=`` / ``max_offsets=``
     (displayed matrix size), ``ci=`` and the :class:`~fidelite.EventLog` column keywords.
     Returns an :class:`Explorer`; display it (last expression of a cell) to use it.
     Raises :class:`~fidelite.exceptions.MissingDependencyError` without ipywidgets.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -162,6 +162,8 @@ class ExplorerState:
     customers, surveys, contacts, subscriptions : optional tables (signup cohorts,
         segments, and the inputs of the loyalty indices).
     programme : the loyalty programme's rows (join / earn / redeem / tier), optional.
+    tiers : the programme's tier thresholds (name -> points), optional: they order the
+        tier migration and list the members near their next tier.
     signup : the customers-table column of the signup date (``cohort="signup"``).
     tz : time zone of the calendar periods (default: the log's).
     max_cohorts, max_offsets : size of the displayed matrix (latest cohorts, first offsets).
@@ -188,6 +190,7 @@ class ExplorerState:
         contacts: Any = None,
         subscriptions: Any = None,
         programme: Any = None,
+        tiers: Mapping[str, float] | None = None,
         signup: str = "created",
         tz: str | None = None,
         max_cohorts: int = 36,
@@ -198,6 +201,7 @@ class ExplorerState:
         self.log, self.tz = query.log_of(data, tz, columns)
         self.tables = {"customers": customers, "surveys": surveys, "contacts": contacts, "subscriptions": subscriptions}
         self.programme = programme
+        self.tiers = tiers
         self._ctable = io.read_table(customers, what="customers table") if customers is not None else None
         self.signup = signup
         self.customer_col = "customer_id"

@@ -70,15 +70,18 @@ def _survival_page(state: ExplorerState) -> str:
     )
 
 
-def _table_page(name: str, table: Callable[[ExplorerState], Any], render: Callable[..., str]) -> Callable[..., str]:
-    """A page on one optional table (``name``): its HTML, or what to pass when absent."""
+def _table_page(
+    name: str, table: Callable[[ExplorerState], Any], render: Callable[..., str], *, tiers: bool = False
+) -> Callable[..., str]:
+    """A page on one optional table (``name``): its HTML, or what to pass when absent.
+    ``tiers``: ``render`` also takes the explorer's tier thresholds."""
 
     def page(state: ExplorerState) -> str:
         given = table(state)
         if given is None:
             raise MissingTableError(f"this tab needs the {name} table: pass {name}=<table> to fidelite.explore()")
-        period = state.params["period"]
-        return render(state.log, given, as_of=state.as_of, tz=state.tz, period=period)
+        more = {"tiers": state.tiers} if tiers else {}
+        return render(state.log, given, as_of=state.as_of, tz=state.tz, period=state.params["period"], **more)
 
     return page
 
@@ -91,7 +94,7 @@ PAGES: list[PageTab] = [
     PageTab("Revenue (MRR)", "revenue", revenue_tab_html),  # not "... retention": the Retention tab is found by name
     PageTab("Survival", "survival-tab", _survival_page),
     PageTab("Surveys", "surveys", _table_page("surveys", lambda st: st.tables["surveys"], surveys_tab_html)),
-    PageTab("Programme", "programme", _table_page("programme", lambda st: st.programme, programme_tab_html)),
+    PageTab("Programme", "programme", _table_page("programme", lambda st: st.programme, programme_tab_html, tiers=True)),
 ]
 #: The built-in tabs, drawn from widgets of their own.
 BUILT_IN = ("Retention", "Lifecycle & KPIs", "Customers", "Indices")

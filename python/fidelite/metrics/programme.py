@@ -635,12 +635,24 @@ def tier_migration(
     return TierMigration(counts, labels, period=period, ends=ends, report=rows.report)
 
 
+def near_tier_margin(tiers: Mapping[str, float]) -> float:
+    """The default ``within`` of :func:`near_next_tier`: a tenth of the smallest step
+    between consecutive tier thresholds (a tenth of the only threshold when there is one,
+    and 0 when it is 0).
+
+    >>> near_tier_margin({"bronze": 0, "silver": 150, "gold": 500})
+    15.0
+    """
+    steps = np.diff(np.unique([0.0, *(float(v) for v in tiers.values())]))
+    return float(steps.min()) / 10 if len(steps) else 0.0
+
+
 @keywords
 def near_next_tier(
     programme: Any,
     *,
     tiers: Mapping[str, float],
-    within: float,
+    within: float | None = None,
     qualifying: Any = 365,
     tz: str = "UTC",
     as_of: Any = None,
@@ -651,8 +663,9 @@ def near_next_tier(
     A member's qualifying points = points earned in the ``qualifying`` window ending at
     ``as_of`` (days, a timedelta or ``"365D"``; None: since she joined). Her tier is the
     highest of ``tiers`` (name -> threshold) whose threshold she reaches, the next tier the
-    lowest she does not; she is listed when next threshold - points <= ``within``. Members
-    at the top tier are never listed. Columns: customer_id, tier, points, next_tier,
+    lowest she does not; she is listed when next threshold - points <= ``within``
+    (default :func:`near_tier_margin`: a tenth of the smallest step between thresholds).
+    Members at the top tier are never listed. Columns: customer_id, tier, points, next_tier,
     points_to_next; closest first (ties by ascending id). ``.value`` = the number listed.
 
     >>> import fidelite
@@ -664,8 +677,15 @@ def near_next_tier(
     """
     if not isinstance(tiers, Mapping) or not tiers:
         raise ParameterError("tiers must map each tier name to its points threshold, e.g. {'silver': 150, 'gold': 500}")
-    thresholds = np.array(sorted(float(v) for v in tiers.values()))
+    try:
+        thresholds = np.array(sorted(float(v) for v in tiers.values()))
+    except (TypeError, ValueError):
+        thresholds = np.array([np.nan])
+    if not np.isfinite(thresholds).all():
+        raise ParameterError(f"tiers must map each tier name to a finite points threshold, got {dict(tiers)!r}")
     names = sorted(tiers, key=lambda t: float(tiers[t]))
+    if within is None:
+        within = near_tier_margin(tiers)
     if not (isinstance(within, (int, float, np.integer, np.floating)) and within >= 0):
         raise ParameterError(f"within must be a number of points >= 0, got {within!r}")
     rows = read_programme(programme, tz, strict=strict, metric="near_next_tier")

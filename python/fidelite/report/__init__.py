@@ -18,7 +18,7 @@ terminal (rich), write it as one self-contained HTML file, or display it in Jupy
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .. import plugins, query
@@ -79,6 +79,7 @@ def build_report(
     contacts: Any = None,
     subscriptions: Any = None,
     programme: Any = None,
+    tiers: Mapping[str, float] | None = None,
     sections: Sequence[SectionBuilder] | None = None,
     purchase_event: str | None = None,
     week_start: str = "monday",
@@ -95,7 +96,8 @@ def build_report(
     ``data`` is an :class:`~fidelite.EventLog` or anything it accepts, with the same column
     keywords (``customer=``, ``time=``, ``amount=``, ``event=``, ``strict=`` ...); ``tz``
     is the zone in which periods are cut (default: the log's). The optional tables use the
-    canonical column names of docs/metrics.md ("Inputs"). ``period`` cuts cohorts, lifecycle and
+    canonical column names of docs/metrics.md ("Inputs"); ``tiers`` (tier name -> points
+    threshold) orders the tier migration and adds the members near their next tier. ``period`` cuts cohorts, lifecycle and
     KPIs (weeks start on ``week_start``); ``as_of`` (default: the latest event) marks
     incomplete periods;
     ``purchase_event`` names the event type of a purchase (default "purchase"; in a log
@@ -128,6 +130,7 @@ def build_report(
         contacts=contacts,
         subscriptions=subscriptions,
         programme=programme,
+        tiers=tiers,
         source=source,
         purchase_event=purchase_event,
         week_start=week_start,

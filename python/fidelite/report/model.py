@@ -8,7 +8,7 @@ fails becomes a section showing its error; the other sections still render.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,6 +112,7 @@ class ReportInputs:
     contacts: Any = None
     subscriptions: Any = None
     programme: Any = None
+    tiers: Mapping[str, float] | None = None
     source: str = ""
     purchase_event: str | None = None
     week_start: str = "monday"

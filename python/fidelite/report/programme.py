@@ -1,8 +1,10 @@
 """The "loyalty programme" section: members vs non-members (:func:`fidelite.programme_kpis`),
 the programme's impact as a difference in differences against matched non-members
 (:func:`fidelite.programme_impact`), points earned, redeemed and outstanding
-(:func:`fidelite.programme_points`) and the tier migration matrix
-(:func:`fidelite.tier_migration`). Shown when the programme table is given."""
+(:func:`fidelite.programme_points`), the tier migration matrix
+(:func:`fidelite.tier_migration`) and, given the tier thresholds (``tiers=``), the members
+near their next tier (:func:`fidelite.near_next_tier`). Shown when the programme table is
+given."""
 
 from __future__ import annotations
 
@@ -61,7 +63,7 @@ def _points(inputs: ReportInputs) -> list[Block]:
 
 
 def _tiers(inputs: ReportInputs) -> list[Block]:
-    m = metrics.tier_migration(inputs.programme, tz=inputs.tz, **({"as_of": inputs.as_of} if inputs.as_of else {}))
+    m = metrics.tier_migration(inputs.programme, tiers=inputs.tiers, **inputs.kw())
     rows = [[m.labels[i], *(num(int(c)) for c in m.counts[i])] for i in range(len(m.labels))]
     caption = f"members' state at consecutive quarter ends (rows: before, columns: after); {pct(m.value)} of tiered moves go up"
     return [
@@ -70,9 +72,28 @@ def _tiers(inputs: ReportInputs) -> list[Block]:
     ]
 
 
+def _near(inputs: ReportInputs) -> list[Block]:
+    r = metrics.near_next_tier(inputs.programme, tiers=inputs.tiers, **inputs.kw())
+    members = r.meta["members"]
+    caption = (
+        f"{num(len(r))} of {num(members)} members are within {r.meta['within']:g} points of their next tier "
+        "(points earned over the last 365 days; closest first)"
+    )
+    shown = {k: r[k] for k in ("customer_id", "tier", "points", "next_tier", "points_to_next")}
+    return [
+        describe_table(shown, key="near-next-tier", caption=caption, max_rows=12),
+        Figure.of("near-next-tier", "Members near their next tier", r, (7.0, 3.2)),
+    ]
+
+
 def programme_section(inputs: ReportInputs) -> tuple[list[Block], list[str]]:
-    """Members vs non-members, impact, points and tiers."""
+    """Members vs non-members, impact, points, tiers and the members near their next tier."""
     if inputs.programme is None:
         raise Skip("needs the programme table (join / earn / redeem / tier rows)")
-    parts = (("members", _kpis), ("impact", _impact), ("points", _points), ("tiers", _tiers))
-    return build_parts((label, partial(build, inputs)) for label, build in parts)
+    parts = [("members", _kpis), ("impact", _impact), ("points", _points), ("tiers", _tiers)]
+    if inputs.tiers is not None:
+        parts.append(("near the next tier", _near))
+    blocks, notes = build_parts((label, partial(build, inputs)) for label, build in parts)
+    if inputs.tiers is None:
+        notes.append("members near their next tier: pass tiers= (tier name -> points threshold) to show them")
+    return blocks, notes
