@@ -162,3 +162,27 @@ def voila(tmp_path):
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+#: The explorer notebook the browser tests drive (served by Voila).
+EXPLORER_NOTEBOOK = ROOT / "notebooks" / "02-explorer.ipynb"
+
+
+@pytest.fixture(scope="module")
+def explorer_events():
+    """The data of notebooks/02-explorer.ipynb (checked against its source)."""
+    import fidelite
+
+    assert "demo_shop(3_000, seed=7)" in EXPLORER_NOTEBOOK.read_text()
+    return fidelite.EventLog(fidelite.datasets.demo_shop(3_000, seed=7).events)
+
+
+@pytest.fixture
+def explorer_page(voila, page):
+    """notebooks/02-explorer.ipynb served by Voila in the browser page, loaded, with its
+    first retention table drawn (up to 60 s: kernel start and notebook run)."""
+    from playwright.sync_api import expect
+
+    page.goto(voila(EXPLORER_NOTEBOOK))
+    expect(page.locator(".fidelite-matrix table.fidelite-retention")).to_be_visible(timeout=60_000)
+    return page

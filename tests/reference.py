@@ -29,7 +29,8 @@ import numpy as np
 
 US = 1_000_000
 DAY_US = 86_400 * US
-ROLLING_US = {"day": DAY_US, "week": 7 * DAY_US, "month": 30 * DAY_US}
+HOUR_US = DAY_US // 24
+ROLLING_US = {"hour": HOUR_US, "day": DAY_US, "week": 7 * DAY_US, "month": 30 * DAY_US}
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MISSING = "(missing)"
@@ -113,7 +114,11 @@ def weekday_index(week_start: str | int) -> int:
 
 @dataclass(frozen=True)
 class Cal:
-    """Calendar periods cut in local wall time; a period is identified by an integer."""
+    """Calendar periods cut in local wall time; a period is identified by an integer.
+
+    Hours are elapsed hours cut where the local clock reads :00: hour ``p`` holds the
+    instants t with floor((t + f) / 1 h) = p, f the UTC offset in force at t modulo one
+    hour (30 min in Asia/Kolkata; a fraction-of-an-hour offset change moves the grid)."""
 
     period: str
     tz: str
@@ -134,6 +139,8 @@ class Cal:
         raise ValueError(self.period)
 
     def start_date(self, p: int) -> date:
+        if self.period == "hour":  # the local wall-clock start, to the minute
+            return local_datetime(self.start_us(p), self.tz).replace(tzinfo=None, second=0, microsecond=0)
         if self.period == "day":
             return date.fromordinal(p)
         if self.period == "week":
@@ -146,10 +153,28 @@ class Cal:
         return date(p, 1, 1)
 
     def period_of(self, t: int) -> int:
+        if self.period == "hour":
+            offset = local_datetime(t, self.tz).utcoffset()
+            assert offset is not None
+            return (t + int(offset.total_seconds() * US) % HOUR_US) // HOUR_US
         return self.index(local_datetime(t, self.tz).date())
 
     def start_us(self, p: int) -> int:
+        if self.period == "hour":
+            return _hour_start(p, self.tz)
         return local_midnight_us(self.start_date(p), self.tz)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _hour_start(p: int, tz: str) -> int:
+    """The first instant of hour ``p`` or later: bisection on the (non-decreasing) hour of
+    an instant, between 2 h before and 1 h after ``p`` whole hours since the epoch."""
+    cal = Cal("hour", tz)
+    lo, hi = p * HOUR_US - 2 * HOUR_US, p * HOUR_US + HOUR_US  # period_of(lo) < p <= period_of(hi)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if cal.period_of(mid) < p else (lo, mid)
+    return hi
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -521,6 +546,12 @@ def ref_lifecycle(
 # ----------------------------------------------------------------------------- comparison
 
 
+def _unit(axis: list) -> str:
+    """The numpy unit an axis of the reference is compared in: minutes for hours (local
+    wall-clock datetimes), else days."""
+    return "datetime64[m]" if any(isinstance(d, datetime) for d in axis) else "datetime64[D]"
+
+
 def assert_matches(result: Any, ref: dict[str, Any], *, what: str = "") -> None:
     """Assert that a fidelite RetentionMatrix / SegmentedRetention equals the reference
     (read through public attributes only)."""
@@ -530,7 +561,7 @@ def assert_matches(result: Any, ref: dict[str, Any], *, what: str = "") -> None:
         assert list(result.segments) == ref["segments"], f"{what}: segments {result.segments} != {ref['segments']}"
     for i, m in enumerate(mats):
         tag = f"{what} segment {ref['segments'][i]!r}"
-        assert [d.item() for d in m.cohorts.astype("datetime64[D]")] == ref["cohorts"], (
+        assert [d.item() for d in m.cohorts.astype(_unit(ref["cohorts"]))] == ref["cohorts"], (
             f"{tag}: cohorts {m.cohorts} != {ref['cohorts']}"
         )
         assert m.offsets.tolist() == list(ref["offsets"]), f"{tag}: offsets {m.offsets} != {ref['offsets']}"
@@ -584,7 +615,8 @@ def assert_members_match(result: Any, ref: dict[str, Any], *, what: str = "") ->
 
 def assert_lifecycle_matches(result: Any, ref: dict[str, Any], *, what: str = "") -> None:
     """Assert that a fidelite LifecycleResult equals the reference."""
-    assert [d.item() for d in result.periods.astype("datetime64[D]")] == ref["periods"], f"{what}: periods"
+    unit = _unit(ref["periods"])
+    assert [d.item() for d in result.periods.astype(unit)] == ref["periods"], f"{what}: periods"
     for name in ("new", "returning", "resurrected", "dormant", "complete"):
         assert getattr(result, name).tolist() == ref[name], (
             f"{what}: {name} {getattr(result, name).tolist()} != {ref[name]}"

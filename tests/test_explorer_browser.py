@@ -8,45 +8,25 @@ auto-retrying ``expect``; never a sleep.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from conftest import EXPLORER_NOTEBOOK
 
 import fidelite
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "02-explorer.ipynb"
-FIRST_LOAD_MS = 60_000
 UPDATE_MS = 30_000  # a redraw runs kernels and matplotlib in the kernel of a busy machine
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def events():
-    """The notebook's data (checked against its source)."""
-    assert "demo_shop(3_000, seed=7)" in NOTEBOOK.read_text()
-    return fidelite.EventLog(fidelite.datasets.demo_shop(3_000, seed=7).events)
-
-
-@pytest.fixture
-def explorer(voila, page):
-    """The explorer page, loaded, with its first table drawn."""
-    from playwright.sync_api import expect
-
-    page.goto(voila(NOTEBOOK))
-    expect(page.locator(".fidelite-matrix table.fidelite-retention")).to_be_visible(timeout=FIRST_LOAD_MS)
-    return page
 
 
 def cell(page, cohort: str, offset: int):
     return page.locator(f".fidelite-matrix td[data-cohort='{cohort}'][data-offset='{offset}']")
 
 
-def test_period_change_redraws_the_table_and_the_lifecycle_chart(explorer, events):
+def test_period_change_redraws_the_table_and_the_lifecycle_chart(explorer_page, explorer_events):
     from playwright.sync_api import expect
 
-    page = explorer
+    page, events = explorer_page, explorer_events
     m = fidelite.retention(events, period="month")
     q = fidelite.retention(events, period="quarter")
     table = page.locator(".fidelite-matrix table.fidelite-retention")
@@ -74,10 +54,10 @@ def test_period_change_redraws_the_table_and_the_lifecycle_chart(explorer, event
     expect(page.locator("img.fidelite-chart[data-chart='kpis']")).to_have_attribute("data-period", "quarter")
 
 
-def test_criterion_cell_selection_drill_down_and_indices(explorer, events):
+def test_criterion_cell_selection_drill_down_and_indices(explorer_page, explorer_events):
     from playwright.sync_api import expect
 
-    page = explorer
+    page, events = explorer_page, explorer_events
     m = fidelite.retention(events, period="month", criterion="on_or_after", ci=0.95)
     page.locator(".fidelite-control-criterion select").select_option("on_or_after")
     expect(page.locator(".fidelite-matrix caption")).to_contain_text("criterion on_or_after", timeout=UPDATE_MS)
@@ -105,14 +85,14 @@ def test_criterion_cell_selection_drill_down_and_indices(explorer, events):
     expect(page.locator("tr[data-index='nps']")).to_have_attribute("data-status", "ok")
 
 
-def test_every_tab_campaigns_revenue_and_retention_controls_with_no_stderr_box(explorer, events):
+def test_every_tab_campaigns_revenue_and_retention_controls_with_no_stderr_box(explorer_page, explorer_events):
     """Issue 16 ("no stderr box after visiting every tab") and issue 17 item 8: the new
     tabs show their numbers, the new retention controls redraw the matrix."""
     from playwright.sync_api import expect
 
-    page = explorer
+    page, events = explorer_page, explorer_events
     shop = fidelite.datasets.demo_shop(3_000, seed=7)
-    assert "contacts=shop.contacts, subscriptions=shop.subscriptions" in NOTEBOOK.read_text()
+    assert "contacts=shop.contacts, subscriptions=shop.subscriptions" in EXPLORER_NOTEBOOK.read_text()
 
     page.locator(".fidelite-control-brackets input").fill("1, 2, 9")
     page.locator(".fidelite-control-brackets input").press("Enter")

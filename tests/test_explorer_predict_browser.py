@@ -12,36 +12,21 @@ auto-retrying ``expect``; never a sleep.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 import fidelite
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "02-explorer.ipynb"
-FIRST_LOAD_MS = 60_000
 UPDATE_MS = 60_000  # the tab fits BG/NBD, Gamma-Gamma and sBG in the kernel of a busy machine
 MONTHS = 12  # the tab's horizon
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def events():
-    """The notebook's data (checked against its source)."""
-    assert "demo_shop(3_000, seed=7)" in NOTEBOOK.read_text()
-    return fidelite.EventLog(fidelite.datasets.demo_shop(3_000, seed=7).events)
-
-
 @pytest.fixture
-def explorer(voila, page):
-    """The explorer page, loaded, on its "Predicted value" tab."""
-    from playwright.sync_api import expect
-
-    page.goto(voila(NOTEBOOK))
-    expect(page.locator(".fidelite-matrix table.fidelite-retention")).to_be_visible(timeout=FIRST_LOAD_MS)
-    page.get_by_role("tab", name="Predicted value").click()
-    return page
+def explorer(explorer_page):
+    """The explorer page (tests/conftest.py), on its "Predicted value" tab."""
+    explorer_page.get_by_role("tab", name="Predicted value").click()
+    return explorer_page
 
 
 def forecast(events, period: str):
@@ -49,10 +34,10 @@ def forecast(events, period: str):
     return m.forecast("sbg", horizon=max(m.counts.shape[1] - 1, 1) + MONTHS)
 
 
-def test_predicted_value_gone_customers_and_forecast_match_the_api(explorer, events):
+def test_predicted_value_gone_customers_and_forecast_match_the_api(explorer, explorer_events):
     from playwright.sync_api import expect
 
-    page = explorer
+    page, events = explorer, explorer_events
     clv = fidelite.predicted_clv(events, horizon=MONTHS)
     gone = fidelite.at_risk(events, method="p_alive")
     f = forecast(events, "month")
@@ -86,10 +71,10 @@ def test_predicted_value_gone_customers_and_forecast_match_the_api(explorer, eve
     assert observed.evaluate("td => getComputedStyle(td).fontStyle") == "normal"
 
 
-def test_a_period_change_redraws_the_forecast(explorer, events):
+def test_a_period_change_redraws_the_forecast(explorer, explorer_events):
     from playwright.sync_api import expect
 
-    page = explorer
+    page, events = explorer, explorer_events
     month, quarter = forecast(events, "month"), forecast(events, "quarter")
     assert month.rates.shape[0] != quarter.rates.shape[0]
     table = page.locator("div.fidelite-forecast-box table.fidelite-forecast")

@@ -231,7 +231,9 @@ def test_programme_tab_lists_the_members_near_their_next_tier(shop, log):
     assert "data-chart='near-next-tier'" in page and "fidelite-error" not in page
     order = fidelite.tier_migration(shop.programme, tiers=tiers).labels
     migration = page[page.index("fidelite-tier-migration") :]
-    assert [migration.index(f">{label}<") for label in order] == sorted(migration.index(f">{label}<") for label in order)
+    assert [migration.index(f">{label}<") for label in order] == sorted(
+        migration.index(f">{label}<") for label in order
+    )
 
     plain = fidelite.explore(log, programme=shop.programme)
     _ = plain.widget

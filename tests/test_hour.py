@@ -114,3 +114,18 @@ def test_hour_where_it_has_no_meaning_says_so():
     log = fidelite.EventLog({"customer_id": [1, 2], "timestamp": ["2024-01-01T10:00", "2024-01-01T11:00"]})
     with pytest.raises(ParameterError, match="hour"):
         fidelite.stickiness(log, long="hour")
+
+
+@pytest.mark.parametrize("tz", ["America/New_York", "Europe/Paris", "Asia/Kolkata", "Australia/Lord_Howe"])
+def test_labels_of_an_hourly_axis_are_its_period_labels(tz):
+    """Calendar.labels reads an hourly ``period`` column (local wall-clock starts, the
+    repeated hour of a fall-back day twice) back into the axis's unique labels."""
+    t = pd.date_range("2024-10-26 12:00", "2024-11-04 12:00", freq="37min", tz="UTC")  # both fall-backs
+    t = t.append(pd.date_range("2024-04-05 12:00", "2024-04-07 12:00", freq="23min", tz="UTC"))  # Lord Howe's
+    log = fidelite.EventLog({"customer_id": np.arange(len(t)) % 7, "timestamp": t})
+    k = fidelite.period_kpis(log, period="hour", tz=tz)
+    cal = log.calendar("hour", tz=tz)
+    first = int(cal.periods_of(np.array([t.min().value // 1000]))[0])
+    want = cal.period_labels(first, len(k["period"]))
+    assert cal.labels(k["period"]) == want
+    assert len(set(want)) == len(want)

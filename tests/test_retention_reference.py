@@ -26,8 +26,9 @@ import fidelite
 ZONES = ["UTC", "Europe/Paris", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"]
 # DST changes at midnight (a local day starting at 01:00; a day with two 23:00 hours)
 HYPOTHESIS_ZONES = ZONES + ["America/Sao_Paulo"]
-PERIODS = ["day", "week", "month", "quarter", "year"]
-ROLLING = ["day", "week", "month"]
+DATE_PERIODS = ["day", "week", "month", "quarter", "year"]
+PERIODS = [*DATE_PERIODS, "hour"]  # hours only on the short random logs (the fixed log spans 420 days)
+ROLLING = ["day", "week", "month", "hour"]
 EVENT_TYPES = ["visit", "purchase", "login"]
 US_PER_MIN = 60_000_000
 
@@ -52,6 +53,7 @@ ANCHORS = [
     utc("2019-02-17T02:00"),  # Sao Paulo falls back at midnight
 ]
 SPAN_MIN = {
+    "hour": 2 * 1440,
     "day": 25 * 1440,
     "week": 15 * 7 * 1440,
     "month": 15 * 31 * 1440,
@@ -97,7 +99,7 @@ def check(**kw):
     assert_matches(fidelite.retention(LOG, **kw), ref_retention(LOG, **kw), what=str(kw))
 
 
-@pytest.mark.parametrize("period", PERIODS)
+@pytest.mark.parametrize("period", DATE_PERIODS)
 @pytest.mark.parametrize("tz", ZONES)
 def test_periods_and_zones(period, tz):
     check(period=period, tz=tz)
@@ -197,7 +199,7 @@ def test_segment_by_label_at_first_event(segment):
     check(period="quarter", segment=segment, criterion="streak")
 
 
-@pytest.mark.parametrize("period", PERIODS)
+@pytest.mark.parametrize("period", DATE_PERIODS)
 @pytest.mark.parametrize("tz", ["UTC", "Europe/Paris", "Australia/Lord_Howe"])
 @pytest.mark.parametrize("active_event", [None, "purchase", ["purchase", "login"]])
 def test_lifecycle(period, tz, active_event):
@@ -231,7 +233,8 @@ def logs(draw, period: str) -> pd.DataFrame:
     # a few rows on an edge: a DST transition or a local midnight +-1 µs (tests/strategies.py)
     edges = edge_instants(anchor - span * US_PER_MIN, 2 * span // 1440 + 1)
     for i, t in draw(st.lists(st.tuples(st.integers(0, n - 1), edges), max_size=3)):
-        ts[i] = t
+        if period != "hour" or abs(t - anchor) <= (span + 60) * US_PER_MIN:  # an hourly log stays short
+            ts[i] = t
     df = pd.DataFrame(
         {
             "customer_id": pd.Series(ids, dtype=object if isinstance(ids[0], str) else np.int64),
@@ -250,13 +253,15 @@ def logs(draw, period: str) -> pd.DataFrame:
 
 
 @st.composite
-def customers_tables(draw, log: pd.DataFrame, tz: str) -> pd.DataFrame:
+def customers_tables(draw, log: pd.DataFrame, tz: str, days: int = 40) -> pd.DataFrame:
     ids = sorted(set(log["customer_id"].tolist()), key=str)
     chosen = draw(st.lists(st.sampled_from(ids), unique=True, max_size=len(ids)))
     extra = [-100, -101] if log["customer_id"].dtype != object else ["new-1", "new-2"]
     chosen += draw(st.lists(st.sampled_from(extra), unique=True, max_size=2))
     t_lo, t_hi = int(log["timestamp"].min().value // 1000), int(log["timestamp"].max().value // 1000)
-    instants = draw(st.lists(st.integers(t_lo - 40 * 86_400_000_000, t_hi), min_size=len(chosen), max_size=len(chosen)))
+    instants = draw(
+        st.lists(st.integers(t_lo - days * 86_400_000_000, t_hi), min_size=len(chosen), max_size=len(chosen))
+    )
     created = pd.Series(np.array(instants, dtype=np.int64).view("datetime64[us]"))
     if draw(st.booleans()):  # dates: local midnight in tz
         created = created.dt.date
@@ -299,7 +304,7 @@ def queries(draw):
     mode = draw(st.sampled_from(["first", "first", "recurring", "signup"]))
     seg = draw(st.sampled_from([None, None, "product", "tier"]))
     if mode == "signup" or seg == "tier":
-        kw["customers"] = draw(customers_tables(log, tz))
+        kw["customers"] = draw(customers_tables(log, tz, days=2 if period == "hour" else 40))
     kw["cohort"] = mode
     kw["segment"] = seg
     return log, kw
@@ -403,9 +408,15 @@ def test_invariants(query):
         assert on.sizes.sum() == log["customer_id"].nunique()
     # cohort axis: ascending, contiguous periods
     cal = Cal(kw["period"], kw["tz"], 6 if kw["week_start"] == "sunday" else 0)
-    idx = [cal.index(d.item()) for d in on.cohorts]
+    if kw["period"] == "hour":  # wall-clock starts repeat on a fall-back day: count hours from the first
+        first = min(cal.period_of(int(t)) for t in log["timestamp"].astype("datetime64[us]").astype(np.int64))
+        idx = list(range(first, first + len(on.cohorts)))
+        cohorts = [d.item() for d in on.cohorts.astype("datetime64[m]")]
+    else:
+        idx = [cal.index(d.item()) for d in on.cohorts]
+        cohorts = [d.item() for d in on.cohorts]
     assert idx == list(range(idx[0], idx[0] + len(idx)))
-    assert all(cal.start_date(i) == d.item() for i, d in zip(idx, on.cohorts))
+    assert all(cal.start_date(i) == d for i, d in zip(idx, cohorts))
 
 
 @settings(max_examples=40, deadline=None)

@@ -202,13 +202,45 @@ class Calendar(_core.Calendar):
         return super().periods_of(np.ascontiguousarray(instants, np.int64))
 
     def labels(self, days: np.ndarray) -> list[str]:
-        """The label of the period holding each local date (datetime64[D])."""
+        """The label of the period holding each local date (datetime64[D]). For hours,
+        ``days`` are the local wall-clock starts of an axis (datetime64[m], as in every
+        result's ``period`` column): a start that repeats on a fall-back day is the first
+        repeated hour at its first appearance, the second at its next.
+
+        >>> cal = Calendar.make("hour", "America/New_York")
+        >>> cal.labels(np.array(["2024-11-03T00:00", "2024-11-03T01:00", "2024-11-03T01:00"], "datetime64[m]"))
+        ['2024-11-03 00:00', '2024-11-03 01:00-04:00', '2024-11-03 01:00-05:00']
+        """
+        if self.period == "hour":
+            return self._hour_labels(np.asarray(days, "datetime64[m]"))
         periods = self.periods_of_days(np.ascontiguousarray(np.asarray(days, "datetime64[D]").astype(np.int64)))
         if not len(periods):
             return []
         lo = int(periods.min())
         labels = self.period_labels(lo, int(periods.max()) - lo + 1)
         return [labels[p - lo] for p in periods.tolist()]
+
+    def _hour_labels(self, walls: np.ndarray) -> list[str]:
+        if not len(walls):
+            return []
+        # hours near the wall-clock span (a wall clock is within a day of UTC)
+        near = self.periods_of(walls.astype("datetime64[us]").astype(np.int64))
+        lo = int(near.min()) - 30
+        labels = self.period_labels(lo, int(near.max()) + 30 - lo + 1)
+        by_wall: dict[str, list[str]] = {}
+        for label in labels:
+            by_wall.setdefault(label[:16], []).append(label)
+        seen: dict[str, int] = {}
+        out = []
+        for wall in np.datetime_as_string(walls, unit="m"):
+            key = wall.replace("T", " ")
+            found = by_wall.get(key)
+            if not found:
+                raise ParameterError(f"{key} does not start an hour of the {self.tz} calendar (a skipped hour?)")
+            k = seen.get(key, 0)
+            seen[key] = k + 1
+            out.append(found[min(k, len(found) - 1)])
+        return out
 
     def start_of(self, value: Any) -> int:
         """Index of the period holding ``value``: a date / datetime, or a period label such

@@ -68,7 +68,9 @@ def near_html(programme: Any, *, as_of: Any, tz: str, tiers: Mapping[str, float]
         )
     r = near_next_tier(programme, tiers=tiers, as_of=as_of, tz=tz)
     shown = {k: r[k][:POINTS_ROWS] for k in r.columns}
-    title = f"{len(r)} of {r.meta['members']} members within {r.meta['within']:g} points of their next tier (closest first)"
+    title = (
+        f"{len(r)} of {r.meta['members']} members within {r.meta['within']:g} points of their next tier (closest first)"
+    )
     return (
         f"<h4>Near the next tier</h4><div class='fidelite-near-next-tier' data-count='{len(r)}'>"
         f"{chart_html('near-next-tier', r.plot, hooks={}, alt=r.title, size=(7.0, 3.0))}"

@@ -94,7 +94,9 @@ PAGES: list[PageTab] = [
     PageTab("Revenue (MRR)", "revenue", revenue_tab_html),  # not "... retention": the Retention tab is found by name
     PageTab("Survival", "survival-tab", _survival_page),
     PageTab("Surveys", "surveys", _table_page("surveys", lambda st: st.tables["surveys"], surveys_tab_html)),
-    PageTab("Programme", "programme", _table_page("programme", lambda st: st.programme, programme_tab_html, tiers=True)),
+    PageTab(
+        "Programme", "programme", _table_page("programme", lambda st: st.programme, programme_tab_html, tiers=True)
+    ),
 ]
 #: The built-in tabs, drawn from widgets of their own.
 BUILT_IN = ("Retention", "Lifecycle & KPIs", "Customers", "Indices")
