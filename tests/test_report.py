@@ -13,6 +13,7 @@ import io
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import fidelite
@@ -148,6 +149,18 @@ def test_kpis_compare_the_latest_complete_period_with_the_previous(full, shop):
     assert rows["retention rate (E - N) / S"] == [f"{r1:.1f}%", f"{r0:.1f}%", f"{r1 - r0:+.1f} pts"]
     assert rows["churn rate: no longer active at the end"][0] == f"{k['churn_rate'][last]:.1f}%"
     assert rows["kept rate: still active at the end"][0] == f"{k['kept_rate'][last]:.1f}%"
+
+
+def test_hourly_kpis_are_labelled_by_hour_across_a_fall_back():
+    t = pd.date_range("2024-11-03 02:10", "2024-11-03 09:50", freq="20min", tz="UTC")  # 01:00 New York twice
+    events = {"customer_id": np.arange(len(t)) % 5, "timestamp": t}
+    s = build_report(events, period="hour", tz="America/New_York", sections=[SECTIONS[1]]).section("kpis")
+    k = fidelite.period_kpis(events, period="hour", tz="America/New_York")
+    cal = fidelite.EventLog(events).calendar("hour", tz="America/New_York")
+    labels = cal.period_labels(int(cal.periods_of(np.array([t[0].value // 1000]))[0]), len(k["period"]))
+    assert "2024-11-03 01:00-05:00" in labels
+    done = np.flatnonzero(k["complete"])
+    assert table(s, "period-kpis").columns[1:3] == [labels[done[-1]], labels[done[-2]]]
 
 
 def test_kpis_include_each_metric_whose_inputs_are_given(full, shop):

@@ -71,7 +71,7 @@ def mrr_rows(label: str, r: Any) -> list[list[str]]:
     if not len(done):
         return [[label, DASH, r.reason or "no complete period yet"]]
     k = int(done[-1])
-    when = period_labels(r["period"][k : k + 1], r.meta)[0]
+    when = period_labels(r["period"], r.meta)[k]  # the whole axis: a repeated hour is told apart
     rejected = f"; {num(r.report.n_rejected)} subscription rows rejected" if r.report.n_rejected else ""
     return [
         ["net revenue retention (NRR)", pct(r["nrr"][k]), f"{when}; start MRR {num(r['start_mrr'][k])}{rejected}"],
@@ -116,9 +116,10 @@ def campaign_rows(label: str, r: Any) -> list[list[str]]:
 
 
 def period_labels(days: np.ndarray, meta: dict[str, Any]) -> list[str]:
-    """``2024-03`` / ``2024-Q1`` / ``2024`` / ISO dates for period start dates."""
+    """``2024-03`` / ``2024-Q1`` / ``2024`` / ISO dates for period start dates; hour labels
+    for the local wall-clock starts of hours."""
     cal = Calendar.make(meta.get("period", "month"), meta.get("tz", "UTC"), meta.get("week_start", 0))
-    return cal.labels(np.asarray(days, "datetime64[D]"))
+    return cal.labels(np.asarray(days))
 
 
 #: The KPIs beyond the per-period ones, in display order.
