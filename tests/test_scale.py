@@ -28,13 +28,7 @@ METRICS = sorted(
 #: list fails, as xfail is strict; a metric on neither fails too).
 TO_DECLARE = {
     "activation",  # customers table: partition it by the same hash
-    "at_risk",  # percentile ranks after the concatenated summaries
     "campaigns",  # contacts table partitioned by customer, campaign counts added
-    "clv",  # population averages from the merged summary
-    "rfm",  # quintiles after the concatenated inputs
-    "survival",  # lifetimes concatenated, the estimate and the test on the whole
-    "engagement",  # raw components concatenated, then ranked: the ranking lives in metrics/ (a layer above scale)
-    "predicted_clv",  # clv_summary concatenated, then fitted: clv_summary lives in metrics/ (a layer above scale)
     "nps_behaviour",  # surveys joined to the events: per-answer windows concatenated
     "programme_impact",  # matching needs every customer's history: not additive
     "programme_kpis",  # counts add per group, after the membership is read
@@ -218,3 +212,28 @@ def test_a_side_table_given_by_name_is_gathered_too(shop, datasets, ddfs):
     want = fidelite.nps(shop["surveys"])
     assert_same(fidelite.nps(surveys=ddfs["surveys"]), want)
     assert_same(fidelite.nps(surveys=str(datasets["surveys"]), n_partitions=3), want)
+
+
+#: Population-wide last steps with other parameters than the defaults the test above runs.
+POPULATION_WIDE = [
+    ("at_risk", dict(method="p_alive", threshold=0.6)),
+    ("at_risk", dict(factor=1.5, lapse_after=5, period="week")),
+    ("engagement", dict(population="all", window="30D", weights={"frequency": 1, "duration": 0, "key_actions": 2})),
+    ("survival", dict(churn_after="45D", unit="week", at=[1.0, 10.0, 30.0])),
+    ("predicted_clv", dict(model="mbg_nbd", horizon="6M", time_unit="W", calibration_end="2025-06-30")),
+    ("clv", dict(margin=0.3, discount_rate=0.1)),
+    ("rfm", dict(purchase_event=["purchase", "refund"], as_of="2025-01-01")),
+]
+
+
+@pytest.mark.parametrize("name, kw", POPULATION_WIDE, ids=[f"{n}-{i}" for i, (n, _) in enumerate(POPULATION_WIDE)])
+def test_population_wide_steps_run_once_on_the_merged_rows(shop, ddfs, tmp_path, datasets, name, kw):
+    """The per-customer rows concatenated in id order, the ranks, quintiles, medians and
+    model fits run once after the merge: equal to in memory, on every path."""
+    metric, events = getattr(fidelite, name), shop["events"]
+    want = metric(events, **kw)
+    assert_same(scale.run_frames(metric, scale.split_frame(events, "customer_id", 3), **kw), want)
+    assert_same(metric(str(datasets["events"]), n_partitions=3, spill_dir=tmp_path, **kw), want)
+    assert_same(metric(ddfs["events"], **kw), want)
+    if name == "at_risk" and "method" in kw:
+        assert metric(ddfs["events"], **kw).meta["params"] == want.meta["params"]  # the fit, once, on every buyer
