@@ -29,7 +29,6 @@ METRICS = sorted(
 TO_DECLARE = {
     "activation",  # customers table: partition it by the same hash
     "campaigns",  # contacts table partitioned by customer, campaign counts added
-    "nps_behaviour",  # surveys joined to the events: per-answer windows concatenated
     "programme_impact",  # matching needs every customer's history: not additive
 }
 
