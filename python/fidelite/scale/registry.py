@@ -7,8 +7,11 @@ query) and the merge (:mod:`.merges`). ``tests/test_scale.py`` runs every public
 declaration here fails it (unless it is on that test's visible list of metrics still to
 declare).
 
-To move a declaration next to its metric later, set ``metric.partitioned = Declaration(...)``
-in the metric's module and have :func:`declaration_of` read that attribute first.
+A metric whose partial and last step need its own internals (the per-customer step and
+the population-wide step of ``rfm``, ``at_risk``, ``survival``, ``predicted_clv``...)
+declares itself from its module with :func:`declare` (layers import downward: ``scale``
+never imports ``metrics``); :func:`per_customer` builds the declaration of a metric whose
+partitions give rows and counts (:class:`.merges.Gathered`) finished once.
 """
 
 from __future__ import annotations
