@@ -27,7 +27,6 @@ METRICS = sorted(
 #: Visible on purpose: shrink it by declaring a metric there (a declared metric left on this
 #: list fails, as xfail is strict; a metric on neither fails too).
 TO_DECLARE = {
-    "campaigns",  # per contact: activity and attributed purchases; the periods' pressure reads the whole log
     "programme_impact",  # per member and candidate: the KPI windows; matching and the bootstrap once
 }
 
@@ -50,10 +49,10 @@ DATA = {
 SIDE = {"programme_kpis": {"programme": "programme"}, "nps_behaviour": {"surveys": "surveys"}}
 #: Metrics over a side table (their first argument, in memory) and the events (``events=``,
 #: partitioned).
-BESIDE = {"activation": "customers"}
+BESIDE = {"activation": "customers", "campaigns": "contacts"}
 #: Arguments a metric cannot do without.
 REQUIRED = {"near_next_tier": dict(tiers={"member": 0, "silver": 200, "gold": 800}, within=150)}
-TABLES = ("events", "surveys", "customers", "programme", "subscriptions")
+TABLES = ("events", "surveys", "customers", "programme", "subscriptions", "contacts")
 
 
 @pytest.fixture(scope="module")
@@ -260,3 +259,25 @@ def test_docs_say_what_every_metric_costs_and_how_it_merges():
     named = {name for name in METRICS if f"`{name}`" in table}
     side = {n for n, d in scale.DECLARATIONS.items() if d.gather}  # one row for the side-table metrics
     assert set(METRICS) - named - side == set(), sorted(set(METRICS) - named - side)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [dict(fixed_costs=500.0, denominator="active", period="week"), dict(attribution_window="3D", tz="Asia/Kolkata")],
+)
+def test_campaigns_partitioned_per_period_tables_and_kpis(shop, ddfs, tmp_path, datasets, kw):
+    """Per contact the activity and attributed purchases, per period the active and
+    solicited customers and their revenue added: every table of the result as in memory."""
+    contacts, events = shop["contacts"], shop["events"]
+    want = fidelite.campaigns(contacts, events=events, **kw)
+    for got in (
+        scale.run_frames(fidelite.campaigns, scale.split_frame(events, "customer_id", 3), contacts=contacts, **kw),
+        fidelite.campaigns(contacts, events=str(datasets["events"]), n_partitions=3, spill_dir=tmp_path, **kw),
+        fidelite.campaigns(contacts, events=ddfs["events"], **kw),
+    ):
+        assert_same(got, want)
+        for table in ("pressure", "solicitation", "reactivity"):
+            assert_same(getattr(got, table), getattr(want, table))
+        assert got.kpis.keys() == want.kpis.keys()
+        np.testing.assert_allclose(list(got.kpis.values()), list(want.kpis.values()), rtol=1e-12, equal_nan=True)
+        assert got.report.rejected == want.report.rejected and got.meta == want.meta
