@@ -27,17 +27,7 @@ METRICS = sorted(
 #: Visible on purpose: shrink it by declaring a metric there (a declared metric left on this
 #: list fails, as xfail is strict; a metric on neither fails too).
 TO_DECLARE = {
-    "activation",  # customers table: partition it by the same hash
-    "at_risk",  # percentile ranks after the concatenated summaries
-    "campaigns",  # contacts table partitioned by customer, campaign counts added
-    "clv",  # population averages from the merged summary
-    "rfm",  # quintiles after the concatenated inputs
-    "survival",  # lifetimes concatenated, the estimate and the test on the whole
-    "engagement",  # raw components concatenated, then ranked: the ranking lives in metrics/ (a layer above scale)
-    "predicted_clv",  # clv_summary concatenated, then fitted: clv_summary lives in metrics/ (a layer above scale)
-    "nps_behaviour",  # surveys joined to the events: per-answer windows concatenated
-    "programme_impact",  # matching needs every customer's history: not additive
-    "programme_kpis",  # counts add per group, after the membership is read
+    "programme_impact",  # per member and candidate: the KPI windows; matching and the bootstrap once
 }
 
 CASES = [
@@ -54,9 +44,15 @@ DATA = {
     **dict.fromkeys(("programme_points", "tier_migration", "near_next_tier"), "programme"),
     "revenue_retention": "subscriptions",
 }
+#: Side tables a metric over the events reads beside them (in memory: each partition
+#: looks its own customers up in them).
+SIDE = {"programme_kpis": {"programme": "programme"}, "nps_behaviour": {"surveys": "surveys"}}
+#: Metrics over a side table (their first argument, in memory) and the events (``events=``,
+#: partitioned).
+BESIDE = {"activation": "customers", "campaigns": "contacts"}
 #: Arguments a metric cannot do without.
 REQUIRED = {"near_next_tier": dict(tiers={"member": 0, "silver": 200, "gold": 800}, within=150)}
-TABLES = ("events", "surveys", "customers", "programme", "subscriptions")
+TABLES = ("events", "surveys", "customers", "programme", "subscriptions", "contacts")
 
 
 @pytest.fixture(scope="module")
@@ -136,6 +132,16 @@ def test_every_metric_partitioned_equals_in_memory(shop, datasets, ddfs, tmp_pat
     assert sum(map(len, frames)) == len(data) and all(len(f) for f in frames)
     for case in CASES:
         kw = {**parameters(metric, case), **REQUIRED.get(name, {})}
+        kw.update({key: shop[t] for key, t in SIDE.get(name, {}).items()})
+        if name in BESIDE:  # the side table first, in memory; the events partitioned
+            side = {next(iter(inspect.signature(metric).parameters)): shop[BESIDE[name]]}
+            got = scale.run_frames(metric, frames, **side, **kw)
+            want = metric(*side.values(), events=data, **kw)
+            assert_same(got, want)
+            spilled = metric(*side.values(), events=str(datasets[table]), n_partitions=4, spill_dir=tmp_path, **kw)
+            assert_same(spilled, want)
+            assert_same(metric(*side.values(), events=ddfs[table], **kw), want)
+            continue
         got = scale.run_frames(metric, frames, **kw)  # first: an undeclared metric stops here
         want = metric(data, **kw)
         assert_same(got, want)
@@ -218,3 +224,60 @@ def test_a_side_table_given_by_name_is_gathered_too(shop, datasets, ddfs):
     want = fidelite.nps(shop["surveys"])
     assert_same(fidelite.nps(surveys=ddfs["surveys"]), want)
     assert_same(fidelite.nps(surveys=str(datasets["surveys"]), n_partitions=3), want)
+
+
+#: Population-wide last steps with other parameters than the defaults the test above runs.
+POPULATION_WIDE = [
+    ("at_risk", dict(method="p_alive", threshold=0.6)),
+    ("at_risk", dict(factor=1.5, lapse_after=5, period="week")),
+    ("engagement", dict(population="all", window="30D", weights={"frequency": 1, "duration": 0, "key_actions": 2})),
+    ("survival", dict(churn_after="45D", unit="week", at=[1.0, 10.0, 30.0])),
+    ("predicted_clv", dict(model="mbg_nbd", horizon="6M", time_unit="W", calibration_end="2025-06-30")),
+    ("clv", dict(margin=0.3, discount_rate=0.1)),
+    ("rfm", dict(purchase_event=["purchase", "refund"], as_of="2025-01-01")),
+]
+
+
+@pytest.mark.parametrize("name, kw", POPULATION_WIDE, ids=[f"{n}-{i}" for i, (n, _) in enumerate(POPULATION_WIDE)])
+def test_population_wide_steps_run_once_on_the_merged_rows(shop, ddfs, tmp_path, datasets, name, kw):
+    """The per-customer rows concatenated in id order, the ranks, quintiles, medians and
+    model fits run once after the merge: equal to in memory, on every path."""
+    metric, events = getattr(fidelite, name), shop["events"]
+    want = metric(events, **kw)
+    assert_same(scale.run_frames(metric, scale.split_frame(events, "customer_id", 3), **kw), want)
+    assert_same(metric(str(datasets["events"]), n_partitions=3, spill_dir=tmp_path, **kw), want)
+    assert_same(metric(ddfs["events"], **kw), want)
+    if name == "at_risk" and "method" in kw:
+        assert metric(ddfs["events"], **kw).meta["params"] == want.meta["params"]  # the fit, once, on every buyer
+
+
+def test_docs_say_what_every_metric_costs_and_how_it_merges():
+    from pathlib import Path
+
+    text = (Path(__file__).parents[1] / "docs" / "scale.md").read_text()
+    table = text[text.index("## What each metric costs") :]
+    named = {name for name in METRICS if f"`{name}`" in table}
+    side = {n for n, d in scale.DECLARATIONS.items() if d.gather}  # one row for the side-table metrics
+    assert set(METRICS) - named - side == set(), sorted(set(METRICS) - named - side)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [dict(fixed_costs=500.0, denominator="active", period="week"), dict(attribution_window="3D", tz="Asia/Kolkata")],
+)
+def test_campaigns_partitioned_per_period_tables_and_kpis(shop, ddfs, tmp_path, datasets, kw):
+    """Per contact the activity and attributed purchases, per period the active and
+    solicited customers and their revenue added: every table of the result as in memory."""
+    contacts, events = shop["contacts"], shop["events"]
+    want = fidelite.campaigns(contacts, events=events, **kw)
+    for got in (
+        scale.run_frames(fidelite.campaigns, scale.split_frame(events, "customer_id", 3), contacts=contacts, **kw),
+        fidelite.campaigns(contacts, events=str(datasets["events"]), n_partitions=3, spill_dir=tmp_path, **kw),
+        fidelite.campaigns(contacts, events=ddfs["events"], **kw),
+    ):
+        assert_same(got, want)
+        for table in ("pressure", "solicitation", "reactivity"):
+            assert_same(getattr(got, table), getattr(want, table))
+        assert got.kpis.keys() == want.kpis.keys()
+        np.testing.assert_allclose(list(got.kpis.values()), list(want.kpis.values()), rtol=1e-12, equal_nan=True)
+        assert got.report.rejected == want.report.rejected and got.meta == want.meta

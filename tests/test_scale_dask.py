@@ -68,3 +68,11 @@ def test_import_fidelite_does_not_import_dask():
     code = "import sys, fidelite; fidelite.retention({'customer_id': [1], 'timestamp': ['2024-01-01']}); print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_population_wide_steps_on_two_worker_processes(events, client):
+    """The per-customer shares travel between processes (pickled), the last step runs once."""
+    log = DaskLog(dd.from_pandas(events, npartitions=4))
+    for metric in (fidelite.rfm, fidelite.survival, fidelite.predicted_clv):
+        got, want = log.run(metric).to_pandas(), metric(events).to_pandas()
+        assert got.equals(want), metric.__name__

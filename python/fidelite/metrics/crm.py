@@ -19,6 +19,8 @@ from ..io import US_PER_DAY, KeyedTable
 from ..query import Query, check_keywords, choice, net_revenue, overflow_note, parse, purchase_mask, resolve_as_of
 from ..results.base import TableResult
 from ..results.crm import CampaignResult
+from ..scale.merges import Gathered, gather_rows
+from ..scale.registry import Declaration, Share, declare
 
 NULL_TIME = "null timestamp"
 BAD_TIME = "unparseable timestamp (expected ISO 8601)"
@@ -158,6 +160,58 @@ def campaigns(
     >>> r.value, r.kpis["roi"], r.kpis["revenue_per_contacted_active"]
     (25.0, 1500.0, 7.5)
     """
+    shares = _contact_shares(
+        contacts,
+        events=events,
+        attribution_window=attribution_window,
+        activity_window=activity_window,
+        period=period,
+        week_start=week_start,
+        purchase_event=purchase_event,
+        as_of=as_of,
+        tz=tz,
+        strict=strict,
+        campaign=campaign,
+        contact_channel=contact_channel,
+        opened=opened,
+        clicked=clicked,
+        converted=converted,
+        unsubscribed=unsubscribed,
+        cost=cost,
+        denominator=denominator,
+        fixed_costs=fixed_costs,
+        **columns,
+    )
+    return _campaign_kpis(shares)
+
+
+def _contact_shares(
+    contacts: Any,
+    *,
+    events: Any = None,
+    attribution_window: Any = 7,
+    activity_window: Any = 365,
+    period: str = "month",
+    week_start: str | int = "monday",
+    purchase_event: str | Sequence[str] = "purchase",
+    as_of: Any = None,
+    tz: str | None = None,
+    strict: bool = False,
+    campaign: str = "campaign",
+    contact_channel: str = "channel",
+    opened: str = "opened",
+    clicked: str = "clicked",
+    converted: str = "converted",
+    unsubscribed: str = "unsubscribed",
+    cost: str = "cost",
+    denominator: str = "all",
+    fixed_costs: float | None = None,
+    **columns: Any,
+) -> Gathered:
+    """The per-contact step of :func:`campaigns`: the contacts table read whole; for the
+    contacts of the log's customers, whether the customer was active and the purchases
+    attributed to each contact, and per period the active and solicited customers and
+    their revenue (on a partition of the customers: its customers' share)."""
     if contacts is None:
         raise MissingTableError(
             "campaigns needs the contacts table: pass a table with customer_id, timestamp, "
@@ -207,13 +261,15 @@ def campaigns(
         costs = np.where(null_c, 0.0, costs)
     report = table.finish(strict=strict)
     keep = acc.keep if acc.keep is not None else np.ones(n_rows, bool)
-    latest = max(int(ts[keep].max()), log.t_max if log is not None else 0)
+    latest = max(int(ts[keep].max()), q.t_range[1] if log is not None else 0)  # the whole data's latest event
     end = resolve_as_of(as_of, tz, latest)
     keep &= ts <= end
     if not keep.any():
         raise EmptyInputError(f"no contact at or before as_of ({np.datetime64(end, 'us')})")
     # the calendar of the periods: fast over the contacts (and the log's events)
-    cal = Calendar.make(period, tz, week_start, (min(int(ts[keep].min()), log.t_min if log is not None else end), end))
+    cal = Calendar.make(
+        period, tz, week_start, (min(int(ts[keep].min()), q.t_range[0] if log is not None else end), end)
+    )
 
     # contacts as arrays of the kept rows
     f = table.factorize(keep)
@@ -236,7 +292,6 @@ def campaigns(
     else:
         code = f.codes.astype(np.int64)
         active = np.ones(n, bool)
-    n_customers = max(int(code.max()) + 1, 1)
 
     # last-touch attribution of purchases to contacts
     attributed_rev: np.ndarray = np.zeros(n)
@@ -259,6 +314,65 @@ def campaigns(
         attributed_rev[:] = math.nan
         attributed_ord[:] = math.nan
 
+    sums = _period_sums(
+        replace(q, as_of=end) if log is not None else None, cal, code, c_ts, end, activity_us, purchase_event, c_cost
+    )
+    mine = np.flatnonzero(code >= 0) if log is not None else np.arange(n)
+    rows = {
+        "contact": mine,
+        "active": active[mine],
+        "attributed_revenue": attributed_rev[mine],
+        "attributed_orders": attributed_ord[mine],
+    }
+    same = dict(
+        cal=cal,
+        n=n,
+        c_ts=c_ts,
+        customer=f.codes.astype(np.int64),
+        flags=flags,
+        cost=c_cost,
+        channel=(channel_codes, channel_names),
+        campaign=(campaign_codes, campaign_names),
+        end=end,
+        denominator=denominator,
+        fixed_costs=fixed_costs,
+        report=report,
+        meta=dict(
+            attribution_window_days=attribution_us / US_PER_DAY,
+            activity_window_days=activity_us / US_PER_DAY,
+            period=period,
+            tz=tz,
+            as_of=np.datetime64(end, "us"),
+            events=log is not None,
+            denominator=denominator,
+            fixed_costs=fixed_costs,
+        ),
+    )
+    return Gathered(rows, counts=sums, same=same, key="contact")
+
+
+def _contacts_share(query: Any, *, contacts: Any = None, **kwargs: Any) -> Gathered:
+    """A partition's share of :func:`campaigns`: its events are the partition's, the
+    contacts table is read whole."""
+    return _contact_shares(contacts, events=query, **kwargs)
+
+
+def _campaign_kpis(shares: Gathered) -> CampaignResult:
+    """The last step of :func:`campaigns`: the KPIs per level, channel, campaign and
+    period from every contact's activity and attributed purchases and the periods' sums.
+    A contact's customer is its code in the contacts table (distinct customers are
+    counted the same whatever the codes)."""
+    g = shares.same
+    cal, n, c_ts, code, flags, c_cost, end = (g[k] for k in ("cal", "n", "c_ts", "customer", "flags", "cost", "end"))
+    (channel_codes, channel_names), (campaign_codes, campaign_names) = g["channel"], g["campaign"]
+    denominator, fixed_costs, report = g["denominator"], g["fixed_costs"], g["report"]
+    n_customers = max(int(code.max()) + 1, 1)
+    mine = shares.rows["contact"]
+    active = np.zeros(n, bool)
+    active[mine] = shares.rows["active"]
+    attributed_rev, attributed_ord = np.zeros(n), np.zeros(n)
+    attributed_rev[mine] = shares.rows["attributed_revenue"]
+    attributed_ord[mine] = shares.rows["attributed_orders"]
     # one block of rows per level: all, channel, campaign
     levels = [
         ("all", np.zeros(n, np.int64), ["all"]),
@@ -277,17 +391,7 @@ def campaigns(
             b["roi"] = _rate(b["attributed_revenue"], np.nan_to_num(b["cost"]) + b["fixed_cost"])
     cols = {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]}
 
-    pressure, solicitation, pooled = _periods(
-        replace(q, as_of=end) if log is not None else None,
-        cal,
-        code,
-        c_ts,
-        active,
-        end,
-        activity_us,
-        purchase_event,
-        c_cost,
-    )
+    pressure, solicitation, pooled = _periods(cal, c_ts, active, end, shares.counts)
     reactivity = _reactivity(cal, c_ts, code, n_customers, active, flags, pressure)
     overall = {k: v[0].item() for k, v in cols.items() if k not in ("level", "group")}
     overall.update(pooled)
@@ -296,16 +400,7 @@ def campaigns(
     overflow = overflow_note(cols)
     if overflow:
         reason = f"{reason}; {overflow}" if reason else overflow
-    meta = dict(
-        attribution_window_days=attribution_us / US_PER_DAY,
-        activity_window_days=activity_us / US_PER_DAY,
-        period=period,
-        tz=tz,
-        as_of=np.datetime64(end, "us"),
-        events=log is not None,
-        denominator=denominator,
-        fixed_costs=fixed_costs,
-    )
+    meta = g["meta"]
     return CampaignResult(
         cols,
         value=value,
@@ -397,60 +492,75 @@ def _group_kpis(
     }
 
 
-def _periods(
+def _period_sums(
     q: Query | None,
     cal: Calendar,
     code: np.ndarray,
     c_ts: np.ndarray,
-    active: np.ndarray,
     end: int,
     activity_us: int,
     purchase_event: str | Sequence[str],
     cost: np.ndarray | None = None,
-) -> tuple[TableResult, TableResult, dict[str, float]]:
-    """Commercial pressure and solicited-vs-not revenue per period, and the pooled figures."""
+) -> dict[str, np.ndarray]:
+    """Per period from the log (each a sum over its customers, added across partitions):
+    the active customers, those solicited (contacted while active), the cost of their
+    contacts, and the revenue of all and of the solicited (NaN without a log)."""
     p0 = cal.period_of(int(c_ts.min()))
     n_p = cal.period_of(end) - p0 + 1
-    days, bounds = cal.axis(p0, n_p)
+    _, bounds = cal.axis(p0, n_p)
+    c_period = cal.periods_of(c_ts) - p0
+    nan = np.full(n_p, math.nan)
+    spend = nan
+    if q is None:
+        return dict(active=nan, solicited=nan, spend=nan, revenue_solicited=nan, revenue=nan)
+    log = q.log
+    # customers active at some instant of period p: an event in (start_p - W, end_p)
+    active_n = _core.active_per_period(log.events(), q, reach_us=activity_us, first_period=p0, n_periods=n_p).astype(
+        np.float64
+    )
+    layout = log.grouped()
+    ev_codes = layout.customer_of_event()
+    seen = layout.ts <= end
+    # active customers contacted in the period
+    known = code >= 0
+    pairs = np.unique(code[known] * n_p + c_period[known])
+    pc, pp = pairs // n_p, pairs % n_p
+    last = _latest_before(layout.indptr, layout.ts, pc, bounds[pp + 1] - 1, inclusive=True)
+    live = (last >= 0) & (layout.ts[np.maximum(last, 0)] > bounds[pp] - activity_us)
+    sol_n = np.bincount(pp[live], minlength=n_p)[:n_p].astype(np.float64)
+    if cost is not None:  # the cost of the period's contacts to solicited customers
+        to_solicited = np.zeros(len(code), bool)
+        to_solicited[known] = np.isin(code[known] * n_p + c_period[known], pairs[live])
+        spend = _summed(c_period[to_solicited], cost[to_solicited], n_p)
+    # revenue in the period, split by whether the customer was solicited in it
+    rev = net_revenue(log, purchase_mask(log, purchase_event), "campaigns") if log.has("amount") else None
+    if rev is None:
+        rev_sol, rev_all = nan, nan
+    else:
+        inside = seen & (layout.ts >= bounds[0])
+        e_period = cal.periods_of(layout.ts[inside]) - p0
+        e_key = ev_codes[inside] * n_p + e_period
+        solicited = np.isin(e_key, pairs[live])
+        rev_all = np.bincount(e_period, weights=rev[inside], minlength=n_p)[:n_p]
+        rev_sol = np.bincount(e_period[solicited], weights=rev[inside][solicited], minlength=n_p)[:n_p]
+    return dict(active=active_n, solicited=sol_n, spend=spend, revenue_solicited=rev_sol, revenue=rev_all)
+
+
+def _periods(
+    cal: Calendar, c_ts: np.ndarray, active: np.ndarray, end: int, sums: dict[str, np.ndarray]
+) -> tuple[TableResult, TableResult, dict[str, float]]:
+    """Commercial pressure and solicited-vs-not revenue per period, and the pooled
+    figures, from the contacts and the periods' sums (:func:`_period_sums`)."""
+    p0 = cal.period_of(int(c_ts.min()))
+    n_p = cal.period_of(end) - p0 + 1
+    days, _ = cal.axis(p0, n_p)
     c_period = cal.periods_of(c_ts) - p0
     contacts = np.bincount(c_period, minlength=n_p)[:n_p]
     to_active = np.bincount(c_period[active], minlength=n_p)[:n_p]
     complete = cal.complete(p0, n_p, end)
-    nan = np.full(n_p, math.nan)
-    spend = nan
-    if q is None:
-        active_n, sol_n, rev_sol, rev_all = nan, nan, nan, nan
-    else:
-        log = q.log
-        # customers active at some instant of period p: an event in (start_p - W, end_p)
-        active_n = _core.active_per_period(
-            log.events(), q, reach_us=activity_us, first_period=p0, n_periods=n_p
-        ).astype(np.float64)
-        layout = log.grouped()
-        ev_codes = layout.customer_of_event()
-        seen = layout.ts <= end
-        # active customers contacted in the period
-        known = code >= 0
-        pairs = np.unique(code[known] * n_p + c_period[known])
-        pc, pp = pairs // n_p, pairs % n_p
-        last = _latest_before(layout.indptr, layout.ts, pc, bounds[pp + 1] - 1, inclusive=True)
-        live = (last >= 0) & (layout.ts[np.maximum(last, 0)] > bounds[pp] - activity_us)
-        sol_n = np.bincount(pp[live], minlength=n_p)[:n_p].astype(np.float64)
-        if cost is not None:  # the cost of the period's contacts to solicited customers
-            to_solicited = np.zeros(len(code), bool)
-            to_solicited[known] = np.isin(code[known] * n_p + c_period[known], pairs[live])
-            spend = _summed(c_period[to_solicited], cost[to_solicited], n_p)
-        # revenue in the period, split by whether the customer was solicited in it
-        rev = net_revenue(log, purchase_mask(log, purchase_event), "campaigns") if log.has("amount") else None
-        if rev is None:
-            rev_sol, rev_all = nan, nan
-        else:
-            inside = seen & (layout.ts >= bounds[0])
-            e_period = cal.periods_of(layout.ts[inside]) - p0
-            e_key = ev_codes[inside] * n_p + e_period
-            solicited = np.isin(e_key, pairs[live])
-            rev_all = np.bincount(e_period, weights=rev[inside], minlength=n_p)[:n_p]
-            rev_sol = np.bincount(e_period[solicited], weights=rev[inside][solicited], minlength=n_p)[:n_p]
+    active_n, sol_n, spend, rev_sol, rev_all = (
+        sums[k] for k in ("active", "solicited", "spend", "revenue_solicited", "revenue")
+    )
     not_n = active_n - sol_n
     rev_not = rev_all - rev_sol
     per_sol, per_not = _rate(rev_sol, sol_n, 1.0), _rate(rev_not, not_n, 1.0)
@@ -530,3 +640,8 @@ def _reactivity(
         title=f"reactivity per {cal.period}",
         units={"reactivity": "%", "net_reactivity": "%"},
     )
+
+
+# ----------------------------------------------------------------------------- partitioned (fidelite.scale)
+
+declare(campaigns, Declaration(gather_rows, partial=Share(_contacts_share), finish=_campaign_kpis))

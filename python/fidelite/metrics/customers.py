@@ -17,6 +17,8 @@ from ..io import US_PER_DAY, KeyedTable
 from ..query import check_keywords, keywords, parse, purchase_mask, resolve_as_of
 from ..results.base import TableResult, safe_ratio
 from ..results.customers import ActivationResult
+from ..scale.merges import Gathered, gather_rows
+from ..scale.registry import Declaration, Share, declare
 
 NULL_CREATED = "null created date"
 BAD_CREATED = "unparseable created date (expected ISO 8601)"
@@ -85,6 +87,37 @@ def activation(
     >>> r.value, r.parts["median_ttv_days"]
     (50.0, 6.0)
     """
+    firsts = _first_values(
+        customers,
+        events=events,
+        within=within,
+        key_event=key_event,
+        purchase_event=purchase_event,
+        created=created,
+        as_of=as_of,
+        tz=tz,
+        strict=strict,
+        **columns,
+    )
+    return _activation_rates(firsts)
+
+
+def _first_values(
+    customers: Any,
+    *,
+    events: Any = None,
+    within: Any = None,
+    key_event: str | list[str] | None = None,
+    purchase_event: str | Sequence[str] = "purchase",
+    created: str = "created",
+    as_of: Any = None,
+    tz: str | None = None,
+    strict: bool = False,
+    **columns: Any,
+) -> Gathered:
+    """The per-customer step of :func:`activation`: the prospects (the whole customers
+    table) and, for those with events, the first purchase and first value event at or
+    after their creation (on a partition of the customers: its customers' rows)."""
     check_keywords(columns, activation)
     if customers is None:
         raise MissingTableError(
@@ -108,7 +141,7 @@ def activation(
     signed = np.full(len(ids), _I64_MAX)
     np.minimum.at(signed, f.codes, created_us if keep is None else created_us[keep])
     code = log.codes_of(ids)
-    end = resolve_as_of(as_of, q.tz, max(log.t_max, int(signed.max())))
+    end = resolve_as_of(as_of, q.tz, max(q.t_range[1], int(signed.max())))  # the whole data's latest event
     span = duration_us(within, "within") if within is not None else None
 
     # created instant of each log customer (i64 max: not a prospect)
@@ -123,11 +156,27 @@ def activation(
     assert value_mask is not None
     first_value = layout.first_per_customer(after & value_mask)
 
+    mine = np.flatnonzero(found)
+    rows = {"customer_id": ids[mine], "buy": first_buy[code[mine]], "value": first_value[code[mine]]}
+    same = {"ids": ids, "created": signed, "end": end, "span": span, "report": report}
+    return Gathered(rows, same=same)
+
+
+def _activation_share(query: Any, *, customers: Any = None, **kwargs: Any) -> Gathered:
+    """A partition's share of :func:`activation`: its events are the partition's, the
+    customers table is read whole."""
+    return _first_values(customers, events=query, **kwargs)
+
+
+def _activation_rates(firsts: Gathered) -> ActivationResult:
+    """The population-wide step of :func:`activation`: the base, the rate, the medians."""
+    ids, signed, end, span, report = (firsts.same[k] for k in ("ids", "created", "end", "span", "report"))
+    at = np.searchsorted(ids, firsts.rows["customer_id"])  # both in ascending id order
     # per prospect (ascending id)
     buy = np.full(len(ids), _I64_MAX)
-    buy[found] = first_buy[code[found]]
+    buy[at] = firsts.rows["buy"]
     val = np.full(len(ids), _I64_MAX)
-    val[found] = first_value[code[found]]
+    val[at] = firsts.rows["value"]
     base = signed <= end
     parts: dict[str, Any] = {}
     limit = np.full(len(ids), end)
@@ -260,3 +309,8 @@ def churn_reasons(
         reason=why and "no churned customer (no churn reason filled)",
         meta={"customers": table.n_rows, "churned": total},
     )
+
+
+# ----------------------------------------------------------------------------- partitioned (fidelite.scale)
+
+declare(activation, Declaration(gather_rows, partial=Share(_activation_share), finish=_activation_rates))

@@ -14,6 +14,8 @@ from ..exceptions import MissingColumnError, ParameterError
 from ..query import parse, purchase_mask
 from ..results.base import TableResult
 from ..results.series import PeriodSeries
+from ..scale.merges import Gathered
+from ..scale.registry import declare, per_customer
 
 COMPONENTS = ("frequency", "duration", "key_actions")
 
@@ -118,6 +120,32 @@ def engagement(
     >>> e["frequency"].tolist(), e["engagement"].round(2).tolist()
     ([2, 1, 1], [83.33, 16.67, 50.0])
     """
+    components = _engagement_components(
+        data,
+        window=window,
+        key_events=key_events,
+        weights=weights,
+        population=population,
+        as_of=as_of,
+        tz=tz,
+        **columns,
+    )
+    return _engagement_ranked(components)
+
+
+def _engagement_components(
+    data: Any,
+    *,
+    window: Any = 90,
+    key_events: str | Sequence[str] | None = None,
+    weights: Mapping[str, float] | Sequence[float] | None = None,
+    population: str = "active",
+    as_of: Any = None,
+    tz: str | None = None,
+    **columns: Any,
+) -> Gathered:
+    """The per-customer step of :func:`engagement`: the raw components of every customer
+    of the population, in ascending id order (on a partition of the customers: its share)."""
     if population not in ("active", "all"):
         raise ParameterError(f"population must be 'active' or 'all', got {population!r}")
     w = component_weights(weights, COMPONENTS, "engagement")
@@ -153,14 +181,6 @@ def engagement(
         members = layout.ts[layout.indptr[:-1]] <= end  # the first event of each customer
     rows = log.codes_by_id(members)
     raw = {"frequency": frequency[rows], "duration": duration[rows], "key_actions": actions[rows]}
-    pct = {name: percentile_ranks(v.astype(np.float64)) for name, v in raw.items()}
-    index = sum(w[i] * pct[name] for i, name in enumerate(COMPONENTS)) / w.sum()
-    cols: dict[str, Any] = {"customer_id": log.customer_ids[rows], **raw}
-    cols.update({f"{name}_pct": pct[name] for name in COMPONENTS})
-    cols["engagement"] = np.asarray(index, dtype=np.float64) if len(rows) else np.zeros(0)
-    n = len(rows)
-    value = float(cols["engagement"].mean()) if n else math.nan
-    reason = None if n else "no customer in the population (no event in the window)"
     meta = dict(
         window_days=span / 86_400_000_000,
         as_of=np.datetime64(end, "us"),
@@ -169,6 +189,21 @@ def engagement(
         key_events=key_events or "purchase",
         population=population,
     )
+    return Gathered({"customer_id": log.customer_ids[rows], **raw}, same={"weights": w, "meta": meta})
+
+
+def _engagement_ranked(population: Gathered) -> TableResult:
+    """The population-wide step of :func:`engagement`: percentile ranks and the index."""
+    w, meta = population.same["weights"], population.same["meta"]
+    raw = {name: population.rows[name] for name in COMPONENTS}
+    pct = {name: percentile_ranks(v.astype(np.float64)) for name, v in raw.items()}
+    index = sum(w[i] * pct[name] for i, name in enumerate(COMPONENTS)) / w.sum()
+    cols: dict[str, Any] = dict(population.rows)
+    cols.update({f"{name}_pct": pct[name] for name in COMPONENTS})
+    n = len(cols["customer_id"])
+    cols["engagement"] = np.asarray(index, dtype=np.float64) if n else np.zeros(0)
+    value = float(cols["engagement"].mean()) if n else math.nan
+    reason = None if n else "no customer in the population (no event in the window)"
     return TableResult(cols, title="engagement index", value=value, reason=reason, meta=meta)
 
 
@@ -250,3 +285,8 @@ def engagement_over_time(
         meta=meta,
         units={"duration": "seconds"},
     )
+
+
+# ----------------------------------------------------------------------------- partitioned (fidelite.scale)
+
+declare(engagement, per_customer(_engagement_components, _engagement_ranked))

@@ -16,6 +16,8 @@ from ..models import BetaGeo, GammaGamma, ModifiedBetaGeo, ParetoNBD, customer_l
 from ..query import clv as clv_query
 from ..query import parse
 from ..results.predict import ClvSummary, PredictedCLV
+from ..scale.merges import concat_clv_summaries
+from ..scale.registry import Declaration, Share, declare
 
 #: The purchase models :func:`predicted_clv` fits, by name.
 PURCHASE_MODELS = {"bg_nbd": BetaGeo, "mbg_nbd": ModifiedBetaGeo, "pareto_nbd": ParetoNBD}
@@ -251,3 +253,37 @@ def predicted_clv(
         meta=meta,
         reason=reason,
     )
+
+
+# ----------------------------------------------------------------------------- partitioned (fidelite.scale)
+
+
+def _summary_share(
+    query: Any,
+    *,
+    horizon: Any = "12M",
+    model: str = "bg_nbd",
+    discount_rate: float = 0.01,
+    margin: float = 1.0,
+    penalizer_coef: float = 0.0,
+    **summary: Any,
+) -> ClvSummary:
+    """A partition's share of :func:`predicted_clv`: its :func:`clv_summary`, the model's
+    parameters riding in ``meta["predict"]`` to the fit (:func:`_fitted_once`)."""
+    horizon_months(horizon)
+    if model not in PURCHASE_MODELS:
+        raise ParameterError(f"unknown model {model!r}: use one of {', '.join(map(repr, PURCHASE_MODELS))}")
+    share = clv_summary(query, **summary)
+    share.meta["predict"] = dict(
+        horizon=horizon, model=model, discount_rate=discount_rate, margin=margin, penalizer_coef=penalizer_coef
+    )
+    return share
+
+
+def _fitted_once(merged: ClvSummary) -> PredictedCLV:
+    """The last step of :func:`predicted_clv` on partitioned data: the models fitted once,
+    on the whole population's summary (the partitions' summaries concatenated in id order)."""
+    return predicted_clv(merged, **merged.meta.pop("predict"))
+
+
+declare(predicted_clv, Declaration(concat_clv_summaries, partial=Share(_summary_share), finish=_fitted_once))

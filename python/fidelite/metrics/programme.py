@@ -29,6 +29,8 @@ from ..io import KeyedTable, RowReport
 from ..query import keywords, net_revenue, parse, purchase_mask, resolve_as_of
 from ..query.params import Query
 from ..results.programme import NearNextTier, ProgrammeImpact, ProgrammeKPIs, ProgrammePoints, TierMigration
+from ..scale.merges import Gathered
+from ..scale.registry import declare, per_customer
 
 EVENTS = ("join", "earn", "redeem", "tier")
 JOIN, EARN, REDEEM, TIER = range(4)
@@ -310,6 +312,38 @@ def programme_kpis(
     >>> k["group"].tolist()
     ['members', 'non_members', 'difference']
     """
+    return _kpis_table(
+        _kpi_counts(
+            data,
+            customers=customers,
+            programme=programme,
+            window=window,
+            member_since=member_since,
+            purchase_event=purchase_event,
+            as_of=as_of,
+            tz=tz,
+            strict=strict,
+            **columns,
+        )
+    )
+
+
+def _kpi_counts(
+    data: Any,
+    *,
+    customers: Any = None,
+    programme: Any = None,
+    window: Any = 365,
+    member_since: str = "member_since",
+    purchase_event: str = "purchase",
+    as_of: Any = None,
+    tz: str | None = None,
+    strict: bool = False,
+    **columns: Any,
+) -> Gathered:
+    """The additive step of :func:`programme_kpis`: per group (members, non-members) the
+    customers, active, buyers, repeat buyers, revenue, purchases, retained and previously
+    active customers (on a partition of the customers: its share)."""
     q = parse(data, columns, metric=programme_kpis, tz=tz, as_of=as_of)
     span = _window(window)
     member = membership(q, customers, programme, member_since, strict, "programme_kpis").join <= q.as_of
@@ -326,20 +360,41 @@ def programme_kpis(
     buys_now = np.bincount(codes[now & buy], minlength=n)
     rev_now = np.bincount(codes[now], weights=revenue[now], minlength=n)
     active_before = np.bincount(codes[before], minlength=n) > 0
-    rows = []
-    for group in (member, ~member):
+    counts = {}
+    for name, group in (("members", member), ("non_members", ~member)):
         g = group & seen
         active, buyers = g & (events_now > 0), g & (buys_now > 0)
-        nb, na, nr = int(buyers.sum()), int(active.sum()), int((g & active_before).sum())
+        counts[name] = np.array(
+            [
+                g.sum(),
+                active.sum(),
+                buyers.sum(),
+                (buyers & (buys_now >= 2)).sum(),
+                rev_now[active].sum(),
+                buys_now[buyers].sum(),
+                (active & active_before).sum(),
+                (g & active_before).sum(),
+            ],
+            dtype=np.float64,
+        )
+    meta = {"window_days": span / _DAY, "as_of": np.datetime64(end, "us"), "tz": q.tz}
+    return Gathered(counts=counts, same={"meta": meta})
+
+
+def _kpis_table(sums: Gathered) -> ProgrammeKPIs:
+    """The last step of :func:`programme_kpis`: the groups' rates from their counts."""
+    rows = []
+    for name in ("members", "non_members"):
+        customers, na, nb, repeat, revenue, buys, retained, nr = sums.counts[name].tolist()
         rows.append(
             [
-                int(g.sum()),
+                customers,
                 na,
                 nb,
-                (buyers & (buys_now >= 2)).sum() / nb * 100 if nb else math.nan,
-                rev_now[active].sum() / na if na else math.nan,
-                buys_now[buyers].sum() / nb if nb else math.nan,
-                (active & active_before).sum() / nr * 100 if nr else math.nan,
+                repeat / nb * 100 if nb else math.nan,
+                revenue / na if na else math.nan,
+                buys / nb if nb else math.nan,
+                retained / nr * 100 if nr else math.nan,
             ]
         )
     table = np.array(rows, dtype=np.float64)
@@ -348,7 +403,7 @@ def programme_kpis(
     cols: dict[str, Any] = {"group": np.array(["members", "non_members", "difference"], dtype=object)}
     for i, name in enumerate(names):
         cols[name] = table[:, i].astype(np.int64) if i < 3 else table[:, i]
-    meta = {"window_days": span / _DAY, "as_of": np.datetime64(end, "us"), "tz": q.tz}
+    meta = sums.same["meta"]
     return ProgrammeKPIs(cols, title="programme members vs non-members", meta=meta, units={"retention": "%"})
 
 
@@ -719,3 +774,8 @@ def near_next_tier(
     )
     result.report = rows.report  # type: ignore[attr-defined]
     return result
+
+
+# ----------------------------------------------------------------------------- partitioned (fidelite.scale)
+
+declare(programme_kpis, per_customer(_kpi_counts, _kpis_table))

@@ -20,6 +20,8 @@ from ..exceptions import MissingColumnError, ParameterError
 from ..io import US_PER_DAY
 from ..query import choice, net_revenue, parse, purchase_mask
 from ..results.base import ValueResult, safe_ratio
+from ..scale.merges import Gathered
+from ..scale.registry import declare, per_customer
 
 US_PER_YEAR = 365 * US_PER_DAY
 
@@ -196,6 +198,33 @@ def clv(
     >>> r.parts["customer_value"], r.value
     (60.0, 180.0)
     """
+    return _clv_value(
+        _clv_counts(
+            data,
+            lifetime_years=lifetime_years,
+            margin=margin,
+            discount_rate=discount_rate,
+            purchase_event=purchase_event,
+            as_of=as_of,
+            tz=tz,
+            **columns,
+        )
+    )
+
+
+def _clv_counts(
+    data: Any,
+    *,
+    lifetime_years: float | None = None,
+    margin: float | None = None,
+    discount_rate: float | None = None,
+    purchase_event: str | Sequence[str] | None = "purchase",
+    as_of: Any = None,
+    tz: str | None = None,
+    **columns: Any,
+) -> Gathered:
+    """The additive step of :func:`clv`: purchases, revenue and buyers of the last year,
+    buyers of the year before and those of them lost (on a partition: its share)."""
     for name, v, lo, hi in (("margin", margin, 0.0, 1.0), ("discount_rate", discount_rate, 0.0, math.inf)):
         if v is not None and not (lo <= float(v) <= hi and math.isfinite(float(v))):
             raise ParameterError(
@@ -217,13 +246,23 @@ def clv(
     in_year = (ts > end - US_PER_YEAR) & (ts <= end)
     revenue = float(revenue_of[in_year].sum())
     buyers = int(active_now.sum())
+    churned = int((active_before & ~active_now).sum())
+    counts = dict(purchases=purchases, revenue=revenue, buyers=buyers, churned=churned, before=int(active_before.sum()))
+    return Gathered(counts=counts, same=dict(lifetime_years=lifetime_years, margin=margin, discount_rate=discount_rate))
+
+
+def _clv_value(g: Gathered) -> ValueResult:
+    """The last step of :func:`clv`: the averages, the lifetime and the value from the counts."""
+    purchases, revenue, buyers, churned, before = (
+        g.counts[k] for k in ("purchases", "revenue", "buyers", "churned", "before")
+    )
+    lifetime_years, margin, discount_rate = (g.same[k] for k in ("lifetime_years", "margin", "discount_rate"))
     apv, reason = safe_ratio(revenue, purchases)
     frequency, _ = safe_ratio(purchases, buyers)
     value = apv * frequency if reason is None else math.nan
     if margin is not None:
         value *= float(margin)
-    churned = int((active_before & ~active_now).sum())
-    churn, churn_reason = safe_ratio(churned, int(active_before.sum()))
+    churn, churn_reason = safe_ratio(churned, before)
     if lifetime_years is not None:
         lifetime = float(lifetime_years)
     elif churn_reason is not None:
@@ -253,3 +292,8 @@ def clv(
     }
     units = {"margin": "fraction", "discount_rate": "fraction", "lifetime_years": "years"}
     return ValueResult(value * factor, title="customer lifetime value", parts=parts, reason=reason, units=units)
+
+
+# ----------------------------------------------------------------------------- partitioned (fidelite.scale)
+
+declare(clv, per_customer(_clv_counts, _clv_value))

@@ -18,6 +18,8 @@ from ..query import Query, parse, summary
 from ..query.clv import clv_arrays, on_time_unit
 from ..results.base import TableResult
 from ..results.customers import PatternResult, RFMResult
+from ..scale.merges import Gathered
+from ..scale.registry import declare, per_customer
 
 PATTERNS = ("continuous", "discontinuous", "one-time", "lapsed")
 SEGMENTS = ("champions", "loyal", "potential loyalists", "new", "at risk", "can't lose", "hibernating", "lost")
@@ -176,6 +178,41 @@ def at_risk(
     >>> r["customer_id"].tolist(), r["days_since"].tolist(), r["expected_gap_days"].tolist()
     ([1], [40.0], [10.0])
     """
+    rows = _at_risk_rows(
+        data,
+        method=method,
+        threshold=threshold,
+        factor=factor,
+        lapse_after=lapse_after,
+        period=period,
+        week_start=week_start,
+        purchase_event=purchase_event,
+        rank_by=rank_by,
+        as_of=as_of,
+        tz=tz,
+        **columns,
+    )
+    return _at_risk_ranked(rows)
+
+
+def _at_risk_rows(
+    data: Any,
+    *,
+    method: str = "gap",
+    threshold: float = 0.5,
+    factor: float = 2.0,
+    lapse_after: int = 3,
+    period: str = "month",
+    week_start: str | int = "monday",
+    purchase_event: str | Sequence[str] | None = "purchase",
+    rank_by: Any = "revenue",
+    as_of: Any = None,
+    tz: str | None = None,
+    **columns: Any,
+) -> Gathered:
+    """The per-customer step of :func:`at_risk`: every buyer's gap, recency, eligibility
+    and revenue (``method="p_alive"``: every buyer's BG/NBD inputs), in ascending id order
+    (on a partition of the customers: its share)."""
     if method not in AT_RISK_METHODS:
         raise ParameterError(f"unknown method {method!r}: use one of {', '.join(map(repr, AT_RISK_METHODS))}")
     if not (isinstance(factor, (int, float, np.integer, np.floating)) and math.isfinite(float(factor)) and factor > 0):
@@ -184,39 +221,71 @@ def at_risk(
     q = parse(data, columns, metric=at_risk, tz=tz, as_of=as_of, period=period, week_start=week_start)
     sm = summary(q, purchase_event)
     scores = _scores(q, rank_by)
-    if method == "p_alive":
-        return _at_risk_p_alive(q, sm.columns, threshold, purchase_event, sm.reason, scores)
     s = sm.columns
-    seen, _, last, now = _period_positions(q, s)
-    gap = s["median_gap_days"]
-    repeat = s["n_purchases"] >= 2
+    same = dict(method=method, factor=float(factor), lapse=lapse, reason=sm.reason, meta=_meta(q, purchase_event))
+    if method == "p_alive":
+        number = isinstance(threshold, (int, float, np.integer, np.floating)) and not isinstance(threshold, bool)
+        if not (number and 0 < float(threshold) <= 1):
+            raise ParameterError(f"threshold is a probability in (0, 1], e.g. 0.5; got {threshold!r}")
+        same["threshold"] = float(threshold)
+        cols = clv_arrays(on_time_unit(q, "D"), purchase_event=purchase_event).columns
+        codes = q.log.codes_by_id(~np.isnat(cols["first_purchase"]))
+        rows = {k: cols[k][codes] for k in ("frequency", "recency", "T")}
+    else:
+        seen, _, last, now = _period_positions(q, s)
+        codes = q.log.codes_by_id(s["n_purchases"] >= 1)
+        rows = {
+            "gap": s["median_gap_days"][codes],
+            "repeat": s["n_purchases"][codes] >= 2,
+            "eligible": (seen & (now - last < lapse))[codes],
+        }
+    rows = {
+        "customer_id": q.log.customer_ids[codes],
+        "last_purchase": s["last_purchase"][codes],
+        "days_since": s["recency_days"][codes],
+        **rows,
+        "revenue": s["revenue"][codes],
+    }
+    if scores is not None:
+        rows["score"] = scores[codes]
+    return Gathered(rows, same=same)
+
+
+def _at_risk_ranked(buyers: Gathered) -> TableResult:
+    """The population-wide step of :func:`at_risk`: the population gap (or the BG/NBD
+    fit), who is at risk, the ranking."""
+    r, same = buyers.rows, buyers.same
+    scores = r.get("score")
+    if same["method"] == "p_alive":
+        return _at_risk_p_alive(r, same, scores)
+    gap, days = r["gap"], r["days_since"]
+    repeat = r["repeat"]
     population = float(np.median(gap[repeat])) if repeat.any() else math.nan
     expected = np.where(repeat, gap, population)
-    days = s["recency_days"]
-    eligible = seen & (now - last < lapse) & (s["n_purchases"] >= 1)
+    eligible = r["eligible"]
+    factor = same["factor"]
     with np.errstate(invalid="ignore", divide="ignore"):
-        risky = eligible & (days > float(factor) * expected)
+        risky = eligible & (days > factor * expected)
         ratio = np.where(risky, days / expected, math.nan)
-    order = _ranked(q.log.codes_by_id(risky), s["revenue"], scores)  # ties by ascending id
+    order = _ranked(np.flatnonzero(risky), r["revenue"], scores)  # ties by ascending id
     cols = {
-        "customer_id": q.log.customer_ids[order],
-        "last_purchase": s["last_purchase"][order],
+        "customer_id": r["customer_id"][order],
+        "last_purchase": r["last_purchase"][order],
         "days_since": days[order],
         "expected_gap_days": expected[order],
         "ratio": ratio[order],
-        "revenue": s["revenue"][order],
+        "revenue": r["revenue"][order],
     }
     if scores is not None:
         cols["score"] = scores[order]
-    meta = _meta(
-        q,
-        purchase_event,
-        factor=float(factor),
-        lapse_after=lapse,
+    meta = dict(
+        same["meta"],
+        factor=factor,
+        lapse_after=same["lapse"],
         eligible=int(eligible.sum()),
         population_gap_days=population,
     )
-    return TableResult(cols, title=f"customers at risk (gap > {factor:g} x usual)", meta=meta, reason=sm.reason)
+    return TableResult(cols, title=f"customers at risk (gap > {factor:g} x usual)", meta=meta, reason=same["reason"])
 
 
 def _scores(q: Query, rank_by: Any) -> np.ndarray | None:
@@ -246,50 +315,38 @@ def _ranked(idx: np.ndarray, revenue: np.ndarray, scores: np.ndarray | None) -> 
     return idx[np.argsort(np.nan_to_num(scores[idx], nan=np.inf), kind="stable")]
 
 
-def _at_risk_p_alive(
-    q: Query,
-    s: dict[str, np.ndarray],
-    threshold: float,
-    purchase_event: Any,
-    reason: str | None,
-    scores: np.ndarray | None = None,
-) -> TableResult:
+def _at_risk_p_alive(r: dict[str, np.ndarray], same: dict[str, Any], scores: np.ndarray | None) -> TableResult:
     """``at_risk(method="p_alive")``: repeat buyers whose BG/NBD P(alive) is below
-    ``threshold``, ranked by net revenue."""
-    number = isinstance(threshold, (int, float, np.integer, np.floating)) and not isinstance(threshold, bool)
-    if not (number and 0 < float(threshold) <= 1):
-        raise ParameterError(f"threshold is a probability in (0, 1], e.g. 0.5; got {threshold!r}")
-    cols = clv_arrays(on_time_unit(q, "D"), purchase_event=purchase_event).columns
-    bought = ~np.isnat(cols["first_purchase"])
-    if not bought.any():
+    ``threshold``, ranked by net revenue; the model fitted on every buyer, in ascending id
+    order (the same order on partitioned data)."""
+    if not len(r["customer_id"]):
         raise ParameterError("no customer bought anything at or before as_of: the model has nothing to fit")
-    x, tx, T = (np.ascontiguousarray(cols[k][bought]) for k in ("frequency", "recency", "T"))
+    x, tx, T = (np.ascontiguousarray(r[k]) for k in ("frequency", "recency", "T"))
     model = BetaGeo().fit(frequency=x, recency=tx, T=T)
-    alive = np.full(len(bought), np.nan)
-    alive[bought] = model.p_alive(frequency=x, recency=tx, T=T)
-    risky = bought & (cols["frequency"] >= 1) & (alive < float(threshold))
-    order = _ranked(q.log.codes_by_id(risky), s["revenue"], scores)
+    alive = model.p_alive(frequency=x, recency=tx, T=T)
+    threshold = same["threshold"]
+    risky = (r["frequency"] >= 1) & (alive < threshold)
+    order = _ranked(np.flatnonzero(risky), r["revenue"], scores)
     out = {
-        "customer_id": q.log.customer_ids[order],
-        "last_purchase": s["last_purchase"][order],
-        "days_since": s["recency_days"][order],
+        "customer_id": r["customer_id"][order],
+        "last_purchase": r["last_purchase"][order],
+        "days_since": r["days_since"][order],
         "p_alive": alive[order],
-        "frequency": cols["frequency"][order],
-        "revenue": s["revenue"][order],
+        "frequency": r["frequency"][order],
+        "revenue": r["revenue"][order],
     }
     if scores is not None:
         out["score"] = scores[order]
-    meta = _meta(
-        q,
-        purchase_event,
+    meta = dict(
+        same["meta"],
         method="p_alive",
-        threshold=float(threshold),
-        eligible=int((bought & (cols["frequency"] >= 1)).sum()),
+        threshold=threshold,
+        eligible=int((r["frequency"] >= 1).sum()),
         params=model.params,
         converged=model.converged,
     )
-    title = f"customers at risk (BG/NBD P(alive) < {float(threshold):g})"
-    return TableResult(out, title=title, meta=meta, reason=reason)
+    title = f"customers at risk (BG/NBD P(alive) < {threshold:g})"
+    return TableResult(out, title=title, meta=meta, reason=same["reason"])
 
 
 # ----------------------------------------------------------------------------- RFM
@@ -379,6 +436,19 @@ def rfm(
     >>> int(r.segments["customers"].sum()) == len(r)
     True
     """
+    return _rfm_scored(_rfm_buyers(data, purchase_event=purchase_event, as_of=as_of, tz=tz, **columns))
+
+
+def _rfm_buyers(
+    data: Any,
+    *,
+    purchase_event: str | Sequence[str] | None = "purchase",
+    as_of: Any = None,
+    tz: str | None = None,
+    **columns: Any,
+) -> Gathered:
+    """The per-customer step of :func:`rfm`: every buyer's recency, frequency and monetary
+    value, in ascending id order (on one partition of the customers, its share)."""
     q = parse(data, columns, metric=rfm, tz=tz, as_of=as_of)
     if not q.log.has("amount"):
         raise MissingColumnError(
@@ -386,19 +456,25 @@ def rfm(
         )
     s = summary(q, purchase_event).columns
     buyers = q.log.codes_by_id(s["n_purchases"] > 0)
-    recency = s["recency_days"][buyers]
-    freq = s["n_purchases"][buyers]
-    money = s["revenue"][buyers]
+    rows = {
+        "customer_id": q.log.customer_ids[buyers],
+        "recency_days": s["recency_days"][buyers],
+        "frequency": s["n_purchases"][buyers],
+        "monetary": s["revenue"][buyers],
+    }
+    return Gathered(rows, same={"meta": _meta(q, purchase_event)})
+
+
+def _rfm_scored(buyers: Gathered) -> RFMResult:
+    """The population-wide step of :func:`rfm`: quintile scores and segments of every buyer."""
+    recency, freq, money = (buyers.rows[k] for k in ("recency_days", "frequency", "monetary"))
     r = quintile_scores(recency, higher_is_better=False)
     f = quintile_scores(freq.astype(np.float64))
     m = quintile_scores(money)
     seg = _segment(r, (f + m + 1) // 2)
     names = np.array(SEGMENTS, dtype=object)
     cols = {
-        "customer_id": q.log.customer_ids[buyers],
-        "recency_days": recency,
-        "frequency": freq,
-        "monetary": money,
+        **buyers.rows,
         "r": r,
         "f": f,
         "m": m,
@@ -410,7 +486,7 @@ def rfm(
     segments = TableResult(
         {"segment": names, "customers": counts, "share": _shares(counts), "revenue": revenue}, title="RFM segments"
     )
-    return RFMResult(cols, segments=segments, meta=_meta(q, purchase_event))
+    return RFMResult(cols, segments=segments, meta=buyers.same["meta"])
 
 
 def best_customers(
@@ -446,3 +522,9 @@ def best_customers(
     for name in ("revenue", "n_purchases", "first_purchase", "last_purchase", "recency_days"):
         cols[name] = s[name][order]
     return TableResult(cols, title=f"best {int(n)} customers by revenue", meta=_meta(q, purchase_event))
+
+
+# ----------------------------------------------------------------------------- partitioned (fidelite.scale)
+
+declare(rfm, per_customer(_rfm_buyers, _rfm_scored))
+declare(at_risk, per_customer(_at_risk_rows, _at_risk_ranked))

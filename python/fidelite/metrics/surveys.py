@@ -30,6 +30,8 @@ from ..query import keywords, net_revenue, parse, purchase_mask, resolve_as_of
 from ..results.base import safe_ratio
 from ..results.series import PeriodSeries
 from ..results.surveys import LoyaltyIndexResult, NPSBehaviour, NPSResult, TransitionMatrix
+from ..scale.merges import Gathered
+from ..scale.registry import declare, per_customer
 
 QUESTIONS = ("recommend", "buy_again", "try_new")
 
@@ -605,6 +607,40 @@ def nps_behaviour(
     >>> b["repurchase_rate"].tolist()
     [100.0, nan, 0.0, 50.0]
     """
+    return _behaviour_table(
+        _behaviour_windows(
+            data,
+            surveys=surveys,
+            days=days,
+            question=question,
+            purchase_event=purchase_event,
+            as_of=as_of,
+            tz=tz,
+            question_column=question_column,
+            score=score,
+            strict=strict,
+            **columns,
+        )
+    )
+
+
+def _behaviour_windows(
+    data: Any,
+    *,
+    surveys: Any = None,
+    days: Any = 90,
+    question: str = "recommend",
+    purchase_event: str = "purchase",
+    as_of: Any = None,
+    tz: str | None = None,
+    question_column: str = "question",
+    score: str = "score",
+    strict: bool = False,
+    **columns: Any,
+) -> Gathered:
+    """The per-answer step of :func:`nps_behaviour`: each usable answer's category and
+    the sums over its window (on a partition of the customers: the answers of its
+    customers, the surveys table read whole in every partition)."""
     q = parse(data, columns, metric=nps_behaviour, tz=tz, as_of=as_of)
     span = duration_us(days, "days")
     if span <= 0:
@@ -617,10 +653,6 @@ def nps_behaviour(
     code = id_code[a.customer]
     in_log = code >= 0
     over = a.ts + span <= q.as_of
-    excluded = {
-        "customer without an event in the log": int((~in_log).sum()),
-        "window not over at as_of": int((in_log & ~over).sum()),
-    }
     use = in_log & over
     c, t, cat, cust = code[use], a.ts[use], category(a.scores[use]), a.customer[use]
     layout = q.grouped(columns=("amount",) if log.has("amount") else ())
@@ -648,6 +680,27 @@ def nps_behaviour(
         if log.has("amount")
         else np.full(len(c), np.nan)
     )
+    rows = {
+        "answer": np.flatnonzero(use),
+        "category": cat,
+        "customer": cust,
+        "any_events": any_events,
+        "purchases": purchases,
+        "revenue": revenue,
+    }
+    counts = {"in_log": int(in_log.sum()), "not_over": int((in_log & ~over).sum())}
+    meta = {"days": span / 86_400_000_000, "as_of": np.datetime64(q.as_of, "us"), "tz": q.tz}
+    same = {"answers": len(code), "report": a.report, "meta": meta, "question": question}
+    return Gathered(rows, counts, same=same, key="answer")
+
+
+def _behaviour_table(windows: Gathered) -> NPSBehaviour:
+    """The last step of :func:`nps_behaviour`: per category the rates and means over the
+    answers (in answer order, the same on partitioned data)."""
+    r = windows.rows
+    cat, cust, any_events, purchases, revenue = (
+        r[k] for k in ("category", "customer", "any_events", "purchases", "revenue")
+    )
     groups = [cat == 2, cat == 1, cat == 0, np.ones(len(cat), bool)]
     cols: dict[str, Any] = {"category": np.array(["promoter", "passive", "detractor", "all"], dtype=object)}
     stats = []
@@ -672,13 +725,16 @@ def nps_behaviour(
         revenue_per_customer=s[:, 4],
         purchases_per_customer=s[:, 5],
     )
-    meta = {
-        "days": span / 86_400_000_000,
-        "as_of": np.datetime64(q.as_of, "us"),
-        "tz": q.tz,
-        "excluded": excluded,
-        "question": question,
+    excluded = {
+        "customer without an event in the log": windows.same["answers"] - windows.counts["in_log"],
+        "window not over at as_of": windows.counts["not_over"],
     }
-    result = NPSBehaviour(cols, title=f"behaviour in the {span / 86_400_000_000:g} days after an NPS answer", meta=meta)
-    result.report = a.report  # type: ignore[attr-defined]
+    meta = {**windows.same["meta"], "excluded": excluded, "question": windows.same["question"]}
+    result = NPSBehaviour(cols, title=f"behaviour in the {meta['days']:g} days after an NPS answer", meta=meta)
+    result.report = windows.same["report"]  # type: ignore[attr-defined]
     return result
+
+
+# ----------------------------------------------------------------------------- partitioned (fidelite.scale)
+
+declare(nps_behaviour, per_customer(_behaviour_windows, _behaviour_table))

@@ -25,6 +25,8 @@ from ..query import MISSING, Query, attribute, check_keywords, choice, parse, re
 from ..query.subscriptions import RUNNING, read_subscriptions
 from ..results.base import TableResult
 from ..results.survival import SurvivalResult
+from ..scale.merges import Gathered
+from ..scale.registry import declare, per_customer
 
 #: Length of each ``unit=`` in µs (a month is 365.25 / 12 days, a year 365.25 days).
 UNITS_US = {
@@ -104,6 +106,46 @@ def survival(
     >>> s.value, float(s.median["median_upper"][0])
     (60.0, inf)
     """
+    lifetimes = _survival_lifetimes(
+        data,
+        churn_after=churn_after,
+        subscriptions=subscriptions,
+        customers=customers,
+        segment=segment,
+        bins=bins,
+        active_event=active_event,
+        as_of=as_of,
+        tz=tz,
+        ci=ci,
+        at=at,
+        unit=unit,
+        start=start,
+        end=end,
+        **columns,
+    )
+    return _survival_estimate(lifetimes)
+
+
+def _survival_lifetimes(
+    data: Any = None,
+    *,
+    churn_after: Any = None,
+    subscriptions: Any = None,
+    customers: Any = None,
+    segment: str | Sequence[str] | None = None,
+    bins: Mapping[str, Any] | None = None,
+    active_event: str | Sequence[str] | None = None,
+    as_of: Any = None,
+    tz: str | None = None,
+    ci: float = 0.95,
+    at: Sequence[float] | None = None,
+    unit: str = "day",
+    start: str = "start",
+    end: str = "end",
+    **columns: Any,
+) -> Gathered:
+    """The per-customer step of :func:`survival`: one (duration, churned) row per
+    customer, with its segment (on a partition of the customers: its share)."""
     choice("unit", unit, tuple(UNITS_US))
     asked = segment  # as given, for the result
     by: str | segments.Spec | None = segment if bins is None and (segment is None or isinstance(segment, str)) else None
@@ -144,6 +186,45 @@ def survival(
         ids, dur_us, churned = _from_subscriptions(subs, as_of_us)
         seg_codes, seg_values = _subject_segments(q, ids, by, customers, customer_col)
         report, source = subs.report, "subscriptions"
+    rows = {"customer_id": ids, "duration_us": dur_us, "churned": churned, "segment": seg_codes}
+    same = dict(
+        seg_values=seg_values,
+        by=by,
+        segment=asked,
+        bins=bins,
+        ci=ci,
+        at=at,
+        unit=unit,
+        as_of_us=as_of_us,
+        source=source,
+        churn_us=churn_us,
+        tz=q.tz if q is not None else (tz or "UTC"),
+        active_event=active_event,
+        report=report,
+    )
+    return Gathered(rows, same=same)
+
+
+def _survival_share(query: Query, *, subscriptions: Any = None, **kwargs: Any) -> Gathered:
+    """A partition's share of :func:`survival`: lifetimes from its events (a subscriptions
+    table is not split by customer with them: it runs in memory)."""
+    if subscriptions is not None:
+        raise ParameterError(
+            "survival(subscriptions=...) on partitioned data: give the subscriptions table in memory, without "
+            "the events (survival(subscriptions=table))"
+        )
+    return _survival_lifetimes(query, **kwargs)
+
+
+def _survival_estimate(lives: Gathered) -> SurvivalResult:
+    """The population-wide step of :func:`survival`: the Kaplan-Meier estimate (counts per
+    distinct duration: the rows' order does not matter), medians, at-risk table, log-rank."""
+    ids, dur_us, churned, seg_codes = (lives.rows[k] for k in ("customer_id", "duration_us", "churned", "segment"))
+    g = lives.same
+    seg_values, by, asked, bins, ci, at, unit = (
+        g[k] for k in ("seg_values", "by", "segment", "bins", "ci", "at", "unit")
+    )
+    as_of_us, source, churn_us, report = g["as_of_us"], g["source"], g["churn_us"], g["report"]
     if len(ids) == 0:
         raise EmptyInputError(f"no customer has a lifetime at or before as_of ({np.datetime64(as_of_us, 'us')})")
 
@@ -183,8 +264,8 @@ def survival(
         bins=bins,
         churn_after=None if churn_us is None else np.timedelta64(churn_us, "us"),
         as_of=np.datetime64(as_of_us, "us"),
-        tz=q.tz if q is not None else (tz or "UTC"),
-        active_event=active_event,
+        tz=g["tz"],
+        active_event=g["active_event"],
     )
     m = overall.median
     return SurvivalResult(
@@ -459,3 +540,8 @@ def _median_table(medians: list[tuple[Any, int, int, KaplanMeier]], segmented: b
     if not segmented:
         del out["segment"]
     return TableResult(out, title=f"median lifetime ({unit}s)")
+
+
+# ----------------------------------------------------------------------------- partitioned (fidelite.scale)
+
+declare(survival, per_customer(_survival_share, _survival_estimate))

@@ -24,7 +24,8 @@ def is_dask(data: Any) -> bool:
 def partitioned_input(metric: F) -> F:
     """``metric``, also accepting a Dask DataFrame or a Parquet dataset as its first
     argument (run partition by partition and merged: :mod:`fidelite.scale`; a metric
-    over a side table gathers the table and runs once on it)."""
+    over a side table gathers the table and runs once on it), or as ``events=`` beside a
+    side table in memory (``activation(customers, events=ddf)``)."""
 
     first = next(iter(inspect.signature(metric).parameters))  # data, or surveys, programme...
 
@@ -32,6 +33,13 @@ def partitioned_input(metric: F) -> F:
     def call(*args: Any, **kwargs: Any) -> Any:
         data: Any = args[0] if args else kwargs.get(first)
         rest = {k: v for k, v in kwargs.items() if k != first}
+        events = kwargs.get("events")
+        if not (is_dask(data) or is_dataset(data)) and (is_dask(events) or is_dataset(events)):
+            # a metric over a side table and the events (activation, campaigns): the events
+            # are partitioned, the side table goes to every partition under its name
+            rest = {k: v for k, v in rest.items() if k != "events"}
+            rest[first] = data
+            data, args = events, (events, *args[1:])
         if (is_dask(data) or is_dataset(data)) and declaration_of(metric).gather:
             table = data.compute() if is_dask(data) else read_dataset(data)
             return metric(table, *args[1:], **{k: v for k, v in rest.items() if k not in SPILL_KEYWORDS})

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import reduce
 from typing import Any
 
@@ -329,3 +330,31 @@ def add_engagement_over_time(parts: Sequence[TableResult]) -> TableResult:
     done = np.flatnonzero(cols["complete"] & (active > 0))
     value = float(cols["active_days"][done[-1]]) if len(done) else float("nan")
     return _table(axis, cols, value=value, reason=None if len(done) else axis.reason)
+
+
+@dataclass
+class Gathered:
+    """One partition's share of a metric whose last step needs the whole population
+    (ranks, quintiles, medians, model fits): its customers' ``rows`` (one per customer,
+    with a ``customer_id`` column; or one per answer, ... with another ``key``), its ``counts`` (added across partitions) and what is
+    ``same`` in every partition (the parameters, ``as_of``, meta). The metric's module
+    declares how a partition's ``Gathered`` is made and how the merged one is finished
+    (:func:`fidelite.scale.registry.declare`)."""
+
+    rows: dict[str, np.ndarray] = field(default_factory=dict)
+    counts: dict[str, Any] = field(default_factory=dict)
+    same: dict[str, Any] = field(default_factory=dict)
+    #: The column the merged rows are ordered by (unique across partitions).
+    key: str = "customer_id"
+
+
+def gather_rows(parts: Sequence[Gathered]) -> Gathered:
+    """Partitions' :class:`Gathered` into one: the rows concatenated in ascending ``key``
+    order (each customer is in one partition, so the order is total, the same as in
+    memory's ``codes_by_id``), the counts added in partition order, the rest from the first."""
+    first = parts[0]
+    rows = first.rows
+    if first.rows:
+        rows = by_id({name: np.concatenate([p.rows[name] for p in parts]) for name in first.rows}, first.key)
+    counts = {name: reduce(lambda a, b: a + b, [p.counts[name] for p in parts]) for name in first.counts}
+    return Gathered(rows, counts, first.same, first.key)

@@ -7,8 +7,11 @@ query) and the merge (:mod:`.merges`). ``tests/test_scale.py`` runs every public
 declaration here fails it (unless it is on that test's visible list of metrics still to
 declare).
 
-To move a declaration next to its metric later, set ``metric.partitioned = Declaration(...)``
-in the metric's module and have :func:`declaration_of` read that attribute first.
+A metric whose partial and last step need its own internals (the per-customer step and
+the population-wide step of ``rfm``, ``at_risk``, ``survival``, ``predicted_clv``...)
+declares itself from its module with :func:`declare` (layers import downward: ``scale``
+never imports ``metrics``); :func:`per_customer` builds the declaration of a metric whose
+partitions give rows and counts (:class:`.merges.Gathered`) finished once.
 """
 
 from __future__ import annotations
@@ -77,6 +80,32 @@ def gathered() -> Declaration:
     return Declaration(merge=_no_merge, gather=True)
 
 
+@dataclass(frozen=True)
+class Share:
+    """The partial of a metric finished once on the whole population: ``share(query,
+    **kwargs)`` gives the partition's share (a :class:`~.merges.Gathered`: its customers'
+    rows and counts; or a per-customer table), validating ``kwargs`` as the metric does."""
+
+    share: Callable[..., Any]
+
+    def __call__(self, metric: Callable[..., Any], query: Query, kwargs: dict[str, Any]) -> Any:
+        return self.share(query, **kwargs)
+
+
+def per_customer(share: Callable[..., merges.Gathered], finish: Callable[[merges.Gathered], Any]) -> Declaration:
+    """The declaration of a metric whose last step needs every customer (ranks,
+    quintiles, medians, a model fit): each partition's rows and counts (``share``),
+    concatenated in id order and added (:func:`.merges.gather_rows`), then ``finish`` once
+    on the merged rows. Memory: the per-customer rows of the whole population."""
+    return Declaration(merges.gather_rows, partial=Share(share), finish=finish)
+
+
+def declare(metric: Callable[..., Any], declaration: Declaration) -> None:
+    """Register ``metric``'s declaration, from the metric's own module (its partial and
+    last step use the metric's internals; ``scale`` never imports ``metrics``)."""
+    DECLARATIONS[metric.__name__] = declaration
+
+
 def _no_merge(parts: Sequence[Any]) -> Any:
     raise TypeError("a gathered metric runs once on the whole table: it has no partials to merge")
 
@@ -103,7 +132,7 @@ DECLARATIONS: dict[str, Declaration] = {
     "period_kpis": Declaration(merges.add_period_kpis),
     # metrics/stickiness.py
     "stickiness": Declaration(merges.add_stickiness),
-    # metrics/engagement.py (engagement itself: its ranking lives in metrics/, a layer above)
+    # metrics/engagement.py (engagement: declared there, per customer then ranked)
     "engagement_over_time": Declaration(merges.add_engagement_over_time),
     # metrics/states.py
     "retention_patterns": Declaration(merges.concat_patterns),
