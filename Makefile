@@ -23,11 +23,17 @@ test: build-test $(TEST_PLUGINS)/.installed
 	PYTHONPATH=$(abspath $(TEST_PLUGINS))$${PYTHONPATH:+:$$PYTHONPATH} $(PY) -m pytest -q
 
 # every metric against its reference implementation on FIDELITE_LONG_EXAMPLES (10,000)
-# random logs per property test (hours; tests/conftest.py, the "long" hypothesis profile),
-# the logs biased by tests/strategies.py; a subset: make test-long LONG_ARGS="-k kpis"
+# random logs per property test (tests/conftest.py, the "long" hypothesis profile; the two
+# models tests costing ~1 s an example capped there), the logs biased by tests/strategies.py;
+# on both cores (pytest-xdist, a test at a time to whichever worker is free), each test's
+# example count printed at the end and, while it runs, appended to $(LONG_PROGRESS) every 500
+# examples; a subset: make test-long LONG_ARGS="-k kpis", one core: LONG_ARGS="-n 0"
 REFERENCE_TESTS := $(shell grep -lE "^(from|import) (reference|models_reference|strategies)" tests/test_*.py)
+LONG_PROGRESS ?= $(VENV)/long-progress.tsv
 test-long: build-test
-	HYPOTHESIS_PROFILE=long $(PY) -m pytest -q -p no:cacheprovider --timeout=0 $(REFERENCE_TESTS) $(LONG_ARGS)
+	rm -f $(LONG_PROGRESS)
+	HYPOTHESIS_PROFILE=long FIDELITE_LONG_PROGRESS=$(abspath $(LONG_PROGRESS)) $(PY) -m pytest -q -p no:cacheprovider \
+	  --timeout=0 -n 2 --dist worksteal --hypothesis-show-statistics $(REFERENCE_TESTS) $(LONG_ARGS)
 
 # cargo-fuzz over every kernel entry point (rust/fuzz, nightly): each target FUZZ_SECONDS,
 # niced, one at a time, growing its corpus in rust/fuzz/corpus/<target>; a crash stops here
