@@ -36,15 +36,21 @@ test-long: build-test
 	  --timeout=0 -n 2 --dist worksteal --hypothesis-show-statistics $(REFERENCE_TESTS) $(LONG_ARGS)
 
 # cargo-fuzz over every kernel entry point (rust/fuzz, nightly): each target FUZZ_SECONDS,
-# niced, one at a time, growing its corpus in rust/fuzz/corpus/<target>; a crash stops here
-# and leaves the input in rust/fuzz/artifacts/<target> (fix it, then copy the input to
-# rust/fuzz/regressions/<target>). `make test` replays every committed input on stable.
+# niced, one thread, one at a time, growing its corpus in rust/fuzz/corpus/<target>; a crash
+# stops here, its input kept in rust/fuzz/artifacts/<target> (kept until you remove it: replay
+# it with the command printed, commit it with the fix as rust/fuzz/regressions/<target>/);
+# `make test` replays every committed input on stable. Final stats (executions, corpus)
+# printed per target.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= calendar cohort activity summary ids layout columns models fit
-FUZZ_FLAGS ?= -rss_limit_mb=4096 -max_len=4096 -timeout=20
+FUZZ_FLAGS ?= -rss_limit_mb=4096 -max_len=4096 -timeout=20 -print_final_stats=1
 fuzz:
 	cd rust && for t in $(FUZZ_TARGETS); do \
-	  RAYON_NUM_THREADS=1 nice -n 19 cargo +nightly fuzz run --fuzz-dir fuzz $$t -- -max_total_time=$(FUZZ_SECONDS) $(FUZZ_FLAGS) || exit 1; \
+	  mkdir -p fuzz/artifacts/$$t; \
+	  RAYON_NUM_THREADS=1 nice -n 19 cargo +nightly fuzz run --fuzz-dir fuzz $$t -- -max_total_time=$(FUZZ_SECONDS) \
+	    -artifact_prefix=$(abspath rust/fuzz/artifacts)/$$t/ $(FUZZ_FLAGS) \
+	  || { echo "fuzz target $$t failed; its input: rust/fuzz/artifacts/$$t/ (replay: cd rust &&" \
+	       "RAYON_NUM_THREADS=1 cargo +nightly fuzz run --fuzz-dir fuzz $$t fuzz/artifacts/$$t/<file>)"; exit 1; }; \
 	done
 
 # atheris over EventLog ingest of odd frames (tests/fuzz/ingest.py), FUZZ_SECONDS, growing
