@@ -55,11 +55,13 @@ fuzz:
 	done
 
 # atheris over EventLog ingest of odd frames (tests/fuzz/ingest.py), FUZZ_SECONDS, growing
-# tests/fuzz/corpus/ingest; `make test` replays the committed inputs (tests/test_fuzz_corpus.py)
+# tests/fuzz/corpus/ingest (a crashing or slow input kept in tests/fuzz/artifacts); `make test`
+# replays the committed inputs (tests/test_fuzz_ingest.py)
 fuzz-python: build-test
 	$(PIP) install "atheris>=2.3" $(QUIET)
-	mkdir -p tests/fuzz/corpus/ingest
-	nice -n 19 $(PY) tests/fuzz/ingest.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 -timeout=60 tests/fuzz/corpus/ingest
+	mkdir -p tests/fuzz/corpus/ingest tests/fuzz/artifacts
+	nice -n 19 $(PY) tests/fuzz/ingest.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 -timeout=60 \
+	  -artifact_prefix=tests/fuzz/artifacts/ -print_final_stats=1 tests/fuzz/corpus/ingest
 
 bench: build-test
 	$(PIP) install "lifetimes>=0.11"  # the summary's third peer (not needed by the tests)
