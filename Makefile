@@ -23,30 +23,45 @@ test: build-test $(TEST_PLUGINS)/.installed
 	PYTHONPATH=$(abspath $(TEST_PLUGINS))$${PYTHONPATH:+:$$PYTHONPATH} $(PY) -m pytest -q
 
 # every metric against its reference implementation on FIDELITE_LONG_EXAMPLES (10,000)
-# random logs per property test (hours; tests/conftest.py, the "long" hypothesis profile),
-# the logs biased by tests/strategies.py; a subset: make test-long LONG_ARGS="-k kpis"
+# random logs per property test (tests/conftest.py, the "long" hypothesis profile; three
+# tests costing 0.3-1 s an example capped there: LONG_CAPS), the logs biased by
+# tests/strategies.py;
+# on both cores (pytest-xdist, a test at a time to whichever worker is free), each test's
+# example count printed at the end and, while it runs, appended to $(LONG_PROGRESS) every 500
+# examples; a subset: make test-long LONG_ARGS="-k kpis", one core: LONG_ARGS="-n 0"
 REFERENCE_TESTS := $(shell grep -lE "^(from|import) (reference|models_reference|strategies)" tests/test_*.py)
+LONG_PROGRESS ?= $(VENV)/long-progress.tsv
 test-long: build-test
-	HYPOTHESIS_PROFILE=long $(PY) -m pytest -q -p no:cacheprovider --timeout=0 $(REFERENCE_TESTS) $(LONG_ARGS)
+	rm -f $(LONG_PROGRESS)
+	HYPOTHESIS_PROFILE=long FIDELITE_LONG_PROGRESS=$(abspath $(LONG_PROGRESS)) $(PY) -m pytest -q -p no:cacheprovider \
+	  --timeout=0 -n 2 --dist worksteal --hypothesis-show-statistics $(REFERENCE_TESTS) $(LONG_ARGS)
 
 # cargo-fuzz over every kernel entry point (rust/fuzz, nightly): each target FUZZ_SECONDS,
-# niced, one at a time, growing its corpus in rust/fuzz/corpus/<target>; a crash stops here
-# and leaves the input in rust/fuzz/artifacts/<target> (fix it, then copy the input to
-# rust/fuzz/regressions/<target>). `make test` replays every committed input on stable.
+# niced, one thread, one at a time, growing its corpus in rust/fuzz/corpus/<target>; a crash
+# stops here, its input kept in rust/fuzz/artifacts/<target> (kept until you remove it: replay
+# it with the command printed, commit it with the fix as rust/fuzz/regressions/<target>/);
+# `make test` replays every committed input on stable. Final stats (executions, corpus)
+# printed per target.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= calendar cohort activity summary ids layout columns models fit
-FUZZ_FLAGS ?= -rss_limit_mb=4096 -max_len=4096 -timeout=20
+FUZZ_FLAGS ?= -rss_limit_mb=4096 -max_len=4096 -timeout=20 -print_final_stats=1
 fuzz:
 	cd rust && for t in $(FUZZ_TARGETS); do \
-	  RAYON_NUM_THREADS=1 nice -n 19 cargo +nightly fuzz run --fuzz-dir fuzz $$t -- -max_total_time=$(FUZZ_SECONDS) $(FUZZ_FLAGS) || exit 1; \
+	  mkdir -p fuzz/artifacts/$$t; \
+	  RAYON_NUM_THREADS=1 nice -n 19 cargo +nightly fuzz run --fuzz-dir fuzz $$t -- -max_total_time=$(FUZZ_SECONDS) \
+	    -artifact_prefix=$(abspath rust/fuzz/artifacts)/$$t/ $(FUZZ_FLAGS) \
+	  || { echo "fuzz target $$t failed; its input: rust/fuzz/artifacts/$$t/ (replay: cd rust &&" \
+	       "RAYON_NUM_THREADS=1 cargo +nightly fuzz run --fuzz-dir fuzz $$t fuzz/artifacts/$$t/<file>)"; exit 1; }; \
 	done
 
 # atheris over EventLog ingest of odd frames (tests/fuzz/ingest.py), FUZZ_SECONDS, growing
-# tests/fuzz/corpus/ingest; `make test` replays the committed inputs (tests/test_fuzz_corpus.py)
+# tests/fuzz/corpus/ingest (a crashing or slow input kept in tests/fuzz/artifacts); `make test`
+# replays the committed inputs (tests/test_fuzz_ingest.py)
 fuzz-python: build-test
 	$(PIP) install "atheris>=2.3" $(QUIET)
-	mkdir -p tests/fuzz/corpus/ingest
-	nice -n 19 $(PY) tests/fuzz/ingest.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 -timeout=60 tests/fuzz/corpus/ingest
+	mkdir -p tests/fuzz/corpus/ingest tests/fuzz/artifacts
+	nice -n 19 $(PY) tests/fuzz/ingest.py -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 -timeout=60 \
+	  -artifact_prefix=tests/fuzz/artifacts/ -print_final_stats=1 tests/fuzz/corpus/ingest
 
 bench: build-test
 	$(PIP) install "lifetimes>=0.11"  # the summary's third peer (not needed by the tests)

@@ -22,23 +22,59 @@ from hypothesis import settings
 
 #: ``make test-long`` (HYPOTHESIS_PROFILE=long): every property test runs on at least
 #: FIDELITE_LONG_EXAMPLES random inputs (default 10,000), whatever its own max_examples;
-#: ``make test`` keeps each test's own count (a few dozen to a few hundred).
+#: ``make test`` keeps each test's own count (a few dozen to a few hundred). No example
+#: database (two xdist workers, 400,000 examples: nothing worth replaying), and a failure
+#: prints the blob that reproduces it (@reproduce_failure) instead.
 LONG_EXAMPLES = int(os.environ.get("FIDELITE_LONG_EXAMPLES", "10000"))
-settings.register_profile("long", max_examples=LONG_EXAMPLES, deadline=None)
+#: the property tests whose one example costs a quarter of a second or more (the models'
+#: quadratures: 0.5-1 s, 1-2 CPU hours at 10,000; the members of every cell of a matrix of
+#: daily rolling offsets: ~0.3 s, 45 min): this many under the long profile
+LONG_CAPS = {
+    "test_survival_models": 1_000,
+    "test_pareto_nbd_against_the_note": 2_000,
+    "test_cell_members_under_the_new_options": 2_000,
+}
+settings.register_profile("long", max_examples=LONG_EXAMPLES, deadline=None, database=None, print_blob=True)
 if os.environ.get("HYPOTHESIS_PROFILE"):
     settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
 
 
 def pytest_collection_modifyitems(config, items):
     """Under the long profile, raise every property test's own max_examples to the
-    profile's (a test's @settings would otherwise win over the profile)."""
+    profile's (a test's @settings would otherwise win over the profile), and count its
+    executions into FIDELITE_LONG_PROGRESS if set (a long run stopped early still says how
+    far each test got)."""
     if os.environ.get("HYPOTHESIS_PROFILE") != "long":
         return
+    progress = os.environ.get("FIDELITE_LONG_PROGRESS")
     for item in items:
         test = getattr(item, "obj", None)
         own = getattr(test, "_hypothesis_internal_use_settings", None)
-        if own is not None and own.max_examples < LONG_EXAMPLES:
-            test._hypothesis_internal_use_settings = settings(own, max_examples=LONG_EXAMPLES, deadline=None)
+        if own is None:
+            continue
+        examples = min(LONG_EXAMPLES, LONG_CAPS.get(test.__name__, LONG_EXAMPLES))
+        if own.max_examples < examples:
+            test._hypothesis_internal_use_settings = settings(own, max_examples=examples, deadline=None)
+        if progress and not hasattr(test.hypothesis.inner_test, "counted"):
+            test.hypothesis.inner_test = _counted(test.hypothesis.inner_test, item.nodeid, progress)
+
+
+def _counted(inner, nodeid: str, path: str):
+    """``inner`` (a hypothesis test body) appending ``nodeid<TAB>executions<TAB>wall
+    time<TAB>worker pid<TAB>worker CPU seconds`` to ``path`` every 500 executions (examples
+    tried, shrinking included)."""
+    calls = 0
+
+    def run(*args, **kwargs):
+        nonlocal calls
+        calls += 1
+        if calls % 500 == 0 or calls == 1:
+            with open(path, "a") as f:
+                f.write(f"{nodeid}\t{calls}\t{time.strftime('%H:%M:%S')}\t{os.getpid()}\t{time.process_time():.1f}\n")
+        return inner(*args, **kwargs)
+
+    run.counted = True  # type: ignore[attr-defined]
+    return run
 
 
 ROOT = Path(__file__).resolve().parent.parent

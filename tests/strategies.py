@@ -37,19 +37,24 @@ def _us(t: dt.datetime) -> int:
 
 @cache
 def transitions(zone: str, first_year: int, last_year: int) -> tuple[int, ...]:
-    """The UTC instants (µs) at which ``zone``'s offset changes between the two years."""
+    """The UTC instants (µs) at which ``zone``'s offset changes between the two years: a
+    day at a time (one change a day at most), the minute found by bisection (an hourly scan
+    took 0.2 s a call, a quarter of a random log's generation time)."""
     z = ZoneInfo(zone)
     out = []
     t = dt.datetime(first_year, 1, 1, tzinfo=dt.UTC)
     end = dt.datetime(last_year + 1, 1, 1, tzinfo=dt.UTC)
-    step = dt.timedelta(hours=1)
+    day, minute = dt.timedelta(days=1), dt.timedelta(minutes=1)
     before = t.astimezone(z).utcoffset()
     while t < end:
-        nxt = t + step
+        nxt = t + day
         after = nxt.astimezone(z).utcoffset()
-        if after != before:  # the first minute of the hour carrying the new offset
-            at = next(m for m in range(1, 61) if (t + m * dt.timedelta(minutes=1)).astimezone(z).utcoffset() == after)
-            out.append(_us(t + at * dt.timedelta(minutes=1)))
+        if after != before:  # the first minute carrying the new offset
+            lo, hi = 0, 24 * 60
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                lo, hi = (mid, hi) if (t + mid * minute).astimezone(z).utcoffset() == before else (lo, mid)
+            out.append(_us(t + hi * minute))
         before, t = after, nxt
     return tuple(out)
 

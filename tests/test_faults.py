@@ -66,6 +66,20 @@ def test_other_metrics_of_the_placeholder_log_still_run(placeholder_log):
     fidelite.stickiness(placeholder_log)
 
 
+def test_yearly_retention_over_1970_to_9999_is_answered_without_dividing_every_cell():
+    # one 1970 and one 9999 event, yearly: 8,030 x 8,030 cells of which two rows hold
+    # customers; 3-7 s before (every cell's rate and flags written), the rates now wait
+    # until read and the flags are written a run per row
+    m = fidelite.retention(_log(["1970-01-01", "9999-12-31"]), period="year")
+    n = 9999 - 1970 + 1
+    assert m.counts.shape == (n, n) and m.sizes[[0, -1]].tolist() == [1, 1] and m.sizes.sum() == 2
+    assert "rates" not in vars(m)  # not computed yet
+    assert m.complete[0].sum() == n - 1 and m.complete[-1].sum() == 0  # 9999 not over at as_of
+    assert m.observed[0].all() and m.observed[1].sum() == n - 1 and m.observed[-1].sum() == 1
+    assert m.rates[0, 0] == 1.0 and m.rates[-1, 0] == 1.0 and np.isnan(m.rates[1, 0])
+    assert m.rates[0, 1] == m.rates[0, -1] == 0.0  # the 1970 cohort in 1971 and in 9999: observed, nobody back
+
+
 def test_a_datetime64_day_in_year_100_million_is_rejected_at_construction():
     days = np.array(["2024-01-01", "100000000-01-01", "-100000000-01-01"], "datetime64[D]")
     log = fidelite.EventLog({"customer_id": [1, 2, 3], "timestamp": days}, tz="Europe/Paris")

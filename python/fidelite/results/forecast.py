@@ -44,12 +44,14 @@ class Matrix(Protocol):
 
     counts: np.ndarray
     sizes: np.ndarray
-    rates: np.ndarray
     complete: np.ndarray
     offsets: np.ndarray
     cohort_labels: list[str]
     params: dict[str, Any]
     measure: str
+
+    @property
+    def rates(self) -> np.ndarray: ...  # read only (computed when first read)
 
 
 def check_forecastable(m: Matrix) -> None:

@@ -7,6 +7,7 @@ What the cells mean is documented in docs/metrics.md ("Cohort retention matrix")
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 import statistics
@@ -109,11 +110,6 @@ class RetentionMatrix(Result):
         self.customers_report: RowReport | None = None
         self.measure = params["measure"]
         den = self._denominators()  # (cohorts, 1) for the cohort sizes, else (cohorts, offsets)
-        base = (den > 0) & observed
-        # counts / den where the base is a count (> 0) and the cell began, NaN elsewhere
-        with np.errstate(divide="ignore", invalid="ignore"):
-            self.rates = np.divide(counts, den, dtype=np.float64)
-        np.copyto(self.rates, np.nan, where=~base)
         self.observed = observed
         self.ci_level = ci
         self.ci_low = self.ci_high = None
@@ -132,6 +128,18 @@ class RetentionMatrix(Result):
             else:
                 self.average = np.where(any_ok, np.sum(self.rates, axis=0, where=ok) / ok.sum(0), np.nan)
         self.title = "retention" + (f" ({params['segment']} = {segment})" if segment is not None else "")
+
+    @functools.cached_property
+    def rates(self) -> np.ndarray:
+        """``counts`` over each cell's base (:meth:`_denominators`) where the base is a
+        count (> 0) and the cell had begun, NaN elsewhere. Computed when first read: a
+        matrix of a log spanning centuries (one 1970 and one 9999 event, yearly: 8,030 x
+        8,030 cells) is not divided out cell by cell until someone looks at its rates."""
+        den = self._denominators()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rates = np.divide(self.counts, den, dtype=np.float64)
+        np.copyto(rates, np.nan, where=~((den > 0) & self.observed))
+        return rates
 
     def _denominators(self) -> np.ndarray:
         """The base of each rate: the cohort size (a column, broadcast over the offsets),

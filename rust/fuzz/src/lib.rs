@@ -10,8 +10,11 @@
 pub mod gen;
 pub mod targets;
 
+/// A target: the function of the input bytes the fuzzer drives.
+pub type Target = fn(&[u8]);
+
 /// The targets by name: `make fuzz` and the replay test iterate over this list.
-pub const TARGETS: [(&str, fn(&[u8])); 9] = [
+pub const TARGETS: [(&str, Target); 9] = [
     ("calendar", targets::calendar),
     ("cohort", targets::cohort),
     ("activity", targets::activity),

@@ -829,8 +829,11 @@ fn highest_bit(row: &[u64]) -> usize {
 
 /// Per cell: complete (its last offset had fully elapsed at `as_of`) and observed (its
 /// first offset had begun). The period starts come from one table over the axis (cohorts
-/// plus offsets: `n_cohorts + n_buckets` calendar lookups, not two per cell), read per cell;
-/// the third value is the number of calendar lookups made.
+/// plus offsets: `n_cohorts + n_buckets` calendar lookups, not two per cell). Both flags
+/// fall from true to false along a row (a later bucket starts and ends later), so each row
+/// is a run of trues found by bisection and filled: the cells are written once, by
+/// `memset`, and the rows of a long axis past `as_of` not at all. The third value is the
+/// number of calendar lookups made.
 fn completeness(cal: &Calendar, spec: &CohortSpec, ax: &Axes) -> (Vec<bool>, Vec<bool>, usize) {
     // first and last offset of each bucket
     let (mut first, mut last) = (vec![0i64; ax.n_buckets], vec![i64::MAX; ax.n_buckets]);
@@ -850,25 +853,39 @@ fn completeness(cal: &Calendar, spec: &CohortSpec, ax: &Axes) -> (Vec<bool>, Vec
         }
     }
     let starts = PeriodStarts::new(cal, ax.p_lo, ax.n_cohorts + ax.n_buckets + 1);
-    let cells = ax.n_cohorts * ax.n_buckets;
-    let (mut complete, mut observed) = (Vec::with_capacity(cells), Vec::with_capacity(cells));
+    let nb = ax.n_buckets;
+    let (mut complete, mut observed) = (vec![false; ax.n_cohorts * nb], vec![false; ax.n_cohorts * nb]);
     for k in 0..ax.n_cohorts {
         let p = ax.p_lo + k as i64;
-        for (&j0, &j1) in first.iter().zip(&last) {
-            let (begin, end) = match spec.window {
-                Window::Calendar => {
-                    (starts.of(p.saturating_add(j0)), starts.of(p.saturating_add(j1).saturating_add(1)))
-                }
-                Window::Rolling(l) => (
-                    starts.of(p).saturating_add(l.saturating_mul(j0)),
-                    starts.of(p + 1).saturating_add(l.saturating_mul(j1.saturating_add(1))),
-                ),
-            };
-            complete.push(end <= spec.as_of.saturating_add(1));
-            observed.push(begin <= spec.as_of);
-        }
+        // the first instant of the bucket's first offset, and the end of its last one
+        let bounds = |b: usize| match spec.window {
+            Window::Calendar => {
+                (starts.of(p.saturating_add(first[b])), starts.of(p.saturating_add(last[b]).saturating_add(1)))
+            }
+            Window::Rolling(l) => (
+                starts.of(p).saturating_add(l.saturating_mul(first[b])),
+                starts.of(p + 1).saturating_add(l.saturating_mul(last[b].saturating_add(1))),
+            ),
+        };
+        complete[k * nb..][..run_of_trues(nb, |b| bounds(b).1 <= spec.as_of.saturating_add(1))].fill(true);
+        observed[k * nb..][..run_of_trues(nb, |b| bounds(b).0 <= spec.as_of)].fill(true);
     }
     (complete, observed, starts.table.len() + starts.misses.get())
+}
+
+/// The length of the leading run of `0..n` where `holds` is true, for a `holds` that
+/// never turns true again after turning false (bisection: `log2(n)` calls).
+fn run_of_trues(n: usize, holds: impl Fn(usize) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, n); // holds(..lo) all true, holds(hi..) all false
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if holds(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
 }
 
 /// The UTC start instants of the periods `p_lo .. p_lo + len`, looked up once; periods

@@ -113,7 +113,7 @@ fn id_chunk(u: &mut Unstructured, kind: u8) -> Result<(ArrayRef, Vec<Val>)> {
                 .map(|_| opt(u, |u| (0..width).map(|_| u.arbitrary::<u8>()).collect::<Result<Vec<u8>>>()))
                 .collect::<Result<_>>()?;
             let Ok(a) =
-                FixedSizeBinaryArray::try_from_sparse_iter_with_size(v.iter().map(|s| s.as_deref()), width as i32)
+                FixedSizeBinaryArray::try_from_sparse_iter_with_size(v.iter().map(|s| s.as_deref()), width)
             else {
                 return Err(arbitrary::Error::IncorrectFormat);
             };
@@ -133,7 +133,7 @@ fn id_chunk(u: &mut Unstructured, kind: u8) -> Result<(ArrayRef, Vec<Val>)> {
                 )
             };
             let keys: Vec<Option<i32>> =
-                (0..n).map(|_| opt(u, |u| u.int_in_range(0..=n_dict as i32 - 1))).collect::<Result<_>>()?;
+                (0..n).map(|_| opt(u, |u| u.int_in_range(0..=n_dict - 1))).collect::<Result<_>>()?;
             let vals = keys.iter().map(|k| k.map_or(Val::Null, |k| dict_vals[k as usize].clone())).collect();
             let a = DictionaryArray::<Int32Type>::try_new(Int32Array::from(keys), dict).expect("keys in range");
             (Arc::new(a), vals)

@@ -1,12 +1,12 @@
 //! The calendar-driven kernels: calendar, cohort matrix, activity, summaries.
 use arbitrary::Unstructured;
-use fidelite_kernels::calendar::Window;
+use fidelite_kernels::calendar::{Calendar, Window};
 use fidelite_kernels::cohort::*;
 use fidelite_kernels::summary::{clv_summary, customer_summary, purchase_tracking, ClvSpec, SummarySpec};
 use fidelite_kernels::window::*;
 use fidelite_kernels::{bitmap, lifecycle, Events, Grouped};
 
-use crate::gen::{calendar as any_calendar, float, instant, log, origin, small_limit};
+use crate::gen::{calendar as any_calendar, float, instant, log, origin, small_limit, Log};
 
 /// The calendar: period, local day, day start, labels and completeness of any instant.
 pub fn calendar(data: &[u8]) {
@@ -79,99 +79,131 @@ pub fn cohort(data: &[u8]) {
     }
 }
 
-/// The activity kernels on either layout: lifecycle, activity bitmaps, period KPIs,
-/// rolling and per-period active counts, stickiness.
-pub fn activity(data: &[u8]) {
+/// What the activity and summary targets share: a calendar, a log, an `as_of`, and the
+/// layout the kernels read (the rows in input order, or grouped by customer), with the
+/// log's mask and amounts in that layout's order.
+struct Prelude<'a> {
+    cal: Calendar,
+    l: &'a Log,
+    g: Grouped<'a>,
+    as_of: i64,
+    rows: bool,
+    mask: Option<Vec<bool>>,
+    amount: Vec<f64>,
+}
+
+impl<'a> Prelude<'a> {
+    /// Draws the layout around a calendar, a log (the caller keeps it, the prelude borrows
+    /// it) and an `as_of`; `None` when the log's grouping is invalid.
+    fn draw(u: &mut Unstructured, cal: Calendar, l: &'a Log, as_of: i64) -> Option<Self> {
+        let g = Grouped::new(&l.layout.indptr, &l.layout.ts).ok()?;
+        let rows = u.arbitrary().unwrap_or(false);
+        let (mask, amount) = (l.mask.as_deref().map(|m| in_layout(m, l, rows)), in_layout(&l.amount, l, rows));
+        Some(Prelude { cal, l, g, as_of, rows, mask, amount })
+    }
+
+    /// The events in the drawn layout.
+    fn events(&self) -> Events<'_> {
+        if self.rows {
+            Events::Rows { codes: &self.l.codes, ts: &self.l.ts }
+        } else {
+            Events::Grouped(self.g)
+        }
+    }
+}
+
+/// Per-event `values` (in input row order) in the order of the drawn layout.
+fn in_layout<T: Copy>(values: &[T], l: &Log, rows: bool) -> Vec<T> {
+    if rows {
+        values.to_vec()
+    } else {
+        l.layout.perm.iter().map(|&i| values[i as usize]).collect()
+    }
+}
+
+/// Runs `body` on the prelude of `data` (with the 8 MB memory limit), if the input holds one.
+fn with_prelude(data: &[u8], body: impl FnOnce(&mut Unstructured, &Prelude)) {
     small_limit();
     let mut u = Unstructured::new(data);
     let (Ok(Some(cal)), Ok(Some(l)), Ok(as_of)) = (any_calendar(&mut u), log(&mut u), instant(&mut u)) else {
         return;
     };
-    let Ok(g) = Grouped::new(&l.layout.indptr, &l.layout.ts) else { return };
-    let rows = u.arbitrary().unwrap_or(false);
-    let events = || if rows { Events::Rows { codes: &l.codes, ts: &l.ts } } else { Events::Grouped(g) };
-    let mask: Option<Vec<bool>> =
-        l.mask.as_ref().map(|m| if rows { m.clone() } else { l.layout.perm.iter().map(|&i| m[i as usize]).collect() });
-    let amount: Vec<f64> =
-        if rows { l.amount.clone() } else { l.layout.perm.iter().map(|&i| l.amount[i as usize]).collect() };
-    let org = origin(&mut u, &cal, as_of).unwrap_or(None);
-    let n = l.n_customers;
-    let _ = lifecycle::lifecycle(&g, &cal, mask.as_deref(), as_of, org);
-    if let Ok(b) = bitmap::active_bitmaps(events(), n, mask.as_deref(), &cal, org.unwrap_or(0), as_of) {
-        let _ = lifecycle::lifecycle_bitmaps(&b, &cal, as_of, org.is_some());
+    if let Some(p) = Prelude::draw(&mut u, cal, &l, as_of) {
+        body(&mut u, &p);
     }
-    let window = if u.arbitrary().unwrap_or(false) {
-        ActivityWindow::Period
-    } else {
-        ActivityWindow::Duration(instant(&mut u).unwrap_or(1))
-    };
-    let spec = KpiSpec {
-        window,
-        active_mask: mask.as_deref(),
-        purchase_mask: if u.arbitrary().unwrap_or(false) { mask.as_deref() } else { None },
-        amount: Some(&amount),
-        as_of,
-        origin: org,
-    };
-    let _ = period_kpis(events(), n, &cal, &spec);
-    let days = u.int_in_range(-2..=400).unwrap_or(1);
-    let _ = rolling_active(events(), n, &cal, mask.as_deref(), as_of, days, org);
-    let reach = instant(&mut u).unwrap_or(1);
-    let n_periods = u.int_in_range(0..=500).unwrap_or(0);
-    let _ = active_per_period(events(), n, &cal, mask.as_deref(), as_of, reach, org.unwrap_or(0), n_periods);
-    let _ = stickiness(
-        events(),
-        n,
-        &cal,
-        u.arbitrary().unwrap_or(false),
-        u.int_in_range(0..=7).unwrap_or(0),
-        mask.as_deref(),
-        as_of,
-        org,
-    );
+}
+
+/// The activity kernels on either layout: lifecycle, activity bitmaps, period KPIs,
+/// rolling and per-period active counts, stickiness.
+pub fn activity(data: &[u8]) {
+    with_prelude(data, |u, p| {
+        let (cal, as_of, n, mask) = (&p.cal, p.as_of, p.l.n_customers, p.mask.as_deref());
+        let org = origin(u, cal, as_of).unwrap_or(None);
+        let _ = lifecycle::lifecycle(&p.g, cal, mask, as_of, org);
+        if let Ok(b) = bitmap::active_bitmaps(p.events(), n, mask, cal, org.unwrap_or(0), as_of) {
+            let _ = lifecycle::lifecycle_bitmaps(&b, cal, as_of, org.is_some());
+        }
+        let window = if u.arbitrary().unwrap_or(false) {
+            ActivityWindow::Period
+        } else {
+            ActivityWindow::Duration(instant(u).unwrap_or(1))
+        };
+        let spec = KpiSpec {
+            window,
+            active_mask: mask,
+            purchase_mask: if u.arbitrary().unwrap_or(false) { mask } else { None },
+            amount: Some(&p.amount),
+            as_of,
+            origin: org,
+        };
+        let _ = period_kpis(p.events(), n, cal, &spec);
+        let days = u.int_in_range(-2..=400).unwrap_or(1);
+        let _ = rolling_active(p.events(), n, cal, mask, as_of, days, org);
+        let reach = instant(u).unwrap_or(1);
+        let n_periods = u.int_in_range(0..=500).unwrap_or(0);
+        let _ = active_per_period(p.events(), n, cal, mask, as_of, reach, org.unwrap_or(0), n_periods);
+        let _ = stickiness(
+            p.events(),
+            n,
+            cal,
+            u.arbitrary().unwrap_or(false),
+            u.int_in_range(0..=7).unwrap_or(0),
+            mask,
+            as_of,
+            org,
+        );
+    });
 }
 
 /// The per-customer summary (with products and a range hint), the CLV summary and the
 /// purchase tracking, on either layout.
 pub fn summary(data: &[u8]) {
-    small_limit();
-    let mut u = Unstructured::new(data);
-    let (Ok(Some(cal)), Ok(Some(l)), Ok(as_of)) = (any_calendar(&mut u), log(&mut u), instant(&mut u)) else {
-        return;
-    };
-    let Ok(g) = Grouped::new(&l.layout.indptr, &l.layout.ts) else { return };
-    let rows = u.arbitrary().unwrap_or(false);
-    let n = l.ts.len();
-    let product: Vec<i32> = (0..n).map(|_| u.int_in_range(-1..=3).unwrap_or(0)).collect();
-    let amount: Vec<f64> =
-        if rows { l.amount.clone() } else { l.layout.perm.iter().map(|&i| l.amount[i as usize]).collect() };
-    let mask: Option<Vec<bool>> =
-        l.mask.as_ref().map(|m| if rows { m.clone() } else { l.layout.perm.iter().map(|&i| m[i as usize]).collect() });
-    let range = if u.arbitrary().unwrap_or(false) {
-        Some((instant(&mut u).unwrap_or(0), instant(&mut u).unwrap_or(0)))
-    } else {
-        None
-    };
-    let events = || if rows { Events::Rows { codes: &l.codes, ts: &l.ts } } else { Events::Grouped(g) };
-    let spec = SummarySpec {
-        purchase_mask: mask.as_deref(),
-        amount: Some(&amount),
-        product: Some((&product, 4)),
-        ts_range: range,
-        as_of,
-    };
-    if let Ok(s) = customer_summary(events(), l.n_customers, &cal, &spec) {
-        drop(s);
-    }
-    let (a, b) = (instant(&mut u).unwrap_or(0), instant(&mut u).unwrap_or(as_of));
-    let clv = ClvSpec {
-        purchase_mask: mask.as_deref(),
-        amount: if u.arbitrary().unwrap_or(true) { Some(&amount) } else { None },
-        ts_range: range,
-        calibration_end: a.min(b),
-        observation_end: if u.arbitrary().unwrap_or(false) { a.max(b) } else { a.min(b) },
-        time_scaler: float(&mut u).unwrap_or(1.0),
-    };
-    let _ = clv_summary(events(), l.n_customers, &cal, &clv);
-    let _ = purchase_tracking(events(), l.n_customers, &cal, &clv);
+    with_prelude(data, |u, p| {
+        let (cal, as_of, n, mask) = (&p.cal, p.as_of, p.l.n_customers, p.mask.as_deref());
+        let product: Vec<i32> = (0..p.l.ts.len()).map(|_| u.int_in_range(-1..=3).unwrap_or(0)).collect();
+        let range = if u.arbitrary().unwrap_or(false) {
+            Some((instant(u).unwrap_or(0), instant(u).unwrap_or(0)))
+        } else {
+            None
+        };
+        let spec = SummarySpec {
+            purchase_mask: mask,
+            amount: Some(&p.amount),
+            product: Some((&product, 4)),
+            ts_range: range,
+            as_of,
+        };
+        let _ = customer_summary(p.events(), n, cal, &spec);
+        let (a, b) = (instant(u).unwrap_or(0), instant(u).unwrap_or(as_of));
+        let clv = ClvSpec {
+            purchase_mask: mask,
+            amount: if u.arbitrary().unwrap_or(true) { Some(&p.amount) } else { None },
+            ts_range: range,
+            calibration_end: a.min(b),
+            observation_end: if u.arbitrary().unwrap_or(false) { a.max(b) } else { a.min(b) },
+            time_scaler: float(u).unwrap_or(1.0),
+        };
+        let _ = clv_summary(p.events(), n, cal, &clv);
+        let _ = purchase_tracking(p.events(), n, cal, &clv);
+    });
 }
