@@ -198,3 +198,39 @@ def test_customer_ids_are_built_on_demand_and_pickle(shop):
     back = pickle.loads(pickle.dumps(log))
     assert back.equals(log) and back.customer_ids.tolist() == log.customer_ids.tolist()
     np.testing.assert_array_equal(back.id_order(), order)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3000])
+def test_by_id_gathers_every_dtype_as_numpy_take_does(n):
+    # codes of text ids follow their hashes: by_id (a Rust gather on both cores for
+    # numbers and instants) must equal numpy's take through the id order, bit for bit
+    rng = np.random.default_rng(n)
+    ids = [f"id-{i:05d}" for i in rng.permutation(n)]
+    ts = np.full(n, np.datetime64("2024-01-01", "us"))
+    log = fidelite.EventLog({"customer_id": pa.array(ids, pa.string()), "timestamp": ts})
+    order = log.id_order()
+    assert log.customer_ids[order].tolist() == sorted(ids)
+    m = log.n_customers
+    floats = rng.normal(size=m)
+    floats[::7] = np.nan
+    columns = [
+        floats,
+        -floats,  # negative zeros and NaNs kept bit for bit
+        rng.integers(-(2**62), 2**62, m),
+        rng.integers(0, 2**64 - 1, m, dtype=np.uint64, endpoint=True),
+        rng.integers(-(2**31), 2**31 - 1, m).astype(np.int32),
+        rng.random(m).astype(np.float32),
+        (rng.integers(0, 2**40, m)).astype("datetime64[us]"),
+        np.where(rng.random(m) < 0.3, np.datetime64("NaT"), np.datetime64("2024-01-01", "us")),
+        rng.integers(0, 2**40, m).astype("timedelta64[us]"),
+        rng.random(m) < 0.5,  # bools: numpy's own take
+        np.array(ids[:m], dtype=object),
+        np.repeat(floats, 2)[::2],  # not contiguous
+    ]
+    for values in columns:
+        got = log.by_id(values)
+        want = values[order]
+        assert got.dtype == values.dtype and got.shape == want.shape
+        assert got.tobytes() == want.tobytes() if values.dtype != object else got.tolist() == want.tolist()
+    dense = fidelite.EventLog({"customer_id": np.arange(n), "timestamp": ts})
+    assert dense.by_id(floats) is floats  # codes follow the ids: no copy

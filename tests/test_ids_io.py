@@ -71,6 +71,9 @@ def frames(values: list, kind: str) -> dict:
         "pandas category": pd.Series(values, dtype="category"),
         "polars String": pl.Series(values, dtype=pl.String),
         "polars Categorical": pl.Series(values, dtype=pl.Categorical),
+        "polars Categorical chunked": pl.concat(
+            [pl.Series(values[:2], dtype=pl.Categorical), pl.Series(values[2:], dtype=pl.Categorical)], rechunk=False
+        ),
         "pyarrow string": pa.array(values, pa.string()),
         "pyarrow large_string": pa.array(values, pa.large_string()),
         "pyarrow string_view": pa.array(values, pa.string_view()),

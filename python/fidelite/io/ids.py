@@ -181,12 +181,11 @@ def _polars_categories(col: Any, pa: Any) -> Any:
 
     cats = col.dtype.categories
     values = cats.to_series() if isinstance(cats, pl.Categories) else cats
+    # one dictionary shared by every chunk: the factorisation hashes it once
+    dictionary = values.to_arrow()
     keys = col.to_physical().to_arrow()
     return pa.chunked_array(
-        [
-            pa.DictionaryArray.from_arrays(k, values.to_arrow())
-            for k in (keys.chunks if hasattr(keys, "chunks") else [keys])
-        ]
+        [pa.DictionaryArray.from_arrays(k, dictionary) for k in (keys.chunks if hasattr(keys, "chunks") else [keys])]
     )
 
 

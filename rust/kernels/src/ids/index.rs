@@ -95,16 +95,6 @@ impl Labels {
     }
 }
 
-/// The first 16 bytes of `b`, zero-padded, as a big-endian number: `a < b` byte-wise
-/// implies `prefix_key(a) <= prefix_key(b)` (equal keys need the full bytes).
-#[inline]
-fn prefix_key(b: &[u8]) -> u128 {
-    let mut k = [0u8; 16];
-    let n = b.len().min(16);
-    k[..n].copy_from_slice(&b[..n]);
-    u128::from_be_bytes(k)
-}
-
 /// The ids behind the codes of a factorised column. Immutable once built; the
 /// ascending order and the lookup table are built on first use (thread-safe).
 #[derive(Debug)]
@@ -155,43 +145,15 @@ impl IdIndex {
     }
 
     /// The codes in ascending id order (integers by value, byte strings byte-wise, which
-    /// for UTF-8 text is code-point order): computed on the first call, then kept.
+    /// for UTF-8 text is code-point order): computed on the first call (a radix sort, see
+    /// [`super::order`]), then kept.
     pub fn sorted_order(&self) -> &[u32] {
         self.sorted.get_or_init(|| {
-            let mut order: Vec<u32> = (0..self.len() as u32).collect();
             if self.ascending {
-                return order;
+                return (0..self.len() as u32).collect();
             }
-            match &self.labels {
-                Labels::Int(v) => order.par_sort_unstable_by_key(|&c| v[c as usize]),
-                Labels::UInt(v) => order.par_sort_unstable_by_key(|&c| v[c as usize]),
-                Labels::Bytes { .. } => return self.sorted_bytes(),
-            }
-            order
+            super::order::sorted_codes(&self.labels)
         })
-    }
-
-    /// The byte-string codes in ascending byte-wise order. Sorting codes through their
-    /// bytes makes every comparison two random reads and a `memcmp`; instead each id's
-    /// first 16 bytes (zero-padded) become a big-endian `u128`, whose order is the
-    /// byte-wise order of those prefixes, and `(prefix, code)` pairs are sorted in place.
-    /// Ids of equal prefixes (a run of ties: ids sharing their first 16 bytes, or
-    /// differing only by trailing NULs within them) are then ordered by their full bytes.
-    fn sorted_bytes(&self) -> Vec<u32> {
-        let labels = &self.labels;
-        let mut keyed: Vec<(u128, u32)> = (0..self.len() as u32)
-            .into_par_iter()
-            .with_min_len(1 << 12)
-            .map(|c| (prefix_key(labels.bytes(c as usize)), c))
-            .collect();
-        keyed.par_sort_unstable();
-        let ties = |w: &[(u128, u32)]| w[0].0 == w[1].0;
-        if keyed.windows(2).any(ties) {
-            keyed.par_chunk_by_mut(|a, b| a.0 == b.0).filter(|run| run.len() > 1).for_each(|run| {
-                run.sort_unstable_by(|a, b| labels.bytes(a.1 as usize).cmp(labels.bytes(b.1 as usize)))
-            });
-        }
-        keyed.into_iter().map(|(_, c)| c).collect()
     }
 
     /// The index of the ids of `codes` (strictly increasing, each below `len()`), in that

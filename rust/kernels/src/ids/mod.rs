@@ -18,6 +18,7 @@ mod hash;
 mod index;
 pub mod ints;
 mod keys;
+mod order;
 
 pub use index::{IdIndex, IdKind, Labels};
 
