@@ -212,6 +212,46 @@ const THIN_ABOVE: usize = 20_000;
 /// Rows of that thinned copy (about).
 const THIN_TO: usize = 1_000;
 
+/// Rows above which the full-data Newton starts from a Newton fit on every k-th row.
+const MIDDLE_ABOVE: usize = 200_000;
+/// Rows of that sample (about).
+const MIDDLE_TO: usize = 30_000;
+
+/// A few damped Newton steps (analytic Hessian) on a sample, from `x`, to a loose
+/// gradient: the start of the full-data Newton. Returns the point (`x` itself when no step
+/// lowered the objective) and the passes taken.
+fn newton_on_sample(model: &impl Likelihood, pen: f64, x0: &[f64], lo: &[f64], hi: &[f64]) -> (Vec<f64>, usize) {
+    let p = x0.len();
+    let mut x = x0.to_vec();
+    let mut here = objective_hessian(model, pen, &x);
+    let mut passes = 1;
+    for _ in 0..8 {
+        let (f, g) = (here.0, &here.1);
+        let free: Vec<usize> = (0..p).filter(|&i| x[i] > lo[i] && x[i] < hi[i]).collect();
+        if !f.is_finite() || free.len() < p || optimize::projected_gradient_norm(&x, g, lo, hi) <= 1e-7 {
+            break;
+        }
+        let Some(l) = here.2.as_ref().and_then(|h| optimize::cholesky(h, p)) else { break };
+        let step = optimize::cholesky_solve(&l, g);
+        let mut moved = false;
+        let mut t = 1.0;
+        for _ in 0..10 {
+            let xn: Vec<f64> = (0..p).map(|i| (x[i] - t * step[i]).clamp(lo[i], hi[i])).collect();
+            let trial = objective_hessian(model, pen, &xn);
+            passes += 1;
+            if trial.0.is_finite() && trial.0 < f {
+                (x, here, moved) = (xn, trial, true);
+                break;
+            }
+            t *= 0.5;
+        }
+        if !moved {
+            break;
+        }
+    }
+    (x, passes)
+}
+
 /// Maximum likelihood. The quasi-Newton search runs from every start (on every k-th row
 /// when there are more than 20,000, k fixed by the row count); Newton's method on the
 /// full data then takes the best point to a gradient below the tolerance, and the
@@ -276,6 +316,17 @@ pub fn fit(model: &impl Likelihood, options: &FitOptions) -> Result<Fit> {
     //    search where the Hessian is not positive definite.
     let mut bfgs_done = thinned.is_none();
     let analytic = model.log_lik_hessian(&vec![1.0; p], &mut vec![0.0; p], &mut vec![0.0; p * p]).is_some();
+    // 1b. on very large data, Newton on a sample of ~MIDDLE_TO rows first: it ends within
+    //     the sampling error of the optimum (~1 %, where the thinned search's is ~5 %), so
+    //     the full-data Newton below needs two passes fewer, for a twentieth of one here
+    if analytic && model.rows() > MIDDLE_ABOVE {
+        if let Some(middle) = model.every(model.rows() / MIDDLE_TO) {
+            let (xm, passes) = newton_on_sample(&middle, pen, &x, &lo, &hi);
+            evaluations += passes;
+            iterations += passes;
+            x = xm;
+        }
+    }
     let mut fresh = true; // here.2 is the Hessian at x
     let mut here = match &thinned {
         // the first chord steps need only an approximate Hessian: the thinned data's
