@@ -350,8 +350,9 @@ fn ln_a(p: &Params, x: f64, t: f64, series: &Series, grad: bool) -> (f64, [f64; 
     ln_a_from(p, x, t, series.eval(series_argument(p, t), grad), grad)
 }
 
-/// ln A(t) + r ln α + s ln β (see [`ln_g`]) and the gradient of ln A(t) in (r, α, s, β), given the series and its partial
-/// derivatives at [`series_argument`] (as [`Series::eval`] returns them).
+/// ln A(t) + r ln α + s ln β (see [`ln_g`]) and the gradient of ln A(t) in (r, α, s, β),
+/// given the series and its partial derivatives at [`series_argument`] (as [`Series::eval`]
+/// returns them).
 #[inline]
 fn ln_a_from(p: &Params, x: f64, t: f64, (f, fb, fc, fz): (f64, f64, f64, f64), grad: bool) -> (f64, [f64; 4]) {
     let (r, al, s, be) = (p.r, p.alpha, p.s, p.beta);
@@ -413,9 +414,10 @@ fn ln_death_by_quadrature(p: &Params, x: f64, tx: f64, t: f64) -> (f64, [f64; 4]
     (s.ln() + g0 + v[0].ln(), grad)
 }
 
-/// ln of G(T) + s/(r+s+x) (A(t_x) − A(T)) (the bracket of L / (Γ(r+x) α^r β^s / Γ(r)))
-/// + r ln α + s ln β, and the gradient of the former, for one history: the per-row form of what a pass computes from its
-/// pair tables (kept for the tests).
+/// The log of the bracket of L / (Γ(r+x) α^r β^s / Γ(r)), G(T) + s/(r+s+x) (A(t_x) −
+/// A(T)), plus r ln α + s ln β (see [`ln_g`]), and the gradient of the former, for one
+/// history: the per-row form of what a pass computes from its pair tables (kept for the
+/// tests).
 #[cfg(test)]
 fn ln_bracket(p: &Params, (x, tx, t): (f64, f64, f64), series: Option<&Series>, grad: Option<&mut [f64; 4]>) -> f64 {
     let want = grad.is_some();
