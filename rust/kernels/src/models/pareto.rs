@@ -133,7 +133,18 @@ impl Pairs {
     }
 }
 
-/// ln G(t) and ln A(t) of one (x, t) pair, with their gradients (ln A: NaN without series).
+/// ln G(t) + r ln α + s ln β = −r ln(1 + t/α) − x ln(α+t) − s ln(1 + t/β), given
+/// ln(α+t). Every term of a row's bracket carries the same r ln α + s ln β (so the row
+/// adds ln Γ(r+x) − ln Γ(r) alone): written so, without the difference of s ln β and
+/// s ln(β+t), which cancel to ~10^−10 absolute where the optimiser walks to large s and β
+/// (and r and α), the log-likelihood stays smooth to its last digits there.
+#[inline]
+fn ln_g(p: &Params, x: f64, t: f64, ln_alpha_t: f64) -> f64 {
+    -p.r * (t / p.alpha).ln_1p() - x * ln_alpha_t - p.s * (t / p.beta).ln_1p()
+}
+
+/// ln G(t) and ln A(t) of one (x, t) pair (both + r ln α + s ln β, see [`ln_g`]), with
+/// their gradients (ln A: NaN without series).
 #[derive(Clone, Copy, Default)]
 struct PairTerms {
     lg: f64,
@@ -165,7 +176,7 @@ fn pair_terms(p: &Params, table: &[PerX], distinct: &[f64], pairs: &Pairs, grad:
             for l in 0..run {
                 let (o, t) = (&mut chunk[j + l], pairs.t[start + j + l]);
                 let (la, lb) = ((p.alpha + t).ln(), (p.beta + t).ln());
-                o.lg = -(p.r + x) * la - p.s * lb;
+                o.lg = ln_g(p, x, t, la);
                 o.gg = [-la, -(p.r + x) / (p.alpha + t), -lb, -p.s / (p.beta + t)];
                 (o.la, o.ga) = match series {
                     Some(_) => ln_a_from(p, x, t, sums[l], grad),
@@ -339,14 +350,15 @@ fn ln_a(p: &Params, x: f64, t: f64, series: &Series, grad: bool) -> (f64, [f64; 
     ln_a_from(p, x, t, series.eval(series_argument(p, t), grad), grad)
 }
 
-/// ln A(t) and its gradient in (r, α, s, β), given the series and its partial
-/// derivatives at [`series_argument`] (as [`Series::eval`] returns them).
+/// ln A(t) + r ln α + s ln β (see [`ln_g`]) and the gradient of ln A(t) in (r, α, s, β),
+/// given the series and its partial derivatives at [`series_argument`] (as [`Series::eval`]
+/// returns them).
 #[inline]
 fn ln_a_from(p: &Params, x: f64, t: f64, (f, fb, fc, fz): (f64, f64, f64, f64), grad: bool) -> (f64, [f64; 4]) {
     let (r, al, s, be) = (p.r, p.alpha, p.s, p.beta);
     let rx = r + x;
     let (la, lb) = ((al + t).ln(), (be + t).ln());
-    let mut value = -rx * la - s * lb;
+    let mut value = ln_g(p, x, t, la);
     let mut g = [-la, -rx / (al + t), -lb, -s / (be + t)];
     if al >= be {
         value += f.ln();
@@ -375,36 +387,43 @@ fn ln_a_from(p: &Params, x: f64, t: f64, (f, fb, fc, fz): (f64, f64, f64, f64), 
 const SERIES_LIMIT: f64 = 0.97;
 
 /// ln of s ∫_{t_x}^{T} (α+τ)^−(r+x) (β+τ)^−(s+1) dτ (the probability of a death between
-/// the last purchase and T, up to the common factor) and its gradient, by adaptive
+/// the last purchase and T, up to the common factor), + r ln α + s ln β as every term of
+/// the bracket (see [`ln_g`]), and the gradient of the former, by adaptive
 /// Gauss–Kronrod quadrature with the derivatives under the integral sign. The integrand
-/// is scaled by its value at t_x, its largest.
+/// is scaled by its value at t_x, its largest, and its logarithm is taken relative to
+/// t_x, −(r+x) ln(1 + (τ−t_x)/(α+t_x)) − (s+1) ln(1 + (τ−t_x)/(β+t_x)): where the
+/// optimiser walks to large s and β (a dropout rate s/β nearly the same for everyone),
+/// the difference of the logs themselves (each ~10^5 there) would leave a relative noise
+/// of ~10^−11 in the integrand, which the quadrature, asked for 10^−13, would bisect to
+/// its limit for every row.
 fn ln_death_by_quadrature(p: &Params, x: f64, tx: f64, t: f64) -> (f64, [f64; 4]) {
     let (r, al, s, be) = (p.r, p.alpha, p.s, p.beta);
-    let g = |tau: f64| -(r + x) * (al + tau).ln() - (s + 1.0) * (be + tau).ln();
-    let g0 = g(tx);
+    let (a0, b0) = (al + tx, be + tx);
+    let g0 = ln_g(p, x, tx, a0.ln()) - b0.ln();
     let v = super::special::integrate_vec::<5>(
         |tau, out| {
-            let (la, lb) = ((al + tau).ln(), (be + tau).ln());
-            let f = (-(r + x) * la - (s + 1.0) * lb - g0).exp();
+            let (la, lb) = (((tau - tx) / a0).ln_1p(), ((tau - tx) / b0).ln_1p());
+            let f = (-(r + x) * la - (s + 1.0) * lb).exp();
             *out = [f, -la * f, -(r + x) / (al + tau) * f, -lb * f, -(s + 1.0) / (be + tau) * f];
         },
         tx,
         t,
         1e-13,
     );
-    let grad = [v[1] / v[0], v[2] / v[0], 1.0 / s + v[3] / v[0], v[4] / v[0]];
+    let grad = [-a0.ln() + v[1] / v[0], v[2] / v[0], 1.0 / s - b0.ln() + v[3] / v[0], v[4] / v[0]];
     (s.ln() + g0 + v[0].ln(), grad)
 }
 
-/// ln of G(T) + s/(r+s+x) (A(t_x) − A(T)) (the bracket of L / (Γ(r+x) α^r β^s / Γ(r)))
-/// and its gradient, for one history: the per-row form of what a pass computes from its
-/// pair tables (kept for the tests).
+/// The log of the bracket of L / (Γ(r+x) α^r β^s / Γ(r)), G(T) + s/(r+s+x) (A(t_x) −
+/// A(T)), plus r ln α + s ln β (see [`ln_g`]), and the gradient of the former, for one
+/// history: the per-row form of what a pass computes from its pair tables (kept for the
+/// tests).
 #[cfg(test)]
 fn ln_bracket(p: &Params, (x, tx, t): (f64, f64, f64), series: Option<&Series>, grad: Option<&mut [f64; 4]>) -> f64 {
     let want = grad.is_some();
     let (r, al, s, be) = (p.r, p.alpha, p.s, p.beta);
     let (la, lb) = ((al + t).ln(), (be + t).ln());
-    let u1 = -(r + x) * la - s * lb;
+    let u1 = ln_g(p, x, t, la);
     let g1 = [-la, -(r + x) / (al + t), -lb, -s / (be + t)];
     if tx == t {
         // no time for a death after the last purchase
@@ -474,6 +493,7 @@ impl Likelihood for Model<'_> {
         let table = per_x(&p, &self.distinct, Some(&self.used), true);
         let terms = pair_terms(&p, &table, &self.distinct, &self.pairs, true);
         let (ln_alpha, ln_beta) = (p.alpha.ln(), p.beta.ln());
+        // the terms carry r ln α + s ln β already (see [`ln_g`])
         let (ll, g) = sum_rows::<4>(self.rows.len(), |j, g| {
             let row = self.rows[j];
             let (k, w) = (&table[row.code as usize], row.w);
@@ -482,7 +502,7 @@ impl Likelihood for Model<'_> {
             g[1] += w * (p.r / p.alpha + gb[1]);
             g[2] += w * (ln_beta + gb[2]);
             g[3] += w * (p.s / p.beta + gb[3]);
-            w * (k.ln_r + p.r * ln_alpha + p.s * ln_beta + b)
+            w * (k.ln_r + b)
         });
         grad[..4].copy_from_slice(&g);
         ll
@@ -641,7 +661,7 @@ mod tests {
             let k = &per_x(&p, &[x], None, true)[0];
             let series = ln_bracket(&p, (x, tx, t), k.series.as_ref(), Some(&mut gs));
             let (ld, gd) = ln_death_by_quadrature(&p, x, tx, t);
-            let la = -(p.r + x) * (p.alpha + t).ln() - p.s * (p.beta + t).ln();
+            let la = ln_g(&p, x, t, (p.alpha + t).ln());
             let g1 = [-(p.alpha + t).ln(), -(p.r + x) / (p.alpha + t), -(p.beta + t).ln(), -p.s / (p.beta + t)];
             let quad = super::super::special::log_add_exp(la, ld);
             let (w1, w2) = ((la - quad).exp(), (ld - quad).exp());
@@ -713,12 +733,12 @@ mod tests {
                 let k = &per_x(&p, &[x[i]], None, true)[0];
                 let mut gb = [0.0; 4];
                 let b = ln_bracket(&p, (x[i], tx[i], t[i]), k.series.as_ref(), Some(&mut gb));
-                want += w[i] * (k.ln_r + p.r * p.alpha.ln() + p.s * p.beta.ln() + b);
+                want += w[i] * (k.ln_r + b);
                 gw[0] += w[i] * (k.psi_r + p.alpha.ln() + gb[0]);
                 gw[1] += w[i] * (p.r / p.alpha + gb[1]);
                 gw[2] += w[i] * (p.beta.ln() + gb[2]);
                 gw[3] += w[i] * (p.s / p.beta + gb[3]);
-                let u1 = -(p.r + x[i]) * (p.alpha + t[i]).ln() - p.s * (p.beta + t[i]).ln();
+                let u1 = ln_g(&p, x[i], t[i], (p.alpha + t[i]).ln());
                 alive_want.push((u1 - b).exp().min(1.0));
             }
             alive.extend(p_alive(p, &data).unwrap());

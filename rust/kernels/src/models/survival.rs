@@ -72,12 +72,18 @@ impl Cohorts<'_> {
     }
 }
 
-/// ln S(t) and its gradient in (α, β, c); c = 1 uses exact sums of logs (sBG).
+/// Periods up to which sBG's ln S(t) is a sum of logarithms; beyond, the difference of two
+/// log-gamma ratios (two rising factorials of ~t ln t each would cancel: ~10^−3 absolute
+/// at t = 10^12).
+const EXACT_STEPS: f64 = 48.0;
+
+/// ln S(t) and its gradient in (α, β, c); c = 1 uses exact sums of logs (sBG) up to
+/// [`EXACT_STEPS`] periods.
 fn ln_survival(al: f64, be: f64, c: f64, t: f64) -> (f64, [f64; 3]) {
     if t == 0.0 {
         return (0.0, [0.0; 3]);
     }
-    if c == 1.0 && t.fract() == 0.0 {
+    if c == 1.0 && t.fract() == 0.0 && t <= EXACT_STEPS {
         let (dab, db) = (digamma_rising(al + be, t), digamma_rising(be, t));
         return (ln_rising(be, t) - ln_rising(al + be, t), [-dab, db - dab, 0.0]);
     }
@@ -190,8 +196,22 @@ impl Params {
         }
     }
 
+    /// ln S(t): [`ln_survival`]'s value, without its gradient (the same bits).
     fn ln_s(&self, t: f64) -> f64 {
-        ln_survival(self.alpha, self.beta, self.c, t).0
+        let (al, be, c) = (self.alpha, self.beta, self.c);
+        if t == 0.0 {
+            0.0
+        } else if c == 1.0 && t.fract() == 0.0 && t <= EXACT_STEPS {
+            ln_rising(be, t) - ln_rising(al + be, t)
+        } else {
+            let tc = t.powf(c);
+            ln_gamma_ratio(be, al) - ln_gamma_ratio(be + tc, al)
+        }
+    }
+
+    /// The local exponent κ of S(t) ≈ S(m) (t/m)^−κ at t = m, from S(m/2) and S(m).
+    fn tail_exponent(&self, m: f64) -> f64 {
+        (self.ln_s(0.5 * m) - self.ln_s(m)) / std::f64::consts::LN_2
     }
 }
 
@@ -227,7 +247,28 @@ pub fn expected_lifetime(p: Params, horizon: Option<f64>) -> Result<f64> {
                 "the horizon must be a whole number of periods >= 0, not {h}"
             )));
         }
-        return Ok((0..h as u64).map(|t| p.ln_s(t as f64).exp()).sum());
+        // past HEAD periods: sBG in closed form, BdW's tail by Euler–Maclaurin on the local
+        // power law (as below, within ~1e-5):
+        // Σ_{m<=t<h} S(t) ≈ S(m) [∫_m^h (t/m)^−κ dt + (1 − (h/m)^−κ) / 2]
+        let head: f64 = (0..(h as u64).min(HEAD)).map(|t| p.ln_s(t as f64).exp()).sum();
+        if h <= HEAD as f64 {
+            return Ok(head);
+        }
+        if p.c == 1.0 && p.alpha != 1.0 {
+            // sBG: Σ_{t>=h} S(t) = S(h) (α+β+h−1)/(α−1) (the posterior after h renewals is
+            // Beta(α, β+h)), so Σ_{t<h} S(t) = [(α+β−1) − S(h)(α+β+h−1)] / (α−1)
+            let (al, be) = (p.alpha, p.beta);
+            let rest = if h.is_finite() { p.ln_s(h).exp() * (al + be + h - 1.0) } else { 0.0 };
+            return Ok(((al + be - 1.0) - rest) / (al - 1.0));
+        }
+        let m = HEAD as f64;
+        let (kappa, ratio) = (p.tail_exponent(m), h / m);
+        let integral = if (1.0 - kappa).abs() < 1e-12 {
+            m * ratio.ln()
+        } else {
+            m * ((1.0 - kappa) * ratio.ln()).exp_m1() / (1.0 - kappa)
+        };
+        return Ok(head + p.ln_s(m).exp() * (integral + 0.5 * (1.0 - ratio.powf(-kappa))));
     }
     if p.alpha * p.c <= 1.0 {
         return Ok(f64::INFINITY);
@@ -237,11 +278,32 @@ pub fn expected_lifetime(p: Params, horizon: Option<f64>) -> Result<f64> {
     }
     // S(t) falls like t^−αc: sum the first terms, then the tail by Euler–Maclaurin with the
     // local exponent
-    let n = 1u64 << 20;
+    let n = HEAD;
     let head: f64 = (0..n).map(|t| p.ln_s(t as f64).exp()).sum();
     let (s_n, s_half) = (p.ln_s(n as f64).exp(), p.ln_s((n / 2) as f64).exp());
     let kappa = (s_half / s_n).ln() / std::f64::consts::LN_2;
     Ok(head + s_n * (n as f64 / (kappa - 1.0) + 0.5))
+}
+
+/// Periods summed term by term in a lifetime or a DERL; beyond them, the tail from the local
+/// power law of S (a horizon of over a million periods, or a discount rate below ~4e-5).
+const HEAD: u64 = 1 << 20;
+
+/// Σ_{i>=0} (1 + i/t0)^−κ e^−δi (the tail of a DERL after S(t0), by the power law of S
+/// there): the integral, by quadrature over y = ln(1 + u/t0), plus the Euler–Maclaurin
+/// terms g(0)/2 − g'(0)/12. Infinite when nothing makes it converge (κ <= 1, δ ~ 0).
+fn discounted_power_sum(kappa: f64, t0: f64, delta: f64) -> f64 {
+    let reach = 50.0 / delta; // e^−50: nothing left beyond
+    if !reach.is_finite() {
+        return if kappa > 1.0 { t0 / (kappa - 1.0) + 0.5 + (kappa / t0) / 12.0 } else { f64::INFINITY };
+    }
+    let y_max = (reach / t0).ln_1p();
+    let integral =
+        super::special::integrate(|y| t0 * ((1.0 - kappa) * y - delta * t0 * y.exp_m1()).exp(), 0.0, y_max, 1e-12);
+    if !integral.is_finite() {
+        return f64::INFINITY;
+    }
+    integral + 0.5 + (kappa / t0 + delta) / 12.0
 }
 
 /// Discounted expected residual lifetime of a customer who has renewed `renewals` times
@@ -264,17 +326,24 @@ pub fn derl(p: Params, discount_rate: f64, renewals: &[f64]) -> Result<Vec<f64>>
         .map(|&k| {
             let n = k + 1.0;
             let base = p.ln_s(n - 1.0);
-            let (mut sum, mut t) = (0.0, n);
-            loop {
-                let term = (p.ln_s(t) - base + (t - n) * ln_disc).exp();
+            let mut sum = 0.0;
+            for j in 0..HEAD {
+                let t = n + j as f64;
+                let term = (p.ln_s(t) - base + j as f64 * ln_disc).exp();
                 sum += term;
                 // terms fall at least geometrically by 1/(1+d)
-                if term <= 1e-17 * sum * -ln_disc.exp_m1() || t - n > 1e8 {
-                    break;
+                if term <= 1e-17 * sum * -ln_disc.exp_m1() {
+                    return sum;
                 }
-                t += 1.0;
             }
-            sum
+            // a discount rate so small that the terms fall slower than S: the rest from the
+            // power law of S at t0 = n + HEAD
+            let t0 = n + HEAD as f64;
+            let first = (p.ln_s(t0) - base + HEAD as f64 * ln_disc).exp();
+            if first == 0.0 {
+                return sum;
+            }
+            sum + first * discounted_power_sum(p.tail_exponent(t0), t0, -ln_disc)
         })
         .collect())
 }
@@ -334,6 +403,31 @@ mod tests {
         // the sBG retention rate in closed form
         let r = retention_rate(p, &[1.0, 8.0]).unwrap();
         assert!((r[1] - (3.806 + 7.0) / (0.668 + 3.806 + 7.0)).abs() < 1e-14);
+    }
+
+    #[test]
+    fn huge_horizons_renewals_and_tiny_discounts_take_bounded_work() {
+        // (these looped for 1e8 terms, or for ever where n + 1 == n, under the fuzzer)
+        let p = Params { alpha: 3.0, beta: 4.0, c: 1.0 };
+        // d -> 0: the expected residual lifetime Σ_{t>=1} S(t) = β / (α − 1) = 2, less O(d)
+        let d = derl(p, 1e-9, &[0.0]).unwrap()[0];
+        assert!((d - 2.0).abs() < 1e-7, "{d}");
+        // after 1e20 renewals nobody leaves: Σ (1+d)^−j = (1+d)/d
+        let d = derl(p, 0.1, &[1e20]).unwrap()[0];
+        assert!((d - 11.0).abs() < 1e-9, "{d}");
+        // Σ_{t<h} S(t) = [(α+β−1) − S(h)(α+β+h−1)] / (α−1) (sBG, any α != 1)
+        for (al, be, h) in [(3.0, 4.0, 1e300), (0.5, 2.0, 1e12), (1.5, 0.7, 3e6), (0.9, 1.1, 2e5)] {
+            let p = Params { alpha: al, beta: be, c: 1.0 };
+            let s_h = if h > 1e100 { 0.0 } else { p.ln_s(h).exp() };
+            let want = ((al + be - 1.0) - s_h * (al + be + h - 1.0)) / (al - 1.0);
+            let got = expected_lifetime(p, Some(h)).unwrap();
+            assert!((got - want).abs() <= 1e-9 * want, "{al} {be} {h}: {got} vs {want}");
+        }
+        // BdW past a million periods: the power-law tail, against sBG's closed form at c -> 1
+        let (q, h) = (Params { alpha: 0.5, beta: 2.0, c: 1.0 + 1e-13 }, 1e12);
+        let want = expected_lifetime(Params { c: 1.0, ..q }, Some(h)).unwrap();
+        let got = expected_lifetime(q, Some(h)).unwrap();
+        assert!((got - want).abs() <= 1e-4 * want, "{got} vs {want}");
     }
 
     #[test]
