@@ -73,6 +73,8 @@ def _tiers(inputs: ReportInputs) -> list[Block]:
 
 
 def _near(inputs: ReportInputs) -> list[Block]:
+    if inputs.tiers is None:  # not asked for: programme_section adds this part only with tiers
+        return []
     r = metrics.near_next_tier(inputs.programme, tiers=inputs.tiers, **inputs.kw())
     members = r.meta["members"]
     caption = (
