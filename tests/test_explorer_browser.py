@@ -8,12 +8,14 @@ auto-retrying ``expect``; never a sleep.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
-from conftest import EXPLORER_NOTEBOOK
 
 import fidelite
 
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "02-explorer.ipynb"  # served by explorer_page
 UPDATE_MS = 30_000  # a redraw runs kernels and matplotlib in the kernel of a busy machine
 
 pytestmark = pytest.mark.browser
@@ -92,7 +94,7 @@ def test_every_tab_campaigns_revenue_and_retention_controls_with_no_stderr_box(e
 
     page, events = explorer_page, explorer_events
     shop = fidelite.datasets.demo_shop(3_000, seed=7)
-    assert "contacts=shop.contacts, subscriptions=shop.subscriptions" in EXPLORER_NOTEBOOK.read_text()
+    assert "contacts=shop.contacts, subscriptions=shop.subscriptions" in NOTEBOOK.read_text()
 
     page.locator(".fidelite-control-brackets input").fill("1, 2, 9")
     page.locator(".fidelite-control-brackets input").press("Enter")
