@@ -129,6 +129,15 @@ def test_every_tab_campaigns_revenue_and_retention_controls_with_no_stderr_box(e
     assert nrr == pytest.approx(rr["nrr"][k], rel=1e-12)
     expect(page.locator("img.fidelite-chart[data-chart='mrr-bridge']")).to_be_visible()
 
+    # the notebook passes programme= and tiers=: the Programme tab lists the members near their next tier
+    assert "tiers=fidelite.datasets.PROGRAMME_TIERS" in NOTEBOOK.read_text()
+    page.get_by_role("tab", name="Programme").click()
+    near = fidelite.near_next_tier(shop.programme, tiers=fidelite.datasets.PROGRAMME_TIERS, as_of=as_of)
+    assert len(near) > 0
+    expect(page.locator("div.fidelite-near-next-tier")).to_have_attribute(
+        "data-count", str(len(near)), timeout=UPDATE_MS
+    )
+
     # no stderr box, no traceback, anywhere, after every tab was visited
     expect(page.locator("[data-mime-type='application/vnd.jupyter.stderr']")).to_have_count(0)
     assert "Traceback" not in page.locator("body").inner_text()
