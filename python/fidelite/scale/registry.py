@@ -53,7 +53,7 @@ class Declaration:
 
     merge: Callable[[Sequence[Any]], Any]
     partial: Callable[[Callable[..., Any], Query, dict[str, Any]], Any] = on_partition
-    finish: Callable[[Any], Any] = as_merged
+    finish: Callable[..., Any] = as_merged  # (prior, merged) in a pass after a first pass
     #: The metric's data is a side table (surveys, programme, customers, subscriptions),
     #: not events: partitioned input is gathered whole (:func:`gathered`) and the metric
     #: runs once on it. Memory: the side table's rows (one or a few per customer).
