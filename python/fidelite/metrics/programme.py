@@ -30,7 +30,7 @@ from ..query import keywords, net_revenue, parse, purchase_mask, resolve_as_of
 from ..query.params import Query
 from ..results.programme import NearNextTier, ProgrammeImpact, ProgrammeKPIs, ProgrammePoints, TierMigration
 from ..scale.merges import Gathered
-from ..scale.registry import declare, in_two_passes, per_customer
+from ..scale.registry import in_steps, in_two_passes
 
 EVENTS = ("join", "earn", "redeem", "tier")
 JOIN, EARN, REDEEM, TIER = range(4)
@@ -282,6 +282,33 @@ def _window(window: Any, name: str = "window") -> int:
 # ----------------------------------------------------------------------------- members vs non-members
 
 
+def _kpis_table(sums: Gathered) -> ProgrammeKPIs:
+    """The last step of :func:`programme_kpis`: the groups' rates from their counts."""
+    rows = []
+    for name in ("members", "non_members"):
+        customers, na, nb, repeat, revenue, buys, retained, nr = sums.counts[name].tolist()
+        rows.append(
+            [
+                customers,
+                na,
+                nb,
+                repeat / nb * 100 if nb else math.nan,
+                revenue / na if na else math.nan,
+                buys / nb if nb else math.nan,
+                retained / nr * 100 if nr else math.nan,
+            ]
+        )
+    table = np.array(rows, dtype=np.float64)
+    table = np.vstack([table, table[0] - table[1]])
+    names = ("customers", "active", "buyers", "repeat_rate", "revenue_per_customer", "purchase_frequency", "retention")
+    cols: dict[str, Any] = {"group": np.array(["members", "non_members", "difference"], dtype=object)}
+    for i, name in enumerate(names):
+        cols[name] = table[:, i].astype(np.int64) if i < 3 else table[:, i]
+    meta = sums.same["meta"]
+    return ProgrammeKPIs(cols, title="programme members vs non-members", meta=meta, units={"retention": "%"})
+
+
+@in_steps(_kpis_table)
 def programme_kpis(
     data: Any,
     *,
@@ -294,7 +321,7 @@ def programme_kpis(
     tz: str | None = None,
     strict: bool = False,
     **columns: Any,
-) -> ProgrammeKPIs:
+) -> Gathered:
     """Members vs non-members on the same KPIs over the same window (as_of - window, as_of].
 
     A customer (any customer with an event at or before ``as_of``) is a member when she
@@ -316,38 +343,6 @@ def programme_kpis(
     >>> k["group"].tolist()
     ['members', 'non_members', 'difference']
     """
-    return _kpis_table(
-        _kpi_counts(
-            data,
-            customers=customers,
-            programme=programme,
-            window=window,
-            member_since=member_since,
-            purchase_event=purchase_event,
-            as_of=as_of,
-            tz=tz,
-            strict=strict,
-            **columns,
-        )
-    )
-
-
-def _kpi_counts(
-    data: Any,
-    *,
-    customers: Any = None,
-    programme: Any = None,
-    window: Any = 365,
-    member_since: str = "member_since",
-    purchase_event: str = "purchase",
-    as_of: Any = None,
-    tz: str | None = None,
-    strict: bool = False,
-    **columns: Any,
-) -> Gathered:
-    """The additive step of :func:`programme_kpis`: per group (members, non-members) the
-    customers, active, buyers, repeat buyers, revenue, purchases, retained and previously
-    active customers (on a partition of the customers: its share)."""
     q = parse(data, columns, metric=programme_kpis, tz=tz, as_of=as_of)
     span = _window(window)
     member = membership(q, customers, programme, member_since, strict, "programme_kpis").join <= q.as_of
@@ -383,32 +378,6 @@ def _kpi_counts(
         )
     meta = {"window_days": span / _DAY, "as_of": np.datetime64(end, "us"), "tz": q.tz}
     return Gathered(counts=counts, same={"meta": meta})
-
-
-def _kpis_table(sums: Gathered) -> ProgrammeKPIs:
-    """The last step of :func:`programme_kpis`: the groups' rates from their counts."""
-    rows = []
-    for name in ("members", "non_members"):
-        customers, na, nb, repeat, revenue, buys, retained, nr = sums.counts[name].tolist()
-        rows.append(
-            [
-                customers,
-                na,
-                nb,
-                repeat / nb * 100 if nb else math.nan,
-                revenue / na if na else math.nan,
-                buys / nb if nb else math.nan,
-                retained / nr * 100 if nr else math.nan,
-            ]
-        )
-    table = np.array(rows, dtype=np.float64)
-    table = np.vstack([table, table[0] - table[1]])
-    names = ("customers", "active", "buyers", "repeat_rate", "revenue_per_customer", "purchase_frequency", "retention")
-    cols: dict[str, Any] = {"group": np.array(["members", "non_members", "difference"], dtype=object)}
-    for i, name in enumerate(names):
-        cols[name] = table[:, i].astype(np.int64) if i < 3 else table[:, i]
-    meta = sums.same["meta"]
-    return ProgrammeKPIs(cols, title="programme members vs non-members", meta=meta, units={"retention": "%"})
 
 
 # ----------------------------------------------------------------------------- impact
@@ -866,5 +835,3 @@ def near_next_tier(
 
 
 # ----------------------------------------------------------------------------- partitioned (fidelite.scale)
-
-declare(programme_kpis, per_customer(_kpi_counts, _kpis_table))
