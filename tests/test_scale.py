@@ -306,3 +306,40 @@ def test_programme_impact_breaks_distance_ties_by_id_across_partitions(client):
             scale.run_frames(fidelite.programme_impact, scale.split_frame(events, "customer_id", n), **kw), want
         )
     assert_same(fidelite.programme_impact(dd.from_pandas(events, npartitions=3), **kw), want)
+
+
+#: Metrics over the events and a side table, with the side table's keyword.
+BESIDE_TABLES = [
+    ("nps_behaviour", "surveys", {}),
+    ("programme_kpis", "programme", {}),
+    ("activation", "customers", {}),
+    ("campaigns", "contacts", {}),
+    ("lifecycle", "customers", dict(segment="country")),
+]
+
+
+@pytest.mark.parametrize("name, side, kw", BESIDE_TABLES, ids=[n for n, _, _ in BESIDE_TABLES])
+def test_a_side_table_on_dask_or_parquet_beside_any_events_is_read_whole_once(
+    shop, ddfs, datasets, tmp_path, name, side, kw
+):
+    """A side table given as a Dask DataFrame or a Parquet dataset (by keyword, or first for
+    activation / campaigns) is computed once and read whole, beside events in memory, on
+    Dask or spilled: the numbers are those of the tables in memory."""
+    metric = getattr(fidelite, name)
+    events, table = shop["events"], shop[side]
+    first = side if name in BESIDE else None
+    want = metric(table, events=events, **kw) if first else metric(events, **{side: table}, **kw)
+    for data in (events, ddfs["events"], str(datasets["events"])):
+        spill = dict(n_partitions=3, spill_dir=tmp_path) if isinstance(data, str) else {}
+        for side_table in (ddfs[side], str(datasets[side])):
+            if first:
+                got = metric(side_table, events=data, **spill, **kw)
+            else:
+                got = metric(data, **{side: side_table}, **spill, **kw)
+            if kw:
+                assert list(got.results) == list(want.results)
+                for key, result in want.results.items():
+                    assert_same(got.results[key], result)
+            else:
+                assert_same(got, want)
+    assert not list(tmp_path.iterdir())
