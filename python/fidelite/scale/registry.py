@@ -9,9 +9,11 @@ declare).
 
 A metric whose partial and last step need its own internals (the per-customer step and
 the population-wide step of ``rfm``, ``at_risk``, ``survival``, ``predicted_clv``...)
-declares itself from its module with :func:`declare` (layers import downward: ``scale``
-never imports ``metrics``); :func:`per_customer` builds the declaration of a metric whose
-partitions give rows and counts (:class:`.merges.Gathered`) finished once.
+declares itself from its module (layers import downward: ``scale`` never imports
+``metrics``): decorated by :func:`in_steps` (or :func:`in_two_passes`, for
+``programme_impact``), its public function is its one signature and its partition step
+(rows and counts, :class:`.merges.Gathered`, finished once after the merge); or with
+:func:`declare` and :func:`per_customer`.
 """
 
 from __future__ import annotations
