@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from functools import partial
 
 import numpy as np
 import pytest
@@ -71,8 +72,16 @@ def test_import_fidelite_does_not_import_dask():
 
 
 def test_population_wide_steps_on_two_worker_processes(events, client):
-    """The per-customer shares travel between processes (pickled), the last step runs once."""
+    """The per-customer shares travel between processes (pickled), the last step runs once;
+    programme_impact's members, gathered by a first pass, travel to every partition."""
     log = DaskLog(dd.from_pandas(events, npartitions=4))
     for metric in (fidelite.rfm, fidelite.survival, fidelite.predicted_clv):
         got, want = log.run(metric).to_pandas(), metric(events).to_pandas()
         assert got.equals(want), metric.__name__
+    programme = fidelite.datasets.demo_shop(500, seed=21, frame="pandas").programme
+    programme["customer_id"] = "k" + programme["customer_id"].astype(str)
+    got, want = (
+        f(programme=programme, matches=2)
+        for f in (partial(log.run, fidelite.programme_impact), partial(fidelite.programme_impact, events))
+    )
+    assert got.to_pandas().equals(want.to_pandas()) and (got.ci_low, got.ci_high) == (want.ci_low, want.ci_high)

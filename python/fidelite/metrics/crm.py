@@ -19,8 +19,8 @@ from ..io import US_PER_DAY, KeyedTable
 from ..query import Query, check_keywords, choice, net_revenue, overflow_note, parse, purchase_mask, resolve_as_of
 from ..results.base import TableResult
 from ..results.crm import CampaignResult
-from ..scale.merges import Gathered, gather_rows
-from ..scale.registry import Declaration, Share, declare
+from ..scale.merges import Gathered
+from ..scale.registry import beside_events, in_steps
 
 NULL_TIME = "null timestamp"
 BAD_TIME = "unparseable timestamp (expected ISO 8601)"
@@ -78,6 +78,64 @@ def _group_labels(table: KeyedTable, column: str) -> tuple[np.ndarray, list[str]
     return remap[codes], [names[i] for i in used]
 
 
+def _campaign_kpis(shares: Gathered) -> CampaignResult:
+    """The last step of :func:`campaigns`: the KPIs per level, channel, campaign and
+    period from every contact's activity and attributed purchases and the periods' sums.
+    A contact's customer is its code in the contacts table (distinct customers are
+    counted the same whatever the codes)."""
+    g = shares.same
+    cal, n, c_ts, code, flags, c_cost, end = (g[k] for k in ("cal", "n", "c_ts", "customer", "flags", "cost", "end"))
+    (channel_codes, channel_names), (campaign_codes, campaign_names) = g["channel"], g["campaign"]
+    denominator, fixed_costs, report = g["denominator"], g["fixed_costs"], g["report"]
+    n_customers = max(int(code.max()) + 1, 1)
+    mine = shares.rows["contact"]
+    active = np.zeros(n, bool)
+    active[mine] = shares.rows["active"]
+    attributed_rev, attributed_ord = np.zeros(n), np.zeros(n)
+    attributed_rev[mine] = shares.rows["attributed_revenue"]
+    attributed_ord[mine] = shares.rows["attributed_orders"]
+    # one block of rows per level: all, channel, campaign
+    levels = [
+        ("all", np.zeros(n, np.int64), ["all"]),
+        ("channel", channel_codes, channel_names),
+        ("campaign", campaign_codes, campaign_names),
+    ]
+    blocks = [
+        _group_kpis(
+            level, g, names, code, n_customers, active, flags, c_cost, attributed_rev, attributed_ord, denominator
+        )
+        for level, g, names in levels
+    ]
+    if fixed_costs is not None:  # shared by contacts; ROI over variable + fixed costs
+        for b in blocks:
+            b["fixed_cost"] = b["contacts"] * (float(fixed_costs) / n)
+            b["roi"] = _rate(b["attributed_revenue"], np.nan_to_num(b["cost"]) + b["fixed_cost"])
+    cols = {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]}
+
+    pressure, solicitation, pooled = _periods(cal, c_ts, active, end, shares.counts)
+    reactivity = _reactivity(cal, c_ts, code, n_customers, active, flags, pressure)
+    overall = {k: v[0].item() for k, v in cols.items() if k not in ("level", "group")}
+    overall.update(pooled)
+    value = float(cols["net_reactivity"][0])
+    reason = None if not math.isnan(value) else "no contact on an active customer"
+    overflow = overflow_note(cols)
+    if overflow:
+        reason = f"{reason}; {overflow}" if reason else overflow
+    meta = g["meta"]
+    return CampaignResult(
+        cols,
+        value=value,
+        reason=reason,
+        pressure=pressure,
+        solicitation=solicitation,
+        reactivity=reactivity,
+        kpis=overall,
+        meta=meta,
+        report=report,
+    )
+
+
+@in_steps(_campaign_kpis, partial=beside_events)
 def campaigns(
     contacts: Any,
     *,
@@ -100,7 +158,7 @@ def campaigns(
     denominator: str = "all",
     fixed_costs: float | None = None,
     **columns: Any,
-) -> CampaignResult:
+) -> Gathered:
     """CRM campaign KPIs, overall and per channel and per campaign.
 
     A contact is on an **active** customer when the customer has an event (any type) in
@@ -160,58 +218,6 @@ def campaigns(
     >>> r.value, r.kpis["roi"], r.kpis["revenue_per_contacted_active"]
     (25.0, 1500.0, 7.5)
     """
-    shares = _contact_shares(
-        contacts,
-        events=events,
-        attribution_window=attribution_window,
-        activity_window=activity_window,
-        period=period,
-        week_start=week_start,
-        purchase_event=purchase_event,
-        as_of=as_of,
-        tz=tz,
-        strict=strict,
-        campaign=campaign,
-        contact_channel=contact_channel,
-        opened=opened,
-        clicked=clicked,
-        converted=converted,
-        unsubscribed=unsubscribed,
-        cost=cost,
-        denominator=denominator,
-        fixed_costs=fixed_costs,
-        **columns,
-    )
-    return _campaign_kpis(shares)
-
-
-def _contact_shares(
-    contacts: Any,
-    *,
-    events: Any = None,
-    attribution_window: Any = 7,
-    activity_window: Any = 365,
-    period: str = "month",
-    week_start: str | int = "monday",
-    purchase_event: str | Sequence[str] = "purchase",
-    as_of: Any = None,
-    tz: str | None = None,
-    strict: bool = False,
-    campaign: str = "campaign",
-    contact_channel: str = "channel",
-    opened: str = "opened",
-    clicked: str = "clicked",
-    converted: str = "converted",
-    unsubscribed: str = "unsubscribed",
-    cost: str = "cost",
-    denominator: str = "all",
-    fixed_costs: float | None = None,
-    **columns: Any,
-) -> Gathered:
-    """The per-contact step of :func:`campaigns`: the contacts table read whole; for the
-    contacts of the log's customers, whether the customer was active and the purchases
-    attributed to each contact, and per period the active and solicited customers and
-    their revenue (on a partition of the customers: its customers' share)."""
     if contacts is None:
         raise MissingTableError(
             "campaigns needs the contacts table: pass a table with customer_id, timestamp, "
@@ -349,69 +355,6 @@ def _contact_shares(
         ),
     )
     return Gathered(rows, counts=sums, same=same, key="contact")
-
-
-def _contacts_share(query: Any, *, contacts: Any = None, **kwargs: Any) -> Gathered:
-    """A partition's share of :func:`campaigns`: its events are the partition's, the
-    contacts table is read whole."""
-    return _contact_shares(contacts, events=query, **kwargs)
-
-
-def _campaign_kpis(shares: Gathered) -> CampaignResult:
-    """The last step of :func:`campaigns`: the KPIs per level, channel, campaign and
-    period from every contact's activity and attributed purchases and the periods' sums.
-    A contact's customer is its code in the contacts table (distinct customers are
-    counted the same whatever the codes)."""
-    g = shares.same
-    cal, n, c_ts, code, flags, c_cost, end = (g[k] for k in ("cal", "n", "c_ts", "customer", "flags", "cost", "end"))
-    (channel_codes, channel_names), (campaign_codes, campaign_names) = g["channel"], g["campaign"]
-    denominator, fixed_costs, report = g["denominator"], g["fixed_costs"], g["report"]
-    n_customers = max(int(code.max()) + 1, 1)
-    mine = shares.rows["contact"]
-    active = np.zeros(n, bool)
-    active[mine] = shares.rows["active"]
-    attributed_rev, attributed_ord = np.zeros(n), np.zeros(n)
-    attributed_rev[mine] = shares.rows["attributed_revenue"]
-    attributed_ord[mine] = shares.rows["attributed_orders"]
-    # one block of rows per level: all, channel, campaign
-    levels = [
-        ("all", np.zeros(n, np.int64), ["all"]),
-        ("channel", channel_codes, channel_names),
-        ("campaign", campaign_codes, campaign_names),
-    ]
-    blocks = [
-        _group_kpis(
-            level, g, names, code, n_customers, active, flags, c_cost, attributed_rev, attributed_ord, denominator
-        )
-        for level, g, names in levels
-    ]
-    if fixed_costs is not None:  # shared by contacts; ROI over variable + fixed costs
-        for b in blocks:
-            b["fixed_cost"] = b["contacts"] * (float(fixed_costs) / n)
-            b["roi"] = _rate(b["attributed_revenue"], np.nan_to_num(b["cost"]) + b["fixed_cost"])
-    cols = {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]}
-
-    pressure, solicitation, pooled = _periods(cal, c_ts, active, end, shares.counts)
-    reactivity = _reactivity(cal, c_ts, code, n_customers, active, flags, pressure)
-    overall = {k: v[0].item() for k, v in cols.items() if k not in ("level", "group")}
-    overall.update(pooled)
-    value = float(cols["net_reactivity"][0])
-    reason = None if not math.isnan(value) else "no contact on an active customer"
-    overflow = overflow_note(cols)
-    if overflow:
-        reason = f"{reason}; {overflow}" if reason else overflow
-    meta = g["meta"]
-    return CampaignResult(
-        cols,
-        value=value,
-        reason=reason,
-        pressure=pressure,
-        solicitation=solicitation,
-        reactivity=reactivity,
-        kpis=overall,
-        meta=meta,
-        report=report,
-    )
 
 
 def _rate(num: np.ndarray, den: np.ndarray, scale: float = 100.0) -> np.ndarray:
@@ -643,5 +586,3 @@ def _reactivity(
 
 
 # ----------------------------------------------------------------------------- partitioned (fidelite.scale)
-
-declare(campaigns, Declaration(gather_rows, partial=Share(_contacts_share), finish=_campaign_kpis))

@@ -17,8 +17,8 @@ from ..io import US_PER_DAY, KeyedTable
 from ..query import check_keywords, keywords, parse, purchase_mask, resolve_as_of
 from ..results.base import TableResult, safe_ratio
 from ..results.customers import ActivationResult
-from ..scale.merges import Gathered, gather_rows
-from ..scale.registry import Declaration, Share, declare
+from ..scale.merges import Gathered
+from ..scale.registry import beside_events, in_steps
 
 NULL_CREATED = "null created date"
 BAD_CREATED = "unparseable created date (expected ISO 8601)"
@@ -46,6 +46,48 @@ def _table(customers: Any, metric: str, needs: str) -> io.Table:
 # ----------------------------------------------------------------------------- activation
 
 
+def _activation_rates(firsts: Gathered) -> ActivationResult:
+    """The population-wide step of :func:`activation`: the base, the rate, the medians."""
+    ids, signed, end, span, report = (firsts.same[k] for k in ("ids", "created", "end", "span", "report"))
+    at = np.searchsorted(ids, firsts.rows["customer_id"])  # both in ascending id order
+    # per prospect (ascending id)
+    buy = np.full(len(ids), _I64_MAX)
+    buy[at] = firsts.rows["buy"]
+    val = np.full(len(ids), _I64_MAX)
+    val[at] = firsts.rows["value"]
+    base = signed <= end
+    parts: dict[str, Any] = {}
+    limit = np.full(len(ids), end)
+    if span is not None:
+        mature = signed <= end - span
+        parts["not_mature"] = int((base & ~mature).sum())
+        base &= mature
+        limit = np.minimum(end, signed + span)
+    activated = base & (buy <= limit)
+    has_value = base & (val <= limit)
+    days = (val[has_value] - signed[has_value]) / US_PER_DAY
+    rate, reason = safe_ratio(int(activated.sum()), int(base.sum()), 100.0)
+    parts.update(
+        prospects=int(base.sum()),
+        activated=int(activated.sum()),
+        median_ttv_days=float(np.median(days)) if len(days) else math.nan,
+        p90_ttv_days=float(np.percentile(days, 90)) if len(days) else math.nan,
+    )
+    ttv = TableResult(
+        {
+            "customer_id": ids[has_value],
+            "created": signed[has_value].view("datetime64[us]"),
+            "first_value": val[has_value].view("datetime64[us]"),
+            "days": days,
+        },
+        title="time to value (days)",
+    )
+    return ActivationResult(
+        rate, parts=parts, reason=reason and "no prospect in the base", time_to_value=ttv, report=report
+    )
+
+
+@in_steps(_activation_rates, partial=beside_events)
 def activation(
     customers: Any,
     *,
@@ -58,7 +100,7 @@ def activation(
     tz: str | None = None,
     strict: bool = False,
     **columns: Any,
-) -> ActivationResult:
+) -> Gathered:
     """Activation rate = prospects with a first purchase / prospects x 100, and time-to-value.
 
     Prospects are the distinct customers of the customers table (``customer_id``,
@@ -87,37 +129,6 @@ def activation(
     >>> r.value, r.parts["median_ttv_days"]
     (50.0, 6.0)
     """
-    firsts = _first_values(
-        customers,
-        events=events,
-        within=within,
-        key_event=key_event,
-        purchase_event=purchase_event,
-        created=created,
-        as_of=as_of,
-        tz=tz,
-        strict=strict,
-        **columns,
-    )
-    return _activation_rates(firsts)
-
-
-def _first_values(
-    customers: Any,
-    *,
-    events: Any = None,
-    within: Any = None,
-    key_event: str | list[str] | None = None,
-    purchase_event: str | Sequence[str] = "purchase",
-    created: str = "created",
-    as_of: Any = None,
-    tz: str | None = None,
-    strict: bool = False,
-    **columns: Any,
-) -> Gathered:
-    """The per-customer step of :func:`activation`: the prospects (the whole customers
-    table) and, for those with events, the first purchase and first value event at or
-    after their creation (on a partition of the customers: its customers' rows)."""
     check_keywords(columns, activation)
     if customers is None:
         raise MissingTableError(
@@ -160,53 +171,6 @@ def _first_values(
     rows = {"customer_id": ids[mine], "buy": first_buy[code[mine]], "value": first_value[code[mine]]}
     same = {"ids": ids, "created": signed, "end": end, "span": span, "report": report}
     return Gathered(rows, same=same)
-
-
-def _activation_share(query: Any, *, customers: Any = None, **kwargs: Any) -> Gathered:
-    """A partition's share of :func:`activation`: its events are the partition's, the
-    customers table is read whole."""
-    return _first_values(customers, events=query, **kwargs)
-
-
-def _activation_rates(firsts: Gathered) -> ActivationResult:
-    """The population-wide step of :func:`activation`: the base, the rate, the medians."""
-    ids, signed, end, span, report = (firsts.same[k] for k in ("ids", "created", "end", "span", "report"))
-    at = np.searchsorted(ids, firsts.rows["customer_id"])  # both in ascending id order
-    # per prospect (ascending id)
-    buy = np.full(len(ids), _I64_MAX)
-    buy[at] = firsts.rows["buy"]
-    val = np.full(len(ids), _I64_MAX)
-    val[at] = firsts.rows["value"]
-    base = signed <= end
-    parts: dict[str, Any] = {}
-    limit = np.full(len(ids), end)
-    if span is not None:
-        mature = signed <= end - span
-        parts["not_mature"] = int((base & ~mature).sum())
-        base &= mature
-        limit = np.minimum(end, signed + span)
-    activated = base & (buy <= limit)
-    has_value = base & (val <= limit)
-    days = (val[has_value] - signed[has_value]) / US_PER_DAY
-    rate, reason = safe_ratio(int(activated.sum()), int(base.sum()), 100.0)
-    parts.update(
-        prospects=int(base.sum()),
-        activated=int(activated.sum()),
-        median_ttv_days=float(np.median(days)) if len(days) else math.nan,
-        p90_ttv_days=float(np.percentile(days, 90)) if len(days) else math.nan,
-    )
-    ttv = TableResult(
-        {
-            "customer_id": ids[has_value],
-            "created": signed[has_value].view("datetime64[us]"),
-            "first_value": val[has_value].view("datetime64[us]"),
-            "days": days,
-        },
-        title="time to value (days)",
-    )
-    return ActivationResult(
-        rate, parts=parts, reason=reason and "no prospect in the base", time_to_value=ttv, report=report
-    )
 
 
 # ----------------------------------------------------------------------------- completeness
@@ -312,5 +276,3 @@ def churn_reasons(
 
 
 # ----------------------------------------------------------------------------- partitioned (fidelite.scale)
-
-declare(activation, Declaration(gather_rows, partial=Share(_activation_share), finish=_activation_rates))

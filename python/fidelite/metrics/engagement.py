@@ -15,7 +15,7 @@ from ..query import parse, purchase_mask
 from ..results.base import TableResult
 from ..results.series import PeriodSeries
 from ..scale.merges import Gathered
-from ..scale.registry import declare, per_customer
+from ..scale.registry import in_steps
 
 COMPONENTS = ("frequency", "duration", "key_actions")
 
@@ -80,6 +80,22 @@ def component_weights(
     return w
 
 
+def _engagement_ranked(population: Gathered) -> TableResult:
+    """The population-wide step of :func:`engagement`: percentile ranks and the index."""
+    w, meta = population.same["weights"], population.same["meta"]
+    raw = {name: population.rows[name] for name in COMPONENTS}
+    pct = {name: percentile_ranks(v.astype(np.float64)) for name, v in raw.items()}
+    index = sum(w[i] * pct[name] for i, name in enumerate(COMPONENTS)) / w.sum()
+    cols: dict[str, Any] = dict(population.rows)
+    cols.update({f"{name}_pct": pct[name] for name in COMPONENTS})
+    n = len(cols["customer_id"])
+    cols["engagement"] = np.asarray(index, dtype=np.float64) if n else np.zeros(0)
+    value = float(cols["engagement"].mean()) if n else math.nan
+    reason = None if n else "no customer in the population (no event in the window)"
+    return TableResult(cols, title="engagement index", value=value, reason=reason, meta=meta)
+
+
+@in_steps(_engagement_ranked)
 def engagement(
     data: Any,
     *,
@@ -90,7 +106,7 @@ def engagement(
     as_of: Any = None,
     tz: str | None = None,
     **columns: Any,
-) -> TableResult:
+) -> Gathered:
     """Engagement index per customer over the ``window`` ending at ``as_of``.
 
     Over the events in (as_of - window, as_of] (``window``: days, a timedelta or ``"90D"``;
@@ -120,32 +136,6 @@ def engagement(
     >>> e["frequency"].tolist(), e["engagement"].round(2).tolist()
     ([2, 1, 1], [83.33, 16.67, 50.0])
     """
-    components = _engagement_components(
-        data,
-        window=window,
-        key_events=key_events,
-        weights=weights,
-        population=population,
-        as_of=as_of,
-        tz=tz,
-        **columns,
-    )
-    return _engagement_ranked(components)
-
-
-def _engagement_components(
-    data: Any,
-    *,
-    window: Any = 90,
-    key_events: str | Sequence[str] | None = None,
-    weights: Mapping[str, float] | Sequence[float] | None = None,
-    population: str = "active",
-    as_of: Any = None,
-    tz: str | None = None,
-    **columns: Any,
-) -> Gathered:
-    """The per-customer step of :func:`engagement`: the raw components of every customer
-    of the population, in ascending id order (on a partition of the customers: its share)."""
     if population not in ("active", "all"):
         raise ParameterError(f"population must be 'active' or 'all', got {population!r}")
     w = component_weights(weights, COMPONENTS, "engagement")
@@ -190,21 +180,6 @@ def _engagement_components(
         population=population,
     )
     return Gathered({"customer_id": log.customer_ids[rows], **raw}, same={"weights": w, "meta": meta})
-
-
-def _engagement_ranked(population: Gathered) -> TableResult:
-    """The population-wide step of :func:`engagement`: percentile ranks and the index."""
-    w, meta = population.same["weights"], population.same["meta"]
-    raw = {name: population.rows[name] for name in COMPONENTS}
-    pct = {name: percentile_ranks(v.astype(np.float64)) for name, v in raw.items()}
-    index = sum(w[i] * pct[name] for i, name in enumerate(COMPONENTS)) / w.sum()
-    cols: dict[str, Any] = dict(population.rows)
-    cols.update({f"{name}_pct": pct[name] for name in COMPONENTS})
-    n = len(cols["customer_id"])
-    cols["engagement"] = np.asarray(index, dtype=np.float64) if n else np.zeros(0)
-    value = float(cols["engagement"].mean()) if n else math.nan
-    reason = None if n else "no customer in the population (no event in the window)"
-    return TableResult(cols, title="engagement index", value=value, reason=reason, meta=meta)
 
 
 def engagement_over_time(
@@ -288,5 +263,3 @@ def engagement_over_time(
 
 
 # ----------------------------------------------------------------------------- partitioned (fidelite.scale)
-
-declare(engagement, per_customer(_engagement_components, _engagement_ranked))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -30,7 +30,7 @@ from ..query import keywords, net_revenue, parse, purchase_mask, resolve_as_of
 from ..query.params import Query
 from ..results.programme import NearNextTier, ProgrammeImpact, ProgrammeKPIs, ProgrammePoints, TierMigration
 from ..scale.merges import Gathered
-from ..scale.registry import declare, per_customer
+from ..scale.registry import in_steps, in_two_passes
 
 EVENTS = ("join", "earn", "redeem", "tier")
 JOIN, EARN, REDEEM, TIER = range(4)
@@ -211,11 +211,15 @@ def _nearest(
     span: int,
     by_id: np.ndarray,
     matches: int,
-) -> np.ndarray:
-    """The ``matches`` controls of each member (codes, nearest first): on each join day d,
-    the customers with an event before d who had not joined by d + span, nearest by
-    Euclidean distance on the scaled features of day d, ties by ascending id (``by_id``:
-    the codes in id order).
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The ``matches`` nearest candidates of each member among the log's customers (all
+    of them in memory, a partition's otherwise): on each join day d, the customers with
+    an event before d who had not joined by d + span, nearest by Euclidean distance on the
+    scaled features of day d, ties by ascending id (``by_id``: the codes in id order).
+    Returns the candidates as rows (member index, code, distance; fewer than ``matches``
+    per member where the day's candidates are fewer) and the candidates of each distinct
+    join day (ascending): the nearest of all the partitions' candidates are the nearest
+    of the population.
 
     One pass over the join days in time order: the count of each customer's events before
     d grows with d (no search per day), and the ``matches`` nearest come from a partial
@@ -231,11 +235,12 @@ def _nearest(
     rank = np.empty(n, np.int64)  # the position of each code in id order
     rank[by_id] = np.arange(n)
     first_by_id, join_by_id = first[by_id], join[by_id]
-    control = np.empty((len(member_x), matches), np.int64)
+    found: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     # the members of each join day, the days in time order
     order = np.argsort(day, kind="stable")
     days, starts = np.unique(day[order], return_index=True)
     bounds = np.append(starts, len(order))
+    pools = np.zeros(len(days), np.int64)
     for i, d in enumerate(days.tolist()):
         mine = order[bounds[i] : bounds[i + 1]]
         upto = int(np.searchsorted(ts_sorted, d, side="left"))
@@ -243,29 +248,28 @@ def _nearest(
             before += np.bincount(owner_sorted[done:upto], minlength=n)
             done = upto
         pool = by_id[(first_by_id < d) & (join_by_id >= d + span)]
-        if len(pool) < matches:
-            raise ParameterError(
-                f"only {len(pool)} non-members to match the members who joined on {np.datetime64(int(d), 'us')}; "
-                f"lower matches= (now {matches})"
-            )
+        k = min(len(pool), matches)
+        pools[i] = len(pool)
+        if not k:
+            continue
         pool_x = (features(pool, np.int64(d), layout.indptr[pool] + before[pool]) / scale).T.copy()
         x = member_x[mine]
         # squared distances summed feature by feature, in order (what .sum(axis=-1) does)
         dist = (x[:, 0, None] - pool_x[0]) ** 2
         for f in range(1, pool_x.shape[0]):
             dist += (x[:, f, None] - pool_x[f]) ** 2
-        if matches < len(pool):
-            kth = np.partition(dist, matches - 1, axis=1)[:, matches - 1]
+        if k < len(pool):
+            kth = np.partition(dist, k - 1, axis=1)[:, k - 1]
             rows, cols = np.nonzero(dist <= kth[:, None])
         else:
             rows, cols = np.divmod(np.arange(dist.size), len(pool))
-        # candidates by (row, distance, id): the first `matches` of each row
+        # candidates by (row, distance, id): the first k of each row
         picked = np.lexsort((rank[pool[cols]], dist[rows, cols], rows))
         rows, cols = rows[picked], cols[picked]
-        first_of_row = np.searchsorted(rows, np.arange(len(mine)))
-        take = first_of_row[:, None] + np.arange(matches)
-        control[mine] = pool[cols[take]]
-    return control
+        take = (np.searchsorted(rows, np.arange(len(mine)))[:, None] + np.arange(k)).ravel()
+        found.append((mine[rows[take]], pool[cols[take]], dist[rows[take], cols[take]]))
+    member, code, distance = (np.concatenate([f[j] for f in found]) if found else np.zeros(0) for j in range(3))
+    return member.astype(np.int64), code.astype(np.int64), distance.astype(np.float64), pools
 
 
 def _window(window: Any, name: str = "window") -> int:
@@ -278,6 +282,33 @@ def _window(window: Any, name: str = "window") -> int:
 # ----------------------------------------------------------------------------- members vs non-members
 
 
+def _kpis_table(sums: Gathered) -> ProgrammeKPIs:
+    """The last step of :func:`programme_kpis`: the groups' rates from their counts."""
+    rows = []
+    for name in ("members", "non_members"):
+        customers, na, nb, repeat, revenue, buys, retained, nr = sums.counts[name].tolist()
+        rows.append(
+            [
+                customers,
+                na,
+                nb,
+                repeat / nb * 100 if nb else math.nan,
+                revenue / na if na else math.nan,
+                buys / nb if nb else math.nan,
+                retained / nr * 100 if nr else math.nan,
+            ]
+        )
+    table = np.array(rows, dtype=np.float64)
+    table = np.vstack([table, table[0] - table[1]])
+    names = ("customers", "active", "buyers", "repeat_rate", "revenue_per_customer", "purchase_frequency", "retention")
+    cols: dict[str, Any] = {"group": np.array(["members", "non_members", "difference"], dtype=object)}
+    for i, name in enumerate(names):
+        cols[name] = table[:, i].astype(np.int64) if i < 3 else table[:, i]
+    meta = sums.same["meta"]
+    return ProgrammeKPIs(cols, title="programme members vs non-members", meta=meta, units={"retention": "%"})
+
+
+@in_steps(_kpis_table)
 def programme_kpis(
     data: Any,
     *,
@@ -290,7 +321,7 @@ def programme_kpis(
     tz: str | None = None,
     strict: bool = False,
     **columns: Any,
-) -> ProgrammeKPIs:
+) -> Gathered:
     """Members vs non-members on the same KPIs over the same window (as_of - window, as_of].
 
     A customer (any customer with an event at or before ``as_of``) is a member when she
@@ -312,38 +343,6 @@ def programme_kpis(
     >>> k["group"].tolist()
     ['members', 'non_members', 'difference']
     """
-    return _kpis_table(
-        _kpi_counts(
-            data,
-            customers=customers,
-            programme=programme,
-            window=window,
-            member_since=member_since,
-            purchase_event=purchase_event,
-            as_of=as_of,
-            tz=tz,
-            strict=strict,
-            **columns,
-        )
-    )
-
-
-def _kpi_counts(
-    data: Any,
-    *,
-    customers: Any = None,
-    programme: Any = None,
-    window: Any = 365,
-    member_since: str = "member_since",
-    purchase_event: str = "purchase",
-    as_of: Any = None,
-    tz: str | None = None,
-    strict: bool = False,
-    **columns: Any,
-) -> Gathered:
-    """The additive step of :func:`programme_kpis`: per group (members, non-members) the
-    customers, active, buyers, repeat buyers, revenue, purchases, retained and previously
-    active customers (on a partition of the customers: its share)."""
     q = parse(data, columns, metric=programme_kpis, tz=tz, as_of=as_of)
     span = _window(window)
     member = membership(q, customers, programme, member_since, strict, "programme_kpis").join <= q.as_of
@@ -381,35 +380,164 @@ def _kpi_counts(
     return Gathered(counts=counts, same={"meta": meta})
 
 
-def _kpis_table(sums: Gathered) -> ProgrammeKPIs:
-    """The last step of :func:`programme_kpis`: the groups' rates from their counts."""
-    rows = []
-    for name in ("members", "non_members"):
-        customers, na, nb, repeat, revenue, buys, retained, nr = sums.counts[name].tolist()
-        rows.append(
-            [
-                customers,
-                na,
-                nb,
-                repeat / nb * 100 if nb else math.nan,
-                revenue / na if na else math.nan,
-                buys / nb if nb else math.nan,
-                retained / nr * 100 if nr else math.nan,
-            ]
-        )
-    table = np.array(rows, dtype=np.float64)
-    table = np.vstack([table, table[0] - table[1]])
-    names = ("customers", "active", "buyers", "repeat_rate", "revenue_per_customer", "purchase_frequency", "retention")
-    cols: dict[str, Any] = {"group": np.array(["members", "non_members", "difference"], dtype=object)}
-    for i, name in enumerate(names):
-        cols[name] = table[:, i].astype(np.int64) if i < 3 else table[:, i]
-    meta = sums.same["meta"]
-    return ProgrammeKPIs(cols, title="programme members vs non-members", meta=meta, units={"retention": "%"})
-
-
 # ----------------------------------------------------------------------------- impact
 
 
+@dataclass(frozen=True)
+class ImpactInputs:
+    """The arguments of :func:`programme_impact` read and checked, and what every step
+    reads of the log (the whole log, or a partition's): the join instant and first event
+    of each customer (per code) and the KPI's running sums (:class:`Windowed`)."""
+
+    q: Query
+    span: int
+    kpi: str
+    matches: int
+    ci: float
+    n_boot: int
+    seed: int
+    join: np.ndarray
+    layout: Any
+    win: Windowed
+    first: np.ndarray
+
+    def features(self, c: np.ndarray, d: Any, at: np.ndarray) -> np.ndarray:
+        """RFM and tenure of customers ``c`` on day(s) ``d``; ``at``: the index of the
+        first event of each at or after ``d`` (the customer has an event before ``d``)."""
+        layout, cumsum = self.layout, self.win.cumsum
+        start = layout.indptr[c]
+        recency = (d - layout.ts[at - 1]) / _DAY
+        frequency = cumsum["purchases"][at] - cumsum["purchases"][start]
+        monetary = cumsum["revenue"][at] - cumsum["revenue"][start]
+        tenure = (d - self.first[c]) / _DAY
+        return np.log1p(np.maximum(np.stack([recency, frequency, monetary, tenure], axis=1), 0.0))
+
+    def change(self, c: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The KPI of customers ``c`` in the windows before and after day(s) ``d``."""
+        at = [self.win.cumsum[self.kpi][self.win.position(c, t)] for t in (d - self.span, d, d + self.span)]
+        return at[1] - at[0], at[2] - at[1]
+
+
+def _impact_members(x: ImpactInputs) -> Gathered:
+    """The first step of :func:`programme_impact`: the measured members (id, join day,
+    pre-join features, KPI before and after) and the members left out, counted."""
+    q = x.q
+    joined = np.flatnonzero(x.join <= q.as_of)
+    p = q.days.periods_of(x.join[joined])
+    lo = int(p.min()) if len(p) else 0
+    _, bounds = q.days.axis(lo, int(p.max()) - lo + 2 if len(p) else 1)
+    day = bounds[p - lo] if len(p) else np.zeros(0, np.int64)
+    over = day + x.span <= q.as_of
+    history = x.first[joined] < day
+    excluded = {
+        "after window not over at as_of": int((~over).sum()),
+        "no event before joining": int((over & ~history).sum()),
+    }
+    members, day = joined[over & history], day[over & history]
+    before, after = x.change(members, day)
+    rows = {
+        "customer_id": q.log.customer_ids[members],
+        "day": day,
+        "x": x.features(members, day, x.win.position(members, day)),
+        "before": before,
+        "after": after,
+    }
+    meta = {
+        "kpi": x.kpi,
+        "window_days": x.span / _DAY,
+        "matches": int(x.matches),
+        "ci": x.ci,
+        "n_boot": int(x.n_boot),
+        "seed": x.seed,
+        "as_of": np.datetime64(q.as_of, "us"),
+        "tz": q.tz,
+    }
+    return Gathered(rows, counts=excluded, same={"meta": meta})
+
+
+def _impact_scaled(members: Gathered) -> Gathered:
+    """Between the passes of :func:`programme_impact`: every measured member, in id order,
+    and the scale of each feature (its standard deviation over them)."""
+    if not len(members.rows["customer_id"]):
+        meta = members.same["meta"]
+        raise ParameterError(
+            "no member can be measured: members need an event before joining and a whole window after it "
+            f"(window {meta['window_days']:g} days, as_of {meta['as_of']}); shorten window= or check the membership"
+        )
+    scale = members.rows["x"].std(axis=0)
+    scale[scale == 0] = 1.0
+    return replace(members, same={**members.same, "scale": scale})
+
+
+def _impact_candidates(members: Gathered, x: ImpactInputs) -> Gathered:
+    """The second step of :func:`programme_impact`: the nearest candidates of every member
+    among the log's customers (id, distance, KPI before and after the member's join day),
+    and the candidates of each join day."""
+    day, scale = members.rows["day"], members.same["scale"]
+    member, code, distance, pools = _nearest(
+        x.features,
+        members.rows["x"] / scale,
+        scale,
+        day,
+        x.layout,
+        x.first,
+        x.join,
+        x.span,
+        x.q.log.codes_by_id(),
+        x.matches,
+    )
+    before, after = x.change(code, day[member])
+    rows = {
+        "member": member,
+        "customer_id": x.q.log.customer_ids[code],
+        "distance": distance,
+        "before": before,
+        "after": after,
+    }
+    return Gathered(rows, counts={"pool": pools}, key="member")
+
+
+def _impact_estimate(members: Gathered, candidates: Gathered) -> ProgrammeImpact:
+    """The last step of :func:`programme_impact`: each member's ``matches`` nearest
+    controls among every candidate (by distance, then id), the effects and the bootstrap."""
+    meta = {**members.same["meta"], "excluded": members.counts}
+    matches, m = meta["matches"], members.rows
+    days, pools = np.unique(m["day"]), candidates.counts["pool"]
+    short = np.flatnonzero(pools < matches)
+    if len(short):
+        raise ParameterError(
+            f"only {pools[short[0]]} non-members to match the members who joined on "
+            f"{np.datetime64(int(days[short[0]]), 'us')}; lower matches= (now {matches})"
+        )
+    c = candidates.rows
+    by_id = np.argsort(c["customer_id"], kind="stable")
+    order = by_id[np.lexsort((c["distance"][by_id], c["member"][by_id]))]  # by member, distance, id
+    firsts = np.searchsorted(c["member"][order], np.arange(len(m["day"])))
+    chosen = order[(firsts[:, None] + np.arange(matches)).ravel()]
+    c_before = c["before"][chosen].reshape(-1, matches).mean(axis=1)
+    c_after = c["after"][chosen].reshape(-1, matches).mean(axis=1)
+    m_before, m_after = m["before"], m["after"]
+    effect = (m_after - m_before) - (c_after - c_before)
+    value = float(effect.mean())
+    rng = np.random.default_rng(meta["seed"])
+    n_boot = meta["n_boot"]
+    boot = np.empty(n_boot)
+    for b in range(0, n_boot, 100):  # resamples in blocks: memory stays at 100 x members
+        draw = rng.integers(0, len(effect), (min(100, n_boot - b), len(effect)))
+        boot[b : b + len(draw)] = effect[draw].mean(axis=1)
+    low, high = np.quantile(boot, [(1 - meta["ci"]) / 2, (1 + meta["ci"]) / 2])
+    n_members = len(effect)
+    cols = {
+        "group": np.array(["members", "matched non-members", "difference"], dtype=object),
+        "customers": np.array([n_members, len(np.unique(c["customer_id"][chosen])), n_members], np.int64),
+        "before": np.array([m_before.mean(), c_before.mean(), m_before.mean() - c_before.mean()]),
+        "after": np.array([m_after.mean(), c_after.mean(), m_after.mean() - c_after.mean()]),
+    }
+    cols["change"] = cols["after"] - cols["before"]
+    return ProgrammeImpact(cols, value=value, ci_low=float(low), ci_high=float(high), meta=meta)
+
+
+@in_two_passes(_impact_members, _impact_scaled, _impact_candidates, _impact_estimate)
 def programme_impact(
     data: Any,
     *,
@@ -427,7 +555,7 @@ def programme_impact(
     tz: str | None = None,
     strict: bool = False,
     **columns: Any,
-) -> ProgrammeImpact:
+) -> ImpactInputs:
     """The programme's impact on a KPI per customer: difference in differences of members
     before vs after joining against matched non-members over the same calendar windows.
 
@@ -471,83 +599,13 @@ def programme_impact(
     join = membership(q, customers, programme, member_since, strict, "programme_impact").join
     log = q.log
     layout = q.grouped(columns=("amount",) if log.has("amount") else ())
-    codes = layout.customer_of_event()
     buy = purchase_mask(log, purchase_event)
     revenue = (
         net_revenue(log, buy, "programme_impact") if (kpi == "revenue" or log.has("amount")) else np.zeros(len(buy))
     )
-    win = Windowed(codes, layout.ts, {"purchases": buy.astype(np.float64), "revenue": revenue})
+    win = Windowed(layout.customer_of_event(), layout.ts, {"purchases": buy.astype(np.float64), "revenue": revenue})
     first = layout.ts[layout.indptr[:-1]]
-    # members and their join days
-    joined = np.flatnonzero(join <= q.as_of)
-    days = q.days
-    p = days.periods_of(join[joined])
-    lo = int(p.min()) if len(p) else 0
-    _, bounds = days.axis(lo, int(p.max()) - lo + 2 if len(p) else 1)
-    day = bounds[p - lo] if len(p) else np.zeros(0, np.int64)
-    over = day + span <= q.as_of
-    history = first[joined] < day
-    excluded = {
-        "after window not over at as_of": int((~over).sum()),
-        "no event before joining": int((over & ~history).sum()),
-    }
-    members, day = joined[over & history], day[over & history]
-    if not len(members):
-        raise ParameterError(
-            "no member can be measured: members need an event before joining and a whole window after it "
-            f"(window {span / _DAY:g} days, as_of {np.datetime64(q.as_of, 'us')}); shorten window= or check the membership"
-        )
-
-    def features(c: np.ndarray, d: Any, at: np.ndarray) -> np.ndarray:
-        """RFM and tenure of customers ``c`` on day(s) ``d``; ``at``: the index of the
-        first event of each at or after ``d`` (the customer has an event before ``d``)."""
-        start = layout.indptr[c]
-        recency = (d - layout.ts[at - 1]) / _DAY
-        frequency = win.cumsum["purchases"][at] - win.cumsum["purchases"][start]
-        monetary = win.cumsum["revenue"][at] - win.cumsum["revenue"][start]
-        tenure = (d - first[c]) / _DAY
-        return np.log1p(np.maximum(np.stack([recency, frequency, monetary, tenure], axis=1), 0.0))
-
-    member_x = features(members, day, win.position(members, day))
-    scale = member_x.std(axis=0)
-    scale[scale == 0] = 1.0
-    control = _nearest(features, member_x / scale, scale, day, layout, first, join, span, log.codes_by_id(), matches)
-
-    def change(c: np.ndarray, d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        at = [win.cumsum[kpi][win.position(c, t)] for t in (d - span, d, d + span)]
-        return at[1] - at[0], at[2] - at[1]
-
-    m_before, m_after = change(members, day)
-    flat_day = np.repeat(day, matches)
-    c_before, c_after = change(control.ravel(), flat_day)
-    c_before, c_after = c_before.reshape(-1, matches).mean(axis=1), c_after.reshape(-1, matches).mean(axis=1)
-    effect = (m_after - m_before) - (c_after - c_before)
-    value = float(effect.mean())
-    rng = np.random.default_rng(seed)
-    boot = np.empty(n_boot)
-    for b in range(0, n_boot, 100):  # resamples in blocks: memory stays at 100 x members
-        draw = rng.integers(0, len(effect), (min(100, n_boot - b), len(effect)))
-        boot[b : b + len(draw)] = effect[draw].mean(axis=1)
-    low, high = np.quantile(boot, [(1 - ci) / 2, (1 + ci) / 2])
-    cols = {
-        "group": np.array(["members", "matched non-members", "difference"], dtype=object),
-        "customers": np.array([len(members), len(np.unique(control)), len(members)], np.int64),
-        "before": np.array([m_before.mean(), c_before.mean(), m_before.mean() - c_before.mean()]),
-        "after": np.array([m_after.mean(), c_after.mean(), m_after.mean() - c_after.mean()]),
-    }
-    cols["change"] = cols["after"] - cols["before"]
-    meta = {
-        "kpi": kpi,
-        "window_days": span / _DAY,
-        "matches": int(matches),
-        "ci": ci,
-        "n_boot": int(n_boot),
-        "seed": seed,
-        "as_of": np.datetime64(q.as_of, "us"),
-        "tz": q.tz,
-        "excluded": excluded,
-    }
-    return ProgrammeImpact(cols, value=value, ci_low=float(low), ci_high=float(high), meta=meta)
+    return ImpactInputs(q, span, kpi, matches, ci, n_boot, seed, join, layout, win, first)
 
 
 # ----------------------------------------------------------------------------- points and tiers
@@ -777,5 +835,3 @@ def near_next_tier(
 
 
 # ----------------------------------------------------------------------------- partitioned (fidelite.scale)
-
-declare(programme_kpis, per_customer(_kpi_counts, _kpis_table))

@@ -21,7 +21,7 @@ from ..io import US_PER_DAY
 from ..query import choice, net_revenue, parse, purchase_mask
 from ..results.base import ValueResult, safe_ratio
 from ..scale.merges import Gathered
-from ..scale.registry import declare, per_customer
+from ..scale.registry import in_steps
 
 US_PER_YEAR = 365 * US_PER_DAY
 
@@ -164,93 +164,6 @@ def upsell_rate(
     )
 
 
-def clv(
-    data: Any,
-    *,
-    lifetime_years: float | None = None,
-    margin: float | None = None,
-    discount_rate: float | None = None,
-    purchase_event: str | Sequence[str] | None = "purchase",
-    as_of: Any = None,
-    tz: str | None = None,
-    **columns: Any,
-) -> ValueResult:
-    """Simple customer lifetime value, from the last 365 days before ``as_of``.
-
-    - average purchase value = net revenue (purchases plus refunds, as in
-      :func:`~fidelite.customer_summary`) / purchases in (as_of - 365 d, as_of];
-    - average purchases per customer = purchases / customers who bought in that year;
-    - customer value (yearly) = their product (x ``margin``, a gross-margin fraction, if given);
-    - lifetime = ``lifetime_years``, or 1 / yearly churn rate, where the churn rate is the
-      share of the customers who bought in the previous year (as_of - 730 d, as_of - 365 d]
-      who did not buy in the last one;
-    - CLV = customer value x lifetime; with a yearly ``discount_rate`` d, each year's value is
-      received at the end of the year and discounted: CLV = V x (1 - (1 + d)^-L) / d (the
-      geometric series sum_{t=1..L} V / (1 + d)^t, extended to fractional L).
-
-    NaN with a ``reason`` when nobody bought in the last year, or when the churn rate is
-    unknown (no buyers in the previous year) or zero; pass ``lifetime_years`` then.
-
-    >>> import fidelite
-    >>> log = {"customer_id": [1, 1, 2], "timestamp": ["2024-03-01", "2024-06-01", "2024-09-01"],
-    ...        "amount": [50.0, 30.0, 40.0]}
-    >>> r = fidelite.clv(log, lifetime_years=3)
-    >>> r.parts["customer_value"], r.value
-    (60.0, 180.0)
-    """
-    return _clv_value(
-        _clv_counts(
-            data,
-            lifetime_years=lifetime_years,
-            margin=margin,
-            discount_rate=discount_rate,
-            purchase_event=purchase_event,
-            as_of=as_of,
-            tz=tz,
-            **columns,
-        )
-    )
-
-
-def _clv_counts(
-    data: Any,
-    *,
-    lifetime_years: float | None = None,
-    margin: float | None = None,
-    discount_rate: float | None = None,
-    purchase_event: str | Sequence[str] | None = "purchase",
-    as_of: Any = None,
-    tz: str | None = None,
-    **columns: Any,
-) -> Gathered:
-    """The additive step of :func:`clv`: purchases, revenue and buyers of the last year,
-    buyers of the year before and those of them lost (on a partition: its share)."""
-    for name, v, lo, hi in (("margin", margin, 0.0, 1.0), ("discount_rate", discount_rate, 0.0, math.inf)):
-        if v is not None and not (lo <= float(v) <= hi and math.isfinite(float(v))):
-            raise ParameterError(
-                f"{name} must be a fraction{' between 0 and 1' if name == 'margin' else ' >= 0'} (e.g. 0.3), got {v!r}"
-            )
-    if lifetime_years is not None and not (math.isfinite(float(lifetime_years)) and float(lifetime_years) > 0):
-        raise ParameterError(f"lifetime_years must be a positive number of years, got {lifetime_years!r}")
-    q = parse(data, columns, metric=clv, tz=tz, as_of=as_of)
-    log, end = q.log, q.as_of
-    layout = q.grouped(columns=("amount",))  # the amounts carried through the grouping
-    buy = purchase_mask(log, purchase_event)
-    revenue_of = net_revenue(log, buy, "clv")
-    ts = layout.ts
-    last_year = buy & (ts > end - US_PER_YEAR) & (ts <= end)
-    year_before = buy & (ts > end - 2 * US_PER_YEAR) & (ts <= end - US_PER_YEAR)
-    active_now = layout.per_customer(last_year) > 0
-    active_before = layout.per_customer(year_before) > 0
-    purchases = int(last_year.sum())
-    in_year = (ts > end - US_PER_YEAR) & (ts <= end)
-    revenue = float(revenue_of[in_year].sum())
-    buyers = int(active_now.sum())
-    churned = int((active_before & ~active_now).sum())
-    counts = dict(purchases=purchases, revenue=revenue, buyers=buyers, churned=churned, before=int(active_before.sum()))
-    return Gathered(counts=counts, same=dict(lifetime_years=lifetime_years, margin=margin, discount_rate=discount_rate))
-
-
 def _clv_value(g: Gathered) -> ValueResult:
     """The last step of :func:`clv`: the averages, the lifetime and the value from the counts."""
     purchases, revenue, buyers, churned, before = (
@@ -294,6 +207,65 @@ def _clv_value(g: Gathered) -> ValueResult:
     return ValueResult(value * factor, title="customer lifetime value", parts=parts, reason=reason, units=units)
 
 
-# ----------------------------------------------------------------------------- partitioned (fidelite.scale)
+@in_steps(_clv_value)
+def clv(
+    data: Any,
+    *,
+    lifetime_years: float | None = None,
+    margin: float | None = None,
+    discount_rate: float | None = None,
+    purchase_event: str | Sequence[str] | None = "purchase",
+    as_of: Any = None,
+    tz: str | None = None,
+    **columns: Any,
+) -> Gathered:
+    """Simple customer lifetime value, from the last 365 days before ``as_of``.
 
-declare(clv, per_customer(_clv_counts, _clv_value))
+    - average purchase value = net revenue (purchases plus refunds, as in
+      :func:`~fidelite.customer_summary`) / purchases in (as_of - 365 d, as_of];
+    - average purchases per customer = purchases / customers who bought in that year;
+    - customer value (yearly) = their product (x ``margin``, a gross-margin fraction, if given);
+    - lifetime = ``lifetime_years``, or 1 / yearly churn rate, where the churn rate is the
+      share of the customers who bought in the previous year (as_of - 730 d, as_of - 365 d]
+      who did not buy in the last one;
+    - CLV = customer value x lifetime; with a yearly ``discount_rate`` d, each year's value is
+      received at the end of the year and discounted: CLV = V x (1 - (1 + d)^-L) / d (the
+      geometric series sum_{t=1..L} V / (1 + d)^t, extended to fractional L).
+
+    NaN with a ``reason`` when nobody bought in the last year, or when the churn rate is
+    unknown (no buyers in the previous year) or zero; pass ``lifetime_years`` then.
+
+    >>> import fidelite
+    >>> log = {"customer_id": [1, 1, 2], "timestamp": ["2024-03-01", "2024-06-01", "2024-09-01"],
+    ...        "amount": [50.0, 30.0, 40.0]}
+    >>> r = fidelite.clv(log, lifetime_years=3)
+    >>> r.parts["customer_value"], r.value
+    (60.0, 180.0)
+    """
+    for name, v, lo, hi in (("margin", margin, 0.0, 1.0), ("discount_rate", discount_rate, 0.0, math.inf)):
+        if v is not None and not (lo <= float(v) <= hi and math.isfinite(float(v))):
+            raise ParameterError(
+                f"{name} must be a fraction{' between 0 and 1' if name == 'margin' else ' >= 0'} (e.g. 0.3), got {v!r}"
+            )
+    if lifetime_years is not None and not (math.isfinite(float(lifetime_years)) and float(lifetime_years) > 0):
+        raise ParameterError(f"lifetime_years must be a positive number of years, got {lifetime_years!r}")
+    q = parse(data, columns, metric=clv, tz=tz, as_of=as_of)
+    log, end = q.log, q.as_of
+    layout = q.grouped(columns=("amount",))  # the amounts carried through the grouping
+    buy = purchase_mask(log, purchase_event)
+    revenue_of = net_revenue(log, buy, "clv")
+    ts = layout.ts
+    last_year = buy & (ts > end - US_PER_YEAR) & (ts <= end)
+    year_before = buy & (ts > end - 2 * US_PER_YEAR) & (ts <= end - US_PER_YEAR)
+    active_now = layout.per_customer(last_year) > 0
+    active_before = layout.per_customer(year_before) > 0
+    purchases = int(last_year.sum())
+    in_year = (ts > end - US_PER_YEAR) & (ts <= end)
+    revenue = float(revenue_of[in_year].sum())
+    buyers = int(active_now.sum())
+    churned = int((active_before & ~active_now).sum())
+    counts = dict(purchases=purchases, revenue=revenue, buyers=buyers, churned=churned, before=int(active_before.sum()))
+    return Gathered(counts=counts, same=dict(lifetime_years=lifetime_years, margin=margin, discount_rate=discount_rate))
+
+
+# ----------------------------------------------------------------------------- partitioned (fidelite.scale)

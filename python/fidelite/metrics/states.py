@@ -19,7 +19,7 @@ from ..query.clv import clv_arrays, on_time_unit
 from ..results.base import TableResult
 from ..results.customers import PatternResult, RFMResult
 from ..scale.merges import Gathered
-from ..scale.registry import declare, per_customer
+from ..scale.registry import in_steps
 
 PATTERNS = ("continuous", "discontinuous", "one-time", "lapsed")
 SEGMENTS = ("champions", "loyal", "potential loyalists", "new", "at risk", "can't lose", "hibernating", "lost")
@@ -128,6 +128,44 @@ def retention_patterns(
 AT_RISK_METHODS = ("gap", "p_alive")
 
 
+def _at_risk_ranked(buyers: Gathered) -> TableResult:
+    """The population-wide step of :func:`at_risk`: the population gap (or the BG/NBD
+    fit), who is at risk, the ranking."""
+    r, same = buyers.rows, buyers.same
+    scores = r.get("score")
+    if same["method"] == "p_alive":
+        return _at_risk_p_alive(r, same, scores)
+    gap, days = r["gap"], r["days_since"]
+    repeat = r["repeat"]
+    population = float(np.median(gap[repeat])) if repeat.any() else math.nan
+    expected = np.where(repeat, gap, population)
+    eligible = r["eligible"]
+    factor = same["factor"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        risky = eligible & (days > factor * expected)
+        ratio = np.where(risky, days / expected, math.nan)
+    order = _ranked(np.flatnonzero(risky), r["revenue"], scores)  # ties by ascending id
+    cols = {
+        "customer_id": r["customer_id"][order],
+        "last_purchase": r["last_purchase"][order],
+        "days_since": days[order],
+        "expected_gap_days": expected[order],
+        "ratio": ratio[order],
+        "revenue": r["revenue"][order],
+    }
+    if scores is not None:
+        cols["score"] = scores[order]
+    meta = dict(
+        same["meta"],
+        factor=factor,
+        lapse_after=same["lapse"],
+        eligible=int(eligible.sum()),
+        population_gap_days=population,
+    )
+    return TableResult(cols, title=f"customers at risk (gap > {factor:g} x usual)", meta=meta, reason=same["reason"])
+
+
+@in_steps(_at_risk_ranked)
 def at_risk(
     data: Any,
     *,
@@ -142,7 +180,7 @@ def at_risk(
     as_of: Any = None,
     tz: str | None = None,
     **columns: Any,
-) -> TableResult:
+) -> Gathered:
     """Customers at risk: not lapsed, but whose time since the last purchase exceeds
     ``factor`` x their usual gap between purchases.
 
@@ -178,41 +216,6 @@ def at_risk(
     >>> r["customer_id"].tolist(), r["days_since"].tolist(), r["expected_gap_days"].tolist()
     ([1], [40.0], [10.0])
     """
-    rows = _at_risk_rows(
-        data,
-        method=method,
-        threshold=threshold,
-        factor=factor,
-        lapse_after=lapse_after,
-        period=period,
-        week_start=week_start,
-        purchase_event=purchase_event,
-        rank_by=rank_by,
-        as_of=as_of,
-        tz=tz,
-        **columns,
-    )
-    return _at_risk_ranked(rows)
-
-
-def _at_risk_rows(
-    data: Any,
-    *,
-    method: str = "gap",
-    threshold: float = 0.5,
-    factor: float = 2.0,
-    lapse_after: int = 3,
-    period: str = "month",
-    week_start: str | int = "monday",
-    purchase_event: str | Sequence[str] | None = "purchase",
-    rank_by: Any = "revenue",
-    as_of: Any = None,
-    tz: str | None = None,
-    **columns: Any,
-) -> Gathered:
-    """The per-customer step of :func:`at_risk`: every buyer's gap, recency, eligibility
-    and revenue (``method="p_alive"``: every buyer's BG/NBD inputs), in ascending id order
-    (on a partition of the customers: its share)."""
     if method not in AT_RISK_METHODS:
         raise ParameterError(f"unknown method {method!r}: use one of {', '.join(map(repr, AT_RISK_METHODS))}")
     if not (isinstance(factor, (int, float, np.integer, np.floating)) and math.isfinite(float(factor)) and factor > 0):
@@ -249,43 +252,6 @@ def _at_risk_rows(
     if scores is not None:
         rows["score"] = scores[codes]
     return Gathered(rows, same=same)
-
-
-def _at_risk_ranked(buyers: Gathered) -> TableResult:
-    """The population-wide step of :func:`at_risk`: the population gap (or the BG/NBD
-    fit), who is at risk, the ranking."""
-    r, same = buyers.rows, buyers.same
-    scores = r.get("score")
-    if same["method"] == "p_alive":
-        return _at_risk_p_alive(r, same, scores)
-    gap, days = r["gap"], r["days_since"]
-    repeat = r["repeat"]
-    population = float(np.median(gap[repeat])) if repeat.any() else math.nan
-    expected = np.where(repeat, gap, population)
-    eligible = r["eligible"]
-    factor = same["factor"]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        risky = eligible & (days > factor * expected)
-        ratio = np.where(risky, days / expected, math.nan)
-    order = _ranked(np.flatnonzero(risky), r["revenue"], scores)  # ties by ascending id
-    cols = {
-        "customer_id": r["customer_id"][order],
-        "last_purchase": r["last_purchase"][order],
-        "days_since": days[order],
-        "expected_gap_days": expected[order],
-        "ratio": ratio[order],
-        "revenue": r["revenue"][order],
-    }
-    if scores is not None:
-        cols["score"] = scores[order]
-    meta = dict(
-        same["meta"],
-        factor=factor,
-        lapse_after=same["lapse"],
-        eligible=int(eligible.sum()),
-        population_gap_days=population,
-    )
-    return TableResult(cols, title=f"customers at risk (gap > {factor:g} x usual)", meta=meta, reason=same["reason"])
 
 
 def _scores(q: Query, rank_by: Any) -> np.ndarray | None:
@@ -395,6 +361,31 @@ def _segment(r: np.ndarray, fm: np.ndarray) -> np.ndarray:
 _RFM_LABELS = np.array([f"{r}{f}{m}" for r in range(1, 6) for f in range(1, 6) for m in range(1, 6)], dtype=object)
 
 
+def _rfm_scored(buyers: Gathered) -> RFMResult:
+    """The population-wide step of :func:`rfm`: quintile scores and segments of every buyer."""
+    recency, freq, money = (buyers.rows[k] for k in ("recency_days", "frequency", "monetary"))
+    r = quintile_scores(recency, higher_is_better=False)
+    f = quintile_scores(freq.astype(np.float64))
+    m = quintile_scores(money)
+    seg = _segment(r, (f + m + 1) // 2)
+    names = np.array(SEGMENTS, dtype=object)
+    cols = {
+        **buyers.rows,
+        "r": r,
+        "f": f,
+        "m": m,
+        "rfm": _RFM_LABELS[(r - 1) * 25 + (f - 1) * 5 + (m - 1)],
+        "segment": names[seg],
+    }
+    counts = np.bincount(seg, minlength=len(SEGMENTS)).astype(np.int64)
+    revenue = np.bincount(seg, weights=money, minlength=len(SEGMENTS))
+    segments = TableResult(
+        {"segment": names, "customers": counts, "share": _shares(counts), "revenue": revenue}, title="RFM segments"
+    )
+    return RFMResult(cols, segments=segments, meta=buyers.same["meta"])
+
+
+@in_steps(_rfm_scored)
 def rfm(
     data: Any,
     *,
@@ -402,7 +393,7 @@ def rfm(
     as_of: Any = None,
     tz: str | None = None,
     **columns: Any,
-) -> RFMResult:
+) -> Gathered:
     """Recency, frequency, monetary value of every buyer at ``as_of``, scored 1-5, with
     named segments.
 
@@ -436,19 +427,6 @@ def rfm(
     >>> int(r.segments["customers"].sum()) == len(r)
     True
     """
-    return _rfm_scored(_rfm_buyers(data, purchase_event=purchase_event, as_of=as_of, tz=tz, **columns))
-
-
-def _rfm_buyers(
-    data: Any,
-    *,
-    purchase_event: str | Sequence[str] | None = "purchase",
-    as_of: Any = None,
-    tz: str | None = None,
-    **columns: Any,
-) -> Gathered:
-    """The per-customer step of :func:`rfm`: every buyer's recency, frequency and monetary
-    value, in ascending id order (on one partition of the customers, its share)."""
     q = parse(data, columns, metric=rfm, tz=tz, as_of=as_of)
     if not q.log.has("amount"):
         raise MissingColumnError(
@@ -463,30 +441,6 @@ def _rfm_buyers(
         "monetary": s["revenue"][buyers],
     }
     return Gathered(rows, same={"meta": _meta(q, purchase_event)})
-
-
-def _rfm_scored(buyers: Gathered) -> RFMResult:
-    """The population-wide step of :func:`rfm`: quintile scores and segments of every buyer."""
-    recency, freq, money = (buyers.rows[k] for k in ("recency_days", "frequency", "monetary"))
-    r = quintile_scores(recency, higher_is_better=False)
-    f = quintile_scores(freq.astype(np.float64))
-    m = quintile_scores(money)
-    seg = _segment(r, (f + m + 1) // 2)
-    names = np.array(SEGMENTS, dtype=object)
-    cols = {
-        **buyers.rows,
-        "r": r,
-        "f": f,
-        "m": m,
-        "rfm": _RFM_LABELS[(r - 1) * 25 + (f - 1) * 5 + (m - 1)],
-        "segment": names[seg],
-    }
-    counts = np.bincount(seg, minlength=len(SEGMENTS)).astype(np.int64)
-    revenue = np.bincount(seg, weights=money, minlength=len(SEGMENTS))
-    segments = TableResult(
-        {"segment": names, "customers": counts, "share": _shares(counts), "revenue": revenue}, title="RFM segments"
-    )
-    return RFMResult(cols, segments=segments, meta=buyers.same["meta"])
 
 
 def best_customers(
@@ -525,6 +479,3 @@ def best_customers(
 
 
 # ----------------------------------------------------------------------------- partitioned (fidelite.scale)
-
-declare(rfm, per_customer(_rfm_buyers, _rfm_scored))
-declare(at_risk, per_customer(_at_risk_rows, _at_risk_ranked))

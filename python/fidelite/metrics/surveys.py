@@ -31,7 +31,7 @@ from ..results.base import safe_ratio
 from ..results.series import PeriodSeries
 from ..results.surveys import LoyaltyIndexResult, NPSBehaviour, NPSResult, TransitionMatrix
 from ..scale.merges import Gathered
-from ..scale.registry import declare, per_customer
+from ..scale.registry import in_steps
 
 QUESTIONS = ("recommend", "buy_again", "try_new")
 
@@ -571,6 +571,48 @@ def nps_transitions(
     )
 
 
+def _behaviour_table(windows: Gathered) -> NPSBehaviour:
+    """The last step of :func:`nps_behaviour`: per category the rates and means over the
+    answers (in answer order, the same on partitioned data)."""
+    r = windows.rows
+    cat, cust, any_events, purchases, revenue = (
+        r[k] for k in ("category", "customer", "any_events", "purchases", "revenue")
+    )
+    groups = [cat == 2, cat == 1, cat == 0, np.ones(len(cat), bool)]
+    cols: dict[str, Any] = {"category": np.array(["promoter", "passive", "detractor", "all"], dtype=object)}
+    stats = []
+    for g in groups:
+        k = int(g.sum())
+        stats.append(
+            [
+                k,
+                len(np.unique(cust[g])),
+                (purchases[g] > 0).sum() / k * 100 if k else math.nan,
+                (any_events[g] == 0).sum() / k * 100 if k else math.nan,
+                revenue[g].sum() / k if k else math.nan,
+                purchases[g].sum() / k if k else math.nan,
+            ]
+        )
+    s = np.array(stats, dtype=np.float64)
+    cols.update(
+        answers=s[:, 0].astype(np.int64),
+        customers=s[:, 1].astype(np.int64),
+        repurchase_rate=s[:, 2],
+        churn_rate=s[:, 3],
+        revenue_per_customer=s[:, 4],
+        purchases_per_customer=s[:, 5],
+    )
+    excluded = {
+        "customer without an event in the log": windows.same["answers"] - windows.counts["in_log"],
+        "window not over at as_of": windows.counts["not_over"],
+    }
+    meta = {**windows.same["meta"], "excluded": excluded, "question": windows.same["question"]}
+    result = NPSBehaviour(cols, title=f"behaviour in the {meta['days']:g} days after an NPS answer", meta=meta)
+    result.report = windows.same["report"]  # type: ignore[attr-defined]
+    return result
+
+
+@in_steps(_behaviour_table)
 def nps_behaviour(
     data: Any,
     *,
@@ -584,7 +626,7 @@ def nps_behaviour(
     score: str = "score",
     strict: bool = False,
     **columns: Any,
-) -> NPSBehaviour:
+) -> Gathered:
     """What promoters, passives and detractors do in the ``days`` after their answer.
 
     Each valid answer (a customer's answer at t) looks at her events in (t, t + days]:
@@ -607,40 +649,6 @@ def nps_behaviour(
     >>> b["repurchase_rate"].tolist()
     [100.0, nan, 0.0, 50.0]
     """
-    return _behaviour_table(
-        _behaviour_windows(
-            data,
-            surveys=surveys,
-            days=days,
-            question=question,
-            purchase_event=purchase_event,
-            as_of=as_of,
-            tz=tz,
-            question_column=question_column,
-            score=score,
-            strict=strict,
-            **columns,
-        )
-    )
-
-
-def _behaviour_windows(
-    data: Any,
-    *,
-    surveys: Any = None,
-    days: Any = 90,
-    question: str = "recommend",
-    purchase_event: str = "purchase",
-    as_of: Any = None,
-    tz: str | None = None,
-    question_column: str = "question",
-    score: str = "score",
-    strict: bool = False,
-    **columns: Any,
-) -> Gathered:
-    """The per-answer step of :func:`nps_behaviour`: each usable answer's category and
-    the sums over its window (on a partition of the customers: the answers of its
-    customers, the surveys table read whole in every partition)."""
     q = parse(data, columns, metric=nps_behaviour, tz=tz, as_of=as_of)
     span = duration_us(days, "days")
     if span <= 0:
@@ -694,47 +702,4 @@ def _behaviour_windows(
     return Gathered(rows, counts, same=same, key="answer")
 
 
-def _behaviour_table(windows: Gathered) -> NPSBehaviour:
-    """The last step of :func:`nps_behaviour`: per category the rates and means over the
-    answers (in answer order, the same on partitioned data)."""
-    r = windows.rows
-    cat, cust, any_events, purchases, revenue = (
-        r[k] for k in ("category", "customer", "any_events", "purchases", "revenue")
-    )
-    groups = [cat == 2, cat == 1, cat == 0, np.ones(len(cat), bool)]
-    cols: dict[str, Any] = {"category": np.array(["promoter", "passive", "detractor", "all"], dtype=object)}
-    stats = []
-    for g in groups:
-        k = int(g.sum())
-        stats.append(
-            [
-                k,
-                len(np.unique(cust[g])),
-                (purchases[g] > 0).sum() / k * 100 if k else math.nan,
-                (any_events[g] == 0).sum() / k * 100 if k else math.nan,
-                revenue[g].sum() / k if k else math.nan,
-                purchases[g].sum() / k if k else math.nan,
-            ]
-        )
-    s = np.array(stats, dtype=np.float64)
-    cols.update(
-        answers=s[:, 0].astype(np.int64),
-        customers=s[:, 1].astype(np.int64),
-        repurchase_rate=s[:, 2],
-        churn_rate=s[:, 3],
-        revenue_per_customer=s[:, 4],
-        purchases_per_customer=s[:, 5],
-    )
-    excluded = {
-        "customer without an event in the log": windows.same["answers"] - windows.counts["in_log"],
-        "window not over at as_of": windows.counts["not_over"],
-    }
-    meta = {**windows.same["meta"], "excluded": excluded, "question": windows.same["question"]}
-    result = NPSBehaviour(cols, title=f"behaviour in the {meta['days']:g} days after an NPS answer", meta=meta)
-    result.report = windows.same["report"]  # type: ignore[attr-defined]
-    return result
-
-
 # ----------------------------------------------------------------------------- partitioned (fidelite.scale)
-
-declare(nps_behaviour, per_customer(_behaviour_windows, _behaviour_table))

@@ -26,7 +26,7 @@ from ..query.subscriptions import RUNNING, read_subscriptions
 from ..results.base import TableResult
 from ..results.survival import SurvivalResult
 from ..scale.merges import Gathered
-from ..scale.registry import declare, per_customer
+from ..scale.registry import in_steps, read_step
 
 #: Length of each ``unit=`` in µs (a month is 365.25 / 12 days, a year 365.25 days).
 UNITS_US = {
@@ -40,180 +40,15 @@ UNITS_US = {
 CHURN_AFTER_DAYS = 90
 
 
-def survival(
-    data: Any = None,
-    *,
-    churn_after: Any = None,
-    subscriptions: Any = None,
-    customers: Any = None,
-    segment: str | Sequence[str] | None = None,
-    bins: Mapping[str, Any] | None = None,
-    active_event: str | Sequence[str] | None = None,
-    as_of: Any = None,
-    tz: str | None = None,
-    ci: float = 0.95,
-    at: Sequence[float] | None = None,
-    unit: str = "day",
-    start: str = "start",
-    end: str = "end",
-    **columns: Any,
-) -> SurvivalResult:
-    """Kaplan-Meier survival of customer lifetimes, with right censoring.
-
-    **From events** (``data``): a customer's lifetime starts at its first event (of type
-    ``active_event``; default any) at or before ``as_of``. A customer with no event in
-    (``as_of`` - ``churn_after``, ``as_of``] churned at its last event: its duration is
-    last - first (0 for a one-event customer). Every other customer is censored at
-    ``as_of`` - first. ``churn_after``: days, ``"90D"``, a timedelta (default 90 days).
-
-    **From subscriptions** (``subscriptions=``, a table with customer id, ``start``,
-    ``end``; null end = running): a customer's lifetime runs from its first start to the
-    end of its first unbroken spell of subscriptions (rows that overlap or touch, such as
-    a plan change, continue the spell); a spell still running at ``as_of`` is censored
-    there. Rows starting after ``as_of`` are ignored, ends after it are not known yet.
-    ``data`` is then optional (it only serves ``segment=``); ``churn_after`` does not
-    apply (passing it is an error).
-
-    With ``d_i`` churns among ``n_i`` customers at risk at each distinct duration
-    ``t_i`` (at risk: duration >= t_i):
-
-    - ``survival`` S(t) = prod over t_i <= t of (1 - d_i / n_i);
-    - Greenwood: Var S(t) = S(t)^2 sum d_i / (n_i (n_i - d_i)); the ``ci`` interval is
-      the exponential Greenwood one (on log(-log S), as lifelines): S^exp(±z sqrt(V)/log S)
-      with V = sum d_i / (n_i (n_i - d_i)), so it stays inside [0, 1] (1 where S = 1);
-    - ``.value``: the median lifetime, the first duration where S <= 0.5 (up to a
-      rounding allowance of 1e-10; inf when S stays above); its interval is where the
-      interval's bounds fall to 0.5;
-    - ``.at_risk``: at each duration of ``at`` (default: up to 7 round steps to the
-      longest duration), the customers still at risk, churned and censored before it;
-    - ``.logrank``: with ``segment=``, the log-rank test that every segment has the same
-      survival: statistic (O - E)' V^-1 (O - E) over the first k - 1 of k segments,
-      chi-squared with k - 1 degrees of freedom (a pseudo-inverse when V is singular).
-
-    ``segment=``: a customers-table attribute (``customers=``), else an event label
-    (event, product, channel) at the customer's first event, as :func:`retention` reads
-    it; several attributes (``segment=["country", "channel"]``) and ``bins=`` are read as
-    on every metric (docs/segments.md). ``unit``: durations in hours, days (default), weeks, months (365.25 / 12 days)
-    or years (365.25 days). Frames: the curve (``segment``, ``time``, ``at_risk``,
-    ``churned``, ``censored``, ``survival``, ``lower``, ``upper``), ``.median``,
-    ``.at_risk``, ``.lifetimes`` (one row per customer).
-
-    >>> import fidelite
-    >>> t = ["2024-01-01", "2024-01-11", "2024-01-01", "2024-03-01", "2024-02-01", "2024-06-20"]
-    >>> s = fidelite.survival({"customer_id": [1, 1, 2, 2, 3, 3], "timestamp": t}, churn_after=30)
-    >>> s["time"].tolist(), s["churned"].tolist(), s["survival"].round(4).tolist()
-    ([10.0, 60.0, 140.0], [1, 1, 0], [0.6667, 0.3333, 0.3333])
-    >>> s.value, float(s.median["median_upper"][0])
-    (60.0, inf)
-    """
-    lifetimes = _survival_lifetimes(
-        data,
-        churn_after=churn_after,
-        subscriptions=subscriptions,
-        customers=customers,
-        segment=segment,
-        bins=bins,
-        active_event=active_event,
-        as_of=as_of,
-        tz=tz,
-        ci=ci,
-        at=at,
-        unit=unit,
-        start=start,
-        end=end,
-        **columns,
-    )
-    return _survival_estimate(lifetimes)
-
-
-def _survival_lifetimes(
-    data: Any = None,
-    *,
-    churn_after: Any = None,
-    subscriptions: Any = None,
-    customers: Any = None,
-    segment: str | Sequence[str] | None = None,
-    bins: Mapping[str, Any] | None = None,
-    active_event: str | Sequence[str] | None = None,
-    as_of: Any = None,
-    tz: str | None = None,
-    ci: float = 0.95,
-    at: Sequence[float] | None = None,
-    unit: str = "day",
-    start: str = "start",
-    end: str = "end",
-    **columns: Any,
-) -> Gathered:
-    """The per-customer step of :func:`survival`: one (duration, churned) row per
-    customer, with its segment (on a partition of the customers: its share)."""
-    choice("unit", unit, tuple(UNITS_US))
-    asked = segment  # as given, for the result
-    by: str | segments.Spec | None = segment if bins is None and (segment is None or isinstance(segment, str)) else None
-    if by is None and asked is not None or bins is not None:
-        by = segments.Spec(segments.names(segment, bins), bins)  # several attributes or bins: read by resolve
-    if not 0 < ci < 1:
-        raise ParameterError(f"ci must be a level between 0 and 1 (e.g. 0.95), got {ci!r}")
-    customer_col = columns.get("customer", "customer_id")
-    q: Query | None
-    churn_us: int | None = None  # events only
-    if subscriptions is None:
-        if data is None:
-            raise MissingTableError(
-                "survival needs the event log (data) or a subscriptions table (subscriptions=<table with "
-                "customer_id, start, end>)"
-            )
-        q = parse(data, columns, metric=survival, tz=tz, as_of=as_of)
-        churn_us = duration_us(CHURN_AFTER_DAYS if churn_after is None else churn_after, "churn_after")
-        ids, dur_us, churned, seg_codes, seg_values = _from_events(
-            q, churn_us, active_event, by, customers, customer_col
-        )
-        report, source, as_of_us = None, "events", q.as_of
-    else:
-        if churn_after is not None:
-            raise ParameterError(
-                "churn_after applies to lifetimes from events; from subscriptions a lifetime ends with the "
-                "customer's first unbroken spell of subscriptions: drop churn_after="
-            )
-        check_keywords(columns, survival)
-        q = None if data is None else parse(data, columns, metric=survival, tz=tz, as_of=as_of)
-        zone = tz or (q.tz if q is not None else "UTC")
-        subs = read_subscriptions(
-            subscriptions, metric="survival", customer=customer_col, start=start, end=end, mrr=None, tz=zone
-        )
-        known_ends = subs.end[subs.end != RUNNING]
-        latest = int(max(subs.start.max(), known_ends.max(initial=subs.start.max())))
-        as_of_us = resolve_as_of(as_of, zone, latest)
-        ids, dur_us, churned = _from_subscriptions(subs, as_of_us)
-        seg_codes, seg_values = _subject_segments(q, ids, by, customers, customer_col)
-        report, source = subs.report, "subscriptions"
-    rows = {"customer_id": ids, "duration_us": dur_us, "churned": churned, "segment": seg_codes}
-    same = dict(
-        seg_values=seg_values,
-        by=by,
-        segment=asked,
-        bins=bins,
-        ci=ci,
-        at=at,
-        unit=unit,
-        as_of_us=as_of_us,
-        source=source,
-        churn_us=churn_us,
-        tz=q.tz if q is not None else (tz or "UTC"),
-        active_event=active_event,
-        report=report,
-    )
-    return Gathered(rows, same=same)
-
-
-def _survival_share(query: Query, *, subscriptions: Any = None, **kwargs: Any) -> Gathered:
+def _survival_partition(metric: Any, query: Query, kwargs: dict[str, Any]) -> Gathered:
     """A partition's share of :func:`survival`: lifetimes from its events (a subscriptions
     table is not split by customer with them: it runs in memory)."""
-    if subscriptions is not None:
+    if kwargs.get("subscriptions") is not None:
         raise ParameterError(
             "survival(subscriptions=...) on partitioned data: give the subscriptions table in memory, without "
             "the events (survival(subscriptions=table))"
         )
-    return _survival_lifetimes(query, **kwargs)
+    return read_step(metric, query, kwargs)
 
 
 def _survival_estimate(lives: Gathered) -> SurvivalResult:
@@ -279,6 +114,132 @@ def _survival_estimate(lives: Gathered) -> SurvivalResult:
         meta=meta,
         report=report,
     )
+
+
+@in_steps(_survival_estimate, partial=_survival_partition)
+def survival(
+    data: Any = None,
+    *,
+    churn_after: Any = None,
+    subscriptions: Any = None,
+    customers: Any = None,
+    segment: str | Sequence[str] | None = None,
+    bins: Mapping[str, Any] | None = None,
+    active_event: str | Sequence[str] | None = None,
+    as_of: Any = None,
+    tz: str | None = None,
+    ci: float = 0.95,
+    at: Sequence[float] | None = None,
+    unit: str = "day",
+    start: str = "start",
+    end: str = "end",
+    **columns: Any,
+) -> Gathered:
+    """Kaplan-Meier survival of customer lifetimes, with right censoring.
+
+    **From events** (``data``): a customer's lifetime starts at its first event (of type
+    ``active_event``; default any) at or before ``as_of``. A customer with no event in
+    (``as_of`` - ``churn_after``, ``as_of``] churned at its last event: its duration is
+    last - first (0 for a one-event customer). Every other customer is censored at
+    ``as_of`` - first. ``churn_after``: days, ``"90D"``, a timedelta (default 90 days).
+
+    **From subscriptions** (``subscriptions=``, a table with customer id, ``start``,
+    ``end``; null end = running): a customer's lifetime runs from its first start to the
+    end of its first unbroken spell of subscriptions (rows that overlap or touch, such as
+    a plan change, continue the spell); a spell still running at ``as_of`` is censored
+    there. Rows starting after ``as_of`` are ignored, ends after it are not known yet.
+    ``data`` is then optional (it only serves ``segment=``); ``churn_after`` does not
+    apply (passing it is an error).
+
+    With ``d_i`` churns among ``n_i`` customers at risk at each distinct duration
+    ``t_i`` (at risk: duration >= t_i):
+
+    - ``survival`` S(t) = prod over t_i <= t of (1 - d_i / n_i);
+    - Greenwood: Var S(t) = S(t)^2 sum d_i / (n_i (n_i - d_i)); the ``ci`` interval is
+      the exponential Greenwood one (on log(-log S), as lifelines): S^exp(±z sqrt(V)/log S)
+      with V = sum d_i / (n_i (n_i - d_i)), so it stays inside [0, 1] (1 where S = 1);
+    - ``.value``: the median lifetime, the first duration where S <= 0.5 (up to a
+      rounding allowance of 1e-10; inf when S stays above); its interval is where the
+      interval's bounds fall to 0.5;
+    - ``.at_risk``: at each duration of ``at`` (default: up to 7 round steps to the
+      longest duration), the customers still at risk, churned and censored before it;
+    - ``.logrank``: with ``segment=``, the log-rank test that every segment has the same
+      survival: statistic (O - E)' V^-1 (O - E) over the first k - 1 of k segments,
+      chi-squared with k - 1 degrees of freedom (a pseudo-inverse when V is singular).
+
+    ``segment=``: a customers-table attribute (``customers=``), else an event label
+    (event, product, channel) at the customer's first event, as :func:`retention` reads
+    it; several attributes (``segment=["country", "channel"]``) and ``bins=`` are read as
+    on every metric (docs/segments.md). ``unit``: durations in hours, days (default), weeks, months (365.25 / 12 days)
+    or years (365.25 days). Frames: the curve (``segment``, ``time``, ``at_risk``,
+    ``churned``, ``censored``, ``survival``, ``lower``, ``upper``), ``.median``,
+    ``.at_risk``, ``.lifetimes`` (one row per customer).
+
+    >>> import fidelite
+    >>> t = ["2024-01-01", "2024-01-11", "2024-01-01", "2024-03-01", "2024-02-01", "2024-06-20"]
+    >>> s = fidelite.survival({"customer_id": [1, 1, 2, 2, 3, 3], "timestamp": t}, churn_after=30)
+    >>> s["time"].tolist(), s["churned"].tolist(), s["survival"].round(4).tolist()
+    ([10.0, 60.0, 140.0], [1, 1, 0], [0.6667, 0.3333, 0.3333])
+    >>> s.value, float(s.median["median_upper"][0])
+    (60.0, inf)
+    """
+    choice("unit", unit, tuple(UNITS_US))
+    asked = segment  # as given, for the result
+    by: str | segments.Spec | None = segment if bins is None and (segment is None or isinstance(segment, str)) else None
+    if by is None and asked is not None or bins is not None:
+        by = segments.Spec(segments.names(segment, bins), bins)  # several attributes or bins: read by resolve
+    if not 0 < ci < 1:
+        raise ParameterError(f"ci must be a level between 0 and 1 (e.g. 0.95), got {ci!r}")
+    customer_col = columns.get("customer", "customer_id")
+    q: Query | None
+    churn_us: int | None = None  # events only
+    if subscriptions is None:
+        if data is None:
+            raise MissingTableError(
+                "survival needs the event log (data) or a subscriptions table (subscriptions=<table with "
+                "customer_id, start, end>)"
+            )
+        q = parse(data, columns, metric=survival, tz=tz, as_of=as_of)
+        churn_us = duration_us(CHURN_AFTER_DAYS if churn_after is None else churn_after, "churn_after")
+        ids, dur_us, churned, seg_codes, seg_values = _from_events(
+            q, churn_us, active_event, by, customers, customer_col
+        )
+        report, source, as_of_us = None, "events", q.as_of
+    else:
+        if churn_after is not None:
+            raise ParameterError(
+                "churn_after applies to lifetimes from events; from subscriptions a lifetime ends with the "
+                "customer's first unbroken spell of subscriptions: drop churn_after="
+            )
+        check_keywords(columns, survival)
+        q = None if data is None else parse(data, columns, metric=survival, tz=tz, as_of=as_of)
+        zone = tz or (q.tz if q is not None else "UTC")
+        subs = read_subscriptions(
+            subscriptions, metric="survival", customer=customer_col, start=start, end=end, mrr=None, tz=zone
+        )
+        known_ends = subs.end[subs.end != RUNNING]
+        latest = int(max(subs.start.max(), known_ends.max(initial=subs.start.max())))
+        as_of_us = resolve_as_of(as_of, zone, latest)
+        ids, dur_us, churned = _from_subscriptions(subs, as_of_us)
+        seg_codes, seg_values = _subject_segments(q, ids, by, customers, customer_col)
+        report, source = subs.report, "subscriptions"
+    rows = {"customer_id": ids, "duration_us": dur_us, "churned": churned, "segment": seg_codes}
+    same = dict(
+        seg_values=seg_values,
+        by=by,
+        segment=asked,
+        bins=bins,
+        ci=ci,
+        at=at,
+        unit=unit,
+        as_of_us=as_of_us,
+        source=source,
+        churn_us=churn_us,
+        tz=q.tz if q is not None else (tz or "UTC"),
+        active_event=active_event,
+        report=report,
+    )
+    return Gathered(rows, same=same)
 
 
 # ----------------------------------------------------------------------------- lifetimes
@@ -543,5 +504,3 @@ def _median_table(medians: list[tuple[Any, int, int, KaplanMeier]], segmented: b
 
 
 # ----------------------------------------------------------------------------- partitioned (fidelite.scale)
-
-declare(survival, per_customer(_survival_share, _survival_estimate))

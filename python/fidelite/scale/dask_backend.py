@@ -16,7 +16,7 @@ from .._deps import import_optional
 from ..eventlog import COLUMN_KEYWORDS, EventLog
 from ..query import parse
 from .parquet import total_report
-from .registry import Declaration, declaration_of
+from .registry import Declaration, declaration_of, evaluate
 from .segmented import run_segmented, wants_segments
 
 
@@ -93,16 +93,18 @@ class DaskLog:
                 return list(dask.compute(*[dask.delayed(fn)(log, *args) for log in self.logs]))
 
             return run_segmented(metric, each, self.t_range, self.report, kwargs)
-        declaration = declaration_of(metric)
-        # the declaration's functions go into the graph one by one
-        partial, merge = dask.delayed(_partial), dask.delayed(declaration.merge)
-        level = [partial(declaration, metric, log, self.t_range, kwargs) for log in self.logs]
-        while True:  # at least one merge, however few partitions
-            level = [merge(level[i : i + self.split_every]) for i in range(0, len(level), self.split_every)]
-            if len(level) == 1:
-                break
-        (out,) = dask.compute(dask.delayed(declaration.finish)(level[0]))
-        return out
+
+        def one_pass(d: Declaration) -> Any:
+            # the declaration's functions go into the graph one by one
+            partial, merge = dask.delayed(_partial), dask.delayed(d.merge)
+            level = [partial(d, metric, log, self.t_range, kwargs) for log in self.logs]
+            while True:  # at least one merge, however few partitions
+                level = [merge(level[i : i + self.split_every]) for i in range(0, len(level), self.split_every)]
+                if len(level) == 1:
+                    break
+            return level[0].compute()
+
+        return evaluate(declaration_of(metric), one_pass)
 
 
 def run_dask(metric: Callable[..., Any], ddf: Any, **kwargs: Any) -> Any:

@@ -8,7 +8,7 @@ from typing import Any
 from ..eventlog import COLUMN_KEYWORDS, EventLog
 from ..query import parse
 from .parquet import total_report
-from .registry import declaration_of
+from .registry import Declaration, declaration_of, evaluate
 from .segmented import each_of, run_segmented, wants_segments
 
 
@@ -35,7 +35,11 @@ def run(metric: Callable[..., Any], logs: Sequence[EventLog], **kwargs: Any) -> 
     if wants_segments(kwargs):
         return run_segmented(metric, each_of(logs), span, total_report([log.report for log in logs]), kwargs)
     queries = [parse(log, {}, t_range=span, start=span[0]) for log in logs]
-    return declaration([declaration.partial(metric, q, kwargs) for q in queries])
+
+    def one_pass(d: Declaration) -> Any:
+        return d.merge([d.partial(metric, q, kwargs) for q in queries])
+
+    return evaluate(declaration, one_pass)
 
 
 def run_frames(metric: Callable[..., Any], frames: Sequence[Any], **kwargs: Any) -> Any:

@@ -356,5 +356,5 @@ def gather_rows(parts: Sequence[Gathered]) -> Gathered:
     rows = first.rows
     if first.rows:
         rows = by_id({name: np.concatenate([p.rows[name] for p in parts]) for name in first.rows}, first.key)
-    counts = {name: reduce(lambda a, b: a + b, [p.counts[name] for p in parts]) for name in first.counts}
+    counts = {name: sum((p.counts[name] for p in parts[1:]), start=first.counts[name]) for name in first.counts}
     return Gathered(rows, counts, first.same, first.key)

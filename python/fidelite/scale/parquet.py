@@ -30,7 +30,7 @@ from ..exceptions import InputError, ParameterError
 from ..io import RowReport
 from ..query import parse
 from .partition import partition_of
-from .registry import declaration_of
+from .registry import Declaration, declaration_of, evaluate
 from .segmented import each_of, run_segmented, wants_segments
 
 #: Bytes of working memory per byte of Parquet column data (the row groups'
@@ -228,13 +228,16 @@ class SpilledLog:
         ``RetentionMatrix.customers``, so few are kept at once)."""
         if wants_segments(kwargs):
             return run_segmented(metric, each_of(self.logs), self.t_range, self.report, kwargs)
-        declaration = declaration_of(metric)
-        merging = PairwiseMerge(declaration.merge)
-        for log in self.logs():
-            q = parse(log, {}, t_range=self.t_range, start=self.t_range[0])
-            merging.add(declaration.partial(metric, q, kwargs))
-            del log, q
-        return declaration.finish(merging.result())
+
+        def one_pass(d: Declaration) -> Any:  # a metric in two passes reads the partitions twice
+            merging = PairwiseMerge(d.merge)
+            for log in self.logs():
+                q = parse(log, {}, t_range=self.t_range, start=self.t_range[0])
+                merging.add(d.partial(metric, q, kwargs))
+                del log, q
+            return merging.result()
+
+        return evaluate(declaration_of(metric), one_pass)
 
     def close(self) -> None:
         """Remove the spilled partitions."""

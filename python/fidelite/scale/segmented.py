@@ -99,7 +99,7 @@ def run_segmented(
     segment, bins, customers = (kwargs.pop(k, None) for k in SEGMENT_KEYWORDS)
     if "customers" in inspect.signature(inspect.unwrap(metric)).parameters:
         kwargs["customers"] = customers
-    if "segment" in inspect.signature(inspect.unwrap(metric)).parameters or declaration.gather:
+    if "segment" in inspect.signature(inspect.unwrap(metric)).parameters or declaration.gather or declaration.first:
         raise ParameterError(
             f"{metric.__name__}(segment=...) does not run on partitioned data (a Dask DataFrame or a Parquet "
             "dataset) yet: load the data in memory"
