@@ -21,6 +21,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
+
+from fidelite.models import ParetoNBD
 
 DATA = Path(__file__).parent / "data" / "pareto_ridge.csv"
 
@@ -66,3 +69,41 @@ def test_pareto_fit_on_a_ridge_to_infinity_is_quick_and_finds_the_limit():
             p = [r, alpha, s / beta]
             p[k] *= step
             assert ridge_log_likelihood(*p, df) < fit["ll"], (k, step)
+
+
+SADDLE = Path(__file__).parent / "data" / "pareto_saddle.csv"
+
+#: lifetimes 0.11.3's ParetoNBDFitter (Nelder-Mead) on the 30,000 customers of
+#: ``pareto_saddle.csv`` expanded by weight: r, alpha, s, beta, and the log-likelihood
+#: there (computed by fidelite's likelihood, which test_models_lifetimes checks against
+#: lifetimes'). On the first 100,000 customers of the same summary lifetimes finds r 1.0422,
+#: alpha 17.590, s 24.49, beta 2876.8 at -1,052,000.193 (fidelite now: -1,052,000.1928).
+LIFETIMES_SADDLE = (
+    [1.0466549295670866, 17.567115514533214, 22.884721951644224, 2659.0880987072233],
+    -315635.64209056145,
+)
+
+
+def test_pareto_fit_keeps_the_finite_maximum_behind_a_ridge():
+    """``pareto_saddle.csv``: customers 30,000 to 59,999 of the headline benchmark's
+    summary (``clv_summary`` of ``demo_shop(1_000_000)``'s purchases, days in weeks),
+    compressed to 21,558 distinct (frequency, recency, T) rows with weights, times in
+    whole days. Their likelihood has a finite maximum (s 22.9, β 2,659) and, 0.26 lower,
+    the limit of the ridge s, β -> ∞; the search on the thinned data cannot tell them
+    apart and used to end far out on the ridge (s ~ 8e7, LL -315,635.906), below
+    lifetimes' Nelder-Mead."""
+    df = pd.read_csv(SADDLE)
+    assert len(df) == 21_558 and df["weight"].sum() == 30_000
+    data = {"frequency": df["frequency"], "recency": df["recency_days"] / 7.0, "T": df["T_days"] / 7.0}
+    m = ParetoNBD().fit(data, weights=df["weight"])
+    params, ll = LIFETIMES_SADDLE
+    assert m.log_likelihood >= ll - 1e-9 * abs(ll), (m.log_likelihood, ll, m.fit_info)
+    # Nelder-Mead stops at its xtol of 1e-6 on its own scale: agreement to 1e-3
+    assert m.param_vector() == pytest.approx(params, rel=1e-3), m.fit_info
+    assert m.converged, m.fit_info
+
+
+def test_a_fit_whose_supremum_is_on_the_ridge_is_not_converged():
+    m = ParetoNBD().fit(pd.read_csv(DATA))
+    assert not m.converged
+    assert "s and beta grow without bound together" in m.fit_info["message"], m.fit_info
