@@ -179,7 +179,7 @@ impl PyIdIndex {
     /// The ids of `codes` (any integer array, each `0 <= code < len(index)`), as `labels()`.
     fn take<'py>(&self, py: Python<'py>, codes: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let np = py.import("numpy")?;
-        let codes = np.call_method1("asarray", (codes, np.getattr("int64")?))?;
+        let codes = np.call_method1("ascontiguousarray", (codes, np.getattr("int64")?))?;
         let codes = codes.cast::<PyArray1<i64>>()?.readonly();
         let codes = codes.as_slice()?;
         let n = self.inner.len() as i64;
@@ -310,7 +310,11 @@ fn to_numpy<'py>(py: Python<'py>, labels: &Labels) -> PyResult<Bound<'py, PyAny>
             let items = (0..labels.len())
                 .map(|c| {
                     let b = labels.bytes(c);
-                    Ok(if *utf8 { PyString::from_bytes(py, b)?.unbind().into_any() } else { PyBytes::new(py, b).unbind().into_any() })
+                    Ok(if *utf8 {
+                        PyString::from_bytes(py, b)?.unbind().into_any()
+                    } else {
+                        PyBytes::new(py, b).unbind().into_any()
+                    })
                 })
                 .collect::<PyResult<Vec<Py<PyAny>>>>()?;
             PyArray1::from_vec(py, items).into_any()
