@@ -85,3 +85,27 @@ def test_not_a_column():
         _core.factorize_ids(pa.table({"a": [1], "b": [2]}))
     with pytest.raises(DTypeError, match="Float64"):
         _core.factorize_ids(pa.array([1.0]))
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["b", "", "a\0", "a", "é", "longer than sixteen bytes"],
+        [b"\x00" * 16, b"\xff" * 16, b"\x01" * 16],
+        [7, -3, 2**40, 0],
+        [2**64 - 1, 3, 2**63],
+    ],
+)
+def test_take_in_any_order_with_repeats_matches_labels(values):
+    # take gathers the labels (bytes on both cores) before making Python objects: any
+    # order of codes, repeats and no codes at all give what indexing labels() gives
+    arr = pa.array(values, pa.uint64() if values[0] == 2**64 - 1 else None)
+    _, _, index = _core.factorize_ids(arr)
+    labels = index.labels()
+    rng = np.random.default_rng(3)
+    for codes in (rng.integers(0, len(index), 5000), np.arange(len(index))[::-1], np.zeros(0, np.int64)):
+        got = index.take(codes)
+        assert got.dtype == labels.dtype and got.tolist() == labels[codes].tolist()
+    assert sorted(labels.tolist()) == sorted(values)
+    with pytest.raises(ParameterError, match="outside"):
+        index.take([len(index)])

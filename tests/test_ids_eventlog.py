@@ -234,3 +234,28 @@ def test_by_id_gathers_every_dtype_as_numpy_take_does(n):
         assert got.tobytes() == want.tobytes() if values.dtype != object else got.tolist() == want.tolist()
     dense = fidelite.EventLog({"customer_id": np.arange(n), "timestamp": ts})
     assert dense.by_id(floats) is floats  # codes follow the ids: no copy
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+@pytest.mark.parametrize("frame", ["dict", "pyarrow", "polars"])
+def test_ids_by_id_and_no_ids_without_the_ids_in_code_order(shop, kind, frame):
+    # the summary's id column and the cohort matrix's empty id array are made from the
+    # index directly: equal to what the ids in code order give, never building them
+    log = fidelite.EventLog(table(shop.events, kind, frame))
+    assert log._ids is None
+    empty = log.no_ids()
+    got = log.ids_by_id()
+    assert log._ids is None or log._codes_follow_ids()
+    want = log.customer_ids[log.id_order()]
+    assert got.dtype == want.dtype and got.tolist() == want.tolist()
+    assert empty.dtype == want.dtype and len(empty) == 0
+    assert log.by_id(log.customer_ids).tolist() == want.tolist()
+
+
+def test_ids_by_id_of_uint64_ids_beyond_int64():
+    ids = np.array([2**64 - 1, 5, 2**63, 5], dtype=np.uint64)
+    ts = np.arange(4).astype("datetime64[D]").astype("datetime64[us]")
+    log = fidelite.EventLog({"customer_id": ids, "timestamp": ts})
+    got = log.ids_by_id()
+    assert got.dtype == np.uint64 and got.tolist() == [5, 2**63, 2**64 - 1]
+    assert log.no_ids().dtype == np.uint64

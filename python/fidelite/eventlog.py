@@ -544,6 +544,8 @@ class EventLog:
             return values
         dtype = values.dtype
         if dtype.kind not in "iufMm" or dtype.itemsize not in (4, 8):
+            if values is self._ids:  # the ids themselves: made in id order, not permuted
+                return self.ids_by_id()
             return values[self.id_order()]
         perm = self.cached(("id order", "uint32"), lambda: self.id_order().astype(np.uint32))
         # moved bit for bit: any 8-byte (4-byte) number is gathered as an int64 (int32)
@@ -551,6 +553,23 @@ class EventLog:
         if dtype.itemsize == 8:
             return _core.take(flat.view(np.int64), perm).view(dtype)
         return _core.take(flat.view(np.int32), perm).view(dtype)
+
+    def ids_by_id(self) -> np.ndarray:
+        """The distinct customer ids in ascending order (``log.by_id(log.customer_ids)``),
+        made in that order: text ids become Python strings once, read in one pass, never
+        built in code order and then permuted (nor kept on the log: a new array).
+
+        >>> import fidelite
+        >>> fidelite.EventLog({"customer_id": ["b", "a", "b"], "timestamp": ["2024-01-01"] * 3}).ids_by_id().tolist()
+        ['a', 'b']
+        """
+        if self._codes_follow_ids():
+            return self.customer_ids
+        return self._index.take(self.id_order())
+
+    def no_ids(self) -> np.ndarray:
+        """An empty array of the log's id type (``customer_ids[:0]`` without making the ids)."""
+        return readonly(self._index.take(np.zeros(0, np.int64)))
 
     # ----------------------------------------------------------------- accessors
     @classmethod

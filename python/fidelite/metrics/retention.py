@@ -130,7 +130,7 @@ def retention(
     if measure != "customers" and not log.has("amount"):
         raise MissingColumnError(f"measure={measure!r} needs an amount column: pass amount=<column name>", "amount")
 
-    extra_ids, signup_us, customers_report = log.customer_ids[:0], None, None
+    extra_ids, signup_us, customers_report = log.no_ids(), None, None
     if cohort == "signup":
         if customers is None:
             raise MissingTableError(

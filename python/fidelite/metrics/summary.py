@@ -56,7 +56,7 @@ def customer_summary(
     q = parse(data, columns, metric=customer_summary, tz=tz, as_of=as_of, period=period, week_start=week_start)
     log = q.log
     s = summarise(q, purchase_event, activity=True)
-    cols = {"customer_id": log.by_id(log.customer_ids)}
+    cols = {"customer_id": log.ids_by_id()}
     cols.update({name: log.by_id(v) for name, v in s.columns.items()})
     params = dict(period=period, week_start=q.week_start, tz=q.tz, purchase_event=purchase_event)
     return CustomerSummary(cols, as_of=q.as_of, params=params, reason=s.reason)

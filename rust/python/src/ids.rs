@@ -173,20 +173,22 @@ impl PyIdIndex {
     /// The id of each code: int64 / uint64 numpy, or a numpy object array of `str` /
     /// `bytes` (one Python object per id: prefer `labels_arrow()` for many).
     fn labels<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.take_all(py, None)
+        to_numpy(py, self.inner.labels())
     }
 
     /// The ids of `codes` (any integer array, each `0 <= code < len(index)`), as `labels()`.
     fn take<'py>(&self, py: Python<'py>, codes: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
         let np = py.import("numpy")?;
-        let codes = np.call_method1("asarray", (codes, np.getattr("int64")?))?;
+        let codes = np.call_method1("ascontiguousarray", (codes, np.getattr("int64")?))?;
         let codes = codes.cast::<PyArray1<i64>>()?.readonly();
         let codes = codes.as_slice()?;
         let n = self.inner.len() as i64;
         if let Some(bad) = codes.iter().find(|&&c| c < 0 || c >= n) {
             return Err(crate::errors::to_pyerr_value(format!("code {bad} is outside 0..{n}")));
         }
-        self.take_all(py, Some(codes))
+        let codes: Vec<u32> = codes.iter().map(|&c| c as u32).collect();
+        let picked = py.run_kernel(|| self.inner.labels().take(&codes))?;
+        to_numpy(py, &picked)
     }
 
     /// The index of the ids of `codes` (strictly increasing), in that order: what is left
@@ -298,33 +300,24 @@ impl PyIdIndex {
     }
 }
 
-impl PyIdIndex {
-    fn take_all<'py>(&self, py: Python<'py>, codes: Option<&[i64]>) -> PyResult<Bound<'py, PyAny>> {
-        let labels = self.inner.labels();
-        let all: Vec<i64>;
-        let codes = match codes {
-            Some(c) => c,
-            None => {
-                all = (0..self.inner.len() as i64).collect();
-                &all
-            }
-        };
-        Ok(match labels {
-            Labels::Int(v) => codes.iter().map(|&c| v[c as usize]).collect::<Vec<_>>().into_pyarray(py).into_any(),
-            Labels::UInt(v) => codes.iter().map(|&c| v[c as usize]).collect::<Vec<_>>().into_pyarray(py).into_any(),
-            Labels::Bytes { utf8, .. } => {
-                let items = codes
-                    .iter()
-                    .map(|&c| {
-                        let b = labels.bytes(c as usize);
-                        Ok(if *utf8 { PyString::from_bytes(py, b)?.into_any() } else { PyBytes::new(py, b).into_any() })
+/// Labels as numpy: int64 / uint64, or an object array of `str` (`bytes` for binary ids)
+/// made in one sequential read of the labels and handed to numpy without a list.
+fn to_numpy<'py>(py: Python<'py>, labels: &Labels) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match labels {
+        Labels::Int(v) => v.clone().into_pyarray(py).into_any(),
+        Labels::UInt(v) => v.clone().into_pyarray(py).into_any(),
+        Labels::Bytes { utf8, .. } => {
+            let items = (0..labels.len())
+                .map(|c| {
+                    let b = labels.bytes(c);
+                    Ok(if *utf8 {
+                        PyString::from_bytes(py, b)?.unbind().into_any()
+                    } else {
+                        PyBytes::new(py, b).unbind().into_any()
                     })
-                    .collect::<PyResult<Vec<_>>>()?;
-                let np = py.import("numpy")?;
-                let out = np.call_method1("empty", (items.len(), "object"))?;
-                out.set_item(pyo3::types::PySlice::full(py), PyList::new(py, items)?)?;
-                out
-            }
-        })
-    }
+                })
+                .collect::<PyResult<Vec<Py<PyAny>>>>()?;
+            PyArray1::from_vec(py, items).into_any()
+        }
+    })
 }

@@ -228,7 +228,8 @@ impl<K: IntId> Source for IntSource<'_, '_, K> {
         for (&x, c) in entries.iter().zip(codes.iter_mut()) {
             let h = hash::int(x.bits());
             let t = hash::in_table(h);
-            let found = table.find(t, |&(g, u)| g == x.bits() && ids[u as usize] == x).map(|e| e.1);
+            // the 64 bits stand for the id (one integer type per column): no need to read it back
+            let found = table.find(t, |&(g, _)| g == x.bits()).map(|e| e.1);
             *c = found.unwrap_or_else(|| {
                 let u = ids.len() as u32;
                 ids.push(x);

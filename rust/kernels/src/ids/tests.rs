@@ -436,3 +436,29 @@ fn codes_follow_the_ids_whichever_way_they_are_told_apart() {
         assert_eq!(kept, order(&alone), "with {extra:?}");
     }
 }
+
+#[test]
+fn take_gathers_labels_over_many_pieces() {
+    // ids of 0..40 bytes (empty ones too), codes in random order with repeats, over
+    // several pieces of the parallel gather: what a plain per-code copy gives
+    let mut s = 17u64;
+    let ids: Vec<Vec<u8>> = (0..30_000).map(|i| (0..(i % 41)).map(|_| rng(&mut s) as u8).collect()).collect();
+    let mut offsets = vec![0i64];
+    let mut data = Vec::new();
+    for id in &ids {
+        data.extend_from_slice(id);
+        offsets.push(data.len() as i64);
+    }
+    let labels = Labels::Bytes { offsets, data, utf8: false };
+    let codes: Vec<u32> = (0..70_000).map(|_| (rng(&mut s) % ids.len() as u64) as u32).collect();
+    let t = labels.take(&codes).unwrap();
+    assert_eq!(t.len(), codes.len());
+    for (k, &c) in codes.iter().enumerate() {
+        assert_eq!(t.bytes(k), &ids[c as usize][..]);
+    }
+    assert_eq!(labels.take(&[]).unwrap().len(), 0);
+    assert!(labels.take(&[ids.len() as u32]).is_err());
+    let ints = Labels::Int((0..50_000).map(|i| i * 3 - 7).collect());
+    let Labels::Int(picked) = ints.take(&codes).unwrap() else { panic!("integer labels stay integers") };
+    assert_eq!(picked, codes.iter().map(|&c| c as i64 * 3 - 7).collect::<Vec<_>>());
+}
