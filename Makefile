@@ -23,9 +23,8 @@ test: build-test $(TEST_PLUGINS)/.installed
 	PYTHONPATH=$(abspath $(TEST_PLUGINS))$${PYTHONPATH:+:$$PYTHONPATH} $(PY) -m pytest -q
 
 # every metric against its reference implementation on FIDELITE_LONG_EXAMPLES (10,000)
-# random logs per property test (tests/conftest.py, the "long" hypothesis profile; three
-# tests costing 0.3-1 s an example capped there: LONG_CAPS), the logs biased by
-# tests/strategies.py;
+# random logs per property test, none capped (tests/conftest.py, the "long" hypothesis
+# profile), the logs biased by tests/strategies.py;
 # on both cores (pytest-xdist, a test at a time to whichever worker is free), each test's
 # example count printed at the end and, while it runs, appended to $(LONG_PROGRESS) every 500
 # examples; a subset: make test-long LONG_ARGS="-k kpis", one core: LONG_ARGS="-n 0"

@@ -26,14 +26,6 @@ from hypothesis import settings
 #: database (two xdist workers, 400,000 examples: nothing worth replaying), and a failure
 #: prints the blob that reproduces it (@reproduce_failure) instead.
 LONG_EXAMPLES = int(os.environ.get("FIDELITE_LONG_EXAMPLES", "10000"))
-#: the property tests whose one example costs a quarter of a second or more (the models'
-#: quadratures: 0.5-1 s, 1-2 CPU hours at 10,000; the members of every cell of a matrix of
-#: daily rolling offsets: ~0.3 s, 45 min): this many under the long profile
-LONG_CAPS = {
-    "test_survival_models": 1_000,
-    "test_pareto_nbd_against_the_note": 2_000,
-    "test_cell_members_under_the_new_options": 2_000,
-}
 settings.register_profile("long", max_examples=LONG_EXAMPLES, deadline=None, database=None, print_blob=True)
 if os.environ.get("HYPOTHESIS_PROFILE"):
     settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
@@ -52,9 +44,8 @@ def pytest_collection_modifyitems(config, items):
         own = getattr(test, "_hypothesis_internal_use_settings", None)
         if own is None:
             continue
-        examples = min(LONG_EXAMPLES, LONG_CAPS.get(test.__name__, LONG_EXAMPLES))
-        if own.max_examples < examples:
-            test._hypothesis_internal_use_settings = settings(own, max_examples=examples, deadline=None)
+        if own.max_examples < LONG_EXAMPLES:
+            test._hypothesis_internal_use_settings = settings(own, max_examples=LONG_EXAMPLES, deadline=None)
         if progress and not hasattr(test.hypothesis.inner_test, "counted"):
             test.hypothesis.inner_test = _counted(test.hypothesis.inner_test, item.nodeid, progress)
 
