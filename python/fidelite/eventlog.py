@@ -544,8 +544,6 @@ class EventLog:
             return values
         dtype = values.dtype
         if dtype.kind not in "iufMm" or dtype.itemsize not in (4, 8):
-            if values is self._ids:  # the ids themselves: made in id order, not permuted
-                return self.ids_by_id()
             return values[self.id_order()]
         perm = self.cached(("id order", "uint32"), lambda: self.id_order().astype(np.uint32))
         # moved bit for bit: any 8-byte (4-byte) number is gathered as an int64 (int32)
@@ -557,7 +555,8 @@ class EventLog:
     def ids_by_id(self) -> np.ndarray:
         """The distinct customer ids in ascending order (``log.by_id(log.customer_ids)``),
         made in that order: text ids become Python strings once, read in one pass, never
-        built in code order and then permuted (nor kept on the log: a new array).
+        built in code order and then permuted (a new array, not kept on the log, unless
+        codes already follow the ids).
 
         >>> import fidelite
         >>> fidelite.EventLog({"customer_id": ["b", "a", "b"], "timestamp": ["2024-01-01"] * 3}).ids_by_id().tolist()

@@ -161,13 +161,7 @@ mod tests {
         for i in (1..shuffled.len()).rev() {
             shuffled.swap(i, rng(&mut s) as usize % (i + 1));
         }
-        let mut offsets = vec![0i64];
-        let mut data = Vec::new();
-        for id in &shuffled {
-            data.extend_from_slice(id);
-            offsets.push(data.len() as i64);
-        }
-        let labels = Labels::Bytes { offsets, data, utf8: false };
+        let labels = super::super::tests::bytes_labels(&shuffled);
         let sorted: Vec<Vec<u8>> = sorted_codes(&labels).iter().map(|&c| labels.bytes(c as usize).to_vec()).collect();
         assert_eq!(sorted, ids);
         let one = Labels::Bytes { offsets: vec![0, 3], data: b"abc".to_vec(), utf8: true };

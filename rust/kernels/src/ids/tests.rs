@@ -19,6 +19,17 @@ fn rng(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// Byte labels (not UTF-8) holding `ids` in that order: code `i` is `ids[i]`.
+pub(super) fn bytes_labels(ids: &[Vec<u8>]) -> Labels {
+    let mut offsets = vec![0i64];
+    let mut data = Vec::new();
+    for id in ids {
+        data.extend_from_slice(id);
+        offsets.push(data.len() as i64);
+    }
+    Labels::Bytes { offsets, data, utf8: false }
+}
+
 /// The id of each code, as owned bytes (integers as their decimal text).
 fn label(index: &IdIndex, c: u32) -> Vec<u8> {
     match index.labels() {
@@ -443,13 +454,7 @@ fn take_gathers_labels_over_many_pieces() {
     // several pieces of the parallel gather: what a plain per-code copy gives
     let mut s = 17u64;
     let ids: Vec<Vec<u8>> = (0..30_000).map(|i| (0..(i % 41)).map(|_| rng(&mut s) as u8).collect()).collect();
-    let mut offsets = vec![0i64];
-    let mut data = Vec::new();
-    for id in &ids {
-        data.extend_from_slice(id);
-        offsets.push(data.len() as i64);
-    }
-    let labels = Labels::Bytes { offsets, data, utf8: false };
+    let labels = bytes_labels(&ids);
     let codes: Vec<u32> = (0..70_000).map(|_| (rng(&mut s) % ids.len() as u64) as u32).collect();
     let t = labels.take(&codes).unwrap();
     assert_eq!(t.len(), codes.len());
